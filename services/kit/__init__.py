@@ -1,0 +1,1 @@
+"""The runtime every Dovetail service shares: settings, persistence, relay, consumers, gRPC."""

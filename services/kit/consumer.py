@@ -1,0 +1,140 @@
+"""Durable JetStream consumers that apply upstream events exactly once in effect.
+
+Each upstream event is handed to a policy, which loads aggregates and collects the events
+it causes; those are saved together with a tracking record (upstream service, notification
+id) in one transaction. A redelivered event finds its tracking record and is acked without
+effect; a concurrent writer to the same aggregate makes the save fail, and it is retried.
+The message is acked only after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Tracking
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from dovetail.common.v1.envelope_pb2 import EventEnvelope
+from services.kit import metrics
+from services.kit.envelope import UndecodableEvent, stream_name, unwrap
+from services.kit.errors import DomainError
+from services.kit.persistence import ServiceApplication
+
+log = logging.getLogger("dovetail.consumer")
+
+# policy(envelope, processing): load aggregates from the application, act, and
+# processing.collect_events(*aggregates). Runs in a worker thread; may raise DomainError
+# for an event that can never apply (it is then acked and counted as rejected).
+Policy = Callable[[EventEnvelope, ProcessingEvent], None]
+
+MAX_CONFLICT_RETRIES = 20
+
+
+class Consumer:
+    def __init__(self, *, name: str, app: ServiceApplication, js: JetStreamContext,
+                 upstream: str, subjects: list[str], policy: Policy, batch: int = 64,
+                 ack_wait_s: float = 30.0):
+        self.name = name
+        self.app = app
+        self.js = js
+        self.upstream = upstream
+        self.subjects = subjects
+        self.policy = policy
+        self.batch = batch
+        self.ack_wait_s = ack_wait_s
+        self.durable = f"{name}-from-{upstream}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self._run_once(stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer interrupted; resuming", extra={
+                    "consumer": self.durable, "error": repr(exc)})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+
+    async def _run_once(self, stop: asyncio.Event) -> None:
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.ack_wait_s,
+            max_ack_pending=1000,
+            filter_subjects=self.subjects,
+        )
+        try:
+            await self.js.add_consumer(stream_name(self.upstream), config)
+        except Exception as exc:  # noqa: BLE001 - exists with this config already
+            log.debug("add_consumer", extra={"error": repr(exc)})
+        sub = await self.js.pull_subscribe_bind(self.durable, stream=stream_name(self.upstream))
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await sub.fetch(self.batch, timeout=1.0)
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                for msg in messages:
+                    await self._handle(msg)
+                with contextlib.suppress(Exception):
+                    info = await sub.consumer_info()
+                    metrics.CONSUMER_LAG.labels(self.durable).set(info.num_pending)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _handle(self, msg) -> None:
+        try:
+            envelope = unwrap(msg.data)
+        except UndecodableEvent as exc:
+            log.error("poison message terminated", extra={
+                "consumer": self.durable, "subject": msg.subject, "error": str(exc)})
+            metrics.CONSUMER_PROCESSED.labels(self.durable, "poison").inc()
+            await msg.term()
+            return
+        try:
+            outcome = await asyncio.to_thread(self.apply, envelope)
+        except Exception as exc:
+            log.warning("processing failed; will be redelivered", extra={
+                "consumer": self.durable, "event": envelope.type, "error": repr(exc)})
+            metrics.CONSUMER_PROCESSED.labels(self.durable, "retry").inc()
+            await msg.nak(delay=1.0)
+            return
+        await msg.ack_sync()
+        metrics.CONSUMER_PROCESSED.labels(self.durable, outcome).inc()
+        delay = time.time() - envelope.occurred_at.ToDatetime().timestamp()
+        metrics.CONSUMER_LATENCY.labels(self.durable).observe(max(0.0, delay))
+
+    def apply(self, envelope: EventEnvelope) -> str:
+        """Apply one upstream event with its tracking record; say what happened."""
+        tracking = Tracking(application_name=envelope.source,
+                            notification_id=envelope.notification_id)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            if self.app.process_recorder.has_tracking_id(envelope.source, envelope.notification_id):
+                return "duplicate"
+            processing = ProcessingEvent(tracking=tracking)
+            outcome = "applied"
+            try:
+                self.policy(envelope, processing)
+            except DomainError as exc:
+                # Can never apply (e.g. refers to an order we do not have): record that we
+                # saw it, so it is not retried for ever, and say why.
+                log.warning("upstream event refused", extra={
+                    "consumer": self.durable, "event": envelope.type, "error": str(exc)})
+                processing = ProcessingEvent(tracking=tracking)
+                outcome = "refused"
+            try:
+                self.app.events.put(processing.events, tracking=tracking)
+                return outcome
+            except IntegrityError:
+                continue  # a concurrent write, or another replica processed it: look again
+        raise RuntimeError(f"gave up after {MAX_CONFLICT_RETRIES} conflicting writes")

@@ -1,0 +1,69 @@
+"""PostgreSQL for event-sourced applications: each service in its own schema."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.persistence import ProcessRecorder
+
+from services.kit.settings import Settings
+
+
+def postgres_env(database_url: str, schema: str, pool_size: int = 5) -> dict[str, str]:
+    """eventsourcing's POSTGRES_* settings for one service's schema."""
+    url = urlparse(database_url)
+    if url.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"DOVETAIL_DATABASE_URL must be a postgresql:// URL, not {url.scheme!r}")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": (url.path or "/dovetail").lstrip("/") or "dovetail",
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "dovetail"),
+        # eventsourcing insists on a password, even under trust authentication.
+        "POSTGRES_PASSWORD": unquote(url.password or "dovetail"),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size * 2),
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "CREATE_TABLE": "y",
+        # Consumers may see upstream events out of order (redelivery, replicas): one
+        # tracking row per processed notification, never "newer than the last only".
+        "SINGLE_ROW_TRACKING": "n",
+    }
+
+
+def ensure_schema(database_url: str, schema: str) -> None:
+    """eventsourcing needs its schema to exist before it creates its tables."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+            psycopg.sql.Identifier(schema)))
+
+
+class ServiceApplication(Application):
+    """An event-sourced application whose recorder also keeps tracking records.
+
+    Tracking records let a consumer save the events an upstream event caused together
+    with that upstream event's position, in one transaction (exactly-once in effect).
+    """
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        assert isinstance(self.recorder, ProcessRecorder)
+        return self.recorder
+
+
+def open_application(
+    cls: type[ServiceApplication], settings: Settings, schema: str, **extra: Any
+) -> ServiceApplication:
+    ensure_schema(settings.database_url, schema)
+    env = postgres_env(settings.database_url, schema, settings.pool_size)
+    env.update({k: str(v) for k, v in extra.items()})
+    return cls(env=env)

@@ -1,0 +1,180 @@
+"""The gRPC server every service runs: auth, error mapping, metrics, health, reflection.
+
+Servicer methods stay thin: they raise the named errors of services.kit.errors and the
+interceptor turns them into status codes (INVALID_ARGUMENT with a packed BadRequest listing
+field violations, NOT_FOUND, FAILED_PRECONDITION, ABORTED, PERMISSION_DENIED). The caller's
+principal is available to a handler through `current_principal()`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from services.kit import metrics
+from services.kit.auth import KeyStore, Principal, bearer_token
+from services.kit.errors import (
+    Conflict,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+
+log = logging.getLogger("dovetail.rpc")
+_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "principal", default=None)
+OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+# Server and client agree on keepalive so long-lived streams survive idle periods.
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_time_ms", 20_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+
+
+def current_principal() -> Principal:
+    principal = _principal.get()
+    if principal is None:
+        raise Unauthenticated("no principal")
+    return principal
+
+
+def status_for(exc: Exception) -> status_pb2.Status:
+    if isinstance(exc, InvalidArgument):
+        detail = any_pb2.Any()
+        detail.Pack(error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in exc.violations]))
+        return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc), details=[detail])
+    code = {
+        NotFound: code_pb2.NOT_FOUND,
+        FailedPrecondition: code_pb2.FAILED_PRECONDITION,
+        Conflict: code_pb2.ABORTED,
+        PermissionDenied: code_pb2.PERMISSION_DENIED,
+        Unauthenticated: code_pb2.UNAUTHENTICATED,
+    }.get(type(exc), code_pb2.INTERNAL)
+    message = str(exc) if code != code_pb2.INTERNAL else "internal error"
+    return status_pb2.Status(code=code, message=message)
+
+
+class Gate(grpc.aio.ServerInterceptor):
+    """Authenticate, authorise by role, set the principal, map errors, count and time."""
+
+    def __init__(self, service: str, keys: KeyStore, roles: Mapping[str, Iterable[str]]):
+        self.service = service
+        self.keys = keys
+        # method name (e.g. "PlaceOrder") → roles allowed to call it
+        self.roles = {m: frozenset(r) for m, r in roles.items()}
+
+    async def intercept_service(self, continuation, details: grpc.HandlerCallDetails):
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(OPEN_SERVICES):
+            return handler
+        method = details.method.rsplit("/", 1)[-1]
+        metadata = dict(details.invocation_metadata or ())
+        principal = await self.keys.principal_for(bearer_token(metadata.get("authorization")))
+        error: DomainError | None = None
+        if principal is None:
+            error = Unauthenticated("missing or unknown API key: send 'authorization: Bearer <key>'")
+        elif principal.role not in self.roles.get(method, ()):
+            error = PermissionDenied(f"{principal.role} may not call {method}")
+        return _wrap(handler, self.service, method, principal, error)
+
+
+def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
+          principal: Principal | None, error: DomainError | None) -> grpc.RpcMethodHandler:
+    async def fail(context, exc: Exception, started: float) -> None:
+        status = status_for(exc)
+        if status.code == code_pb2.INTERNAL:
+            log.exception("unhandled error", extra={"method": method}, exc_info=exc)
+        _observe(service, method, code_pb2.Code.Name(status.code), started)
+        await context.abort_with_status(rpc_status.to_status(status))
+
+    def enter():
+        if error is not None:
+            raise error
+        return _principal.set(principal)
+
+    if handler.unary_unary or handler.stream_unary:
+        inner = handler.unary_unary or handler.stream_unary
+
+        async def unary(request, context):
+            started = time.perf_counter()
+            try:
+                enter()
+                response = await inner(request, context)
+            except (grpc.aio.AbortError, grpc.aio.UsageError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - mapped to a status code
+                await fail(context, exc, started)
+            _observe(service, method, "OK", started)
+            return response
+
+        make = (grpc.unary_unary_rpc_method_handler if handler.unary_unary
+                else grpc.stream_unary_rpc_method_handler)
+        return make(unary, request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer)
+
+    inner_stream = handler.unary_stream or handler.stream_stream
+
+    async def streaming(request, context):
+        started = time.perf_counter()
+        try:
+            enter()
+            async for item in inner_stream(request, context):
+                yield item
+        except (grpc.aio.AbortError, grpc.aio.UsageError):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            await fail(context, exc, started)
+        _observe(service, method, "OK", started)
+
+    make = (grpc.unary_stream_rpc_method_handler if handler.unary_stream
+            else grpc.stream_stream_rpc_method_handler)
+    return make(streaming, request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+
+
+def _observe(service: str, method: str, code: str, started: float) -> None:
+    metrics.RPC_REQUESTS.labels(service, method, code).inc()
+    metrics.RPC_LATENCY.labels(service, method).observe(time.perf_counter() - started)
+
+
+def create_server(*, service: str, keys: KeyStore, roles: Mapping[str, Iterable[str]],
+                  add_servicers: Callable[[grpc.aio.Server], Iterable[str]],
+                  ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, list[str]]:
+    """A grpc.aio server with Dovetail's gate, health and reflection (not yet bound).
+
+    `add_servicers` adds the service's servicers and returns their full service names.
+    """
+    server = grpc.aio.server(interceptors=[Gate(service, keys, roles)],
+                             options=KEEPALIVE_OPTIONS + [
+                                 ("grpc.max_receive_message_length", 16 * 1024 * 1024)])
+    service_names = list(add_servicers(server))
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    return server, health_servicer, service_names
+
+
+async def mark_serving(health_servicer, service_names: Iterable[str], serving: bool) -> None:
+    status = (health_pb2.HealthCheckResponse.SERVING if serving
+              else health_pb2.HealthCheckResponse.NOT_SERVING)
+    for name in ["", *service_names]:
+        await health_servicer.set(name, status)

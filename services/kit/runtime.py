@@ -1,0 +1,180 @@
+"""The lifecycle every service process shares (the composition roots call `serve`).
+
+Starts, in order: PostgreSQL pools and the key store, the application, NATS and streams,
+the relay, consumers and projections, the gRPC server and the metrics endpoint. A signal
+sets the stop event; the gRPC server stops with a grace period, background tasks finish,
+NATS drains and every resource is closed by the exit stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import grpc
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from psycopg_pool import AsyncConnectionPool
+
+from services.kit.auth import KeyStore
+from services.kit.consumer import Consumer, Policy
+from services.kit.jetstream import connect, ensure_streams
+from services.kit.log_follower import LogWakeup
+from services.kit.persistence import ServiceApplication, open_application
+from services.kit.positions import ensure_positions_table
+from services.kit.relay import IntegrationMapper, Relay
+from services.kit.rpc import create_server, mark_serving
+from services.kit.settings import Settings
+
+log = logging.getLogger("dovetail.runtime")
+GRACE_S = 5.0
+
+
+@dataclass
+class ConsumerSpec:
+    upstream: str
+    subjects: list[str]
+    policy: Policy
+
+
+@dataclass
+class ServiceParts:
+    """What a service's composition root hands the runtime."""
+
+    add_servicers: Callable[[grpc.aio.Server], Iterable[str]]
+    roles: Mapping[str, Iterable[str]]
+    to_integration: IntegrationMapper | None = None
+    consumers: list[ConsumerSpec] = field(default_factory=list)
+    # Long-running tasks (projections, timers): each gets the stop event.
+    background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@dataclass
+class Runtime:
+    """Shared resources a composition root builds its parts from."""
+
+    name: str
+    settings: Settings
+    app: ServiceApplication
+    pool: AsyncConnectionPool
+    keys: KeyStore
+    nc: Client
+    js: JetStreamContext
+    wakeup: LogWakeup
+
+    @property
+    def schema(self) -> str:
+        return self.name
+
+
+@dataclass
+class Running:
+    """A service that is up: its bound port, and how to stop it."""
+
+    port: int
+    stop: asyncio.Event
+    done: asyncio.Task
+    runtime: Runtime
+
+
+async def start(name: str, settings: Settings, application: type[ServiceApplication],
+                build: Callable[[Runtime], ServiceParts], *, port: int | None = None,
+                metrics_port: int | None = None) -> Running:
+    """Start a service in this event loop; `port=0` binds a free port (tests)."""
+    stack = contextlib.AsyncExitStack()
+    stop = asyncio.Event()
+    try:
+        pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=settings.pool_size,
+                                   kwargs={"autocommit": True}, open=False)
+        await pool.open(wait=True, timeout=30)
+        stack.push_async_callback(pool.close)
+        keys = KeyStore(pool)
+        await keys.ensure_schema()
+        await ensure_positions_table(pool, name)
+        app = await asyncio.to_thread(open_application, application, settings, name)
+        stack.callback(app.close)
+        nc = await connect(settings.nats_url, name=f"dovetail-{name}")
+        stack.push_async_callback(_drain, nc)
+        js = nc.jetstream()
+        await ensure_streams(js)
+        wakeup = LogWakeup(settings.database_url, app.recorder.channel_name)
+        wakeup.start()
+        stack.push_async_callback(wakeup.stop)
+        runtime = Runtime(name, settings, app, pool, keys, nc, js, wakeup)
+        parts = build(runtime)
+        for close in parts.on_close:
+            stack.push_async_callback(close)
+
+        tasks: list[asyncio.Task] = []
+        if parts.to_integration is not None:
+            relay = Relay(service=name, app=app, js=js, pool=pool, wakeup=wakeup,
+                          to_integration=parts.to_integration, schema=name, tenant=settings.tenant)
+            tasks.append(asyncio.create_task(relay.run(stop), name=f"{name}:relay"))
+        for spec in parts.consumers:
+            consumer = Consumer(name=name, app=app, js=js, upstream=spec.upstream,
+                                subjects=spec.subjects, policy=spec.policy)
+            tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
+        for job in parts.background:
+            tasks.append(asyncio.create_task(job(stop)))
+
+        server, health, service_names = create_server(
+            service=name, keys=keys, roles=parts.roles, add_servicers=parts.add_servicers)
+        bind_port = settings.service_ports[name] if port is None else port
+        bound = server.add_insecure_port(f"{settings.grpc_host}:{bind_port}")
+        await server.start()
+        await mark_serving(health, service_names, True)
+        if metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(metrics_port, addr=settings.grpc_host)
+        log.info("serving", extra={"service": name, "port": bound})
+    except BaseException:
+        await stack.aclose()
+        raise
+
+    async def run_until_stopped() -> None:
+        try:
+            await stop.wait()
+        finally:
+            await mark_serving(health, service_names, False)
+            await server.stop(GRACE_S)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await stack.aclose()
+            log.info("stopped", extra={"service": name})
+
+    done = asyncio.create_task(run_until_stopped(), name=f"{name}:lifecycle")
+    return Running(bound, stop, done, runtime)
+
+
+async def _drain(nc: Client) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(nc.drain(), 5)
+
+
+def main(name: str, application: type[ServiceApplication],
+         build: Callable[[Runtime], ServiceParts]) -> None:
+    """Run a service as a process until SIGTERM / SIGINT."""
+    from services.kit.logs import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(name, settings.log_level, settings.log_format)
+    if not settings.database_url or not settings.nats_url:
+        raise SystemExit("DOVETAIL_DATABASE_URL and DOVETAIL_NATS_URL must be set "
+                         "(`make up` sets them for every service)")
+
+    async def run() -> None:
+        running = await start(name, settings, application, build,
+                              metrics_port=settings.metrics_ports.get(name))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, running.stop.set)
+        await running.done
+
+    asyncio.run(run())

@@ -1,0 +1,130 @@
+"""Typed settings, read from DOVETAIL_* environment variables once and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEV_ADMIN_KEY = "dvt_admin_dev_key_change_me"
+DEV_WEBHOOK_SECRETS = {"dovetail": "whsec_dovetail_dev", "shopify": "whsec_shopify_dev",
+                       "woocommerce": "whsec_woocommerce_dev"}
+
+SERVICE_PORTS = {
+    "orders": 50051,
+    "configurator": 50052,
+    "scheduling": 50053,
+    "delivery": 50054,
+    "iot": 50055,
+}
+# Prometheus metrics of each service: 9100 + the last digits of its gRPC port.
+METRICS_PORTS = {name: 9100 + port - 50050 for name, port in SERVICE_PORTS.items()}
+
+
+class SettingsError(ValueError):
+    """A DOVETAIL_* variable holds a value Dovetail cannot use."""
+
+
+def parse_secrets(text: str) -> dict[str, str]:
+    """`channel=secret,channel=secret` → {channel: secret}."""
+    secrets: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        channel, sep, secret = part.partition("=")
+        if not sep or not channel.strip() or not secret.strip():
+            raise SettingsError(
+                f"DOVETAIL_WEBHOOK_SECRETS: {part!r} is not of the form channel=secret"
+            )
+        secrets[channel.strip()] = secret.strip()
+    return secrets
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path(".dovetail")
+    # Empty: start the embedded server under `home`.
+    database_url: str = ""
+    nats_url: str = ""
+    admin_key: str = DEV_ADMIN_KEY
+    webhook_secrets: dict[str, str] = field(default_factory=lambda: dict(DEV_WEBHOOK_SECRETS))
+    tenant: str = "default"
+    grpc_host: str = "127.0.0.1"
+    service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
+    metrics_ports: dict[str, int] = field(default_factory=lambda: dict(METRICS_PORTS))
+    gateway_port: int = 8000
+    postgres_port: int = 54329
+    nats_port: int = 4222
+    nats_monitor_port: int = 8222
+    pool_size: int = 5
+    log_level: str = "INFO"
+    log_format: str = "json"
+    # Webhook signatures older or newer than this are refused (replay window).
+    signature_tolerance_s: int = 300
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        ports = dict(SERVICE_PORTS)
+        for name in ports:
+            ports[name] = _int(env, f"DOVETAIL_{name.upper()}_PORT", ports[name])
+        metrics = dict(METRICS_PORTS)
+        for name in metrics:
+            metrics[name] = _int(env, f"DOVETAIL_{name.upper()}_METRICS_PORT", metrics[name])
+        secrets_raw = env.get("DOVETAIL_WEBHOOK_SECRETS")
+        return cls(
+            home=Path(env.get("DOVETAIL_HOME", ".dovetail")).expanduser().resolve(),
+            database_url=env.get("DOVETAIL_DATABASE_URL", ""),
+            nats_url=env.get("DOVETAIL_NATS_URL", ""),
+            admin_key=env.get("DOVETAIL_ADMIN_KEY") or DEV_ADMIN_KEY,
+            webhook_secrets=parse_secrets(secrets_raw) if secrets_raw else dict(DEV_WEBHOOK_SECRETS),
+            tenant=env.get("DOVETAIL_TENANT", "default"),
+            grpc_host=env.get("DOVETAIL_GRPC_HOST", "127.0.0.1"),
+            service_ports=ports,
+            metrics_ports=metrics,
+            gateway_port=_int(env, "DOVETAIL_GATEWAY_PORT", 8000),
+            postgres_port=_int(env, "DOVETAIL_POSTGRES_PORT", 54329),
+            nats_port=_int(env, "DOVETAIL_NATS_PORT", 4222),
+            nats_monitor_port=_int(env, "DOVETAIL_NATS_MONITOR_PORT", 8222),
+            pool_size=_int(env, "DOVETAIL_POOL_SIZE", 5),
+            log_level=env.get("DOVETAIL_LOG_LEVEL", "INFO").upper(),
+            log_format=env.get("DOVETAIL_LOG_FORMAT", "json"),
+            signature_tolerance_s=_int(env, "DOVETAIL_SIGNATURE_TOLERANCE_S", 300),
+        )
+
+    def service_address(self, service: str) -> str:
+        return f"{self.grpc_host}:{self.service_ports[service]}"
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    def to_env(self) -> dict[str, str]:
+        """The DOVETAIL_* variables that reproduce these settings in a child process."""
+        env = {
+            "DOVETAIL_HOME": str(self.home),
+            "DOVETAIL_DATABASE_URL": self.database_url,
+            "DOVETAIL_NATS_URL": self.nats_url,
+            "DOVETAIL_ADMIN_KEY": self.admin_key,
+            "DOVETAIL_WEBHOOK_SECRETS": ",".join(f"{c}={s}" for c, s in self.webhook_secrets.items()),
+            "DOVETAIL_TENANT": self.tenant,
+            "DOVETAIL_GRPC_HOST": self.grpc_host,
+            "DOVETAIL_GATEWAY_PORT": str(self.gateway_port),
+            "DOVETAIL_POOL_SIZE": str(self.pool_size),
+            "DOVETAIL_LOG_LEVEL": self.log_level,
+            "DOVETAIL_LOG_FORMAT": self.log_format,
+            "DOVETAIL_SIGNATURE_TOLERANCE_S": str(self.signature_tolerance_s),
+        }
+        for name, port in self.service_ports.items():
+            env[f"DOVETAIL_{name.upper()}_PORT"] = str(port)
+        for name, port in self.metrics_ports.items():
+            env[f"DOVETAIL_{name.upper()}_METRICS_PORT"] = str(port)
+        return env

@@ -1,0 +1,1 @@
+"""The orders domain: pure, no I/O."""

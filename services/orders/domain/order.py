@@ -1,0 +1,204 @@
+"""The Order aggregate: one customer's order from intake to the doorstep.
+
+Commands from people (place, amend, cancel) are checked and may be refused. Facts from
+other services (configured, scheduled, produced, ...) are applied when they move the order
+forward and ignored when they are stale: the services publish on different streams, so
+"scheduled" may reach us before "configured", and a fact about an earlier revision of an
+amended order must not win over the amendment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from services.kit.errors import FailedPrecondition
+from services.orders.domain.status import OrderStatus
+
+INTAKE_NAMESPACE = uuid.UUID("6f1c7a52-8f0e-4c47-9d0b-5a3e2f9d7c10")
+
+
+class OrderIntake(Aggregate):
+    """Index aggregate: at most one order per (channel, external id).
+
+    Its id is derived from the natural key, so a second intake of the same shop order
+    collides with the first in the event store, in the same transaction as the order.
+    """
+
+    @staticmethod
+    def create_id(channel: str, external_id: str) -> uuid.UUID:  # type: ignore[override]
+        return intake_id(channel, external_id)
+
+    @event("Recorded")
+    def __init__(self, channel: str, external_id: str, order_id: uuid.UUID):
+        self.channel = channel
+        self.external_id = external_id
+        self.order_id = order_id
+
+
+def intake_id(channel: str, external_id: str) -> uuid.UUID:
+    return uuid.uuid5(INTAKE_NAMESPACE, f"{channel}\x1f{external_id}")
+
+
+class Order(Aggregate):
+    @event("Placed")
+    def __init__(self, channel: str, external_id: str, tenant: str, placed_at: str,
+                 content: dict[str, Any]):
+        self.channel = channel
+        self.external_id = external_id
+        self.tenant = tenant
+        self.placed_at = placed_at
+        self.content = content
+        self.status = OrderStatus.PLACED
+        self.revision = 1
+        self.catalog_version = 0
+        self.factory_id = ""
+        self.planned_start = ""
+        self.planned_end = ""
+        self.rejection_reasons: list[str] = []
+        self.cancellation_reason = ""
+        self.tracking_token = ""
+
+    # --- commands from people -------------------------------------------------------
+
+    def amend(self, content: dict[str, Any], reason: str) -> None:
+        if self.status is OrderStatus.CANCELLED:
+            raise FailedPrecondition("a cancelled order cannot be amended")
+        if self.status.production_started:
+            raise FailedPrecondition(
+                f"production has started (order is {self.status.value}); it can no longer be amended")
+        self._amended(content=content, reason=reason, revision=self.revision + 1)
+
+    @event("Amended")
+    def _amended(self, content: dict[str, Any], reason: str, revision: int) -> None:
+        self.content = content
+        self.revision = revision
+        self.status = OrderStatus.PLACED
+        self.catalog_version = 0
+        self.rejection_reasons = []
+        self.factory_id = self.planned_start = self.planned_end = ""
+
+    def cancel(self, reason: str) -> bool:
+        """Cancel before production starts; False if it already was cancelled."""
+        if self.status is OrderStatus.CANCELLED:
+            return False
+        if self.status.production_started:
+            raise FailedPrecondition(
+                f"production has started (order is {self.status.value}); it can no longer be cancelled")
+        self._cancelled(reason=reason, previous_status=self.status.value)
+        return True
+
+    @event("Cancelled")
+    def _cancelled(self, reason: str, previous_status: str) -> None:
+        self.status = OrderStatus.CANCELLED
+        self.cancellation_reason = reason
+
+    # --- facts from other services ----------------------------------------------------
+
+    def _moves_forward(self, to: OrderStatus, revision: int | None, *, same_stage: bool = False) -> bool:
+        if self.status is OrderStatus.CANCELLED:
+            return False
+        if revision is not None and revision != self.revision:
+            return False
+        return to.stage > self.status.stage or (same_stage and to.stage == self.status.stage)
+
+    def record_configured(self, revision: int | None, catalog_version: int, cause: str) -> bool:
+        if not self._moves_forward(OrderStatus.CONFIGURED, revision):
+            return False
+        self._configured(catalog_version=catalog_version, cause=cause)
+        return True
+
+    @event("Configured")
+    def _configured(self, catalog_version: int, cause: str) -> None:
+        self.status = OrderStatus.CONFIGURED
+        self.catalog_version = catalog_version
+
+    def record_rejected(self, revision: int | None, reasons: list[str], cause: str) -> bool:
+        if not self._moves_forward(OrderStatus.REJECTED, revision):
+            return False
+        self._rejected(reasons=list(reasons), cause=cause)
+        return True
+
+    @event("ConfigurationRejected")
+    def _rejected(self, reasons: list[str], cause: str) -> None:
+        self.status = OrderStatus.REJECTED
+        self.rejection_reasons = reasons
+
+    def record_scheduled(self, revision: int | None, factory_id: str, planned_start: str,
+                         planned_end: str, cause: str) -> bool:
+        """Scheduled, or re-planned while still scheduled (new factory or dates)."""
+        if self.status is OrderStatus.REJECTED:
+            return False
+        if not self._moves_forward(OrderStatus.SCHEDULED, revision, same_stage=True):
+            return False
+        if (self.status is OrderStatus.SCHEDULED and factory_id == self.factory_id
+                and planned_start == self.planned_start and planned_end == self.planned_end):
+            return False
+        self._scheduled(factory_id=factory_id, planned_start=planned_start,
+                        planned_end=planned_end, cause=cause)
+        return True
+
+    @event("Scheduled")
+    def _scheduled(self, factory_id: str, planned_start: str, planned_end: str, cause: str) -> None:
+        self.status = OrderStatus.SCHEDULED
+        self.factory_id = factory_id
+        self.planned_start = planned_start
+        self.planned_end = planned_end
+
+    def record_production_started(self, revision: int | None, cause: str) -> bool:
+        if not self._moves_forward(OrderStatus.IN_PRODUCTION, revision):
+            return False
+        self._production_started(cause=cause)
+        return True
+
+    @event("ProductionStarted")
+    def _production_started(self, cause: str) -> None:
+        self.status = OrderStatus.IN_PRODUCTION
+
+    def record_produced(self, revision: int | None, cause: str) -> bool:
+        if not self._moves_forward(OrderStatus.PRODUCED, revision):
+            return False
+        self._produced(cause=cause)
+        return True
+
+    @event("Produced")
+    def _produced(self, cause: str) -> None:
+        self.status = OrderStatus.PRODUCED
+
+    def record_shipped(self, tracking_token: str, cause: str) -> bool:
+        if not self._moves_forward(OrderStatus.SHIPPED, None):
+            return False
+        self._shipped(tracking_token=tracking_token, cause=cause)
+        return True
+
+    @event("Shipped")
+    def _shipped(self, tracking_token: str, cause: str) -> None:
+        self.status = OrderStatus.SHIPPED
+        self.tracking_token = tracking_token
+
+    def record_delivered(self, cause: str) -> bool:
+        if not self._moves_forward(OrderStatus.DELIVERED, None):
+            return False
+        self._delivered(cause=cause)
+        return True
+
+    @event("Delivered")
+    def _delivered(self, cause: str) -> None:
+        self.status = OrderStatus.DELIVERED
+
+
+# Past-tense event name → the status an order is in after it (for history and projections).
+STATUS_AFTER: dict[str, OrderStatus | None] = {
+    "Placed": OrderStatus.PLACED,
+    "Amended": OrderStatus.PLACED,
+    "Cancelled": OrderStatus.CANCELLED,
+    "Configured": OrderStatus.CONFIGURED,
+    "ConfigurationRejected": OrderStatus.REJECTED,
+    "Scheduled": OrderStatus.SCHEDULED,
+    "ProductionStarted": OrderStatus.IN_PRODUCTION,
+    "Produced": OrderStatus.PRODUCED,
+    "Shipped": OrderStatus.SHIPPED,
+    "Delivered": OrderStatus.DELIVERED,
+}

@@ -1,0 +1,250 @@
+"""What an order is made of: customer, lines, money. Validated on construction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from services.kit.errors import Violations
+
+CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+PRODUCT_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+OPTION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+MAX_LINES = 200
+MAX_QUANTITY = 1000
+MAX_OPTIONS = 50
+OptionValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    city: str
+    country: str
+    line2: str = ""
+    region: str = ""
+    postal_code: str = ""
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    address: Address
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line_id: str
+    product: str
+    quantity: int
+    options: dict[str, OptionValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class OrderContent:
+    """Everything a channel says about an order; the part an amendment may replace is `lines`."""
+
+    customer: Customer
+    lines: tuple[OrderLine, ...]
+    total: Money | None
+    promised_date: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "customer": asdict(self.customer),
+            "lines": [asdict(line) for line in self.lines],
+            "total": None if self.total is None else
+            {"amount": str(self.total.amount), "currency": self.total.currency},
+            "promised_date": None if self.promised_date is None else self.promised_date.isoformat(),
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> OrderContent:
+        c = data["customer"]
+        return OrderContent(
+            customer=Customer(name=c["name"], email=c.get("email", ""), phone=c.get("phone", ""),
+                              address=Address(**c["address"])),
+            lines=tuple(OrderLine(**line) for line in data["lines"]),
+            total=None if data.get("total") is None else
+            Money(Decimal(data["total"]["amount"]), data["total"]["currency"]),
+            promised_date=None if not data.get("promised_date") else
+            date.fromisoformat(data["promised_date"]),
+        )
+
+
+def _text(v: Violations, value: Any, field_name: str, *, required: bool, max_len: int) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        v.add(field_name, "must be text")
+        return ""
+    value = value.strip()
+    if required and not value:
+        v.add(field_name, "is required")
+    elif len(value) > max_len:
+        v.add(field_name, f"must be at most {max_len} characters")
+    return value
+
+
+def validate_channel(v: Violations, channel: Any, external_id: Any) -> None:
+    if not isinstance(channel, str) or not CHANNEL_RE.match(channel):
+        v.add("channel", "must be 1-40 lower-case letters, digits, '-' or '_'")
+    ext = _text(v, external_id, "external_id", required=True, max_len=128)
+    if ext and not ext.isprintable():
+        v.add("external_id", "must be printable text")
+
+
+def parse_customer(v: Violations, raw: Any) -> Customer | None:
+    if not isinstance(raw, dict):
+        v.add("customer", "is required")
+        return None
+    name = _text(v, raw.get("name"), "customer.name", required=True, max_len=200)
+    email = _text(v, raw.get("email"), "customer.email", required=False, max_len=254)
+    if email and not EMAIL_RE.match(email):
+        v.add("customer.email", "is not an email address")
+    phone = _text(v, raw.get("phone"), "customer.phone", required=False, max_len=40)
+    a = raw.get("address")
+    if not isinstance(a, dict):
+        v.add("customer.address", "is required: furniture is delivered to it")
+        return None
+    country = _text(v, a.get("country"), "customer.address.country", required=True, max_len=2)
+    if country and not COUNTRY_RE.match(country):
+        v.add("customer.address.country", "must be an ISO 3166 two-letter code, e.g. CN")
+    address = Address(
+        line1=_text(v, a.get("line1"), "customer.address.line1", required=True, max_len=200),
+        line2=_text(v, a.get("line2"), "customer.address.line2", required=False, max_len=200),
+        city=_text(v, a.get("city"), "customer.address.city", required=True, max_len=100),
+        region=_text(v, a.get("region"), "customer.address.region", required=False, max_len=100),
+        postal_code=_text(v, a.get("postal_code"), "customer.address.postal_code",
+                          required=False, max_len=20),
+        country=country,
+    )
+    return Customer(name=name, email=email, phone=phone, address=address)
+
+
+def _option_value(v: Violations, field_name: str, value: Any) -> OptionValue | None:
+    if isinstance(value, bool) or isinstance(value, str):
+        if isinstance(value, str) and len(value) > 200:
+            v.add(field_name, "must be at most 200 characters")
+        return value
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            v.add(field_name, "must be a finite number")
+            return None
+        # JSON and protobuf Struct carry whole numbers as floats: keep them whole.
+        return int(value) if float(value).is_integer() else float(value)
+    v.add(field_name, "must be a number, text or true/false")
+    return None
+
+
+def parse_lines(v: Violations, raw: Any, field_name: str = "items") -> tuple[OrderLine, ...]:
+    if not isinstance(raw, list | tuple) or not raw:
+        v.add(field_name, "must list at least one item")
+        return ()
+    if len(raw) > MAX_LINES:
+        v.add(field_name, f"must list at most {MAX_LINES} items")
+        return ()
+    lines: list[OrderLine] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        f = f"{field_name}[{i}]"
+        if not isinstance(item, dict):
+            v.add(f, "must be an object")
+            continue
+        line_id = _text(v, item.get("line_id"), f"{f}.line_id", required=True, max_len=64)
+        if line_id in seen:
+            v.add(f"{f}.line_id", f"repeats line id {line_id!r}")
+        seen.add(line_id)
+        product = item.get("product")
+        if not isinstance(product, str) or not PRODUCT_RE.match(product):
+            v.add(f"{f}.product", "must be a catalogue product code such as 'wardrobe'")
+        quantity = item.get("quantity")
+        if isinstance(quantity, float) and quantity.is_integer():
+            quantity = int(quantity)
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+            v.add(f"{f}.quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
+        options_raw = item.get("options") or {}
+        options: dict[str, OptionValue] = {}
+        if not isinstance(options_raw, dict):
+            v.add(f"{f}.options", "must be an object of option names to values")
+        elif len(options_raw) > MAX_OPTIONS:
+            v.add(f"{f}.options", f"must have at most {MAX_OPTIONS} options")
+        else:
+            for name, value in options_raw.items():
+                if not isinstance(name, str) or not OPTION_RE.match(name):
+                    v.add(f"{f}.options", f"option name {name!r} is not valid")
+                    continue
+                parsed = _option_value(v, f"{f}.options.{name}", value)
+                if parsed is not None:
+                    options[name] = parsed
+        if isinstance(product, str) and isinstance(quantity, int):
+            lines.append(OrderLine(line_id=line_id, product=product, quantity=quantity,
+                                   options=options))
+    return tuple(lines)
+
+
+def parse_money(v: Violations, raw: Any, field_name: str = "total") -> Money | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        v.add(field_name, "must be an object with amount and currency")
+        return None
+    amount_raw = raw.get("amount")
+    try:
+        amount = Decimal(str(amount_raw)) if isinstance(amount_raw, str | int) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        v.add(f"{field_name}.amount", "must be a decimal number written as text, e.g. \"5999.00\"")
+    elif amount < 0:
+        v.add(f"{field_name}.amount", "must not be negative")
+    elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        v.add(f"{field_name}.amount", "must have at most two decimal places")
+    elif amount >= Decimal("1e12"):
+        v.add(f"{field_name}.amount", "is too large")
+    currency = raw.get("currency")
+    if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
+        v.add(f"{field_name}.currency", "must be an ISO 4217 code such as CNY")
+    if amount is None or not isinstance(currency, str):
+        return None
+    return Money(amount=amount.quantize(Decimal("0.01")) if amount.is_finite() else amount,
+                 currency=currency)
+
+
+def parse_date(v: Violations, raw: Any, field_name: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        pass
+    v.add(field_name, "must be a date written as YYYY-MM-DD")
+    return None
+
+
+def parse_order_content(raw: dict[str, Any]) -> OrderContent:
+    """Validate everything a channel sent; raise InvalidArgument listing every problem."""
+    v = Violations()
+    customer = parse_customer(v, raw.get("customer"))
+    lines = parse_lines(v, raw.get("items"))
+    total = parse_money(v, raw.get("total"))
+    promised = parse_date(v, raw.get("promised_date"), "promised_date")
+    v.raise_if_any()
+    assert customer is not None
+    return OrderContent(customer=customer, lines=lines, total=total, promised_date=promised)

@@ -1,0 +1,47 @@
+"""Orders' domain events → the integration events other services read on JetStream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.message import Message
+
+from dovetail.orders.v1 import orders_events_pb2 as events
+from dovetail.orders.v1 import orders_service_pb2 as pb
+from services.orders.domain.order import STATUS_AFTER, Order
+from services.orders.domain.status import OrderStatus
+from services.orders.domain.values import OrderContent
+from services.orders.rpc.mapping import content_to_pb, status_to_pb
+
+
+def to_integration(event: Any) -> tuple[str, Message] | None:
+    """(subject event name, body) for events others need; None for internal ones."""
+    if not isinstance(event, Order.Event):
+        return None  # the intake index stays inside
+    name = type(event).__name__
+    order_id = str(event.originator_id)
+    if name == "Placed":
+        content = content_to_pb(OrderContent.from_dict(event.content))
+        placed_at = datetime.fromisoformat(event.placed_at)
+        body = events.OrderPlaced(
+            order_id=order_id, channel=event.channel, external_id=event.external_id,
+            promised_date=content["promised_date"], customer=content["customer"],
+            items=content["items"], total=content["total"], revision=1, tenant=event.tenant)
+        body.placed_at.FromDatetime(placed_at)
+        return "placed", body
+    if name == "Amended":
+        content = content_to_pb(OrderContent.from_dict(event.content))
+        return "amended", events.OrderAmended(
+            order_id=order_id, items=content["items"], promised_date=content["promised_date"],
+            reason=event.reason, revision=event.revision, customer=content["customer"])
+    if name == "Cancelled":
+        return "cancelled", events.OrderCancelled(
+            order_id=order_id, reason=event.reason,
+            previous_status=status_to_pb(OrderStatus(event.previous_status)))
+    status = STATUS_AFTER.get(name)
+    if status is None:
+        return None
+    return "status_changed", events.OrderStatusChanged(
+        order_id=order_id, to_status=status_to_pb(status), cause=getattr(event, "cause", ""),
+        detail="; ".join(getattr(event, "reasons", []) or []))

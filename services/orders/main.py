@@ -1,0 +1,40 @@
+"""Composition root of the orders service: `python -m services.orders.main`."""
+
+from __future__ import annotations
+
+from dovetail.orders.v1 import orders_service_pb2, orders_service_pb2_grpc
+from services.kit import runtime
+from services.kit.runtime import Runtime, ServiceParts
+from services.orders.application import OrdersApplication
+from services.orders.integration import to_integration
+from services.orders.policies import consumers
+from services.orders.projections import OrderListProjector, OrderListView
+from services.orders.rpc.servicer import ROLES, OrdersServicer
+
+NAME = "orders"
+
+
+def build(rt: Runtime) -> ServiceParts:
+    assert isinstance(rt.app, OrdersApplication)
+    view = OrderListView(rt.pool)
+    projector = OrderListProjector(rt.app, rt.pool, rt.wakeup)
+
+    def add_servicers(server) -> list[str]:
+        orders_service_pb2_grpc.add_OrdersServiceServicer_to_server(
+            OrdersServicer(rt.app, view, rt.settings.tenant), server)
+        return [orders_service_pb2.DESCRIPTOR.services_by_name["OrdersService"].full_name]
+
+    async def projection(stop) -> None:
+        await view.ensure_table()
+        await projector.run(stop)
+
+    return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+                        consumers=consumers(rt.app), background=[projection])
+
+
+def serve() -> None:
+    runtime.main(NAME, OrdersApplication, build)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,94 @@
+"""How orders follows the other services: their facts move an order along its states.
+
+Each policy loads the order, records the fact if it moves the order forward, and collects
+the resulting events; the consumer saves them with the upstream event's tracking record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from eventsourcing.application import ProcessingEvent
+
+from dovetail.common.v1.envelope_pb2 import EventEnvelope
+from dovetail.configurator.v1 import configurator_events_pb2 as configurator
+from dovetail.delivery.v1 import delivery_events_pb2 as delivery
+from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
+from services.kit.envelope import body_as
+from services.kit.errors import InvalidArgument, Violations
+from services.kit.runtime import ConsumerSpec
+from services.orders.application import OrdersApplication
+from services.orders.domain.order import Order
+
+
+def _iso(ts) -> str:
+    return ts.ToDatetime().isoformat() + "+00:00" if ts.seconds or ts.nanos else ""
+
+
+def _revision(value: int) -> int | None:
+    return value or None  # 0: the upstream did not say which revision
+
+
+def _order_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidArgument(Violations.one("order_id", f"{text!r} is not an order id")) from None
+
+
+def _follow(app: OrdersApplication, message_type, act: Callable[[Order, object, str], bool]):
+    def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        body = body_as(envelope, message_type)
+        order = app.get_order(_order_id(body.order_id))
+        cause = f"{envelope.source}:{envelope.notification_id}"
+        if act(order, body, cause):
+            processing.collect_events(order)
+
+    return policy
+
+
+def _dispatch(table: dict[str, Callable[[EventEnvelope, ProcessingEvent], None]]):
+    def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        handler = table.get(envelope.type)
+        if handler is not None:  # events orders does not follow are only tracked
+            handler(envelope, processing)
+
+    return policy
+
+
+def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
+    configured = _follow(app, configurator.OrderConfigured, lambda o, b, c: o.record_configured(
+        _revision(b.order_version), b.catalog_version, c))
+    rejected = _follow(app, configurator.ConfigurationRejected, lambda o, b, c: o.record_rejected(
+        _revision(b.order_version),
+        [f"{r.parameter}: {r.message}" + (f" ({r.suggestion})" if r.suggestion else "")
+         for r in b.reasons], c))
+    scheduled = _follow(app, scheduling.OrderScheduled, lambda o, b, c: o.record_scheduled(
+        None, b.factory_id, _iso(b.planned_start), _iso(b.planned_end), c))
+    started = _follow(app, scheduling.OrderProductionStarted,
+                      lambda o, b, c: o.record_production_started(None, c))
+    produced = _follow(app, scheduling.OrderProduced, lambda o, b, c: o.record_produced(None, c))
+    shipped = _follow(app, delivery.ShipmentOpened,
+                      lambda o, b, c: o.record_shipped(b.tracking_token, c))
+    delivered = _follow(app, delivery.ShipmentDelivered, lambda o, b, c: o.record_delivered(c))
+
+    def name(message_type) -> str:
+        return message_type.DESCRIPTOR.full_name
+
+    return [
+        ConsumerSpec("configurator", ["dovetail.configurator.order_configured",
+                                      "dovetail.configurator.configuration_rejected"],
+                     _dispatch({name(configurator.OrderConfigured): configured,
+                                name(configurator.ConfigurationRejected): rejected})),
+        ConsumerSpec("scheduling", ["dovetail.scheduling.order_scheduled",
+                                    "dovetail.scheduling.order_production_started",
+                                    "dovetail.scheduling.order_produced"],
+                     _dispatch({name(scheduling.OrderScheduled): scheduled,
+                                name(scheduling.OrderProductionStarted): started,
+                                name(scheduling.OrderProduced): produced})),
+        ConsumerSpec("delivery", ["dovetail.delivery.shipment_opened",
+                                  "dovetail.delivery.shipment_delivered"],
+                     _dispatch({name(delivery.ShipmentOpened): shipped,
+                                name(delivery.ShipmentDelivered): delivered})),
+    ]

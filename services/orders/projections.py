@@ -1,0 +1,229 @@
+"""The order list read model: one row per order, kept by following the notification log.
+
+Rows and the projection's position are written in one transaction, so every event is
+applied exactly once; lists and filters are served from here, never by replaying aggregates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from dovetail.orders.v1 import orders_service_pb2 as pb
+from services.kit import metrics
+from services.kit.errors import InvalidArgument, Violations
+from services.kit.log_follower import LogWakeup, follow
+from services.kit.persistence import ServiceApplication
+from services.kit.positions import read_position, write_position
+from services.orders.domain.order import STATUS_AFTER, Order
+from services.orders.domain.status import OrderStatus
+from services.orders.domain.values import OrderContent
+from services.orders.rpc import mapping
+
+log = logging.getLogger("dovetail.orders.projection")
+PROJECTION = "projection:order_list"
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+DDL = """
+CREATE TABLE IF NOT EXISTS orders.order_list (
+  order_id uuid PRIMARY KEY,
+  channel text NOT NULL,
+  external_id text NOT NULL,
+  tenant text NOT NULL,
+  status text NOT NULL,
+  version bigint NOT NULL,
+  placed_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  promised_date date,
+  customer_name text NOT NULL,
+  customer_email text NOT NULL,
+  total_amount numeric,
+  currency text,
+  factory_id text NOT NULL DEFAULT '',
+  planned_start timestamptz,
+  planned_end timestamptz,
+  catalog_version bigint NOT NULL DEFAULT 0,
+  rejection_reasons jsonb NOT NULL DEFAULT '[]',
+  tracking_token text NOT NULL DEFAULT '',
+  content jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS order_list_placed ON orders.order_list (placed_at DESC, order_id DESC);
+CREATE INDEX IF NOT EXISTS order_list_status ON orders.order_list (status, placed_at DESC, order_id DESC);
+CREATE INDEX IF NOT EXISTS order_list_channel ON orders.order_list (channel, placed_at DESC, order_id DESC);
+"""
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    data: dict[str, Any]
+
+    def to_pb(self) -> pb.Order:
+        d = self.data
+        content = mapping.content_to_pb(OrderContent.from_dict(d["content"]))
+        return pb.Order(
+            order_id=str(d["order_id"]), channel=d["channel"], external_id=d["external_id"],
+            status=mapping.status_to_pb(OrderStatus(d["status"])),
+            placed_at=mapping.timestamp(d["placed_at"]), promised_date=content["promised_date"],
+            customer=content["customer"], items=content["items"], total=content["total"],
+            version=d["version"], updated_at=mapping.timestamp(d["updated_at"]),
+            factory_id=d["factory_id"], planned_start=mapping.timestamp(d["planned_start"]),
+            planned_end=mapping.timestamp(d["planned_end"]),
+            rejection_reasons=d["rejection_reasons"], tenant=d["tenant"],
+            catalog_version=d["catalog_version"], tracking_token=d["tracking_token"])
+
+
+@dataclass(frozen=True)
+class OrderListQuery:
+    page_size: int
+    after: tuple[datetime, str] | None
+    statuses: tuple[OrderStatus, ...]
+    channel: str
+    text: str
+    placed_after: datetime | None
+    placed_before: datetime | None
+
+    @classmethod
+    def from_request(cls, *, page_size: int, page_token: str, statuses, channel: str, text: str,
+                     placed_after: datetime | None, placed_before: datetime | None) -> OrderListQuery:
+        v = Violations()
+        v.check(0 <= page_size <= MAX_PAGE, "page.page_size", f"must be from 1 to {MAX_PAGE}")
+        after = None
+        if page_token:
+            try:
+                placed, oid = json.loads(base64.urlsafe_b64decode(page_token.encode()))
+                after = (datetime.fromisoformat(placed), str(oid))
+            except (ValueError, TypeError):
+                v.add("page.page_token", "is not a token this service gave out")
+        v.check(len(text) <= 200, "query", "must be at most 200 characters")
+        v.raise_if_any()
+        return cls(page_size or DEFAULT_PAGE, after, tuple(statuses), channel, text.strip(),
+                   placed_after, placed_before)
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    rows: list[OrderRow]
+    next_token: str
+
+
+class OrderListView:
+    def __init__(self, pool: AsyncConnectionPool):
+        self.pool = pool
+
+    async def ensure_table(self) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(DDL)
+
+    async def list(self, q: OrderListQuery) -> OrderPage:
+        where, params = ["TRUE"], []
+        if q.statuses:
+            where.append("status = ANY(%s)")
+            params.append([s.value for s in q.statuses])
+        if q.channel:
+            where.append("channel = %s")
+            params.append(q.channel)
+        if q.placed_after:
+            where.append("placed_at >= %s")
+            params.append(q.placed_after)
+        if q.placed_before:
+            where.append("placed_at < %s")
+            params.append(q.placed_before)
+        if q.text:
+            pattern = "%" + q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append("(external_id ILIKE %s OR customer_name ILIKE %s OR customer_email ILIKE %s)")
+            params += [pattern] * 3
+        if q.after:
+            where.append("(placed_at, order_id) < (%s, %s::uuid)")
+            params += list(q.after)
+        sql = (f"SELECT * FROM orders.order_list WHERE {' AND '.join(where)} "
+               "ORDER BY placed_at DESC, order_id DESC LIMIT %s")
+        params.append(q.page_size + 1)
+        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(sql, params)
+            rows = await cur.fetchall()
+        token = ""
+        if len(rows) > q.page_size:
+            rows = rows[:q.page_size]
+            last = rows[-1]
+            token = base64.urlsafe_b64encode(json.dumps(
+                [last["placed_at"].isoformat(), str(last["order_id"])]).encode()).decode()
+        return OrderPage([OrderRow(r) for r in rows], token)
+
+
+class OrderListProjector:
+    """Follows the orders log and keeps orders.order_list."""
+
+    def __init__(self, app: ServiceApplication, pool: AsyncConnectionPool, wakeup: LogWakeup):
+        self.app = app
+        self.pool = pool
+        self.wakeup = wakeup
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with self.pool.connection() as conn:
+                    position = await read_position(conn, "orders", PROJECTION)
+                async for batch in follow(self.app, self.wakeup, position, 500, stop):
+                    events = [self.app.mapper.to_domain_event(n) for n in batch]
+                    async with self.pool.connection() as conn, conn.transaction():
+                        for event in events:
+                            await apply(conn, event)
+                        await write_position(conn, "orders", PROJECTION, batch[-1].id)
+                    metrics.PROJECTION_POSITION.labels(PROJECTION).set(batch[-1].id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("projection interrupted; resuming", extra={"error": repr(exc)})
+                await asyncio.sleep(1.0)
+
+
+async def apply(conn, event: Any) -> None:
+    if not isinstance(event, Order.Event):
+        return
+    name = type(event).__name__
+    oid, version, at = event.originator_id, event.originator_version, event.timestamp
+    if name == "Placed":
+        content = OrderContent.from_dict(event.content)
+        await conn.execute(
+            "INSERT INTO orders.order_list (order_id, channel, external_id, tenant, status, "
+            "version, placed_at, updated_at, promised_date, customer_name, customer_email, "
+            "total_amount, currency, content) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+            "ON CONFLICT (order_id) DO NOTHING",
+            (oid, event.channel, event.external_id, event.tenant, OrderStatus.PLACED.value,
+             version, datetime.fromisoformat(event.placed_at), at, content.promised_date,
+             content.customer.name, content.customer.email,
+             content.total.amount if content.total else None,
+             content.total.currency if content.total else None, Jsonb(event.content)))
+        return
+    sets: dict[str, Any] = {"version": version, "updated_at": at}
+    status = STATUS_AFTER.get(name)
+    if status is not None:
+        sets["status"] = status.value
+    if name == "Amended":
+        content = OrderContent.from_dict(event.content)
+        sets.update(content=Jsonb(event.content), promised_date=content.promised_date,
+                    factory_id="", planned_start=None, planned_end=None, catalog_version=0,
+                    rejection_reasons=Jsonb([]))
+    elif name == "Configured":
+        sets["catalog_version"] = event.catalog_version
+    elif name == "ConfigurationRejected":
+        sets["rejection_reasons"] = Jsonb(list(event.reasons))
+    elif name == "Scheduled":
+        sets.update(factory_id=event.factory_id, planned_start=event.planned_start or None,
+                    planned_end=event.planned_end or None)
+    elif name == "Shipped":
+        sets["tracking_token"] = event.tracking_token
+    assignments = ", ".join(f"{k} = %s" for k in sets)
+    await conn.execute(
+        f"UPDATE orders.order_list SET {assignments} WHERE order_id = %s AND version < %s",
+        [*sets.values(), oid, version])

@@ -1,0 +1,98 @@
+"""Wire (protobuf) ↔ domain for the orders service."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
+
+from dovetail.common.v1 import types_pb2
+from dovetail.orders.v1 import orders_service_pb2 as pb
+from services.orders.domain.order import Order
+from services.orders.domain.status import OrderStatus
+from services.orders.domain.values import OrderContent
+
+
+def status_to_pb(status: OrderStatus) -> int:
+    return pb.OrderStatus.Value(f"ORDER_STATUS_{status.value}")
+
+
+def status_from_pb(value: int) -> OrderStatus:
+    return OrderStatus(pb.OrderStatus.Name(value).removeprefix("ORDER_STATUS_"))
+
+
+def date_to_pb(value: date | None) -> types_pb2.Date | None:
+    return None if value is None else types_pb2.Date(year=value.year, month=value.month, day=value.day)
+
+
+def date_from_pb(value: types_pb2.Date, present: bool) -> str | None:
+    """A Date message as the ISO text the domain validates (invalid dates stay invalid)."""
+    if not present:
+        return None
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def timestamp(value: datetime | str | None) -> timestamp_pb2.Timestamp | None:
+    if not value:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return ts
+
+
+def content_to_pb(content: OrderContent) -> dict[str, Any]:
+    c = content.customer
+    customer = types_pb2.Customer(
+        name=c.name, email=c.email, phone=c.phone,
+        address=types_pb2.Address(line1=c.address.line1, line2=c.address.line2,
+                                  city=c.address.city, region=c.address.region,
+                                  postal_code=c.address.postal_code, country=c.address.country))
+    items = []
+    for line in content.lines:
+        options = struct_pb2.Struct()
+        options.update(line.options)
+        items.append(pb.OrderItem(line_id=line.line_id, product=line.product,
+                                  quantity=line.quantity, options=options))
+    total = None if content.total is None else types_pb2.Money(
+        amount=str(content.total.amount), currency=content.total.currency)
+    return {"customer": customer, "items": items, "total": total,
+            "promised_date": date_to_pb(content.promised_date)}
+
+
+def order_to_pb(order: Order) -> pb.Order:
+    content = content_to_pb(OrderContent.from_dict(order.content))
+    return pb.Order(
+        order_id=str(order.id), channel=order.channel, external_id=order.external_id,
+        status=status_to_pb(order.status), placed_at=timestamp(order.placed_at),
+        promised_date=content["promised_date"], customer=content["customer"],
+        items=content["items"], total=content["total"], version=order.version,
+        updated_at=timestamp(order.modified_on), factory_id=order.factory_id,
+        planned_start=timestamp(order.planned_start), planned_end=timestamp(order.planned_end),
+        rejection_reasons=order.rejection_reasons,
+        cancellation_reason=order.cancellation_reason, tenant=order.tenant,
+        catalog_version=order.catalog_version, tracking_token=order.tracking_token)
+
+
+def _message_dict(message, field: str) -> Any:
+    """A sub-message as plain data, or None when it was not sent."""
+    if not message.HasField(field):
+        return None
+    return json_format.MessageToDict(getattr(message, field), preserving_proto_field_name=True)
+
+
+def items_from_pb(items) -> list[dict[str, Any]]:
+    return [{"line_id": item.line_id, "product": item.product, "quantity": item.quantity,
+             "options": json_format.MessageToDict(item.options)} for item in items]
+
+
+def place_request_to_raw(request: pb.PlaceOrderRequest) -> dict[str, Any]:
+    """The request as the plain data the domain validates (same shape as the webhook)."""
+    return {
+        "customer": _message_dict(request, "customer"),
+        "items": items_from_pb(request.items),
+        "total": _message_dict(request, "total"),
+        "promised_date": date_from_pb(request.promised_date, request.HasField("promised_date")),
+    }

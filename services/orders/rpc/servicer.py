@@ -1,0 +1,109 @@
+"""OrdersService over gRPC: thin handlers; validation and rules live in the domain."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from dovetail.orders.v1 import orders_service_pb2 as pb
+from dovetail.orders.v1 import orders_service_pb2_grpc as pb_grpc
+from services.kit.errors import InvalidArgument, PermissionDenied, Violations
+from services.kit.rpc import current_principal
+from services.orders.application import OrdersApplication
+from services.orders.domain.values import (
+    parse_date,
+    parse_lines,
+    parse_order_content,
+    validate_channel,
+)
+from services.orders.projections import OrderListQuery, OrderListView
+from services.orders.rpc import mapping
+
+# Who may call what; ownership (a channel places only its own orders) is checked below.
+ROLES = {
+    "PlaceOrder": ("admin", "channel", "designer"),
+    "GetOrder": ("admin",),
+    "ListOrders": ("admin",),
+    "CancelOrder": ("admin",),
+    "AmendOrder": ("admin",),
+    "GetOrderHistory": ("admin",),
+}
+
+
+def order_id_from(text: str, field: str = "order_id") -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidArgument(Violations.one(field, "must be an order id (a UUID)")) from None
+
+
+class OrdersServicer(pb_grpc.OrdersServiceServicer):
+    def __init__(self, app: OrdersApplication, view: OrderListView, tenant: str):
+        self.app = app
+        self.view = view
+        self.tenant = tenant
+
+    async def PlaceOrder(self, request: pb.PlaceOrderRequest, context) -> pb.PlaceOrderResponse:
+        principal = current_principal()
+        if principal.role == "channel" and principal.subject != request.channel:
+            raise PermissionDenied(f"channel {principal.subject} may not place orders for "
+                                   f"channel {request.channel}")
+        if principal.role == "designer" and request.channel != f"designer-{principal.subject}":
+            raise PermissionDenied(f"a designer places orders on channel designer-{principal.subject}")
+        v = Violations()
+        validate_channel(v, request.channel, request.external_id)
+        v.raise_if_any()
+        content = parse_order_content(mapping.place_request_to_raw(request))
+        placed_at = (request.placed_at.ToDatetime(tzinfo=UTC) if request.HasField("placed_at")
+                     else datetime.now(UTC))
+        placement = await asyncio.to_thread(
+            self.app.place_order, request.channel, request.external_id.strip(), content,
+            placed_at, self.tenant)
+        return pb.PlaceOrderResponse(order_id=str(placement.order_id),
+                                     status=mapping.status_to_pb(placement.status),
+                                     duplicate=placement.duplicate)
+
+    async def GetOrder(self, request: pb.GetOrderRequest, context) -> pb.GetOrderResponse:
+        order = await asyncio.to_thread(self.app.get_order, order_id_from(request.order_id))
+        return pb.GetOrderResponse(order=mapping.order_to_pb(order))
+
+    async def ListOrders(self, request: pb.ListOrdersRequest, context) -> pb.ListOrdersResponse:
+        query = OrderListQuery.from_request(
+            page_size=request.page.page_size, page_token=request.page.page_token,
+            statuses=[mapping.status_from_pb(s) for s in request.statuses],
+            channel=request.channel, text=request.query,
+            placed_after=request.placed_after.ToDatetime(tzinfo=UTC)
+            if request.HasField("placed_after") else None,
+            placed_before=request.placed_before.ToDatetime(tzinfo=UTC)
+            if request.HasField("placed_before") else None)
+        page = await self.view.list(query)
+        return pb.ListOrdersResponse(orders=[row.to_pb() for row in page.rows],
+                                     next_page_token=page.next_token)
+
+    async def CancelOrder(self, request: pb.CancelOrderRequest, context) -> pb.CancelOrderResponse:
+        order = await asyncio.to_thread(self.app.cancel_order, order_id_from(request.order_id),
+                                        request.reason.strip()[:500])
+        return pb.CancelOrderResponse(order=mapping.order_to_pb(order))
+
+    async def AmendOrder(self, request: pb.AmendOrderRequest, context) -> pb.AmendOrderResponse:
+        order_id = order_id_from(request.order_id)
+        v = Violations()
+        lines = parse_lines(v, mapping.items_from_pb(request.items))
+        promised = parse_date(v, mapping.date_from_pb(
+            request.promised_date, request.HasField("promised_date")), "promised_date")
+        v.check(request.expected_version >= 0, "expected_version", "must not be negative")
+        v.raise_if_any()
+        order = await asyncio.to_thread(self.app.amend_order, order_id, request.expected_version,
+                                        lines, promised, request.reason.strip()[:500])
+        return pb.AmendOrderResponse(order=mapping.order_to_pb(order))
+
+    async def GetOrderHistory(self, request: pb.GetOrderHistoryRequest,
+                              context) -> pb.GetOrderHistoryResponse:
+        entries = await asyncio.to_thread(self.app.history, order_id_from(request.order_id))
+        return pb.GetOrderHistoryResponse(entries=[
+            pb.OrderHistoryEntry(
+                version=e.version, type=e.type, occurred_at=mapping.timestamp(e.occurred_at),
+                status_after=mapping.status_to_pb(e.status_after) if e.status_after else 0,
+                summary=e.summary)
+            for e in entries])

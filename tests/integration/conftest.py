@@ -1,0 +1,40 @@
+"""Services started in this process, on free ports, against the session's real servers."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from services.kit import runtime
+from services.kit.auth import KeyStore, Principal
+from services.orders.application import OrdersApplication
+from services.orders.main import build as build_orders
+from tests.conftest import TEST_ADMIN_KEY
+
+CHANNEL_KEY = "dvt_channel_test_dovetail"
+OTHER_CHANNEL_KEY = "dvt_channel_test_other"
+FACTORY_KEY = "dvt_factory_test_f1"
+
+
+@pytest.fixture(scope="session")
+async def orders_service(settings):
+    running = await runtime.start("orders", settings, OrdersApplication, build_orders, port=0)
+    keys: KeyStore = running.runtime.keys
+    await keys.add(TEST_ADMIN_KEY, Principal("admin"))
+    await keys.add(CHANNEL_KEY, Principal("channel", "dovetail"))
+    await keys.add(OTHER_CHANNEL_KEY, Principal("channel", "othershop"))
+    await keys.add(FACTORY_KEY, Principal("factory", "f1"))
+    yield running
+    running.stop.set()
+    await running.done
+
+
+@pytest.fixture(scope="session")
+async def orders_channel(orders_service):
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{orders_service.port}")
+    yield channel
+    await channel.close()
+
+
+def auth(key: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {key}"),)
