@@ -38,3 +38,26 @@ async def orders_channel(orders_service):
 
 def auth(key: str) -> tuple[tuple[str, str], ...]:
     return (("authorization", f"Bearer {key}"),)
+
+
+@pytest.fixture(scope="session")
+async def gateway(settings, orders_service):
+    """The gateway served by uvicorn in this event loop, and an HTTP client for it."""
+    import asyncio
+
+    import httpx
+    import uvicorn
+
+    from gateway.app import create_app
+    from infra.servers import free_port
+
+    port = free_port()
+    app = create_app(settings, {"orders": f"127.0.0.1:{orders_service.port}"})
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        yield client
+    server.should_exit = True
+    await task

@@ -1,0 +1,92 @@
+"""gRPC statuses → HTTP answers with field-level messages; never a 5xx for bad input."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from litestar import Request, Response
+from litestar.exceptions import ClientException, HTTPException, ValidationException
+
+from gateway.schemas.orders import ErrorBody, FieldError
+
+log = logging.getLogger("dovetail.gateway")
+
+HTTP_FOR = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+}
+
+
+class ServiceError(HTTPException):
+    """A service refused or could not answer; carries field errors when it gave them."""
+
+    def __init__(self, status_code: int, detail: str, errors: list[FieldError] | None = None):
+        super().__init__(status_code=status_code, detail=detail)
+        self.errors = errors or []
+
+
+def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
+    code = error.code()
+    status = HTTP_FOR.get(code)
+    if status is None:
+        # The service is down or failed: the sender should retry; nothing was stored.
+        log.warning("service call failed: %s %s", code.name, error.details())
+        return ServiceError(503, "service unavailable, nothing was stored; retry later")
+    errors = []
+    rich = rpc_status.from_call(error)
+    for detail in rich.details if rich else []:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            errors += [FieldError(v.field, v.description) for v in bad.field_violations]
+    return ServiceError(status, error.details() or code.name, errors)
+
+
+def service_error_handler(_: Request, exc: ServiceError) -> Response:
+    return Response(ErrorBody(exc.status_code, exc.detail, exc.errors), status_code=exc.status_code)
+
+
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_NAMED = re.compile(r"(?:missing required field|unknown field) `(?P<name>[^`]+)`")
+
+
+def field_of(message: str, key: str) -> tuple[str, str]:
+    """msgspec says `Expected `int`, got `str` - at `$.items[0].quantity``: name the field."""
+    match = _AT.match(message)
+    text = match.group("message") if match else message
+    path = (match.group("path") or "").lstrip(".") if match else ""
+    named = _NAMED.search(text)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    if not path:
+        path = "body" if key in ("data", "body", "") else key
+    return path, text
+
+
+def validation_error_handler(_: Request, exc: ValidationException) -> Response:
+    """Body shape errors (msgspec) and parameter errors as 422 naming the field."""
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            field, text = field_of(str(item.get("message", exc.detail)), str(item.get("key") or ""))
+            errors.append(FieldError(field, text))
+    if not errors:
+        errors.append(FieldError("body", exc.detail))
+    return Response(ErrorBody(422, "request body does not fit", errors), status_code=422)
+
+
+def bad_request_handler(_: Request, exc: ClientException) -> Response:
+    """A body that is not even JSON is a body that does not fit: 422, like the rest."""
+    if exc.status_code != 400:
+        return Response(ErrorBody(exc.status_code, exc.detail), status_code=exc.status_code)
+    return Response(ErrorBody(422, "request body does not fit", [FieldError("body", exc.detail)]),
+                    status_code=422)

@@ -1,0 +1,100 @@
+"""HTTP shapes for orders: the canonical webhook body and the REST read schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Text = Annotated[str, msgspec.Meta(max_length=500)]
+OptionValue = str | int | float | bool
+
+
+class Address(msgspec.Struct, forbid_unknown_fields=True):
+    line1: Text
+    city: Text
+    country: Annotated[str, msgspec.Meta(description="ISO 3166-1 alpha-2, e.g. CN")]
+    line2: Text = ""
+    region: Text = ""
+    postal_code: Text = ""
+
+
+class Customer(msgspec.Struct, forbid_unknown_fields=True):
+    name: Text
+    address: Address
+    email: Text = ""
+    phone: Text = ""
+
+
+class Item(msgspec.Struct, forbid_unknown_fields=True):
+    line_id: Text
+    product: Annotated[str, msgspec.Meta(description="catalogue product code, e.g. wardrobe")]
+    quantity: int
+    options: dict[str, OptionValue] = {}
+
+
+class Money(msgspec.Struct, forbid_unknown_fields=True):
+    amount: Annotated[str, msgspec.Meta(description="decimal as text, e.g. \"5999.00\"")]
+    currency: Annotated[str, msgspec.Meta(description="ISO 4217, e.g. CNY")]
+
+
+class CanonicalOrder(msgspec.Struct, forbid_unknown_fields=True):
+    """The canonical order webhook (DESIGN.md): signed with the channel's secret."""
+
+    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128,
+                                             description="the shop's own order id")]
+    customer: Customer
+    items: list[Item]
+    placed_at: str | None = None
+    promised_date: Annotated[str | None, msgspec.Meta(description="YYYY-MM-DD")] = None
+    total: Money | None = None
+
+
+class WebhookAccepted(msgspec.Struct):
+    order_id: str
+    status: str
+    duplicate: bool
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ErrorBody(msgspec.Struct):
+    status_code: int
+    detail: str
+    errors: list[FieldError] = []
+
+
+class OrderLineRead(msgspec.Struct):
+    line_id: str
+    product: str
+    quantity: int
+    options: dict[str, OptionValue]
+
+
+class OrderRead(msgspec.Struct):
+    order_id: str
+    channel: str
+    external_id: str
+    status: str
+    version: int
+    placed_at: str | None
+    updated_at: str | None
+    promised_date: str | None
+    customer: Customer
+    items: list[OrderLineRead]
+    total: Money | None
+    factory_id: str
+    planned_start: str | None
+    planned_end: str | None
+    catalog_version: int
+    rejection_reasons: list[str]
+    cancellation_reason: str
+    tracking_token: str
+
+
+class OrderPage(msgspec.Struct):
+    items: list[OrderRead]
+    next_cursor: str | None

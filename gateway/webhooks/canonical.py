@@ -1,0 +1,118 @@
+"""The canonical order webhook: `POST /webhooks/{channel}/orders` (DESIGN.md).
+
+Order of checks: unknown channel → 404; bad, missing or stale signature → 401 (before the
+body is even parsed); body that does not fit → 422 with field errors; stored → 202, or
+200 for a repeat of the same `external_id`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import grpc
+from google.protobuf import struct_pb2
+from litestar import Controller, Request, Response, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+
+from dovetail.common.v1 import types_pb2
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway.deps import GatewayState
+from gateway.errors import from_grpc
+from gateway.schemas.orders import CanonicalOrder, ErrorBody, WebhookAccepted
+from gateway.webhooks.signature import SignatureError, verify
+
+SIGNATURE_HEADER = "Dovetail-Signature"
+# Channels with their own adapter and payload format (issue 7) are not canonical.
+DEDICATED_ADAPTERS = frozenset({"shopify", "woocommerce"})
+
+
+def channel_secret(state: GatewayState, channel: str) -> str:
+    secret = state.settings.webhook_secrets.get(channel)
+    if secret is None or channel in DEDICATED_ADAPTERS:
+        raise NotFoundException(f"no webhook channel named {channel!r}")
+    return secret
+
+
+async def signed_by_channel(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    state: GatewayState = connection.app.state.gateway
+    channel = connection.path_params["channel"]
+    secret = channel_secret(state, channel)
+    assert isinstance(connection, Request)
+    body = await connection.body()  # cached in the scope: the handler parses the same bytes
+    try:
+        verify(secret, body, connection.headers.get(SIGNATURE_HEADER),
+               tolerance_s=state.settings.signature_tolerance_s)
+    except SignatureError as exc:
+        raise NotAuthorizedException(str(exc)) from None
+
+
+def to_place_order(channel: str, order: CanonicalOrder) -> orders_pb.PlaceOrderRequest:
+    c, a = order.customer, order.customer.address
+    request = orders_pb.PlaceOrderRequest(
+        channel=channel, external_id=order.external_id,
+        customer=types_pb2.Customer(name=c.name, email=c.email, phone=c.phone,
+                                    address=types_pb2.Address(
+                                        line1=a.line1, line2=a.line2, city=a.city, region=a.region,
+                                        postal_code=a.postal_code, country=a.country)))
+    for item in order.items:
+        options = struct_pb2.Struct()
+        options.update(item.options)
+        request.items.add(line_id=item.line_id, product=item.product, quantity=item.quantity,
+                          options=options)
+    if order.total is not None:
+        request.total.CopyFrom(types_pb2.Money(amount=order.total.amount,
+                                               currency=order.total.currency))
+    if order.placed_at:
+        try:
+            request.placed_at.FromDatetime(datetime.fromisoformat(order.placed_at))
+        except ValueError:
+            raise ValidationException("invalid placed_at", extra=[
+                {"key": "placed_at", "message": "must be an ISO 8601 time, e.g. 2026-11-25T08:00:00Z"}
+            ]) from None
+    if order.promised_date:
+        parts = order.promised_date.split("-")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            raise ValidationException("invalid promised_date", extra=[
+                {"key": "promised_date", "message": "must be a date written as YYYY-MM-DD"}])
+        year, month, day = map(int, parts)
+        request.promised_date.CopyFrom(types_pb2.Date(year=year, month=month, day=day))
+    return request
+
+
+async def place(state: GatewayState, request: orders_pb.PlaceOrderRequest) -> Response:
+    try:
+        reply = await state.services.orders.PlaceOrder(
+            request, metadata=state.services.metadata, timeout=10)
+    except grpc.aio.AioRpcError as error:
+        raise from_grpc(error) from None
+    body = WebhookAccepted(order_id=reply.order_id,
+                           status=orders_pb.OrderStatus.Name(reply.status).removeprefix("ORDER_STATUS_"),
+                           duplicate=reply.duplicate)
+    return Response(body, status_code=200 if reply.duplicate else 202)
+
+
+class CanonicalWebhookController(Controller):
+    path = "/webhooks"
+    tags = ["webhooks"]
+
+    @post("/{channel:str}/orders", guards=[signed_by_channel], status_code=202,
+          summary="Receive an order from a sales channel (canonical format)",
+          description=(
+              "Signed with the channel's secret: `Dovetail-Signature: t=<unix seconds>,"
+              "v1=<hex HMAC-SHA256 over \"<t>.<raw body>\">`, accepted within 300 s of t. "
+              "202 once the order is durably stored; 200 with the same order_id and "
+              "duplicate=true for a repeat of the same external_id."),
+          responses={
+              200: ResponseSpec(WebhookAccepted, description="a repeat: the order already stored"),
+              401: ResponseSpec(ErrorBody, description="missing, wrong or stale signature"),
+              404: ResponseSpec(ErrorBody, description="unknown channel"),
+              422: ResponseSpec(ErrorBody, description="the body does not fit; field errors"),
+          },
+          security=[{"webhookSignature": []}])
+    async def receive(self, channel: str, data: CanonicalOrder,
+                      request: Request) -> Response[WebhookAccepted]:
+        return await place(request.app.state.gateway, to_place_order(channel, data))
+
