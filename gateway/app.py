@@ -22,15 +22,15 @@ from gateway.errors import (
 )
 from gateway.webhooks.canonical import CanonicalWebhookController
 from services.kit.auth import KeyStore
-from services.kit.settings import SERVICE_PORTS, Settings
+from services.kit.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings, service_addresses: dict[str, str] | None = None) -> Litestar:
-    """`service_addresses`: name → host:port of each running service (default: all, by port)."""
+    """`service_addresses`: name → host:port of each service (default: settings.services)."""
     addresses = service_addresses if service_addresses is not None else {
-        name: settings.service_address(name) for name in SERVICE_PORTS}
+        name: settings.service_address(name) for name in settings.services}
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

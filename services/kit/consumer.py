@@ -119,7 +119,7 @@ class Consumer:
         tracking = Tracking(application_name=envelope.source,
                             notification_id=envelope.notification_id)
         for _ in range(MAX_CONFLICT_RETRIES):
-            if self.app.process_recorder.has_tracking_id(envelope.source, envelope.notification_id):
+            if self.app.is_tracked(envelope.source, envelope.notification_id):
                 return "duplicate"
             processing = ProcessingEvent(tracking=tracking)
             outcome = "applied"

@@ -59,6 +59,22 @@ class ServiceApplication(Application):
         assert isinstance(self.recorder, ProcessRecorder)
         return self.recorder
 
+    def is_tracked(self, upstream: str, notification_id: int) -> bool:
+        """Has exactly this upstream notification been processed?
+
+        eventsourcing's `has_tracking_id` answers "is the highest tracked id >= this one",
+        which would skip an older event delivered after a newer one (redelivery, or two
+        replicas sharing a consumer). Multi-row tracking lets us ask for the row itself.
+        """
+        recorder = self.recorder
+        statement = psycopg.sql.SQL(
+            "SELECT 1 FROM {}.{} WHERE application_name = %s AND notification_id = %s"
+        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
+                 psycopg.sql.Identifier(recorder.tracking_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, (upstream, notification_id))
+            return cur.fetchone() is not None
+
 
 def open_application(
     cls: type[ServiceApplication], settings: Settings, schema: str, **extra: Any

@@ -49,6 +49,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
 
 
+def _services(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return tuple(SERVICE_PORTS)
+    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+    unknown = [n for n in names if n not in SERVICE_PORTS]
+    if unknown:
+        raise SettingsError(f"DOVETAIL_SERVICES names unknown services {unknown}; "
+                            f"known: {', '.join(SERVICE_PORTS)}")
+    return names
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = Path(".dovetail")
@@ -70,6 +81,8 @@ class Settings:
     log_format: str = "json"
     # Webhook signatures older or newer than this are refused (replay window).
     signature_tolerance_s: int = 300
+    # The services this deployment runs (the gateway talks to, and reports health of, these).
+    services: tuple[str, ...] = tuple(SERVICE_PORTS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +112,7 @@ class Settings:
             log_level=env.get("DOVETAIL_LOG_LEVEL", "INFO").upper(),
             log_format=env.get("DOVETAIL_LOG_FORMAT", "json"),
             signature_tolerance_s=_int(env, "DOVETAIL_SIGNATURE_TOLERANCE_S", 300),
+            services=_services(env.get("DOVETAIL_SERVICES")),
         )
 
     def service_address(self, service: str) -> str:
@@ -122,6 +136,7 @@ class Settings:
             "DOVETAIL_LOG_LEVEL": self.log_level,
             "DOVETAIL_LOG_FORMAT": self.log_format,
             "DOVETAIL_SIGNATURE_TOLERANCE_S": str(self.signature_tolerance_s),
+            "DOVETAIL_SERVICES": ",".join(self.services),
         }
         for name, port in self.service_ports.items():
             env[f"DOVETAIL_{name.upper()}_PORT"] = str(port)

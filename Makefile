@@ -1,0 +1,36 @@
+# Dovetail: `make up` starts the platform, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: up test install protos lint bench clean
+
+up: install
+	$(PY) -m infra.launcher
+
+test: install
+	$(PY) -m infra.test_deps
+	$(PY) -m infra.protos --check
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip check
+	touch $(STAMP)
+
+protos: install
+	$(PY) -m infra.protos
+
+lint: install
+	$(VENV)/bin/ruff check services gateway infra tests load
+
+bench: install
+	$(PY) -m load.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache

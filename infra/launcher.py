@@ -1,0 +1,219 @@
+"""`make up`: start PostgreSQL, NATS, every service and the gateway; Ctrl-C stops them all.
+
+With DOVETAIL_DATABASE_URL / DOVETAIL_NATS_URL set, those servers are used instead of the
+embedded ones. Data lives under DOVETAIL_HOME (default ./.dovetail) across restarts.
+A service that dies is restarted (it resumes from its recorded positions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.servers import NatsProcess, PortInUseError, PostgresProcess, require_free_port
+from services.kit.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE_ORDER = ("orders", "configurator", "scheduling", "delivery", "iot")
+
+
+def available_services() -> list[str]:
+    """Services whose composition root exists in this checkout."""
+    return [s for s in SERVICE_ORDER if (ROOT / "services" / s / "main.py").exists()]
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open by the child
+        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.started_at = time.monotonic()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def terminate(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    postgres: PostgresProcess | None = None
+    nats: NatsProcess | None = None
+    children: list[Child] = field(default_factory=list)
+
+    def start_servers(self) -> Settings:
+        s = self.settings
+        s.home.mkdir(parents=True, exist_ok=True)
+        if not s.database_url:
+            self.postgres = PostgresProcess(s.home / "postgres" / "data", s.postgres_port).start()
+            s = s.with_(database_url=self.postgres.url)
+            say(f"PostgreSQL   {self.postgres.url}  (data in {s.home / 'postgres'})")
+        else:
+            say("PostgreSQL   using DOVETAIL_DATABASE_URL")
+        if not s.nats_url:
+            self.nats = NatsProcess(s.home / "nats", s.nats_port, s.nats_monitor_port).start()
+            s = s.with_(nats_url=self.nats.url)
+            say(f"NATS         {self.nats.url}  (JetStream store in {s.home / 'nats'})")
+        else:
+            say("NATS         using DOVETAIL_NATS_URL")
+        self.settings = s
+        return s
+
+    def start_processes(self, services: list[str]) -> None:
+        s = self.settings
+        logs = s.home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **s.to_env(), "PYTHONUNBUFFERED": "1"}
+        for name in services:
+            require_free_port(s.service_ports[name], f"the {name} service (gRPC)")
+            require_free_port(s.metrics_ports[name], f"the {name} service (metrics)")
+            self.children.append(Child(name, [sys.executable, "-m", f"services.{name}.main"],
+                                       env, logs / f"{name}.log"))
+        require_free_port(s.gateway_port, "the gateway (HTTP)")
+        self.children.append(Child("gateway", [sys.executable, "-m", "gateway.main"], env,
+                                   logs / "gateway.log"))
+        for child in self.children:
+            child.start()
+
+    def supervise_once(self) -> None:
+        """Restart a child that died (with a pause so a crash loop does not spin)."""
+        for child in self.children:
+            if not child.alive() and time.monotonic() - child.started_at > 2:
+                child.restarts += 1
+                say(f"{child.name} exited with code {child.process.returncode if child.process else '?'}; "
+                    f"restarting (see {child.log_path})")
+                child.start()
+
+    def stop(self) -> None:
+        for child in self.children:
+            child.terminate()
+        for child in self.children:
+            child.wait(15)
+        if self.nats:
+            self.nats.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def prepare(settings: Settings) -> None:
+    """Streams and the admin key exist before anything else starts."""
+    from psycopg_pool import AsyncConnectionPool
+
+    from services.kit.auth import KeyStore, Principal
+    from services.kit.jetstream import connect, ensure_streams
+
+    nc = await connect(settings.nats_url, "dovetail-launcher")
+    await ensure_streams(nc.jetstream())
+    await nc.close()
+    async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=2,
+                                   kwargs={"autocommit": True}) as pool:
+        keys = KeyStore(pool)
+        await keys.ensure_schema()
+        await keys.add(settings.admin_key, Principal("admin"), "admin (DOVETAIL_ADMIN_KEY)")
+
+
+async def wait_healthy(settings: Settings, timeout: float = 90.0) -> dict:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    last: dict = {}
+    async with httpx.AsyncClient(timeout=3) as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                r = await client.get(f"http://{settings.grpc_host}:{settings.gateway_port}/healthz")
+                last = r.json()
+                if r.status_code == 200:
+                    return last
+            await asyncio.sleep(0.5)
+    raise TimeoutError(f"the platform did not become healthy: {last}")
+
+
+def banner(settings: Settings, services: list[str]) -> str:
+    base = f"http://{settings.grpc_host}:{settings.gateway_port}"
+    secrets = "\n".join(f"    {c:<12} {s}" for c, s in settings.webhook_secrets.items())
+    ports = "  ".join(f"{n}:{settings.service_ports[n]}" for n in services)
+    return f"""
+Dovetail is up.
+  Portal / REST   {base}    (OpenAPI: {base}/schema)
+  Health          {base}/healthz      Metrics: {base}/metrics
+  gRPC services   {ports}
+  Admin key       {settings.admin_key}
+  Webhook secrets (channel → secret):
+{secrets}
+  Logs            {settings.home / 'logs'}
+Post an order: see README.md, "Post an order". Press Ctrl-C to stop.
+"""
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    settings = Settings.from_env()
+    platform = Platform(settings)
+
+    def on_terminate(signum, _frame) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops us the way Ctrl-C does, at any point
+
+    signal.signal(signal.SIGTERM, on_terminate)
+    try:
+        settings = platform.start_servers()
+        asyncio.run(prepare(settings))
+        services = available_services()
+        settings = platform.settings = settings.with_(services=tuple(services))
+        platform.start_processes(services)
+        asyncio.run(wait_healthy(settings))
+        from infra.demo import seed
+
+        asyncio.run(seed(settings))
+        say(banner(settings, services))
+        while True:
+            platform.supervise_once()
+            time.sleep(0.5)
+    except PortInUseError as exc:
+        say(f"Cannot start: {exc}")
+        platform.stop()
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        say("Stopping Dovetail ...")
+        platform.stop()
+        say("Stopped. Data is kept in " + str(settings.home))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Kill -9 the orders service (and its relay) while shops post orders: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+
+import httpx
+import pytest
+
+from dovetail.orders.v1 import orders_events_pb2
+from gateway.webhooks.signature import sign
+from tests.helpers import eventually, order_payload, ref, stream_envelopes
+
+pytestmark = pytest.mark.e2e
+
+ORDERS = 240
+SENDERS = 8
+
+
+async def post_until_accepted(client: httpx.AsyncClient, secret: str, payload: dict,
+                              attempts: int = 200) -> dict:
+    """A shop retries until it gets a 2xx, as shops do; returns the accepted answer."""
+    body = json.dumps(payload).encode()
+    for _ in range(attempts):
+        try:
+            r = await client.post("/webhooks/dovetail/orders", content=body, headers={
+                "Dovetail-Signature": sign(secret, body), "Content-Type": "application/json"})
+            if r.status_code in (200, 202):
+                return r.json()
+            assert r.status_code == 503, r.text  # only "try later" is acceptable here
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{payload['external_id']} never accepted")
+
+
+async def test_orders_survive_sigkill_of_the_orders_service_mid_stream(platform):
+    secret = platform.settings.webhook_secrets["dovetail"]
+    batch = ref("CRASH")
+    payloads = [order_payload(f"{batch}-{i:04d}") for i in range(ORDERS)]
+    queue: asyncio.Queue = asyncio.Queue()
+    for p in payloads:
+        queue.put_nowait(p)
+    accepted: dict[str, set[str]] = {}
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            payload = queue.get_nowait()
+            answer = await post_until_accepted(client, secret, payload)
+            accepted.setdefault(payload["external_id"], set()).add(answer["order_id"])
+            # Shops resend: a repeat must give the same order.
+            if len(accepted) % 10 == 0:
+                again = await post_until_accepted(client, secret, payload)
+                accepted[payload["external_id"]].add(again["order_id"])
+
+    async def killer() -> None:
+        orders = platform.processes["orders"]
+        for _ in range(2):
+            while len(accepted) < ORDERS // 3 * (_ + 1):
+                await asyncio.sleep(0.02)
+            orders.kill()
+            await asyncio.sleep(1.0)
+            orders.start()
+
+    async with httpx.AsyncClient(base_url=platform.base_url, timeout=15) as client:
+        await asyncio.gather(killer(), *[sender(client) for _ in range(SENDERS)])
+
+    assert len(accepted) == ORDERS
+    assert all(len(ids) == 1 for ids in accepted.values()), "a shop order became two orders"
+    order_ids = {next(iter(ids)) for ids in accepted.values()}
+
+    async with httpx.AsyncClient(base_url=platform.base_url, timeout=15, headers={
+            "Authorization": f"Bearer {platform.settings.admin_key}"}) as client:
+        for order_id in order_ids:
+            r = await client.get(f"/api/v1/orders/{order_id}")
+            assert r.status_code == 200 and r.json()["external_id"].startswith(batch)
+
+    async def placed_counts() -> Counter:
+        counts: Counter = Counter()
+        for _, envelope in await stream_envelopes(platform.settings.nats_url, "orders",
+                                                  "dovetail.orders.placed"):
+            body = orders_events_pb2.OrderPlaced()
+            envelope.body.Unpack(body)
+            if body.external_id.startswith(batch):
+                counts[body.order_id] += 1
+        return counts if set(counts) == order_ids else None
+
+    counts = await eventually(placed_counts, timeout=60)
+    assert set(counts.values()) == {1}, "an accepted order's placed event is missing or doubled"
