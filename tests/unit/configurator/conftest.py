@@ -6,8 +6,14 @@ import pytest
 
 from services.configurator.catalogue import Configuration, Rejection, configure, seed_catalogue
 
-CANONICAL = {"width_mm": 2000, "height_mm": 2400, "depth_mm": 600,
-             "board": "particleboard-18", "finish": "melamine-white", "doors": 2}  # fmt: skip
+CANONICAL = {
+    "width_mm": 2000,
+    "height_mm": 2400,
+    "depth_mm": 600,
+    "board": "particleboard-18",
+    "finish": "melamine-white",
+    "doors": 2,
+}
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,15 @@ from services.configurator.catalogue import Catalogue, PlainDataError, unknown_r
 
 pytestmark = pytest.mark.unit
 
-PRODUCTS = {"wardrobe", "base_cabinet", "wall_cabinet", "tall_cabinet", "bookcase", "tv_unit", "desk"}
+PRODUCTS = {
+    "wardrobe",
+    "base_cabinet",
+    "wall_cabinet",
+    "tall_cabinet",
+    "bookcase",
+    "tv_unit",
+    "desk",
+}
 
 
 def test_the_seed_offers_every_product_a_chain_sells(catalogue):
@@ -29,7 +37,13 @@ def test_boards_come_in_18_and_25_mm_of_each_kind(catalogue):
 
 def test_finishes_cover_melamine_veneer_and_lacquer_colours(catalogue):
     codes = set(catalogue.finishes)
-    assert {"melamine-white", "melamine-oak", "melamine-grey", "veneer-oak", "veneer-walnut"} <= codes
+    assert {
+        "melamine-white",
+        "melamine-oak",
+        "melamine-grey",
+        "veneer-oak",
+        "veneer-walnut",
+    } <= codes
     assert any(code.startswith("lacquer-") for code in codes)
 
 
@@ -59,3 +73,11 @@ def test_rules_are_data_the_evaluator_understands(catalogue):
     data = catalogue.to_dict()
     data["products"]["desk"]["rules"].append({"kind": "levitates"})
     assert unknown_rule_kinds(Catalogue.from_dict(data)) == ["desk:levitates"]
+
+
+def test_a_rule_asking_for_a_routing_step_nobody_knows_is_flagged(catalogue):
+    data = catalogue.to_dict()
+    data["products"]["desk"]["rules"].append(
+        {"kind": "adds_operations", "params": {"operations": [{"step": "gilding"}]}}
+    )
+    assert unknown_rule_kinds(Catalogue.from_dict(data)) == ["desk:adds_operations:gilding"]
