@@ -1,0 +1,34 @@
+"""The scheduling solver core: pure Python over plain data, CP-SAT inside, no I/O."""
+
+from .codec import plan_to_dict, problem_from_dict, problem_to_dict
+from .explain import Explanation, explain
+from .fjsp_instance import FjspAssignment, FjspInstance, FjspResult, lower_bound, parse_fjsp
+from .fjsp_plain import solve_plain
+from .fjsp_solver import solve_fjsp
+from .greedy import greedy_plan
+from .model import (
+    Factory,
+    Machine,
+    NetworkProblem,
+    Objective,
+    Operation,
+    Order,
+    Plan,
+    PlannedOperation,
+    SchedulingError,
+    SetupRule,
+    Window,
+    evaluate,
+)
+from .planner import InvalidPlanError, plan_network, replan_machine_down
+from .quote import Quote, quote
+from .validator import Violation, validate_fjsp, validate_plan
+
+__all__ = [
+    "Explanation", "Factory", "FjspAssignment", "FjspInstance", "FjspResult", "InvalidPlanError",
+    "Machine", "NetworkProblem", "Objective", "Operation", "Order", "Plan", "PlannedOperation",
+    "Quote", "SchedulingError", "SetupRule", "Violation", "Window", "evaluate", "explain",
+    "greedy_plan", "lower_bound", "parse_fjsp", "plan_network", "plan_to_dict",
+    "problem_from_dict", "problem_to_dict", "quote", "replan_machine_down", "solve_fjsp",
+    "solve_plain", "validate_fjsp", "validate_plan",
+]

@@ -1,0 +1,118 @@
+"""Greedy dispatch over the network: always a feasible plan, quickly.
+
+Orders in order of due date (heavier first on ties); each goes to the factory where it
+would finish with the least weighted tardiness (then earliest), each operation on the
+machine of its type there that finishes it first, in the earliest gap that respects
+shifts, downtime, changeovers, minimum waits and the chain's share of the machine.
+Started operations are laid down first and never move.
+"""
+
+from __future__ import annotations
+
+from .model import NetworkProblem, Order, PlannedOperation, SchedulingError
+from .timeline import MachineTimeline, timelines
+
+CANDIDATE_FACTORIES = 6  # evaluated per order, least loaded first; keeps 400 orders fast
+
+
+def capable_factories(problem: NetworkProblem, order: Order) -> list[str]:
+    """Factories that have a machine for every operation of the order."""
+    need = {op.machine_type for op in order.operations}
+    return [f.id for f in problem.factories if need <= {m.type for m in f.machines}]
+
+
+def greedy_plan(
+    problem: NetworkProblem,
+    keep: list[PlannedOperation] | None = None,
+    orders: list[Order] | None = None,
+) -> list[PlannedOperation]:
+    """Plan ``orders`` (default: all) around the frozen operations and ``keep`` (already
+    placed operations that stay). Raises :class:`SchedulingError` when an order does not
+    fit inside the horizon anywhere."""
+    lines = timelines(problem)
+    placed: list[PlannedOperation] = []
+    fixed = {p.key: p for p in (keep or [])}
+    fixed.update({p.key: p for p in problem.frozen})
+    orders_by_id = {o.id: o for o in problem.orders}
+    for p in fixed.values():
+        family = orders_by_id[p.order].operations[p.op].setup_family
+        lines[p.factory, p.machine].place(p.start, p.end, family)
+        placed.append(p)
+    todo = [o for o in (orders if orders is not None else problem.orders)
+            if any((o.id, i) not in fixed for i in range(len(o.operations)))]
+    todo.sort(key=lambda o: (o.due, -o.weight, o.id))
+    load = {f.id: 0 for f in problem.factories}
+    for p in placed:
+        load[p.factory] += p.end - p.start
+    for order in todo:
+        placed += _plan_order(problem, order, fixed, lines, load)
+    return placed
+
+
+def _plan_order(problem, order, fixed, lines, load) -> list[PlannedOperation]:
+    pinned = {fixed[order.id, i].factory for i in range(len(order.operations)) if (order.id, i) in fixed}
+    candidates = sorted(pinned) if pinned else capable_factories(problem, order)
+    if not candidates:
+        raise SchedulingError(f"no factory can make order {order.id}")
+    capacity = {f.id: max(1, len(f.machines) * f.capacity_share) for f in problem.factories}
+    candidates.sort(key=lambda f: (load[f] / capacity[f], f))
+    best = None
+    for i, fid in enumerate(candidates):
+        if i >= CANDIDATE_FACTORIES and best is not None:
+            break
+        trial = _simulate(problem, order, fid, fixed, lines)
+        if trial is None:
+            continue
+        end = trial[-1].end
+        key = (order.weight * max(0, end - order.due), end, fid)
+        if best is None or key < best[0]:
+            best = (key, trial)
+    if best is None:
+        raise SchedulingError(f"order {order.id} does not fit in the horizon of any factory")
+    out = []
+    for p in best[1]:
+        if p.key not in fixed:
+            family = order.operations[p.op].setup_family
+            lines[p.factory, p.machine].place(p.start, p.end, family)
+            load[p.factory] += p.end - p.start
+            out.append(p)
+    return out
+
+
+def _simulate(problem, order, fid, fixed, lines) -> list[PlannedOperation] | None:
+    factory = problem.factory(fid)
+    ready = max(order.release, problem.now)
+    trial: list[PlannedOperation] = []
+    tentative: dict[str, list[tuple[int, int, str]]] = {}
+    for i, op in enumerate(order.operations):
+        if (order.id, i) in fixed:
+            p = fixed[order.id, i]
+        else:
+            p = None
+            for m in factory.machines:
+                if m.type != op.machine_type:
+                    continue
+                line: MachineTimeline = lines[fid, m.id]
+                d = m.duration(op.duration)
+                start = _earliest_with(line, tentative.get(m.id, []), ready, d, op.setup_family, problem.horizon)
+                if start is not None and (p is None or start + d < p.end):
+                    p = PlannedOperation(order.id, i, fid, m.id, start, start + d)
+            if p is None:
+                return None
+            tentative.setdefault(p.machine, []).append((p.start, p.end, op.setup_family))
+        trial.append(p)
+        ready = max(ready, p.end + op.min_wait_after)
+    return trial
+
+
+def _earliest_with(line, extra, ready, d, family, horizon):
+    """Earliest start on ``line`` that also clears this order's own earlier operations."""
+    if not extra:
+        return line.earliest(ready, d, family, horizon)
+    saved_ops, saved_budget = line.ops, line.budget
+    line.ops = sorted(saved_ops + extra)
+    line.budget = saved_budget - sum(e - s for s, e, _ in extra)
+    try:
+        return line.earliest(ready, d, family, horizon)
+    finally:
+        line.ops, line.budget = saved_ops, saved_budget

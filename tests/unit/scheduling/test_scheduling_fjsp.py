@@ -1,0 +1,91 @@
+"""Plain flexible job shop: parsing, known optima, the CLI on Brandimarte mk01."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from services.scheduling.solver.fjsp_instance import (
+    FjspAssignment,
+    FjspFormatError,
+    lower_bound,
+    parse_fjsp,
+)
+from services.scheduling.solver.fjsp_plain import solve_plain
+from services.scheduling.solver.fjsp_solver import solve_fjsp
+from services.scheduling.solver.validator import validate_fjsp
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[3]
+MK01 = ROOT / "services/scheduling/benchmarks_data/brandimarte/mk01.fjs"
+
+# 3 jobs x 3 machines, routes as a Latin square (m0 m1 m2 / m1 m2 m0 / m2 m0 m1), 1 minute
+# on the route's machine or 2 on the next one. Every job needs 3 minutes, so 3 is a lower
+# bound; running job j on machine (j + t) % 3 at time t reaches it: the optimum is 3.
+LATIN = """3 3 2
+3  2 1 1 2 2  2 2 1 3 2  2 3 1 1 2
+3  2 2 1 3 2  2 3 1 1 2  2 1 1 2 2
+3  2 3 1 1 2  2 1 1 2 2  2 2 1 3 2
+"""
+# 3 one-operation jobs of 4, 3 and 2 minutes on either of 2 machines: 4 | 3+2, optimum 5.
+PARTITION = "3 2\n1 2 1 4 2 4\n1 2 1 3 2 3\n1 2 1 2 2 2\n"
+
+
+def test_parse_is_zero_based_and_ignores_the_third_header_number():
+    instance = parse_fjsp("1 2 3.5\n2 2 1 5 2 4 1 2 7\n")
+    assert instance.machines == 2
+    assert instance.jobs[0][0].options == ((0, 5), (1, 4))
+    assert instance.jobs[0][1].options == ((1, 7),)
+    assert parse_fjsp("1 2\n1 1 2 3\n").jobs[0][0].options == ((1, 3),)
+
+
+@pytest.mark.parametrize("text", ["", "2 2 1\n1 1 1 5\n", "1 1\n1 1 3 5\n", "1 1\n1 1 1 0\n", "x y"])
+def test_malformed_instances_are_refused(text):
+    with pytest.raises(FjspFormatError):
+        parse_fjsp(text)
+
+
+@pytest.mark.parametrize(("text", "optimum"), [(LATIN, 3), (PARTITION, 5)])
+def test_both_models_reach_the_known_optimum(text, optimum):
+    instance = parse_fjsp(text)
+    assert lower_bound(instance) == optimum
+    for solve in (solve_fjsp, solve_plain):
+        result = solve(instance, 2.0, 1, 0)
+        assert result.makespan == optimum
+        assert validate_fjsp(instance, result.assignments) == []
+
+
+def test_validator_catches_broken_fjsp_schedules():
+    instance = parse_fjsp(PARTITION)
+    good = [FjspAssignment(0, 0, 0, 0, 4), FjspAssignment(1, 0, 1, 0, 3), FjspAssignment(2, 0, 1, 3, 5)]
+    assert validate_fjsp(instance, good) == []
+    overlap = good[:2] + [FjspAssignment(2, 0, 1, 2, 4)]
+    assert any("overlaps" in m for m in validate_fjsp(instance, overlap))
+    assert any("lasts" in m for m in validate_fjsp(instance, good[:2] + [FjspAssignment(2, 0, 1, 3, 6)]))
+    assert any("missing" in m for m in validate_fjsp(instance, good[:2]))
+    latin = parse_fjsp(LATIN)
+    wrong_order = [FjspAssignment(j, o, (j + o) % 3, 2 - o, 3 - o) for j in range(3) for o in range(3)]
+    assert any("starts before" in m for m in validate_fjsp(latin, wrong_order))
+
+
+def test_cli_prints_a_valid_schedule_for_mk01():
+    out = subprocess.run(
+        [sys.executable, "-m", "services.scheduling.fjsp", str(MK01), "--time-limit", "2", "--seed", "1"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    result = json.loads(out)
+    assert set(result) == {"makespan", "lower_bound", "status", "assignments"}
+    instance = parse_fjsp(MK01.read_text())
+    schedule = [FjspAssignment(**a) for a in result["assignments"]]
+    assert validate_fjsp(instance, schedule) == []
+    assert result["makespan"] == max(a.end for a in schedule)
+    assert result["lower_bound"] <= result["makespan"]
+
+
+def test_cli_refuses_a_missing_file():
+    run = subprocess.run([sys.executable, "-m", "services.scheduling.fjsp", "nope.fjs", "--time-limit", "1"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 2 and "cannot read" in run.stderr
