@@ -29,6 +29,17 @@ def available_services() -> list[str]:
     return [s for s in SERVICE_ORDER if (ROOT / "services" / s / "main.py").exists()]
 
 
+def demo_seeders(services: list[str]) -> list[str]:
+    """Modules `services.<name>.demo` with `async def seed(settings) -> list[str]` (banner lines)."""
+    return [f"services.{s}.demo" for s in services if (ROOT / "services" / s / "demo.py").exists()]
+
+
+def simulators(services: list[str]) -> list[tuple[str, str]]:
+    """Demo simulators (`services.<name>.simulator`), run as supervised processes."""
+    return [(f"{s}-simulator", f"services.{s}.simulator") for s in services
+            if (ROOT / "services" / s / "simulator.py").exists()]
+
+
 @dataclass
 class Child:
     name: str
@@ -87,6 +98,15 @@ class Platform:
             say("NATS         using DOVETAIL_NATS_URL")
         self.settings = s
         return s
+
+    def start_simulators(self) -> None:
+        """Simulated factories and carriers, started once the platform is up and seeded."""
+        s = self.settings
+        env = {**os.environ, **s.to_env(), "PYTHONUNBUFFERED": "1"}
+        for name, module in simulators(list(s.services)):
+            child = Child(name, [sys.executable, "-m", module], env, s.home / "logs" / f"{name}.log")
+            self.children.append(child)
+            child.start()
 
     def start_processes(self, services: list[str]) -> None:
         s = self.settings
@@ -161,6 +181,19 @@ async def wait_healthy(settings: Settings, timeout: float = 90.0) -> dict:
     raise TimeoutError(f"the platform did not become healthy: {last}")
 
 
+async def seed_demo(settings: Settings, services: list[str]) -> list[str]:
+    """Each service's demo data (factories, catalogue, ...), then demo orders from a shop."""
+    import importlib
+
+    from infra.demo import seed as seed_orders
+
+    lines: list[str] = []
+    for module in demo_seeders(services):
+        lines += await importlib.import_module(module).seed(settings) or []
+    await seed_orders(settings)
+    return lines
+
+
 def banner(settings: Settings, services: list[str]) -> str:
     base = f"http://{settings.grpc_host}:{settings.gateway_port}"
     secrets = "\n".join(f"    {c:<12} {s}" for c, s in settings.webhook_secrets.items())
@@ -196,10 +229,9 @@ def main() -> None:
         settings = platform.settings = settings.with_(services=tuple(services))
         platform.start_processes(services)
         asyncio.run(wait_healthy(settings))
-        from infra.demo import seed
-
-        asyncio.run(seed(settings))
-        say(banner(settings, services))
+        extra = asyncio.run(seed_demo(settings, services))
+        platform.start_simulators()
+        say(banner(settings, services) + "".join(f"  {line}\n" for line in extra))
         while True:
             platform.supervise_once()
             time.sleep(0.5)

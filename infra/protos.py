@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -71,10 +72,19 @@ def main() -> None:
         for p in problems:
             print(p)
         sys.exit(1 if problems else 0)
-    for p in generated_files(PROTOS):
-        if p.name != "__init__.py":
+    # Generate aside, then copy over what changed and drop what is stale: other processes
+    # importing the generated modules meanwhile never see a half-empty tree.
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp)
+        generate(fresh)
+        want, have = generated_files(fresh), generated_files(PROTOS)
+        for p in sorted(want):
+            target = PROTOS / p
+            if not target.exists() or not filecmp.cmp(fresh / p, target, shallow=False):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(fresh / p, target)
+        for p in have - want:
             (PROTOS / p).unlink()
-    generate(PROTOS)
     print(f"generated Python code for {len(proto_files())} .proto files under {PROTOS}")
 
 
