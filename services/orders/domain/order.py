@@ -9,6 +9,7 @@ amended order must not win over the amendment.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -39,7 +40,8 @@ class OrderIntake(Aggregate):
 
 
 def intake_id(channel: str, external_id: str) -> uuid.UUID:
-    return uuid.uuid5(INTAKE_NAMESPACE, f"{channel}\x1f{external_id}")
+    # JSON keeps the two parts apart whatever characters they hold.
+    return uuid.uuid5(INTAKE_NAMESPACE, json.dumps([channel, external_id]))
 
 
 class Order(Aggregate):
