@@ -133,7 +133,7 @@ class Consumer:
                 processing = ProcessingEvent(tracking=tracking)
                 outcome = "refused"
             try:
-                self.app.events.put(processing.events, tracking=tracking)
+                self.app.record(processing.events, tracking)
                 return outcome
             except IntegrityError:
                 continue  # a concurrent write, or another replica processed it: look again

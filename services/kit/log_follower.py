@@ -1,7 +1,7 @@
-"""Follow an application's notification log from a position, waking on NOTIFY.
+"""Follow an application's notification log from a position.
 
-eventsourcing's PostgreSQL recorder sends NOTIFY on every insert and takes a table lock,
-so notification ids become visible in order; a follower reads `> position` in batches.
+eventsourcing's PostgreSQL recorder takes a table lock on every insert, so notification ids
+become visible in order; a follower reads `> position` in batches.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 
-import psycopg
 from eventsourcing.persistence import Notification
-from psycopg import sql
 
 from services.kit.persistence import ServiceApplication
 
@@ -21,43 +19,30 @@ log = logging.getLogger("dovetail.log")
 
 
 class LogWakeup:
-    """Sets an event whenever the application's events table is written (LISTEN/NOTIFY)."""
+    """Wakes followers when this process records events; they also poll for other writers.
 
-    def __init__(self, database_url: str, channel: str):
-        self.database_url = database_url
-        self.channel = channel
+    Writes made in this process (commands, consumers) call `notify()` right after commit, so
+    the relay and projections react at once. Writes by another replica of the service are
+    found by polling (`poll_s`); LISTEN/NOTIFY cost more CPU per write than it saved here.
+    """
+
+    def __init__(self) -> None:
         self._waiters: set[asyncio.Event] = set()
-        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name=f"listen:{self.channel}")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
 
     def waiter(self) -> asyncio.Event:
         event = asyncio.Event()
         self._waiters.add(event)
         return event
 
-    async def _listen(self) -> None:
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                        self.database_url, autocommit=True) as conn:
-                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
-                    self._wake_all()  # anything written while we were not listening
-                    async for _ in conn.notifies():
-                        self._wake_all()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # PostgreSQL restarting: followers fall back to polling
-                log.warning("listen connection lost", extra={"channel": self.channel,
-                                                             "error": str(exc)})
-                await asyncio.sleep(1.0)
+    def notify(self) -> None:
+        """Safe to call from any thread."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._wake_all)
 
     def _wake_all(self) -> None:
         for event in self._waiters:
@@ -65,7 +50,7 @@ class LogWakeup:
 
 
 async def follow(app: ServiceApplication, wakeup: LogWakeup, start_after: int, batch_size: int,
-                 stop: asyncio.Event, poll_s: float = 0.5) -> AsyncIterator[Sequence[Notification]]:
+                 stop: asyncio.Event, poll_s: float = 0.25) -> AsyncIterator[Sequence[Notification]]:
     """Yield batches of notifications after `start_after`; the caller says where it got to.
 
     The generator continues after the last id it yielded: callers that fail must restart it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -53,6 +54,19 @@ class ServiceApplication(Application):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    # Called after every commit made through this application object (see LogWakeup).
+    on_recorded: Callable[[], None] | None = None
+
+    def _notify(self, recordings) -> None:
+        if self.on_recorded is not None and recordings:
+            self.on_recorded()
+
+    def record(self, events, tracking) -> None:
+        """Save events with a tracking record in one transaction, then wake followers."""
+        self.events.put(events, tracking=tracking)
+        if self.on_recorded is not None and events:
+            self.on_recorded()
 
     @property
     def process_recorder(self) -> ProcessRecorder:

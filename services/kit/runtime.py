@@ -102,9 +102,9 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         stack.push_async_callback(_drain, nc)
         js = nc.jetstream()
         await ensure_streams(js)
-        wakeup = LogWakeup(settings.database_url, app.recorder.channel_name)
-        wakeup.start()
-        stack.push_async_callback(wakeup.stop)
+        wakeup = LogWakeup()
+        wakeup.bind(asyncio.get_running_loop())
+        app.on_recorded = wakeup.notify
         runtime = Runtime(name, settings, app, pool, keys, nc, js, wakeup)
         parts = build(runtime)
         for close in parts.on_close:

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+import psycopg
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from services.kit.errors import Conflict, FailedPrecondition, NotFound
 from services.kit.persistence import ServiceApplication
@@ -25,6 +26,15 @@ class Placement:
     order_id: uuid.UUID
     status: OrderStatus
     duplicate: bool
+
+
+@dataclass(frozen=True)
+class PlacementRequest:
+    channel: str
+    external_id: str
+    content: OrderContent
+    placed_at: datetime
+    tenant: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,60 @@ class OrdersApplication(ServiceApplication):
                 raise
             return existing
         return Placement(order.id, order.status, duplicate=False)
+
+    def place_orders(self, requests: list[PlacementRequest]) -> list[Placement]:
+        """Place many orders in one transaction (the intake batcher's write).
+
+        Repeats are answered from the intake index; repeats inside the batch get the first
+        one's order. If another writer raced us to one of the intakes, the batch falls back
+        to placing one by one, so the answer for every request is still exact.
+        """
+        known = self._placed_many({intake_id(r.channel, r.external_id) for r in requests})
+        new: dict[uuid.UUID, Order] = {}
+        to_save: list[Order | OrderIntake] = []
+        answers: list[Placement] = []
+        for r in requests:
+            key = intake_id(r.channel, r.external_id)
+            if key in known:
+                answers.append(known[key])
+                continue
+            if key in new:
+                answers.append(Placement(new[key].id, new[key].status, duplicate=True))
+                continue
+            order = Order(channel=r.channel, external_id=r.external_id, tenant=r.tenant,
+                          placed_at=r.placed_at.isoformat(), content=r.content.to_dict())
+            new[key] = order
+            to_save += [order, OrderIntake(channel=r.channel, external_id=r.external_id,
+                                           order_id=order.id)]
+            answers.append(Placement(order.id, order.status, duplicate=False))
+        if not to_save:
+            return answers
+        try:
+            self.save(*to_save)
+        except IntegrityError:
+            return [self.place_order(r.channel, r.external_id, r.content, r.placed_at, r.tenant)
+                    for r in requests]
+        return answers
+
+    def _placed_many(self, intake_ids: set[uuid.UUID]) -> dict[uuid.UUID, Placement]:
+        """Existing intakes among these ids, read in one query."""
+        recorder = self.recorder
+        statement = psycopg.sql.SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
+                 psycopg.sql.Identifier(recorder.events_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, (list(intake_ids),))
+            rows = cur.fetchall()
+        found: dict[uuid.UUID, Placement] = {}
+        for row in rows:
+            event = self.mapper.to_domain_event(StoredEvent(
+                originator_id=row["originator_id"], originator_version=row["originator_version"],
+                topic=row["topic"], state=bytes(row["state"])))
+            order = self.get_order(event.order_id)
+            found[row["originator_id"]] = Placement(order.id, order.status, duplicate=True)
+        return found
 
     def _placed(self, channel: str, external_id: str) -> Placement | None:
         try:

@@ -6,6 +6,7 @@ from dovetail.orders.v1 import orders_service_pb2, orders_service_pb2_grpc
 from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
 from services.orders.application import OrdersApplication
+from services.orders.intake import IntakeBatcher
 from services.orders.integration import to_integration
 from services.orders.policies import consumers
 from services.orders.projections import OrderListProjector, OrderListView
@@ -17,11 +18,12 @@ NAME = "orders"
 def build(rt: Runtime) -> ServiceParts:
     assert isinstance(rt.app, OrdersApplication)
     view = OrderListView(rt.pool)
+    intake = IntakeBatcher(rt.app)
     projector = OrderListProjector(rt.app, rt.pool, rt.wakeup)
 
     def add_servicers(server) -> list[str]:
         orders_service_pb2_grpc.add_OrdersServiceServicer_to_server(
-            OrdersServicer(rt.app, view, rt.settings.tenant), server)
+            OrdersServicer(rt.app, intake, view, rt.settings.tenant), server)
         return [orders_service_pb2.DESCRIPTOR.services_by_name["OrdersService"].full_name]
 
     async def projection(stop) -> None:
@@ -29,7 +31,7 @@ def build(rt: Runtime) -> ServiceParts:
         await projector.run(stop)
 
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
-                        consumers=consumers(rt.app), background=[projection])
+                        consumers=consumers(rt.app), background=[intake.run, projection])
 
 
 def serve() -> None:

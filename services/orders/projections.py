@@ -176,8 +176,7 @@ class OrderListProjector:
                 async for batch in follow(self.app, self.wakeup, position, 500, stop):
                     events = [self.app.mapper.to_domain_event(n) for n in batch]
                     async with self.pool.connection() as conn, conn.transaction():
-                        for event in events:
-                            await apply(conn, event)
+                        await apply_all(conn, events)
                         await write_position(conn, "orders", PROJECTION, batch[-1].id)
                     metrics.PROJECTION_POSITION.labels(PROJECTION).set(batch[-1].id)
             except asyncio.CancelledError:
@@ -187,23 +186,53 @@ class OrderListProjector:
                 await asyncio.sleep(1.0)
 
 
+# Runs of new orders are inserted with one statement over a JSON array: one round trip and
+# little Python work per order, which matters at intake peaks.
+INSERT_PLACED = """
+INSERT INTO orders.order_list (order_id, channel, external_id, tenant, status, version,
+  placed_at, updated_at, promised_date, customer_name, customer_email, total_amount, currency,
+  content)
+SELECT r.order_id, r.channel, r.external_id, r.tenant, 'PLACED', r.version, r.placed_at,
+  r.updated_at, r.promised_date, r.content->'customer'->>'name',
+  coalesce(r.content->'customer'->>'email', ''), (r.content->'total'->>'amount')::numeric,
+  r.content->'total'->>'currency', r.content
+FROM jsonb_to_recordset(%s::jsonb) AS r(order_id uuid, channel text, external_id text,
+  tenant text, version bigint, placed_at timestamptz, updated_at timestamptz,
+  promised_date date, content jsonb)
+ON CONFLICT (order_id) DO NOTHING
+"""
+
+
+async def apply_all(conn, events: list[Any]) -> None:
+    """Apply a batch in log order."""
+    placed: list[dict] = []
+    for event in events:
+        if isinstance(event, Order.Event) and type(event).__name__ == "Placed":
+            placed.append(_placed_row(event))
+            continue
+        if placed:
+            await conn.execute(INSERT_PLACED, (Jsonb(placed),))
+            placed = []
+        await apply(conn, event)
+    if placed:
+        await conn.execute(INSERT_PLACED, (Jsonb(placed),))
+
+
+def _placed_row(event: Any) -> dict:
+    return {"order_id": str(event.originator_id), "channel": event.channel,
+            "external_id": event.external_id, "tenant": event.tenant,
+            "version": event.originator_version, "placed_at": event.placed_at,
+            "updated_at": event.timestamp.isoformat(),
+            "promised_date": event.content.get("promised_date"), "content": event.content}
+
+
 async def apply(conn, event: Any) -> None:
     if not isinstance(event, Order.Event):
         return
     name = type(event).__name__
     oid, version, at = event.originator_id, event.originator_version, event.timestamp
     if name == "Placed":
-        content = OrderContent.from_dict(event.content)
-        await conn.execute(
-            "INSERT INTO orders.order_list (order_id, channel, external_id, tenant, status, "
-            "version, placed_at, updated_at, promised_date, customer_name, customer_email, "
-            "total_amount, currency, content) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
-            "ON CONFLICT (order_id) DO NOTHING",
-            (oid, event.channel, event.external_id, event.tenant, OrderStatus.PLACED.value,
-             version, datetime.fromisoformat(event.placed_at), at, content.promised_date,
-             content.customer.name, content.customer.email,
-             content.total.amount if content.total else None,
-             content.total.currency if content.total else None, Jsonb(event.content)))
+        await conn.execute(INSERT_PLACED, (Jsonb([_placed_row(event)]),))
         return
     sets: dict[str, Any] = {"version": version, "updated_at": at}
     status = STATUS_AFTER.get(name)

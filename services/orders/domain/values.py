@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -64,9 +64,14 @@ class OrderContent:
     promised_date: date | None
 
     def to_dict(self) -> dict[str, Any]:
+        c, a = self.customer, self.customer.address
         return {
-            "customer": asdict(self.customer),
-            "lines": [asdict(line) for line in self.lines],
+            "customer": {"name": c.name, "email": c.email, "phone": c.phone, "address": {
+                "line1": a.line1, "line2": a.line2, "city": a.city, "region": a.region,
+                "postal_code": a.postal_code, "country": a.country}},
+            "lines": [{"line_id": line.line_id, "product": line.product,
+                       "quantity": line.quantity, "options": dict(line.options)}
+                      for line in self.lines],
             "total": None if self.total is None else
             {"amount": str(self.total.amount), "currency": self.total.currency},
             "promised_date": None if self.promised_date is None else self.promised_date.isoformat(),

@@ -10,13 +10,14 @@ from dovetail.orders.v1 import orders_service_pb2 as pb
 from dovetail.orders.v1 import orders_service_pb2_grpc as pb_grpc
 from services.kit.errors import InvalidArgument, PermissionDenied, Violations
 from services.kit.rpc import current_principal
-from services.orders.application import OrdersApplication
+from services.orders.application import OrdersApplication, PlacementRequest
 from services.orders.domain.values import (
     parse_date,
     parse_lines,
     parse_order_content,
     validate_channel,
 )
+from services.orders.intake import IntakeBatcher
 from services.orders.projections import OrderListQuery, OrderListView
 from services.orders.rpc import mapping
 
@@ -39,8 +40,10 @@ def order_id_from(text: str, field: str = "order_id") -> uuid.UUID:
 
 
 class OrdersServicer(pb_grpc.OrdersServiceServicer):
-    def __init__(self, app: OrdersApplication, view: OrderListView, tenant: str):
+    def __init__(self, app: OrdersApplication, intake: IntakeBatcher, view: OrderListView,
+                 tenant: str):
         self.app = app
+        self.intake = intake
         self.view = view
         self.tenant = tenant
 
@@ -57,9 +60,8 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         content = parse_order_content(mapping.place_request_to_raw(request))
         placed_at = (request.placed_at.ToDatetime(tzinfo=UTC) if request.HasField("placed_at")
                      else datetime.now(UTC))
-        placement = await asyncio.to_thread(
-            self.app.place_order, request.channel, request.external_id.strip(), content,
-            placed_at, self.tenant)
+        placement = await self.intake.place(PlacementRequest(
+            request.channel, request.external_id.strip(), content, placed_at, self.tenant))
         return pb.PlaceOrderResponse(order_id=str(placement.order_id),
                                      status=mapping.status_to_pb(placement.status),
                                      duplicate=placement.duplicate)
