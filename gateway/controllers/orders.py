@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import grpc
 from google.protobuf import json_format
 from litestar import Controller, Request, get
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from gateway.auth import admin_only
@@ -60,7 +61,7 @@ class OrderController(Controller):
     security = [{"bearer": []}]
 
     @get("/{order_id:str}", summary="One order")
-    async def get_order(self, order_id: str, request: Request) -> OrderRead:
+    async def get_order(self, order_id: FromPath[str], request: Request) -> OrderRead:
         state: GatewayState = request.app.state.gateway
         try:
             reply = await state.services.orders.GetOrder(
@@ -72,14 +73,15 @@ class OrderController(Controller):
     @get("/", summary="Orders, newest first, with filters and a cursor")
     async def list_orders(
         self, request: Request,
-        status: list[str] | None = Parameter(default=None, description=f"one of {STATUSES}"),
-        channel: str | None = None,
-        q: str | None = Parameter(default=None, max_length=200,
-                                  description="matches external id, customer name or email"),
-        placed_after: datetime | None = None,
-        placed_before: datetime | None = None,
-        limit: int = Parameter(default=50, ge=1, le=200),
-        cursor: str | None = Parameter(default=None, max_length=500),
+        status: Annotated[list[str] | None, QueryParameter(
+            description=f"one of {STATUSES}")] = None,
+        channel: FromQuery[str | None] = None,
+        q: Annotated[str | None, QueryParameter(
+            max_length=200, description="matches external id, customer name or email")] = None,
+        placed_after: FromQuery[datetime | None] = None,
+        placed_before: FromQuery[datetime | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
     ) -> OrderPage:
         bad = [s for s in status or [] if s.upper() not in STATUSES]
         if bad:

@@ -16,6 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
@@ -112,7 +113,7 @@ class CanonicalWebhookController(Controller):
               422: ResponseSpec(ErrorBody, description="the body does not fit; field errors"),
           },
           security=[{"webhookSignature": []}])
-    async def receive(self, channel: str, data: CanonicalOrder,
+    async def receive(self, channel: FromPath[str], data: JSONBody[CanonicalOrder],
                       request: Request) -> Response[WebhookAccepted]:
         return await place(request.app.state.gateway, to_place_order(channel, data))
 
