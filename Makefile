@@ -11,7 +11,6 @@ up: install
 
 test: install
 	$(PY) -m infra.test_deps
-	$(PY) -m infra.protos --check
 	$(PY) -m pytest
 
 install: $(STAMP)

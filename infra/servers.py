@@ -122,7 +122,7 @@ def _open_path_for(path: Path, run_as: dict) -> None:
     for parent in [*reversed(path.parents)]:
         with contextlib.suppress(PermissionError):
             parent.chmod(parent.stat().st_mode | 0o011)
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chown(root, entry.pw_uid, entry.pw_gid)
         for name in files:
             os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)

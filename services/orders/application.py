@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 import psycopg
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from services.kit.errors import Conflict, FailedPrecondition, NotFound
+from services.kit.errors import Conflict, NotFound
 from services.kit.persistence import ServiceApplication
 from services.orders.domain.order import STATUS_AFTER, Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus

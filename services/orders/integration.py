@@ -8,7 +8,6 @@ from typing import Any
 from google.protobuf.message import Message
 
 from dovetail.orders.v1 import orders_events_pb2 as events
-from dovetail.orders.v1 import orders_service_pb2 as pb
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent

@@ -20,7 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from services.kit import metrics
-from services.kit.errors import InvalidArgument, Violations
+from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import ServiceApplication
 from services.kit.positions import read_position, write_position

@@ -89,3 +89,20 @@ async def test_orders_survive_sigkill_of_the_orders_service_mid_stream(platform)
 
     counts = await eventually(placed_counts, timeout=60)
     assert set(counts.values()) == {1}, "an accepted order's placed event is missing or doubled"
+
+
+async def test_every_service_port_answers_health_checks_and_reflection(platform):
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    for name in platform.settings.services:
+        async with grpc.aio.insecure_channel(platform.settings.service_address(name)) as channel:
+            health = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=5)
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
+            stream = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+            services = [s.name async for reply in stream
+                        for s in reply.list_services_response.service]
+            assert f"dovetail.{name}.v1.{name.capitalize()}Service" in services

@@ -98,3 +98,24 @@ async def test_a_configuration_of_an_older_revision_is_ignored(stub, settings):
 async def _status(stub, order_id: str, status: int):
     got = await stub.GetOrder(pb.GetOrderRequest(order_id=order_id), metadata=auth(TEST_ADMIN_KEY))
     return got.order if got.order.status == status else None
+
+
+async def test_the_service_rides_out_a_postgresql_restart(stub, settings, postgres):
+    before = await stub.PlaceOrder(place_request(), metadata=auth(CHANNEL_KEY))
+    postgres.stop()
+    postgres.start()
+
+    async def placed_again():
+        try:
+            return await stub.PlaceOrder(place_request(), metadata=auth(CHANNEL_KEY))
+        except Exception:  # noqa: BLE001 - unavailable until its pools reconnect
+            return None
+
+    after = await eventually(placed_again, timeout=60, interval=0.5)
+    for reply in (before, after):
+        events = await eventually(lambda r=reply: placed_events_for(settings.nats_url, r.order_id),
+                                  timeout=60)
+        assert len(events) == 1
+    got = await stub.GetOrder(pb.GetOrderRequest(order_id=before.order_id),
+                              metadata=auth(TEST_ADMIN_KEY))
+    assert got.order.order_id == before.order_id
