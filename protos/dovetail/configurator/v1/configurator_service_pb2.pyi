@@ -65,6 +65,7 @@ class ConfigurationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONFIGURATION_STATUS_UNSPECIFIED: _ClassVar[ConfigurationStatus]
     CONFIGURATION_STATUS_CONFIGURED: _ClassVar[ConfigurationStatus]
     CONFIGURATION_STATUS_REJECTED: _ClassVar[ConfigurationStatus]
+    CONFIGURATION_STATUS_CANCELLED: _ClassVar[ConfigurationStatus]
 
 class CutListFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -107,6 +108,7 @@ PRICE_COMPONENT_MARGIN: PriceComponent
 CONFIGURATION_STATUS_UNSPECIFIED: ConfigurationStatus
 CONFIGURATION_STATUS_CONFIGURED: ConfigurationStatus
 CONFIGURATION_STATUS_REJECTED: ConfigurationStatus
+CONFIGURATION_STATUS_CANCELLED: ConfigurationStatus
 CUT_LIST_FORMAT_UNSPECIFIED: CutListFormat
 CUT_LIST_FORMAT_CSV: CutListFormat
 CUT_LIST_FORMAT_DXF: CutListFormat
@@ -340,7 +342,7 @@ class NestingSummary(_message.Message):
     def __init__(self, boards_used: _Optional[int] = ..., yield_percent: _Optional[float] = ..., kerf_mm: _Optional[float] = ..., trim_mm: _Optional[float] = ..., panel_area_m2: _Optional[float] = ..., board_area_m2: _Optional[float] = ..., materials: _Optional[_Iterable[_Union[MaterialNesting, _Mapping]]] = ..., boards: _Optional[_Iterable[_Union[BoardLayout, _Mapping]]] = ...) -> None: ...
 
 class RoutingOperation(_message.Message):
-    __slots__ = ("operation_id", "seq", "machine_type", "duration_seconds", "setup_family", "setup_key", "min_wait_after_seconds", "batch_key", "description", "line_ids")
+    __slots__ = ("operation_id", "seq", "machine_type", "duration_seconds", "setup_family", "setup_key", "min_wait_after_seconds", "batch_key", "description", "line_ids", "setup_seconds")
     OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     MACHINE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -351,6 +353,7 @@ class RoutingOperation(_message.Message):
     BATCH_KEY_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     LINE_IDS_FIELD_NUMBER: _ClassVar[int]
+    SETUP_SECONDS_FIELD_NUMBER: _ClassVar[int]
     operation_id: str
     seq: int
     machine_type: _types_pb2.MachineType
@@ -361,7 +364,8 @@ class RoutingOperation(_message.Message):
     batch_key: str
     description: str
     line_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, operation_id: _Optional[str] = ..., seq: _Optional[int] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., duration_seconds: _Optional[int] = ..., setup_family: _Optional[str] = ..., setup_key: _Optional[str] = ..., min_wait_after_seconds: _Optional[int] = ..., batch_key: _Optional[str] = ..., description: _Optional[str] = ..., line_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    setup_seconds: int
+    def __init__(self, operation_id: _Optional[str] = ..., seq: _Optional[int] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., duration_seconds: _Optional[int] = ..., setup_family: _Optional[str] = ..., setup_key: _Optional[str] = ..., min_wait_after_seconds: _Optional[int] = ..., batch_key: _Optional[str] = ..., description: _Optional[str] = ..., line_ids: _Optional[_Iterable[str]] = ..., setup_seconds: _Optional[int] = ...) -> None: ...
 
 class PriceLine(_message.Message):
     __slots__ = ("component", "description", "quantity", "unit", "unit_price", "amount")
@@ -510,7 +514,7 @@ class PanelLabel(_message.Message):
     def __init__(self, panel_id: _Optional[str] = ..., order_id: _Optional[str] = ..., line_id: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[str] = ..., edges: _Optional[str] = ..., barcode: _Optional[str] = ...) -> None: ...
 
 class OrderConfiguration(_message.Message):
-    __slots__ = ("order_id", "status", "catalog_version", "order_version", "configured_at", "lines", "nesting", "routing", "price", "packages", "rejection_reasons", "cut_lists", "labels")
+    __slots__ = ("order_id", "status", "catalog_version", "order_version", "configured_at", "lines", "nesting", "routing", "price", "packages", "rejection_reasons", "cut_lists", "labels", "cancellation_reason", "nesting_method")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CATALOG_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -524,6 +528,8 @@ class OrderConfiguration(_message.Message):
     REJECTION_REASONS_FIELD_NUMBER: _ClassVar[int]
     CUT_LISTS_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    CANCELLATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    NESTING_METHOD_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     status: ConfigurationStatus
     catalog_version: int
@@ -537,7 +543,9 @@ class OrderConfiguration(_message.Message):
     rejection_reasons: _containers.RepeatedCompositeFieldContainer[RejectionReason]
     cut_lists: _containers.RepeatedCompositeFieldContainer[CutListFile]
     labels: _containers.RepeatedCompositeFieldContainer[PanelLabel]
-    def __init__(self, order_id: _Optional[str] = ..., status: _Optional[_Union[ConfigurationStatus, str]] = ..., catalog_version: _Optional[int] = ..., order_version: _Optional[int] = ..., configured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[LineSpec, _Mapping]]] = ..., nesting: _Optional[_Union[NestingSummary, _Mapping]] = ..., routing: _Optional[_Iterable[_Union[RoutingOperation, _Mapping]]] = ..., price: _Optional[_Union[Price, _Mapping]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., rejection_reasons: _Optional[_Iterable[_Union[RejectionReason, _Mapping]]] = ..., cut_lists: _Optional[_Iterable[_Union[CutListFile, _Mapping]]] = ..., labels: _Optional[_Iterable[_Union[PanelLabel, _Mapping]]] = ...) -> None: ...
+    cancellation_reason: str
+    nesting_method: str
+    def __init__(self, order_id: _Optional[str] = ..., status: _Optional[_Union[ConfigurationStatus, str]] = ..., catalog_version: _Optional[int] = ..., order_version: _Optional[int] = ..., configured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[LineSpec, _Mapping]]] = ..., nesting: _Optional[_Union[NestingSummary, _Mapping]] = ..., routing: _Optional[_Iterable[_Union[RoutingOperation, _Mapping]]] = ..., price: _Optional[_Union[Price, _Mapping]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., rejection_reasons: _Optional[_Iterable[_Union[RejectionReason, _Mapping]]] = ..., cut_lists: _Optional[_Iterable[_Union[CutListFile, _Mapping]]] = ..., labels: _Optional[_Iterable[_Union[PanelLabel, _Mapping]]] = ..., cancellation_reason: _Optional[str] = ..., nesting_method: _Optional[str] = ...) -> None: ...
 
 class GetOrderConfigurationRequest(_message.Message):
     __slots__ = ("order_id", "include_board_svg", "include_cut_lists", "include_labels")

@@ -1,0 +1,190 @@
+"""The catalogue as event-sourced aggregates: one immutable aggregate per published version,
+and an index that knows the latest. Both are saved in one transaction, with deterministic
+ids, so two admins publishing at once cannot both become version n."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from services.configurator.catalogue import (
+    Catalogue,
+    PlainDataError,
+    Rejection,
+    configure,
+    unknown_rule_kinds,
+)
+from services.kit.errors import FieldViolation, InvalidArgument
+
+CATALOG_NAMESPACE = uuid.UUID("2d7b8f0e-5c1a-4e3b-9f6d-8a4c2e1b7d30")
+MAX_VERSION_NOTE = 500
+
+
+def catalog_version_id(version: int) -> uuid.UUID:
+    return uuid.uuid5(CATALOG_NAMESPACE, f"catalogue-version:{version}")
+
+
+def catalog_index_id() -> uuid.UUID:
+    return uuid.uuid5(CATALOG_NAMESPACE, "catalogue-index")
+
+
+class CatalogVersion(Aggregate):
+    """One published catalogue version; never changes once published."""
+
+    @staticmethod
+    def create_id(version: int) -> uuid.UUID:  # type: ignore[override]
+        return catalog_version_id(version)
+
+    @event("Published")
+    def __init__(self, version: int, document: dict[str, Any], previous_version: int,
+                 published_by: str, note: str, product_codes: list[str]):
+        self.catalog_version = version
+        self.document = document
+        self.previous_version = previous_version
+        self.published_by = published_by
+        self.note = note
+        self.product_codes = product_codes
+
+    def catalogue(self) -> Catalogue:
+        return Catalogue.from_dict(self.document)
+
+
+class CatalogIndex(Aggregate):
+    """The versions published so far; the last one is what new orders are configured with."""
+
+    @staticmethod
+    def create_id() -> uuid.UUID:  # type: ignore[override]
+        return catalog_index_id()
+
+    @event("Started")
+    def __init__(self) -> None:
+        self.versions: list[int] = []
+
+    @property
+    def latest(self) -> int:
+        return self.versions[-1] if self.versions else 0
+
+    @event("VersionAdded")
+    def add_version(self, version: int) -> None:
+        self.versions.append(version)
+
+
+def publish(index: CatalogIndex, catalogue: Catalogue, published_by: str,
+            note: str) -> CatalogVersion:
+    """Record `catalogue` as the version after the index's latest."""
+    version = index.latest + 1
+    document = catalogue.with_version(version).to_dict()
+    published = CatalogVersion(version=version, document=document,
+                               previous_version=index.latest, published_by=published_by,
+                               note=note[:MAX_VERSION_NOTE], product_codes=list(catalogue.products))
+    index.add_version(version)
+    return published
+
+
+def validate_document(document: Any, version: int) -> Catalogue:
+    """A catalogue document as an admin sends it → a `Catalogue`, or every reason it is not one.
+
+    The `version` inside the document is ignored: the service numbers versions.
+    """
+    if not isinstance(document, dict) or not document:
+        raise InvalidArgument(FieldViolation("catalog", "is required: the whole catalogue as data"))
+    try:
+        catalogue = Catalogue.from_dict(whole_numbers(document | {"version": version}))
+    except PlainDataError as exc:
+        raise InvalidArgument(_codec_violations(str(exc))) from None
+    violations = _reference_violations(catalogue)
+    violations += [
+        FieldViolation(f"catalog.products.{kind.split(':')[0]}.rules",
+                       f"rule kind '{kind.split(':', 1)[1]}' is not one this configurator knows")
+        for kind in unknown_rule_kinds(catalogue)
+    ]
+    if not violations:
+        violations = _smoke_violations(catalogue)
+    if violations:
+        raise InvalidArgument(violations)
+    return catalogue
+
+
+def whole_numbers(value: Any) -> Any:
+    """JSON and protobuf Struct carry every number as a float: keep whole ones whole."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(v) for v in value]
+    return value
+
+
+def _codec_violations(message: str) -> list[FieldViolation]:
+    out = []
+    for part in message.split("; "):
+        path, sep, description = part.partition(": ")
+        if sep and path.startswith("$"):
+            out.append(FieldViolation("catalog" + path[1:], description))
+        else:
+            out.append(FieldViolation("catalog", part))
+    return out
+
+
+def _reference_violations(catalogue: Catalogue) -> list[FieldViolation]:
+    """Names a product or the joinery use must exist in the same document."""
+    out: list[FieldViolation] = []
+    if len(catalogue.currency) != 3 or not catalogue.currency.isupper():
+        out.append(FieldViolation("catalog.currency", "must be an ISO 4217 code, e.g. CNY"))
+    if not catalogue.products:
+        out.append(FieldViolation("catalog.products", "must hold at least one product"))
+    for code, board in catalogue.boards.items():
+        if not board.sheets:
+            out.append(FieldViolation(f"catalog.boards.{code}.sheets", "must list a sheet size"))
+    for code, product in catalogue.products.items():
+        where = f"catalog.products.{code}"
+        if product.code != code:
+            out.append(FieldViolation(f"{where}.code", f"must be '{code}', the key it is under"))
+        for field, names, table in (("boards", product.boards, catalogue.boards),
+                                    ("finishes", product.finishes, catalogue.finishes),
+                                    ("door_styles", product.door_styles, catalogue.door_styles),
+                                    ("handles", product.handles, catalogue.hardware)):
+            missing = [n for n in names if n not in table]
+            if missing:
+                out.append(FieldViolation(f"{where}.{field}",
+                                          f"names {', '.join(missing)}, not in catalog.{field}"
+                                          if field != "handles" else
+                                          f"names {', '.join(missing)}, not in catalog.hardware"))
+    j = catalogue.joinery
+    for field, name, table in (("back_board", j.back_board, catalogue.boards),
+                               ("drawer_board", j.drawer_board, catalogue.boards),
+                               ("back_finish", j.back_finish, catalogue.finishes),
+                               ("drawer_finish", j.drawer_finish, catalogue.finishes),
+                               ("front_band", j.front_band, catalogue.edge_bands),
+                               ("hidden_band", j.hidden_band, catalogue.edge_bands),
+                               ("connector", j.connector, catalogue.hardware),
+                               ("dowel", j.dowel, catalogue.hardware),
+                               ("shelf_pin", j.shelf_pin, catalogue.hardware),
+                               ("drawer_slide", j.drawer_slide, catalogue.hardware)):
+        if name not in table:
+            out.append(FieldViolation(f"catalog.joinery.{field}", f"'{name}' is not in the catalogue"))
+    return out
+
+
+def _smoke_violations(catalogue: Catalogue) -> list[FieldViolation]:
+    """Configure every product at its defaults and range ends: a catalogue the configurator
+    cannot evaluate would stop every order on it, so it is refused before it is published."""
+    out = []
+    for code, product in catalogue.products.items():
+        for end in ("minimum", "maximum"):
+            options = {name: getattr(p, end) for name, p in product.parameters.items()
+                       if name.endswith("_mm")}
+            try:
+                result = configure(catalogue, code, options)
+            except Exception as exc:  # noqa: BLE001 - any failure is a reason to refuse
+                out.append(FieldViolation(f"catalog.products.{code}",
+                                          f"configuring it at its {end} sizes fails: {exc!r}"))
+                break
+            if not isinstance(result, Rejection) and result.price.total <= 0:
+                out.append(FieldViolation(f"catalog.products.{code}",
+                                          f"prices to {result.price.total} at its {end} sizes"))
+                break
+    return out

@@ -1,0 +1,217 @@
+"""An order planned as one job: every line configured on one catalogue version, the panels
+of all lines and units nested together, one routing for the whole order, one price.
+
+Pure: the same catalogue version, lines and nesting method always give the same plan, which
+is why the service stores only the summary and recomputes panels, diagrams and labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from services.configurator.catalogue import (
+    Catalogue,
+    Configuration,
+    CutPlan,
+    NestingSettings,
+    NestingSummary,
+    Parcel,
+    Reason,
+    Rejection,
+    configure,
+    nest_parts,
+    parts_of,
+    summarise,
+)
+from services.configurator.domain.order_routing import RoutingStep, order_routing
+
+# "best" tries every guillotine variant (a board less per wardrobe, ~50 ms); above this many
+# parts the order is nested with the single quick variant so that configuring stays fast.
+BEST_NESTING_MAX_PARTS = 80
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    line_id: str
+    product: str
+    quantity: int
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LineRejection:
+    line_id: str
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    request: LineRequest
+    configuration: Configuration
+
+    @property
+    def line_id(self) -> str:
+        return self.request.line_id
+
+    @property
+    def quantity(self) -> int:
+        return self.request.quantity
+
+
+@dataclass(frozen=True)
+class PriceTotal:
+    category: str  # boards | edge banding | hardware | coating | machine time | margin
+    quantity: Decimal
+    unit: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OrderPrice:
+    currency: str
+    lines: tuple[PriceTotal, ...]
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Package:
+    package_id: str
+    line_id: str
+    description: str
+    parcel: Parcel
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    catalogue_version: int
+    lines: tuple[PlannedLine, ...]
+    nesting_method: str
+    cut_plan: CutPlan
+    nesting: NestingSummary
+    routing: tuple[RoutingStep, ...]
+    price: OrderPrice
+    packages: tuple[Package, ...]
+    part_lines: dict[str, str]  # part label (barcode) → line id
+
+    @property
+    def weight_kg(self) -> float:
+        return round(sum(p.parcel.weight_kg for p in self.packages), 1)
+
+    @property
+    def volume_m3(self) -> float:
+        return round(sum(p.parcel.volume_m3 for p in self.packages), 3)
+
+
+def plan_order(catalogue: Catalogue, order_id: str, lines: list[LineRequest],
+               nesting_method: str | None = None) -> OrderPlan | tuple[LineRejection, ...]:
+    """Configure every line; the plan, or the reasons of every line that cannot be built.
+
+    Operation ids are `<order_id>-op-NN`; part labels (barcodes) `<order ref>-NNN`, the
+    order ref being the first 12 hex digits of the order id.
+    """
+    planned, rejected = [], []
+    for line in lines:
+        result = _configure_line(catalogue, line)
+        if isinstance(result, Rejection):
+            rejected += [LineRejection(line.line_id, r) for r in result.reasons]
+        else:
+            planned.append(PlannedLine(line, result))
+    if rejected:
+        return tuple(rejected)
+    if not planned:
+        return (LineRejection("", Reason("items", "the order has no lines to configure",
+                                         "add at least one item")),)
+    return _plan(catalogue, order_id, tuple(planned), nesting_method)
+
+
+def _configure_line(catalogue: Catalogue, line: LineRequest) -> Configuration | Rejection:
+    try:
+        return configure(catalogue, line.product, line.options)
+    except Exception as exc:  # noqa: BLE001 - a catalogue gap must reach a person, not loop
+        return Rejection(line.product, catalogue.version, (Reason(
+            "options", f"this line could not be configured on catalogue version "
+                       f"{catalogue.version} ({type(exc).__name__}: {exc})",
+            "check the options against GetProduct, or ask the chain leader to fix the catalogue"),))
+
+
+def order_ref(order_id: str) -> str:
+    """The short reference printed on an order's panel labels."""
+    return order_id.replace("-", "")[:12]
+
+
+def _plan(catalogue: Catalogue, order_id: str, lines: tuple[PlannedLine, ...],
+          nesting_method: str | None) -> OrderPlan:
+    panels, owners = [], []
+    for line in lines:
+        for _ in range(line.quantity):
+            for panel in line.configuration.panels:
+                panels.append(panel)
+                owners += [line.line_id] * panel.quantity
+    parts = parts_of(order_ref(order_id), panels)
+    method = nesting_method or ("best" if len(parts) <= BEST_NESTING_MAX_PARTS else "quick")
+    sheets = {p.material: catalogue.boards[p.board].sheets for p in panels}
+    cut_plan = nest_parts(parts, sheets, NestingSettings(catalogue.kerf_mm, catalogue.trim_mm,
+                                                         method=method))
+    nesting = summarise(cut_plan)
+    units = [(line.line_id, line.quantity, line.configuration) for line in lines]
+    return OrderPlan(
+        catalogue_version=catalogue.version,
+        lines=lines,
+        nesting_method=method,
+        cut_plan=cut_plan,
+        nesting=nesting,
+        routing=order_routing(catalogue, order_id, units, nesting),
+        price=order_price(catalogue.currency, units),
+        packages=order_packages(lines),
+        part_lines={part.label: owner for part, owner in zip(parts, owners, strict=True)},
+    )
+
+
+def order_price(currency: str, units: list[tuple[str, int, Configuration]]) -> OrderPrice:
+    """Each line's unit price times its quantity, summed by category; margin last."""
+    totals: dict[tuple[str, str], list[Decimal]] = {}
+    total = Decimal("0.00")
+    for _, quantity, configuration in units:
+        price = configuration.price
+        for line in price.lines:
+            entry = totals.setdefault((line.category, line.unit), [Decimal(0), Decimal(0)])
+            entry[0] += line.quantity * quantity
+            entry[1] += line.amount * quantity
+        margin = totals.setdefault(("margin", "%"), [price.margin_percent, Decimal(0)])
+        margin[1] += price.margin * quantity
+        total += price.total * quantity
+    lines = tuple(PriceTotal(category, q, unit, amount)
+                  for (category, unit), (q, amount) in sorted(
+                      totals.items(), key=lambda kv: kv[0][0] == "margin"))
+    return OrderPrice(currency, lines, total)
+
+
+def order_packages(lines: tuple[PlannedLine, ...]) -> tuple[Package, ...]:
+    """Every unit of every line ships flat-packed in its own parcels."""
+    out = []
+    for line in lines:
+        parcels = line.configuration.package.parcels
+        for unit in range(1, line.quantity + 1):
+            for n, parcel in enumerate(parcels, start=1):
+                out.append(Package(
+                    f"{line.line_id}-{unit}-{n}", line.line_id,
+                    f"line {line.line_id} ({line.configuration.product}) unit {unit}/"
+                    f"{line.quantity}, parcel {n}/{len(parcels)}: {parcel.contents}", parcel))
+    return tuple(out)
+
+
+def describe(configuration: Configuration) -> str:
+    """One line a person reads: 'wardrobe 2000×2400×600 mm, 2 sliding doors, ...'."""
+    o, lay = configuration.spec.options, configuration.spec.layout
+    parts = [f"{configuration.spec.product_name} {o['width_mm']}×{o['height_mm']}×{o['depth_mm']} mm"]
+    if lay.doors:
+        parts.append(f"{lay.doors} {lay.door_kind or ''} door{'s' if lay.doors > 1 else ''}")
+    if lay.drawers:
+        parts.append(f"{lay.drawers} drawer{'s' if lay.drawers > 1 else ''}")
+    if lay.bays > 1:
+        parts.append(f"{lay.bays} bays")
+    parts.append(f"{o['board']} {o['finish']}")
+    return ", ".join(parts)
+

@@ -1,0 +1,139 @@
+"""One routing for a whole order: the operations the scheduler packs, in order.
+
+An order's panels are cut together (one nesting), so cutting, edge banding, routing and
+drilling are single operations over all lines and units; coating runs per finish (a paint
+line changes over between colours); assembly and packing add up each unit's own time.
+Durations come from the catalogue's routing formulas (docs/routing.md) applied to the
+summed quantities, so an order of one piece gets exactly that piece's routing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from services.configurator.catalogue import (
+    Catalogue,
+    Configuration,
+    NestingSummary,
+    Operation,
+    Panel,
+)
+from services.configurator.catalogue.routing import ADDED_STEPS, route
+
+SHARED_STEPS = ("cutting", "edge_banding", "routing", "drilling")
+# A setup family tells the scheduler which operations change over between each other.
+SETUP_FAMILY = {"edge_banding": "edge_band", "lacquering": "paint_colour"}
+
+
+@dataclass(frozen=True)
+class RoutingStep:
+    operation_id: str
+    seq: int
+    step: str
+    machine_type: str
+    duration_s: int  # setup included
+    setup_s: int  # the changeover part of duration_s
+    setup_family: str
+    setup_key: str
+    min_wait_after_s: int
+    batch_key: str
+    description: str
+    line_ids: tuple[str, ...]
+
+
+Units = list[tuple[str, int, Configuration]]  # (line id, quantity, one unit's configuration)
+
+
+def order_routing(catalogue: Catalogue, order_key: str, units: Units,
+                  nesting: NestingSummary) -> tuple[RoutingStep, ...]:
+    all_lines = tuple(line_id for line_id, _, _ in units)
+    panels = tuple(p for _, q, c in units for p in _times(c.panels, q))
+    hardware = tuple(h for _, q, c in units for h in _hardware_times(c, q))
+    first_finish = catalogue.finishes[units[0][2].spec.options["finish"]]
+    shared = route(catalogue, panels, hardware, nesting, first_finish, [])
+    steps: list[tuple[Operation, tuple[str, ...], str]] = []
+    materials = "+".join(m.material for m in nesting.materials)
+    for op in shared.operations:
+        if op.step in SHARED_STEPS:
+            steps.append((op, all_lines, materials))
+    for finish_code, group in _coating_groups(units).items():
+        coated = tuple(p for _, q, c in group for p in _times(c.panels, q))
+        added = _added_steps(group[0][2])
+        finish = catalogue.finishes[finish_code]
+        for op in route(catalogue, coated, (), NestingSummary(()), finish, added).operations:
+            if op.step in ADDED_STEPS:
+                steps.append((op, tuple(line_id for line_id, _, _ in group), ""))
+    for step in ("assembly", "packing"):
+        own = [(q, _own(c, step)) for _, q, c in units]
+        seconds = sum(q * (op.duration_s + op.setup_s) for q, op in own)
+        basis = {"units": sum(q for _, q, _ in units)}
+        template = own[0][1]
+        steps.append((replace(template, duration_s=seconds, setup_s=0, basis=basis),
+                      all_lines, ""))
+    return tuple(_step(order_key, seq, op, lines, materials)
+                 for seq, (op, lines, materials) in enumerate(steps, start=1))
+
+
+def _times(panels: tuple[Panel, ...], quantity: int) -> tuple[Panel, ...]:
+    return tuple(replace(p, quantity=p.quantity * quantity) for p in panels)
+
+
+def _hardware_times(configuration: Configuration, quantity: int):
+    return tuple(replace(h, quantity=h.quantity * quantity, holes=h.holes * quantity,
+                         fitting_s=h.fitting_s * quantity, router_s=h.router_s * quantity)
+                 for h in configuration.hardware)
+
+
+def _coating_groups(units: Units) -> dict[str, Units]:
+    """Lines that need coating, grouped by finish (same finish, same coats)."""
+    groups: dict[str, Units] = {}
+    for unit in units:
+        if _added_steps(unit[2]):
+            groups.setdefault(unit[2].spec.options["finish"], []).append(unit)
+    return groups
+
+
+def _added_steps(configuration: Configuration) -> list[dict]:
+    """The coating steps the catalogue's rules added to this configuration, as rule data."""
+    out: list[dict] = []
+    for op in configuration.routing.operations:
+        if op.step == "sanding":
+            out.append({"step": "sanding"})
+        elif op.step == "lacquering":
+            out.append({"step": "lacquering", "coat": op.basis.get("coat", "top")})
+    return out
+
+
+def _own(configuration: Configuration, step: str) -> Operation:
+    return next(op for op in configuration.routing.operations if op.step == step)
+
+
+def _step(order_key: str, seq: int, op: Operation, lines: tuple[str, ...],
+          materials: str) -> RoutingStep:
+    key = op.setup_family or ""
+    family = SETUP_FAMILY.get(op.step, "") if key else ""
+    batch = {"cutting": f"saw:{materials}", "edge_banding": f"edge:{key}",
+             "lacquering": f"paint:{key}"}.get(op.step, "")
+    return RoutingStep(
+        operation_id=f"{order_key}-op-{seq:02d}", seq=seq, step=op.step,
+        machine_type=op.machine_type, duration_s=op.duration_s + op.setup_s, setup_s=op.setup_s,
+        setup_family=family, setup_key=key, min_wait_after_s=op.min_wait_after_s,
+        batch_key=batch, description=_describe(op), line_ids=lines)
+
+
+def _describe(op: Operation) -> str:
+    b = op.basis
+    text = {
+        "cutting": lambda: f"cut {b.get('boards', 0)} boards with {b.get('cuts', 0)} cuts "
+                           f"({b.get('cut_m', 0)} m)",
+        "edge_banding": lambda: f"band {b.get('edge_m', 0)} m of {op.setup_family} edge "
+                                f"({b.get('edges', 0)} edges)",
+        "routing": lambda: f"route {b.get('features', 0)} features",
+        "drilling": lambda: f"drill {b.get('panels', 0)} panels, {b.get('holes', 0)} holes",
+        "sanding": lambda: f"sand {b.get('area_m2', 0)} m² on {b.get('panels', 0)} panels",
+        "lacquering": lambda: f"lacquer {b.get('coat', '')} coat, {b.get('area_m2', 0)} m² "
+                              f"({op.setup_family})",
+        "assembly": lambda: f"assemble {b.get('units', 0)} unit(s)",
+        "packing": lambda: f"pack {b.get('units', 0)} unit(s)",
+    }.get(op.step)
+    return text() if text else op.step

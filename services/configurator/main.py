@@ -1,0 +1,36 @@
+"""Composition root of the configurator service: `python -m services.configurator.main`."""
+
+from __future__ import annotations
+
+from dovetail.configurator.v1 import configurator_service_pb2, configurator_service_pb2_grpc
+
+from services.configurator.application import ConfiguratorApplication
+from services.configurator.integration import to_integration
+from services.configurator.policies import consumers
+from services.configurator.rpc.servicer import ROLES, ConfiguratorServicer
+from services.kit import runtime
+from services.kit.runtime import Runtime, ServiceParts
+
+NAME = "configurator"
+
+
+def build(rt: Runtime) -> ServiceParts:
+    assert isinstance(rt.app, ConfiguratorApplication)
+    # Version 1 exists before the first order or request needs it (idempotent).
+    rt.app.ensure_seed_catalogue()
+
+    def add_servicers(server) -> list[str]:
+        configurator_service_pb2_grpc.add_ConfiguratorServiceServicer_to_server(
+            ConfiguratorServicer(rt.app), server)
+        return [configurator_service_pb2.DESCRIPTOR.services_by_name["ConfiguratorService"].full_name]
+
+    return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+                        consumers=consumers(rt.app))
+
+
+def serve() -> None:
+    runtime.main(NAME, ConfiguratorApplication, build)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,76 @@
+"""How the configurator follows orders: every placed or amended revision is configured,
+a cancelled order is recorded so that a late or redelivered revision is not configured.
+
+Each policy collects the events it causes; the consumer saves them with the upstream
+event's tracking record in one transaction (exactly once in effect).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from dovetail.common.v1.envelope_pb2 import EventEnvelope
+from dovetail.orders.v1 import orders_events_pb2 as orders
+from eventsourcing.application import ProcessingEvent
+from google.protobuf import json_format
+
+from services.configurator.application import ConfiguratorApplication, OrderRevision
+from services.configurator.domain.catalog import whole_numbers
+from services.configurator.domain.order_plan import LineRequest
+from services.configurator.rpc.mapping import date_from_pb
+from services.kit.envelope import body_as
+from services.kit.errors import InvalidArgument, Violations
+from services.kit.runtime import ConsumerSpec
+
+Policy = Callable[[EventEnvelope, ProcessingEvent], None]
+
+
+def _order_id(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise InvalidArgument(Violations.one("order_id", f"{text!r} is not an order id")) from None
+
+
+def _revision(body, items) -> OrderRevision:
+    lines = [LineRequest(item.line_id, item.product, item.quantity,
+                         whole_numbers(json_format.MessageToDict(item.options)))
+             for item in items]
+    return OrderRevision(_order_id(body.order_id), body.revision or 1, lines,
+                         date_from_pb(body.promised_date, body.HasField("promised_date")))
+
+
+def _cause(envelope: EventEnvelope) -> str:
+    return f"{envelope.source}:{envelope.notification_id}"
+
+
+def consumers(app: ConfiguratorApplication) -> list[ConsumerSpec]:
+    def configure(message_type) -> Policy:
+        def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+            body = body_as(envelope, message_type)
+            configuration = app.configure_revision(_revision(body, body.items), _cause(envelope))
+            if configuration is not None:
+                processing.collect_events(configuration)
+
+        return policy
+
+    def cancelled(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        body = body_as(envelope, orders.OrderCancelled)
+        configuration = app.cancel_order(_order_id(body.order_id), body.reason, _cause(envelope))
+        if configuration is not None:
+            processing.collect_events(configuration)
+
+    table: dict[str, Policy] = {
+        orders.OrderPlaced.DESCRIPTOR.full_name: configure(orders.OrderPlaced),
+        orders.OrderAmended.DESCRIPTOR.full_name: configure(orders.OrderAmended),
+        orders.OrderCancelled.DESCRIPTOR.full_name: cancelled,
+    }
+
+    def dispatch(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        handler = table.get(envelope.type)
+        if handler is not None:  # other order events are only tracked
+            handler(envelope, processing)
+
+    return [ConsumerSpec("orders", ["dovetail.orders.placed", "dovetail.orders.amended",
+                                    "dovetail.orders.cancelled"], dispatch)]
