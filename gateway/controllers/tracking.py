@@ -134,7 +134,7 @@ def render_page(view: TrackingRead) -> str:
     if view.status == "DELIVERED":
         delivered = next((m for m in view.milestones if m.kind == "DELIVERED"), None)
         eta = f'<div class="eta">Delivered {e(_when(delivered.reached_at if delivered else None))}</div>'
-        badge = '<span class="badge done">Delivered</span>'
+        badge = '<span class="badge late">Later than promised</span>' if view.late else ""
     else:
         eta = (f'<div class="eta">Expected <b>{e(_day(view.eta_date or view.eta))}</b></div>'
                if view.eta else '<div class="eta">Delivery date to be confirmed</div>')

@@ -32,7 +32,8 @@ DEDICATED_ADAPTERS = frozenset({"shopify", "woocommerce"})
 
 def channel_secret(state: GatewayState, channel: str) -> str:
     secret = state.settings.webhook_secrets.get(channel)
-    if secret is None or channel in DEDICATED_ADAPTERS:
+    # Carrier secrets sign carrier events only, never orders.
+    if secret is None or channel in DEDICATED_ADAPTERS or channel.startswith("carrier-"):
         raise NotFoundException(f"no webhook channel named {channel!r}")
     return secret
 

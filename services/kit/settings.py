@@ -8,8 +8,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEV_ADMIN_KEY = "dvt_admin_dev_key_change_me"
+# Shops sign orders with their channel's secret; carriers sign their events with
+# "carrier-<name>" secrets (which are never accepted for orders).
 DEV_WEBHOOK_SECRETS = {"dovetail": "whsec_dovetail_dev", "shopify": "whsec_shopify_dev",
-                       "woocommerce": "whsec_woocommerce_dev"}
+                       "woocommerce": "whsec_woocommerce_dev",
+                       "carrier-sf-express": "whsec_carrier_sf_express_dev",
+                       "carrier-deppon": "whsec_carrier_deppon_dev",
+                       "carrier-global-freight": "whsec_carrier_global_freight_dev"}
 
 SERVICE_PORTS = {
     "orders": 50051,

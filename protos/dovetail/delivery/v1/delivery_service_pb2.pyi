@@ -131,7 +131,7 @@ class Package(_message.Message):
     def __init__(self, package_id: _Optional[str] = ..., description: _Optional[str] = ..., weight_kg: _Optional[float] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., height_mm: _Optional[float] = ..., volume_m3: _Optional[float] = ...) -> None: ...
 
 class Shipment(_message.Message):
-    __slots__ = ("shipment_id", "order_id", "factory_id", "carrier", "tracking_number", "status", "packages", "destination", "planned_pickup", "eta", "promised_date", "late", "at_risk", "milestones", "events", "last_exception", "opened_at", "delivered_at", "tracking_token", "version")
+    __slots__ = ("shipment_id", "order_id", "factory_id", "carrier", "tracking_number", "status", "packages", "destination", "planned_pickup", "eta", "promised_date", "late", "at_risk", "milestones", "events", "last_exception", "opened_at", "delivered_at", "tracking_token", "version", "order_reference", "items")
     SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -152,6 +152,8 @@ class Shipment(_message.Message):
     DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
     TRACKING_TOKEN_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    ORDER_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
     shipment_id: str
     order_id: str
     factory_id: str
@@ -172,7 +174,9 @@ class Shipment(_message.Message):
     delivered_at: _timestamp_pb2.Timestamp
     tracking_token: str
     version: int
-    def __init__(self, shipment_id: _Optional[str] = ..., order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., status: _Optional[_Union[ShipmentStatus, str]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., destination: _Optional[_Union[_types_pb2.Address, _Mapping]] = ..., planned_pickup: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., late: _Optional[bool] = ..., at_risk: _Optional[bool] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[CarrierEvent, _Mapping]]] = ..., last_exception: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tracking_token: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    order_reference: str
+    items: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, shipment_id: _Optional[str] = ..., order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., status: _Optional[_Union[ShipmentStatus, str]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., destination: _Optional[_Union[_types_pb2.Address, _Mapping]] = ..., planned_pickup: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., late: _Optional[bool] = ..., at_risk: _Optional[bool] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[CarrierEvent, _Mapping]]] = ..., last_exception: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tracking_token: _Optional[str] = ..., version: _Optional[int] = ..., order_reference: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetShipmentRequest(_message.Message):
     __slots__ = ("shipment_id", "order_id")
@@ -189,7 +193,7 @@ class GetShipmentResponse(_message.Message):
     def __init__(self, shipment: _Optional[_Union[Shipment, _Mapping]] = ...) -> None: ...
 
 class TrackingView(_message.Message):
-    __slots__ = ("order_reference", "status", "milestones", "eta", "eta_date", "late", "carrier", "tracking_number", "destination_city", "items", "updated_at")
+    __slots__ = ("order_reference", "status", "milestones", "eta", "eta_date", "late", "carrier", "tracking_number", "destination_city", "items", "updated_at", "at_risk", "promised_date")
     ORDER_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     MILESTONES_FIELD_NUMBER: _ClassVar[int]
@@ -201,6 +205,8 @@ class TrackingView(_message.Message):
     DESTINATION_CITY_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    AT_RISK_FIELD_NUMBER: _ClassVar[int]
+    PROMISED_DATE_FIELD_NUMBER: _ClassVar[int]
     order_reference: str
     status: ShipmentStatus
     milestones: _containers.RepeatedCompositeFieldContainer[Milestone]
@@ -212,7 +218,9 @@ class TrackingView(_message.Message):
     destination_city: str
     items: _containers.RepeatedScalarFieldContainer[str]
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, order_reference: _Optional[str] = ..., status: _Optional[_Union[ShipmentStatus, str]] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., late: _Optional[bool] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., destination_city: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    at_risk: bool
+    promised_date: _types_pb2.Date
+    def __init__(self, order_reference: _Optional[str] = ..., status: _Optional[_Union[ShipmentStatus, str]] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., late: _Optional[bool] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., destination_city: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at_risk: _Optional[bool] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class TrackOrderRequest(_message.Message):
     __slots__ = ("token",)
@@ -227,20 +235,22 @@ class TrackOrderResponse(_message.Message):
     def __init__(self, tracking: _Optional[_Union[TrackingView, _Mapping]] = ...) -> None: ...
 
 class ListShipmentsRequest(_message.Message):
-    __slots__ = ("page", "late", "exception", "carrier", "factory_id", "statuses")
+    __slots__ = ("page", "late", "exception", "carrier", "factory_id", "statuses", "at_risk")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     LATE_FIELD_NUMBER: _ClassVar[int]
     EXCEPTION_FIELD_NUMBER: _ClassVar[int]
     CARRIER_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
+    AT_RISK_FIELD_NUMBER: _ClassVar[int]
     page: _types_pb2.PageRequest
     late: bool
     exception: bool
     carrier: str
     factory_id: str
     statuses: _containers.RepeatedScalarFieldContainer[ShipmentStatus]
-    def __init__(self, page: _Optional[_Union[_types_pb2.PageRequest, _Mapping]] = ..., late: _Optional[bool] = ..., exception: _Optional[bool] = ..., carrier: _Optional[str] = ..., factory_id: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[ShipmentStatus, str]]] = ...) -> None: ...
+    at_risk: bool
+    def __init__(self, page: _Optional[_Union[_types_pb2.PageRequest, _Mapping]] = ..., late: _Optional[bool] = ..., exception: _Optional[bool] = ..., carrier: _Optional[str] = ..., factory_id: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[ShipmentStatus, str]]] = ..., at_risk: _Optional[bool] = ...) -> None: ...
 
 class ListShipmentsResponse(_message.Message):
     __slots__ = ("shipments", "next_page_token")
@@ -251,7 +261,7 @@ class ListShipmentsResponse(_message.Message):
     def __init__(self, shipments: _Optional[_Iterable[_Union[Shipment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RecordCarrierEventRequest(_message.Message):
-    __slots__ = ("carrier", "tracking_number", "carrier_event_id", "code", "event_time", "location", "note")
+    __slots__ = ("carrier", "tracking_number", "carrier_event_id", "code", "event_time", "location", "note", "delay_minutes")
     CARRIER_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
     CARRIER_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -259,6 +269,7 @@ class RecordCarrierEventRequest(_message.Message):
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    DELAY_MINUTES_FIELD_NUMBER: _ClassVar[int]
     carrier: str
     tracking_number: str
     carrier_event_id: str
@@ -266,7 +277,8 @@ class RecordCarrierEventRequest(_message.Message):
     event_time: _timestamp_pb2.Timestamp
     location: CarrierLocation
     note: str
-    def __init__(self, carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., carrier_event_id: _Optional[str] = ..., code: _Optional[_Union[CarrierEventCode, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location: _Optional[_Union[CarrierLocation, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
+    delay_minutes: int
+    def __init__(self, carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., carrier_event_id: _Optional[str] = ..., code: _Optional[_Union[CarrierEventCode, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location: _Optional[_Union[CarrierLocation, _Mapping]] = ..., note: _Optional[str] = ..., delay_minutes: _Optional[int] = ...) -> None: ...
 
 class RecordCarrierEventResponse(_message.Message):
     __slots__ = ("shipment_id", "order_id", "duplicate", "applied", "status", "eta")

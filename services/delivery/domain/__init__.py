@@ -1,0 +1,1 @@
+"""Delivery's pure domain: shipments, carrier rules, ETA, tracking links."""
