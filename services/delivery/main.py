@@ -29,7 +29,7 @@ def build(rt: Runtime) -> ServiceParts:
         await projector.run(stop)
 
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
-                        consumers=consumers(rt.app), background=[projection])
+                        consumers=consumers(rt.app), leader_jobs={"shipment_list": projection})
 
 
 def serve() -> None:

@@ -26,6 +26,7 @@ from services.delivery.rpc.mapping import shipment_to_pb
 from services.kit import metrics
 from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup, follow
+from services.kit.persistence import apply_ddl
 from services.kit.positions import read_position, write_position
 
 log = logging.getLogger("dovetail.delivery.projection")
@@ -109,7 +110,7 @@ class ShipmentListView:
 
     async def ensure_table(self) -> None:
         async with self.pool.connection() as conn:
-            await conn.execute(DDL)
+            await apply_ddl(conn, DDL)
 
     async def list(self, q: ShipmentListQuery) -> ShipmentPage:
         where, params = ["TRUE"], []

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 
+from services.kit.persistence import apply_ddl
+
 SCHEMA = "dovetail_auth"
 ROLES = ("admin", "factory", "channel", "designer")
 _PRINCIPAL_RE = re.compile(r"^(admin|(factory|channel|designer):[A-Za-z0-9_.-]{1,64})$")
@@ -75,8 +77,8 @@ class KeyStore:
 
     async def ensure_schema(self) -> None:
         async with self.pool.connection() as conn:
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-            await conn.execute(
+            await apply_ddl(conn,
+                f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}; "
                 f"CREATE TABLE IF NOT EXISTS {SCHEMA}.api_keys ("
                 " key_hash text PRIMARY KEY, principal text NOT NULL, label text NOT NULL DEFAULT '',"
                 " created_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz)")

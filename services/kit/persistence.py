@@ -38,9 +38,22 @@ def postgres_env(database_url: str, schema: str, pool_size: int = 5) -> dict[str
     }
 
 
+# PostgreSQL's CREATE ... IF NOT EXISTS is not safe when two processes run it at once (a
+# unique violation on pg_type): replicas starting together take this lock around their DDL.
+DDL_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('dovetail:ddl', 0))"
+
+
+async def apply_ddl(conn: psycopg.AsyncConnection, ddl: str | psycopg.sql.Composable) -> None:
+    """Run schema statements under the platform-wide DDL lock, in one transaction."""
+    async with conn.transaction():
+        await conn.execute(DDL_LOCK)
+        await conn.execute(ddl)
+
+
 def ensure_schema(database_url: str, schema: str) -> None:
     """eventsourcing needs its schema to exist before it creates its tables."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        conn.execute(DDL_LOCK)
         conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
             psycopg.sql.Identifier(schema)))
 
@@ -96,4 +109,7 @@ def open_application(
     ensure_schema(settings.database_url, schema)
     env = postgres_env(settings.database_url, schema, settings.pool_size)
     env.update({k: str(v) for k, v in extra.items()})
-    return cls(env=env)
+    # The application creates its tables as it is constructed: hold the DDL lock meanwhile.
+    with psycopg.connect(settings.database_url, autocommit=True) as conn, conn.transaction():
+        conn.execute(DDL_LOCK)
+        return cls(env=env)

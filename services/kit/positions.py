@@ -11,6 +11,8 @@ from __future__ import annotations
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
+from services.kit.persistence import apply_ddl
+
 
 def _table(schema: str) -> sql.Composed:
     return sql.SQL("{}.log_positions").format(sql.Identifier(schema))
@@ -18,10 +20,10 @@ def _table(schema: str) -> sql.Composed:
 
 async def ensure_positions_table(pool: AsyncConnectionPool, schema: str) -> None:
     async with pool.connection() as conn:
-        await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        await conn.execute(sql.SQL(
+        await apply_ddl(conn, sql.SQL(
+            "CREATE SCHEMA IF NOT EXISTS {}; "
             "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, position bigint NOT NULL)"
-        ).format(_table(schema)))
+        ).format(sql.Identifier(schema), _table(schema)))
 
 
 async def read_position(conn: AsyncConnection, schema: str, name: str) -> int:

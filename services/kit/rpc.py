@@ -45,6 +45,8 @@ KEEPALIVE_OPTIONS = [
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.http2.max_pings_without_data", 0),
 ]
+# Clients spread calls over every replica a target resolves to.
+CLIENT_OPTIONS = [*KEEPALIVE_OPTIONS, ("grpc.lb_policy_name", "round_robin")]
 
 
 def current_principal() -> Principal:

@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from services.kit.auth import KeyStore
 from services.kit.consumer import Consumer, Policy
 from services.kit.jetstream import connect, ensure_streams
+from services.kit.leadership import run_as_leader
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import ServiceApplication, open_application
 from services.kit.positions import ensure_positions_table
@@ -49,8 +50,11 @@ class ServiceParts:
     roles: Mapping[str, Iterable[str]]
     to_integration: IntegrationMapper | None = None
     consumers: list[ConsumerSpec] = field(default_factory=list)
-    # Long-running tasks (projections, timers): each gets the stop event.
+    # Long-running tasks (timers, intake): each gets the stop event; run on every replica.
     background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    # Tasks only one replica runs at a time (projections): name → job. The relay is one too.
+    leader_jobs: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = field(
+        default_factory=dict)
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
@@ -111,10 +115,15 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
             stack.push_async_callback(close)
 
         tasks: list[asyncio.Task] = []
+        leader_jobs = dict(parts.leader_jobs)
         if parts.to_integration is not None:
             relay = Relay(service=name, app=app, js=js, pool=pool, wakeup=wakeup,
                           to_integration=parts.to_integration, schema=name, tenant=settings.tenant)
-            tasks.append(asyncio.create_task(relay.run(stop), name=f"{name}:relay"))
+            leader_jobs["relay"] = relay.run
+        for job_name, job in leader_jobs.items():
+            tasks.append(asyncio.create_task(
+                run_as_leader(settings.database_url, f"dovetail:{name}:{job_name}", job, stop),
+                name=f"{name}:{job_name}"))
         for spec in parts.consumers:
             consumer = Consumer(name=name, app=app, js=js, upstream=spec.upstream,
                                 subjects=spec.subjects, policy=spec.policy)

@@ -88,6 +88,9 @@ class Settings:
     signature_tolerance_s: int = 300
     # The services this deployment runs (the gateway talks to, and reports health of, these).
     services: tuple[str, ...] = tuple(SERVICE_PORTS)
+    # gRPC targets that override host:port, e.g. replicas "ipv4:10.0.0.1:50051,10.0.0.2:50051"
+    # or "dns:///orders.dovetail:50051"; clients balance round-robin over what they resolve.
+    service_targets: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -118,10 +121,13 @@ class Settings:
             log_format=env.get("DOVETAIL_LOG_FORMAT", "json"),
             signature_tolerance_s=_int(env, "DOVETAIL_SIGNATURE_TOLERANCE_S", 300),
             services=_services(env.get("DOVETAIL_SERVICES")),
+            service_targets={name: env[f"DOVETAIL_{name.upper()}_TARGET"] for name in SERVICE_PORTS
+                             if env.get(f"DOVETAIL_{name.upper()}_TARGET")},
         )
 
     def service_address(self, service: str) -> str:
-        return f"{self.grpc_host}:{self.service_ports[service]}"
+        """Where clients reach a service: its target override, else host:port."""
+        return self.service_targets.get(service) or f"{self.grpc_host}:{self.service_ports[service]}"
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -147,4 +153,6 @@ class Settings:
             env[f"DOVETAIL_{name.upper()}_PORT"] = str(port)
         for name, port in self.metrics_ports.items():
             env[f"DOVETAIL_{name.upper()}_METRICS_PORT"] = str(port)
+        for name, target in self.service_targets.items():
+            env[f"DOVETAIL_{name.upper()}_TARGET"] = target
         return env

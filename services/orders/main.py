@@ -31,7 +31,8 @@ def build(rt: Runtime) -> ServiceParts:
         await projector.run(stop)
 
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
-                        consumers=consumers(rt.app), background=[intake.run, projection])
+                        consumers=consumers(rt.app), background=[intake.run],
+                        leader_jobs={"order_list": projection})
 
 
 def serve() -> None:

@@ -22,7 +22,7 @@ from dovetail.orders.v1 import orders_service_pb2 as pb
 from services.kit import metrics
 from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup, follow
-from services.kit.persistence import ServiceApplication
+from services.kit.persistence import ServiceApplication, apply_ddl
 from services.kit.positions import read_position, write_position
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
@@ -122,7 +122,7 @@ class OrderListView:
 
     async def ensure_table(self) -> None:
         async with self.pool.connection() as conn:
-            await conn.execute(DDL)
+            await apply_ddl(conn, DDL)
 
     async def list(self, q: OrderListQuery) -> OrderPage:
         where, params = ["TRUE"], []

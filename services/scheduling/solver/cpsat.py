@@ -179,8 +179,10 @@ class _Builder:
             else:
                 model.add_no_overlap([it[0] for it in free_items] + [it[0] for it in fixed_items] + blocked)
                 self._setups(machine, free_items, fixed_items)
-            budget = share_budget(fac, machine, p.horizon) - sum(q[3] - q[2] for q in fixed_items)
-            model.add(sum(it[5] * it[4] for it in free_items) <= max(0, budget))
+            # started operations do not count against the chain's share (see the validator)
+            claimed = sum(q.end - q.start for q in fixed_on.get((f, mid), []) if q.key not in self.frozen)
+            budget = share_budget(fac, machine, p.horizon) - claimed
+            model.add(sum(it[5] * it[4] for it in free_items if it[6] not in self.frozen) <= max(0, budget))
 
     def _setups(self, machine, free_items, fixed_items):
         change = self.p.setup_minutes(machine.type)

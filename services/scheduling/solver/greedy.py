@@ -34,9 +34,10 @@ def greedy_plan(
     fixed = {p.key: p for p in (keep or [])}
     fixed.update({p.key: p for p in problem.frozen})
     orders_by_id = {o.id: o for o in problem.orders}
+    started = {p.key for p in problem.frozen}
     for p in fixed.values():
         family = orders_by_id[p.order].operations[p.op].setup_family
-        lines[p.factory, p.machine].place(p.start, p.end, family)
+        lines[p.factory, p.machine].place(p.start, p.end, family, p.key not in started)
         placed.append(p)
     todo = [o for o in (orders if orders is not None else problem.orders)
             if any((o.id, i) not in fixed for i in range(len(o.operations)))]

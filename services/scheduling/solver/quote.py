@@ -31,8 +31,9 @@ def quote(
     order = Order(order_id, tuple(routing), due=problem.horizon, release=release)
     lines = timelines(problem)
     families = {o.id: [op.setup_family for op in o.operations] for o in problem.orders}
+    started = {p.key for p in problem.frozen}
     for p in plan:
-        lines[p.factory, p.machine].place(p.start, p.end, families[p.order][p.op])
+        lines[p.factory, p.machine].place(p.start, p.end, families[p.order][p.op], p.key not in started)
     best = None
     for fid in capable_factories(problem, order):
         trial = _simulate(problem, order, fid, {}, lines)

@@ -70,9 +70,11 @@ class MachineTimeline:
                 return t
         return None
 
-    def place(self, start: int, end: int, family: str) -> None:
+    def place(self, start: int, end: int, family: str, claims_share: bool = True) -> None:
+        """Occupy ``[start, end)``; started work (``claims_share=False``) leaves the share."""
         bisect.insort(self.ops, (start, end, family))
-        self.budget -= end - start
+        if claims_share:
+            self.budget -= end - start
 
 
 def timelines(problem: NetworkProblem) -> dict[tuple[str, str], MachineTimeline]:

@@ -1,0 +1,211 @@
+"""The scheduling application: load → act → save. No wire types here.
+
+Policies call the `record_*` methods, which return the aggregates they changed (the
+consumer saves their events with the upstream tracking record). The planner publishes
+plans; factories report progress.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from services.kit.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Violations,
+)
+from services.kit.persistence import ServiceApplication
+from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.ids import (
+    factory_key,
+    machine_key,
+    parse_operation_id,
+    pool_key,
+    progress_key,
+)
+from services.scheduling.domain.outcome import PlanOutcome
+from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.pool import PLANNABLE, PoolOrder
+from services.scheduling.domain.progress import OrderProgress, Report
+
+MAX_RETRIES = 10
+A = TypeVar("A")
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    operation_id: str
+    order_id: str
+    status: str
+    duplicate: bool
+
+
+class SchedulingApplication(ServiceApplication):
+    name = "scheduling"
+
+    def _find(self, aggregate_id: uuid.UUID, kind: type[A]) -> A | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+    # --- capacity, from iot -------------------------------------------------------------
+
+    def record_factory(self, factory_id: str, **record: Any) -> list[FactoryCapacity]:
+        factory = self._find(factory_key(factory_id), FactoryCapacity)
+        if factory is None:
+            return [FactoryCapacity(factory_id=factory_id, **record)]
+        return [factory] if factory.describe(**record) else []
+
+    def record_machine(self, machine_id: str, **record: Any) -> list[MachineCapacity]:
+        machine = self._find(machine_key(machine_id), MachineCapacity)
+        if machine is None:
+            return [MachineCapacity(machine_id=machine_id, **record)]
+        return [machine] if machine.describe(**record) else []
+
+    def record_machine_state(self, machine_id: str, state: str, available: bool, at_ms: int,
+                             reason: str) -> list[MachineCapacity]:
+        machine = self._find(machine_key(machine_id), MachineCapacity)
+        if machine is None:
+            raise NotFound(f"machine {machine_id} is not registered")
+        return [machine] if machine.change_state(state, available, at_ms, reason) else []
+
+    def record_planned_stop(self, factory_id: str, stop_id: str, machine_ids: list[str],
+                            start_ms: int, end_ms: int, reason: str) -> list[FactoryCapacity]:
+        factory = self._find(factory_key(factory_id), FactoryCapacity)
+        if factory is None:
+            raise NotFound(f"factory {factory_id} is not registered")
+        changed = factory.declare_stop(stop_id, machine_ids, start_ms, end_ms, reason)
+        return [factory] if changed else []
+
+    # --- the planning pool, from configurator and orders ---------------------------------
+
+    def _pool_order(self, order_id: str, tenant: str = "") -> PoolOrder:
+        order = self._find(pool_key(order_id), PoolOrder)
+        return order if order is not None else PoolOrder(order_id=order_id, tenant=tenant)
+
+    def record_configured(self, order_id: str, tenant: str, revision: int,
+                          routing: list[dict[str, Any]], promised_date: str) -> list[PoolOrder]:
+        order = self._pool_order(order_id, tenant)
+        return [order] if order.configure(revision, routing, promised_date) else []
+
+    def record_rejected(self, order_id: str, revision: int, reason: str) -> list[PoolOrder]:
+        order = self._find(pool_key(order_id), PoolOrder)
+        return [order] if order is not None and order.reject(revision, reason) else []
+
+    def record_amended(self, order_id: str, revision: int, reason: str) -> list[PoolOrder]:
+        order = self._find(pool_key(order_id), PoolOrder)
+        return [order] if order is not None and order.amend(revision, reason) else []
+
+    def record_cancelled(self, order_id: str, reason: str) -> list[PoolOrder]:
+        # Kept even for an order we never saw, so a late configuration is not planned.
+        order = self._pool_order(order_id)
+        return [order] if order.withdraw(reason) else []
+
+    # --- plans ----------------------------------------------------------------------------
+
+    def publish_plan(self, outcome: PlanOutcome) -> uuid.UUID:
+        """Record the plan and each order's new place in it, in one transaction.
+
+        Orders that left the pool (or changed revision) while we were solving are left
+        out: the next plan is already on its way.
+        """
+        for _ in range(MAX_RETRIES):
+            changed, keep = [], set()
+            for row in outcome.orders:
+                order = self._find(pool_key(row["order_id"]), PoolOrder)
+                if order is None or order.status != PLANNABLE or order.revision != row["revision"]:
+                    continue
+                keep.add(row["order_id"])
+                changed.append(order)
+            plan = PublishedPlan(
+                previous_plan_id=outcome.previous_plan_id,
+                published_at_ms=outcome.published_at_ms, status=outcome.status,
+                objective=outcome.objective, trigger=outcome.trigger, solve_ms=outcome.solve_ms,
+                operations=[r for r in outcome.operations if r["order_id"] in keep],
+                orders=[r for r in outcome.orders if r["order_id"] in keep],
+                moved_operation_ids=outcome.moved_operation_ids,
+                affected_factory_ids=outcome.affected_factory_ids)
+            rows = {r["order_id"]: r for r in outcome.orders}
+            changed = [o for o in changed if o.record_scheduled(
+                str(plan.id), o.revision, rows[o.order_id]["factory_id"],
+                rows[o.order_id]["start_ms"], rows[o.order_id]["end_ms"], rows[o.order_id]["risk"],
+                rows[o.order_id]["tardiness_s"])]
+            try:
+                self.save(plan, *changed)
+                return plan.id
+            except IntegrityError:
+                continue
+        raise Conflict("the pool kept changing while the plan was being saved")
+
+    def get_plan(self, plan_id: uuid.UUID) -> PublishedPlan:
+        plan = self._find(plan_id, PublishedPlan)
+        if plan is None:
+            raise NotFound(f"plan {plan_id} does not exist")
+        return plan
+
+    # --- progress, from the factories ---------------------------------------------------
+
+    def report_operation(self, factory_id: str, operation_id: str, kind: str, key: str,
+                         machine_id: str, at_ms: int, scrap_quantity: int = 0,
+                         reason: str = "") -> ReportOutcome:
+        order_id, seq = parse_operation_id(operation_id)
+        order = self._find(pool_key(order_id), PoolOrder)
+        if order is None or not order.routing:
+            raise NotFound(f"operation {operation_id} does not exist")
+        step = order.step(seq)
+        if order.status != PLANNABLE:
+            raise FailedPrecondition(
+                f"order {order_id} is {order.status.lower().replace('_', ' ')}: "
+                "its operations are no longer planned")
+        if not order.factory_id:
+            raise FailedPrecondition(f"operation {operation_id} is not scheduled yet")
+        if order.factory_id != factory_id:
+            raise PermissionDenied(f"operation {operation_id} is not assigned to factory {factory_id}")
+        machine = self._find(machine_key(machine_id), MachineCapacity)
+        v = Violations()
+        if machine is None or machine.factory_id != factory_id:
+            v.add("machine_id", f"{machine_id!r} is not a machine of factory {factory_id}")
+        elif machine.machine_type != step["machine_type"]:
+            v.add("machine_id", f"{machine_id} is a {machine.machine_type}; the operation needs a "
+                                f"{step['machine_type']}")
+        v.raise_if_any()
+        report = Report(operation_id, kind, key, factory_id, machine_id, step["machine_type"],
+                        at_ms, step["duration_s"], scrap_quantity, reason, order.promised_date)
+        return self._change_progress(order, lambda progress: progress.report(report), report)
+
+    def _change_progress(self, order: PoolOrder, act: Callable[[OrderProgress], bool],
+                         report: Report) -> ReportOutcome:
+        for _ in range(MAX_RETRIES):
+            progress = self._find(progress_key(order.order_id), OrderProgress)
+            if progress is None:
+                progress = OrderProgress(order_id=order.order_id, operation_ids=order.operation_ids)
+            recorded = act(progress)
+            try:
+                if recorded:
+                    self.save(progress)
+            except IntegrityError:
+                continue
+            return ReportOutcome(report.operation_id, order.order_id,
+                                 progress.status[report.operation_id], duplicate=not recorded)
+        raise Conflict(f"order {order.order_id} is being reported by others; try again")
+
+    def progress_of(self, order_id: str) -> OrderProgress | None:
+        return self._find(progress_key(order_id), OrderProgress)
+
+
+def must_be_uuid(text: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise InvalidArgument(Violations.one(field, "must be a UUID")) from None

@@ -1,0 +1,1 @@
+"""The scheduling domain: capacity, planning pool, progress, plans; pure, no I/O."""

@@ -1,0 +1,145 @@
+"""The network's capacity as iot describes it: factories (share, shifts, planned stops) and
+machines (type, speed, batching, whether they can be used right now).
+
+iot publishes whole records after every change; a record is applied only when it is newer
+than what we hold (its version), and a machine state only when it is newer (its time).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from services.scheduling.domain.ids import factory_key, machine_key
+
+MACHINE_TYPES = ("panel_saw", "edge_bander", "cnc_drill", "cnc_router", "sander", "paint_line",
+                 "assembly", "packing")
+
+
+class FactoryCapacity(Aggregate):
+    """One factory's offer to the chain: the share of its capacity, its calendar, its stops."""
+
+    @staticmethod
+    def create_id(factory_id: str) -> uuid.UUID:  # type: ignore[override]
+        return factory_key(factory_id)
+
+    @event("Registered")
+    def __init__(self, factory_id: str, name: str, capacity_share: float, timezone: str,
+                 weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
+                 source_version: int):
+        self.factory_id = factory_id
+        self.name = name
+        self.capacity_share = capacity_share
+        self.timezone = timezone
+        self.weekly_shifts = weekly_shifts
+        self.exceptions = exceptions
+        self.active = active
+        self.source_version = source_version
+        self.stops: dict[str, dict[str, Any]] = {}
+
+    def describe(self, name: str, capacity_share: float, timezone: str,
+                 weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
+                 source_version: int) -> bool:
+        """Take iot's latest record of the factory; False when stale or unchanged."""
+        if source_version and source_version <= self.source_version:
+            return False
+        same = (name, capacity_share, timezone, weekly_shifts, exceptions, active) == (
+            self.name, self.capacity_share, self.timezone, self.weekly_shifts, self.exceptions,
+            self.active)
+        if same:
+            return False
+        self._described(name=name, capacity_share=capacity_share, timezone=timezone,
+                        weekly_shifts=weekly_shifts, exceptions=exceptions, active=active,
+                        source_version=source_version)
+        return True
+
+    @event("Described")
+    def _described(self, name: str, capacity_share: float, timezone: str,
+                   weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
+                   source_version: int) -> None:
+        self.name = name
+        self.capacity_share = capacity_share
+        self.timezone = timezone
+        self.weekly_shifts = weekly_shifts
+        self.exceptions = exceptions
+        self.active = active
+        self.source_version = max(self.source_version, source_version)
+
+    def declare_stop(self, stop_id: str, machine_ids: list[str], start_ms: int, end_ms: int,
+                     reason: str) -> bool:
+        """A planned stop of the whole factory (no machine ids) or of some machines."""
+        if stop_id in self.stops or end_ms <= start_ms:
+            return False
+        self._stop_declared(stop_id=stop_id, machine_ids=list(machine_ids), start_ms=start_ms,
+                            end_ms=end_ms, reason=reason)
+        return True
+
+    @event("StopDeclared")
+    def _stop_declared(self, stop_id: str, machine_ids: list[str], start_ms: int, end_ms: int,
+                       reason: str) -> None:
+        self.stops[stop_id] = {"machine_ids": machine_ids, "start_ms": start_ms,
+                               "end_ms": end_ms, "reason": reason}
+
+
+class MachineCapacity(Aggregate):
+    """One machine: what it does, how fast, and whether the scheduler may use it now."""
+
+    @staticmethod
+    def create_id(machine_id: str) -> uuid.UUID:  # type: ignore[override]
+        return machine_key(machine_id)
+
+    @event("Registered")
+    def __init__(self, machine_id: str, factory_id: str, machine_type: str, speed: float,
+                 batch_capacity: int, active: bool, source_version: int):
+        self.machine_id = machine_id
+        self.factory_id = factory_id
+        self.machine_type = machine_type
+        self.speed = speed
+        self.batch_capacity = batch_capacity
+        self.active = active
+        self.source_version = source_version
+        self.available = True
+        self.state = ""
+        self.state_at_ms = 0
+        self.state_reason = ""
+
+    def describe(self, factory_id: str, machine_type: str, speed: float, batch_capacity: int,
+                 active: bool, source_version: int) -> bool:
+        if source_version and source_version <= self.source_version:
+            return False
+        if (factory_id, machine_type, speed, batch_capacity, active) == (
+                self.factory_id, self.machine_type, self.speed, self.batch_capacity, self.active):
+            return False
+        self._described(factory_id=factory_id, machine_type=machine_type, speed=speed,
+                        batch_capacity=batch_capacity, active=active,
+                        source_version=source_version)
+        return True
+
+    @event("Described")
+    def _described(self, factory_id: str, machine_type: str, speed: float, batch_capacity: int,
+                   active: bool, source_version: int) -> None:
+        self.factory_id = factory_id
+        self.machine_type = machine_type
+        self.speed = speed
+        self.batch_capacity = batch_capacity
+        self.active = active
+        self.source_version = max(self.source_version, source_version)
+
+    def change_state(self, state: str, available: bool, at_ms: int, reason: str) -> bool:
+        """A state iot observed. Only a newer one that changes availability counts (or the
+        kind of unavailability): IDLE / RUNNING flips are not the scheduler's business."""
+        if at_ms < self.state_at_ms:
+            return False
+        if available == self.available and (available or state == self.state):
+            return False
+        self._state_changed(state=state, available=available, at_ms=at_ms, reason=reason)
+        return True
+
+    @event("StateChanged")
+    def _state_changed(self, state: str, available: bool, at_ms: int, reason: str) -> None:
+        self.state = state
+        self.available = available
+        self.state_at_ms = at_ms
+        self.state_reason = reason

@@ -1,0 +1,125 @@
+"""A solved plan as the rows that are published: operations, orders and their risk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.problem import ProblemIndex
+from services.scheduling.solver.model import NetworkProblem, Plan
+
+ON_TIME, AT_RISK, LATE = "ON_TIME", "AT_RISK", "LATE"
+
+
+def risk_of(end_ms: int, due: int | None, at_risk_ms: int) -> str:
+    if due is None:
+        return ""
+    if end_ms > due:
+        return LATE
+    return AT_RISK if end_ms > due - at_risk_ms else ON_TIME
+
+
+@dataclass
+class PlanOutcome:
+    """Everything a plan publication records."""
+
+    status: str
+    objective: dict[str, Any]
+    operations: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+    moved_operation_ids: list[str]
+    affected_factory_ids: list[str]
+    trigger: str = ""
+    solve_ms: int = 0
+    previous_plan_id: str = ""
+    published_at_ms: int = 0
+    unplannable: dict[str, str] = field(default_factory=dict)
+
+    def same_as(self, rows: dict[str, dict[str, Any]]) -> bool:
+        """Does the published plan already place every operation exactly like this?"""
+        if set(rows) != {r["operation_id"] for r in self.operations}:
+            return False
+        return all(_place(rows[r["operation_id"]]) == _place(r) for r in self.operations)
+
+
+def _place(row: dict[str, Any]) -> tuple:
+    return row["factory_id"], row["machine_id"], row["start_ms"], row["end_ms"], row["risk"]
+
+
+def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex, state: NetworkState,
+               now_ms: int, at_risk_ms: int) -> PlanOutcome:
+    machines = {(f.id, m.id): m for f in problem.factories for m in f.machines}
+    orders = {o.id: o for o in problem.orders}
+    ends: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    factory_of: dict[str, str] = {}
+    for p in plan.operations:
+        if p.key in index.pins:
+            continue
+        ends[p.order] = max(ends.get(p.order, 0), index.ms(p.end))
+        starts[p.order] = min(starts.get(p.order, index.ms(p.start)), index.ms(p.start))
+        factory_of[p.order] = p.factory
+    risk = {oid: risk_of(end, index.due_ms[oid], at_risk_ms) for oid, end in ends.items()}
+    setup = _setups(plan, problem, orders)
+    rows = []
+    for p in plan.operations:
+        if p.key in index.pins:
+            continue
+        step = index.steps[p.order][p.op]
+        machine = machines[p.factory, p.machine]
+        rows.append({
+            "operation_id": index.operation_id(p), "order_id": p.order, "seq": step["seq"],
+            "factory_id": p.factory, "machine_id": p.machine, "machine_type": machine.type,
+            "start_ms": index.ms(p.start), "end_ms": index.ms(p.end),
+            "duration_s": (p.end - p.start) * 60, "setup_s": setup.get(p.key, 0) * 60,
+            "setup_key": step["setup_key"], "min_wait_after_s": step["min_wait_after_s"],
+            "description": step["description"], "frozen": p.key in index.started,
+            "status": "STARTED" if p.key in index.started else "PLANNED",
+            "promised_date": index.promised[p.order], "risk": risk[p.order],
+        })
+    order_rows = []
+    tardiness_total = 0
+    for oid in sorted(ends):
+        due = index.due_ms[oid]
+        tardiness = max(0, ends[oid] - due) // 1000 if due is not None else 0
+        tardiness_total += tardiness
+        order_rows.append({"order_id": oid, "revision": index.revisions[oid],
+                           "factory_id": factory_of[oid], "start_ms": starts[oid],
+                           "end_ms": ends[oid], "risk": risk[oid], "tardiness_s": tardiness,
+                           "promised_date": index.promised[oid]})
+    before = state.plan_rows
+    moved = sorted(r["operation_id"] for r in rows if r["operation_id"] in before and (
+        before[r["operation_id"]]["machine_id"], before[r["operation_id"]]["start_ms"]) != (
+        r["machine_id"], r["start_ms"]))
+    now_ids = {r["operation_id"]: r for r in rows}
+    affected = {r["factory_id"] for r in rows if r["operation_id"] not in before
+                or r["operation_id"] in moved}
+    affected |= {r["factory_id"] for op, r in before.items()
+                 if op not in now_ids or now_ids[op]["factory_id"] != r["factory_id"]}
+    objective = {"weighted_tardiness": float(sum(
+                     orders[o["order_id"]].weight * o["tardiness_s"] for o in order_rows)),
+                 "makespan_seconds": max(0, (max(ends.values(), default=now_ms) - now_ms) // 1000),
+                 "operations_moved": len(moved), "total_tardiness_seconds": tardiness_total}
+    return PlanOutcome(plan.status, objective, rows, order_rows, moved, sorted(affected),
+                       unplannable=dict(index.unplannable))
+
+
+def _setups(plan: Plan, problem: NetworkProblem, orders) -> dict[tuple[str, int], int]:
+    """Changeover minutes planned before each operation on its machine."""
+    out: dict[tuple[str, int], int] = {}
+    per_machine: dict[tuple[str, str], list] = {}
+    for p in plan.operations:
+        per_machine.setdefault((p.factory, p.machine), []).append(p)
+    types = {(f.id, m.id): m.type for f in problem.factories for m in f.machines}
+    for key, ops in per_machine.items():
+        change = problem.setup_minutes(types[key])
+        if not change:
+            continue
+        ops.sort(key=lambda p: p.start)
+        for a, b in zip(ops, ops[1:], strict=False):
+            fa = orders[a.order].operations[a.op].setup_family
+            fb = orders[b.order].operations[b.op].setup_family
+            if fa != fb:
+                out[b.key] = change
+    return out

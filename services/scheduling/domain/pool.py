@@ -1,0 +1,149 @@
+"""The planning pool: configured orders' routings, waiting to be (re-)planned.
+
+An order enters with its configuration, leaves when cancelled or rejected, and waits for
+its new configuration after an amendment. Facts about older revisions are ignored: the
+orders and configurator streams are read independently, so they may arrive in any order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from services.kit.errors import NotFound
+from services.scheduling.domain.ids import operation_id, pool_key
+
+PLANNABLE = "PLANNABLE"
+AWAITING_CONFIGURATION = "AWAITING_CONFIGURATION"
+WITHDRAWN = "WITHDRAWN"
+REJECTED = "REJECTED"
+NEW = "NEW"
+
+# Re-announcing an order's dates for less than this would only be noise downstream.
+NOTICE_SHIFT_MS = 15 * 60 * 1000
+
+
+class PoolOrder(Aggregate):
+    """One order in the planning pool: its routing, its revision, where it is planned."""
+
+    @staticmethod
+    def create_id(order_id: str) -> uuid.UUID:  # type: ignore[override]
+        return pool_key(order_id)
+
+    @event("Opened")
+    def __init__(self, order_id: str, tenant: str):
+        self.order_id = order_id
+        self.tenant = tenant
+        self.status = NEW
+        self.revision = 0
+        self.routing: list[dict[str, Any]] = []
+        self.promised_date = ""
+        self.factory_id = ""
+        self.planned_start_ms = 0
+        self.planned_end_ms = 0
+        self.risk = ""
+        self.plan_id = ""
+
+    # --- facts from orders and configurator ------------------------------------------------
+
+    def configure(self, revision: int, routing: list[dict[str, Any]], promised_date: str) -> bool:
+        """The configuration of ``revision`` (0: unknown) arrived; plan it if it is current."""
+        if self.status in (WITHDRAWN,):
+            return False
+        if revision and revision < self.revision:
+            return False
+        if self.status == PLANNABLE and (not revision or revision == self.revision):
+            return False  # a repeat of what we plan already
+        self._configured(revision=revision or self.revision or 1, routing=routing,
+                         promised_date=promised_date)
+        return True
+
+    @event("Configured")
+    def _configured(self, revision: int, routing: list[dict[str, Any]], promised_date: str) -> None:
+        self.status = PLANNABLE
+        self.revision = revision
+        self.routing = routing
+        self.promised_date = promised_date
+        self._forget_plan()
+
+    def amend(self, revision: int, reason: str) -> bool:
+        """The order was amended: out of the plan until its new configuration arrives."""
+        if self.status == WITHDRAWN or revision <= self.revision:
+            return False
+        self._amended(order_id=self.order_id, revision=revision, reason=reason)
+        return True
+
+    @event("Amended")
+    def _amended(self, order_id: str, revision: int, reason: str) -> None:
+        self.status = AWAITING_CONFIGURATION
+        self.revision = revision
+        self.routing = []
+        self._forget_plan()
+
+    def reject(self, revision: int, reason: str) -> bool:
+        if self.status in (WITHDRAWN, REJECTED, NEW) or (revision and revision < self.revision):
+            return False
+        self._rejected(order_id=self.order_id, revision=revision or self.revision, reason=reason)
+        return True
+
+    @event("Rejected")
+    def _rejected(self, order_id: str, revision: int, reason: str) -> None:
+        self.status = REJECTED
+        self.revision = revision
+        self._forget_plan()
+
+    def withdraw(self, reason: str) -> bool:
+        """Cancelled: leaves the pool for good (a late configuration is ignored)."""
+        if self.status == WITHDRAWN:
+            return False
+        self._withdrawn(order_id=self.order_id, reason=reason)
+        return True
+
+    @event("Withdrawn")
+    def _withdrawn(self, order_id: str, reason: str) -> None:
+        self.status = WITHDRAWN
+        self._forget_plan()
+
+    def _forget_plan(self) -> None:
+        self.factory_id = self.risk = self.plan_id = ""
+        self.planned_start_ms = self.planned_end_ms = 0
+
+    # --- the planner's decisions -----------------------------------------------------------
+
+    def record_scheduled(self, plan_id: str, revision: int, factory_id: str, start_ms: int,
+                         end_ms: int, risk: str, tardiness_s: int) -> bool:
+        """Where and when the plan makes it; recorded (and announced) only when it matters:
+        a new factory or risk, or dates moved by more than a quarter of an hour."""
+        if self.status != PLANNABLE or revision != self.revision:
+            return False
+        if (factory_id == self.factory_id and risk == self.risk
+                and abs(start_ms - self.planned_start_ms) < NOTICE_SHIFT_MS
+                and abs(end_ms - self.planned_end_ms) < NOTICE_SHIFT_MS):
+            return False
+        self._scheduled(order_id=self.order_id, plan_id=plan_id, factory_id=factory_id,
+                        start_ms=start_ms, end_ms=end_ms, risk=risk, tardiness_s=tardiness_s,
+                        promised_date=self.promised_date)
+        return True
+
+    @event("Scheduled")
+    def _scheduled(self, order_id: str, plan_id: str, factory_id: str, start_ms: int,
+                   end_ms: int, risk: str, tardiness_s: int, promised_date: str) -> None:
+        self.plan_id = plan_id
+        self.factory_id = factory_id
+        self.planned_start_ms = start_ms
+        self.planned_end_ms = end_ms
+        self.risk = risk
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def operation_ids(self) -> list[str]:
+        return [operation_id(self.order_id, step["seq"]) for step in self.routing]
+
+    def step(self, seq: int) -> dict[str, Any]:
+        for step in self.routing:
+            if step["seq"] == seq:
+                return step
+        raise NotFound(f"operation {operation_id(self.order_id, seq)} does not exist")

@@ -1,0 +1,264 @@
+"""From the network state to the solver's problem, and back.
+
+Time in the problem is whole minutes from an origin. Started operations are frozen where
+they run. An order that has finished some operations but started none of the rest keeps
+its last finished operation as a frozen *pin* (packed before the real timeline starts), so
+the rest of it stays in the factory that holds its parts; finished operations before it
+are gone from the problem.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from services.scheduling.domain.calendar import shift_windows
+from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.progress import FINISHED, STARTED
+from services.scheduling.solver.model import (
+    Factory,
+    Machine,
+    NetworkProblem,
+    Operation,
+    Order,
+    PlannedOperation,
+    SetupRule,
+    Window,
+)
+
+MINUTE_MS = 60_000
+DAY_MINUTES = 1440
+
+
+def minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def due_ms(promised_date: str) -> int | None:
+    """End of the promised day (UTC); None without a promise."""
+    if not promised_date:
+        return None
+    day = date.fromisoformat(promised_date) + timedelta(days=1)
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+
+
+@dataclass
+class ProblemIndex:
+    """How the problem's minutes and operation indices map back to the network."""
+
+    origin_ms: int
+    now_min: int
+    horizon: int
+    op_ids: dict[str, list[str]] = field(default_factory=dict)
+    steps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    key_of: dict[str, tuple[str, int]] = field(default_factory=dict)
+    pins: set[tuple[str, int]] = field(default_factory=set)
+    started: set[tuple[str, int]] = field(default_factory=set)
+    due_ms: dict[str, int | None] = field(default_factory=dict)
+    revisions: dict[str, int] = field(default_factory=dict)
+    promised: dict[str, str] = field(default_factory=dict)
+    unplannable: dict[str, str] = field(default_factory=dict)
+
+    def ms(self, minute: int) -> int:
+        return self.origin_ms + minute * MINUTE_MS
+
+    def minute(self, ms: int) -> int:
+        return (ms - self.origin_ms) // MINUTE_MS
+
+    def operation_id(self, p: PlannedOperation) -> str:
+        return self.op_ids[p.order][p.op]
+
+
+@dataclass
+class _Entry:
+    order_id: str
+    steps: list[dict[str, Any]]
+    op_ids: list[str]
+    frozen: str = ""  # "" | started | pin
+    machine_id: str = ""
+    at_ms: int = 0  # started at, or finished at (pin)
+
+
+def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
+                  setup_minutes: dict[str, int], exclude: set[str] = frozenset()
+                  ) -> tuple[NetworkProblem, ProblemIndex]:
+    """The problem of planning every plannable order of ``state`` from ``now_ms`` on."""
+    entries = _entries(state, exclude)
+    machine_of = state.machines
+    pin_load: dict[str, int] = {}
+    for e in entries:
+        if e.frozen == "pin":
+            m = machine_of[e.machine_id]
+            pin_load[e.machine_id] = pin_load.get(e.machine_id, 0) + _duration(m, e.steps[0])
+    prehistory = max(pin_load.values(), default=0)
+    real_origin = min([now_ms] + [e.at_ms for e in entries if e.frozen == "started"])
+    origin = real_origin - real_origin % MINUTE_MS - prehistory * MINUTE_MS
+    now_min = math.ceil((now_ms - origin) / MINUTE_MS)
+    horizon = now_min + horizon_days * DAY_MINUTES
+    index = ProblemIndex(origin, now_min, horizon)
+
+    hosts = {e.machine_id for e in entries if e.frozen}
+    factories = _factories(state, index, hosts)
+    known = {(f.id, m.id): m for f in factories for m in f.machines}
+    orders, frozen = [], []
+    pin_cursor: dict[str, int] = {}
+    for e in entries:
+        host = machine_of.get(e.machine_id) if e.frozen else None
+        if e.frozen and (host is None or (host.factory_id, host.machine_id) not in known):
+            e.frozen = ""  # its machine is gone: plan the rest freely
+            if e.steps and e.steps[0].get("_finished"):
+                e.steps, e.op_ids = e.steps[1:], e.op_ids[1:]
+        operations = [Operation(s["machine_type"], minutes(s["duration_s"]),
+                                f"{s['setup_family']}:{s['setup_key']}" if s["setup_family"] else "",
+                                minutes(s["min_wait_after_s"]) if s["min_wait_after_s"] else 0,
+                                bool(s["batch_key"]))
+                      for s in e.steps]
+        if e.frozen:
+            machine = known[host.factory_id, host.machine_id]
+            d = machine.duration(operations[0].duration)
+            if e.frozen == "started":
+                start = index.minute(e.at_ms)
+                index.started.add((e.order_id, 0))
+            else:
+                start = pin_cursor.get(machine.id, 0)
+                pin_cursor[machine.id] = start + d
+                index.pins.add((e.order_id, 0))
+                # the next operation waits for the real finish (plus drying), not the pin
+                ready = math.ceil((e.at_ms - origin) / MINUTE_MS) + operations[0].min_wait_after
+                operations[0] = replace(operations[0], min_wait_after=max(0, ready - start - d))
+            frozen.append(PlannedOperation(e.order_id, 0, host.factory_id, machine.id, start, start + d))
+        due = due_ms(state.orders[e.order_id].promised_date)
+        order = Order(e.order_id, tuple(operations),
+                      due=horizon if due is None else (due - origin) // MINUTE_MS)
+        reason = _unplannable(order, factories, now_min) if not e.frozen else ""
+        if reason:
+            index.unplannable[e.order_id] = reason
+            continue
+        orders.append(order)
+        index.op_ids[e.order_id] = e.op_ids
+        index.steps[e.order_id] = e.steps
+        index.due_ms[e.order_id] = due
+        index.revisions[e.order_id] = state.orders[e.order_id].revision
+        index.promised[e.order_id] = state.orders[e.order_id].promised_date
+        for i, op_id in enumerate(e.op_ids):
+            index.key_of[op_id] = (e.order_id, i)
+    frozen = _untangle(frozen, index.pins, now_min)
+    problem = NetworkProblem(
+        horizon=horizon, factories=tuple(factories), orders=tuple(orders),
+        setups=tuple(SetupRule(t, m) for t, m in sorted(setup_minutes.items()) if m > 0),
+        frozen=tuple(q for q in frozen if q.order in index.op_ids), now=now_min)
+    return problem, index
+
+
+def _entries(state: NetworkState, exclude) -> list[_Entry]:
+    out = []
+    for order in sorted(state.plannable(), key=lambda o: o.order_id):
+        if order.order_id in exclude:
+            continue
+        progress = state.progress.get(order.order_id)
+        op_ids = order.operation_ids
+        status = [progress.status.get(i, "PLANNED") if progress else "PLANNED" for i in op_ids]
+        done = next((i for i, s in enumerate(status) if s != FINISHED), len(op_ids))
+        if done == len(op_ids):
+            continue  # produced
+        if status[done] == STARTED:
+            op = op_ids[done]
+            out.append(_Entry(order.order_id, order.routing[done:], op_ids[done:], "started",
+                              progress.machines.get(op, ""), progress.started_ms[op]))
+        elif done:
+            op = op_ids[done - 1]
+            steps = [dict(order.routing[done - 1], _finished=True), *order.routing[done:]]
+            out.append(_Entry(order.order_id, steps, op_ids[done - 1:], "pin",
+                              progress.machines.get(op, ""), progress.finished_ms.get(op, 0)))
+        else:
+            out.append(_Entry(order.order_id, list(order.routing), list(op_ids)))
+    return out
+
+
+def _duration(machine, step) -> int:
+    speed = machine.speed if machine.speed > 0 else 1.0
+    return max(1, math.ceil(minutes(step["duration_s"]) / speed))
+
+
+def _factories(state: NetworkState, index: ProblemIndex, hosts: set[str]) -> list[Factory]:
+    out = []
+    end_ms = index.ms(index.horizon)
+    for fid in sorted(state.factories):
+        f = state.factories[fid]
+        machines = [m for m in state.machines_of(fid) if m.active or m.machine_id in hosts]
+        if not machines or not (f.active or any(m.machine_id in hosts for m in machines)):
+            continue
+        shifts = tuple(
+            Window(max(0, math.ceil((s - index.origin_ms) / MINUTE_MS)), index.minute(e))
+            for s, e in shift_windows(f.weekly_shifts, f.exceptions, f.timezone,
+                                      index.origin_ms, end_ms))
+        out.append(Factory(fid, tuple(_machine(m, f, index) for m in machines),
+                           tuple(w for w in shifts if w.end > w.start),
+                           f.capacity_share if f.capacity_share > 0 else 1.0))
+    return out
+
+
+def _machine(m, factory, index: ProblemIndex) -> Machine:
+    down: list[Window] = []
+    if not m.active or not factory.active:
+        down.append(Window(0, index.horizon))
+    elif not m.available:
+        down.append(Window(max(0, index.minute(m.state_at_ms)), index.horizon))
+    for stop in factory.stops.values():
+        if not stop["machine_ids"] or m.machine_id in stop["machine_ids"]:
+            lo = max(0, index.minute(stop["start_ms"]))
+            hi = min(index.horizon, math.ceil((stop["end_ms"] - index.origin_ms) / MINUTE_MS))
+            if hi > lo:
+                down.append(Window(lo, hi))
+    return Machine(m.machine_id, m.machine_type, m.speed if m.speed > 0 else 1.0, tuple(down),
+                   max(1, m.batch_capacity))
+
+
+def _unplannable(order: Order, factories: list[Factory], now_min: int) -> str:
+    """Why no factory could ever make ``order`` (empty when one could)."""
+    need = {op.machine_type for op in order.operations}
+    capable = [f for f in factories if need <= {m.type for m in f.machines}]
+    if not capable:
+        return "no factory has every machine type it needs: " + ", ".join(sorted(need))
+    for f in capable:
+        longest = max((w.end - max(w.start, now_min) for w in f.shifts), default=0)
+        if all(min(m.duration(op.duration) for m in f.machines if m.type == op.machine_type)
+               <= longest for op in order.operations):
+            return ""
+    return "an operation is longer than any shift of the factories that could make it"
+
+
+def _untangle(frozen: list[PlannedOperation], pins: set[tuple[str, int]], now_min: int
+              ) -> list[PlannedOperation]:
+    """Started work as the solver must see it: an overrun is expected to end within the
+    minute, and two reports on one machine run one after the other."""
+    out = []
+    cursor: dict[tuple[str, str], int] = {}
+    for q in sorted(frozen, key=lambda q: (q.factory, q.machine, q.start, q.order)):
+        d = q.end - q.start
+        start = q.start
+        if q.key not in pins:
+            start = max(start, now_min - d + 1)
+            start = max(start, cursor.get((q.factory, q.machine), start))
+            cursor[q.factory, q.machine] = start + d
+        out.append(replace(q, start=start, end=start + d))
+    return out
+
+
+def plan_in_frame(state: NetworkState, problem: NetworkProblem, index: ProblemIndex
+                  ) -> list[PlannedOperation]:
+    """The published plan in this problem's minutes: frozen work where it is now, the rest
+    where the plan put it (operations that are gone are left out)."""
+    frozen = {q.key: q for q in problem.frozen}
+    out = list(frozen.values())
+    if state.plan is None:
+        return out
+    for row in state.plan.operations:
+        key = index.key_of.get(row["operation_id"])
+        if key is None or key in frozen:
+            continue
+        out.append(PlannedOperation(key[0], key[1], row["factory_id"], row["machine_id"],
+                                    index.minute(row["start_ms"]), index.minute(row["end_ms"])))
+    return out

@@ -1,0 +1,143 @@
+"""What the factories report: operations started, finished, scrapped, in routing order.
+
+Each report carries a key the client chose; a repeat of the same report is answered as a
+duplicate and changes nothing. A report that does not follow from what happened before
+(finishing what never started, starting before the previous operation finished) is refused
+with a message the shop floor can act on. A scrapped operation is made again: it may start
+again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from eventsourcing.domain import Aggregate, event
+
+from services.kit.errors import FailedPrecondition, InvalidArgument, NotFound, Violations
+from services.scheduling.domain.ids import progress_key
+
+PLANNED = "PLANNED"
+STARTED = "STARTED"
+FINISHED = "FINISHED"
+SCRAPPED = "SCRAPPED"
+KINDS = (STARTED, FINISHED, SCRAPPED)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report from the shop floor about one operation."""
+
+    operation_id: str
+    kind: str  # STARTED | FINISHED | SCRAPPED
+    key: str
+    factory_id: str
+    machine_id: str
+    machine_type: str
+    at_ms: int
+    planned_duration_s: int = 0
+    scrap_quantity: int = 0
+    reason: str = ""
+    promised_date: str = ""
+
+
+class OrderProgress(Aggregate):
+    """The progress of one order's operations on the shop floor."""
+
+    @staticmethod
+    def create_id(order_id: str, operation_ids: list[str]) -> uuid.UUID:  # type: ignore[override]
+        return progress_key(order_id)
+
+    @event("Opened")
+    def __init__(self, order_id: str, operation_ids: list[str]):
+        self.order_id = order_id
+        self.operation_ids = list(operation_ids)
+        self.status = {op: PLANNED for op in operation_ids}
+        self.started_ms: dict[str, int] = {}
+        self.finished_ms: dict[str, int] = {}
+        self.machines: dict[str, str] = {}
+        self.keys: dict[str, list[str]] = {}  # idempotency key -> [operation id, kind]
+        self.production_started = False
+        self.produced = False
+
+    def report(self, r: Report) -> bool:
+        """Record ``r``; False when it repeats a report already recorded (same key)."""
+        seen = self.keys.get(r.key)
+        if seen is not None:
+            if seen != [r.operation_id, r.kind]:
+                raise InvalidArgument(Violations.one(
+                    "idempotency_key", f"was already used to report {seen[0]} {seen[1].lower()}; "
+                                       "use a new key for a new report"))
+            return False
+        if r.operation_id not in self.status:
+            raise NotFound(f"operation {r.operation_id} does not exist")
+        self._check_order(r)
+        fields = dict(order_id=self.order_id, operation_id=r.operation_id, key=r.key, factory_id=r.factory_id,
+                      machine_id=r.machine_id, machine_type=r.machine_type, at_ms=r.at_ms,
+                      planned_duration_s=r.planned_duration_s)
+        if r.kind == STARTED:
+            self._operation_started(**fields)
+            if not self.production_started:
+                self._production_started(order_id=self.order_id, factory_id=r.factory_id, at_ms=r.at_ms)
+        elif r.kind == FINISHED:
+            self._operation_finished(**fields)
+            if all(s == FINISHED for s in self.status.values()):
+                self._produced(order_id=self.order_id, factory_id=r.factory_id, at_ms=r.at_ms,
+                               promised_date=r.promised_date)
+        else:
+            self._operation_scrapped(**fields, scrap_quantity=r.scrap_quantity, reason=r.reason)
+        return True
+
+    def _check_order(self, r: Report) -> None:
+        current = self.status[r.operation_id]
+        name = r.operation_id
+        if r.kind == STARTED:
+            if current == STARTED:
+                raise FailedPrecondition(f"operation {name} has already started")
+            if current == FINISHED:
+                raise FailedPrecondition(f"operation {name} has already finished")
+            index = self.operation_ids.index(name)
+            if index:
+                before = self.operation_ids[index - 1]
+                if self.status[before] != FINISHED:
+                    raise FailedPrecondition(
+                        f"operation {name} cannot start before {before} has finished "
+                        f"(it is {self.status[before].lower()})")
+            return
+        if current != STARTED:
+            raise FailedPrecondition(
+                f"operation {name} cannot be {r.kind.lower()}: it is {current.lower()}, "
+                "report it started first")
+        if r.at_ms < self.started_ms.get(name, 0):
+            raise InvalidArgument(Violations.one(
+                "occurred_at", f"is before operation {name} started"))
+
+    @event("OperationStarted")
+    def _operation_started(self, order_id: str, operation_id: str, key: str, factory_id: str, machine_id: str,
+                           machine_type: str, at_ms: int, planned_duration_s: int) -> None:
+        self.status[operation_id] = STARTED
+        self.started_ms[operation_id] = at_ms
+        self.machines[operation_id] = machine_id
+        self.keys[key] = [operation_id, STARTED]
+
+    @event("OperationFinished")
+    def _operation_finished(self, order_id: str, operation_id: str, key: str, factory_id: str, machine_id: str,
+                            machine_type: str, at_ms: int, planned_duration_s: int) -> None:
+        self.status[operation_id] = FINISHED
+        self.finished_ms[operation_id] = at_ms
+        self.keys[key] = [operation_id, FINISHED]
+
+    @event("OperationScrapped")
+    def _operation_scrapped(self, order_id: str, operation_id: str, key: str, factory_id: str, machine_id: str,
+                            machine_type: str, at_ms: int, planned_duration_s: int,
+                            scrap_quantity: int, reason: str) -> None:
+        self.status[operation_id] = SCRAPPED
+        self.keys[key] = [operation_id, SCRAPPED]
+
+    @event("ProductionStarted")
+    def _production_started(self, order_id: str, factory_id: str, at_ms: int) -> None:
+        self.production_started = True
+
+    @event("Produced")
+    def _produced(self, order_id: str, factory_id: str, at_ms: int, promised_date: str) -> None:
+        self.produced = True

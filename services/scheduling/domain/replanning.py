@@ -1,0 +1,38 @@
+"""Choosing how to plan: repair what a change broke, or plan the pool again warm-started
+from the published plan. Pure; CP-SAT runs inside with a time limit."""
+
+from __future__ import annotations
+
+from services.scheduling.solver.greedy import greedy_plan
+from services.scheduling.solver.model import NetworkProblem, Plan, PlannedOperation, SchedulingError
+from services.scheduling.solver.planner import plan_network, replan_machine_down
+from services.scheduling.solver.validator import validate_plan
+
+
+def solve(problem: NetworkProblem, previous: list[PlannedOperation], *, repair: bool,
+          time_limit: float, workers: int, seed: int = 0) -> Plan:
+    """A validated plan of ``problem``. ``repair``: only orders the change broke move
+    (possible when every order is in ``previous``); otherwise everything may move, starting
+    from ``previous`` where it still holds and a greedy dispatch for the rest."""
+    planned = {q.order for q in previous}
+    if repair and previous and all(o.id in planned for o in problem.orders):
+        return replan_machine_down(problem, previous, time_limit, workers, seed)
+    return plan_network(problem, time_limit, workers, seed, start=warm_start(problem, previous))
+
+
+def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> list[PlannedOperation] | None:
+    """``previous`` where it is still valid, with the other orders dispatched greedily."""
+    if not previous:
+        return None
+    orders = {o.id for o in problem.orders}
+    candidate = [q for q in previous if q.order in orders]
+    violations = validate_plan(problem, candidate)
+    if any(not v.order for v in violations):
+        return None  # a machine-wide problem (capacity share): start from scratch
+    broken = {v.order for v in violations}
+    frozen = {q.key for q in problem.frozen}
+    keep = [q for q in candidate if q.order not in broken and q.key not in frozen]
+    try:
+        return greedy_plan(problem, keep=keep, orders=[o for o in problem.orders if o.id in broken])
+    except SchedulingError:
+        return None

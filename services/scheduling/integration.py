@@ -1,0 +1,99 @@
+"""Scheduling's domain events → the integration events other services read on JetStream."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from dovetail.common.v1 import types_pb2
+from dovetail.scheduling.v1 import scheduling_events_pb2 as events
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.pool import PoolOrder
+from services.scheduling.domain.progress import OrderProgress
+
+
+def ts(ms: int) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.fromtimestamp(ms / 1000, UTC))
+    return stamp
+
+
+def date_pb(text: str) -> types_pb2.Date | None:
+    if not text:
+        return None
+    year, month, day = (int(x) for x in text.split("-"))
+    return types_pb2.Date(year=year, month=month, day=day)
+
+
+def machine_type_pb(name: str) -> int:
+    return types_pb2.MachineType.Value(f"MACHINE_TYPE_{name.upper()}") if name else 0
+
+
+def risk_pb(risk: str) -> int:
+    return pb.ScheduleRisk.Value(f"SCHEDULE_RISK_{risk}") if risk else 0
+
+
+def plan_status_pb(status: str) -> int:
+    return pb.PLAN_STATUS_OPTIMAL if status == "OPTIMAL" else pb.PLAN_STATUS_FEASIBLE
+
+
+def objective_pb(objective: dict[str, Any]) -> pb.ObjectiveValues:
+    return pb.ObjectiveValues(**objective)
+
+
+def _schedule_published(e) -> events.SchedulePublished:
+    risks = [o["risk"] for o in e.orders]
+    return events.SchedulePublished(
+        plan_id=str(e.originator_id), previous_plan_id=e.previous_plan_id,
+        published_at=ts(e.published_at_ms), status=plan_status_pb(e.status),
+        objective=objective_pb(e.objective), order_count=len(e.orders),
+        operation_count=len(e.operations), on_time_count=risks.count("ON_TIME"),
+        at_risk_count=risks.count("AT_RISK"), late_count=risks.count("LATE"), trigger=e.trigger,
+        solve_ms=e.solve_ms, moved_operation_ids=e.moved_operation_ids,
+        affected_factory_ids=e.affected_factory_ids)
+
+
+def _progress(e, name: str) -> tuple[str, Message]:
+    common = dict(operation_id=e.operation_id, order_id=e.order_id,
+                  factory_id=e.factory_id, machine_id=e.machine_id,
+                  machine_type=machine_type_pb(e.machine_type), idempotency_key=e.key)
+    if name == "OperationStarted":
+        return "operation_started", events.OperationStarted(**common, started_at=ts(e.at_ms))
+    if name == "OperationFinished":
+        return "operation_finished", events.OperationFinished(
+            **common, finished_at=ts(e.at_ms), planned_duration_seconds=e.planned_duration_s)
+    return "operation_scrapped", events.OperationScrapped(
+        **common, scrapped_at=ts(e.at_ms), scrap_quantity=e.scrap_quantity, reason=e.reason)
+
+
+def to_integration(event: Any) -> tuple[str, Message] | None:
+    """(subject event name, body) for the events others follow; None for internal ones."""
+    name = type(event).__name__
+    if isinstance(event, PublishedPlan.Event):
+        return "schedule_published", _schedule_published(event)
+    if isinstance(event, PoolOrder.Event):
+        if name == "Scheduled":
+            return "order_scheduled", events.OrderScheduled(
+                order_id=event.order_id, plan_id=event.plan_id, factory_id=event.factory_id,
+                planned_start=ts(event.start_ms), planned_end=ts(event.end_ms),
+                promised_date=date_pb(event.promised_date), risk=risk_pb(event.risk),
+                tardiness_seconds=event.tardiness_s)
+        if name in ("Withdrawn", "Rejected", "Amended"):
+            return "order_unscheduled", events.OrderUnscheduled(
+                order_id=event.order_id, reason=f"{name.lower()}: {event.reason}")
+        return None
+    if isinstance(event, OrderProgress.Event):
+        if name in ("OperationStarted", "OperationFinished", "OperationScrapped"):
+            return _progress(event, name)
+        if name == "ProductionStarted":
+            return "order_production_started", events.OrderProductionStarted(
+                order_id=event.order_id, factory_id=event.factory_id, started_at=ts(event.at_ms))
+        if name == "Produced":
+            return "order_produced", events.OrderProduced(
+                order_id=event.order_id, factory_id=event.factory_id, produced_at=ts(event.at_ms),
+                promised_date=date_pb(event.promised_date))
+    return None

@@ -1,0 +1,51 @@
+"""Composition root of the scheduling service: `python -m services.scheduling.main`."""
+
+from __future__ import annotations
+
+from dovetail.scheduling.v1 import scheduling_service_pb2, scheduling_service_pb2_grpc
+from services.kit import runtime
+from services.kit.runtime import Runtime, ServiceParts
+from services.scheduling.application import SchedulingApplication
+from services.scheduling.domain.network import NetworkState
+from services.scheduling.feed import AssignmentFeed
+from services.scheduling.follower import StateFollower
+from services.scheduling.integration import to_integration
+from services.scheduling.planner import Planner
+from services.scheduling.policies import consumers
+from services.scheduling.rpc.servicer import ROLES, SchedulingServicer
+from services.scheduling.settings import SchedulerSettings
+
+NAME = "scheduling"
+
+
+def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServiceParts:
+    assert isinstance(rt.app, SchedulingApplication)
+    scheduler = scheduler or SchedulerSettings()
+    state = NetworkState()
+    planner_ref: list[Planner] = []
+    follower = StateFollower(rt.app, rt.wakeup, state, lambda change: planner_ref[0].notify(change))
+    planner = Planner(rt.app, state, follower, scheduler)
+    planner_ref.append(planner)
+    feed = AssignmentFeed(rt.app, rt.pool, rt.wakeup)
+    servicer = SchedulingServicer(rt.app, state, feed, scheduler)
+    rt.planner = planner  # type: ignore[attr-defined]  # for tests and diagnostics
+    rt.state = state  # type: ignore[attr-defined]
+
+    def add_servicers(server) -> list[str]:
+        scheduling_service_pb2_grpc.add_SchedulingServiceServicer_to_server(servicer, server)
+        return [scheduling_service_pb2.DESCRIPTOR.services_by_name["SchedulingService"].full_name]
+
+    return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+                        consumers=consumers(rt.app),
+                        background=[follower.run, feed.run],
+                        # One planner across replicas; every replica follows the state.
+                        leader_jobs={"planner": planner.run})
+
+
+def serve() -> None:
+    scheduler = SchedulerSettings.from_env()
+    runtime.main(NAME, SchedulingApplication, lambda rt: build(rt, scheduler))
+
+
+if __name__ == "__main__":
+    serve()

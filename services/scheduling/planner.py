@@ -1,0 +1,189 @@
+"""The planner loop: batches changes, solves in a worker thread with a time limit, checks
+the plan with the independent validator (the solver does, before it returns) and
+publishes it with each order's place in it.
+
+Arrivals and capacity changes plan the pool again (warm-started from the published plan);
+a machine going down or up, a withdrawn order or the rolling re-plan only repair what the
+change broke, keeping started work frozen and moving as little as they can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.scheduling.application import SchedulingApplication
+from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
+from services.scheduling.domain.outcome import outcome_of
+from services.scheduling.domain.problem import build_problem, plan_in_frame
+from services.scheduling.domain.replanning import solve
+from services.scheduling.follower import StateFollower
+from services.scheduling.settings import SchedulerSettings
+from services.scheduling.solver.model import Objective, Plan, SchedulingError
+
+log = logging.getLogger("dovetail.scheduling.planner")
+FULL_PLAN_TRIGGERS = (ORDERS_ADDED, CAPACITY)
+_ORDER_IN_ERROR = re.compile(r"order (\S+)")
+
+
+@dataclass(frozen=True)
+class PlanningRun:
+    """One pass of the planner, for logs, metrics and tests."""
+
+    trigger: str
+    repair: bool
+    orders: int
+    operations: int
+    moved: int
+    solve_ms: int
+    total_ms: int
+    published: bool
+    plan_id: str = ""
+
+
+class Planner:
+    def __init__(self, app: SchedulingApplication, state: NetworkState, follower: StateFollower,
+                 settings: SchedulerSettings, clock: Callable[[], float] = time.time):
+        self.app = app
+        self.state = state
+        self.follower = follower
+        self.settings = settings
+        self.clock = clock
+        self.pending: set[str] = set()
+        self.progressed = False
+        self.kick = asyncio.Event()
+        self.runs: deque[PlanningRun] = deque(maxlen=100)
+
+    def notify(self, change: str) -> None:
+        """A change the state follower applied (called in the event loop)."""
+        if change == PROGRESS:
+            self.progressed = True  # planned again on the rolling interval, not at once
+            return
+        self.pending.add(change)
+        self.kick.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await _first(stop, self.follower.ready)
+        while not stop.is_set():
+            kicked = await _wait(self.kick, self.settings.replan_interval_s)
+            if stop.is_set():
+                return
+            if not kicked:
+                if not self._rolling_due():
+                    continue
+                self.pending.add("rolling")
+            await self._debounce()
+            triggers, self.pending = self.pending, set()
+            self.progressed = False
+            try:
+                await self.plan_once(triggers)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("planning failed; the published plan stands")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+
+    async def _debounce(self) -> None:
+        """Wait for the burst to settle (at most max_batch_wait_s) so it is planned at once."""
+        loop = asyncio.get_running_loop()
+        first = loop.time()
+        while True:
+            self.kick.clear()
+            left = self.settings.max_batch_wait_s - (loop.time() - first)
+            if left <= 0 or not await _wait(self.kick, min(self.settings.debounce_s, left)):
+                break
+        self.kick.clear()
+
+    def _rolling_due(self) -> bool:
+        if self.progressed:
+            return True
+        late = self.clock() * 1000 - self.settings.slip_tolerance_s * 1000
+        return any(row["status"] == "PLANNED" and row["start_ms"] < late
+                   and self.state.status_of(row["operation_id"], row["order_id"]) == "PLANNED"
+                   for row in self.state.plan_rows.values())
+
+    async def plan_once(self, triggers: set[str]) -> PlanningRun | None:
+        started = time.perf_counter()
+        s = self.settings
+        now_ms = int(self.clock() * 1000)
+        repair = not any(t in FULL_PLAN_TRIGGERS for t in triggers)
+        exclude: set[str] = set()
+        horizon = s.horizon_days
+        for _ in range(6):
+            problem, index = build_problem(self.state, now_ms, horizon, s.setup_minutes, exclude)
+            if not problem.orders and not self.state.plan_rows:
+                return None
+            previous = plan_in_frame(self.state, problem, index)
+            t0 = time.perf_counter()
+            try:
+                plan = await asyncio.to_thread(
+                    _solve, problem, previous, repair,
+                    s.repair_time_limit_s if repair else s.time_limit_s, s.workers)
+                break
+            except SchedulingError as exc:
+                found = _ORDER_IN_ERROR.search(str(exc))
+                if found and found.group(1) in index.op_ids:
+                    exclude.add(found.group(1))
+                    log.warning("order cannot be planned", extra={"order": found.group(1),
+                                                                  "error": str(exc)})
+                else:
+                    horizon *= 2
+        else:
+            raise SchedulingError("no plan after repeated attempts")
+        solve_ms = int((time.perf_counter() - t0) * 1000)
+        outcome = outcome_of(plan, problem, index, self.state, now_ms, s.at_risk_ms)
+        outcome.unplannable.update({o: "does not fit in the horizon" for o in exclude})
+        for order_id, reason in outcome.unplannable.items():
+            log.warning("order left out of the plan", extra={"order": order_id, "reason": reason})
+        trigger = ",".join(sorted(triggers))
+        if outcome.same_as(self.state.plan_rows):
+            run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations), 0,
+                              solve_ms, int((time.perf_counter() - started) * 1000), False)
+            self.runs.append(run)
+            return run
+        outcome.trigger = trigger
+        outcome.solve_ms = solve_ms
+        outcome.published_at_ms = now_ms
+        outcome.previous_plan_id = str(self.state.plan.id) if self.state.plan else ""
+        plan_id = await asyncio.to_thread(self.app.publish_plan, outcome)
+        await self.follower.caught_up_with(
+            lambda: self.state.plan is not None and self.state.plan.id == plan_id, 10.0)
+        run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations),
+                          len(outcome.moved_operation_ids), solve_ms,
+                          int((time.perf_counter() - started) * 1000), True, str(plan_id))
+        self.runs.append(run)
+        log.info("plan published", extra={"plan_id": str(plan_id), "trigger": trigger,
+                                          "orders": run.orders, "operations": run.operations,
+                                          "moved": run.moved, "solve_ms": solve_ms,
+                                          "status": plan.status})
+        return run
+
+
+def _solve(problem, previous, repair, time_limit, workers) -> Plan:
+    if not problem.orders:
+        return Plan((), Objective(0, 0, 0), "OPTIMAL")
+    return solve(problem, previous, repair=repair, time_limit=time_limit, workers=workers)
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+        return True
+    except TimeoutError:
+        return False
+
+
+async def _first(stop: asyncio.Event, ready: asyncio.Event) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(ready.wait())]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

@@ -1,0 +1,143 @@
+"""How scheduling follows the other services: configured orders join the planning pool,
+cancelled and amended ones leave it, and iot's registry and machine states are the
+network's capacity. Each policy collects the events it causes; the consumer saves them
+with the upstream event's tracking record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eventsourcing.application import ProcessingEvent
+
+from dovetail.common.v1 import types_pb2
+from dovetail.common.v1.envelope_pb2 import EventEnvelope
+from dovetail.configurator.v1 import configurator_events_pb2 as configurator
+from dovetail.iot.v1 import iot_events_pb2 as iot
+from dovetail.iot.v1 import iot_service_pb2 as iot_pb
+from dovetail.orders.v1 import orders_events_pb2 as orders
+from services.kit.envelope import body_as
+from services.kit.errors import InvalidArgument, Violations
+from services.kit.runtime import ConsumerSpec
+from services.scheduling.application import SchedulingApplication
+
+Handler = Callable[[EventEnvelope, ProcessingEvent], None]
+
+
+def _ms(ts) -> int:
+    return ts.seconds * 1000 + ts.nanos // 1_000_000
+
+
+def _date(d, present: bool) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}" if present and d.year else ""
+
+
+def machine_type(value: int, field: str) -> str:
+    if not value:
+        raise InvalidArgument(Violations.one(field, "machine type is unspecified"))
+    return types_pb2.MachineType.Name(value).removeprefix("MACHINE_TYPE_").lower()
+
+
+def routing_of(body: configurator.OrderConfigured) -> list[dict]:
+    steps = []
+    for i, op in enumerate(sorted(body.routing, key=lambda op: op.seq)):
+        steps.append({
+            "seq": op.seq or i + 1, "routing_operation_id": op.operation_id,
+            "machine_type": machine_type(op.machine_type, f"routing[{i}].machine_type"),
+            "duration_s": max(1, op.duration_seconds), "setup_family": op.setup_family,
+            "setup_key": op.setup_key, "min_wait_after_s": max(0, op.min_wait_after_seconds),
+            "batch_key": op.batch_key, "description": op.description,
+        })
+    if len({s["seq"] for s in steps}) != len(steps):
+        raise InvalidArgument(Violations.one("routing", "operations repeat a seq"))
+    return steps
+
+
+def factory_record(f: iot_pb.Factory, registered: bool = False) -> dict:
+    return {
+        "name": f.name, "capacity_share": (f.capacity_share_percent or 100.0) / 100.0,
+        "timezone": f.timezone,
+        "weekly_shifts": [[s.weekday, s.start_minute, s.end_minute]
+                          for s in f.shift_calendar.weekly_shifts if s.weekday],
+        "exceptions": [{"date": _date(e.date, True), "closed": e.closed,
+                        "shifts": [[w.start_minute, w.end_minute] for w in e.shifts]}
+                       for e in f.shift_calendar.exceptions if e.date.year],
+        # a registration is an activation, whatever a registry leaves unset
+        "active": f.active or registered, "source_version": f.version,
+    }
+
+
+def machine_record(m: iot_pb.Machine, registered: bool = False) -> dict:
+    return {"factory_id": m.factory_id,
+            "machine_type": machine_type(m.machine_type, "machine.machine_type"),
+            "speed": m.speed_factor or 1.0, "batch_capacity": max(1, m.batch_capacity),
+            "active": m.active or registered, "source_version": m.version}
+
+
+def _dispatch(table: dict[type, Handler]) -> Handler:
+    by_name = {t.DESCRIPTOR.full_name: h for t, h in table.items()}
+
+    def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        handler = by_name.get(envelope.type)
+        if handler is not None:  # events scheduling does not follow are only tracked
+            handler(envelope, processing)
+
+    return policy
+
+
+def _on(message_type, act: Callable[[object, EventEnvelope], list]) -> tuple[type, Handler]:
+    def handle(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        processing.collect_events(*act(body_as(envelope, message_type), envelope))
+
+    return message_type, handle
+
+
+def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
+    def configured(b, env) -> list:
+        if not b.routing:
+            return []  # nothing to make (or a configurator that does not route yet)
+        return app.record_configured(b.order_id, env.tenant, b.order_version, routing_of(b),
+                                     _date(b.promised_date, b.HasField("promised_date")))
+
+    def rejected(b, env) -> list:
+        reason = "; ".join(f"{r.parameter}: {r.message}" for r in b.reasons)
+        return app.record_rejected(b.order_id, b.order_version, reason)
+
+    def stop(b, env) -> list:
+        return app.record_planned_stop(b.factory_id, b.stop_id, list(b.machine_ids),
+                                       b.window.start_unix_ms, b.window.end_unix_ms, b.reason)
+
+    def state(b, env) -> list:
+        at = _ms(b.at) if b.HasField("at") else _ms(env.occurred_at)
+        return app.record_machine_state(b.machine_id, iot_pb.MachineState.Name(b.to_state),
+                                        b.available, at, b.reason)
+
+    return [
+        ConsumerSpec("configurator", ["dovetail.configurator.order_configured",
+                                      "dovetail.configurator.configuration_rejected"],
+                     _dispatch(dict([_on(configurator.OrderConfigured, configured),
+                                     _on(configurator.ConfigurationRejected, rejected)]))),
+        ConsumerSpec("orders", ["dovetail.orders.cancelled", "dovetail.orders.amended"],
+                     _dispatch(dict([
+                         _on(orders.OrderCancelled,
+                             lambda b, env: app.record_cancelled(b.order_id, b.reason)),
+                         _on(orders.OrderAmended,
+                             lambda b, env: app.record_amended(b.order_id, b.revision, b.reason)),
+                     ]))),
+        ConsumerSpec("iot", ["dovetail.iot.factory_registered", "dovetail.iot.factory_updated",
+                             "dovetail.iot.machine_registered", "dovetail.iot.machine_updated",
+                             "dovetail.iot.machine_state_changed",
+                             "dovetail.iot.planned_stop_declared"],
+                     _dispatch(dict([
+                         _on(iot.FactoryRegistered, lambda b, env: app.record_factory(
+                             b.factory.factory_id, **factory_record(b.factory, True))),
+                         _on(iot.FactoryUpdated, lambda b, env: app.record_factory(
+                             b.factory.factory_id, **factory_record(b.factory))),
+                         _on(iot.MachineRegistered, lambda b, env: app.record_machine(
+                             b.machine.machine_id, **machine_record(b.machine, True))),
+                         _on(iot.MachineUpdated, lambda b, env: app.record_machine(
+                             b.machine.machine_id, **machine_record(b.machine))),
+                         _on(iot.MachineStateChanged, state),
+                         _on(iot.PlannedStopDeclared, stop),
+                     ]))),
+    ]

@@ -1,0 +1,241 @@
+"""Answers read from the network state: Gantt lanes, capable-to-promise, explanations.
+
+They run against a problem built from the state as it is now, with the published plan
+placed in it, so they never wait for the planner.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from services.kit.errors import FailedPrecondition, NotFound
+from services.scheduling.domain.calendar import shift_windows
+from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.outcome import risk_of
+from services.scheduling.domain.problem import (
+    MINUTE_MS,
+    ProblemIndex,
+    build_problem,
+    due_ms,
+    minutes,
+    plan_in_frame,
+)
+from services.scheduling.settings import SchedulerSettings
+from services.scheduling.solver.explain import explain
+from services.scheduling.solver.model import (
+    NetworkProblem,
+    Operation,
+    PlannedOperation,
+    SchedulingError,
+)
+from services.scheduling.solver.quote import quote
+
+
+@dataclass(frozen=True)
+class Frame:
+    problem: NetworkProblem
+    index: ProblemIndex
+    plan: list[PlannedOperation]
+
+
+def frame(state: NetworkState, settings: SchedulerSettings, now_ms: int) -> Frame:
+    problem, index = build_problem(state, now_ms, settings.horizon_days, settings.setup_minutes)
+    placed = plan_in_frame(state, problem, index)
+    known = {(f.id, m.id) for f in problem.factories for m in f.machines}
+    return Frame(problem, index, [q for q in placed if (q.factory, q.machine) in known])
+
+
+# --- capable-to-promise -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuoteAnswer:
+    completion_ms: int
+    factory_id: str
+    confidence: float
+    meets_promise: bool | None
+    explanation: str
+    plan_id: str
+
+
+def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
+                  steps: list[dict[str, Any]], release_ms: int, promised_date: str,
+                  factory_ids: list[str]) -> QuoteAnswer:
+    f = frame(state, settings, now_ms)
+    problem = f.problem
+    if factory_ids:
+        problem = replace(problem, factories=tuple(x for x in problem.factories if x.id in factory_ids))
+    if not problem.factories:
+        raise FailedPrecondition("no factory is available to quote against")
+    routing = tuple(Operation(s["machine_type"], minutes(s["duration_s"]),
+                              f"{s['setup_family']}:{s['setup_key']}" if s["setup_family"] else "",
+                              minutes(s["min_wait_after_s"]) if s["min_wait_after_s"] else 0,
+                              bool(s["batch_key"])) for s in steps)
+    release = max(f.index.now_min, f.index.minute(release_ms) if release_ms else 0)
+    plan = [q for q in f.plan if q.factory in {x.id for x in problem.factories}]
+    try:
+        answer = quote(problem, plan, routing, release=release)
+    except SchedulingError as exc:
+        raise FailedPrecondition(f"cannot promise this order: {exc}") from None
+    completion = f.index.ms(answer.completion)
+    work = sum(q.end - q.start for q in answer.operations)
+    span = max(1, answer.completion - release)
+    due = due_ms(promised_date)
+    # A quote slots into today's gaps: the more it waits and the less slack it has, the
+    # more a later arrival can push it.
+    confidence = 0.95 - 0.35 * (1 - work / span)
+    meets = None
+    if due is not None:
+        meets = completion <= due
+        slack_h = (due - completion) / 3_600_000
+        confidence = confidence if slack_h >= 24 else confidence * (0.6 if meets else 0.2)
+    text = (f"can be made at {answer.factory} and finished {_when(completion)} "
+            f"({_hours(work)} of machine time, {_hours(span)} from start to finish)")
+    if meets is not None:
+        text += "; meets the promised date" if meets else "; misses the promised date"
+    plan_id = str(state.plan.id) if state.plan else ""
+    return QuoteAnswer(completion, answer.factory, round(max(0.05, min(0.99, confidence)), 2),
+                       meets, text, plan_id)
+
+
+# --- explanations -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderExplanation:
+    order_id: str
+    factory_id: str
+    risk: str
+    planned_end_ms: int
+    promised_date: str
+    tardiness_s: int
+    reasons: list[dict[str, Any]]
+    suggestions: list[dict[str, Any]]
+    summary: str
+    plan_id: str
+
+
+def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
+                  order_id: str) -> OrderExplanation:
+    pooled = state.orders.get(order_id)
+    if pooled is None:
+        raise NotFound(f"order {order_id} is not in the planning pool")
+    row = next((o for o in state.plan.orders if o["order_id"] == order_id), None) if state.plan else None
+    if row is None:
+        raise FailedPrecondition(f"order {order_id} is not planned ({pooled.status.lower()})")
+    f = frame(state, settings, now_ms)
+    due = due_ms(row["promised_date"])
+    risk = risk_of(row["end_ms"], due, settings.at_risk_ms)
+    base = dict(order_id=order_id, factory_id=row["factory_id"], risk=risk,
+                planned_end_ms=row["end_ms"], promised_date=row["promised_date"],
+                tardiness_s=max(0, row["end_ms"] - due) // 1000 if due else 0,
+                plan_id=str(state.plan.id))
+    order = next((o for o in f.problem.orders if o.id == order_id), None)
+    found = []
+    if order is not None:
+        found = explain(replace(f.problem, orders=(order,)), f.plan,
+                        at_risk_minutes=int(settings.at_risk_hours * 60))
+    if not found:
+        slack = "" if due is None else f", {_hours((due - row['end_ms']) // MINUTE_MS)} before the promise"
+        return OrderExplanation(**base, reasons=[], suggestions=[],
+                                summary=f"{order_id} is planned at {row['factory_id']} to finish "
+                                        f"{_when(row['end_ms'])}{slack}: nothing holds it up")
+    e = found[0]
+    machine_down = any(m.machine_id == e.bottleneck_machine and not m.available
+                       for m in state.machines.values())
+    reasons = [{"cause": "MACHINE_DOWN" if machine_down else "BOTTLENECK",
+                "factory_id": e.factory, "machine_type": e.bottleneck_machine_type,
+                "machine_id": e.bottleneck_machine,
+                "window": (f.index.ms(e.window[0]), f.index.ms(e.window[1])),
+                "delay_seconds": e.waited_minutes * 60, "message": e.text}]
+    if e.waited_minutes <= 0:
+        reasons[0]["cause"] = "PROMISE_TOO_SHORT"
+    suggestions = [_suggestion(text, e, f.index) for text in e.suggestions]
+    return OrderExplanation(**base, reasons=reasons, suggestions=suggestions, summary=e.text)
+
+
+def _suggestion(text: str, e, index: ProblemIndex) -> dict[str, Any]:
+    if text.startswith("move the order to "):
+        return {"kind": "MOVE_TO_FACTORY", "factory_id": text.split()[4], "message": text}
+    if text.startswith("overtime on"):
+        return {"kind": "OVERTIME", "factory_id": e.factory, "machine_id": e.bottleneck_machine,
+                "window": (index.ms(e.window[0]), index.ms(e.window[1])), "message": text}
+    if text.startswith("promise minute"):
+        later = index.ms(e.planned_end)
+        return {"kind": "LATER_PROMISE", "promised_ms": later, "message":
+                f"promise {_when(later)} instead ({_hours(e.planned_end - e.due)} later)"}
+    return {"kind": "OVERTIME", "factory_id": e.factory, "message": text}
+
+
+# --- Gantt ----------------------------------------------------------------------------------------
+
+def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory_ids: list[str],
+          machine_ids: set[str], window: tuple[int, int] | None) -> list[dict[str, Any]]:
+    lo, hi = window or (now_ms - 86_400_000, now_ms + settings.horizon_days * 86_400_000)
+    rows = state.plan.operations if state.plan else []
+    lanes = []
+    for fid in factory_ids:
+        factory = state.factories.get(fid)
+        if factory is None:
+            continue
+        shifts = shift_windows(factory.weekly_shifts, factory.exceptions, factory.timezone, lo, hi)
+        off = _gaps(shifts, lo, hi)
+        for m in state.machines_of(fid):
+            if machine_ids and m.machine_id not in machine_ids:
+                continue
+            bars = [dict(r, status=state.status_of(r["operation_id"], r["order_id"]))
+                    for r in rows if r["machine_id"] == m.machine_id and r["factory_id"] == fid
+                    and r["end_ms"] > lo and r["start_ms"] < hi]
+            bars += _finished_bars(state, m.machine_id, lo, hi, {b["operation_id"] for b in bars})
+            unavailable = [(s, e, "OFF_SHIFT") for s, e in off]
+            unavailable += [(max(lo, st["start_ms"]), min(hi, st["end_ms"]), "PLANNED_STOP")
+                            for st in factory.stops.values()
+                            if (not st["machine_ids"] or m.machine_id in st["machine_ids"])
+                            and st["end_ms"] > lo and st["start_ms"] < hi]
+            if not m.available:
+                unavailable.append((max(lo, m.state_at_ms), hi,
+                                    "OFFLINE" if m.state.endswith("OFFLINE") else "DOWN"))
+            lanes.append({"machine_id": m.machine_id, "factory_id": fid,
+                          "machine_type": m.machine_type, "available": m.available and m.active,
+                          "bars": sorted(bars, key=lambda b: b["start_ms"]),
+                          "unavailable": unavailable})
+    return lanes
+
+
+def _finished_bars(state, machine_id, lo, hi, shown) -> list[dict[str, Any]]:
+    out = []
+    for progress in state.progress.values():
+        for op_id, status in progress.status.items():
+            if (op_id in shown or status != "FINISHED" or progress.machines.get(op_id) != machine_id):
+                continue
+            start, end = progress.started_ms.get(op_id, 0), progress.finished_ms.get(op_id, 0)
+            if end > lo and start < hi:
+                order = state.orders.get(progress.order_id)
+                seq = int(op_id.rpartition("/op-")[2])
+                out.append({"operation_id": op_id, "order_id": progress.order_id, "seq": seq,
+                            "start_ms": start, "end_ms": end, "setup_s": 0,
+                            "setup_key": "", "status": "FINISHED", "risk": order.risk if order else "",
+                            "frozen": True, "description": ""})
+    return out
+
+
+def _gaps(windows, lo, hi) -> list[tuple[int, int]]:
+    out, t = [], lo
+    for s, e in windows:
+        if s > t:
+            out.append((t, s))
+        t = max(t, e)
+    if t < hi:
+        out.append((t, hi))
+    return out
+
+
+def _when(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _hours(value_minutes: int) -> str:
+    value_minutes = math.ceil(value_minutes)
+    return f"{value_minutes // 60}h{value_minutes % 60:02d}"

@@ -1,0 +1,233 @@
+"""SchedulingService over gRPC: thin handlers; rules live in the domain and the planner.
+
+Roles are checked by the runtime's gate (ROLES); ownership here: a factory key sees and
+reports only its own factory's work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
+from services.kit.errors import InvalidArgument, PermissionDenied, Violations
+from services.kit.rpc import current_principal
+from services.scheduling import queries
+from services.scheduling.application import SchedulingApplication, must_be_uuid
+from services.scheduling.domain.network import NetworkState
+from services.scheduling.feed import AssignmentFeed
+from services.scheduling.integration import date_pb, objective_pb, risk_pb, ts
+from services.scheduling.rpc import mapping
+from services.scheduling.settings import SchedulerSettings
+from services.scheduling.solver.model import SchedulingError
+from services.scheduling.solver.planner import InvalidPlanError, plan_network
+from services.scheduling.solver.validator import validate_plan
+
+ROLES = {
+    "SubscribeAssignments": ("admin", "factory"),
+    "ReportOperation": ("factory",),
+    "GetSchedule": ("admin", "factory"),
+    "Simulate": ("admin", "designer"),
+    "Quote": ("admin", "designer", "channel"),
+    "ExplainOrder": ("admin",),
+}
+MAX_KEY_LENGTH = 128
+
+
+def own_factory(factory_id: str) -> str:
+    """The factory the caller may act for: a factory key its own, an admin any it names."""
+    principal = current_principal()
+    if principal.role == "factory":
+        if factory_id and factory_id != principal.subject:
+            raise PermissionDenied(f"factory {principal.subject} may not act for factory {factory_id}")
+        return principal.subject
+    if not factory_id:
+        raise InvalidArgument(Violations.one("factory_id", "is required"))
+    return factory_id
+
+
+class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
+    def __init__(self, app: SchedulingApplication, state: NetworkState, feed: AssignmentFeed,
+                 settings: SchedulerSettings, clock=time.time):
+        self.app = app
+        self.state = state
+        self.feed = feed
+        self.settings = settings
+        self.clock = clock
+        self.solving = asyncio.Semaphore(1)  # what-if solves queue: the cores are shared
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    async def SubscribeAssignments(self, request: pb.SubscribeAssignmentsRequest, context):
+        factory_id = own_factory(request.factory_id)
+        if request.resume_after_sequence < 0:
+            raise InvalidArgument(Violations.one("resume_after_sequence", "must not be negative"))
+        async for item in self.feed.subscribe(factory_id, request.resume_after_sequence,
+                                              set(request.machine_ids)):
+            yield mapping.feed_item_pb(item)
+
+    async def ReportOperation(self, request: pb.ReportOperationRequest, context):
+        factory_id = current_principal().subject
+        v = Violations()
+        kind = mapping.REPORT_KIND.get(request.kind)
+        v.check(kind is not None, "kind", "must be STARTED, FINISHED or SCRAPPED")
+        key = request.idempotency_key.strip()
+        v.check(0 < len(key) <= MAX_KEY_LENGTH, "idempotency_key",
+                f"is required (1-{MAX_KEY_LENGTH} characters, reused on retries)")
+        v.check(request.scrap_quantity >= 0, "scrap_quantity", "must not be negative")
+        machine_id = request.machine_id or self.state.plan_rows.get(
+            request.operation_id, {}).get("machine_id", "")
+        v.check(bool(machine_id), "machine_id", "is required: the operation has no planned machine")
+        v.raise_if_any()
+        at_ms = mapping.ms_of(request.occurred_at) if request.HasField("occurred_at") else self._now_ms()
+        outcome = await asyncio.to_thread(
+            self.app.report_operation, factory_id, request.operation_id.strip(), kind, key,
+            machine_id, at_ms, request.scrap_quantity, request.scrap_reason.strip()[:500])
+        return pb.ReportOperationResponse(operation_id=outcome.operation_id,
+                                          order_id=outcome.order_id,
+                                          status=mapping.OPERATION_STATUS[outcome.status],
+                                          duplicate=outcome.duplicate)
+
+    async def GetSchedule(self, request: pb.GetScheduleRequest, context):
+        principal = current_principal()
+        if principal.role == "factory":
+            factories = [own_factory(request.factory_id)]
+        else:
+            factories = [request.factory_id] if request.factory_id else sorted(self.state.factories)
+        window = None
+        if request.HasField("window"):
+            w = request.window
+            if w.end_unix_ms <= w.start_unix_ms:
+                raise InvalidArgument(Violations.one("window", "must end after it starts"))
+            window = (w.start_unix_ms, w.end_unix_ms)
+        state = self.state
+        if request.plan_id and (state.plan is None or request.plan_id != str(state.plan.id)):
+            state = await asyncio.to_thread(self._state_with_plan, request.plan_id)
+        lanes = queries.gantt(state, self.settings, self._now_ms(), factories,
+                              set(request.machine_ids), window)
+        plan = state.plan
+        return pb.GetScheduleResponse(
+            plan_id=str(plan.id) if plan else "",
+            published_at=ts(plan.published_at_ms) if plan else None,
+            objective=objective_pb(plan.objective) if plan else None,
+            lanes=[mapping.lane_pb(lane) for lane in lanes])
+
+    def _state_with_plan(self, plan_id: str) -> NetworkState:
+        plan = self.app.get_plan(must_be_uuid(plan_id, "plan_id"))
+        view = NetworkState()
+        view.__dict__.update(self.state.__dict__)
+        view.plan, view.plan_rows = plan, {r["operation_id"]: r for r in plan.operations}
+        return view
+
+    async def Simulate(self, request: pb.SimulateRequest, context):
+        s = self.settings
+        options = request.options
+        v = Violations()
+        v.check(options.time_limit_seconds >= 0, "options.time_limit_seconds", "must not be negative")
+        v.check(options.workers >= 0, "options.workers", "must not be negative")
+        v.raise_if_any()
+        time_limit = min(options.time_limit_seconds or s.time_limit_s, s.simulate_time_limit_max_s)
+        origin = request.problem.horizon_start_unix_ms or self._now_ms()
+        problem, frame = mapping.problem_from_pb(request.problem, origin, s.horizon_days * 1440)
+        if request.include_live_state:
+            problem, frame = self._with_live_state(problem, frame)
+        async with self.solving:
+            started = time.perf_counter()
+            try:
+                plan = await asyncio.to_thread(plan_network, problem, time_limit,
+                                               max(1, min(2, options.workers or s.workers)),
+                                               options.seed)
+            except InvalidPlanError as exc:
+                return pb.SimulateResponse(plan=pb.Plan(status=pb.PLAN_STATUS_INVALID,
+                                                        violations=[str(exc)]))
+            except SchedulingError as exc:
+                return pb.SimulateResponse(plan=pb.Plan(status=pb.PLAN_STATUS_INFEASIBLE,
+                                                        violations=[str(exc)]))
+            solve_s = time.perf_counter() - started
+        violations = [x.message for x in validate_plan(problem, plan.operations)]
+        return pb.SimulateResponse(plan=mapping.plan_pb(plan, problem, frame, solve_s, violations,
+                                                        s.at_risk_ms))
+
+    def _with_live_state(self, extra, frame):
+        from dataclasses import replace
+
+        live = queries.frame(self.state, self.settings, self._now_ms())
+        shift = (frame.origin_ms - live.index.origin_ms) // mapping.MINUTE_MS
+        moved_orders = tuple(replace(o, due=o.due + shift, release=o.release + shift)
+                             for o in extra.orders)
+        factories = {f.id: f for f in live.problem.factories}
+        for f in extra.factories:
+            factories.setdefault(f.id, _shifted_factory(f, shift))
+        merged = mapping.SimulationFrame(live.index.origin_ms)
+        merged.op_ids = {**live.index.op_ids, **frame.op_ids}
+        merged.due = {**{o.id: o.due for o in live.problem.orders},
+                      **{o.id: o.due for o in moved_orders}}
+        problem = replace(live.problem, factories=tuple(factories.values()),
+                          orders=live.problem.orders + moved_orders,
+                          horizon=max(live.problem.horizon, extra.horizon + shift),
+                          last_plan=tuple(live.plan))
+        return problem, merged
+
+    async def Quote(self, request: pb.QuoteRequest, context):
+        v = Violations()
+        steps = mapping.steps_from_specs(request.operations, "operations", v)
+        v.raise_if_any()
+        answer = queries.quote_routing(
+            self.state, self.settings, self._now_ms(), steps,
+            mapping.ms_of(request.release_at) if request.HasField("release_at") else 0,
+            mapping.date_text(request.promised_date) if request.HasField("promised_date") else "",
+            list(request.eligible_factory_ids))
+        day = ts(answer.completion_ms).ToDatetime().date()
+        return pb.QuoteResponse(
+            earliest_completion=ts(answer.completion_ms),
+            earliest_completion_date=date_pb(day.isoformat()), factory_id=answer.factory_id,
+            confidence=answer.confidence, meets_promise=bool(answer.meets_promise),
+            explanation=answer.explanation, plan_id=answer.plan_id)
+
+    async def ExplainOrder(self, request: pb.ExplainOrderRequest, context):
+        if not request.order_id.strip():
+            raise InvalidArgument(Violations.one("order_id", "is required"))
+        e = queries.explain_order(self.state, self.settings, self._now_ms(), request.order_id.strip())
+        return pb.ExplainOrderResponse(
+            order_id=e.order_id, factory_id=e.factory_id, risk=risk_pb(e.risk),
+            planned_end=ts(e.planned_end_ms), promised_date=date_pb(e.promised_date),
+            tardiness_seconds=e.tardiness_s, summary=e.summary, plan_id=e.plan_id,
+            reasons=[_reason_pb(r) for r in e.reasons],
+            suggestions=[_suggestion_pb(s) for s in e.suggestions])
+
+
+def _shifted_factory(f, shift: int):
+    from dataclasses import replace
+
+    from services.scheduling.solver.model import Window
+
+    def move(ws):
+        return tuple(Window(w.start + shift, w.end + shift) for w in ws)
+
+    return replace(f, shifts=move(f.shifts),
+                   machines=tuple(replace(m, downtime=move(m.downtime)) for m in f.machines))
+
+
+def _window(w):
+    from dovetail.common.v1 import types_pb2
+
+    return types_pb2.TimeWindow(start_unix_ms=w[0], end_unix_ms=w[1]) if w else None
+
+
+def _reason_pb(r) -> pb.LatenessReason:
+    return pb.LatenessReason(
+        cause=pb.LatenessCause.Value(f"LATENESS_CAUSE_{r['cause']}"), factory_id=r["factory_id"],
+        machine_type=mapping.machine_type_pb(r["machine_type"]), machine_id=r["machine_id"],
+        window=_window(r["window"]), delay_seconds=r["delay_seconds"], message=r["message"])
+
+
+def _suggestion_pb(s) -> pb.Suggestion:
+    promised = None
+    if "promised_ms" in s:
+        promised = date_pb(ts(s["promised_ms"]).ToDatetime().date().isoformat())
+    return pb.Suggestion(kind=pb.SuggestionKind.Value(f"SUGGESTION_KIND_{s['kind']}"),
+                         factory_id=s.get("factory_id", ""), machine_id=s.get("machine_id", ""),
+                         window=_window(s.get("window")), promised_date=promised,
+                         message=s["message"])

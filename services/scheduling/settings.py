@@ -1,0 +1,59 @@
+"""The scheduler's own settings, read from DOVETAIL_SCHEDULER_* once in the composition root."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from services.kit.settings import SettingsError
+
+# Minutes between two operations of different setup families on one machine of a type.
+DEFAULT_SETUP_MINUTES = {"edge_bander": 10, "paint_line": 20}
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    time_limit_s: float = 3.0  # a full plan (CP-SAT after the greedy dispatch)
+    repair_time_limit_s: float = 2.0  # re-plan after a machine goes down
+    workers: int = 1  # CP-SAT workers: the machine is shared with every other service
+    debounce_s: float = 0.5  # arrivals within this window are planned together
+    max_batch_wait_s: float = 2.0  # ... but a steady trickle never waits longer than this
+    horizon_days: int = 14
+    replan_interval_s: float = 60.0  # rolling re-plan when work has progressed or slipped
+    slip_tolerance_s: float = 900.0  # unstarted work this late triggers the rolling re-plan
+    at_risk_hours: float = 4.0  # planned to end within this of the promise: at risk
+    simulate_time_limit_max_s: float = 10.0
+    setup_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SETUP_MINUTES))
+
+    @property
+    def at_risk_ms(self) -> int:
+        return int(self.at_risk_hours * 3_600_000)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SchedulerSettings:
+        env = os.environ if env is None else env
+        d = cls()
+        return cls(
+            time_limit_s=_float(env, "DOVETAIL_SCHEDULER_TIME_LIMIT_S", d.time_limit_s),
+            repair_time_limit_s=_float(env, "DOVETAIL_SCHEDULER_REPAIR_TIME_LIMIT_S",
+                                       d.repair_time_limit_s),
+            workers=int(_float(env, "DOVETAIL_SCHEDULER_WORKERS", d.workers)),
+            debounce_s=_float(env, "DOVETAIL_SCHEDULER_DEBOUNCE_S", d.debounce_s),
+            max_batch_wait_s=_float(env, "DOVETAIL_SCHEDULER_MAX_BATCH_WAIT_S", d.max_batch_wait_s),
+            horizon_days=int(_float(env, "DOVETAIL_SCHEDULER_HORIZON_DAYS", d.horizon_days)),
+            replan_interval_s=_float(env, "DOVETAIL_SCHEDULER_REPLAN_INTERVAL_S",
+                                     d.replan_interval_s),
+            slip_tolerance_s=_float(env, "DOVETAIL_SCHEDULER_SLIP_TOLERANCE_S", d.slip_tolerance_s),
+            at_risk_hours=_float(env, "DOVETAIL_SCHEDULER_AT_RISK_HOURS", d.at_risk_hours),
+        )

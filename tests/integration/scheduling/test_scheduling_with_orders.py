@@ -1,0 +1,81 @@
+"""End to end with the real orders service: placed → configured → SCHEDULED → reports →
+IN_PRODUCTION → PRODUCED."""
+
+from __future__ import annotations
+
+import pytest
+
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from dovetail.orders.v1 import orders_service_pb2_grpc as orders_grpc
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import eventually
+from tests.integration.conftest import CHANNEL_KEY
+from tests.integration.scheduling.conftest import KEY_A, KEY_B, auth, configure, lanes
+from tests.integration.test_orders_service import place_request
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_order_is_scheduled_made_and_produced(scheduling, network, orders_channel, settings):
+    orders = orders_grpc.OrdersServiceStub(orders_channel)
+    placed = await orders.PlaceOrder(place_request(), metadata=auth(CHANNEL_KEY))
+    await configure(settings, placed.order_id)
+
+    async def status(expected):
+        got = await orders.GetOrder(orders_pb.GetOrderRequest(order_id=placed.order_id),
+                                    metadata=auth(TEST_ADMIN_KEY))
+        return got.order if got.order.status == expected else None
+
+    order = await eventually(lambda: status(orders_pb.ORDER_STATUS_SCHEDULED), timeout=30)
+    assert order.factory_id in network and order.planned_end.seconds > order.planned_start.seconds
+    key = KEY_A if order.factory_id == network[0] else KEY_B
+    bars = sorted((b for lane in (await lanes(scheduling.stub, order.factory_id)).values()
+                   for b in lane.bars if b.order_id == placed.order_id), key=lambda b: b.seq)
+    assert [b.seq for b in bars] == [1, 2, 3]
+    for bar in bars:
+        for kind in (pb.OPERATION_REPORT_KIND_STARTED, pb.OPERATION_REPORT_KIND_FINISHED):
+            await scheduling.stub.ReportOperation(pb.ReportOperationRequest(
+                operation_id=bar.operation_id, kind=kind,
+                idempotency_key=f"{bar.operation_id}:{kind}"), metadata=auth(key))
+        if bar.seq == 1:
+            await eventually(lambda: status(orders_pb.ORDER_STATUS_IN_PRODUCTION), timeout=20)
+    await eventually(lambda: status(orders_pb.ORDER_STATUS_PRODUCED), timeout=20)
+
+
+async def test_the_shop_floor_simulator_makes_what_its_factory_is_assigned(
+        scheduling, network, settings):
+    import asyncio
+    import uuid
+
+    from infra.demo_network import DemoFactory
+    from services.kit.auth import Principal
+    from services.scheduling.simulator import ShopFloor
+    from tests.integration.scheduling.conftest import plans, scheduled
+
+    order_id = str(uuid.uuid4())
+    await configure(settings, order_id)
+    factory_id = (await eventually(lambda: scheduled(settings, order_id), timeout=30)).factory_id
+    demo = DemoFactory(factory_id, "test", "here", 0, 0, 100, 0.5, ())
+    await scheduling.runtime.keys.add(demo.dev_key, Principal("factory", factory_id))
+    floor = ShopFloor(demo, f"127.0.0.1:{scheduling.port}", speedup=3600)
+    stop = asyncio.Event()
+    task = asyncio.create_task(floor.run(stop))
+    try:
+        async def produced():
+            from dovetail.scheduling.v1 import scheduling_events_pb2 as events
+            from tests.helpers import stream_envelopes
+
+            for _, envelope in await stream_envelopes(
+                    settings.nats_url, "scheduling", "dovetail.scheduling.order_produced"):
+                body = events.OrderProduced()
+                envelope.body.Unpack(body)
+                if body.order_id == order_id:
+                    return body
+            return None
+
+        assert (await eventually(produced, timeout=40)).factory_id == factory_id
+        assert await plans(settings)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
