@@ -178,7 +178,7 @@ class Factory(_message.Message):
     def __init__(self, factory_id: _Optional[str] = ..., name: _Optional[str] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., capacity_share_percent: _Optional[float] = ..., shift_calendar: _Optional[_Union[ShiftCalendar, _Mapping]] = ..., grid_emission_factor_kg_per_kwh: _Optional[float] = ..., timezone: _Optional[str] = ..., active: _Optional[bool] = ..., version: _Optional[int] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SensorCalibration(_message.Message):
-    __slots__ = ("current_scale", "nominal_voltage_v", "phases", "default_power_factor", "off_max_amperes", "idle_max_amperes", "overload_min_amperes", "learnt_at")
+    __slots__ = ("current_scale", "nominal_voltage_v", "phases", "default_power_factor", "off_max_amperes", "idle_max_amperes", "overload_min_amperes", "learnt_at", "off_level_amperes", "idle_level_amperes", "running_level_amperes")
     CURRENT_SCALE_FIELD_NUMBER: _ClassVar[int]
     NOMINAL_VOLTAGE_V_FIELD_NUMBER: _ClassVar[int]
     PHASES_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +187,9 @@ class SensorCalibration(_message.Message):
     IDLE_MAX_AMPERES_FIELD_NUMBER: _ClassVar[int]
     OVERLOAD_MIN_AMPERES_FIELD_NUMBER: _ClassVar[int]
     LEARNT_AT_FIELD_NUMBER: _ClassVar[int]
+    OFF_LEVEL_AMPERES_FIELD_NUMBER: _ClassVar[int]
+    IDLE_LEVEL_AMPERES_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_LEVEL_AMPERES_FIELD_NUMBER: _ClassVar[int]
     current_scale: float
     nominal_voltage_v: float
     phases: int
@@ -195,7 +198,10 @@ class SensorCalibration(_message.Message):
     idle_max_amperes: float
     overload_min_amperes: float
     learnt_at: _timestamp_pb2.Timestamp
-    def __init__(self, current_scale: _Optional[float] = ..., nominal_voltage_v: _Optional[float] = ..., phases: _Optional[int] = ..., default_power_factor: _Optional[float] = ..., off_max_amperes: _Optional[float] = ..., idle_max_amperes: _Optional[float] = ..., overload_min_amperes: _Optional[float] = ..., learnt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    off_level_amperes: float
+    idle_level_amperes: float
+    running_level_amperes: float
+    def __init__(self, current_scale: _Optional[float] = ..., nominal_voltage_v: _Optional[float] = ..., phases: _Optional[int] = ..., default_power_factor: _Optional[float] = ..., off_max_amperes: _Optional[float] = ..., idle_max_amperes: _Optional[float] = ..., overload_min_amperes: _Optional[float] = ..., learnt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., off_level_amperes: _Optional[float] = ..., idle_level_amperes: _Optional[float] = ..., running_level_amperes: _Optional[float] = ...) -> None: ...
 
 class Machine(_message.Message):
     __slots__ = ("machine_id", "factory_id", "name", "machine_type", "speed_factor", "rated_power_kw", "sensor_kind", "calibration", "batch_capacity", "active", "version", "registered_at", "updated_at")

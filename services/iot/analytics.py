@@ -1,0 +1,230 @@
+"""Energy, CO2e, OEE and downtime reports, computed from the read models with the signals domain.
+
+- Energy comes from the minute ledger (resolution: one minute; a window or an operation takes
+  the share of a minute it covers). CO2e = kWh × the factory's grid factor.
+- An order's energy: on each machine its operations ran on, time is cut at every operation start
+  and end, and each slice's energy is shared equally by the operations running in it (any order's);
+  energy while none runs stays unattributed (signals.attribute_energy, UNATTRIBUTED rule).
+- OEE per machine and local day (signals.machine_oee): planned time = shifts − planned stops;
+  run time = RUNNING or OVERLOAD inside planned time; performance = Σ planned duration at speed 1.0
+  ÷ speed factor of the operations finished that day ÷ run time (≤ 1); quality = operations not
+  scrapped ÷ operations finished. A factory adds up its machines' times and counts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from services.iot.domain.calendar import local_day_window, shift_spans
+from services.iot.domain.values import UNAVAILABLE, LiveState
+from services.iot.energy import EnergyLedger, MinuteEnergy
+from services.iot.signals import (
+    Availability,
+    Downtime,
+    MachineState,
+    Oee,
+    OperationRun,
+    ProductionCount,
+    Span,
+    StateSpan,
+    attribute_energy,
+    combine,
+    downtime_stats,
+    machine_oee,
+)
+from services.iot.signals.intervals import intersect, subtract, total_seconds
+from services.iot.views import IotViews
+
+
+@dataclass
+class EnergyShare:
+    machine_id: str
+    operation_id: str
+    kwh: float
+    kg_co2e: float
+
+
+@dataclass
+class EnergyReport:
+    kwh: float = 0.0
+    kg_co2e: float = 0.0
+    buckets: list[tuple[int, float, float]] = field(default_factory=list)
+    shares: list[EnergyShare] = field(default_factory=list)
+
+
+def _edges(start_ms: int, end_ms: int, bucket_s: int) -> np.ndarray:
+    step = bucket_s * 1000
+    edges = np.arange(start_ms, end_ms, step, dtype=np.int64) if bucket_s else np.array([start_ms])
+    return np.append(edges, end_ms)
+
+
+class Analytics:
+    def __init__(self, views: IotViews, ledger: EnergyLedger):
+        self.views = views
+        self.ledger = ledger
+
+    # ---- energy -----------------------------------------------------------------------
+
+    async def machines_energy(self, machines: dict[str, float], start_ms: int, end_ms: int,
+                              bucket_s: int) -> EnergyReport:
+        """Energy of machines (id → grid factor) over a window."""
+        minutes = await self.ledger.minutes(list(machines), start_ms, end_ms)
+        edges = _edges(start_ms, end_ms, bucket_s)
+        kwh_b, kg_b = np.zeros(edges.size - 1), np.zeros(edges.size - 1)
+        report = EnergyReport()
+        for machine_id, grid in machines.items():
+            if machine_id not in minutes:
+                continue
+            series = MinuteEnergy.from_minutes(*minutes[machine_id])
+            per = series.kwh_per_interval(edges / 1000.0)
+            kwh_b += per
+            kg_b += per * grid
+            total = float(per.sum())
+            report.shares.append(EnergyShare(machine_id, "", total, total * grid))
+        report.kwh, report.kg_co2e = float(kwh_b.sum()), float(kg_b.sum())
+        if bucket_s:
+            report.buckets = list(zip(edges[:-1].tolist(), kwh_b.tolist(), kg_b.tolist(),
+                                      strict=True))
+        return report
+
+    async def order_energy(self, order_id: str, grids: dict[str, float], factory: str | None,
+                           window: tuple[int, int] | None, bucket_s: int) -> EnergyReport:
+        """Energy attributed to an order's operations (only on ``factory``'s machines if given)."""
+        now_ms = int(time.time() * 1000)
+        runs = [r for r in await self.views.runs_of_order(order_id)
+                if factory is None or r["factory_id"] == factory]
+        report = EnergyReport()
+        if not runs:
+            return report
+        start = window[0] if window else min(r["started_ms"] for r in runs)
+        end = window[1] if window else max(r["finished_ms"] or now_ms for r in runs)
+        edges = _edges(start, end, bucket_s)
+        kwh_b, kg_b = np.zeros(edges.size - 1), np.zeros(edges.size - 1)
+        by_machine: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in runs:
+            by_machine[r["machine_id"]].append(r)
+        minutes = await self.ledger.minutes(list(by_machine), start, end)
+        for machine_id, own in by_machine.items():
+            grid = grids.get(own[0]["factory_id"], 0.0)
+            if machine_id not in minutes:
+                continue
+            series = MinuteEnergy.from_minutes(*minutes[machine_id])
+            sharing = await self.views.runs_on([machine_id], start, end)
+            ops = [OperationRun(r["operation_id"], r["started_ms"] / 1000.0,
+                                (r["finished_ms"] or now_ms) / 1000.0) for r in sharing]
+            kwh_by_op: dict[str, float] = defaultdict(float)
+            for k in range(edges.size - 1):
+                split = attribute_energy(series, ops, edges[k] / 1000.0, edges[k + 1] / 1000.0)
+                mine = sum(split.by_order.get(r["operation_id"], 0.0) for r in own)
+                kwh_b[k] += mine
+                kg_b[k] += mine * grid
+                for r in own:
+                    kwh_by_op[r["operation_id"]] += split.by_order.get(r["operation_id"], 0.0)
+            for r in own:
+                kwh = kwh_by_op[r["operation_id"]]
+                report.shares.append(EnergyShare(machine_id, r["operation_id"], kwh, kwh * grid))
+        report.kwh, report.kg_co2e = float(kwh_b.sum()), float(kg_b.sum())
+        if bucket_s:
+            report.buckets = list(zip(edges[:-1].tolist(), kwh_b.tolist(), kg_b.tolist(),
+                                      strict=True))
+        return report
+
+    # ---- OEE --------------------------------------------------------------------------
+
+    async def oee(self, machines: list[dict[str, Any]], factories: dict[str, dict[str, Any]],
+                  days: list[date]) -> list[tuple[date, str, Oee, float]]:
+        """(day, machine id, OEE, seconds DOWN or OFFLINE in planned time) per machine and local
+        day of its factory."""
+        out = []
+        now = time.time()
+        ids = [m["machine_id"] for m in machines]
+        for day in days:
+            windows = {f: local_day_window(day, p["timezone"]) for f, p in factories.items()}
+            lo = int(min(w.start for w in windows.values()) * 1000)
+            hi = int(max(w.end for w in windows.values()) * 1000)
+            history = await self.views.state_changes(ids, lo, hi)
+            stops = await self.views.planned_stops(None, lo, hi)
+            finished = await self.views.finished_on(ids, lo, hi)
+            for m in machines:
+                factory = factories[m["factory_id"]]
+                window = windows[m["factory_id"]]
+                shifts = shift_spans(factory["shift_calendar"], factory["timezone"],
+                                     window.start, window.end)
+                planned_stops = [Span(s["start_ms"] / 1000, s["end_ms"] / 1000) for s in stops
+                                 if s["factory_id"] == m["factory_id"] and (
+                                     not s["machine_ids"] or m["machine_id"] in s["machine_ids"])]
+                spans = _state_spans(history[m["machine_id"]], min(window.end, now))
+                counts = [ProductionCount(r["planned_duration_s"] / m["speed_factor"], 1,
+                                          0 if r["scrap_quantity"] else 1)
+                          for r in finished if r["machine_id"] == m["machine_id"]
+                          and window.start * 1000 <= r["finished_ms"] < window.end * 1000]
+                result = machine_oee(window, shifts, planned_stops,
+                                     [s for s, _ in spans], counts)
+                out.append((day, m["machine_id"], result, _down_seconds(
+                    spans, shifts, planned_stops)))
+        return out
+
+    @staticmethod
+    def combine_days(results) -> Oee:
+        return combine(r[2] for r in results)
+
+    # ---- downtime ---------------------------------------------------------------------
+
+    async def downtime(self, machine_ids: list[str], start_ms: int, end_ms: int
+                       ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        rows = await self.views.downtimes(machine_ids, start_ms, end_ms)
+        window = Span(start_ms / 1000, end_ms / 1000)
+        spells: dict[str, list[Downtime]] = {m: [] for m in machine_ids}
+        by_category: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        by_machine: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        total = 0.0
+        for r in rows:
+            d = Downtime(r["machine_id"], Availability(r["state"].lower()), r["start_ms"] / 1000,
+                         None if r["end_ms"] is None else r["end_ms"] / 1000, r["category"])
+            spells[r["machine_id"]].append(d)
+            clipped = d.clipped(window)
+            seconds = clipped.seconds if clipped else 0.0
+            total += seconds
+            for bucket in (by_category[r["category"]], by_machine[r["machine_id"]]):
+                bucket[0] += 1
+                bucket[1] += seconds
+        failures = down = up = 0.0
+        for spell in spells.values():
+            stats = downtime_stats(spell, window)
+            failures += stats.failures
+            down += stats.downtime_s
+            up += stats.uptime_s
+        return rows, {
+            "count": len(rows), "total_seconds": total,
+            "mtbf_s": up / failures if failures else 0.0,
+            "mttr_s": down / failures if failures else 0.0,
+            "by_category": dict(by_category), "by_machine": dict(by_machine)}
+
+
+_PRODUCTIVE = {LiveState.RUNNING.value: MachineState.RUNNING,
+               LiveState.OVERLOAD.value: MachineState.OVERLOAD}
+
+
+def _state_spans(changes: list[dict[str, Any]], until: float) -> list[tuple[StateSpan, str]]:
+    """State spans from recorded changes; states the signals domain does not know count as OFF
+    (not productive), and keep their own name beside."""
+    out = []
+    for c, nxt in zip(changes, [*changes[1:], None], strict=True):
+        start = c["at_ms"] / 1000
+        end = nxt["at_ms"] / 1000 if nxt else until
+        if end > start:
+            state = _PRODUCTIVE.get(c["to_state"], MachineState.OFF)
+            out.append((StateSpan(state, Span(start, end)), c["to_state"]))
+    return out
+
+
+def _down_seconds(spans, shifts: list[Span], stops: list[Span]) -> float:
+    planned = subtract(shifts, stops)
+    down = [s.span for s, name in spans if LiveState(name) in UNAVAILABLE]
+    return total_seconds(intersect(down, planned))

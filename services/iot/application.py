@@ -1,0 +1,271 @@
+"""The iot application: the registry, machine state logs, planned stops, operation runs.
+
+Load → act → save; no wire types. Telemetry never comes here sample by sample: the intake
+(services/iot/intake.py) keeps the live picture in memory and hands over only state changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from services.iot.domain.machine_state import MachineStateLog, state_log_key
+from services.iot.domain.operations import (
+    OperationRun,
+    PlannedStop,
+    operation_key,
+    planned_stop_key,
+)
+from services.iot.domain.registry import (
+    Factory,
+    Machine,
+    factory_key,
+    machine_key,
+    validate_factory,
+    validate_machine,
+)
+from services.iot.domain.tracker import Transition
+from services.iot.domain.values import DOWNTIME_CATEGORIES, valid_id
+from services.iot.signals import Calibration
+from services.kit.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Violations,
+)
+from services.kit.persistence import ServiceApplication
+
+MAX_RETRIES = 10
+A = TypeVar("A", bound=Aggregate)
+
+
+class IotApplication(ServiceApplication):
+    name = "iot"
+    # A busy machine changes state thousands of times a week: load it from a snapshot.
+    snapshotting_intervals = {MachineStateLog: 100}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._logs: dict[str, MachineStateLog] = {}
+        self._logs_lock = threading.Lock()
+
+    # ---- registry ----------------------------------------------------------------------
+
+    def register_factory(self, raw: dict[str, Any]) -> tuple[Factory, bool]:
+        profile = validate_factory(raw)
+        existing = self._find(Factory, factory_key(profile["factory_id"]))
+        if existing is None:
+            profile["registered_at"] = _now_iso()
+            factory = Factory(factory_id=profile["factory_id"], profile=profile)
+            try:
+                self.save(factory)
+                return factory, False
+            except IntegrityError:
+                existing = self.get_factory(profile["factory_id"])
+        if _same(existing.profile, profile):
+            return existing, True
+        raise FailedPrecondition(f"factory {profile['factory_id']} is registered with other "
+                                 "details; change it with UpdateFactory")
+
+    def get_factory(self, factory_id: str) -> Factory:
+        found = self._find(Factory, factory_key(factory_id))
+        if found is None:
+            raise NotFound(f"factory {factory_id} is not registered")
+        return found
+
+    def update_factory(self, factory_id: str, incoming: dict[str, Any], fields: list[str],
+                       expected_version: int) -> Factory:
+        def act(factory: Factory) -> None:
+            _check_version(factory, expected_version, f"factory {factory_id}")
+            merged = validate_factory({**factory.profile, **{f: incoming.get(f) for f in fields}})
+            factory.update(merged, fields)
+
+        return self._change(lambda: self.get_factory(factory_id), act)
+
+    def register_machine(self, raw: dict[str, Any]) -> tuple[Machine, bool]:
+        profile = validate_machine(raw)
+        factory = self.get_factory(profile["factory_id"])
+        if not factory.active:
+            raise FailedPrecondition(f"factory {factory.factory_id} is not active")
+        existing = self._find(Machine, machine_key(profile["machine_id"]))
+        if existing is None:
+            profile["registered_at"] = _now_iso()
+            machine = Machine(machine_id=profile["machine_id"], profile=profile)
+            try:
+                self.save(machine)
+                return machine, False
+            except IntegrityError:
+                existing = self.get_machine(profile["machine_id"])
+        if existing.factory_id != profile["factory_id"]:
+            raise PermissionDenied(f"machine {profile['machine_id']} belongs to another factory")
+        if _same(existing.profile, profile):
+            return existing, True
+        raise FailedPrecondition(f"machine {profile['machine_id']} is registered with other "
+                                 "details; change it with UpdateMachine")
+
+    def get_machine(self, machine_id: str) -> Machine:
+        found = self._find(Machine, machine_key(machine_id)) if valid_id(machine_id) else None
+        if found is None:
+            raise NotFound(f"machine {machine_id} is not registered")
+        return found
+
+    def update_machine(self, machine_id: str, incoming: dict[str, Any], fields: list[str],
+                       expected_version: int) -> Machine:
+        def act(machine: Machine) -> None:
+            _check_version(machine, expected_version, f"machine {machine_id}")
+            merged = validate_machine({**machine.profile, **{f: incoming.get(f) for f in fields}})
+            machine.update(merged, fields)
+
+        return self._change(lambda: self.get_machine(machine_id), act)
+
+    def keep_learnt_calibration(self, machine_id: str, calibration: Calibration) -> Machine:
+        off, idle, running = (float(x) for x in calibration.levels)
+        return self._change(lambda: self.get_machine(machine_id),
+                            lambda m: m.learn_levels(off, idle, running, _now_iso()))
+
+    # ---- planned stops, downtime ------------------------------------------------------
+
+    def declare_planned_stop(self, factory_id: str, machine_ids: list[str], start_ms: int,
+                             end_ms: int, reason: str, idempotency_key: str
+                             ) -> tuple[PlannedStop, bool]:
+        v = Violations()
+        v.check(end_ms > start_ms > 0, "window", "must have a start and an end after it")
+        v.check(len(reason) <= 500, "reason", "must be at most 500 characters")
+        v.check(len(machine_ids) <= 1000, "machine_ids", "at most 1000 machines")
+        v.raise_if_any()
+        self.get_factory(factory_id)
+        for machine_id in machine_ids:
+            if self.get_machine(machine_id).factory_id != factory_id:
+                raise InvalidArgument(Violations.one(
+                    "machine_ids", f"machine {machine_id} is not a machine of {factory_id}"))
+        key = idempotency_key or uuid.uuid4().hex
+        existing = self._find(PlannedStop, planned_stop_key(factory_id, key))
+        if existing is not None:
+            return existing, True
+        stop = PlannedStop(factory_id=factory_id, idempotency_key=key,
+                           machine_ids=sorted(set(machine_ids)), start_ms=start_ms,
+                           end_ms=end_ms, reason=reason)
+        try:
+            self.save(stop)
+        except IntegrityError:
+            return self.repository.get(planned_stop_key(factory_id, key)), True
+        return stop, False
+
+    def set_downtime_reason(self, machine_id: str, downtime_id: str, category: str,
+                            note: str) -> dict[str, Any]:
+        v = Violations()
+        v.check(category in DOWNTIME_CATEGORIES[1:], "category", "must name a category")
+        v.check(len(note) <= 500, "note", "must be at most 500 characters")
+        v.raise_if_any()
+        for _ in range(MAX_RETRIES):
+            log = self.state_log(machine_id)
+            if log is None:
+                raise NotFound(f"machine {machine_id} has no recorded downtime")
+            found = log.set_downtime_reason(downtime_id, category, note)
+            try:
+                self.save(log)
+                return found
+            except IntegrityError:
+                self._forget_log(machine_id)
+        raise Conflict(f"machine {machine_id} is being changed by others; try again")
+
+    # ---- state changes from the intake -------------------------------------------------
+
+    def state_log(self, machine_id: str) -> MachineStateLog | None:
+        with self._logs_lock:
+            cached = self._logs.get(machine_id)
+        if cached is not None:
+            return cached
+        found = self._find(MachineStateLog, state_log_key(machine_id))
+        if found is not None:
+            with self._logs_lock:
+                self._logs[machine_id] = found
+        return found
+
+    def _forget_log(self, machine_id: str) -> None:
+        with self._logs_lock:
+            self._logs.pop(machine_id, None)
+
+    def record_transitions(self, transitions: Iterable[Transition]) -> int:
+        """Save a batch of live-state changes in one transaction; retried on a conflict."""
+        transitions = list(transitions)
+        for _ in range(MAX_RETRIES):
+            logs: dict[str, MachineStateLog] = {}
+            for t in transitions:
+                log = logs.get(t.machine_id) or self.state_log(t.machine_id) or MachineStateLog(
+                    machine_id=t.machine_id, factory_id=t.factory_id, machine_type=t.machine_type)
+                log.change(t.to_state, t.at_ms, t.reason, t.planned)
+                logs[t.machine_id] = log
+            try:
+                self.save(*logs.values())
+            except IntegrityError:
+                for machine_id in logs:
+                    self._forget_log(machine_id)
+                continue
+            with self._logs_lock:
+                self._logs.update(logs)
+            return len(transitions)
+        raise Conflict("machine state logs are being changed by another writer")
+
+    # ---- scheduling's operation facts (policies) ----------------------------------------
+
+    def operation_run(self, operation_id: str, order_id: str, factory_id: str,
+                      machine_id: str) -> OperationRun:
+        found = self._find(OperationRun, operation_key(operation_id))
+        return found or OperationRun(operation_id=operation_id, order_id=order_id,
+                                     factory_id=factory_id, machine_id=machine_id)
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _find(self, kind: type[A], aggregate_id: uuid.UUID) -> A | None:
+        try:
+            found = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, kind) else None
+
+    def _change(self, load: Callable[[], A], act: Callable[[A], Any]) -> A:
+        for _ in range(MAX_RETRIES):
+            aggregate = load()
+            act(aggregate)
+            try:
+                self.save(aggregate)
+                return aggregate
+            except IntegrityError:
+                continue
+        raise Conflict("being changed by others; try again")
+
+
+def _check_version(aggregate: Aggregate, expected: int, what: str) -> None:
+    if expected and aggregate.version != expected:
+        raise Conflict(f"{what} is at version {aggregate.version}, not {expected}: "
+                       "read it again and retry")
+
+
+def _same(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
+    """Same registration, leaving aside when it was made and levels learnt since."""
+    learnt = bool((stored.get("calibration") or {}).get("learnt_at"))
+    return _comparable(stored, learnt) == _comparable(incoming, learnt)
+
+
+LEARNT = ("learnt_at", "off_level_amperes", "idle_level_amperes", "running_level_amperes")
+
+
+def _comparable(profile: dict[str, Any], learnt: bool) -> dict[str, Any]:
+    out = {k: v for k, v in profile.items() if k != "registered_at"}
+    if learnt and out.get("calibration"):
+        out["calibration"] = {k: v for k, v in out["calibration"].items() if k not in LEARNT}
+    return out
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()

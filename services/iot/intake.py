@@ -1,0 +1,451 @@
+"""Telemetry intake: the live picture of every machine, kept in memory, fed in batches.
+
+Samples arrive over gRPC (StreamTelemetry) or NATS (`dovetail.telemetry.<factory>.<machine>`,
+captured for replay by the limits-based stream DOVETAIL_TELEMETRY). Each batch is screened and
+fed to its machine's tracker; what comes out is small: live-state changes (saved as events by a
+writer task, in batches), energy per minute (upserted in batches), and the live status (a
+JetStream key-value bucket, `<factory>.<machine>`). A timer evaluates liveness (OFFLINE, DOWN).
+
+Telemetry is best-effort by design: a state change detected in memory but not yet saved when the
+process dies is detected again from the next samples; energy of the last second may be lost.
+One intake replica owns a machine's stream: its classifier state lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, BucketNotFoundError
+from prometheus_client import Counter
+
+from dovetail.iot.v1 import iot_service_pb2 as pb
+from services.iot.application import IotApplication
+from services.iot.domain.calendar import in_shift
+from services.iot.domain.telemetry import IntakeLimits, Refusals, Rejection
+from services.iot.domain.tracker import MachineInfo, MachineTracker, Outcome, Transition
+from services.iot.domain.values import LiveState, valid_id
+from services.iot.energy import EnergyLedger
+from services.iot.rpc import mapping
+from services.iot.settings import IotSettings
+from services.iot.signals import LivenessPolicy, ShiftContext
+from services.iot.views import IotViews
+from services.kit.errors import NotFound
+
+log = logging.getLogger("dovetail.iot.intake")
+
+TELEMETRY_STREAM = "DOVETAIL_TELEMETRY"
+TELEMETRY_SUBJECTS = "dovetail.telemetry.>"
+STATUS_BUCKET = "machine_status"
+QUEUE_GROUP = "iot-telemetry"
+UNKNOWN_TTL_S = 5.0
+
+SAMPLES = Counter("dovetail_iot_telemetry_samples_total", "Telemetry samples by outcome",
+                  ["outcome"])
+REJECTED = Counter("dovetail_iot_telemetry_rejected_total", "Refused telemetry samples",
+                   ["reason"])
+ACCEPTED = SAMPLES.labels("accepted")
+STATE_CHANGES = Counter("dovetail_iot_state_changes_total", "Live-state changes", ["to_state"])
+
+def status_key(factory_id: str, machine_id: str) -> str:
+    return f"{factory_id}.{machine_id}"
+
+
+class TelemetryIntake:
+    def __init__(self, app: IotApplication, views: IotViews, ledger: EnergyLedger,
+                 nc: Client, js: JetStreamContext, settings: IotSettings):
+        self.app = app
+        self.views = views
+        self.ledger = ledger
+        self.nc = nc
+        self.js = js
+        self.settings = settings
+        self.policy = LivenessPolicy(settings.offline_after_s, settings.down_grace_s)
+        self.limits = IntakeLimits(int(settings.future_tolerance_s * 1000),
+                                   int(settings.max_sample_age_s * 1000))
+        self.trackers: dict[str, MachineTracker] = {}
+        self.factories: dict[str, dict[str, Any]] = {}
+        self.stops: dict[str, dict[str, Any]] = {}
+        self.accepted = 0
+        self.refused = Refusals()
+        self.kv = None
+        self._unknown: dict[str, float] = {}
+        self._shift: dict[str, tuple[float, bool]] = {}
+        self._changes: asyncio.Queue[Transition] = asyncio.Queue()
+        self._learnt: dict[str, Any] = {}
+        self._dirty: set[str] = set()
+        self._urgent = asyncio.Event()
+        self._logged: dict[Rejection, float] = {}
+        self.ready = asyncio.Event()
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        """Telemetry stream, status bucket, caches, and trackers of machines heard before."""
+        config = StreamConfig(
+            name=TELEMETRY_STREAM, subjects=[TELEMETRY_SUBJECTS],
+            retention=RetentionPolicy.LIMITS, storage=StorageType.FILE,
+            max_age=self.settings.telemetry_max_age_s,
+            max_bytes=self.settings.telemetry_max_bytes, discard=DiscardPolicy.OLD,
+            # Senders publish plainly (or ask for the intake's summary as the reply): the stream
+            # keeps a copy for replay and must not answer them with a PubAck.
+            no_ack=True)
+        try:
+            await self.js.add_stream(config)
+        except BadRequestError:
+            await self.js.update_stream(config)
+        try:
+            self.kv = await self.js.key_value(STATUS_BUCKET)
+        except BucketNotFoundError:
+            self.kv = await self.js.create_key_value(bucket=STATUS_BUCKET, history=1)
+        await self.refresh()
+        for profile in await self.views.all_machines():
+            log_ = await asyncio.to_thread(self.app.state_log, profile["machine_id"])
+            if profile["machine_id"] not in self.trackers:
+                self._track(MachineInfo.from_profile(profile), log_)
+        self.ready.set()
+
+    async def refresh(self) -> None:
+        for profile in await self.views.all_factories():
+            self.factories[profile["factory_id"]] = profile
+        now_ms = int(time.time() * 1000)
+        for row in await self.views.planned_stops(None, now_ms, now_ms + 366 * 86_400_000):
+            self.stops[row["stop_id"]] = row
+        self.stops = {k: s for k, s in self.stops.items() if s["end_ms"] > now_ms}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Every job of the intake, until `stop`."""
+        await self.prepare()
+        jobs = [self._liveness(stop), self._writer(stop), self._energy(stop),
+                self._statuses(stop), self._subscribe(stop), self._refresher(stop)]
+        await asyncio.gather(*jobs)
+
+    # ---- registry hooks (the servicer tells us at once) -----------------------------------
+
+    def machine_changed(self, profile: dict[str, Any]) -> None:
+        info = MachineInfo.from_profile(profile)
+        self._unknown.pop(info.machine_id, None)
+        tracker = self.trackers.get(info.machine_id)
+        if tracker is None:
+            self._track(info, None)
+        else:
+            tracker.update_info(info)
+        self._mark(info.machine_id)
+
+    def factory_changed(self, profile: dict[str, Any]) -> None:
+        self.factories[profile["factory_id"]] = profile
+        self._shift.pop(profile["factory_id"], None)
+
+    def stop_declared(self, row: dict[str, Any]) -> None:
+        self.stops[row["stop_id"]] = row
+
+    def _track(self, info: MachineInfo, state_log) -> MachineTracker:
+        restored = LiveState(state_log.state) if state_log is not None else LiveState.UNSPECIFIED
+        since = state_log.since_ms if state_log is not None else 0
+        tracker = MachineTracker(info, self.policy, self.limits, restored, since, time.time())
+        self.trackers[info.machine_id] = tracker
+        self._mark(info.machine_id)
+        return tracker
+
+    async def _open(self, machine_id: str) -> MachineTracker | None:
+        """A machine heard for the first time by this process (or unknown)."""
+        if not valid_id(machine_id) or self._unknown.get(machine_id, 0.0) > time.monotonic():
+            return None
+        try:
+            machine = await asyncio.to_thread(self.app.get_machine, machine_id)
+            if machine.factory_id not in self.factories:
+                factory = await asyncio.to_thread(self.app.get_factory, machine.factory_id)
+                self.factory_changed(factory.profile)
+            state_log = await asyncio.to_thread(self.app.state_log, machine_id)
+        except NotFound:
+            self._unknown[machine_id] = time.monotonic() + UNKNOWN_TTL_S
+            return None
+        return self.trackers.get(machine_id) or self._track(
+            MachineInfo.from_profile(machine.profile), state_log)
+
+    # ---- intake -------------------------------------------------------------------------
+
+    async def ingest(self, batch: pb.TelemetryBatch, scope: str | None) -> tuple[int, Refusals]:
+        """Take one batch; `scope` is the factory the sender speaks for (key or subject)."""
+        tracker = self.trackers.get(batch.machine_id) or await self._open(batch.machine_id)
+        return self.take(tracker, batch, scope)
+
+    def take(self, tracker: MachineTracker | None, batch: pb.TelemetryBatch,
+             scope: str | None) -> tuple[int, Refusals]:
+        n = len(batch.current_samples) + len(batch.cnc_states)
+        refusals = Refusals()
+        refusal = self._refusal(tracker, batch, scope)
+        if refusal is not None:
+            refusals.add(*refusal[:1], n, refusal[1])
+            return self._counted(0, refusals)
+        assert tracker is not None
+        now = time.time()
+        ctx = self.context(tracker, now)
+        outcomes: list[Outcome] = []
+        if batch.current_samples:
+            rows = np.array([(s.timestamp_unix_ms, s.amperes, s.voltage_v, s.power_factor)
+                             for s in batch.current_samples], dtype=np.float64)
+            outcomes.append(tracker.take_current(rows[:, 0].astype(np.int64), rows[:, 1],
+                                                 rows[:, 2], rows[:, 3], now, ctx))
+        if batch.cnc_states:
+            reports = batch.cnc_states
+            outcomes.append(tracker.take_states(
+                np.array([r.timestamp_unix_ms for r in reports], dtype=np.int64),
+                [pb.MachineState.Name(r.state).removeprefix("MACHINE_STATE_") for r in reports],
+                np.array([r.power_kw for r in reports], dtype=np.float64),
+                [r.alarm_code for r in reports],
+                np.array([r.part_count for r in reports], dtype=np.int64), now, ctx))
+        accepted = 0
+        for out in outcomes:
+            accepted += out.accepted
+            refusals.merge(out.refusals)
+            self._apply(tracker, out)
+        return self._counted(accepted, refusals)
+
+    def _refusal(self, tracker: MachineTracker | None, batch: pb.TelemetryBatch,
+                 scope: str | None) -> tuple[Rejection, str] | None:
+        mid = batch.machine_id
+        if tracker is None:
+            return Rejection.UNKNOWN_MACHINE, f"machine {mid!r} is not registered"
+        owner = tracker.info.factory_id
+        for claimed in (batch.factory_id, scope):
+            if claimed and claimed != owner:
+                return (Rejection.WRONG_FACTORY,
+                        f"machine {mid} belongs to factory {owner}, not {claimed}")
+        if not tracker.info.active:
+            return Rejection.UNKNOWN_MACHINE, f"machine {mid} is not active"
+        if tracker.seen_batch(batch.batch_id):
+            return Rejection.DUPLICATE_BATCH, f"batch {batch.batch_id} of {mid} was taken already"
+        return None
+
+    def _apply(self, tracker: MachineTracker, out: Outcome) -> None:
+        info = tracker.info
+        if out.energy_kwh:
+            self.ledger.add(info.machine_id, info.factory_id, out.energy_kwh)
+        for t in out.transitions:
+            self._record(t)
+        if out.learnt is not None:
+            self._learnt[info.machine_id] = out.learnt
+        if out.accepted:
+            self._dirty.add(info.machine_id)
+
+    def _counted(self, accepted: int, refusals: Refusals) -> tuple[int, Refusals]:
+        self.accepted += accepted
+        if accepted:
+            ACCEPTED.inc(accepted)
+        if refusals.counts:
+            self.refused.merge(refusals)
+            now = time.monotonic()
+            for reason, count in refusals.counts.items():
+                SAMPLES.labels("rejected").inc(count)
+                REJECTED.labels(reason.value).inc(count)
+                if now - self._logged.get(reason, -1e9) > 10.0:
+                    self._logged[reason] = now
+                    log.warning("telemetry refused", extra={
+                        "reason": reason.value, "samples": count,
+                        "detail": refusals.messages[reason]})
+        return accepted, refusals
+
+    def _record(self, t: Transition) -> None:
+        self._changes.put_nowait(t)
+        STATE_CHANGES.labels(t.to_state.value).inc()
+        self._mark(t.machine_id)
+
+    def _mark(self, machine_id: str) -> None:
+        self._dirty.add(machine_id)
+        self._urgent.set()
+
+    def context(self, tracker: MachineTracker, now: float) -> ShiftContext:
+        """Shift, work and planned stop at `now`. Whether a machine has work is not known to iot
+        (assignments stay in scheduling): a machine in its shift is taken to have work."""
+        factory_id = tracker.info.factory_id
+        cached = self._shift.get(factory_id)
+        if cached is None or cached[0] < now:
+            factory = self.factories.get(factory_id)
+            working = factory is not None and factory.get("active", True) and in_shift(
+                factory["shift_calendar"], factory["timezone"], now)
+            cached = (now + 1.0, bool(working))
+            self._shift[factory_id] = cached
+        now_ms, mid = now * 1000, tracker.info.machine_id
+        planned = any(s["factory_id"] == factory_id and s["start_ms"] <= now_ms < s["end_ms"]
+                      and (not s["machine_ids"] or mid in s["machine_ids"])
+                      for s in self.stops.values())
+        return ShiftContext(in_shift=cached[1], has_work=cached[1], planned_stop=planned)
+
+    # ---- jobs -----------------------------------------------------------------------------
+
+    async def _liveness(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await _pause(stop, self.settings.tick)
+            now = time.time()
+            for tracker in list(self.trackers.values()):
+                for t in tracker.evaluate(now, self.context(tracker, now)):
+                    self._record(t)
+
+    async def _writer(self, stop: asyncio.Event) -> None:
+        """Live-state changes → MachineStateLog events, in batches, in order."""
+        while not stop.is_set():
+            try:
+                first = await asyncio.wait_for(self._changes.get(), 0.5)
+            except TimeoutError:
+                first = None
+            batch = [first] if first is not None else []
+            while not self._changes.empty():
+                batch.append(self._changes.get_nowait())
+            while batch:
+                try:
+                    await asyncio.to_thread(self.app.record_transitions, batch)
+                    batch = []
+                except Exception as exc:
+                    log.warning("saving state changes failed; retrying", extra={
+                        "changes": len(batch), "error": repr(exc)})
+                    await _pause(stop, 1.0)
+            await self._keep_learnt()
+
+    async def _keep_learnt(self) -> None:
+        learnt, self._learnt = self._learnt, {}
+        for machine_id, calibration in learnt.items():
+            try:
+                machine = await asyncio.to_thread(self.app.keep_learnt_calibration, machine_id,
+                                                  calibration)
+                self.trackers[machine_id].update_info(MachineInfo.from_profile(machine.profile))
+            except Exception as exc:  # noqa: BLE001 - learnt again on the next warm-up
+                log.warning("keeping a learnt calibration failed", extra={
+                    "machine": machine_id, "error": repr(exc)})
+
+    async def _energy(self, stop: asyncio.Event) -> None:
+        while True:
+            await _pause(stop, self.settings.energy_flush_s)
+            try:
+                await self.ledger.flush()
+            except Exception as exc:  # noqa: BLE001 - kept, written with the next flush
+                log.warning("writing energy failed; will retry", extra={"error": repr(exc)})
+            if stop.is_set():
+                return
+
+    async def _statuses(self, stop: asyncio.Event) -> None:
+        """Live status → key-value bucket: state changes at once, the rest once per interval."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._urgent.wait(), self.settings.status_interval_s)
+            self._urgent.clear()
+            dirty, self._dirty = self._dirty, set()
+            puts = [self.kv.put(status_key(t.info.factory_id, t.info.machine_id),
+                                self.status_of(t).SerializeToString())
+                    for t in (self.trackers.get(m) for m in dirty) if t is not None]
+            results = await asyncio.gather(*puts, return_exceptions=True)
+            if any(isinstance(r, Exception) for r in results):
+                self._dirty |= dirty
+                await _pause(stop, 0.5)
+
+    async def _subscribe(self, stop: asyncio.Event) -> None:
+        sub = await self.nc.subscribe(TELEMETRY_SUBJECTS, queue=QUEUE_GROUP, cb=self._on_message,
+                                      pending_msgs_limit=500_000,
+                                      pending_bytes_limit=1 << 30)
+        try:
+            await stop.wait()
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _on_message(self, msg) -> None:
+        parts = msg.subject.split(".")
+        batch = pb.TelemetryBatch()
+        try:
+            batch.ParseFromString(msg.data)
+        except Exception:  # noqa: BLE001 - protobuf's DecodeError
+            parts = []
+        if len(parts) != 4:
+            refusals = Refusals()
+            refusals.add(Rejection.INVALID_VALUE, 1, f"{msg.subject}: not a TelemetryBatch on "
+                         "dovetail.telemetry.<factory>.<machine>")
+            self._counted(0, refusals)
+            return await self._reply(msg, 0, refusals)
+        factory_id, machine_id = parts[2], parts[3]
+        batch.factory_id = batch.factory_id or factory_id
+        batch.machine_id = batch.machine_id or machine_id
+        if batch.machine_id != machine_id:
+            refusals = Refusals()
+            refusals.add(Rejection.WRONG_FACTORY, len(batch.current_samples) + len(
+                batch.cnc_states), f"batch names machine {batch.machine_id} on the subject of "
+                f"{machine_id}")
+            self._counted(0, refusals)
+            return await self._reply(msg, 0, refusals)
+        tracker = self.trackers.get(machine_id) or await self._open(machine_id)
+        accepted, refusals = self.take(tracker, batch, factory_id)
+        await self._reply(msg, accepted, refusals)
+
+    async def _reply(self, msg, accepted: int, refusals: Refusals) -> None:
+        if msg.reply:
+            with contextlib.suppress(Exception):
+                await msg.respond(summary(1, accepted, refusals).SerializeToString())
+
+    async def _refresher(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await _pause(stop, self.settings.refresh_s)
+            with contextlib.suppress(Exception):
+                await self.refresh()
+
+    # ---- status -----------------------------------------------------------------------------
+
+    def status_of(self, t: MachineTracker) -> pb.MachineStatus:
+        return pb.MachineStatus(
+            machine_id=t.info.machine_id, factory_id=t.info.factory_id,
+            machine_type=mapping.machine_type_to_pb(t.info.machine_type),
+            state=mapping.state_to_pb(t.live),
+            since=mapping.timestamp(t.since_ms / 1000) if t.since_ms else None,
+            available=t.live.available, reason=t.reason, last_sample_unix_ms=t.last_sample_ms,
+            current_amperes=t.amps, power_kw=t.power_kw, in_planned_stop=t.planned_stop)
+
+    async def status(self, factory_id: str, machine_id: str) -> pb.MachineStatus | None:
+        tracker = self.trackers.get(machine_id)
+        if tracker is not None:
+            return self.status_of(tracker)
+        with contextlib.suppress(Exception):
+            entry = await self.kv.get(status_key(factory_id, machine_id))
+            if entry.value:
+                return pb.MachineStatus.FromString(entry.value)
+        return None
+
+    async def watch(self, factory_id: str | None, machine_ids: set[str]
+                    ) -> AsyncIterator[tuple[pb.MachineStatus, bool]]:
+        """Statuses from the bucket: the current ones (snapshot), then every change."""
+        await self.ready.wait()
+        watcher = await self.kv.watch(f"{factory_id}.*" if factory_id else ">")
+        snapshot = True
+        try:
+            async for entry in watcher:
+                if entry is None:
+                    snapshot = False
+                    continue
+                if not entry.value:
+                    continue
+                status = pb.MachineStatus.FromString(entry.value)
+                if not machine_ids or status.machine_id in machine_ids:
+                    yield status, snapshot
+        finally:
+            with contextlib.suppress(Exception):
+                await watcher.stop()
+
+
+def summary(batches: int, accepted: int, refusals: Refusals,
+            machine_ids: dict[Rejection, str] | None = None) -> pb.StreamTelemetryResponse:
+    return pb.StreamTelemetryResponse(
+        batches_received=batches, samples_accepted=accepted, samples_rejected=refusals.total,
+        rejections=[pb.TelemetryRejection(
+            reason=pb.TelemetryRejectionReason.Value(f"TELEMETRY_REJECTION_REASON_{r.value}"),
+            machine_id=(machine_ids or {}).get(r, ""), count=c, message=refusals.messages[r])
+            for r, c in refusals.counts.items()])
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

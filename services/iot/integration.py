@@ -1,0 +1,69 @@
+"""iot's domain events → the integration events other services read on JetStream.
+
+Contracts scheduling depends on (keep stable): FactoryRegistered, FactoryUpdated,
+MachineRegistered, MachineUpdated (whole thing after the change), MachineStateChanged with the
+`available` flag, PlannedStopDeclared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.message import Message
+
+from dovetail.common.v1 import types_pb2
+from dovetail.iot.v1 import iot_events_pb2 as events
+from services.iot.domain.machine_state import MachineStateLog
+from services.iot.domain.operations import PlannedStop
+from services.iot.domain.registry import Factory, Machine
+from services.iot.rpc import mapping
+
+
+def to_integration(event: Any) -> tuple[str, Message] | None:
+    """(subject event name, body) for events others need; None for internal ones."""
+    name = type(event).__name__
+    version, at = event.originator_version, event.timestamp
+    if isinstance(event, Factory.Event) and name in ("Registered", "Updated"):
+        factory = mapping.factory_profile_to_pb(event.profile, version, at)
+        if name == "Registered":
+            return "FactoryRegistered", events.FactoryRegistered(factory=factory)
+        return "FactoryUpdated", events.FactoryUpdated(factory=factory,
+                                                       changed_fields=event.changed_fields)
+    if isinstance(event, Machine.Event) and name in ("Registered", "Updated"):
+        machine = mapping.machine_profile_to_pb(event.profile, version, at)
+        if name == "Registered":
+            return "MachineRegistered", events.MachineRegistered(machine=machine)
+        return "MachineUpdated", events.MachineUpdated(machine=machine,
+                                                       changed_fields=event.changed_fields)
+    if isinstance(event, MachineStateLog.Event):
+        return _state_event(name, event)
+    if isinstance(event, PlannedStop.Event) and name == "Declared":
+        return "PlannedStopDeclared", events.PlannedStopDeclared(
+            stop_id=str(event.originator_id), factory_id=event.factory_id,
+            machine_ids=event.machine_ids, reason=event.reason,
+            window=types_pb2.TimeWindow(start_unix_ms=event.start_ms, end_unix_ms=event.end_ms))
+    return None  # operation runs stay inside
+
+
+def _state_event(name: str, event: Any) -> tuple[str, Message] | None:
+    if name == "StateChanged":
+        body = events.MachineStateChanged(
+            machine_id=event.machine_id, factory_id=event.factory_id,
+            machine_type=mapping.machine_type_to_pb(event.machine_type),
+            from_state=mapping.state_to_pb(event.from_state),
+            to_state=mapping.state_to_pb(event.to_state), at=mapping.timestamp(event.at_ms / 1000),
+            reason=event.reason, available=event.available,
+            previous_state_ms=event.previous_state_ms)
+        return "MachineStateChanged", body
+    if name == "DowntimeRecorded":
+        return "DowntimeRecorded", events.DowntimeRecorded(downtime=mapping.downtime_to_pb({
+            "downtime_id": event.downtime_id, "machine_id": event.machine_id,
+            "factory_id": event.factory_id, "state": event.state, "start_ms": event.start_ms,
+            "end_ms": event.end_ms, "category": event.category, "note": event.note,
+            "planned": event.planned}))
+    if name == "DowntimeReasonSet":
+        return "DowntimeReasonSet", events.DowntimeReasonSet(
+            downtime_id=event.downtime_id, machine_id=event.machine_id,
+            factory_id=event.factory_id, category=mapping.category_to_pb(event.category),
+            note=event.note)
+    return None

@@ -1,0 +1,70 @@
+"""Composition root of the iot service: `python -m services.iot.main`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from dovetail.iot.v1 import iot_service_pb2, iot_service_pb2_grpc
+from services.iot.analytics import Analytics
+from services.iot.application import IotApplication
+from services.iot.energy import EnergyLedger
+from services.iot.intake import TelemetryIntake
+from services.iot.integration import to_integration
+from services.iot.policies import consumers
+from services.iot.projections import IotProjector, ensure_tables
+from services.iot.rpc.servicer import ROLES, IotServicer
+from services.iot.settings import IotSettings
+from services.iot.views import IotViews
+from services.kit import runtime
+from services.kit.runtime import Runtime, ServiceParts
+
+NAME = "iot"
+
+
+def build(rt: Runtime, iot: IotSettings | None = None) -> ServiceParts:
+    """The service's parts; `iot` overrides the DOVETAIL_IOT_* settings (tests)."""
+    assert isinstance(rt.app, IotApplication)
+    iot = iot or IotSettings.from_env()
+    views = IotViews(rt.pool)
+    ledger = EnergyLedger(rt.pool)
+    intake = TelemetryIntake(rt.app, views, ledger, rt.nc, rt.js, iot)
+    projector = IotProjector(rt.app, rt.pool, rt.wakeup)
+    servicer = IotServicer(rt.app, views, intake, Analytics(views, ledger))
+
+    def add_servicers(server) -> list[str]:
+        iot_service_pb2_grpc.add_IotServiceServicer_to_server(servicer, server)
+        return [iot_service_pb2.DESCRIPTOR.services_by_name["IotService"].full_name]
+
+    tables_ready = asyncio.Lock()
+    made: list[bool] = []
+
+    async def tables_then(job, stop) -> None:
+        async with tables_ready:  # concurrent CREATE TABLE IF NOT EXISTS can collide
+            if not made:
+                await ensure_tables(rt.pool)
+                await ledger.ensure_table()
+                made.append(True)
+        await job(stop)
+
+    async def flush_energy() -> None:
+        with contextlib.suppress(Exception):
+            await ledger.flush()
+
+    async def projection(stop) -> None:
+        await tables_then(projector.run, stop)
+
+    async def telemetry(stop) -> None:
+        await tables_then(intake.run, stop)
+
+    return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+                        consumers=consumers(rt.app), background=[projection, telemetry],
+                        on_close=[flush_energy])
+
+
+def serve() -> None:
+    runtime.main(NAME, IotApplication, build)
+
+
+if __name__ == "__main__":
+    serve()

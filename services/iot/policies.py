@@ -1,0 +1,59 @@
+"""How iot follows scheduling: which operation ran on which machine when (energy per order, OEE).
+
+Each fact is kept once on the operation's run; a repeat or a late duplicate changes nothing.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.application import ProcessingEvent
+
+from dovetail.common.v1.envelope_pb2 import EventEnvelope
+from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
+from services.iot.application import IotApplication
+from services.kit.envelope import body_as
+from services.kit.errors import InvalidArgument, Violations
+from services.kit.runtime import ConsumerSpec
+
+SUBJECTS = ["dovetail.scheduling.operation_started", "dovetail.scheduling.operation_finished",
+            "dovetail.scheduling.operation_scrapped"]
+
+
+def _ms(ts) -> int:
+    return ts.seconds * 1000 + ts.nanos // 1_000_000
+
+
+def consumers(app: IotApplication) -> list[ConsumerSpec]:
+    def run_of(body):
+        if not body.operation_id or not body.machine_id:
+            raise InvalidArgument(Violations.one("operation_id", "operation and machine needed"))
+        return app.operation_run(body.operation_id, body.order_id, body.factory_id,
+                                 body.machine_id)
+
+    def started(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        body = body_as(envelope, scheduling.OperationStarted)
+        run = run_of(body)
+        run.record_started(_ms(body.started_at))
+        processing.collect_events(run)
+
+    def finished(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        body = body_as(envelope, scheduling.OperationFinished)
+        run = run_of(body)
+        run.record_finished(_ms(body.finished_at), body.planned_duration_seconds)
+        processing.collect_events(run)
+
+    def scrapped(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        body = body_as(envelope, scheduling.OperationScrapped)
+        run = run_of(body)
+        run.record_scrapped(body.scrap_quantity)
+        processing.collect_events(run)
+
+    table = {scheduling.OperationStarted.DESCRIPTOR.full_name: started,
+             scheduling.OperationFinished.DESCRIPTOR.full_name: finished,
+             scheduling.OperationScrapped.DESCRIPTOR.full_name: scrapped}
+
+    def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        handler = table.get(envelope.type)
+        if handler is not None:
+            handler(envelope, processing)
+
+    return [ConsumerSpec("scheduling", SUBJECTS, policy)]

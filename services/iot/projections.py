@@ -1,0 +1,164 @@
+"""Read models of iot, kept by following its own notification log.
+
+Rows and the projection's position are written in one transaction (each event applied once):
+the registry lists, state history, downtime intervals, planned stops and operation runs.
+Energy minute buckets are not here: the intake writes them directly (services/iot/energy.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from services.iot.domain.machine_state import MachineStateLog
+from services.iot.domain.operations import OperationRun, PlannedStop
+from services.iot.domain.registry import Factory, Machine
+from services.kit import metrics
+from services.kit.log_follower import LogWakeup, follow
+from services.kit.persistence import ServiceApplication
+from services.kit.positions import read_position, write_position
+
+log = logging.getLogger("dovetail.iot.projection")
+PROJECTION = "projection:iot"
+
+DDL = """
+CREATE TABLE IF NOT EXISTS iot.factories (
+  factory_id text PRIMARY KEY, profile jsonb NOT NULL, active boolean NOT NULL,
+  version bigint NOT NULL, updated_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS iot.machines (
+  machine_id text PRIMARY KEY, factory_id text NOT NULL, machine_type text NOT NULL,
+  active boolean NOT NULL, profile jsonb NOT NULL, version bigint NOT NULL,
+  updated_at timestamptz NOT NULL);
+CREATE INDEX IF NOT EXISTS machines_by_factory ON iot.machines (factory_id, machine_id);
+CREATE TABLE IF NOT EXISTS iot.state_changes (
+  machine_id text NOT NULL, version bigint NOT NULL, factory_id text NOT NULL,
+  at_ms bigint NOT NULL, from_state text NOT NULL, to_state text NOT NULL, reason text NOT NULL,
+  available boolean NOT NULL, PRIMARY KEY (machine_id, version));
+CREATE INDEX IF NOT EXISTS state_changes_by_time ON iot.state_changes (machine_id, at_ms);
+CREATE TABLE IF NOT EXISTS iot.downtimes (
+  downtime_id text PRIMARY KEY, machine_id text NOT NULL, factory_id text NOT NULL,
+  state text NOT NULL, start_ms bigint NOT NULL, end_ms bigint, category text NOT NULL,
+  note text NOT NULL, planned boolean NOT NULL);
+CREATE INDEX IF NOT EXISTS downtimes_by_machine ON iot.downtimes (machine_id, start_ms DESC);
+CREATE INDEX IF NOT EXISTS downtimes_by_factory ON iot.downtimes (factory_id, start_ms DESC);
+CREATE TABLE IF NOT EXISTS iot.planned_stops (
+  stop_id text PRIMARY KEY, factory_id text NOT NULL, machine_ids text[] NOT NULL,
+  start_ms bigint NOT NULL, end_ms bigint NOT NULL, reason text NOT NULL);
+CREATE INDEX IF NOT EXISTS planned_stops_by_end ON iot.planned_stops (end_ms);
+CREATE TABLE IF NOT EXISTS iot.operation_runs (
+  run_id uuid PRIMARY KEY, operation_id text NOT NULL, order_id text NOT NULL, factory_id text NOT NULL,
+  machine_id text NOT NULL, started_ms bigint NOT NULL DEFAULT 0,
+  finished_ms bigint NOT NULL DEFAULT 0, planned_duration_s bigint NOT NULL DEFAULT 0,
+  scrap_quantity integer NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS operation_runs_by_order ON iot.operation_runs (order_id);
+CREATE INDEX IF NOT EXISTS operation_runs_by_machine ON iot.operation_runs (machine_id, started_ms);
+"""
+
+
+async def ensure_tables(pool: AsyncConnectionPool) -> None:
+    async with pool.connection() as conn:
+        await conn.execute(DDL)
+
+
+class IotProjector:
+    """Follows the iot log and keeps the read models."""
+
+    def __init__(self, app: ServiceApplication, pool: AsyncConnectionPool, wakeup: LogWakeup):
+        self.app = app
+        self.pool = pool
+        self.wakeup = wakeup
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with self.pool.connection() as conn:
+                    position = await read_position(conn, "iot", PROJECTION)
+                async for batch in follow(self.app, self.wakeup, position, 500, stop):
+                    events = [self.app.mapper.to_domain_event(n) for n in batch]
+                    async with self.pool.connection() as conn, conn.transaction():
+                        for event in events:
+                            await apply(conn, event)
+                        await write_position(conn, "iot", PROJECTION, batch[-1].id)
+                    metrics.PROJECTION_POSITION.labels(PROJECTION).set(batch[-1].id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("projection interrupted; resuming", extra={"error": repr(exc)})
+                await asyncio.sleep(1.0)
+
+
+async def apply(conn, event: Any) -> None:
+    name = type(event).__name__
+    if isinstance(event, Factory.Event) and name in ("Registered", "Updated"):
+        p = event.profile
+        await conn.execute(
+            "INSERT INTO iot.factories (factory_id, profile, active, version, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (factory_id) DO UPDATE SET "
+            "profile = EXCLUDED.profile, active = EXCLUDED.active, version = EXCLUDED.version, "
+            "updated_at = EXCLUDED.updated_at WHERE iot.factories.version < EXCLUDED.version",
+            (p["factory_id"], Jsonb(p), p.get("active", True), event.originator_version,
+             event.timestamp))
+    elif isinstance(event, Machine.Event) and name in ("Registered", "Updated"):
+        p = event.profile
+        await conn.execute(
+            "INSERT INTO iot.machines (machine_id, factory_id, machine_type, active, profile, "
+            "version, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (machine_id) DO UPDATE SET machine_type = EXCLUDED.machine_type, "
+            "active = EXCLUDED.active, profile = EXCLUDED.profile, version = EXCLUDED.version, "
+            "updated_at = EXCLUDED.updated_at WHERE iot.machines.version < EXCLUDED.version",
+            (p["machine_id"], p["factory_id"], p["machine_type"], p.get("active", True), Jsonb(p),
+             event.originator_version, event.timestamp))
+    elif isinstance(event, MachineStateLog.Event):
+        await _apply_state(conn, name, event)
+    elif isinstance(event, PlannedStop.Event) and name == "Declared":
+        await conn.execute(
+            "INSERT INTO iot.planned_stops VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (str(event.originator_id), event.factory_id, list(event.machine_ids),
+             event.start_ms, event.end_ms, event.reason))
+    elif isinstance(event, OperationRun.Event):
+        await _apply_operation(conn, name, event)
+
+
+async def _apply_state(conn, name: str, e: Any) -> None:
+    if name == "StateChanged":
+        await conn.execute(
+            "INSERT INTO iot.state_changes VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (e.machine_id, e.originator_version, e.factory_id, e.at_ms, e.from_state,
+             e.to_state, e.reason, e.available))
+        if e.opened_downtime:
+            await conn.execute(
+                "INSERT INTO iot.downtimes VALUES (%s, %s, %s, %s, %s, NULL, 'unspecified', '', "
+                "%s) ON CONFLICT DO NOTHING",
+                (e.opened_downtime, e.machine_id, e.factory_id, e.to_state, e.at_ms, e.planned))
+    elif name == "DowntimeRecorded":
+        await conn.execute("UPDATE iot.downtimes SET end_ms = %s WHERE downtime_id = %s",
+                           (e.end_ms, e.downtime_id))
+    elif name == "DowntimeReasonSet":
+        await conn.execute(
+            "UPDATE iot.downtimes SET category = %s, note = %s WHERE downtime_id = %s",
+            (e.category, e.note, e.downtime_id))
+
+
+async def _apply_operation(conn, name: str, e: Any) -> None:
+    run_id = e.originator_id
+    if name == "Noted":
+        await conn.execute(
+            "INSERT INTO iot.operation_runs (run_id, operation_id, order_id, factory_id, "
+            "machine_id) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (run_id, e.operation_id, e.order_id, e.factory_id, e.machine_id))
+    elif name == "Started":
+        await conn.execute("UPDATE iot.operation_runs SET started_ms = %s WHERE run_id = %s",
+                           (e.at_ms, run_id))
+    elif name == "Finished":
+        await conn.execute(
+            "UPDATE iot.operation_runs SET finished_ms = %s, planned_duration_s = %s "
+            "WHERE run_id = %s", (e.at_ms, e.planned_duration_s, run_id))
+    elif name == "Scrapped":
+        await conn.execute("UPDATE iot.operation_runs SET scrap_quantity = %s WHERE run_id = %s",
+                           (e.quantity, run_id))

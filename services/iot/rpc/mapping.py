@@ -1,0 +1,184 @@
+"""Wire (protobuf) ↔ domain for the iot service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf import json_format, timestamp_pb2
+
+from dovetail.common.v1 import types_pb2
+from dovetail.iot.v1 import iot_service_pb2 as pb
+from services.iot.domain.registry import CALIBRATION_OPTIONAL, Factory, Machine
+from services.iot.domain.values import LiveState
+from services.kit.errors import InvalidArgument, Violations
+
+
+def timestamp(value: datetime | str | float | None) -> timestamp_pb2.Timestamp | None:
+    """A Timestamp from an aware datetime, ISO text or epoch seconds."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, int | float):
+        value = datetime.fromtimestamp(value, UTC)
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return ts
+
+
+def state_to_pb(state: LiveState | str) -> int:
+    return pb.MachineState.Value(f"MACHINE_STATE_{LiveState(state).value}")
+
+
+def state_from_pb(value: int) -> LiveState:
+    return LiveState(pb.MachineState.Name(value).removeprefix("MACHINE_STATE_"))
+
+
+def machine_type_to_pb(name: str) -> int:
+    return types_pb2.MachineType.Value(f"MACHINE_TYPE_{name.upper()}")
+
+
+def machine_type_from_pb(value: int) -> str:
+    name = types_pb2.MachineType.Name(value).removeprefix("MACHINE_TYPE_").lower()
+    return "" if name == "unspecified" else name
+
+
+def category_to_pb(name: str) -> int:
+    return pb.DowntimeCategory.Value(f"DOWNTIME_CATEGORY_{name.upper()}")
+
+
+def category_from_pb(value: int) -> str:
+    return pb.DowntimeCategory.Name(value).removeprefix("DOWNTIME_CATEGORY_").lower()
+
+
+# ---- factories -------------------------------------------------------------------------
+
+def _date_text(d: types_pb2.Date) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+
+def calendar_from_pb(c: pb.ShiftCalendar) -> dict[str, Any]:
+    return {
+        "weekly_shifts": [{"weekday": s.weekday, "start_minute": s.start_minute,
+                           "end_minute": s.end_minute, "name": s.name} for s in c.weekly_shifts],
+        "exceptions": [{"date": _date_text(e.date), "closed": e.closed, "reason": e.reason,
+                        "shifts": [{"start_minute": w.start_minute, "end_minute": w.end_minute}
+                                   for w in e.shifts]} for e in c.exceptions],
+    }
+
+
+def calendar_to_pb(c: dict[str, Any]) -> pb.ShiftCalendar:
+    exceptions = []
+    for e in c.get("exceptions", []):
+        year, month, day = (int(x) for x in e["date"].split("-"))
+        exceptions.append(pb.CalendarException(
+            date=types_pb2.Date(year=year, month=month, day=day), closed=e.get("closed", False),
+            reason=e.get("reason", ""),
+            shifts=[pb.ShiftWindow(**w) for w in e.get("shifts", [])]))
+    return pb.ShiftCalendar(weekly_shifts=[pb.WeeklyShift(**s) for s in c.get("weekly_shifts", [])],
+                            exceptions=exceptions)
+
+
+def location_from_pb(loc: pb.Location) -> dict[str, Any]:
+    return {"latitude": loc.latitude, "longitude": loc.longitude,
+            "address": json_format.MessageToDict(loc.address, preserving_proto_field_name=True)}
+
+
+def factory_from_pb(m: pb.RegisterFactoryRequest | pb.Factory) -> dict[str, Any]:
+    out = {"factory_id": m.factory_id, "name": m.name, "location": location_from_pb(m.location),
+           "capacity_share_percent": m.capacity_share_percent,
+           "shift_calendar": calendar_from_pb(m.shift_calendar),
+           "grid_emission_factor_kg_per_kwh": m.grid_emission_factor_kg_per_kwh,
+           "timezone": m.timezone}
+    if isinstance(m, pb.Factory):
+        out["active"] = m.active
+    return out
+
+
+def factory_profile_to_pb(p: dict[str, Any], version: int, updated_at: Any) -> pb.Factory:
+    loc = p.get("location") or {}
+    return pb.Factory(
+        factory_id=p["factory_id"], name=p["name"],
+        location=pb.Location(latitude=loc.get("latitude", 0.0),
+                             longitude=loc.get("longitude", 0.0),
+                             address=types_pb2.Address(**loc.get("address", {}))),
+        capacity_share_percent=p["capacity_share_percent"],
+        shift_calendar=calendar_to_pb(p["shift_calendar"]),
+        grid_emission_factor_kg_per_kwh=p["grid_emission_factor_kg_per_kwh"],
+        timezone=p["timezone"], active=p.get("active", True), version=version,
+        registered_at=timestamp(p.get("registered_at")), updated_at=timestamp(updated_at))
+
+
+def factory_to_pb(f: Factory) -> pb.Factory:
+    return factory_profile_to_pb(f.profile, f.version, f.modified_on)
+
+
+# ---- machines --------------------------------------------------------------------------
+
+def calibration_from_pb(c: pb.SensorCalibration) -> dict[str, Any]:
+    out: dict[str, Any] = {"current_scale": c.current_scale,
+                           "nominal_voltage_v": c.nominal_voltage_v, "phases": c.phases,
+                           "default_power_factor": c.default_power_factor}
+    for key in CALIBRATION_OPTIONAL:
+        out[key] = getattr(c, key) if c.HasField(key) else None
+    if c.HasField("learnt_at"):
+        out["learnt_at"] = c.learnt_at.ToDatetime(tzinfo=UTC).isoformat()
+    return out
+
+
+def calibration_to_pb(c: dict[str, Any]) -> pb.SensorCalibration:
+    optional = {k: c[k] for k in CALIBRATION_OPTIONAL if c.get(k) is not None}
+    return pb.SensorCalibration(
+        current_scale=c["current_scale"], nominal_voltage_v=c["nominal_voltage_v"],
+        phases=c["phases"], default_power_factor=c["default_power_factor"],
+        learnt_at=timestamp(c.get("learnt_at")), **optional)
+
+
+def machine_from_pb(m: pb.RegisterMachineRequest | pb.Machine) -> dict[str, Any]:
+    kind = pb.SensorKind.Name(m.sensor_kind).removeprefix("SENSOR_KIND_").lower()
+    out = {"machine_id": m.machine_id, "factory_id": m.factory_id, "name": m.name,
+           "machine_type": machine_type_from_pb(m.machine_type), "speed_factor": m.speed_factor,
+           "rated_power_kw": m.rated_power_kw,
+           "sensor_kind": "" if kind == "unspecified" else kind,
+           "calibration": calibration_from_pb(m.calibration), "batch_capacity": m.batch_capacity}
+    if isinstance(m, pb.Machine):
+        out["active"] = m.active
+    return out
+
+
+def machine_profile_to_pb(p: dict[str, Any], version: int, updated_at: Any) -> pb.Machine:
+    return pb.Machine(
+        machine_id=p["machine_id"], factory_id=p["factory_id"], name=p["name"],
+        machine_type=machine_type_to_pb(p["machine_type"]), speed_factor=p["speed_factor"],
+        rated_power_kw=p["rated_power_kw"],
+        sensor_kind=pb.SensorKind.Value(f"SENSOR_KIND_{p['sensor_kind'].upper()}"),
+        calibration=calibration_to_pb(p["calibration"]), batch_capacity=p["batch_capacity"],
+        active=p.get("active", True), version=version,
+        registered_at=timestamp(p.get("registered_at")), updated_at=timestamp(updated_at))
+
+
+def machine_to_pb(m: Machine) -> pb.Machine:
+    return machine_profile_to_pb(m.profile, m.version, m.modified_on)
+
+
+def mask_fields(paths, allowed: tuple[str, ...]) -> list[str]:
+    """Top-level fields named by an update mask ("location.latitude" → "location")."""
+    fields = []
+    for path in paths:
+        top = path.split(".", 1)[0]
+        if top not in allowed:
+            raise InvalidArgument(Violations.one(
+                "update_mask", f"{path!r} cannot be changed; use {', '.join(allowed)}"))
+        if top not in fields:
+            fields.append(top)
+    if not fields:
+        raise InvalidArgument(Violations.one("update_mask", "must name the fields to change"))
+    return fields
+
+
+def downtime_to_pb(d: dict[str, Any]) -> pb.Downtime:
+    return pb.Downtime(
+        downtime_id=d["downtime_id"], machine_id=d["machine_id"], factory_id=d["factory_id"],
+        state=state_to_pb(d["state"]), start_unix_ms=d["start_ms"], end_unix_ms=d["end_ms"] or 0,
+        category=category_to_pb(d["category"]), note=d["note"], planned=d["planned"])

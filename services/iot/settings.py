@@ -1,0 +1,58 @@
+"""The iot service's own settings, read from DOVETAIL_IOT_* once (the kit's Settings hold the rest)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.kit.settings import SettingsError
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be above 0")
+    return value
+
+
+@dataclass(frozen=True)
+class IotSettings:
+    # A machine with no telemetry for this long is OFFLINE.
+    offline_after_s: float = 10.0
+    # A machine at zero current in its shift, with work and no planned stop, is DOWN after this.
+    down_grace_s: float = 120.0
+    # How often liveness is evaluated (also bounds how late OFFLINE is noticed).
+    tick_s: float = 0.5
+    # Live status (current, power) reaches the key-value bucket at most this often per machine.
+    status_interval_s: float = 1.0
+    # Energy minute buckets are written in batches this often.
+    energy_flush_s: float = 1.0
+    future_tolerance_s: float = 5.0
+    max_sample_age_s: float = 3600.0
+    # Retention of the DOVETAIL_TELEMETRY stream (replay after an outage, leaf nodes).
+    telemetry_max_age_s: float = 3600.0
+    telemetry_max_bytes: int = 1 << 30
+    # How often caches of calendars and planned stops are refreshed from the read model.
+    refresh_s: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> IotSettings:
+        env = os.environ if env is None else env
+        return cls(
+            offline_after_s=_seconds(env, "DOVETAIL_IOT_OFFLINE_AFTER_S", 10.0),
+            down_grace_s=_seconds(env, "DOVETAIL_IOT_DOWN_GRACE_S", 120.0),
+            future_tolerance_s=_seconds(env, "DOVETAIL_IOT_FUTURE_TOLERANCE_S", 5.0),
+            max_sample_age_s=_seconds(env, "DOVETAIL_IOT_MAX_SAMPLE_AGE_S", 3600.0),
+            telemetry_max_age_s=_seconds(env, "DOVETAIL_IOT_TELEMETRY_MAX_AGE_S", 3600.0),
+        )
+
+    @property
+    def tick(self) -> float:
+        return min(self.tick_s, self.offline_after_s / 4)
