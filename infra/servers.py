@@ -260,12 +260,14 @@ class NatsProcess:
     port: int
     monitor_port: int
     process: subprocess.Popen | None = field(default=None, repr=False)
+    # Extra nats.conf text (cluster settings).
+    extra_config: str = ""
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> NatsProcess:
+    def start(self, timeout: float = 30.0, wait_healthy: bool = True) -> NatsProcess:
         _stop_leftover(self.store_dir / "nats.pid", "nats-server", signal.SIGTERM)
         require_free_port(self.port, "NATS")
         require_free_port(self.monitor_port, "NATS monitoring")
@@ -278,6 +280,7 @@ class NatsProcess:
             "  sync_interval: always\n"
             "}\n"
             "max_payload: 8MB\n"
+            + self.extra_config
         )
         log = open(self.store_dir / "nats.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -293,15 +296,18 @@ class NatsProcess:
             start_new_session=True,
         )
         (self.store_dir / "nats.pid").write_text(str(self.process.pid))
-        _wait_until(self._healthy, timeout, "NATS")
+        if wait_healthy:
+            _wait_until(self._healthy, timeout, "NATS")
         return self
 
-    def _healthy(self) -> bool:
+    def _healthy(self, full: bool = False) -> bool:
+        """Serving; with `full`, JetStream is also current (a cluster has its meta leader)."""
         if self.process is not None and self.process.poll() is not None:
             raise RuntimeError(f"nats-server exited with code {self.process.returncode}")
+        query = "" if full else "?js-enabled-only=true"
         try:
             with urllib.request.urlopen(
-                f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true", timeout=1
+                f"http://127.0.0.1:{self.monitor_port}/healthz{query}", timeout=1
             ) as r:
                 return r.status == 200
         except OSError:
@@ -322,3 +328,45 @@ class NatsProcess:
             return
         self.process.kill()
         self.process.wait()
+
+
+@dataclass
+class NatsCluster:
+    """Three JetStream nodes on loopback routing to each other (survives one node down)."""
+
+    root: Path
+    nodes: list[NatsProcess] = field(default_factory=list)
+    cluster_ports: list[int] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self, size: int = 3, timeout: float = 60.0) -> NatsCluster:
+        if not self.nodes:
+            self.cluster_ports = [free_port() for _ in range(size)]
+            self.nodes = [NatsProcess(self.root / f"n{i}", free_port(), free_port())
+                          for i in range(size)]
+        for i in range(len(self.nodes)):
+            self.start_node(i, timeout)
+        _wait_until(self._cluster_ready, timeout, "the NATS cluster")
+        return self
+
+    def start_node(self, i: int, timeout: float = 60.0) -> None:
+        node = self.nodes[i]
+        routes = ",".join(f"nats://127.0.0.1:{p}" for j, p in enumerate(self.cluster_ports)
+                          if j != i)
+        node.extra_config = (
+            f'server_name: "dovetail-n{i}"\n'
+            "cluster {\n  name: dovetail\n"
+            f"  listen: 127.0.0.1:{self.cluster_ports[i]}\n"
+            f"  routes: [{routes}]\n}}\n")
+        node.start(timeout, wait_healthy=False)
+
+    def _cluster_ready(self) -> bool:
+        alive = [n for n in self.nodes if n.process and n.process.poll() is None]
+        return bool(alive) and all(n._healthy(full=True) for n in alive)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

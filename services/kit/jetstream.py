@@ -33,7 +33,8 @@ async def connect(url: str, name: str) -> Client:
         log.info("nats reconnected")
 
     return await nats.connect(
-        url,
+        # "nats://a:4222,nats://b:4222": a cluster; the client fails over between them.
+        [u.strip() for u in url.split(",") if u.strip()],
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

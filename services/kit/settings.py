@@ -82,6 +82,8 @@ class Settings:
     nats_port: int = 4222
     nats_monitor_port: int = 8222
     pool_size: int = 5
+    # Copies of each JetStream stream (3 on a 3-node cluster, so one node may be lost).
+    stream_replicas: int = 1
     log_level: str = "INFO"
     log_format: str = "json"
     # Webhook signatures older or newer than this are refused (replay window).
@@ -117,6 +119,7 @@ class Settings:
             nats_port=_int(env, "DOVETAIL_NATS_PORT", 4222),
             nats_monitor_port=_int(env, "DOVETAIL_NATS_MONITOR_PORT", 8222),
             pool_size=_int(env, "DOVETAIL_POOL_SIZE", 5),
+            stream_replicas=_int(env, "DOVETAIL_STREAM_REPLICAS", 1),
             log_level=env.get("DOVETAIL_LOG_LEVEL", "INFO").upper(),
             log_format=env.get("DOVETAIL_LOG_FORMAT", "json"),
             signature_tolerance_s=_int(env, "DOVETAIL_SIGNATURE_TOLERANCE_S", 300),
@@ -144,6 +147,7 @@ class Settings:
             "DOVETAIL_GRPC_HOST": self.grpc_host,
             "DOVETAIL_GATEWAY_PORT": str(self.gateway_port),
             "DOVETAIL_POOL_SIZE": str(self.pool_size),
+            "DOVETAIL_STREAM_REPLICAS": str(self.stream_replicas),
             "DOVETAIL_LOG_LEVEL": self.log_level,
             "DOVETAIL_LOG_FORMAT": self.log_format,
             "DOVETAIL_SIGNATURE_TOLERANCE_S": str(self.signature_tolerance_s),
