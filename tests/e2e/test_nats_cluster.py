@@ -1,0 +1,94 @@
+"""A 3-node JetStream cluster loses a node mid-run: every accepted order is on the stream once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+
+import httpx
+import nats
+import pytest
+
+from dovetail.orders.v1 import orders_events_pb2
+from infra.servers import NatsCluster, free_port
+from services.kit.auth import KeyStore, Principal
+from tests.e2e.conftest import Platform, ServiceProcess, wait_until_healthy
+from tests.e2e.test_crash_recovery import post_until_accepted
+from tests.helpers import eventually, order_payload, ref, stream_envelopes
+
+pytestmark = pytest.mark.e2e
+ORDERS = 120
+
+
+@pytest.fixture(scope="module")
+async def clustered(settings, work_dir):
+    from psycopg_pool import AsyncConnectionPool
+
+    cluster = NatsCluster(work_dir / "nats-cluster").start()
+    s = settings.with_(nats_url=cluster.url, stream_replicas=3, services=("orders",),
+                       service_ports={**settings.service_ports, "orders": free_port()},
+                       metrics_ports={**settings.metrics_ports, "orders": free_port()},
+                       gateway_port=free_port(), log_format="json")
+    async with AsyncConnectionPool(s.database_url, min_size=1, max_size=2,
+                                   kwargs={"autocommit": True}) as pool:
+        keys = KeyStore(pool)
+        await keys.ensure_schema()
+        await keys.add(s.admin_key, Principal("admin"))
+    env = {**os.environ, **s.to_env()}
+    logs = work_dir / "cluster-logs"
+    logs.mkdir(exist_ok=True)
+    procs = {"orders": ServiceProcess("services.orders.main", env, logs / "orders.log"),
+             "gateway": ServiceProcess("gateway.main", env, logs / "gateway.log")}
+    for p in procs.values():
+        p.start()
+    platform = Platform(s, procs)
+    await wait_until_healthy(platform)
+    yield platform, cluster
+    for p in procs.values():
+        p.stop()
+    cluster.stop()
+
+
+async def test_orders_reach_the_stream_exactly_once_when_a_node_dies(clustered):
+    platform, cluster = clustered
+    secret = platform.settings.webhook_secrets["dovetail"]
+    batch = ref("CLUSTER")
+    accepted: dict[str, str] = {}
+
+    async def send(client, i):
+        payload = order_payload(f"{batch}-{i:04d}")
+        answer = await post_until_accepted(client, secret, payload)
+        accepted[payload["external_id"]] = answer["order_id"]
+
+    async def kill_a_node():
+        while len(accepted) < ORDERS // 3:
+            await asyncio.sleep(0.02)
+        cluster.nodes[0].kill()
+
+    async with httpx.AsyncClient(base_url=platform.base_url, timeout=15) as client:
+        sem = asyncio.Semaphore(8)
+
+        async def bounded(i):
+            async with sem:
+                await send(client, i)
+
+        await asyncio.gather(kill_a_node(), *[bounded(i) for i in range(ORDERS)])
+
+    survivor = cluster.nodes[1].url
+
+    async def placed():
+        counts: Counter = Counter()
+        try:
+            envelopes = await stream_envelopes(survivor, "orders", "dovetail.orders.placed")
+        except (TimeoutError, nats.errors.Error):
+            return None  # the stream is electing a new leader
+        for _, envelope in envelopes:
+            body = orders_events_pb2.OrderPlaced()
+            envelope.body.Unpack(body)
+            if body.external_id.startswith(batch):
+                counts[body.order_id] += 1
+        return counts if set(counts) == set(accepted.values()) else None
+
+    counts = await eventually(placed, timeout=90, interval=1)
+    assert len(accepted) == ORDERS and set(counts.values()) == {1}
