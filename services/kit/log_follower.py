@@ -50,8 +50,11 @@ class LogWakeup:
 
 
 async def follow(app: ServiceApplication, wakeup: LogWakeup, start_after: int, batch_size: int,
-                 stop: asyncio.Event, poll_s: float = 0.25) -> AsyncIterator[Sequence[Notification]]:
+                 stop: asyncio.Event, poll_s: float = 0.25,
+                 topics: Sequence[str] = ()) -> AsyncIterator[Sequence[Notification]]:
     """Yield batches of notifications after `start_after`; the caller says where it got to.
+
+    `topics` (event class topics) lets PostgreSQL skip events the follower never uses.
 
     The generator continues after the last id it yielded: callers that fail must restart it
     from their recorded position.
@@ -62,7 +65,7 @@ async def follow(app: ServiceApplication, wakeup: LogWakeup, start_after: int, b
         waiter.clear()
         try:
             batch = await asyncio.to_thread(
-                app.recorder.select_notifications, position + 1, batch_size)
+                app.recorder.select_notifications, position + 1, batch_size, None, list(topics))
         except Exception as exc:
             log.warning("reading notification log failed", extra={"error": str(exc)})
             await _sleep_or_stop(stop, 1.0)

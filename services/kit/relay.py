@@ -45,13 +45,16 @@ class Outgoing:
 class Relay:
     def __init__(self, *, service: str, app: ServiceApplication, js: JetStreamContext,
                  pool: AsyncConnectionPool, wakeup: LogWakeup, to_integration: IntegrationMapper,
-                 schema: str, tenant: str, batch_size: int = 256, ack_timeout_s: float = 5.0):
+                 schema: str, tenant: str, topics: Sequence[str] = (), batch_size: int = 1000,
+                 ack_timeout_s: float = 10.0):
         self.service = service
         self.app = app
         self.js = js
         self.pool = pool
         self.wakeup = wakeup
         self.to_integration = to_integration
+        # Topics of the domain events that may be published (empty: all are looked at).
+        self.topics = list(topics)
         self.schema = schema
         self.tenant = tenant
         self.batch_size = batch_size
@@ -76,7 +79,8 @@ class Relay:
         async with self.pool.connection() as conn:
             self.position = await read_position(conn, self.schema, self.name)
         already_on_stream = await self._ids_on_stream_tail()
-        async for batch in follow(self.app, self.wakeup, self.position, self.batch_size, stop):
+        async for batch in follow(self.app, self.wakeup, self.position, self.batch_size, stop,
+                                  topics=self.topics):
             outgoing = [o for o in self._encode(batch)
                         if msg_id(self.service, o.notification_id) not in already_on_stream]
             await self._publish(outgoing, stop)

@@ -49,6 +49,8 @@ class ServiceParts:
     add_servicers: Callable[[grpc.aio.Server], Iterable[str]]
     roles: Mapping[str, Iterable[str]]
     to_integration: IntegrationMapper | None = None
+    # Topics of the domain events to_integration publishes (lets the relay skip the rest in SQL).
+    integration_topics: list[str] = field(default_factory=list)
     consumers: list[ConsumerSpec] = field(default_factory=list)
     # Long-running tasks (timers, intake): each gets the stop event; run on every replica.
     background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
@@ -118,7 +120,8 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         leader_jobs = dict(parts.leader_jobs)
         if parts.to_integration is not None:
             relay = Relay(service=name, app=app, js=js, pool=pool, wakeup=wakeup,
-                          to_integration=parts.to_integration, schema=name, tenant=settings.tenant)
+                          to_integration=parts.to_integration, schema=name, tenant=settings.tenant,
+                          topics=parts.integration_topics)
             leader_jobs["relay"] = relay.run
         for job_name, job in leader_jobs.items():
             tasks.append(asyncio.create_task(

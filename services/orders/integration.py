@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from google.protobuf.message import Message
 
 from dovetail.orders.v1 import orders_events_pb2 as events
@@ -12,6 +13,12 @@ from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
 from services.orders.rpc.mapping import content_to_pb, status_to_pb
+
+
+# Every Order event is published (placed, amended, cancelled, status changes); the intake
+# index's events stay inside.
+TOPICS = [get_topic(cls) for cls in vars(Order).values()
+          if isinstance(cls, type) and issubclass(cls, Order.Event) and cls is not Order.Event]
 
 
 def to_integration(event: Any) -> tuple[str, Message] | None:

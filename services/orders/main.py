@@ -7,7 +7,7 @@ from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
 from services.orders.application import OrdersApplication
 from services.orders.intake import IntakeBatcher
-from services.orders.integration import to_integration
+from services.orders.integration import TOPICS, to_integration
 from services.orders.policies import consumers
 from services.orders.projections import OrderListProjector, OrderListView
 from services.orders.rpc.servicer import ROLES, OrdersServicer
@@ -31,6 +31,7 @@ def build(rt: Runtime) -> ServiceParts:
         await projector.run(stop)
 
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+                        integration_topics=TOPICS,
                         consumers=consumers(rt.app), background=[intake.run],
                         leader_jobs={"order_list": projection})
 
