@@ -156,7 +156,7 @@ async def prepare(settings: Settings) -> None:
     from services.kit.jetstream import connect, ensure_streams
 
     nc = await connect(settings.nats_url, "dovetail-launcher")
-    await ensure_streams(nc.jetstream())
+    await ensure_streams(nc.jetstream(), replicas=settings.stream_replicas)
     await nc.close()
     async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=2,
                                    kwargs={"autocommit": True}) as pool:
@@ -242,6 +242,9 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C must not cut the shutdown short and leave servers running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         say("Stopping Dovetail ...")
         platform.stop()
         say("Stopped. Data is kept in " + str(settings.home))

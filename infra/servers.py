@@ -354,8 +354,8 @@ class NatsCluster:
 
     def start_node(self, i: int, timeout: float = 60.0) -> None:
         node = self.nodes[i]
-        routes = ",".join(f"nats://127.0.0.1:{p}" for j, p in enumerate(self.cluster_ports)
-                          if j != i)
+        # Routes to all three, itself included (PINS.md: this is what survives a node loss).
+        routes = ",".join(f"nats://127.0.0.1:{p}" for p in self.cluster_ports)
         node.extra_config = (
             f'server_name: "dovetail-n{i}"\n'
             "cluster {\n  name: dovetail\n"

@@ -214,7 +214,9 @@ _PRODUCTIVE = {LiveState.RUNNING.value: MachineState.RUNNING,
 def _state_spans(changes: list[dict[str, Any]], until: float) -> list[tuple[StateSpan, str]]:
     """State spans from recorded changes; states the signals domain does not know count as OFF
     (not productive), and keep their own name beside."""
-    out = []
+    out: list[tuple[StateSpan, str]] = []
+    if not changes:  # a machine never heard from has no spans (it must not fail OEE)
+        return out
     for c, nxt in zip(changes, [*changes[1:], None], strict=True):
         start = c["at_ms"] / 1000
         end = nxt["at_ms"] / 1000 if nxt else until

@@ -90,4 +90,6 @@ async def seed(settings: Settings) -> list[str]:
     lines += [f"    {f.factory_id:<8} {f.name:<26} {len(f.machines)} machines  key {f.dev_key}"
               for f in DEMO_FACTORIES]
     lines.append("  Break a simulated machine: python -m services.iot.simulator break <machine id>")
+    lines.append("  A factory's view: .venv/bin/dovetail-factory login --target 127.0.0.1 "
+                 "--key <factory key>, then `dovetail-factory assignments --follow`")
     return lines

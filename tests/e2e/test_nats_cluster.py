@@ -9,6 +9,7 @@ from collections import Counter
 import httpx
 import nats
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from dovetail.orders.v1 import orders_events_pb2
 from infra.servers import NatsCluster, free_port
@@ -23,9 +24,15 @@ ORDERS = 120
 
 @pytest.fixture(scope="module")
 async def clustered(settings, work_dir):
-    from psycopg_pool import AsyncConnectionPool
-
     cluster = NatsCluster(work_dir / "nats-cluster").start()
+    try:
+        async for platform in _platform_on(cluster, settings, work_dir):
+            yield platform, cluster
+    finally:
+        cluster.stop()
+
+
+async def _platform_on(cluster, settings, work_dir):
     s = settings.with_(nats_url=cluster.url, stream_replicas=3, services=("orders",),
                        service_ports={**settings.service_ports, "orders": free_port()},
                        metrics_ports={**settings.metrics_ports, "orders": free_port()},
@@ -43,11 +50,17 @@ async def clustered(settings, work_dir):
     for p in procs.values():
         p.start()
     platform = Platform(s, procs)
-    await wait_until_healthy(platform)
-    yield platform, cluster
-    for p in procs.values():
-        p.stop()
-    cluster.stop()
+    try:
+        await wait_until_healthy(platform)
+    except BaseException:
+        for p in procs.values():
+            p.stop()
+        raise
+    try:
+        yield platform
+    finally:
+        for p in procs.values():
+            p.stop()
 
 
 async def test_orders_reach_the_stream_exactly_once_when_a_node_dies(clustered):
@@ -81,14 +94,21 @@ async def test_orders_reach_the_stream_exactly_once_when_a_node_dies(clustered):
         counts: Counter = Counter()
         try:
             envelopes = await stream_envelopes(survivor, "orders", "dovetail.orders.placed")
-        except (TimeoutError, nats.errors.Error):
+        except (TimeoutError, nats.errors.Error) as exc:
+            last["error"] = repr(exc)
             return None  # the stream is electing a new leader
         for _, envelope in envelopes:
             body = orders_events_pb2.OrderPlaced()
             envelope.body.Unpack(body)
             if body.external_id.startswith(batch):
                 counts[body.order_id] += 1
+        last["missing"] = len(set(accepted.values()) - set(counts))
         return counts if set(counts) == set(accepted.values()) else None
 
-    counts = await eventually(placed, timeout=90, interval=1)
+    last: dict = {}
+    try:
+        counts = await eventually(placed, timeout=90, interval=1)
+    except AssertionError:
+        raise AssertionError(f"placed events missing for {last.get('missing')} ({last.get('error')}) of "
+                             f"{len(accepted)} accepted orders") from None
     assert len(accepted) == ORDERS and set(counts.values()) == {1}

@@ -15,7 +15,7 @@ from dovetail.orders.v1 import orders_events_pb2
 from gateway.webhooks.signature import sign
 from infra.servers import free_port
 from services.kit.auth import KeyStore, Principal
-from tests.e2e.conftest import ServiceProcess, wait_until_healthy, Platform
+from tests.e2e.conftest import Platform, ServiceProcess, wait_until_healthy
 from tests.helpers import eventually, order_payload, ref, stream_envelopes
 
 pytestmark = pytest.mark.e2e
