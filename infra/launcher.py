@@ -36,8 +36,9 @@ def demo_seeders(services: list[str]) -> list[str]:
 
 def simulators(services: list[str]) -> list[tuple[str, str]]:
     """Demo simulators (`services.<name>.simulator`), run as supervised processes."""
-    return [(f"{s}-simulator", f"services.{s}.simulator") for s in services
-            if (ROOT / "services" / s / "simulator.py").exists()]
+    found = [(f"{s}-simulator", f"services.{s}.simulator") for s in services
+             if (ROOT / "services" / s / "simulator.py").exists()]
+    return [*found, ("shop-simulator", "infra.demo")] if "orders" in services else found
 
 
 @dataclass
