@@ -26,6 +26,7 @@ from services.kit.errors import (
     Conflict,
     DomainError,
     FailedPrecondition,
+    FieldViolation,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -98,6 +99,30 @@ class Gate(grpc.aio.ServerInterceptor):
         return _wrap(handler, self.service, method, principal, error)
 
 
+def text_violations(message, prefix: str = "") -> list[FieldViolation]:
+    """Strings no service can store: NUL characters (PostgreSQL text refuses them)."""
+    found: list[FieldViolation] = []
+    for field, value in message.ListFields():
+        name = f"{prefix}{field.name}"
+        if field.type == field.TYPE_STRING:
+            values = value if field.is_repeated else [value]
+            if any("\x00" in v for v in values):
+                found.append(FieldViolation(name, "must not contain NUL characters"))
+        elif field.message_type is not None and not field.message_type.GetOptions().map_entry:
+            items = value if field.is_repeated else [value]
+            for i, item in enumerate(items):
+                sub = f"{name}[{i}]." if field.is_repeated else f"{name}."
+                found += text_violations(item, sub)
+    return found
+
+
+def _check_request(request) -> None:
+    if hasattr(request, "ListFields"):
+        violations = text_violations(request)
+        if violations:
+            raise InvalidArgument(violations)
+
+
 def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
           principal: Principal | None, error: DomainError | None) -> grpc.RpcMethodHandler:
     async def fail(context, exc: Exception, started: float) -> None:
@@ -119,6 +144,7 @@ def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
             started = time.perf_counter()
             try:
                 enter()
+                _check_request(request)
                 response = await inner(request, context)
             except (grpc.aio.AbortError, grpc.aio.UsageError):
                 raise
@@ -138,6 +164,7 @@ def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
         started = time.perf_counter()
         try:
             enter()
+            _check_request(request)
             async for item in inner_stream(request, context):
                 yield item
         except (grpc.aio.AbortError, grpc.aio.UsageError):
