@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.di import Provide
 from litestar.exceptions import ClientException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from psycopg_pool import AsyncConnectionPool
 
+from gateway.auth import SignInRequired
+from gateway.channels import ChannelStore
+from gateway.controllers.admin import AdminController
+from gateway.controllers.designs import DesignController
+from gateway.controllers.events import EventController
+from gateway.controllers.kpis import KpiController
+from gateway.controllers.network import FactoryController, MachineController
 from gateway.controllers.orders import OrderController
+from gateway.controllers.schedule import ScheduleController
+from gateway.controllers.shipments import ShipmentController
 from gateway.controllers.system import SystemController
-from gateway.deps import GatewayState, Services
+from gateway.controllers.tracking import TrackingController
+from gateway.deps import GatewayState, Services, provide_services, provide_state
 from gateway.errors import (
     ServiceError,
     bad_request_handler,
     service_error_handler,
     validation_error_handler,
 )
+from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
+from gateway.read_model import OrderFacts
+from gateway.sessions import SessionStore
 from gateway.webhooks.canonical import CanonicalWebhookController
+from gateway.webhooks.carriers import CarrierWebhookController
+from gateway.webhooks.shopify import ShopifyWebhookController
+from gateway.webhooks.woocommerce import WooCommerceWebhookController
 from services.kit.auth import KeyStore
+from services.kit.jetstream import connect, ensure_streams
 from services.kit.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -39,21 +59,48 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         await pool.open(wait=True, timeout=30)
         keys = KeyStore(pool)
         await keys.ensure_schema()
+        channels, sessions = ChannelStore(pool, settings), SessionStore(pool)
+        await channels.ensure_schema()
+        await sessions.ensure_schema()
         services = Services(settings, addresses)
         services.open()
-        app.state.gateway = GatewayState(settings, services, pool, keys)
+        state = app.state.gateway = GatewayState(settings, services, pool, keys, channels,
+                                                 sessions)
+        stop, tasks = asyncio.Event(), []
+        if settings.nats_url:
+            state.nc = await connect(settings.nats_url, "dovetail-gateway")
+            await ensure_streams(state.nc.jetstream())
+            state.facts = OrderFacts(pool)
+            await state.facts.ensure_schema()
+            tasks.append(asyncio.create_task(state.facts.follow(state.nc.jetstream(), stop)))
         try:
             yield
         finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if state.nc is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(state.nc.drain(), 5)
             await services.close()
             await pool.close()
 
     return Litestar(
-        route_handlers=[CanonicalWebhookController, OrderController, SystemController],
+        route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
+                        WooCommerceWebhookController, OrderController, DesignController,
+                        FactoryController, MachineController, ScheduleController,
+                        ShipmentController, KpiController, AdminController, EventController,
+                        SystemController, CarrierWebhookController, TrackingController,
+                        *PORTAL_HANDLERS],
         lifespan=[lifespan],
+        dependencies={"services": Provide(provide_services, sync_to_thread=False),
+                      "gateway": Provide(provide_state, sync_to_thread=False)},
         exception_handlers={ServiceError: service_error_handler,
+                            SignInRequired: sign_in_redirect,
                             ValidationException: validation_error_handler,
                             ClientException: bad_request_handler},
+        template_config=template_config(),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Dovetail", version="1.0.0",
@@ -64,5 +111,14 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                 "webhookSignature": SecurityScheme(
                     type="apiKey", name="Dovetail-Signature", security_scheme_in="header",
                     description="t=<unix seconds>,v1=<hex HMAC-SHA256 over \"<t>.<raw body>\">"),
+                "shopifyHmac": SecurityScheme(
+                    type="apiKey", name="X-Shopify-Hmac-Sha256", security_scheme_in="header",
+                    description="base64 HMAC-SHA256 of the raw body with the channel secret"),
+                "wooSignature": SecurityScheme(
+                    type="apiKey", name="X-WC-Webhook-Signature", security_scheme_in="header",
+                    description="base64 HMAC-SHA256 of the raw body with the channel secret"),
+                "session": SecurityScheme(
+                    type="apiKey", name="dovetail_session", security_scheme_in="cookie",
+                    description="portal session (sign in at /portal/sign-in)"),
             })),
     )

@@ -1,18 +1,38 @@
-"""What handlers need, built once per app: service clients, the key store, settings."""
+"""What handlers need, built once per app: service clients, stores, settings; and providers."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2_grpc
+from litestar import Request
+from nats.aio.client import Client
 from psycopg_pool import AsyncConnectionPool
 
+from dovetail.configurator.v1 import configurator_service_pb2_grpc
+from dovetail.delivery.v1 import delivery_service_pb2_grpc
+from dovetail.iot.v1 import iot_service_pb2_grpc
 from dovetail.orders.v1 import orders_service_pb2_grpc
+from dovetail.scheduling.v1 import scheduling_service_pb2_grpc
+from gateway.channels import ChannelStore
+from gateway.errors import ServiceError, from_grpc
+from gateway.read_model import OrderFacts
+from gateway.sessions import SessionStore
 from services.kit.auth import KeyStore
-from services.kit.rpc import KEEPALIVE_OPTIONS
+from services.kit.rpc import CLIENT_OPTIONS
 from services.kit.settings import Settings
+
+STUBS = {
+    "orders": orders_service_pb2_grpc.OrdersServiceStub,
+    "configurator": configurator_service_pb2_grpc.ConfiguratorServiceStub,
+    "scheduling": scheduling_service_pb2_grpc.SchedulingServiceStub,
+    "delivery": delivery_service_pb2_grpc.DeliveryServiceStub,
+    "iot": iot_service_pb2_grpc.IotServiceStub,
+}
 
 
 @dataclass
@@ -22,10 +42,11 @@ class Services:
     settings: Settings
     addresses: dict[str, str]
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    _stubs: dict[str, Any] = field(default_factory=dict)
 
     def open(self) -> None:
         for name, address in self.addresses.items():
-            self.channels[name] = grpc.aio.insecure_channel(address, options=KEEPALIVE_OPTIONS)
+            self.channels[name] = grpc.aio.insecure_channel(address, options=CLIENT_OPTIONS)
 
     async def close(self) -> None:
         for channel in self.channels.values():
@@ -36,9 +57,29 @@ class Services:
     def metadata(self) -> tuple[tuple[str, str], ...]:
         return (("authorization", f"Bearer {self.settings.admin_key}"),)
 
+    def stub(self, name: str) -> Any:
+        """The stub of one service; 503 when this deployment does not run it."""
+        if name not in self.channels:
+            raise ServiceError(503, f"the {name} service is not part of this deployment")
+        if name not in self._stubs:
+            self._stubs[name] = STUBS[name](self.channels[name])
+        return self._stubs[name]
+
+    async def call(self, service: str, method: str, request: Any, timeout: float = 10) -> Any:
+        """One unary call as the gateway; gRPC errors become HTTP answers (ServiceError)."""
+        rpc: Callable[..., Awaitable[Any]] = getattr(self.stub(service), method)
+        try:
+            return await rpc(request, metadata=self.metadata, timeout=timeout)
+        except grpc.aio.AioRpcError as error:
+            raise from_grpc(error) from None
+
     @property
     def orders(self) -> orders_service_pb2_grpc.OrdersServiceStub:
-        return orders_service_pb2_grpc.OrdersServiceStub(self.channels["orders"])
+        return self.stub("orders")
+
+    @property
+    def delivery(self) -> delivery_service_pb2_grpc.DeliveryServiceStub:
+        return self.stub("delivery")
 
     def health(self, name: str) -> health_pb2_grpc.HealthStub:
         return health_pb2_grpc.HealthStub(self.channels[name])
@@ -50,3 +91,17 @@ class GatewayState:
     services: Services
     pool: AsyncConnectionPool
     keys: KeyStore
+    channels: ChannelStore | None = None
+    sessions: SessionStore | None = None
+    nc: Client | None = None
+    facts: OrderFacts | None = None
+
+
+# ---- providers (Litestar `dependencies`) ----
+
+def provide_state(request: Request) -> GatewayState:
+    return request.app.state.gateway
+
+
+def provide_services(request: Request) -> Services:
+    return request.app.state.gateway.services

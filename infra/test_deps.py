@@ -10,7 +10,9 @@ import subprocess
 import sys
 
 # (command that must exist, Debian package providing it)
-NEEDED: list[tuple[str, str]] = []
+NEEDED: list[tuple[str, str]] = [
+    ("chromium", "chromium"),  # the portal tests drive it with Playwright (tests/e2e/portal)
+]
 
 
 def main() -> None:

@@ -1,20 +1,33 @@
-"""REST for orders (admin): read one, list with filters and a cursor."""
+"""REST for orders (admin): list with filters and a cursor, one order, its history,
+configuration and cutting diagrams, shipment and energy; cancel and amend."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-import grpc
-from google.protobuf import json_format
-from litestar import Controller, Request, get
+from google.protobuf import json_format, struct_pb2
+from litestar import Controller, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from dovetail.common.v1 import types_pb2
+from dovetail.configurator.v1 import configurator_service_pb2 as cfg
+from dovetail.delivery.v1 import delivery_service_pb2 as dlv
+from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as pb
+from gateway import reads
 from gateway.auth import admin_only
-from gateway.deps import GatewayState
-from gateway.errors import from_grpc
+from gateway.deps import GatewayState, Services
+from gateway.errors import ServiceError
+from gateway.schemas.network import ShipmentRead, StatusCount
+from gateway.schemas.order_detail import (
+    AmendOrder,
+    CancelOrder,
+    ConfigurationRead,
+    EnergyRead,
+    OrderHistoryRead,
+)
 from gateway.schemas.orders import Address, Customer, OrderLineRead, OrderPage, OrderRead
 
 STATUSES = [name.removeprefix("ORDER_STATUS_") for name in pb.OrderStatus.keys()][1:]
@@ -54,6 +67,71 @@ def _item(d: dict) -> OrderLineRead:
                          quantity=int(d.get("quantity", 0)), options=d.get("options", {}))
 
 
+def date_of(text: str | None, field: str) -> types_pb2.Date | None:
+    if not text:
+        return None
+    parts = text.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValidationException("invalid date", extra=[
+            {"key": field, "message": "must be a date written as YYYY-MM-DD"}])
+    return types_pb2.Date(year=int(parts[0]), month=int(parts[1]), day=int(parts[2]))
+
+
+def list_request(status, channel, q, placed_after, placed_before, limit, cursor
+                 ) -> pb.ListOrdersRequest:
+    bad = [s for s in status or [] if s.upper() not in STATUSES]
+    if bad:
+        raise ValidationException("unknown status", extra=[
+            {"key": "status", "message": f"{bad[0]!r} is not one of {STATUSES}"}])
+    req = pb.ListOrdersRequest(
+        statuses=[pb.OrderStatus.Value(f"ORDER_STATUS_{s.upper()}") for s in status or []],
+        channel=channel or "", query=q or "", page=dict(page_size=limit, page_token=cursor or ""))
+    if placed_after:
+        req.placed_after.FromDatetime(placed_after)
+    if placed_before:
+        req.placed_before.FromDatetime(placed_before)
+    return req
+
+
+def amend_request(order_id: str, data: AmendOrder) -> pb.AmendOrderRequest:
+    req = pb.AmendOrderRequest(order_id=order_id, expected_version=data.expected_version,
+                               reason=data.reason)
+    for item in data.items:
+        options = struct_pb2.Struct()
+        options.update(item.options)
+        req.items.add(line_id=item.line_id, product=item.product, quantity=item.quantity,
+                      options=options)
+    promised = date_of(data.promised_date, "promised_date")
+    if promised:
+        req.promised_date.CopyFrom(promised)
+    return req
+
+
+async def order_configuration(services: Services, order_id: str, svg: bool = False):
+    reply = await services.call("configurator", "GetOrderConfiguration",
+                                cfg.GetOrderConfigurationRequest(order_id=order_id,
+                                                                 include_board_svg=svg))
+    return reply.configuration
+
+
+async def board_svg(services: Services, order_id: str, index: int) -> str:
+    configuration = await order_configuration(services, order_id, svg=True)
+    board = next((b for b in configuration.nesting.boards if b.board_index == index), None)
+    if board is None or not board.svg:
+        raise ServiceError(404, f"order {order_id} has no board {index}")
+    return board.svg
+
+
+async def order_shipment(services: Services, order_id: str) -> ShipmentRead:
+    reply = await services.call("delivery", "GetShipment", dlv.GetShipmentRequest(order_id=order_id))
+    return reads.shipment(reply.shipment)
+
+
+async def order_energy(services: Services, order_id: str) -> EnergyRead:
+    reply = await services.call("iot", "GetEnergy", iot.GetEnergyRequest(order_id=order_id))
+    return EnergyRead(kwh=round(reply.kwh, 3), kg_co2e=round(reply.kg_co2e, 3))
+
+
 class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["orders"]
@@ -61,18 +139,13 @@ class OrderController(Controller):
     security = [{"bearer": []}]
 
     @get("/{order_id:str}", summary="One order")
-    async def get_order(self, order_id: FromPath[str], request: Request) -> OrderRead:
-        state: GatewayState = request.app.state.gateway
-        try:
-            reply = await state.services.orders.GetOrder(
-                pb.GetOrderRequest(order_id=order_id), metadata=state.services.metadata, timeout=10)
-        except grpc.aio.AioRpcError as error:
-            raise from_grpc(error) from None
+    async def get_order(self, order_id: FromPath[str], services: Services) -> OrderRead:
+        reply = await services.call("orders", "GetOrder", pb.GetOrderRequest(order_id=order_id))
         return order_read(reply.order)
 
     @get("/", summary="Orders, newest first, with filters and a cursor")
     async def list_orders(
-        self, request: Request,
+        self, services: Services,
         status: Annotated[list[str] | None, QueryParameter(
             description=f"one of {STATUSES}")] = None,
         channel: FromQuery[str | None] = None,
@@ -83,23 +156,49 @@ class OrderController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
     ) -> OrderPage:
-        bad = [s for s in status or [] if s.upper() not in STATUSES]
-        if bad:
-            raise ValidationException("unknown status", extra=[
-                {"key": "status", "message": f"{bad[0]!r} is not one of {STATUSES}"}])
-        req = pb.ListOrdersRequest(
-            statuses=[pb.OrderStatus.Value(f"ORDER_STATUS_{s.upper()}") for s in status or []],
-            channel=channel or "", query=q or "",
-            page=dict(page_size=limit, page_token=cursor or ""))
-        if placed_after:
-            req.placed_after.FromDatetime(placed_after)
-        if placed_before:
-            req.placed_before.FromDatetime(placed_before)
-        state: GatewayState = request.app.state.gateway
-        try:
-            reply = await state.services.orders.ListOrders(req, metadata=state.services.metadata,
-                                                           timeout=10)
-        except grpc.aio.AioRpcError as error:
-            raise from_grpc(error) from None
+        reply = await services.call("orders", "ListOrders", list_request(
+            status, channel, q, placed_after, placed_before, limit, cursor))
         return OrderPage(items=[order_read(o) for o in reply.orders],
                          next_cursor=reply.next_page_token or None)
+
+    @get("/counts", summary="How many orders are in each state (the pipeline)")
+    async def counts(self, gateway: GatewayState) -> list[StatusCount]:
+        counts = await gateway.facts.counts() if gateway.facts else {}
+        return [StatusCount(status=s, count=counts.get(s, 0)) for s in STATUSES]
+
+    @get("/{order_id:str}/history", summary="Every recorded event of one order, oldest first")
+    async def history(self, order_id: FromPath[str], services: Services) -> OrderHistoryRead:
+        return reads.history(order_id, await services.call(
+            "orders", "GetOrderHistory", pb.GetOrderHistoryRequest(order_id=order_id)))
+
+    @get("/{order_id:str}/configuration", summary="Configuration: lines, panels, nesting, routing, price")
+    async def configuration(self, order_id: FromPath[str], services: Services) -> ConfigurationRead:
+        return reads.configuration(await order_configuration(services, order_id))
+
+    @get("/{order_id:str}/boards/{index:int}", summary="Cutting diagram of one board (SVG)",
+         media_type="image/svg+xml")
+    async def board(self, order_id: FromPath[str], index: FromPath[int],
+                    services: Services) -> Response[str]:
+        return Response(await board_svg(services, order_id, index), media_type="image/svg+xml")
+
+    @get("/{order_id:str}/shipment", summary="The order's shipment")
+    async def shipment(self, order_id: FromPath[str], services: Services) -> ShipmentRead:
+        return await order_shipment(services, order_id)
+
+    @get("/{order_id:str}/energy", summary="Energy and CO2e attributed to the order")
+    async def energy(self, order_id: FromPath[str], services: Services) -> EnergyRead:
+        return await order_energy(services, order_id)
+
+    @post("/{order_id:str}/cancel", status_code=200,
+          summary="Cancel an order (refused with 409 once production started)")
+    async def cancel(self, order_id: FromPath[str], data: CancelOrder,
+                     services: Services) -> OrderRead:
+        return order_read((await services.call("orders", "CancelOrder", pb.CancelOrderRequest(
+            order_id=order_id, reason=data.reason))).order)
+
+    @post("/{order_id:str}/amend", status_code=200,
+          summary="Replace lines / promised date before production (409 on a stale version)")
+    async def amend(self, order_id: FromPath[str], data: AmendOrder,
+                    services: Services) -> OrderRead:
+        return order_read((await services.call(
+            "orders", "AmendOrder", amend_request(order_id, data))).order)

@@ -7,6 +7,7 @@ constant-time. Several v1 values may be sent (secret rotation); one must match.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
@@ -45,3 +46,17 @@ def verify(secret: str, body: bytes, header: str | None, *, tolerance_s: int = 3
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     if not any(hmac.compare_digest(expected, c) for c in candidates):
         raise SignatureError("signature does not match the body")
+
+
+def sign_base64(secret: str, body: bytes) -> str:
+    """Shopify's and WooCommerce's signature: base64 of HMAC-SHA256 over the raw body."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def verify_base64(secret: str, body: bytes, header: str | None, header_name: str) -> None:
+    """These platforms put no timestamp in the signed text: replays are caught by the
+    delivery id and the idempotent order id instead."""
+    if not header:
+        raise SignatureError(f"missing {header_name} header")
+    if not hmac.compare_digest(sign_base64(secret, body).encode(), header.strip().encode()):
+        raise SignatureError(f"{header_name} does not match the body")

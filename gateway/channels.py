@@ -1,0 +1,165 @@
+"""Sales channels as the gateway keeps them in PostgreSQL (schema `gateway`): secrets an admin
+set over REST (overriding DOVETAIL_WEBHOOK_SECRETS), per-channel SKU/option mappings, and the
+delivery ids of shop webhooks already taken (de-duplication before the orders service is asked).
+
+Reads are cached for a few seconds so the webhook hot path does not query every call; a write
+through this store clears the cache at once (other gateway replicas see it within the TTL).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+from services.kit.settings import Settings
+
+SCHEMA = "gateway"
+CACHE_TTL_S = 5.0
+
+DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.channel_secrets (
+  channel text PRIMARY KEY, secret text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS {SCHEMA}.channel_mappings (
+  channel text PRIMARY KEY, mapping jsonb NOT NULL, version bigint NOT NULL DEFAULT 1,
+  updated_by text NOT NULL DEFAULT '', updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS {SCHEMA}.webhook_deliveries (
+  channel text NOT NULL, delivery_id text NOT NULL, order_id text NOT NULL DEFAULT '',
+  outcome text NOT NULL DEFAULT '', received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (channel, delivery_id));
+"""
+
+_OPTIONS = {"Width (mm)": "width_mm", "Height (mm)": "height_mm", "Depth (mm)": "depth_mm",
+            "Doors": "doors", "Shelves": "shelves", "Drawers": "drawers", "Dividers": "dividers",
+            "Board": "board", "Finish": "finish", "Door style": "door_style", "Handle": "handle"}
+_PRODUCTS = {"WR-CUSTOM": "wardrobe", "BC-CUSTOM": "base_cabinet", "WC-CUSTOM": "wall_cabinet",
+             "TC-CUSTOM": "tall_cabinet", "BK-CUSTOM": "bookcase", "TV-CUSTOM": "tv_unit",
+             "DK-CUSTOM": "desk"}
+_VALUES = {"finish": {"White": "melamine-white", "Grey": "melamine-grey", "Oak": "melamine-oak",
+                      "Oak veneer": "veneer-oak", "Walnut veneer": "veneer-walnut"},
+           "board": {"Particleboard 18 mm": "particleboard-18",
+                     "Particleboard 25 mm": "particleboard-25", "MDF 18 mm": "mdf-18"}}
+# The mapping a shop channel starts with (an admin replaces it over REST).
+DEFAULT_MAPPING: dict[str, Any] = {
+    "products": {sku: {"product": code, "options": {}} for sku, code in _PRODUCTS.items()},
+    "options": _OPTIONS,
+    "values": _VALUES,
+}
+SHOP_CHANNELS = ("shopify", "woocommerce")
+
+
+@dataclass
+class ChannelMapping:
+    """SKU → catalogue product (with fixed options), shop option name → parameter, and values."""
+
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    version: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], version: int = 0) -> ChannelMapping:
+        return cls(products=data.get("products", {}), options=data.get("options", {}),
+                   values=data.get("values", {}), version=version)
+
+
+@dataclass
+class ChannelStore:
+    pool: AsyncConnectionPool
+    settings: Settings
+    _secrets: tuple[float, dict[str, str]] = (0.0, {})
+    _mappings: dict[str, tuple[float, ChannelMapping | None]] = field(default_factory=dict)
+
+    async def ensure_schema(self) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(DDL)
+            for channel in SHOP_CHANNELS:
+                await conn.execute(
+                    f"INSERT INTO {SCHEMA}.channel_mappings (channel, mapping, updated_by)"
+                    " VALUES (%s, %s, 'default') ON CONFLICT (channel) DO NOTHING",
+                    (channel, json.dumps(DEFAULT_MAPPING)))
+
+    # ---- secrets ----
+
+    async def secrets(self) -> dict[str, str]:
+        """Every channel's secret: settings, overridden by what an admin set."""
+        expires, cached = self._secrets
+        if expires > time.monotonic():
+            return cached
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(
+                f"SELECT channel, secret FROM {SCHEMA}.channel_secrets")).fetchall()
+        merged = {**self.settings.webhook_secrets, **dict(rows)}
+        self._secrets = (time.monotonic() + CACHE_TTL_S, merged)
+        return merged
+
+    async def secret(self, channel: str) -> str | None:
+        return (await self.secrets()).get(channel)
+
+    async def set_secret(self, channel: str, secret: str) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                f"INSERT INTO {SCHEMA}.channel_secrets (channel, secret) VALUES (%s, %s)"
+                " ON CONFLICT (channel) DO UPDATE SET secret = EXCLUDED.secret, updated_at = now()",
+                (channel, secret))
+        self._secrets = (0.0, {})
+
+    # ---- mappings ----
+
+    async def mapping(self, channel: str) -> ChannelMapping | None:
+        expires, cached = self._mappings.get(channel, (0.0, None))
+        if expires > time.monotonic():
+            return cached
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(
+                f"SELECT mapping, version FROM {SCHEMA}.channel_mappings WHERE channel = %s",
+                (channel,))).fetchone()
+        found = ChannelMapping.from_json(row[0], row[1]) if row else None
+        self._mappings[channel] = (time.monotonic() + CACHE_TTL_S, found)
+        return found
+
+    async def save_mapping(self, channel: str, mapping: dict[str, Any], by: str) -> int:
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(
+                f"INSERT INTO {SCHEMA}.channel_mappings (channel, mapping, updated_by)"
+                " VALUES (%s, %s, %s) ON CONFLICT (channel) DO UPDATE SET mapping = EXCLUDED.mapping,"
+                " version = channel_mappings.version + 1, updated_by = EXCLUDED.updated_by,"
+                " updated_at = now() RETURNING version",
+                (channel, json.dumps(mapping), by))).fetchone()
+        self._mappings.pop(channel, None)
+        return row[0]
+
+    async def channels(self) -> list[dict[str, Any]]:
+        """Channels known by a secret or a mapping, with where the secret comes from."""
+        async with self.pool.connection() as conn:
+            db_secrets = {r[0] for r in await (await conn.execute(
+                f"SELECT channel FROM {SCHEMA}.channel_secrets")).fetchall()}
+            mappings = {r[0]: r[1] for r in await (await conn.execute(
+                f"SELECT channel, version FROM {SCHEMA}.channel_mappings")).fetchall()}
+        names = sorted(set(self.settings.webhook_secrets) | db_secrets | set(mappings))
+        return [{"channel": n,
+                 "secret_source": "admin" if n in db_secrets else (
+                     "settings" if n in self.settings.webhook_secrets else "none"),
+                 "mapping_version": mappings.get(n, 0)} for n in names]
+
+    # ---- delivery ids ----
+
+    async def delivery_seen(self, channel: str, delivery_id: str) -> tuple[str, str] | None:
+        """(order_id, outcome) of a shop webhook delivery already taken, else None."""
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(
+                f"SELECT order_id, outcome FROM {SCHEMA}.webhook_deliveries"
+                " WHERE channel = %s AND delivery_id = %s", (channel, delivery_id))).fetchone()
+        return (row[0], row[1]) if row else None
+
+    async def record_delivery(self, channel: str, delivery_id: str, order_id: str,
+                              outcome: str) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                f"INSERT INTO {SCHEMA}.webhook_deliveries (channel, delivery_id, order_id, outcome)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (channel, delivery_id, order_id, outcome))

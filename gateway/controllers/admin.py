@@ -1,0 +1,111 @@
+"""Admin actions: API keys, channel secrets and mappings, catalogue versions."""
+
+from __future__ import annotations
+
+import secrets as random
+from typing import Annotated
+
+import msgspec
+from google.protobuf import struct_pb2
+from litestar import Controller, Request, delete, get, post, put
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import PathParameter
+
+from dovetail.configurator.v1 import configurator_service_pb2 as cfg
+from gateway import keys as key_admin
+from gateway import reads
+from gateway.auth import admin_only, current
+from gateway.deps import GatewayState
+from gateway.schemas.admin import (
+    CatalogPublished,
+    ChannelRead,
+    IssuedKey,
+    IssueKey,
+    KeyRead,
+    MappingRead,
+    MappingWrite,
+    PublishCatalog,
+    SecretSet,
+    SetSecret,
+)
+from services.kit.auth import InvalidPrincipal, Principal
+
+Channel = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+KeyId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{16}$")]
+
+
+async def issue_key(gateway: GatewayState, data: IssueKey) -> IssuedKey:
+    try:
+        principal = Principal.parse(data.principal.strip())
+    except InvalidPrincipal as exc:
+        raise ValidationException("bad principal", extra=[
+            {"key": "principal", "message": str(exc)}]) from None
+    key = await gateway.keys.issue(principal, data.label)
+    return IssuedKey(key_id=key_admin.key_id(key), key=key, principal=str(principal),
+                     label=data.label)
+
+
+async def mapping_read(gateway: GatewayState, channel: str) -> MappingRead:
+    mapping = await gateway.channels.mapping(channel)
+    if mapping is None:
+        raise NotFoundException(f"channel {channel!r} has no mapping")
+    return MappingRead(channel, mapping.version, mapping.products, mapping.options, mapping.values)
+
+
+async def publish(gateway: GatewayState, data: PublishCatalog) -> CatalogPublished:
+    catalog = struct_pb2.Struct()
+    catalog.update(data.catalog)
+    reply = await gateway.services.call("configurator", "PublishCatalogVersion",
+                                        cfg.PublishCatalogVersionRequest(
+                                            catalog=catalog, note=data.note,
+                                            expected_latest_version=data.expected_latest_version))
+    return CatalogPublished(catalog_version=reply.catalog_version,
+                            published_at=reads.ts(reply, "published_at"),
+                            product_codes=list(reply.product_codes))
+
+
+class AdminController(Controller):
+    path = "/api/v1/admin"
+    tags = ["admin"]
+    guards = [admin_only]
+    security = [{"bearer": []}]
+
+    @post("/keys", summary="Issue an API key (shown once)")
+    async def issue(self, data: IssueKey, gateway: GatewayState) -> IssuedKey:
+        return await issue_key(gateway, data)
+
+    @get("/keys", summary="API keys: id, principal, label, when issued and revoked")
+    async def list_keys(self, gateway: GatewayState) -> list[KeyRead]:
+        return [KeyRead(k, p, lb, c.isoformat(), r.isoformat() if r else None)
+                for k, p, lb, c, r in await key_admin.list_keys(gateway.pool)]
+
+    @delete("/keys/{key_id:str}", summary="Revoke an API key (and the portal sessions it opened)")
+    async def revoke(self, key_id: KeyId, gateway: GatewayState) -> None:
+        if not await key_admin.revoke(gateway.keys, key_id):
+            raise NotFoundException(f"no API key with id {key_id}")
+
+    @get("/channels", summary="Sales channels: where each secret comes from, mapping version")
+    async def channels(self, gateway: GatewayState) -> list[ChannelRead]:
+        return [msgspec.convert(c, ChannelRead) for c in await gateway.channels.channels()]
+
+    @put("/channels/{channel:str}/secret", summary="Set or rotate a channel's webhook secret")
+    async def set_secret(self, channel: Channel, data: SetSecret,
+                         gateway: GatewayState) -> SecretSet:
+        secret = data.secret or f"whsec_{random.token_urlsafe(24)}"
+        await gateway.channels.set_secret(channel, secret)
+        return SecretSet(channel, secret if data.secret is None else None)
+
+    @get("/channels/{channel:str}/mapping", summary="A shop channel's SKU and option mapping")
+    async def get_mapping(self, channel: Channel, gateway: GatewayState) -> MappingRead:
+        return await mapping_read(gateway, channel)
+
+    @put("/channels/{channel:str}/mapping", summary="Replace a shop channel's mapping")
+    async def put_mapping(self, channel: Channel, data: MappingWrite, gateway: GatewayState,
+                          request: Request) -> MappingRead:
+        await gateway.channels.save_mapping(channel, msgspec.to_builtins(data), str(current(request)))
+        return await mapping_read(gateway, channel)
+
+    @post("/catalog/versions", summary="Publish a catalogue version (configurator)")
+    async def publish_catalog(self, data: PublishCatalog, gateway: GatewayState) -> CatalogPublished:
+        return await publish(gateway, data)
+

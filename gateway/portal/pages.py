@@ -1,0 +1,204 @@
+"""The chain leader's portal: server-rendered pages (Jinja2) over the same service calls as the
+REST API, one small script for live updates and the Gantt chart. Every asset is served from
+/portal/static by the gateway itself: the portal works without the internet.
+
+A page whose service is down still renders, saying so, instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from dovetail.iot.v1 import iot_service_pb2 as iot
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway import reads
+from gateway.auth import portal_admin
+from gateway.controllers.kpis import kpis
+from gateway.controllers.network import machines
+from gateway.controllers.orders import (
+    STATUSES,
+    list_request,
+    order_configuration,
+    order_energy,
+    order_read,
+    order_shipment,
+)
+from gateway.controllers.shipments import list_request as shipments_request
+from gateway.deps import GatewayState, Services
+from gateway.errors import ServiceError
+from gateway.limits import sign_in_limit
+from gateway.sessions import COOKIE, TTL_S
+from services.kit.auth import bearer_token
+
+HERE = Path(__file__).parent
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                                           "style-src 'self'; script-src 'self'; "
+                                           "frame-ancestors 'none'; form-action 'self'"}
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+
+
+def sign_in_redirect(request: Request, _: Exception) -> Response:
+    return Redirect(f"/portal/sign-in?next={request.url.path}")
+
+
+def page(name: str, **context: Any) -> Template:
+    return Template(template_name=name, context=context, headers=PAGE_HEADERS)
+
+
+async def attempt(call, fallback=None) -> tuple[Any, str]:
+    """(result, "") or (fallback, why) when a service cannot answer."""
+    try:
+        return await call, ""
+    except ServiceError as exc:
+        return fallback, exc.detail
+
+
+def when(text: str | None) -> str:
+    if not text:
+        return ""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).strftime(
+        "%d %b %H:%M")
+
+
+class SignInForm(msgspec.Struct):
+    key: str = ""
+    next: str = "/portal/orders"
+
+
+def safe_next(target: str) -> str:
+    return target if target.startswith("/portal") and "//" not in target else "/portal/orders"
+
+
+class SignInController(Controller):
+    path = "/portal"
+    include_in_schema = False
+
+    @get("/sign-in")
+    async def form(self, next: FromQuery[str] = "/portal/orders") -> Template:
+        return page("sign_in.html", next=safe_next(next), error="")
+
+    @post("/sign-in", middleware=[sign_in_limit.middleware], status_code=303)
+    async def sign_in(self, request: Request, gateway: GatewayState, data: Annotated[
+            SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+        key = bearer_token(f"Bearer {data.key.strip()}")
+        principal = await gateway.keys.principal_for(key)
+        if principal is None or not principal.is_admin:
+            return Template(template_name="sign_in.html", status_code=401, headers=PAGE_HEADERS,
+                            context={"next": safe_next(data.next),
+                                     "error": "That key does not open the portal."})
+        cookie = await gateway.sessions.open(principal, key)
+        response = Redirect(safe_next(data.next), status_code=303)
+        response.set_cookie(COOKIE, cookie, max_age=TTL_S, path="/", httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")
+        return response
+
+    @post("/sign-out", status_code=303)
+    async def sign_out(self, request: Request, gateway: GatewayState) -> Response:
+        await gateway.sessions.close(request.cookies.get(COOKIE))
+        response = Redirect("/portal/sign-in", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+
+async def order_page_data(services: Services, order_id: str) -> dict:
+    reply = await services.call("orders", "GetOrder", orders_pb.GetOrderRequest(order_id=order_id))
+    history = await services.call("orders", "GetOrderHistory",
+                                  orders_pb.GetOrderHistoryRequest(order_id=order_id))
+    (configuration, cfg_note), (shipment, ship_note), (energy, _) = await asyncio.gather(
+        attempt(order_configuration(services, order_id)),
+        attempt(order_shipment(services, order_id)),
+        attempt(order_energy(services, order_id)))
+    return {"order": order_read(reply.order), "history": reads.history(order_id, history),
+            "configuration": reads.configuration(configuration) if configuration else None,
+            "configuration_note": cfg_note, "shipment": shipment, "shipment_note": ship_note,
+            "energy": energy}
+
+
+async def factory_board(services: Services) -> list[dict]:
+    reply = await services.call("iot", "ListFactories", iot.ListFactoriesRequest(
+        page=dict(page_size=100)))
+    board = []
+    for f in reply.factories:
+        page_, _ = await attempt(machines(services, f.factory_id, [], 200, None))
+        board.append({"factory": reads.factory(f), "machines": page_.items if page_ else []})
+    return board
+
+
+class PortalController(Controller):
+    path = "/portal"
+    guards = [portal_admin]
+    include_in_schema = False
+
+    @get("/")
+    async def home(self) -> Redirect:
+        return Redirect("/portal/orders")
+
+    @get("/orders")
+    async def orders(self, gateway: GatewayState, status: FromQuery[str] = "",
+                     q: FromQuery[str] = "", channel: FromQuery[str] = "",
+                     cursor: FromQuery[str] = "") -> Template:
+        statuses = [status] if status.upper() in STATUSES else []
+        listed, note = await attempt(gateway.services.call("orders", "ListOrders", list_request(
+            statuses, channel[:64], q[:200], None, None, 50, cursor[:500] or None)))
+        counts = await gateway.facts.counts() if gateway.facts else {}
+        return page("orders.html", nav="orders", topics="orders", statuses=STATUSES,
+                    counts=counts, status=status.upper(), q=q, channel=channel, note=note,
+                    orders=[order_read(o) for o in listed.orders] if listed else [],
+                    next_cursor=listed.next_page_token if listed else "", when=when)
+
+    @get("/orders/{order_id:str}")
+    async def order(self, order_id: FromPath[str], services: Services) -> Template:
+        return page("order.html", nav="orders", topics="orders,scheduling,delivery",
+                    when=when, **await order_page_data(services, order_id))
+
+    @get("/factories")
+    async def factories(self, services: Services) -> Template:
+        board, note = await attempt(factory_board(services), [])
+        return page("factories.html", nav="factories", topics="iot", board=board, note=note,
+                    when=when)
+
+    @get("/schedule")
+    async def schedule(self, factory_id: FromQuery[str] = "") -> Template:
+        return page("schedule.html", nav="schedule", topics="scheduling,iot",
+                    factory_id=factory_id[:64])
+
+    @get("/deliveries")
+    async def deliveries(self, services: Services, show: FromQuery[str] = "open") -> Template:
+        flags = {"late": (True, None), "exceptions": (None, True)}.get(show, (None, None))
+        listed, note = await attempt(services.call("delivery", "ListShipments", shipments_request(
+            flags[0], flags[1], None, [], "", "", 100, None)))
+        return page("deliveries.html", nav="deliveries", topics="delivery", show=show,
+                    note=note, when=when,
+                    shipments=[reads.shipment(s) for s in listed.shipments] if listed else [])
+
+    @get("/kpis")
+    async def kpi_page(self, gateway: GatewayState, days: FromQuery[int] = 30) -> Template:
+        figures = await kpis(gateway, max(1, min(days, 365)))
+        return page("kpis.html", nav="kpis", topics="", k=figures, days=days)
+
+
+@get("/", include_in_schema=False)
+async def root() -> Redirect:
+    """The gateway's address opens the portal."""
+    return Redirect("/portal/orders")
+
+
+PORTAL_HANDLERS = [root, SignInController, PortalController,
+                   create_static_files_router(path="/portal/static", directories=[HERE / "static"],
+                                              include_in_schema=False)]

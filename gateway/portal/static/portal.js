@@ -1,0 +1,197 @@
+// Dovetail portal: live updates over server-sent events, the Gantt chart, small form helpers.
+// No framework, no build step, nothing from a CDN.
+(function () {
+  "use strict";
+  const body = document.body;
+  const page = body.dataset.page;
+  const timers = {};
+
+  function debounce(key, ms, fn) {
+    clearTimeout(timers[key]);
+    timers[key] = setTimeout(fn, ms);
+  }
+
+  async function refreshMain() {
+    const response = await fetch(location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = doc.getElementById("main");
+    if (!fresh) return;
+    const before = new Set([...document.querySelectorAll("tr[data-order]")].map((r) => r.dataset.order));
+    document.getElementById("main").replaceWith(fresh);
+    fresh.querySelectorAll("tr[data-order]").forEach((row) => {
+      if (before.size && !before.has(row.dataset.order)) row.classList.add("flash");
+    });
+    enhance();
+  }
+
+  // ---- live updates ----
+  function connect(topics, onEvent) {
+    const live = document.getElementById("live");
+    const source = new EventSource("/api/v1/events?topics=" + encodeURIComponent(topics));
+    source.addEventListener("ready", () => live && live.classList.add("on"));
+    source.onerror = () => live && live.classList.remove("on");
+    const names = {
+      orders: ["placed", "amended", "cancelled", "status_changed"],
+      scheduling: ["schedule_published", "order_scheduled", "order_unscheduled", "operation_started",
+        "operation_finished", "operation_scrapped", "order_production_started", "order_produced"],
+      iot: ["machine_state_changed"],
+      delivery: ["shipment_opened", "carrier_event_recorded", "milestone_reached", "eta_changed",
+        "shipment_delivered", "shipment_exception"],
+    };
+    topics.split(",").forEach((topic) => (names[topic] || []).forEach((name) => {
+      source.addEventListener(topic + "." + name, (e) => onEvent(topic + "." + name, JSON.parse(e.data)));
+    }));
+  }
+
+  function concerns(event, orderId) {
+    const b = event.body || {};
+    return event.aggregate_id === orderId || b.order_id === orderId;
+  }
+
+  // ---- factory board ----
+  function pct(v) { return v == null ? "—" : (v * 100).toFixed(1) + " %"; }
+
+  async function loadFigures() {
+    const today = new Date().toISOString().slice(0, 10);
+    for (const card of document.querySelectorAll(".factory[data-oee]")) {
+      const set = (name, text) => { const el = card.querySelector(`[data-fig=${name}]`); if (el) el.textContent = text; };
+      try {
+        const oee = await (await fetch(card.dataset.oee + "?day=" + today)).json();
+        const day = Array.isArray(oee) ? oee.find((r) => r.scope === card.dataset.factory) : null;
+        set("oee", day ? pct(day.oee) : "—");
+        set("utilisation", day && day.planned_production_seconds ? pct(day.run_seconds / day.planned_production_seconds) : "—");
+      } catch (e) { set("oee", "—"); set("utilisation", "—"); }
+      try {
+        const energy = await (await fetch(card.dataset.energy)).json();
+        set("kwh", energy.kwh != null ? energy.kwh.toFixed(1) + " kWh" : "—");
+        set("co2e", energy.kg_co2e != null ? energy.kg_co2e.toFixed(1) + " kg" : "—");
+      } catch (e) { set("kwh", "—"); set("co2e", "—"); }
+    }
+  }
+
+  // ---- Gantt ----
+  const SVG = "http://www.w3.org/2000/svg";
+  function el(name, attrs, parent, text) {
+    const node = document.createElementNS(SVG, name);
+    Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text != null) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  async function drawGantt() {
+    const box = document.getElementById("gantt");
+    if (!box) return;
+    const params = new URLSearchParams(location.search);
+    const factory = params.get("factory_id") || "";
+    const mine = params.get("order") || "";
+    const response = await fetch("/api/v1/schedule?factory_id=" + encodeURIComponent(factory));
+    if (!response.ok) {
+      const why = await response.json().catch(() => ({}));
+      box.innerHTML = "";
+      const p = document.createElement("p");
+      p.className = "warn";
+      p.textContent = "The schedule cannot be shown right now: " + (why.detail || response.status);
+      box.appendChild(p);
+      return;
+    }
+    const plan = await response.json();
+    const lanes = plan.lanes.slice().sort((a, b) => (a.factory_id + a.machine_id).localeCompare(b.factory_id + b.machine_id));
+    const start = plan.now_ms - 12 * 3600e3, end = plan.now_ms + 72 * 3600e3;
+    const labelW = 150, rowH = 24, width = Math.max(box.clientWidth - 16, 640);
+    const x = (t) => labelW + ((Math.min(Math.max(t, start), end) - start) / (end - start)) * (width - labelW - 8);
+    let factories = [...new Set(lanes.map((l) => l.factory_id))];
+    const height = 28 + lanes.length * rowH + factories.length * 20;
+    box.innerHTML = "";
+    if (!lanes.length) { box.innerHTML = "<p class='muted'>No machines in the plan yet.</p>"; return; }
+    const svg = el("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Gantt chart" }, box);
+    for (let h = Math.ceil(start / 21600e3) * 21600e3; h <= end; h += 21600e3) {
+      el("line", { x1: x(h), x2: x(h), y1: 18, y2: height, class: "grid" }, svg);
+      const d = new Date(h);
+      el("text", { x: x(h) + 2, y: 12, class: "hour" }, svg, `${d.getDate()}/${d.getMonth() + 1} ${String(d.getHours()).padStart(2, "0")}h`);
+    }
+    let y = 24, current = null;
+    for (const lane of lanes) {
+      if (lane.factory_id !== current) {
+        current = lane.factory_id;
+        el("text", { x: 4, y: y + 14, class: "factory-label" }, svg, current);
+        y += 20;
+      }
+      const row = el("g", { "data-machine": lane.machine_id }, svg);
+      el("text", { x: 12, y: y + 16, class: "lane-label" }, row, `${lane.machine_id} · ${lane.machine_type.replace(/_/g, " ")}${lane.available ? "" : " ⚠"}`);
+      for (const w of lane.unavailable) {
+        if (w.end_ms < start || w.start_ms > end) continue;
+        el("rect", { x: x(w.start_ms), y: y + 2, width: Math.max(x(w.end_ms) - x(w.start_ms), 1), height: rowH - 4,
+          class: w.reason === "DOWN" || w.reason === "OFFLINE" ? "down" : "off" }, row).appendChild(
+          el("title", {}, null, w.reason.toLowerCase().replace(/_/g, " ")));
+      }
+      for (const b of lane.bars) {
+        if (b.end_ms < start || b.start_ms > end) continue;
+        const cls = ["bar", b.risk.toLowerCase(), b.status.toLowerCase(), b.order_id === mine ? "mine" : ""].join(" ");
+        const rect = el("rect", { x: x(b.start_ms), y: y + 4, width: Math.max(x(b.end_ms) - x(b.start_ms), 2), height: rowH - 8,
+          rx: 2, class: cls, "data-order": b.order_id, "data-operation": b.operation_id, tabindex: 0 }, row);
+        el("title", {}, rect, `${b.label || b.operation_id}\n${new Date(b.start_ms).toLocaleString()} → ${new Date(b.end_ms).toLocaleString()}\n${b.status.toLowerCase()} · ${b.risk.toLowerCase().replace(/_/g, " ")}`);
+        rect.addEventListener("click", () => showBar(b, lane));
+      }
+      y += rowH;
+    }
+    el("line", { x1: x(plan.now_ms), x2: x(plan.now_ms), y1: 16, y2: height, class: "now" }, svg);
+    const focus = mine && svg.querySelector(`.bar[data-order="${mine}"]`);
+    if (focus) showBar(plan.lanes.flatMap((l) => l.bars.map((b) => [b, l])).find(([b]) => b.order_id === mine)[0],
+      plan.lanes.find((l) => l.bars.some((b) => b.order_id === mine)));
+  }
+
+  function showBar(bar, lane) {
+    const detail = document.getElementById("bar-detail");
+    if (!detail) return;
+    detail.hidden = false;
+    detail.innerHTML = "";
+    const h = document.createElement("h2");
+    h.textContent = bar.label || bar.operation_id;
+    const p = document.createElement("p");
+    p.textContent = `${lane.factory_id} · ${lane.machine_id} · ${new Date(bar.start_ms).toLocaleString()} → ${new Date(bar.end_ms).toLocaleString()} · ${bar.status.toLowerCase()} · ${bar.risk.toLowerCase().replace(/_/g, " ")}`;
+    const a = document.createElement("a");
+    a.href = "/portal/orders/" + encodeURIComponent(bar.order_id);
+    a.textContent = "Open the order →";
+    detail.append(h, p, a);
+  }
+
+  // ---- forms that talk JSON to the REST API ----
+  function enhance() {
+    document.querySelectorAll("form[data-api]").forEach((form) => {
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const data = Object.fromEntries(new FormData(form).entries());
+        const response = await fetch(form.dataset.api, { method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
+        if (!response.ok) {
+          const why = await response.json().catch(() => ({}));
+          alert(why.detail || "Refused: " + response.status);
+        }
+        refreshMain();
+      });
+    });
+    if (page === "factories") loadFigures();
+  }
+
+  enhance();
+  const topics = body.dataset.topics;
+  if (page === "schedule") {
+    drawGantt();
+    setInterval(drawGantt, 60000);
+    window.addEventListener("resize", () => debounce("resize", 300, drawGantt));
+  }
+  if (!topics) return;
+  connect(topics, (name, event) => {
+    if (page === "order") {
+      if (concerns(event, body.dataset.order)) debounce("main", 300, refreshMain);
+    } else if (page === "schedule") {
+      debounce("gantt", 800, drawGantt);
+    } else if (page === "factories") {
+      debounce("main", 1500, refreshMain);
+    } else {
+      debounce("main", 300, refreshMain);
+    }
+  });
+})();

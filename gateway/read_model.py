@@ -1,0 +1,194 @@
+"""The gateway's own read model for the portal's pipeline counts and KPIs.
+
+Fed from JetStream (orders and delivery streams), one row per order: status, dates, factory,
+delivery and whether it was on time. Rows and the stream position are written in one
+transaction, and a message at or below the recorded position is skipped, so every event
+counts exactly once whatever is redelivered or restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+from nats.js import JetStreamContext
+from psycopg_pool import AsyncConnectionPool
+
+from dovetail.delivery.v1 import delivery_events_pb2 as delivery_events
+from dovetail.orders.v1 import orders_events_pb2 as orders_events
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway.channels import SCHEMA
+from gateway.sse.follow import follow
+from services.kit.envelope import UndecodableEvent, body_as, unwrap
+
+log = logging.getLogger("dovetail.gateway.read_model")
+BATCH = 500
+SOURCES = {"orders": ["dovetail.orders.>"],
+           "delivery": ["dovetail.delivery.shipment_opened", "dovetail.delivery.shipment_delivered"]}
+
+DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.order_facts (
+  order_id text PRIMARY KEY, channel text NOT NULL DEFAULT '', status text NOT NULL DEFAULT '',
+  placed_at timestamptz, promised_date date, factory_id text NOT NULL DEFAULT '',
+  delivered_at timestamptz, on_time boolean, updated_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS order_facts_placed ON {SCHEMA}.order_facts (placed_at);
+CREATE INDEX IF NOT EXISTS order_facts_delivered ON {SCHEMA}.order_facts (delivered_at);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.stream_positions (
+  stream text PRIMARY KEY, seq bigint NOT NULL);
+"""
+UPSERT = (f"INSERT INTO {SCHEMA}.order_facts (order_id, {{cols}}) VALUES (%s, {{marks}})"
+          f" ON CONFLICT (order_id) DO UPDATE SET {{sets}}, updated_at = now()")
+
+
+def _upsert(order_id: str, **values) -> tuple[str, tuple]:
+    cols = ", ".join(values)
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
+    sql = UPSERT.format(cols=cols, marks=", ".join(["%s"] * len(values)), sets=sets)
+    return sql, (order_id, *values.values())
+
+
+def _status(value: int) -> str:
+    return orders_pb.OrderStatus.Name(value).removeprefix("ORDER_STATUS_")
+
+
+def statement_for(subject: str, data: bytes) -> tuple[str, tuple] | None:
+    """The row change one event makes, or None for events the read model does not use."""
+    envelope = unwrap(data)
+    event = subject.rsplit(".", 1)[-1]
+    if event == "placed":
+        e = body_as(envelope, orders_events.OrderPlaced)
+        promised = (date(e.promised_date.year, e.promised_date.month, e.promised_date.day)
+                    if e.HasField("promised_date") else None)
+        placed = e.placed_at.ToDatetime(UTC) if e.HasField("placed_at") else envelope.occurred_at.ToDatetime(UTC)
+        return _upsert(e.order_id, channel=e.channel, status="PLACED", placed_at=placed,
+                       promised_date=promised)
+    if event == "status_changed":
+        e = body_as(envelope, orders_events.OrderStatusChanged)
+        return _upsert(e.order_id, status=_status(e.to_status))
+    if event == "cancelled":
+        e = body_as(envelope, orders_events.OrderCancelled)
+        return _upsert(e.order_id, status="CANCELLED")
+    if event == "shipment_opened":
+        e = body_as(envelope, delivery_events.ShipmentOpened)
+        return _upsert(e.order_id, factory_id=e.factory_id)
+    if event == "shipment_delivered":
+        e = body_as(envelope, delivery_events.ShipmentDelivered)
+        return _upsert(e.order_id, delivered_at=e.delivered_at.ToDatetime(UTC), on_time=e.on_time)
+    return None
+
+
+class OrderFacts:
+    def __init__(self, pool: AsyncConnectionPool):
+        self.pool = pool
+
+    async def ensure_schema(self) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(DDL)
+
+    async def position(self, stream: str) -> int:
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(
+                f"SELECT seq FROM {SCHEMA}.stream_positions WHERE stream = %s", (stream,))).fetchone()
+        return row[0] if row else 0
+
+    async def apply(self, stream: str, messages: list) -> None:
+        """One transaction: the rows of a batch and the stream position after it."""
+        async with self.pool.connection() as conn, conn.transaction():
+            row = await (await conn.execute(
+                f"SELECT seq FROM {SCHEMA}.stream_positions WHERE stream = %s FOR UPDATE",
+                (stream,))).fetchone()
+            done = row[0] if row else 0
+            last = done
+            for msg in messages:
+                seq = msg.metadata.sequence.stream
+                if seq <= done:
+                    continue
+                last = max(last, seq)
+                try:
+                    change = statement_for(msg.subject, msg.data)
+                except UndecodableEvent:
+                    log.warning("skipping an undecodable event", extra={"subject": msg.subject})
+                    continue
+                if change:
+                    await conn.execute(*change)
+            await conn.execute(
+                f"INSERT INTO {SCHEMA}.stream_positions (stream, seq) VALUES (%s, %s)"
+                " ON CONFLICT (stream) DO UPDATE SET seq = EXCLUDED.seq", (stream, last))
+
+    async def follow(self, js: JetStreamContext, stop: asyncio.Event) -> None:
+        await self.ensure_schema()
+        await asyncio.gather(*[self._follow(js, service, subjects, stop)
+                               for service, subjects in SOURCES.items()])
+
+    async def _follow(self, js: JetStreamContext, service: str, subjects: list[str],
+                      stop: asyncio.Event) -> None:
+        stream = f"DOVETAIL_{service.upper()}"
+        while not stop.is_set():
+            try:
+                sub = await follow(js, service, subjects, await self.position(stream))
+                try:
+                    while not stop.is_set():
+                        batch = await _next_batch(sub)
+                        if batch:
+                            await self.apply(stream, batch)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS or PostgreSQL away: start again from the position
+                log.warning("read model follower restarts", extra={"stream": stream,
+                                                                    "error": str(exc)})
+                await asyncio.sleep(1)
+
+    # ---- queries ----
+
+    async def counts(self) -> dict[str, int]:
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(
+                f"SELECT status, count(*) FROM {SCHEMA}.order_facts GROUP BY status")).fetchall()
+        return {status: n for status, n in rows if status}
+
+    async def kpis(self, days: int) -> dict:
+        since = datetime.now(UTC) - timedelta(days=days)
+        async with self.pool.connection() as conn:
+            placed = (await (await conn.execute(
+                f"SELECT count(*) FROM {SCHEMA}.order_facts WHERE placed_at >= %s",
+                (since,))).fetchone())[0]
+            delivered = await (await conn.execute(
+                f"SELECT count(*), avg(on_time::int),"
+                " avg(extract(epoch FROM delivered_at - placed_at)) / 86400,"
+                " percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - placed_at)) / 86400"
+                f" FROM {SCHEMA}.order_facts WHERE delivered_at >= %s AND placed_at IS NOT NULL",
+                (since,))).fetchone()
+            per_day = await (await conn.execute(
+                f"SELECT to_char(date_trunc('day', placed_at), 'YYYY-MM-DD'), count(*)"
+                f" FROM {SCHEMA}.order_facts WHERE placed_at >= %s GROUP BY 1 ORDER BY 1",
+                (since,))).fetchall()
+            by_factory = await (await conn.execute(
+                f"SELECT factory_id, count(*) FROM {SCHEMA}.order_facts"
+                " WHERE factory_id <> '' AND placed_at >= %s GROUP BY 1", (since,))).fetchall()
+        return {"placed": placed, "delivered": delivered[0], "on_time_rate": _f(delivered[1]),
+                "lead_avg": _f(delivered[2]), "lead_p90": _f(delivered[3]),
+                "per_day": per_day, "by_factory": dict(by_factory)}
+
+
+def _f(value) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+async def _next_batch(sub) -> list:
+    try:
+        first = await sub.next_msg(timeout=1.0)
+    except TimeoutError:
+        return []
+    batch = [first]
+    while len(batch) < BATCH:
+        try:
+            batch.append(await sub.next_msg(timeout=0.02))
+        except TimeoutError:
+            break
+    return batch

@@ -1,0 +1,155 @@
+"""Service replies (protobuf) → the REST read schemas. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf import json_format
+
+from dovetail.common.v1 import types_pb2
+from dovetail.configurator.v1 import configurator_service_pb2 as cfg
+from dovetail.delivery.v1 import delivery_service_pb2 as dlv
+from dovetail.iot.v1 import iot_service_pb2 as iot
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from dovetail.scheduling.v1 import scheduling_service_pb2 as sch
+from gateway.schemas.network import (
+    BarRead,
+    EnergyBucketRead,
+    EnergyReportRead,
+    FactoryRead,
+    LaneRead,
+    MachineRead,
+    OeeRead,
+    ScheduleRead,
+    ShipmentRead,
+    WindowRead,
+)
+from gateway.schemas.order_detail import (
+    BoardRead,
+    ConfigurationRead,
+    HistoryEntryRead,
+    LineSpecRead,
+    OrderHistoryRead,
+    RejectionRead,
+    RoutingStepRead,
+)
+from gateway.schemas.orders import Money
+
+
+def ts(message, field: str) -> str | None:
+    return getattr(message, field).ToJsonString() if message.HasField(field) else None
+
+
+def day(d: types_pb2.Date) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+
+def enum(enum_type, value: int, prefix: str) -> str:
+    try:
+        return enum_type.Name(value).removeprefix(prefix)
+    except ValueError:
+        return str(value)
+
+
+def machine_type(value: int) -> str:
+    return enum(types_pb2.MachineType, value, "MACHINE_TYPE_").lower()
+
+
+def money(m: types_pb2.Money | None) -> Money | None:
+    return Money(amount=m.amount, currency=m.currency) if m is not None and m.currency else None
+
+
+def history(order_id: str, reply: orders_pb.GetOrderHistoryResponse) -> OrderHistoryRead:
+    return OrderHistoryRead(order_id, [HistoryEntryRead(
+        version=e.version, type=e.type, occurred_at=ts(e, "occurred_at"),
+        status_after=enum(orders_pb.OrderStatus, e.status_after, "ORDER_STATUS_"),
+        summary=e.summary) for e in reply.entries])
+
+
+def configuration(c: cfg.OrderConfiguration) -> ConfigurationRead:
+    boards = [BoardRead(
+        board_index=b.board_index, material=b.material, thickness_mm=b.thickness_mm,
+        stock_length_mm=b.stock_length_mm, stock_width_mm=b.stock_width_mm,
+        yield_percent=round(b.yield_percent, 2), panels=len(b.placements), cut_count=b.cut_count,
+        svg_url=f"/api/v1/orders/{c.order_id}/boards/{b.board_index}")
+        for b in c.nesting.boards]
+    return ConfigurationRead(
+        order_id=c.order_id,
+        status=enum(cfg.ConfigurationStatus, c.status, "CONFIGURATION_STATUS_"),
+        catalog_version=c.catalog_version, configured_at=ts(c, "configured_at"),
+        lines=[LineSpecRead(line_id=li.line_id, product=li.product, quantity=li.quantity,
+                            summary=li.summary,
+                            options=json_format.MessageToDict(li.options),
+                            panels=sum(p.quantity for p in li.panels)) for li in c.lines],
+        boards_used=c.nesting.boards_used, yield_percent=round(c.nesting.yield_percent, 2),
+        boards=boards,
+        routing=[RoutingStepRead(operation_id=r.operation_id, seq=r.seq,
+                                 machine_type=machine_type(r.machine_type),
+                                 duration_seconds=r.duration_seconds, description=r.description)
+                 for r in c.routing],
+        price=money(c.price.total) if c.HasField("price") else None,
+        rejection_reasons=[RejectionRead(line_id=r.line_id, parameter=r.parameter,
+                                         message=r.message, suggestion=r.suggestion)
+                           for r in c.rejection_reasons])
+
+
+def factory(f: iot.Factory) -> FactoryRead:
+    return FactoryRead(
+        factory_id=f.factory_id, name=f.name, capacity_share_percent=f.capacity_share_percent,
+        grid_emission_factor_kg_per_kwh=f.grid_emission_factor_kg_per_kwh, timezone=f.timezone,
+        active=f.active, latitude=f.location.latitude, longitude=f.location.longitude)
+
+
+def machine(m: iot.Machine, s: iot.MachineStatus | None) -> MachineRead:
+    s = s or iot.MachineStatus()
+    return MachineRead(
+        machine_id=m.machine_id, factory_id=m.factory_id, name=m.name,
+        machine_type=machine_type(m.machine_type), rated_power_kw=m.rated_power_kw,
+        speed_factor=m.speed_factor, state=enum(iot.MachineState, s.state, "MACHINE_STATE_"),
+        since=ts(s, "since"), available=s.available, reason=s.reason,
+        power_kw=round(s.power_kw, 3))
+
+
+def oee(scope: str, r: iot.OeeReport) -> OeeRead:
+    return OeeRead(scope=scope, day=day(r.day), availability=round(r.availability, 4),
+                   performance=round(r.performance, 4), quality=round(r.quality, 4),
+                   oee=round(r.oee, 4), run_seconds=r.run_seconds,
+                   planned_production_seconds=r.planned_production_seconds)
+
+
+def energy(scope: str, r: iot.GetEnergyResponse) -> EnergyReportRead:
+    return EnergyReportRead(scope=scope, kwh=round(r.kwh, 3), kg_co2e=round(r.kg_co2e, 3),
+                            buckets=[EnergyBucketRead(
+                                start=datetime.fromtimestamp(b.start_unix_ms / 1000, UTC).isoformat(),
+                                kwh=round(b.kwh, 3), kg_co2e=round(b.kg_co2e, 3))
+                                for b in r.buckets])
+
+
+def schedule(r: sch.GetScheduleResponse, now_ms: int) -> ScheduleRead:
+    return ScheduleRead(plan_id=r.plan_id, published_at=ts(r, "published_at"), now_ms=now_ms,
+                        lanes=[LaneRead(
+                            machine_id=lane.machine_id, factory_id=lane.factory_id,
+                            machine_type=machine_type(lane.machine_type),
+                            available=lane.available,
+                            bars=[BarRead(operation_id=b.operation_id, order_id=b.order_id,
+                                          seq=b.seq, start_ms=b.start_unix_ms,
+                                          end_ms=b.end_unix_ms,
+                                          status=enum(sch.OperationStatus, b.status,
+                                                      "OPERATION_STATUS_"),
+                                          risk=enum(sch.ScheduleRisk, b.risk, "SCHEDULE_RISK_"),
+                                          frozen=b.frozen, label=b.label) for b in lane.bars],
+                            unavailable=[WindowRead(
+                                start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
+                                reason=enum(sch.UnavailabilityReason, w.reason,
+                                            "UNAVAILABILITY_REASON_")) for w in lane.unavailable])
+                            for lane in r.lanes])
+
+
+def shipment(s: dlv.Shipment) -> ShipmentRead:
+    return ShipmentRead(
+        shipment_id=s.shipment_id, order_id=s.order_id, order_reference=s.order_reference,
+        factory_id=s.factory_id, carrier=s.carrier, tracking_number=s.tracking_number,
+        status=enum(dlv.ShipmentStatus, s.status, "SHIPMENT_STATUS_"), eta=ts(s, "eta"),
+        late=s.late, at_risk=s.at_risk, last_exception=s.last_exception,
+        opened_at=ts(s, "opened_at"), delivered_at=ts(s, "delivered_at"),
+        destination_city=s.destination.city)

@@ -1,0 +1,152 @@
+"""What every shop adapter does the same way (one adapter module per platform maps its payload).
+
+Order of checks: no secret for the channel → 404; bad or missing signature → 401 (before the
+body is parsed); a delivery id already taken → 200 with the order it placed; a body that does
+not fit or an unmapped SKU / option → 422 naming the field; stored → 202, a resend of the
+same shop order (same external id, new delivery id) → 200 with duplicate=true.
+
+Topics: a create topic places the order. An update topic never places or changes anything:
+it answers 200 (the shop stops retrying) with the order id when the order is known, and with
+`status: UNKNOWN` when its create has not arrived yet — the shop keeps retrying the create
+until it is answered, and the create is accepted whenever it comes. If the orders service
+cannot be asked, the answer is 503 so the shop retries. Any other topic is acknowledged (200).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from google.protobuf import struct_pb2
+from litestar import Request, Response
+from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
+
+from dovetail.common.v1 import types_pb2
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway.deps import GatewayState
+from gateway.errors import field_of
+from gateway.schemas.shops import ShopWebhookAnswer
+from gateway.webhooks.mapping import ShopLine, UnmappedError, map_lines
+from gateway.webhooks.signature import SignatureError, verify_base64
+
+
+@dataclass(frozen=True)
+class ShopOrder:
+    """A shop's order in neutral terms, before the channel's mapping is applied."""
+
+    external_id: str
+    customer: types_pb2.Customer
+    lines: list[ShopLine]
+    placed_at: datetime | None = None
+    total: tuple[str, str] | None = None  # (amount, currency)
+
+
+@dataclass(frozen=True)
+class ShopPlatform:
+    channel: str
+    signature_header: str
+    delivery_header: str
+    topic_header: str
+    create_topics: frozenset[str]
+    update_topics: frozenset[str]
+    payload: type
+    to_order: Callable[[Any], ShopOrder]
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationException("invalid time", extra=[
+            {"key": "created_at", "message": f"{text!r} is not an ISO 8601 time"}]) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)  # WooCommerce *_gmt has no offset
+
+
+def _status(value: int) -> str:
+    return orders_pb.OrderStatus.Name(value).removeprefix("ORDER_STATUS_")
+
+
+async def verified_body(request: Request, platform: ShopPlatform) -> bytes:
+    state: GatewayState = request.app.state.gateway
+    secret = await state.channels.secret(platform.channel)
+    if secret is None:
+        raise NotFoundException(f"no webhook secret is set for channel {platform.channel!r}")
+    body = await request.body()
+    try:
+        verify_base64(secret, body, request.headers.get(platform.signature_header),
+                      platform.signature_header)
+    except SignatureError as exc:
+        raise NotAuthorizedException(str(exc)) from None
+    return body
+
+
+def decode(body: bytes, platform: ShopPlatform) -> Any:
+    try:
+        return msgspec.json.decode(body, type=platform.payload)
+    except msgspec.DecodeError as exc:
+        field, text = field_of(str(exc), "body")
+        raise ValidationException("body does not fit", extra=[{"key": field, "message": text}]) from None
+
+
+def to_place_order(channel: str, order: ShopOrder, items) -> orders_pb.PlaceOrderRequest:
+    request = orders_pb.PlaceOrderRequest(channel=channel, external_id=order.external_id,
+                                          customer=order.customer)
+    for item in items:
+        options = struct_pb2.Struct()
+        options.update(item.options)
+        request.items.add(line_id=item.line_id, product=item.product, quantity=item.quantity,
+                          options=options)
+    if order.total:
+        request.total.CopyFrom(types_pb2.Money(amount=order.total[0], currency=order.total[1]))
+    if order.placed_at:
+        request.placed_at.FromDatetime(order.placed_at)
+    return request
+
+
+async def receive(request: Request, platform: ShopPlatform) -> Response[ShopWebhookAnswer]:
+    state: GatewayState = request.app.state.gateway
+    body = await verified_body(request, platform)
+    topic = (request.headers.get(platform.topic_header) or "").strip().lower()
+    delivery_id = (request.headers.get(platform.delivery_header) or "").strip()[:200]
+    if delivery_id and (seen := await state.channels.delivery_seen(platform.channel, delivery_id)):
+        return Response(ShopWebhookAnswer(seen[0], seen[1], True, "delivery already taken"),
+                        status_code=200)
+    if topic and topic in platform.update_topics:
+        return await acknowledge_update(state, platform, decode(body, platform))
+    if topic and topic not in platform.create_topics:
+        return Response(ShopWebhookAnswer("", "IGNORED", False, f"topic {topic!r} is not used"),
+                        status_code=200)
+    order = platform.to_order(decode(body, platform))
+    try:
+        items = map_lines(platform.channel, await state.channels.mapping(platform.channel),
+                          order.lines)
+    except UnmappedError as exc:
+        raise ValidationException("unmapped SKU or option", extra=[
+            {"key": at, "message": message} for at, message in exc.errors]) from None
+    reply = await state.services.call("orders", "PlaceOrder",
+                                      to_place_order(platform.channel, order, items))
+    if delivery_id:
+        await state.channels.record_delivery(platform.channel, delivery_id, reply.order_id,
+                                             _status(reply.status))
+    return Response(ShopWebhookAnswer(reply.order_id, _status(reply.status), reply.duplicate),
+                    status_code=200 if reply.duplicate else 202)
+
+
+async def acknowledge_update(state: GatewayState, platform: ShopPlatform,
+                             payload: Any) -> Response[ShopWebhookAnswer]:
+    external_id = str(payload.id)
+    reply = await state.services.call("orders", "ListOrders", orders_pb.ListOrdersRequest(
+        channel=platform.channel, query=external_id, page={"page_size": 20}))
+    known = next((o for o in reply.orders if o.external_id == external_id), None)
+    if known is None:
+        return Response(ShopWebhookAnswer(
+            "", "UNKNOWN", False, "update for an order not received yet: ignored; the order is "
+            "placed when its create arrives"), status_code=200)
+    return Response(ShopWebhookAnswer(
+        known.order_id, _status(known.status), False,
+        "updates from the shop are not applied; amend the order in Dovetail"), status_code=200)

@@ -1,0 +1,68 @@
+"""WooCommerce `order.created` → PlaceOrder: `POST /webhooks/woocommerce/orders`.
+
+WooCommerce signs the raw body: `X-WC-Webhook-Signature: base64(HMAC-SHA256(secret, body))`,
+names the delivery in `X-WC-Webhook-Delivery-ID` and the topic in `X-WC-Webhook-Topic`.
+Options travel as line item `meta_data` [{key, value}]. The store's order `id` is the external
+id. The ping WooCommerce sends when a webhook is saved (`webhook_id=<n>`, form-encoded,
+unsigned) is answered 200 so the shop can save it.
+"""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, post
+from litestar.openapi.datastructures import ResponseSpec
+
+from dovetail.common.v1 import types_pb2
+from gateway.limits import webhook_limit
+from gateway.schemas.orders import ErrorBody
+from gateway.schemas.shops import ShopWebhookAnswer, WooAddress, WooOrder
+from gateway.webhooks.mapping import ShopLine
+from gateway.webhooks.shops import ShopOrder, ShopPlatform, parse_time, receive
+
+
+def to_order(o: WooOrder) -> ShopOrder:
+    a = o.shipping if o.shipping and o.shipping.address_1 else (o.billing or WooAddress())
+    b = o.billing or WooAddress()
+    customer = types_pb2.Customer(
+        name=" ".join(filter(None, [a.first_name.strip(), a.last_name.strip()])),
+        email=(b.email or "").strip(), phone=(a.phone or b.phone).strip(),
+        address=types_pb2.Address(line1=a.address_1, line2=a.address_2, city=a.city,
+                                  region=a.state, postal_code=a.postcode, country=a.country))
+    lines = [ShopLine(f"line_items[{i}]", str(li.id), li.sku.strip(), li.quantity,
+                      [(f"line_items[{i}].meta_data[{j}].key", m.key, m.value)
+                       for j, m in enumerate(li.meta_data)])
+             for i, li in enumerate(o.line_items)]
+    total = (o.total, o.currency) if o.total and o.currency else None
+    return ShopOrder(str(o.id), customer, lines, parse_time(o.date_created_gmt), total)
+
+
+WOOCOMMERCE = ShopPlatform(
+    channel="woocommerce", signature_header="X-WC-Webhook-Signature",
+    delivery_header="X-WC-Webhook-Delivery-ID", topic_header="X-WC-Webhook-Topic",
+    create_topics=frozenset({"order.created"}), update_topics=frozenset({"order.updated"}),
+    payload=WooOrder, to_order=to_order)
+
+
+def is_ping(request: Request, body: bytes) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return body.startswith(b"webhook_id=") and "json" not in content_type and len(body) < 64
+
+
+class WooCommerceWebhookController(Controller):
+    path = "/webhooks/woocommerce"
+    tags = ["webhooks"]
+    middleware = [webhook_limit.middleware]
+
+    @post("/orders", status_code=202, summary="Receive a WooCommerce order.created webhook",
+          description=(
+              "WooCommerce's own payload and signature (`X-WC-Webhook-Signature`, base64 "
+              "HMAC-SHA256 of the raw body). 202 once stored; 200 for a resend; 422 naming an "
+              "unmapped SKU or option; `order.updated` is acknowledged, never applied."),
+          responses={200: ResponseSpec(ShopWebhookAnswer, description="resend, update or ping"),
+                     401: ResponseSpec(ErrorBody, description="missing or wrong signature"),
+                     422: ResponseSpec(ErrorBody, description="body does not fit; unmapped")},
+          security=[{"wooSignature": []}])
+    async def receive(self, request: Request) -> Response[ShopWebhookAnswer]:
+        if is_ping(request, await request.body()):
+            return Response(ShopWebhookAnswer("", "PING", False, "webhook saved"), status_code=200)
+        return await receive(request, WOOCOMMERCE)
