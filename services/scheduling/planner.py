@@ -22,13 +22,15 @@ from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
 from services.scheduling.domain.outcome import outcome_of
 from services.scheduling.domain.problem import build_problem, plan_in_frame
-from services.scheduling.domain.replanning import solve
+from services.scheduling.domain.replanning import solve, warm_start
 from services.scheduling.follower import StateFollower
 from services.scheduling.settings import SchedulerSettings
-from services.scheduling.solver.model import Objective, Plan, SchedulingError
+from services.scheduling.solver.model import Objective, Plan, SchedulingError, evaluate
+from services.scheduling.solver.validator import validate_plan
 
 log = logging.getLogger("dovetail.scheduling.planner")
-FULL_PLAN_TRIGGERS = (ORDERS_ADDED, CAPACITY)
+OPTIMISE = "optimise"
+FULL_PLAN_TRIGGERS = (ORDERS_ADDED, CAPACITY, OPTIMISE)
 _ORDER_IN_ERROR = re.compile(r"order (\S+)")
 
 
@@ -59,6 +61,8 @@ class Planner:
         self.progressed = False
         self.kick = asyncio.Event()
         self.runs: deque[PlanningRun] = deque(maxlen=100)
+        # After new orders were slotted in quickly, a full optimisation is due at this time.
+        self.optimise_at: float | None = None
 
     def notify(self, change: str) -> None:
         """A change the state follower applied (called in the event loop)."""
@@ -71,13 +75,19 @@ class Planner:
     async def run(self, stop: asyncio.Event) -> None:
         await _first(stop, self.follower.ready)
         while not stop.is_set():
-            kicked = await _wait(self.kick, self.settings.replan_interval_s)
+            wait_s = self.settings.replan_interval_s
+            if self.optimise_at is not None:
+                wait_s = max(0.0, min(wait_s, self.optimise_at - self.clock()))
+            kicked = await _wait(self.kick, wait_s)
             if stop.is_set():
                 return
             if not kicked:
-                if not self._rolling_due():
+                if self.optimise_at is not None and self.clock() >= self.optimise_at:
+                    self.pending.add(OPTIMISE)
+                elif not self._rolling_due():
                     continue
-                self.pending.add("rolling")
+                else:
+                    self.pending.add("rolling")
             await self._debounce()
             triggers, self.pending = self.pending, set()
             self.progressed = False
@@ -114,6 +124,12 @@ class Planner:
         s = self.settings
         now_ms = int(self.clock() * 1000)
         repair = not any(t in FULL_PLAN_TRIGGERS for t in triggers)
+        # New orders only: slot them into the published plan now (nothing else moves) and
+        # optimise the whole pool a little later, so a burst of arrivals is scheduled in
+        # well under a second and the solver's time is spent once per burst, not per order.
+        insert = triggers <= {ORDERS_ADDED} and bool(self.state.plan_rows)
+        if OPTIMISE in triggers:
+            self.optimise_at = None
         exclude: set[str] = set()
         horizon = s.horizon_days
         for _ in range(6):
@@ -123,9 +139,13 @@ class Planner:
             previous = plan_in_frame(self.state, problem, index)
             t0 = time.perf_counter()
             try:
-                plan = await asyncio.to_thread(
-                    _solve, problem, previous, repair,
-                    s.repair_time_limit_s if repair else s.time_limit_s, s.workers)
+                plan = await asyncio.to_thread(_insert, problem, previous) if insert else None
+                if plan is None:
+                    plan = await asyncio.to_thread(
+                        _solve, problem, previous, repair,
+                        s.repair_time_limit_s if repair else s.time_limit_s, s.workers)
+                elif self.optimise_at is None:
+                    self.optimise_at = self.clock() + s.optimise_after_s
                 break
             except SchedulingError as exc:
                 found = _ORDER_IN_ERROR.search(str(exc))
@@ -164,6 +184,15 @@ class Planner:
                                           "moved": run.moved, "solve_ms": solve_ms,
                                           "status": plan.status})
         return run
+
+
+def _insert(problem, previous) -> Plan | None:
+    """The published plan kept as it is, new orders dispatched into its gaps; None when the
+    result does not validate (then the caller solves)."""
+    start = warm_start(problem, previous)
+    if start is None or validate_plan(problem, start):
+        return None
+    return Plan(tuple(start), evaluate(problem, start), "FEASIBLE")
 
 
 def _solve(problem, previous, repair, time_limit, workers) -> Plan:

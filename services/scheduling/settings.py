@@ -31,6 +31,7 @@ class SchedulerSettings:
     max_batch_wait_s: float = 2.0  # ... but a steady trickle never waits longer than this
     horizon_days: int = 14
     replan_interval_s: float = 60.0  # rolling re-plan when work has progressed or slipped
+    optimise_after_s: float = 20.0  # new orders are slotted in at once; all re-optimised after
     slip_tolerance_s: float = 900.0  # unstarted work this late triggers the rolling re-plan
     at_risk_hours: float = 4.0  # planned to end within this of the promise: at risk
     simulate_time_limit_max_s: float = 10.0
@@ -54,6 +55,7 @@ class SchedulerSettings:
             horizon_days=int(_float(env, "DOVETAIL_SCHEDULER_HORIZON_DAYS", d.horizon_days)),
             replan_interval_s=_float(env, "DOVETAIL_SCHEDULER_REPLAN_INTERVAL_S",
                                      d.replan_interval_s),
+            optimise_after_s=_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_AFTER_S", d.optimise_after_s),
             slip_tolerance_s=_float(env, "DOVETAIL_SCHEDULER_SLIP_TOLERANCE_S", d.slip_tolerance_s),
             at_risk_hours=_float(env, "DOVETAIL_SCHEDULER_AT_RISK_HOURS", d.at_risk_hours),
         )
