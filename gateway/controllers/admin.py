@@ -77,7 +77,7 @@ class AdminController(Controller):
     @get("/keys", summary="API keys: id, principal, label, when issued and revoked")
     async def list_keys(self, gateway: GatewayState) -> list[KeyRead]:
         return [KeyRead(k, p, lb, c.isoformat(), r.isoformat() if r else None)
-                for k, p, lb, c, r in await key_admin.list_keys(gateway.pool)]
+                for k, p, lb, c, r in await key_admin.list_keys(gateway.keys)]
 
     @delete("/keys/{key_id:str}", summary="Revoke an API key (and the portal sessions it opened)")
     async def revoke(self, key_id: KeyId, gateway: GatewayState) -> None:

@@ -18,6 +18,8 @@ from psycopg_pool import AsyncConnectionPool
 from services.kit.persistence import apply_ddl
 
 SCHEMA = "dovetail_auth"
+# A key's id: the first hex digits of its SHA-256, enough to name it, useless to use it.
+KEY_ID_CHARS = 16
 ROLES = ("admin", "factory", "channel", "designer")
 _PRINCIPAL_RE = re.compile(r"^(admin|(factory|channel|designer):[A-Za-z0-9_.-]{1,64})$")
 
@@ -104,6 +106,27 @@ class KeyStore:
                 f"UPDATE {SCHEMA}.api_keys SET revoked_at = now() WHERE key_hash = %s",
                 (hash_key(key),))
         self._cache.pop(hash_key(key), None)
+
+    async def list(self, limit: int = 500) -> list[tuple]:
+        """(key id, principal, label, created_at, revoked_at), newest first; never the keys."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT left(key_hash, {KEY_ID_CHARS}), principal, label, created_at, revoked_at"
+                f" FROM {SCHEMA}.api_keys ORDER BY created_at DESC LIMIT %s", (limit,))
+            return await cur.fetchall()
+
+    async def revoke_by_id(self, key_id: str) -> bool:
+        """Revoke the one key whose id (hash prefix) this is; False when none matches."""
+        if not re.fullmatch(f"[0-9a-f]{{{KEY_ID_CHARS}}}", key_id or ""):
+            return False
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"UPDATE {SCHEMA}.api_keys SET revoked_at = now() WHERE left(key_hash, %s) = %s"
+                " AND revoked_at IS NULL RETURNING key_hash", (KEY_ID_CHARS, key_id))
+            revoked = await cur.fetchall()
+        # This process forgets at once; other processes within their cache TTL.
+        self._cache.clear()
+        return bool(revoked)
 
     async def principal_for(self, key: str | None) -> Principal | None:
         if not key or len(key) > 256:
