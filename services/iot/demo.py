@@ -92,4 +92,6 @@ async def seed(settings: Settings) -> list[str]:
     lines.append("  Break a simulated machine: python -m services.iot.simulator break <machine id>")
     lines.append("  A factory's view: .venv/bin/dovetail-factory login --target 127.0.0.1 "
                  "--key <factory key>, then `dovetail-factory assignments --follow`")
+    lines.append("  To drive a factory yourself, start with DOVETAIL_DEMO_MANUAL_FACTORIES=<factory id>"
+                 " (the simulated shop floor leaves it to you)")
     return lines

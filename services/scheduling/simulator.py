@@ -139,9 +139,11 @@ class ShopFloor:
             held.status = reply.status
 
 
-async def simulate(settings: Settings, speedup: float, stop: asyncio.Event) -> None:
+async def simulate(settings: Settings, speedup: float, stop: asyncio.Event,
+                   manual: frozenset[str] = frozenset()) -> None:
+    """Work every demo factory's assignments, except those a person drives (`manual`)."""
     address = settings.service_address("scheduling")
-    floors = [ShopFloor(f, address, speedup) for f in DEMO_FACTORIES]
+    floors = [ShopFloor(f, address, speedup) for f in DEMO_FACTORIES if f.factory_id not in manual]
     await asyncio.gather(*(floor.run(stop) for floor in floors))
 
 
@@ -149,6 +151,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
     speedup = float(os.environ.get("DOVETAIL_DEMO_SPEEDUP", "60") or 60)
+    # Factories left to a person with `dovetail-factory` (e.g. DOVETAIL_DEMO_MANUAL_FACTORIES=F-ZS-04).
+    manual = frozenset(f.strip() for f in os.environ.get(
+        "DOVETAIL_DEMO_MANUAL_FACTORIES", "").split(",") if f.strip())
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -156,7 +161,7 @@ def main() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         started = time.monotonic()
-        await simulate(settings, speedup, stop)
+        await simulate(settings, speedup, stop, manual)
         log.info("simulator stopped after %.0f s", time.monotonic() - started)
 
     asyncio.run(run())

@@ -1,0 +1,172 @@
+"""Portal REST list endpoints with 100,000 orders: latency beside a bare Litestar endpoint.
+
+`python -m load.bench_portal_reads [--orders 100000] [--seconds 15] [--concurrency 8]`
+
+Seeds the orders through the orders application (the same events a webhook records, written
+in large batches) and waits for the read model, then starts the orders service and the gateway
+as processes and measures, in the same run:
+  baseline  a bare Litestar endpoint returning a constant JSON list (same host, same client);
+  ours      GET /api/v1/orders (first page; a status filter; a search; the 20th page by cursor)
+            and GET /api/v1/orders/counts, with the admin key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from load.bench_webhooks import percentile
+from load.charts import line_chart
+from load.platform_harness import prepare, processes, servers, wait_healthy
+from services.kit.persistence import open_application
+from services.orders.application import OrdersApplication, PlacementRequest
+from services.orders.domain.values import parse_order_content
+from tests.helpers import order_payload
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def seed(settings, count: int) -> None:
+    app = open_application(OrdersApplication, settings, "orders")
+    rng = random.Random(7)
+    names = ["Li Wei", "Zhang Min", "Wang Fang", "Chen Jie", "Liu Yang", "Zhao Lei"]
+    start = datetime.now(UTC) - timedelta(days=90)
+    done = 0
+    while done < count:
+        batch = []
+        for _ in range(min(1000, count - done)):
+            payload = order_payload(f"LIST-{uuid.uuid4().hex[:12]}")
+            payload["customer"]["name"] = rng.choice(names)
+            batch.append(PlacementRequest(rng.choice(["dovetail", "shopify", "woocommerce"]),
+                                          payload["external_id"], parse_order_content(payload),
+                                          start + timedelta(seconds=rng.randint(0, 90 * 86400)),
+                                          "default"))
+        app.place_orders(batch)
+        done += len(batch)
+        print(f"  seeded {done}/{count} orders", file=sys.stderr, flush=True)
+    app.close()
+
+
+def bare_app_process(port: int) -> None:
+    import uvicorn
+    from litestar import Litestar, get
+
+    rows = [{"order_id": str(uuid.uuid4()), "status": "PLACED", "external_id": f"X-{i}"}
+            for i in range(50)]
+
+    @get("/bare")
+    async def bare() -> dict:
+        return {"items": rows, "next_cursor": None}
+
+    uvicorn.run(Litestar([bare]), host="127.0.0.1", port=port, log_level="warning")
+
+
+async def measure(base: str, path: str, params: dict, headers: dict, seconds: float,
+                  concurrency: int) -> dict:
+    latencies: list[tuple[float, float]] = []
+    statuses: dict[int, int] = {}
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def worker(client):
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            r = await client.get(path, params=params)
+            t1 = time.perf_counter()
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+            latencies.append((t1 - started, t1 - t0))
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        await asyncio.gather(*[worker(client) for _ in range(concurrency)])
+    values = [lat for _, lat in latencies]
+    return {"requests": len(values), "per_s": len(values) / seconds, "statuses": statuses,
+            "p50_ms": percentile(values, 0.5) * 1000, "p99_ms": percentile(values, 0.99) * 1000,
+            "series": latencies}
+
+
+async def cursor_of_page(base: str, headers: dict, page: int) -> str:
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        cursor = None
+        for _ in range(page):
+            params = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+            cursor = (await client.get("/api/v1/orders", params=params)).json()["next_cursor"]
+        return cursor
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    results: dict = {"orders": args.orders, "concurrency": args.concurrency}
+    with servers() as settings:
+        settings = settings.with_(services=("orders",))
+        asyncio.run(prepare(settings))
+        seed(settings, args.orders)
+        bare_port = settings.service_ports["iot"]
+        bare = multiprocessing.Process(target=bare_app_process, args=(bare_port,), daemon=True)
+        bare.start()
+        with processes(settings, ["services.orders.main", "gateway.main"]):
+            wait_healthy(settings, timeout=120)
+            base = f"http://127.0.0.1:{settings.gateway_port}"
+            headers = {"Authorization": f"Bearer {settings.admin_key}"}
+            deadline = time.time() + 600
+            while time.time() < deadline:  # the read model catches up with the seeded orders
+                counts = httpx.get(f"{base}/api/v1/orders/counts", headers=headers, timeout=30)
+                if counts.status_code == 200 and sum(
+                        c["count"] for c in counts.json()) >= args.orders:
+                    break
+                time.sleep(2)
+            time.sleep(1)
+            cursor = asyncio.run(cursor_of_page(base, headers, 20))
+            cases = {
+                "bare Litestar endpoint (baseline)": (f"http://127.0.0.1:{bare_port}", "/bare", {}),
+                "orders, first page": (base, "/api/v1/orders", {"limit": 50}),
+                "orders, status filter": (base, "/api/v1/orders", {"status": "PLACED", "limit": 50}),
+                "orders, channel filter": (base, "/api/v1/orders", {"channel": "shopify"}),
+                "orders, search": (base, "/api/v1/orders", {"q": "Zhang", "limit": 50}),
+                "orders, 21st page by cursor": (base, "/api/v1/orders", {"limit": 50,
+                                                                         "cursor": cursor}),
+                "pipeline counts": (base, "/api/v1/orders/counts", {}),
+            }
+            for name, (url, path, params) in cases.items():
+                print(f"  {name} ...", file=sys.stderr, flush=True)
+                results[name] = asyncio.run(measure(url, path, params, headers, args.seconds,
+                                                    args.concurrency))
+        bare.terminate()
+    baseline = results["bare Litestar endpoint (baseline)"]
+    print()
+    print(f"{'':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99 vs bare':>12}")
+    series = {}
+    for name, r in results.items():
+        if not isinstance(r, dict):
+            continue
+        ratio = r["p99_ms"] / baseline["p99_ms"] if baseline["p99_ms"] else float("nan")
+        print(f"{name:32} {r['per_s']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {ratio:12.1f}")
+        buckets: dict[int, list[float]] = {}
+        for t, lat in r.pop("series"):
+            buckets.setdefault(int(t), []).append(lat * 1000)
+        series[name] = [(k, percentile(v, 0.99)) for k, v in sorted(buckets.items())]
+    print(f"target: p99 ≤ 100 ms with {args.orders} orders")
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (RESULTS / f"portal_reads_{stamp}.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / f"portal_reads_{stamp}.svg").write_text(line_chart(
+        f"Portal list endpoints with {args.orders} orders: p99 per second",
+        series, x_label="seconds", y_label="p99 ms"))
+    print(f"wrote {RESULTS / f'portal_reads_{stamp}.json'} and .svg")
+
+
+if __name__ == "__main__":
+    main()
