@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.exceptions import ClientException, ValidationException
@@ -30,6 +31,7 @@ from gateway.deps import GatewayState, Services, provide_services, provide_state
 from gateway.errors import (
     ServiceError,
     bad_request_handler,
+    database_unavailable_handler,
     service_error_handler,
     validation_error_handler,
 )
@@ -55,7 +57,10 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=settings.pool_size,
-                                   kwargs={"autocommit": True}, open=False)
+                                   kwargs={"autocommit": True}, open=False,
+                                   # After a PostgreSQL restart, stale connections are replaced
+                                   # on checkout instead of failing a request.
+                                   check=AsyncConnectionPool.check_connection)
         await pool.open(wait=True, timeout=30)
         keys = KeyStore(pool)
         await keys.ensure_schema()
@@ -97,6 +102,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         dependencies={"services": Provide(provide_services, sync_to_thread=False),
                       "gateway": Provide(provide_state, sync_to_thread=False)},
         exception_handlers={ServiceError: service_error_handler,
+                            psycopg.OperationalError: database_unavailable_handler,
                             SignInRequired: sign_in_redirect,
                             ValidationException: validation_error_handler,
                             ClientException: bad_request_handler},

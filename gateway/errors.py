@@ -90,3 +90,10 @@ def bad_request_handler(_: Request, exc: ClientException) -> Response:
         return Response(ErrorBody(exc.status_code, exc.detail), status_code=exc.status_code)
     return Response(ErrorBody(422, "request body does not fit", [FieldError("body", exc.detail)]),
                     status_code=422)
+
+
+def database_unavailable_handler(_: Request, exc: Exception) -> Response:
+    """PostgreSQL unreachable for a moment (restart, failover): ask the caller to retry."""
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return Response(ErrorBody(503, "temporarily unavailable, nothing was stored; retry later"),
+                    status_code=503, headers={"Retry-After": "1"})

@@ -38,7 +38,7 @@ def order_payload(external_id: str | None = None, **overrides: Any) -> dict[str,
     return payload
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0,
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 60.0,
                      interval: float = 0.1) -> Any:
     """Wait until `check()` returns something truthy (or raise its last AssertionError)."""
     deadline = time.monotonic() + timeout

@@ -96,7 +96,10 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
     stop = asyncio.Event()
     try:
         pool = AsyncConnectionPool(settings.database_url, min_size=1, max_size=settings.pool_size,
-                                   kwargs={"autocommit": True}, open=False)
+                                   kwargs={"autocommit": True}, open=False,
+                                   # After a PostgreSQL restart, stale connections are replaced
+                                   # on checkout instead of failing a request.
+                                   check=AsyncConnectionPool.check_connection)
         await pool.open(wait=True, timeout=30)
         stack.push_async_callback(pool.close)
         keys = KeyStore(pool)

@@ -32,8 +32,22 @@ async def clustered(settings, work_dir):
         cluster.stop()
 
 
+def own_database(url: str) -> str:
+    """A database of its own on the session's server: the orders service here must not share
+    leader locks and positions with the services other tests run against the single node."""
+    import uuid
+
+    import psycopg
+
+    name = f"cluster_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
 async def _platform_on(cluster, settings, work_dir):
-    s = settings.with_(nats_url=cluster.url, stream_replicas=3, services=("orders",),
+    s = settings.with_(database_url=own_database(settings.database_url),
+                       nats_url=cluster.url, stream_replicas=3, services=("orders",),
                        service_ports={**settings.service_ports, "orders": free_port()},
                        metrics_ports={**settings.metrics_ports, "orders": free_port()},
                        gateway_port=free_port(), log_format="json")

@@ -68,7 +68,7 @@ async def outcome_count(settings, order_id: str, n: int) -> list:
         found = await outcomes(settings, order_id)
         return found if len(found) >= n else None
 
-    return await eventually(check, timeout=30)
+    return await eventually(check, timeout=90)
 
 
 async def settle(settings) -> None:
@@ -180,7 +180,7 @@ async def test_an_order_placed_through_orders_reaches_configured(
                                   metadata=auth(TEST_ADMIN_KEY))
         return got.order if got.order.status == orders_pb.ORDER_STATUS_CONFIGURED else None
 
-    order = await eventually(configured, timeout=30)
+    order = await eventually(configured, timeout=90)
     assert order.catalog_version >= 1
     got = await configurator.GetOrderConfiguration(pb.GetOrderConfigurationRequest(
         order_id=placed.order_id, include_board_svg=True), metadata=auth(TEST_ADMIN_KEY))

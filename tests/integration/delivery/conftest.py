@@ -81,7 +81,7 @@ async def site(delivery_settings, orders_service, delivery_service):
     async def started():
         return server.started
 
-    await eventually(started, timeout=20, interval=0.02)
+    await eventually(started, timeout=90, interval=0.02)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         yield client
     server.should_exit = True

@@ -31,7 +31,7 @@ async def test_demo_carriers_deliver_open_shipments(bus, delivery_stub, delivery
                     pb.GetShipmentRequest(shipment_id=shipment_id), metadata=auth(TEST_ADMIN_KEY))
                 return got.shipment if got.shipment.status == pb.SHIPMENT_STATUS_DELIVERED else None
 
-            done = await eventually(delivered, timeout=30)
+            done = await eventually(delivered, timeout=90)
             codes = [pb.CarrierEventCode.Name(e.code).removeprefix("CARRIER_EVENT_CODE_").lower()
                      for e in done.events]
             assert codes == [leg.code for leg in journey(done.shipment_id)]

@@ -137,7 +137,7 @@ async def maker(iot, scheduling, tmp_path_factory):
         state = scheduling.runtime.state
         return all(m in state.machines for m, _ in MAKER.machines)
 
-    await eventually(known, timeout=30)
+    await eventually(known, timeout=90)
     return MAKER
 
 
@@ -196,7 +196,7 @@ class Follower:
     def of(self, order_id: str) -> list:
         return [c for c in self.changes if c.assignment.order_id == order_id]
 
-    async def assigned(self, order_id: str, count: int = len(ROUTING), timeout: float = 45):
+    async def assigned(self, order_id: str, count: int = len(ROUTING), timeout: float = 90):
         """The order's assignments, once all `count` have come (sorted by step)."""
         async def check():
             if self.task.done():

@@ -30,7 +30,7 @@ from tests.integration.scheduling.conftest import auth
 pytestmark = pytest.mark.integration
 
 
-async def reached(orders_channel, order_id: str, status: int, timeout: float = 30) -> None:
+async def reached(orders_channel, order_id: str, status: int, timeout: float = 90) -> None:
     async def check():
         return await order_status(orders_channel, order_id) == status
 
@@ -67,7 +67,7 @@ async def test_a_factory_follows_its_assignments_reports_them_and_the_order_move
             return [c.assignment.status for c in follower.of(order_id)
                     if c.kind == "PROGRESSED"] == ["STARTED", "FINISHED", "STARTED", "FINISHED"]
 
-        await eventually(told_each_step, timeout=20)
+        await eventually(told_each_step, timeout=90)
         await follower.stop()
 
 
@@ -109,14 +109,14 @@ async def test_a_broken_link_and_restarts_lose_nothing_and_repeat_nothing(
     async def link_lost():
         return client.link.startswith("reconnecting")
 
-    await eventually(link_lost, timeout=20)
+    await eventually(link_lost, timeout=90)
     second = await new_order(orders_channel, settings)
 
     async def planned_while_down():
         rows = scheduling.runtime.state.plan_rows.values()
         return len([r for r in rows if r["order_id"] == second]) == 2
 
-    await eventually(planned_while_down, timeout=30)
+    await eventually(planned_while_down, timeout=90)
     proxy.restore()
     await follower.assigned(second)
 
@@ -137,7 +137,7 @@ async def test_a_broken_link_and_restarts_lose_nothing_and_repeat_nothing(
     async def progress_seen():
         return [c for c in follower_again.of(first) if c.kind == "PROGRESSED"]
 
-    await eventually(progress_seen, timeout=20)
+    await eventually(progress_seen, timeout=90)
     await follower_again.stop()
     await again.close()
     await proxy.close()
@@ -161,7 +161,7 @@ async def test_another_factorys_key_sees_nothing_of_this_one(
         async def planned():
             return [r for r in await mine.schedule() if r.order_id == order_id]
 
-        ops = await eventually(planned, timeout=30)
+        ops = await eventually(planned, timeout=90)
     theirs_machine = maker.machines[0][0]
     async with client_for(OTHER, scheduling, iot, tmp_path / "other") as other:
         assert await other.machines() == []

@@ -74,7 +74,7 @@ async def test_an_operator_sees_what_to_make_and_reports_it(
             return sorted((r for r in await client.schedule() if r.order_id == order_id),
                           key=lambda r: r.seq)
 
-        first = (await eventually(planned, timeout=30))[0]
+        first = (await eventually(planned, timeout=90))[0]
 
     code, out, _ = await run(capsys, "assignments", "--all")
     assert code == 0 and first.operation_id in out and first.machine_id in out

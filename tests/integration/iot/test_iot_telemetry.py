@@ -31,7 +31,7 @@ async def tenant(iot_stub, make_tenant):
     return tenant
 
 
-async def changes_until(settings, machine_id: str, predicate, timeout: float = 15.0):
+async def changes_until(settings, machine_id: str, predicate, timeout: float = 60.0):
     async def check():
         found = await state_changes(settings.nats_url, machine_id)
         return found if predicate(found) else None
@@ -89,7 +89,7 @@ async def test_zero_current_in_shift_is_down_after_the_grace_and_gets_a_reason(
         found = await state_changes(settings.nats_url, machine.machine_id)
         return found if "DOWN" in state_names(found) else None
 
-    found = await eventually(keep_sending_zero, timeout=15, interval=0.3)
+    found = await eventually(keep_sending_zero, timeout=90, interval=0.3)
     assert state_names(found) == ["RUNNING", "OFF", "DOWN"]
     down = found[-1]
     assert not down.available and "no current" in down.reason

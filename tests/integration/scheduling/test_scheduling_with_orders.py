@@ -27,7 +27,7 @@ async def test_an_order_is_scheduled_made_and_produced(scheduling, network, orde
                                     metadata=auth(TEST_ADMIN_KEY))
         return got.order if got.order.status == expected else None
 
-    order = await eventually(lambda: status(orders_pb.ORDER_STATUS_SCHEDULED), timeout=30)
+    order = await eventually(lambda: status(orders_pb.ORDER_STATUS_SCHEDULED), timeout=90)
     assert order.factory_id in network and order.planned_end.seconds > order.planned_start.seconds
     key = KEY_A if order.factory_id == network[0] else KEY_B
     bars = sorted((b for lane in (await lanes(scheduling.stub, order.factory_id)).values()
@@ -39,8 +39,8 @@ async def test_an_order_is_scheduled_made_and_produced(scheduling, network, orde
                 operation_id=bar.operation_id, kind=kind,
                 idempotency_key=f"{bar.operation_id}:{kind}"), metadata=auth(key))
         if bar.seq == 1:
-            await eventually(lambda: status(orders_pb.ORDER_STATUS_IN_PRODUCTION), timeout=20)
-    await eventually(lambda: status(orders_pb.ORDER_STATUS_PRODUCED), timeout=20)
+            await eventually(lambda: status(orders_pb.ORDER_STATUS_IN_PRODUCTION), timeout=90)
+    await eventually(lambda: status(orders_pb.ORDER_STATUS_PRODUCED), timeout=90)
 
 
 async def test_the_shop_floor_simulator_makes_what_its_factory_is_assigned(
@@ -55,7 +55,7 @@ async def test_the_shop_floor_simulator_makes_what_its_factory_is_assigned(
 
     order_id = str(uuid.uuid4())
     await configure(settings, order_id)
-    factory_id = (await eventually(lambda: scheduled(settings, order_id), timeout=30)).factory_id
+    factory_id = (await eventually(lambda: scheduled(settings, order_id), timeout=90)).factory_id
     demo = DemoFactory(factory_id, "test", "here", 0, 0, 100, 0.5, ())
     await scheduling.runtime.keys.add(demo.dev_key, Principal("factory", factory_id))
     floor = ShopFloor(demo, f"127.0.0.1:{scheduling.port}", speedup=3600)
@@ -74,7 +74,7 @@ async def test_the_shop_floor_simulator_makes_what_its_factory_is_assigned(
                     return body
             return None
 
-        assert (await eventually(produced, timeout=40)).factory_id == factory_id
+        assert (await eventually(produced, timeout=90)).factory_id == factory_id
         assert await plans(settings)
     finally:
         stop.set()
