@@ -1,17 +1,21 @@
-"""Our FJSP solver: greedy warm start, a tight CP-SAT model, then large-neighbourhood search.
+"""Our FJSP solver: a tabu search on the disjunctive graph beside CP-SAT.
 
-Model choices (each measured against :mod:`fjsp_plain` on Brandimarte):
-
-* one start variable per operation shared by all its alternatives (fixed-size optional
-  intervals), the end as ``start + sum(duration_k * x_k)``: fewer variables and links;
-* start windows from heads and tails (longest path at shortest durations) against the
-  incumbent's makespan;
-* a redundant cumulative over all operations (capacity = machines) that lifts the bound;
-* a hint from the best randomised dispatch, then repeated relax-and-reoptimise rounds.
+* :mod:`fjsp_tabu` (Mastrolilli & Gambardella style insertion moves of critical
+  operations, N7 block filter, op-level tabu plus a visited-state hash) does most of the
+  work from the best of a few randomised dispatches;
+* on the second worker CP-SAT solves the whole model (one start variable per operation
+  shared by its fixed-size optional intervals, start windows from heads and tails, a
+  redundant cumulative over all machines) for a share of the time, which proves bounds and
+  closes the small instances, then re-optimises windows of the shared incumbent
+  (:mod:`fjsp_lns`);
+* the two sides share one incumbent and one bound: the tabu search stops at the bound and
+  restarts from CP-SAT's incumbent when that is better than its own.
 """
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 from dataclasses import dataclass
 
@@ -19,7 +23,8 @@ from ortools.sat.python import cp_model
 
 from .fjsp_greedy import best_dispatch
 from .fjsp_instance import FjspAssignment, FjspInstance, FjspResult, lower_bound
-from .fjsp_lns import improve
+from .fjsp_lns import choose_neighbourhood, solve_neighbourhood
+from .fjsp_tabu import TabuSearch
 
 
 @dataclass
@@ -115,27 +120,110 @@ def _solver(time_limit, workers, seed) -> cp_model.CpSolver:
     return solver
 
 
+EXACT_SHARE = 0.2  # of the time limit for the whole CP-SAT model on the side
+
+
+def _makespan(schedule) -> int:
+    return max((a.end for a in schedule), default=0)
+
+
+class _Shared:
+    """The incumbent and the proven bound, shared by the tabu search and CP-SAT."""
+
+    def __init__(self, schedule, lb: int):
+        self.lock = threading.Lock()
+        self.best = list(schedule)
+        self.makespan = _makespan(schedule)
+        self.lb = lb
+        self.stop = self.makespan <= lb
+
+    def offer(self, makespan: int, schedule) -> None:
+        with self.lock:
+            if makespan < self.makespan:
+                self.best, self.makespan = list(schedule), makespan
+            self.stop = self.stop or self.makespan <= self.lb
+
+    def better(self, makespan: int):
+        with self.lock:
+            return list(self.best) if self.makespan < makespan else None
+
+    def bound(self, lb: int) -> None:
+        with self.lock:
+            self.lb = max(self.lb, lb)
+            self.stop = self.stop or self.makespan <= self.lb
+
+
+class _Report(cp_model.CpSolverSolutionCallback):
+    def __init__(self, m: _Model, shared: _Shared):
+        super().__init__()
+        self.m, self.shared = m, shared
+
+    def on_solution_callback(self) -> None:
+        ms = int(self.objective_value)
+        if ms < self.shared.makespan:
+            self.shared.offer(ms, _extract(None, self.m, self))
+
+
+def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, workers: int, seed: int):
+    """The CP-SAT side: the whole model first (bounds; small instances close), then
+    relax-and-reoptimise rounds around the shared incumbent."""
+    t0 = time.monotonic()
+    m = _build(instance, shared.makespan, shared.lb)
+    _hint(m, shared.best)
+    solver = _solver(min(exact_share, deadline - time.monotonic()), workers, seed)
+    status = solver.solve(m.model, _Report(m, shared))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        shared.offer(int(solver.objective_value), _extract(instance, m, solver))
+        shared.bound(int(solver.best_objective_bound))
+    rng = random.Random(seed)
+    n = instance.operation_count
+    size = max(8, min(n, 30))
+    while not shared.stop and time.monotonic() < deadline - 0.1:
+        best = shared.better(1 << 60)
+        hood = choose_neighbourhood(instance, best, rng, size)
+        left = deadline - time.monotonic()
+        cand, optimal = solve_neighbourhood(instance, best, hood, rng.randrange(1 << 30), 0.25, min(left, 0.5))
+        if cand is not None:
+            shared.offer(_makespan(cand), cand)
+        size = min(n, int(size * 1.15) + 1) if optimal else max(8, int(size * 0.9))
+    return time.monotonic() - t0
+
+
 def solve_fjsp(
     instance: FjspInstance, time_limit: float, workers: int = 2, seed: int = 0
 ) -> FjspResult:
     """Minimise the makespan within ``time_limit`` seconds (wall clock, model building
-    included). Deterministic for a given seed and worker count, except where the time limit
-    cuts a search at a different point on a busier machine."""
+    included).
+
+    A tabu search (:mod:`fjsp_tabu`) does most of the work from a randomised dispatch;
+    beside it (on the second worker) CP-SAT solves the whole model for a while, which
+    proves bounds and closes the small instances, then re-optimises windows of the shared
+    incumbent. The two exchange incumbents. With one worker the CP-SAT model runs first,
+    briefly, then the tabu search. Deterministic for a given seed up to where the time
+    limit cuts each side."""
     t0 = time.monotonic()
+    deadline = t0 + time_limit - min(0.25, 0.05 * time_limit)
+    if instance.operation_count == 0:
+        return FjspResult(0, 0, "OPTIMAL", ())
     lb = lower_bound(instance)
-    best = best_dispatch(instance, seed=seed)
-    ub = max(a.end for a in best)
-    m = _build(instance, ub, lb)
-    _hint(m, best)
-    # phase 1: the whole model briefly; small instances close here
-    solver = _solver(min(time_limit * 0.2, time_limit - (time.monotonic() - t0)), workers, seed)
-    status = solver.solve(m.model)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        best = _extract(instance, m, solver)
-        lb = max(lb, int(solver.best_objective_bound))
-    # phase 2: large-neighbourhood search on what is left of the budget
-    if max(a.end for a in best) > lb:
-        best = improve(instance, best, t0 + time_limit, lb, seed=seed, workers=workers)
-    ms = max(a.end for a in best)
+    start = best_dispatch(instance, seed=seed, runs=8)
+    shared = _Shared(start, lb)
+    if workers >= 2:
+        side = threading.Thread(
+            target=_cpsat_side,
+            args=(instance, shared, deadline, EXACT_SHARE * time_limit, workers - 1, seed),
+            daemon=True,
+        )
+        side.start()
+    else:
+        side = None
+        _cpsat_side(instance, shared, t0 + 0.2 * time_limit, 0.2 * time_limit, 1, seed)
+    if not shared.stop:
+        ts = TabuSearch(instance, shared.better(1 << 60), seed=seed)
+        ts.run(deadline, target=shared.lb, shared=shared)
+    if side is not None:
+        side.join(max(0.0, deadline - time.monotonic() + 0.2))
+    with shared.lock:
+        best, ms, lb = list(shared.best), shared.makespan, shared.lb
     st = "OPTIMAL" if ms <= lb else "FEASIBLE"
     return FjspResult(ms, lb, st, tuple(sorted(best, key=lambda a: (a.job, a.op))))

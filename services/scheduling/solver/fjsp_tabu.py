@@ -6,8 +6,12 @@ one topological pass each. A move takes an operation ``v`` on a critical path ou
 machine and inserts it on any eligible machine (its own included) at any position that
 cannot close a cycle; it is scored by the longest path through ``v`` after the move,
 computed from the heads and tails of the current solution (re-derived along ``v``'s old
-machine, where they shrink). The best move that is not tabu (or beats the best makespan)
-is made, then heads and tails are recomputed exactly.
+machine, where they shrink). On its own machine an operation inside its critical block
+may only leave the block (N7). The best move that is not tabu (or may beat the best
+makespan) and leads to no state seen since the last restart (a hash of every operation's
+machine and machine predecessor) is made, then heads and tails are recomputed exactly. A
+moved operation stays put for a random tenure. After a long run without a new best the
+search goes back to the best and shakes it with a few random moves.
 
 Plain Python, tuned for speed: flat lists indexed by operation, no objects in the loops.
 Deterministic for a given seed and iteration count.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import random
 import time
+from bisect import bisect_left, bisect_right
 
 from .fjsp_instance import FjspAssignment, FjspInstance
 
@@ -30,12 +35,10 @@ def _first(t):
 class TabuSearch:
     """State and moves of one tabu search over an instance."""
 
-    tenure = 1.0
-    stall_per_op = 10.0
-    aspire = 0
-    exact = 1
-    mode = 0
-    blocks = 1
+    tenure = 3.0  # tabu tenure, in units of 2 + operations / machines / 2
+    stall_per_op = 10.0  # moves without a new best before a restart, per operation
+    blocks = True  # same-machine moves must leave the critical block (N7)
+    shake = 0.025  # random moves per operation when restarting from the best
 
     def __init__(self, instance: FjspInstance, schedule, seed: int = 0):
         self.instance = instance
@@ -50,28 +53,32 @@ class TabuSearch:
                 jp.append(v - 1 if o else -1)
                 js.append(v + 1 if o + 1 < len(job) else -1)
                 opts.append(tuple(op.options))
-        self.n = n = len(key)
+        self.n = len(key)
         self.ids, self.key, self.jp, self.js, self.opts = ids, key, jp, js, opts
         self.dur_on = [dict(o) for o in opts]
         self.nm = instance.machines
+        self.load(schedule)
+
+    def load(self, schedule) -> None:
+        """Take machines and machine orders from ``schedule``."""
+        n, ids = self.n, self.ids
         self.mach = [0] * n
         self.d = [0] * n
         seqs: list[list] = [[] for _ in range(self.nm)]
         for a in sorted(schedule, key=lambda a: (a.start, a.end)):
             v = ids[a.job, a.op]
             self.mach[v] = a.machine
-            self.d[v] = a.end - a.start
+            self.d[v] = self.dur_on[v][a.machine]
             seqs[a.machine].append(v)
         self.seq = seqs
         self.mp = [-1] * n
         self.ms = [-1] * n
         for s in seqs:
             self._link(s)
-        self.r = [0] * n
-        self.q = [0] * n
         self.cmax = self._times()
+        if self.cmax < 0:
+            raise ValueError("the schedule's machine orders contradict the job orders")
         self.h = self._hash()
-        assert self.cmax >= 0, "the start schedule has a cycle"
 
     # ------------------------------------------------------------------ graph
     def _link(self, s):
@@ -170,100 +177,119 @@ class TabuSearch:
             rjp = r[a] if a >= 0 else -1
             m0 = mach[v]
             for k, p in self.opts[v]:
-                if k == m0:
-                    s = seq[k]
-                    p0 = s.index(v)
-                    s = s[:p0] + s[p0 + 1 :]
+                c = cache.get(k)
+                if c is None:
+                    sk = seq[k]
+                    c = cache[k] = (
+                        sk,
+                        [r[w] for w in sk],
+                        [r[w] + d[w] for w in sk],
+                        [q[w] + d[w] for w in sk] + [0],
+                    )
+                s, heads, fins, rt = c
+                if k != m0:
+                    # positions that cannot close a cycle (heads grow along s)
                     nlen = len(s)
-                    # heads after and tails before v's old place, without v
-                    lf = [0] * (nlen + 1)
-                    h = 0
-                    for x in range(nlen):
-                        w = s[x]
-                        if x < p0:
-                            h = r[w] + d[w]
-                        else:
-                            y = jp[w]
-                            t = r[y] + d[y] if y >= 0 else 0
-                            h = (t if t > h else h) + d[w]
-                        lf[x + 1] = h
-                    rt = [0] * (nlen + 1)
-                    h = 0
-                    for x in range(nlen - 1, -1, -1):
-                        w = s[x]
-                        if x >= p0:
-                            h = q[w] + d[w]
-                        else:
-                            y = js[w]
-                            t = q[y] + d[y] if y >= 0 else 0
-                            h = (t if t > h else h) + d[w]
-                        rt[x] = h
-                else:
-                    p0 = -1
-                    c = cache.get(k)
-                    if c is None:
-                        s = seq[k]
-                        c = cache[k] = (s, [0] + [r[w] + d[w] for w in s], [q[w] + d[w] for w in s] + [0])
-                    s, lf, rt = c
-                    nlen = len(s)
-                # positions that cannot close a cycle: a = s[i-1] with r[a] < r[js(v)],
-                # b = s[i] finishing after jp(v) does (heads grow along s)
-                if p0 < 0:
-                    hi = 0
-                    while hi < nlen and r[s[hi]] < lim_a and s[hi] != b:
-                        hi += 1
-                else:
-                    # after v's old place: no path from js(v) in the graph without v's
-                    # machine arcs; lf holds upper bounds of the heads there
-                    hi = p0
-                    while hi < nlen and s[hi] != b and (
-                        lf[hi + 1] - d[s[hi]] < lim_a0 or r[s[hi]] < lim_a
-                    ):
-                        hi += 1
-                lo = 0
-                while lo < nlen and r[s[lo]] + d[s[lo]] <= rjp:
-                    lo += 1
-                if lo < nlen and s[lo] == a:
-                    lo += 1
-                if lo > hi:
+                    hi = bisect_left(heads, lim_a)
+                    if b >= 0 and mach[b] == k:
+                        hi = min(hi, s.index(b))
+                    lo = bisect_right(fins, rjp)
+                    if lo < nlen and s[lo] == a:
+                        lo += 1
+                    if lo > hi:
+                        continue
+                    budget = cut - p
+                    for i in range(lo, hi + 1):
+                        x = fins[i - 1] if i else 0
+                        y = rt[i]
+                        est = (x if x > rj else rj) + (y if y > qj else qj)
+                        if est <= budget:
+                            add((est + p, v, k, i, s[i - 1] if i else -1, s[i] if i < nlen else -1))
                     continue
-                budget = cut - p
+                # v's own machine: positions are indices of s without v. Before v's old
+                # place p0 the heads, after it the tails are those of the current graph;
+                # the others are re-derived without v (upper bounds, as job neighbours
+                # keep their current values).
+                p0 = s.index(v)
+                nlen = len(s) - 1
+                lo = bisect_right(fins, rjp, 0, p0)
+                if lo < p0 and s[lo] == a:
+                    lo += 1
+                # moving later: a = the op after v's old place must not be reachable
+                # from js(v) in the graph without v's machine arcs
+                ext = []
+                h = fins[p0 - 1] if p0 else 0
+                x = p0 + 1
+                while x <= nlen:
+                    w = s[x]
+                    if w == b:
+                        break
+                    y = jp[w]
+                    t = r[y] + d[y] if y >= 0 else 0
+                    hw = t if t > h else h
+                    if hw >= lim_a0 and r[w] >= lim_a:
+                        break
+                    h = hw + d[w]
+                    ext.append(h)
+                    x += 1
+                hi = p0 + len(ext)
+                back = []
+                h = rt[p0 + 1]
+                for x in range(p0 - 1, lo - 1, -1):
+                    w = s[x]
+                    y = js[w]
+                    t = q[y] + d[y] if y >= 0 else 0
+                    h = (t if t > h else h) + d[w]
+                    back.append(h)
                 skip_lo = skip_hi = p0
-                if p0 >= 0 and self.blocks:
-                    # inside its critical block v only helps by leaving the block
-                    # (N7): positions strictly inside the block change nothing
-                    ms_ = self.ms
+                if self.blocks:
+                    # inside its critical block v only helps by leaving the block (N7)
                     x = self.mp[v]
-                    y = ms_[v]
+                    y = self.ms[v]
                     first = x < 0 or r[x] + d[x] + q[x] != cmax or r[x] + d[x] != r[v]
                     last = y < 0 or r[y] + d[y] + q[y] != cmax or r[v] + d[v] != r[y]
                     if not first and not last:
                         bs = p0 - 1
                         while bs > 0:
                             x2 = s[bs - 1]
-                            if r[x2] + d[x2] + q[x2] != cmax or r[x2] + d[x2] != r[s[bs]]:
+                            if r[x2] + d[x2] + q[x2] != cmax or fins[bs - 1] != heads[bs]:
                                 break
                             bs -= 1
-                        be = p0
-                        while be + 1 < nlen:
+                        be = p0 + 1
+                        while be < nlen:
                             y2 = s[be + 1]
-                            if r[y2] + d[y2] + q[y2] != cmax or r[s[be]] + d[s[be]] != r[y2]:
+                            if r[y2] + d[y2] + q[y2] != cmax or fins[be] != heads[be + 1]:
                                 break
                             be += 1
-                        skip_lo, skip_hi = bs + 1, be
+                        skip_lo, skip_hi = bs + 1, be - 1
+                budget = cut - p
                 for i in range(lo, hi + 1):
                     if skip_lo <= i <= skip_hi:
                         continue
-                    x = lf[i]
-                    y = rt[i]
+                    # i counts positions in s without v: s[i] there is s[i + 1] here when i >= p0
+                    if i <= p0:
+                        x = fins[i - 1] if i else 0
+                        y = back[p0 - 1 - i] if i < p0 else rt[p0 + 1]
+                        pa = s[i - 1] if i else -1
+                        pb = s[i] if i < p0 else (s[p0 + 1] if p0 < nlen else -1)
+                    else:
+                        x = ext[i - p0 - 1]
+                        y = rt[i + 1]
+                        pa = s[i]
+                        pb = s[i + 1] if i < nlen else -1
                     est = (x if x > rj else rj) + (y if y > qj else qj)
                     if est <= budget:
-                        add((est + p, v, k, i, s[i - 1] if i else -1, s[i] if i < nlen else -1))
+                        add((est + p, v, k, i, pa, pb))
         return out
 
-    def run(self, deadline: float, max_iters: int = 10**9, target: int = 0, stall: int = 0):
+    def run(self, deadline: float, max_iters: int = 10**9, target: int = 0, shared=None):
         """Search until ``deadline`` (monotonic seconds), ``max_iters`` moves, or a makespan
-        of ``target``. Returns the best schedule as a list of :class:`FjspAssignment`."""
+        of ``target``. Returns the best schedule as a list of :class:`FjspAssignment`.
+
+        ``shared``, if given, is polled every few iterations: ``shared.stop`` ends the
+        search, ``shared.offer(makespan, schedule)`` receives each new best, and at a
+        restart ``shared.better(makespan)`` may hand back a better schedule to go on from.
+        """
         rng = self.rng
         best_cmax = self.cmax
         best_state = self._snapshot()
@@ -271,12 +297,12 @@ class TabuSearch:
         visited: set = set()
         n = self.n
         base = max(1, int(self.tenure * (2 + n // max(1, self.nm) // 2)))
-        stall = stall or max(200, int(self.stall_per_op * n))
+        stall = max(200, int(self.stall_per_op * n))
         since = 0
         it = 0
         clock = time.monotonic
         while it < max_iters and best_cmax > target:
-            if not it & 15 and clock() >= deadline:
+            if not it & 15 and (clock() >= deadline or (shared is not None and shared.stop)):
                 break
             it += 1
             mv = None
@@ -284,90 +310,68 @@ class TabuSearch:
                 mv = self._choose(self._candidates(cut), tabu, visited, it, best_cmax)
                 if mv is not None:
                     break
-            if mv is None:
-                self._restore(best_state)
-                self._perturb(max(2, n // 40))
-                tabu.clear()
-                visited.clear()
-                since = 0
-                continue
-            h, v, k, i = mv
-            visited.add(h)
-            self.h = h
-            m0 = self.mach[v]
-            old_prev = self.mp[v]
-            back = self._move(v, k, i)
-            cmax = self._times()
-            if cmax < 0:  # cannot happen with the window test; undo to be safe
-                self._undo(v, k, back)
-                self.cmax = self._times()
-                self.h = self._hash()
-                continue
-            self.cmax = cmax
-            until = it + base + rng.randrange(base + 1)
-            tabu[v, m0, old_prev] = until
-            if self.mode == 1:
-                tabu[v] = until
-            elif self.mode == 2:
-                tabu[v, m0] = until
-            if cmax < best_cmax:
-                best_cmax = cmax
-                best_state = self._snapshot()
-                since = 0
-            else:
-                since += 1
-                if since >= stall:
-                    self._restore(best_state)
-                    self._perturb(max(2, n // 40))
-                    tabu.clear()
-                    visited.clear()
+            if mv is not None:
+                h, v, k, i = mv
+                m0 = self.mach[v]
+                old_prev = self.mp[v]
+                back = self._move(v, k, i)
+                cmax = self._times()
+                if cmax < 0:  # the window test rules this out; undo to be safe
+                    self._undo(v, k, back)
+                    self.cmax = self._times()
+                    self.h = self._hash()
+                    tabu[v] = it + base
+                    continue
+                visited.add(h)
+                self.h = h
+                self.cmax = cmax
+                until = it + base + rng.randrange(base + 1)
+                tabu[v] = until  # v stays where it is for a while
+                tabu[v, m0, old_prev] = until  # and does not go back
+                if cmax < best_cmax:
+                    best_cmax = cmax
+                    best_state = self._snapshot()
                     since = 0
+                    if shared is not None:
+                        shared.offer(cmax, self.schedule())
+                    continue
+                since += 1
+                if since < stall:
+                    continue
+            # stuck: go back to the best (or a better one found elsewhere) and shake it
+            outside = shared.better(best_cmax) if shared is not None else None
+            if outside is not None:
+                self.load(outside)
+                best_cmax = self.cmax
+                best_state = self._snapshot()
+            else:
+                self._restore(best_state)
+                self._perturb(max(2, int(n * self.shake)))
+            tabu.clear()
+            visited.clear()
+            since = 0
         self.iterations = it
         self._restore(best_state)
         return self.schedule()
 
     def _choose(self, cands, tabu, visited, it, best_cmax):
-        """The best move that is not tabu and leads to no state seen since the last restart:
-        (state hash, v, machine, index) or None."""
+        """The best move that is not tabu (unless it may beat the best makespan) and leads to
+        no state seen since the last restart: (state hash, v, machine, index) or None."""
         cands.sort(key=_first)
-        mp, ms, mach = self.mp, self.ms, self.mach
-        aspire = best_cmax - self.aspire
-        found = []
-        mode = self.mode
+        mp, ms, mach, h0 = self.mp, self.ms, self.mach, self.h
+        get = tabu.get
         for est, v, k, i, a, b in cands:
-            if est >= aspire and (
-                tabu.get((v, k, a), -1) >= it
-                or (mode == 1 and tabu.get(v, -1) >= it)
-                or (mode == 2 and tabu.get((v, k), -1) >= it)
-            ):
+            if est >= best_cmax and (get(v, -1) >= it or get((v, k, a), -1) >= it):
                 continue
             m0, pv, u = mach[v], mp[v], ms[v]
-            h = self.h ^ hash((v, pv, m0)) ^ hash((v, a, k))
+            h = h0 ^ hash((v, pv, m0)) ^ hash((v, a, k))
             if u >= 0:
                 h ^= hash((u, v, m0)) ^ hash((u, pv, m0))
             if b >= 0:
                 h ^= hash((b, a, k)) ^ hash((b, v, k))
             if h not in visited:
-                if self.exact <= 1:
-                    return h, v, k, i
-                found.append((h, v, k, i))
-                if len(found) >= self.exact:
-                    break
-        if not found:
-            return None
-        best = None
-        for mv in found:
-            _, v, k, i = mv
-            back = self._move(v, k, i)
-            c = self._times()
-            if c >= 0:
-                r, d, q = self.r, self.d, self.q
-                key = (c, sum(1 for w in range(self.n) if r[w] + d[w] + q[w] == c))
-                if best is None or key < best[0]:
-                    best = (key, mv)
-            self._undo(v, k, back)
-        self._times()
-        return best[1] if best else None
+                return h, v, k, i
+        return None
 
     def _undo(self, v, k, back):
         m0, p0 = back

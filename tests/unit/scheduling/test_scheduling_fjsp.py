@@ -89,3 +89,27 @@ def test_cli_refuses_a_missing_file():
     run = subprocess.run([sys.executable, "-m", "services.scheduling.fjsp", "nope.fjs", "--time-limit", "1"],
                          cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 2 and "cannot read" in run.stderr
+
+
+def test_tabu_search_improves_a_dispatch_and_stays_valid():
+    from services.scheduling.solver.fjsp_greedy import best_dispatch
+    from services.scheduling.solver.fjsp_tabu import TabuSearch
+
+    instance = parse_fjsp(MK01.read_text())
+    start = best_dispatch(instance, seed=0, runs=1)
+    runs = []
+    for _ in range(2):
+        ts = TabuSearch(instance, start, seed=3)
+        runs.append(ts.run(deadline=float("inf"), max_iters=300))
+    schedule = runs[0]
+    assert validate_fjsp(instance, schedule) == []
+    assert max(a.end for a in schedule) <= max(a.end for a in start)
+    assert runs[0] == runs[1]  # deterministic for a seed and an iteration count
+    assert ts.h == ts._hash()
+
+
+def test_solver_stops_at_the_bound_on_mk01():
+    instance = parse_fjsp(MK01.read_text())
+    result = solve_fjsp(instance, 2.0, 2, 0)
+    assert validate_fjsp(instance, result.assignments) == []
+    assert result.lower_bound <= result.makespan <= 42
