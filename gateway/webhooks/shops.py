@@ -27,7 +27,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Valid
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.deps import GatewayState
-from gateway.errors import field_of
+from gateway.errors import ServiceError, field_of
 from gateway.schemas.shops import ShopWebhookAnswer
 from gateway.webhooks.mapping import ShopLine, UnmappedError, map_lines
 from gateway.webhooks.signature import SignatureError, verify_base64
@@ -140,9 +140,14 @@ async def receive(request: Request, platform: ShopPlatform) -> Response[ShopWebh
 async def acknowledge_update(state: GatewayState, platform: ShopPlatform,
                              payload: Any) -> Response[ShopWebhookAnswer]:
     external_id = str(payload.id)
-    reply = await state.services.call("orders", "ListOrders", orders_pb.ListOrdersRequest(
-        channel=platform.channel, query=external_id, page={"page_size": 20}))
-    known = next((o for o in reply.orders if o.external_id == external_id), None)
+    try:
+        reply = await state.services.call("orders", "GetOrder", orders_pb.GetOrderRequest(
+            channel=platform.channel, external_id=external_id))
+        known = reply.order
+    except ServiceError as exc:
+        if exc.status_code != 404:
+            raise
+        known = None
     if known is None:
         return Response(ShopWebhookAnswer(
             "", "UNKNOWN", False, "update for an order not received yet: ignored; the order is "

@@ -130,6 +130,14 @@ class OrdersApplication(ServiceApplication):
         order = self.get_order(intake.order_id)
         return Placement(order.id, order.status, duplicate=True)
 
+    def find_order(self, channel: str, external_id: str) -> Order:
+        """The order placed for this shop order (from the intake index, always current)."""
+        try:
+            intake: OrderIntake = self.repository.get(intake_id(channel, external_id))
+        except AggregateNotFoundError:
+            raise NotFound(f"no order from channel {channel} with id {external_id}") from None
+        return self.get_order(intake.order_id)
+
     def get_order(self, order_id: uuid.UUID) -> Order:
         try:
             order = self.repository.get(order_id)

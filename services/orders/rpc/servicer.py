@@ -67,6 +67,13 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
                                      duplicate=placement.duplicate)
 
     async def GetOrder(self, request: pb.GetOrderRequest, context) -> pb.GetOrderResponse:
+        if not request.order_id and (request.channel or request.external_id):
+            v = Violations()
+            validate_channel(v, request.channel, request.external_id)
+            v.raise_if_any()
+            order = await asyncio.to_thread(self.app.find_order, request.channel,
+                                            request.external_id.strip())
+            return pb.GetOrderResponse(order=mapping.order_to_pb(order))
         order = await asyncio.to_thread(self.app.get_order, order_id_from(request.order_id))
         return pb.GetOrderResponse(order=mapping.order_to_pb(order))
 

@@ -118,10 +118,14 @@ class PlaceOrderResponse(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class GetOrderRequest(_message.Message):
-    __slots__ = ("order_id",)
+    __slots__ = ("order_id", "channel", "external_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
-    def __init__(self, order_id: _Optional[str] = ...) -> None: ...
+    channel: str
+    external_id: str
+    def __init__(self, order_id: _Optional[str] = ..., channel: _Optional[str] = ..., external_id: _Optional[str] = ...) -> None: ...
 
 class GetOrderResponse(_message.Message):
     __slots__ = ("order",)
