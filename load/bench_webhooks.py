@@ -72,8 +72,12 @@ async def webhooks(base_url: str, secret: str, concurrency: int, seconds: float)
         while time.perf_counter() < deadline:
             body = json.dumps(order_payload(f"BENCH-{uuid.uuid4().hex}")).encode()
             t0 = time.perf_counter()
-            r = await client.post("/webhooks/dovetail/orders", content=body, headers={
-                "Dovetail-Signature": sign(secret, body), "Content-Type": "application/json"})
+            try:
+                r = await client.post("/webhooks/dovetail/orders", content=body, headers={
+                    "Dovetail-Signature": sign(secret, body), "Content-Type": "application/json"})
+            except httpx.TransportError as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                continue
             t1 = time.perf_counter()
             if r.status_code == 202:
                 samples.append((t1 - started, t1 - t0))
