@@ -128,7 +128,10 @@ def main() -> None:
                         c["count"] for c in counts.json()) >= args.orders:
                     break
                 time.sleep(2)
-            time.sleep(1)
+            # Let the relay, projections and the gateway's read model finish catching up, so
+            # the reads are measured on a settled platform, not beside a backlog.
+            print("  settling ...", file=sys.stderr, flush=True)
+            time.sleep(30)
             cursor = asyncio.run(cursor_of_page(base, headers, 20))
             cases = {
                 "bare Litestar endpoint (baseline)": (f"http://127.0.0.1:{bare_port}", "/bare", {}),

@@ -26,7 +26,7 @@ from services.kit import metrics
 from services.kit.envelope import msg_id, stream_name, subject, wrap
 from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import ServiceApplication
-from services.kit.positions import read_position, write_position
+from services.kit.positions import read_position, relaxed_commit, write_position
 
 log = logging.getLogger("dovetail.relay")
 
@@ -86,7 +86,8 @@ class Relay:
             await self._publish(outgoing, stop)
             already_on_stream = set()
             self.position = batch[-1].id
-            async with self.pool.connection() as conn:
+            async with self.pool.connection() as conn, conn.transaction():
+                await relaxed_commit(conn)
                 await write_position(conn, self.schema, self.name, self.position)
             metrics.RELAY_POSITION.labels(self.service).set(self.position)
 

@@ -23,7 +23,7 @@ from services.kit import metrics
 from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import ServiceApplication, apply_ddl
-from services.kit.positions import read_position, write_position
+from services.kit.positions import read_position, relaxed_commit, write_position
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
@@ -176,6 +176,7 @@ class OrderListProjector:
                 async for batch in follow(self.app, self.wakeup, position, 500, stop):
                     events = [self.app.mapper.to_domain_event(n) for n in batch]
                     async with self.pool.connection() as conn, conn.transaction():
+                        await relaxed_commit(conn)
                         await apply_all(conn, events)
                         await write_position(conn, "orders", PROJECTION, batch[-1].id)
                     metrics.PROJECTION_POSITION.labels(PROJECTION).set(batch[-1].id)
