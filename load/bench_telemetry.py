@@ -274,6 +274,10 @@ def main() -> None:
     args = parser.parse_args()
     result = asyncio.run(bench(args))
     print(json.dumps(result, indent=2))
+    results = Path(__file__).parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"telemetry_{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(
+        json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
