@@ -223,6 +223,8 @@ def main() -> None:
         raise KeyboardInterrupt  # SIGTERM stops us the way Ctrl-C does, at any point
 
     signal.signal(signal.SIGTERM, on_terminate)
+    # Ctrl-C stops us even when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         settings = platform.start_servers()
         asyncio.run(prepare(settings))
