@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dovetail.configurator.v1 import configurator_events_pb2 as events
 from google.protobuf.message import Message
 
+from dovetail.configurator.v1 import configurator_events_pb2 as events
 from services.configurator.domain.catalog import CatalogVersion
 from services.configurator.domain.order_configuration import OrderConfiguration
 from services.configurator.rpc import mapping

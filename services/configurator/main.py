@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dovetail.configurator.v1 import configurator_service_pb2, configurator_service_pb2_grpc
-
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.integration import to_integration
 from services.configurator.policies import consumers

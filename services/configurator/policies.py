@@ -10,11 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from dovetail.common.v1.envelope_pb2 import EventEnvelope
-from dovetail.orders.v1 import orders_events_pb2 as orders
 from eventsourcing.application import ProcessingEvent
 from google.protobuf import json_format
 
+from dovetail.common.v1.envelope_pb2 import EventEnvelope
+from dovetail.orders.v1 import orders_events_pb2 as orders
 from services.configurator.application import ConfiguratorApplication, OrderRevision
 from services.configurator.domain.catalog import whole_numbers
 from services.configurator.domain.order_plan import LineRequest

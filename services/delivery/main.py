@@ -6,7 +6,7 @@ from dovetail.delivery.v1 import delivery_service_pb2, delivery_service_pb2_grpc
 from services.delivery.application import DeliveryApplication
 from services.delivery.integration import to_integration
 from services.delivery.policies import consumers
-from services.delivery.projections import ShipmentListProjector, ShipmentListView
+from services.delivery.projections import ShipmentListView, shipment_list_projector
 from services.delivery.rpc.servicer import ROLES, DeliveryServicer
 from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
@@ -17,7 +17,7 @@ NAME = "delivery"
 def build(rt: Runtime) -> ServiceParts:
     assert isinstance(rt.app, DeliveryApplication)
     view = ShipmentListView(rt.pool)
-    projector = ShipmentListProjector(rt.app, rt.pool, rt.wakeup)
+    projector = shipment_list_projector(rt.app, rt.pool, rt.wakeup)
 
     def add_servicers(server) -> list[str]:
         delivery_service_pb2_grpc.add_DeliveryServiceServicer_to_server(

@@ -8,7 +8,6 @@ projection's position: a row never goes back and every batch applies once.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -23,11 +22,10 @@ from services.delivery.application import DeliveryApplication
 from services.delivery.domain.shipment import Shipment
 from services.delivery.domain.values import ShipmentStatus
 from services.delivery.rpc.mapping import shipment_to_pb
-from services.kit import metrics
 from services.kit.errors import Violations
-from services.kit.log_follower import LogWakeup, follow
+from services.kit.log_follower import LogWakeup
 from services.kit.persistence import apply_ddl
-from services.kit.positions import read_position, write_position
+from services.kit.projection import Projector
 
 log = logging.getLogger("dovetail.delivery.projection")
 PROJECTION = "projection:shipment_list"
@@ -145,43 +143,28 @@ class ShipmentListView:
         return ShipmentPage([pb.Shipment.FromString(bytes(r[2])) for r in rows], token)
 
 
-class ShipmentListProjector:
-    """Follows delivery's log and keeps delivery.shipment_list."""
+async def upsert_shipments(conn, rows: list[tuple]) -> None:
+    for row in rows:
+        await conn.execute(UPSERT, row)
 
-    def __init__(self, app: DeliveryApplication, pool: AsyncConnectionPool, wakeup: LogWakeup):
-        self.app = app
-        self.pool = pool
-        self.wakeup = wakeup
 
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                async with self.pool.connection() as conn:
-                    position = await read_position(conn, "delivery", PROJECTION)
-                async for batch in follow(self.app, self.wakeup, position, 500, stop):
-                    rows = await asyncio.to_thread(self._rows, batch)
-                    async with self.pool.connection() as conn, conn.transaction():
-                        for row in rows:
-                            await conn.execute(UPSERT, row)
-                        await write_position(conn, "delivery", PROJECTION, batch[-1].id)
-                    metrics.PROJECTION_POSITION.labels(PROJECTION).set(batch[-1].id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("projection interrupted; resuming", extra={"error": repr(exc)})
-                await asyncio.sleep(1.0)
+def shipment_list_projector(app: DeliveryApplication, pool: AsyncConnectionPool,
+                            wakeup: LogWakeup) -> Projector:
+    """Follows delivery's log and keeps delivery.shipment_list (current state per shipment)."""
+    return Projector(app=app, pool=pool, wakeup=wakeup, schema="delivery", name=PROJECTION,
+                     prepare=lambda events: shipment_rows(app, events), apply=upsert_shipments)
 
-    def _rows(self, batch) -> list[tuple]:
-        touched: dict[uuid.UUID, None] = {}
-        for notification in batch:
-            event = self.app.mapper.to_domain_event(notification)
-            if isinstance(event, Shipment.Event):
-                touched[event.originator_id] = None
-        rows = []
-        for shipment_id in touched:
-            s = self.app.get_shipment(shipment_id)
-            rows.append((s.id, s.order_id, s.factory_id, s.carrier, s.tracking_number,
-                         s.status.value, s.late, s.at_risk, s.eta_at,
-                         datetime.fromisoformat(s.opened_at), s.version,
-                         shipment_to_pb(s).SerializeToString()))
-        return rows
+
+def shipment_rows(app: DeliveryApplication, events: list) -> list[tuple]:
+    touched: dict[uuid.UUID, None] = {}
+    for event in events:
+        if isinstance(event, Shipment.Event):
+            touched[event.originator_id] = None
+    rows = []
+    for shipment_id in touched:
+        s = app.get_shipment(shipment_id)
+        rows.append((s.id, s.order_id, s.factory_id, s.carrier, s.tracking_number,
+                     s.status.value, s.late, s.at_risk, s.eta_at,
+                     datetime.fromisoformat(s.opened_at), s.version,
+                     shipment_to_pb(s).SerializeToString()))
+    return rows

@@ -12,7 +12,7 @@ from services.iot.energy import EnergyLedger
 from services.iot.intake import TelemetryIntake
 from services.iot.integration import to_integration
 from services.iot.policies import consumers
-from services.iot.projections import IotProjector, ensure_tables
+from services.iot.projections import ensure_tables, iot_projector
 from services.iot.rpc.servicer import ROLES, IotServicer
 from services.iot.settings import IotSettings
 from services.iot.views import IotViews
@@ -29,7 +29,7 @@ def build(rt: Runtime, iot: IotSettings | None = None) -> ServiceParts:
     views = IotViews(rt.pool)
     ledger = EnergyLedger(rt.pool)
     intake = TelemetryIntake(rt.app, views, ledger, rt.nc, rt.js, iot)
-    projector = IotProjector(rt.app, rt.pool, rt.wakeup)
+    projector = iot_projector(rt.app, rt.pool, rt.wakeup)
     servicer = IotServicer(rt.app, views, intake, Analytics(views, ledger))
 
     def add_servicers(server) -> list[str]:

@@ -7,7 +7,6 @@ Energy minute buckets are not here: the intake writes them directly (services/io
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -17,10 +16,9 @@ from psycopg_pool import AsyncConnectionPool
 from services.iot.domain.machine_state import MachineStateLog
 from services.iot.domain.operations import OperationRun, PlannedStop
 from services.iot.domain.registry import Factory, Machine
-from services.kit import metrics
-from services.kit.log_follower import LogWakeup, follow
-from services.kit.persistence import ServiceApplication
-from services.kit.positions import read_position, write_position
+from services.kit.log_follower import LogWakeup
+from services.kit.persistence import ServiceApplication, apply_ddl
+from services.kit.projection import Projector
 
 log = logging.getLogger("dovetail.iot.projection")
 PROJECTION = "projection:iot"
@@ -61,34 +59,19 @@ CREATE INDEX IF NOT EXISTS operation_runs_by_machine ON iot.operation_runs (mach
 
 async def ensure_tables(pool: AsyncConnectionPool) -> None:
     async with pool.connection() as conn:
-        await conn.execute(DDL)
+        await apply_ddl(conn, DDL)
 
 
-class IotProjector:
+async def apply_all(conn, events: list) -> None:
+    for event in events:
+        await apply(conn, event)
+
+
+def iot_projector(app: ServiceApplication, pool: AsyncConnectionPool,
+                  wakeup: LogWakeup) -> Projector:
     """Follows the iot log and keeps the read models."""
-
-    def __init__(self, app: ServiceApplication, pool: AsyncConnectionPool, wakeup: LogWakeup):
-        self.app = app
-        self.pool = pool
-        self.wakeup = wakeup
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                async with self.pool.connection() as conn:
-                    position = await read_position(conn, "iot", PROJECTION)
-                async for batch in follow(self.app, self.wakeup, position, 500, stop):
-                    events = [self.app.mapper.to_domain_event(n) for n in batch]
-                    async with self.pool.connection() as conn, conn.transaction():
-                        for event in events:
-                            await apply(conn, event)
-                        await write_position(conn, "iot", PROJECTION, batch[-1].id)
-                    metrics.PROJECTION_POSITION.labels(PROJECTION).set(batch[-1].id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("projection interrupted; resuming", extra={"error": repr(exc)})
-                await asyncio.sleep(1.0)
+    return Projector(app=app, pool=pool, wakeup=wakeup, schema="iot", name=PROJECTION,
+                     apply=apply_all)
 
 
 async def apply(conn, event: Any) -> None:

@@ -14,7 +14,6 @@ from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
 from services.orders.rpc.mapping import content_to_pb, status_to_pb
 
-
 # Every Order event is published (placed, amended, cancelled, status changes); the intake
 # index's events stay inside.
 TOPICS = [get_topic(cls) for cls in vars(Order).values()

@@ -9,7 +9,7 @@ from services.orders.application import OrdersApplication
 from services.orders.intake import IntakeBatcher
 from services.orders.integration import TOPICS, to_integration
 from services.orders.policies import consumers
-from services.orders.projections import OrderListProjector, OrderListView
+from services.orders.projections import OrderListView, order_list_projector
 from services.orders.rpc.servicer import ROLES, OrdersServicer
 
 NAME = "orders"
@@ -19,7 +19,7 @@ def build(rt: Runtime) -> ServiceParts:
     assert isinstance(rt.app, OrdersApplication)
     view = OrderListView(rt.pool)
     intake = IntakeBatcher(rt.app)
-    projector = OrderListProjector(rt.app, rt.pool, rt.wakeup)
+    projector = order_list_projector(rt.app, rt.pool, rt.wakeup)
 
     def add_servicers(server) -> list[str]:
         orders_service_pb2_grpc.add_OrdersServiceServicer_to_server(

@@ -6,7 +6,6 @@ applied exactly once; lists and filters are served from here, never by replaying
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -19,11 +18,10 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from dovetail.orders.v1 import orders_service_pb2 as pb
-from services.kit import metrics
 from services.kit.errors import Violations
-from services.kit.log_follower import LogWakeup, follow
+from services.kit.log_follower import LogWakeup
 from services.kit.persistence import ServiceApplication, apply_ddl
-from services.kit.positions import read_position, relaxed_commit, write_position
+from services.kit.projection import Projector
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
@@ -160,31 +158,11 @@ class OrderListView:
         return OrderPage([OrderRow(r) for r in rows], token)
 
 
-class OrderListProjector:
+def order_list_projector(app: ServiceApplication, pool: AsyncConnectionPool,
+                         wakeup: LogWakeup) -> Projector:
     """Follows the orders log and keeps orders.order_list."""
-
-    def __init__(self, app: ServiceApplication, pool: AsyncConnectionPool, wakeup: LogWakeup):
-        self.app = app
-        self.pool = pool
-        self.wakeup = wakeup
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                async with self.pool.connection() as conn:
-                    position = await read_position(conn, "orders", PROJECTION)
-                async for batch in follow(self.app, self.wakeup, position, 500, stop):
-                    events = [self.app.mapper.to_domain_event(n) for n in batch]
-                    async with self.pool.connection() as conn, conn.transaction():
-                        await relaxed_commit(conn)
-                        await apply_all(conn, events)
-                        await write_position(conn, "orders", PROJECTION, batch[-1].id)
-                    metrics.PROJECTION_POSITION.labels(PROJECTION).set(batch[-1].id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("projection interrupted; resuming", extra={"error": repr(exc)})
-                await asyncio.sleep(1.0)
+    return Projector(app=app, pool=pool, wakeup=wakeup, schema="orders", name=PROJECTION,
+                     apply=apply_all)
 
 
 # Runs of new orders are inserted with one statement over a JSON array: one round trip and

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from google.protobuf import struct_pb2, timestamp_pb2
+
 from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_events_pb2 as events
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
-from google.protobuf import struct_pb2, timestamp_pb2
-
 from services.configurator.catalogue import Configuration, HardwareLine, Panel, Price
 
 COMPONENTS = {

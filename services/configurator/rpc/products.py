@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
-
 from services.configurator.catalogue import Catalogue, ProductTemplate, Rule
 from services.configurator.rpc.mapping import value
 

@@ -6,10 +6,10 @@ import asyncio
 import base64
 import uuid
 
-from dovetail.configurator.v1 import configurator_service_pb2 as pb
-from dovetail.configurator.v1 import configurator_service_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 
+from dovetail.configurator.v1 import configurator_service_pb2 as pb
+from dovetail.configurator.v1 import configurator_service_pb2_grpc as pb_grpc
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.domain.catalog import whole_numbers
 from services.configurator.domain.order_configuration import ConfigurationStatus

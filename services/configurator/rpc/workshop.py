@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
-
 from services.configurator.catalogue import (
     BoardLayout,
     Catalogue,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from dovetail.configurator.v1 import configurator_service_pb2_grpc as pb_grpc
 
+from dovetail.configurator.v1 import configurator_service_pb2_grpc as pb_grpc
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.main import build
 from services.kit import runtime

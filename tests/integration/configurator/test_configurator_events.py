@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import nats
 import pytest
+from google.protobuf import struct_pb2
+
 from dovetail.configurator.v1 import configurator_events_pb2 as events
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
 from dovetail.orders.v1 import orders_events_pb2 as orders
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from dovetail.orders.v1 import orders_service_pb2_grpc as orders_grpc
-from google.protobuf import struct_pb2
-
 from services.configurator.catalogue import seed_catalogue
 from services.kit.envelope import wrap
 from tests.conftest import TEST_ADMIN_KEY

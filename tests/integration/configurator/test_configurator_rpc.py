@@ -7,11 +7,11 @@ import time
 
 import grpc
 import pytest
+from google.protobuf import struct_pb2
+
 from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_events_pb2 as events
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
-from google.protobuf import struct_pb2
-
 from services.configurator.catalogue import seed_catalogue
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually, stream_envelopes
