@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 from litestar import Controller, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -28,7 +28,7 @@ from gateway.schemas.order_detail import (
     EnergyRead,
     OrderHistoryRead,
 )
-from gateway.schemas.orders import Address, Customer, OrderLineRead, OrderPage, OrderRead
+from gateway.schemas.orders import Address, Customer, Money, OrderLineRead, OrderPage, OrderRead
 
 STATUSES = [name.removeprefix("ORDER_STATUS_") for name in pb.OrderStatus.keys()][1:]
 
@@ -38,33 +38,42 @@ def _ts(message, field: str) -> str | None:
 
 
 def order_read(o: pb.Order) -> OrderRead:
-    as_dict = json_format.MessageToDict(o, preserving_proto_field_name=True)
+    """Straight from the message's fields: MessageToDict was 70 % of a list request's time."""
     promised = (f"{o.promised_date.year:04d}-{o.promised_date.month:02d}-{o.promised_date.day:02d}"
                 if o.HasField("promised_date") else None)
     return OrderRead(
         order_id=o.order_id, channel=o.channel, external_id=o.external_id,
         status=pb.OrderStatus.Name(o.status).removeprefix("ORDER_STATUS_"), version=o.version,
         placed_at=_ts(o, "placed_at"), updated_at=_ts(o, "updated_at"), promised_date=promised,
-        customer=_customer(as_dict.get("customer", {})),
-        items=[_item(i) for i in as_dict.get("items", [])],
-        total=as_dict.get("total"), factory_id=o.factory_id,
+        customer=_customer(o.customer), items=[_item(i) for i in o.items],
+        total=Money(amount=o.total.amount, currency=o.total.currency)
+        if o.HasField("total") else None,
+        factory_id=o.factory_id,
         planned_start=_ts(o, "planned_start"), planned_end=_ts(o, "planned_end"),
         catalog_version=o.catalog_version, rejection_reasons=list(o.rejection_reasons),
         cancellation_reason=o.cancellation_reason, tracking_token=o.tracking_token)
 
 
-def _customer(d: dict) -> Customer:
-    a = d.get("address", {})
-    return Customer(name=d.get("name", ""), email=d.get("email", ""), phone=d.get("phone", ""),
-                    address=Address(line1=a.get("line1", ""), city=a.get("city", ""),
-                                    country=a.get("country", ""), line2=a.get("line2", ""),
-                                    region=a.get("region", ""),
-                                    postal_code=a.get("postal_code", "")))
+def _customer(c) -> Customer:
+    a = c.address
+    return Customer(name=c.name, email=c.email, phone=c.phone,
+                    address=Address(line1=a.line1, city=a.city, country=a.country, line2=a.line2,
+                                    region=a.region, postal_code=a.postal_code))
 
 
-def _item(d: dict) -> OrderLineRead:
-    return OrderLineRead(line_id=d.get("line_id", ""), product=d.get("product", ""),
-                         quantity=int(d.get("quantity", 0)), options=d.get("options", {}))
+def _option(value) -> str | int | float | bool:
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "bool_value":
+        return value.bool_value
+    return value.string_value
+
+
+def _item(item) -> OrderLineRead:
+    return OrderLineRead(line_id=item.line_id, product=item.product, quantity=item.quantity,
+                         options={k: _option(v) for k, v in item.options.fields.items()})
 
 
 def date_of(text: str | None, field: str) -> types_pb2.Date | None:
