@@ -29,7 +29,7 @@ class Customer(msgspec.Struct, forbid_unknown_fields=True):
 class Item(msgspec.Struct, forbid_unknown_fields=True):
     line_id: Text
     product: Annotated[str, msgspec.Meta(description="catalogue product code, e.g. wardrobe")]
-    quantity: int
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)]
     options: dict[str, OptionValue] = {}
 
 

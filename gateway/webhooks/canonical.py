@@ -117,5 +117,12 @@ class CanonicalWebhookController(Controller):
           security=[{"webhookSignature": []}])
     async def receive(self, channel: FromPath[str], data: JSONBody[CanonicalOrder],
                       request: Request) -> Response[WebhookAccepted]:
-        return await place(request.app.state.gateway, to_place_order(channel, data))
+        try:
+            order = to_place_order(channel, data)
+        except ValidationException:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. a number protobuf cannot hold
+            raise ValidationException("a value is out of range", extra=[
+                {"key": "body", "message": str(exc)[:200]}]) from None
+        return await place(request.app.state.gateway, order)
 
