@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import grpc
 from google.protobuf import struct_pb2
 from litestar import Controller, Request, Response, post
 from litestar.connection import ASGIConnection
@@ -21,7 +20,6 @@ from litestar.params import FromPath, JSONBody
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.deps import GatewayState
-from gateway.errors import from_grpc
 from gateway.schemas.orders import CanonicalOrder, ErrorBody, WebhookAccepted
 from gateway.webhooks.signature import SignatureError, verify
 
@@ -86,11 +84,7 @@ def to_place_order(channel: str, order: CanonicalOrder) -> orders_pb.PlaceOrderR
 
 
 async def place(state: GatewayState, request: orders_pb.PlaceOrderRequest) -> Response:
-    try:
-        reply = await state.services.orders.PlaceOrder(
-            request, metadata=state.services.metadata, timeout=10)
-    except grpc.aio.AioRpcError as error:
-        raise from_grpc(error) from None
+    reply = await state.services.place_order(request)
     body = WebhookAccepted(order_id=reply.order_id,
                            status=orders_pb.OrderStatus.Name(reply.status).removeprefix("ORDER_STATUS_"),
                            duplicate=reply.duplicate)

@@ -128,8 +128,7 @@ async def receive(request: Request, platform: ShopPlatform) -> Response[ShopWebh
     except UnmappedError as exc:
         raise ValidationException("unmapped SKU or option", extra=[
             {"key": at, "message": message} for at, message in exc.errors]) from None
-    reply = await state.services.call("orders", "PlaceOrder",
-                                      to_place_order(platform.channel, order, items))
+    reply = await state.services.place_order(to_place_order(platform.channel, order, items))
     if delivery_id:
         await state.channels.record_delivery(platform.channel, delivery_id, reply.order_id,
                                              _status(reply.status))

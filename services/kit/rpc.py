@@ -78,11 +78,14 @@ def status_for(exc: Exception) -> status_pb2.Status:
 class Gate(grpc.aio.ServerInterceptor):
     """Authenticate, authorise by role, set the principal, map errors, count and time."""
 
-    def __init__(self, service: str, keys: KeyStore, roles: Mapping[str, Iterable[str]]):
+    def __init__(self, service: str, keys: KeyStore, roles: Mapping[str, Iterable[str]],
+                 itemwise: Iterable[str] = ()):
         self.service = service
         self.keys = keys
         # method name (e.g. "PlaceOrder") → roles allowed to call it
         self.roles = {m: frozenset(r) for m, r in roles.items()}
+        # Batch methods that check text item by item, so one bad item refuses only itself.
+        self.itemwise = frozenset(itemwise)
 
     async def intercept_service(self, continuation, details: grpc.HandlerCallDetails):
         handler = await continuation(details)
@@ -96,7 +99,8 @@ class Gate(grpc.aio.ServerInterceptor):
             error = Unauthenticated("missing or unknown API key: send 'authorization: Bearer <key>'")
         elif principal.role not in self.roles.get(method, ()):
             error = PermissionDenied(f"{principal.role} may not call {method}")
-        return _wrap(handler, self.service, method, principal, error)
+        return _wrap(handler, self.service, method, principal, error,
+                     check_text=method not in self.itemwise)
 
 
 def text_violations(message, prefix: str = "") -> list[FieldViolation]:
@@ -124,7 +128,8 @@ def _check_request(request) -> None:
 
 
 def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
-          principal: Principal | None, error: DomainError | None) -> grpc.RpcMethodHandler:
+          principal: Principal | None, error: DomainError | None,
+          check_text: bool = True) -> grpc.RpcMethodHandler:
     async def fail(context, exc: Exception, started: float) -> None:
         status = status_for(exc)
         if status.code == code_pb2.INTERNAL:
@@ -144,7 +149,8 @@ def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
             started = time.perf_counter()
             try:
                 enter()
-                _check_request(request)
+                if check_text:
+                    _check_request(request)
                 response = await inner(request, context)
             except (grpc.aio.AbortError, grpc.aio.UsageError):
                 raise
@@ -186,12 +192,13 @@ def _observe(service: str, method: str, code: str, started: float) -> None:
 
 def create_server(*, service: str, keys: KeyStore, roles: Mapping[str, Iterable[str]],
                   add_servicers: Callable[[grpc.aio.Server], Iterable[str]],
+                  itemwise: Iterable[str] = (),
                   ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, list[str]]:
     """A grpc.aio server with Dovetail's gate, health and reflection (not yet bound).
 
     `add_servicers` adds the service's servicers and returns their full service names.
     """
-    server = grpc.aio.server(interceptors=[Gate(service, keys, roles)],
+    server = grpc.aio.server(interceptors=[Gate(service, keys, roles, itemwise)],
                              options=KEEPALIVE_OPTIONS + [
                                  ("grpc.max_receive_message_length", 16 * 1024 * 1024)])
     service_names = list(add_servicers(server))

@@ -48,6 +48,8 @@ class ServiceParts:
 
     add_servicers: Callable[[grpc.aio.Server], Iterable[str]]
     roles: Mapping[str, Iterable[str]]
+    # Batch methods whose servicer checks each item's text itself (see rpc.Gate).
+    itemwise: Iterable[str] = ()
     to_integration: IntegrationMapper | None = None
     # Topics of the domain events to_integration publishes (lets the relay skip the rest in SQL).
     integration_topics: list[str] = field(default_factory=list)
@@ -138,7 +140,8 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
             tasks.append(asyncio.create_task(job(stop)))
 
         server, health, service_names = create_server(
-            service=name, keys=keys, roles=parts.roles, add_servicers=parts.add_servicers)
+            service=name, keys=keys, roles=parts.roles, add_servicers=parts.add_servicers,
+            itemwise=parts.itemwise)
         bind_port = settings.service_ports[name] if port is None else port
         bound = server.add_insecure_port(f"{settings.grpc_host}:{bind_port}")
         await server.start()

@@ -29,6 +29,16 @@ class IntakeBatcher:
         await self.queue.put((request, future))
         return await future
 
+    async def place_many(self, requests: list[PlacementRequest]) -> list[Placement]:
+        """Queue several at once (a PlaceOrders call); they usually share one transaction."""
+        loop = asyncio.get_running_loop()
+        futures = []
+        for request in requests:
+            future: asyncio.Future[Placement] = loop.create_future()
+            self.queue.put_nowait((request, future))
+            futures.append(future)
+        return list(await asyncio.gather(*futures))
+
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         try:

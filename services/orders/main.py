@@ -10,7 +10,7 @@ from services.orders.intake import IntakeBatcher
 from services.orders.integration import TOPICS, to_integration
 from services.orders.policies import consumers
 from services.orders.projections import OrderListView, order_list_projector
-from services.orders.rpc.servicer import ROLES, OrdersServicer
+from services.orders.rpc.servicer import ITEMWISE, ROLES, OrdersServicer
 
 NAME = "orders"
 
@@ -30,7 +30,8 @@ def build(rt: Runtime) -> ServiceParts:
         await view.ensure_table()
         await projector.run(stop)
 
-    return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+    return ServiceParts(add_servicers=add_servicers, roles=ROLES, itemwise=ITEMWISE,
+                        to_integration=to_integration,
                         integration_topics=TOPICS,
                         consumers=consumers(rt.app), background=[intake.run],
                         leader_jobs={"order_list": projection})

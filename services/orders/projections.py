@@ -25,6 +25,7 @@ from services.kit.projection import Projector
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
+from services.orders.integration import TOPICS
 from services.orders.rpc import mapping
 
 log = logging.getLogger("dovetail.orders.projection")
@@ -162,7 +163,7 @@ def order_list_projector(app: ServiceApplication, pool: AsyncConnectionPool,
                          wakeup: LogWakeup) -> Projector:
     """Follows the orders log and keeps orders.order_list."""
     return Projector(app=app, pool=pool, wakeup=wakeup, schema="orders", name=PROJECTION,
-                     apply=apply_all)
+                     apply=apply_all, topics=TOPICS)  # the order's own events, not the intake index's
 
 
 # Runs of new orders are inserted with one statement over a JSON array: one round trip and

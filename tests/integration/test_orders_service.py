@@ -72,6 +72,42 @@ async def test_concurrent_repeats_of_one_shop_order_make_one_order(stub):
     assert sum(not r.duplicate for r in replies) == 1
 
 
+async def test_place_orders_answers_each_order_on_its_own(stub):
+    """One call, five orders: placed, refused for a field, refused for NUL text, a repeat
+    inside the batch, and one for another channel; nothing refused is stored."""
+    good = place_request()
+    no_items = place_request(items=[])
+    nul = place_request()
+    nul.customer.name = "Li\x00Wei"
+    foreign = place_request()
+    foreign.channel = "othershop"
+    reply = await stub.PlaceOrders(pb.PlaceOrdersRequest(orders=[good, no_items, nul, good,
+                                                                 foreign]),
+                                   metadata=auth(CHANNEL_KEY))
+    placed, bad, nul_out, repeat, other = reply.outcomes
+    assert placed.placed.status == pb.ORDER_STATUS_PLACED and not placed.placed.duplicate
+    assert repeat.placed.order_id == placed.placed.order_id and repeat.placed.duplicate
+    assert bad.refused.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert "items" in {v.field for v in bad.refused.field_violations}
+    assert nul_out.refused.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert [v.field for v in nul_out.refused.field_violations] == ["customer.name"]
+    assert other.refused.code == grpc.StatusCode.PERMISSION_DENIED.value[0]
+    for refused in (no_items, nul, foreign):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.GetOrder(pb.GetOrderRequest(channel=refused.channel,
+                                                   external_id=refused.external_id),
+                                metadata=auth(TEST_ADMIN_KEY))
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_place_orders_refuses_an_oversized_call_as_a_whole(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.PlaceOrders(pb.PlaceOrdersRequest(orders=[place_request()] * 501),
+                               metadata=auth(CHANNEL_KEY))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "orders" in violations(caught.value)
+
+
 async def test_an_order_without_items_is_refused_with_field_violations(stub):
     request = place_request()
     del request.items[:]

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from dovetail.orders.v1 import orders_service_pb2_grpc as pb_grpc
-from services.kit.errors import InvalidArgument, PermissionDenied, Violations
-from services.kit.rpc import current_principal
+from services.kit.auth import Principal
+from services.kit.errors import DomainError, InvalidArgument, PermissionDenied, Violations
+from services.kit.rpc import current_principal, status_for, text_violations
 from services.orders.application import OrdersApplication, PlacementRequest
 from services.orders.domain.values import (
     parse_date,
@@ -24,6 +25,7 @@ from services.orders.rpc import mapping
 # Who may call what; ownership (a channel places only its own orders) is checked below.
 ROLES = {
     "PlaceOrder": ("admin", "channel", "designer"),
+    "PlaceOrders": ("admin", "channel", "designer"),
     "GetOrder": ("admin",),
     "ListOrders": ("admin",),
     "CancelOrder": ("admin",),
@@ -31,12 +33,22 @@ ROLES = {
     "GetOrderHistory": ("admin",),
 }
 
+# PlaceOrders checks text order by order, so one bad order refuses only itself.
+ITEMWISE = ("PlaceOrders",)
+MAX_PLACE_BATCH = 500
+
 
 def order_id_from(text: str, field: str = "order_id") -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
         raise InvalidArgument(Violations.one(field, "must be an order id (a UUID)")) from None
+
+
+def placed_pb(placement) -> pb.PlaceOrderResponse:
+    return pb.PlaceOrderResponse(order_id=str(placement.order_id),
+                                 status=mapping.status_to_pb(placement.status),
+                                 duplicate=placement.duplicate)
 
 
 class OrdersServicer(pb_grpc.OrdersServiceServicer):
@@ -48,7 +60,38 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         self.tenant = tenant
 
     async def PlaceOrder(self, request: pb.PlaceOrderRequest, context) -> pb.PlaceOrderResponse:
+        placement = await self.intake.place(self._placement(current_principal(), request))
+        return placed_pb(placement)
+
+    async def PlaceOrders(self, request: pb.PlaceOrdersRequest,
+                          context) -> pb.PlaceOrdersResponse:
+        if len(request.orders) > MAX_PLACE_BATCH:
+            raise InvalidArgument(Violations.one(
+                "orders", f"at most {MAX_PLACE_BATCH} orders per call, got {len(request.orders)}"))
         principal = current_principal()
+        outcomes = [pb.PlaceOrderOutcome() for _ in request.orders]
+        accepted: list[tuple[int, PlacementRequest]] = []
+        for i, order in enumerate(request.orders):
+            try:
+                violations = text_violations(order)
+                if violations:
+                    raise InvalidArgument(violations)
+                accepted.append((i, self._placement(principal, order)))
+            except DomainError as exc:
+                status = status_for(exc)
+                refused = outcomes[i].refused
+                refused.code, refused.message = status.code, status.message
+                if isinstance(exc, InvalidArgument):
+                    refused.field_violations.extend(
+                        pb.FieldViolation(field=v.field, description=v.description)
+                        for v in exc.violations)
+        placements = await self.intake.place_many([p for _, p in accepted])
+        for (i, _), placement in zip(accepted, placements, strict=True):
+            outcomes[i].placed.CopyFrom(placed_pb(placement))
+        return pb.PlaceOrdersResponse(outcomes=outcomes)
+
+    def _placement(self, principal: Principal, request: pb.PlaceOrderRequest) -> PlacementRequest:
+        """Check who may place this order and what it says; raises the domain's errors."""
         if principal.role == "channel" and principal.subject != request.channel:
             raise PermissionDenied(f"channel {principal.subject} may not place orders for "
                                    f"channel {request.channel}")
@@ -60,11 +103,8 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         content = parse_order_content(mapping.place_request_to_raw(request))
         placed_at = (request.placed_at.ToDatetime(tzinfo=UTC) if request.HasField("placed_at")
                      else datetime.now(UTC))
-        placement = await self.intake.place(PlacementRequest(
-            request.channel, request.external_id.strip(), content, placed_at, self.tenant))
-        return pb.PlaceOrderResponse(order_id=str(placement.order_id),
-                                     status=mapping.status_to_pb(placement.status),
-                                     duplicate=placement.duplicate)
+        return PlacementRequest(request.channel, request.external_id.strip(), content, placed_at,
+                                self.tenant)
 
     async def GetOrder(self, request: pb.GetOrderRequest, context) -> pb.GetOrderResponse:
         if not request.order_id and (request.channel or request.external_id):

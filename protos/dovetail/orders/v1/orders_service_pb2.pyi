@@ -117,6 +117,44 @@ class PlaceOrderResponse(_message.Message):
     duplicate: bool
     def __init__(self, order_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
+class PlaceOrdersRequest(_message.Message):
+    __slots__ = ("orders",)
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[PlaceOrderRequest]
+    def __init__(self, orders: _Optional[_Iterable[_Union[PlaceOrderRequest, _Mapping]]] = ...) -> None: ...
+
+class FieldViolation(_message.Message):
+    __slots__ = ("field", "description")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    description: str
+    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class PlaceOrderRefusal(_message.Message):
+    __slots__ = ("code", "message", "field_violations")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    field_violations: _containers.RepeatedCompositeFieldContainer[FieldViolation]
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., field_violations: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ...) -> None: ...
+
+class PlaceOrderOutcome(_message.Message):
+    __slots__ = ("placed", "refused")
+    PLACED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    placed: PlaceOrderResponse
+    refused: PlaceOrderRefusal
+    def __init__(self, placed: _Optional[_Union[PlaceOrderResponse, _Mapping]] = ..., refused: _Optional[_Union[PlaceOrderRefusal, _Mapping]] = ...) -> None: ...
+
+class PlaceOrdersResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[PlaceOrderOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[PlaceOrderOutcome, _Mapping]]] = ...) -> None: ...
+
 class GetOrderRequest(_message.Message):
     __slots__ = ("order_id", "channel", "external_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]

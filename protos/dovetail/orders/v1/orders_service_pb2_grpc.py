@@ -40,6 +40,11 @@ class OrdersServiceStub:
                 request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrderRequest.SerializeToString,
                 response_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrderResponse.FromString,
                 _registered_method=True)
+        self.PlaceOrders = channel.unary_unary(
+                '/dovetail.orders.v1.OrdersService/PlaceOrders',
+                request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrdersRequest.SerializeToString,
+                response_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrdersResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/dovetail.orders.v1.OrdersService/GetOrder',
                 request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.GetOrderRequest.SerializeToString,
@@ -73,6 +78,15 @@ class OrdersServiceServicer:
 
     def PlaceOrder(self, request, context):
         """Idempotent by (channel, external_id): a repeat returns the same order with duplicate = true.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlaceOrders(self, request, context):
+        """Many orders in one call, each answered on its own exactly as PlaceOrder would answer it:
+        the gateway coalesces webhooks that arrive together, so one round trip and one
+        transaction carry them. At most 500 orders per call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -119,6 +133,11 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.PlaceOrder,
                     request_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrderRequest.FromString,
                     response_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrderResponse.SerializeToString,
+            ),
+            'PlaceOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlaceOrders,
+                    request_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrdersRequest.FromString,
+                    response_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrdersResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -174,6 +193,33 @@ class OrdersService:
             '/dovetail.orders.v1.OrdersService/PlaceOrder',
             dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrderRequest.SerializeToString,
             dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.orders.v1.OrdersService/PlaceOrders',
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrdersRequest.SerializeToString,
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.PlaceOrdersResponse.FromString,
             options,
             channel_credentials,
             insecure,

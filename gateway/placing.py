@@ -1,0 +1,122 @@
+"""Webhooks that arrive together reach the orders service in one `PlaceOrders` call.
+
+A webhook handler asks `OrderPlacer.place(request)` and waits for its own answer. Requests
+queue; up to `max_in_flight` senders each take everything waiting (at most `max_batch`) and
+send it as one call. Nobody waits on purpose for more: with one webhook at a time a call
+carries one order, and under load the batches grow by themselves while calls are in flight.
+One gRPC round trip costs both processes about as much CPU as storing an order, so at peak
+this is what lets the gateway and the orders service keep up.
+
+Each order keeps its own answer: a refusal of one order (bad field, not allowed) is raised
+for that webhook only, as the same `ServiceError` a single `PlaceOrder` call would give. A
+failure of the whole call (orders service down) fails every webhook in it with 503, and
+nothing was stored that the shop's retry will not find again (intake is idempotent by
+channel and external id). An orders service without `PlaceOrders` (an older replica during
+a rolling upgrade) is called one order at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway.errors import HTTP_FOR, ServiceError, from_grpc
+from gateway.schemas.orders import FieldError
+
+CODES = {status.value[0]: status for status in grpc.StatusCode}
+
+
+def refusal_error(refused: orders_pb.PlaceOrderRefusal) -> ServiceError:
+    code = CODES.get(refused.code, grpc.StatusCode.UNKNOWN)
+    status = HTTP_FOR.get(code)
+    if status is None:
+        return ServiceError(503, "service unavailable, nothing was stored; retry later")
+    return ServiceError(status, refused.message or code.name,
+                        [FieldError(v.field, v.description) for v in refused.field_violations])
+
+
+class OrderPlacer:
+    def __init__(self, call: Callable[[str, Any], Awaitable[Any]], max_batch: int = 200,
+                 max_in_flight: int = 2, timeout_s: float = 10.0):
+        """`call(method, request)` calls the orders service (raises grpc.aio.AioRpcError)."""
+        self.call = call
+        self.max_batch = max_batch
+        self.max_in_flight = max_in_flight
+        self.timeout_s = timeout_s
+        self._waiting: list[tuple[orders_pb.PlaceOrderRequest, asyncio.Future]] = []
+        self._senders = 0
+        self._batched = True  # False once the orders service says it has no PlaceOrders
+        self._tasks: set[asyncio.Task] = set()
+
+    async def place(self, request: orders_pb.PlaceOrderRequest) -> orders_pb.PlaceOrderResponse:
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiting.append((request, future))
+        if self._senders < self.max_in_flight:
+            self._senders += 1
+            task = asyncio.create_task(self._send_waiting())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _send_waiting(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[:self.max_batch]
+                del self._waiting[:self.max_batch]
+                await self._send(batch)
+        finally:
+            self._senders -= 1
+
+    async def _send(self, batch: list[tuple[orders_pb.PlaceOrderRequest, asyncio.Future]]) -> None:
+        if not self._batched or len(batch) == 1:
+            await asyncio.gather(*[self._send_one(r, f) for r, f in batch])
+            return
+        try:
+            reply = await self.call("PlaceOrders", orders_pb.PlaceOrdersRequest(
+                orders=[r for r, _ in batch]))
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.UNIMPLEMENTED:
+                self._batched = False
+                await asyncio.gather(*[self._send_one(r, f) for r, f in batch])
+                return
+            for _, future in batch:
+                _settle(future, error=from_grpc(error))
+            return
+        except Exception as exc:  # noqa: BLE001 - every waiting webhook hears of it
+            for _, future in batch:
+                _settle(future, error=exc)
+            return
+        for (_, future), outcome in zip(batch, reply.outcomes, strict=True):
+            if outcome.HasField("placed"):
+                _settle(future, result=outcome.placed)
+            else:
+                _settle(future, error=refusal_error(outcome.refused))
+
+    async def _send_one(self, request: orders_pb.PlaceOrderRequest, future: asyncio.Future) -> None:
+        try:
+            _settle(future, result=await self.call("PlaceOrder", request))
+        except grpc.aio.AioRpcError as error:
+            _settle(future, error=from_grpc(error))
+        except Exception as exc:  # noqa: BLE001
+            _settle(future, error=exc)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _settle(future: asyncio.Future, result: Any = None, error: BaseException | None = None) -> None:
+    """The webhook may have gone (client disconnected): its order stands; nobody to tell."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -1,0 +1,106 @@
+"""The gateway's order placer: webhooks arriving together share one PlaceOrders call, and
+each keeps its own answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+
+from dovetail.orders.v1 import orders_service_pb2 as pb
+from gateway.errors import ServiceError
+from gateway.placing import OrderPlacer
+
+
+class RpcError(grpc.aio.AioRpcError):
+    def __init__(self, code: grpc.StatusCode):
+        super().__init__(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details=code.name)
+
+
+class FakeOrders:
+    """Answers like the orders service: an external id starting with 'bad' is refused."""
+
+    def __init__(self, batched: bool = True, fail: grpc.StatusCode | None = None):
+        self.calls: list[tuple[str, int]] = []
+        self.batched = batched
+        self.fail = fail
+
+    def answer(self, request: pb.PlaceOrderRequest) -> pb.PlaceOrderOutcome:
+        if request.external_id.startswith("bad"):
+            return pb.PlaceOrderOutcome(refused=pb.PlaceOrderRefusal(
+                code=3, message="items: at least one item",
+                field_violations=[pb.FieldViolation(field="items", description="at least one")]))
+        return pb.PlaceOrderOutcome(placed=pb.PlaceOrderResponse(
+            order_id=f"id-{request.external_id}", status=pb.ORDER_STATUS_PLACED))
+
+    async def __call__(self, method: str, request):
+        await asyncio.sleep(0.01)  # a round trip, so webhooks pile up meanwhile
+        if self.fail is not None:
+            raise RpcError(self.fail)
+        if method == "PlaceOrders":
+            self.calls.append((method, len(request.orders)))
+            if not self.batched:
+                raise RpcError(grpc.StatusCode.UNIMPLEMENTED)
+            return pb.PlaceOrdersResponse(outcomes=[self.answer(r) for r in request.orders])
+        self.calls.append((method, 1))
+        outcome = self.answer(request)
+        if outcome.HasField("refused"):
+            raise RpcError(grpc.StatusCode.INVALID_ARGUMENT)
+        return outcome.placed
+
+
+async def place_all(placer: OrderPlacer, ids: list[str]) -> list:
+    return await asyncio.gather(*[placer.place(pb.PlaceOrderRequest(external_id=i)) for i in ids],
+                                return_exceptions=True)
+
+
+async def test_webhooks_arriving_together_share_calls_and_keep_their_own_answers():
+    orders = FakeOrders()
+    placer = OrderPlacer(orders, max_in_flight=2)
+    ids = [f"o{i}" for i in range(50)] + ["bad-1"]
+    answers = await place_all(placer, ids)
+    assert [a.order_id for a in answers[:50]] == [f"id-o{i}" for i in range(50)]
+    refused = answers[50]
+    assert isinstance(refused, ServiceError) and refused.status_code == 422
+    assert [e.field for e in refused.errors] == ["items"]
+    assert sum(n for _, n in orders.calls) == 51
+    assert len(orders.calls) <= 3  # the first call carries one, the rest ride together
+
+
+async def test_one_webhook_alone_is_one_plain_call():
+    orders = FakeOrders()
+    answer = await OrderPlacer(orders).place(pb.PlaceOrderRequest(external_id="solo"))
+    assert answer.order_id == "id-solo" and orders.calls == [("PlaceOrder", 1)]
+
+
+async def test_an_orders_service_without_place_orders_is_called_one_by_one():
+    orders = FakeOrders(batched=False)
+    placer = OrderPlacer(orders, max_in_flight=1)
+    answers = await place_all(placer, [f"o{i}" for i in range(10)])
+    assert [a.order_id for a in answers] == [f"id-o{i}" for i in range(10)]
+    # Once it has said so, it is not asked for batches again.
+    more = await place_all(placer, ["x", "y", "z"])
+    assert [a.order_id for a in more] == ["id-x", "id-y", "id-z"]
+    assert sum(m == "PlaceOrders" for m, _ in orders.calls) == 1
+
+
+@pytest.mark.parametrize(("code", "status"), [(grpc.StatusCode.UNAVAILABLE, 503),
+                                              (grpc.StatusCode.PERMISSION_DENIED, 403)])
+async def test_a_failed_call_fails_every_webhook_in_it(code, status):
+    placer = OrderPlacer(FakeOrders(fail=code), max_in_flight=1)
+    answers = await place_all(placer, [f"o{i}" for i in range(5)])
+    assert all(isinstance(a, ServiceError) and a.status_code == status for a in answers)
+
+
+async def test_a_webhook_that_went_away_does_not_break_the_others():
+    orders = FakeOrders()
+    placer = OrderPlacer(orders, max_in_flight=1)
+    first = asyncio.create_task(placer.place(pb.PlaceOrderRequest(external_id="first")))
+    await asyncio.sleep(0)
+    gone = asyncio.create_task(placer.place(pb.PlaceOrderRequest(external_id="gone")))
+    stay = asyncio.create_task(placer.place(pb.PlaceOrderRequest(external_id="stay")))
+    await asyncio.sleep(0)
+    gone.cancel()
+    assert (await first).order_id == "id-first"
+    assert (await stay).order_id == "id-stay"
