@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 
 from eventsourcing.persistence import Notification
@@ -51,17 +52,28 @@ class LogWakeup:
 
 async def follow(app: ServiceApplication, wakeup: LogWakeup, start_after: int, batch_size: int,
                  stop: asyncio.Event, poll_s: float = 0.25,
-                 topics: Sequence[str] = ()) -> AsyncIterator[Sequence[Notification]]:
+                 topics: Sequence[str] = (),
+                 min_interval_s: float = 0.02) -> AsyncIterator[Sequence[Notification]]:
     """Yield batches of notifications after `start_after`; the caller says where it got to.
 
     `topics` (event class topics) lets PostgreSQL skip events the follower never uses.
+
+    Reads are at least `min_interval_s` apart unless the follower is catching up (a full
+    batch): under load, commits arrive every few milliseconds, and reading after each one
+    made the relay and the projections cost more than the writes they followed. A short
+    batch means the follower is at the head of the log, so it waits for the next wake-up
+    instead of reading again at once.
 
     The generator continues after the last id it yielded: callers that fail must restart it
     from their recorded position.
     """
     position = start_after
     waiter = wakeup.waiter()
+    next_read = 0.0
     while not stop.is_set():
+        delay = next_read - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
         waiter.clear()
         try:
             batch = await asyncio.to_thread(
@@ -70,10 +82,13 @@ async def follow(app: ServiceApplication, wakeup: LogWakeup, start_after: int, b
             log.warning("reading notification log failed", extra={"error": str(exc)})
             await _sleep_or_stop(stop, 1.0)
             continue
+        next_read = time.monotonic() + min_interval_s
         if batch:
             yield batch
             position = batch[-1].id
-            continue
+            if len(batch) >= batch_size:
+                next_read = 0.0
+                continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(waiter.wait(), poll_s)
 

@@ -27,9 +27,11 @@ class Projector:
     def __init__(self, *, app: ServiceApplication, pool: AsyncConnectionPool, wakeup: LogWakeup,
                  schema: str, name: str,
                  apply: Callable[[AsyncConnection, Any], Awaitable[None]],
-                 prepare: Callable[[list[Any]], Any] | None = None, batch_size: int = 500):
+                 prepare: Callable[[list[Any]], Any] | None = None, batch_size: int = 500,
+                 topics: list[str] | None = None):
         """`prepare(events)` runs in a worker thread (it may load aggregates); its result, or
-        the events themselves, go to `apply(conn, ...)` inside the transaction."""
+        the events themselves, go to `apply(conn, ...)` inside the transaction. `topics` (event
+        class topics) lets PostgreSQL skip events the read model never uses."""
         self.app = app
         self.pool = pool
         self.wakeup = wakeup
@@ -38,13 +40,15 @@ class Projector:
         self.apply = apply
         self.prepare = prepare
         self.batch_size = batch_size
+        self.topics = topics or []
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 async with self.pool.connection() as conn:
                     position = await read_position(conn, self.schema, self.name)
-                async for batch in follow(self.app, self.wakeup, position, self.batch_size, stop):
+                async for batch in follow(self.app, self.wakeup, position, self.batch_size, stop,
+                                                  topics=self.topics):
                     events = [self.app.mapper.to_domain_event(n) for n in batch]
                     data = (await asyncio.to_thread(self.prepare, events) if self.prepare
                             else events)
