@@ -102,6 +102,7 @@ class OrderFacts:
                 (stream,))).fetchone()
             done = row[0] if row else 0
             last = done
+            changes = []
             for msg in messages:
                 seq = msg.metadata.sequence.stream
                 if seq <= done:
@@ -113,6 +114,9 @@ class OrderFacts:
                     log.warning("skipping an undecodable event", extra={"subject": msg.subject})
                     continue
                 if change:
+                    changes.append(change)
+            async with conn.pipeline():  # one round trip for the batch, not one per event
+                for change in changes:
                     await conn.execute(*change)
             await conn.execute(
                 f"INSERT INTO {SCHEMA}.stream_positions (stream, seq) VALUES (%s, %s)"
