@@ -54,12 +54,28 @@ CREATE TABLE IF NOT EXISTS orders.order_list (
   catalog_version bigint NOT NULL DEFAULT 0,
   rejection_reasons jsonb NOT NULL DEFAULT '[]',
   tracking_token text NOT NULL DEFAULT '',
-  content jsonb NOT NULL
+  content jsonb NOT NULL,
+  content_pb bytea
 );
+-- The content as serialized protobuf (customer, items, total, promised date), made once when
+-- the order is projected, so a list answer is not rebuilt from JSON row by row.
+ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS content_pb bytea;
 CREATE INDEX IF NOT EXISTS order_list_placed ON orders.order_list (placed_at DESC, order_id DESC);
 CREATE INDEX IF NOT EXISTS order_list_status ON orders.order_list (status, placed_at DESC, order_id DESC);
 CREATE INDEX IF NOT EXISTS order_list_channel ON orders.order_list (channel, placed_at DESC, order_id DESC);
 """
+
+
+def content_blob(content: dict[str, Any]) -> bytes:
+    """The content part of a pb.Order, serialized."""
+    parts = mapping.content_to_pb(OrderContent.from_dict(content))
+    return pb.Order(**{k: v for k, v in parts.items() if v is not None}).SerializeToString()
+
+
+def _set_time(field, value: datetime | None) -> None:
+    if value is not None:
+        seconds = value.timestamp()
+        field.seconds, field.nanos = int(seconds // 1), value.microsecond * 1000
 
 
 @dataclass(frozen=True)
@@ -68,17 +84,29 @@ class OrderRow:
 
     def to_pb(self) -> pb.Order:
         d = self.data
-        content = mapping.content_to_pb(OrderContent.from_dict(d["content"]))
-        return pb.Order(
-            order_id=str(d["order_id"]), channel=d["channel"], external_id=d["external_id"],
-            status=mapping.status_to_pb(OrderStatus(d["status"])),
-            placed_at=mapping.timestamp(d["placed_at"]), promised_date=content["promised_date"],
-            customer=content["customer"], items=content["items"], total=content["total"],
-            version=d["version"], updated_at=mapping.timestamp(d["updated_at"]),
-            factory_id=d["factory_id"], planned_start=mapping.timestamp(d["planned_start"]),
-            planned_end=mapping.timestamp(d["planned_end"]),
-            rejection_reasons=d["rejection_reasons"], tenant=d["tenant"],
-            catalog_version=d["catalog_version"], tracking_token=d["tracking_token"])
+        if d.get("content_pb") is not None:
+            order = pb.Order.FromString(d["content_pb"])
+        else:  # projected before content_pb existed
+            parts = mapping.content_to_pb(OrderContent.from_dict(d["content"]))
+            order = pb.Order(**{k: v for k, v in parts.items() if v is not None})
+        order.order_id, order.channel, order.external_id = (
+            str(d["order_id"]), d["channel"], d["external_id"])
+        order.status = STATUS_PB[d["status"]]
+        order.version, order.factory_id, order.tenant = d["version"], d["factory_id"], d["tenant"]
+        order.catalog_version, order.tracking_token = d["catalog_version"], d["tracking_token"]
+        order.rejection_reasons.extend(d["rejection_reasons"])
+        _set_time(order.placed_at, d["placed_at"])
+        _set_time(order.updated_at, d["updated_at"])
+        _set_time(order.planned_start, d["planned_start"])
+        _set_time(order.planned_end, d["planned_end"])
+        return order
+
+
+STATUS_PB = {s.value: mapping.status_to_pb(s) for s in OrderStatus}
+# Every column but the JSON content, which is read only for rows without content_pb.
+LIST_COLUMNS = ("order_id, channel, external_id, tenant, status, version, placed_at, updated_at, "
+                "factory_id, planned_start, planned_end, catalog_version, rejection_reasons, "
+                "tracking_token, content_pb, CASE WHEN content_pb IS NULL THEN content END AS content")
 
 
 @dataclass(frozen=True)
@@ -144,7 +172,7 @@ class OrderListView:
         if q.after:
             where.append("(placed_at, order_id) < (%s, %s::uuid)")
             params += list(q.after)
-        sql = (f"SELECT * FROM orders.order_list WHERE {' AND '.join(where)} "
+        sql = (f"SELECT {LIST_COLUMNS} FROM orders.order_list WHERE {' AND '.join(where)} "
                "ORDER BY placed_at DESC, order_id DESC LIMIT %s")
         params.append(q.page_size + 1)
         async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -171,14 +199,14 @@ def order_list_projector(app: ServiceApplication, pool: AsyncConnectionPool,
 INSERT_PLACED = """
 INSERT INTO orders.order_list (order_id, channel, external_id, tenant, status, version,
   placed_at, updated_at, promised_date, customer_name, customer_email, total_amount, currency,
-  content)
+  content, content_pb)
 SELECT r.order_id, r.channel, r.external_id, r.tenant, 'PLACED', r.version, r.placed_at,
   r.updated_at, r.promised_date, r.content->'customer'->>'name',
   coalesce(r.content->'customer'->>'email', ''), (r.content->'total'->>'amount')::numeric,
-  r.content->'total'->>'currency', r.content
+  r.content->'total'->>'currency', r.content, decode(r.content_pb, 'base64')
 FROM jsonb_to_recordset(%s::jsonb) AS r(order_id uuid, channel text, external_id text,
   tenant text, version bigint, placed_at timestamptz, updated_at timestamptz,
-  promised_date date, content jsonb)
+  promised_date date, content jsonb, content_pb text)
 ON CONFLICT (order_id) DO NOTHING
 """
 
@@ -203,7 +231,8 @@ def _placed_row(event: Any) -> dict:
             "external_id": event.external_id, "tenant": event.tenant,
             "version": event.originator_version, "placed_at": event.placed_at,
             "updated_at": event.timestamp.isoformat(),
-            "promised_date": event.content.get("promised_date"), "content": event.content}
+            "promised_date": event.content.get("promised_date"), "content": event.content,
+            "content_pb": base64.b64encode(content_blob(event.content)).decode()}
 
 
 async def apply(conn, event: Any) -> None:
@@ -220,7 +249,8 @@ async def apply(conn, event: Any) -> None:
         sets["status"] = status.value
     if name == "Amended":
         content = OrderContent.from_dict(event.content)
-        sets.update(content=Jsonb(event.content), promised_date=content.promised_date,
+        sets.update(content=Jsonb(event.content), content_pb=content_blob(event.content),
+                    promised_date=content.promised_date,
                     factory_id="", planned_start=None, planned_end=None, catalog_version=0,
                     rejection_reasons=Jsonb([]))
     elif name == "Configured":
