@@ -150,7 +150,7 @@
     const h = document.createElement("h2");
     h.textContent = bar.label || bar.operation_id;
     const p = document.createElement("p");
-    p.textContent = `${lane.factory_id} · ${lane.machine_id} · ${new Date(bar.start_ms).toLocaleString()} → ${new Date(bar.end_ms).toLocaleString()} · ${bar.status.toLowerCase()} · ${bar.risk.toLowerCase().replace(/_/g, " ")}`;
+    p.textContent = `${lane.factory_id} · ${lane.machine_id} · ${new Date(bar.start_ms).toLocaleString()} → ${new Date(bar.end_ms).toLocaleString()} · ${bar.status.toLowerCase()} · ${bar.risk === "UNSPECIFIED" ? "no promised date" : bar.risk.toLowerCase().replace(/_/g, " ")}`;
     const a = document.createElement("a");
     a.href = "/portal/orders/" + encodeURIComponent(bar.order_id);
     a.textContent = "Open the order →";
