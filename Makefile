@@ -29,7 +29,7 @@ lint: install
 	$(VENV)/bin/ruff check services gateway infra tests load
 
 bench: install
-	$(PY) -m load.run_all
+	$(PY) -m load.run_all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,12 +1,17 @@
 """Signed webhooks → durably placed orders, at 32 concurrent senders.
 
-`python -m load.bench_webhooks [--seconds 20] [--concurrency 32]`
+`python -m load.bench_webhooks [--seconds 20] [--concurrency 32] [--generator locust|httpx|both]
+ [--locust-processes 1]`
 
 Starts its own PostgreSQL, NATS, the orders service and the gateway (as processes), then
 measures in the same run:
   baseline  raw single-row PostgreSQL commits/s at the same concurrency (psycopg, one
             INSERT of a ~1 KB row per transaction, synchronous_commit on, like our writes);
-  ours      signed canonical webhooks answered 202, i.e. Order.Placed durably stored.
+  ours      signed canonical webhooks answered 202, i.e. Order.Placed durably stored, sent by
+            Locust (load/locustfile_webhooks.py: FastHttpUser, one user per sender, run headless
+            through Locust's library API in a child process, see load/locust_headless.py).
+`--generator httpx` sends them with the earlier hand-written asyncio + httpx loop instead;
+`both` runs the two one after the other on the same platform, to compare load generators.
 Prints a table, writes load/results/webhooks_<time>.json and a latency-over-time SVG.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import statistics
 import sys
 import time
@@ -26,6 +32,7 @@ import psycopg
 
 from gateway.webhooks.signature import sign
 from load.charts import line_chart
+from load.locust_results import buckets, run_locust, summarise
 from load.platform_harness import prepare, processes, servers, wait_healthy
 from tests.helpers import order_payload
 
@@ -113,45 +120,99 @@ def latency_series(samples: list[tuple[float, float]], bucket_s: float = 1.0):
     return p50, p99, rate
 
 
+def locust_webhooks(base_url: str, secret: str, concurrency: int, seconds: float,
+                    processes: int) -> dict:
+    from load.locustfile_webhooks import NAME
+
+    result = run_locust("load.locustfile_webhooks", base_url, concurrency, seconds,
+                        processes=processes, opts={"webhook_secret": secret})
+    phase = result["phases"][-1]
+    rows = phase["samples"].get(NAME, [])
+    figures = summarise(phase).get(NAME, {"count": 0, "per_s": 0.0, "p50_ms": float("nan"),
+                                          "p99_ms": float("nan"), "mean_ms": float("nan")})
+    p50, p99, rate = buckets(rows)
+    return {"per_s": figures["per_s"], "count": figures["count"], "errors": phase["errors"],
+            "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"],
+            "mean_ms": figures["mean_ms"], "generator": "locust",
+            "locust_processes": result["processes"], "locust_stats": phase["stats"],
+            "generator_cpu_pct": phase.get("cpu_pct"),
+            "curves": {"p50": p50, "p99": p99, "rate": rate}}
+
+
+def httpx_webhooks(base_url: str, secret: str, concurrency: int, seconds: float) -> dict:
+    asyncio.run(webhooks(base_url, secret, 4, 3))  # warm up
+    cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    ours = asyncio.run(webhooks(base_url, secret, concurrency, seconds))
+    cpu1, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - wall0
+    cpu_s = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
+    p50, p99, rate = latency_series(ours.pop("series"))
+    return {**ours, "generator": "httpx loop", "generator_cpu_pct": 100 * cpu_s / wall,
+            "curves": {"p50": p50, "p99": p99, "rate": rate}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--generator", choices=("locust", "httpx", "both"), default="locust")
+    parser.add_argument("--locust-processes", type=int, default=1)
     args = parser.parse_args()
+    runs: dict[str, dict] = {}
     with servers() as settings:
         asyncio.run(prepare(settings))
         print(f"baseline: raw single-row PostgreSQL commits, {args.concurrency} connections, "
               f"{args.seconds:.0f} s", file=sys.stderr)
         raw = asyncio.run(raw_commits(settings.database_url, args.concurrency, args.seconds))
+        print(f"  {raw['per_s']:.0f} commits/s, p50 {raw['p50_ms']:.1f} ms, "
+              f"p99 {raw['p99_ms']:.1f} ms", file=sys.stderr)
         with processes(settings.with_(services=("orders",)), ["services.orders.main", "gateway.main"]):
             wait_healthy(settings.with_(services=("orders",)))
             base_url = f"http://127.0.0.1:{settings.gateway_port}"
-            asyncio.run(webhooks(base_url, settings.webhook_secrets["dovetail"], 4, 3))  # warm up
-            print(f"ours: signed webhooks → placed orders, {args.concurrency} senders, "
-                  f"{args.seconds:.0f} s", file=sys.stderr)
-            ours = asyncio.run(webhooks(base_url, settings.webhook_secrets["dovetail"],
-                                        args.concurrency, args.seconds))
+            secret = settings.webhook_secrets["dovetail"]
+            # both: the httpx loop first, on the emptier database (if anything, that favours it)
+            if args.generator in ("httpx", "both"):
+                print(f"ours: signed webhooks → placed orders, httpx loop, {args.concurrency} "
+                      f"senders, {args.seconds:.0f} s", file=sys.stderr)
+                runs["httpx"] = httpx_webhooks(base_url, secret, args.concurrency, args.seconds)
+            if args.generator in ("locust", "both"):
+                print(f"ours: signed webhooks → placed orders, Locust, {args.concurrency} users, "
+                      f"{args.seconds:.0f} s", file=sys.stderr)
+                runs["locust"] = locust_webhooks(base_url, secret, args.concurrency, args.seconds,
+                                                 args.locust_processes)
+    ours = runs.get("locust") or runs["httpx"]
     ratio = ours["per_s"] / raw["per_s"] if raw["per_s"] else float("nan")
     print()
-    print(f"{'':34} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    print(f"{'raw PostgreSQL commits (baseline)':34} {raw['per_s']:9.0f} {raw['p50_ms']:8.1f} "
+    print(f"{'':40} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8}  load generator CPU")
+    print(f"{'raw PostgreSQL commits (baseline)':40} {raw['per_s']:9.0f} {raw['p50_ms']:8.1f} "
           f"{raw['p99_ms']:8.1f}")
-    print(f"{'signed webhook → order placed':34} {ours['per_s']:9.0f} {ours['p50_ms']:8.1f} "
-          f"{ours['p99_ms']:8.1f}")
+    for run in runs.values():
+        label = f"signed webhook → order placed ({run['generator']})"
+        print(f"{label:40} {run['per_s']:9.0f} {run['p50_ms']:8.1f} {run['p99_ms']:8.1f}  "
+              f"{run['generator_cpu_pct']:.0f} % of a core")
     print(f"ratio ours / baseline: {ratio:.2f}   (targets: ≥ 500/s, p99 ≤ 100 ms, ratio ≥ 0.40)")
-    if ours["errors"]:
-        print(f"non-202 answers: {ours['errors']}")
+    for run in runs.values():
+        if run["errors"]:
+            print(f"failed answers ({run['generator']}): {run['errors']}")
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    p50, p99, rate = latency_series(ours.pop("series"))
-    (RESULTS / f"webhooks_{stamp}.json").write_text(json.dumps(
-        {"concurrency": args.concurrency, "seconds": args.seconds, "baseline_raw_pg": raw,
-         "ours": ours, "ratio": ratio, "p50_over_time": p50, "p99_over_time": p99,
-         "rate_over_time": rate}, indent=2))
+    curves = {name: run.pop("curves") for name, run in runs.items()}
+    main_curves = curves.get("locust") or curves["httpx"]
+    summary = {"concurrency": args.concurrency, "seconds": args.seconds,
+               "generator": ours["generator"], "baseline_raw_pg": raw, "ours": ours,
+               "ratio": ratio, "p50_over_time": main_curves["p50"],
+               "p99_over_time": main_curves["p99"], "rate_over_time": main_curves["rate"]}
+    if "locust" in runs and "httpx" in runs:
+        summary["httpx_loop"] = runs["httpx"]
+        summary["httpx_loop_over_time"] = curves["httpx"]
+    (RESULTS / f"webhooks_{stamp}.json").write_text(json.dumps(summary, indent=2))
+    series = {"p50 ms": main_curves["p50"], "p99 ms": main_curves["p99"]}
+    if "httpx" in curves and "locust" in curves:
+        series.update({"p50 ms (httpx loop)": curves["httpx"]["p50"],
+                       "p99 ms (httpx loop)": curves["httpx"]["p99"]})
     svg = RESULTS / f"webhooks_{stamp}.svg"
     svg.write_text(line_chart(
-        f"Signed webhook → order placed, {args.concurrency} senders: latency over time",
-        {"p50 ms": p50, "p99 ms": p99}, x_label="seconds", y_label="milliseconds"))
+        f"Signed webhook → order placed, {args.concurrency} senders ({ours['generator']}): "
+        "latency over time", series, x_label="seconds", y_label="milliseconds"))
     print(f"wrote {RESULTS / f'webhooks_{stamp}.json'} and {svg}")
 
 

@@ -1,10 +1,15 @@
-"""Start a throwaway platform for a benchmark: embedded servers and service processes."""
+"""Start a throwaway platform for a benchmark: embedded servers and service processes.
+
+Everything lives in a temporary folder that goes with the run; set DOVETAIL_BENCH_KEEP_LOGS to a
+folder to keep the service logs there.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,6 +42,11 @@ def servers() -> Iterator[Settings]:
         finally:
             nats.stop()
             pg.stop()
+            keep = os.environ.get("DOVETAIL_BENCH_KEEP_LOGS")
+            if keep and (home / "logs").is_dir():  # the folder goes; keep the service logs
+                target = Path(keep) / f"logs_{time.strftime('%Y%m%dT%H%M%S')}"
+                shutil.copytree(home / "logs", target)
+                print(f"  service logs kept in {target}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -68,15 +78,33 @@ async def prepare(settings: Settings) -> None:
     await prepare_platform(settings)
 
 
-def wait_healthy(settings: Settings, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+def wait_healthy(settings: Settings, timeout: float = 90) -> None:
+    """Wait until the gateway's /healthz says every service answers; on a timeout, say which
+    did not and show the end of each process log (the temporary folder goes with the run)."""
+    started = time.monotonic()
+    deadline = started + timeout
     url = f"http://127.0.0.1:{settings.gateway_port}/healthz"
+    last = "no answer"
+    next_note = started + 10
     while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code == 200:
+        try:
+            r = httpx.get(url, timeout=2)
+            if r.status_code == 200:
+                print(f"  platform healthy after {time.monotonic() - started:.0f} s",
+                      file=sys.stderr, flush=True)
                 return
+            last = f"HTTP {r.status_code}: {r.text[:300]}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        if time.monotonic() > next_note:
+            print(f"  waiting for the platform ({time.monotonic() - started:.0f} s): {last}",
+                  file=sys.stderr, flush=True)
+            next_note += 10
         time.sleep(0.2)
-    raise TimeoutError("platform did not become healthy")
+    for log in sorted((settings.home / "logs").glob("*.log")):
+        tail = log.read_text(errors="replace").splitlines()[-15:]
+        print(f"--- {log.name} (last lines)\n" + "\n".join(tail), file=sys.stderr)
+    raise TimeoutError(f"platform did not become healthy in {timeout:.0f} s: {last}")
 
 
 def run(coro):

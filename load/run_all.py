@@ -1,9 +1,12 @@
 """`make bench`: every benchmark of DESIGN.md's table, each beside its baseline, then one table.
 
 Runs each benchmark module in turn (their progress shows as they go), reads the JSON each one
-wrote to load/results/, prints one table of our figures, baselines, ratios and targets, and
-writes load/results/summary_<time>.json. Each benchmark also writes its own picture (SVG).
-`--quick` shortens the long ones (the pipeline runs 1 minute instead of 10).
+wrote to load/results/ during this run, prints one table of our figures, baselines, ratios and
+targets, and writes load/results/summary_<time>.json. Each benchmark also writes its own picture
+(SVG). `--quick` shortens the long ones (the pipeline runs 1 minute instead of 10);
+`--only bench_webhooks bench_factory_clients` runs some. A benchmark that fails or overruns its
+time limit is interrupted (SIGINT, so it stops the platform it started) and listed as failed;
+the others still run.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,15 +25,34 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results"
 
 
-def newest(prefix: str) -> dict | None:
-    files = sorted(glob.glob(str(RESULTS / f"{prefix}*.json")))
-    return json.loads(Path(files[-1]).read_text()) if files else None
+def newest(prefix: str, since: float = 0.0) -> tuple[Path, dict] | None:
+    """The newest result file of a benchmark, if it was written after `since`."""
+    files = [Path(f) for f in glob.glob(str(RESULTS / f"{prefix}*.json"))]
+    files = [f for f in files if f.stat().st_mtime >= since]
+    if not files:
+        return None
+    path = max(files, key=lambda f: f.stat().st_mtime)
+    return path, json.loads(path.read_text())
 
 
 def _webhooks(d):
-    return [("signed webhook → order placed (32 senders)", f"{d['ours']['per_s']:.0f}/s, p99 "
-             f"{d['ours']['p99_ms']:.0f} ms", f"raw PG commits {d['baseline_raw_pg']['per_s']:.0f}/s",
-             d["ratio"], "≥ 500/s, p99 ≤ 100 ms, ratio ≥ 0.40")]
+    how = "Locust" if d.get("generator", "").startswith("locust") else "httpx loop"
+    return [(f"signed webhook → order placed ({d['concurrency']}, {how})",
+             f"{d['ours']['per_s']:.0f}/s, p99 {d['ours']['p99_ms']:.0f} ms",
+             f"raw PG commits {d['baseline_raw_pg']['per_s']:.0f}/s", d["ratio"],
+             "≥ 500/s, p99 ≤ 100 ms, ratio ≥ 0.40")]
+
+
+def _factory_clients(d):
+    r, h, dl = d["reports"], d["baseline_health"], d["assignment_delivery"]
+    return [(f"gRPC factory clients ({d['factories']}): reports",
+             f"{r['per_s']:.0f}/s, p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms",
+             f"health check {h['per_s']:.0f}/s, p50 {h['p50_ms']:.1f} ms", d["ratio"],
+             "none in DESIGN (issue #9)"),
+            ("gRPC factory clients: assignment delivery",
+             f"p50 {dl['p50_ms']:.0f} ms, p99 {dl['p99_ms']:.0f} ms",
+             f"health under load p50 {d['health_under_load']['p50_ms']:.0f} ms", None,
+             "none in DESIGN (issue #9)")]
 
 
 def _relay(d):
@@ -86,19 +110,43 @@ def _telemetry(d):
              ours / raw if raw else None, "≥ 20,000/s")]
 
 
-# (module, arguments, quick arguments, result prefix, summary rows)
-BENCHMARKS: list[tuple[str, list[str], list[str], str, Callable]] = [
-    ("load.bench_configure", [], ["--runs", "300"], "configure_", _configure),
-    ("load.bench_nesting", [], ["--quick"], "nesting_", _nesting),
-    ("load.bench_classifier", [], ["--quick"], "bench_classifier", _classifier),
-    ("load.bench_fjsp", [], ["--only", "mk01,mk04,mk08"], "fjsp_brandimarte_", _fjsp),
-    ("load.bench_network", [], [], "network_", _network),
-    ("load.bench_webhooks", [], ["--seconds", "10"], "webhooks_", _webhooks),
-    ("load.bench_relay", [], ["--seconds", "10", "--backlog", "10000"], "relay_", _relay),
-    ("load.bench_telemetry", [], ["--seconds", "300"], "telemetry_", _telemetry),
-    ("load.bench_portal_reads", [], ["--orders", "20000"], "portal_reads_", _portal),
-    ("load.bench_pipeline", [], ["--minutes", "1", "--rate", "10"], "pipeline_", _pipeline),
+# (module, arguments, quick arguments, result prefix, summary rows, time limit in minutes)
+BENCHMARKS: list[tuple[str, list[str], list[str], str, Callable, float]] = [
+    ("load.bench_configure", [], ["--runs", "300"], "configure_", _configure, 10),
+    ("load.bench_nesting", [], ["--quick"], "nesting_", _nesting, 30),
+    ("load.bench_classifier", [], ["--quick"], "bench_classifier", _classifier, 30),
+    ("load.bench_fjsp", [], ["--only", "mk01,mk04,mk08"], "fjsp_brandimarte_", _fjsp, 60),
+    ("load.bench_network", [], [], "network_", _network, 30),
+    ("load.bench_webhooks", [], ["--seconds", "10"], "webhooks_", _webhooks, 15),
+    ("load.bench_factory_clients", [], ["--seconds", "30", "--backlog", "80",
+                                        "--baseline-seconds", "5"], "factory_clients_",
+     _factory_clients, 15),
+    ("load.bench_relay", [], ["--seconds", "10", "--backlog", "10000"], "relay_", _relay, 20),
+    ("load.bench_telemetry", [], ["--seconds", "300"], "telemetry_", _telemetry, 30),
+    ("load.bench_portal_reads", [], ["--orders", "20000"], "portal_reads_", _portal, 40),
+    ("load.bench_pipeline", [], ["--minutes", "1", "--rate", "10"], "pipeline_", _pipeline, 30),
 ]
+
+
+def run_one(module: str, argv: list[str], limit_s: float) -> int | str:
+    """Run a benchmark as a child process (its output streams through); its exit code, or
+    "timed out" after it was interrupted at its time limit."""
+    child = subprocess.Popen([sys.executable, "-m", module, *argv])
+    try:
+        return child.wait(limit_s)
+    except subprocess.TimeoutExpired:
+        print(f"  {module} overran its {limit_s / 60:.0f} min limit: interrupting it", flush=True)
+    except KeyboardInterrupt:
+        child.send_signal(signal.SIGINT)  # let it stop the platform it started, then stop
+        child.wait(60)
+        raise
+    child.send_signal(signal.SIGINT)  # KeyboardInterrupt: its `with` blocks stop the servers
+    try:
+        child.wait(60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    return "timed out"
 
 
 def main() -> None:
@@ -106,34 +154,50 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     parser.add_argument("--only", nargs="*", help="module names to run (e.g. bench_relay)")
     args = parser.parse_args()
-    rows, failed = [], []
-    for i, (module, full, quick, prefix, summarise) in enumerate(BENCHMARKS, 1):
-        if args.only and module.rsplit(".", 1)[-1] not in args.only:
-            continue
-        print(f"\n[{i}/{len(BENCHMARKS)}] {module} {' '.join(quick if args.quick else full)}",
+    chosen = [b for b in BENCHMARKS if not args.only or b[0].rsplit(".", 1)[-1] in args.only]
+    unknown = set(args.only or ()) - {b[0].rsplit(".", 1)[-1] for b in BENCHMARKS}
+    if unknown:
+        parser.error(f"unknown benchmarks {sorted(unknown)}")
+    rows, failed, runs = [], [], []
+    run_started = time.time()
+    for i, (module, full, quick, prefix, summarise, limit_min) in enumerate(chosen, 1):
+        argv = quick if args.quick else full
+        print(f"\n[{i}/{len(chosen)}] {module} {' '.join(argv)}   "
+              f"({time.strftime('%H:%M:%S')}, {(time.time() - run_started) / 60:.1f} min so far)",
               flush=True)
         started = time.time()
-        code = subprocess.call([sys.executable, "-m", module, *(quick if args.quick else full)])
-        data = newest(prefix)
-        if code != 0 or data is None:
-            failed.append(module)
-            continue
-        try:
-            rows += summarise(data)
-        except (KeyError, TypeError, ZeroDivisionError) as exc:
-            failed.append(f"{module} (summary: {exc!r})")
-        print(f"  done in {time.time() - started:.0f} s", flush=True)
+        code = run_one(module, argv, limit_min * 60)
+        elapsed = time.time() - started
+        found = newest(prefix, since=started)
+        status = "ok"
+        if code != 0 or found is None:
+            status = f"exit {code}" if code != 0 else "wrote no result"
+            failed.append(f"{module} ({status})")
+        else:
+            try:
+                rows += summarise(found[1])
+            except (KeyError, TypeError, ZeroDivisionError, ValueError) as exc:
+                status = f"summary: {exc!r}"
+                failed.append(f"{module} ({status})")
+        runs.append({"module": module, "args": argv, "seconds": round(elapsed, 1),
+                     "status": status, "result": str(found[0]) if found else None})
+        print(f"  [{i}/{len(chosen)}] {module}: {status} in {elapsed:.0f} s", flush=True)
     print(f"\n{'what':44} {'ours':34} {'baseline':32} {'ratio':>6}  target")
     for what, ours, baseline, ratio, target in rows:
-        r = f"{ratio:6.2f}" if isinstance(ratio, float) else "     -"
+        r = f"{ratio:6.2f}" if isinstance(ratio, int | float) else "     -"
         print(f"{what:44} {ours:34} {baseline:32} {r}  {target}")
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"summary_{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps([dict(zip(("what", "ours", "baseline", "ratio", "target"), r,
-                                        strict=True)) for r in rows], indent=2))
+    out.write_text(json.dumps({
+        "quick": args.quick, "minutes": round((time.time() - run_started) / 60, 1),
+        "cores": os.cpu_count(), "load_average": os.getloadavg(), "benchmarks": runs,
+        "rows": [dict(zip(("what", "ours", "baseline", "ratio", "target"), r, strict=True))
+                 for r in rows], "failed": failed}, indent=2))
     print(f"\nwrote {out}; pictures: {RESULTS}/*.svg")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
