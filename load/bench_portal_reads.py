@@ -8,6 +8,8 @@ as processes and measures, in the same run:
   baseline  a bare Litestar endpoint returning a constant JSON list (same host, same client);
   ours      GET /api/v1/orders (first page; a status filter; a search; the 20th page by cursor)
             and GET /api/v1/orders/counts, with the admin key.
+Each endpoint is read by `--concurrency` Locust users (load/locustfile_portal.py, FastHttpUser,
+no think time) for `--seconds`, one endpoint after another.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
 from load.bench_webhooks import percentile
 from load.charts import line_chart
+from load.locust_results import EMPTY, run_locust, summarise
 from load.platform_harness import prepare, processes, servers, wait_healthy
 from services.kit.persistence import open_application
 from services.orders.application import OrdersApplication, PlacementRequest
@@ -71,27 +75,21 @@ def bare_app_process(port: int) -> None:
     uvicorn.run(Litestar([bare]), host="127.0.0.1", port=port, log_level="warning")
 
 
-async def measure(base: str, path: str, params: dict, headers: dict, seconds: float,
-                  concurrency: int) -> dict:
-    latencies: list[tuple[float, float]] = []
-    statuses: dict[int, int] = {}
-    started = time.perf_counter()
-    deadline = started + seconds
+def measure(base: str, path: str, params: dict, headers: dict, seconds: float,
+            concurrency: int) -> dict:
+    from load.locustfile_portal import NAME
 
-    async def worker(client):
-        while time.perf_counter() < deadline:
-            t0 = time.perf_counter()
-            r = await client.get(path, params=params)
-            t1 = time.perf_counter()
-            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-            latencies.append((t1 - started, t1 - t0))
-
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
-        await asyncio.gather(*[worker(client) for _ in range(concurrency)])
-    values = [lat for _, lat in latencies]
-    return {"requests": len(values), "per_s": len(values) / seconds, "statuses": statuses,
-            "p50_ms": percentile(values, 0.5) * 1000, "p99_ms": percentile(values, 0.99) * 1000,
-            "series": latencies}
+    query = f"{path}?{urlencode(params)}" if params else path
+    key = headers.get("Authorization", "").removeprefix("Bearer ")
+    phase = run_locust("load.locustfile_portal", base, concurrency, seconds, warmup=2,
+                       opts={"path": query, **({"admin_key": key} if key else {})})["phases"][-1]
+    rows = phase["samples"].get(NAME, [])
+    figures = summarise(phase).get(NAME, EMPTY)
+    return {"requests": figures["count"], "per_s": figures["per_s"],
+            "failures": figures["failures"], "errors": phase["errors"],
+            "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"],
+            "generator_cpu_pct": phase.get("cpu_pct"),
+            "series": [(t, rt / 1000) for t, rt, ok in rows if ok]}
 
 
 async def cursor_of_page(base: str, headers: dict, page: int) -> str:
@@ -145,8 +143,8 @@ def main() -> None:
             }
             for name, (url, path, params) in cases.items():
                 print(f"  {name} ...", file=sys.stderr, flush=True)
-                results[name] = asyncio.run(measure(url, path, params, headers, args.seconds,
-                                                    args.concurrency))
+                results[name] = measure(url, path, params, headers, args.seconds,
+                                        args.concurrency)
         bare.terminate()
     baseline = results["bare Litestar endpoint (baseline)"]
     print()
