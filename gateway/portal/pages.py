@@ -140,10 +140,26 @@ async def factory_board(services: Services) -> list[dict]:
     return board
 
 
+def portal_error(request: Request, exc: ServiceError) -> Response:
+    """A page a person can act on, not a JSON error body, when a portal page cannot be shown."""
+    if exc.status_code in (404, 422):  # an order id that is not one is not found either
+        title, message, status = "Not found", exc.detail, 404
+    elif exc.status_code == 503:
+        title, status = "Try again in a moment", 503
+        message = "A service this page needs is not answering right now. Nothing was changed."
+    else:
+        title, message, status = "This page cannot be shown", exc.detail, exc.status_code
+    section = request.url.path.removeprefix("/portal/").split("/", 1)[0] or "orders"
+    return Template(template_name="error.html", status_code=status, headers=PAGE_HEADERS,
+                    context={"title": title, "message": message, "nav": section,
+                             "back": f"/portal/{section}", "back_label": f"Back to {section}"})
+
+
 class PortalController(Controller):
     path = "/portal"
     guards = [portal_admin]
     include_in_schema = False
+    exception_handlers = {ServiceError: portal_error}
 
     @get("/")
     async def home(self) -> Redirect:

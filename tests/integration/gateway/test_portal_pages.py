@@ -52,3 +52,13 @@ async def test_assets_are_served_by_the_gateway(gw):
     for asset in ("portal.js", "portal.css", "favicon.svg"):
         response = await gw.client.get(f"/portal/static/{asset}")
         assert response.status_code == 200 and len(response.content) > 100
+
+
+async def test_an_order_that_does_not_exist_is_a_page_not_a_json_error(gw):
+    async with httpx.AsyncClient(base_url=gw.base_url) as browser:
+        await browser.post("/portal/sign-in", data={"key": TEST_ADMIN_KEY})
+        for order_id in ("00000000-0000-4000-8000-000000000000", "not-an-order"):
+            page = await browser.get(f"/portal/orders/{order_id}")
+            assert page.status_code == 404
+            assert page.headers["content-type"].startswith("text/html")
+            assert "Not found" in page.text and 'href="/portal/orders"' in page.text
