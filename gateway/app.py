@@ -35,6 +35,7 @@ from gateway.errors import (
     service_error_handler,
     validation_error_handler,
 )
+from gateway.openapi import document_shared_errors
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
@@ -91,7 +92,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
             await services.close()
             await pool.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
                         WooCommerceWebhookController, OrderController, DesignController,
                         FactoryController, MachineController, ScheduleController,
@@ -128,3 +129,5 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                     description="portal session (sign in at /portal/sign-in)"),
             })),
     )
+    document_shared_errors(app)
+    return app

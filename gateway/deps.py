@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 from litestar import Request
+from litestar.di import NamedDependency
 from nats.aio.client import Client
 from psycopg_pool import AsyncConnectionPool
 
@@ -106,6 +107,11 @@ class GatewayState:
     sessions: SessionStore | None = None
     nc: Client | None = None
     facts: OrderFacts | None = None
+
+
+# Handler parameters filled by name from the app's `dependencies` (Litestar 3 infers none).
+ServicesDep = NamedDependency[Services]
+StateDep = NamedDependency[GatewayState]
 
 
 # ---- providers (Litestar `dependencies`) ----

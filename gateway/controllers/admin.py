@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import secrets as random
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from google.protobuf import struct_pb2
 from litestar import Controller, Request, delete, get, post, put
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import PathParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, PathParameter
 
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
 from gateway import keys as key_admin
 from gateway import reads
 from gateway.auth import admin_only, current
-from gateway.deps import GatewayState
+from gateway.deps import GatewayState, StateDep
 from gateway.schemas.admin import (
     CatalogPublished,
     ChannelRead,
@@ -28,10 +29,33 @@ from gateway.schemas.admin import (
     SecretSet,
     SetSecret,
 )
+from gateway.schemas.orders import ErrorBody
 from services.kit.auth import InvalidPrincipal, Principal
 
 Channel = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 KeyId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{16}$")]
+
+
+def nul_at(value: Any, path: str) -> str | None:
+    """Where U+0000 is in `value` (keys too), which PostgreSQL text and jsonb cannot hold."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            shown = key.encode("unicode_escape").decode()
+            name = f"{path}.{shown}" if path else shown
+            if "\x00" in key:
+                return name
+            if found := nul_at(item, name):
+                return found
+    return None
+
+
+def refuse_nul(value: Any, path: str) -> None:
+    """Text stored here goes to PostgreSQL: U+0000 is bad input (422), not a 500."""
+    if (where := nul_at(value, path)) is not None:
+        raise ValidationException("text holds U+0000", extra=[
+            {"key": where, "message": "must not contain the character U+0000"}])
 
 
 async def issue_key(gateway: GatewayState, data: IssueKey) -> IssuedKey:
@@ -40,6 +64,7 @@ async def issue_key(gateway: GatewayState, data: IssueKey) -> IssuedKey:
     except InvalidPrincipal as exc:
         raise ValidationException("bad principal", extra=[
             {"key": "principal", "message": str(exc)}]) from None
+    refuse_nul(data.label, "label")
     key = await gateway.keys.issue(principal, data.label)
     return IssuedKey(key_id=key_admin.key_id(key), key=key, principal=str(principal),
                      label=data.label)
@@ -52,12 +77,23 @@ async def mapping_read(gateway: GatewayState, channel: str) -> MappingRead:
     return MappingRead(channel, mapping.version, mapping.products, mapping.options, mapping.values)
 
 
+def catalog_struct(catalog: dict[str, Any]) -> struct_pb2.Struct:
+    """The catalogue as a protobuf Struct, whose numbers are doubles: a number no double
+    holds is bad input (422 naming the field), not a 500."""
+    struct = struct_pb2.Struct()
+    try:
+        struct.update(catalog)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValidationException("a value is out of range", extra=[
+            {"key": "catalog", "message": f"a value is out of range: {str(exc)[:200]}"}]) from None
+    return struct
+
+
 async def publish(gateway: GatewayState, data: PublishCatalog) -> CatalogPublished:
-    catalog = struct_pb2.Struct()
-    catalog.update(data.catalog)
     reply = await gateway.services.call("configurator", "PublishCatalogVersion",
                                         cfg.PublishCatalogVersionRequest(
-                                            catalog=catalog, note=data.note,
+                                            catalog=catalog_struct(data.catalog),
+                                            note=data.note,
                                             expected_latest_version=data.expected_latest_version))
     return CatalogPublished(catalog_version=reply.catalog_version,
                             published_at=reads.ts(reply, "published_at"),
@@ -71,41 +107,46 @@ class AdminController(Controller):
     security = [{"bearer": []}]
 
     @post("/keys", summary="Issue an API key (shown once)")
-    async def issue(self, data: IssueKey, gateway: GatewayState) -> IssuedKey:
+    async def issue(self, data: JSONBody[IssueKey], gateway: StateDep) -> IssuedKey:
         return await issue_key(gateway, data)
 
     @get("/keys", summary="API keys: id, principal, label, when issued and revoked")
-    async def list_keys(self, gateway: GatewayState) -> list[KeyRead]:
+    async def list_keys(self, gateway: StateDep) -> list[KeyRead]:
         return [KeyRead(k, p, lb, c.isoformat(), r.isoformat() if r else None)
                 for k, p, lb, c, r in await key_admin.list_keys(gateway.keys)]
 
     @delete("/keys/{key_id:str}", summary="Revoke an API key (and the portal sessions it opened)")
-    async def revoke(self, key_id: KeyId, gateway: GatewayState) -> None:
+    async def revoke(self, key_id: KeyId, gateway: StateDep) -> None:
         if not await key_admin.revoke(gateway.keys, key_id):
             raise NotFoundException(f"no API key with id {key_id}")
 
     @get("/channels", summary="Sales channels: where each secret comes from, mapping version")
-    async def channels(self, gateway: GatewayState) -> list[ChannelRead]:
+    async def channels(self, gateway: StateDep) -> list[ChannelRead]:
         return [msgspec.convert(c, ChannelRead) for c in await gateway.channels.channels()]
 
     @put("/channels/{channel:str}/secret", summary="Set or rotate a channel's webhook secret")
-    async def set_secret(self, channel: Channel, data: SetSecret,
-                         gateway: GatewayState) -> SecretSet:
+    async def set_secret(self, channel: Channel, data: JSONBody[SetSecret],
+                         gateway: StateDep) -> SecretSet:
+        refuse_nul(data.secret, "secret")
         secret = data.secret or f"whsec_{random.token_urlsafe(24)}"
         await gateway.channels.set_secret(channel, secret)
         return SecretSet(channel, secret if data.secret is None else None)
 
     @get("/channels/{channel:str}/mapping", summary="A shop channel's SKU and option mapping")
-    async def get_mapping(self, channel: Channel, gateway: GatewayState) -> MappingRead:
+    async def get_mapping(self, channel: Channel, gateway: StateDep) -> MappingRead:
         return await mapping_read(gateway, channel)
 
     @put("/channels/{channel:str}/mapping", summary="Replace a shop channel's mapping")
-    async def put_mapping(self, channel: Channel, data: MappingWrite, gateway: GatewayState,
+    async def put_mapping(self, channel: Channel, data: JSONBody[MappingWrite], gateway: StateDep,
                           request: Request) -> MappingRead:
-        await gateway.channels.save_mapping(channel, msgspec.to_builtins(data), str(current(request)))
+        mapping = msgspec.to_builtins(data)
+        refuse_nul(mapping, "")
+        await gateway.channels.save_mapping(channel, mapping, str(current(request)))
         return await mapping_read(gateway, channel)
 
-    @post("/catalog/versions", summary="Publish a catalogue version (configurator)")
-    async def publish_catalog(self, data: PublishCatalog, gateway: GatewayState) -> CatalogPublished:
+    @post("/catalog/versions", summary="Publish a catalogue version (configurator)",
+          responses={409: ResponseSpec(ErrorBody, description="expected_latest_version is stale")})
+    async def publish_catalog(self, data: JSONBody[PublishCatalog],
+                              gateway: StateDep) -> CatalogPublished:
         return await publish(gateway, data)
 

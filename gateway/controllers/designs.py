@@ -10,6 +10,7 @@ from __future__ import annotations
 from google.protobuf import struct_pb2
 from litestar import Controller, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 
 from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
@@ -18,7 +19,7 @@ from dovetail.scheduling.v1 import scheduling_service_pb2 as sch
 from gateway import reads
 from gateway.auth import current, designer_or_admin, require
 from gateway.controllers.orders import date_of
-from gateway.deps import Services
+from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError
 from gateway.schemas.designs import DesignOrder, DesignQuote, QuoteRead, ReasonRead
 from gateway.schemas.orders import ErrorBody, WebhookAccepted
@@ -97,14 +98,14 @@ class DesignController(Controller):
 
     @post("/quote", status_code=200, guards=[designer_or_admin],
           summary="Price and capable-to-promise date of a design, or why it cannot be built")
-    async def quote(self, data: DesignQuote, services: Services) -> QuoteRead:
+    async def quote(self, data: JSONBody[DesignQuote], services: ServicesDep) -> QuoteRead:
         return await quote(services, data)
 
     @post("/orders", status_code=202, guards=[require("designer")],
           summary="Place a design as an order (channel designer-<id>); idempotent by reference",
           responses={200: ResponseSpec(WebhookAccepted, description="a repeat of the reference"),
                      422: ResponseSpec(ErrorBody, description="the body does not fit")})
-    async def place(self, data: DesignOrder, services: Services,
+    async def place(self, data: JSONBody[DesignOrder], services: ServicesDep,
                     request: Request) -> Response[WebhookAccepted]:
         reply = await services.call("orders", "PlaceOrder",
                                     place_request(current(request).subject, data))

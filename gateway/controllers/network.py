@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from litestar import Controller, get
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway import reads
 from gateway.auth import admin_only
-from gateway.deps import Services
+from gateway.deps import Services, ServicesDep
 from gateway.schemas.network import (
     EnergyReportRead,
     FactoryPage,
@@ -50,10 +51,13 @@ def energy_request(scope: dict, hours: int, bucket_minutes: int) -> iot.GetEnerg
 
 async def machines(services: Services, factory_id: str, states: list[str], limit: int,
                    cursor: str | None) -> MachinePage:
+    bad = [s for s in states if s.upper() not in STATES]
+    if bad:  # ignoring it would list every machine as if the filter matched
+        raise ValidationException("unknown state", extra=[
+            {"key": "state", "message": f"{bad[0]!r} is not one of {STATES}"}])
     reply = await services.call("iot", "ListMachines", iot.ListMachinesRequest(
         factory_id=factory_id, page=dict(page_size=limit, page_token=cursor or ""),
-        states=[iot.MachineState.Value(f"MACHINE_STATE_{s.upper()}") for s in states
-                if s.upper() in STATES]))
+        states=[iot.MachineState.Value(f"MACHINE_STATE_{s.upper()}") for s in states]))
     statuses = list(reply.statuses) + [None] * (len(reply.machines) - len(reply.statuses))
     return MachinePage(items=[reads.machine(m, s) for m, s in zip(reply.machines, statuses,
                                                                     strict=True)],
@@ -79,25 +83,25 @@ class FactoryController(Controller):
     security = [{"bearer": []}]
 
     @get("/", summary="Factories of the network")
-    async def list_factories(self, services: Services, limit: Limit = 100,
+    async def list_factories(self, services: ServicesDep, limit: Limit = 100,
                              cursor: Cursor = None) -> FactoryPage:
         reply = await services.call("iot", "ListFactories", iot.ListFactoriesRequest(
             page=dict(page_size=limit, page_token=cursor or "")))
         return FactoryPage([reads.factory(f) for f in reply.factories], reply.next_page_token or None)
 
     @get("/{factory_id:str}/machines", summary="A factory's machines with their live state")
-    async def factory_machines(self, factory_id: FromPath[str], services: Services,
+    async def factory_machines(self, factory_id: FromPath[str], services: ServicesDep,
                                limit: Limit = 200, cursor: Cursor = None) -> MachinePage:
         return await machines(services, factory_id, [], limit, cursor)
 
     @get("/{factory_id:str}/oee", summary="OEE per day of a factory, and per machine")
-    async def factory_oee(self, factory_id: FromPath[str], services: Services,
+    async def factory_oee(self, factory_id: FromPath[str], services: ServicesDep,
                           day: FromQuery[date | None] = None,
                           end_day: FromQuery[date | None] = None) -> list[OeeRead]:
         return await oee(services, {"factory_id": factory_id}, day, end_day)
 
     @get("/{factory_id:str}/energy", summary="kWh and kg CO2e of a factory")
-    async def factory_energy(self, factory_id: FromPath[str], services: Services,
+    async def factory_energy(self, factory_id: FromPath[str], services: ServicesDep,
                              hours: Hours = 24, bucket_minutes: Bucket = 60) -> EnergyReportRead:
         return await energy(services, {"factory_id": factory_id}, hours, bucket_minutes)
 
@@ -109,14 +113,14 @@ class MachineController(Controller):
     security = [{"bearer": []}]
 
     @get("/", summary="Machines of every factory, with their live state")
-    async def list_machines(self, services: Services, factory_id: FromQuery[str] = "",
+    async def list_machines(self, services: ServicesDep, factory_id: FromQuery[str] = "",
                             machine_state: Annotated[list[str] | None, QueryParameter(
-                                query="state", description=f"one of {STATES}")] = None,
+                                name="state", description=f"one of {STATES}")] = None,
                             limit: Limit = 200, cursor: Cursor = None) -> MachinePage:
         return await machines(services, factory_id, machine_state or [], limit, cursor)
 
     @get("/{machine_id:str}/status", summary="Live state of one machine")
-    async def status(self, machine_id: FromPath[str], services: Services) -> MachineStatusRead:
+    async def status(self, machine_id: FromPath[str], services: ServicesDep) -> MachineStatusRead:
         s = (await services.call("iot", "GetMachineStatus",
                                  iot.GetMachineStatusRequest(machine_id=machine_id))).status
         return MachineStatusRead(
@@ -128,13 +132,13 @@ class MachineController(Controller):
             in_planned_stop=s.in_planned_stop)
 
     @get("/{machine_id:str}/oee", summary="OEE per day of one machine")
-    async def machine_oee(self, machine_id: FromPath[str], services: Services,
+    async def machine_oee(self, machine_id: FromPath[str], services: ServicesDep,
                           day: FromQuery[date | None] = None,
                           end_day: FromQuery[date | None] = None) -> list[OeeRead]:
         return await oee(services, {"machine_id": machine_id}, day, end_day)
 
     @get("/{machine_id:str}/energy", summary="kWh and kg CO2e of one machine")
-    async def machine_energy(self, machine_id: FromPath[str], services: Services,
+    async def machine_energy(self, machine_id: FromPath[str], services: ServicesDep,
                              hours: Hours = 24, bucket_minutes: Bucket = 60) -> EnergyReportRead:
         return await energy(services, {"machine_id": machine_id}, hours, bucket_minutes)
 

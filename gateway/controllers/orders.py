@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+import msgspec
 from google.protobuf import struct_pb2
 from litestar import Controller, Response, get, post
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
@@ -18,7 +20,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from gateway import reads
 from gateway.auth import admin_only
-from gateway.deps import GatewayState, Services
+from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.schemas.network import ShipmentRead, StatusCount
 from gateway.schemas.order_detail import (
@@ -28,9 +30,20 @@ from gateway.schemas.order_detail import (
     EnergyRead,
     OrderHistoryRead,
 )
-from gateway.schemas.orders import Address, Customer, Money, OrderLineRead, OrderPage, OrderRead
+from gateway.schemas.orders import (
+    Address,
+    Customer,
+    ErrorBody,
+    Money,
+    OrderLineRead,
+    OrderPage,
+    OrderRead,
+)
 
 STATUSES = [name.removeprefix("ORDER_STATUS_") for name in pb.OrderStatus.keys()][1:]
+# Parsed by list_request: RFC 3339 text only (Litestar would also take Unix seconds).
+Time = Annotated[str | None, QueryParameter(format="date-time", max_length=64,
+                                            description="e.g. 2026-11-25T08:00:00Z")]
 
 
 def _ts(message, field: str) -> str | None:
@@ -80,7 +93,8 @@ def date_of(text: str | None, field: str) -> types_pb2.Date | None:
     if not text:
         return None
     parts = text.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    # ASCII digits only ("²".isdigit() is true), and few enough for the Date's int32 fields.
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         raise ValidationException("invalid date", extra=[
             {"key": field, "message": "must be a date written as YYYY-MM-DD"}])
     return types_pb2.Date(year=int(parts[0]), month=int(parts[1]), day=int(parts[2]))
@@ -95,10 +109,14 @@ def list_request(status, channel, q, placed_after, placed_before, limit, cursor
     req = pb.ListOrdersRequest(
         statuses=[pb.OrderStatus.Value(f"ORDER_STATUS_{s.upper()}") for s in status or []],
         channel=channel or "", query=q or "", page=dict(page_size=limit, page_token=cursor or ""))
-    if placed_after:
-        req.placed_after.FromDatetime(placed_after)
-    if placed_before:
-        req.placed_before.FromDatetime(placed_before)
+    for key, text in (("placed_after", placed_after), ("placed_before", placed_before)):
+        if text:
+            try:  # strictly a text time: no Unix seconds; 0001-01-01T00:00+05:00 is out of range
+                getattr(req, key).FromDatetime(msgspec.convert(text, datetime))
+            except (msgspec.ValidationError, OverflowError, ValueError):
+                raise ValidationException("invalid time", extra=[{"key": key, "message": (
+                    "must be an RFC 3339 time between years 1 and 9999 in UTC, "
+                    "e.g. 2026-11-25T08:00:00Z")}]) from None
     return req
 
 
@@ -148,20 +166,20 @@ class OrderController(Controller):
     security = [{"bearer": []}]
 
     @get("/{order_id:str}", summary="One order")
-    async def get_order(self, order_id: FromPath[str], services: Services) -> OrderRead:
+    async def get_order(self, order_id: FromPath[str], services: ServicesDep) -> OrderRead:
         reply = await services.call("orders", "GetOrder", pb.GetOrderRequest(order_id=order_id))
         return order_read(reply.order)
 
     @get("/", summary="Orders, newest first, with filters and a cursor")
     async def list_orders(
-        self, services: Services,
+        self, services: ServicesDep,
         status: Annotated[list[str] | None, QueryParameter(
             description=f"one of {STATUSES}")] = None,
         channel: FromQuery[str | None] = None,
         q: Annotated[str | None, QueryParameter(
             max_length=200, description="matches external id, customer name or email")] = None,
-        placed_after: FromQuery[datetime | None] = None,
-        placed_before: FromQuery[datetime | None] = None,
+        placed_after: Time = None,
+        placed_before: Time = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
     ) -> OrderPage:
@@ -171,43 +189,47 @@ class OrderController(Controller):
                          next_cursor=reply.next_page_token or None)
 
     @get("/counts", summary="How many orders are in each state (the pipeline)")
-    async def counts(self, gateway: GatewayState) -> list[StatusCount]:
+    async def counts(self, gateway: StateDep) -> list[StatusCount]:
         counts = await gateway.facts.counts() if gateway.facts else {}
         return [StatusCount(status=s, count=counts.get(s, 0)) for s in STATUSES]
 
     @get("/{order_id:str}/history", summary="Every recorded event of one order, oldest first")
-    async def history(self, order_id: FromPath[str], services: Services) -> OrderHistoryRead:
+    async def history(self, order_id: FromPath[str], services: ServicesDep) -> OrderHistoryRead:
         return reads.history(order_id, await services.call(
             "orders", "GetOrderHistory", pb.GetOrderHistoryRequest(order_id=order_id)))
 
     @get("/{order_id:str}/configuration", summary="Configuration: lines, panels, nesting, routing, price")
-    async def configuration(self, order_id: FromPath[str], services: Services) -> ConfigurationRead:
+    async def configuration(self, order_id: FromPath[str],
+                            services: ServicesDep) -> ConfigurationRead:
         return reads.configuration(await order_configuration(services, order_id))
 
     @get("/{order_id:str}/boards/{index:int}", summary="Cutting diagram of one board (SVG)",
          media_type="image/svg+xml")
     async def board(self, order_id: FromPath[str], index: FromPath[int],
-                    services: Services) -> Response[str]:
+                    services: ServicesDep) -> Response[str]:
         return Response(await board_svg(services, order_id, index), media_type="image/svg+xml")
 
     @get("/{order_id:str}/shipment", summary="The order's shipment")
-    async def shipment(self, order_id: FromPath[str], services: Services) -> ShipmentRead:
+    async def shipment(self, order_id: FromPath[str], services: ServicesDep) -> ShipmentRead:
         return await order_shipment(services, order_id)
 
     @get("/{order_id:str}/energy", summary="Energy and CO2e attributed to the order")
-    async def energy(self, order_id: FromPath[str], services: Services) -> EnergyRead:
+    async def energy(self, order_id: FromPath[str], services: ServicesDep) -> EnergyRead:
         return await order_energy(services, order_id)
 
     @post("/{order_id:str}/cancel", status_code=200,
-          summary="Cancel an order (refused with 409 once production started)")
-    async def cancel(self, order_id: FromPath[str], data: CancelOrder,
-                     services: Services) -> OrderRead:
+          summary="Cancel an order (refused with 409 once production started)",
+          responses={409: ResponseSpec(ErrorBody, description="production has started")})
+    async def cancel(self, order_id: FromPath[str], data: JSONBody[CancelOrder],
+                     services: ServicesDep) -> OrderRead:
         return order_read((await services.call("orders", "CancelOrder", pb.CancelOrderRequest(
             order_id=order_id, reason=data.reason))).order)
 
     @post("/{order_id:str}/amend", status_code=200,
-          summary="Replace lines / promised date before production (409 on a stale version)")
-    async def amend(self, order_id: FromPath[str], data: AmendOrder,
-                    services: Services) -> OrderRead:
+          summary="Replace lines / promised date before production (409 on a stale version)",
+          responses={409: ResponseSpec(ErrorBody,
+                                       description="a stale version, or production has started")})
+    async def amend(self, order_id: FromPath[str], data: JSONBody[AmendOrder],
+                    services: ServicesDep) -> OrderRead:
         return order_read((await services.call(
             "orders", "AmendOrder", amend_request(order_id, data))).order)

@@ -7,6 +7,7 @@ import asyncio
 import grpc
 from grpc_health.v1 import health_pb2
 from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response as RawResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -25,7 +26,8 @@ async def _service_health(state: GatewayState, name: str) -> str:
 class SystemController(Controller):
     tags = ["system"]
 
-    @get("/healthz", summary="Gateway and every service's gRPC health")
+    @get("/healthz", summary="Gateway and every service's gRPC health",
+         responses={503: ResponseSpec(dict, description="degraded: a service is not serving")})
     async def healthz(self, request: Request) -> Response[dict]:
         state: GatewayState = request.app.state.gateway
         names = sorted(state.services.channels)

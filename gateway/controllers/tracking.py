@@ -14,6 +14,7 @@ from datetime import date, datetime
 import grpc
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath
 
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from gateway.deps import GatewayState
@@ -187,7 +188,7 @@ class TrackingController(Controller):
     @get("/track/{token:str}", media_type=MediaType.HTML,
          summary="Public tracking page (no login); append .json for its JSON twin",
          responses={404: ResponseSpec(None, description="no shipment behind this link")})
-    async def page(self, token: str, request: Request) -> Response:
+    async def page(self, token: FromPath[str], request: Request) -> Response:
         state: GatewayState = request.app.state.gateway
         if token.endswith(JSON_SUFFIX):
             return await self._json(state, token.removesuffix(JSON_SUFFIX))
@@ -202,7 +203,7 @@ class TrackingController(Controller):
 
     @get("/api/v1/track/{token:str}", summary="Public tracking view as JSON (no login)",
          responses={404: ResponseSpec(ErrorBody, description="no shipment behind this link")})
-    async def json_view(self, token: str, request: Request) -> Response[TrackingRead]:
+    async def json_view(self, token: FromPath[str], request: Request) -> Response[TrackingRead]:
         return await self._json(request.app.state.gateway, token)
 
     @staticmethod

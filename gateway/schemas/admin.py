@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from gateway.schemas.orders import INT64_MAX
+
 Label = Annotated[str, msgspec.Meta(max_length=200)]
 
 
@@ -72,7 +74,7 @@ class MappingRead(msgspec.Struct):
 
 class PublishCatalog(msgspec.Struct, forbid_unknown_fields=True):
     catalog: dict[str, Any]
-    expected_latest_version: Annotated[int, msgspec.Meta(ge=0)]
+    expected_latest_version: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
     note: Label = ""
 
 

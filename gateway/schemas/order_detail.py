@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from gateway.schemas.orders import Item, Money
+from gateway.schemas.orders import INT64_MAX, Item, Money
 
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 
@@ -31,7 +31,8 @@ class CancelOrder(msgspec.Struct, forbid_unknown_fields=True):
 class AmendOrder(msgspec.Struct, forbid_unknown_fields=True):
     """Replaces the lines (and the promised date) before production starts."""
 
-    expected_version: Annotated[int, msgspec.Meta(ge=1, description="the version you read")]
+    expected_version: Annotated[int, msgspec.Meta(ge=1, le=INT64_MAX,
+                                                  description="the version you read")]
     items: list[Item]
     reason: Reason = ""
     promised_date: Annotated[str | None, msgspec.Meta(description="YYYY-MM-DD")] = None

@@ -7,7 +7,11 @@ from typing import Annotated
 import msgspec
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
-OptionValue = str | int | float | bool
+INT64_MAX = 2**63 - 1  # protobuf int64 fields hold no more: a larger number is bad input (422)
+# No `int`: JSON Schema's number already takes whole numbers, and `int | float` is documented
+# as a oneOf that every whole number (e.g. width_mm 600) matches twice, so fails. Options
+# travel as a protobuf Struct, whose numbers are doubles either way.
+OptionValue = str | float | bool
 
 
 class Address(msgspec.Struct, forbid_unknown_fields=True):

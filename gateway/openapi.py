@@ -1,0 +1,62 @@
+"""The error answers every endpoint shares, written into the OpenAPI document.
+
+Guards (gateway.auth), the exception handlers (gateway.errors) and the body limit are
+app-wide, so what they answer is documented here once instead of on every handler:
+
+- 401 / 403 for an operation that needs a bearer key (none or unknown; another role);
+- 404 for an operation whose path names something (an order, a machine, a key...) that may
+  not exist, or a path parameter of the wrong type; not for PUT, which creates what it names;
+- 422 with field-level errors for bad input. Litestar documents its own 400 for every
+  operation with parameters or a body, but the gateway never sends it: a 400 becomes a 422
+  (`bad_request_handler`), so the 400 is replaced;
+- 413 for a body over the limit;
+- 503 when PostgreSQL or a service cannot answer (nothing was stored: retry).
+
+Answers only some endpoints give (409 for a stale version or a state that forbids the
+change) stay on their handlers.
+"""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference
+
+ERROR_BODY = Reference(ref="#/components/schemas/ErrorBody")
+SHARED = {
+    "401": "missing or unknown API key (Authorization: Bearer <key>)",
+    "403": "the key's role may not use this endpoint",
+    "404": "nothing with that name or id",
+    "413": "the body is larger than the gateway accepts",
+    "422": "bad input: `errors` names each field and what is wrong with it",
+    "503": "PostgreSQL or a service cannot answer now; nothing was stored, retry later",
+}
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def error(code: str) -> OpenAPIResponse:
+    return OpenAPIResponse(description=SHARED[code],
+                           content={"application/json": OpenAPIMediaType(schema=ERROR_BODY)})
+
+
+def document_shared_errors(app: Litestar) -> None:
+    """Add the shared error answers to every operation of `app`'s OpenAPI document."""
+    openapi = app.openapi_schema
+    schemas = openapi.components.schemas or {}
+    assert "ErrorBody" in schemas, "ErrorBody must be a component (handlers reference it)"
+    for item in (openapi.paths or {}).values():
+        for operation in (getattr(item, m) for m in METHODS):
+            if operation is None:
+                continue
+            responses = operation.responses = dict(operation.responses or {})
+            codes = ["503"]
+            if responses.pop("400", None) is not None:
+                codes.append("422")
+            if operation.request_body is not None:
+                codes += ["413", "422"]
+            if any("bearer" in requirement for requirement in operation.security or []):
+                codes += ["401", "403"]
+            if item.put is not operation and any(
+                    getattr(p, "param_in", None) == "path" for p in operation.parameters or []):
+                codes.append("404")
+            for code in codes:
+                responses.setdefault(code, error(code))
