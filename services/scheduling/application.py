@@ -8,12 +8,13 @@ plans; factories report progress.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from services.kit.errors import (
     Conflict,
@@ -39,6 +40,16 @@ from services.scheduling.domain.progress import OrderProgress, Report
 
 MAX_RETRIES = 10
 A = TypeVar("A")
+_STARTED_TOPIC = get_topic(OrderProgress.OperationStarted)
+
+
+class StalePlan(Conflict):
+    """Work on some of the plan's orders started after the state the plan was made from."""
+
+    def __init__(self, order_ids: set[str]):
+        super().__init__(f"work started on {len(order_ids)} order(s) since the plan was made: "
+                         + ", ".join(sorted(order_ids)[:5]))
+        self.order_ids = order_ids
 
 
 @dataclass(frozen=True)
@@ -114,20 +125,40 @@ class SchedulingApplication(ServiceApplication):
 
     # --- plans ----------------------------------------------------------------------------
 
-    def publish_plan(self, outcome: PlanOutcome) -> uuid.UUID:
+    def publish_plan(self, outcome: PlanOutcome, made_at_position: int | None = None,
+                     unchanged: Collection[str] = ()) -> uuid.UUID:
         """Record the plan and each order's new place in it, in one transaction.
 
         Orders that left the pool (or changed revision) while we were solving are left
         out: the next plan is already on its way.
+
+        ``made_at_position``: the plan agrees with every event up to this notification id.
+        A STARTED report recorded after it for one of the plan's orders makes the plan
+        stale (it may move work that has started, or its order to another factory):
+        StalePlan, nothing recorded. The planner publishes holding the ProgressFence, so
+        this process records no report meanwhile; the check is for other writers.
+
+        ``unchanged``: orders the planner's state (caught up with the log) shows in the pool
+        at the plan's revision with nothing about their place worth recording. They are kept
+        without being loaded: loading every order of the plan took most of the time reports
+        wait for the planner. As before, an order that leaves the pool while the plan is
+        being saved is dropped by the next plan.
         """
         for _ in range(MAX_RETRIES):
             changed, keep = [], set()
             for row in outcome.orders:
+                if row["order_id"] in unchanged:
+                    keep.add(row["order_id"])
+                    continue
                 order = self._find(pool_key(row["order_id"]), PoolOrder)
                 if order is None or order.status != PLANNABLE or order.revision != row["revision"]:
                     continue
                 keep.add(row["order_id"])
                 changed.append(order)
+            if made_at_position is not None:
+                started = self.started_since(made_at_position, keep)
+                if started:
+                    raise StalePlan(started)
             plan = PublishedPlan(
                 previous_plan_id=outcome.previous_plan_id,
                 published_at_ms=outcome.published_at_ms, status=outcome.status,
@@ -147,6 +178,18 @@ class SchedulingApplication(ServiceApplication):
             except IntegrityError:
                 continue
         raise Conflict("the pool kept changing while the plan was being saved")
+
+    def started_since(self, position: int, order_ids: set[str]) -> set[str]:
+        """Orders of ``order_ids`` with an operation reported STARTED after ``position``."""
+        keys = {progress_key(o): o for o in order_ids}
+        found: set[str] = set()
+        start = position + 1
+        while True:
+            batch = self.recorder.select_notifications(start, 500, topics=[_STARTED_TOPIC])
+            found |= {keys[n.originator_id] for n in batch if n.originator_id in keys}
+            if len(batch) < 500:
+                return found
+            start = batch[-1].id + 1
 
     def get_plan(self, plan_id: uuid.UUID) -> PublishedPlan:
         plan = self._find(plan_id, PublishedPlan)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ log = logging.getLogger("dovetail.scheduling.feed")
 PROJECTION = "assignment_feed"
 ASSIGNED, RESCHEDULED, WITHDRAWN, PROGRESSED = "ASSIGNED", "RESCHEDULED", "WITHDRAWN", "PROGRESSED"
 _LOCK = 0x5C4ED1  # one writer of the feed at a time, whatever the number of replicas
+RECENT_ROWS = 1000  # per factory, kept in memory for live subscribers
 _PROGRESS = {"OperationStarted": "STARTED", "OperationFinished": "FINISHED",
              "OperationScrapped": "SCRAPPED"}
 
@@ -51,6 +53,13 @@ class AssignmentFeed:
         self.pool = pool
         self.wakeup = wakeup
         self.changed = asyncio.Condition()
+        # Last sequence this process wrote per factory: subscribers of other factories need
+        # not read the table when a batch did not touch theirs.
+        self.heads: dict[str, int] = {}
+        # The latest rows this process wrote per factory, contiguous in sequence: subscribers
+        # that are up to date take them from here instead of reading the table again.
+        self.recent: dict[str, deque[dict[str, Any]]] = {}
+        self._tables: _Tables | None = None  # what the feed tables hold (while we write them)
 
     async def ensure_tables(self) -> None:
         async with self.pool.connection() as conn:
@@ -79,22 +88,42 @@ class AssignmentFeed:
                 async for batch in follow(self.app, self.wakeup, position, 200, stop):
                     events = await asyncio.to_thread(
                         lambda b=batch: [self.app.mapper.to_domain_event(n) for n in b])
-                    async with self.pool.connection() as conn, conn.transaction():
-                        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
-                        if await read_position(conn, "scheduling", PROJECTION) >= batch[-1].id:
-                            continue  # another replica got here first
-                        writer = _Writer(conn)
-                        for event in events:
-                            await writer.apply(event)
-                        await write_position(conn, "scheduling", PROJECTION, batch[-1].id)
-                    async with self.changed:
-                        self.changed.notify_all()
+                    await self._write(batch, events)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self._tables = None
                 log.warning("assignment feed interrupted; resuming: %r", exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
+
+    async def _write(self, batch, events) -> None:
+        """One batch of our events into the feed, in one transaction of a few statements
+        (not a few round trips per event: under load they made the feed fall behind)."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+            at = await read_position(conn, "scheduling", PROJECTION)
+            if at >= batch[-1].id:
+                return  # another replica got here first
+            if self._tables is None or self._tables.position != at:
+                # first batch, or another replica wrote meanwhile: read the tables again
+                self._tables = await _Tables.load(conn, at)
+            writer = _Writer(self._tables)
+            for notification, event in zip(batch, events, strict=True):
+                if notification.id > at:
+                    writer.apply(event)
+            await writer.flush(conn)
+            await write_position(conn, "scheduling", PROJECTION, batch[-1].id)
+        self._tables.commit(writer, batch[-1].id)
+        for row in writer.emitted:
+            recent = self.recent.setdefault(row["factory_id"], deque(maxlen=RECENT_ROWS))
+            if recent and recent[-1]["sequence"] != row["sequence"] - 1:
+                recent.clear()  # another replica wrote in between: only a contiguous tail
+            recent.append(row)
+        if writer.heads:
+            self.heads.update(writer.heads)
+            async with self.changed:
+                self.changed.notify_all()
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -127,8 +156,12 @@ class AssignmentFeed:
                 yield FeedItem(row["sequence"], row["kind"], row["assignment"], row["changed_at"],
                                False)
         live = False
+        polled = False
         while True:
-            rows = await self._after(factory_id, last)
+            rows = None if polled else self._recent_after(factory_id, last)
+            if rows is None:
+                rows = await self._after(factory_id, last)
+            polled = False
             for row in rows:
                 last = row["sequence"]
                 is_live = live or last > head
@@ -137,9 +170,23 @@ class AssignmentFeed:
             if rows:
                 continue
             live = True
+            # Woken after every batch the feed writes, but only once it wrote to this factory
+            # (not every subscriber on every batch), then served from memory; the poll reads
+            # the table for what another replica wrote.
             async with self.changed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.changed.wait(), poll_s)
+                try:
+                    await asyncio.wait_for(self.changed.wait_for(
+                        lambda last=last: self.heads.get(factory_id, 0) > last), poll_s)
+                except TimeoutError:
+                    polled = True
+
+    def _recent_after(self, factory_id: str, sequence: int) -> list[dict[str, Any]] | None:
+        """The rows after ``sequence`` from memory; None when memory does not reach back to
+        it (then read the table)."""
+        recent = self.recent.get(factory_id)
+        if not recent or recent[0]["sequence"] > sequence + 1:
+            return None
+        return [row for row in recent if row["sequence"] > sequence]
 
     async def _after(self, factory_id: str, sequence: int) -> list[dict[str, Any]]:
         async with self.pool.connection() as conn:
@@ -151,41 +198,69 @@ class AssignmentFeed:
             return await cur.fetchall()
 
 
-class _Writer:
-    """Turns our events into feed rows inside the projector's transaction."""
+class _Tables:
+    """The feed tables as the writer left them: current assignments by operation and the
+    last sequence of each factory, valid while ``position`` is the projection's position."""
 
-    def __init__(self, conn):
-        self.conn = conn
+    def __init__(self, position: int, current: dict[str, dict[str, Any]]):
+        self.position = position
+        self.current = current
+        self.heads: dict[str, int] = {}  # filled as factories are written to
+
+    @classmethod
+    async def load(cls, conn, position: int) -> _Tables:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute("SELECT * FROM scheduling.current_assignments")
+        return cls(position, {r["operation_id"]: r for r in await cur.fetchall()})
+
+    def commit(self, writer: _Writer, position: int) -> None:
+        for op_id, row in writer.changes.items():
+            if row is None:
+                self.current.pop(op_id, None)
+            else:
+                self.current[op_id] = row
+        self.heads.update(writer.heads)
+        self.position = position
+
+
+class _Writer:
+    """Turns our events into feed rows in memory, then writes them in a few statements."""
+
+    def __init__(self, tables: _Tables):
+        self.tables = tables
+        self.changes: dict[str, dict[str, Any] | None] = {}  # operation id -> row, None: gone
+        self.emitted: list[dict[str, Any]] = []  # feed rows, sequences given at flush
         self.heads: dict[str, int] = {}
 
-    async def _rows(self, query: str, params=()) -> list[dict[str, Any]]:
-        cur = self.conn.cursor(row_factory=dict_row)
-        await cur.execute(query, params)
-        return await cur.fetchall()
+    def _row(self, op_id: str) -> dict[str, Any] | None:
+        return self.changes[op_id] if op_id in self.changes else self.tables.current.get(op_id)
 
-    async def apply(self, event: Any) -> None:
+    def _all(self) -> dict[str, dict[str, Any]]:
+        rows = dict(self.tables.current)
+        for op_id, row in self.changes.items():
+            if row is None:
+                rows.pop(op_id, None)
+            else:
+                rows[op_id] = row
+        return rows
+
+    def apply(self, event: Any) -> None:
         name = type(event).__name__
         if isinstance(event, PublishedPlan.Event):
-            await self._plan(event)
+            self._plan(event)
         elif isinstance(event, PoolOrder.Event) and name in ("Withdrawn", "Rejected", "Amended"):
-            for row in await self._rows(
-                    "SELECT * FROM scheduling.current_assignments WHERE order_id = %s",
-                    (event.order_id,)):
-                await self._emit(row["factory_id"], WITHDRAWN, row["assignment"], event.timestamp)
-                await self._drop(row["operation_id"])
+            for row in [r for r in self._all().values() if r["order_id"] == event.order_id]:
+                self._emit(row["factory_id"], WITHDRAWN, row["assignment"], event.timestamp)
+                self.changes[row["operation_id"]] = None
         elif isinstance(event, OrderProgress.Event) and name in _PROGRESS:
-            rows = await self._rows(
-                "SELECT * FROM scheduling.current_assignments WHERE operation_id = %s",
-                (event.operation_id,))
-            row = rows[0] if rows else None
+            row = self._row(event.operation_id)
             if row is None:
                 return  # not (or no longer) assigned: nothing to tell a factory
             assignment = dict(row["assignment"], status=_PROGRESS[name], machine_id=event.machine_id)
-            await self._keep(assignment, PROGRESSED, event.timestamp)
+            self._keep(assignment, PROGRESSED, event.timestamp)
 
-    async def _plan(self, event) -> None:
-        before = {r["operation_id"]: r
-                  for r in await self._rows("SELECT * FROM scheduling.current_assignments")}
+    def _plan(self, event) -> None:
+        before = self._all()
         now = {r["operation_id"]: r for r in event.operations}
         at = event.timestamp
         for op_id, row in before.items():
@@ -193,52 +268,76 @@ class _Writer:
             if new is not None and new["factory_id"] == row["factory_id"]:
                 continue
             if new is None and row["assignment"].get("status") == "FINISHED":
-                await self._drop(op_id)  # done: it simply leaves the plan
+                self.changes[op_id] = None  # done: it simply leaves the plan
                 continue
-            await self._emit(row["factory_id"], WITHDRAWN, row["assignment"], at)
-            await self._drop(op_id)
+            self._emit(row["factory_id"], WITHDRAWN, row["assignment"], at)
+            self.changes[op_id] = None
         for op_id, new in now.items():
             assignment = dict(new, plan_id=str(event.originator_id))
             old = before.get(op_id)
             if old is None or old["factory_id"] != new["factory_id"]:
-                await self._keep(assignment, ASSIGNED, at)
+                self._keep(assignment, ASSIGNED, at)
                 continue
             status = old["assignment"].get("status", "PLANNED")
             assignment["status"] = status if status != "SCRAPPED" else new["status"]
             if status in ("STARTED", "FINISHED"):
                 continue  # started work does not move; its bar is the report's
             if _placement(old["assignment"]) != _placement(assignment):
-                await self._keep(assignment, RESCHEDULED, at)
+                self._keep(assignment, RESCHEDULED, at)
 
-    async def _emit(self, factory_id: str, kind: str, assignment: dict[str, Any], at) -> int:
-        if factory_id not in self.heads:
-            rows = await self._rows(
-                "SELECT coalesce(max(sequence), 0) AS head FROM scheduling.assignment_feed"
-                " WHERE factory_id = %s", (factory_id,))
-            self.heads[factory_id] = rows[0]["head"]
-        self.heads[factory_id] += 1
-        sequence = self.heads[factory_id]
-        await self.conn.execute(
-            "INSERT INTO scheduling.assignment_feed (factory_id, sequence, operation_id,"
-            " machine_id, kind, assignment, changed_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (factory_id, sequence, assignment["operation_id"], assignment["machine_id"], kind,
-             Jsonb(assignment), at))
-        return sequence
+    def _emit(self, factory_id: str, kind: str, assignment: dict[str, Any], at) -> dict[str, Any]:
+        row = {"factory_id": factory_id, "operation_id": assignment["operation_id"],
+               "machine_id": assignment["machine_id"], "kind": kind, "assignment": assignment,
+               "changed_at": at, "sequence": 0}
+        self.emitted.append(row)
+        return row
 
-    async def _keep(self, assignment: dict[str, Any], kind: str, at) -> None:
-        sequence = await self._emit(assignment["factory_id"], kind, assignment, at)
-        await self.conn.execute(
-            "INSERT INTO scheduling.current_assignments (operation_id, order_id, factory_id,"
-            " machine_id, sequence, kind, assignment) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (operation_id) DO UPDATE SET factory_id = EXCLUDED.factory_id,"
-            " machine_id = EXCLUDED.machine_id, sequence = EXCLUDED.sequence,"
-            " kind = EXCLUDED.kind, assignment = EXCLUDED.assignment",
-            (assignment["operation_id"], assignment["order_id"], assignment["factory_id"],
-             assignment["machine_id"], sequence, kind, Jsonb(assignment)))
+    def _keep(self, assignment: dict[str, Any], kind: str, at) -> None:
+        fed = self._emit(assignment["factory_id"], kind, assignment, at)
+        # the current row takes the feed row's sequence once it is known (see flush)
+        self.changes[assignment["operation_id"]] = {
+            "operation_id": assignment["operation_id"], "order_id": assignment["order_id"],
+            "factory_id": assignment["factory_id"], "machine_id": assignment["machine_id"],
+            "sequence": fed, "kind": kind, "assignment": assignment}
 
-    async def _drop(self, operation_id: str) -> None:
-        await self.conn.execute(
-            "DELETE FROM scheduling.current_assignments WHERE operation_id = %s", (operation_id,))
+    async def flush(self, conn) -> None:
+        if not self.emitted and not self.changes:
+            return
+        heads = dict(self.tables.heads)
+        unknown = sorted({r["factory_id"] for r in self.emitted} - heads.keys())
+        if unknown:  # one query for the factories not written to since the tables were read
+            cur = await conn.execute(
+                "SELECT f, (SELECT coalesce(max(sequence), 0) FROM scheduling.assignment_feed"
+                " WHERE factory_id = f) FROM unnest(%s::text[]) AS f", (unknown,))
+            heads.update({f: head for f, head in await cur.fetchall()})
+        for row in self.emitted:
+            heads[row["factory_id"]] = row["sequence"] = heads[row["factory_id"]] + 1
+            self.heads[row["factory_id"]] = row["sequence"]
+        for row in self.changes.values():
+            if row is not None and isinstance(row["sequence"], dict):
+                row["sequence"] = row["sequence"]["sequence"]
+        async with conn.cursor() as cur:
+            if self.emitted:
+                await cur.executemany(
+                    "INSERT INTO scheduling.assignment_feed (factory_id, sequence, operation_id,"
+                    " machine_id, kind, assignment, changed_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    [(r["factory_id"], r["sequence"], r["operation_id"], r["machine_id"], r["kind"],
+                      Jsonb(r["assignment"]), r["changed_at"]) for r in self.emitted])
+            gone = [op_id for op_id, row in self.changes.items() if row is None]
+            if gone:
+                await cur.execute("DELETE FROM scheduling.current_assignments"
+                                  " WHERE operation_id = ANY(%s)", (gone,))
+            kept = [row for row in self.changes.values() if row is not None]
+            if kept:
+                await cur.executemany(
+                    "INSERT INTO scheduling.current_assignments (operation_id, order_id,"
+                    " factory_id, machine_id, sequence, kind, assignment)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (operation_id) DO UPDATE SET factory_id = EXCLUDED.factory_id,"
+                    " machine_id = EXCLUDED.machine_id, sequence = EXCLUDED.sequence,"
+                    " kind = EXCLUDED.kind, assignment = EXCLUDED.assignment",
+                    [(r["operation_id"], r["order_id"], r["factory_id"], r["machine_id"],
+                      r["sequence"], r["kind"], Jsonb(r["assignment"])) for r in kept])
 
 
 def _placement(a: dict[str, Any]) -> tuple:

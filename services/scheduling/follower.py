@@ -52,6 +52,11 @@ class StateFollower:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
 
+    async def catch_up(self, timeout: float) -> bool:
+        """Wait until the state holds every event recorded before this call."""
+        head = await asyncio.to_thread(self.app.recorder.max_notification_id) or 0
+        return await self.caught_up_with(lambda: self.position >= head, timeout)
+
     async def caught_up_with(self, position_check: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``position_check()`` holds (e.g. our own plan has been applied)."""
         loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ from services.kit.runtime import Runtime, ServiceParts
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.feed import AssignmentFeed
+from services.scheduling.fence import ProgressFence
 from services.scheduling.follower import StateFollower
 from services.scheduling.integration import to_integration
 from services.scheduling.planner import Planner
@@ -24,10 +25,11 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
     state = NetworkState()
     planner_ref: list[Planner] = []
     follower = StateFollower(rt.app, rt.wakeup, state, lambda change: planner_ref[0].notify(change))
-    planner = Planner(rt.app, state, follower, scheduler)
+    fence = ProgressFence()  # progress is not recorded while a plan is checked and saved
+    planner = Planner(rt.app, state, follower, scheduler, fence=fence)
     planner_ref.append(planner)
     feed = AssignmentFeed(rt.app, rt.pool, rt.wakeup)
-    servicer = SchedulingServicer(rt.app, state, feed, scheduler)
+    servicer = SchedulingServicer(rt.app, state, feed, scheduler, fence=fence)
     rt.planner = planner  # type: ignore[attr-defined]  # for tests and diagnostics
     rt.state = state  # type: ignore[attr-defined]
 

@@ -18,20 +18,34 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.scheduling.application import SchedulingApplication
+from services.scheduling.application import SchedulingApplication, StalePlan
 from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
 from services.scheduling.domain.outcome import outcome_of
-from services.scheduling.domain.problem import build_problem, plan_in_frame
-from services.scheduling.domain.replanning import solve, warm_start
+from services.scheduling.domain.pool import PLANNABLE
+from services.scheduling.domain.problem import (
+    ProblemIndex,
+    build_problem,
+    plan_in_frame,
+    reframe,
+)
+from services.scheduling.domain.replanning import settle, solve, warm_start
+from services.scheduling.fence import ProgressFence
 from services.scheduling.follower import StateFollower
 from services.scheduling.settings import SchedulerSettings
-from services.scheduling.solver.model import Objective, Plan, SchedulingError, evaluate
+from services.scheduling.solver.model import (
+    NetworkProblem,
+    Objective,
+    Plan,
+    SchedulingError,
+    evaluate,
+)
 from services.scheduling.solver.validator import validate_plan
 
 log = logging.getLogger("dovetail.scheduling.planner")
 OPTIMISE = "optimise"
 FULL_PLAN_TRIGGERS = (ORDERS_ADDED, CAPACITY, OPTIMISE)
 _ORDER_IN_ERROR = re.compile(r"order (\S+)")
+CATCH_UP_S = 5.0  # for the state to hold every report recorded before publishing
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,10 @@ class PlanningRun:
 
 class Planner:
     def __init__(self, app: SchedulingApplication, state: NetworkState, follower: StateFollower,
-                 settings: SchedulerSettings, clock: Callable[[], float] = time.time):
+                 settings: SchedulerSettings, clock: Callable[[], float] = time.time,
+                 fence: ProgressFence | None = None):
         self.app = app
+        self.fence = fence or ProgressFence()  # shared with ReportOperation
         self.state = state
         self.follower = follower
         self.settings = settings
@@ -134,6 +150,7 @@ class Planner:
         horizon = s.horizon_days
         for _ in range(6):
             problem, index = build_problem(self.state, now_ms, horizon, s.setup_minutes, exclude)
+            seen = self.state.progress_seen  # the reports this problem knows of
             if not problem.orders and not self.state.plan_rows:
                 return None
             previous = plan_in_frame(self.state, problem, index)
@@ -158,21 +175,45 @@ class Planner:
         else:
             raise SchedulingError("no plan after repeated attempts")
         solve_ms = int((time.perf_counter() - t0) * 1000)
-        outcome = outcome_of(plan, problem, index, self.state, now_ms, s.at_risk_ms)
-        outcome.unplannable.update({o: "does not fit in the horizon" for o in exclude})
-        for order_id, reason in outcome.unplannable.items():
-            log.warning("order left out of the plan", extra={"order": order_id, "reason": reason})
         trigger = ",".join(sorted(triggers))
-        if outcome.same_as(self.state.plan_rows):
-            run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations), 0,
-                              solve_ms, int((time.perf_counter() - started) * 1000), False)
-            self.runs.append(run)
-            return run
-        outcome.trigger = trigger
-        outcome.solve_ms = solve_ms
-        outcome.published_at_ms = now_ms
-        outcome.previous_plan_id = str(self.state.plan.id) if self.state.plan else ""
-        plan_id = await asyncio.to_thread(self.app.publish_plan, outcome)
+        # Factories kept reporting while the solver worked from its snapshot: the plan is made
+        # to agree with every report recorded so far (work that started meanwhile stays where
+        # it runs, and its order in its factory). Once now, then again holding the fence, from
+        # which point until the plan is saved no report is recorded (ReportOperation waits):
+        # settling first keeps the work done while reports wait small.
+        settled = await self._settle(plan, problem, index, seen, now_ms, horizon, exclude)
+        if settled is None:
+            return self._plan_again(triggers)
+        plan, problem, index, seen, _ = settled
+        async with self.fence.publishing():
+            for _ in range(3):
+                settled = await self._settle(plan, problem, index, seen, now_ms, horizon, exclude)
+                if settled is None:
+                    return self._plan_again(triggers)
+                plan, problem, index, seen, basis = settled
+                outcome = outcome_of(plan, problem, index, self.state, now_ms, s.at_risk_ms)
+                outcome.unplannable.update({o: "does not fit in the horizon" for o in exclude})
+                for order_id, reason in outcome.unplannable.items():
+                    log.warning("order left out of the plan", extra={"order": order_id,
+                                                                     "reason": reason})
+                if outcome.same_as(self.state.plan_rows):
+                    run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations),
+                                      0, solve_ms, int((time.perf_counter() - started) * 1000),
+                                      False)
+                    self.runs.append(run)
+                    return run
+                outcome.trigger = trigger
+                outcome.solve_ms = solve_ms
+                outcome.published_at_ms = now_ms
+                outcome.previous_plan_id = str(self.state.plan.id) if self.state.plan else ""
+                try:
+                    plan_id = await self.fence.run(self.app.publish_plan, outcome, basis,
+                                                   self._unchanged(outcome))
+                    break
+                except StalePlan as exc:  # reported through another replica: settle again
+                    log.info("plan stale before it was saved", extra={"error": str(exc)})
+            else:
+                raise SchedulingError("work kept starting while the plan was being saved")
         await self.follower.caught_up_with(
             lambda: self.state.plan is not None and self.state.plan.id == plan_id, 10.0)
         run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations),
@@ -184,6 +225,52 @@ class Planner:
                                           "moved": run.moved, "solve_ms": solve_ms,
                                           "status": plan.status})
         return run
+
+    def _plan_again(self, triggers: set[str]) -> None:
+        log.warning("work started while solving leaves no valid plan close to the solved one; "
+                    "planning again")
+        self.pending |= triggers
+        self.kick.set()
+
+    def _unchanged(self, outcome) -> set[str]:
+        """Orders of ``outcome`` whose place needs nothing recorded, as the state shows them."""
+        out = set()
+        for row in outcome.orders:
+            order = self.state.orders.get(row["order_id"])
+            if (order is not None and order.status == PLANNABLE
+                    and order.revision == row["revision"]
+                    and not order.is_news(row["factory_id"], row["start_ms"], row["end_ms"],
+                                          row["risk"])):
+                out.add(row["order_id"])
+        return out
+
+    async def _settle(self, plan: Plan, problem: NetworkProblem, index: ProblemIndex, seen: int,
+                      now_ms: int, horizon: int, exclude: set[str]):
+        """``plan`` made to agree with the progress recorded so far: (plan, problem, index,
+        progress seen, log position it agrees with), or None when that takes solving again.
+        Only a call holding the fence settles for good (no report can follow it unseen)."""
+        if not await self.follower.catch_up(CATCH_UP_S):
+            raise SchedulingError("the network state is behind the event log; not publishing")
+        # Synchronous from here on: the state is the one at this log position.
+        basis = self.follower.position
+        if self.state.progress_seen == seen:
+            return plan, problem, index, seen, basis
+        s = self.settings
+        solved = set(index.op_ids)
+        # the orders the plan was made for (new arrivals wait for the next plan)
+        skip = exclude | {o.order_id for o in self.state.plannable() if o.order_id not in solved}
+        fresh, fresh_index = build_problem(self.state, now_ms, horizon, s.setup_minutes, skip)
+        seen = self.state.progress_seen
+        candidate = reframe(plan.operations, index, fresh, fresh_index)
+        settled = await self.fence.run(settle, fresh, candidate)
+        if settled is None:
+            return None
+        if settled is not candidate:
+            plan = Plan(tuple(sorted(settled, key=lambda p: p.key)), evaluate(fresh, settled),
+                        "FEASIBLE")
+        else:
+            plan = Plan(tuple(candidate), evaluate(fresh, candidate), plan.status)
+        return plan, fresh, fresh_index, seen, basis
 
 
 def _insert(problem, previous) -> Plan | None:

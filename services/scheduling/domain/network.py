@@ -31,6 +31,9 @@ class NetworkState:
         self.progress: dict[str, OrderProgress] = {}
         self.plan: PublishedPlan | None = None
         self.plan_rows: dict[str, dict[str, Any]] = {}  # operation id -> row of the plan
+        # Counts the progress events applied: a plan solved from this state when the count
+        # was lower may contradict work that has started since (see Planner._settle).
+        self.progress_seen = 0
 
     def apply(self, event: Any) -> str | None:
         """Apply one of our domain events; say what kind of change it is for the planner."""
@@ -59,6 +62,7 @@ class NetworkState:
             return None
         if isinstance(aggregate, OrderProgress):
             self.progress[aggregate.order_id] = aggregate
+            self.progress_seen += 1
             return PROGRESS
         return None
 

@@ -118,14 +118,19 @@ class PoolOrder(Aggregate):
         a new factory or risk, or dates moved by more than a quarter of an hour."""
         if self.status != PLANNABLE or revision != self.revision:
             return False
-        if (factory_id == self.factory_id and risk == self.risk
-                and abs(start_ms - self.planned_start_ms) < NOTICE_SHIFT_MS
-                and abs(end_ms - self.planned_end_ms) < NOTICE_SHIFT_MS):
+        if not self.is_news(factory_id, start_ms, end_ms, risk):
             return False
         self._scheduled(order_id=self.order_id, plan_id=plan_id, factory_id=factory_id,
                         start_ms=start_ms, end_ms=end_ms, risk=risk, tardiness_s=tardiness_s,
                         promised_date=self.promised_date)
         return True
+
+    def is_news(self, factory_id: str, start_ms: int, end_ms: int, risk: str) -> bool:
+        """Would this place in a plan be recorded: a new factory or risk, or dates moved by
+        a quarter of an hour or more?"""
+        return not (factory_id == self.factory_id and risk == self.risk
+                    and abs(start_ms - self.planned_start_ms) < NOTICE_SHIFT_MS
+                    and abs(end_ms - self.planned_end_ms) < NOTICE_SHIFT_MS)
 
     @event("Scheduled")
     def _scheduled(self, order_id: str, plan_id: str, factory_id: str, start_ms: int,

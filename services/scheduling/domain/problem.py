@@ -104,6 +104,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     known = {(f.id, m.id): m for f in factories for m in f.machines}
     orders, frozen = [], []
     pin_cursor: dict[str, int] = {}
+    reasons: dict[tuple, str] = {}
     for e in entries:
         host = machine_of.get(e.machine_id) if e.frozen else None
         if e.frozen and (host is None or (host.factory_id, host.machine_id) not in known):
@@ -132,7 +133,12 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
         due = due_ms(state.orders[e.order_id].promised_date)
         order = Order(e.order_id, tuple(operations),
                       due=horizon if due is None else (due - origin) // MINUTE_MS)
-        reason = _unplannable(order, factories, now_min) if not e.frozen else ""
+        reason = ""
+        if not e.frozen:  # orders with the same routing get the same answer: ask once
+            need = tuple((op.machine_type, op.duration) for op in operations)
+            if need not in reasons:
+                reasons[need] = _unplannable(order, factories, now_min)
+            reason = reasons[need]
         if reason:
             index.unplannable[e.order_id] = reason
             continue
@@ -251,14 +257,36 @@ def plan_in_frame(state: NetworkState, problem: NetworkProblem, index: ProblemIn
                   ) -> list[PlannedOperation]:
     """The published plan in this problem's minutes: frozen work where it is now, the rest
     where the plan put it (operations that are gone are left out)."""
-    frozen = {q.key: q for q in problem.frozen}
+    rows = state.plan.operations if state.plan is not None else []
+    return _in_frame(((r["operation_id"], r["factory_id"], r["machine_id"], r["start_ms"],
+                       r["end_ms"]) for r in rows), problem, index, {q.key for q in problem.frozen})
+
+
+def reframe(operations, solved_in: ProblemIndex, problem: NetworkProblem, index: ProblemIndex
+            ) -> list[PlannedOperation]:
+    """A plan solved for an earlier problem of the same state, in this problem's minutes.
+
+    Pins are taken from this problem (they only hold an order to its factory, and their
+    place before the timeline changes with the set of pins). Everything else stays where
+    the plan put it, including operations that have started since: checking the result
+    against this problem shows where the plan contradicts that work ("frozen_moved").
+    Operations no longer in the problem are left out.
+    """
+    rows = ((solved_in.operation_id(p), p.factory, p.machine, solved_in.ms(p.start),
+             solved_in.ms(p.end)) for p in operations if p.key not in solved_in.pins)
+    return _in_frame(rows, problem, index, index.pins)
+
+
+def _in_frame(rows, problem: NetworkProblem, index: ProblemIndex, substitute
+              ) -> list[PlannedOperation]:
+    """(operation id, factory, machine, start ms, end ms) rows as planned operations of
+    ``problem``; frozen operations whose key is in ``substitute`` are the problem's own."""
+    frozen = {q.key: q for q in problem.frozen if q.key in substitute}
     out = list(frozen.values())
-    if state.plan is None:
-        return out
-    for row in state.plan.operations:
-        key = index.key_of.get(row["operation_id"])
+    for op_id, factory_id, machine_id, start_ms, end_ms in rows:
+        key = index.key_of.get(op_id)
         if key is None or key in frozen:
             continue
-        out.append(PlannedOperation(key[0], key[1], row["factory_id"], row["machine_id"],
-                                    index.minute(row["start_ms"]), index.minute(row["end_ms"])))
+        out.append(PlannedOperation(key[0], key[1], factory_id, machine_id,
+                                    index.minute(start_ms), index.minute(end_ms)))
     return out

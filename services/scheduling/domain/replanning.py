@@ -36,3 +36,35 @@ def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> lis
         return greedy_plan(problem, keep=keep, orders=[o for o in problem.orders if o.id in broken])
     except SchedulingError:
         return None
+
+
+def settle(problem: NetworkProblem, solved: list[PlannedOperation]) -> list[PlannedOperation] | None:
+    """``solved``, worked out before some work started, made to agree with ``problem``, which
+    has that work frozen where it runs (``solved`` is in ``problem``'s frame: see
+    ``reframe``). Orders whose plan contradicts the started work, or that are planned where
+    it now runs, are dispatched again around everything else, which stays put; an order
+    with started work stays in the factory that started it. ``solved`` itself when nothing
+    contradicts it; None when settling gives no valid plan (then plan again)."""
+    violations = validate_plan(problem, solved)
+    if not any(v.order for v in violations):
+        return solved  # machine-wide problems (a capacity change) are for the next plan
+    broken = {v.order for v in violations if v.order}
+    frozen = {q.key: q for q in problem.frozen}
+    placed = {q.key: q for q in solved}
+    machine_type = {(f.id, m.id): m.type for f in problem.factories for m in f.machines}
+    for f in frozen.values():
+        if placed.get(f.key) == f:
+            continue
+        # started somewhere else than the plan expected: whatever the plan put there (or
+        # just before or after it, for a changeover) has to make room
+        gap = problem.setup_minutes(machine_type.get((f.factory, f.machine), ""))
+        broken |= {q.order for q in solved
+                   if q.key not in frozen and (q.factory, q.machine) == (f.factory, f.machine)
+                   and q.start < f.end + gap and f.start < q.end + gap}
+    keep = [q for q in solved if q.order not in broken and q.key not in frozen]
+    try:
+        settled = greedy_plan(problem, keep=keep,
+                              orders=[o for o in problem.orders if o.id in broken])
+    except SchedulingError:
+        return None
+    return None if any(v.order for v in validate_plan(problem, settled)) else settled

@@ -17,6 +17,7 @@ from services.scheduling import queries
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.feed import AssignmentFeed
+from services.scheduling.fence import ProgressFence
 from services.scheduling.integration import date_pb, objective_pb, risk_pb, ts
 from services.scheduling.rpc import mapping
 from services.scheduling.settings import SchedulerSettings
@@ -49,8 +50,9 @@ def own_factory(factory_id: str) -> str:
 
 class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     def __init__(self, app: SchedulingApplication, state: NetworkState, feed: AssignmentFeed,
-                 settings: SchedulerSettings, clock=time.time):
+                 settings: SchedulerSettings, clock=time.time, fence: ProgressFence | None = None):
         self.app = app
+        self.fence = fence or ProgressFence()  # shared with the planner
         self.state = state
         self.feed = feed
         self.settings = settings
@@ -82,7 +84,12 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         v.check(bool(machine_id), "machine_id", "is required: the operation has no planned machine")
         v.raise_if_any()
         at_ms = mapping.ms_of(request.occurred_at) if request.HasField("occurred_at") else self._now_ms()
-        outcome = await asyncio.to_thread(
+        # STARTED (and SCRAPPED) are recorded under the fence: never between the planner's
+        # last look at the progress and the plan it saves, which must not be made without
+        # them. A FINISHED operation had started before: the plan already keeps it, and its
+        # order, where it runs.
+        record = asyncio.to_thread if kind == "FINISHED" else self.fence.report
+        outcome = await record(
             self.app.report_operation, factory_id, request.operation_id.strip(), kind, key,
             machine_id, at_ms, request.scrap_quantity, request.scrap_reason.strip()[:500])
         return pb.ReportOperationResponse(operation_id=outcome.operation_id,

@@ -70,8 +70,16 @@ def validate_plan(problem: NetworkProblem, operations) -> list[Violation]:
     frozen = {(f.order, f.op): f for f in problem.frozen}
     for key, f in frozen.items():
         p = planned.get(key)
-        if p is not None and (p.factory, p.machine, p.start, p.end) != (f.factory, f.machine, f.start, f.end):
-            out.append(Violation("frozen_moved", f"{key[0]}#{key[1]} has started and must not move", *key))
+        if p is None:
+            # left out (e.g. a plan solved before it started, its order since dropped): the
+            # started work would vanish from the plan, and its factory lose the order
+            out.append(Violation("frozen_moved", f"{key[0]}#{key[1]} has started and is missing "
+                                                 "from the plan", *key))
+        elif (p.factory, p.machine, p.start, p.end) != (f.factory, f.machine, f.start, f.end):
+            out.append(Violation("frozen_moved", f"{key[0]}#{key[1]} has started and must not "
+                                                 f"move: it runs on {f.machine} in {f.factory} "
+                                                 f"from {f.start}, the plan has {p.machine} in "
+                                                 f"{p.factory} from {p.start}", *key))
 
     for o in problem.orders:
         ops = [planned.get((o.id, i)) for i in range(len(o.operations))]

@@ -1,0 +1,49 @@
+"""On real PostgreSQL: a plan made before an order's work started is never recorded after
+it (it could move the order to another factory), and the factory goes on reporting."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from services.scheduling.application import StalePlan
+from services.scheduling.domain.outcome import PlanOutcome
+from tests.integration.scheduling.test_scheduling_service import key_of, plan_orders, report
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_plan_made_before_work_started_is_refused(scheduling, network, settings):
+    placed = await plan_orders(settings, 1)
+    order_id, factory_id = next(iter(placed.items()))
+    other = network[1] if factory_id == network[0] else network[0]
+    app, state, stub = scheduling.runtime.app, scheduling.runtime.state, scheduling.stub
+    key = key_of(factory_id, network)
+
+    # the planner's view now: the published plan, with the order moved to the other factory
+    made_at = await asyncio.to_thread(app.recorder.max_notification_id)
+    plan = state.plan
+    moved = PlanOutcome(
+        status="FEASIBLE", objective=dict(plan.objective),
+        operations=[dict(r, factory_id=other, machine_id=r["machine_id"].replace(factory_id, other, 1))
+                    if r["order_id"] == order_id else r for r in plan.operations],
+        orders=[dict(o, factory_id=other) if o["order_id"] == order_id else o for o in plan.orders],
+        moved_operation_ids=[], affected_factory_ids=[factory_id, other],
+        previous_plan_id=str(plan.id), published_at_ms=plan.published_at_ms, trigger="test")
+
+    # ... while it was being worked out, the factory started the order
+    await report(stub, key, f"{order_id}/op-01", pb.OPERATION_REPORT_KIND_STARTED, "race-start-1")
+
+    with pytest.raises(StalePlan) as stale:
+        await asyncio.to_thread(app.publish_plan, moved, made_at)
+    assert stale.value.order_ids == {order_id}
+
+    # nothing was recorded: the order is still the factory's, which reports the rest of it
+    done = await report(stub, key, f"{order_id}/op-01", pb.OPERATION_REPORT_KIND_FINISHED,
+                        "race-finish-1")
+    assert done.status == pb.OPERATION_STATUS_FINISHED
+    second = await report(stub, key, f"{order_id}/op-02", pb.OPERATION_REPORT_KIND_STARTED,
+                          "race-start-2")
+    assert second.status == pb.OPERATION_STATUS_STARTED
