@@ -217,7 +217,10 @@ class FactoryClient(GrpcUser):
         if error is not None:
             code = error.code() if hasattr(error, "code") else None
             if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
-                self.held.pop(a.operation_id, None)  # taken away meanwhile
+                # The order was taken away meanwhile (moved before we started it): drop all of
+                # it, or its later operations would look ready and be refused one by one.
+                for op in [op for op, b in self.held.items() if b.order_id == a.order_id]:
+                    del self.held[op]
             else:
                 self.blocked.add(a.operation_id)  # e.g. refused as out of order: wait
             return False
