@@ -48,6 +48,7 @@ from services.kit.jetstream import connect, ensure_streams
 from services.kit.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
+DB_WAIT_S = 5.0
 
 
 def create_app(settings: Settings, service_addresses: dict[str, str] | None = None) -> Litestar:
@@ -61,7 +62,11 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                                    kwargs={"autocommit": True}, open=False,
                                    # After a PostgreSQL restart, stale connections are replaced
                                    # on checkout instead of failing a request.
-                                   check=AsyncConnectionPool.check_connection)
+                                   check=AsyncConnectionPool.check_connection,
+                                   # With PostgreSQL away, a request is answered 503 after this
+                                   # wait for a connection, not after psycopg_pool's 30 s,
+                                   # by which time shops and browsers have given up.
+                                   timeout=DB_WAIT_S)
         await pool.open(wait=True, timeout=30)
         keys = KeyStore(pool)
         await keys.ensure_schema()
@@ -90,6 +95,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(state.nc.drain(), 5)
             await services.close()
+            await channels.close()
             await pool.close()
 
     app = Litestar(

@@ -4,12 +4,19 @@ delivery ids of shop webhooks already taken (de-duplication before the orders se
 
 Reads are cached for a few seconds so the webhook hot path does not query every call; a write
 through this store clears the cache at once (other gateway replicas see it within the TTL).
+Once a value has been read, an expired one is still served while it is read again in the
+background: a webhook never waits on the gateway's database for a secret it knows, so while
+PostgreSQL is away shops are answered (by the orders service's 503) instead of timing out.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +24,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.kit.settings import Settings
 
+log = logging.getLogger("dovetail.gateway.channels")
 SCHEMA = "gateway"
 CACHE_TTL_S = 5.0
 
@@ -73,6 +81,7 @@ class ChannelStore:
     settings: Settings
     _secrets: tuple[float, dict[str, str]] = (0.0, {})
     _mappings: dict[str, tuple[float, ChannelMapping | None]] = field(default_factory=dict)
+    _refreshing: dict[str, asyncio.Task] = field(default_factory=dict)
 
     async def ensure_schema(self) -> None:
         async with self.pool.connection() as conn:
@@ -83,6 +92,35 @@ class ChannelStore:
                     " VALUES (%s, %s, 'default') ON CONFLICT (channel) DO NOTHING",
                     (channel, json.dumps(DEFAULT_MAPPING)))
 
+    def _refresh(self, key: str, read: Callable[[], Awaitable[Any]]) -> None:
+        """Read `key` again in the background (once at a time); the stale value stands
+        until that succeeds."""
+        if key in self._refreshing:
+            return
+
+        async def refresh() -> None:
+            try:
+                await read()
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL away: try again on next use
+                log.warning("channel settings not refreshed", extra={"key": key,
+                                                                     "error": repr(exc)})
+            finally:
+                self._refreshing.pop(key, None)
+
+        self._refreshing[key] = asyncio.get_running_loop().create_task(refresh())
+
+    def _forget(self, key: str) -> None:
+        """A write went through us: a refresh still reading must not bring back older data."""
+        task = self._refreshing.pop(key, None)
+        if task is not None:
+            task.cancel()
+
+    async def close(self) -> None:
+        for task in list(self._refreshing.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
     # ---- secrets ----
 
     async def secrets(self) -> dict[str, str]:
@@ -90,6 +128,12 @@ class ChannelStore:
         expires, cached = self._secrets
         if expires > time.monotonic():
             return cached
+        if expires:  # read before: serve it while it is read again
+            self._refresh("secrets", self._read_secrets)
+            return cached
+        return await self._read_secrets()
+
+    async def _read_secrets(self) -> dict[str, str]:
         async with self.pool.connection() as conn:
             rows = await (await conn.execute(
                 f"SELECT channel, secret FROM {SCHEMA}.channel_secrets")).fetchall()
@@ -106,6 +150,7 @@ class ChannelStore:
                 f"INSERT INTO {SCHEMA}.channel_secrets (channel, secret) VALUES (%s, %s)"
                 " ON CONFLICT (channel) DO UPDATE SET secret = EXCLUDED.secret, updated_at = now()",
                 (channel, secret))
+        self._forget("secrets")
         self._secrets = (0.0, {})
 
     # ---- mappings ----
@@ -114,6 +159,12 @@ class ChannelStore:
         expires, cached = self._mappings.get(channel, (0.0, None))
         if expires > time.monotonic():
             return cached
+        if expires:  # read before: serve it while it is read again
+            self._refresh(f"mapping:{channel}", lambda: self._read_mapping(channel))
+            return cached
+        return await self._read_mapping(channel)
+
+    async def _read_mapping(self, channel: str) -> ChannelMapping | None:
         async with self.pool.connection() as conn:
             row = await (await conn.execute(
                 f"SELECT mapping, version FROM {SCHEMA}.channel_mappings WHERE channel = %s",
@@ -130,6 +181,7 @@ class ChannelStore:
                 " version = channel_mappings.version + 1, updated_by = EXCLUDED.updated_by,"
                 " updated_at = now() RETURNING version",
                 (channel, json.dumps(mapping), by))).fetchone()
+        self._forget(f"mapping:{channel}")
         self._mappings.pop(channel, None)
         return row[0]
 

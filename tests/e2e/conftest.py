@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,10 @@ class Platform:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.settings.gateway_port}"
 
+    def stop(self) -> None:
+        for p in self.processes.values():
+            p.stop()
+
 
 async def _wait_healthy(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
@@ -103,3 +108,41 @@ async def platform(settings, work_dir):
 
 async def wait_until_healthy(platform: Platform) -> None:
     await _wait_healthy(platform.base_url)
+
+
+async def launch(settings: Settings, services: Sequence[str], logs: Path) -> Platform:
+    """Each of `services` and the gateway as processes, as `make up` runs them; healthy."""
+    env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
+    await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
+    processes = {name: ServiceProcess(f"services.{name}.main", env, logs / f"{name}.log")
+                 for name in services}
+    processes["gateway"] = ServiceProcess("gateway.main", env, logs / "gateway.log")
+    for p in processes.values():
+        p.start()
+    running = Platform(settings, processes)
+    try:
+        await _wait_healthy(running.base_url, timeout=120)
+    except BaseException:
+        running.stop()
+        raise
+    return running
+
+
+async def wait_serving(platform: Platform, name: str, timeout: float = 90) -> None:
+    """Until `name` (a service, or "gateway") answers its health check again."""
+    if name == "gateway":
+        await _wait_healthy(platform.base_url, timeout)
+        return
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    deadline = time.monotonic() + timeout
+    async with grpc.aio.insecure_channel(platform.settings.service_address(name)) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            with contextlib.suppress(grpc.aio.AioRpcError):
+                reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=2)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{name} not serving")

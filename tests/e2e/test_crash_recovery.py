@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
+import time
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from dovetail.orders.v1 import orders_events_pb2
 from gateway.webhooks.signature import sign
-from tests.helpers import eventually, order_payload, ref, stream_envelopes
+from tests.e2e.reconcile import Ledger, one_order_per_webhook, placed_once, settle
+from tests.helpers import order_payload, ref
 
 pytestmark = pytest.mark.e2e
 
@@ -20,18 +21,28 @@ SENDERS = 8
 
 
 async def post_until_accepted(client: httpx.AsyncClient, secret: str, payload: dict,
-                              attempts: int = 200) -> dict:
-    """A shop retries until it gets a 2xx, as shops do; returns the accepted answer."""
+                              attempts: int = 200,
+                              answered: Callable[[int | str, float], None] | None = None) -> dict:
+    """A shop retries until it gets a 2xx, as shops do; returns the accepted answer.
+
+    `answered(answer, sent_at)` hears of every attempt: its status code, or "no answer" when
+    the gateway could not be reached or did not answer in time; `sent_at` is monotonic time.
+    """
     body = json.dumps(payload).encode()
     for _ in range(attempts):
+        sent_at = time.monotonic()
         try:
+            # Signed anew on every attempt, as a shop's retry does (the signature has a time).
             r = await client.post("/webhooks/dovetail/orders", content=body, headers={
                 "Dovetail-Signature": sign(secret, body), "Content-Type": "application/json"})
+            if answered is not None:
+                answered(r.status_code, sent_at)
             if r.status_code in (200, 202):
                 return r.json()
             assert r.status_code == 503, r.text  # only "try later" is acceptable here
         except httpx.TransportError:
-            pass
+            if answered is not None:
+                answered("no answer", sent_at)
         await asyncio.sleep(0.1)
     raise AssertionError(f"{payload['external_id']} never accepted")
 
@@ -68,27 +79,20 @@ async def test_orders_survive_sigkill_of_the_orders_service_mid_stream(platform)
         await asyncio.gather(killer(), *[sender(client) for _ in range(SENDERS)])
 
     assert len(accepted) == ORDERS
-    assert all(len(ids) == 1 for ids in accepted.values()), "a shop order became two orders"
-    order_ids = {next(iter(ids)) for ids in accepted.values()}
+    orders = one_order_per_webhook(accepted)
 
     async with httpx.AsyncClient(base_url=platform.base_url, timeout=15, headers={
             "Authorization": f"Bearer {platform.settings.admin_key}"}) as client:
-        for order_id in order_ids:
+        for order_id in orders.values():
             r = await client.get(f"/api/v1/orders/{order_id}")
             assert r.status_code == 200 and r.json()["external_id"].startswith(batch)
 
-    async def placed_counts() -> Counter:
-        counts: Counter = Counter()
-        for _, envelope in await stream_envelopes(platform.settings.nats_url, "orders",
-                                                  "dovetail.orders.placed"):
-            body = orders_events_pb2.OrderPlaced()
-            envelope.body.Unpack(body)
-            if body.external_id.startswith(batch):
-                counts[body.order_id] += 1
-        return counts if set(counts) == order_ids else None
-
-    counts = await eventually(placed_counts, timeout=60)
-    assert set(counts.values()) == {1}, "an accepted order's placed event is missing or doubled"
+    await settle("an accepted order's placed event is missing or doubled",
+                 lambda: placed_once(platform.settings.nats_url, orders), timeout=60)
+    async with Ledger(platform.settings, ["orders"]) as ledger:
+        # Other tests share these servers: only the events of this test's orders are compared.
+        await settle("every event of these orders on JetStream exactly once",
+                     lambda: ledger.unrelayed(aggregates=set(orders.values())), timeout=60)
 
 
 async def test_every_service_port_answers_health_checks_and_reflection(platform):
