@@ -32,6 +32,7 @@ from services.scheduling.domain.replanning import settle, solve, warm_start
 from services.scheduling.fence import ProgressFence
 from services.scheduling.follower import StateFollower
 from services.scheduling.settings import SchedulerSettings
+from services.scheduling.solver.greedy import unfit_orders
 from services.scheduling.solver.model import (
     NetworkProblem,
     Objective,
@@ -167,9 +168,13 @@ class Planner:
             except SchedulingError as exc:
                 found = _ORDER_IN_ERROR.search(str(exc))
                 if found and found.group(1) in index.op_ids:
-                    exclude.add(found.group(1))
-                    log.warning("order cannot be planned", extra={"order": found.group(1),
-                                                                  "error": str(exc)})
+                    # Over capacity: leave out every order that does not fit, not one per try.
+                    unfit = await asyncio.to_thread(unfit_orders, problem)
+                    unfit.setdefault(found.group(1), str(exc))
+                    for order_id, why in unfit.items():
+                        exclude.add(order_id)
+                        log.warning("order cannot be planned", extra={"order": order_id,
+                                                                      "error": why})
                 else:
                     horizon *= 2
         else:

@@ -50,6 +50,33 @@ def greedy_plan(
     return placed
 
 
+def unfit_orders(problem: NetworkProblem) -> dict[str, str]:
+    """Every order the greedy dispatch cannot place (id → why), in one pass.
+
+    The dispatch stops at the first order that does not fit; over capacity, a planner that
+    excluded one such order per attempt gave up before it had a plan for the orders that do
+    fit. This pass goes on past them, so they can all be left out together.
+    """
+    lines = timelines(problem)
+    fixed = {p.key: p for p in problem.frozen}
+    orders_by_id = {o.id: o for o in problem.orders}
+    load = {f.id: 0 for f in problem.factories}
+    for p in fixed.values():
+        lines[p.factory, p.machine].place(p.start, p.end,
+                                          orders_by_id[p.order].operations[p.op].setup_family,
+                                          False)
+        load[p.factory] += p.end - p.start
+    unfit: dict[str, str] = {}
+    for order in sorted(problem.orders, key=lambda o: (o.due, -o.weight, o.id)):
+        if all((order.id, i) in fixed for i in range(len(order.operations))):
+            continue
+        try:
+            _plan_order(problem, order, fixed, lines, load)
+        except SchedulingError as exc:
+            unfit[order.id] = str(exc)
+    return unfit
+
+
 def _plan_order(problem, order, fixed, lines, load) -> list[PlannedOperation]:
     pinned = {fixed[order.id, i].factory for i in range(len(order.operations)) if (order.id, i) in fixed}
     candidates = sorted(pinned) if pinned else capable_factories(problem, order)

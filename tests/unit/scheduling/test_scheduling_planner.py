@@ -116,3 +116,28 @@ def test_plan_cli_plans_the_example_problem():
     assert validate_plan(problem, ops) == []
     assert result["objective"]["makespan"] == evaluate(problem, ops).makespan
     assert isinstance(result["explanations"], list)
+
+
+def test_over_capacity_every_unfit_order_is_found_in_one_pass():
+    """Ten 2-hour orders on one saw open 10 hours, and one no factory can make: the six that
+    cannot be planned are named at once, and without them the rest is planned (the planner
+    used to drop one per attempt and give up after six, planning nothing)."""
+    from services.scheduling.solver.greedy import greedy_plan, unfit_orders
+    from services.scheduling.solver.model import Factory, Machine, NetworkProblem, Operation, Order
+    from services.scheduling.solver.validator import validate_plan
+
+    problem = NetworkProblem(
+        horizon=600,
+        factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
+        orders=tuple(Order(f"O{i:02d}", (Operation("panel_saw", 60),
+                                          Operation("panel_saw", 60)), due=300)
+                     for i in range(10)) + (
+            Order("NOWHERE", (Operation("paint_line", 10),), due=300),),
+    )
+    unfit = unfit_orders(problem)
+    assert len(unfit) == 6 and "NOWHERE" in unfit  # 5 orders fill the 600 minutes
+    assert "no factory can make" in unfit["NOWHERE"]
+    rest = replace(problem, orders=tuple(o for o in problem.orders if o.id not in unfit))
+    plan = greedy_plan(rest)
+    assert not validate_plan(rest, plan)
+    assert {p.order for p in plan} == {o.id for o in rest.orders} and len(rest.orders) == 5
