@@ -39,9 +39,10 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
     code = error.code()
     status = HTTP_FOR.get(code)
     if status is None:
-        # The service is down or failed: the sender should retry; nothing was stored.
+        # The service is down, failed or timed out: the sender should retry. A timed-out write may
+        # still land; intake is idempotent, so the retry finds it and nothing is doubled.
         log.warning("service call failed: %s %s", code.name, error.details())
-        return ServiceError(503, "service unavailable, nothing was stored; retry later")
+        return ServiceError(503, "service unavailable; retry later (a retry never places an order twice)")
     errors = []
     rich = rpc_status.from_call(error)
     for detail in rich.details if rich else []:
@@ -95,5 +96,5 @@ def bad_request_handler(_: Request, exc: ClientException) -> Response:
 def database_unavailable_handler(_: Request, exc: Exception) -> Response:
     """PostgreSQL unreachable for a moment (restart, failover): ask the caller to retry."""
     log.warning("database unavailable: %s", type(exc).__name__)
-    return Response(ErrorBody(503, "temporarily unavailable, nothing was stored; retry later"),
+    return Response(ErrorBody(503, "temporarily unavailable; retry later (a retry never places an order twice)"),
                     status_code=503, headers={"Retry-After": "1"})

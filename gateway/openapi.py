@@ -10,7 +10,7 @@ app-wide, so what they answer is documented here once instead of on every handle
   operation with parameters or a body, but the gateway never sends it: a 400 becomes a 422
   (`bad_request_handler`), so the 400 is replaced;
 - 413 for a body over the limit;
-- 503 when PostgreSQL or a service cannot answer (nothing was stored: retry).
+- 503 when PostgreSQL or a service cannot answer (retry; a retry never doubles an order).
 
 Answers only some endpoints give (409 for a stale version or a state that forbids the
 change) stay on their handlers.
@@ -28,7 +28,7 @@ SHARED = {
     "404": "nothing with that name or id",
     "413": "the body is larger than the gateway accepts",
     "422": "bad input: `errors` names each field and what is wrong with it",
-    "503": "PostgreSQL or a service cannot answer now; nothing was stored, retry later",
+    "503": "PostgreSQL or a service cannot answer now; retry later (a retry never doubles an order)",
 }
 METHODS = ("get", "put", "post", "delete", "patch")
 

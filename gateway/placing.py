@@ -9,8 +9,8 @@ this is what lets the gateway and the orders service keep up.
 
 Each order keeps its own answer: a refusal of one order (bad field, not allowed) is raised
 for that webhook only, as the same `ServiceError` a single `PlaceOrder` call would give. A
-failure of the whole call (orders service down) fails every webhook in it with 503, and
-nothing was stored that the shop's retry will not find again (intake is idempotent by
+failure of the whole call (orders service down) fails every webhook in it with 503; what
+may have been stored anyway is found again by the shop's retry (intake is idempotent by
 channel and external id). An orders service without `PlaceOrders` (an older replica during
 a rolling upgrade) is called one order at a time.
 """
@@ -35,7 +35,7 @@ def refusal_error(refused: orders_pb.PlaceOrderRefusal) -> ServiceError:
     code = CODES.get(refused.code, grpc.StatusCode.UNKNOWN)
     status = HTTP_FOR.get(code)
     if status is None:
-        return ServiceError(503, "service unavailable, nothing was stored; retry later")
+        return ServiceError(503, "service unavailable; retry later (a retry never places an order twice)")
     return ServiceError(status, refused.message or code.name,
                         [FieldError(v.field, v.description) for v in refused.field_violations])
 

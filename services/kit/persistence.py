@@ -29,7 +29,9 @@ def postgres_env(database_url: str, schema: str, pool_size: int = 5) -> dict[str
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size * 2),
-        "POSTGRES_CONNECT_TIMEOUT": "10",
+        # Also how long a write waits for a pooled connection: with PostgreSQL away, a caller
+        # hears UNAVAILABLE in seconds (a shop gets its 503 before it gives up on us).
+        "POSTGRES_CONNECT_TIMEOUT": "4",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
         # Consumers may see upstream events out of order (redelivery, replicas): one

@@ -60,6 +60,10 @@ class IntakeBatcher:
         try:
             answers = await loop.run_in_executor(self.executor, self.app.place_orders, requests)
         except Exception as exc:  # noqa: BLE001 - every waiting caller gets the failure
+            # Those queued behind this batch would each wait out the same outage in turn;
+            # they hear of it now and retry (nothing of theirs was written).
+            while not self.queue.empty():
+                batch.append(self.queue.get_nowait())
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
