@@ -4,6 +4,12 @@
 
 Prints one JSON object: makespan, lower_bound, status and the assignments (job, op and
 machine 0-based).
+
+The tabu search kernel is compiled by numba and cached in ``__pycache__``. The first run
+after an install compiles it (10-15 s on two cores). The answer still comes within the
+time limit, but without the compiled search if the compile has not finished by then. The
+process then waits for the compile to finish, so that later runs load the kernel from the
+cache in about a second.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+from services.scheduling.solver import fjsp_fast
 from services.scheduling.solver.fjsp_instance import FjspFormatError, parse_fjsp
 from services.scheduling.solver.fjsp_solver import solve_fjsp
 
@@ -35,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     result = solve_fjsp(instance, args.time_limit, args.workers, args.seed)
     json.dump(result.to_json(), sys.stdout)
     sys.stdout.write("\n")
+    sys.stdout.flush()
+    fjsp_fast.finish_warm_up()  # the answer is out; let a first-run compile reach the cache
     return 0
 
 

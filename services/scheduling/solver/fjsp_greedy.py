@@ -48,13 +48,15 @@ def dispatch(instance: FjspInstance, rng: random.Random, noise: float = 0.0) -> 
 
 def best_dispatch(instance: FjspInstance, seed: int = 0, runs: int = 30) -> list[FjspAssignment]:
     """The shortest of ``runs`` dispatch schedules (the first one without noise)."""
+    return dispatches(instance, seed, runs)[0]
+
+
+def dispatches(instance: FjspInstance, seed: int = 0, runs: int = 30) -> list[list[FjspAssignment]]:
+    """``runs`` dispatch schedules (the first one without noise), shortest first (stable
+    among equals)."""
     rng = random.Random(seed)
-    best: list[FjspAssignment] | None = None
-    for i in range(runs):
-        sched = dispatch(instance, rng, noise=0.0 if i == 0 else 0.5)
-        if best is None or _makespan(sched) < _makespan(best):
-            best = sched
-    return best or []
+    out = [dispatch(instance, rng, noise=0.0 if i == 0 else 0.5) for i in range(max(1, runs))]
+    return sorted(out, key=_makespan)
 
 
 def _makespan(schedule: list[FjspAssignment]) -> int:

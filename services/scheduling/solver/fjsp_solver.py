@@ -1,15 +1,18 @@
-"""Our FJSP solver: a tabu search on the disjunctive graph beside CP-SAT.
+"""Our FJSP solver: tabu searches on the disjunctive graph beside CP-SAT.
 
-* :mod:`fjsp_tabu` (Mastrolilli & Gambardella style insertion moves of critical
-  operations, N7 block filter, op-level tabu plus a visited-state hash) does most of the
-  work from the best of a few randomised dispatches;
+* a compiled tabu search (:mod:`fjsp_jit` / :mod:`fjsp_fast`: insertion moves of critical
+  operations, each scored by its exact makespan, op- and arc-level tabu plus a
+  visited-state hash) does most of the work: an elite pool of short tabu runs, each from
+  a crossover of two pool members, seeded with a few randomised dispatches. Without numba
+  the pure-Python :mod:`fjsp_tabu` takes its place;
 * on the second worker CP-SAT solves the whole model (one start variable per operation
   shared by its fixed-size optional intervals, start windows from heads and tails, a
   redundant cumulative over all machines) for a share of the time, which proves bounds and
-  closes the small instances, then re-optimises windows of the shared incumbent
-  (:mod:`fjsp_lns`);
-* the two sides share one incumbent and one bound: the tabu search stops at the bound and
-  restarts from CP-SAT's incumbent when that is better than its own.
+  closes the small instances; then a second tabu search joins the first one's pool (or,
+  with ``SIDE_TABU`` off or without numba, CP-SAT re-optimises windows of the shared
+  incumbent, :mod:`fjsp_lns`);
+* all sides share one incumbent and one bound: the searches stop at the bound and take
+  over an incumbent found elsewhere when it is better than their own.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .fjsp_greedy import best_dispatch
+from . import fjsp_fast
+from .fjsp_greedy import dispatches
 from .fjsp_instance import FjspAssignment, FjspInstance, FjspResult, lower_bound
 from .fjsp_lns import choose_neighbourhood, solve_neighbourhood
 from .fjsp_tabu import TabuSearch
@@ -121,6 +125,10 @@ def _solver(time_limit, workers, seed) -> cp_model.CpSolver:
 
 
 EXACT_SHARE = 0.2  # of the time limit for the whole CP-SAT model on the side
+SIDE_TABU = True  # after it, a second compiled tabu search instead of CP-SAT's LNS
+SHARE_POOL = True  # and the two tabu searches share one elite pool
+STARTS = 8  # dispatches the main tabu search starts from, before crossing pool members
+SIDE_CROSS_ONLY = True  # the second one starts from the incumbent, then crosses pool members
 
 
 def _makespan(schedule) -> int:
@@ -164,7 +172,8 @@ class _Report(cp_model.CpSolverSolutionCallback):
             self.shared.offer(ms, _extract(None, self.m, self))
 
 
-def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, workers: int, seed: int):
+def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, workers: int, seed: int,
+                starts=(), searches=None):
     """The CP-SAT side: the whole model first (bounds; small instances close), then
     relax-and-reoptimise rounds around the shared incumbent."""
     t0 = time.monotonic()
@@ -175,6 +184,14 @@ def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, 
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         shared.offer(int(solver.objective_value), _extract(instance, m, solver))
         shared.bound(int(solver.best_objective_bound))
+    if SIDE_TABU and starts and not shared.stop and fjsp_fast.ready(deadline):
+        # a second tabu search (another seed) rather than CP-SAT's neighbourhoods
+        main = searches[0] if searches else None
+        joined = main is not None and SHARE_POOL
+        firsts = [shared.better(1 << 60)] + ([] if joined and SIDE_CROSS_ONLY else list(starts[1:]))
+        search = fjsp_fast.EliteTabu(instance, firsts, seed=seed + 1, share=main if joined else None)
+        search.run(deadline, target=shared.lb, shared=shared)
+        return time.monotonic() - t0
     rng = random.Random(seed)
     n = instance.operation_count
     size = max(8, min(n, 30))
@@ -189,29 +206,47 @@ def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, 
     return time.monotonic() - t0
 
 
+def _wait_for_kernel(shared: _Shared, deadline: float) -> bool:
+    """Wait for the compiled tabu search (imported and compiled, or loaded from numba's
+    cache, in the background) until the deadline or until CP-SAT closes the instance."""
+    while not shared.stop:
+        if fjsp_fast.ready(min(deadline, time.monotonic() + 0.05)):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+    return False
+
+
 def solve_fjsp(
     instance: FjspInstance, time_limit: float, workers: int = 2, seed: int = 0
 ) -> FjspResult:
     """Minimise the makespan within ``time_limit`` seconds (wall clock, model building
     included).
 
-    A tabu search (:mod:`fjsp_tabu`) does most of the work from a randomised dispatch;
-    beside it (on the second worker) CP-SAT solves the whole model for a while, which
-    proves bounds and closes the small instances, then re-optimises windows of the shared
-    incumbent. The two exchange incumbents. With one worker the CP-SAT model runs first,
-    briefly, then the tabu search. Deterministic for a given seed up to where the time
-    limit cuts each side."""
+    A tabu search does most of the work: compiled (:mod:`fjsp_fast`, an elite pool of tabu
+    runs restarted from crossovers) when numba is there, else the pure-Python
+    :mod:`fjsp_tabu`; it starts from a few randomised dispatches. Beside it (on the second
+    worker) CP-SAT solves the whole model for a while, which proves bounds and closes the
+    small instances; then a second compiled tabu search joins the first one's pool (without
+    numba: CP-SAT re-optimises windows of the shared incumbent). All sides exchange
+    incumbents. With one worker the CP-SAT model runs first, briefly, then the tabu search.
+    Deterministic for a given seed up to where the time limit cuts each side."""
     t0 = time.monotonic()
     deadline = t0 + time_limit - min(0.25, 0.05 * time_limit)
     if instance.operation_count == 0:
         return FjspResult(0, 0, "OPTIMAL", ())
+    fast = fjsp_fast.available()
+    if fast:
+        fjsp_fast.ready(t0)  # start importing / compiling the kernel in the background
     lb = lower_bound(instance)
-    start = best_dispatch(instance, seed=seed, runs=8)
-    shared = _Shared(start, lb)
+    starts = dispatches(instance, seed=seed, runs=fjsp_fast.EliteTabu.pool_size)
+    shared = _Shared(starts[0], lb)
+    searches: list = []  # the main tabu search, once it is there, for the side to join
     if workers >= 2:
         side = threading.Thread(
             target=_cpsat_side,
-            args=(instance, shared, deadline, EXACT_SHARE * time_limit, workers - 1, seed),
+            args=(instance, shared, deadline, EXACT_SHARE * time_limit, workers - 1, seed,
+                  starts if fast else (), searches),
             daemon=True,
         )
         side.start()
@@ -219,8 +254,13 @@ def solve_fjsp(
         side = None
         _cpsat_side(instance, shared, t0 + 0.2 * time_limit, 0.2 * time_limit, 1, seed)
     if not shared.stop:
-        ts = TabuSearch(instance, shared.better(1 << 60), seed=seed)
-        ts.run(deadline, target=shared.lb, shared=shared)
+        if fast and _wait_for_kernel(shared, deadline):
+            search = fjsp_fast.EliteTabu(instance, [shared.better(1 << 60)] + starts[1:STARTS], seed=seed)
+            searches.append(search)
+            search.run(deadline, target=shared.lb, shared=shared)
+        elif not fast:
+            ts = TabuSearch(instance, shared.better(1 << 60), seed=seed)
+            ts.run(deadline, target=shared.lb, shared=shared)
     if side is not None:
         side.join(max(0.0, deadline - time.monotonic() + 0.2))
     with shared.lock:
