@@ -77,7 +77,13 @@ async def factory_network(settings, services) -> str:
             MACHINE_TYPES)
 
     await eventually(registered)
-    return PORTAL_FACTORY
+    yield PORTAL_FACTORY
+    # The iot stream outlives this package: a scheduling service of a later test replays it,
+    # and must not plan that test's orders onto this factory.
+    await publish(settings, "iot", "factory_updated", PORTAL_FACTORY, iot.FactoryUpdated(
+        factory=iot_pb.Factory(factory_id=PORTAL_FACTORY, name="Portal test works",
+                               capacity_share_percent=100, timezone="Asia/Shanghai",
+                               active=False, version=2)))
 
 
 @pytest.fixture(scope="package")
