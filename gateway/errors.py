@@ -35,21 +35,26 @@ class ServiceError(HTTPException):
         self.errors = errors or []
 
 
-def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
-    code = error.code()
+def service_error(code: grpc.StatusCode, message: str,
+                  errors: list[FieldError] | None = None) -> ServiceError:
+    """The HTTP answer to a service's status (a whole call's, or one item's of a batch)."""
     status = HTTP_FOR.get(code)
     if status is None:
         # The service is down, failed or timed out: the sender should retry. A timed-out write may
         # still land; intake is idempotent, so the retry finds it and nothing is doubled.
-        log.warning("service call failed: %s %s", code.name, error.details())
+        log.warning("service call failed: %s %s", code.name, message)
         return ServiceError(503, "service unavailable; retry later (a retry never places an order twice)")
+    return ServiceError(status, message or code.name, errors)
+
+
+def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
     errors = []
-    rich = rpc_status.from_call(error)
+    rich = rpc_status.from_call(error) if HTTP_FOR.get(error.code()) else None
     for detail in rich.details if rich else []:
         bad = error_details_pb2.BadRequest()
         if detail.Unpack(bad):
             errors += [FieldError(v.field, v.description) for v in bad.field_violations]
-    return ServiceError(status, error.details() or code.name, errors)
+    return service_error(error.code(), error.details() or "", errors)
 
 
 def service_error_handler(_: Request, exc: ServiceError) -> Response:

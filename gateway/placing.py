@@ -25,19 +25,15 @@ from typing import Any
 import grpc
 
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
-from gateway.errors import HTTP_FOR, ServiceError, from_grpc
+from gateway.errors import ServiceError, from_grpc, service_error
 from gateway.schemas.orders import FieldError
 
 CODES = {status.value[0]: status for status in grpc.StatusCode}
 
 
 def refusal_error(refused: orders_pb.PlaceOrderRefusal) -> ServiceError:
-    code = CODES.get(refused.code, grpc.StatusCode.UNKNOWN)
-    status = HTTP_FOR.get(code)
-    if status is None:
-        return ServiceError(503, "service unavailable; retry later (a retry never places an order twice)")
-    return ServiceError(status, refused.message or code.name,
-                        [FieldError(v.field, v.description) for v in refused.field_violations])
+    return service_error(CODES.get(refused.code, grpc.StatusCode.UNKNOWN), refused.message,
+                         [FieldError(v.field, v.description) for v in refused.field_violations])
 
 
 class OrderPlacer:

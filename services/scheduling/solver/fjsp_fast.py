@@ -80,6 +80,15 @@ def available() -> bool:
     return True
 
 
+def next_chunk(chunk: int, moves: int, spent: float, chunk_seconds: float,
+               deadline: float) -> int:
+    """Moves for the next chunk: aimed at `chunk_seconds` at the rate just seen, never past
+    the deadline, at most four times the last."""
+    rate = moves / max(spent, 1e-4)
+    room = max(0.0, min(chunk_seconds, deadline - time.monotonic()))
+    return int(max(1, min(4 * chunk, rate * room)))
+
+
 class FastTabu:
     """State and moves of one compiled tabu search over an instance."""
 
@@ -229,11 +238,7 @@ class FastTabu:
                     offered = self.best_cmax
             moves = min(chunk, max_iters - self.iterations)
             self.step(moves, target)
-            spent = clock() - now
-            # aim each chunk at chunk_seconds, never past the deadline
-            rate = moves / max(spent, 1e-4)
-            room = max(0.0, min(self.chunk_seconds, deadline - clock()))
-            chunk = int(max(1, min(4 * chunk, rate * room)))
+            chunk = next_chunk(chunk, moves, clock() - now, self.chunk_seconds, deadline)
             if shared is not None and self.best_cmax < offered:
                 offered = self.best_cmax
                 shared.offer(offered, self.best_schedule())
@@ -314,10 +319,7 @@ class EliteTabu:
                 break
             moves = min(chunk, max_iters - ts.iterations)
             ts.step(moves, target)
-            spent = clock() - now
-            rate = moves / max(spent, 1e-4)
-            room = max(0.0, min(ts.chunk_seconds, deadline - clock()))
-            chunk = int(max(1, min(4 * chunk, rate * room)))
+            chunk = next_chunk(chunk, moves, clock() - now, ts.chunk_seconds, deadline)
             if shared is not None and ts.best_cmax < offered:
                 offered = ts.best_cmax
                 shared.offer(offered, ts.best_schedule())
