@@ -35,14 +35,14 @@ from gateway.errors import (
     service_error_handler,
     validation_error_handler,
 )
-from gateway.openapi import document_shared_errors
+from gateway.openapi import document_raw_bodies, document_shared_errors
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
 from gateway.webhooks.canonical import CanonicalWebhookController
 from gateway.webhooks.carriers import CarrierWebhookController
-from gateway.webhooks.shopify import ShopifyWebhookController
-from gateway.webhooks.woocommerce import WooCommerceWebhookController
+from gateway.webhooks.shopify import SHOPIFY, ShopifyWebhookController
+from gateway.webhooks.woocommerce import WOOCOMMERCE, WooCommerceWebhookController
 from services.kit.auth import KeyStore
 from services.kit.jetstream import connect, ensure_streams
 from services.kit.settings import Settings
@@ -136,4 +136,6 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
             })),
     )
     document_shared_errors(app)
+    document_raw_bodies(app, {"/webhooks/shopify/orders": SHOPIFY.payload,
+                              "/webhooks/woocommerce/orders": WOOCOMMERCE.payload})
     return app

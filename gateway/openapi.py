@@ -18,8 +18,9 @@ change) stay on their handlers.
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, RequestBody
 
 ERROR_BODY = Reference(ref="#/components/schemas/ErrorBody")
 SHARED = {
@@ -60,3 +61,27 @@ def document_shared_errors(app: Litestar) -> None:
                 codes.append("404")
             for code in codes:
                 responses.setdefault(code, error(code))
+
+
+def document_raw_bodies(app: Litestar, bodies: dict[str, type]) -> None:
+    """Document the JSON body of POST operations that read it raw (path → msgspec type).
+
+    The shop webhooks verify the signature over the exact bytes before decoding them, so their
+    handlers take the request, not a parsed body, and Litestar cannot see what they expect.
+    The schemas come from msgspec, which decodes those bodies too, so the two cannot drift.
+    They go in as JSON Schema dicts, which Litestar writes out as they are.
+    """
+    openapi = app.openapi_schema
+    schemas = openapi.components.schemas = dict(openapi.components.schemas or {})
+    refs, components = msgspec.json.schema_components(
+        list(bodies.values()), ref_template="#/components/schemas/{name}")
+    for name, schema in components.items():
+        assert name not in schemas, f"{name} would replace a schema Litestar made"
+        schemas[name] = schema
+    for path, ref in zip(bodies, refs, strict=True):
+        operation = openapi.paths[path].post
+        operation.request_body = RequestBody(required=True, content={
+            "application/json": OpenAPIMediaType(schema=Reference(ref=ref["$ref"]))})
+        responses = operation.responses = dict(operation.responses or {})
+        for code in ("413", "422"):
+            responses.setdefault(code, error(code))

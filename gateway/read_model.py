@@ -4,6 +4,10 @@ Fed from JetStream (orders and delivery streams), one row per order: status, dat
 delivery and whether it was on time. Rows and the stream position are written in one
 transaction, and a message at or below the recorded position is skipped, so every event
 counts exactly once whatever is redelivered or restarted.
+
+The pipeline counts are read on every portal page, so they are kept, not computed: triggers on
+`order_facts` move one count per status change in the same transaction as the row, and reading
+them is one small table instead of a `GROUP BY` over every order.
 """
 
 from __future__ import annotations
@@ -38,6 +42,31 @@ CREATE INDEX IF NOT EXISTS order_facts_placed ON {SCHEMA}.order_facts (placed_at
 CREATE INDEX IF NOT EXISTS order_facts_delivered ON {SCHEMA}.order_facts (delivered_at);
 CREATE TABLE IF NOT EXISTS {SCHEMA}.stream_positions (
   stream text PRIMARY KEY, seq bigint NOT NULL);
+"""
+# Created once, with the counts filled from the rows already there while writers wait (the lock),
+# so a database that had order_facts before the counts existed starts from the right numbers.
+# Replicas starting together take turns on the advisory lock; the second finds the table.
+COUNTS_DDL = f"""
+CREATE TABLE {SCHEMA}.status_counts (status text PRIMARY KEY, n bigint NOT NULL);
+LOCK TABLE {SCHEMA}.order_facts IN SHARE ROW EXCLUSIVE MODE;
+INSERT INTO {SCHEMA}.status_counts (status, n)
+  SELECT status, count(*) FROM {SCHEMA}.order_facts WHERE status <> '' GROUP BY status;
+CREATE FUNCTION {SCHEMA}.count_status() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.status <> '' THEN
+    UPDATE {SCHEMA}.status_counts SET n = n - 1 WHERE status = OLD.status;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.status <> '' THEN
+    INSERT INTO {SCHEMA}.status_counts AS c (status, n) VALUES (NEW.status, 1)
+      ON CONFLICT (status) DO UPDATE SET n = c.n + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER order_facts_counted_insert AFTER INSERT OR DELETE ON {SCHEMA}.order_facts
+  FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.count_status();
+CREATE TRIGGER order_facts_counted_update AFTER UPDATE OF status ON {SCHEMA}.order_facts
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+  EXECUTE FUNCTION {SCHEMA}.count_status();
 """
 UPSERT = (f"INSERT INTO {SCHEMA}.order_facts (order_id, {{cols}}) VALUES (%s, {{marks}})"
           f" ON CONFLICT (order_id) DO UPDATE SET {{sets}}, updated_at = now()")
@@ -87,6 +116,11 @@ class OrderFacts:
     async def ensure_schema(self) -> None:
         async with self.pool.connection() as conn:
             await conn.execute(DDL)
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext('dovetail.gateway.status_counts'))")
+                if not (await (await conn.execute(
+                        "SELECT to_regclass(%s)", (f"{SCHEMA}.status_counts",))).fetchone())[0]:
+                    await conn.execute(COUNTS_DDL)
 
     async def position(self, stream: str) -> int:
         async with self.pool.connection() as conn:
@@ -153,8 +187,8 @@ class OrderFacts:
     async def counts(self) -> dict[str, int]:
         async with self.pool.connection() as conn:
             rows = await (await conn.execute(
-                f"SELECT status, count(*) FROM {SCHEMA}.order_facts GROUP BY status")).fetchall()
-        return {status: n for status, n in rows if status}
+                f"SELECT status, n FROM {SCHEMA}.status_counts")).fetchall()
+        return {status: n for status, n in rows if n}
 
     async def kpis(self, days: int) -> dict:
         since = datetime.now(UTC) - timedelta(days=days)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from google.protobuf import json_format
 
@@ -37,7 +38,28 @@ from gateway.schemas.orders import Money
 
 
 def ts(message, field: str) -> str | None:
-    return getattr(message, field).ToJsonString() if message.HasField(field) else None
+    """The Timestamp field as RFC 3339 text (as `ToJsonString` writes it), None when unset."""
+    return timestamp_text(getattr(message, field)) if message.HasField(field) else None
+
+
+@lru_cache(maxsize=4096)
+def _day_text(days: int) -> str:
+    return date.fromordinal(days + _EPOCH_ORDINAL).isoformat()
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def timestamp_text(t) -> str:
+    """Same text as `Timestamp.ToJsonString` (tests compare them), in about half its time:
+    lists write four of these per order."""
+    days, rest = divmod(t.seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    n = t.nanos
+    fraction = ("" if not n else f".{n // 1_000_000:03d}" if not n % 1_000_000
+                else f".{n // 1000:06d}" if not n % 1000 else f".{n:09d}")
+    return f"{_day_text(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}{fraction}Z"
 
 
 def day(d: types_pb2.Date) -> str:

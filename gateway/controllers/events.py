@@ -15,7 +15,7 @@ from litestar.params import QueryParameter
 from litestar.response import ServerSentEvent
 
 from gateway.auth import admin_only
-from gateway.deps import GatewayState
+from gateway.deps import StateDep
 from gateway.errors import ServiceError
 from gateway.sse.feed import events, parse_cursor
 from gateway.sse.follow import FOLLOWED
@@ -41,7 +41,7 @@ class EventController(Controller):
     @get("/", summary="Server-sent events: orders, schedule, machine states, shipments",
          description="Each id is a cursor `<stream>:<sequence>[,<stream>:<sequence>...]`; send "
                      "it back as Last-Event-ID to resume exactly after that event.")
-    async def stream(self, request: Request, gateway: GatewayState,
+    async def stream(self, request: Request, gateway: StateDep,
                      topics: Annotated[str, QueryParameter(max_length=100)] = "",
                      last_event_id: Annotated[str | None, QueryParameter(max_length=400)] = None
                      ) -> ServerSentEvent:

@@ -21,7 +21,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway.auth import admin_only
 from gateway.controllers.network import energy_request, pb_date
 from gateway.controllers.orders import STATUSES
-from gateway.deps import GatewayState, Services
+from gateway.deps import GatewayState, Services, StateDep
 from gateway.errors import ServiceError
 from gateway.schemas.network import FactoryKpi, KpiRead, StatusCount
 
@@ -83,6 +83,6 @@ class KpiController(Controller):
     security = [{"bearer": []}]
 
     @get("/", summary="On-time rate, lead time, utilisation, OEE, energy and CO2e")
-    async def get_kpis(self, gateway: GatewayState,
+    async def get_kpis(self, gateway: StateDep,
                        days: Annotated[int, QueryParameter(ge=1, le=365)] = 30) -> KpiRead:
         return await kpis(gateway, days)

@@ -12,7 +12,7 @@ from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sch
 from gateway import reads
 from gateway.auth import admin_only
-from gateway.deps import Services
+from gateway.deps import ServicesDep
 from gateway.schemas.network import ScheduleRead
 
 HOUR_MS = 3_600_000
@@ -32,7 +32,7 @@ class ScheduleController(Controller):
 
     @get("/", summary="Gantt data of the current plan: lanes per machine, bars per operation")
     async def get_schedule(
-        self, services: Services,
+        self, services: ServicesDep,
         factory_id: Annotated[str, QueryParameter(max_length=64)] = "",
         hours_before: Annotated[int, QueryParameter(ge=0, le=24 * 14)] = 12,
         hours_after: Annotated[int, QueryParameter(ge=1, le=24 * 31)] = 72,

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from dovetail.delivery.v1 import delivery_service_pb2 as dlv
 from gateway import reads
 from gateway.auth import admin_only
-from gateway.deps import Services
+from gateway.deps import ServicesDep
 from gateway.schemas.network import ShipmentPage, ShipmentRead
 
 STATUSES = [n.removeprefix("SHIPMENT_STATUS_") for n in dlv.ShipmentStatus.keys()][1:]
@@ -41,7 +41,7 @@ class ShipmentController(Controller):
 
     @get("/", summary="Shipments, with filters (late, exceptions, at risk, status, factory)")
     async def list_shipments(
-        self, services: Services, late: FromQuery[bool | None] = None,
+        self, services: ServicesDep, late: FromQuery[bool | None] = None,
         exception: FromQuery[bool | None] = None, at_risk: FromQuery[bool | None] = None,
         status: Annotated[list[str] | None, QueryParameter(description=f"one of {STATUSES}")] = None,
         factory_id: Annotated[str, QueryParameter(max_length=64)] = "",
@@ -55,6 +55,6 @@ class ShipmentController(Controller):
                             reply.next_page_token or None)
 
     @get("/{shipment_id:str}", summary="One shipment")
-    async def get_shipment(self, shipment_id: FromPath[str], services: Services) -> ShipmentRead:
+    async def get_shipment(self, shipment_id: FromPath[str], services: ServicesDep) -> ShipmentRead:
         return reads.shipment((await services.call("delivery", "GetShipment", dlv.GetShipmentRequest(
             shipment_id=shipment_id))).shipment)

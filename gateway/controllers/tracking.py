@@ -19,6 +19,7 @@ from litestar.params import FromPath
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from gateway.deps import GatewayState
 from gateway.errors import ServiceError, from_grpc
+from gateway.reads import ts
 from gateway.schemas.delivery import MilestoneRead, TrackingRead
 from gateway.schemas.orders import ErrorBody
 
@@ -67,10 +68,6 @@ async def track(state: GatewayState, token: str) -> TrackingRead:
     return tracking_read(reply.tracking)
 
 
-def _ts(message, field: str) -> str | None:
-    return getattr(message, field).ToJsonString() if message.HasField(field) else None
-
-
 def _date(message, field: str) -> str | None:
     if not message.HasField(field):
         return None
@@ -85,14 +82,14 @@ def tracking_read(t: pb.TrackingView) -> TrackingRead:
         kind = pb.MilestoneKind.Name(m.kind).removeprefix("MILESTONE_KIND_")
         milestones.append(MilestoneRead(kind=kind, label=MILESTONE_LABELS.get(kind, kind),
                                         reached=m.HasField("reached_at"),
-                                        reached_at=_ts(m, "reached_at"), city=m.location.city))
+                                        reached_at=ts(m, "reached_at"), city=m.location.city))
     return TrackingRead(
         order_reference=t.order_reference, status=status,
         status_text=STATUS_TEXT.get(status, status), milestones=milestones,
-        eta=_ts(t, "eta"), eta_date=_date(t, "eta_date"), late=t.late, at_risk=t.at_risk,
+        eta=ts(t, "eta"), eta_date=_date(t, "eta_date"), late=t.late, at_risk=t.at_risk,
         carrier=t.carrier, tracking_number=t.tracking_number,
         destination_city=t.destination_city, items=list(t.items),
-        promised_date=_date(t, "promised_date"), updated_at=_ts(t, "updated_at"))
+        promised_date=_date(t, "promised_date"), updated_at=ts(t, "updated_at"))
 
 
 def _when(text: str | None) -> str:

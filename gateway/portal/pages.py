@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -36,7 +36,7 @@ from gateway.controllers.orders import (
     order_shipment,
 )
 from gateway.controllers.shipments import list_request as shipments_request
-from gateway.deps import GatewayState, Services
+from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.limits import sign_in_limit
 from gateway.sessions import COOKIE, TTL_S
@@ -94,7 +94,7 @@ class SignInController(Controller):
         return page("sign_in.html", next=safe_next(next), error="")
 
     @post("/sign-in", middleware=[sign_in_limit.middleware], status_code=303)
-    async def sign_in(self, request: Request, gateway: GatewayState, data: Annotated[
+    async def sign_in(self, request: Request, gateway: StateDep, data: Annotated[
             SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
         key = bearer_token(f"Bearer {data.key.strip()}")
         principal = await gateway.keys.principal_for(key)
@@ -109,7 +109,7 @@ class SignInController(Controller):
         return response
 
     @post("/sign-out", status_code=303)
-    async def sign_out(self, request: Request, gateway: GatewayState) -> Response:
+    async def sign_out(self, request: Request, gateway: StateDep) -> Response:
         await gateway.sessions.close(request.cookies.get(COOKIE))
         response = Redirect("/portal/sign-in", status_code=303)
         response.delete_cookie(COOKIE, path="/")
@@ -166,7 +166,7 @@ class PortalController(Controller):
         return Redirect("/portal/orders")
 
     @get("/orders")
-    async def orders(self, gateway: GatewayState, status: FromQuery[str] = "",
+    async def orders(self, gateway: StateDep, status: FromQuery[str] = "",
                      q: FromQuery[str] = "", channel: FromQuery[str] = "",
                      cursor: FromQuery[str] = "") -> Template:
         statuses = [status] if status.upper() in STATUSES else []
@@ -179,12 +179,12 @@ class PortalController(Controller):
                     next_cursor=listed.next_page_token if listed else "", when=when)
 
     @get("/orders/{order_id:str}")
-    async def order(self, order_id: FromPath[str], services: Services) -> Template:
+    async def order(self, order_id: FromPath[str], services: ServicesDep) -> Template:
         return page("order.html", nav="orders", topics="orders,scheduling,delivery",
                     when=when, **await order_page_data(services, order_id))
 
     @get("/factories")
-    async def factories(self, services: Services) -> Template:
+    async def factories(self, services: ServicesDep) -> Template:
         board, note = await attempt(factory_board(services), [])
         return page("factories.html", nav="factories", topics="iot", board=board, note=note,
                     when=when)
@@ -195,7 +195,7 @@ class PortalController(Controller):
                     factory_id=factory_id[:64])
 
     @get("/deliveries")
-    async def deliveries(self, services: Services, show: FromQuery[str] = "open") -> Template:
+    async def deliveries(self, services: ServicesDep, show: FromQuery[str] = "open") -> Template:
         flags = {"late": (True, None), "exceptions": (None, True)}.get(show, (None, None))
         listed, note = await attempt(services.call("delivery", "ListShipments", shipments_request(
             flags[0], flags[1], None, [], "", "", 100, None)))
@@ -204,7 +204,7 @@ class PortalController(Controller):
                     shipments=[reads.shipment(s) for s in listed.shipments] if listed else [])
 
     @get("/kpis")
-    async def kpi_page(self, gateway: GatewayState, days: FromQuery[int] = 30) -> Template:
+    async def kpi_page(self, gateway: StateDep, days: FromQuery[int] = 30) -> Template:
         figures = await kpis(gateway, max(1, min(days, 365)))
         return page("kpis.html", nav="kpis", topics="", k=figures, days=days)
 

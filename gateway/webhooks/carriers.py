@@ -18,6 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from gateway.controllers.tracking import delivery_stub
@@ -95,7 +96,7 @@ class CarrierWebhookController(Controller):
               422: ResponseSpec(ErrorBody, description="the body does not fit; field errors"),
           },
           security=[{"webhookSignature": []}])
-    async def receive(self, carrier: str, data: CarrierEventBody,
+    async def receive(self, carrier: FromPath[str], data: JSONBody[CarrierEventBody],
                       request: Request) -> Response[CarrierEventAccepted]:
         state: GatewayState = request.app.state.gateway
         try:

@@ -1,0 +1,34 @@
+"""Pure conversions from service replies to the REST read schemas."""
+
+from __future__ import annotations
+
+from google.protobuf import timestamp_pb2
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dovetail.orders.v1 import orders_service_pb2 as pb
+from gateway.controllers.orders import order_read
+from gateway.reads import timestamp_text
+
+FIRST, LAST = -62135596800, 253402300799  # 0001-01-01T00:00:00Z, 9999-12-31T23:59:59Z
+NANOS = st.one_of(st.just(0), st.integers(0, 999).map(lambda n: n * 1_000_000),
+                  st.integers(0, 999_999).map(lambda n: n * 1000), st.integers(0, 999_999_999))
+
+
+@given(st.integers(FIRST, LAST), NANOS)
+def test_timestamp_text_is_what_protobuf_writes(seconds, nanos):
+    t = timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
+    assert timestamp_text(t) == t.ToJsonString()
+
+
+def test_an_order_reads_with_whole_numbers_as_integers_and_unset_times_as_none():
+    o = pb.Order(order_id="o1", channel="shopify", external_id="1001", status=1)
+    o.placed_at.FromSeconds(1_764_057_600)
+    item = o.items.add(line_id="1", product="wardrobe", quantity=2)
+    item.options.update({"width_mm": 2000, "depth_mm": 600.5, "board": "oak", "soft_close": True})
+    read = order_read(o)
+    assert read.placed_at == "2025-11-25T08:00:00Z"
+    assert read.planned_start is None and read.promised_date is None
+    options = read.items[0].options
+    assert options == {"width_mm": 2000, "depth_mm": 600.5, "board": "oak", "soft_close": True}
+    assert type(options["width_mm"]) is int and type(options["soft_close"]) is bool
