@@ -175,7 +175,7 @@ class PortalController(Controller):
         counts = await gateway.facts.counts() if gateway.facts else {}
         return page("orders.html", nav="orders", topics="orders", statuses=STATUSES,
                     counts=counts, status=status.upper(), q=q, channel=channel, note=note,
-                    orders=[order_read(o) for o in listed.orders] if listed else [],
+                    orders=[order_read(o, full=False) for o in listed.orders] if listed else [],
                     next_cursor=listed.next_page_token if listed else "", when=when)
 
     @get("/orders/{order_id:str}")

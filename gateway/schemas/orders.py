@@ -71,11 +71,34 @@ class ErrorBody(msgspec.Struct):
     errors: list[FieldError] = []
 
 
+# Read schemas. One order, and lists with `view=full`, carry every field. Lists by default carry
+# the BASIC view (AIP-157): the fields marked "full view" below are left out, so a page of 50
+# neither spreads customers' contact details and tracking tokens nor pays for every option.
+Full = msgspec.UnsetType
+FULL_ONLY = msgspec.UNSET
+
+
+class AddressRead(msgspec.Struct):
+    city: str
+    country: str
+    line1: str | Full = FULL_ONLY
+    line2: str | Full = FULL_ONLY
+    region: str | Full = FULL_ONLY
+    postal_code: str | Full = FULL_ONLY
+
+
+class CustomerRead(msgspec.Struct):
+    name: str
+    address: AddressRead
+    email: str | Full = FULL_ONLY
+    phone: str | Full = FULL_ONLY
+
+
 class OrderLineRead(msgspec.Struct):
     line_id: str
     product: str
     quantity: int
-    options: dict[str, OptionValue]
+    options: dict[str, OptionValue] | Full = FULL_ONLY
 
 
 class OrderRead(msgspec.Struct):
@@ -87,7 +110,7 @@ class OrderRead(msgspec.Struct):
     placed_at: str | None
     updated_at: str | None
     promised_date: str | None
-    customer: Customer
+    customer: CustomerRead
     items: list[OrderLineRead]
     total: Money | None
     factory_id: str
@@ -96,7 +119,7 @@ class OrderRead(msgspec.Struct):
     catalog_version: int
     rejection_reasons: list[str]
     cancellation_reason: str
-    tracking_token: str
+    tracking_token: str | Full = FULL_ONLY
 
 
 class OrderPage(msgspec.Struct):

@@ -32,3 +32,22 @@ def test_an_order_reads_with_whole_numbers_as_integers_and_unset_times_as_none()
     options = read.items[0].options
     assert options == {"width_mm": 2000, "depth_mm": 600.5, "board": "oak", "soft_close": True}
     assert type(options["width_mm"]) is int and type(options["soft_close"]) is bool
+
+
+def test_the_basic_view_leaves_out_contact_details_options_and_the_tracking_token():
+    import msgspec
+
+    o = pb.Order(order_id="o1", channel="shopify", external_id="1001", status=1,
+                 tracking_token="secret-token",
+                 customer=dict(name="Li Wei", email="li@example.com", phone="+86 20",
+                               address=dict(line1="88 Tianhe Road", city="Guangzhou",
+                                            country="CN", postal_code="510000")))
+    o.items.add(line_id="1", product="wardrobe", quantity=2).options.update({"doors": 2})
+    basic = msgspec.json.decode(msgspec.json.encode(order_read(o, full=False)))
+    full = msgspec.json.decode(msgspec.json.encode(order_read(o)))
+    assert basic["customer"] == {"name": "Li Wei", "address": {"city": "Guangzhou", "country": "CN"}}
+    assert basic["items"] == [{"line_id": "1", "product": "wardrobe", "quantity": 2}]
+    assert "tracking_token" not in basic
+    assert full["customer"]["email"] == "li@example.com" and full["tracking_token"] == "secret-token"
+    assert full["items"][0]["options"] == {"doors": 2}
+    assert set(basic) | {"tracking_token"} == set(full)
