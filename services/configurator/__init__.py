@@ -12,5 +12,7 @@ Decisions, briefly:
   line requests with the pinned version and nesting method; panels, cutting diagrams, cut
   lists and labels are recomputed deterministically from those on GetOrderConfiguration.
 - A what-if `Configure` nests quickly (one guillotine variant, milliseconds); an order is
-  nested with every variant (often a board less) unless it has more than 80 parts.
+  nested with every variant (often a board less) unless it has more than 400 parts. The
+  variants are scored by a compiled kernel (`catalogue/guillotine_jit.py`, numba) and only
+  the winner is built in Python: 50 → 7 ms per demo order, the same layouts.
 """

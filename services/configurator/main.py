@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from dovetail.configurator.v1 import configurator_service_pb2, configurator_service_pb2_grpc
 from services.configurator.application import ConfiguratorApplication
+from services.configurator.catalogue.guillotine import warm as warm_nesting
 from services.configurator.integration import to_integration
 from services.configurator.policies import consumers
 from services.configurator.rpc.servicer import ROLES, ConfiguratorServicer
@@ -17,6 +20,9 @@ def build(rt: Runtime) -> ServiceParts:
     assert isinstance(rt.app, ConfiguratorApplication)
     # Version 1 exists before the first order or request needs it (idempotent).
     rt.app.ensure_seed_catalogue()
+    # The nesting kernel compiles on first use after an install (seconds; cached after):
+    # start it now, beside serving, instead of inside the first order.
+    threading.Thread(target=warm_nesting, name="nesting-compile", daemon=True).start()
 
     def add_servicers(server) -> list[str]:
         configurator_service_pb2_grpc.add_ConfiguratorServiceServicer_to_server(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from itertools import product
 
+import numpy as np
+
 from .sheet_packing import PackedSheet, Piece, Slit, Spot, check_fits
 
 ORDERS: dict[str, Callable[[Piece], tuple]] = {
@@ -116,7 +118,11 @@ def _split(rect: list[int], pw: int, ph: int, rule: str, slits: list[Slit]) -> l
 def best_packing(
     pieces: Sequence[Piece], w: int, h: int, variants: Sequence[tuple[str, str, str]] = ALL_VARIANTS
 ) -> list[PackedSheet]:
-    """The best layout over the variants: fewest sheets, then the emptiest last sheet."""
+    """The best layout over the variants: fewest sheets, then the emptiest last sheet
+    (the first variant wins a tie). With numba the variants are scored compiled and only
+    the winner is built (`guillotine_jit`); without it each is built in Python."""
+    if len(variants) > 1 and pieces and (scored := _scored_variants(pieces, w, h, variants)):
+        return pack(pieces, w, h, *scored)
     best, best_key = None, None
     for variant in variants:
         sheets = pack(pieces, w, h, *variant)
@@ -124,3 +130,31 @@ def best_packing(
         if best_key is None or key < best_key:
             best, best_key = sheets, key
     return best or []
+
+
+def warm() -> None:
+    """Compile (or load from the cache) the scoring kernel now."""
+    best_packing([Piece(0, 2, 1, True), Piece(1, 1, 1, False)], 4, 4)
+
+
+def _scored_variants(pieces: Sequence[Piece], w: int, h: int,
+                     variants: Sequence[tuple[str, str, str]]) -> tuple[str, str, str] | None:
+    """The winning variant, scored by the compiled kernel; None without numba."""
+    try:
+        from .guillotine_jit import score_variants
+    except ImportError:  # pragma: no cover - numba is a dependency; keep working without
+        return None
+    for piece in pieces:
+        check_fits(piece, w, h)
+    names = list(dict.fromkeys(order for order, _, _ in variants))
+    position = {p.key: i for i, p in enumerate(pieces)}
+    perms = np.array([[position[p.key] for p in sorted(pieces, key=ORDERS[name])]
+                      for name in names], np.int64)
+    codes = np.array([(names.index(order), FITS.index(fit), SPLITS.index(split))
+                      for order, fit, split in variants], np.int64)
+    scores = score_variants(np.array([p.w for p in pieces], np.int64),
+                            np.array([p.h for p in pieces], np.int64),
+                            np.array([p.rotatable for p in pieces], np.bool_),
+                            perms, codes, w, h)
+    best = min(range(len(variants)), key=lambda v: (scores[v, 0], scores[v, 1], v))
+    return variants[best]
