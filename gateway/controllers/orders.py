@@ -63,7 +63,7 @@ def order_read(o: pb.Order, full: bool = True) -> OrderRead:
         factory_id=o.factory_id,
         planned_start=ts(o, "planned_start"), planned_end=ts(o, "planned_end"),
         catalog_version=o.catalog_version, rejection_reasons=list(o.rejection_reasons),
-        cancellation_reason=o.cancellation_reason,
+        cancellation_reason=o.cancellation_reason, planning_issue=o.planning_issue,
         tracking_token=o.tracking_token if full else FULL_ONLY)
 
 

@@ -119,6 +119,8 @@ class OrderRead(msgspec.Struct):
     catalog_version: int
     rejection_reasons: list[str]
     cancellation_reason: str
+    # Why scheduling cannot plan the order ("" when nothing holds it); in both views.
+    planning_issue: str
     tracking_token: str | Full = FULL_ONLY
 
 

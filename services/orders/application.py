@@ -202,6 +202,8 @@ def summarise(name: str, attrs: dict[str, Any]) -> str:
         return f"Configured with catalogue v{attrs['catalog_version']}"
     if name == "ConfigurationRejected":
         return "Rejected: " + "; ".join(attrs["reasons"])
+    if name == "PlanningHeld":
+        return f"Cannot be planned yet: {attrs['reason']}"
     if name == "Scheduled":
         return (f"Scheduled at factory {attrs['factory_id']}, "
                 f"{attrs['planned_start']} → {attrs['planned_end']}")

@@ -44,6 +44,9 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
         return "cancelled", events.OrderCancelled(
             order_id=order_id, reason=event.reason,
             previous_status=status_to_pb(OrderStatus(event.previous_status)))
+    if name == "PlanningHeld":
+        return "planning_held", events.OrderPlanningHeld(
+            order_id=order_id, reason=event.reason, cause=event.cause)
     status = STATUS_AFTER.get(name)
     if status is None:
         return None

@@ -66,6 +66,8 @@ def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
          for r in b.reasons], c))
     scheduled = _follow(app, scheduling.OrderScheduled, lambda o, b, c: o.record_scheduled(
         None, b.factory_id, _iso(b.planned_start), _iso(b.planned_end), c))
+    held = _follow(app, scheduling.OrderUnplannable, lambda o, b, c: o.record_planning_held(
+        _revision(b.revision), b.reason, c))
     started = _follow(app, scheduling.OrderProductionStarted,
                       lambda o, b, c: o.record_production_started(None, c))
     produced = _follow(app, scheduling.OrderProduced, lambda o, b, c: o.record_produced(None, c))
@@ -82,9 +84,11 @@ def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
                      _dispatch({name(configurator.OrderConfigured): configured,
                                 name(configurator.ConfigurationRejected): rejected})),
         ConsumerSpec("scheduling", ["dovetail.scheduling.order_scheduled",
+                                    "dovetail.scheduling.order_unplannable",
                                     "dovetail.scheduling.order_production_started",
                                     "dovetail.scheduling.order_produced"],
                      _dispatch({name(scheduling.OrderScheduled): scheduled,
+                                name(scheduling.OrderUnplannable): held,
                                 name(scheduling.OrderProductionStarted): started,
                                 name(scheduling.OrderProduced): produced})),
         ConsumerSpec("delivery", ["dovetail.delivery.shipment_opened",

@@ -55,11 +55,14 @@ CREATE TABLE IF NOT EXISTS orders.order_list (
   rejection_reasons jsonb NOT NULL DEFAULT '[]',
   tracking_token text NOT NULL DEFAULT '',
   content jsonb NOT NULL,
-  content_pb bytea
+  content_pb bytea,
+  planning_issue text NOT NULL DEFAULT ''
 );
 -- The content as serialized protobuf (customer, items, total, promised date), made once when
 -- the order is projected, so a list answer is not rebuilt from JSON row by row.
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS content_pb bytea;
+-- Why scheduling cannot plan the order ('' when nothing holds it).
+ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS planning_issue text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS order_list_placed ON orders.order_list (placed_at DESC, order_id DESC);
 CREATE INDEX IF NOT EXISTS order_list_status ON orders.order_list (status, placed_at DESC, order_id DESC);
 CREATE INDEX IF NOT EXISTS order_list_channel ON orders.order_list (channel, placed_at DESC, order_id DESC);
@@ -94,6 +97,7 @@ class OrderRow:
         order.status = STATUS_PB[d["status"]]
         order.version, order.factory_id, order.tenant = d["version"], d["factory_id"], d["tenant"]
         order.catalog_version, order.tracking_token = d["catalog_version"], d["tracking_token"]
+        order.planning_issue = d["planning_issue"]
         order.rejection_reasons.extend(d["rejection_reasons"])
         _set_time(order.placed_at, d["placed_at"])
         _set_time(order.updated_at, d["updated_at"])
@@ -106,7 +110,7 @@ STATUS_PB = {s.value: mapping.status_to_pb(s) for s in OrderStatus}
 # Every column but the JSON content, which is read only for rows without content_pb.
 LIST_COLUMNS = ("order_id, channel, external_id, tenant, status, version, placed_at, updated_at, "
                 "factory_id, planned_start, planned_end, catalog_version, rejection_reasons, "
-                "tracking_token, content_pb, CASE WHEN content_pb IS NULL THEN content END AS content")
+                "tracking_token, planning_issue, content_pb, CASE WHEN content_pb IS NULL THEN content END AS content")
 
 
 @dataclass(frozen=True)
@@ -252,14 +256,18 @@ async def apply(conn, event: Any) -> None:
         sets.update(content=Jsonb(event.content), content_pb=content_blob(event.content),
                     promised_date=content.promised_date,
                     factory_id="", planned_start=None, planned_end=None, catalog_version=0,
-                    rejection_reasons=Jsonb([]))
+                    rejection_reasons=Jsonb([]), planning_issue="")
     elif name == "Configured":
         sets["catalog_version"] = event.catalog_version
     elif name == "ConfigurationRejected":
         sets["rejection_reasons"] = Jsonb(list(event.reasons))
     elif name == "Scheduled":
         sets.update(factory_id=event.factory_id, planned_start=event.planned_start or None,
-                    planned_end=event.planned_end or None)
+                    planned_end=event.planned_end or None, planning_issue="")
+    elif name == "PlanningHeld":
+        sets["planning_issue"] = event.reason
+    elif name in ("Cancelled", "ProductionStarted"):
+        sets["planning_issue"] = ""
     elif name == "Shipped":
         sets["tracking_token"] = event.tracking_token
     assignments = ", ".join(f"{k} = %s" for k in sets)

@@ -127,7 +127,8 @@ class SchedulingApplication(ServiceApplication):
 
     def publish_plan(self, outcome: PlanOutcome, made_at_position: int | None = None,
                      unchanged: Collection[str] = ()) -> uuid.UUID:
-        """Record the plan and each order's new place in it, in one transaction.
+        """Record the plan, each order's new place in it and the orders it leaves out (when
+        that is news, see PoolOrder.record_left_out), in one transaction.
 
         Orders that left the pool (or changed revision) while we were solving are left
         out: the next plan is already on its way.
@@ -172,12 +173,18 @@ class SchedulingApplication(ServiceApplication):
                 str(plan.id), o.revision, rows[o.order_id]["factory_id"],
                 rows[o.order_id]["start_ms"], rows[o.order_id]["end_ms"], rows[o.order_id]["risk"],
                 rows[o.order_id]["tardiness_s"])]
+            held = [o for o, row in self._pool_orders_of(outcome.left_out)
+                    if o.record_left_out(str(plan.id), row["revision"], row["reason"])]
             try:
-                self.save(plan, *changed)
+                self.save(plan, *changed, *held)
                 return plan.id
             except IntegrityError:
                 continue
         raise Conflict("the pool kept changing while the plan was being saved")
+
+    def _pool_orders_of(self, rows: list[dict[str, Any]]) -> list[tuple[PoolOrder, dict[str, Any]]]:
+        found = [(self._find(pool_key(r["order_id"]), PoolOrder), r) for r in rows]
+        return [(o, r) for o, r in found if o is not None]
 
     def started_since(self, position: int, order_ids: set[str]) -> set[str]:
         """Orders of ``order_ids`` with an operation reported STARTED after ``position``."""

@@ -82,6 +82,10 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
                 planned_start=ts(event.start_ms), planned_end=ts(event.end_ms),
                 promised_date=date_pb(event.promised_date), risk=risk_pb(event.risk),
                 tardiness_seconds=event.tardiness_s)
+        if name == "LeftOut":
+            return "order_unplannable", events.OrderUnplannable(
+                order_id=event.order_id, reason=event.reason, plan_id=event.plan_id,
+                revision=event.revision)
         if name in ("Withdrawn", "Rejected", "Amended"):
             return "order_unscheduled", events.OrderUnscheduled(
                 order_id=event.order_id, reason=f"{name.lower()}: {event.reason}")

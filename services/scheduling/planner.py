@@ -1,6 +1,7 @@
 """The planner loop: batches changes, solves in a worker thread with a time limit, checks
 the plan with the independent validator (the solver does, before it returns) and
-publishes it with each order's place in it.
+publishes it with each order's place in it, and the orders it leaves out with the reason
+(when that is news: the first time, or a new reason).
 
 Arrivals and capacity changes plan the pool again (warm-started from the published plan);
 a machine going down or up, a withdrawn order or the rolling re-plan only repair what the
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from services.scheduling.application import SchedulingApplication, StalePlan
 from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
-from services.scheduling.domain.outcome import outcome_of
+from services.scheduling.domain.outcome import left_out_news, left_out_rows, outcome_of
 from services.scheduling.domain.pool import PLANNABLE
 from services.scheduling.domain.problem import (
     ProblemIndex,
@@ -148,11 +149,14 @@ class Planner:
         if OPTIMISE in triggers:
             self.optimise_at = None
         exclude: set[str] = set()
+        excluded: dict[str, int] = {}  # orders the solver could not fit in → their revision
         horizon = s.horizon_days
         for _ in range(6):
             problem, index = build_problem(self.state, now_ms, horizon, s.setup_minutes, exclude)
             seen = self.state.progress_seen  # the reports this problem knows of
-            if not problem.orders and not self.state.plan_rows:
+            left_out = left_out_rows(index, excluded)
+            if (not problem.orders and not self.state.plan_rows
+                    and not left_out_news(left_out, self.state.orders)):
                 return None
             previous = plan_in_frame(self.state, problem, index)
             t0 = time.perf_counter()
@@ -173,6 +177,7 @@ class Planner:
                     unfit.setdefault(found.group(1), str(exc))
                     for order_id, why in unfit.items():
                         exclude.add(order_id)
+                        excluded[order_id] = index.revisions[order_id]
                         log.warning("order cannot be planned", extra={"order": order_id,
                                                                       "error": why})
                 else:
@@ -197,11 +202,12 @@ class Planner:
                     return self._plan_again(triggers)
                 plan, problem, index, seen, basis = settled
                 outcome = outcome_of(plan, problem, index, self.state, now_ms, s.at_risk_ms)
-                outcome.unplannable.update({o: "does not fit in the horizon" for o in exclude})
-                for order_id, reason in outcome.unplannable.items():
-                    log.warning("order left out of the plan", extra={"order": order_id,
-                                                                     "reason": reason})
-                if outcome.same_as(self.state.plan_rows):
+                # As the problem solved saw them (settling plans only the orders solved).
+                outcome.left_out = left_out_news(left_out, self.state.orders)
+                for row in outcome.left_out:
+                    log.warning("order left out of the plan", extra={"order": row["order_id"],
+                                                                     "reason": row["reason"]})
+                if not outcome.worth_publishing(self.state.plan_rows, self.state.orders):
                     run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations),
                                       0, solve_ms, int((time.perf_counter() - started) * 1000),
                                       False)

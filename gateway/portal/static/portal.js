@@ -32,8 +32,8 @@
     source.addEventListener("ready", () => live && live.classList.add("on"));
     source.onerror = () => live && live.classList.remove("on");
     const names = {
-      orders: ["placed", "amended", "cancelled", "status_changed"],
-      scheduling: ["schedule_published", "order_scheduled", "order_unscheduled", "operation_started",
+      orders: ["placed", "amended", "cancelled", "status_changed", "planning_held"],
+      scheduling: ["schedule_published", "order_scheduled", "order_unscheduled", "order_unplannable", "operation_started",
         "operation_finished", "operation_scrapped", "order_production_started", "order_produced"],
       iot: ["machine_state_changed"],
       delivery: ["shipment_opened", "carrier_event_recorded", "milestone_reached", "eta_changed",

@@ -5,6 +5,9 @@ other services (configured, scheduled, produced, ...) are applied when they move
 forward and ignored when they are stale: the services publish on different streams, so
 "scheduled" may reach us before "configured", and a fact about an earlier revision of an
 amended order must not win over the amendment.
+
+When scheduling cannot plan an order it says why: the order keeps its status and shows the
+reason (``planning_issue``) until it is scheduled, amended, cancelled or goes into production.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class Order(Aggregate):
         self.rejection_reasons: list[str] = []
         self.cancellation_reason = ""
         self.tracking_token = ""
+        self.planning_issue = ""
 
     # --- commands from people -------------------------------------------------------
 
@@ -80,7 +84,7 @@ class Order(Aggregate):
         self.status = OrderStatus.PLACED
         self.catalog_version = 0
         self.rejection_reasons = []
-        self.factory_id = self.planned_start = self.planned_end = ""
+        self.factory_id = self.planned_start = self.planned_end = self.planning_issue = ""
 
     def cancel(self, reason: str) -> bool:
         """Cancel before production starts; False if it already was cancelled."""
@@ -96,6 +100,7 @@ class Order(Aggregate):
     def _cancelled(self, reason: str, previous_status: str) -> None:
         self.status = OrderStatus.CANCELLED
         self.cancellation_reason = reason
+        self.planning_issue = ""
 
     # --- facts from other services ----------------------------------------------------
 
@@ -136,7 +141,8 @@ class Order(Aggregate):
         if not self._moves_forward(OrderStatus.SCHEDULED, revision, same_stage=True):
             return False
         if (self.status is OrderStatus.SCHEDULED and factory_id == self.factory_id
-                and planned_start == self.planned_start and planned_end == self.planned_end):
+                and planned_start == self.planned_start and planned_end == self.planned_end
+                and not self.planning_issue):
             return False
         self._scheduled(factory_id=factory_id, planned_start=planned_start,
                         planned_end=planned_end, cause=cause)
@@ -148,6 +154,24 @@ class Order(Aggregate):
         self.factory_id = factory_id
         self.planned_start = planned_start
         self.planned_end = planned_end
+        self.planning_issue = ""
+
+    def record_planning_held(self, revision: int | None, reason: str, cause: str) -> bool:
+        """Scheduling cannot plan the order, for ``reason``: the order keeps its status and
+        shows why. Nothing is recorded for a repeat of the same reason, a stale revision, or
+        an order that is cancelled, rejected or already in production."""
+        if self.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+            return False
+        if self.status.production_started or not reason or reason == self.planning_issue:
+            return False
+        if revision is not None and revision != self.revision:
+            return False
+        self._planning_held(reason=reason, cause=cause)
+        return True
+
+    @event("PlanningHeld")
+    def _planning_held(self, reason: str, cause: str) -> None:
+        self.planning_issue = reason
 
     def record_production_started(self, revision: int | None, cause: str) -> bool:
         if not self._moves_forward(OrderStatus.IN_PRODUCTION, revision):
@@ -158,6 +182,7 @@ class Order(Aggregate):
     @event("ProductionStarted")
     def _production_started(self, cause: str) -> None:
         self.status = OrderStatus.IN_PRODUCTION
+        self.planning_issue = ""
 
     def record_produced(self, revision: int | None, cause: str) -> bool:
         if not self._moves_forward(OrderStatus.PRODUCED, revision):
@@ -203,4 +228,5 @@ STATUS_AFTER: dict[str, OrderStatus | None] = {
     "Produced": OrderStatus.PRODUCED,
     "Shipped": OrderStatus.SHIPPED,
     "Delivered": OrderStatus.DELIVERED,
+    "PlanningHeld": None,  # the status stays; the order shows why it is not planned
 }

@@ -73,7 +73,8 @@ def order_to_pb(order: Order) -> pb.Order:
         planned_start=timestamp(order.planned_start), planned_end=timestamp(order.planned_end),
         rejection_reasons=order.rejection_reasons,
         cancellation_reason=order.cancellation_reason, tenant=order.tenant,
-        catalog_version=order.catalog_version, tracking_token=order.tracking_token)
+        catalog_version=order.catalog_version, tracking_token=order.tracking_token,
+        planning_issue=order.planning_issue)
 
 
 def _message_dict(message, field: str) -> Any:

@@ -1,15 +1,20 @@
-"""A solved plan as the rows that are published: operations, orders and their risk."""
+"""A solved plan as the rows that are published: operations, orders and their risk, and the
+orders it leaves out (and why)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import ProblemIndex
 from services.scheduling.solver.model import NetworkProblem, Plan
 
 ON_TIME, AT_RISK, LATE = "ON_TIME", "AT_RISK", "LATE"
+# Why an order the solver could not fit in was left out (the solver's own words name the order).
+DOES_NOT_FIT = "does not fit in the planning horizon: the factories that could make it are full"
 
 
 def risk_of(end_ms: int, due: int | None, at_risk_ms: int) -> str:
@@ -34,13 +39,43 @@ class PlanOutcome:
     solve_ms: int = 0
     previous_plan_id: str = ""
     published_at_ms: int = 0
-    unplannable: dict[str, str] = field(default_factory=dict)
+    # Orders the plan leaves out whose leaving out is recorded: order_id, revision, reason.
+    left_out: list[dict[str, Any]] = field(default_factory=list)
 
     def same_as(self, rows: dict[str, dict[str, Any]]) -> bool:
         """Does the published plan already place every operation exactly like this?"""
         if set(rows) != {r["operation_id"] for r in self.operations}:
             return False
         return all(_place(rows[r["operation_id"]]) == _place(r) for r in self.operations)
+
+    def worth_publishing(self, rows: dict[str, dict[str, Any]],
+                         pool: Mapping[str, PoolOrder]) -> bool:
+        """Is there anything to record against the published plan ``rows``: an operation
+        placed differently, an order newly left out, or one back in after it was left out?"""
+        return (bool(self.left_out) or not self.same_as(rows)
+                or any(_left_out_before(pool.get(r["order_id"])) for r in self.orders))
+
+
+def _left_out_before(order: PoolOrder | None) -> bool:
+    return order is not None and bool(order.unplannable_reason)
+
+
+def left_out_rows(index: ProblemIndex, excluded: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Every order a plan leaves out: those no factory could ever make (from the problem) and
+    those the solver could not fit in (``excluded``: order id → revision)."""
+    rows = {o: {"order_id": o, "revision": index.revisions[o], "reason": why}
+            for o, why in index.unplannable.items()}
+    for o, revision in excluded.items():
+        rows.setdefault(o, {"order_id": o, "revision": revision, "reason": DOES_NOT_FIT})
+    return [rows[o] for o in sorted(rows)]
+
+
+def left_out_news(rows: list[dict[str, Any]], pool: Mapping[str, PoolOrder]
+                  ) -> list[dict[str, Any]]:
+    """The rows whose leaving out is news, as the pool shows the orders now: in the pool at
+    that revision, and not left out for the same reason before (cancelled orders are not)."""
+    return [r for r in rows if (o := pool.get(r["order_id"])) is not None
+            and o.left_out_is_news(r["revision"], r["reason"])]
 
 
 def _place(row: dict[str, Any]) -> tuple:
@@ -101,8 +136,7 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex, state: 
                      orders[o["order_id"]].weight * o["tardiness_s"] for o in order_rows)),
                  "makespan_seconds": max(0, (max(ends.values(), default=now_ms) - now_ms) // 1000),
                  "operations_moved": len(moved), "total_tardiness_seconds": tardiness_total}
-    return PlanOutcome(plan.status, objective, rows, order_rows, moved, sorted(affected),
-                       unplannable=dict(index.unplannable))
+    return PlanOutcome(plan.status, objective, rows, order_rows, moved, sorted(affected))
 
 
 def _setups(plan: Plan, problem: NetworkProblem, orders) -> dict[tuple[str, int], int]:

@@ -1,7 +1,8 @@
 """The planning pool: configured orders' routings, waiting to be (re-)planned.
 
 An order enters with its configuration, leaves when cancelled or rejected, and waits for
-its new configuration after an amendment. Facts about older revisions are ignored: the
+its new configuration after an amendment. A plan that cannot take it leaves it out, with a
+reason that is recorded when it is news (the first time, or a different reason). Facts about older revisions are ignored: the
 orders and configurator streams are read independently, so they may arrive in any order.
 """
 
@@ -45,6 +46,7 @@ class PoolOrder(Aggregate):
         self.planned_end_ms = 0
         self.risk = ""
         self.plan_id = ""
+        self.unplannable_reason = ""  # why the last plan left it out ("" when planned)
 
     # --- facts from orders and configurator ------------------------------------------------
 
@@ -107,7 +109,7 @@ class PoolOrder(Aggregate):
         self._forget_plan()
 
     def _forget_plan(self) -> None:
-        self.factory_id = self.risk = self.plan_id = ""
+        self.factory_id = self.risk = self.plan_id = self.unplannable_reason = ""
         self.planned_start_ms = self.planned_end_ms = 0
 
     # --- the planner's decisions -----------------------------------------------------------
@@ -126,11 +128,12 @@ class PoolOrder(Aggregate):
         return True
 
     def is_news(self, factory_id: str, start_ms: int, end_ms: int, risk: str) -> bool:
-        """Would this place in a plan be recorded: a new factory or risk, or dates moved by
-        a quarter of an hour or more?"""
-        return not (factory_id == self.factory_id and risk == self.risk
-                    and abs(start_ms - self.planned_start_ms) < NOTICE_SHIFT_MS
-                    and abs(end_ms - self.planned_end_ms) < NOTICE_SHIFT_MS)
+        """Would this place in a plan be recorded: the order is back in the plan after one
+        left it out, or a new factory or risk, or dates moved by a quarter of an hour or more?"""
+        return bool(self.unplannable_reason) or not (
+            factory_id == self.factory_id and risk == self.risk
+            and abs(start_ms - self.planned_start_ms) < NOTICE_SHIFT_MS
+            and abs(end_ms - self.planned_end_ms) < NOTICE_SHIFT_MS)
 
     @event("Scheduled")
     def _scheduled(self, order_id: str, plan_id: str, factory_id: str, start_ms: int,
@@ -140,6 +143,25 @@ class PoolOrder(Aggregate):
         self.planned_start_ms = start_ms
         self.planned_end_ms = end_ms
         self.risk = risk
+        self.unplannable_reason = ""
+
+    def record_left_out(self, plan_id: str, revision: int, reason: str) -> bool:
+        """The plan ``plan_id`` could not take the order (``reason``); recorded (and announced)
+        only when it is news: the first time, or for another reason than last time."""
+        if not self.left_out_is_news(revision, reason):
+            return False
+        self._left_out(order_id=self.order_id, plan_id=plan_id, revision=revision, reason=reason)
+        return True
+
+    def left_out_is_news(self, revision: int, reason: str) -> bool:
+        """Would leaving the order out for ``reason`` be recorded: it is in the pool at
+        ``revision`` and the last plan did not leave it out for the same reason?"""
+        return (self.status == PLANNABLE and revision == self.revision and bool(reason)
+                and reason != self.unplannable_reason)
+
+    @event("LeftOut")
+    def _left_out(self, order_id: str, plan_id: str, revision: int, reason: str) -> None:
+        self.unplannable_reason = reason
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -139,6 +139,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
             if need not in reasons:
                 reasons[need] = _unplannable(order, factories, now_min)
             reason = reasons[need]
+        index.revisions[e.order_id] = state.orders[e.order_id].revision
         if reason:
             index.unplannable[e.order_id] = reason
             continue
@@ -146,7 +147,6 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
         index.op_ids[e.order_id] = e.op_ids
         index.steps[e.order_id] = e.steps
         index.due_ms[e.order_id] = due
-        index.revisions[e.order_id] = state.orders[e.order_id].revision
         index.promised[e.order_id] = state.orders[e.order_id].promised_date
         for i, op_id in enumerate(e.op_ids):
             index.key_of[op_id] = (e.order_id, i)

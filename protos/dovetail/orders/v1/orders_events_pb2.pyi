@@ -74,3 +74,13 @@ class OrderStatusChanged(_message.Message):
     cause: str
     detail: str
     def __init__(self, order_id: _Optional[str] = ..., from_status: _Optional[_Union[_orders_service_pb2.OrderStatus, str]] = ..., to_status: _Optional[_Union[_orders_service_pb2.OrderStatus, str]] = ..., cause: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class OrderPlanningHeld(_message.Message):
+    __slots__ = ("order_id", "reason", "cause")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    reason: str
+    cause: str
+    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ..., cause: _Optional[str] = ...) -> None: ...

@@ -27,55 +27,55 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'dovetail/orders/v1/orders_service.proto\x12\x12\x64ovetail.orders.v1\x1a\x1e\x64ovetail/common/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cgoogle/protobuf/struct.proto\"i\n\tOrderItem\x12\x0f\n\x07line_id\x18\x01 \x01(\t\x12\x0f\n\x07product\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12(\n\x07options\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x8a\x05\n\x05Order\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12/\n\x06status\x18\x04 \x01(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12-\n\tplaced_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x06 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12.\n\x08\x63ustomer\x18\x07 \x01(\x0b\x32\x1c.dovetail.common.v1.Customer\x12,\n\x05items\x18\x08 \x03(\x0b\x32\x1d.dovetail.orders.v1.OrderItem\x12(\n\x05total\x18\t \x01(\x0b\x32\x19.dovetail.common.v1.Money\x12\x0f\n\x07version\x18\n \x01(\x03\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfactory_id\x18\x0c \x01(\t\x12\x31\n\rplanned_start\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bplanned_end\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11rejection_reasons\x18\x0f \x03(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x10 \x01(\t\x12\x0e\n\x06tenant\x18\x11 \x01(\t\x12\x17\n\x0f\x63\x61talog_version\x18\x12 \x01(\x03\x12\x16\n\x0etracking_token\x18\x13 \x01(\t\"\xa1\x02\n\x11PlaceOrderRequest\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\x12-\n\tplaced_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x04 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12.\n\x08\x63ustomer\x18\x05 \x01(\x0b\x32\x1c.dovetail.common.v1.Customer\x12,\n\x05items\x18\x06 \x03(\x0b\x32\x1d.dovetail.orders.v1.OrderItem\x12(\n\x05total\x18\x07 \x01(\x0b\x32\x19.dovetail.common.v1.Money\"j\n\x12PlaceOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x06status\x18\x02 \x01(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"K\n\x12PlaceOrdersRequest\x12\x35\n\x06orders\x18\x01 \x03(\x0b\x32%.dovetail.orders.v1.PlaceOrderRequest\"4\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"p\n\x11PlaceOrderRefusal\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12<\n\x10\x66ield_violations\x18\x03 \x03(\x0b\x32\".dovetail.orders.v1.FieldViolation\"\x92\x01\n\x11PlaceOrderOutcome\x12\x38\n\x06placed\x18\x01 \x01(\x0b\x32&.dovetail.orders.v1.PlaceOrderResponseH\x00\x12\x38\n\x07refused\x18\x02 \x01(\x0b\x32%.dovetail.orders.v1.PlaceOrderRefusalH\x00\x42\t\n\x07outcome\"N\n\x13PlaceOrdersResponse\x12\x37\n\x08outcomes\x18\x01 \x03(\x0b\x32%.dovetail.orders.v1.PlaceOrderOutcome\"I\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\"<\n\x10GetOrderResponse\x12(\n\x05order\x18\x01 \x01(\x0b\x32\x19.dovetail.orders.v1.Order\"\xfa\x01\n\x11ListOrdersRequest\x12-\n\x04page\x18\x01 \x01(\x0b\x32\x1f.dovetail.common.v1.PageRequest\x12\x31\n\x08statuses\x18\x02 \x03(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x30\n\x0cplaced_after\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rplaced_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05query\x18\x06 \x01(\t\"X\n\x12ListOrdersResponse\x12)\n\x06orders\x18\x01 \x03(\x0b\x32\x19.dovetail.orders.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"6\n\x12\x43\x61ncelOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"?\n\x13\x43\x61ncelOrderResponse\x12(\n\x05order\x18\x01 \x01(\x0b\x32\x19.dovetail.orders.v1.Order\"\xae\x01\n\x11\x41mendOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12,\n\x05items\x18\x03 \x03(\x0b\x32\x1d.dovetail.orders.v1.OrderItem\x12/\n\rpromised_date\x18\x04 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12\x0e\n\x06reason\x18\x05 \x01(\t\">\n\x12\x41mendOrderResponse\x12(\n\x05order\x18\x01 \x01(\x0b\x32\x19.dovetail.orders.v1.Order\"*\n\x16GetOrderHistoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"\xab\x01\n\x11OrderHistoryEntry\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x0cstatus_after\x18\x04 \x01(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12\x0f\n\x07summary\x18\x05 \x01(\t\"Q\n\x17GetOrderHistoryResponse\x12\x36\n\x07\x65ntries\x18\x01 \x03(\x0b\x32%.dovetail.orders.v1.OrderHistoryEntry*\xa5\x02\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x1b\n\x17ORDER_STATUS_CONFIGURED\x10\x02\x12\x19\n\x15ORDER_STATUS_REJECTED\x10\x03\x12\x1a\n\x16ORDER_STATUS_SCHEDULED\x10\x04\x12\x1e\n\x1aORDER_STATUS_IN_PRODUCTION\x10\x05\x12\x19\n\x15ORDER_STATUS_PRODUCED\x10\x06\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x07\x12\x1a\n\x16ORDER_STATUS_DELIVERED\x10\x08\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\t2\xa9\x05\n\rOrdersService\x12[\n\nPlaceOrder\x12%.dovetail.orders.v1.PlaceOrderRequest\x1a&.dovetail.orders.v1.PlaceOrderResponse\x12^\n\x0bPlaceOrders\x12&.dovetail.orders.v1.PlaceOrdersRequest\x1a\'.dovetail.orders.v1.PlaceOrdersResponse\x12U\n\x08GetOrder\x12#.dovetail.orders.v1.GetOrderRequest\x1a$.dovetail.orders.v1.GetOrderResponse\x12[\n\nListOrders\x12%.dovetail.orders.v1.ListOrdersRequest\x1a&.dovetail.orders.v1.ListOrdersResponse\x12^\n\x0b\x43\x61ncelOrder\x12&.dovetail.orders.v1.CancelOrderRequest\x1a\'.dovetail.orders.v1.CancelOrderResponse\x12[\n\nAmendOrder\x12%.dovetail.orders.v1.AmendOrderRequest\x1a&.dovetail.orders.v1.AmendOrderResponse\x12j\n\x0fGetOrderHistory\x12*.dovetail.orders.v1.GetOrderHistoryRequest\x1a+.dovetail.orders.v1.GetOrderHistoryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'dovetail/orders/v1/orders_service.proto\x12\x12\x64ovetail.orders.v1\x1a\x1e\x64ovetail/common/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cgoogle/protobuf/struct.proto\"i\n\tOrderItem\x12\x0f\n\x07line_id\x18\x01 \x01(\t\x12\x0f\n\x07product\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12(\n\x07options\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xa2\x05\n\x05Order\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\x12/\n\x06status\x18\x04 \x01(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12-\n\tplaced_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x06 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12.\n\x08\x63ustomer\x18\x07 \x01(\x0b\x32\x1c.dovetail.common.v1.Customer\x12,\n\x05items\x18\x08 \x03(\x0b\x32\x1d.dovetail.orders.v1.OrderItem\x12(\n\x05total\x18\t \x01(\x0b\x32\x19.dovetail.common.v1.Money\x12\x0f\n\x07version\x18\n \x01(\x03\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfactory_id\x18\x0c \x01(\t\x12\x31\n\rplanned_start\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bplanned_end\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11rejection_reasons\x18\x0f \x03(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x10 \x01(\t\x12\x0e\n\x06tenant\x18\x11 \x01(\t\x12\x17\n\x0f\x63\x61talog_version\x18\x12 \x01(\x03\x12\x16\n\x0etracking_token\x18\x13 \x01(\t\x12\x16\n\x0eplanning_issue\x18\x14 \x01(\t\"\xa1\x02\n\x11PlaceOrderRequest\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\x12-\n\tplaced_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x04 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12.\n\x08\x63ustomer\x18\x05 \x01(\x0b\x32\x1c.dovetail.common.v1.Customer\x12,\n\x05items\x18\x06 \x03(\x0b\x32\x1d.dovetail.orders.v1.OrderItem\x12(\n\x05total\x18\x07 \x01(\x0b\x32\x19.dovetail.common.v1.Money\"j\n\x12PlaceOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x06status\x18\x02 \x01(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"K\n\x12PlaceOrdersRequest\x12\x35\n\x06orders\x18\x01 \x03(\x0b\x32%.dovetail.orders.v1.PlaceOrderRequest\"4\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"p\n\x11PlaceOrderRefusal\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12<\n\x10\x66ield_violations\x18\x03 \x03(\x0b\x32\".dovetail.orders.v1.FieldViolation\"\x92\x01\n\x11PlaceOrderOutcome\x12\x38\n\x06placed\x18\x01 \x01(\x0b\x32&.dovetail.orders.v1.PlaceOrderResponseH\x00\x12\x38\n\x07refused\x18\x02 \x01(\x0b\x32%.dovetail.orders.v1.PlaceOrderRefusalH\x00\x42\t\n\x07outcome\"N\n\x13PlaceOrdersResponse\x12\x37\n\x08outcomes\x18\x01 \x03(\x0b\x32%.dovetail.orders.v1.PlaceOrderOutcome\"I\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x03 \x01(\t\"<\n\x10GetOrderResponse\x12(\n\x05order\x18\x01 \x01(\x0b\x32\x19.dovetail.orders.v1.Order\"\xfa\x01\n\x11ListOrdersRequest\x12-\n\x04page\x18\x01 \x01(\x0b\x32\x1f.dovetail.common.v1.PageRequest\x12\x31\n\x08statuses\x18\x02 \x03(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x30\n\x0cplaced_after\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rplaced_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05query\x18\x06 \x01(\t\"X\n\x12ListOrdersResponse\x12)\n\x06orders\x18\x01 \x03(\x0b\x32\x19.dovetail.orders.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"6\n\x12\x43\x61ncelOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"?\n\x13\x43\x61ncelOrderResponse\x12(\n\x05order\x18\x01 \x01(\x0b\x32\x19.dovetail.orders.v1.Order\"\xae\x01\n\x11\x41mendOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12,\n\x05items\x18\x03 \x03(\x0b\x32\x1d.dovetail.orders.v1.OrderItem\x12/\n\rpromised_date\x18\x04 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12\x0e\n\x06reason\x18\x05 \x01(\t\">\n\x12\x41mendOrderResponse\x12(\n\x05order\x18\x01 \x01(\x0b\x32\x19.dovetail.orders.v1.Order\"*\n\x16GetOrderHistoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"\xab\x01\n\x11OrderHistoryEntry\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x0c\n\x04type\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x0cstatus_after\x18\x04 \x01(\x0e\x32\x1f.dovetail.orders.v1.OrderStatus\x12\x0f\n\x07summary\x18\x05 \x01(\t\"Q\n\x17GetOrderHistoryResponse\x12\x36\n\x07\x65ntries\x18\x01 \x03(\x0b\x32%.dovetail.orders.v1.OrderHistoryEntry*\xa5\x02\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x1b\n\x17ORDER_STATUS_CONFIGURED\x10\x02\x12\x19\n\x15ORDER_STATUS_REJECTED\x10\x03\x12\x1a\n\x16ORDER_STATUS_SCHEDULED\x10\x04\x12\x1e\n\x1aORDER_STATUS_IN_PRODUCTION\x10\x05\x12\x19\n\x15ORDER_STATUS_PRODUCED\x10\x06\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x07\x12\x1a\n\x16ORDER_STATUS_DELIVERED\x10\x08\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\t2\xa9\x05\n\rOrdersService\x12[\n\nPlaceOrder\x12%.dovetail.orders.v1.PlaceOrderRequest\x1a&.dovetail.orders.v1.PlaceOrderResponse\x12^\n\x0bPlaceOrders\x12&.dovetail.orders.v1.PlaceOrdersRequest\x1a\'.dovetail.orders.v1.PlaceOrdersResponse\x12U\n\x08GetOrder\x12#.dovetail.orders.v1.GetOrderRequest\x1a$.dovetail.orders.v1.GetOrderResponse\x12[\n\nListOrders\x12%.dovetail.orders.v1.ListOrdersRequest\x1a&.dovetail.orders.v1.ListOrdersResponse\x12^\n\x0b\x43\x61ncelOrder\x12&.dovetail.orders.v1.CancelOrderRequest\x1a\'.dovetail.orders.v1.CancelOrderResponse\x12[\n\nAmendOrder\x12%.dovetail.orders.v1.AmendOrderRequest\x1a&.dovetail.orders.v1.AmendOrderResponse\x12j\n\x0fGetOrderHistory\x12*.dovetail.orders.v1.GetOrderHistoryRequest\x1a+.dovetail.orders.v1.GetOrderHistoryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'dovetail.orders.v1.orders_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ORDERSTATUS']._serialized_start=2936
-  _globals['_ORDERSTATUS']._serialized_end=3229
+  _globals['_ORDERSTATUS']._serialized_start=2960
+  _globals['_ORDERSTATUS']._serialized_end=3253
   _globals['_ORDERITEM']._serialized_start=158
   _globals['_ORDERITEM']._serialized_end=263
   _globals['_ORDER']._serialized_start=266
-  _globals['_ORDER']._serialized_end=916
-  _globals['_PLACEORDERREQUEST']._serialized_start=919
-  _globals['_PLACEORDERREQUEST']._serialized_end=1208
-  _globals['_PLACEORDERRESPONSE']._serialized_start=1210
-  _globals['_PLACEORDERRESPONSE']._serialized_end=1316
-  _globals['_PLACEORDERSREQUEST']._serialized_start=1318
-  _globals['_PLACEORDERSREQUEST']._serialized_end=1393
-  _globals['_FIELDVIOLATION']._serialized_start=1395
-  _globals['_FIELDVIOLATION']._serialized_end=1447
-  _globals['_PLACEORDERREFUSAL']._serialized_start=1449
-  _globals['_PLACEORDERREFUSAL']._serialized_end=1561
-  _globals['_PLACEORDEROUTCOME']._serialized_start=1564
-  _globals['_PLACEORDEROUTCOME']._serialized_end=1710
-  _globals['_PLACEORDERSRESPONSE']._serialized_start=1712
-  _globals['_PLACEORDERSRESPONSE']._serialized_end=1790
-  _globals['_GETORDERREQUEST']._serialized_start=1792
-  _globals['_GETORDERREQUEST']._serialized_end=1865
-  _globals['_GETORDERRESPONSE']._serialized_start=1867
-  _globals['_GETORDERRESPONSE']._serialized_end=1927
-  _globals['_LISTORDERSREQUEST']._serialized_start=1930
-  _globals['_LISTORDERSREQUEST']._serialized_end=2180
-  _globals['_LISTORDERSRESPONSE']._serialized_start=2182
-  _globals['_LISTORDERSRESPONSE']._serialized_end=2270
-  _globals['_CANCELORDERREQUEST']._serialized_start=2272
-  _globals['_CANCELORDERREQUEST']._serialized_end=2326
-  _globals['_CANCELORDERRESPONSE']._serialized_start=2328
-  _globals['_CANCELORDERRESPONSE']._serialized_end=2391
-  _globals['_AMENDORDERREQUEST']._serialized_start=2394
-  _globals['_AMENDORDERREQUEST']._serialized_end=2568
-  _globals['_AMENDORDERRESPONSE']._serialized_start=2570
-  _globals['_AMENDORDERRESPONSE']._serialized_end=2632
-  _globals['_GETORDERHISTORYREQUEST']._serialized_start=2634
-  _globals['_GETORDERHISTORYREQUEST']._serialized_end=2676
-  _globals['_ORDERHISTORYENTRY']._serialized_start=2679
-  _globals['_ORDERHISTORYENTRY']._serialized_end=2850
-  _globals['_GETORDERHISTORYRESPONSE']._serialized_start=2852
-  _globals['_GETORDERHISTORYRESPONSE']._serialized_end=2933
-  _globals['_ORDERSSERVICE']._serialized_start=3232
-  _globals['_ORDERSSERVICE']._serialized_end=3913
+  _globals['_ORDER']._serialized_end=940
+  _globals['_PLACEORDERREQUEST']._serialized_start=943
+  _globals['_PLACEORDERREQUEST']._serialized_end=1232
+  _globals['_PLACEORDERRESPONSE']._serialized_start=1234
+  _globals['_PLACEORDERRESPONSE']._serialized_end=1340
+  _globals['_PLACEORDERSREQUEST']._serialized_start=1342
+  _globals['_PLACEORDERSREQUEST']._serialized_end=1417
+  _globals['_FIELDVIOLATION']._serialized_start=1419
+  _globals['_FIELDVIOLATION']._serialized_end=1471
+  _globals['_PLACEORDERREFUSAL']._serialized_start=1473
+  _globals['_PLACEORDERREFUSAL']._serialized_end=1585
+  _globals['_PLACEORDEROUTCOME']._serialized_start=1588
+  _globals['_PLACEORDEROUTCOME']._serialized_end=1734
+  _globals['_PLACEORDERSRESPONSE']._serialized_start=1736
+  _globals['_PLACEORDERSRESPONSE']._serialized_end=1814
+  _globals['_GETORDERREQUEST']._serialized_start=1816
+  _globals['_GETORDERREQUEST']._serialized_end=1889
+  _globals['_GETORDERRESPONSE']._serialized_start=1891
+  _globals['_GETORDERRESPONSE']._serialized_end=1951
+  _globals['_LISTORDERSREQUEST']._serialized_start=1954
+  _globals['_LISTORDERSREQUEST']._serialized_end=2204
+  _globals['_LISTORDERSRESPONSE']._serialized_start=2206
+  _globals['_LISTORDERSRESPONSE']._serialized_end=2294
+  _globals['_CANCELORDERREQUEST']._serialized_start=2296
+  _globals['_CANCELORDERREQUEST']._serialized_end=2350
+  _globals['_CANCELORDERRESPONSE']._serialized_start=2352
+  _globals['_CANCELORDERRESPONSE']._serialized_end=2415
+  _globals['_AMENDORDERREQUEST']._serialized_start=2418
+  _globals['_AMENDORDERREQUEST']._serialized_end=2592
+  _globals['_AMENDORDERRESPONSE']._serialized_start=2594
+  _globals['_AMENDORDERRESPONSE']._serialized_end=2656
+  _globals['_GETORDERHISTORYREQUEST']._serialized_start=2658
+  _globals['_GETORDERHISTORYREQUEST']._serialized_end=2700
+  _globals['_ORDERHISTORYENTRY']._serialized_start=2703
+  _globals['_ORDERHISTORYENTRY']._serialized_end=2874
+  _globals['_GETORDERHISTORYRESPONSE']._serialized_start=2876
+  _globals['_GETORDERHISTORYRESPONSE']._serialized_end=2957
+  _globals['_ORDERSSERVICE']._serialized_start=3256
+  _globals['_ORDERSSERVICE']._serialized_end=3937
 # @@protoc_insertion_point(module_scope)
