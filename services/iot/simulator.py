@@ -1,17 +1,28 @@
-"""Factory simulator for `make up`: every demo machine streams realistic telemetry over NATS.
+"""Factory simulator for `make up`: every demo machine streams telemetry that follows its work.
 
-Current-sensor machines draw from their signals profile (services/iot/signals/profiles.py): idle
-and running spells of profile length, occasional overloads, motor inrush on start, coloured noise;
-OFF outside their factory's shifts. CNC machines report their controller state and a part
-counter. Now and then a machine breaks down (zero current, or a CNC alarm) for some minutes and is
-repaired, and now and then its uplink drops for half a minute (OFFLINE).
+Each machine's state comes from services/iot/simulated_machine.py: RUNNING while the shop floor
+(services/scheduling/simulator.py, or a person with `dovetail-factory`) has an operation started
+and not yet finished or scrapped on it, whatever the shift clock says; IDLE in shift otherwise,
+OFF outside its factory's shifts (Asia/Shanghai). Now and then a machine breaks down (zero
+current, or a CNC alarm: DOWN) for some minutes, and stays down even if work is reported on it,
+until it is repaired; now and then its uplink drops for half a minute (OFFLINE). Current-sensor
+machines draw from their signals profile (services/iot/signals/profiles.py): running level with
+coloured noise, motor inrush when they power up, short overloads while working. CNC machines
+report their controller state and a part counter that advances with each part.
+
+The work comes from the scheduling stream (DOVETAIL_SCHEDULING: operation_started, _finished,
+_scrapped) through an ephemeral pull consumer (WorkFollower) that starts one work cap back, so a
+restarted simulator picks up work still running, and resumes after the last sequence it applied
+when NATS comes back; reported work lapses after the cap (twice the longest plausible operation
+at DOVETAIL_DEMO_SPEEDUP, at least ten minutes), so a lost event cannot keep a machine running for
+ever.
 
 One sample per machine per second, published once a second as a batch on
 `dovetail.telemetry.<factory>.<machine>`.
 
     python -m services.iot.simulator                      # run (make up starts it)
     python -m services.iot.simulator break F-GZ-01-SAW1   # stop its current now (→ DOWN)
-    python -m services.iot.simulator repair F-GZ-01-SAW1
+    python -m services.iot.simulator repair F-GZ-01-SAW1  # back to following its work
     python -m services.iot.simulator silence F-GZ-01-SAW1 # drop its uplink for 60 s (→ OFFLINE)
 """
 
@@ -22,168 +33,221 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
+import os
 import signal
 import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-import numpy as np
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
-from infra.demo_network import DEMO_FACTORIES, DemoFactory, DemoMachine
-from services.iot.signals.profiles import PROFILES, MachineProfile
+from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
+from services.iot.simulated_machine import (
+    SimulatedFloor,
+    SimulatedMachine,
+    WorkReport,
+    network,
+    work_cap_s,
+)
+from services.kit.envelope import UndecodableEvent, body_as, stream_name, unwrap
 from services.kit.jetstream import connect
 from services.kit.settings import Settings
 
 log = logging.getLogger("dovetail.iot.simulator")
 CONTROL_SUBJECT = "dovetail.simulator.iot.control"
-ZONE = ZoneInfo("Asia/Shanghai")
-BREAKDOWNS_PER_HOUR = 0.6
-DROPOUTS_PER_HOUR = 0.3
 CNC_LEVELS = {"OFF": 0.0, "IDLE": 0.2, "RUNNING": 0.75, "OVERLOAD": 1.0}
+WORK_SUBJECTS = [
+    "dovetail.scheduling.operation_started",
+    "dovetail.scheduling.operation_finished",
+    "dovetail.scheduling.operation_scrapped",
+]
+# Event type → (body, its time field, whether it starts the work).
+WORK_EVENTS = {
+    scheduling.OperationStarted.DESCRIPTOR.full_name: (
+        scheduling.OperationStarted,
+        "started_at",
+        True,
+    ),
+    scheduling.OperationFinished.DESCRIPTOR.full_name: (
+        scheduling.OperationFinished,
+        "finished_at",
+        False,
+    ),
+    scheduling.OperationScrapped.DESCRIPTOR.full_name: (
+        scheduling.OperationScrapped,
+        "scrapped_at",
+        False,
+    ),
+}
 
 
-def in_shift(factory: DemoFactory, at: float) -> bool:
-    local = datetime.fromtimestamp(at, ZONE)
-    minute = local.hour * 60 + local.minute
-    return any(day == local.weekday() and start <= minute < end
-               for day, start, end in factory.shifts)
+def work_report(data: bytes) -> WorkReport | None:
+    """The work an envelope-wrapped scheduling event reports; None for any other (or poison)."""
+    try:
+        envelope = unwrap(data)
+        found = WORK_EVENTS.get(envelope.type)
+        if found is None:
+            return None
+        kind, time_field, started = found
+        body = body_as(envelope, kind)
+    except UndecodableEvent:
+        return None
+    if not body.machine_id or not body.operation_id:
+        return None
+    at = getattr(body, time_field)
+    return WorkReport(body.machine_id, body.operation_id, started, at.seconds + at.nanos / 1e9)
 
 
-@dataclass
-class SimulatedMachine:
-    factory: DemoFactory
-    machine: DemoMachine
-    rng: np.random.Generator
-    state: str = "OFF"
-    spell_end: float = 0.0
-    level: float = 1.0
-    broken_until: float = 0.0
-    silent_until: float = 0.0
-    inrush_at: float = -1e9
-    parts: int = 0
-    noise: list[float] = field(default_factory=lambda: [0.0])
-
-    @property
-    def profile(self) -> MachineProfile | None:
-        return None if self.machine.cnc else PROFILES[self.machine.machine_type]
-
-    def _mean_s(self, state: str) -> float:
-        p = self.profile
-        if p is None:
-            return {"IDLE": 30.0, "RUNNING": 90.0, "OVERLOAD": 8.0}[state]
-        return {"IDLE": p.mean_idle_s, "RUNNING": p.mean_running_s,
-                "OVERLOAD": p.mean_overload_s}[state]
-
-    def step(self, now: float) -> None:
-        """Advance the state walk to `now` (shifts, spells, breakdowns)."""
-        working = in_shift(self.factory, now)
-        if working and now >= self.broken_until and self.rng.random() < BREAKDOWNS_PER_HOUR / 3600:
-            self.broken_until = now + self.rng.uniform(180, 480)
-            log.info("breakdown", extra={"machine": self.machine.machine_id})
-        if working and self.rng.random() < DROPOUTS_PER_HOUR / 3600:
-            self.silent_until = now + self.rng.uniform(20, 45)
-        if not working:
-            self._enter("OFF", math.inf, now)
-        elif now < self.broken_until:
-            self._enter("BROKEN", self.broken_until, now)
-        elif self.state in ("OFF", "BROKEN") or now >= self.spell_end:
-            state = self._next()
-            self._enter(state, now + max(5.0, self.rng.exponential(self._mean_s(state))), now)
-
-    def _next(self) -> str:
-        overload = self.profile.overload_chance if self.profile else 0.03
-        state = {"OFF": "IDLE", "BROKEN": "IDLE", "OVERLOAD": "RUNNING",
-                 "IDLE": "RUNNING"}.get(self.state)
-        if state is None:  # RUNNING
-            state = "OVERLOAD" if self.rng.random() < overload else "IDLE"
-        return state
-
-    def _enter(self, state: str, until: float, now: float) -> None:
-        if state != self.state and self.state in ("OFF", "BROKEN") and state == "IDLE":
-            self.inrush_at = now
-        if state == "RUNNING" and self.profile:
-            spread = self.profile.running_spread
-            self.level = self.rng.uniform(1 - spread, 1 + spread)
-        if state == "RUNNING" and self.state != "RUNNING":
-            self.parts += 1
-        self.state, self.spell_end = state, until
-
-    def current(self, now: float) -> float:
-        p = self.profile
-        assert p is not None
-        nominal = {"OFF": p.off_amps, "BROKEN": 0.0, "IDLE": p.idle_amps,
-                   "RUNNING": p.running_amps * self.level, "OVERLOAD": p.overload_amps}
-        rel = {"IDLE": p.idle_noise, "RUNNING": p.running_noise,
-               "OVERLOAD": p.running_noise}.get(self.state, 0.0)
-        self.noise[0] = 0.6 * self.noise[0] + 0.8 * self.rng.standard_normal()
-        amps = nominal[self.state] * (1 + rel * self.noise[0])
-        amps += self.rng.normal(0, 0.004 * p.rated_amps)
-        since = now - self.inrush_at
-        if 0 <= since < 5 * p.inrush_tau_s:
-            amps += p.inrush_factor * p.running_amps * math.exp(-since / p.inrush_tau_s)
-        return max(amps, 0.0)
-
-    def batch(self, now: float) -> pb.TelemetryBatch:
-        batch = pb.TelemetryBatch(factory_id=self.factory.factory_id,
-                                  machine_id=self.machine.machine_id, batch_id=uuid.uuid4().hex)
-        ts = int(now * 1000)
-        if self.machine.cnc:
-            state = "DOWN" if self.state == "BROKEN" else self.state
-            batch.cnc_states.append(pb.CncStateReport(
-                timestamp_unix_ms=ts, state=pb.MachineState.Value(f"MACHINE_STATE_{state}"),
+def telemetry(sim: SimulatedMachine, now: float) -> pb.TelemetryBatch:
+    """The machine's sample at `now` as the batch its uplink would send."""
+    batch = pb.TelemetryBatch(
+        factory_id=sim.factory.factory_id,
+        machine_id=sim.machine.machine_id,
+        batch_id=uuid.uuid4().hex,
+    )
+    ts = int(now * 1000)
+    if sim.machine.cnc:
+        state = "DOWN" if sim.state == "BROKEN" else sim.state
+        batch.cnc_states.append(
+            pb.CncStateReport(
+                timestamp_unix_ms=ts,
+                state=pb.MachineState.Value(f"MACHINE_STATE_{state}"),
                 alarm_code="E-12 spindle overload" if state == "DOWN" else "",
-                power_kw=CNC_LEVELS.get(state, 0.0) * self.machine.rated_power_kw
-                * (1 + 0.03 * self.rng.standard_normal()) if state != "DOWN" else 0.0,
-                part_count=self.parts, program="O1000" if state == "RUNNING" else ""))
+                power_kw=CNC_LEVELS.get(state, 0.0)
+                * sim.machine.rated_power_kw
+                * (1 + 0.03 * sim.rng.standard_normal())
+                if state != "DOWN"
+                else 0.0,
+                part_count=sim.parts,
+                program="O1000" if state == "RUNNING" else "",
+            )
+        )
+    else:
+        batch.current_samples.append(
+            pb.CurrentSample(timestamp_unix_ms=ts, amperes=sim.current(now))
+        )
+    return batch
+
+
+def obey(floor: SimulatedFloor, order: dict, now: float) -> None:
+    """A control order (`break`, `repair`, `silence`) for one machine; KeyError if unknown."""
+    sim = floor.machines[order["machine_id"]]
+    if order["action"] == "break":
+        sim.break_down(now, float(order.get("seconds", 3600)))
+    elif order["action"] == "repair":
+        sim.repair(now)
+    elif order["action"] == "silence":
+        sim.silence(now, float(order.get("seconds", 60)))
+
+
+class WorkFollower:
+    """Feeds the floor the operations reported started and ended on the scheduling stream.
+
+    An ephemeral pull consumer without acks: the position (the last stream sequence applied) lives
+    here, so after a NATS outage, or if the server dropped the consumer, a new one resumes right
+    after it. The first starts one work cap back, so a restarted simulator picks up work still
+    running (a start heard late lapses from when it started). Not nats-py's ordered push consumer:
+    its reset after an outage keeps the start time beside a start sequence, which the server
+    refuses, so it never resumes."""
+
+    def __init__(self, js: JetStreamContext, floor: SimulatedFloor):
+        self.js = js
+        self.floor = floor
+        self.after: int | None = None
+        self.backoff = 1.0
+
+    async def run(self) -> None:
+        """Follow until cancelled, subscribing again whenever following fails."""
+        while True:
+            try:
+                await self._follow()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - NATS away or the stream not there yet
+                log.warning(
+                    "following work failed; resubscribing",
+                    extra={"error": repr(exc), "after": self.after, "retry_s": self.backoff},
+                )
+            await asyncio.sleep(self.backoff)
+            self.backoff = min(10.0, self.backoff * 2)
+
+    def _config(self) -> ConsumerConfig:
+        config = ConsumerConfig(
+            ack_policy=AckPolicy.NONE,
+            filter_subjects=WORK_SUBJECTS,
+            inactive_threshold=60.0,
+            mem_storage=True,
+            num_replicas=1,
+        )
+        if self.after is None:
+            config.deliver_policy = DeliverPolicy.BY_START_TIME
+            config.opt_start_time = datetime.fromtimestamp(time.time() - self.floor.cap_s, UTC)
         else:
-            batch.current_samples.append(pb.CurrentSample(timestamp_unix_ms=ts,
-                                                          amperes=self.current(now)))
-        return batch
+            config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+            config.opt_start_seq = self.after + 1
+        return config
+
+    async def _follow(self) -> None:
+        sub = await self.js.pull_subscribe(
+            WORK_SUBJECTS[0], stream=stream_name("scheduling"), config=self._config()
+        )
+        log.info("following work", extra={"after": self.after})
+        self.backoff = 1.0
+        try:
+            while True:
+                try:
+                    messages = await sub.fetch(256, timeout=5.0)
+                except (NatsTimeoutError, TimeoutError):
+                    await sub.consumer_info()  # raises once the server has lost the consumer
+                    continue
+                for msg in messages:
+                    report = work_report(msg.data)
+                    if report is not None:
+                        self.floor.record(report, time.time())
+                    self.after = msg.metadata.sequence.stream
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
 
 
-def network(seed: int = 7) -> list[SimulatedMachine]:
-    rng = np.random.default_rng(seed)
-    return [SimulatedMachine(f, m, np.random.default_rng(rng.integers(1 << 32)))
-            for f in DEMO_FACTORIES for m in f.machines]
-
-
-async def run(settings: Settings, stop: asyncio.Event) -> None:
+async def run(settings: Settings, stop: asyncio.Event, floor: SimulatedFloor | None = None) -> None:
+    floor = floor or network()
     nc = await connect(settings.nats_url, "dovetail-iot-simulator")
-    machines = {s.machine.machine_id: s for s in network()}
 
     async def control(msg) -> None:
         with contextlib.suppress(ValueError, KeyError):
             order = json.loads(msg.data)
-            sim, now = machines[order["machine_id"]], time.time()
-            if order["action"] == "break":
-                sim.broken_until = now + float(order.get("seconds", 3600))
-            elif order["action"] == "repair":
-                sim.broken_until = now
-            elif order["action"] == "silence":
-                sim.silent_until = now + float(order.get("seconds", 60))
+            obey(floor, order, time.time())
             log.info("control", extra=order)
             if msg.reply:
                 await msg.respond(b"ok")
 
     await nc.subscribe(CONTROL_SUBJECT, cb=control)
-    log.info("simulating", extra={"machines": len(machines)})
+    follower = asyncio.create_task(WorkFollower(nc.jetstream(), floor).run())
+    log.info("simulating", extra={"machines": len(floor.machines), "work_cap_s": floor.cap_s})
     next_tick = time.time()
     try:
         while not stop.is_set():
             now = time.time()
-            for sim in machines.values():
+            for sim in floor.machines.values():
+                before = sim.state
                 sim.step(now)
-                if now >= sim.silent_until:
-                    subject = f"dovetail.telemetry.{sim.factory.factory_id}.{sim.machine.machine_id}"
-                    await nc.publish(subject, sim.batch(now).SerializeToString())
+                if sim.state == "BROKEN" != before:
+                    log.info("breakdown", extra={"machine": sim.machine.machine_id})
+                if not sim.silent(now):
+                    subject = (
+                        f"dovetail.telemetry.{sim.factory.factory_id}.{sim.machine.machine_id}"
+                    )
+                    await nc.publish(subject, telemetry(sim, now).SerializeToString())
             next_tick += 1.0
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), max(0.0, next_tick - time.time()))
     finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(nc.drain(), 5)
 
@@ -191,8 +255,11 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 async def send_control(settings: Settings, action: str, machine_id: str) -> None:
     nc = await connect(settings.nats_url, "dovetail-iot-simulator-control")
     try:
-        await nc.request(CONTROL_SUBJECT, json.dumps(
-            {"action": action, "machine_id": machine_id}).encode(), timeout=5)
+        await nc.request(
+            CONTROL_SUBJECT,
+            json.dumps({"action": action, "machine_id": machine_id}).encode(),
+            timeout=5,
+        )
         print(f"{action}: {machine_id}")
     finally:
         await nc.close()
@@ -207,16 +274,20 @@ def main() -> None:
     if not settings.nats_url:  # run by hand beside `make up`: its NATS
         settings = settings.with_(nats_url=f"nats://127.0.0.1:{settings.nats_port}")
     if args.action:
+        if not args.machine_id:
+            parser.error(f"{args.action} needs a machine id")
         asyncio.run(send_control(settings, args.action, args.machine_id))
         return
     logging.basicConfig(level=logging.INFO)
+    # The shop floor's pace (services/scheduling/simulator.py reads the same variable).
+    speedup = float(os.environ.get("DOVETAIL_DEMO_SPEEDUP", "60") or 60)
 
     async def serve() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run(settings, stop)
+        await run(settings, stop, network(cap_s=work_cap_s(speedup)))
 
     asyncio.run(serve())
 
