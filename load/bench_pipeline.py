@@ -1,11 +1,13 @@
-"""The whole pipeline: signed webhook accepted → OrderScheduled published.
+"""The whole pipeline: signed webhook accepted → OrderScheduled published (or the order
+reported as one the network cannot plan now, OrderUnplannable: over capacity, say).
 
 `python -m load.bench_pipeline [--rate 50] [--minutes 10]`
 
 Starts PostgreSQL, NATS, orders, configurator, scheduling, iot and the gateway as processes,
 registers the demo factory network, then posts orders at a steady rate. Subscribers on
-`dovetail.configurator.order_configured` and `dovetail.scheduling.order_scheduled` time each
-stage from the 202. Beside it, measured in the same run: one JetStream hop (publish → a durable
+`dovetail.configurator.order_configured`, `dovetail.scheduling.order_scheduled` and
+`dovetail.scheduling.order_unplannable` time each stage from the 202 ("decided": scheduled or
+reported unplannable, with the reasons counted). Beside it, measured in the same run: one JetStream hop (publish → a durable
 pull consumer receives), the floor under each of the pipeline's hops.
 """
 
@@ -57,6 +59,8 @@ async def run(settings, rate: float, seconds: float) -> dict:
     accepted: dict[str, float] = {}
     configured: dict[str, float] = {}
     scheduled: dict[str, float] = {}
+    left_out: dict[str, float] = {}
+    reasons: dict[str, int] = {}
 
     async def on_configured(msg):
         body = configurator_events_pb2.OrderConfigured()
@@ -68,7 +72,15 @@ async def run(settings, rate: float, seconds: float) -> dict:
         unwrap(msg.data).body.Unpack(body)
         scheduled.setdefault(body.order_id, time.time())
 
+    async def on_unplannable(msg):
+        body = scheduling_events_pb2.OrderUnplannable()
+        unwrap(msg.data).body.Unpack(body)
+        if body.order_id not in left_out:
+            left_out[body.order_id] = time.time()
+            reasons[body.reason] = reasons.get(body.reason, 0) + 1
+
     watcher = await nats.connect(settings.nats_url)
+    await watcher.subscribe("dovetail.scheduling.order_unplannable", cb=on_unplannable)
     await watcher.subscribe("dovetail.configurator.order_configured", cb=on_configured)
     await watcher.subscribe("dovetail.scheduling.order_scheduled", cb=on_scheduled)
     secret = settings.webhook_secrets["dovetail"]
@@ -105,18 +117,25 @@ async def run(settings, rate: float, seconds: float) -> dict:
             if time.time() - last_report > 5:
                 last_report = time.time()
                 print(f"  {time.time() - started:6.0f} s  accepted {len(accepted):6d}  "
-                      f"configured {len(configured):6d}  scheduled {len(scheduled):6d}",
+                      f"configured {len(configured):6d}  scheduled {len(scheduled):6d}  "
+                      f"left out {len(left_out):6d}",
                       file=sys.stderr, flush=True)
         await asyncio.gather(*tasks)
     drain_deadline = time.time() + 60
-    while time.time() < drain_deadline and len(set(accepted) - set(scheduled)) > 0:
+    while time.time() < drain_deadline and set(accepted) - set(scheduled) - set(left_out):
         await asyncio.sleep(0.5)
     await watcher.close()
     to_conf = [configured[o] - t for o, t in accepted.items() if o in configured]
     to_sched = [scheduled[o] - t for o, t in accepted.items() if o in scheduled]
+    decided = {o: min(scheduled.get(o, 1e300), left_out.get(o, 1e300)) for o in accepted
+               if o in scheduled or o in left_out}
+    to_decided = [decided[o] - accepted[o] for o in decided]
     series = sorted((t - started, scheduled[o] - t) for o, t in accepted.items() if o in scheduled)
     return {"rate": rate, "seconds": seconds, "accepted": len(accepted), "errors": errors,
             "configured": len(to_conf), "scheduled": len(to_sched),
+            "left_out": len(left_out), "left_out_reasons": reasons, "decided": len(to_decided),
+            "placed_to_decided_p50_s": percentile(to_decided, 0.5),
+            "placed_to_decided_p95_s": percentile(to_decided, 0.95),
             "placed_to_configured_p50_s": percentile(to_conf, 0.5),
             "placed_to_configured_p95_s": percentile(to_conf, 0.95),
             "placed_to_scheduled_p50_s": percentile(to_sched, 0.5),
@@ -146,11 +165,14 @@ def main() -> None:
     print()
     print(f"one JetStream hop (baseline): p50 {hop['p50_ms']:.1f} ms, p95 {hop['p95_ms']:.1f} ms")
     print(f"accepted {result['accepted']}, configured {result['configured']}, "
-          f"scheduled {result['scheduled']}, errors {result['errors']}")
+          f"scheduled {result['scheduled']}, left out {result['left_out']} "
+          f"{result['left_out_reasons']}, errors {result['errors']}")
     print(f"placed → configured: p50 {result['placed_to_configured_p50_s']:.2f} s, "
           f"p95 {result['placed_to_configured_p95_s']:.2f} s")
     print(f"placed → scheduled:  p50 {result['placed_to_scheduled_p50_s']:.2f} s, "
           f"p95 {result['placed_to_scheduled_p95_s']:.2f} s (target p95 ≤ 5 s at 50/s for 10 min)")
+    print(f"placed → decided (scheduled or left out): p50 "
+          f"{result['placed_to_decided_p50_s']:.2f} s, p95 {result['placed_to_decided_p95_s']:.2f} s")
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (RESULTS / f"pipeline_{stamp}.json").write_text(json.dumps(result, indent=2))

@@ -62,9 +62,12 @@ def _relay(d):
 
 
 def _pipeline(d):
+    hop = f"one JetStream hop p95 {d['jetstream_hop']['p95_ms']:.1f} ms"
     return [("placed → scheduled", f"p95 {d['placed_to_scheduled_p95_s']:.2f} s at {d['rate']:g}/s",
-             f"one JetStream hop p95 {d['jetstream_hop']['p95_ms']:.1f} ms", None,
-             "p95 ≤ 5 s at 50/s for 10 min")]
+             hop, None, "p95 ≤ 5 s at 50/s for 10 min"),
+            ("placed → decided (scheduled or left out)",
+             f"p95 {d['placed_to_decided_p95_s']:.2f} s; {d['left_out']} of {d['accepted']} left out",
+             hop, None, "")]
 
 
 def _portal(d):

@@ -173,7 +173,8 @@ class Planner:
                 found = _ORDER_IN_ERROR.search(str(exc))
                 if found and found.group(1) in index.op_ids:
                     # Over capacity: leave out every order that does not fit, not one per try.
-                    unfit = await asyncio.to_thread(unfit_orders, problem)
+                    planned = {row["order_id"] for row in self.state.plan_rows.values()}
+                    unfit = await asyncio.to_thread(unfit_orders, problem, planned)
                     unfit.setdefault(found.group(1), str(exc))
                     for order_id, why in unfit.items():
                         exclude.add(order_id)

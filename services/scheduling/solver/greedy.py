@@ -9,6 +9,8 @@ Started operations are laid down first and never move.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from .model import NetworkProblem, Order, PlannedOperation, SchedulingError
 from .timeline import MachineTimeline, timelines
 
@@ -50,12 +52,16 @@ def greedy_plan(
     return placed
 
 
-def unfit_orders(problem: NetworkProblem) -> dict[str, str]:
+def unfit_orders(problem: NetworkProblem, planned: Collection[str] = ()) -> dict[str, str]:
     """Every order the greedy dispatch cannot place (id → why), in one pass.
 
     The dispatch stops at the first order that does not fit; over capacity, a planner that
     excluded one such order per attempt gave up before it had a plan for the orders that do
     fit. This pass goes on past them, so they can all be left out together.
+
+    Orders in ``planned`` (those the published plan already places: their factory and
+    customer were told) are placed first, so a newcomer never bumps one; the rest by due
+    date, weight, then id.
     """
     lines = timelines(problem)
     fixed = {p.key: p for p in problem.frozen}
@@ -67,7 +73,9 @@ def unfit_orders(problem: NetworkProblem) -> dict[str, str]:
                                           False)
         load[p.factory] += p.end - p.start
     unfit: dict[str, str] = {}
-    for order in sorted(problem.orders, key=lambda o: (o.due, -o.weight, o.id)):
+    planned = set(planned)
+    for order in sorted(problem.orders,
+                        key=lambda o: (o.id not in planned, o.due, -o.weight, o.id)):
         if all((order.id, i) in fixed for i in range(len(order.operations))):
             continue
         try:

@@ -141,3 +141,19 @@ def test_over_capacity_every_unfit_order_is_found_in_one_pass():
     plan = greedy_plan(rest)
     assert not validate_plan(rest, plan)
     assert {p.order for p in plan} == {o.id for o in rest.orders} and len(rest.orders) == 5
+
+
+def test_over_capacity_an_order_already_planned_is_not_bumped_by_a_newcomer():
+    """Same due date, room for five: the five the published plan places keep their room,
+    although the newcomers sort first by id."""
+    from services.scheduling.solver.greedy import unfit_orders
+    from services.scheduling.solver.model import Factory, Machine, NetworkProblem, Operation, Order
+
+    problem = NetworkProblem(
+        horizon=600,
+        factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
+        orders=tuple(Order(name, (Operation("panel_saw", 120),), due=300)
+                     for name in ["N1", "N2", "N3", "P1", "P2", "P3", "P4", "P5"]))
+    planned = {"P1", "P2", "P3", "P4", "P5"}
+    assert set(unfit_orders(problem, planned)) == {"N1", "N2", "N3"}
+    assert set(unfit_orders(problem)) == {"P3", "P4", "P5"}  # without it, ids decide
