@@ -134,6 +134,10 @@ async def run(settings, rate: float, seconds: float) -> dict:
     return {"rate": rate, "seconds": seconds, "accepted": len(accepted), "errors": errors,
             "configured": len(to_conf), "scheduled": len(to_sched),
             "left_out": len(left_out), "left_out_reasons": reasons, "decided": len(to_decided),
+            # scheduled, then left out by a later plan (bumped); left out, then fitted in
+            "bumped": sum(1 for o, t in left_out.items() if o in scheduled and scheduled[o] < t),
+            "fitted_in_later": sum(1 for o, t in left_out.items()
+                                   if o in scheduled and scheduled[o] > t),
             "placed_to_decided_p50_s": percentile(to_decided, 0.5),
             "placed_to_decided_p95_s": percentile(to_decided, 0.95),
             "placed_to_configured_p50_s": percentile(to_conf, 0.5),
@@ -167,6 +171,8 @@ def main() -> None:
     print(f"accepted {result['accepted']}, configured {result['configured']}, "
           f"scheduled {result['scheduled']}, left out {result['left_out']} "
           f"{result['left_out_reasons']}, errors {result['errors']}")
+    print(f"scheduled then left out by a later plan (bumped): {result['bumped']}; "
+          f"left out then fitted in later: {result['fitted_in_later']}")
     print(f"placed → configured: p50 {result['placed_to_configured_p50_s']:.2f} s, "
           f"p95 {result['placed_to_configured_p95_s']:.2f} s")
     print(f"placed → scheduled:  p50 {result['placed_to_scheduled_p50_s']:.2f} s, "

@@ -29,7 +29,7 @@ from services.scheduling.domain.problem import (
     plan_in_frame,
     reframe,
 )
-from services.scheduling.domain.replanning import settle, solve, warm_start
+from services.scheduling.domain.replanning import kept_placements, settle, solve, warm_start
 from services.scheduling.fence import ProgressFence
 from services.scheduling.follower import StateFollower
 from services.scheduling.settings import SchedulerSettings
@@ -151,8 +151,16 @@ class Planner:
         exclude: set[str] = set()
         excluded: dict[str, int] = {}  # orders the solver could not fit in → their revision
         horizon = s.horizon_days
+        considered: set[str] | None = None  # the orders of the first attempt
         for _ in range(6):
-            problem, index = build_problem(self.state, now_ms, horizon, s.setup_minutes, exclude)
+            # Orders arriving while this round solves wait for the next round (their arrival
+            # asks for one): at 20 orders/s over capacity, each attempt otherwise met new
+            # orders that did not fit either, and the round never ended.
+            skip = exclude if considered is None else exclude | {
+                o.order_id for o in self.state.plannable() if o.order_id not in considered}
+            problem, index = build_problem(self.state, now_ms, horizon, s.setup_minutes, skip)
+            if considered is None:
+                considered = set(index.op_ids) | set(index.unplannable)
             seen = self.state.progress_seen  # the reports this problem knows of
             left_out = left_out_rows(index, excluded)
             if (not problem.orders and not self.state.plan_rows
@@ -173,8 +181,12 @@ class Planner:
                 found = _ORDER_IN_ERROR.search(str(exc))
                 if found and found.group(1) in index.op_ids:
                     # Over capacity: leave out every order that does not fit, not one per try.
-                    planned = {row["order_id"] for row in self.state.plan_rows.values()}
-                    unfit = await asyncio.to_thread(unfit_orders, problem, planned)
+                    # Around what the warm start keeps of the published plan: orders
+                    # already planned are not bumped by newcomers, and what is left fits
+                    # the warm start's own dispatch (so the next attempt starts from it).
+                    kept = kept_placements(problem, previous)
+                    unfit = await asyncio.to_thread(unfit_orders, problem,
+                                                    kept[0] if kept else None)
                     unfit.setdefault(found.group(1), str(exc))
                     for order_id, why in unfit.items():
                         exclude.add(order_id)

@@ -22,20 +22,31 @@ def solve(problem: NetworkProblem, previous: list[PlannedOperation], *, repair: 
 
 def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> list[PlannedOperation] | None:
     """``previous`` where it is still valid, with the other orders dispatched greedily."""
+    kept = kept_placements(problem, previous)
+    if kept is None:
+        return None
+    keep, broken = kept
+    try:
+        return greedy_plan(problem, keep=keep, orders=[o for o in problem.orders if o.id in broken])
+    except SchedulingError:
+        return None
+
+
+def kept_placements(problem: NetworkProblem, previous: list[PlannedOperation]
+                    ) -> tuple[list[PlannedOperation], set[str]] | None:
+    """What a warm start keeps of ``previous``: the placements still valid (frozen work is
+    the problem's own), and the orders it must dispatch again (new, or broken). None when it
+    keeps nothing: no previous plan, or a machine-wide problem such as a capacity share."""
     if not previous:
         return None
     orders = {o.id for o in problem.orders}
     candidate = [q for q in previous if q.order in orders]
     violations = validate_plan(problem, candidate)
     if any(not v.order for v in violations):
-        return None  # a machine-wide problem (capacity share): start from scratch
+        return None
     broken = {v.order for v in violations}
     frozen = {q.key for q in problem.frozen}
-    keep = [q for q in candidate if q.order not in broken and q.key not in frozen]
-    try:
-        return greedy_plan(problem, keep=keep, orders=[o for o in problem.orders if o.id in broken])
-    except SchedulingError:
-        return None
+    return [q for q in candidate if q.order not in broken and q.key not in frozen], broken
 
 
 def settle(problem: NetworkProblem, solved: list[PlannedOperation]) -> list[PlannedOperation] | None:

@@ -9,8 +9,6 @@ Started operations are laid down first and never move.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from .model import NetworkProblem, Order, PlannedOperation, SchedulingError
 from .timeline import MachineTimeline, timelines
 
@@ -31,6 +29,29 @@ def greedy_plan(
     """Plan ``orders`` (default: all) around the frozen operations and ``keep`` (already
     placed operations that stay). Raises :class:`SchedulingError` when an order does not
     fit inside the horizon anywhere."""
+    placed, _ = _dispatch(problem, keep, orders, stop_at_unfit=True)
+    return placed
+
+
+def unfit_orders(problem: NetworkProblem, keep: list[PlannedOperation] | None = None
+                 ) -> dict[str, str]:
+    """Every order the greedy dispatch cannot place (id → why), in one pass.
+
+    The dispatch stops at the first order that does not fit; over capacity, a planner that
+    excluded one such order per attempt gave up before it had a plan for the orders that do
+    fit. This pass goes on past them, so they can all be left out together.
+
+    ``keep``: placements that stay (the published plan where it still holds, as the warm
+    start keeps them), so orders already planned are never bumped by a newcomer, and the
+    orders this finds are exactly those the warm start's dispatch around them cannot place.
+    """
+    _, unfit = _dispatch(problem, keep, None, stop_at_unfit=False)
+    return unfit
+
+
+def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
+              orders: list[Order] | None, stop_at_unfit: bool
+              ) -> tuple[list[PlannedOperation], dict[str, str]]:
     lines = timelines(problem)
     placed: list[PlannedOperation] = []
     fixed = {p.key: p for p in (keep or [])}
@@ -47,42 +68,15 @@ def greedy_plan(
     load = {f.id: 0 for f in problem.factories}
     for p in placed:
         load[p.factory] += p.end - p.start
-    for order in todo:
-        placed += _plan_order(problem, order, fixed, lines, load)
-    return placed
-
-
-def unfit_orders(problem: NetworkProblem, planned: Collection[str] = ()) -> dict[str, str]:
-    """Every order the greedy dispatch cannot place (id → why), in one pass.
-
-    The dispatch stops at the first order that does not fit; over capacity, a planner that
-    excluded one such order per attempt gave up before it had a plan for the orders that do
-    fit. This pass goes on past them, so they can all be left out together.
-
-    Orders in ``planned`` (those the published plan already places: their factory and
-    customer were told) are placed first, so a newcomer never bumps one; the rest by due
-    date, weight, then id.
-    """
-    lines = timelines(problem)
-    fixed = {p.key: p for p in problem.frozen}
-    orders_by_id = {o.id: o for o in problem.orders}
-    load = {f.id: 0 for f in problem.factories}
-    for p in fixed.values():
-        lines[p.factory, p.machine].place(p.start, p.end,
-                                          orders_by_id[p.order].operations[p.op].setup_family,
-                                          False)
-        load[p.factory] += p.end - p.start
     unfit: dict[str, str] = {}
-    planned = set(planned)
-    for order in sorted(problem.orders,
-                        key=lambda o: (o.id not in planned, o.due, -o.weight, o.id)):
-        if all((order.id, i) in fixed for i in range(len(order.operations))):
-            continue
+    for order in todo:
         try:
-            _plan_order(problem, order, fixed, lines, load)
+            placed += _plan_order(problem, order, fixed, lines, load)
         except SchedulingError as exc:
+            if stop_at_unfit:
+                raise
             unfit[order.id] = str(exc)
-    return unfit
+    return placed, unfit
 
 
 def _plan_order(problem, order, fixed, lines, load) -> list[PlannedOperation]:

@@ -145,15 +145,29 @@ def test_over_capacity_every_unfit_order_is_found_in_one_pass():
 
 def test_over_capacity_an_order_already_planned_is_not_bumped_by_a_newcomer():
     """Same due date, room for five: the five the published plan places keep their room,
-    although the newcomers sort first by id."""
+    although the newcomers sort first by id; and the warm start then plans the rest."""
+    from services.scheduling.domain.replanning import kept_placements, warm_start
     from services.scheduling.solver.greedy import unfit_orders
-    from services.scheduling.solver.model import Factory, Machine, NetworkProblem, Operation, Order
+    from services.scheduling.solver.model import (
+        Factory,
+        Machine,
+        NetworkProblem,
+        Operation,
+        Order,
+        PlannedOperation,
+    )
 
+    names = ["N1", "N2", "N3", "P1", "P2", "P3", "P4", "P5"]
     problem = NetworkProblem(
         horizon=600,
         factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
-        orders=tuple(Order(name, (Operation("panel_saw", 120),), due=300)
-                     for name in ["N1", "N2", "N3", "P1", "P2", "P3", "P4", "P5"]))
-    planned = {"P1", "P2", "P3", "P4", "P5"}
-    assert set(unfit_orders(problem, planned)) == {"N1", "N2", "N3"}
+        orders=tuple(Order(name, (Operation("panel_saw", 120),), due=300) for name in names))
+    published = [PlannedOperation(f"P{i + 1}", 0, "A", "A-saw", 120 * i, 120 * (i + 1))
+                 for i in range(5)]
+    keep, _ = kept_placements(problem, published)
+    unfit = unfit_orders(problem, keep)
+    assert set(unfit) == {"N1", "N2", "N3"}
     assert set(unfit_orders(problem)) == {"P3", "P4", "P5"}  # without it, ids decide
+    rest = replace(problem, orders=tuple(o for o in problem.orders if o.id not in unfit))
+    start = warm_start(rest, published)
+    assert start is not None and set(start) == set(published)
