@@ -72,5 +72,7 @@ def consumers(app: ConfiguratorApplication) -> list[ConsumerSpec]:
         if handler is not None:  # other order events are only tracked
             handler(envelope, processing)
 
+    # Each order is configured on its own: orders' events are applied four at a time (one
+    # order's in order), so one order's database round trips overlap another's nesting.
     return [ConsumerSpec("orders", ["dovetail.orders.placed", "dovetail.orders.amended",
-                                    "dovetail.orders.cancelled"], dispatch)]
+                                    "dovetail.orders.cancelled"], dispatch, lanes=4)]

@@ -40,6 +40,10 @@ class ConsumerSpec:
     upstream: str
     subjects: list[str]
     policy: Policy
+    # >1: events of different upstream aggregates are applied this many at a time (each
+    # aggregate's events still in order). Only for policies where events of different
+    # aggregates never depend on each other's order (see Consumer).
+    lanes: int = 1
 
 
 @dataclass
@@ -134,7 +138,7 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
                 name=f"{name}:{job_name}"))
         for spec in parts.consumers:
             consumer = Consumer(name=name, app=app, js=js, upstream=spec.upstream,
-                                subjects=spec.subjects, policy=spec.policy)
+                                subjects=spec.subjects, policy=spec.policy, lanes=spec.lanes)
             tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
         for job in parts.background:
             tasks.append(asyncio.create_task(job(stop)))
