@@ -136,6 +136,7 @@ async def run(settings, rate: float, seconds: float) -> dict:
             "left_out": len(left_out), "left_out_reasons": reasons, "decided": len(to_decided),
             # scheduled, then left out by a later plan (bumped); left out, then fitted in
             "bumped": sum(1 for o, t in left_out.items() if o in scheduled and scheduled[o] < t),
+            "bumped_ids": sorted(o for o, t in left_out.items() if o in scheduled and scheduled[o] < t),
             "fitted_in_later": sum(1 for o, t in left_out.items()
                                    if o in scheduled and scheduled[o] > t),
             "placed_to_decided_p50_s": percentile(to_decided, 0.5),

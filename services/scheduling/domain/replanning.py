@@ -27,7 +27,9 @@ def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> lis
         return None
     keep, broken = kept
     try:
-        return greedy_plan(problem, keep=keep, orders=[o for o in problem.orders if o.id in broken])
+        # orders the plan had placed (their place no longer holds) before newcomers
+        return greedy_plan(problem, keep=keep, orders=[o for o in problem.orders if o.id in broken],
+                           first={q.order for q in previous})
     except SchedulingError:
         return None
 

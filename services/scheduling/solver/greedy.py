@@ -9,6 +9,8 @@ Started operations are laid down first and never move.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from .model import NetworkProblem, Order, PlannedOperation, SchedulingError
 from .timeline import MachineTimeline, timelines
 
@@ -25,16 +27,18 @@ def greedy_plan(
     problem: NetworkProblem,
     keep: list[PlannedOperation] | None = None,
     orders: list[Order] | None = None,
+    first: Collection[str] = (),
 ) -> list[PlannedOperation]:
     """Plan ``orders`` (default: all) around the frozen operations and ``keep`` (already
-    placed operations that stay). Raises :class:`SchedulingError` when an order does not
-    fit inside the horizon anywhere."""
-    placed, _ = _dispatch(problem, keep, orders, stop_at_unfit=True)
+    placed operations that stay), those in ``first`` before the others, each group by due
+    date. Raises :class:`SchedulingError` when an order does not fit inside the horizon
+    anywhere."""
+    placed, _ = _dispatch(problem, keep, orders, first, stop_at_unfit=True)
     return placed
 
 
-def unfit_orders(problem: NetworkProblem, keep: list[PlannedOperation] | None = None
-                 ) -> dict[str, str]:
+def unfit_orders(problem: NetworkProblem, keep: list[PlannedOperation] | None = None,
+                 first: Collection[str] = ()) -> dict[str, str]:
     """Every order the greedy dispatch cannot place (id → why), in one pass.
 
     The dispatch stops at the first order that does not fit; over capacity, a planner that
@@ -42,15 +46,17 @@ def unfit_orders(problem: NetworkProblem, keep: list[PlannedOperation] | None = 
     fit. This pass goes on past them, so they can all be left out together.
 
     ``keep``: placements that stay (the published plan where it still holds, as the warm
-    start keeps them), so orders already planned are never bumped by a newcomer, and the
-    orders this finds are exactly those the warm start's dispatch around them cannot place.
+    start keeps them) and ``first``: orders dispatched before the others (those the plan had
+    placed, whose place no longer holds, e.g. their start passed without them starting).
+    So orders already planned are not bumped by newcomers, and the orders this finds are
+    exactly those the warm start's dispatch, given the same, cannot place.
     """
-    _, unfit = _dispatch(problem, keep, None, stop_at_unfit=False)
+    _, unfit = _dispatch(problem, keep, None, first, stop_at_unfit=False)
     return unfit
 
 
 def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
-              orders: list[Order] | None, stop_at_unfit: bool
+              orders: list[Order] | None, first: Collection[str], stop_at_unfit: bool
               ) -> tuple[list[PlannedOperation], dict[str, str]]:
     lines = timelines(problem)
     placed: list[PlannedOperation] = []
@@ -64,7 +70,8 @@ def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
         placed.append(p)
     todo = [o for o in (orders if orders is not None else problem.orders)
             if any((o.id, i) not in fixed for i in range(len(o.operations)))]
-    todo.sort(key=lambda o: (o.due, -o.weight, o.id))
+    first = set(first)
+    todo.sort(key=lambda o: (o.id not in first, o.due, -o.weight, o.id))
     load = {f.id: 0 for f in problem.factories}
     for p in placed:
         load[p.factory] += p.end - p.start

@@ -171,3 +171,33 @@ def test_over_capacity_an_order_already_planned_is_not_bumped_by_a_newcomer():
     rest = replace(problem, orders=tuple(o for o in problem.orders if o.id not in unfit))
     start = warm_start(rest, published)
     assert start is not None and set(start) == set(published)
+
+
+def test_an_order_whose_planned_start_passed_keeps_priority_over_newcomers():
+    """P1's place no longer holds (its start passed without it starting): it is dispatched
+    again before the newcomers, although they sort first by id and due date."""
+    from services.scheduling.domain.replanning import kept_placements, warm_start
+    from services.scheduling.solver.greedy import unfit_orders
+    from services.scheduling.solver.model import (
+        Factory,
+        Machine,
+        NetworkProblem,
+        Operation,
+        Order,
+        PlannedOperation,
+    )
+
+    problem = NetworkProblem(
+        horizon=600,
+        factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
+        orders=(Order("P1", (Operation("panel_saw", 300),), due=600),
+                Order("N1", (Operation("panel_saw", 300),), due=300),
+                Order("N2", (Operation("panel_saw", 300),), due=300)))
+    published = [PlannedOperation("P1", 0, "A", "A-saw", -100, 200)]  # before the horizon
+    keep, broken = kept_placements(problem, published)
+    assert keep == [] and "P1" in broken
+    unfit = unfit_orders(problem, keep, {"P1"})
+    assert set(unfit) == {"N2"}
+    rest = replace(problem, orders=tuple(o for o in problem.orders if o.id not in unfit))
+    start = warm_start(rest, published)
+    assert start is not None and {q.order for q in start} == {"P1", "N1"}
