@@ -184,11 +184,10 @@ class Planner:
                     # Around what the warm start keeps of the published plan: orders
                     # already planned are not bumped by newcomers, and what is left fits
                     # the warm start's own dispatch (so the next attempt starts from it).
-                    # (With nothing kept the solve dispatches from scratch: so does this.)
                     kept = kept_placements(problem, previous)
                     unfit = await asyncio.to_thread(
                         unfit_orders, problem, kept[0] if kept else None,
-                        {q.order for q in previous} if kept else ())
+                        {q.order for q in previous})
                     unfit.setdefault(found.group(1), str(exc))
                     for order_id, why in unfit.items():
                         exclude.add(order_id)

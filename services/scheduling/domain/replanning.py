@@ -17,7 +17,14 @@ def solve(problem: NetworkProblem, previous: list[PlannedOperation], *, repair: 
     planned = {q.order for q in previous}
     if repair and previous and all(o.id in planned for o in problem.orders):
         return replan_machine_down(problem, previous, time_limit, workers, seed)
-    return plan_network(problem, time_limit, workers, seed, start=warm_start(problem, previous))
+    start = warm_start(problem, previous)
+    if start is None and previous:
+        # Nothing of it kept (a machine-wide change, or newcomers that do not fit): dispatch
+        # afresh with the orders the plan had placed first, as unfit_orders does, so that
+        # over capacity a newcomer does not take an incumbent's room. Raises SchedulingError
+        # naming an order that does not fit, like plan_network's own dispatch.
+        start = greedy_plan(problem, first={q.order for q in previous})
+    return plan_network(problem, time_limit, workers, seed, start=start)
 
 
 def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> list[PlannedOperation] | None:
