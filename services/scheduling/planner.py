@@ -149,6 +149,11 @@ class Planner:
         if OPTIMISE in triggers:
             self.optimise_at = None
         exclude: set[str] = set()
+        if triggers <= {ORDERS_ADDED}:
+            # Arrivals add no capacity: an order a plan left out (unchanged since) still does
+            # not fit. It is looked at again when capacity, progress or the plan changes, not
+            # in every arrival round (over capacity those rounds grew with every order left out).
+            exclude |= {o.order_id for o in self.state.plannable() if o.unplannable_reason}
         excluded: dict[str, int] = {}  # orders the solver could not fit in → their revision
         horizon = s.horizon_days
         considered: set[str] | None = None  # the orders of the first attempt
