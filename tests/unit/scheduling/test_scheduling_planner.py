@@ -12,10 +12,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from network_instances import generate
 
+from services.scheduling.domain.replanning import kept_placements, warm_start
 from services.scheduling.solver.codec import problem_from_dict, problem_to_dict
 from services.scheduling.solver.explain import explain
-from services.scheduling.solver.greedy import greedy_plan
-from services.scheduling.solver.model import Operation, Order, Window, evaluate
+from services.scheduling.solver.greedy import greedy_plan, unfit_orders
+from services.scheduling.solver.model import (
+    Factory,
+    Machine,
+    NetworkProblem,
+    Operation,
+    Order,
+    PlannedOperation,
+    Window,
+    evaluate,
+)
 from services.scheduling.solver.planner import plan_network, replan_machine_down
 from services.scheduling.solver.quote import quote
 from services.scheduling.solver.validator import validate_plan
@@ -118,22 +128,22 @@ def test_plan_cli_plans_the_example_problem():
     assert isinstance(result["explanations"], list)
 
 
+def one_saw(*orders: Order) -> NetworkProblem:
+    """One factory with one panel saw, open the whole 600-minute horizon."""
+    return NetworkProblem(
+        horizon=600,
+        factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
+        orders=orders)
+
+
 def test_over_capacity_every_unfit_order_is_found_in_one_pass():
     """Ten 2-hour orders on one saw open 10 hours, and one no factory can make: the six that
     cannot be planned are named at once, and without them the rest is planned (the planner
     used to drop one per attempt and give up after six, planning nothing)."""
-    from services.scheduling.solver.greedy import greedy_plan, unfit_orders
-    from services.scheduling.solver.model import Factory, Machine, NetworkProblem, Operation, Order
-    from services.scheduling.solver.validator import validate_plan
-
-    problem = NetworkProblem(
-        horizon=600,
-        factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
-        orders=tuple(Order(f"O{i:02d}", (Operation("panel_saw", 60),
-                                          Operation("panel_saw", 60)), due=300)
-                     for i in range(10)) + (
-            Order("NOWHERE", (Operation("paint_line", 10),), due=300),),
-    )
+    problem = one_saw(*(Order(f"O{i:02d}", (Operation("panel_saw", 60),
+                                            Operation("panel_saw", 60)), due=300)
+                        for i in range(10)),
+                      Order("NOWHERE", (Operation("paint_line", 10),), due=300))
     unfit = unfit_orders(problem)
     assert len(unfit) == 6 and "NOWHERE" in unfit  # 5 orders fill the 600 minutes
     assert "no factory can make" in unfit["NOWHERE"]
@@ -146,22 +156,8 @@ def test_over_capacity_every_unfit_order_is_found_in_one_pass():
 def test_over_capacity_an_order_already_planned_is_not_bumped_by_a_newcomer():
     """Same due date, room for five: the five the published plan places keep their room,
     although the newcomers sort first by id; and the warm start then plans the rest."""
-    from services.scheduling.domain.replanning import kept_placements, warm_start
-    from services.scheduling.solver.greedy import unfit_orders
-    from services.scheduling.solver.model import (
-        Factory,
-        Machine,
-        NetworkProblem,
-        Operation,
-        Order,
-        PlannedOperation,
-    )
-
     names = ["N1", "N2", "N3", "P1", "P2", "P3", "P4", "P5"]
-    problem = NetworkProblem(
-        horizon=600,
-        factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
-        orders=tuple(Order(name, (Operation("panel_saw", 120),), due=300) for name in names))
+    problem = one_saw(*(Order(name, (Operation("panel_saw", 120),), due=300) for name in names))
     published = [PlannedOperation(f"P{i + 1}", 0, "A", "A-saw", 120 * i, 120 * (i + 1))
                  for i in range(5)]
     keep, _ = kept_placements(problem, published)
@@ -176,23 +172,9 @@ def test_over_capacity_an_order_already_planned_is_not_bumped_by_a_newcomer():
 def test_an_order_whose_planned_start_passed_keeps_priority_over_newcomers():
     """P1's place no longer holds (its start passed without it starting): it is dispatched
     again before the newcomers, although they sort first by id and due date."""
-    from services.scheduling.domain.replanning import kept_placements, warm_start
-    from services.scheduling.solver.greedy import unfit_orders
-    from services.scheduling.solver.model import (
-        Factory,
-        Machine,
-        NetworkProblem,
-        Operation,
-        Order,
-        PlannedOperation,
-    )
-
-    problem = NetworkProblem(
-        horizon=600,
-        factories=(Factory("A", (Machine("A-saw", "panel_saw"),), (Window(0, 600),), 1.0),),
-        orders=(Order("P1", (Operation("panel_saw", 300),), due=600),
-                Order("N1", (Operation("panel_saw", 300),), due=300),
-                Order("N2", (Operation("panel_saw", 300),), due=300)))
+    problem = one_saw(Order("P1", (Operation("panel_saw", 300),), due=600),
+                      Order("N1", (Operation("panel_saw", 300),), due=300),
+                      Order("N2", (Operation("panel_saw", 300),), due=300))
     published = [PlannedOperation("P1", 0, "A", "A-saw", -100, 200)]  # before the horizon
     keep, broken = kept_placements(problem, published)
     assert keep == [] and "P1" in broken
