@@ -80,3 +80,29 @@ async def test_concurrent_writers_keep_the_counts_exact(pool):
 
     await asyncio.gather(*(writer(n) for n in range(4)))
     assert await facts.counts() == await counted(pool) == {"PLACED": 100, "CONFIGURED": 100}
+
+
+async def test_kpis_count_the_window_per_day_and_factory(pool):
+    from datetime import UTC, datetime, timedelta
+
+    facts = OrderFacts(pool)
+    await facts.ensure_schema()
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    rows = [  # placed days ago, factory, days to deliver (None: not yet), on time
+        (12, "F1", 10, True), (25, "F2", 20, False), (2, "F1", None, None),
+        (3, "", None, None), (70, "F1", 5, True)]  # the last is outside a 30-day window
+    async with pool.connection() as conn:
+        for i, (ago, factory, lead, on_time) in enumerate(rows):
+            placed = now - timedelta(days=ago)
+            await conn.execute(*_upsert(
+                f"k{i}", status="PLACED", placed_at=placed, factory_id=factory,
+                delivered_at=placed + timedelta(days=lead) if lead else None, on_time=on_time))
+    k = await facts.kpis(30)
+
+    def day(ago: int) -> str:
+        return (now - timedelta(days=ago)).strftime("%Y-%m-%d")
+
+    assert k["placed"] == 4
+    assert k["per_day"] == [(day(25), 1), (day(12), 1), (day(3), 1), (day(2), 1)]
+    assert k["by_factory"] == {"F1": 2, "F2": 1}  # no factory yet: not a factory's
+    assert (k["delivered"], k["lead_avg"], k["on_time_rate"], k["lead_p90"]) == (2, 15.0, 0.5, 19.0)
