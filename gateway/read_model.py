@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, date, datetime, timedelta
 
 from nats.js import JetStreamContext
@@ -110,8 +111,13 @@ def statement_for(subject: str, data: bytes) -> tuple[str, tuple] | None:
 
 
 class OrderFacts:
+    # KPIs scan the window's orders (~45 ms for 30 days at 100,000 orders): readers asking
+    # at once share one query, and its answer serves for this long.
+    kpi_ttl_s = 2.0
+
     def __init__(self, pool: AsyncConnectionPool):
         self.pool = pool
+        self._kpis: dict[int, tuple[float, asyncio.Future]] = {}  # days → (asked at, answer)
 
     async def ensure_schema(self) -> None:
         async with self.pool.connection() as conn:
@@ -191,6 +197,21 @@ class OrderFacts:
         return {status: n for status, n in rows if n}
 
     async def kpis(self, days: int) -> dict:
+        """The KPI figures of the last ``days``, at most ``kpi_ttl_s`` old; one query at a
+        time per window however many ask (a failed query is not kept)."""
+        now = time.monotonic()
+        asked = self._kpis.get(days)
+        if asked is None or now - asked[0] >= self.kpi_ttl_s:
+            asked = (now, asyncio.ensure_future(self._query_kpis(days)))
+            self._kpis[days] = asked
+        try:
+            return await asyncio.shield(asked[1])
+        except Exception:
+            if self._kpis.get(days) is asked:
+                del self._kpis[days]
+            raise
+
+    async def _query_kpis(self, days: int) -> dict:
         """Placed orders (total, per day, per factory) in one scan of the window, and the
         delivery figures in another: at 100,000 orders a 30-day window takes ~35 ms where
         four separate queries took ~77 ms."""

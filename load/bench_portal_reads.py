@@ -6,8 +6,9 @@ Seeds the orders through the orders application (the same events a webhook recor
 in large batches) and waits for the read model, then starts the orders service and the gateway
 as processes and measures, in the same run:
   baseline  a bare Litestar endpoint returning a constant JSON list (same host, same client);
-  ours      GET /api/v1/orders (first page; a status filter; a search; the 20th page by cursor)
-            and GET /api/v1/orders/counts, with the admin key.
+  ours      GET /api/v1/orders (first page; a status filter; a search; the 20th page by cursor),
+            GET /api/v1/orders/counts and GET /api/v1/kpis?days=30 (without the iot service,
+            so without the per-factory figures), with the admin key.
 Each endpoint is read by `--concurrency` Locust users (load/locustfile_portal.py, FastHttpUser,
 no think time) for `--seconds`, one endpoint after another.
 """
@@ -140,6 +141,7 @@ def main() -> None:
                 "orders, 21st page by cursor": (base, "/api/v1/orders", {"limit": 50,
                                                                          "cursor": cursor}),
                 "pipeline counts": (base, "/api/v1/orders/counts", {}),
+                "KPIs, 30 days": (base, "/api/v1/kpis", {"days": 30}),
             }
             for name, (url, path, params) in cases.items():
                 print(f"  {name} ...", file=sys.stderr, flush=True)

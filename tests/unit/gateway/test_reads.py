@@ -51,3 +51,35 @@ def test_the_basic_view_leaves_out_contact_details_options_and_the_tracking_toke
     assert full["customer"]["email"] == "li@example.com" and full["tracking_token"] == "secret-token"
     assert full["items"][0]["options"] == {"doors": 2}
     assert set(basic) | {"tracking_token"} == set(full)
+
+
+async def test_kpi_readers_asking_at_once_share_one_query_which_serves_a_while():
+    import asyncio
+
+    from gateway.read_model import OrderFacts
+
+    class Counting(OrderFacts):
+        kpi_ttl_s = 0.2
+        queries = 0
+        fail = False
+
+        async def _query_kpis(self, days: int) -> dict:
+            Counting.queries += 1
+            n = Counting.queries
+            await asyncio.sleep(0.01)
+            if self.fail:
+                raise RuntimeError("database away")
+            return {"days": days, "query": n}
+
+    facts = Counting(pool=None)
+    answers = await asyncio.gather(*(facts.kpis(30) for _ in range(8)), facts.kpis(7))
+    assert Counting.queries == 2 and answers[0] == answers[7] == {"days": 30, "query": 1}
+    assert (await facts.kpis(30))["query"] == 1  # still fresh
+    await asyncio.sleep(0.25)
+    assert (await facts.kpis(30))["query"] == 3  # asked again once it is old
+    facts.fail = True
+    await asyncio.sleep(0.25)
+    results = await asyncio.gather(facts.kpis(30), facts.kpis(30), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results) and Counting.queries == 4
+    facts.fail = False
+    assert (await facts.kpis(30))["query"] == 5  # a failure is not kept
