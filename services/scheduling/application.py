@@ -160,14 +160,7 @@ class SchedulingApplication(ServiceApplication):
                 started = self.started_since(made_at_position, keep)
                 if started:
                     raise StalePlan(started)
-            plan = PublishedPlan(
-                previous_plan_id=outcome.previous_plan_id,
-                published_at_ms=outcome.published_at_ms, status=outcome.status,
-                objective=outcome.objective, trigger=outcome.trigger, solve_ms=outcome.solve_ms,
-                operations=[r for r in outcome.operations if r["order_id"] in keep],
-                orders=[r for r in outcome.orders if r["order_id"] in keep],
-                moved_operation_ids=outcome.moved_operation_ids,
-                affected_factory_ids=outcome.affected_factory_ids)
+            plan = outcome.published(keep)
             rows = {r["order_id"]: r for r in outcome.orders}
             changed = [o for o in changed if o.record_scheduled(
                 str(plan.id), o.revision, rows[o.order_id]["factory_id"],

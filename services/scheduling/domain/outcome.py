@@ -3,11 +3,12 @@ orders it leaves out (and why)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.plans import PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import ProblemIndex
 from services.scheduling.solver.model import NetworkProblem, Plan
@@ -41,6 +42,18 @@ class PlanOutcome:
     published_at_ms: int = 0
     # Orders the plan leaves out whose leaving out is recorded: order_id, revision, reason.
     left_out: list[dict[str, Any]] = field(default_factory=list)
+
+    def published(self, keep: Collection[str] | None = None) -> PublishedPlan:
+        """The plan to record: every order's rows, or only those of the orders in ``keep``."""
+        def kept(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return rows if keep is None else [r for r in rows if r["order_id"] in keep]
+
+        return PublishedPlan(
+            previous_plan_id=self.previous_plan_id, published_at_ms=self.published_at_ms,
+            status=self.status, objective=self.objective, trigger=self.trigger,
+            solve_ms=self.solve_ms, operations=kept(self.operations), orders=kept(self.orders),
+            moved_operation_ids=self.moved_operation_ids,
+            affected_factory_ids=self.affected_factory_ids)
 
     def same_as(self, rows: dict[str, dict[str, Any]]) -> bool:
         """Does the published plan already place every operation exactly like this?"""

@@ -13,7 +13,6 @@ from services.scheduling.domain.outcome import (
     left_out_news,
     left_out_rows,
 )
-from services.scheduling.domain.plans import PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem
 from services.scheduling.integration import to_integration
@@ -175,13 +174,7 @@ class RecordingApp:
         self.events: list = []
 
     def publish_plan(self, outcome, made_at_position=None, unchanged=()):
-        plan = PublishedPlan(previous_plan_id=outcome.previous_plan_id,
-                             published_at_ms=outcome.published_at_ms, status=outcome.status,
-                             objective=outcome.objective, trigger=outcome.trigger,
-                             solve_ms=outcome.solve_ms, operations=outcome.operations,
-                             orders=outcome.orders,
-                             moved_operation_ids=outcome.moved_operation_ids,
-                             affected_factory_ids=outcome.affected_factory_ids)
+        plan = outcome.published()
         changed = []
         for row in outcome.orders:
             order = self.state.orders[row["order_id"]]

@@ -18,7 +18,6 @@ import services.scheduling.planner as planner_module
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.ids import operation_id
 from services.scheduling.domain.network import NetworkState
-from services.scheduling.domain.plans import PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem, plan_in_frame
 from services.scheduling.domain.progress import OrderProgress, Report
@@ -66,13 +65,7 @@ class RecordingApp:
         self.state = state
 
     def publish_plan(self, outcome, made_at_position: int | None = None, unchanged=()):
-        plan = PublishedPlan(previous_plan_id=outcome.previous_plan_id,
-                             published_at_ms=outcome.published_at_ms, status=outcome.status,
-                             objective=outcome.objective, trigger=outcome.trigger,
-                             solve_ms=outcome.solve_ms, operations=outcome.operations,
-                             orders=outcome.orders,
-                             moved_operation_ids=outcome.moved_operation_ids,
-                             affected_factory_ids=outcome.affected_factory_ids)
+        plan = outcome.published()
         for row in outcome.orders:
             order = self.state.orders[row["order_id"]]
             order.record_scheduled(str(plan.id), order.revision, row["factory_id"],
