@@ -24,7 +24,7 @@ from network_instances import generate  # noqa: E402
 
 from services.scheduling.solver.greedy import greedy_plan  # noqa: E402
 from services.scheduling.solver.model import Window, evaluate  # noqa: E402
-from services.scheduling.solver.planner import plan_network, replan_machine_down  # noqa: E402
+from services.scheduling.solver.search import plan_network, replan_machine_down  # noqa: E402
 from services.scheduling.solver.validator import validate_plan  # noqa: E402
 
 

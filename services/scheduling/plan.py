@@ -17,7 +17,7 @@ from pathlib import Path
 from services.scheduling.solver.codec import plan_to_dict, problem_from_dict
 from services.scheduling.solver.explain import explain
 from services.scheduling.solver.model import SchedulingError
-from services.scheduling.solver.planner import plan_network
+from services.scheduling.solver.search import plan_network
 
 
 def main(argv: list[str] | None = None) -> int:

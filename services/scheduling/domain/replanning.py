@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.scheduling.solver.greedy import greedy_plan
 from services.scheduling.solver.model import NetworkProblem, Plan, PlannedOperation, SchedulingError
-from services.scheduling.solver.planner import plan_network, replan_machine_down
+from services.scheduling.solver.search import plan_network, replan_machine_down
 from services.scheduling.solver.validator import validate_plan
 
 

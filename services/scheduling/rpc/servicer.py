@@ -22,7 +22,7 @@ from services.scheduling.integration import date_pb, objective_pb, risk_pb, ts
 from services.scheduling.rpc import mapping
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import SchedulingError
-from services.scheduling.solver.planner import InvalidPlanError, plan_network
+from services.scheduling.solver.search import InvalidPlanError, plan_network
 from services.scheduling.solver.validator import validate_plan
 
 ROLES = {

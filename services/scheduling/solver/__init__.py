@@ -20,7 +20,7 @@ from .model import (
     Window,
     evaluate,
 )
-from .planner import InvalidPlanError, plan_network, replan_machine_down
+from .search import InvalidPlanError, plan_network, replan_machine_down
 from .quote import Quote, quote
 from .validator import Violation, validate_fjsp, validate_plan
 

@@ -26,7 +26,7 @@ from services.scheduling.solver.model import (
     Window,
     evaluate,
 )
-from services.scheduling.solver.planner import plan_network, replan_machine_down
+from services.scheduling.solver.search import plan_network, replan_machine_down
 from services.scheduling.solver.quote import quote
 from services.scheduling.solver.validator import validate_plan
 
