@@ -5,6 +5,7 @@ the plan. Every plan is checked here before it is published.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ def validate_plan(problem: NetworkProblem, operations) -> list[Violation]:
                 out.append(Violation("missing", f"{o.id}#{i} is not planned", o.id, i))
 
     started = {(f.order, f.op) for f in problem.frozen}
+    working = {f.id: _stretches(f.shifts) for f in problem.factories}
     for (oid, i), p in planned.items():
         order = orders.get(oid)
         if order is None or not 0 <= i < len(order.operations):
@@ -60,9 +62,10 @@ def validate_plan(problem: NetworkProblem, operations) -> list[Violation]:
             out.append(Violation("horizon", f"{oid}#{i} outside [0, {problem.horizon})", oid, i))
         if (oid, i) in started:
             continue  # started work is a fact: it may have been caught by a breakdown
-        shifts = factories[p.factory].shifts
-        if not any(w.start <= p.start and p.end <= w.end for w in shifts):
-            out.append(Violation("calendar", f"{oid}#{i} [{p.start},{p.end}) is not inside one shift of {p.factory}", oid, i))
+        stretches = working[p.factory]
+        k = bisect.bisect_right(stretches, (p.start, math.inf)) - 1
+        if k < 0 or p.end > stretches[k][1]:
+            out.append(Violation("calendar", f"{oid}#{i} [{p.start},{p.end}) is not inside one stretch of working time of {p.factory}", oid, i))
         for w in machine.downtime:
             if p.start < w.end and w.start < p.end:
                 out.append(Violation("downtime", f"{oid}#{i} runs on {p.machine} while it is down [{w.start},{w.end})", oid, i))
@@ -144,16 +147,31 @@ def _machine_checks(problem, planned, machines, orders) -> list[Violation]:
     return out
 
 
+def _stretches(shifts) -> list[tuple[int, int]]:
+    """Shift windows as stretches of working time: windows that touch or overlap are one
+    stretch (a two-shift factory works through its shift change); only a gap is a break."""
+    out: list[tuple[int, int]] = []
+    for w in sorted(shifts, key=lambda w: (w.start, w.end)):
+        if w.end <= w.start:
+            continue
+        if out and w.start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], w.end))
+        else:
+            out.append((w.start, w.end))
+    return out
+
+
 def _available(shifts, downtime, horizon) -> int:
-    """Shift minutes inside the horizon minus downtime during shifts."""
+    """Working minutes inside the horizon minus downtime during them (each counted once)."""
+    down = _stretches(downtime)
     minutes = 0
-    for w in shifts:
-        lo, hi = max(0, w.start), min(horizon, w.end)
+    for start, end in _stretches(shifts):
+        lo, hi = max(0, start), min(horizon, end)
         if hi <= lo:
             continue
         minutes += hi - lo
-        for d in downtime:
-            minutes -= max(0, min(hi, d.end) - max(lo, d.start))
+        for d_start, d_end in down:
+            minutes -= max(0, min(hi, d_end) - max(lo, d_start))
     return max(0, minutes)
 
 

@@ -79,3 +79,31 @@ def test_downtime_is_checked_on_the_machine_that_is_down(workshop, workshop_plan
         workshop.factories[1], machines=tuple(replace(m, downtime=(Window(0, 100),))
                                               for m in workshop.factories[1].machines))))
     assert validate_plan(problem, workshop_plan) == []
+
+
+def _two_shift_factory(workshop, first, second):
+    """Factory A with two shift windows ``first`` and ``second`` and no downtime."""
+    factory = workshop.factories[0]
+    machines = tuple(replace(m, downtime=()) for m in factory.machines)
+    return replace(workshop, factories=(replace(factory, shifts=(Window(*first), Window(*second)),
+                                                machines=machines), workshop.factories[1]))
+
+
+def test_work_runs_through_a_shift_change_when_the_shifts_touch(workshop, workshop_plan):
+    back_to_back = _two_shift_factory(workshop, (0, 480), (480, 1200))  # 07:00-15:00, 15:00-23:00
+    across = _with(workshop_plan, "O1", 2, start=450, end=510)
+    assert validate_plan(back_to_back, across) == []
+
+
+def test_work_may_not_cross_a_break_between_shifts(workshop, workshop_plan):
+    with_break = _two_shift_factory(workshop, (0, 480), (510, 1200))  # 30 minutes between
+    across = _with(workshop_plan, "O1", 2, start=450, end=510)
+    assert "calendar" in _kinds(with_break, across)
+
+
+def test_overlapping_shift_windows_count_their_minutes_once(workshop, workshop_plan):
+    overlapping = _two_shift_factory(workshop, (0, 800), (400, 1200))
+    stingy = replace(overlapping, factories=(replace(overlapping.factories[0], capacity_share=0.05),
+                                             overlapping.factories[1]))
+    # 5 % of 1200 minutes is 60: the 90 saw minutes break it (double counting would allow 100)
+    assert "capacity_share" in _kinds(stingy, workshop_plan)
