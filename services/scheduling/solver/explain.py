@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
-from .greedy import capable_factories
 from .model import NetworkProblem, PlannedOperation
 from .timeline import unavailable
 
@@ -35,6 +35,7 @@ def explain(
     by_order: dict[str, list[PlannedOperation]] = {}
     for p in plan:
         by_order.setdefault(p.order, []).append(p)
+    index = None
     out = []
     for order in problem.orders:
         ops = sorted(by_order.get(order.id, []), key=lambda p: p.op)
@@ -43,11 +44,43 @@ def explain(
         end = ops[-1].end
         if end <= order.due - at_risk_minutes:
             continue
-        out.append(_explain_order(problem, plan, order, ops, end))
+        index = index or _PlanIndex(problem, plan)
+        out.append(_explain_order(problem, index, order, ops, end))
     return out
 
 
-def _explain_order(problem, plan, order, ops, end) -> Explanation:
+class _PlanIndex:
+    """The plan per machine, sorted, built once for all the orders explained."""
+
+    def __init__(self, problem: NetworkProblem, plan: list[PlannedOperation]):
+        self.types = {(f.id, m.id): m.type for f in problem.factories for m in f.machines}
+        self.machines_of: dict[tuple[str, str], list[str]] = {}
+        for (fid, mid), mtype in self.types.items():
+            self.machines_of.setdefault((fid, mtype), []).append(mid)
+        self.factory_types = [(f.id, {m.type for m in f.machines}) for f in problem.factories]
+        self._capable: dict[frozenset[str], list[str]] = {}
+        self.on: dict[tuple[str, str], list[PlannedOperation]] = {}
+        for q in plan:
+            self.on.setdefault((q.factory, q.machine), []).append(q)
+        self.ends: dict[tuple[str, str], list[int]] = {}
+        for key, ops in self.on.items():
+            ops.sort(key=lambda q: (q.end, q.start))
+            self.ends[key] = [q.end for q in ops]
+
+    def capable(self, order) -> list[str]:
+        need = frozenset(op.machine_type for op in order.operations)
+        if need not in self._capable:
+            self._capable[need] = [fid for fid, has in self.factory_types if need <= has]
+        return self._capable[need]
+
+    def overlapping(self, factory: str, machine: str, lo: int, hi: int):
+        """Operations on the machine that end after ``lo`` and start before ``hi``."""
+        ops = self.on.get((factory, machine), [])
+        i = bisect.bisect_right(self.ends.get((factory, machine), []), lo)
+        return [q for q in ops[i:] if q.start < hi]
+
+
+def _explain_order(problem, index, order, ops, end) -> Explanation:
     status = "late" if end > order.due else "at_risk"
     waits = []
     ready = max(order.release, problem.now)
@@ -61,12 +94,11 @@ def _explain_order(problem, plan, order, ops, end) -> Explanation:
     window = (ready, p.start)
     off = sum(max(0, min(e, p.start) - max(s, ready)) for s, e in unavailable(factory, machine, problem.horizon))
     down = sum(max(0, min(w.end, p.start) - max(w.start, ready)) for w in machine.downtime)
-    busy = [q for q in plan if q.factory == p.factory and q.machine == p.machine
-            and q.order != order.id and q.start < p.start and q.end > ready]
+    busy = [q for q in index.overlapping(p.factory, p.machine, ready, p.start) if q.order != order.id]
     late_by = end - order.due
     suggestions = []
     if waited > 0:
-        alt = _quieter_factories(problem, plan, order, mtype, window, p.factory)
+        alt = _quieter_factories(index, order, mtype, window, p.factory)
         if alt:
             suggestions.append(f"move the order to {alt[0][1]} (its {mtype} is {alt[0][0]:.0%} loaded in that window)")
         if off > 0:
@@ -93,16 +125,15 @@ def _explain_order(problem, plan, order, ops, end) -> Explanation:
                        max(0, waited), tuple(suggestions), text)
 
 
-def _quieter_factories(problem, plan, order, mtype, window, home):
+def _quieter_factories(index, order, mtype, window, home):
     lo, hi = window
     length = max(1, hi - lo)
-    types = {(f.id, m.id): m.type for f in problem.factories for m in f.machines}
     out = []
-    for fid in capable_factories(problem, order):
+    for fid in index.capable(order):
         if fid == home:
             continue
-        count = sum(1 for (f, _), t in types.items() if f == fid and t == mtype)
-        busy = sum(max(0, min(q.end, hi) - max(q.start, lo)) for q in plan
-                   if q.factory == fid and types.get((fid, q.machine)) == mtype)
-        out.append((busy / (count * length), fid))
+        machines = index.machines_of.get((fid, mtype), [])
+        busy = sum(max(0, min(q.end, hi) - max(q.start, lo))
+                   for mid in machines for q in index.overlapping(fid, mid, lo, hi))
+        out.append((busy / (len(machines) * length), fid))
     return sorted(out)[:1]

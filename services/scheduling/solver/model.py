@@ -123,6 +123,7 @@ class Plan:
     objective: Objective
     status: str = "FEASIBLE"  # OPTIMAL | FEASIBLE | GREEDY
     history: tuple[tuple[float, Objective], ...] = field(default=(), compare=False)
+    left_out: tuple[tuple[str, str], ...] = ()  # (order, why) for orders that fit nowhere
 
     def by_order(self) -> dict[str, list[PlannedOperation]]:
         out: dict[str, list[PlannedOperation]] = {}

@@ -9,14 +9,20 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
 
 from .cpsat import solve_subproblem
+from .decompose import ChainSearch
 from .greedy import capable_factories, greedy_plan
 from .model import NetworkProblem, Objective, Plan, PlannedOperation, SchedulingError, evaluate
 from .validator import validate_plan
 
 FULL_MODEL_ALTERNATIVES = 3000  # (operation, machine) pairs up to which we solve in one go
 LNS_ORDERS = 12  # free orders per neighbourhood
+LNS_MAX_OPERATIONS = 20_000  # above it, a neighbourhood costs more to build than it gains
+SEARCH_SHARE = 0.5  # of the time, the decomposed search's, where CP-SAT polishes after it
 
 
 class InvalidPlanError(SchedulingError):
@@ -31,9 +37,14 @@ def plan_network(
     start: list[PlannedOperation] | None = None,
     on_improvement: Callable[[float, Objective], None] | None = None,
 ) -> Plan:
-    """The best plan found within ``time_limit`` seconds. Deterministic for a given seed
-    and worker count as long as the same number of search rounds fit in the time limit
-    (sub-solves stop on deterministic time; only the outer loop watches the clock)."""
+    """The best plan found within ``time_limit`` seconds; orders that fit nowhere are left
+    out, each with its reason (``Plan.left_out``), and the rest is planned.
+
+    A compiled dispatch first (there is always a plan), warm-started from ``start`` when it
+    is a valid plan; then CP-SAT on the whole model when it is small, otherwise the
+    decomposed search (each factory sequenced on its own, in parallel; late orders moved
+    across factories), polished by CP-SAT neighbourhoods while the network is of a size
+    where each of them is cheap."""
     t0 = time.monotonic()
     deadline = t0 + time_limit
     history: list[tuple[float, Objective]] = []
@@ -43,28 +54,74 @@ def plan_network(
         if on_improvement:
             on_improvement(history[-1][0], obj)
 
-    best = list(start) if start is not None and not validate_plan(problem, start) else greedy_plan(problem)
-    _check(problem, best)
-    best_obj = evaluate(problem, best)
-    note(best_obj)
+    search = ChainSearch(problem, seed, workers)
+    if start is not None and not validate_plan(problem, start):
+        search.take(start)
+    else:
+        search.dispatch()
+    left_out = _reasons(problem, search.unplaced())
+    planned = problem if not left_out else replace(
+        problem, orders=tuple(o for o in problem.orders if o.id not in left_out))
+    note(search.objective())
     status = "GREEDY"
-    options = {o.id: capable_factories(problem, o) for o in problem.orders}
-    _pin_started(problem, options)
-    size = sum(len(o.operations) * len(options[o.id]) for o in problem.orders)
+    n_ops = search.a.n_ops
+    options = {o.id: capable_factories_index(search.a, o) for o in planned.orders}
+    _pin_started(planned, options)
+    size = sum(len(o.operations) * len(options[o.id]) for o in planned.orders)
+    reserve = _reserve(n_ops)
     if size <= FULL_MODEL_ALTERNATIVES:
-        res = solve_subproblem(problem, best, [o.id for o in problem.orders], options,
+        best = search.operations()
+        best_obj = evaluate(planned, best)
+        res = solve_subproblem(planned, best, [o.id for o in planned.orders], options,
                                deadline - time.monotonic(), workers, seed)
         if res is not None:
             cand = res.operations
-            if not validate_plan(problem, cand) and evaluate(problem, cand).key() <= best_obj.key():
-                best, best_obj = cand, evaluate(problem, cand)
+            if not validate_plan(planned, cand) and evaluate(planned, cand).key() <= best_obj.key():
+                best, best_obj = cand, evaluate(planned, cand)
                 status = "OPTIMAL" if res.optimal else "FEASIBLE"
                 note(best_obj)
     else:
-        best, best_obj, improved = _lns(problem, best, options, deadline, workers, seed, note)
-        status = "FEASIBLE" if improved else "GREEDY"
-    _check(problem, best)
-    return Plan(tuple(sorted(best, key=lambda p: p.key)), best_obj, status, tuple(history))
+        polish = n_ops <= LNS_MAX_OPERATIONS
+        until = t0 + time_limit * SEARCH_SHARE if polish else deadline - reserve
+        if search.improve(until, lambda obj: note(obj)):
+            status = "FEASIBLE"
+        best = search.operations()
+        if polish:
+            best, best_obj, improved = _lns(planned, best, options, deadline, workers, seed, note)
+            status = "FEASIBLE" if improved else status
+    _check(planned, best)
+    return Plan(tuple(sorted(best, key=lambda p: p.key)), evaluate(planned, best), status,
+                tuple(history), tuple(sorted(left_out.items())))
+
+
+def _reserve(n_ops: int) -> float:
+    """Seconds kept at the end for turning the arrays into a plan and validating it."""
+    return 0.1 + n_ops * 12e-6
+
+
+def _reasons(problem: NetworkProblem, order_ids: list[str]) -> dict[str, str]:
+    """Why each of ``order_ids`` was left out, in words a planner can act on."""
+    out = {}
+    have = {m.type for f in problem.factories for m in f.machines}
+    orders = {o.id: o for o in problem.orders}
+    for oid in order_ids:
+        order = orders[oid]
+        need = {op.machine_type for op in order.operations}
+        if not capable_factories(problem, order):
+            missing = sorted(need - have)
+            out[oid] = (f"no factory has {', '.join(missing)}" if missing else
+                        f"no factory has every machine type order {oid} needs ({', '.join(sorted(need))})")
+        else:
+            out[oid] = (f"order {oid} does not fit in the horizon of any factory: the capable "
+                        "factories' shifts and shares are taken")
+    return out
+
+
+def capable_factories_index(arrays, order) -> list[str]:
+    """Factories with every machine type ``order`` needs (from the compiled masks)."""
+    o = arrays.order_index[order.id]
+    need = arrays.o_types[o]
+    return [arrays.factory_ids[f] for f in np.flatnonzero((arrays.f_types & need) == need)]
 
 
 def _pin_started(problem, options) -> None:

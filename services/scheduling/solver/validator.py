@@ -26,7 +26,6 @@ class Violation:
 def validate_plan(problem: NetworkProblem, operations) -> list[Violation]:
     """Every way ``operations`` breaks the rules of ``problem`` (empty when valid)."""
     out: list[Violation] = []
-    factories = {f.id: f for f in problem.factories}
     machines = {(f.id, m.id): m for f in problem.factories for m in f.machines}
     orders = {o.id: o for o in problem.orders}
     planned: dict[tuple[str, int], object] = {}

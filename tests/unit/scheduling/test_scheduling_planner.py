@@ -26,8 +26,8 @@ from services.scheduling.solver.model import (
     Window,
     evaluate,
 )
-from services.scheduling.solver.search import plan_network, replan_machine_down
 from services.scheduling.solver.quote import quote
+from services.scheduling.solver.search import plan_network, replan_machine_down
 from services.scheduling.solver.validator import validate_plan
 
 pytestmark = pytest.mark.unit

@@ -1,0 +1,265 @@
+"""Planning a chain-sized network by decomposition, over the compiled kernels:
+
+1. **assign and dispatch**: orders by due date (heavier first), each to the factory where it
+   finishes best among those that rank best on aggregated capacity (factory x machine type x
+   day buckets), laid down in the earliest gaps there (:func:`kernels.dispatch`);
+2. **sequence each factory on its own**: a search over the order in which a factory's orders
+   are laid down, on the factories with late work, in parallel threads over disjoint
+   factories (the kernels release the GIL) (:func:`kernels.improve`);
+3. **repair across factories**: late orders move to another factory when the two factories'
+   weighted tardiness falls (:func:`kernels.relocate`); then back to 2.
+
+Pure: no I/O. The caller checks the result with the independent validator.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import kernels as K
+from .arrays import NetworkArrays, compile_problem
+from .model import NetworkProblem, Objective, PlannedOperation
+
+CANDIDATES = 4  # factories tried exactly per order, of those ranked best on the buckets
+RELOCATE_TARGETS = 3
+
+
+class ChainSearch:
+    """One network's plan, held as per-operation arrays, improved in place."""
+
+    def __init__(self, problem: NetworkProblem, seed: int = 0, workers: int = 1,
+                 arrays: NetworkArrays | None = None):
+        self.problem = problem
+        self.a = a = arrays or compile_problem(problem)
+        self.workers = max(1, workers)
+        self.rs = [np.array([seed * 7919 + 17 * i + 1], np.int64) for i in range(self.workers)]
+        self.A = (a.f_mptr, a.m_type, a.m_speed, a.m_change, a.w_ptr, a.w_start, a.w_end,
+                  a.o_ptr, a.o_release, a.op_type, a.op_dur, a.op_fam, a.op_wait,
+                  a.fz_machine, a.fz_start, a.fz_end)
+        n = a.n_ops
+        self.om = np.full(n, -1, np.int64)
+        self.ost = np.full(n, -1, np.int64)
+        self.oen = np.full(n, -1, np.int64)
+        self.ofac = np.full(len(a.order_ids), -1, np.int64)
+        self.base = self._base()
+        per_machine = np.bincount(a.fz_machine[a.fz_machine >= 0], minlength=len(a.m_type))
+        self._alloc(max(64, int(per_machine.max(initial=0)) * 2 + 32))
+        self.fcap = a.cap.sum(axis=(1, 2))
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _alloc(self, C: int) -> None:
+        M = len(self.a.m_type)
+        self.C = C
+        self.S = (np.zeros((M, C), np.int64), np.zeros((M, C), np.int64),
+                  np.zeros((M, C), np.int64), np.zeros(M, np.int64), self.a.m_budget.copy())
+
+    def _grow(self) -> None:
+        self._alloc(self.C * 2)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        while K.rebuild(self.A, self.S, self.a.m_budget, self.om, self.ost, self.oen) == K.FULL:
+            self._alloc(self.C * 2)
+
+    def _base(self):
+        """Started work per machine (CSR), what a factory's machines hold before any order."""
+        a = self.a
+        started = np.flatnonzero(a.fz_machine >= 0)
+        m = a.fz_machine[started]
+        order = np.lexsort((a.fz_start[started], m))
+        started, m = started[order], m[order]
+        ptr = np.zeros(len(a.m_type) + 1, np.int64)
+        np.cumsum(np.bincount(m, minlength=len(a.m_type)), out=ptr[1:])
+        return (ptr, a.fz_start[started].copy(), a.fz_end[started].copy(), a.op_fam[started].copy())
+
+    def _pins(self) -> None:
+        """Orders with started work stay in that work's factory."""
+        a = self.a
+        started = np.flatnonzero(a.fz_machine >= 0)
+        owner = np.searchsorted(a.o_ptr, started, side="right") - 1
+        self.ofac[owner] = a.m_factory[a.fz_machine[started]]
+
+    # -- building a plan --------------------------------------------------------------------
+
+    def dispatch(self, orders: np.ndarray | None = None, first: Collection[str] = ()) -> None:
+        """Place ``orders`` (indices; default all not placed) around what is placed, by due
+        date, those in ``first`` before the others."""
+        a = self.a
+        if orders is None:
+            placed = self.om[a.o_ptr[:-1]] >= 0
+            orders = np.flatnonzero(~placed)
+        firsts = np.zeros(len(a.order_ids), bool)
+        for oid in first:
+            if oid in a.order_index:
+                firsts[a.order_index[oid]] = True
+        seq = orders[np.lexsort((orders, -a.o_weight[orders], a.o_due[orders], ~firsts[orders]))]
+        self.ofac[seq] = -1
+        self._pins()
+        self._rebuild()
+        load = self.bucket_load()
+        fload = np.zeros(len(a.factory_ids))
+        while True:
+            rc = K.dispatch(seq, CANDIDATES, a.now, self.A, self.S, a.f_types, a.o_types, a.o_due,
+                            a.o_weight, a.cap, load, fload, self.fcap, self.om, self.ost,
+                            self.oen, self.ofac)
+            if rc != K.FULL:
+                break
+            for o in seq:  # start again with room to spare
+                self.om[a.o_ptr[o]:a.o_ptr[o + 1]] = -1
+            self.ofac[seq] = -1
+            self._pins()
+            self._alloc(self.C * 2)
+            self._rebuild()
+            load = self.bucket_load()
+
+    def take(self, operations: list[PlannedOperation]) -> None:
+        """Hold ``operations`` (a valid plan, or part of one) as the current placements."""
+        a = self.a
+        self.om, self.ost, self.oen = a.op_arrays(operations)
+        first = self.om[a.o_ptr[:-1]]
+        self.ofac[:] = np.where(first >= 0, a.m_factory[np.maximum(first, 0)], -1)
+        # an order only part of which is held is not placed
+        whole = np.minimum.reduceat(self.om, a.o_ptr[:-1]) >= 0 if a.n_ops else np.zeros(0, bool)
+        for o in np.flatnonzero(~whole & (first >= 0)):
+            self.om[a.o_ptr[o]:a.o_ptr[o + 1]] = -1
+            self.ofac[o] = -1
+        self._rebuild()
+
+    def bucket_load(self) -> np.ndarray:
+        """Base minutes placed per (factory, machine type, day)."""
+        a = self.a
+        load = np.zeros_like(a.cap)
+        j = np.flatnonzero((self.om >= 0) & (a.fz_machine < 0))
+        days = np.minimum(self.ost[j] // K.DAY, load.shape[2] - 1)
+        np.add.at(load, (a.m_factory[self.om[j]], a.op_type[j], days), a.op_dur[j])
+        return load
+
+    # -- reading it -------------------------------------------------------------------------
+
+    def order_ends(self) -> np.ndarray:
+        """Each order's end (-1 where it is not placed)."""
+        last = self.a.o_ptr[1:] - 1
+        return np.where(self.om[last] >= 0, self.oen[last], -1)
+
+    def objective(self) -> Objective:
+        """Weighted tardiness and makespan of what is placed (moves are counted later)."""
+        a = self.a
+        ends = self.order_ends()
+        placed = ends >= 0
+        wt = int((a.o_weight[placed] * np.maximum(0, ends[placed] - a.o_due[placed])).sum())
+        return Objective(wt, int(ends.max(initial=0)), 0)
+
+    def unplaced(self) -> list[str]:
+        return [self.a.order_ids[o] for o in np.flatnonzero(self.order_ends() < 0)]
+
+    def operations(self) -> list[PlannedOperation]:
+        return self.a.planned(self.om, self.ost, self.oen)
+
+    # -- improving it -----------------------------------------------------------------------
+
+    def sequences(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each factory's orders in the order they start (CSR over all factories)."""
+        a = self.a
+        placed = np.flatnonzero(self.ofac >= 0)
+        first = self.ost[a.o_ptr[placed]]
+        order = placed[np.lexsort((placed, first, self.ofac[placed]))]
+        ptr = np.zeros(len(a.factory_ids) + 1, np.int64)
+        np.cumsum(np.bincount(self.ofac[order], minlength=len(a.factory_ids)), out=ptr[1:])
+        return ptr, order
+
+    def factory_values(self, ptr, seq) -> np.ndarray:
+        """(weighted tardiness, sum of ends, unfit) per factory."""
+        a = self.a
+        ends = self.order_ends()
+        val = np.zeros((len(a.factory_ids), 3), np.int64)
+        placed = np.flatnonzero(self.ofac >= 0)
+        f = self.ofac[placed]
+        np.add.at(val[:, 0], f, a.o_weight[placed] * np.maximum(0, ends[placed] - a.o_due[placed]))
+        np.add.at(val[:, 1], f, ends[placed])
+        return val
+
+    def improve(self, deadline: float, on_improvement: Callable[[Objective], None] | None = None,
+                factories: Collection[int] | None = None) -> bool:
+        """Sequence factories and move late orders between them until ``deadline``
+        (monotonic seconds). Returns whether the plan got better."""
+        start = self.objective()
+        best = start
+        iters = 16
+        pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+        try:
+            while time.monotonic() < deadline:
+                ptr, seq = self.sequences()
+                val = self.factory_values(ptr, seq)
+                late = np.flatnonzero(val[:, 0] > 0)
+                if factories is not None:
+                    late = np.intersect1d(late, np.fromiter(factories, np.int64))
+                if late.size == 0:
+                    break
+                t = time.monotonic()
+                self._improve_round(late, ptr, seq, val, iters, pool)
+                took = time.monotonic() - t
+                if factories is None and time.monotonic() < deadline:
+                    self._relocate_round(deadline)
+                now_obj = self.objective()
+                if now_obj.key() < best.key():
+                    best = now_obj
+                    if on_improvement:
+                        on_improvement(best)
+                # aim at rounds of about a second, and never past the deadline
+                left = deadline - time.monotonic()
+                if took > 0:
+                    scale = min(2.0, max(0.25, min(1.0, left / 2) / took))
+                    iters = max(4, min(4000, int(iters * scale)))
+        finally:
+            if pool:
+                pool.shutdown()
+        self._rebuild()
+        return best.key() < start.key()
+
+    def _improve_round(self, facs, ptr, seq, val, iters, pool) -> None:
+        a = self.a
+        chunks = [facs[i::self.workers] for i in range(self.workers)] if pool else [facs]
+
+        def run(i, chunk):
+            if chunk.size == 0:
+                return
+            fptr = np.zeros(len(chunk) + 1, np.int64)
+            np.cumsum(ptr[chunk + 1] - ptr[chunk], out=fptr[1:])
+            cseq = np.concatenate([seq[ptr[f]:ptr[f + 1]] for f in chunk])
+            cval = val[chunk].copy()
+            rc = K.improve(chunk, fptr, cseq, iters, self.rs[i], a.now, self.A, self.S,
+                           a.m_budget, self.base, a.o_due, a.o_weight, self.om, self.ost,
+                           self.oen, cval)
+            return rc
+
+        if pool:
+            results = list(pool.map(run, range(len(chunks)), chunks))
+        else:
+            results = [run(0, chunks[0])]
+        if any(r == K.FULL for r in results):
+            self._grow()
+
+    def _relocate_round(self, deadline) -> None:
+        a = self.a
+        ptr, seq = self.sequences()
+        val = self.factory_values(ptr, seq)
+        ends = self.order_ends()
+        placed = ends >= 0
+        tard = np.where(placed, a.o_weight * np.maximum(0, ends - a.o_due), 0)
+        late = np.flatnonzero(tard > 0)
+        if late.size == 0:
+            return
+        late = late[np.argsort(-tard[late], kind="stable")]
+        load = self.bucket_load()
+        touched = np.zeros(len(a.factory_ids), bool)
+        moves = np.zeros((max(1, len(a.factory_ids) // 2), 4), np.int64)
+        rc = K.relocate(late, RELOCATE_TARGETS, a.now, self.A, self.S, a.m_budget, self.base,
+                        a.f_types, a.o_types, a.o_due, a.o_weight, a.cap, load, self.ofac,
+                        ptr, seq, val, touched, self.om, self.ost, self.oen, moves)
+        if rc == K.FULL:
+            self._grow()
