@@ -7,7 +7,7 @@ import pytest
 
 from services.scheduling.domain.plans import PublishedPlan
 from services.scheduling.domain.progress import OrderProgress, Report
-from services.scheduling.feed import _Tables, _Writer
+from services.scheduling.planning.feed import _Tables, _Writer
 
 pytestmark = pytest.mark.unit
 

@@ -16,7 +16,7 @@ from services.scheduling.domain.outcome import (
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem
 from services.scheduling.integration import to_integration
-from services.scheduling.planner import Planner
+from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
 
 pytestmark = pytest.mark.unit

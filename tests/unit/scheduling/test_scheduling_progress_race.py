@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import services.scheduling.planner as planner_module
+import services.scheduling.planning.planner as planner_module
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.ids import operation_id
 from services.scheduling.domain.network import NetworkState
@@ -22,8 +22,8 @@ from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem, plan_in_frame
 from services.scheduling.domain.progress import OrderProgress, Report
 from services.scheduling.domain.replanning import settle
-from services.scheduling.fence import ProgressFence
-from services.scheduling.planner import Planner
+from services.scheduling.planning.fence import ProgressFence
+from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import PlannedOperation
 from services.scheduling.solver.validator import validate_plan

@@ -30,8 +30,8 @@ from services.scheduling.domain.problem import (
     reframe,
 )
 from services.scheduling.domain.replanning import kept_placements, settle, solve, warm_start
-from services.scheduling.fence import ProgressFence
-from services.scheduling.follower import StateFollower
+from services.scheduling.planning.fence import ProgressFence
+from services.scheduling.planning.follower import StateFollower
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.greedy import unfit_orders
 from services.scheduling.solver.model import (
