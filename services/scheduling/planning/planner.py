@@ -15,32 +15,23 @@ import contextlib
 import logging
 import re
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 
 from services.scheduling.application import SchedulingApplication, StalePlan
 from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
-from services.scheduling.domain.outcome import left_out_news, left_out_rows, outcome_of
+from services.scheduling.domain.outcome import PlanOutcome, left_out_news, left_out_rows, outcome_of
 from services.scheduling.domain.pool import PLANNABLE
-from services.scheduling.domain.problem import (
-    ProblemIndex,
-    build_problem,
-    plan_in_frame,
-    reframe,
-)
+from services.scheduling.domain.problem import build_problem, plan_in_frame, reframe
 from services.scheduling.domain.replanning import kept_placements, settle, solve, warm_start
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
+from services.scheduling.planning.passes import Attempt, PlanningPass, PlanningRun, Solution
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.greedy import unfit_orders
-from services.scheduling.solver.model import (
-    NetworkProblem,
-    Objective,
-    Plan,
-    SchedulingError,
-    evaluate,
-)
+from services.scheduling.solver.model import Objective, Plan, SchedulingError, evaluate
 from services.scheduling.solver.validator import validate_plan
 
 log = logging.getLogger("dovetail.scheduling.planner")
@@ -48,21 +39,8 @@ OPTIMISE = "optimise"
 FULL_PLAN_TRIGGERS = (ORDERS_ADDED, CAPACITY, OPTIMISE)
 _ORDER_IN_ERROR = re.compile(r"order (\S+)")
 CATCH_UP_S = 5.0  # for the state to hold every report recorded before publishing
-
-
-@dataclass(frozen=True)
-class PlanningRun:
-    """One pass of the planner, for logs, metrics and tests."""
-
-    trigger: str
-    repair: bool
-    orders: int
-    operations: int
-    moved: int
-    solve_ms: int
-    total_ms: int
-    published: bool
-    plan_id: str = ""
+ATTEMPTS = 6  # in one pass; a failed one leaves out what does not fit or widens the horizon
+SAVES = 3  # tries to save a plan while reports arrive through other replicas
 
 
 class Planner:
@@ -138,123 +116,135 @@ class Planner:
                    for row in self.state.plan_rows.values())
 
     async def plan_once(self, triggers: set[str]) -> PlanningRun | None:
+        """One planning pass: solve what fits, settle it against the progress recorded
+        meanwhile and publish it. None when there is nothing to plan or report."""
+        planning = self._begin(triggers)
+        solution = await self._solve_what_fits(planning)
+        if solution is None:
+            return None
+        return await self._settle_and_publish(planning, solution)
+
+    def _begin(self, triggers: set[str]) -> PlanningPass:
+        """The pass ``triggers`` ask for: a full plan or a repair, new orders slotted in or
+        not, and the orders it need not look at."""
         started = time.perf_counter()
-        s = self.settings
         now_ms = int(self.clock() * 1000)
-        repair = not any(t in FULL_PLAN_TRIGGERS for t in triggers)
-        # New orders only: slot them into the published plan now (nothing else moves) and
-        # optimise the whole pool a little later, so a burst of arrivals is scheduled in
-        # well under a second and the solver's time is spent once per burst, not per order.
-        insert = triggers <= {ORDERS_ADDED} and bool(self.state.plan_rows)
+        arrivals_only = triggers <= {ORDERS_ADDED}
         if OPTIMISE in triggers:
             self.optimise_at = None
         exclude: set[str] = set()
-        if triggers <= {ORDERS_ADDED}:
+        if arrivals_only:
             # Arrivals add no capacity: an order a plan left out (unchanged since) still does
             # not fit. It is looked at again when capacity, progress or the plan changes, not
             # in every arrival round (over capacity those rounds grew with every order left out).
             exclude |= {o.order_id for o in self.state.plannable() if o.unplannable_reason}
-        excluded: dict[str, int] = {}  # orders the solver could not fit in → their revision
-        horizon = s.horizon_days
-        considered: set[str] | None = None  # the orders of the first attempt
-        for _ in range(6):
-            # Orders arriving while this round solves wait for the next round (their arrival
-            # asks for one): at 20 orders/s over capacity, each attempt otherwise met new
-            # orders that did not fit either, and the round never ended.
-            skip = exclude if considered is None else exclude | {
-                o.order_id for o in self.state.plannable() if o.order_id not in considered}
-            problem, index = build_problem(self.state, now_ms, horizon, s.setup_minutes, skip)
-            if considered is None:
-                considered = set(index.op_ids) | set(index.unplannable)
-            seen = self.state.progress_seen  # the reports this problem knows of
-            left_out = left_out_rows(index, excluded)
-            if (not problem.orders and not self.state.plan_rows
-                    and not left_out_news(left_out, self.state.orders)):
+        return PlanningPass(
+            triggers=triggers, now_ms=now_ms, started=started,
+            repair=not any(t in FULL_PLAN_TRIGGERS for t in triggers),
+            # New orders only: slot them into the published plan now (nothing else moves) and
+            # optimise the whole pool a little later, so a burst of arrivals is scheduled in
+            # well under a second and the solver's time is spent once per burst, not per order.
+            insert=arrivals_only and bool(self.state.plan_rows),
+            horizon=self.settings.horizon_days, exclude=exclude)
+
+    async def _solve_what_fits(self, planning: PlanningPass) -> Solution | None:
+        """Gather the problem and solve it until a plan is found: when an order of it fits
+        nowhere, what does not fit is left out; any other failure widens the horizon."""
+        for _ in range(ATTEMPTS):
+            attempt = self._gather(planning)
+            if attempt is None:
                 return None
-            previous = plan_in_frame(self.state, problem, index)
-            t0 = time.perf_counter()
             try:
-                plan = await asyncio.to_thread(_insert, problem, previous) if insert else None
-                if plan is None:
-                    plan = await asyncio.to_thread(
-                        _solve, problem, previous, repair,
-                        s.repair_time_limit_s if repair else s.time_limit_s, s.workers)
-                elif self.optimise_at is None:
-                    self.optimise_at = self.clock() + s.optimise_after_s
-                break
+                return await self._find_plan(planning, attempt)
             except SchedulingError as exc:
-                found = _ORDER_IN_ERROR.search(str(exc))
-                if found and found.group(1) in index.op_ids:
-                    # Over capacity: leave out every order that does not fit, not one per try.
-                    # Around what the warm start keeps of the published plan: orders
-                    # already planned are not bumped by newcomers, and what is left fits
-                    # the warm start's own dispatch (so the next attempt starts from it).
-                    kept = kept_placements(problem, previous)
-                    unfit = await asyncio.to_thread(
-                        unfit_orders, problem, kept[0] if kept else None,
-                        {q.order for q in previous})
-                    unfit.setdefault(found.group(1), str(exc))
-                    for order_id, why in unfit.items():
-                        exclude.add(order_id)
-                        excluded[order_id] = index.revisions[order_id]
-                        log.warning("order cannot be planned", extra={"order": order_id,
-                                                                      "error": why})
-                else:
-                    horizon *= 2
-        else:
-            raise SchedulingError("no plan after repeated attempts")
-        solve_ms = int((time.perf_counter() - t0) * 1000)
-        trigger = ",".join(sorted(triggers))
+                if not await self._leave_out_unfit(planning, attempt, exc):
+                    planning.horizon *= 2
+        raise SchedulingError("no plan after repeated attempts")
+
+    def _gather(self, planning: PlanningPass) -> Attempt | None:
+        """The problem as the network state shows it now; None when it has no order, no plan
+        is published and no order left out is news."""
+        # Orders arriving while this round solves wait for the next round (their arrival
+        # asks for one): at 20 orders/s over capacity, each attempt otherwise met new
+        # orders that did not fit either, and the round never ended.
+        considered = planning.considered
+        skip = planning.exclude if considered is None else planning.exclude | {
+            o.order_id for o in self.state.plannable() if o.order_id not in considered}
+        problem, index = build_problem(self.state, planning.now_ms, planning.horizon,
+                                       self.settings.setup_minutes, skip)
+        if considered is None:
+            planning.considered = set(index.op_ids) | set(index.unplannable)
+        seen = self.state.progress_seen  # the reports this problem knows of
+        left_out = left_out_rows(index, planning.excluded)
+        if (not problem.orders and not self.state.plan_rows
+                and not left_out_news(left_out, self.state.orders)):
+            return None
+        return Attempt(problem, index, seen, left_out, plan_in_frame(self.state, problem, index))
+
+    async def _find_plan(self, planning: PlanningPass, attempt: Attempt) -> Solution:
+        """A plan for ``attempt``: new orders slotted into the published plan when the pass
+        inserts and that validates, else solved. Raises SchedulingError when it cannot."""
+        s = self.settings
+        t0 = time.perf_counter()
+        plan = (await asyncio.to_thread(_insert, attempt.problem, attempt.previous)
+                if planning.insert else None)
+        if plan is None:
+            plan = await asyncio.to_thread(
+                _solve, attempt.problem, attempt.previous, planning.repair,
+                s.repair_time_limit_s if planning.repair else s.time_limit_s, s.workers)
+        elif self.optimise_at is None:
+            self.optimise_at = self.clock() + s.optimise_after_s
+        return Solution(plan, attempt.problem, attempt.index, attempt.seen, attempt.left_out,
+                        int((time.perf_counter() - t0) * 1000))
+
+    async def _leave_out_unfit(self, planning: PlanningPass, attempt: Attempt,
+                               exc: SchedulingError) -> bool:
+        """Over capacity (``exc`` names an order of the problem): every order that does not
+        fit is left out of the pass, not one per attempt. False when ``exc`` is not that."""
+        found = _ORDER_IN_ERROR.search(str(exc))
+        if not found or found.group(1) not in attempt.index.op_ids:
+            return False
+        # Around what the warm start keeps of the published plan: orders already planned are
+        # not bumped by newcomers, and what is left fits the warm start's own dispatch (so
+        # the next attempt starts from it).
+        kept = kept_placements(attempt.problem, attempt.previous)
+        unfit = await asyncio.to_thread(unfit_orders, attempt.problem, kept[0] if kept else None,
+                                        {q.order for q in attempt.previous})
+        unfit.setdefault(found.group(1), str(exc))
+        for order_id, why in unfit.items():
+            planning.exclude.add(order_id)
+            planning.excluded[order_id] = attempt.index.revisions[order_id]
+            log.warning("order cannot be planned", extra={"order": order_id, "error": why})
+        return True
+
+    async def _settle_and_publish(self, planning: PlanningPass,
+                                  solution: Solution) -> PlanningRun | None:
+        """``solution`` made to agree with the progress recorded while it was solved, and
+        published holding the fence; None when that takes planning again (asked for)."""
         # Factories kept reporting while the solver worked from its snapshot: the plan is made
         # to agree with every report recorded so far (work that started meanwhile stays where
         # it runs, and its order in its factory). Once now, then again holding the fence, from
         # which point until the plan is saved no report is recorded (ReportOperation waits):
         # settling first keeps the work done while reports wait small.
-        settled = await self._settle(plan, problem, index, seen, now_ms, horizon, exclude)
+        settled = await self._settle(planning, solution)
         if settled is None:
-            return self._plan_again(triggers)
-        plan, problem, index, seen, _ = settled
+            return self._plan_again(planning.triggers)
+        solution, _ = settled
         async with self.fence.publishing():
-            for _ in range(3):
-                settled = await self._settle(plan, problem, index, seen, now_ms, horizon, exclude)
+            for _ in range(SAVES):
+                settled = await self._settle(planning, solution)
                 if settled is None:
-                    return self._plan_again(triggers)
-                plan, problem, index, seen, basis = settled
-                outcome = outcome_of(plan, problem, index, self.state, now_ms, s.at_risk_ms)
-                # As the problem solved saw them (settling plans only the orders solved).
-                outcome.left_out = left_out_news(left_out, self.state.orders)
-                for row in outcome.left_out:
-                    log.warning("order left out of the plan", extra={"order": row["order_id"],
-                                                                     "reason": row["reason"]})
+                    return self._plan_again(planning.triggers)
+                solution, basis = settled
+                outcome = self._outcome(planning, solution)
                 if not outcome.worth_publishing(self.state.plan_rows, self.state.orders):
-                    run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations),
-                                      0, solve_ms, int((time.perf_counter() - started) * 1000),
-                                      False)
-                    self.runs.append(run)
-                    return run
-                outcome.trigger = trigger
-                outcome.solve_ms = solve_ms
-                outcome.published_at_ms = now_ms
-                outcome.previous_plan_id = str(self.state.plan.id) if self.state.plan else ""
-                try:
-                    plan_id = await self.fence.run(self.app.publish_plan, outcome, basis,
-                                                   self._unchanged(outcome))
+                    return self._record(planning, solution, outcome)
+                plan_id = await self._save(planning, solution, outcome, basis)
+                if plan_id is not None:
                     break
-                except StalePlan as exc:  # reported through another replica: settle again
-                    log.info("plan stale before it was saved", extra={"error": str(exc)})
             else:
                 raise SchedulingError("work kept starting while the plan was being saved")
-        await self.follower.caught_up_with(
-            lambda: self.state.plan is not None and self.state.plan.id == plan_id, 10.0)
-        run = PlanningRun(trigger, repair, len(problem.orders), len(outcome.operations),
-                          len(outcome.moved_operation_ids), solve_ms,
-                          int((time.perf_counter() - started) * 1000), True, str(plan_id))
-        self.runs.append(run)
-        log.info("plan published", extra={"plan_id": str(plan_id), "trigger": trigger,
-                                          "orders": run.orders, "operations": run.operations,
-                                          "moved": run.moved, "solve_ms": solve_ms,
-                                          "status": plan.status})
-        return run
+        return await self._published(planning, solution, outcome, plan_id)
 
     def _plan_again(self, triggers: set[str]) -> None:
         log.warning("work started while solving leaves no valid plan close to the solved one; "
@@ -262,7 +252,63 @@ class Planner:
         self.pending |= triggers
         self.kick.set()
 
-    def _unchanged(self, outcome) -> set[str]:
+    async def _settle(self, planning: PlanningPass,
+                      solution: Solution) -> tuple[Solution, int] | None:
+        """``solution`` made to agree with the progress recorded so far, with the log position
+        it agrees with; None when that takes solving again. Only a call holding the fence
+        settles for good (no report can follow it unseen)."""
+        if not await self.follower.catch_up(CATCH_UP_S):
+            raise SchedulingError("the network state is behind the event log; not publishing")
+        # Synchronous from here on: the state is the one at this log position.
+        basis = self.follower.position
+        if self.state.progress_seen == solution.seen:
+            return solution, basis
+        solved = set(solution.index.op_ids)
+        # the orders the plan was made for (new arrivals wait for the next plan)
+        skip = planning.exclude | {
+            o.order_id for o in self.state.plannable() if o.order_id not in solved}
+        fresh, fresh_index = build_problem(self.state, planning.now_ms, planning.horizon,
+                                           self.settings.setup_minutes, skip)
+        seen = self.state.progress_seen
+        candidate = reframe(solution.plan.operations, solution.index, fresh, fresh_index)
+        settled = await self.fence.run(settle, fresh, candidate)
+        if settled is None:
+            return None
+        if settled is not candidate:
+            plan = Plan(tuple(sorted(settled, key=lambda p: p.key)), evaluate(fresh, settled),
+                        "FEASIBLE")
+        else:
+            plan = Plan(tuple(candidate), evaluate(fresh, candidate), solution.plan.status)
+        return replace(solution, plan=plan, problem=fresh, index=fresh_index, seen=seen), basis
+
+    def _outcome(self, planning: PlanningPass, solution: Solution) -> PlanOutcome:
+        """What publishing ``solution`` records: the plan, each order's place in it, and the
+        orders it leaves out whose leaving out is news."""
+        outcome = outcome_of(solution.plan, solution.problem, solution.index, self.state,
+                             planning.now_ms, self.settings.at_risk_ms)
+        # As the problem solved saw them (settling plans only the orders solved).
+        outcome.left_out = left_out_news(solution.left_out, self.state.orders)
+        for row in outcome.left_out:
+            log.warning("order left out of the plan", extra={"order": row["order_id"],
+                                                             "reason": row["reason"]})
+        return outcome
+
+    async def _save(self, planning: PlanningPass, solution: Solution, outcome: PlanOutcome,
+                    basis: int) -> uuid.UUID | None:
+        """``outcome`` saved as the plan made at log position ``basis``; None when a report
+        was recorded through another replica first (then it is settled again)."""
+        outcome.trigger = planning.trigger
+        outcome.solve_ms = solution.solve_ms
+        outcome.published_at_ms = planning.now_ms
+        outcome.previous_plan_id = str(self.state.plan.id) if self.state.plan else ""
+        try:
+            return await self.fence.run(self.app.publish_plan, outcome, basis,
+                                        self._unchanged(outcome))
+        except StalePlan as exc:
+            log.info("plan stale before it was saved", extra={"error": str(exc)})
+            return None
+
+    def _unchanged(self, outcome: PlanOutcome) -> set[str]:
         """Orders of ``outcome`` whose place needs nothing recorded, as the state shows them."""
         out = set()
         for row in outcome.orders:
@@ -274,33 +320,29 @@ class Planner:
                 out.add(row["order_id"])
         return out
 
-    async def _settle(self, plan: Plan, problem: NetworkProblem, index: ProblemIndex, seen: int,
-                      now_ms: int, horizon: int, exclude: set[str]):
-        """``plan`` made to agree with the progress recorded so far: (plan, problem, index,
-        progress seen, log position it agrees with), or None when that takes solving again.
-        Only a call holding the fence settles for good (no report can follow it unseen)."""
-        if not await self.follower.catch_up(CATCH_UP_S):
-            raise SchedulingError("the network state is behind the event log; not publishing")
-        # Synchronous from here on: the state is the one at this log position.
-        basis = self.follower.position
-        if self.state.progress_seen == seen:
-            return plan, problem, index, seen, basis
-        s = self.settings
-        solved = set(index.op_ids)
-        # the orders the plan was made for (new arrivals wait for the next plan)
-        skip = exclude | {o.order_id for o in self.state.plannable() if o.order_id not in solved}
-        fresh, fresh_index = build_problem(self.state, now_ms, horizon, s.setup_minutes, skip)
-        seen = self.state.progress_seen
-        candidate = reframe(plan.operations, index, fresh, fresh_index)
-        settled = await self.fence.run(settle, fresh, candidate)
-        if settled is None:
-            return None
-        if settled is not candidate:
-            plan = Plan(tuple(sorted(settled, key=lambda p: p.key)), evaluate(fresh, settled),
-                        "FEASIBLE")
-        else:
-            plan = Plan(tuple(candidate), evaluate(fresh, candidate), plan.status)
-        return plan, fresh, fresh_index, seen, basis
+    async def _published(self, planning: PlanningPass, solution: Solution, outcome: PlanOutcome,
+                         plan_id: uuid.UUID) -> PlanningRun:
+        """The pass recorded once the state shows the plan saved."""
+        await self.follower.caught_up_with(
+            lambda: self.state.plan is not None and self.state.plan.id == plan_id, 10.0)
+        run = self._record(planning, solution, outcome, plan_id)
+        log.info("plan published", extra={"plan_id": str(plan_id), "trigger": run.trigger,
+                                          "orders": run.orders, "operations": run.operations,
+                                          "moved": run.moved, "solve_ms": run.solve_ms,
+                                          "status": solution.plan.status})
+        return run
+
+    def _record(self, planning: PlanningPass, solution: Solution, outcome: PlanOutcome,
+                plan_id: uuid.UUID | None = None) -> PlanningRun:
+        """The pass as it ended (published when ``plan_id`` is given), kept in ``runs``."""
+        published = plan_id is not None
+        run = PlanningRun(planning.trigger, planning.repair, len(solution.problem.orders),
+                          len(outcome.operations),
+                          len(outcome.moved_operation_ids) if published else 0,
+                          solution.solve_ms, int((time.perf_counter() - planning.started) * 1000),
+                          published, str(plan_id) if published else "")
+        self.runs.append(run)
+        return run
 
 
 def _insert(problem, previous) -> Plan | None:
