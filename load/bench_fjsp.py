@@ -17,10 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.scheduling.solver.fjsp_instance import parse_fjsp  # noqa: E402
-from services.scheduling.solver.fjsp_plain import solve_plain  # noqa: E402
-from services.scheduling.solver.fjsp_solver import solve_fjsp  # noqa: E402
-from services.scheduling.solver.validator import validate_fjsp  # noqa: E402
+from services.scheduling.fjsp.instance import parse_fjsp  # noqa: E402
+from services.scheduling.fjsp.plain import solve_plain  # noqa: E402
+from services.scheduling.fjsp.solver import solve_fjsp  # noqa: E402
+from services.scheduling.fjsp.validate import validate_fjsp  # noqa: E402
 
 DATA = ROOT / "services/scheduling/benchmarks_data/brandimarte"
 

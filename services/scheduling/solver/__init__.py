@@ -2,9 +2,6 @@
 
 from .codec import plan_to_dict, problem_from_dict, problem_to_dict
 from .explain import Explanation, explain
-from .fjsp_instance import FjspAssignment, FjspInstance, FjspResult, lower_bound, parse_fjsp
-from .fjsp_plain import solve_plain
-from .fjsp_solver import solve_fjsp
 from .greedy import greedy_plan
 from .model import (
     Factory,
@@ -22,13 +19,13 @@ from .model import (
 )
 from .search import InvalidPlanError, plan_network, replan_machine_down
 from .quote import Quote, quote
-from .validator import Violation, validate_fjsp, validate_plan
+from .validator import Violation, validate_plan
 
 __all__ = [
-    "Explanation", "Factory", "FjspAssignment", "FjspInstance", "FjspResult", "InvalidPlanError",
+    "Explanation", "Factory", "InvalidPlanError",
     "Machine", "NetworkProblem", "Objective", "Operation", "Order", "Plan", "PlannedOperation",
     "Quote", "SchedulingError", "SetupRule", "Violation", "Window", "evaluate", "explain",
-    "greedy_plan", "lower_bound", "parse_fjsp", "plan_network", "plan_to_dict",
-    "problem_from_dict", "problem_to_dict", "quote", "replan_machine_down", "solve_fjsp",
-    "solve_plain", "validate_fjsp", "validate_plan",
+    "greedy_plan", "plan_network", "plan_to_dict",
+    "problem_from_dict", "problem_to_dict", "quote", "replan_machine_down",
+    "validate_plan",
 ]

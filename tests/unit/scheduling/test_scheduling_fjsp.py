@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from services.scheduling.solver.fjsp_instance import (
+from services.scheduling.fjsp.instance import (
     FjspAssignment,
     FjspFormatError,
     lower_bound,
     parse_fjsp,
 )
-from services.scheduling.solver.fjsp_plain import solve_plain
-from services.scheduling.solver.fjsp_solver import solve_fjsp
-from services.scheduling.solver.validator import validate_fjsp
+from services.scheduling.fjsp.plain import solve_plain
+from services.scheduling.fjsp.solver import solve_fjsp
+from services.scheduling.fjsp.validate import validate_fjsp
 
 pytestmark = pytest.mark.unit
 
@@ -92,8 +92,8 @@ def test_cli_refuses_a_missing_file():
 
 
 def test_tabu_search_improves_a_dispatch_and_stays_valid():
-    from services.scheduling.solver.fjsp_greedy import best_dispatch
-    from services.scheduling.solver.fjsp_tabu import TabuSearch
+    from services.scheduling.fjsp.greedy import best_dispatch
+    from services.scheduling.fjsp.tabu import TabuSearch
 
     instance = parse_fjsp(MK01.read_text())
     start = best_dispatch(instance, seed=0, runs=1)
@@ -120,28 +120,28 @@ MK06 = ROOT / "services/scheduling/benchmarks_data/brandimarte/mk06.fjs"
 
 def _fast():
     pytest.importorskip("numba")
-    from services.scheduling.solver import fjsp_fast
+    from services.scheduling.fjsp import fast
 
-    assert fjsp_fast.ready(), "the compiled tabu search did not load"
-    return fjsp_fast
+    assert fast.ready(), "the compiled tabu search did not load"
+    return fast
 
 
 def test_compiled_tabu_scores_each_move_by_its_exact_makespan():
-    fjsp_fast = _fast()
-    from services.scheduling.solver import fjsp_jit
-    from services.scheduling.solver.fjsp_greedy import best_dispatch
+    fast = _fast()
+    from services.scheduling.fjsp import jit
+    from services.scheduling.fjsp.greedy import best_dispatch
 
     instance = parse_fjsp(MK06.read_text())
     start = best_dispatch(instance, seed=0, runs=1)
-    ts = fjsp_fast.FastTabu(instance, start, seed=1)
+    ts = fast.FastTabu(instance, start, seed=1)
     checked = 0
     for _ in range(200):
-        restarts = ts.sc[fjsp_jit.RESTARTS]
+        restarts = ts.sc[jit.RESTARTS]
         ts.step(1)
-        if ts.sc[fjsp_jit.RESTARTS] == restarts:
-            assert ts.sc[fjsp_jit.PREDICTED] == ts.cmax  # predicted = recomputed from scratch
+        if ts.sc[jit.RESTARTS] == restarts:
+            assert ts.sc[jit.PREDICTED] == ts.cmax  # predicted = recomputed from scratch
             checked += 1
-        assert ts.rs[1] == fjsp_jit.state_hash(ts.n, ts.mach, ts.mp, ts.zk)
+        assert ts.rs[1] == jit.state_hash(ts.n, ts.mach, ts.mp, ts.zk)
     assert checked > 150
     schedule = ts.best_schedule()
     assert validate_fjsp(instance, schedule) == []
@@ -149,14 +149,14 @@ def test_compiled_tabu_scores_each_move_by_its_exact_makespan():
 
 
 def test_compiled_tabu_is_deterministic_whatever_the_chunks():
-    fjsp_fast = _fast()
-    from services.scheduling.solver.fjsp_greedy import best_dispatch
+    fast = _fast()
+    from services.scheduling.fjsp.greedy import best_dispatch
 
     instance = parse_fjsp(MK06.read_text())
     start = best_dispatch(instance, seed=0, runs=1)
-    one = fjsp_fast.FastTabu(instance, start, seed=5)
+    one = fast.FastTabu(instance, start, seed=5)
     one.step(3000)
-    other = fjsp_fast.FastTabu(instance, start, seed=5)
+    other = fast.FastTabu(instance, start, seed=5)
     for size in (1, 7, 500, 992, 1500):
         other.step(size)
     assert one.best_schedule() == other.best_schedule()
@@ -164,14 +164,14 @@ def test_compiled_tabu_is_deterministic_whatever_the_chunks():
 
 
 def test_elite_tabu_is_valid_and_deterministic():
-    fjsp_fast = _fast()
-    from services.scheduling.solver.fjsp_greedy import dispatches
+    fast = _fast()
+    from services.scheduling.fjsp.greedy import dispatches
 
     instance = parse_fjsp(MK06.read_text())
     starts = dispatches(instance, seed=0, runs=4)
     runs = []
     for _ in range(2):
-        search = fjsp_fast.EliteTabu(instance, starts, seed=2)
+        search = fast.EliteTabu(instance, starts, seed=2)
         runs.append(search.run(float("inf"), max_iters=20000))
         assert search.runs > 4  # crossovers after the starts
     assert runs[0] == runs[1]
@@ -182,16 +182,16 @@ def test_elite_tabu_is_valid_and_deterministic():
 def test_solver_falls_back_without_the_compiled_search(monkeypatch):
     import time
 
-    from services.scheduling.solver import fjsp_fast
+    from services.scheduling.fjsp import fast
 
     instance = parse_fjsp(MK06.read_text())
     # numba missing: the pure-Python tabu search and CP-SAT's neighbourhoods
-    monkeypatch.setattr(fjsp_fast, "available", lambda: False)
+    monkeypatch.setattr(fast, "available", lambda: False)
     result = solve_fjsp(instance, 2.0, 2, 0)
     assert validate_fjsp(instance, result.assignments) == []
     # numba there but still compiling at the deadline: CP-SAT's answer, on time
-    monkeypatch.setattr(fjsp_fast, "available", lambda: True)
-    monkeypatch.setattr(fjsp_fast, "ready", lambda deadline=None: time.sleep(0.01) or False)
+    monkeypatch.setattr(fast, "available", lambda: True)
+    monkeypatch.setattr(fast, "ready", lambda deadline=None: time.sleep(0.01) or False)
     t = time.monotonic()
     result = solve_fjsp(instance, 2.0, 2, 0)
     assert time.monotonic() - t < 2.5

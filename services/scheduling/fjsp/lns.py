@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ortools.sat.python import cp_model
 
-from .fjsp_instance import FjspAssignment, FjspInstance
+from .instance import FjspAssignment, FjspInstance
 
 
 def _makespan(schedule) -> int:

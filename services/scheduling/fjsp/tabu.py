@@ -23,7 +23,7 @@ import random
 import time
 from bisect import bisect_left, bisect_right
 
-from .fjsp_instance import FjspAssignment, FjspInstance
+from .instance import FjspAssignment, FjspInstance
 
 _INF = 1 << 60
 

@@ -1,6 +1,6 @@
-"""Compiled tabu search for the FJSP (numba): the kernel behind :mod:`fjsp_fast`.
+"""Compiled tabu search for the FJSP (numba): the kernel behind :mod:`fast`.
 
-Same search as :mod:`fjsp_tabu` (insertion moves of critical operations on the disjunctive
+Same search as :mod:`tabu` (insertion moves of critical operations on the disjunctive
 graph, after Mastrolilli & Gambardella 2000), but every neighbour is scored by its *exact*
 makespan: for each critical operation ``v`` the heads and tails of the graph without ``v``
 (``G-``) are re-derived lazily (only where they change, in topological order), and then
@@ -20,7 +20,7 @@ generator (per thread) is never used.
 
 Compiled with ``cache=True``: the first use after an install compiles (10-15 s on two
 cores, in a background thread that the caller's time limit does not wait for, see
-:func:`fjsp_fast.ready`); later processes load the machine code from ``__pycache__`` in
+:func:`fast.ready`); later processes load the machine code from ``__pycache__`` in
 about a second.
 """
 

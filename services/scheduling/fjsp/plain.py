@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from .fjsp_instance import FjspAssignment, FjspInstance, FjspResult
+from .instance import FjspAssignment, FjspInstance, FjspResult
 
 _STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE"}
 

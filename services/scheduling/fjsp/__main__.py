@@ -19,9 +19,9 @@ import json
 import sys
 from pathlib import Path
 
-from services.scheduling.solver import fjsp_fast
-from services.scheduling.solver.fjsp_instance import FjspFormatError, parse_fjsp
-from services.scheduling.solver.fjsp_solver import solve_fjsp
+from services.scheduling.fjsp import fast
+from services.scheduling.fjsp.instance import FjspFormatError, parse_fjsp
+from services.scheduling.fjsp.solver import solve_fjsp
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     json.dump(result.to_json(), sys.stdout)
     sys.stdout.write("\n")
     sys.stdout.flush()
-    fjsp_fast.finish_warm_up()  # the answer is out; let a first-run compile reach the cache
+    fast.finish_warm_up()  # the answer is out; let a first-run compile reach the cache
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The compiled tabu search (:mod:`fjsp_jit`) behind the interface of :class:`TabuSearch`.
+"""The compiled tabu search (:mod:`jit`) behind the interface of :class:`TabuSearch`.
 
 :class:`FastTabu` holds the problem and the search state in numpy arrays and runs the
 kernel in chunks of moves, between which it watches the clock and the other solver;
@@ -8,7 +8,7 @@ numba is imported, and the kernel compiled (or loaded from numba's cache in
 ``__pycache__``), on first use, in a background thread: :func:`ready` waits for that up to
 a deadline, so a caller's time limit holds even on a first run that has to compile. When
 numba cannot be imported, :func:`ready` says no and the caller falls back to the
-pure-Python :class:`fjsp_tabu.TabuSearch`.
+pure-Python :class:`tabu.TabuSearch`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from .fjsp_instance import FjspAssignment, FjspInstance, FjspOperation
+from .instance import FjspAssignment, FjspInstance, FjspOperation
 
-_jit = None  # the fjsp_jit module, once imported and compiled
+_jit = None  # the jit module, once imported and compiled
 _warm = threading.Event()
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
@@ -30,9 +30,9 @@ _warm_error: BaseException | None = None
 def _warm_up() -> None:
     global _jit, _warm_error
     try:
-        from . import fjsp_jit
+        from . import jit
 
-        _jit = fjsp_jit
+        _jit = jit
         # compile (or load) every kernel on a tiny instance: 2 jobs x 2 machines
         op = FjspOperation(((0, 1), (1, 2)))
         tiny = FjspInstance(2, ((op, op), (op, op)))
@@ -96,7 +96,7 @@ class FastTabu:
     tenure_arc = 12.0  # tabu tenure of going back after the old machine predecessor, same units
     stall_per_op = 20.0  # moves without a new best before a restart, per operation
     shake = 0.03  # random moves per operation when restarting from the best
-    mode = 0  # fjsp_jit.P_MODE bits
+    mode = 0  # jit.P_MODE bits
     chunk_seconds = 0.03  # how long one kernel call should last (clock and peers polled)
 
     def __init__(self, instance: FjspInstance, schedule, seed: int = 0):

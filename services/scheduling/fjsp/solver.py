@@ -1,16 +1,16 @@
 """Our FJSP solver: tabu searches on the disjunctive graph beside CP-SAT.
 
-* a compiled tabu search (:mod:`fjsp_jit` / :mod:`fjsp_fast`: insertion moves of critical
+* a compiled tabu search (:mod:`jit` / :mod:`fast`: insertion moves of critical
   operations, each scored by its exact makespan, op- and arc-level tabu plus a
   visited-state hash) does most of the work: an elite pool of short tabu runs, each from
   a crossover of two pool members, seeded with a few randomised dispatches. Without numba
-  the pure-Python :mod:`fjsp_tabu` takes its place;
+  the pure-Python :mod:`tabu` takes its place;
 * on the second worker CP-SAT solves the whole model (one start variable per operation
   shared by its fixed-size optional intervals, start windows from heads and tails, a
   redundant cumulative over all machines) for a share of the time, which proves bounds and
   closes the small instances; then a second tabu search joins the first one's pool (or,
   with ``SIDE_TABU`` off or without numba, CP-SAT re-optimises windows of the shared
-  incumbent, :mod:`fjsp_lns`);
+  incumbent, :mod:`lns`);
 * all sides share one incumbent and one bound: the searches stop at the bound and take
   over an incumbent found elsewhere when it is better than their own.
 """
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from . import fjsp_fast
-from .fjsp_greedy import dispatches
-from .fjsp_instance import FjspAssignment, FjspInstance, FjspResult, lower_bound
-from .fjsp_lns import choose_neighbourhood, solve_neighbourhood
-from .fjsp_tabu import TabuSearch
+from . import fast
+from .greedy import dispatches
+from .instance import FjspAssignment, FjspInstance, FjspResult, lower_bound
+from .lns import choose_neighbourhood, solve_neighbourhood
+from .tabu import TabuSearch
 
 
 @dataclass
@@ -184,12 +184,12 @@ def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, 
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         shared.offer(int(solver.objective_value), _extract(instance, m, solver))
         shared.bound(int(solver.best_objective_bound))
-    if SIDE_TABU and starts and not shared.stop and fjsp_fast.ready(deadline):
+    if SIDE_TABU and starts and not shared.stop and fast.ready(deadline):
         # a second tabu search (another seed) rather than CP-SAT's neighbourhoods
         main = searches[0] if searches else None
         joined = main is not None and SHARE_POOL
         firsts = [shared.better(1 << 60)] + ([] if joined and SIDE_CROSS_ONLY else list(starts[1:]))
-        search = fjsp_fast.EliteTabu(instance, firsts, seed=seed + 1, share=main if joined else None)
+        search = fast.EliteTabu(instance, firsts, seed=seed + 1, share=main if joined else None)
         search.run(deadline, target=shared.lb, shared=shared)
         return time.monotonic() - t0
     rng = random.Random(seed)
@@ -210,7 +210,7 @@ def _wait_for_kernel(shared: _Shared, deadline: float) -> bool:
     """Wait for the compiled tabu search (imported and compiled, or loaded from numba's
     cache, in the background) until the deadline or until CP-SAT closes the instance."""
     while not shared.stop:
-        if fjsp_fast.ready(min(deadline, time.monotonic() + 0.05)):
+        if fast.ready(min(deadline, time.monotonic() + 0.05)):
             return True
         if time.monotonic() >= deadline:
             return False
@@ -223,9 +223,9 @@ def solve_fjsp(
     """Minimise the makespan within ``time_limit`` seconds (wall clock, model building
     included).
 
-    A tabu search does most of the work: compiled (:mod:`fjsp_fast`, an elite pool of tabu
+    A tabu search does most of the work: compiled (:mod:`fast`, an elite pool of tabu
     runs restarted from crossovers) when numba is there, else the pure-Python
-    :mod:`fjsp_tabu`; it starts from a few randomised dispatches. Beside it (on the second
+    :mod:`tabu`; it starts from a few randomised dispatches. Beside it (on the second
     worker) CP-SAT solves the whole model for a while, which proves bounds and closes the
     small instances; then a second compiled tabu search joins the first one's pool (without
     numba: CP-SAT re-optimises windows of the shared incumbent). All sides exchange
@@ -235,18 +235,18 @@ def solve_fjsp(
     deadline = t0 + time_limit - min(0.25, 0.05 * time_limit)
     if instance.operation_count == 0:
         return FjspResult(0, 0, "OPTIMAL", ())
-    fast = fjsp_fast.available()
-    if fast:
-        fjsp_fast.ready(t0)  # start importing / compiling the kernel in the background
+    compiled = fast.available()
+    if compiled:
+        fast.ready(t0)  # start importing / compiling the kernel in the background
     lb = lower_bound(instance)
-    starts = dispatches(instance, seed=seed, runs=fjsp_fast.EliteTabu.pool_size)
+    starts = dispatches(instance, seed=seed, runs=fast.EliteTabu.pool_size)
     shared = _Shared(starts[0], lb)
     searches: list = []  # the main tabu search, once it is there, for the side to join
     if workers >= 2:
         side = threading.Thread(
             target=_cpsat_side,
             args=(instance, shared, deadline, EXACT_SHARE * time_limit, workers - 1, seed,
-                  starts if fast else (), searches),
+                  starts if compiled else (), searches),
             daemon=True,
         )
         side.start()
@@ -254,11 +254,11 @@ def solve_fjsp(
         side = None
         _cpsat_side(instance, shared, t0 + 0.2 * time_limit, 0.2 * time_limit, 1, seed)
     if not shared.stop:
-        if fast and _wait_for_kernel(shared, deadline):
-            search = fjsp_fast.EliteTabu(instance, [shared.better(1 << 60)] + starts[1:STARTS], seed=seed)
+        if compiled and _wait_for_kernel(shared, deadline):
+            search = fast.EliteTabu(instance, [shared.better(1 << 60)] + starts[1:STARTS], seed=seed)
             searches.append(search)
             search.run(deadline, target=shared.lb, shared=shared)
-        elif not fast:
+        elif not compiled:
             ts = TabuSearch(instance, shared.better(1 << 60), seed=seed)
             ts.run(deadline, target=shared.lb, shared=shared)
     if side is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from .fjsp_instance import FjspAssignment, FjspInstance
+from .instance import FjspAssignment, FjspInstance
 
 
 def dispatch(instance: FjspInstance, rng: random.Random, noise: float = 0.0) -> list[FjspAssignment]:
