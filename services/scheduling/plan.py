@@ -4,7 +4,8 @@
 
 Reads a network problem (format in docs/scheduling.md), plans it, checks the plan with the
 independent validator and prints the plan JSON with an explanation for each late or at-risk
-order.
+order. Orders that fit nowhere (more work than capacity, no capable factory) are left out,
+each with its reason, under ``left_out``; the rest is planned. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -35,12 +36,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.problem} is not JSON: {exc}")
     except SchedulingError as exc:
         parser.error(f"{args.problem}: {exc}")
+    n_ops = sum(len(o.operations) for o in problem.orders)
+    print(f"planning {len(problem.orders)} orders ({n_ops} operations) on {len(problem.factories)} "
+          f"factories, {args.time_limit:g} s", file=sys.stderr)
+
+    def progress(seconds: float, objective) -> None:
+        print(f"  {seconds:7.2f} s  weighted tardiness {objective.weighted_tardiness}", file=sys.stderr)
+
     try:
-        plan = plan_network(problem, args.time_limit, args.workers, args.seed)
+        plan = plan_network(problem, args.time_limit, args.workers, args.seed, on_improvement=progress)
     except SchedulingError as exc:
         print(json.dumps({"error": str(exc)}))
         return 2
     out = plan_to_dict(plan)
+    out["left_out"] = [{"order": order, "reason": why} for order, why in plan.left_out]
     out["explanations"] = [
         {"order": e.order, "status": e.status, "factory": e.factory, "planned_end": e.planned_end,
          "due": e.due, "bottleneck": {"machine_type": e.bottleneck_machine_type,

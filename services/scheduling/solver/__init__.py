@@ -17,8 +17,8 @@ from .model import (
     Window,
     evaluate,
 )
-from .search import InvalidPlanError, plan_network, replan_machine_down
 from .quote import Quote, quote
+from .search import InvalidPlanError, plan_network, replan_machine_down
 from .validator import Violation, validate_plan
 
 __all__ = [

@@ -95,20 +95,27 @@ class NetworkArrays:
     def n_ops(self) -> int:
         return len(self.op_type)
 
-    def planned(self, op_machine, op_start, op_end, orders=None) -> list[PlannedOperation]:
-        """Planned operations of ``orders`` (indices; default all placed) from op arrays."""
+    def planned(self, op_machine, op_start, op_end, reuse=None) -> list[PlannedOperation]:
+        """Planned operations of every placed order from per-op arrays; ``reuse`` (a dict
+        key -> PlannedOperation) gives back the same objects where nothing changed."""
+        placed = np.flatnonzero(op_machine >= 0)
+        owner = (np.searchsorted(self.o_ptr, placed, side="right") - 1).tolist()
+        index = (placed - self.o_ptr[owner]).tolist() if placed.size else []
+        machines = op_machine[placed]
+        mids = [self.machine_ids[m] for m in machines.tolist()]
+        fids = [self.factory_ids[f] for f in self.m_factory[machines].tolist()]
+        starts = op_start[placed].tolist()
+        ends = op_end[placed].tolist()
+        oids = [self.order_ids[o] for o in owner]
         out = []
-        idx = range(len(self.order_ids)) if orders is None else orders
-        mids, fids, mf = self.machine_ids, self.factory_ids, self.m_factory
-        for o in idx:
-            oid = self.order_ids[o]
-            base = self.o_ptr[o]
-            for j in range(base, self.o_ptr[o + 1]):
-                m = op_machine[j]
-                if m < 0:
-                    break
-                out.append(PlannedOperation(oid, int(j - base), fids[mf[m]], mids[m],
-                                            int(op_start[j]), int(op_end[j])))
+        if reuse is None:
+            reuse = {}
+        for oid, i, fid, mid, s, e in zip(oids, index, fids, mids, starts, ends, strict=True):
+            old = reuse.get((oid, i))
+            if old is not None and old.start == s and old.machine == mid and old.factory == fid and old.end == e:
+                out.append(old)
+            else:
+                out.append(PlannedOperation(oid, i, fid, mid, s, e))
         return out
 
     def op_arrays(self, operations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -25,6 +25,7 @@ from .arrays import NetworkArrays, compile_problem
 from .model import NetworkProblem, Objective, PlannedOperation
 
 CANDIDATES = 4  # factories tried exactly per order, of those ranked best on the buckets
+SAMPLE = 64  # capable factories ranked on the buckets per order, at most
 RELOCATE_TARGETS = 3
 
 
@@ -45,6 +46,7 @@ class ChainSearch:
         self.ost = np.full(n, -1, np.int64)
         self.oen = np.full(n, -1, np.int64)
         self.ofac = np.full(len(a.order_ids), -1, np.int64)
+        self._started()
         self.base = self._base()
         per_machine = np.bincount(a.fz_machine[a.fz_machine >= 0], minlength=len(a.m_type))
         self._alloc(max(64, int(per_machine.max(initial=0)) * 2 + 32))
@@ -65,6 +67,14 @@ class ChainSearch:
     def _rebuild(self) -> None:
         while K.rebuild(self.A, self.S, self.a.m_budget, self.om, self.ost, self.oen) == K.FULL:
             self._alloc(self.C * 2)
+
+    def _started(self) -> None:
+        """Started work is always placed, where it runs (the machine state holds it)."""
+        a = self.a
+        fixed = a.fz_machine >= 0
+        self.om[fixed] = a.fz_machine[fixed]
+        self.ost[fixed] = a.fz_start[fixed]
+        self.oen[fixed] = a.fz_end[fixed]
 
     def _base(self):
         """Started work per machine (CSR), what a factory's machines hold before any order."""
@@ -91,8 +101,7 @@ class ChainSearch:
         date, those in ``first`` before the others."""
         a = self.a
         if orders is None:
-            placed = self.om[a.o_ptr[:-1]] >= 0
-            orders = np.flatnonzero(~placed)
+            orders = np.flatnonzero(self.order_ends() < 0)
         firsts = np.zeros(len(a.order_ids), bool)
         for oid in first:
             if oid in a.order_index:
@@ -104,23 +113,36 @@ class ChainSearch:
         load = self.bucket_load()
         fload = np.zeros(len(a.factory_ids))
         while True:
-            rc = K.dispatch(seq, CANDIDATES, a.now, self.A, self.S, a.f_types, a.o_types, a.o_due,
-                            a.o_weight, a.cap, load, fload, self.fcap, self.om, self.ost,
-                            self.oen, self.ofac)
+            rc = K.dispatch(seq, CANDIDATES, SAMPLE, self.rs[0], a.now, self.A, self.S,
+                            *self._classes(), a.o_due, a.o_weight, a.cap, load, fload, self.fcap,
+                            self.om, self.ost, self.oen, self.ofac)
             if rc != K.FULL:
                 break
             for o in seq:  # start again with room to spare
                 self.om[a.o_ptr[o]:a.o_ptr[o + 1]] = -1
+            self._started()
             self.ofac[seq] = -1
             self._pins()
             self._alloc(self.C * 2)
             self._rebuild()
             load = self.bucket_load()
 
+    def _classes(self):
+        """Orders grouped by the machine types they need, with the factories able to make
+        each group: (class per order, CSR pointers, factories)."""
+        a = self.a
+        masks, o_class = np.unique(a.o_types, return_inverse=True)
+        lists = [np.flatnonzero((a.f_types & m) == m) for m in masks]
+        ptr = np.zeros(len(masks) + 1, np.int64)
+        np.cumsum([len(x) for x in lists], out=ptr[1:])
+        fac = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, np.int64)
+        return o_class.astype(np.int64), ptr, fac
+
     def take(self, operations: list[PlannedOperation]) -> None:
         """Hold ``operations`` (a valid plan, or part of one) as the current placements."""
         a = self.a
         self.om, self.ost, self.oen = a.op_arrays(operations)
+        self._started()
         first = self.om[a.o_ptr[:-1]]
         self.ofac[:] = np.where(first >= 0, a.m_factory[np.maximum(first, 0)], -1)
         # an order only part of which is held is not placed
@@ -128,6 +150,7 @@ class ChainSearch:
         for o in np.flatnonzero(~whole & (first >= 0)):
             self.om[a.o_ptr[o]:a.o_ptr[o + 1]] = -1
             self.ofac[o] = -1
+        self._started()
         self._rebuild()
 
     def bucket_load(self) -> np.ndarray:
@@ -157,8 +180,65 @@ class ChainSearch:
     def unplaced(self) -> list[str]:
         return [self.a.order_ids[o] for o in np.flatnonzero(self.order_ends() < 0)]
 
-    def operations(self) -> list[PlannedOperation]:
-        return self.a.planned(self.om, self.ost, self.oen)
+    def operations(self, reuse=None) -> list[PlannedOperation]:
+        return self.a.planned(self.om, self.ost, self.oen, reuse)
+
+    def holding(self, operations: list[PlannedOperation]) -> tuple[list[PlannedOperation], set[str]]:
+        """What of ``operations`` (a plan of an earlier state of this problem) still holds,
+        and the orders that must be placed again: new, changed, or broken by the change
+        (an operation off its machine's working time now, in the past and not started, its
+        routing changed, or its machine over its share: then the orders on it that end last,
+        until the rest fits). Checked on the arrays; the caller validates what comes of it."""
+        a = self.a
+        om, ost, oen = a.op_arrays(operations)
+        n = a.n_ops
+        fixed = a.fz_machine >= 0
+        has = om >= 0
+        bad = ~has & ~fixed
+        m = np.maximum(om, 0)
+        j = np.flatnonzero(has & ~fixed)
+        mj = m[j]
+        want = np.maximum(1, np.ceil(a.op_dur[j] / a.m_speed[mj])).astype(np.int64)
+        ok = (a.m_type[mj] == a.op_type[j]) & (oen[j] - ost[j] == want) & (ost[j] >= a.now)
+        # inside one working window of its machine (sorted and disjoint per machine, so the
+        # key machine x (horizon + 1) + start is sorted over all of them)
+        span = a.horizon + 1
+        wkey = np.repeat(np.arange(len(a.m_type)), np.diff(a.w_ptr)) * span + a.w_start
+        w = np.searchsorted(wkey, mj * span + np.clip(ost[j], 0, a.horizon), side="right") - 1
+        ok &= (w >= a.w_ptr[mj]) & (w < a.w_ptr[mj + 1])
+        w = np.clip(w, 0, max(0, len(a.w_end) - 1))
+        ok &= oen[j] <= a.w_end[w] if len(a.w_end) else False
+        bad[j[~ok]] = True
+        # routing order, waits, release, one factory
+        owner = np.searchsorted(a.o_ptr, np.arange(n), side="right") - 1
+        first = np.zeros(n, bool)
+        first[a.o_ptr[:-1][a.o_ptr[:-1] < n]] = True
+        prev = np.arange(n) - 1
+        k = np.flatnonzero(~first & has)
+        late_start = (ost[k] < oen[prev[k]] + a.op_wait[prev[k]]) & ~fixed[k]
+        split = a.m_factory[m[k]] != a.m_factory[m[prev[k]]]
+        bad[k[late_start | split | (om[prev[k]] < 0)]] = True
+        f0 = np.flatnonzero(first & has & ~fixed)
+        bad[f0[ost[f0] < a.o_release[owner[f0]]]] = True
+        broken = np.zeros(len(a.order_ids), bool)
+        broken[owner[bad]] = True
+        # shares: the orders ending last leave a machine until what stays fits its share
+        whole = ~broken[owner] & has & ~fixed
+        used = np.bincount(om[whole], weights=(oen - ost)[whole], minlength=len(a.m_type))
+        for mach in np.flatnonzero(used > a.m_budget):
+            on = np.flatnonzero(whole & (om == mach))
+            on = on[np.argsort(-oen[on], kind="stable")]
+            excess = used[mach] - a.m_budget[mach]
+            for op in on:
+                if excess <= 0:
+                    break
+                if not broken[owner[op]]:
+                    broken[owner[op]] = True
+                excess -= oen[op] - ost[op]
+        keep_orders = ~broken
+        keep = [q for q in operations
+                if q.order in a.order_index and keep_orders[a.order_index[q.order]]]
+        return keep, {a.order_ids[o] for o in np.flatnonzero(broken)}
 
     # -- improving it -----------------------------------------------------------------------
 

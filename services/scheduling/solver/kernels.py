@@ -172,7 +172,7 @@ def place_order(o, f, now, A, S, om, ost, oen):
                 if fz_machine[i] < 0:
                     remove(om[i], ost[i], oen[i], bs, be, bf, bn)
                     left[om[i]] += oen[i] - ost[i]
-                om[i] = -1
+                    om[i] = -1
             return FULL if full else -1
         left[best_m] -= best_e - best_s
         om[j] = best_m
@@ -226,14 +226,16 @@ def _add_load(o, f, sign, A, load, om, ost):
 
 
 @njit(cache=True, nogil=True)
-def dispatch(seq, k, now, A, S, f_types, o_types, o_due, o_weight, cap, load, fload, fcap,
-             om, ost, oen, ofac):
+def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weight, cap, load,
+             fload, fcap, om, ost, oen, ofac):
     """Place the orders of ``seq`` in that order (see the module docstring). ``ofac[o]``:
     >= 0 pins the order to that factory, -1 lets the dispatch choose; on return the factory,
-    or -2 for an order that fits nowhere. Returns 0, or FULL."""
+    or -2 for an order that fits nowhere. The factories able to make order o are
+    ``c_fac[c_ptr[c]:c_ptr[c + 1]]`` for its class ``c = o_class[o]``; at most ``sample`` of
+    them are ranked per order (a random stretch of that list, so that the network's load
+    spreads), the best ``k`` tried exactly. Returns 0, or FULL."""
     (f_mptr, m_type, m_speed, m_change, w_ptr, w_start, w_end,
      o_ptr, o_release, op_type, op_dur, op_fam, op_wait, fz_machine, fz_start, fz_end) = A
-    F = f_types.shape[0]
     cand = np.empty(k, np.int64)
     ckey0 = np.empty(k, np.int64)
     ckey1 = np.empty(k, np.float64)
@@ -247,10 +249,13 @@ def dispatch(seq, k, now, A, S, f_types, o_types, o_due, o_weight, cap, load, fl
             cand[0] = ofac[o]
         else:
             nc = 0
-            need = o_types[o]
-            for f in range(F):
-                if f_types[f] & need != need:
-                    continue
+            c = o_class[o]
+            lo = c_ptr[c]
+            size = c_ptr[c + 1] - lo
+            take = min(size, sample)
+            offset = _randint(rs, size) if size > take else 0
+            for x in range(take):
+                f = c_fac[lo + (offset + x) % size]
                 e = _estimate(o, f, ready, o_ptr, op_type, op_dur, op_wait, cap, load)
                 k0 = o_weight[o] * max(0, e - o_due[o])
                 k1 = e + (fload[f] + work) / max(1.0, fcap[f])  # ties: the less loaded
