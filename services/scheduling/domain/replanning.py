@@ -16,7 +16,7 @@ def solve(problem: NetworkProblem, previous: list[PlannedOperation], *, repair: 
     from ``previous`` where it still holds and a greedy dispatch for the rest."""
     planned = {q.order for q in previous}
     if repair and previous and all(o.id in planned for o in problem.orders):
-        return replan_machine_down(problem, previous, time_limit, workers, seed)
+        return _whole(replan_machine_down(problem, previous, time_limit, workers, seed))
     start = warm_start(problem, previous)
     if start is None and previous:
         # Nothing of it kept (a machine-wide change, or newcomers that do not fit): dispatch
@@ -24,7 +24,17 @@ def solve(problem: NetworkProblem, previous: list[PlannedOperation], *, repair: 
         # over capacity a newcomer does not take an incumbent's room. Raises SchedulingError
         # naming an order that does not fit, like plan_network's own dispatch.
         start = greedy_plan(problem, first={q.order for q in previous})
-    return plan_network(problem, time_limit, workers, seed, start=start)
+    return _whole(plan_network(problem, time_limit, workers, seed, start=start))
+
+
+def _whole(plan: Plan) -> Plan:
+    """The planner loop publishes plans of every order it was given: an order the solver
+    left out is named in a SchedulingError, as the dispatch names one, so that the loop
+    leaves it out with its reason and plans the rest."""
+    if plan.left_out:
+        order, why = plan.left_out[0]
+        raise SchedulingError(why if f"order {order}" in why else f"order {order}: {why}")
+    return plan
 
 
 def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> list[PlannedOperation] | None:

@@ -291,6 +291,17 @@ def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weig
                 best_t = tard
                 best_e = e
             unplace_order(o, A, S, om, ost, oen)
+        if best_f < 0 and ofac[o] < 0:
+            # none of the ranked ones has room: the first capable factory that has
+            c = o_class[o]
+            for x in range(c_ptr[c], c_ptr[c + 1]):
+                e = place_order(o, c_fac[x], now, A, S, om, ost, oen)
+                if e == FULL:
+                    return FULL
+                if e >= 0:
+                    unplace_order(o, A, S, om, ost, oen)
+                    best_f = c_fac[x]
+                    break
         if best_f < 0:
             ofac[o] = -2
             continue
