@@ -138,10 +138,13 @@ class ChainSearch:
         fac = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, np.int64)
         return o_class.astype(np.int64), ptr, fac
 
-    def take(self, operations: list[PlannedOperation]) -> None:
-        """Hold ``operations`` (a valid plan, or part of one) as the current placements."""
+    def take(self, operations: list[PlannedOperation] | tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Hold ``operations`` (a valid plan, or part of one; or its per-op arrays) as the
+        current placements."""
         a = self.a
-        self.om, self.ost, self.oen = a.op_arrays(operations)
+        arrays = operations if isinstance(operations, tuple) and len(operations) == 3 and \
+            isinstance(operations[0], np.ndarray) else a.op_arrays(operations)
+        self.om, self.ost, self.oen = (x.copy() for x in arrays)
         self._started()
         first = self.om[a.o_ptr[:-1]]
         self.ofac[:] = np.where(first >= 0, a.m_factory[np.maximum(first, 0)], -1)
@@ -183,9 +186,11 @@ class ChainSearch:
     def operations(self, reuse=None) -> list[PlannedOperation]:
         return self.a.planned(self.om, self.ost, self.oen, reuse)
 
-    def holding(self, operations: list[PlannedOperation]) -> tuple[list[PlannedOperation], set[str]]:
-        """What of ``operations`` (a plan of an earlier state of this problem) still holds,
-        and the orders that must be placed again: new, changed, or broken by the change
+    def holding(self, operations: list[PlannedOperation]
+                ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, ...], set[str]]:
+        """What of ``operations`` (a plan of an earlier state of this problem) still holds
+        (per-op arrays), all of it (per-op arrays), and the orders that must be placed
+        again: new, changed, or broken by the change
         (an operation off its machine's working time now, in the past and not started, its
         routing changed, or its machine over its share: then the orders on it that end last,
         until the rest fits). Checked on the arrays; the caller validates what comes of it."""
@@ -235,10 +240,31 @@ class ChainSearch:
                 if not broken[owner[op]]:
                     broken[owner[op]] = True
                 excess -= oen[op] - ost[op]
-        keep_orders = ~broken
-        keep = [q for q in operations
-                if q.order in a.order_index and keep_orders[a.order_index[q.order]]]
-        return keep, {a.order_ids[o] for o in np.flatnonzero(broken)}
+        gone = broken[owner]
+        keep = (np.where(gone, -1, om), np.where(gone, -1, ost), np.where(gone, -1, oen))
+        return keep, (om, ost, oen), {a.order_ids[o] for o in np.flatnonzero(broken)}
+
+    def moved_from(self, om, ost) -> int:
+        """Operations whose machine or start differ from the per-op arrays of a plan (of
+        those that plan has)."""
+        had = om >= 0
+        return int(((self.om[had] != om[had]) | (self.ost[had] != ost[had])).sum())
+
+    def operations_from(self, previous: list[PlannedOperation], om, ost) -> list[PlannedOperation]:
+        """The current placements as ``previous`` with what changed replaced: the objects
+        that did not move are the same ones (cheap at chain scale, where little moves)."""
+        a = self.a
+        changed = (self.om != om) | (self.ost != ost)
+        if not changed.any() and len(previous) == int((om >= 0).sum()):
+            return list(previous)
+        dropped = {a.order_ids[o] for o in np.unique(np.searchsorted(a.o_ptr, np.flatnonzero(changed), side="right") - 1)}
+        out = [q for q in previous if q.order not in dropped and q.order in a.order_index]
+        mask = np.zeros(a.n_ops, np.int64) - 1
+        for oid in dropped:
+            o = a.order_index[oid]
+            mask[a.o_ptr[o]:a.o_ptr[o + 1]] = self.om[a.o_ptr[o]:a.o_ptr[o + 1]]
+        out += a.planned(mask, self.ost, self.oen)
+        return out
 
     # -- improving it -----------------------------------------------------------------------
 
