@@ -28,7 +28,20 @@ class NotFound(DomainError):
 
 
 class FailedPrecondition(DomainError):
-    """The request is well-formed but the thing is in a state that refuses it."""
+    """The request is well-formed but the thing is in a state that refuses it.
+
+    ``reason`` (UPPER_SNAKE_CASE, stable within ``domain``), ``subject`` and ``facts`` name the
+    precondition for programs: the gRPC edge sends them as google.rpc ErrorInfo and
+    PreconditionFailure details beside the message people read.
+    """
+
+    def __init__(self, message: str, reason: str = "", domain: str = "", subject: str = "",
+                 facts: dict[str, str] | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.domain = domain
+        self.subject = subject
+        self.facts = dict(facts or {})
 
 
 class Conflict(DomainError):

@@ -2,8 +2,9 @@
 
 Servicer methods stay thin: they raise the named errors of services.kit.errors and the
 interceptor turns them into status codes (INVALID_ARGUMENT with a packed BadRequest listing
-field violations, NOT_FOUND, FAILED_PRECONDITION, ABORTED, PERMISSION_DENIED). The caller's
-principal is available to a handler through `current_principal()`.
+field violations, NOT_FOUND, FAILED_PRECONDITION (with ErrorInfo and PreconditionFailure when
+it names a reason), ABORTED, PERMISSION_DENIED). The caller's principal is available to a
+handler through `current_principal()`.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def status_for(exc: Exception) -> status_pb2.Status:
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
             for v in exc.violations]))
         return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc), details=[detail])
+    if isinstance(exc, FailedPrecondition) and exc.reason:
+        return _precondition_status(exc)
     code = {
         NotFound: code_pb2.NOT_FOUND,
         FailedPrecondition: code_pb2.FAILED_PRECONDITION,
@@ -73,6 +76,19 @@ def status_for(exc: Exception) -> status_pb2.Status:
     }.get(type(exc), code_pb2.INTERNAL)
     message = str(exc) if code != code_pb2.INTERNAL else "internal error"
     return status_pb2.Status(code=code, message=message)
+
+
+def _precondition_status(exc: FailedPrecondition) -> status_pb2.Status:
+    """FAILED_PRECONDITION naming its reason: ErrorInfo for programs, PreconditionFailure
+    for the violated condition (AIP-193)."""
+    info, failure = any_pb2.Any(), any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason=exc.reason, domain=exc.domain,
+                                          metadata=exc.facts))
+    failure.Pack(error_details_pb2.PreconditionFailure(violations=[
+        error_details_pb2.PreconditionFailure.Violation(type=exc.reason, subject=exc.subject,
+                                                        description=str(exc))]))
+    return status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=str(exc),
+                             details=[info, failure])
 
 
 class Gate(grpc.aio.ServerInterceptor):
