@@ -1,4 +1,5 @@
-"""Answers read from the network state: Gantt lanes, capable-to-promise, explanations.
+"""Answers read from the network state: Gantt lanes and explanations (capable-to-promise is
+:mod:`services.scheduling.quoting`).
 
 They run against a problem built from the state as it is now, with the published plan
 placed in it, so they never wait for the planner.
@@ -19,18 +20,11 @@ from services.scheduling.domain.problem import (
     ProblemIndex,
     build_problem,
     due_ms,
-    minutes,
     plan_in_frame,
 )
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.explain import explain
-from services.scheduling.solver.model import (
-    NetworkProblem,
-    Operation,
-    PlannedOperation,
-    SchedulingError,
-)
-from services.scheduling.solver.quote import quote
+from services.scheduling.solver.model import NetworkProblem, PlannedOperation
 
 
 @dataclass(frozen=True)
@@ -45,58 +39,6 @@ def frame(state: NetworkState, settings: SchedulerSettings, now_ms: int) -> Fram
     placed = plan_in_frame(state, problem, index)
     known = {(f.id, m.id) for f in problem.factories for m in f.machines}
     return Frame(problem, index, [q for q in placed if (q.factory, q.machine) in known])
-
-
-# --- capable-to-promise -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class QuoteAnswer:
-    completion_ms: int
-    factory_id: str
-    confidence: float
-    meets_promise: bool | None
-    explanation: str
-    plan_id: str
-
-
-def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
-                  steps: list[dict[str, Any]], release_ms: int, promised_date: str,
-                  factory_ids: list[str]) -> QuoteAnswer:
-    f = frame(state, settings, now_ms)
-    problem = f.problem
-    if factory_ids:
-        problem = replace(problem, factories=tuple(x for x in problem.factories if x.id in factory_ids))
-    if not problem.factories:
-        raise FailedPrecondition("no factory is available to quote against")
-    routing = tuple(Operation(s["machine_type"], minutes(s["duration_s"]),
-                              f"{s['setup_family']}:{s['setup_key']}" if s["setup_family"] else "",
-                              minutes(s["min_wait_after_s"]) if s["min_wait_after_s"] else 0,
-                              bool(s["batch_key"])) for s in steps)
-    release = max(f.index.now_min, f.index.minute(release_ms) if release_ms else 0)
-    plan = [q for q in f.plan if q.factory in {x.id for x in problem.factories}]
-    try:
-        answer = quote(problem, plan, routing, release=release)
-    except SchedulingError as exc:
-        raise FailedPrecondition(f"cannot promise this order: {exc}") from None
-    completion = f.index.ms(answer.completion)
-    work = sum(q.end - q.start for q in answer.operations)
-    span = max(1, answer.completion - release)
-    due = due_ms(promised_date)
-    # A quote slots into today's gaps: the more it waits and the less slack it has, the
-    # more a later arrival can push it.
-    confidence = 0.95 - 0.35 * (1 - work / span)
-    meets = None
-    if due is not None:
-        meets = completion <= due
-        slack_h = (due - completion) / 3_600_000
-        confidence = confidence if slack_h >= 24 else confidence * (0.6 if meets else 0.2)
-    text = (f"can be made at {answer.factory} and finished {_when(completion)} "
-            f"({_hours(work)} of machine time, {_hours(span)} from start to finish)")
-    if meets is not None:
-        text += "; meets the promised date" if meets else "; misses the promised date"
-    plan_id = str(state.plan.id) if state.plan else ""
-    return QuoteAnswer(completion, answer.factory, round(max(0.05, min(0.99, confidence)), 2),
-                       meets, text, plan_id)
 
 
 # --- explanations -------------------------------------------------------------------------------
@@ -136,7 +78,7 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
         found = explain(replace(f.problem, orders=(order,)), f.plan,
                         at_risk_minutes=int(settings.at_risk_hours * 60))
     if not found:
-        slack = "" if due is None else f", {_hours((due - row['end_ms']) // MINUTE_MS)} before the promise"
+        slack = "" if due is None else f", {hours((due - row['end_ms']) // MINUTE_MS)} before the promise"
         return OrderExplanation(**base, reasons=[], suggestions=[],
                                 summary=f"{order_id} is planned at {row['factory_id']} to finish "
                                         f"{_when(row['end_ms'])}{slack}: nothing holds it up")
@@ -163,7 +105,7 @@ def _suggestion(text: str, e, index: ProblemIndex) -> dict[str, Any]:
     if text.startswith("promise minute"):
         later = index.ms(e.planned_end)
         return {"kind": "LATER_PROMISE", "promised_ms": later, "message":
-                f"promise {_when(later)} instead ({_hours(e.planned_end - e.due)} later)"}
+                f"promise {_when(later)} instead ({hours(e.planned_end - e.due)} later)"}
     return {"kind": "OVERTIME", "factory_id": e.factory, "message": text}
 
 
@@ -236,6 +178,6 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _hours(value_minutes: int) -> str:
+def hours(value_minutes: int) -> str:
     value_minutes = math.ceil(value_minutes)
     return f"{value_minutes // 60}h{value_minutes % 60:02d}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.kit.settings import SettingsError
 
@@ -22,6 +23,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name}={raw!r} is not a number") from None
 
 
+def _zone(env: Mapping[str, str], name: str) -> str:
+    raw = env.get(name, "").strip()
+    if raw:
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"{name}={raw!r} is not an IANA time zone (e.g. Asia/Shanghai)") from None
+    return raw
+
+
 @dataclass(frozen=True)
 class SchedulerSettings:
     time_limit_s: float = 3.0  # a full plan (CP-SAT after the greedy dispatch)
@@ -35,6 +46,8 @@ class SchedulerSettings:
     slip_tolerance_s: float = 900.0  # unstarted work this late triggers the rolling re-plan
     at_risk_hours: float = 4.0  # planned to end within this of the promise: at risk
     simulate_time_limit_max_s: float = 10.0
+    # IANA zone promised dates are given in (the tenant's); empty: the finishing factory's zone.
+    time_zone: str = ""
     setup_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SETUP_MINUTES))
 
     @property
@@ -58,4 +71,5 @@ class SchedulerSettings:
             optimise_after_s=_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_AFTER_S", d.optimise_after_s),
             slip_tolerance_s=_float(env, "DOVETAIL_SCHEDULER_SLIP_TOLERANCE_S", d.slip_tolerance_s),
             at_risk_hours=_float(env, "DOVETAIL_SCHEDULER_AT_RISK_HOURS", d.at_risk_hours),
+            time_zone=_zone(env, "DOVETAIL_TIME_ZONE"),
         )

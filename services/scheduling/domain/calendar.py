@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-def _zone(name: str):
+def zone(name: str):
+    """The IANA zone of that name; UTC when it is empty or unknown."""
     try:
         return ZoneInfo(name) if name else UTC
     except (ZoneInfoNotFoundError, ValueError):
@@ -33,10 +34,10 @@ def shift_windows(weekly_shifts: list[list[int]], exceptions: list[dict[str, Any
     """
     if not weekly_shifts and not exceptions:
         return [(start_ms, end_ms)]
-    zone = _zone(timezone)
+    tz = zone(timezone)
     by_date = {e["date"]: e for e in exceptions}
-    first = datetime.fromtimestamp(start_ms / 1000, zone).date() - timedelta(days=1)
-    last = datetime.fromtimestamp(end_ms / 1000, zone).date()
+    first = datetime.fromtimestamp(start_ms / 1000, tz).date() - timedelta(days=1)
+    last = datetime.fromtimestamp(end_ms / 1000, tz).date()
     windows: list[tuple[int, int]] = []
     day: date = first
     while day <= last:
@@ -45,7 +46,7 @@ def shift_windows(weekly_shifts: list[list[int]], exceptions: list[dict[str, Any
             shifts = [] if exception.get("closed") else [list(s) for s in exception.get("shifts", [])]
         else:
             shifts = [[s, e] for wd, s, e in weekly_shifts if wd == day.isoweekday()]
-        midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
         for s, e in shifts:
             lo = int((midnight + timedelta(minutes=s)).timestamp() * 1000)
             hi = int((midnight + timedelta(minutes=e)).timestamp() * 1000)

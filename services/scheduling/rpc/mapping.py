@@ -90,6 +90,18 @@ def operation_of(step: dict[str, Any]) -> Operation:
                      math.ceil(step["min_wait_after_s"] / 60), bool(step["batch_key"]))
 
 
+def quote_pb(answer) -> pb.QuoteResponse:
+    """A capable-to-promise answer (services.scheduling.quoting.QuoteAnswer) on the wire."""
+    return pb.QuoteResponse(
+        earliest_completion=ts(answer.completion_ms),
+        earliest_completion_date=date_pb(answer.completion_date), factory_id=answer.factory_id,
+        confidence=answer.confidence, meets_promise=bool(answer.meets_promise),
+        explanation=answer.explanation, plan_id=answer.plan_id, time_zone=answer.time_zone,
+        beyond_horizon=answer.beyond_horizon,
+        parts=[pb.QuotePart(units=p.units, factory_id=p.factory_id, completion=ts(p.completion_ms),
+                            completion_date=date_pb(p.completion_date)) for p in answer.parts])
+
+
 def lane_pb(lane: dict[str, Any]) -> pb.MachineLane:
     return pb.MachineLane(
         machine_id=lane["machine_id"], factory_id=lane["factory_id"],

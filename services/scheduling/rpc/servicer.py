@@ -13,7 +13,7 @@ from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
 from services.kit.errors import InvalidArgument, PermissionDenied, Violations
 from services.kit.rpc import current_principal
-from services.scheduling import queries
+from services.scheduling import queries, quoting
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.integration import date_pb, objective_pb, risk_pb, ts
@@ -180,18 +180,14 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def Quote(self, request: pb.QuoteRequest, context):
         v = Violations()
         steps = mapping.steps_from_specs(request.operations, "operations", v)
+        v.check(request.quantity >= 0, "quantity", "must not be negative")
         v.raise_if_any()
-        answer = queries.quote_routing(
+        answer = quoting.quote_routing(
             self.state, self.settings, self._now_ms(), steps,
             mapping.ms_of(request.release_at) if request.HasField("release_at") else 0,
             mapping.date_text(request.promised_date) if request.HasField("promised_date") else "",
-            list(request.eligible_factory_ids))
-        day = ts(answer.completion_ms).ToDatetime().date()
-        return pb.QuoteResponse(
-            earliest_completion=ts(answer.completion_ms),
-            earliest_completion_date=date_pb(day.isoformat()), factory_id=answer.factory_id,
-            confidence=answer.confidence, meets_promise=bool(answer.meets_promise),
-            explanation=answer.explanation, plan_id=answer.plan_id)
+            list(request.eligible_factory_ids), max(1, request.quantity))
+        return mapping.quote_pb(answer)
 
     async def ExplainOrder(self, request: pb.ExplainOrderRequest, context):
         if not request.order_id.strip():

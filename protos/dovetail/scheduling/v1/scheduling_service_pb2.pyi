@@ -478,19 +478,21 @@ class SimulateResponse(_message.Message):
     def __init__(self, plan: _Optional[_Union[Plan, _Mapping]] = ...) -> None: ...
 
 class QuoteRequest(_message.Message):
-    __slots__ = ("operations", "release_at", "promised_date", "eligible_factory_ids")
+    __slots__ = ("operations", "release_at", "promised_date", "eligible_factory_ids", "quantity")
     OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     RELEASE_AT_FIELD_NUMBER: _ClassVar[int]
     PROMISED_DATE_FIELD_NUMBER: _ClassVar[int]
     ELIGIBLE_FACTORY_IDS_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
     operations: _containers.RepeatedCompositeFieldContainer[OperationSpec]
     release_at: _timestamp_pb2.Timestamp
     promised_date: _types_pb2.Date
     eligible_factory_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, operations: _Optional[_Iterable[_Union[OperationSpec, _Mapping]]] = ..., release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., eligible_factory_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    quantity: int
+    def __init__(self, operations: _Optional[_Iterable[_Union[OperationSpec, _Mapping]]] = ..., release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., eligible_factory_ids: _Optional[_Iterable[str]] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class QuoteResponse(_message.Message):
-    __slots__ = ("earliest_completion", "earliest_completion_date", "factory_id", "confidence", "meets_promise", "explanation", "plan_id")
+    __slots__ = ("earliest_completion", "earliest_completion_date", "factory_id", "confidence", "meets_promise", "explanation", "plan_id", "time_zone", "beyond_horizon", "parts")
     EARLIEST_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_COMPLETION_DATE_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -498,6 +500,9 @@ class QuoteResponse(_message.Message):
     MEETS_PROMISE_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    BEYOND_HORIZON_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
     earliest_completion: _timestamp_pb2.Timestamp
     earliest_completion_date: _types_pb2.Date
     factory_id: str
@@ -505,7 +510,22 @@ class QuoteResponse(_message.Message):
     meets_promise: bool
     explanation: str
     plan_id: str
-    def __init__(self, earliest_completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., earliest_completion_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., factory_id: _Optional[str] = ..., confidence: _Optional[float] = ..., meets_promise: _Optional[bool] = ..., explanation: _Optional[str] = ..., plan_id: _Optional[str] = ...) -> None: ...
+    time_zone: str
+    beyond_horizon: bool
+    parts: _containers.RepeatedCompositeFieldContainer[QuotePart]
+    def __init__(self, earliest_completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., earliest_completion_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., factory_id: _Optional[str] = ..., confidence: _Optional[float] = ..., meets_promise: _Optional[bool] = ..., explanation: _Optional[str] = ..., plan_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., beyond_horizon: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[QuotePart, _Mapping]]] = ...) -> None: ...
+
+class QuotePart(_message.Message):
+    __slots__ = ("units", "factory_id", "completion", "completion_date")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_DATE_FIELD_NUMBER: _ClassVar[int]
+    units: int
+    factory_id: str
+    completion: _timestamp_pb2.Timestamp
+    completion_date: _types_pb2.Date
+    def __init__(self, units: _Optional[int] = ..., factory_id: _Optional[str] = ..., completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completion_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class LatenessReason(_message.Message):
     __slots__ = ("cause", "factory_id", "machine_type", "machine_id", "window", "waits_for_operation_id", "waits_for_order_id", "delay_seconds", "message")

@@ -105,7 +105,11 @@ class SchedulingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Quote(self, request, context):
-        """Capable-to-promise: the earliest completion of a new order against the current plan, within a second.
+        """Capable-to-promise: the earliest completion of a new order against the current plan, within a
+        second; past the planning horizon if need be, or in parts when its units cannot be made
+        whole. When no date can be promised: FAILED_PRECONDITION with a google.rpc.ErrorInfo (domain
+        "scheduling.dovetail", reason MISSING_MACHINE_TYPE | MACHINE_UNAVAILABLE | OPERATION_TOO_LONG
+        | NO_CAPACITY | NO_FACTORY, metadata with the figures) and a google.rpc.PreconditionFailure.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
