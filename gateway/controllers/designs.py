@@ -3,11 +3,20 @@ the reasons it cannot be built), then place it as an order on channel `designer-
 
 A designer's API key (principal `designer:<id>`) opens both; admins may quote too. When the
 scheduler cannot answer, the quote still carries the price, with no date and an explanation.
+When it answers that no date can be promised, the quote is a 409 naming the reason (a code
+and its figures), with the price.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import grpc
 from google.protobuf import struct_pb2
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 from litestar import Controller, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
@@ -20,8 +29,15 @@ from gateway import reads
 from gateway.auth import current, designer_or_admin, require
 from gateway.controllers.orders import date_of
 from gateway.deps import Services, ServicesDep
-from gateway.errors import ServiceError
-from gateway.schemas.designs import DesignOrder, DesignQuote, QuoteRead, ReasonRead
+from gateway.errors import ServiceError, from_grpc
+from gateway.schemas.designs import (
+    DesignOrder,
+    DesignQuote,
+    QuotePartRead,
+    QuoteRead,
+    QuoteRefused,
+    ReasonRead,
+)
 from gateway.schemas.orders import ErrorBody, WebhookAccepted
 
 
@@ -32,7 +48,7 @@ def configure_request(product: str, options: dict, quantity: int) -> cfg.Configu
 
 
 def quote_request(spec: cfg.LineSpec, promised: types_pb2.Date | None) -> sch.QuoteRequest:
-    req = sch.QuoteRequest(operations=[sch.OperationSpec(
+    req = sch.QuoteRequest(quantity=spec.quantity, operations=[sch.OperationSpec(
         operation_id=op.operation_id, seq=op.seq, machine_type=op.machine_type,
         duration_seconds=op.duration_seconds, setup_family=op.setup_family, setup_key=op.setup_key,
         min_wait_after_seconds=op.min_wait_after_seconds, batch_key=op.batch_key,
@@ -42,7 +58,7 @@ def quote_request(spec: cfg.LineSpec, promised: types_pb2.Date | None) -> sch.Qu
     return req
 
 
-async def quote(services: Services, data: DesignQuote) -> QuoteRead:
+async def quote(services: Services, data: DesignQuote) -> QuoteRead | QuoteRefused:
     promised = date_of(data.promised_date, "promised_date")
     configured = await services.call("configurator", "Configure",
                                      configure_request(data.product, data.options, data.quantity))
@@ -56,19 +72,62 @@ async def quote(services: Services, data: DesignQuote) -> QuoteRead:
     spec = configured.spec
     price = reads.money(spec.price.total)
     try:
-        q = await services.call("scheduling", "Quote", quote_request(spec, promised), timeout=5)
+        q = await promise(services, quote_request(spec, promised))
     except ServiceError as exc:
         if exc.status_code != 503:
             raise
         return QuoteRead(True, configured.catalog_version, spec.summary, price, None, "", None,
                          None, "no delivery date now: the scheduler cannot be asked", [])
+    if isinstance(q, Refusal):
+        return QuoteRefused(409, q.detail, q.reason, q.facts, configured.catalog_version,
+                            spec.summary, price)
     return QuoteRead(
         buildable=True, catalog_version=configured.catalog_version, summary=spec.summary,
         price=price,
         earliest_completion_date=reads.day(q.earliest_completion_date)
         if q.HasField("earliest_completion_date") else None,
         factory_id=q.factory_id, confidence=round(q.confidence, 3),
-        meets_promise=q.meets_promise if promised else None, explanation=q.explanation, reasons=[])
+        meets_promise=q.meets_promise if promised else None, explanation=q.explanation, reasons=[],
+        earliest_completion=local_time(q.earliest_completion, q.time_zone)
+        if q.HasField("earliest_completion") else None,
+        time_zone=q.time_zone, beyond_horizon=q.beyond_horizon,
+        parts=[QuotePartRead(p.units, p.factory_id, local_time(p.completion, q.time_zone),
+                             reads.day(p.completion_date)) for p in q.parts])
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Scheduling's answer that no date can be promised, and why."""
+
+    reason: str
+    facts: dict[str, str]
+    detail: str
+
+
+async def promise(services: Services, request: sch.QuoteRequest) -> sch.QuoteResponse | Refusal:
+    """Scheduling's Quote; a refusal that names its reason (ErrorInfo) is an answer too."""
+    try:
+        return await services.stub("scheduling").Quote(request, metadata=services.metadata,
+                                                        timeout=5)
+    except grpc.aio.AioRpcError as error:
+        info = error_info(error) if error.code() == grpc.StatusCode.FAILED_PRECONDITION else None
+        if info is None:
+            raise from_grpc(error) from None
+        return Refusal(info.reason, dict(info.metadata), error.details() or info.reason)
+
+
+def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | None:
+    status = rpc_status.from_call(error)
+    for detail in status.details if status else []:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info
+    return None
+
+
+def local_time(stamp, zone: str) -> str:
+    """A Timestamp as RFC 3339 with the offset of ``zone`` (UTC when none is named)."""
+    return datetime.fromtimestamp(stamp.seconds, ZoneInfo(zone or "UTC")).isoformat()
 
 
 def place_request(designer: str, data: DesignOrder) -> orders_pb.PlaceOrderRequest:
@@ -97,9 +156,12 @@ class DesignController(Controller):
     security = [{"bearer": []}]
 
     @post("/quote", status_code=200, guards=[designer_or_admin],
-          summary="Price and capable-to-promise date of a design, or why it cannot be built")
-    async def quote(self, data: JSONBody[DesignQuote], services: ServicesDep) -> QuoteRead:
-        return await quote(services, data)
+          summary="Price and capable-to-promise date of a design, or why it cannot be built",
+          responses={409: ResponseSpec(QuoteRefused, description=(
+              "buildable, but no date can be promised: the reason, as a code and in words"))})
+    async def quote(self, data: JSONBody[DesignQuote], services: ServicesDep) -> Response[QuoteRead]:
+        answer = await quote(services, data)
+        return Response(answer, status_code=409 if isinstance(answer, QuoteRefused) else 200)
 
     @post("/orders", status_code=202, guards=[require("designer")],
           summary="Place a design as an order (channel designer-<id>); idempotent by reference",

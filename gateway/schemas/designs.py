@@ -23,17 +23,50 @@ class ReasonRead(msgspec.Struct):
     suggestion: str
 
 
+class QuotePartRead(msgspec.Struct):
+    units: int
+    factory_id: str
+    completion: Annotated[str, msgspec.Meta(description="RFC 3339 in the quote's time_zone")]
+    completion_date: Annotated[str, msgspec.Meta(description="YYYY-MM-DD in the quote's time_zone")]
+
+
 class QuoteRead(msgspec.Struct):
     buildable: bool
     catalog_version: int
     summary: str
     price: Money | None
-    earliest_completion_date: str | None
+    earliest_completion_date: Annotated[str | None, msgspec.Meta(
+        description="YYYY-MM-DD in time_zone")]
     factory_id: str
     confidence: float | None
     meets_promise: bool | None
     explanation: str
     reasons: list[ReasonRead]
+    earliest_completion: Annotated[str | None, msgspec.Meta(
+        description="RFC 3339 with the offset of time_zone", examples=["2026-12-03T16:32:00+08:00"])] = None
+    time_zone: Annotated[str, msgspec.Meta(
+        description="IANA zone of the dates and of the times in the explanation",
+        examples=["Asia/Shanghai"])] = ""
+    beyond_horizon: Annotated[bool, msgspec.Meta(
+        description="past the planning horizon: assumes the factories keep their weekly shifts")] = False
+    parts: Annotated[list[QuotePartRead], msgspec.Meta(
+        description="what is made where: one part, or several when the units cannot be made "
+                    "whole; the date is the last part's")] = []
+
+
+class QuoteRefused(msgspec.Struct):
+    """A buildable design no date can be promised for: why, as a code and in words."""
+
+    status_code: int
+    detail: str
+    reason: Annotated[str, msgspec.Meta(
+        description="MISSING_MACHINE_TYPE | MACHINE_UNAVAILABLE | OPERATION_TOO_LONG | "
+                    "NO_CAPACITY | NO_FACTORY", examples=["OPERATION_TOO_LONG"])]
+    facts: Annotated[dict[str, str], msgspec.Meta(
+        description="the figures behind the reason (machine_type, factory_id, minutes, ...)")]
+    catalog_version: int
+    summary: str
+    price: Money | None
 
 
 class DesignOrder(msgspec.Struct, forbid_unknown_fields=True):
