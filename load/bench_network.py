@@ -1,16 +1,27 @@
-"""The network scenario of DESIGN.md: 400 orders x 5 operations on 20 factories x 8 machines.
+"""The network scenario of DESIGN.md: 400 orders x 5 operations on 20 factories x 8 machines;
+with --preset, chain-scale networks (issue 14) beside the plain EDD list schedule.
 
     python load/bench_network.py [--time-limit 10] [--replan-limit 2] [--workers 2] [--seed 0]
+    python -m load.bench_network --preset chain-m chain-l chain-xl [--time-limit 20] ...
 
-Measures, against the greedy dispatch as baseline: time to the first feasible plan, the
-objective over time, and the re-plan after one machine goes down (time and operations
-moved). Every plan is checked by the independent validator. Writes JSON to load/results/.
+Default scenario: against the greedy dispatch as baseline, time to the first feasible plan,
+the objective over time, and the re-plan after one machine goes down (time and operations
+moved). Writes load/results/network_<time>.json.
+
+Presets (load/chain_networks.py: chain-m, chain-l, chain-xl, chain-over): each in a process of
+its own (load/chain_bench.py), one table row each: our solver beside the EDD baseline (weighted
+tardiness, orders placed, seconds), the ratio, time to first plan, wall time, peak RSS, then
+re-plan rows (machine down, back, urgent order) beside EDD from scratch, with the targets of
+issue 14 marked PASS or FAIL. Writes load/results/chain_<time>.json and .svg.
+
+Every plan is checked by the independent validator.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -22,6 +33,8 @@ sys.path.insert(0, str(ROOT / "load"))
 
 from network_instances import generate  # noqa: E402
 
+from load.chain_networks import PRESETS  # noqa: E402
+from load.chain_report import report  # noqa: E402
 from services.scheduling.solver.greedy import greedy_plan  # noqa: E402
 from services.scheduling.solver.model import Window, evaluate  # noqa: E402
 from services.scheduling.solver.search import plan_network, replan_machine_down  # noqa: E402
@@ -38,11 +51,43 @@ def main(argv=None) -> int:
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--factories", type=int, default=20)
     parser.add_argument("--machines", type=int, default=8)
-    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--preset", nargs="+", choices=sorted(PRESETS),
+                        help="chain-scale networks instead of the default scenario")
+    parser.add_argument("--time-limit", type=float, help="seconds (10; 20 with --preset)")
     parser.add_argument("--replan-limit", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.preset:
+        return chain_presets(args)
+    return scenario(args)
+
+
+def chain_presets(args) -> int:
+    """Each preset measured in a fresh process (its own peak memory), then the report."""
+    limit = 20.0 if args.time_limit is None else args.time_limit
+    results = []
+    for name in args.preset:
+        print(f"{name}:", file=sys.stderr, flush=True)
+        cmd = [sys.executable, "-m", "load.chain_bench", name, "--time-limit", str(limit),
+               "--replan-limit", str(args.replan_limit), "--workers", str(args.workers),
+               "--seed", str(args.seed)]
+        try:
+            child = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                                   timeout=20 * 60 + 10 * limit)
+        except subprocess.TimeoutExpired:
+            results.append({"preset": name, "error": "timed out"})
+            continue
+        if child.returncode != 0:
+            results.append({"preset": name, "error": f"exit {child.returncode}"})
+            continue
+        results.append(json.loads(child.stdout))
+    report(results, limit, args.replan_limit, ROOT / "load/results")
+    return 0
+
+
+def scenario(args) -> int:
+    args.time_limit = 10.0 if args.time_limit is None else args.time_limit
     problem = generate(args.orders, args.factories, args.machines, seed=args.seed)
     n_ops = sum(len(o.operations) for o in problem.orders)
     print(f"{args.orders} orders, {n_ops} operations, {args.factories} factories x {args.machines} machines")
