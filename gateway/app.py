@@ -70,6 +70,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         await pool.open(wait=True, timeout=30)
         keys = KeyStore(pool)
         await keys.ensure_schema()
+        await keys.bootstrap_admin(settings.admin_key)
         channels, sessions = ChannelStore(pool, settings), SessionStore(pool)
         await channels.ensure_schema()
         await sessions.ensure_schema()

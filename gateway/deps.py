@@ -25,8 +25,8 @@ from gateway.placing import OrderPlacer
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
 from services.kit.auth import KeyStore
-from services.kit.rpc import CLIENT_OPTIONS
 from services.kit.settings import Settings
+from services.kit.tls import client_channel
 
 STUBS = {
     "orders": orders_service_pb2_grpc.OrdersServiceStub,
@@ -49,7 +49,7 @@ class Services:
 
     def open(self) -> None:
         for name, address in self.addresses.items():
-            self.channels[name] = grpc.aio.insecure_channel(address, options=CLIENT_OPTIONS)
+            self.channels[name] = client_channel(self.settings, address)
         self.placer = OrderPlacer(lambda method, request: getattr(self.orders, method)(
             request, metadata=self.metadata, timeout=10))
 

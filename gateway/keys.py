@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.schemas.admin import KeyRead
 from services.kit.auth import KEY_ID_CHARS, KeyStore, hash_key
 
 ID_CHARS = KEY_ID_CHARS
@@ -11,8 +12,11 @@ def key_id(key: str) -> str:
     return hash_key(key)[:ID_CHARS]
 
 
-async def list_keys(keys: KeyStore, limit: int = 500) -> list[tuple]:
-    return await keys.list(limit)
+async def key_reads(keys: KeyStore, limit: int = 500) -> list[KeyRead]:
+    """Every key (never the key itself), newest first: for the REST listing and the portal."""
+    return [KeyRead(kid, principal, label, origin, created.isoformat(),
+                    revoked.isoformat() if revoked else None)
+            for kid, principal, label, origin, created, revoked in await keys.list(limit)]
 
 
 async def revoke(keys: KeyStore, kid: str) -> bool:

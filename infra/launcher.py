@@ -3,6 +3,11 @@
 With DOVETAIL_DATABASE_URL / DOVETAIL_NATS_URL set, those servers are used instead of the
 embedded ones. Data lives under DOVETAIL_HOME (default ./.dovetail) across restarts.
 A service that dies is restarted (it resumes from its recorded positions).
+
+Without DOVETAIL_ADMIN_KEY / DOVETAIL_WEBHOOK_SECRETS, random ones are generated into
+DOVETAIL_HOME on first start (infra/credentials.py). The admin key in use becomes the bootstrap
+admin key, revoking the one before it. The demo network, whose factory keys are published,
+runs only when the platform listens on loopback.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.credentials import LocalSecrets, local_secrets
 from infra.servers import NatsProcess, PortInUseError, PostgresProcess, require_free_port
-from services.kit.settings import Settings
+from services.kit.auth import KeyRefused
+from services.kit.exposure import check_exposure, is_loopback
+from services.kit.settings import Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE_ORDER = ("orders", "configurator", "scheduling", "delivery", "iot")
@@ -149,11 +157,13 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-async def prepare(settings: Settings) -> None:
-    """Streams and the admin key exist before anything else starts."""
+async def prepare(settings: Settings, demo: bool) -> list[str]:
+    """Streams and the bootstrap admin key exist before anything else starts; without the
+    demo, its published factory keys are revoked. Returns what to tell the operator."""
     from psycopg_pool import AsyncConnectionPool
 
-    from services.kit.auth import KeyStore, Principal
+    from infra.demo_network import DEMO_FACTORIES
+    from services.kit.auth import KeyStore
     from services.kit.jetstream import connect, ensure_streams
 
     nc = await connect(settings.nats_url, "dovetail-launcher")
@@ -163,7 +173,11 @@ async def prepare(settings: Settings) -> None:
                                    kwargs={"autocommit": True}) as pool:
         keys = KeyStore(pool)
         await keys.ensure_schema()
-        await keys.add(settings.admin_key, Principal("admin"), "admin (DOVETAIL_ADMIN_KEY)")
+        replaced = await keys.bootstrap_admin(settings.admin_key)
+        if not demo:
+            for factory in DEMO_FACTORIES:
+                await keys.revoke(factory.dev_key)
+    return [f"Revoked the admin key {kid}: the admin key now in use replaces it" for kid in replaced]
 
 
 async def wait_healthy(settings: Settings, timeout: float = 90.0) -> dict:
@@ -195,28 +209,49 @@ async def seed_demo(settings: Settings, services: list[str]) -> list[str]:
     return lines
 
 
-def banner(settings: Settings, services: list[str]) -> str:
+def banner(local: LocalSecrets, services: list[str]) -> str:
+    settings = local.settings
     base = f"http://{settings.grpc_host}:{settings.gateway_port}"
-    secrets = "\n".join(f"    {c:<12} {s}" for c, s in settings.webhook_secrets.items())
     ports = "  ".join(f"{n}:{settings.service_ports[n]}" for n in services)
+    grpc = "TLS" if settings.tls_cert else "plaintext"
+    # Printed like a notebook server's token: the key is only in a file this user can read.
+    admin = (f"{settings.admin_key}\n                  (kept in {local.admin_key_file})"
+             if local.admin_key_file else "the one in DOVETAIL_ADMIN_KEY")
+    secrets = (f"channel=secret lines in {local.webhook_secrets_file}"
+               if local.webhook_secrets_file else "the ones in DOVETAIL_WEBHOOK_SECRETS")
     return f"""
 Dovetail is up.
-  Portal / REST   {base}    (OpenAPI: {base}/schema)
+  Portal          {base}/portal/sign-in
+  Admin key       {admin}
+  Webhook secrets {secrets}
+  REST            {base}    (OpenAPI: {base}/schema)
   Health          {base}/healthz      Metrics: {base}/metrics
-  gRPC services   {ports}
-  Admin key       {settings.admin_key}
-  Webhook secrets (channel → secret):
-{secrets}
+  gRPC services   {ports}  ({grpc})
   Logs            {settings.home / 'logs'}
 Post an order: see README.md, "Post an order". Press Ctrl-C to stop.
 """
+
+
+def refused(local: LocalSecrets, exc: Exception) -> str:
+    """Why the platform does not start, with the way out when the key came from DOVETAIL_HOME."""
+    if isinstance(exc, KeyRefused) and local.admin_key_file:
+        return (f"the admin key in {local.admin_key_file} cannot be used: {exc.reason}. Delete "
+                "that file to have a new one generated, or set DOVETAIL_ADMIN_KEY.")
+    return str(exc)
 
 
 def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.ERROR)
-    settings = Settings.from_env()
+    try:
+        local = local_secrets(Settings.from_env())
+        check_exposure(local.settings)
+    except SettingsError as exc:
+        say(f"Cannot start: {exc}")
+        sys.exit(2)
+    settings = local.settings
+    demo = is_loopback(settings.grpc_host)
     platform = Platform(settings)
 
     def on_terminate(signum, _frame) -> None:
@@ -226,20 +261,27 @@ def main() -> None:
     # Ctrl-C stops us even when started from a shell that ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
+        for path in local.generated:
+            say(f"Generated    {path}  (mode 0600: only you can read it)")
         settings = platform.start_servers()
-        asyncio.run(prepare(settings))
+        for line in asyncio.run(prepare(settings, demo)):
+            say(line)
         services = available_services()
         settings = platform.settings = settings.with_(services=tuple(services))
+        local = LocalSecrets(settings, local.admin_key_file, local.webhook_secrets_file)
         platform.start_processes(services)
         asyncio.run(wait_healthy(settings))
-        extra = asyncio.run(seed_demo(settings, services))
-        platform.start_simulators()
-        say(banner(settings, services) + "".join(f"  {line}\n" for line in extra))
+        extra = ["Demo network not started: it runs only on a loopback DOVETAIL_GRPC_HOST "
+                 "(its factory keys are published, and revoked here)."]
+        if demo:
+            extra = asyncio.run(seed_demo(settings, services))
+            platform.start_simulators()
+        say(banner(local, services) + "".join(f"  {line}\n" for line in extra))
         while True:
             platform.supervise_once()
             time.sleep(0.5)
-    except PortInUseError as exc:
-        say(f"Cannot start: {exc}")
+    except (PortInUseError, KeyRefused, SettingsError) as exc:
+        say(f"Cannot start: {refused(local, exc)}")
         platform.stop()
         sys.exit(2)
     except KeyboardInterrupt:

@@ -110,10 +110,9 @@ class AdminController(Controller):
     async def issue(self, data: JSONBody[IssueKey], gateway: StateDep) -> IssuedKey:
         return await issue_key(gateway, data)
 
-    @get("/keys", summary="API keys: id, principal, label, when issued and revoked")
+    @get("/keys", summary="API keys: id, principal, label, origin, when issued and revoked")
     async def list_keys(self, gateway: StateDep) -> list[KeyRead]:
-        return [KeyRead(k, p, lb, c.isoformat(), r.isoformat() if r else None)
-                for k, p, lb, c, r in await key_admin.list_keys(gateway.keys)]
+        return await key_admin.key_reads(gateway.keys)
 
     @delete("/keys/{key_id:str}", summary="Revoke an API key (and the portal sessions it opened)")
     async def revoke(self, key_id: KeyId, gateway: StateDep) -> None:

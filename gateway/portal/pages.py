@@ -38,6 +38,7 @@ from gateway.controllers.orders import (
 from gateway.controllers.shipments import list_request as shipments_request
 from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
+from gateway.keys import key_reads
 from gateway.limits import sign_in_limit
 from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import bearer_token
@@ -207,6 +208,12 @@ class PortalController(Controller):
     async def kpi_page(self, gateway: StateDep, days: FromQuery[int] = 30) -> Template:
         figures = await kpis(gateway, max(1, min(days, 365)))
         return page("kpis.html", nav="kpis", topics="", k=figures, days=days)
+
+    @get("/keys")
+    async def keys(self, gateway: StateDep) -> Template:
+        """Which API key is which: bootstrap, minted or seeded, active or revoked."""
+        return page("keys.html", nav="keys", topics="", keys=await key_reads(gateway.keys),
+                    when=when)
 
 
 @get("/", include_in_schema=False)

@@ -30,6 +30,9 @@ class KeyRead(msgspec.Struct):
     key_id: str
     principal: str
     label: str
+    origin: Annotated[str, msgspec.Meta(description=(
+        "bootstrap: the admin key from DOVETAIL_ADMIN_KEY (a new one revokes it on start); "
+        "minted: issued through this API; seeded: registered by a program (demo data)"))]
     created_at: str
     revoked_at: str | None
 

@@ -31,6 +31,7 @@ from dovetail.delivery.v1 import delivery_service_pb2_grpc as pb_grpc
 from gateway.webhooks.signature import sign
 from services.kit.rpc import KEEPALIVE_OPTIONS
 from services.kit.settings import Settings
+from services.kit.tls import client_channel
 
 log = logging.getLogger("dovetail.delivery.simulator")
 POLL_S = 2.0
@@ -93,8 +94,8 @@ class DemoCarriers:
         self._warned: set[str] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with (grpc.aio.insecure_channel(self.settings.service_address("delivery"),
-                                              options=KEEPALIVE_OPTIONS) as channel,
+        async with (client_channel(self.settings, self.settings.service_address("delivery"),
+                                   KEEPALIVE_OPTIONS) as channel,
                     httpx.AsyncClient(base_url=self.gateway, timeout=10) as http):
             stub = pb_grpc.DeliveryServiceStub(channel)
             while not stop.is_set():

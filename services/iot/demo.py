@@ -16,8 +16,9 @@ from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
 from infra.demo_network import DEMO_FACTORIES, DemoFactory, DemoMachine
 from services.iot.signals.profiles import PROFILES
-from services.kit.auth import KeyStore, Principal
+from services.kit.auth import KeyRefused, KeyStore, Principal
 from services.kit.settings import Settings
+from services.kit.tls import client_channel
 
 log = logging.getLogger("dovetail.iot.demo")
 TIMEZONE = "Asia/Shanghai"
@@ -77,9 +78,13 @@ async def seed(settings: Settings) -> list[str]:
                                    kwargs={"autocommit": True}) as pool:
         keys = KeyStore(pool)
         await keys.ensure_schema()
+        revoked = []
         for f in DEMO_FACTORIES:
-            await keys.add(f.dev_key, Principal("factory", f.factory_id), f"demo {f.name}")
-    async with grpc.aio.insecure_channel(settings.service_address("iot")) as channel:
+            try:
+                await keys.add(f.dev_key, Principal("factory", f.factory_id), f"demo {f.name}")
+            except KeyRefused:  # revoked when this home once listened beyond loopback
+                revoked.append(f.factory_id)
+    async with client_channel(settings, settings.service_address("iot")) as channel:
         stub = pb_grpc.IotServiceStub(channel)
         for f in DEMO_FACTORIES:
             await _register(stub.RegisterFactory, factory_request(f), admin)
@@ -89,6 +94,9 @@ async def seed(settings: Settings) -> list[str]:
              "dovetail.telemetry.<factory>.<machine>):"]
     lines += [f"    {f.factory_id:<8} {f.name:<26} {len(f.machines)} machines  key {f.dev_key}"
               for f in DEMO_FACTORIES]
+    if revoked:
+        lines.append(f"  Demo keys of {', '.join(revoked)} were revoked (this DOVETAIL_HOME once "
+                     "listened beyond loopback): their simulated shop floors cannot sign in")
     lines.append("  Break a simulated machine: python -m services.iot.simulator break <machine id>")
     lines.append("  A factory's view: .venv/bin/dovetail-factory login --target 127.0.0.1 "
                  "--key <factory key>, then `dovetail-factory assignments --follow`")

@@ -3,6 +3,11 @@
 Principals: `admin`, `factory:<id>`, `channel:<name>`, `designer:<id>`. A key is a random
 token shown once; only its SHA-256 is stored (a 256-bit random token needs no slow hash:
 there is nothing to brute-force). Every service and the gateway read the same table.
+
+Each key records where it came from: the one *bootstrap* admin key (DOVETAIL_ADMIN_KEY, which
+replaces the bootstrap key before it on start), keys *minted* through the admin API, and keys
+*seeded* by a program (demo factories, tests). A revoked key stays revoked: adding it again
+is refused, never a way back in.
 """
 
 from __future__ import annotations
@@ -20,12 +25,37 @@ from services.kit.persistence import apply_ddl
 SCHEMA = "dovetail_auth"
 # A key's id: the first hex digits of its SHA-256, enough to name it, useless to use it.
 KEY_ID_CHARS = 16
+BOOTSTRAP, MINTED, SEEDED = "bootstrap", "minted", "seeded"
+BOOTSTRAP_LABEL = "admin (DOVETAIL_ADMIN_KEY)"
 ROLES = ("admin", "factory", "channel", "designer")
 _PRINCIPAL_RE = re.compile(r"^(admin|(factory|channel|designer):[A-Za-z0-9_.-]{1,64})$")
 
 
+# A table from before keys knew their origin: the environment's admin key was the one with
+# this label, and the rest are taken as minted.
+ORIGIN_MIGRATION = f"""
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '{SCHEMA}'
+                 AND table_name = 'api_keys' AND column_name = 'origin') THEN
+    ALTER TABLE {SCHEMA}.api_keys ADD COLUMN origin text;
+    UPDATE {SCHEMA}.api_keys SET origin = CASE WHEN label = '{BOOTSTRAP_LABEL}'
+      THEN '{BOOTSTRAP}' ELSE '{MINTED}' END;
+    ALTER TABLE {SCHEMA}.api_keys ALTER COLUMN origin SET DEFAULT '{SEEDED}',
+      ALTER COLUMN origin SET NOT NULL;
+  END IF;
+END $$;"""
+
+
 class InvalidPrincipal(ValueError):
     pass
+
+
+class KeyRefused(ValueError):
+    """A key cannot be registered: it was revoked, or it belongs to another principal."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message  # why, without which setting the key came from
 
 
 @dataclass(frozen=True)
@@ -83,22 +113,74 @@ class KeyStore:
                 f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}; "
                 f"CREATE TABLE IF NOT EXISTS {SCHEMA}.api_keys ("
                 " key_hash text PRIMARY KEY, principal text NOT NULL, label text NOT NULL DEFAULT '',"
-                " created_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz)")
+                " created_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz,"
+                f" origin text NOT NULL DEFAULT '{SEEDED}'); {ORIGIN_MIGRATION}")
 
-    async def add(self, key: str, principal: Principal, label: str = "") -> None:
-        """Register `key` for `principal` (idempotent for the same key)."""
+    async def add(self, key: str, principal: Principal, label: str = "",
+                  origin: str = SEEDED) -> None:
+        """Register `key` for `principal`; adding the same key again changes nothing.
+
+        Refused (KeyRefused) for a key that was revoked or belongs to another principal.
+        """
         async with self.pool.connection() as conn:
-            await conn.execute(
-                f"INSERT INTO {SCHEMA}.api_keys (key_hash, principal, label) VALUES (%s, %s, %s)"
-                " ON CONFLICT (key_hash) DO UPDATE SET principal = EXCLUDED.principal,"
-                " revoked_at = NULL",
-                (hash_key(key), str(principal), label))
+            await self._insert(conn, key, principal, label, origin)
         self._cache.pop(hash_key(key), None)
 
+    async def _insert(self, conn, key: str, principal: Principal, label: str,
+                      origin: str) -> None:
+        digest = hash_key(key)
+        cur = await conn.execute(
+            f"INSERT INTO {SCHEMA}.api_keys (key_hash, principal, label, origin)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash",
+            (digest, str(principal), label, origin))
+        if await cur.fetchone() is not None:
+            return
+        cur = await conn.execute(
+            f"SELECT principal, revoked_at FROM {SCHEMA}.api_keys WHERE key_hash = %s", (digest,))
+        held_by, revoked_at = await cur.fetchone()
+        if revoked_at is not None:
+            raise KeyRefused(f"key {digest[:KEY_ID_CHARS]} was revoked at "
+                             f"{revoked_at:%Y-%m-%d %H:%M:%S %Z}; a revoked key is never "
+                             "activated again")
+        if held_by != str(principal):
+            raise KeyRefused(f"key {digest[:KEY_ID_CHARS]} already belongs to another principal")
+
     async def issue(self, principal: Principal, label: str = "") -> str:
+        """A new random key for `principal`, minted (it outlives bootstrap key changes)."""
         key = new_key(principal)
-        await self.add(key, principal, label)
+        await self.add(key, principal, label, MINTED)
         return key
+
+    async def bootstrap_admin(self, key: str) -> list[str]:
+        """Make `key` the one bootstrap admin key; return the ids of the bootstrap keys it
+        replaced (now revoked). Minted and seeded keys stay as they are.
+
+        An admin key registered before becomes the bootstrap key; a revoked key, or one of
+        another principal, is refused (KeyRefused).
+        """
+        if not key:
+            raise KeyRefused("DOVETAIL_ADMIN_KEY is not set: `make up` generates one under "
+                             "DOVETAIL_HOME; a deployment sets it (docs/security.md)")
+        digest = hash_key(key)
+        async with self.pool.connection() as conn, conn.transaction():
+            # Replicas starting at once take turns, so each sees the others' rows.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('dovetail:bootstrap-key'))")
+            try:
+                await self._insert(conn, key, Principal("admin"), BOOTSTRAP_LABEL, BOOTSTRAP)
+            except KeyRefused as exc:
+                raise KeyRefused(f"DOVETAIL_ADMIN_KEY cannot be the admin key: {exc}; "
+                                 "set a new one", reason=str(exc)) from None
+            await conn.execute(
+                f"UPDATE {SCHEMA}.api_keys SET origin = %s, label = %s"
+                " WHERE key_hash = %s AND origin <> %s",
+                (BOOTSTRAP, BOOTSTRAP_LABEL, digest, BOOTSTRAP))
+            cur = await conn.execute(
+                f"UPDATE {SCHEMA}.api_keys SET revoked_at = now() WHERE origin = %s"
+                f" AND key_hash <> %s AND revoked_at IS NULL RETURNING left(key_hash, {KEY_ID_CHARS})",
+                (BOOTSTRAP, digest))
+            replaced = [row[0] for row in await cur.fetchall()]
+        self._cache.clear()
+        return replaced
 
     async def revoke(self, key: str) -> None:
         async with self.pool.connection() as conn:
@@ -108,11 +190,12 @@ class KeyStore:
         self._cache.pop(hash_key(key), None)
 
     async def list(self, limit: int = 500) -> list[tuple]:
-        """(key id, principal, label, created_at, revoked_at), newest first; never the keys."""
+        """(key id, principal, label, origin, created_at, revoked_at), newest first; never
+        the keys."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                f"SELECT left(key_hash, {KEY_ID_CHARS}), principal, label, created_at, revoked_at"
-                f" FROM {SCHEMA}.api_keys ORDER BY created_at DESC LIMIT %s", (limit,))
+                f"SELECT left(key_hash, {KEY_ID_CHARS}), principal, label, origin, created_at,"
+                f" revoked_at FROM {SCHEMA}.api_keys ORDER BY created_at DESC LIMIT %s", (limit,))
             return await cur.fetchall()
 
     async def revoke_by_id(self, key_id: str) -> bool:

@@ -22,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.kit.auth import KeyStore
 from services.kit.consumer import Consumer, Policy
+from services.kit.exposure import check_exposure
 from services.kit.jetstream import connect, ensure_streams
 from services.kit.leadership import run_as_leader
 from services.kit.log_follower import LogWakeup
@@ -29,7 +30,8 @@ from services.kit.persistence import ServiceApplication, open_application
 from services.kit.positions import ensure_positions_table
 from services.kit.relay import IntegrationMapper, Relay
 from services.kit.rpc import create_server, mark_serving
-from services.kit.settings import Settings
+from services.kit.settings import Settings, SettingsError
+from services.kit.tls import bind
 
 log = logging.getLogger("dovetail.runtime")
 GRACE_S = 5.0
@@ -98,6 +100,7 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
                 build: Callable[[Runtime], ServiceParts], *, port: int | None = None,
                 metrics_port: int | None = None) -> Running:
     """Start a service in this event loop; `port=0` binds a free port (tests)."""
+    check_exposure(settings)
     stack = contextlib.AsyncExitStack()
     stop = asyncio.Event()
     try:
@@ -147,7 +150,7 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
             service=name, keys=keys, roles=parts.roles, add_servicers=parts.add_servicers,
             itemwise=parts.itemwise)
         bind_port = settings.service_ports[name] if port is None else port
-        bound = server.add_insecure_port(f"{settings.grpc_host}:{bind_port}")
+        bound = bind(server, f"{settings.grpc_host}:{bind_port}", settings)
         await server.start()
         await mark_serving(health, service_names, True)
         if metrics_port:
@@ -185,7 +188,10 @@ def main(name: str, application: type[ServiceApplication],
     """Run a service as a process until SIGTERM / SIGINT."""
     from services.kit.logs import configure_logging
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"Cannot start {name}: {exc}") from None
     configure_logging(name, settings.log_level, settings.log_format)
     if not settings.database_url or not settings.nats_url:
         raise SystemExit("DOVETAIL_DATABASE_URL and DOVETAIL_NATS_URL must be set "
@@ -199,4 +205,7 @@ def main(name: str, application: type[ServiceApplication],
             loop.add_signal_handler(sig, running.stop.set)
         await running.done
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except SettingsError as exc:
+        raise SystemExit(f"Cannot start {name}: {exc}") from None

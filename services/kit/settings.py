@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+# Development values for code that builds Settings itself (tests, benchmarks). An operator's
+# settings (`from_env`) never fall back to them, and a platform listening beyond loopback
+# refuses them (services/kit/exposure.py).
 DEV_ADMIN_KEY = "dvt_admin_dev_key_change_me"
 # Shops sign orders with their channel's secret; carriers sign their events with
 # "carrier-<name>" secrets (which are never accepted for orders).
@@ -71,6 +74,7 @@ class Settings:
     # Empty: start the embedded server under `home`.
     database_url: str = ""
     nats_url: str = ""
+    # The bootstrap admin key (from_env: empty when unset; `make up` then generates one).
     admin_key: str = DEV_ADMIN_KEY
     webhook_secrets: dict[str, str] = field(default_factory=lambda: dict(DEV_WEBHOOK_SECRETS))
     tenant: str = "default"
@@ -93,6 +97,11 @@ class Settings:
     # gRPC targets that override host:port, e.g. replicas "ipv4:10.0.0.1:50051,10.0.0.2:50051"
     # or "dns:///orders.dovetail:50051"; clients balance round-robin over what they resolve.
     service_targets: dict[str, str] = field(default_factory=dict)
+    # PEM files: with a certificate and its key every gRPC server serves TLS, and the
+    # platform's clients trust `tls_ca` (default: the certificate itself).
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_ca: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -104,12 +113,16 @@ class Settings:
         for name in metrics:
             metrics[name] = _int(env, f"DOVETAIL_{name.upper()}_METRICS_PORT", metrics[name])
         secrets_raw = env.get("DOVETAIL_WEBHOOK_SECRETS")
+        tls_cert, tls_key = env.get("DOVETAIL_TLS_CERT", ""), env.get("DOVETAIL_TLS_KEY", "")
+        if bool(tls_cert) != bool(tls_key):
+            raise SettingsError("DOVETAIL_TLS_CERT and DOVETAIL_TLS_KEY go together: set both "
+                                "(a PEM certificate and its private key) or neither")
         return cls(
             home=Path(env.get("DOVETAIL_HOME", ".dovetail")).expanduser().resolve(),
             database_url=env.get("DOVETAIL_DATABASE_URL", ""),
             nats_url=env.get("DOVETAIL_NATS_URL", ""),
-            admin_key=env.get("DOVETAIL_ADMIN_KEY") or DEV_ADMIN_KEY,
-            webhook_secrets=parse_secrets(secrets_raw) if secrets_raw else dict(DEV_WEBHOOK_SECRETS),
+            admin_key=env.get("DOVETAIL_ADMIN_KEY", "").strip(),
+            webhook_secrets=parse_secrets(secrets_raw) if secrets_raw else {},
             tenant=env.get("DOVETAIL_TENANT", "default"),
             grpc_host=env.get("DOVETAIL_GRPC_HOST", "127.0.0.1"),
             service_ports=ports,
@@ -126,6 +139,9 @@ class Settings:
             services=_services(env.get("DOVETAIL_SERVICES")),
             service_targets={name: env[f"DOVETAIL_{name.upper()}_TARGET"] for name in SERVICE_PORTS
                              if env.get(f"DOVETAIL_{name.upper()}_TARGET")},
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            tls_ca=env.get("DOVETAIL_TLS_CA", ""),
         )
 
     def service_address(self, service: str) -> str:
@@ -152,6 +168,9 @@ class Settings:
             "DOVETAIL_LOG_FORMAT": self.log_format,
             "DOVETAIL_SIGNATURE_TOLERANCE_S": str(self.signature_tolerance_s),
             "DOVETAIL_SERVICES": ",".join(self.services),
+            "DOVETAIL_TLS_CERT": self.tls_cert,
+            "DOVETAIL_TLS_KEY": self.tls_key,
+            "DOVETAIL_TLS_CA": self.tls_ca,
         }
         for name, port in self.service_ports.items():
             env[f"DOVETAIL_{name.upper()}_PORT"] = str(port)

@@ -22,6 +22,7 @@ from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
 from infra.demo_network import DEMO_FACTORIES, DemoFactory
 from services.kit.settings import Settings
+from services.kit.tls import channel_credentials, open_channel
 
 log = logging.getLogger("dovetail.scheduling.simulator")
 CHANNEL_OPTIONS = [("grpc.keepalive_time_ms", 20_000), ("grpc.keepalive_timeout_ms", 10_000),
@@ -33,9 +34,11 @@ READY = (pb.OPERATION_STATUS_PLANNED, pb.OPERATION_STATUS_SCRAPPED)
 class ShopFloor:
     """One factory: what it was assigned, which machines are busy, and its reports."""
 
-    def __init__(self, factory: DemoFactory, address: str, speedup: float):
+    def __init__(self, factory: DemoFactory, address: str, speedup: float,
+                 credentials: grpc.ChannelCredentials | None = None):
         self.factory = factory
         self.address = address
+        self.credentials = credentials  # TLS when the platform serves it
         self.speedup = max(1.0, speedup)
         self.metadata = (("authorization", f"Bearer {factory.dev_key}"),)
         self.held: dict[str, pb.Assignment] = {}
@@ -49,7 +52,7 @@ class ShopFloor:
         backoff = 1.0
         while not stop.is_set():
             try:
-                async with grpc.aio.insecure_channel(self.address, options=CHANNEL_OPTIONS) as channel:
+                async with open_channel(self.address, self.credentials, CHANNEL_OPTIONS) as channel:
                     stub = pb_grpc.SchedulingServiceStub(channel)
                     tasks = [asyncio.create_task(self._work(stub, stop)),
                              asyncio.create_task(self._follow(stub)),
@@ -143,7 +146,9 @@ async def simulate(settings: Settings, speedup: float, stop: asyncio.Event,
                    manual: frozenset[str] = frozenset()) -> None:
     """Work every demo factory's assignments, except those a person drives (`manual`)."""
     address = settings.service_address("scheduling")
-    floors = [ShopFloor(f, address, speedup) for f in DEMO_FACTORIES if f.factory_id not in manual]
+    credentials = channel_credentials(settings)
+    floors = [ShopFloor(f, address, speedup, credentials) for f in DEMO_FACTORIES
+              if f.factory_id not in manual]
     await asyncio.gather(*(floor.run(stop) for floor in floors))
 
 
