@@ -1,17 +1,19 @@
 """Chain-shaped network problems for the chain-scale benchmark (issue 14), unlike
 ``network_instances.py``.
 
-A chain is many small factories of two kinds: one shift with a lunch break (08:00-12:00,
-13:00-17:00) or two shifts back to back (07:00-15:00, 15:00-23:00 as two windows that touch;
-``touching=False`` puts 30 minutes between them instead). Sundays are off everywhere,
-Saturdays (morning shift only) in about half the factories. Each factory has 6-12 machines:
-one of each core type (panel saw, edge bander, CNC drill, assembly, packing), in about half the
-factories the specialists (CNC router, sander, paint line), and more machines of the types in
-most demand; speeds 0.8-1.3, planned maintenance on about a quarter of the machines, capacity
-shares 0.5-1.0. Orders are wardrobes, kitchen cabinets, bookcases and lacquered door panels (4-7
-operations, edge-band and paint colours as changeover families, drying after painting),
-released over the first three days and due 3-9 days after release, weights 1-3. The horizon is
-three weeks.
+A chain is many small factories of two kinds: 60 % work one shift with a lunch break
+(08:00-12:00, 13:00-17:00), 40 % two shifts back to back (07:00-15:00, 15:00-23:00 as two
+windows that touch; ``touching=False`` puts 30 minutes between them instead). Sundays are off
+everywhere; 40 % of the factories work Saturday mornings (the first shift), the others not.
+Each factory has 6-12 machines: one of each core type (panel saw, edge bander, CNC drill,
+assembly, packing), in about half the factories the specialists (CNC router, sander, paint
+line), and more machines of the types with the most expected work per machine; speeds 0.8-1.3,
+planned maintenance (2, 4 or 8 h) on a quarter of the machines, capacity shares 0.5-1.0.
+Orders are wardrobes, kitchen cabinets, bookcases and lacquered door panels (4-7 operations of
+40-185 base minutes, so each fits a 4-hour stretch at speed 0.8; edge-band and paint colours as
+changeover families, drying after painting), released over the first three days and due 3-9
+days after release, weights 1-3. The horizon is three weeks. The presets take about 0.7-0.8 of
+the offered share by the mean due date (see :func:`describe`); chain-over about 2.5.
 
     python -m load.chain_networks --preset chain-l [--seed 0] [--no-touching] --out FILE.json
 
