@@ -17,6 +17,7 @@ from gateway.sessions import COOKIE
 from infra.demo_network import DEMO_FACTORIES
 from infra.launcher import prepare
 from services.kit.auth import BOOTSTRAP, MINTED, KeyRefused, KeyStore, Principal, hash_key
+from services.kit.settings import DEV_ADMIN_KEY
 from services.kit.tls import client_channel
 from tests.integration.security.conftest import Platform, started, strong_key
 
@@ -142,3 +143,28 @@ async def test_without_the_demo_its_published_factory_keys_are_revoked(own_setti
         keys._cache.clear()
         assert await keys.principal_for(demo.dev_key) is None
         assert await keys.principal_for(own_settings.admin_key) == Principal("admin")
+
+
+async def test_an_existing_platform_upgrades_and_its_dev_key_stops_working(own_settings):
+    """The issue's platform: the dev key and a minted key in a table from before origins."""
+    async with AsyncConnectionPool(own_settings.database_url, min_size=1, max_size=1,
+                                   kwargs={"autocommit": True}) as pool:
+        async with pool.connection() as conn:
+            await conn.execute(
+                "CREATE SCHEMA dovetail_auth; CREATE TABLE dovetail_auth.api_keys ("
+                " key_hash text PRIMARY KEY, principal text NOT NULL, label text NOT NULL"
+                " DEFAULT '', created_at timestamptz NOT NULL DEFAULT now(), revoked_at timestamptz)")
+            minted = strong_key()
+            await conn.execute(
+                "INSERT INTO dovetail_auth.api_keys (key_hash, principal, label) VALUES"
+                " (%s, 'admin', 'admin (DOVETAIL_ADMIN_KEY)'), (%s, 'admin', 'ops')",
+                (hash_key(DEV_ADMIN_KEY), hash_key(minted)))
+        keys = KeyStore(pool)
+        await keys.ensure_schema()
+        await keys.ensure_schema()  # a second process starting: nothing changes
+        assert await keys.bootstrap_admin(own_settings.admin_key) == [key_id(DEV_ADMIN_KEY)]
+        assert await keys.principal_for(DEV_ADMIN_KEY) is None
+        assert await keys.principal_for(minted) == Principal("admin")
+        origins = {kid: origin for kid, _, _, origin, _, _ in await keys.list()}
+        assert origins == {key_id(DEV_ADMIN_KEY): BOOTSTRAP, key_id(minted): MINTED,
+                           key_id(own_settings.admin_key): BOOTSTRAP}
