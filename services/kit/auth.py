@@ -185,8 +185,8 @@ class KeyStore:
     async def revoke(self, key: str) -> None:
         async with self.pool.connection() as conn:
             await conn.execute(
-                f"UPDATE {SCHEMA}.api_keys SET revoked_at = now() WHERE key_hash = %s",
-                (hash_key(key),))
+                f"UPDATE {SCHEMA}.api_keys SET revoked_at = now() WHERE key_hash = %s"
+                " AND revoked_at IS NULL", (hash_key(key),))  # keeps when it was revoked first
         self._cache.pop(hash_key(key), None)
 
     async def list(self, limit: int = 500) -> list[tuple]:
