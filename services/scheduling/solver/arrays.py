@@ -88,6 +88,9 @@ class NetworkArrays:
     fz_end: np.ndarray
     # day buckets of working capacity per (factory, type, day), base minutes
     cap: np.ndarray
+    rate: np.ndarray  # (factory, type): base minutes its machines of the type work a minute
+    day_first: np.ndarray  # (factory, day): first working minute of the day, -1 if none
+    day_last: np.ndarray  # (factory, day): last working minute of the day
     horizon: int
     now: int
 
@@ -176,6 +179,16 @@ def _compile_factory(f, horizon: int, tix: dict[str, int], change: dict[str, int
             day_minutes[d] += min(e, (d + 1) * DAY) - max(s, d * DAY)
             d += 1
     cap = np.zeros((len(tix), days))
+    rate = np.zeros(len(tix))
+    first = np.full(days, -1, np.int64)
+    last = np.full(days, -1, np.int64)
+    for s, e in stretches:
+        d = s // DAY
+        while d * DAY < e and d < days:
+            if first[d] < 0:
+                first[d] = max(s, d * DAY)
+            last[d] = min(e, (d + 1) * DAY)
+            d += 1
     ids, types, speeds, budgets, changes, counts = [], [], [], [], [], []
     w_start: list[int] = []
     w_end: list[int] = []
@@ -200,10 +213,11 @@ def _compile_factory(f, horizon: int, tix: dict[str, int], change: dict[str, int
                     d += 1
         budgets.append(math.floor(f.capacity_share * minutes))
         cap[t] += per_day * (m.speed * f.capacity_share)
+        rate[t] += m.speed * f.capacity_share
         w_start += [s for s, _ in free]
         w_end += [e for _, e in free]
         counts.append(len(free))
-    return ids, types, speeds, budgets, changes, counts, w_start, w_end, cap
+    return ids, types, speeds, budgets, changes, counts, w_start, w_end, cap, rate, first, last
 
 
 def _compile_orders(orders, tix: dict[str, int]):
@@ -265,6 +279,9 @@ def compile_problem(problem: NetworkProblem) -> NetworkArrays:
     w_ptr = np.zeros(len(w_counts) + 1, np.int64)
     np.cumsum(w_counts, out=w_ptr[1:])
     cap = np.stack([p[8] for p in pieces]) if pieces else np.zeros((0, len(types), days))
+    rate = np.stack([p[9] for p in pieces]) if pieces else np.zeros((0, len(types)))
+    day_first = np.stack([p[10] for p in pieces]) if pieces else np.zeros((0, days), np.int64)
+    day_last = np.stack([p[11] for p in pieces]) if pieces else np.zeros((0, days), np.int64)
     o = _ORDERS.get(problem.orders, (tuple(types),), lambda: _compile_orders(problem.orders, tix))
     n_ops = len(o["op_type"])
 
@@ -279,7 +296,8 @@ def compile_problem(problem: NetworkProblem) -> NetworkArrays:
         w_start=np.fromiter((x for p in pieces for x in p[6]), np.int64, int(w_ptr[-1])),
         w_end=np.fromiter((x for p in pieces for x in p[7]), np.int64, int(w_ptr[-1])),
         fz_machine=np.full(n_ops, -1, np.int64), fz_start=np.full(n_ops, -1, np.int64),
-        fz_end=np.full(n_ops, -1, np.int64), cap=cap, horizon=horizon, now=problem.now, **o,
+        fz_end=np.full(n_ops, -1, np.int64), cap=cap, rate=rate, day_first=day_first,
+        day_last=day_last, horizon=horizon, now=problem.now, **o,
     )
     arrays.fz_machine, arrays.fz_start, arrays.fz_end = arrays.op_arrays(problem.frozen)
     return arrays

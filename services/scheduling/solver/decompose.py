@@ -24,8 +24,9 @@ from . import kernels as K
 from .arrays import NetworkArrays, compile_problem
 from .model import NetworkProblem, Objective, PlannedOperation
 
-CANDIDATES = 4  # factories tried exactly per order, of those ranked best on the buckets
-SAMPLE = 64  # capable factories ranked on the buckets per order, at most
+CANDIDATES = 6  # factories tried exactly per order, of those ranked best on the buckets
+SAMPLE = 32  # capable factories ranked on the buckets per order, at most
+PARTITION_MIN_ORDERS = 4000  # a pool this large is dispatched in partitions, one per worker
 RELOCATE_TARGETS = 3
 
 
@@ -51,6 +52,7 @@ class ChainSearch:
         per_machine = np.bincount(a.fz_machine[a.fz_machine >= 0], minlength=len(a.m_type))
         self._alloc(max(64, int(per_machine.max(initial=0)) * 2 + 32))
         self.fcap = a.cap.sum(axis=(1, 2))
+        self.B = (a.cap, a.rate, a.day_first, a.day_last)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -96,9 +98,14 @@ class ChainSearch:
 
     # -- building a plan --------------------------------------------------------------------
 
-    def dispatch(self, orders: np.ndarray | None = None, first: Collection[str] = ()) -> None:
+    def dispatch(self, orders: np.ndarray | None = None, first: Collection[str] = (),
+                 priority: np.ndarray | None = None, candidates: int = CANDIDATES,
+                 sample: int = SAMPLE) -> None:
         """Place ``orders`` (indices; default all not placed) around what is placed, by due
-        date, those in ``first`` before the others."""
+        date (or ``priority``), those in ``first`` before the others. With several workers a
+        large pool is dispatched in partitions of the network (factories split at random,
+        orders dealt out in turn), one thread each; what a partition cannot place is tried
+        once more over every factory."""
         a = self.a
         if orders is None:
             orders = np.flatnonzero(self.order_ends() < 0)
@@ -106,18 +113,28 @@ class ChainSearch:
         for oid in first:
             if oid in a.order_index:
                 firsts[a.order_index[oid]] = True
-        seq = orders[np.lexsort((orders, -a.o_weight[orders], a.o_due[orders], ~firsts[orders]))]
+        key = a.o_due if priority is None else priority
+        seq = orders[np.lexsort((orders, -a.o_weight[orders], key[orders], ~firsts[orders]))]
         self.ofac[seq] = -1
         self._pins()
         self._rebuild()
-        load = self.bucket_load()
-        fload = np.zeros(len(a.factory_ids))
         while True:
-            rc = K.dispatch(seq, CANDIDATES, SAMPLE, self.rs[0], a.now, self.A, self.S,
-                            *self._classes(), a.o_due, a.o_weight, a.cap, load, fload, self.fcap,
-                            self.om, self.ost, self.oen, self.ofac)
-            if rc != K.FULL:
-                break
+            load = self.bucket_load()
+            fload = np.zeros(len(a.factory_ids))
+            parts = self._partitions(seq) if self.workers > 1 and len(seq) >= PARTITION_MIN_ORDERS \
+                else [(seq, self._classes())]
+            jobs = [(i, part, classes, candidates, sample, load, fload) for i, (part, classes) in enumerate(parts)]
+            if len(jobs) > 1:
+                with ThreadPoolExecutor(len(jobs)) as pool:
+                    rcs = list(pool.map(lambda job: self._dispatch_part(*job), jobs))
+            else:
+                rcs = [self._dispatch_part(*jobs[0])]
+            rest = seq[self.ofac[seq] == -2]
+            if K.FULL not in rcs and len(parts) > 1 and rest.size:
+                self.ofac[rest] = -1
+                rcs.append(self._dispatch_part(0, rest, self._classes(), candidates, sample, load, fload))
+            if K.FULL not in rcs:
+                return
             for o in seq:  # start again with room to spare
                 self.om[a.o_ptr[o]:a.o_ptr[o + 1]] = -1
             self._started()
@@ -125,14 +142,35 @@ class ChainSearch:
             self._pins()
             self._alloc(self.C * 2)
             self._rebuild()
-            load = self.bucket_load()
 
-    def _classes(self):
-        """Orders grouped by the machine types they need, with the factories able to make
-        each group: (class per order, CSR pointers, factories)."""
+    def _dispatch_part(self, i, seq, classes, candidates, sample, load, fload) -> int:
+        a = self.a
+        return K.dispatch(seq, candidates, sample, self.rs[i], a.now, self.A, self.S, *classes,
+                          a.o_due, a.o_weight, self.B, load, fload, self.fcap, self.om, self.ost,
+                          self.oen, self.ofac)
+
+    def _partitions(self, seq: np.ndarray):
+        """``seq`` split over as many partitions of the factories as there are workers:
+        (orders in dispatch order, their factory classes) per partition. An order with
+        started work goes with its factory."""
+        a = self.a
+        W = self.workers
+        rng = np.random.default_rng(int(self.rs[0][0]) & 0xFFFFFFFF)
+        group = np.empty(len(a.factory_ids), np.int64)
+        group[rng.permutation(len(a.factory_ids))] = np.arange(len(a.factory_ids)) % W
+        part = np.arange(len(seq)) % W
+        pinned = self.ofac[seq] >= 0
+        part[pinned] = group[self.ofac[seq][pinned]]
+        return [(seq[part == g], self._classes(group == g)) for g in range(W)]
+
+    def _classes(self, factories: np.ndarray | None = None):
+        """Orders grouped by the machine types they need, with the factories (of the mask
+        ``factories``; default all) able to make each group: (class per order, CSR
+        pointers, factories)."""
         a = self.a
         masks, o_class = np.unique(a.o_types, return_inverse=True)
-        lists = [np.flatnonzero((a.f_types & m) == m) for m in masks]
+        able = a.f_types if factories is None else np.where(factories, a.f_types, 0)
+        lists = [np.flatnonzero((able & m) == m) for m in masks]
         ptr = np.zeros(len(masks) + 1, np.int64)
         np.cumsum([len(x) for x in lists], out=ptr[1:])
         fac = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, np.int64)
@@ -365,7 +403,7 @@ class ChainSearch:
         touched = np.zeros(len(a.factory_ids), bool)
         moves = np.zeros((max(1, len(a.factory_ids) // 2), 4), np.int64)
         rc = K.relocate(late, RELOCATE_TARGETS, a.now, self.A, self.S, a.m_budget, self.base,
-                        a.f_types, a.o_types, a.o_due, a.o_weight, a.cap, load, self.ofac,
+                        a.f_types, a.o_types, a.o_due, a.o_weight, self.B, load, self.ofac,
                         ptr, seq, val, touched, self.om, self.ost, self.oen, moves)
         if rc == K.FULL:
             self._grow()

@@ -197,20 +197,35 @@ def unplace_order(o, A, S, om, ost, oen):
 
 
 @njit(cache=True, nogil=True)
-def _estimate(o, f, ready, o_ptr, op_type, op_dur, op_wait, cap, load):
-    """Rough end of order ``o`` in factory ``f`` from the day buckets."""
+def _estimate(o, f, ready, o_ptr, op_type, op_dur, op_wait, B, load):
+    """Rough end of order ``o`` in factory ``f`` from the day buckets ``B`` = (capacity,
+    rate, first and last working minute of each day): each (type, day) bucket is a fluid
+    queue its machines drain at ``rate`` base minutes a working minute from the day's first
+    working minute; an operation runs after the queue and after its predecessor, on the day
+    whose bucket and working time still hold it."""
+    cap, rate, first, last = B
     days = cap.shape[2]
-    cur = ready
+    cur = float(ready)
     for j in range(o_ptr[o], o_ptr[o + 1]):
         t = op_type[j]
         d = op_dur[j]
-        day = cur // DAY
-        while day < days and cap[f, t, day] - load[f, t, day] < d:
+        r = rate[f, t]
+        if r <= 0:
+            return 1 << 50
+        run = d / r if r < 1.0 else float(d)  # one machine: no faster than one at speed 1
+        day = int(cur) // DAY
+        while day < days:
+            if first[f, day] >= 0 and cap[f, t, day] - load[f, t, day] >= d:
+                start = max(cur, first[f, day] + load[f, t, day] / r)
+                if start + run <= last[f, day]:
+                    cur = start + run
+                    break
             day += 1
-            cur = day * DAY
-        cur += d
+            cur = max(cur, float(day * DAY))
+        if day >= days:
+            return 1 << 50
         cur += op_wait[j]
-    return cur
+    return int(cur)
 
 
 @njit(cache=True, nogil=True)
@@ -226,7 +241,7 @@ def _add_load(o, f, sign, A, load, om, ost):
 
 
 @njit(cache=True, nogil=True)
-def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weight, cap, load,
+def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weight, B, load,
              fload, fcap, om, ost, oen, ofac):
     """Place the orders of ``seq`` in that order (see the module docstring). ``ofac[o]``:
     >= 0 pins the order to that factory, -1 lets the dispatch choose; on return the factory,
@@ -256,7 +271,7 @@ def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weig
             offset = _randint(rs, size) if size > take else 0
             for x in range(take):
                 f = c_fac[lo + (offset + x) % size]
-                e = _estimate(o, f, ready, o_ptr, op_type, op_dur, op_wait, cap, load)
+                e = _estimate(o, f, ready, o_ptr, op_type, op_dur, op_wait, B, load)
                 k0 = o_weight[o] * max(0, e - o_due[o])
                 k1 = e + (fload[f] + work) / max(1.0, fcap[f])  # ties: the less loaded
                 # keep the k best (k0, k1) in ascending order
@@ -510,7 +525,7 @@ def _snapshot(seq, lo, hi, o_ptr, om, ost, oen, out, c):
 
 
 @njit(cache=True, nogil=True)
-def relocate(late, k, now, A, S, budget, base, f_types, o_types, o_due, o_weight, cap, load,
+def relocate(late, k, now, A, S, budget, base, f_types, o_types, o_due, o_weight, B, load,
              ofac, fptr, fseq, fval, touched, om, ost, oen, moves):
     """Try each order of ``late`` in up to ``k`` other factories (ranked on the day buckets):
     it moves when the two factories' weighted tardiness falls (neither leaving an order out).
@@ -540,7 +555,7 @@ def relocate(late, k, now, A, S, budget, base, f_types, o_types, o_due, o_weight
         for f in range(F):
             if f == a or touched[f] or f_types[f] & need != need:
                 continue
-            e = _estimate(o, f, ready, o_ptr, op_type, op_dur, op_wait, cap, load)
+            e = _estimate(o, f, ready, o_ptr, op_type, op_dur, op_wait, B, load)
             if nc < k:
                 i = nc
                 nc += 1
