@@ -11,11 +11,14 @@ import psycopg
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.exceptions import ClientException, ValidationException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from psycopg_pool import AsyncConnectionPool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway.auth import SignInRequired
+from gateway.bodies import GatewayRequest
 from gateway.channels import ChannelStore
 from gateway.controllers.admin import AdminController
 from gateway.controllers.designs import DesignController
@@ -33,12 +36,17 @@ from gateway.errors import (
     bad_request_handler,
     database_unavailable_handler,
     service_error_handler,
+    unexpected_error_handler,
     validation_error_handler,
 )
+from gateway.headers import security_headers
+from gateway.limits import KeyGuessing
 from gateway.openapi import document_raw_bodies, document_shared_errors
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
+from gateway.settings import EdgeSettings
+from gateway.sse.slots import StreamSlots
 from gateway.webhooks.canonical import CanonicalWebhookController
 from gateway.webhooks.carriers import CarrierWebhookController
 from gateway.webhooks.shopify import SHOPIFY, ShopifyWebhookController
@@ -51,8 +59,11 @@ MAX_BODY_BYTES = 1024 * 1024
 DB_WAIT_S = 5.0
 
 
-def create_app(settings: Settings, service_addresses: dict[str, str] | None = None) -> Litestar:
-    """`service_addresses`: name → host:port of each service (default: settings.services)."""
+def create_app(settings: Settings, service_addresses: dict[str, str] | None = None,
+               edge: EdgeSettings | None = None) -> Litestar:
+    """`service_addresses`: name → host:port of each service (default: settings.services);
+    `edge`: what the gateway accepts from the network (default: EdgeSettings())."""
+    edge = edge or EdgeSettings()
     addresses = service_addresses if service_addresses is not None else {
         name: settings.service_address(name) for name in settings.services}
 
@@ -76,8 +87,9 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         await sessions.ensure_schema()
         services = Services(settings, addresses)
         services.open()
-        state = app.state.gateway = GatewayState(settings, services, pool, keys, channels,
-                                                 sessions)
+        state = app.state.gateway = GatewayState(
+            settings, services, pool, keys, channels, sessions, guessing=KeyGuessing(edge),
+            streams=StreamSlots(edge.streams_per_holder, edge.streams_total))
         stop, tasks = asyncio.Event(), []
         if settings.nats_url:
             state.nc = await connect(settings.nats_url, "dovetail-gateway")
@@ -107,13 +119,20 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         SystemController, CarrierWebhookController, TrackingController,
                         *PORTAL_HANDLERS],
         lifespan=[lifespan],
+        # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.
+        middleware=[DefineMiddleware(ProxyHeadersMiddleware,
+                                     trusted_hosts=list(edge.trusted_proxies))]
+        if edge.trusted_proxies else [],
+        request_class=GatewayRequest,
+        before_send=[security_headers],
         dependencies={"services": Provide(provide_services, sync_to_thread=False),
                       "gateway": Provide(provide_state, sync_to_thread=False)},
         exception_handlers={ServiceError: service_error_handler,
                             psycopg.OperationalError: database_unavailable_handler,
                             SignInRequired: sign_in_redirect,
                             ValidationException: validation_error_handler,
-                            ClientException: bad_request_handler},
+                            ClientException: bad_request_handler,
+                            Exception: unexpected_error_handler},
         template_config=template_config(),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

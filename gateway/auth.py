@@ -3,8 +3,13 @@
 Machines send `Authorization: Bearer <API key>`; people signed in to the portal carry a session
 cookie. Either gives a principal (`admin`, `factory:<id>`, `channel:<name>`, `designer:<id>`);
 each endpoint names the roles it lets in: 401 without a principal, 403 for another role.
-A cookie-authenticated write must come from the portal's own origin (SameSite=Lax already
-keeps cross-site POSTs from carrying the cookie; this is the second lock).
+Failed keys are budgeted per client address and per key prefix (gateway.limits): over budget,
+429 with Retry-After before the key is even looked up.
+
+A cookie-authenticated write must show that it comes from the portal's own origin (SameSite=Lax
+already keeps cross-site POSTs from carrying the cookie; this is the second lock): an Origin of
+this host, or without Origin a `Sec-Fetch-Site: same-origin` or a Referer of this host; and it
+must be JSON or a form — never text/plain, which any page may send anywhere.
 """
 
 from __future__ import annotations
@@ -12,14 +17,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 
 from gateway.deps import GatewayState
 from gateway.sessions import COOKIE
-from services.kit.auth import Principal, bearer_token
+from services.kit.auth import KEY_ID_CHARS, Principal, bearer_token, hash_key
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class SignInRequired(NotAuthorizedException):
@@ -30,16 +40,72 @@ async def find_principal(connection: ASGIConnection) -> Principal | None:
     state: GatewayState = connection.app.state.gateway
     header = connection.headers.get("authorization")
     if header:
-        return await state.keys.principal_for(bearer_token(header))
+        return await key_holder(connection, state, bearer_token(header))
     cookie = connection.cookies.get(COOKIE)
     if not cookie or state.sessions is None:
         return None
     principal = await state.sessions.principal_for(cookie)
     if principal and connection.scope.get("method", "GET") not in SAFE_METHODS:
-        origin = connection.headers.get("origin")
-        if origin and urlsplit(origin).netloc != connection.headers.get("host"):
-            raise PermissionDeniedException("cross-origin write with a session cookie")
+        refuse_cross_site_write(connection)
+    if principal:
+        _hold(connection, "session", cookie)
     return principal
+
+
+async def key_holder(connection: ASGIConnection, state: GatewayState,
+                     key: str | None) -> Principal | None:
+    """The principal of a bearer key; failures spend the caller's budget (429 beyond it)."""
+    address = connection.client.host if connection.client else ""
+    state.guessing.check(address, key)
+    principal = await state.keys.principal_for(key)
+    if principal is None:
+        state.guessing.failed(address, key)
+    else:
+        _hold(connection, "key", key or "")
+    return principal
+
+
+def _hold(connection: ASGIConnection, kind: str, secret: str) -> None:
+    """Name who holds the credential (for per-holder caps) without keeping the credential."""
+    connection.scope.setdefault("state", {})["holder"] = f"{kind}:{hash_key(secret)[:KEY_ID_CHARS]}"
+
+
+def came_from_this_site(connection: ASGIConnection) -> bool | None:
+    """What the browser says of where a request comes from: True from this host, False from
+    elsewhere (or `Origin: null`), None when it says nothing."""
+    host = (connection.headers.get("host") or "").lower()
+    origin = connection.headers.get("origin")
+    if origin is not None:
+        return urlsplit(origin.strip()).netloc.lower() == host
+    fetch_site = connection.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site.strip().lower() == "same-origin"
+    referer = connection.headers.get("referer")
+    if referer is not None:
+        return urlsplit(referer.strip()).netloc.lower() == host
+    return None
+
+
+def refuse_cross_site_write(connection: ASGIConnection) -> None:
+    """403 unless the write shows it comes from this site; 415 unless it is JSON or a form."""
+    seen = came_from_this_site(connection)
+    if seen is False:
+        raise PermissionDeniedException("cross-origin write with a session cookie: the Origin "
+                                        "is not this site")
+    if seen is None:
+        raise PermissionDeniedException("a write with a session cookie must show it comes from "
+                                        "this site: send an Origin header (browsers do)")
+    media_type = (connection.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media_type:
+        if not (media_type in FORM_TYPES or media_type == "application/json"
+                or media_type.endswith("+json")):
+            raise ClientException(status_code=415, detail=(
+                f"a write with a session cookie takes application/json or a form, "
+                f"not {media_type[:60]}"))
+    elif connection.headers.get("content-length", "0") != "0" or \
+            connection.headers.get("transfer-encoding"):
+        raise ClientException(status_code=415, detail=(
+            "a write with a session cookie must say its Content-Type: application/json or a form"))
 
 
 async def principal_of(connection: ASGIConnection) -> Principal:

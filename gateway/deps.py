@@ -21,9 +21,12 @@ from dovetail.orders.v1 import orders_service_pb2_grpc
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc
 from gateway.channels import ChannelStore
 from gateway.errors import ServiceError, from_grpc
+from gateway.limits import KeyGuessing
 from gateway.placing import OrderPlacer
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
+from gateway.settings import EdgeSettings
+from gateway.sse.slots import StreamSlots
 from services.kit.auth import KeyStore
 from services.kit.settings import Settings
 from services.kit.tls import client_channel
@@ -107,6 +110,9 @@ class GatewayState:
     sessions: SessionStore | None = None
     nc: Client | None = None
     facts: OrderFacts | None = None
+    guessing: KeyGuessing = field(default_factory=lambda: KeyGuessing(EdgeSettings()))
+    streams: StreamSlots = field(default_factory=lambda: StreamSlots(
+        EdgeSettings.streams_per_holder, EdgeSettings.streams_total))
 
 
 # Handler parameters filled by name from the app's `dependencies` (Litestar 3 infers none).

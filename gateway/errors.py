@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import grpc
 from google.rpc import error_details_pb2
@@ -30,8 +32,9 @@ HTTP_FOR = {
 class ServiceError(HTTPException):
     """A service refused or could not answer; carries field errors when it gave them."""
 
-    def __init__(self, status_code: int, detail: str, errors: list[FieldError] | None = None):
-        super().__init__(status_code=status_code, detail=detail)
+    def __init__(self, status_code: int, detail: str, errors: list[FieldError] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
         self.errors = errors or []
 
 
@@ -57,8 +60,22 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
     return service_error(error.code(), error.details() or "", errors)
 
 
+@contextmanager
+def values_in_range(key: str = "body") -> Iterator[None]:
+    """A value the wire types cannot hold (a number beyond a double or an int32, a time before
+    year 1 in UTC) is bad input: 422 naming `key`, not a 500."""
+    try:
+        yield
+    except ValidationException:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValidationException("a value is out of range", extra=[
+            {"key": key, "message": str(exc)[:200]}]) from None
+
+
 def service_error_handler(_: Request, exc: ServiceError) -> Response:
-    return Response(ErrorBody(exc.status_code, exc.detail, exc.errors), status_code=exc.status_code)
+    return Response(ErrorBody(exc.status_code, exc.detail, exc.errors), status_code=exc.status_code,
+                    headers=exc.headers)
 
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
@@ -93,9 +110,21 @@ def validation_error_handler(_: Request, exc: ValidationException) -> Response:
 def bad_request_handler(_: Request, exc: ClientException) -> Response:
     """A body that is not even JSON is a body that does not fit: 422, like the rest."""
     if exc.status_code != 400:
-        return Response(ErrorBody(exc.status_code, exc.detail), status_code=exc.status_code)
+        return Response(ErrorBody(exc.status_code, exc.detail), status_code=exc.status_code,
+                        headers=exc.headers)
     return Response(ErrorBody(422, "request body does not fit", [FieldError("body", exc.detail)]),
                     status_code=422)
+
+
+def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    """What no other handler answers: an HTTP answer Litestar meant is passed on as it is; any
+    other error is a bug, logged with its traceback (a bare 500 says nothing to anyone)."""
+    if isinstance(exc, HTTPException):
+        return Response(ErrorBody(exc.status_code, exc.detail), status_code=exc.status_code,
+                        headers=exc.headers)
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path,
+              exc_info=exc)
+    return Response(ErrorBody(500, "internal error; it has been logged"), status_code=500)
 
 
 def database_unavailable_handler(_: Request, exc: Exception) -> Response:

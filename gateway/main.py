@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import uvicorn
+from litestar import Litestar
 
 from gateway.app import create_app
+from gateway.settings import EdgeSettings
+from gateway.slow_clients import read_deadline_protocol
 from services.kit.exposure import check_exposure
 from services.kit.logs import configure_logging
 from services.kit.settings import Settings, SettingsError
 
 
+def server_config(app: Litestar, edge: EdgeSettings, host: str, port: int,
+                  **options) -> uvicorn.Config:
+    """How uvicorn serves the gateway (tests serve it the same way, on port 0's stand-in).
+
+    uvicorn's own proxy handling is off: it would believe X-Forwarded-For from 127.0.0.1 by
+    default; the app believes it only from DOVETAIL_TRUSTED_PROXIES (gateway.app). Reading a
+    request has deadlines (gateway.slow_clients); idle kept-alive connections close after
+    keep_alive_s.
+    """
+    return uvicorn.Config(app, host=host, port=port, proxy_headers=False, forwarded_allow_ips=[],
+                          http=read_deadline_protocol(edge), timeout_keep_alive=edge.keep_alive_s,
+                          server_header=False, **{"log_level": "warning", **options})
+
+
 def serve() -> None:
     try:
-        settings = Settings.from_env()
+        settings, edge = Settings.from_env(), EdgeSettings.from_env()
         check_exposure(settings)
     except SettingsError as exc:
         raise SystemExit(f"Cannot start the gateway: {exc}") from None
     configure_logging("gateway", settings.log_level, settings.log_format)
-    uvicorn.run(create_app(settings), host=settings.grpc_host, port=settings.gateway_port,
-                log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    app = create_app(settings, edge=edge)
+    uvicorn.Server(server_config(app, edge, settings.grpc_host, settings.gateway_port,
+                                 access_log=False, timeout_graceful_shutdown=5)).run()
 
 
 if __name__ == "__main__":

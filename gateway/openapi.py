@@ -3,7 +3,8 @@
 Guards (gateway.auth), the exception handlers (gateway.errors) and the body limit are
 app-wide, so what they answer is documented here once instead of on every handler:
 
-- 401 / 403 for an operation that needs a bearer key (none or unknown; another role);
+- 401 / 403 for an operation that needs a bearer key (none or unknown; another role), and 429
+  with Retry-After once a client address or key prefix has failed too often (gateway.limits);
 - 404 for an operation whose path names something (an order, a machine, a key...) that may
   not exist, or a path parameter of the wrong type; not for PUT, which creates what it names;
 - 422 with field-level errors for bad input. Litestar documents its own 400 for every
@@ -28,6 +29,8 @@ SHARED = {
     "403": "the key's role may not use this endpoint",
     "404": "nothing with that name or id",
     "413": "the body is larger than the gateway accepts",
+    "429": "too many failed API-key attempts from this address or for this key; retry after "
+           "the seconds in Retry-After",
     "422": "bad input: `errors` names each field and what is wrong with it",
     "503": "PostgreSQL or a service cannot answer now; retry later (a retry never doubles an order)",
 }
@@ -55,7 +58,7 @@ def document_shared_errors(app: Litestar) -> None:
             if operation.request_body is not None:
                 codes += ["413", "422"]
             if any("bearer" in requirement for requirement in operation.security or []):
-                codes += ["401", "403"]
+                codes += ["401", "403", "429"]
             if item.put is not operation and any(
                     getattr(p, "param_in", None) == "path" for p in operation.parameters or []):
                 codes.append("404")

@@ -3,6 +3,8 @@
 Topics: orders (every order event), scheduling (plans and assignments), iot (machine state
 changes), delivery (shipments and milestones). Resume with the `Last-Event-ID` header (browsers
 send it by themselves on reconnect) or the `last_event_id` query parameter; see gateway.sse.feed.
+Each key or portal session may hold a few streams at once, the gateway a bounded number
+(gateway.sse.slots): beyond, 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class EventController(Controller):
         if gateway.nc is None:
             raise ServiceError(503, "live updates need NATS, which this gateway has no link to")
         resume = parse_cursor(request.headers.get("last-event-id") or last_event_id)
-        return ServerSentEvent(events(gateway.nc.jetstream(), topics_of(topics), resume),
+        chosen = topics_of(topics)
+        slot = gateway.streams.take(request.scope["state"]["holder"])
+        return ServerSentEvent(slot.holding(events(gateway.nc.jetstream(), chosen, resume)),
                                retry_duration=RETRY_MS, headers={"Cache-Control": "no-store",
                                                                  "X-Accel-Buffering": "no"})

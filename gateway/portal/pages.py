@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -24,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import reads
-from gateway.auth import portal_admin
+from gateway.auth import came_from_this_site, portal_admin, refuse_cross_site_write
 from gateway.controllers.kpis import kpis
 from gateway.controllers.network import machines
 from gateway.controllers.orders import (
@@ -97,6 +98,8 @@ class SignInController(Controller):
     @post("/sign-in", middleware=[sign_in_limit.middleware], status_code=303)
     async def sign_in(self, request: Request, gateway: StateDep, data: Annotated[
             SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+        if came_from_this_site(request) is False:  # no signing a browser in from another site
+            raise PermissionDeniedException("sign-in from another site's page")
         key = bearer_token(f"Bearer {data.key.strip()}")
         principal = await gateway.keys.principal_for(key)
         if principal is None or not principal.is_admin:
@@ -111,6 +114,7 @@ class SignInController(Controller):
 
     @post("/sign-out", status_code=303)
     async def sign_out(self, request: Request, gateway: StateDep) -> Response:
+        refuse_cross_site_write(request)
         await gateway.sessions.close(request.cookies.get(COOKIE))
         response = Redirect("/portal/sign-in", status_code=303)
         response.delete_cookie(COOKIE, path="/")

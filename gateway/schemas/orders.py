@@ -12,6 +12,8 @@ INT64_MAX = 2**63 - 1  # protobuf int64 fields hold no more: a larger number is 
 # as a oneOf that every whole number (e.g. width_mm 600) matches twice, so fails. Options
 # travel as a protobuf Struct, whose numbers are doubles either way.
 OptionValue = str | float | bool
+# How many of one line an order may ask for (what the orders service accepts).
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
 class Address(msgspec.Struct, forbid_unknown_fields=True):
@@ -33,7 +35,7 @@ class Customer(msgspec.Struct, forbid_unknown_fields=True):
 class Item(msgspec.Struct, forbid_unknown_fields=True):
     line_id: Text
     product: Annotated[str, msgspec.Meta(description="catalogue product code, e.g. wardrobe")]
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    quantity: Quantity
     options: dict[str, OptionValue] = {}
 
 

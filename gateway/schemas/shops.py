@@ -10,6 +10,8 @@ from typing import Any
 
 import msgspec
 
+from gateway.schemas.orders import Quantity
+
 Scalar = str | int | float | bool | None
 
 
@@ -20,7 +22,7 @@ class ShopifyProperty(msgspec.Struct):
 
 class ShopifyLineItem(msgspec.Struct):
     id: int
-    quantity: int
+    quantity: Quantity
     sku: str | None = None
     title: str = ""
     price: str = ""
@@ -74,7 +76,7 @@ class WooMeta(msgspec.Struct):
 
 class WooLineItem(msgspec.Struct):
     id: int
-    quantity: int
+    quantity: Quantity
     sku: str = ""
     name: str = ""
     total: str = ""

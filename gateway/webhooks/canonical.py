@@ -20,6 +20,7 @@ from litestar.params import FromPath, JSONBody
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.deps import GatewayState
+from gateway.errors import values_in_range
 from gateway.schemas.orders import CanonicalOrder, ErrorBody, WebhookAccepted
 from gateway.webhooks.signature import SignatureError, verify
 
@@ -111,12 +112,7 @@ class CanonicalWebhookController(Controller):
           security=[{"webhookSignature": []}])
     async def receive(self, channel: FromPath[str], data: JSONBody[CanonicalOrder],
                       request: Request) -> Response[WebhookAccepted]:
-        try:
+        with values_in_range():
             order = to_place_order(channel, data)
-        except ValidationException:
-            raise
-        except (ValueError, TypeError, OverflowError) as exc:  # e.g. a number protobuf cannot hold
-            raise ValidationException("a value is out of range", extra=[
-                {"key": "body", "message": str(exc)[:200]}]) from None
         return await place(request.app.state.gateway, order)
 

@@ -16,6 +16,8 @@ from gateway.channels import ChannelMapping
 
 _INT = re.compile(r"^-?\d+$")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
+# Longer runs of digits are no measurement: they stay text (and int() refuses 4,300 digits).
+MAX_DIGITS = 30
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,9 @@ def _typed(value: Any) -> Any:
     """Shops send every option as text; numbers become numbers for the catalogue."""
     if isinstance(value, str):
         text = value.strip()
-        if _INT.match(text):
+        if _INT.match(text) and len(text) <= MAX_DIGITS:
             return int(text)
-        if _DECIMAL.match(text):
+        if _DECIMAL.match(text) and len(text) <= MAX_DIGITS:
             return float(text)
         return text
     return value

@@ -26,8 +26,9 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Valid
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway.bodies import check_json
 from gateway.deps import GatewayState
-from gateway.errors import ServiceError, field_of
+from gateway.errors import ServiceError, field_of, values_in_range
 from gateway.schemas.shops import ShopWebhookAnswer
 from gateway.webhooks.mapping import ShopLine, UnmappedError, map_lines
 from gateway.webhooks.signature import SignatureError, verify_base64
@@ -86,6 +87,7 @@ async def verified_body(request: Request, platform: ShopPlatform) -> bytes:
 
 
 def decode(body: bytes, platform: ShopPlatform) -> Any:
+    check_json(body, f"/webhooks/{platform.channel}/orders")
     try:
         return msgspec.json.decode(body, type=platform.payload)
     except msgspec.DecodeError as exc:
@@ -128,7 +130,9 @@ async def receive(request: Request, platform: ShopPlatform) -> Response[ShopWebh
     except UnmappedError as exc:
         raise ValidationException("unmapped SKU or option", extra=[
             {"key": at, "message": message} for at, message in exc.errors]) from None
-    reply = await state.services.place_order(to_place_order(platform.channel, order, items))
+    with values_in_range():
+        placing = to_place_order(platform.channel, order, items)
+    reply = await state.services.place_order(placing)
     if delivery_id:
         await state.channels.record_delivery(platform.channel, delivery_id, reply.order_id,
                                              _status(reply.status))

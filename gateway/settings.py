@@ -1,0 +1,70 @@
+"""What the gateway accepts from the network: proxies it trusts, failure budgets, stream caps,
+read deadlines. Read from DOVETAIL_* once (`EdgeSettings.from_env`) and passed to create_app.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+from services.kit.settings import SettingsError
+
+
+def parse_networks(name: str, text: str) -> tuple[str, ...]:
+    """`10.0.0.1, 10.1.0.0/16` → normalised networks; a typo is refused, not silently kept."""
+    networks = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(f"{name}: {part!r} is not an IP address or a CIDR network "
+                                f"(e.g. 10.0.0.5 or 10.0.0.0/8)") from None
+    return tuple(networks)
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    # Direct peers whose X-Forwarded-For / X-Forwarded-Proto are believed. Empty: nobody's.
+    trusted_proxies: tuple[str, ...] = ()
+    # Failed API-key attempts allowed per window, from one client address and for one key
+    # prefix; beyond them 429 with Retry-After until the window ends.
+    auth_failures_per_address: int = 20
+    auth_failures_per_key_prefix: int = 10
+    auth_failure_window_s: int = 60
+    # Concurrent live-update (SSE) streams per key or portal session, and in all.
+    streams_per_holder: int = 4
+    streams_total: int = 200
+    # A client must finish its request line and headers within this, and its body within
+    # the next; idle keep-alive connections close after keep_alive_s.
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    keep_alive_s: int = 5
+    max_header_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and value <= 0:
+                raise SettingsError(f"gateway setting {f.name} must be positive, not {value}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> EdgeSettings:
+        env = os.environ if env is None else env
+        values: dict = {"trusted_proxies": parse_networks(
+            "DOVETAIL_TRUSTED_PROXIES", env.get("DOVETAIL_TRUSTED_PROXIES", ""))}
+        for f in fields(cls):
+            name = f"DOVETAIL_{f.name.upper()}"
+            raw = env.get(name, "")
+            if f.name == "trusted_proxies" or not raw:
+                continue
+            kind = float if isinstance(f.default, float) else int
+            try:
+                values[f.name] = kind(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not a number") from None
+        return cls(**values)
+
+    def with_(self, **changes) -> EdgeSettings:
+        return replace(self, **changes)
