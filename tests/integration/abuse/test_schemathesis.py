@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from gateway.app import create_app
+from gateway.settings import EdgeSettings
 from gateway.webhooks.signature import sign, sign_base64
 from infra.servers import free_port
 from services.configurator.application import ConfiguratorApplication
@@ -118,7 +119,11 @@ async def site(settings, orders_service):
     for name, (application, build) in SERVICES.items():
         running[name] = await runtime.start(name, settings, application, build, port=0)
     await orders_service.runtime.keys.add(DESIGNER_KEY, Principal("designer", "d5"))
-    app = create_app(settings, {name: f"127.0.0.1:{r.port}" for name, r in running.items()})
+    # Every caller fuzzes from 127.0.0.1 and the unknown key fails hundreds of times: with the
+    # default budget of failed keys (tested in gateway/test_edge_limits) all would get 429.
+    app = create_app(settings, {name: f"127.0.0.1:{r.port}" for name, r in running.items()},
+                     EdgeSettings(auth_failures_per_address=10**6,
+                                  auth_failures_per_key_prefix=10**6))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            timeout_graceful_shutdown=2))

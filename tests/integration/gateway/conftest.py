@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import uvicorn
 from litestar import Litestar
 
 from gateway.app import create_app
+from gateway.main import server_config
+from gateway.settings import EdgeSettings
 from gateway.webhooks.signature import sign_base64
 from infra.servers import free_port
 from services.kit.auth import Principal
@@ -36,25 +40,36 @@ class Gateway:
         return {"Authorization": f"Bearer {KEYS[role]}"}
 
 
-async def serve(app: Litestar):
+async def serve(app: Litestar, edge: EdgeSettings | None = None):
+    """`app` served as `python -m gateway.main` serves it (its uvicorn config), on a free port."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           timeout_graceful_shutdown=2))
+    server = uvicorn.Server(server_config(app, edge or EdgeSettings(), "127.0.0.1", port,
+                                          timeout_graceful_shutdown=2))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
     return server, task, f"http://127.0.0.1:{port}"
 
 
+@asynccontextmanager
+async def gateway_with(settings, orders_service, edge: EdgeSettings | None = None
+                       ) -> AsyncIterator[Gateway]:
+    """A gateway of its own (its own limits and counts) in front of the orders service."""
+    app = create_app(settings, {"orders": f"127.0.0.1:{orders_service.port}"}, edge)
+    server, task, base_url = await serve(app, edge)
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            yield Gateway(app, client, base_url)
+    finally:
+        server.should_exit = True
+        await task
+
+
 @pytest.fixture(scope="package")
 async def gw(settings, orders_service) -> Gateway:
     await orders_service.runtime.keys.add(DESIGNER_KEY, Principal("designer", "d7"))
-    app = create_app(settings, {"orders": f"127.0.0.1:{orders_service.port}"})
-    server, task, base_url = await serve(app)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        yield Gateway(app, client, base_url)
-    server.should_exit = True
-    await task
+    async with gateway_with(settings, orders_service) as gateway:
+        yield gateway
 
 
 def fixture(name: str) -> dict:

@@ -34,7 +34,7 @@ async def test_sign_in_sets_a_safe_session_and_sign_out_ends_it(gw):
         cross = await browser.post("/api/v1/orders/x/cancel", json={"reason": "x"},
                                    headers={"Origin": "https://evil.example"})
         assert cross.status_code == 403
-        out = await browser.post("/portal/sign-out")
+        out = await browser.post("/portal/sign-out", headers={"Origin": gw.base_url})
         assert out.status_code == 303
         assert (await browser.get("/portal/orders")).status_code in (302, 303)
 
