@@ -8,6 +8,7 @@ import msgspec
 
 Text = Annotated[str, msgspec.Meta(max_length=500)]
 Short = Annotated[str, msgspec.Meta(max_length=120)]
+MAX_DELAY_MINUTES = 366 * 24 * 60  # a delay beyond a year is no delivery date at all
 
 
 class CarrierLocation(msgspec.Struct, forbid_unknown_fields=True):
@@ -32,7 +33,8 @@ class CarrierEventBody(msgspec.Struct, forbid_unknown_fields=True):
     location: CarrierLocation | None = None
     note: Text = ""
     delay_minutes: Annotated[int, msgspec.Meta(
-        ge=0, description="the delay the carrier announces; 0 = default for the code")] = 0
+        ge=0, le=MAX_DELAY_MINUTES,
+        description="the delay the carrier announces; 0 = default for the code")] = 0
 
 
 class CarrierEventAccepted(msgspec.Struct):

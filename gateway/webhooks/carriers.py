@@ -23,7 +23,7 @@ from litestar.params import FromPath, JSONBody
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from gateway.controllers.tracking import delivery_stub
 from gateway.deps import GatewayState
-from gateway.errors import from_grpc
+from gateway.errors import from_grpc, values_in_range
 from gateway.schemas.delivery import CarrierEventAccepted, CarrierEventBody
 from gateway.schemas.orders import ErrorBody
 from gateway.webhooks.signature import SignatureError, verify
@@ -99,9 +99,11 @@ class CarrierWebhookController(Controller):
     async def receive(self, carrier: FromPath[str], data: JSONBody[CarrierEventBody],
                       request: Request) -> Response[CarrierEventAccepted]:
         state: GatewayState = request.app.state.gateway
+        with values_in_range():
+            record = to_record_request(carrier, data)
         try:
             reply = await delivery_stub(state).RecordCarrierEvent(
-                to_record_request(carrier, data), metadata=state.services.metadata, timeout=10)
+                record, metadata=state.services.metadata, timeout=10)
         except grpc.aio.AioRpcError as error:
             raise from_grpc(error) from None
         body = CarrierEventAccepted(
