@@ -10,6 +10,7 @@ between windows is a break), minus the machine's downtime, inside ``[0, horizon)
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,7 +222,31 @@ def _compile_factory(f, horizon: int, tix: dict[str, int], change: dict[str, int
 
 
 def _compile_orders(orders, tix: dict[str, int]):
-    """Orders and operations as arrays (see NetworkArrays)."""
+    """Orders and operations as arrays (see NetworkArrays). Orders appended to a list
+    compiled before (the same objects in front) cost only the new ones."""
+    for prefix, done in list(_ORDERS.items.values()):
+        n = len(prefix)
+        if done["tix"] == tix and 0 < n < len(orders) and orders[n - 1] is prefix[n - 1] and \
+                all(map(operator.is_, orders[:n], prefix)):
+            return _join(done, _compile_orders_from(orders[n:], tix, dict(done["families"])))
+    return _compile_orders_from(orders, tix, {"": 0})
+
+
+def _join(a: dict, b: dict) -> dict:
+    """Compiled orders ``a`` followed by ``b`` (order ids must stay unique)."""
+    order_ids = a["order_ids"] + b["order_ids"]
+    order_index = dict(a["order_index"])
+    for i, oid in enumerate(b["order_ids"]):
+        if oid in order_index:
+            raise SchedulingError("order ids are not unique")
+        order_index[oid] = len(a["order_ids"]) + i
+    out = {k: np.concatenate((a[k], b[k])) for k in a if isinstance(a[k], np.ndarray) and k != "o_ptr"}
+    out["o_ptr"] = np.concatenate((a["o_ptr"], b["o_ptr"][1:] + a["o_ptr"][-1]))
+    return {**out, "order_ids": order_ids, "order_index": order_index, "tix": a["tix"],
+            "families": b["families"]}
+
+
+def _compile_orders_from(orders, tix: dict[str, int], families: dict[str, int]):
     order_ids = [o.id for o in orders]
     order_index = {oid: i for i, oid in enumerate(order_ids)}
     if len(order_index) != len(order_ids):
@@ -229,7 +254,6 @@ def _compile_orders(orders, tix: dict[str, int]):
     counts = np.fromiter((len(o.operations) for o in orders), np.int64, len(order_ids))
     o_ptr = np.zeros(len(order_ids) + 1, np.int64)
     np.cumsum(counts, out=o_ptr[1:])
-    families: dict[str, int] = {"": 0}
     ops = [op for o in orders for op in o.operations]
     op_type = np.fromiter((tix[op.machine_type] for op in ops), np.int64, len(ops))
     op_dur = np.fromiter((op.duration for op in ops), np.int64, len(ops))
@@ -244,6 +268,7 @@ def _compile_orders(orders, tix: dict[str, int]):
         o_weight=np.fromiter((o.weight for o in orders), np.int64, len(order_ids)),
         o_release=np.fromiter((o.release for o in orders), np.int64, len(order_ids)),
         o_types=o_types, op_type=op_type, op_dur=op_dur, op_fam=op_fam, op_wait=op_wait,
+        tix=dict(tix), families=families,
     )
 
 
@@ -283,6 +308,7 @@ def compile_problem(problem: NetworkProblem) -> NetworkArrays:
     day_first = np.stack([p[10] for p in pieces]) if pieces else np.zeros((0, days), np.int64)
     day_last = np.stack([p[11] for p in pieces]) if pieces else np.zeros((0, days), np.int64)
     o = _ORDERS.get(problem.orders, (tuple(types),), lambda: _compile_orders(problem.orders, tix))
+    o = {k: v for k, v in o.items() if k not in ("tix", "families")}
     n_ops = len(o["op_type"])
 
     arrays = NetworkArrays(
