@@ -49,11 +49,13 @@ async def gateway(settings, orders_service):
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.main import server_config
+    from gateway.settings import EdgeSettings
     from infra.servers import free_port
 
     port = free_port()
     app = create_app(settings, {"orders": f"127.0.0.1:{orders_service.port}"})
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, EdgeSettings(), "127.0.0.1", port))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
