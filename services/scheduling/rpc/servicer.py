@@ -118,7 +118,9 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         return pb.GetScheduleResponse(
             plan_id=str(plan.id) if plan else "",
             published_at=ts(plan.published_at_ms) if plan else None,
-            objective=objective_pb(plan.objective) if plan else None,
+            # The objective sums the whole network's tardiness and makespan: a factory key sees
+            # figures of its own work only (its lanes), never the network's.
+            objective=objective_pb(plan.objective) if plan and principal.is_admin else None,
             lanes=[mapping.lane_pb(lane) for lane in lanes])
 
     def _state_with_plan(self, plan_id: str) -> NetworkState:

@@ -1,0 +1,41 @@
+"""A factory sees only figures about its own work: its lanes of the plan, never the network-wide
+objective (everyone's tardiness and makespan); the gateway's network figures refuse its key."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import eventually
+from tests.integration.conftest import FACTORY_KEY
+from tests.integration.scheduling.conftest import KEY_A, KEY_B, auth, configure, scheduled
+
+pytestmark = pytest.mark.integration
+NETWORK_FIGURES = ["/api/v1/schedule", "/api/v1/kpis", "/api/v1/factories", "/api/v1/machines",
+                   "/api/v1/factories/f1/oee", "/api/v1/factories/f1/energy", "/api/v1/events"]
+
+
+async def test_a_factory_key_gets_its_own_lanes_and_no_network_objective(
+        scheduling, network, settings):
+    order_id = str(uuid.uuid4())
+    await configure(settings, order_id)
+    owner = (await eventually(lambda: scheduled(settings, order_id), timeout=90)).factory_id
+    key = KEY_A if owner == network[0] else KEY_B
+    stub = scheduling.stub
+
+    admin = await stub.GetSchedule(pb.GetScheduleRequest(), metadata=auth(TEST_ADMIN_KEY))
+    assert admin.HasField("objective") and admin.objective.makespan_seconds > 0
+    for asked in (owner, ""):  # naming its factory, or leaving it to the key
+        own = await stub.GetSchedule(pb.GetScheduleRequest(factory_id=asked), metadata=auth(key))
+        assert not own.HasField("objective")
+        assert own.lanes and {lane.factory_id for lane in own.lanes} == {owner}
+        assert own.plan_id == admin.plan_id
+
+
+@pytest.mark.parametrize("path", NETWORK_FIGURES)
+async def test_the_gateways_network_figures_refuse_a_factory_key(gateway, path):
+    response = await gateway.get(path, headers={"Authorization": f"Bearer {FACTORY_KEY}"})
+    assert response.status_code == 403, response.text
