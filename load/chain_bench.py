@@ -23,6 +23,7 @@ from dataclasses import replace
 from load.chain_networks import DAY, describe, generate_preset
 from load.edd_baseline import edd_plan, without
 from services.scheduling.solver import search
+from services.scheduling.solver.decompose import warm
 from services.scheduling.solver.explain import explain
 from services.scheduling.solver.model import NetworkProblem, Order, Window, evaluate
 from services.scheduling.solver.validator import validate_plan
@@ -45,11 +46,24 @@ def checked(problem: NetworkProblem, operations, left_out) -> dict:
             "valid": not violations, "violations": [v.message for v in violations[:3]]}
 
 
-def baseline(problem: NetworkProblem) -> dict:
+def baseline(problem: NetworkProblem, keep: list | None = None) -> dict:
     t = time.monotonic()
     plan = edd_plan(problem)
     seconds = time.monotonic() - t
+    if keep is not None:
+        keep.append(plan)
     return {"seconds": round(seconds, 3), **checked(problem, plan.operations, plan.left_out)}
+
+
+def explain_late(problem: NetworkProblem, plan, count: int = 1000) -> dict:
+    """Seconds to explain ``count`` late orders of ``plan`` (the EDD plan has plenty)."""
+    ends: dict[str, int] = {}
+    for p in plan.operations:
+        ends[p.order] = max(ends.get(p.order, 0), p.end)
+    late = [o for o in problem.orders if ends.get(o.id, 0) > o.due][:count]
+    t = time.monotonic()
+    got = explain(replace(problem, orders=tuple(late)), list(plan.operations))
+    return {"orders": len(late), "explained": len(got), "seconds": round(time.monotonic() - t, 3)}
 
 
 def left_out_of(plan) -> list[str]:
@@ -163,9 +177,16 @@ def measure(preset: str, time_limit: float, replan_limit: float, workers: int, s
                  "generate_seconds": round(time.monotonic() - t, 3), "shape": describe(problem)}
     progress(f"{preset}: {out['shape']['orders']} orders, {out['shape']['operations']} operations, "
              f"{out['shape']['factories']} factories, load {out['shape']['load']}")
-    out["edd"] = baseline(problem)
+    t = time.monotonic()
+    warm()  # compiled kernels: on a fresh install the first use compiles them
+    out["compile_seconds"] = round(time.monotonic() - t, 3)
+    edd: list = []
+    out["edd"] = baseline(problem, edd)
     progress(f"EDD: {out['edd']['seconds']:.2f} s, weighted tardiness "
              f"{out['edd']['weighted_tardiness']}, placed {out['edd']['placed']}")
+    out["explain_1000"] = explain_late(problem, edd[0])
+    progress(f"explanations of {out['explain_1000']['orders']} late EDD orders: "
+             f"{out['explain_1000']['seconds']:.2f} s")
     try:
         plan, out["ours"] = ours(problem, time_limit, workers, seed)
         progress(f"ours: first plan {out['ours']['first_plan_seconds']} s, answer "

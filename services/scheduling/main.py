@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from dovetail.scheduling.v1 import scheduling_service_pb2, scheduling_service_pb2_grpc
 from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
@@ -15,6 +17,7 @@ from services.scheduling.planning.planner import Planner
 from services.scheduling.policies import consumers
 from services.scheduling.rpc.servicer import ROLES, SchedulingServicer
 from services.scheduling.settings import SchedulerSettings
+from services.scheduling.solver.decompose import warm as warm_solver
 
 NAME = "scheduling"
 
@@ -32,6 +35,8 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
     servicer = SchedulingServicer(rt.app, state, feed, scheduler, fence=fence)
     rt.planner = planner  # type: ignore[attr-defined]  # for tests and diagnostics
     rt.state = state  # type: ignore[attr-defined]
+    # the solver's kernels compile on first use after an install: not in the first plan
+    threading.Thread(target=warm_solver, name="solver-compile", daemon=True).start()
 
     def add_servicers(server) -> list[str]:
         scheduling_service_pb2_grpc.add_SchedulingServiceServicer_to_server(servicer, server)

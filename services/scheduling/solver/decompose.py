@@ -28,6 +28,7 @@ CANDIDATES = 6  # factories tried exactly per order, of those ranked best on the
 SAMPLE = 32  # capable factories ranked on the buckets per order, at most
 PARTITION_MIN_ORDERS = 4000  # a pool this large is dispatched in partitions, one per worker
 RELOCATE_TARGETS = 3
+MAX_ITERATIONS = 4000  # moves per factory in one round of the sequence search
 
 
 class ChainSearch:
@@ -282,6 +283,80 @@ class ChainSearch:
         keep = (np.where(gone, -1, om), np.where(gone, -1, ost), np.where(gone, -1, oen))
         return keep, (om, ost, oen), {a.order_ids[o] for o in np.flatnonzero(broken)}
 
+    def push_in(self, orders, budget: int, deadline: float) -> int:
+        """Bring late orders (new, or placed again after a change) forward by a right shift:
+        each is tried first in its factory's sequence, and in the few other factories that
+        rank best for it, the other orders there staying where they are unless pushed
+        (:func:`kernels.place_order` with floors). The move that lowers weighted tardiness
+        most, within ``budget`` moved operations, is taken. Returns operations moved."""
+        a = self.a
+        used = 0
+        res = np.zeros(3, np.int64)
+        classes = self._classes()
+        tard = lambda: a.o_weight * np.maximum(0, self.order_ends() - a.o_due)  # noqa: E731
+        late = [o for o in orders if tard()[o] > 0]
+        late.sort(key=lambda o: -tard()[o])
+        for o in late:
+            if time.monotonic() >= deadline or used >= budget:
+                break
+            home = int(self.ofac[o])
+            if home < 0:
+                continue
+            ptr, seq = self.sequences()
+            val = self.factory_values(ptr, seq)
+            options = [home]
+            if not (a.fz_machine[a.o_ptr[o]:a.o_ptr[o + 1]] >= 0).any():
+                options += self._ranked(o, classes, home, RELOCATE_TARGETS)
+            before = (self.om.copy(), self.ost.copy(), self.oen.copy())
+            best = None
+            for b in options:
+                gain, moved = self._try_first(o, home, b, ptr, seq, val, res, before)
+                if gain > 0 and used + moved <= budget and (best is None or gain > best[0]):
+                    best = (gain, moved, b)
+                self.om[:], self.ost[:], self.oen[:] = before
+            if best is not None:
+                self._try_first(o, home, best[2], ptr, seq, val, res, before)
+                self.ofac[o] = best[2]
+                used += best[1]
+        self._rebuild()
+        return used
+
+    def _ranked(self, o: int, classes, skip: int, k: int) -> list[int]:
+        """Up to ``k`` factories able to make order ``o`` (not ``skip``), best on the buckets."""
+        a = self.a
+        o_class, ptr, fac = classes
+        load = self.bucket_load()
+        ready = max(int(a.o_release[o]), a.now)
+        able = fac[ptr[o_class[o]]:ptr[o_class[o] + 1]]
+        ends = [(K._estimate(o, int(f), ready, a.o_ptr, a.op_type, a.op_dur, a.op_wait, self.B, load), int(f))
+                for f in able[:256] if f != skip]
+        return [f for _, f in sorted(ends)[:k]]
+
+    def _try_first(self, o, home, b, ptr, seq, val, res, before) -> tuple[int, int]:
+        """Lay factory ``b`` down with order ``o`` first and its orders right-shifted (and
+        ``home`` without ``o``): (fall in weighted tardiness, operations moved)."""
+        a = self.a
+        floor = before[1].copy()
+        floor[a.o_ptr[o]:a.o_ptr[o + 1]] = -1
+        gain = 0
+        if b != home:
+            rest = np.array([x for x in seq[ptr[home]:ptr[home + 1]] if x != o], np.int64)
+            K.decode(home, rest, 0, len(rest), a.now, self.A, self.S, a.m_budget, self.base,
+                     a.o_due, a.o_weight, self.om, self.ost, self.oen, res, floor)
+            gain += int(val[home, 0] - res[0]) if res[2] == 0 else -(1 << 60)
+        order = np.concatenate(([o], [x for x in seq[ptr[b]:ptr[b + 1]] if x != o])).astype(np.int64)
+        rc = K.decode(b, order, 0, len(order), a.now, self.A, self.S, a.m_budget, self.base,
+                      a.o_due, a.o_weight, self.om, self.ost, self.oen, res, floor)
+        if rc == K.FULL or res[2] > 0:
+            return -(1 << 60), 0
+        gain += int(val[b, 0] - res[0])
+        others = [x for x in order[1:]] + ([x for x in seq[ptr[home]:ptr[home + 1]] if x != o] if b != home else [])
+        if not others:
+            return gain, 0
+        touched = np.concatenate([np.arange(a.o_ptr[x], a.o_ptr[x + 1]) for x in others])
+        moved = int(((self.om[touched] != before[0][touched]) | (self.ost[touched] != before[1][touched])).sum())
+        return gain, moved
+
     def moved_from(self, om, ost) -> int:
         """Operations whose machine or start differ from the per-op arrays of a plan (of
         those that plan has)."""
@@ -328,12 +403,14 @@ class ChainSearch:
         return val
 
     def improve(self, deadline: float, on_improvement: Callable[[Objective], None] | None = None,
-                factories: Collection[int] | None = None) -> bool:
+                factories: Collection[int] | None = None, patience: int = 0) -> bool:
         """Sequence factories and move late orders between them until ``deadline``
-        (monotonic seconds). Returns whether the plan got better."""
+        (monotonic seconds), or ``patience`` rounds in a row at full length without a better
+        plan (0: until the deadline). Returns whether the plan got better."""
         start = self.objective()
         best = start
         iters = 16
+        idle = 0
         pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
         try:
             while time.monotonic() < deadline:
@@ -352,13 +429,18 @@ class ChainSearch:
                 now_obj = self.objective()
                 if now_obj.key() < best.key():
                     best = now_obj
+                    idle = 0
                     if on_improvement:
                         on_improvement(best)
+                elif iters >= MAX_ITERATIONS:
+                    idle += 1
+                    if patience and idle >= patience:
+                        break
                 # aim at rounds of about a second, and never past the deadline
                 left = deadline - time.monotonic()
                 if took > 0:
                     scale = min(2.0, max(0.25, min(1.0, left / 2) / took))
-                    iters = max(4, min(4000, int(iters * scale)))
+                    iters = max(4, min(MAX_ITERATIONS, int(iters * scale)))
         finally:
             if pool:
                 pool.shutdown()
@@ -407,3 +489,21 @@ class ChainSearch:
                         ptr, seq, val, touched, self.om, self.ost, self.oen, moves)
         if rc == K.FULL:
             self._grow()
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every kernel on a tiny network, so that the first
+    plan does not wait for the compiler."""
+    from .model import Factory, Machine, Operation, Order, PlannedOperation, Window
+
+    factories = tuple(Factory(f"W{i}", (Machine(f"W{i}-saw", "panel_saw"), Machine(f"W{i}-asm", "assembly")),
+                              (Window(0, 480), Window(480, 960)), 0.9) for i in range(2))
+    orders = tuple(Order(f"w{i}", (Operation("panel_saw", 200, "a" if i % 2 else "b"), Operation("assembly", 60)),
+                         due=300, weight=1 + i % 3) for i in range(8))
+    started = (PlannedOperation("w0", 0, "W0", "W0-saw", 0, 223),)
+    problem = NetworkProblem(960, factories, orders, frozen=started, now=10)
+    search = ChainSearch(problem, workers=2)
+    search.dispatch()
+    search.improve(time.monotonic() + 0.05)
+    search._relocate_round(time.monotonic() + 0.05)
+    search.holding(search.operations())

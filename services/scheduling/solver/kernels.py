@@ -30,6 +30,7 @@ from numba import njit
 
 DAY = 1440
 FULL = -3  # a kernel's answer when a machine row is full (the caller grows ``C``)
+NOFLOOR = np.empty(0, np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -132,10 +133,13 @@ def remove(m, s, e, bs, be, bf, bn):
 
 
 @njit(cache=True, nogil=True)
-def place_order(o, f, now, A, S, om, ost, oen):
+def place_order(o, f, now, A, S, om, ost, oen, floor):
     """Lay order ``o``'s operations down in factory ``f`` (those fixed in ``A.fz_*`` stay),
-    each on the machine of its type that ends it first. Returns the order's end, -1 when it
-    does not fit (nothing is left placed), or FULL."""
+    each on the machine of its type that ends it first. With a ``floor`` (per operation, -1
+    for none) an operation starts no earlier than it, and stays on the machine it had (in
+    ``om``) when it can start there at its floor: a right shift that moves only what is
+    pushed. Returns the order's end, -1 when it does not fit (nothing is left placed), or
+    FULL."""
     (f_mptr, m_type, m_speed, m_change, w_ptr, w_start, w_end,
      o_ptr, o_release, op_type, op_dur, op_fam, op_wait, fz_machine, fz_start, fz_end) = A
     bs, be, bf, bn, left = S
@@ -155,13 +159,26 @@ def place_order(o, f, now, A, S, om, ost, oen):
         best_s = 0
         best_e = 0
         t = op_type[j]
+        r = ready
+        if floor.shape[0] > 0 and floor[j] >= 0:
+            r = max(ready, floor[j])
+            m = om[j]
+            if m >= f_mptr[f] and m < f_mptr[f + 1] and m_type[m] == t:
+                d = duration(op_dur[j], m_speed[m])
+                if d <= left[m] and earliest(m, r, d, op_fam[j], w_ptr, w_start, w_end, m_change[m],
+                                             bs, be, bf, bn) == floor[j]:
+                    best_m = m
+                    best_s = floor[j]
+                    best_e = floor[j] + d
         for m in range(f_mptr[f], f_mptr[f + 1]):
+            if best_m >= 0 and best_s == floor[j]:
+                break
             if m_type[m] != t:
                 continue
             d = duration(op_dur[j], m_speed[m])
             if d > left[m]:
                 continue
-            s = earliest(m, ready, d, op_fam[j], w_ptr, w_start, w_end, m_change[m], bs, be, bf, bn)
+            s = earliest(m, r, d, op_fam[j], w_ptr, w_start, w_end, m_change[m], bs, be, bf, bn)
             if s >= 0 and (best_m < 0 or s + d < best_e):
                 best_m = m
                 best_s = s
@@ -295,7 +312,7 @@ def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weig
         best_e = 0
         for c in range(nc):
             f = cand[c]
-            e = place_order(o, f, now, A, S, om, ost, oen)
+            e = place_order(o, f, now, A, S, om, ost, oen, NOFLOOR)
             if e == FULL:
                 return FULL
             if e < 0:
@@ -310,7 +327,7 @@ def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weig
             # none of the ranked ones has room: the first capable factory that has
             c = o_class[o]
             for x in range(c_ptr[c], c_ptr[c + 1]):
-                e = place_order(o, c_fac[x], now, A, S, om, ost, oen)
+                e = place_order(o, c_fac[x], now, A, S, om, ost, oen, NOFLOOR)
                 if e == FULL:
                     return FULL
                 if e >= 0:
@@ -320,7 +337,7 @@ def dispatch(seq, k, sample, rs, now, A, S, o_class, c_ptr, c_fac, o_due, o_weig
         if best_f < 0:
             ofac[o] = -2
             continue
-        if place_order(o, best_f, now, A, S, om, ost, oen) == FULL:
+        if place_order(o, best_f, now, A, S, om, ost, oen, NOFLOOR) == FULL:
             return FULL
         ofac[o] = best_f
         fload[best_f] += work
@@ -346,9 +363,10 @@ def reset_factory(f, A, S, budget, base_ptr, base_s, base_e, base_f):
 
 
 @njit(cache=True, nogil=True)
-def decode(f, seq, lo, hi, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res):
-    """Lay factory ``f``'s orders ``seq[lo:hi]`` down in that order from its base work.
-    ``res`` gets (weighted tardiness, sum of ends, orders that did not fit); returns 0 or FULL."""
+def decode(f, seq, lo, hi, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res, floor):
+    """Lay factory ``f``'s orders ``seq[lo:hi]`` down in that order from its base work
+    (each operation no earlier than its ``floor``, see :func:`place_order`). ``res`` gets
+    (weighted tardiness, sum of ends, orders that did not fit); returns 0 or FULL."""
     base_ptr, base_s, base_e, base_f = base
     reset_factory(f, A, S, budget, base_ptr, base_s, base_e, base_f)
     wt = 0
@@ -356,7 +374,7 @@ def decode(f, seq, lo, hi, now, A, S, budget, base, o_due, o_weight, om, ost, oe
     unfit = 0
     for i in range(lo, hi):
         o = seq[i]
-        e = place_order(o, f, now, A, S, om, ost, oen)
+        e = place_order(o, f, now, A, S, om, ost, oen, floor)
         if e == FULL:
             return FULL
         if e < 0:
@@ -464,7 +482,7 @@ def improve(facs, fptr, seq, iters, rs, now, A, S, budget, base, o_due, o_weight
                 break
             cur[:] = best
             _move(cur, n, rs, ends, o_due, b0 > 0)
-            if decode(f, cur, 0, n, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res) == FULL:
+            if decode(f, cur, 0, n, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res, NOFLOOR) == FULL:
                 return FULL
             last_is_best = False
             if _better(res[0], res[1], res[2], b0, b1, b2) or (
@@ -478,7 +496,7 @@ def improve(facs, fptr, seq, iters, rs, now, A, S, budget, base, o_due, o_weight
                 _order_ends(best, 0, n, o_ptr, om, oen, ends)
         if improved:
             if not last_is_best:
-                if decode(f, best, 0, n, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res) == FULL:
+                if decode(f, best, 0, n, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res, NOFLOOR) == FULL:
                     return FULL
             seq[lo:hi] = best
             value[x, 0] = b0
@@ -602,12 +620,12 @@ def relocate(late, k, now, A, S, budget, base, f_types, o_types, o_due, o_weight
             seq_b[:pos] = fseq[blo:blo + pos]
             seq_b[pos] = o
             seq_b[pos + 1:] = fseq[blo + pos:bhi]
-            if decode(a, seq_a, 0, na - 1, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res) == FULL:
+            if decode(a, seq_a, 0, na - 1, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res, NOFLOOR) == FULL:
                 return FULL
             ra0 = res[0]
             ra1 = res[1]
             ra2 = res[2]
-            if decode(b, seq_b, 0, nb + 1, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res) == FULL:
+            if decode(b, seq_b, 0, nb + 1, now, A, S, budget, base, o_due, o_weight, om, ost, oen, res, NOFLOOR) == FULL:
                 return FULL
             if ra2 + res[2] <= fval[a, 2] + fval[b, 2] and ra0 + res[0] < fval[a, 0] + fval[b, 0]:
                 fval[a, 0] = ra0

@@ -210,9 +210,15 @@ def replan(
     search.take(keep)
     before = {q.order: q.factory for q in previous} if broken else {}
     search.dispatch(first=before)
-    chosen = _replan_factories(search, broken, before)
+    moving = int(sum(a.o_ptr[a.order_index[o] + 1] - a.o_ptr[a.order_index[o]] for o in broken))
+    budget = int(REPLAN_MOVE_SHARE * a.n_ops) - moving
+    pushed = 0
+    if broken and budget > 0:
+        pushed = search.push_in([a.order_index[o] for o in broken], budget,
+                                deadline - _reserve(a.n_ops, repair=True))
+    chosen = _replan_factories(search, broken, before, pushed)
     if chosen:
-        search.improve(deadline - _reserve(a.n_ops, repair=True), factories=chosen)
+        search.improve(deadline - _reserve(a.n_ops, repair=True), factories=chosen, patience=2)
     status = "FEASIBLE"
     if search.unplaced() and a.n_ops <= SCRATCH_MAX_OPERATIONS:
         # the repair could not place everything: a dispatch from scratch may
@@ -243,11 +249,13 @@ def replan(
     return Plan(tuple(cand), obj, status, (), tuple(sorted(left_out.items())))
 
 
-def _replan_factories(search: ChainSearch, broken: set[str], before: dict[str, str]) -> list[int]:
+def _replan_factories(search: ChainSearch, broken: set[str], before: dict[str, str],
+                      pushed: int) -> list[int]:
     """Factories a re-plan sequences again: those the change touched, then the latest
-    others, while their operations stay within the share of a re-plan's moves."""
+    others, while their operations stay within the share of a re-plan's moves (less those
+    ``pushed`` already)."""
     a = search.a
-    budget = int(REPLAN_MOVE_SHARE * a.n_ops)
+    budget = int(REPLAN_MOVE_SHARE * a.n_ops) - pushed
     index = {fid: i for i, fid in enumerate(a.factory_ids)}
     moving = 0
     touched = set()
