@@ -107,6 +107,26 @@ def _network(d):
              f"{d['replan']['moved_pct']:.1f} %", "", None, "≤ 2 s, ≤ 10 %")]
 
 
+def _chain(d):
+    rows = []
+    for r in d["presets"]:
+        if "ours" not in r:
+            rows.append((f"{r['preset']}: plan", "failed", "", None, ""))
+            continue
+        o, e = r["ours"], r["edd"]
+        rows.append((f"{r['preset']}: weighted tardiness, first plan / answer",
+                     f"{o['weighted_tardiness']} ({o['first_plan_seconds']:.1f} / {o['answer_seconds']:.1f} s)",
+                     f"EDD {e['weighted_tardiness']}", o["weighted_tardiness"] / max(1, e["weighted_tardiness"]),
+                     "≤ 0.5 × EDD, first ≤ 10 s, answer ≤ limit + 5 s"))
+        worst = max(r.get("replans", ()), key=lambda x: x.get("seconds", 0), default=None)
+        if worst and "seconds" in worst:
+            rows.append((f"{r['preset']}: slowest re-plan ({worst['change']})",
+                         f"{worst['seconds']:.2f} s, moved {worst['moved_pct']:.2f} %",
+                         f"EDD scratch {worst['edd_from_scratch']['weighted_tardiness']}", None,
+                         "≤ 2 s, ≤ 1 %"))
+    return rows
+
+
 def _telemetry(d):
     ours, raw = d["intake_samples_per_s"], d["raw_subscribe_samples_per_s"]
     return [("telemetry intake", f"{ours:.0f} samples/s", f"raw nats-py {raw:.0f}/s",
@@ -120,6 +140,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str], str, Callable, float]] = [
     ("load.bench_classifier", [], ["--quick"], "bench_classifier", _classifier, 30),
     ("load.bench_fjsp", [], ["--only", "mk01,mk04,mk08"], "fjsp_brandimarte_", _fjsp, 60),
     ("load.bench_network", [], [], "network_", _network, 30),
+    ("load.bench_network", ["--preset", "chain-m", "chain-l", "chain-xl"], ["--preset", "chain-m"],
+     "chain_", _chain, 30),
     ("load.bench_webhooks", [], ["--seconds", "10"], "webhooks_", _webhooks, 15),
     ("load.bench_factory_clients", [], ["--seconds", "30", "--backlog", "80",
                                         "--baseline-seconds", "5"], "factory_clients_",
