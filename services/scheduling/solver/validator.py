@@ -63,7 +63,7 @@ def _placements(network: _Network, plan: _Plan) -> list[Violation]:
     one stretch of working time and off the machine's downtime."""
     found = [(first, 0, Violation("unknown", f"{key[0]}#{key[1]} is not in the problem", *key))
              for key, (first, _) in plan.unknown.items()]
-    step, row = plan.item_step, plan.item_row
+    step, row = plan.planned_step, plan.planned_row
     machine, start, end = plan.machine[row], plan.start[row], plan.end[row]
     placed = machine >= 0
     want = np.maximum(1.0, np.ceil(network.duration[step] / network.speed[machine]))
@@ -80,14 +80,16 @@ def _placements(network: _Network, plan: _Plan) -> list[Violation]:
         at = np.flatnonzero(broken)
         for i, op in zip(at.tolist(), network.operations(step[at]), strict=True):
             m = network.machines[machine[i]] if placed[i] else None
-            for sub, v in _placement_violations(network, check, plan.rows[row[i]], op, m):
-                found.append((int(plan.item_first[i]), check + sub, v))
+            first = int(plan.planned_first[i])  # whose key names the operation
+            key = plan.rows[first].order, plan.rows[first].op
+            for sub, v in _placement_violations(network, check, key, plan.rows[row[i]], op, m):
+                found.append((first, check + sub, v))
     found.sort(key=lambda f: f[:2])
     return [v for *_, v in found]
 
 
-def _placement_violations(network: _Network, check: int, p, op: Operation, m):
-    oid, i = p.order, p.op
+def _placement_violations(network: _Network, check: int, key, p, op: Operation, m):
+    oid, i = key
     if check == 1:
         yield 0, Violation("eligibility", f"{oid}#{i}: no machine {p.machine} in {p.factory}", oid, i)
     elif check == 2:
@@ -196,8 +198,8 @@ def _routing_violation(network: _Network, plan: _Plan, rows, check: int, k: int)
 def _machine_checks(network: _Network, plan: _Plan) -> list[Violation]:
     """Each machine, in the order the plan first uses it: never more at once than it takes,
     changeovers between families, and no more minutes than the chain's share of it."""
-    on = plan.machine[plan.item_row] >= 0  # operations of the problem on a machine of it
-    row, step = plan.item_row[on], plan.item_step[on]
+    on = plan.machine[plan.planned_row] >= 0  # operations of the problem on a machine of it
+    row, step = plan.planned_row[on], plan.planned_step[on]
     machine, start, end = plan.machine[row], plan.start[row], plan.end[row]
     order = _by_machine_and_time(machine, start, end)
     runs = _Runs(machine[order], step[order], row[order], start[order], end[order])
@@ -484,9 +486,9 @@ class _Plan:
                 self.duplicate_rows.append(r)
         self.duplicate_rows.sort()
         # the planned operations of the problem, in the order of their first rows
-        self.item_step = step[first]
-        self.item_first = known_rows[first]
-        self.item_row = self.last_row[self.item_step]
+        self.planned_step = step[first]
+        self.planned_first = known_rows[first]
+        self.planned_row = self.last_row[self.planned_step]
 
     def row_of(self, network: _Network, key) -> int:
         """The row that places ``key`` (-1: not planned)."""
@@ -510,8 +512,6 @@ def _rows_by_step(network: _Network, plan: _Plan) -> np.ndarray:
     """The row placing each step of the problem's orders (-1: not planned)."""
     return network.by_step(plan.last_row, lambda key: plan.unknown.get(key, (-1, -1))[1])
 
-
-# -- minutes -----------------------------------------------------------------------------------
 
 def _attributes(objects, n: int, *names: str) -> np.ndarray:
     """The attributes ``names`` (two or more) of ``n`` objects, a row each. Read in one pass:
@@ -538,6 +538,8 @@ def _windows(windows) -> tuple[np.ndarray, np.ndarray]:
     bounds = np.fromiter(chain.from_iterable(map(attrgetter("start", "end"), windows)), np.int64)
     return bounds[0::2], bounds[1::2]
 
+
+# -- minutes ---------------------------------------------------------------------------------------
 
 def _lex(group, value, marks) -> np.ndarray:
     """(group, value) pairs as one number each, in the order of the pairs: a value is ranked
