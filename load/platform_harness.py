@@ -73,9 +73,11 @@ def processes(settings: Settings, modules: list[str]) -> Iterator[list[subproces
 
 
 async def prepare(settings: Settings) -> None:
+    """Streams and the admin key, as `make up` makes them; the benchmarks seed the demo
+    factories (and use their keys), so the demo's keys stay."""
     from infra.launcher import prepare as prepare_platform
 
-    await prepare_platform(settings)
+    await prepare_platform(settings, demo=True)
 
 
 def wait_healthy(settings: Settings, timeout: float = 90) -> None:

@@ -73,7 +73,7 @@ async def faulty(work_dir):
             admin_key=TEST_ADMIN_KEY, log_format="json", gateway_port=free_port(),
             service_ports={name: free_port() for name in SERVICE_PORTS},
             metrics_ports={name: free_port() for name in SERVICE_PORTS})
-        await prepare(settings)
+        await prepare(settings, demo=True)
         platform = await launch(settings, SERVICE_ORDER, root / "logs")
         try:
             await seed_factories(settings)  # capacity, so that configured orders get planned

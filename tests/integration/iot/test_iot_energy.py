@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import nats
 import pytest
@@ -119,7 +120,8 @@ async def test_an_orders_energy_follows_its_operations(iot_stub, tenant, setting
     assert b.kg_co2e == pytest.approx(kwh(30) * GRID, rel=1e-4)
 
     async def oee():
-        day = datetime.fromtimestamp(minute / 1000, UTC).astimezone().date()
+        # the factory's day (Asia/Shanghai), not this machine's: from 16:00 UTC they differ
+        day = datetime.fromtimestamp(minute / 1000, ZoneInfo("Asia/Shanghai")).date()
         reply = await iot_stub.GetOee(pb.GetOeeRequest(
             factory_id=tenant.factory_id, day=dict(year=day.year, month=day.month,
                                                    day=day.day)), metadata=tenant.auth)
