@@ -23,7 +23,7 @@ from dataclasses import replace
 from load.chain_networks import DAY, describe, generate_preset
 from load.edd_baseline import edd_plan, without
 from services.scheduling.solver import search
-from services.scheduling.solver.decompose import warm
+from services.scheduling.solver.decompose import ensure_compiled
 from services.scheduling.solver.explain import explain
 from services.scheduling.solver.model import NetworkProblem, Order, Window, evaluate
 from services.scheduling.solver.validator import validate_plan
@@ -178,7 +178,7 @@ def measure(preset: str, time_limit: float, replan_limit: float, workers: int, s
     progress(f"{preset}: {out['shape']['orders']} orders, {out['shape']['operations']} operations, "
              f"{out['shape']['factories']} factories, load {out['shape']['load']}")
     t = time.monotonic()
-    warm()  # compiled kernels: on a fresh install the first use compiles them
+    ensure_compiled()  # compiled kernels: on a fresh install the first use compiles them
     out["compile_seconds"] = round(time.monotonic() - t, 3)
     edd: list = []
     out["edd"] = baseline(problem, edd)

@@ -17,7 +17,7 @@ from services.scheduling.planning.planner import Planner
 from services.scheduling.policies import consumers
 from services.scheduling.rpc.servicer import ROLES, SchedulingServicer
 from services.scheduling.settings import SchedulerSettings
-from services.scheduling.solver.decompose import warm as warm_solver
+from services.scheduling.solver.decompose import ensure_compiled as warm_solver
 
 NAME = "scheduling"
 

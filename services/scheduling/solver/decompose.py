@@ -14,6 +14,7 @@ Pure: no I/O. The caller checks the result with the independent validator.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ class ChainSearch:
 
     def __init__(self, problem: NetworkProblem, seed: int = 0, workers: int = 1,
                  arrays: NetworkArrays | None = None):
+        ensure_compiled()
         self.problem = problem
         self.a = a = arrays or compile_problem(problem)
         self.workers = max(1, workers)
@@ -491,6 +493,27 @@ class ChainSearch:
             self._grow()
 
 
+_WARMING = threading.RLock()
+_warm_state = {"done": False, "running": False}
+
+
+def ensure_compiled() -> None:
+    """Every kernel compiled (or loaded from the cache) in this process, once, by one
+    thread, before any runs on threads: the other threads wait. Compiling and loading the
+    cache from several threads at once is where numba is least safe."""
+    if _warm_state["done"]:
+        return
+    with _WARMING:
+        if _warm_state["done"] or _warm_state["running"]:
+            return  # done meanwhile, or this thread is the one warming
+        _warm_state["running"] = True
+        try:
+            warm()
+            _warm_state["done"] = True
+        finally:
+            _warm_state["running"] = False
+
+
 def warm() -> None:
     """Compile (or load from the cache) every kernel on a tiny network, so that the first
     plan does not wait for the compiler."""
@@ -502,8 +525,9 @@ def warm() -> None:
                          due=300, weight=1 + i % 3) for i in range(8))
     started = (PlannedOperation("w0", 0, "W0", "W0-saw", 0, 223),)
     problem = NetworkProblem(960, factories, orders, frozen=started, now=10)
-    search = ChainSearch(problem, workers=2)
+    search = ChainSearch(problem, workers=1)  # one thread: nothing compiles side by side
     search.dispatch()
     search.improve(time.monotonic() + 0.05)
     search._relocate_round(time.monotonic() + 0.05)
     search.holding(search.operations())
+    search.push_in([0], 10, time.monotonic() + 0.05)

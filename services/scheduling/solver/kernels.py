@@ -160,7 +160,8 @@ def place_order(o, f, now, A, S, om, ost, oen, floor):
         best_e = 0
         t = op_type[j]
         r = ready
-        if floor.shape[0] > 0 and floor[j] >= 0:
+        floored = floor.shape[0] > 0 and floor[j] >= 0
+        if floored:
             r = max(ready, floor[j])
             m = om[j]
             if m >= f_mptr[f] and m < f_mptr[f + 1] and m_type[m] == t:
@@ -171,7 +172,7 @@ def place_order(o, f, now, A, S, om, ost, oen, floor):
                     best_s = floor[j]
                     best_e = floor[j] + d
         for m in range(f_mptr[f], f_mptr[f + 1]):
-            if best_m >= 0 and best_s == floor[j]:
+            if floored and best_m >= 0 and best_s == floor[j]:
                 break
             if m_type[m] != t:
                 continue
