@@ -407,8 +407,8 @@ class ChainSearch:
     def improve(self, deadline: float, on_improvement: Callable[[Objective], None] | None = None,
                 factories: Collection[int] | None = None, patience: int = 0) -> bool:
         """Sequence factories and move late orders between them until ``deadline``
-        (monotonic seconds), or ``patience`` rounds in a row at full length without a better
-        plan (0: until the deadline). Returns whether the plan got better."""
+        (monotonic seconds), or ``patience`` rounds in a row without a better plan (0: until
+        the deadline). Returns whether the plan got better."""
         start = self.objective()
         best = start
         iters = 16
@@ -434,7 +434,7 @@ class ChainSearch:
                     idle = 0
                     if on_improvement:
                         on_improvement(best)
-                elif iters >= MAX_ITERATIONS:
+                else:
                     idle += 1
                     if patience and idle >= patience:
                         break
