@@ -99,7 +99,7 @@ def plan_network(
 def _reserve(n_ops: int, repair: bool = False) -> float:
     """Seconds kept at the end for turning the arrays into a plan and validating it (a
     repair turns only what moved)."""
-    return 0.1 + n_ops * (3e-6 if repair else 12e-6)
+    return 0.1 + n_ops * (3e-6 if repair else 7e-6)
 
 
 def _reasons(problem: NetworkProblem, order_ids: list[str]) -> dict[str, str]:
