@@ -34,7 +34,7 @@ def working_stretches(windows, horizon: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
-def _minus(stretches, down) -> list[tuple[int, int]]:
+def minus_windows(stretches, down) -> list[tuple[int, int]]:
     """``stretches`` with the (merged, sorted) ``down`` windows cut out."""
     out = []
     for s, e in stretches:
@@ -204,7 +204,7 @@ def _compile_factory(f, horizon: int, tix: dict[str, int], change: dict[str, int
         if not down:
             free, minutes, per_day = stretches, plain, day_minutes
         else:
-            free = _minus(stretches, down)
+            free = minus_windows(stretches, down)
             minutes = sum(e - s for s, e in free)
             per_day = np.zeros(days)
             for s, e in free:

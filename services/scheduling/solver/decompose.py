@@ -427,7 +427,7 @@ class ChainSearch:
                 self._improve_round(late, ptr, seq, val, iters, pool)
                 took = time.monotonic() - t
                 if factories is None and time.monotonic() < deadline:
-                    self._relocate_round(deadline)
+                    self._relocate_round()
                 now_obj = self.objective()
                 if now_obj.key() < best.key():
                     best = now_obj
@@ -472,7 +472,7 @@ class ChainSearch:
         if any(r == K.FULL for r in results):
             self._grow()
 
-    def _relocate_round(self, deadline) -> None:
+    def _relocate_round(self) -> None:
         a = self.a
         ptr, seq = self.sequences()
         val = self.factory_values(ptr, seq)
@@ -528,6 +528,6 @@ def warm() -> None:
     search = ChainSearch(problem, workers=1)  # one thread: nothing compiles side by side
     search.dispatch()
     search.improve(time.monotonic() + 0.05)
-    search._relocate_round(time.monotonic() + 0.05)
+    search._relocate_round()
     search.holding(search.operations())
     search.push_in([0], 10, time.monotonic() + 0.05)

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .arrays import _minus, working_stretches
+from .arrays import minus_windows, working_stretches
 from .model import Factory, Machine, NetworkProblem, Operation, PlannedOperation, Window
 
 WEEK = 7 * 24 * 60
@@ -107,7 +107,7 @@ def free_time(problem: NetworkProblem, plan: list[PlannedOperation], factories: 
         for m in f.machines:
             down = working_stretches([Window(d.start, reach if d.end >= problem.horizon else d.end)
                                       for d in m.downtime], reach)
-            stretches = _minus(shifts, down) if down else shifts
+            stretches = minus_windows(shifts, down) if down else shifts
             left = f.capacity_share * (_working(stretches, 0, problem.horizon) if down else working)
             out[f.id, m.id] = FreeTime(m, stretches, problem.horizon, problem.setup_minutes(m.type),
                                        math.floor(left), f.capacity_share)
