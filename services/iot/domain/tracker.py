@@ -222,6 +222,46 @@ class MachineTracker:
         self._after_batch(out, now, ctx)
         return out
 
+    def take_sample(self, ts_ms: int, amps: float, volts: float, pf: float, now: float,
+                    ctx: ShiftContext) -> Outcome:
+        """``take_current`` of one sample (live telemetry: one sample per machine per message),
+        in plain floats; a sample that is not plainly good goes through ``take_current``, which
+        screens it and words the refusal."""
+        limits, now_ms = self.limits, int(now * 1000)
+        if (self.info.cnc or self.classifier is None or not 0.0 <= amps < 1e6
+                or not 0.0 <= volts < 1e6 or not 0.0 <= pf <= 1.0
+                or (self.last_ms is not None and ts_ms <= self.last_ms)
+                or ts_ms < now_ms - limits.max_age_ms
+                or ts_ms > now_ms + limits.future_tolerance_ms):
+            return self.take_current(np.array([ts_ms], dtype=np.int64), np.array([amps]),
+                                     np.array([volts]), np.array([pf]), now, ctx)
+        out = Outcome()
+        info = self.info
+        x = amps * info.current_scale if info.current_scale != 1 else amps
+        t = ts_ms / 1000.0
+        try:
+            changes = self.classifier.feed_one(t, x)
+        except SignalError as exc:
+            out.refusals.add(Rejection.INVALID_VALUE, 1, f"{info.machine_id}: {exc}")
+            return out
+        out.accepted = 1
+        self.last_ms = self.last_sample_ms = ts_ms
+        self._wake(out, now, ts_ms, ctx)
+        supply = self._supply
+        watts = (math.sqrt(3.0) if supply.three_phase else 1.0) * (
+            volts if volts > 0 else supply.volts) * (pf if pf > 0 else supply.power_factor) * x
+        prev = self._power
+        if prev is not None and t - prev[0] <= MAX_GAP_S:
+            self._segment(prev[0], prev[1], t, watts, out.energy_kwh)
+        self._power = (t, watts)
+        self.amps, self.power_kw = x, watts / 1000.0
+        for change in changes:
+            self.signal = LiveState(change.state.name)
+            self._emit(out, int(change.at * 1000), "current classified")
+        self._heard(now)
+        self._after_batch(out, now, ctx)
+        return out
+
     def take_states(self, ts_ms: np.ndarray, states: list[str], power_kw: np.ndarray,
                     alarms: list[str], parts: np.ndarray, now: float,
                     ctx: ShiftContext) -> Outcome:

@@ -9,6 +9,7 @@ sensor drift by exponential tracking on the samples of the confirmed state.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -96,6 +97,49 @@ class MachineStateClassifier:
             self._keep_learning(t, x)
         return self._classify(*self._filter.push(t, x))
 
+    def feed_one(self, t: float, x: float) -> list[StateChange]:
+        """``feed`` of one sample, the way factories send live telemetry (one sample per machine
+        per message). In the steady state (calibrated, filter full, no gap) it runs in plain
+        floats with the same results; anything else goes through ``feed``."""
+        last = self.last_sample_at
+        if (self._filter is None or self._learning or last is None or not t > last
+                or not math.isfinite(t + x)):
+            return self.feed(np.array([t]), np.array([x]))
+        x = x if x > 0.0 else 0.0
+        released = self._filter.push_one(t, x)
+        if released is None:
+            return self.feed(np.array([t]), np.array([x]))
+        self.samples_seen += 1
+        self.last_sample_at = t
+        changes = self._classify_one(*released)
+        self._since_tracking += 1
+        if self._since_tracking >= _TRACK_EVERY:
+            self._track()
+            self._since_tracking = 0
+        return changes
+
+    def _classify_one(self, t: float, y: float) -> list[StateChange]:
+        """``_classify_slice`` of one sample: its run is the sample itself."""
+        if self._advance_onset is not None:
+            if self._candidate_at == self._advance_onset:
+                self._candidate_at = t
+            self._advance_onset = None
+        up, down = self._up_list, self._down_list
+        low = bisect.bisect_right(up, y)
+        high = bisect.bisect_left(down, y)
+        before = self._hyst
+        hyst = low if before < low else (high if before > high else before)
+        self._hyst = hyst
+        ts, ys = (t,), (y,)
+        if hyst != before and hyst != self._candidate and before != UNKNOWN:
+            self._candidate_at = self._onset(ts, ys, 0, self._mids[before][hyst], hyst > before)
+        change = self._debounce(hyst, 0, 1, ts)
+        if hyst == self._confirmed_int and hyst < 3:
+            self._track_sum[hyst] += y
+            self._track_n[hyst] += 1
+        self._last_ty = (t, y)
+        return [] if change is None else [change]
+
     def _keep_learning(self, t: np.ndarray, x: np.ndarray) -> None:
         """An incomplete learnt calibration (one working level seen) is re-learnt every warm-up
         span from all the signal so far, until idle and running have both been seen."""
@@ -182,6 +226,7 @@ class MachineStateClassifier:
     def _refresh_thresholds(self) -> None:
         thr = thresholds_for(self._levels, self.calibration, self.config)
         self._up, self._down = thr.up, thr.down
+        self._up_list, self._down_list = thr.up.tolist(), thr.down.tolist()
         overload = 0.5 * (thr.up[2] + thr.down[2]) * 2.0 - self._levels[2]
         level = np.concatenate((self._levels, [overload]))
         # Current at which a sample is nearer the new state than the old, per (old, new) pair.
@@ -249,7 +294,7 @@ class MachineStateClassifier:
         ):
             return prev_t
         if (float(y[start]) > mid) != rising:
-            if start + 1 < t.size:
+            if start + 1 < len(t):
                 return float(t[start + 1])
             self._advance_onset = float(t[start])  # the next batch holds the onset
         return float(t[start])
