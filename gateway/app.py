@@ -93,7 +93,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         stop, tasks = asyncio.Event(), []
         if settings.nats_url:
             state.nc = await connect(settings.nats_url, "dovetail-gateway")
-            await ensure_streams(state.nc.jetstream())
+            await ensure_streams(state.nc.jetstream(), replicas=settings.stream_replicas,
+                                 limits=settings.streams)
             state.facts = OrderFacts(pool)
             await state.facts.ensure_schema()
             tasks.append(asyncio.create_task(state.facts.follow(state.nc.jetstream(), stop)))

@@ -167,7 +167,8 @@ async def prepare(settings: Settings, demo: bool) -> list[str]:
     from services.kit.jetstream import connect, ensure_streams
 
     nc = await connect(settings.nats_url, "dovetail-launcher")
-    await ensure_streams(nc.jetstream(), replicas=settings.stream_replicas)
+    await ensure_streams(nc.jetstream(), replicas=settings.stream_replicas,
+                         limits=settings.streams)
     await nc.close()
     async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=2,
                                    kwargs={"autocommit": True}) as pool:

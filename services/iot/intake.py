@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError, BucketNotFoundError
+from nats.js.errors import BucketNotFoundError
 from prometheus_client import Counter
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
@@ -39,11 +38,10 @@ from services.iot.settings import IotSettings
 from services.iot.signals import LivenessPolicy, ShiftContext
 from services.iot.views import IotViews
 from services.kit.errors import NotFound
+from services.kit.jetstream import TELEMETRY_SUBJECTS
 
 log = logging.getLogger("dovetail.iot.intake")
 
-TELEMETRY_STREAM = "DOVETAIL_TELEMETRY"
-TELEMETRY_SUBJECTS = "dovetail.telemetry.>"
 STATUS_BUCKET = "machine_status"
 QUEUE_GROUP = "iot-telemetry"
 UNKNOWN_TTL_S = 5.0
@@ -89,19 +87,8 @@ class TelemetryIntake:
     # ---- lifecycle ----------------------------------------------------------------------
 
     async def prepare(self) -> None:
-        """Telemetry stream, status bucket, caches, and trackers of machines heard before."""
-        config = StreamConfig(
-            name=TELEMETRY_STREAM, subjects=[TELEMETRY_SUBJECTS],
-            retention=RetentionPolicy.LIMITS, storage=StorageType.FILE,
-            max_age=self.settings.telemetry_max_age_s,
-            max_bytes=self.settings.telemetry_max_bytes, discard=DiscardPolicy.OLD,
-            # Senders publish plainly (or ask for the intake's summary as the reply): the stream
-            # keeps a copy for replay and must not answer them with a PubAck.
-            no_ack=True)
-        try:
-            await self.js.add_stream(config)
-        except BadRequestError:
-            await self.js.update_stream(config)
+        """Status bucket, caches, and trackers of machines heard before (the telemetry stream
+        is the kit's: services/kit/jetstream.py, made with every stream on start)."""
         try:
             self.kv = await self.js.key_value(STATUS_BUCKET)
         except BucketNotFoundError:

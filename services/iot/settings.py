@@ -36,9 +36,7 @@ class IotSettings:
     energy_flush_s: float = 1.0
     future_tolerance_s: float = 5.0
     max_sample_age_s: float = 3600.0
-    # Retention of the DOVETAIL_TELEMETRY stream (replay after an outage, leaf nodes).
-    telemetry_max_age_s: float = 3600.0
-    telemetry_max_bytes: int = 1 << 30
+    # Retention of the DOVETAIL_TELEMETRY stream: services/kit/settings.py StreamSettings.
     # How often caches of calendars and planned stops are refreshed from the read model.
     refresh_s: float = 30.0
 
@@ -50,7 +48,6 @@ class IotSettings:
             down_grace_s=_seconds(env, "DOVETAIL_IOT_DOWN_GRACE_S", 120.0),
             future_tolerance_s=_seconds(env, "DOVETAIL_IOT_FUTURE_TOLERANCE_S", 5.0),
             max_sample_age_s=_seconds(env, "DOVETAIL_IOT_MAX_SAMPLE_AGE_S", 3600.0),
-            telemetry_max_age_s=_seconds(env, "DOVETAIL_IOT_TELEMETRY_MAX_AGE_S", 3600.0),
         )
 
     @property

@@ -7,17 +7,17 @@ import logging
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import APIError, BadRequestError, NotFoundError
 
 from services.kit.envelope import stream_name, stream_subjects
+from services.kit.settings import StreamSettings
 
 log = logging.getLogger("dovetail.nats")
 
-# Long enough to cover a relay's re-publish of one batch after a crash; the relay also
-# checks the stream's tail on start, so this window is a second line of defence.
-DUPLICATE_WINDOW_S = 600.0
 EVENT_SERVICES = ("orders", "configurator", "scheduling", "delivery", "iot")
+TELEMETRY_STREAM = "DOVETAIL_TELEMETRY"
+TELEMETRY_SUBJECTS = "dovetail.telemetry.>"
 
 
 async def connect(url: str, name: str) -> Client:
@@ -47,21 +47,107 @@ async def connect(url: str, name: str) -> Client:
     )
 
 
-async def ensure_event_stream(js: JetStreamContext, service: str, replicas: int = 1) -> None:
-    config = StreamConfig(
+def event_stream_config(service: str, limits: StreamSettings, replicas: int = 1) -> StreamConfig:
+    """A service's event stream: the way other services learn of its events."""
+    return StreamConfig(
         name=stream_name(service),
         subjects=stream_subjects(service),
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
-        duplicate_window=DUPLICATE_WINDOW_S,
+        max_age=limits.event_max_age_s,
+        max_bytes=limits.max_bytes_of(service),
+        # Full: refuse, never drop what a consumer has not read. The relay retries the batch
+        # and the events wait in PostgreSQL; dovetail_relay_lag_seconds shows it.
+        discard=DiscardPolicy.NEW,
+        max_msg_size=limits.event_max_msg_size,
+        duplicate_window=limits.duplicate_window_s,
         num_replicas=replicas,
     )
+
+
+def telemetry_stream_config(limits: StreamSettings, name: str = TELEMETRY_STREAM,
+                            subjects: str = TELEMETRY_SUBJECTS) -> StreamConfig:
+    """Telemetry as a short replay buffer: one copy, oldest dropped first."""
+    return StreamConfig(
+        name=name, subjects=[subjects],
+        retention=RetentionPolicy.LIMITS, storage=StorageType.FILE,
+        max_age=limits.telemetry_max_age_s, max_bytes=limits.telemetry_max_bytes,
+        max_msg_size=limits.telemetry_max_msg_size, discard=DiscardPolicy.OLD,
+        # Senders publish plainly (or ask for the intake's summary as the reply): the stream
+        # keeps a copy for replay and must not answer them with a PubAck.
+        no_ack=True,
+        # Best effort by design: the intake reads the subjects directly, so losing the node of
+        # a one-copy stream loses only the replay copy; three copies would triple the writes.
+        num_replicas=1)
+
+
+_MANAGED = ("subjects", "retention", "storage", "max_age", "max_bytes", "discard",
+            "max_msg_size", "duplicate_window", "num_replicas", "no_ack")
+
+
+def _differs(current: StreamConfig, wanted: StreamConfig) -> list[str]:
+    def norm(name: str, value):
+        if value is None:
+            return {"max_msg_size": -1, "max_bytes": -1, "max_age": 0.0, "no_ack": False}.get(name)
+        if name in ("max_age", "duplicate_window"):
+            return round(float(value), 3)
+        if name == "subjects":
+            return sorted(value)
+        return value
+
+    return [f for f in _MANAGED
+            if norm(f, getattr(current, f)) != norm(f, getattr(wanted, f))]
+
+
+class StreamStorageError(RuntimeError):
+    """The NATS server cannot reserve a stream's max_bytes on its JetStream store."""
+
+
+# nats-server reserves each stream's max_bytes on its store when the stream is made.
+_INSUFFICIENT_STORAGE = 10047
+
+
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    """Create the stream, or bring one made by an older version to `config`."""
     try:
-        await js.add_stream(config)
-    except BadRequestError:
+        info = await js.stream_info(config.name)
+    except NotFoundError:
+        try:
+            await js.add_stream(config)
+            log.info("stream created", extra={"stream": config.name})
+            return
+        except APIError as exc:
+            if exc.err_code == _INSUFFICIENT_STORAGE:
+                raise StreamStorageError(
+                    f"NATS cannot reserve {config.max_bytes} bytes for {config.name}: give its "
+                    "JetStream store more room (max_file_store) or lower the stream's "
+                    "DOVETAIL_*_STREAM_MAX_BYTES (docs/operations.md)") from exc
+            if not isinstance(exc, BadRequestError):
+                raise
+            info = await js.stream_info(config.name)  # another process created it meanwhile
+    changed = _differs(info.config, config)
+    if not changed:
+        return
+    try:
         await js.update_stream(config)
+    except APIError as exc:
+        # An immutable field (storage, retention) differs, or the store has no room for a
+        # larger max_bytes: the stream still works with its old limits (docs/operations.md).
+        log.error("stream kept its old configuration", extra={
+            "stream": config.name, "fields": changed, "error": str(exc)})
+        return
+    log.info("stream updated", extra={"stream": config.name, "fields": changed})
 
 
-async def ensure_streams(js: JetStreamContext, services=EVENT_SERVICES, replicas: int = 1) -> None:
+async def ensure_event_stream(js: JetStreamContext, service: str, replicas: int = 1,
+                              limits: StreamSettings | None = None) -> None:
+    await ensure_stream(js, event_stream_config(service, limits or StreamSettings(), replicas))
+
+
+async def ensure_streams(js: JetStreamContext, services=EVENT_SERVICES, replicas: int = 1,
+                         limits: StreamSettings | None = None) -> None:
+    """Every event stream and the telemetry stream, with `limits` (default: StreamSettings())."""
+    limits = limits or StreamSettings()
     for service in services:
-        await ensure_event_stream(js, service, replicas)
+        await ensure_event_stream(js, service, replicas, limits)
+    await ensure_stream(js, telemetry_stream_config(limits))

@@ -119,7 +119,7 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         nc = await connect(settings.nats_url, name=f"dovetail-{name}")
         stack.push_async_callback(_drain, nc)
         js = nc.jetstream()
-        await ensure_streams(js, replicas=settings.stream_replicas)
+        await ensure_streams(js, replicas=settings.stream_replicas, limits=settings.streams)
         wakeup = LogWakeup()
         wakeup.bind(asyncio.get_running_loop())
         app.on_recorded = wakeup.notify

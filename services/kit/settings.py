@@ -57,6 +57,26 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be above 0")
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value <= 0:
+        raise SettingsError(f"{name} must be above 0")
+    return value
+
+
 def _services(raw: str | None) -> tuple[str, ...]:
     if not raw:
         return tuple(SERVICE_PORTS)
@@ -66,6 +86,72 @@ def _services(raw: str | None) -> tuple[str, ...]:
         raise SettingsError(f"DOVETAIL_SERVICES names unknown services {unknown}; "
                             f"known: {', '.join(SERVICE_PORTS)}")
     return names
+
+
+GiB = 1 << 30
+MiB = 1 << 20
+DAY_S = 86_400.0
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """Limits and retention of the JetStream streams (docs/operations.md has the sizing).
+
+    PostgreSQL is the record; an event stream only carries events to the other services, so its
+    retention covers their catch-up after an outage: `event_max_age_s`. Its byte cap refuses new
+    messages when full (the relay waits, the events wait in PostgreSQL) rather than dropping
+    messages a consumer has not read. Telemetry is a short replay buffer: oldest dropped first.
+    """
+
+    event_max_age_s: float = 7 * DAY_S
+    # Per event stream; sized for the catch-up window at the 50 orders/s peak, with headroom.
+    event_max_bytes: dict[str, int] = field(default_factory=lambda: {
+        "orders": 8 * GiB, "configurator": 8 * GiB, "scheduling": 8 * GiB,
+        "delivery": 2 * GiB, "iot": 2 * GiB})
+    # A relay crash re-publishes at most 1.5 batches at once; the relay also reads the tail.
+    duplicate_window_s: float = 600.0
+    event_max_msg_size: int = 8 * MiB
+    telemetry_max_age_s: float = 3600.0
+    telemetry_max_bytes: int = 8 * GiB
+    telemetry_max_msg_size: int = 1 * MiB
+
+    def max_bytes_of(self, service: str) -> int:
+        return self.event_max_bytes.get(service, max(self.event_max_bytes.values()))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StreamSettings:
+        d = cls()
+        # DOVETAIL_IOT_TELEMETRY_MAX_AGE_S is the name the iot service read before.
+        telemetry_age = _seconds(env, "DOVETAIL_IOT_TELEMETRY_MAX_AGE_S", d.telemetry_max_age_s)
+        return cls(
+            event_max_age_s=_seconds(env, "DOVETAIL_STREAM_MAX_AGE_S", d.event_max_age_s),
+            event_max_bytes={
+                name: _positive(env, f"DOVETAIL_{name.upper()}_STREAM_MAX_BYTES", default)
+                for name, default in d.event_max_bytes.items()},
+            duplicate_window_s=_seconds(env, "DOVETAIL_STREAM_DUPLICATE_WINDOW_S",
+                                        d.duplicate_window_s),
+            event_max_msg_size=_positive(env, "DOVETAIL_STREAM_MAX_MSG_SIZE",
+                                         d.event_max_msg_size),
+            telemetry_max_age_s=_seconds(env, "DOVETAIL_TELEMETRY_STREAM_MAX_AGE_S",
+                                         telemetry_age),
+            telemetry_max_bytes=_positive(env, "DOVETAIL_TELEMETRY_STREAM_MAX_BYTES",
+                                          d.telemetry_max_bytes),
+            telemetry_max_msg_size=_positive(env, "DOVETAIL_TELEMETRY_STREAM_MAX_MSG_SIZE",
+                                             d.telemetry_max_msg_size),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        env = {
+            "DOVETAIL_STREAM_MAX_AGE_S": repr(self.event_max_age_s),
+            "DOVETAIL_STREAM_DUPLICATE_WINDOW_S": repr(self.duplicate_window_s),
+            "DOVETAIL_STREAM_MAX_MSG_SIZE": str(self.event_max_msg_size),
+            "DOVETAIL_TELEMETRY_STREAM_MAX_AGE_S": repr(self.telemetry_max_age_s),
+            "DOVETAIL_TELEMETRY_STREAM_MAX_BYTES": str(self.telemetry_max_bytes),
+            "DOVETAIL_TELEMETRY_STREAM_MAX_MSG_SIZE": str(self.telemetry_max_msg_size),
+        }
+        for name, size in self.event_max_bytes.items():
+            env[f"DOVETAIL_{name.upper()}_STREAM_MAX_BYTES"] = str(size)
+        return env
 
 
 @dataclass(frozen=True)
@@ -88,6 +174,7 @@ class Settings:
     pool_size: int = 5
     # Copies of each JetStream stream (3 on a 3-node cluster, so one node may be lost).
     stream_replicas: int = 1
+    streams: StreamSettings = field(default_factory=StreamSettings)
     log_level: str = "INFO"
     log_format: str = "json"
     # Webhook signatures older or newer than this are refused (replay window).
@@ -133,6 +220,7 @@ class Settings:
             nats_monitor_port=_int(env, "DOVETAIL_NATS_MONITOR_PORT", 8222),
             pool_size=_int(env, "DOVETAIL_POOL_SIZE", 5),
             stream_replicas=_int(env, "DOVETAIL_STREAM_REPLICAS", 1),
+            streams=StreamSettings.from_env(env),
             log_level=env.get("DOVETAIL_LOG_LEVEL", "INFO").upper(),
             log_format=env.get("DOVETAIL_LOG_FORMAT", "json"),
             signature_tolerance_s=_int(env, "DOVETAIL_SIGNATURE_TOLERANCE_S", 300),
@@ -172,6 +260,7 @@ class Settings:
             "DOVETAIL_TLS_KEY": self.tls_key,
             "DOVETAIL_TLS_CA": self.tls_ca,
         }
+        env.update(self.streams.to_env())
         for name, port in self.service_ports.items():
             env[f"DOVETAIL_{name.upper()}_PORT"] = str(port)
         for name, port in self.metrics_ports.items():
