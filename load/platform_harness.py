@@ -28,6 +28,14 @@ from services.kit.settings import Settings
 @contextlib.contextmanager
 def servers() -> Iterator[Settings]:
     """Fresh PostgreSQL and NATS in a temporary folder, on free ports."""
+    with server_processes() as (settings, _):
+        yield settings
+
+
+@contextlib.contextmanager
+def server_processes() -> Iterator[tuple[Settings, dict[str, int]]]:
+    """As :func:`servers`, with the process ids of PostgreSQL (postmaster) and nats-server,
+    for benchmarks that measure them."""
     with tempfile.TemporaryDirectory(prefix="dovetail-bench-") as tmp:
         home = Path(tmp)
         pg = PostgresProcess(home / "pg" / "data", free_port()).start()
@@ -38,7 +46,7 @@ def servers() -> Iterator[Settings]:
                             service_ports=ports, metrics_ports=metrics, gateway_port=free_port(),
                             log_level="WARNING", pool_size=10)
         try:
-            yield settings
+            yield settings, {"postgres": pg.process.pid, "nats-server": nats.process.pid}
         finally:
             nats.stop()
             pg.stop()
@@ -50,16 +58,20 @@ def servers() -> Iterator[Settings]:
 
 
 @contextlib.contextmanager
-def processes(settings: Settings, modules: list[str]) -> Iterator[list[subprocess.Popen]]:
-    env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
+def processes(settings: Settings, modules: list[str],
+              env_extra: dict[str, str] | None = None) -> Iterator[list[subprocess.Popen]]:
+    """Each module as `python -m module` with the platform's environment (and ``env_extra``),
+    its output in `<home>/logs/<module>.log`; SIGTERM on the way out."""
+    env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     logs = settings.home / "logs"
     logs.mkdir(exist_ok=True)
     started = []
     try:
         for module in modules:
+            argv = module.split()  # a module may carry its arguments
             started.append(subprocess.Popen(
-                [sys.executable, "-m", module], env=env, cwd=ROOT, start_new_session=True,
-                stdout=open(logs / f"{module}.log", "ab"), stderr=subprocess.STDOUT))  # noqa: SIM115
+                [sys.executable, "-m", *argv], env=env, cwd=ROOT, start_new_session=True,
+                stdout=open(logs / f"{argv[0]}.log", "ab"), stderr=subprocess.STDOUT))  # noqa: SIM115
         yield started
     finally:
         for p in started:
