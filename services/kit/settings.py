@@ -104,15 +104,18 @@ class StreamSettings:
     """
 
     event_max_age_s: float = 7 * DAY_S
-    # Per event stream; sized for the catch-up window at the 50 orders/s peak, with headroom.
+    # Per event stream: twice 7 chain days plus an hour at 50 orders/s, from the sizes measured
+    # by load/bench_volumes.py (docs/operations.md). The server reserves them on its store.
     event_max_bytes: dict[str, int] = field(default_factory=lambda: {
-        "orders": 8 * GiB, "configurator": 8 * GiB, "scheduling": 8 * GiB,
-        "delivery": 2 * GiB, "iot": 2 * GiB})
+        "orders": 2 * GiB, "configurator": 1 * GiB, "scheduling": 3 * GiB,
+        "delivery": 3 * GiB, "iot": 1 * GiB})
     # A relay crash re-publishes at most 1.5 batches at once; the relay also reads the tail.
     duplicate_window_s: float = 600.0
-    event_max_msg_size: int = 8 * MiB
+    # The largest event measured is 12 kB (a published schedule): a larger one is a fault.
+    event_max_msg_size: int = 1 * MiB
     telemetry_max_age_s: float = 3600.0
-    telemetry_max_bytes: int = 8 * GiB
+    # An hour of 16,000 machines at 1 Hz is 8.4 GB on the stream (146 B a message), + 20 %.
+    telemetry_max_bytes: int = 10 * GiB
     telemetry_max_msg_size: int = 1 * MiB
 
     def max_bytes_of(self, service: str) -> int:
