@@ -21,6 +21,7 @@ from dovetail.orders.v1 import orders_service_pb2_grpc
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc
 from gateway.channels import ChannelStore
 from gateway.errors import ServiceError, from_grpc
+from gateway.factory_directory import FactoryDirectory
 from gateway.limits import KeyGuessing
 from gateway.placing import OrderPlacer
 from gateway.read_model import OrderFacts
@@ -113,6 +114,7 @@ class GatewayState:
     guessing: KeyGuessing = field(default_factory=lambda: KeyGuessing(EdgeSettings()))
     streams: StreamSlots = field(default_factory=lambda: StreamSlots(
         EdgeSettings.streams_per_holder, EdgeSettings.streams_total))
+    factories: FactoryDirectory = field(default_factory=FactoryDirectory)  # the schedule's picker
 
 
 # Handler parameters filled by name from the app's `dependencies` (Litestar 3 infers none).

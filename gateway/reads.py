@@ -147,24 +147,28 @@ def energy(scope: str, r: iot.GetEnergyResponse) -> EnergyReportRead:
                                 for b in r.buckets])
 
 
-def schedule(r: sch.GetScheduleResponse, now_ms: int) -> ScheduleRead:
-    return ScheduleRead(plan_id=r.plan_id, published_at=ts(r, "published_at"), now_ms=now_ms,
-                        lanes=[LaneRead(
-                            machine_id=lane.machine_id, factory_id=lane.factory_id,
-                            machine_type=machine_type(lane.machine_type),
-                            available=lane.available,
-                            bars=[BarRead(operation_id=b.operation_id, order_id=b.order_id,
-                                          seq=b.seq, start_ms=b.start_unix_ms,
-                                          end_ms=b.end_unix_ms,
-                                          status=enum(sch.OperationStatus, b.status,
-                                                      "OPERATION_STATUS_"),
-                                          risk=enum(sch.ScheduleRisk, b.risk, "SCHEDULE_RISK_"),
-                                          frozen=b.frozen, label=b.label) for b in lane.bars],
-                            unavailable=[WindowRead(
-                                start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
+def lane(lane: sch.MachineLane) -> LaneRead:
+    return LaneRead(
+        machine_id=lane.machine_id, factory_id=lane.factory_id,
+        machine_type=machine_type(lane.machine_type), available=lane.available,
+        bars=[BarRead(operation_id=b.operation_id, order_id=b.order_id, seq=b.seq,
+                      start_ms=b.start_unix_ms, end_ms=b.end_unix_ms,
+                      status=enum(sch.OperationStatus, b.status, "OPERATION_STATUS_"),
+                      risk=enum(sch.ScheduleRisk, b.risk, "SCHEDULE_RISK_"),
+                      frozen=b.frozen, label=b.label) for b in lane.bars],
+        unavailable=[WindowRead(start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
                                 reason=enum(sch.UnavailabilityReason, w.reason,
-                                            "UNAVAILABILITY_REASON_")) for w in lane.unavailable])
-                            for lane in r.lanes])
+                                            "UNAVAILABILITY_REASON_"))
+                     for w in lane.unavailable])
+
+
+def schedule_of_factories(replies: list[sch.GetScheduleResponse], now_ms: int,
+                          factories: list[str], next_cursor: str | None) -> ScheduleRead:
+    """One answer from one GetSchedule per factory (the plan of the first reply names it)."""
+    first = replies[0] if replies else sch.GetScheduleResponse()
+    return ScheduleRead(plan_id=first.plan_id, published_at=ts(first, "published_at"),
+                        now_ms=now_ms, lanes=[lane(la) for r in replies for la in r.lanes],
+                        factories=factories, next_cursor=next_cursor)
 
 
 def shipment(s: dlv.Shipment) -> ShipmentRead:

@@ -45,6 +45,7 @@ from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import bearer_token
 
 HERE = Path(__file__).parent
+PICKER_PAGE = 25  # factories listed at a time by the schedule's picker
 PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                 "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                            "style-src 'self'; script-src 'self'; "
@@ -195,9 +196,17 @@ class PortalController(Controller):
                     when=when)
 
     @get("/schedule")
-    async def schedule(self, factory_id: FromQuery[str] = "") -> Template:
+    async def schedule(self, gateway: StateDep, factory_id: FromQuery[str] = "",
+                       q: FromQuery[str] = "", at: FromQuery[str] = "0") -> Template:
+        """One factory's lanes at a time: the one named, or the first the search finds."""
+        q = q[:100]
+        offset = int(at) if at.isdigit() and len(at) < 7 else 0
+        found, note = await attempt(gateway.factories.search(
+            gateway.services, q, offset, PICKER_PAGE))
+        factory_id = factory_id[:64] or (found.items[0].factory_id if found and found.items
+                                         else "")
         return page("schedule.html", nav="schedule", topics="scheduling,iot",
-                    factory_id=factory_id[:64])
+                    factory_id=factory_id, q=q, found=found, note=note)
 
     @get("/deliveries")
     async def deliveries(self, services: ServicesDep, show: FromQuery[str] = "open") -> Template:

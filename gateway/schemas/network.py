@@ -96,6 +96,8 @@ class ScheduleRead(msgspec.Struct):
     published_at: str | None
     now_ms: int
     lanes: list[LaneRead]
+    factories: list[str] = []  # whose lanes these are, in id order
+    next_cursor: str | None = None  # the next page of factories, when none was named
 
 
 class ShipmentRead(msgspec.Struct):

@@ -83,9 +83,10 @@
   async function drawGantt() {
     const box = document.getElementById("gantt");
     if (!box) return;
-    const params = new URLSearchParams(location.search);
-    const factory = params.get("factory_id") || "";
-    const mine = params.get("order") || "";
+    // One factory's lanes at a time (the page picked it): a chain has 16,000 machines.
+    const factory = body.dataset.factory || "";
+    if (!factory) return;
+    const mine = new URLSearchParams(location.search).get("order") || "";
     const response = await fetch("/api/v1/schedule?factory_id=" + encodeURIComponent(factory));
     if (!response.ok) {
       const why = await response.json().catch(() => ({}));
