@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
-from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.plans import FactoryPlan, PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.progress import OrderProgress
 
@@ -29,21 +29,35 @@ class NetworkState:
         self.machines: dict[str, MachineCapacity] = {}
         self.orders: dict[str, PoolOrder] = {}
         self.progress: dict[str, OrderProgress] = {}
-        self.plan: PublishedPlan | None = None
+        self.factory_plans: dict[str, FactoryPlan] = {}
+        # The latest publication of each partition ("" for the whole network).
+        self.publications: dict[str, PlanPublication | PublishedPlan] = {}
+        self.plan: PlanPublication | PublishedPlan | None = None  # the latest of them
         self.plan_rows: dict[str, dict[str, Any]] = {}  # operation id -> row of the plan
         # Counts the progress events applied: a plan solved from this state when the count
         # was lower may contradict work that has started since (see Planner._settle).
         self.progress_seen = 0
+        self._whole_plan_rows = False  # plan_rows hold a plan stored whole (PublishedPlan)
 
     def apply(self, event: Any) -> str | None:
         """Apply one of our domain events; say what kind of change it is for the planner."""
-        if isinstance(event, PublishedPlan.Event):
-            self.plan = event.mutate(None)
+        if isinstance(event, PublishedPlan.Event):  # as plans were stored before
+            self.plan = self.publications[""] = event.mutate(None)
             self.plan_rows = {row["operation_id"]: row for row in self.plan.operations}
+            self._whole_plan_rows = True
             return None
-        aggregate = event.mutate(self._aggregates.get(event.originator_id))
+        if isinstance(event, PlanPublication.Event):
+            self.plan = self.publications[event.partition] = event.mutate(None)
+            return None
+        before = self._aggregates.get(event.originator_id)
+        # a revision replaces the operations dict: this one is the plan before it
+        rows_before = before.operations if isinstance(before, FactoryPlan) else {}
+        aggregate = event.mutate(before)
         self._aggregates[event.originator_id] = aggregate
         name = type(event).__name__
+        if isinstance(aggregate, FactoryPlan):
+            self._revise(aggregate, rows_before)
+            return None
         if isinstance(aggregate, FactoryCapacity):
             self.factories[aggregate.factory_id] = aggregate
             return CAPACITY
@@ -65,6 +79,28 @@ class NetworkState:
             self.progress_seen += 1
             return PROGRESS
         return None
+
+    def _revise(self, plan: FactoryPlan, before: dict[str, dict[str, Any]]) -> None:
+        if self._whole_plan_rows:
+            # the first revision after a plan stored whole: its rows give way to the
+            # factory plans (the first publication since revises every planned factory)
+            self._whole_plan_rows = False
+            self.plan_rows = {}
+        self.factory_plans[plan.factory_id] = plan
+        rows = plan.operations
+        for op_id in before:
+            if op_id not in rows and self.plan_rows.get(op_id, {}).get("factory_id") == plan.factory_id:
+                del self.plan_rows[op_id]
+        for op_id, row in rows.items():
+            if before.get(op_id) is not row:
+                self.plan_rows[op_id] = row
+
+    def rows_of(self, factory_id: str) -> list[dict[str, Any]]:
+        """The factory's operations in the current plan."""
+        plan = self.factory_plans.get(factory_id)
+        if plan is not None:
+            return list(plan.operations.values())
+        return [r for r in self.plan_rows.values() if r["factory_id"] == factory_id]
 
     def plannable(self) -> list[PoolOrder]:
         return [o for o in self.orders.values() if o.status == PLANNABLE and o.routing]

@@ -257,7 +257,7 @@ def plan_in_frame(state: NetworkState, problem: NetworkProblem, index: ProblemIn
                   ) -> list[PlannedOperation]:
     """The published plan in this problem's minutes: frozen work where it is now, the rest
     where the plan put it (operations that are gone are left out)."""
-    rows = state.plan.operations if state.plan is not None else []
+    rows = state.plan_rows.values()
     return _in_frame(((r["operation_id"], r["factory_id"], r["machine_id"], r["start_ms"],
                        r["end_ms"]) for r in rows), problem, index, {q.key for q in problem.frozen})
 

@@ -303,7 +303,7 @@ class Planner:
         outcome.previous_plan_id = str(self.state.plan.id) if self.state.plan else ""
         try:
             return await self.fence.run(self.app.publish_plan, outcome, basis,
-                                        self._unchanged(outcome))
+                                        self._unchanged(outcome), dict(self.state.factory_plans))
         except StalePlan as exc:
             log.info("plan stale before it was saved", extra={"error": str(exc)})
             return None
