@@ -7,6 +7,7 @@ plans; factories report progress.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -168,8 +169,9 @@ class SchedulingApplication(ServiceApplication):
                     keep.add(row["order_id"])
                     continue
                 order = self._find(pool_key(row["order_id"]), PoolOrder)
-                if order is None or order.status != PLANNABLE or order.revision != row["revision"]:
-                    continue
+                if (order is None or order.status != PLANNABLE or order.revision != row["revision"]
+                        or (order.partition and order.partition != partition)):
+                    continue  # gone, changed, or moved to another partition meanwhile
                 keep.add(row["order_id"])
                 changed.append(order)
             if made_at_position is not None:
@@ -193,6 +195,29 @@ class SchedulingApplication(ServiceApplication):
                 continue
         raise Conflict("the pool or the factory plans kept changing while the plan was being "
                        "saved")
+
+    def record_partitions(self, choices: list[tuple[str, str, str]]) -> int:
+        """Put orders in partitions: (order id, partition, why). Orders changed meanwhile by
+        another writer are left for the next round. Returns how many were recorded."""
+        saved = 0
+        for start in range(0, len(choices), 200):
+            orders = []
+            for order_id, partition, why in choices[start:start + 200]:
+                order = self._find(pool_key(order_id), PoolOrder)
+                if order is not None and order.choose_partition(partition, why):
+                    orders.append(order)
+            try:
+                self.save(*orders)
+                saved += len(orders)
+            except IntegrityError:
+                for order in orders:  # one at a time: only those changed meanwhile wait
+                    with contextlib.suppress(IntegrityError, AggregateNotFoundError):
+                        fresh = self.repository.get(order.id)
+                        choice = next(c for c in choices if c[0] == order.order_id)
+                        if fresh.choose_partition(choice[1], choice[2]):
+                            self.save(fresh)
+                            saved += 1
+        return saved
 
     def _pool_orders_of(self, rows: list[dict[str, Any]]) -> list[tuple[PoolOrder, dict[str, Any]]]:
         found = [(self._find(pool_key(r["order_id"]), PoolOrder), r) for r in rows]

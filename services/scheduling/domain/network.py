@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.partitions import DEFAULT
 from services.scheduling.domain.plans import FactoryPlan, PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.progress import OrderProgress
@@ -27,6 +28,8 @@ class NetworkState:
         self._aggregates: dict[uuid.UUID, Any] = {}
         self.factories: dict[str, FactoryCapacity] = {}
         self.machines: dict[str, MachineCapacity] = {}
+        self._machines_by_factory: dict[str, dict[str, MachineCapacity]] = {}
+        self._factory_of_machine: dict[str, str] = {}
         self.orders: dict[str, PoolOrder] = {}
         self.progress: dict[str, OrderProgress] = {}
         self.factory_plans: dict[str, FactoryPlan] = {}
@@ -34,6 +37,7 @@ class NetworkState:
         self.publications: dict[str, PlanPublication | PublishedPlan] = {}
         self.plan: PlanPublication | PublishedPlan | None = None  # the latest of them
         self.plan_rows: dict[str, dict[str, Any]] = {}  # operation id -> row of the plan
+        self.planned_in: dict[str, str] = {}  # order id -> the factory whose plan holds it
         # Counts the progress events applied: a plan solved from this state when the count
         # was lower may contradict work that has started since (see Planner._settle).
         self.progress_seen = 0
@@ -42,8 +46,9 @@ class NetworkState:
     def apply(self, event: Any) -> str | None:
         """Apply one of our domain events; say what kind of change it is for the planner."""
         if isinstance(event, PublishedPlan.Event):  # as plans were stored before
-            self.plan = self.publications[""] = event.mutate(None)
+            self.plan = self.publications[DEFAULT] = event.mutate(None)
             self.plan_rows = {row["operation_id"]: row for row in self.plan.operations}
+            self.planned_in = {row["order_id"]: row["factory_id"] for row in self.plan.operations}
             self._whole_plan_rows = True
             return None
         if isinstance(event, PlanPublication.Event):
@@ -63,13 +68,19 @@ class NetworkState:
             return CAPACITY
         if isinstance(aggregate, MachineCapacity):
             self.machines[aggregate.machine_id] = aggregate
+            was = self._factory_of_machine.get(aggregate.machine_id)
+            if was is not None and was != aggregate.factory_id:  # moved (rare)
+                self._machines_by_factory[was].pop(aggregate.machine_id, None)
+            self._factory_of_machine[aggregate.machine_id] = aggregate.factory_id
+            self._machines_by_factory.setdefault(aggregate.factory_id, {})[
+                aggregate.machine_id] = aggregate
             if name == "StateChanged":
                 kind = MACHINE_UP if aggregate.available else MACHINE_DOWN
                 return f"{kind}:{aggregate.machine_id}"
             return CAPACITY
         if isinstance(aggregate, PoolOrder):
             self.orders[aggregate.order_id] = aggregate
-            if name == "Configured":
+            if name in ("Configured", "PartitionChosen"):
                 return ORDERS_ADDED
             if name in ("Amended", "Rejected", "Withdrawn"):
                 return ORDERS_WITHDRAWN
@@ -85,15 +96,22 @@ class NetworkState:
             # the first revision after a plan stored whole: its rows give way to the
             # factory plans (the first publication since revises every planned factory)
             self._whole_plan_rows = False
-            self.plan_rows = {}
+            self.plan_rows, self.planned_in = {}, {}
         self.factory_plans[plan.factory_id] = plan
         rows = plan.operations
-        for op_id in before:
+        for op_id, row in before.items():
             if op_id not in rows and self.plan_rows.get(op_id, {}).get("factory_id") == plan.factory_id:
                 del self.plan_rows[op_id]
+                if self.planned_in.get(row["order_id"]) == plan.factory_id:
+                    del self.planned_in[row["order_id"]]
         for op_id, row in rows.items():
             if before.get(op_id) is not row:
                 self.plan_rows[op_id] = row
+                self.planned_in[row["order_id"]] = plan.factory_id
+
+    def aggregate(self, originator_id: uuid.UUID) -> Any:
+        """The aggregate an event of ours was about (as the state holds it)."""
+        return self._aggregates.get(originator_id)
 
     def rows_of(self, factory_id: str) -> list[dict[str, Any]]:
         """The factory's operations in the current plan."""
@@ -106,8 +124,8 @@ class NetworkState:
         return [o for o in self.orders.values() if o.status == PLANNABLE and o.routing]
 
     def machines_of(self, factory_id: str) -> list[MachineCapacity]:
-        return sorted((m for m in self.machines.values() if m.factory_id == factory_id),
-                      key=lambda m: m.machine_id)
+        machines = self._machines_by_factory.get(factory_id, {})
+        return [machines[m] for m in sorted(machines)]
 
     def status_of(self, operation_id: str, order_id: str) -> str:
         progress = self.progress.get(order_id)

@@ -7,7 +7,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.plans import PlanPublication
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import ProblemIndex
@@ -103,8 +102,10 @@ def _place(row: dict[str, Any]) -> tuple:
     return row["factory_id"], row["machine_id"], row["start_ms"], row["end_ms"], row["risk"]
 
 
-def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex, state: NetworkState,
-               now_ms: int, at_risk_ms: int) -> PlanOutcome:
+def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
+               before: Mapping[str, dict[str, Any]], now_ms: int, at_risk_ms: int) -> PlanOutcome:
+    """The rows publishing ``plan`` records; ``before``: the published plan's rows (of the
+    factories planned), to tell what moved."""
     machines = {(f.id, m.id): m for f in problem.factories for m in f.machines}
     orders = {o.id: o for o in problem.orders}
     ends: dict[str, int] = {}
@@ -144,7 +145,6 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex, state: 
                            "factory_id": factory_of[oid], "start_ms": starts[oid],
                            "end_ms": ends[oid], "risk": risk[oid], "tardiness_s": tardiness,
                            "promised_date": index.promised[oid]})
-    before = state.plan_rows
     moved = sorted(r["operation_id"] for r in rows if r["operation_id"] in before and (
         before[r["operation_id"]]["machine_id"], before[r["operation_id"]]["start_ms"]) != (
         r["machine_id"], r["start_ms"]))
