@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from services.kit.metrics import PARTITIONS_LED
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import DOES_NOT_FIT
@@ -120,11 +121,14 @@ class PlannerGroup:
         stop = asyncio.Event()
         task = asyncio.create_task(self.planners[name].run(stop), name=f"planner:{name}")
         self.led[name] = _Led(conn, task, stop)
+        PARTITIONS_LED.labels(name).set(1)
         log.info("leading partition", extra={"partition": name})
 
     async def _resign(self, name: str) -> None:
         led = self.led.pop(name)
+        PARTITIONS_LED.labels(name).set(0)
         led.stop.set()
+        self.planners[name].kick.set()  # it waits for work or its interval: wake it to stop
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(led.task), 10)
         if not led.task.done():
