@@ -25,3 +25,6 @@ CONSUMER_LATENCY = Histogram(
     ["consumer"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
 PROJECTION_POSITION = Gauge(
     "dovetail_projection_position", "Last notification id applied to a read model", ["projection"])
+PARTITIONS_LED = Gauge(
+    "dovetail_scheduling_partition_leader",
+    "1 while this scheduling replica plans the partition", ["partition"])

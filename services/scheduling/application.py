@@ -7,8 +7,9 @@ plans; factories report progress.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,13 +29,19 @@ from services.kit.persistence import ServiceApplication
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.ids import (
     factory_key,
+    factory_plan_key,
     machine_key,
     parse_operation_id,
     pool_key,
     progress_key,
 )
 from services.scheduling.domain.outcome import PlanOutcome
-from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.plans import (
+    FactoryPlan,
+    PlanPublication,
+    PublishedPlan,
+    revise_factories,
+)
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.progress import OrderProgress, Report
 
@@ -62,6 +69,8 @@ class ReportOutcome:
 
 class SchedulingApplication(ServiceApplication):
     name = "scheduling"
+    # A factory plan rebuilds from its latest snapshot and the revisions after it.
+    snapshotting_intervals = {FactoryPlan: 50}
 
     def _find(self, aggregate_id: uuid.UUID, kind: type[A]) -> A | None:
         try:
@@ -126,9 +135,17 @@ class SchedulingApplication(ServiceApplication):
     # --- plans ----------------------------------------------------------------------------
 
     def publish_plan(self, outcome: PlanOutcome, made_at_position: int | None = None,
-                     unchanged: Collection[str] = ()) -> uuid.UUID:
-        """Record the plan, each order's new place in it and the orders it leaves out (when
-        that is news, see PoolOrder.record_left_out), in one transaction.
+                     unchanged: Collection[str] = (),
+                     current: Mapping[str, FactoryPlan] | None = None,
+                     partition: str = "") -> uuid.UUID:
+        """Record the plan as its changes: a publication, a revision of each factory plan it
+        changes, each order's new place in it and the orders it leaves out (when that is
+        news, see PoolOrder.record_left_out), in one transaction.
+
+        ``current``: the factory plans as the planner's state shows them (the partition's:
+        a factory of it missing from the plan has nothing planned any more); revised as
+        copies, so a concurrent revision by another writer fails the save (IntegrityError,
+        tried again, then Conflict) instead of being overwritten.
 
         Orders that left the pool (or changed revision) while we were solving are left
         out: the next plan is already on its way.
@@ -152,15 +169,18 @@ class SchedulingApplication(ServiceApplication):
                     keep.add(row["order_id"])
                     continue
                 order = self._find(pool_key(row["order_id"]), PoolOrder)
-                if order is None or order.status != PLANNABLE or order.revision != row["revision"]:
-                    continue
+                if (order is None or order.status != PLANNABLE or order.revision != row["revision"]
+                        or (order.partition and order.partition != partition)):
+                    continue  # gone, changed, or moved to another partition meanwhile
                 keep.add(row["order_id"])
                 changed.append(order)
             if made_at_position is not None:
                 started = self.started_since(made_at_position, keep)
                 if started:
                     raise StalePlan(started)
-            plan = outcome.published(keep)
+            plan = outcome.publication(partition, keep)
+            revised = revise_factories(current or {}, outcome.rows_by_factory(keep),
+                                       str(plan.id), outcome.published_at_ms)
             rows = {r["order_id"]: r for r in outcome.orders}
             changed = [o for o in changed if o.record_scheduled(
                 str(plan.id), o.revision, rows[o.order_id]["factory_id"],
@@ -169,11 +189,35 @@ class SchedulingApplication(ServiceApplication):
             held = [o for o, row in self._pool_orders_of(outcome.left_out)
                     if o.record_left_out(str(plan.id), row["revision"], row["reason"])]
             try:
-                self.save(plan, *changed, *held)
+                self.save(*revised, plan, *changed, *held)
                 return plan.id
             except IntegrityError:
                 continue
-        raise Conflict("the pool kept changing while the plan was being saved")
+        raise Conflict("the pool or the factory plans kept changing while the plan was being "
+                       "saved")
+
+    def record_partitions(self, choices: list[tuple[str, str, str]]) -> int:
+        """Put orders in partitions: (order id, partition, why). Orders changed meanwhile by
+        another writer are left for the next round. Returns how many were recorded."""
+        saved = 0
+        for start in range(0, len(choices), 200):
+            orders = []
+            for order_id, partition, why in choices[start:start + 200]:
+                order = self._find(pool_key(order_id), PoolOrder)
+                if order is not None and order.choose_partition(partition, why):
+                    orders.append(order)
+            try:
+                self.save(*orders)
+                saved += len(orders)
+            except IntegrityError:
+                for order in orders:  # one at a time: only those changed meanwhile wait
+                    with contextlib.suppress(IntegrityError, AggregateNotFoundError):
+                        fresh = self.repository.get(order.id)
+                        choice = next(c for c in choices if c[0] == order.order_id)
+                        if fresh.choose_partition(choice[1], choice[2]):
+                            self.save(fresh)
+                            saved += 1
+        return saved
 
     def _pool_orders_of(self, rows: list[dict[str, Any]]) -> list[tuple[PoolOrder, dict[str, Any]]]:
         found = [(self._find(pool_key(r["order_id"]), PoolOrder), r) for r in rows]
@@ -191,11 +235,21 @@ class SchedulingApplication(ServiceApplication):
                 return found
             start = batch[-1].id + 1
 
-    def get_plan(self, plan_id: uuid.UUID) -> PublishedPlan:
-        plan = self._find(plan_id, PublishedPlan)
+    def get_plan(self, plan_id: uuid.UUID) -> PlanPublication | PublishedPlan:
+        plan = self._find(plan_id, PlanPublication) or self._find(plan_id, PublishedPlan)
         if plan is None:
             raise NotFound(f"plan {plan_id} does not exist")
         return plan
+
+    def factory_rows_at(self, factory_id: str, published_at_ms: int) -> list[dict[str, Any]]:
+        """The factory's operations as the plan published at ``published_at_ms`` left them
+        (its revisions up to then, replayed)."""
+        plan = None
+        for e in self.events.get(factory_plan_key(factory_id)):
+            if getattr(e, "published_at_ms", 0) > published_at_ms:
+                break
+            plan = e.mutate(plan)
+        return list(plan.operations.values()) if plan is not None else []
 
     # --- progress, from the factories ---------------------------------------------------
 

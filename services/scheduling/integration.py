@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_events_pb2 as events
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
-from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.plans import PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.progress import OrderProgress
 
@@ -46,14 +46,19 @@ def objective_pb(objective: dict[str, Any]) -> pb.ObjectiveValues:
 
 
 def _schedule_published(e) -> events.SchedulePublished:
-    risks = [o["risk"] for o in e.orders]
+    if isinstance(e, PublishedPlan.Event):  # stored whole, before plans were stored as changes
+        risks = [o["risk"] for o in e.orders]
+        counts = {k: risks.count(k) for k in ("ON_TIME", "AT_RISK", "LATE")}
+        orders, operations = len(e.orders), len(e.operations)
+    else:
+        counts, orders, operations = e.risk_counts, e.order_count, e.operation_count
     return events.SchedulePublished(
         plan_id=str(e.originator_id), previous_plan_id=e.previous_plan_id,
         published_at=ts(e.published_at_ms), status=plan_status_pb(e.status),
-        objective=objective_pb(e.objective), order_count=len(e.orders),
-        operation_count=len(e.operations), on_time_count=risks.count("ON_TIME"),
-        at_risk_count=risks.count("AT_RISK"), late_count=risks.count("LATE"), trigger=e.trigger,
-        solve_ms=e.solve_ms, moved_operation_ids=e.moved_operation_ids,
+        objective=objective_pb(e.objective), order_count=orders,
+        operation_count=operations, on_time_count=counts.get("ON_TIME", 0),
+        at_risk_count=counts.get("AT_RISK", 0), late_count=counts.get("LATE", 0),
+        trigger=e.trigger, solve_ms=e.solve_ms, moved_operation_ids=e.moved_operation_ids,
         affected_factory_ids=e.affected_factory_ids)
 
 
@@ -73,7 +78,7 @@ def _progress(e, name: str) -> tuple[str, Message]:
 def to_integration(event: Any) -> tuple[str, Message] | None:
     """(subject event name, body) for the events others follow; None for internal ones."""
     name = type(event).__name__
-    if isinstance(event, PublishedPlan.Event):
+    if isinstance(event, (PlanPublication.Event, PublishedPlan.Event)):
         return "schedule_published", _schedule_published(event)
     if isinstance(event, PoolOrder.Event):
         if name == "Scheduled":

@@ -13,6 +13,7 @@ from services.scheduling.integration import to_integration
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
+from services.scheduling.planning.partitions import PartitionAssigner, PlannerGroup
 from services.scheduling.planning.planner import Planner
 from services.scheduling.policies import consumers
 from services.scheduling.rpc.servicer import ROLES, SchedulingServicer
@@ -26,14 +27,25 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
     assert isinstance(rt.app, SchedulingApplication)
     scheduler = scheduler or SchedulerSettings()
     state = NetworkState()
-    planner_ref: list[Planner] = []
-    follower = StateFollower(rt.app, rt.wakeup, state, lambda change: planner_ref[0].notify(change))
+    listeners: list = []
+    follower = StateFollower(rt.app, rt.wakeup, state,
+                             lambda change, event=None: [f(change, event) for f in listeners])
     fence = ProgressFence()  # progress is not recorded while a plan is checked and saved
-    planner = Planner(rt.app, state, follower, scheduler, fence=fence)
-    planner_ref.append(planner)
+    planners = {p.name: Planner(rt.app, state, follower, scheduler, fence=fence, partition=p.name)
+                for p in scheduler.partitions}
+    # Each partition is planned by one replica at a time, the partitions shared out among
+    # the replicas; every replica follows the whole state.
+    group = PlannerGroup(rt.settings.database_url, planners)
+    listeners.append(group.notify)
+    leader_jobs = {}
+    if len(planners) > 1:  # the assignment step's choice of partition: one replica
+        assigner = PartitionAssigner(rt.app, state, {n: p.scope for n, p in planners.items()})
+        listeners.append(assigner.notify)
+        leader_jobs["partitioner"] = assigner.run
     feed = AssignmentFeed(rt.app, rt.pool, rt.wakeup)
     servicer = SchedulingServicer(rt.app, state, feed, scheduler, fence=fence)
-    rt.planner = planner  # type: ignore[attr-defined]  # for tests and diagnostics
+    rt.planner = planners[scheduler.partitions[0].name]  # type: ignore[attr-defined]  # for tests
+    rt.planners = group  # type: ignore[attr-defined]
     rt.state = state  # type: ignore[attr-defined]
     # the solver's kernels compile on first use after an install: not in the first plan
     threading.Thread(target=warm_solver, name="solver-compile", daemon=True).start()
@@ -44,9 +56,8 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
 
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
                         consumers=consumers(rt.app),
-                        background=[follower.run, feed.run],
-                        # One planner across replicas; every replica follows the state.
-                        leader_jobs={"planner": planner.run})
+                        background=[follower.run, feed.run, group.run],
+                        leader_jobs=leader_jobs)
 
 
 def serve() -> None:

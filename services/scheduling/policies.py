@@ -56,6 +56,7 @@ def routing_of(body: configurator.OrderConfigured) -> list[dict]:
 def factory_record(f: iot_pb.Factory, registered: bool = False) -> dict:
     return {
         "name": f.name, "capacity_share": (f.capacity_share_percent or 100.0) / 100.0,
+        "city": f.location.address.city, "region": f.location.address.region,
         "timezone": f.timezone,
         "weekly_shifts": [[s.weekday, s.start_minute, s.end_minute]
                           for s in f.shift_calendar.weekly_shifts if s.weekday],

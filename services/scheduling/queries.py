@@ -15,6 +15,7 @@ from services.kit.errors import FailedPrecondition, NotFound
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import risk_of
+from services.scheduling.domain.pool import PLANNABLE
 from services.scheduling.domain.problem import (
     MINUTE_MS,
     ProblemIndex,
@@ -62,16 +63,17 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     pooled = state.orders.get(order_id)
     if pooled is None:
         raise NotFound(f"order {order_id} is not in the planning pool")
-    row = next((o for o in state.plan.orders if o["order_id"] == order_id), None) if state.plan else None
-    if row is None:
+    if not pooled.factory_id or pooled.status != PLANNABLE:
         raise FailedPrecondition(f"order {order_id} is not planned ({pooled.status.lower()})")
+    row = {"factory_id": pooled.factory_id, "end_ms": pooled.planned_end_ms,
+           "promised_date": pooled.promised_date}
     f = frame(state, settings, now_ms)
     due = due_ms(row["promised_date"])
     risk = risk_of(row["end_ms"], due, settings.at_risk_ms)
     base = dict(order_id=order_id, factory_id=row["factory_id"], risk=risk,
                 planned_end_ms=row["end_ms"], promised_date=row["promised_date"],
                 tardiness_s=max(0, row["end_ms"] - due) // 1000 if due else 0,
-                plan_id=str(state.plan.id))
+                plan_id=pooled.plan_id)
     order = next((o for o in f.problem.orders if o.id == order_id), None)
     found = []
     if order is not None:
@@ -114,7 +116,6 @@ def _suggestion(text: str, e, index: ProblemIndex) -> dict[str, Any]:
 def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory_ids: list[str],
           machine_ids: set[str], window: tuple[int, int] | None) -> list[dict[str, Any]]:
     lo, hi = window or (now_ms - 86_400_000, now_ms + settings.horizon_days * 86_400_000)
-    rows = state.plan.operations if state.plan else []
     lanes = []
     for fid in factory_ids:
         factory = state.factories.get(fid)
@@ -122,13 +123,16 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
             continue
         shifts = shift_windows(factory.weekly_shifts, factory.exceptions, factory.timezone, lo, hi)
         off = _gaps(shifts, lo, hi)
-        for m in state.machines_of(fid):
-            if machine_ids and m.machine_id not in machine_ids:
-                continue
-            bars = [dict(r, status=state.status_of(r["operation_id"], r["order_id"]))
-                    for r in rows if r["machine_id"] == m.machine_id and r["factory_id"] == fid
-                    and r["end_ms"] > lo and r["start_ms"] < hi]
-            bars += _finished_bars(state, m.machine_id, lo, hi, {b["operation_id"] for b in bars})
+        per_machine: dict[str, list[dict[str, Any]]] = {}
+        for r in state.rows_of(fid):
+            if r["end_ms"] > lo and r["start_ms"] < hi:
+                per_machine.setdefault(r["machine_id"], []).append(
+                    dict(r, status=state.status_of(r["operation_id"], r["order_id"])))
+        machines = [m for m in state.machines_of(fid)
+                    if not machine_ids or m.machine_id in machine_ids]
+        _add_finished_bars(state, per_machine, {m.machine_id for m in machines}, lo, hi)
+        for m in machines:
+            bars = per_machine.get(m.machine_id, [])
             unavailable = [(s, e, "OFF_SHIFT") for s, e in off]
             unavailable += [(max(lo, st["start_ms"]), min(hi, st["end_ms"]), "PLANNED_STOP")
                             for st in factory.stops.values()
@@ -144,21 +148,24 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
     return lanes
 
 
-def _finished_bars(state, machine_id, lo, hi, shown) -> list[dict[str, Any]]:
-    out = []
+def _add_finished_bars(state, per_machine: dict[str, list[dict[str, Any]]],
+                       machine_ids: set[str], lo: int, hi: int) -> None:
+    """Operations finished on ``machine_ids`` in the window that the plan no longer shows."""
+    shown = {b["operation_id"] for bars in per_machine.values() for b in bars}
     for progress in state.progress.values():
         for op_id, status in progress.status.items():
-            if (op_id in shown or status != "FINISHED" or progress.machines.get(op_id) != machine_id):
+            machine_id = progress.machines.get(op_id)
+            if status != "FINISHED" or machine_id not in machine_ids or op_id in shown:
                 continue
             start, end = progress.started_ms.get(op_id, 0), progress.finished_ms.get(op_id, 0)
             if end > lo and start < hi:
                 order = state.orders.get(progress.order_id)
                 seq = int(op_id.rpartition("/op-")[2])
-                out.append({"operation_id": op_id, "order_id": progress.order_id, "seq": seq,
-                            "start_ms": start, "end_ms": end, "setup_s": 0,
-                            "setup_key": "", "status": "FINISHED", "risk": order.risk if order else "",
-                            "frozen": True, "description": ""})
-    return out
+                per_machine.setdefault(machine_id, []).append({
+                    "operation_id": op_id, "order_id": progress.order_id, "seq": seq,
+                    "start_ms": start, "end_ms": end, "setup_s": 0, "setup_key": "",
+                    "status": "FINISHED", "risk": order.risk if order else "", "frozen": True,
+                    "description": ""})
 
 
 def _gaps(windows, lo, hi) -> list[tuple[int, int]]:

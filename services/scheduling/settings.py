@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.kit.settings import SettingsError
+from services.scheduling.domain.partitions import Partition, PartitionSpecError, parse
 
 # Minutes between two operations of different setup families on one machine of a type.
 DEFAULT_SETUP_MINUTES = {"edge_bander": 10, "paint_line": 20}
@@ -49,6 +50,8 @@ class SchedulerSettings:
     # IANA zone promised dates are given in (the tenant's); empty: the finishing factory's zone.
     time_zone: str = ""
     setup_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SETUP_MINUTES))
+    # Parts of the network planned side by side, each by one replica (see domain.partitions).
+    partitions: tuple[Partition, ...] = field(default_factory=lambda: parse(""))
 
     @property
     def at_risk_ms(self) -> int:
@@ -72,4 +75,12 @@ class SchedulerSettings:
             slip_tolerance_s=_float(env, "DOVETAIL_SCHEDULER_SLIP_TOLERANCE_S", d.slip_tolerance_s),
             at_risk_hours=_float(env, "DOVETAIL_SCHEDULER_AT_RISK_HOURS", d.at_risk_hours),
             time_zone=_zone(env, "DOVETAIL_TIME_ZONE"),
+            partitions=_partitions(env, "DOVETAIL_SCHEDULER_PARTITIONS"),
         )
+
+
+def _partitions(env: Mapping[str, str], name: str) -> tuple[Partition, ...]:
+    try:
+        return parse(env.get(name, ""))
+    except PartitionSpecError as exc:
+        raise SettingsError(f"{name}: {exc}") from None

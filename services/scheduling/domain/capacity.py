@@ -28,8 +28,10 @@ class FactoryCapacity(Aggregate):
     @event("Registered")
     def __init__(self, factory_id: str, name: str, capacity_share: float, timezone: str,
                  weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
-                 source_version: int):
+                 source_version: int, city: str = "", region: str = ""):
         self.factory_id = factory_id
+        self.city = city
+        self.region = region
         self.name = name
         self.capacity_share = capacity_share
         self.timezone = timezone
@@ -41,24 +43,26 @@ class FactoryCapacity(Aggregate):
 
     def describe(self, name: str, capacity_share: float, timezone: str,
                  weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
-                 source_version: int) -> bool:
+                 source_version: int, city: str = "", region: str = "") -> bool:
         """Take iot's latest record of the factory; False when stale or unchanged."""
         if source_version and source_version <= self.source_version:
             return False
-        same = (name, capacity_share, timezone, weekly_shifts, exceptions, active) == (
-            self.name, self.capacity_share, self.timezone, self.weekly_shifts, self.exceptions,
-            self.active)
+        same = (name, capacity_share, timezone, weekly_shifts, exceptions, active, city,
+                region) == (self.name, self.capacity_share, self.timezone, self.weekly_shifts,
+                            self.exceptions, self.active, self.city, self.region)
         if same:
             return False
         self._described(name=name, capacity_share=capacity_share, timezone=timezone,
                         weekly_shifts=weekly_shifts, exceptions=exceptions, active=active,
-                        source_version=source_version)
+                        source_version=source_version, city=city, region=region)
         return True
 
     @event("Described")
     def _described(self, name: str, capacity_share: float, timezone: str,
                    weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
-                   source_version: int) -> None:
+                   source_version: int, city: str = "", region: str = "") -> None:
+        self.city = city
+        self.region = region
         self.name = name
         self.capacity_share = capacity_share
         self.timezone = timezone

@@ -26,6 +26,10 @@ def progress_key(order_id: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"progress:{order_id}")
 
 
+def factory_plan_key(factory_id: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"factory-plan:{factory_id}")
+
+
 def operation_id(order_id: str, seq: int) -> str:
     """Unique across the network: the configurator's ids are only unique within an order."""
     return f"{order_id}{_OP_SEPARATOR}{seq:02d}"

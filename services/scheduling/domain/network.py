@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
-from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.partitions import DEFAULT
+from services.scheduling.domain.plans import FactoryPlan, PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.progress import OrderProgress
 
@@ -27,35 +28,59 @@ class NetworkState:
         self._aggregates: dict[uuid.UUID, Any] = {}
         self.factories: dict[str, FactoryCapacity] = {}
         self.machines: dict[str, MachineCapacity] = {}
+        self._machines_by_factory: dict[str, dict[str, MachineCapacity]] = {}
+        self._factory_of_machine: dict[str, str] = {}
         self.orders: dict[str, PoolOrder] = {}
         self.progress: dict[str, OrderProgress] = {}
-        self.plan: PublishedPlan | None = None
+        self.factory_plans: dict[str, FactoryPlan] = {}
+        # The latest publication of each partition ("" for the whole network).
+        self.publications: dict[str, PlanPublication | PublishedPlan] = {}
+        self.plan: PlanPublication | PublishedPlan | None = None  # the latest of them
         self.plan_rows: dict[str, dict[str, Any]] = {}  # operation id -> row of the plan
+        self.planned_in: dict[str, str] = {}  # order id -> the factory whose plan holds it
         # Counts the progress events applied: a plan solved from this state when the count
         # was lower may contradict work that has started since (see Planner._settle).
         self.progress_seen = 0
+        self._whole_plan_rows = False  # plan_rows hold a plan stored whole (PublishedPlan)
 
     def apply(self, event: Any) -> str | None:
         """Apply one of our domain events; say what kind of change it is for the planner."""
-        if isinstance(event, PublishedPlan.Event):
-            self.plan = event.mutate(None)
+        if isinstance(event, PublishedPlan.Event):  # as plans were stored before
+            self.plan = self.publications[DEFAULT] = event.mutate(None)
             self.plan_rows = {row["operation_id"]: row for row in self.plan.operations}
+            self.planned_in = {row["order_id"]: row["factory_id"] for row in self.plan.operations}
+            self._whole_plan_rows = True
             return None
-        aggregate = event.mutate(self._aggregates.get(event.originator_id))
+        if isinstance(event, PlanPublication.Event):
+            self.plan = self.publications[event.partition] = event.mutate(None)
+            return None
+        before = self._aggregates.get(event.originator_id)
+        # a revision replaces the operations dict: this one is the plan before it
+        rows_before = before.operations if isinstance(before, FactoryPlan) else {}
+        aggregate = event.mutate(before)
         self._aggregates[event.originator_id] = aggregate
         name = type(event).__name__
+        if isinstance(aggregate, FactoryPlan):
+            self._revise(aggregate, rows_before)
+            return None
         if isinstance(aggregate, FactoryCapacity):
             self.factories[aggregate.factory_id] = aggregate
             return CAPACITY
         if isinstance(aggregate, MachineCapacity):
             self.machines[aggregate.machine_id] = aggregate
+            was = self._factory_of_machine.get(aggregate.machine_id)
+            if was is not None and was != aggregate.factory_id:  # moved (rare)
+                self._machines_by_factory[was].pop(aggregate.machine_id, None)
+            self._factory_of_machine[aggregate.machine_id] = aggregate.factory_id
+            self._machines_by_factory.setdefault(aggregate.factory_id, {})[
+                aggregate.machine_id] = aggregate
             if name == "StateChanged":
                 kind = MACHINE_UP if aggregate.available else MACHINE_DOWN
                 return f"{kind}:{aggregate.machine_id}"
             return CAPACITY
         if isinstance(aggregate, PoolOrder):
             self.orders[aggregate.order_id] = aggregate
-            if name == "Configured":
+            if name in ("Configured", "PartitionChosen"):
                 return ORDERS_ADDED
             if name in ("Amended", "Rejected", "Withdrawn"):
                 return ORDERS_WITHDRAWN
@@ -66,12 +91,41 @@ class NetworkState:
             return PROGRESS
         return None
 
+    def _revise(self, plan: FactoryPlan, before: dict[str, dict[str, Any]]) -> None:
+        if self._whole_plan_rows:
+            # the first revision after a plan stored whole: its rows give way to the
+            # factory plans (the first publication since revises every planned factory)
+            self._whole_plan_rows = False
+            self.plan_rows, self.planned_in = {}, {}
+        self.factory_plans[plan.factory_id] = plan
+        rows = plan.operations
+        for op_id, row in before.items():
+            if op_id not in rows and self.plan_rows.get(op_id, {}).get("factory_id") == plan.factory_id:
+                del self.plan_rows[op_id]
+                if self.planned_in.get(row["order_id"]) == plan.factory_id:
+                    del self.planned_in[row["order_id"]]
+        for op_id, row in rows.items():
+            if before.get(op_id) is not row:
+                self.plan_rows[op_id] = row
+                self.planned_in[row["order_id"]] = plan.factory_id
+
+    def aggregate(self, originator_id: uuid.UUID) -> Any:
+        """The aggregate an event of ours was about (as the state holds it)."""
+        return self._aggregates.get(originator_id)
+
+    def rows_of(self, factory_id: str) -> list[dict[str, Any]]:
+        """The factory's operations in the current plan."""
+        plan = self.factory_plans.get(factory_id)
+        if plan is not None:
+            return list(plan.operations.values())
+        return [r for r in self.plan_rows.values() if r["factory_id"] == factory_id]
+
     def plannable(self) -> list[PoolOrder]:
         return [o for o in self.orders.values() if o.status == PLANNABLE and o.routing]
 
     def machines_of(self, factory_id: str) -> list[MachineCapacity]:
-        return sorted((m for m in self.machines.values() if m.factory_id == factory_id),
-                      key=lambda m: m.machine_id)
+        machines = self._machines_by_factory.get(factory_id, {})
+        return [machines[m] for m in sorted(machines)]
 
     def status_of(self, operation_id: str, order_id: str) -> str:
         progress = self.progress.get(order_id)

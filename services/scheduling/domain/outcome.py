@@ -7,8 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.scheduling.domain.network import NetworkState
-from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.plans import PlanPublication
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import ProblemIndex
 from services.scheduling.solver.model import NetworkProblem, Plan
@@ -43,17 +42,25 @@ class PlanOutcome:
     # Orders the plan leaves out whose leaving out is recorded: order_id, revision, reason.
     left_out: list[dict[str, Any]] = field(default_factory=list)
 
-    def published(self, keep: Collection[str] | None = None) -> PublishedPlan:
-        """The plan to record: every order's rows, or only those of the orders in ``keep``."""
-        def kept(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            return rows if keep is None else [r for r in rows if r["order_id"] in keep]
-
-        return PublishedPlan(
-            previous_plan_id=self.previous_plan_id, published_at_ms=self.published_at_ms,
-            status=self.status, objective=self.objective, trigger=self.trigger,
-            solve_ms=self.solve_ms, operations=kept(self.operations), orders=kept(self.orders),
+    def publication(self, partition: str, keep: Collection[str]) -> PlanPublication:
+        """The publication to record, counting only the orders in ``keep``."""
+        risks = [r["risk"] for r in self.orders if r["order_id"] in keep]
+        return PlanPublication(
+            partition=partition, previous_plan_id=self.previous_plan_id,
+            published_at_ms=self.published_at_ms, status=self.status, objective=self.objective,
+            trigger=self.trigger, solve_ms=self.solve_ms, order_count=len(risks),
+            operation_count=sum(1 for r in self.operations if r["order_id"] in keep),
+            risk_counts={k: risks.count(k) for k in (ON_TIME, AT_RISK, LATE)},
             moved_operation_ids=self.moved_operation_ids,
             affected_factory_ids=self.affected_factory_ids)
+
+    def rows_by_factory(self, keep: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+        """The operations of the orders in ``keep``, per factory."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in self.operations:
+            if row["order_id"] in keep:
+                out.setdefault(row["factory_id"], []).append(row)
+        return out
 
     def same_as(self, rows: dict[str, dict[str, Any]]) -> bool:
         """Does the published plan already place every operation exactly like this?"""
@@ -95,8 +102,10 @@ def _place(row: dict[str, Any]) -> tuple:
     return row["factory_id"], row["machine_id"], row["start_ms"], row["end_ms"], row["risk"]
 
 
-def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex, state: NetworkState,
-               now_ms: int, at_risk_ms: int) -> PlanOutcome:
+def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
+               before: Mapping[str, dict[str, Any]], now_ms: int, at_risk_ms: int) -> PlanOutcome:
+    """The rows publishing ``plan`` records; ``before``: the published plan's rows (of the
+    factories planned), to tell what moved."""
     machines = {(f.id, m.id): m for f in problem.factories for m in f.machines}
     orders = {o.id: o for o in problem.orders}
     ends: dict[str, int] = {}
@@ -136,7 +145,6 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex, state: 
                            "factory_id": factory_of[oid], "start_ms": starts[oid],
                            "end_ms": ends[oid], "risk": risk[oid], "tardiness_s": tardiness,
                            "promised_date": index.promised[oid]})
-    before = state.plan_rows
     moved = sorted(r["operation_id"] for r in rows if r["operation_id"] in before and (
         before[r["operation_id"]]["machine_id"], before[r["operation_id"]]["start_ms"]) != (
         r["machine_id"], r["start_ms"]))

@@ -1,26 +1,160 @@
-"""Published plans: each one a fact with every operation it places (Gantt, history, feed)."""
+"""Published plans, stored as their changes.
+
+A publication is a small fact (`PlanPublication`: what the plan was for, its objective and
+counts, the factories it changed). The operations live in one `FactoryPlan` per factory,
+whose `Revised` events record only what a publication changed there: operations added
+(whole rows), changed (their placement only) and removed (ids). A re-plan that moves 1 % of
+the operations writes about 1 % of the plan; the current plan is the factory plans' state
+(kept in memory by the planner's state and the assignment feed, rebuilt by replaying the
+log or from snapshots).
+
+Operation rows: operation_id, order_id, seq, factory_id, machine_id, machine_type, start_ms,
+end_ms, duration_s, setup_s, setup_key, min_wait_after_s, description, frozen, status,
+promised_date, risk.
+
+`PublishedPlan` is how plans were stored before (every operation in one event); stores
+that hold such events still read them.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.scheduling.domain.ids import factory_plan_key
+
+# What a re-plan changes about an operation that stays in its factory (stored compactly).
+PLACEMENT = ("machine_id", "start_ms", "end_ms", "duration_s", "setup_s", "frozen", "status",
+             "risk")
+
+
+class PlanPublication(Aggregate):
+    """One publication of a partition's plan: why and when, how good, what it changed."""
+
+    @event("Published")
+    def __init__(self, partition: str, previous_plan_id: str, published_at_ms: int, status: str,
+                 objective: dict[str, Any], trigger: str, solve_ms: int, order_count: int,
+                 operation_count: int, risk_counts: dict[str, int],
+                 moved_operation_ids: list[str], affected_factory_ids: list[str]):
+        self.partition = partition
+        self.previous_plan_id = previous_plan_id
+        self.published_at_ms = published_at_ms
+        self.status = status
+        self.objective = objective
+        self.trigger = trigger
+        self.solve_ms = solve_ms
+        self.order_count = order_count
+        self.operation_count = operation_count
+        self.risk_counts = risk_counts
+        self.moved_operation_ids = moved_operation_ids
+        self.affected_factory_ids = affected_factory_ids
+
+
+class FactoryPlan(Aggregate):
+    """The operations one factory has in the current plan, revised by each publication that
+    changes them."""
+
+    @staticmethod
+    def create_id(factory_id: str) -> uuid.UUID:  # type: ignore[override]
+        return factory_plan_key(factory_id)
+
+    @event("Opened")
+    def __init__(self, factory_id: str):
+        self.factory_id = factory_id
+        self.operations: dict[str, dict[str, Any]] = {}
+        self.plan_id = ""
+        self.published_at_ms = 0
+
+    def revise(self, plan_id: str, published_at_ms: int,
+               rows: Iterable[dict[str, Any]]) -> bool:
+        """The factory's operations in plan ``plan_id`` are ``rows``: records what changed
+        (nothing, and False, when nothing did)."""
+        added, changed = [], []
+        now = {}
+        for row in rows:
+            now[row["operation_id"]] = row
+            old = self.operations.get(row["operation_id"])
+            if old is None or not _same_work(old, row):
+                added.append(row)
+            elif any(old[k] != row[k] for k in PLACEMENT):
+                changed.append([row["operation_id"], *(row[k] for k in PLACEMENT)])
+        removed = sorted(op for op in self.operations if op not in now)
+        if not (added or changed or removed):
+            return False
+        self._revised(factory_id=self.factory_id, plan_id=plan_id,
+                      published_at_ms=published_at_ms, added=added, changed=changed,
+                      removed=removed)
+        return True
+
+    @event("Revised")
+    def _revised(self, factory_id: str, plan_id: str, published_at_ms: int,
+                 added: list[dict[str, Any]], changed: list[list[Any]],
+                 removed: list[str]) -> None:
+        # A new dict: a copy of this aggregate (see fork) never shares changes with it.
+        operations = dict(self.operations)
+        for op_id in removed:
+            operations.pop(op_id, None)
+        for row in added:
+            operations[row["operation_id"]] = row
+        for op_id, *placement in changed:
+            operations[op_id] = {**operations[op_id], **dict(zip(PLACEMENT, placement,
+                                                                 strict=True))}
+        self.operations = operations
+        self.plan_id = plan_id
+        self.published_at_ms = published_at_ms
+
+
+def revise_factories(current: Mapping[str, FactoryPlan],
+                     rows: Mapping[str, list[dict[str, Any]]], plan_id: str,
+                     published_at_ms: int) -> list[FactoryPlan]:
+    """The factory plans plan ``plan_id`` changes, revised (copies: ``current`` stays as it
+    is): a factory of ``current`` missing from ``rows`` has nothing planned any more."""
+    out = []
+    for factory_id in sorted(current.keys() | rows.keys()):
+        old = current.get(factory_id)
+        plan = fork(old) if old is not None else FactoryPlan(factory_id=factory_id)
+        if plan.revise(plan_id, published_at_ms, rows.get(factory_id, ())) or old is None:
+            out.append(plan)
+    return out
+
+
+def changed_rows(event: Any, before: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The whole rows a `FactoryPlan.Revised` event changed, from the rows ``before`` it
+    (operations ``before`` does not hold are skipped)."""
+    out = []
+    for op_id, *placement in event.changed:
+        if op_id in before:
+            out.append({**before[op_id], **dict(zip(PLACEMENT, placement, strict=True))})
+    return out
+
+
+def _same_work(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The same operation apart from where and when it is placed."""
+    return all(a.get(k) == b.get(k) for k in b if k not in PLACEMENT)
+
+
+def fork(plan: FactoryPlan) -> FactoryPlan:
+    """A copy to revise and save, leaving ``plan`` (the state's) as it is: a revision
+    replaces the operations dict, so the copy may share it until then."""
+    copy = object.__new__(FactoryPlan)
+    copy.__dict__.update(plan.__dict__)
+    copy.__dict__["_pending_events"] = []
+    return copy
+
 
 class PublishedPlan(Aggregate):
-    """A plan as it was published. ``operations`` and ``orders`` are plain rows:
-
-    operation: operation_id, order_id, seq, factory_id, machine_id, machine_type, start_ms,
-    end_ms, duration_s, setup_s, setup_key, min_wait_after_s, description, frozen, status,
-    promised_date, risk. order: order_id, revision, factory_id, start_ms, end_ms, risk,
-    tardiness_s, promised_date.
-    """
+    """A plan as it was stored before plans were stored as changes: every operation and
+    order in one event. Read only (old stores); nothing records it any more."""
 
     @event("Published")
     def __init__(self, previous_plan_id: str, published_at_ms: int, status: str,
                  objective: dict[str, Any], trigger: str, solve_ms: int,
                  operations: list[dict[str, Any]], orders: list[dict[str, Any]],
                  moved_operation_ids: list[str], affected_factory_ids: list[str]):
+        self.partition = ""
         self.previous_plan_id = previous_plan_id
         self.published_at_ms = published_at_ms
         self.status = status

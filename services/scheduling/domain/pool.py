@@ -47,6 +47,7 @@ class PoolOrder(Aggregate):
         self.risk = ""
         self.plan_id = ""
         self.unplannable_reason = ""  # why the last plan left it out ("" when planned)
+        self.partition = ""  # where the assignment step put it (with several partitions)
 
     # --- facts from orders and configurator ------------------------------------------------
 
@@ -162,6 +163,20 @@ class PoolOrder(Aggregate):
     @event("LeftOut")
     def _left_out(self, order_id: str, plan_id: str, revision: int, reason: str) -> None:
         self.unplannable_reason = reason
+
+    def choose_partition(self, partition: str, reason: str) -> bool:
+        """The assignment step puts the order in ``partition`` (first, or moving it there)."""
+        if self.status != PLANNABLE or partition == self.partition:
+            return False
+        self._partition_chosen(order_id=self.order_id, partition=partition,
+                               previous=self.partition, reason=reason)
+        return True
+
+    @event("PartitionChosen")
+    def _partition_chosen(self, order_id: str, partition: str, previous: str,
+                          reason: str) -> None:
+        self.partition = partition
+        self.unplannable_reason = ""  # a new partition plans it afresh
 
     # --- reading ---------------------------------------------------------------------------
 

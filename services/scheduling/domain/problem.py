@@ -10,6 +10,7 @@ are gone from the problem.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -82,9 +83,11 @@ class _Entry:
 
 
 def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
-                  setup_minutes: dict[str, int], exclude: set[str] = frozenset()
+                  setup_minutes: dict[str, int], exclude: Collection[str] = frozenset(),
+                  factory_ids: Collection[str] | None = None
                   ) -> tuple[NetworkProblem, ProblemIndex]:
-    """The problem of planning every plannable order of ``state`` from ``now_ms`` on."""
+    """The problem of planning every plannable order of ``state`` (but those in
+    ``exclude``) from ``now_ms`` on, on the factories ``factory_ids`` (default: all)."""
     entries = _entries(state, exclude)
     machine_of = state.machines
     pin_load: dict[str, int] = {}
@@ -100,7 +103,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     index = ProblemIndex(origin, now_min, horizon)
 
     hosts = {e.machine_id for e in entries if e.frozen}
-    factories = _factories(state, index, hosts)
+    factories = _factories(state, index, hosts, factory_ids)
     known = {(f.id, m.id): m for f in factories for m in f.machines}
     orders, frozen = [], []
     pin_cursor: dict[str, int] = {}
@@ -188,10 +191,12 @@ def _duration(machine, step) -> int:
     return max(1, math.ceil(minutes(step["duration_s"]) / speed))
 
 
-def _factories(state: NetworkState, index: ProblemIndex, hosts: set[str]) -> list[Factory]:
+def _factories(state: NetworkState, index: ProblemIndex, hosts: set[str],
+               factory_ids: Collection[str] | None) -> list[Factory]:
     out = []
     end_ms = index.ms(index.horizon)
-    for fid in sorted(state.factories):
+    for fid in sorted(state.factories if factory_ids is None else
+                      set(factory_ids) & state.factories.keys()):
         f = state.factories[fid]
         machines = [m for m in state.machines_of(fid) if m.active or m.machine_id in hosts]
         if not machines or not (f.active or any(m.machine_id in hosts for m in machines)):
@@ -253,11 +258,12 @@ def _untangle(frozen: list[PlannedOperation], pins: set[tuple[str, int]], now_mi
     return out
 
 
-def plan_in_frame(state: NetworkState, problem: NetworkProblem, index: ProblemIndex
-                  ) -> list[PlannedOperation]:
-    """The published plan in this problem's minutes: frozen work where it is now, the rest
-    where the plan put it (operations that are gone are left out)."""
-    rows = state.plan.operations if state.plan is not None else []
+def plan_in_frame(state: NetworkState, problem: NetworkProblem, index: ProblemIndex,
+                  rows: Mapping[str, dict[str, Any]] | None = None) -> list[PlannedOperation]:
+    """The published plan (``rows``, default the whole network's) in this problem's minutes:
+    frozen work where it is now, the rest where the plan put it (operations that are gone
+    are left out)."""
+    rows = (state.plan_rows if rows is None else rows).values()
     return _in_frame(((r["operation_id"], r["factory_id"], r["machine_id"], r["start_ms"],
                        r["end_ms"]) for r in rows), problem, index, {q.key for q in problem.frozen})
 

@@ -25,7 +25,7 @@ from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import apply_ddl
 from services.kit.positions import read_position, write_position
 from services.scheduling.application import SchedulingApplication
-from services.scheduling.domain.plans import PublishedPlan
+from services.scheduling.domain.plans import FactoryPlan, PublishedPlan, changed_rows
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.progress import OrderProgress
 
@@ -246,7 +246,9 @@ class _Writer:
 
     def apply(self, event: Any) -> None:
         name = type(event).__name__
-        if isinstance(event, PublishedPlan.Event):
+        if isinstance(event, FactoryPlan.Event) and name == "Revised":
+            self._revision(event)
+        elif isinstance(event, PublishedPlan.Event):
             self._plan(event)
         elif isinstance(event, PoolOrder.Event) and name in ("Withdrawn", "Rejected", "Amended"):
             for row in [r for r in self._all().values() if r["order_id"] == event.order_id]:
@@ -259,7 +261,40 @@ class _Writer:
             assignment = dict(row["assignment"], status=_PROGRESS[name], machine_id=event.machine_id)
             self._keep(assignment, PROGRESSED, event.timestamp)
 
+    def _revision(self, event) -> None:
+        """A factory plan's revision: its operations added, changed and removed."""
+        at, factory_id = event.timestamp, event.factory_id
+        for op_id in event.removed:
+            row = self._row(op_id)
+            if row is None or row["factory_id"] != factory_id:
+                continue  # already given to another factory (withdrawn from here then)
+            if row["assignment"].get("status") != "FINISHED":
+                self._emit(factory_id, WITHDRAWN, row["assignment"], at)
+            self.changes[op_id] = None  # a finished operation simply leaves the plan
+        current = {op_id: row["assignment"] for op_id, *_ in event.changed
+                   if (row := self._row(op_id)) is not None}
+        rows = event.added + changed_rows(event, current)
+        for new in rows:
+            self._place(new, self._row(new["operation_id"]), event.plan_id, at)
+
+    def _place(self, new: dict[str, Any], old: dict[str, Any] | None, plan_id: str, at) -> None:
+        """An operation's row in a new plan, beside its current feed row ``old``."""
+        assignment = dict(new, plan_id=plan_id)
+        if old is not None and old["factory_id"] != new["factory_id"]:
+            self._emit(old["factory_id"], WITHDRAWN, old["assignment"], at)
+            old = None
+        if old is None:
+            self._keep(assignment, ASSIGNED, at)
+            return
+        status = old["assignment"].get("status", "PLANNED")
+        assignment["status"] = status if status != "SCRAPPED" else new["status"]
+        if status in ("STARTED", "FINISHED"):
+            return  # started work does not move; its bar is the report's
+        if _placement(old["assignment"]) != _placement(assignment):
+            self._keep(assignment, RESCHEDULED, at)
+
     def _plan(self, event) -> None:
+        """A plan stored whole (before plans were stored as changes)."""
         before = self._all()
         now = {r["operation_id"]: r for r in event.operations}
         at = event.timestamp
@@ -273,17 +308,9 @@ class _Writer:
             self._emit(row["factory_id"], WITHDRAWN, row["assignment"], at)
             self.changes[op_id] = None
         for op_id, new in now.items():
-            assignment = dict(new, plan_id=str(event.originator_id))
             old = before.get(op_id)
-            if old is None or old["factory_id"] != new["factory_id"]:
-                self._keep(assignment, ASSIGNED, at)
-                continue
-            status = old["assignment"].get("status", "PLANNED")
-            assignment["status"] = status if status != "SCRAPPED" else new["status"]
-            if status in ("STARTED", "FINISHED"):
-                continue  # started work does not move; its bar is the report's
-            if _placement(old["assignment"]) != _placement(assignment):
-                self._keep(assignment, RESCHEDULED, at)
+            self._place(new, old if old is not None and old["factory_id"] == new["factory_id"]
+                        else None, str(event.originator_id), at)
 
     def _emit(self, factory_id: str, kind: str, assignment: dict[str, Any], at) -> dict[str, Any]:
         row = {"factory_id": factory_id, "operation_id": assignment["operation_id"],

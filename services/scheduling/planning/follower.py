@@ -15,10 +15,11 @@ log = logging.getLogger("dovetail.scheduling.state")
 
 
 class StateFollower:
-    """Replays our events onto ``state``; tells ``on_change`` what kind of change each was."""
+    """Replays our events onto ``state``; tells ``on_change`` what kind of change each was
+    (and the event that made it)."""
 
     def __init__(self, app: SchedulingApplication, wakeup: LogWakeup, state: NetworkState,
-                 on_change: Callable[[str], None]):
+                 on_change: Callable[..., None]):
         self.app = app
         self.wakeup = wakeup
         self.state = state
@@ -39,7 +40,7 @@ class StateFollower:
                     for event in events:
                         change = self.state.apply(event)
                         if change and self.ready.is_set():
-                            self.on_change(change)
+                            self.on_change(change, event)
                     self.position = batch[-1].id
                     self.advanced.set()
                     if self.position >= head and not self.ready.is_set():

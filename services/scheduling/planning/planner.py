@@ -19,6 +19,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from services.scheduling.application import SchedulingApplication, StalePlan
 from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
@@ -29,6 +30,7 @@ from services.scheduling.domain.replanning import kept_placements, settle, solve
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
 from services.scheduling.planning.passes import Attempt, PlanningPass, PlanningRun, Solution
+from services.scheduling.planning.scope import PartitionScope
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.greedy import unfit_orders
 from services.scheduling.solver.model import Objective, Plan, SchedulingError, evaluate
@@ -46,8 +48,10 @@ SAVES = 3  # tries to save a plan while reports arrive through other replicas
 class Planner:
     def __init__(self, app: SchedulingApplication, state: NetworkState, follower: StateFollower,
                  settings: SchedulerSettings, clock: Callable[[], float] = time.time,
-                 fence: ProgressFence | None = None):
+                 fence: ProgressFence | None = None, partition: str = ""):
         self.app = app
+        self.scope = PartitionScope(state, settings.partitions,
+                                    partition or settings.partitions[0].name)
         self.fence = fence or ProgressFence()  # shared with ReportOperation
         self.state = state
         self.follower = follower
@@ -60,8 +64,15 @@ class Planner:
         # After new orders were slotted in quickly, a full optimisation is due at this time.
         self.optimise_at: float | None = None
 
-    def notify(self, change: str) -> None:
-        """A change the state follower applied (called in the event loop)."""
+    @property
+    def partition(self) -> str:
+        return self.scope.name
+
+    def notify(self, change: str, event: Any = None) -> None:
+        """A change the state follower applied (called in the event loop); ``event``, when
+        given, is what made it (changes in other partitions are not this planner's)."""
+        if not self.scope.concerns(event):
+            return
         if change == PROGRESS:
             self.progressed = True  # planned again on the rolling interval, not at once
             return
@@ -70,6 +81,9 @@ class Planner:
 
     async def run(self, stop: asyncio.Event) -> None:
         await _first(stop, self.follower.ready)
+        # planning starts (or takes over from another replica) with a look at everything
+        self.pending.add(CAPACITY)
+        self.kick.set()
         while not stop.is_set():
             wait_s = self.settings.replan_interval_s
             if self.optimise_at is not None:
@@ -113,7 +127,7 @@ class Planner:
         late = self.clock() * 1000 - self.settings.slip_tolerance_s * 1000
         return any(row["status"] == "PLANNED" and row["start_ms"] < late
                    and self.state.status_of(row["operation_id"], row["order_id"]) == "PLANNED"
-                   for row in self.state.plan_rows.values())
+                   for row in self.scope.rows().values())
 
     async def plan_once(self, triggers: set[str]) -> PlanningRun | None:
         """One planning pass: solve what fits, settle it against the progress recorded
@@ -132,7 +146,7 @@ class Planner:
         arrivals_only = triggers <= {ORDERS_ADDED}
         if OPTIMISE in triggers:
             self.optimise_at = None
-        exclude: set[str] = set()
+        exclude = self.scope.outside()
         if arrivals_only:
             # Arrivals add no capacity: an order a plan left out (unchanged since) still does
             # not fit. It is looked at again when capacity, progress or the plan changes, not
@@ -144,7 +158,7 @@ class Planner:
             # New orders only: slot them into the published plan now (nothing else moves) and
             # optimise the whole pool a little later, so a burst of arrivals is scheduled in
             # well under a second and the solver's time is spent once per burst, not per order.
-            insert=arrivals_only and bool(self.state.plan_rows),
+            insert=arrivals_only and bool(self.scope.rows()),
             horizon=self.settings.horizon_days, exclude=exclude)
 
     async def _solve_what_fits(self, planning: PlanningPass) -> Solution | None:
@@ -171,15 +185,16 @@ class Planner:
         skip = planning.exclude if considered is None else planning.exclude | {
             o.order_id for o in self.state.plannable() if o.order_id not in considered}
         problem, index = build_problem(self.state, planning.now_ms, planning.horizon,
-                                       self.settings.setup_minutes, skip)
+                                       self.settings.setup_minutes, skip, self.scope.factories())
         if considered is None:
             planning.considered = set(index.op_ids) | set(index.unplannable)
         seen = self.state.progress_seen  # the reports this problem knows of
         left_out = left_out_rows(index, planning.excluded)
-        if (not problem.orders and not self.state.plan_rows
+        if (not problem.orders and not self.scope.rows()
                 and not left_out_news(left_out, self.state.orders)):
             return None
-        return Attempt(problem, index, seen, left_out, plan_in_frame(self.state, problem, index))
+        return Attempt(problem, index, seen, left_out,
+                       plan_in_frame(self.state, problem, index, self.scope.rows()))
 
     async def _find_plan(self, planning: PlanningPass, attempt: Attempt) -> Solution:
         """A plan for ``attempt``: new orders slotted into the published plan when the pass
@@ -237,7 +252,7 @@ class Planner:
                     return self._plan_again(planning.triggers)
                 solution, basis = settled
                 outcome = self._outcome(planning, solution)
-                if not outcome.worth_publishing(self.state.plan_rows, self.state.orders):
+                if not outcome.worth_publishing(self.scope.rows(), self.state.orders):
                     return self._record(planning, solution, outcome)
                 plan_id = await self._save(planning, solution, outcome, basis)
                 if plan_id is not None:
@@ -268,7 +283,8 @@ class Planner:
         skip = planning.exclude | {
             o.order_id for o in self.state.plannable() if o.order_id not in solved}
         fresh, fresh_index = build_problem(self.state, planning.now_ms, planning.horizon,
-                                           self.settings.setup_minutes, skip)
+                                           self.settings.setup_minutes, skip,
+                                           self.scope.factories())
         seen = self.state.progress_seen
         candidate = reframe(solution.plan.operations, solution.index, fresh, fresh_index)
         settled = await self.fence.run(settle, fresh, candidate)
@@ -284,7 +300,7 @@ class Planner:
     def _outcome(self, planning: PlanningPass, solution: Solution) -> PlanOutcome:
         """What publishing ``solution`` records: the plan, each order's place in it, and the
         orders it leaves out whose leaving out is news."""
-        outcome = outcome_of(solution.plan, solution.problem, solution.index, self.state,
+        outcome = outcome_of(solution.plan, solution.problem, solution.index, self.scope.rows(),
                              planning.now_ms, self.settings.at_risk_ms)
         # As the problem solved saw them (settling plans only the orders solved).
         outcome.left_out = left_out_news(solution.left_out, self.state.orders)
@@ -300,10 +316,12 @@ class Planner:
         outcome.trigger = planning.trigger
         outcome.solve_ms = solution.solve_ms
         outcome.published_at_ms = planning.now_ms
-        outcome.previous_plan_id = str(self.state.plan.id) if self.state.plan else ""
+        previous = self.state.publications.get(self.partition)
+        outcome.previous_plan_id = str(previous.id) if previous else ""
         try:
             return await self.fence.run(self.app.publish_plan, outcome, basis,
-                                        self._unchanged(outcome))
+                                        self._unchanged(outcome), self.scope.plans(),
+                                        self.partition)
         except StalePlan as exc:
             log.info("plan stale before it was saved", extra={"error": str(exc)})
             return None
@@ -315,6 +333,7 @@ class Planner:
             order = self.state.orders.get(row["order_id"])
             if (order is not None and order.status == PLANNABLE
                     and order.revision == row["revision"]
+                    and (self.scope.whole or order.partition == self.partition)
                     and not order.is_news(row["factory_id"], row["start_ms"], row["end_ms"],
                                           row["risk"])):
                 out.add(row["order_id"])
@@ -324,7 +343,8 @@ class Planner:
                          plan_id: uuid.UUID) -> PlanningRun:
         """The pass recorded once the state shows the plan saved."""
         await self.follower.caught_up_with(
-            lambda: self.state.plan is not None and self.state.plan.id == plan_id, 10.0)
+            lambda: getattr(self.state.publications.get(self.partition), "id", None) == plan_id,
+            10.0)
         run = self._record(planning, solution, outcome, plan_id)
         log.info("plan published", extra={"plan_id": str(plan_id), "trigger": run.trigger,
                                           "orders": run.orders, "operations": run.operations,

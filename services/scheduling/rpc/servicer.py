@@ -110,8 +110,9 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
                 raise InvalidArgument(Violations.one("window", "must end after it starts"))
             window = (w.start_unix_ms, w.end_unix_ms)
         state = self.state
-        if request.plan_id and (state.plan is None or request.plan_id != str(state.plan.id)):
-            state = await asyncio.to_thread(self._state_with_plan, request.plan_id)
+        if request.plan_id and request.plan_id not in {str(p.id) for p in
+                                                       state.publications.values()}:
+            state = await asyncio.to_thread(self._state_with_plan, request.plan_id, factories)
         lanes = queries.gantt(state, self.settings, self._now_ms(), factories,
                               set(request.machine_ids), window)
         plan = state.plan
@@ -123,11 +124,17 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             objective=objective_pb(plan.objective) if plan and principal.is_admin else None,
             lanes=[mapping.lane_pb(lane) for lane in lanes])
 
-    def _state_with_plan(self, plan_id: str) -> NetworkState:
+    def _state_with_plan(self, plan_id: str, factory_ids: list[str]) -> NetworkState:
+        """The state with the factories' operations as plan ``plan_id`` left them."""
         plan = self.app.get_plan(must_be_uuid(plan_id, "plan_id"))
+        if hasattr(plan, "operations"):  # stored whole, before plans were stored as changes
+            rows = plan.operations
+        else:
+            rows = [r for f in factory_ids for r in self.app.factory_rows_at(f, plan.published_at_ms)]
         view = NetworkState()
         view.__dict__.update(self.state.__dict__)
-        view.plan, view.plan_rows = plan, {r["operation_id"]: r for r in plan.operations}
+        view.factory_plans = {}
+        view.plan, view.plan_rows = plan, {r["operation_id"]: r for r in rows}
         return view
 
     async def Simulate(self, request: pb.SimulateRequest, context):

@@ -25,11 +25,16 @@ async def test_a_plan_made_before_work_started_is_refused(scheduling, network, s
     # the planner's view now: the published plan, with the order moved to the other factory
     made_at = await asyncio.to_thread(app.recorder.max_notification_id)
     plan = state.plan
+    rows = list(state.plan_rows.values())
+    orders = [{"order_id": o.order_id, "revision": o.revision, "factory_id": o.factory_id,
+               "start_ms": o.planned_start_ms, "end_ms": o.planned_end_ms, "risk": o.risk,
+               "tardiness_s": 0, "promised_date": o.promised_date}
+              for o in map(state.orders.get, {r["order_id"] for r in rows})]
     moved = PlanOutcome(
         status="FEASIBLE", objective=dict(plan.objective),
         operations=[dict(r, factory_id=other, machine_id=r["machine_id"].replace(factory_id, other, 1))
-                    if r["order_id"] == order_id else r for r in plan.operations],
-        orders=[dict(o, factory_id=other) if o["order_id"] == order_id else o for o in plan.orders],
+                    if r["order_id"] == order_id else r for r in rows],
+        orders=[dict(o, factory_id=other) if o["order_id"] == order_id else o for o in orders],
         moved_operation_ids=[], affected_factory_ids=[factory_id, other],
         previous_plan_id=str(plan.id), published_at_ms=plan.published_at_ms, trigger="test")
 

@@ -18,6 +18,7 @@ from services.scheduling.domain.problem import build_problem
 from services.scheduling.integration import to_integration
 from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
+from tests.unit.scheduling.recording import RecordingApp
 
 pytestmark = pytest.mark.unit
 
@@ -165,38 +166,6 @@ def test_an_unchanged_plan_is_worth_publishing_when_it_takes_an_order_back():
 
 
 # --- the planner, with the application's publication kept in memory -----------------------------
-
-class RecordingApp:
-    """SchedulingApplication.publish_plan as the planner sees it, recording onto the state."""
-
-    def __init__(self, state: NetworkState):
-        self.state = state
-        self.events: list = []
-
-    def publish_plan(self, outcome, made_at_position=None, unchanged=()):
-        plan = outcome.published()
-        changed = []
-        for row in outcome.orders:
-            order = self.state.orders[row["order_id"]]
-            if order.record_scheduled(str(plan.id), order.revision, row["factory_id"],
-                                      row["start_ms"], row["end_ms"], row["risk"],
-                                      row["tardiness_s"]):
-                changed.append(order)
-        for row in outcome.left_out:
-            order = self.state.orders[row["order_id"]]
-            if order.record_left_out(str(plan.id), row["revision"], row["reason"]):
-                changed.append(order)
-        for aggregate in (plan, *changed):
-            for event in aggregate.collect_events():
-                self.events.append(event)
-                if aggregate is plan:
-                    self.state.apply(event)  # the orders are the state's own copies
-        return plan.id
-
-    def announced(self, order_id: str) -> list[str]:
-        return [subject for subject, body in filter(None, map(to_integration, self.events))
-                if getattr(body, "order_id", "") == order_id]
-
 
 class InstantFollower:
     position = 0

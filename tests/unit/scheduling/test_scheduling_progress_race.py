@@ -27,6 +27,7 @@ from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import PlannedOperation
 from services.scheduling.solver.validator import validate_plan
+from tests.unit.scheduling.recording import RecordingApp
 
 pytestmark = pytest.mark.unit
 
@@ -55,25 +56,6 @@ def add_factory(state: NetworkState, factory_id: str) -> None:
         apply(state, MachineCapacity(machine_id=f"{factory_id}-{name}", factory_id=factory_id,
                                      machine_type=kind, speed=1.0, batch_capacity=1, active=True,
                                      source_version=1))
-
-
-class RecordingApp:
-    """SchedulingApplication.publish_plan as the planner sees it: the plan and each order's
-    place are recorded, and the state follows (as the state follower would)."""
-
-    def __init__(self, state: NetworkState):
-        self.state = state
-
-    def publish_plan(self, outcome, made_at_position: int | None = None, unchanged=()):
-        plan = outcome.published()
-        for row in outcome.orders:
-            order = self.state.orders[row["order_id"]]
-            order.record_scheduled(str(plan.id), order.revision, row["factory_id"],
-                                   row["start_ms"], row["end_ms"], row["risk"],
-                                   row["tardiness_s"])
-            order.collect_events()  # applied to the state's own copy already
-        apply(self.state, plan)
-        return plan.id
 
 
 class InstantFollower:
