@@ -396,6 +396,20 @@ def print_report(result: dict, hop: dict, raw: dict, rows: list[dict], wall: flo
           f"{lim['backlog_when_offering_stopped']}")
 
 
+def print_profile(p: dict) -> None:
+    if "error" in p:
+        print(f"profile of {p['process']}: {p['error']}")
+        return
+    print(f"profile of {p['process']} (py-spy, {p['samples']} samples; {p['stacks_file']}):")
+    print("  threads: " + ", ".join(f"{t} {v} %" for t, v in p["threads"]))
+    print("  inclusive (on the stack):")
+    for f, v in p["inclusive"][:12]:
+        print(f"    {v:5.1f} %  {f}")
+    print("  self (on top of the stack):")
+    for f, v in p["self"][:10]:
+        print(f"    {v:5.1f} %  {f}")
+
+
 def write_results(result: dict, args, stamp: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     latency = result.pop("latency_series")
@@ -445,9 +459,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--telemetry-interval", type=float, default=10.0,
                         help="seconds between two batches of one machine (chain network)")
-    parser.add_argument("--drain-seconds", type=float, default=120)
+    parser.add_argument("--drain-seconds", type=float, default=180)
     parser.add_argument("--raw-connections", type=int, default=16)
     parser.add_argument("--raw-seconds", type=float, default=10)
+    parser.add_argument("--profile", metavar="PROCESS", default="",
+                        help="py-spy the named process (e.g. scheduling) for the middle of the run")
     args = parser.parse_args()
     stamp = time.strftime("%Y%m%dT%H%M%S")
     prefix = f"PIPE-{stamp}-{uuid.uuid4().hex[:4]}"
@@ -502,9 +518,24 @@ def main() -> None:
                   "network)", file=sys.stderr, flush=True)
             sampler.start()
             wall0 = time.monotonic()
+            profile = None
+            if args.profile:
+                from load.py_spy_profile import Profile
+
+                RESULTS.mkdir(exist_ok=True)
+                seconds = args.minutes * 60
+                profile = Profile(args.profile, sampler.pids[args.profile], seconds / 3,
+                                  min(120.0, seconds / 2),
+                                  RESULTS / f"pipeline_{args.network}_{stamp}_{args.profile}.stacks"
+                                  ).start()
             result = asyncio.run(offer(settings, payloads, args.rate, args.minutes * 60,
                                        args.drain_seconds))
             rows = sampler.stop()
+            if profile is not None:
+                try:
+                    extra["profile"] = profile.summary()
+                except Exception as exc:  # noqa: BLE001 - the run's figures matter more
+                    extra["profile"] = {"process": args.profile, "error": repr(exc)}
             wall = time.monotonic() - wall0
             result["reconciliation"] = asyncio.run(
                 reconcile(settings, result["external_ids"], prefix))
@@ -515,6 +546,8 @@ def main() -> None:
     result["jetstream_hop"] = hop
     result["raw_postgres_commits"] = raw
     print_report(result, hop, raw, rows, wall)
+    if "profile" in result:
+        print_profile(result["profile"])
     write_results(result, args, stamp)
 
 

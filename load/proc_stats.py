@@ -67,7 +67,7 @@ class ProcessSampler:
                 continue
         return total
 
-    def sample(self) -> None:
+    def sample(self, memory: bool = True) -> None:
         now = time.monotonic()
         for name, pid in self.pids.items():
             procs = self._tree(pid, self.trees[name])
@@ -79,11 +79,14 @@ class ProcessSampler:
             self.cpu[name] = max(cpu, last)
             self.series.setdefault(name, []).append(
                 (now - self.started, 100 * (self.cpu[name] - last) / self.interval))
-            self.peak[name] = max(self.peak.get(name, 0.0), self._memory_of(procs))
+            if memory or name not in self.peak:  # PSS reads smaps: not every second
+                self.peak[name] = max(self.peak.get(name, 0.0), self._memory_of(procs))
 
     def _loop(self) -> None:
+        n = 0
         while not self._stop.wait(self.interval):
-            self.sample()
+            n += 1
+            self.sample(memory=n % 5 == 0)
 
     def start(self) -> ProcessSampler:
         self.started = time.monotonic()
