@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -97,7 +98,8 @@ class TelemetryIntake:
         self._shift: dict[str, tuple[float, bool]] = {}
         self._changes: asyncio.Queue[Transition] = asyncio.Queue()
         self._learnt: dict[str, Any] = {}
-        self._dirty: set[str] = set()  # new samples: status refreshed with the next interval
+        # New samples: status refreshed with a coming interval, longest waiting first.
+        self._dirty: dict[str, None] = {}
         self._marked: set[str] = set()  # state changed: status put at once
         self._urgent = asyncio.Event()
         self._logged: dict[Rejection, float] = {}
@@ -250,7 +252,7 @@ class TelemetryIntake:
         if out.learnt is not None:
             self._learnt[info.machine_id] = out.learnt
         if out.accepted:
-            self._dirty.add(info.machine_id)
+            self._dirty.setdefault(info.machine_id)
 
     def _counted(self, accepted: int, refusals: Refusals) -> tuple[int, Refusals]:
         self.accepted += accepted
@@ -341,7 +343,9 @@ class TelemetryIntake:
 
     async def _energy(self, stop: asyncio.Event) -> None:
         while True:
-            await _pause(stop, self.settings.energy_flush_s)
+            # A large fleet's minute buckets go in fewer, larger statements (the row budget).
+            await _pause(stop, max(self.settings.energy_flush_s,
+                                   len(self.ledger.pending) / self.settings.energy_rows_per_s))
             try:
                 await self.ledger.flush()
             except Exception as exc:  # noqa: BLE001 - kept, written with the next flush
@@ -365,9 +369,23 @@ class TelemetryIntake:
                 self._marked |= urgent
                 await _pause(stop, 0.5)
             if time.monotonic() >= next_refresh:
-                next_refresh = time.monotonic() + self.settings.status_interval_s
-                dirty, self._dirty = self._dirty - urgent, set()
-                await self._publish_statuses(dirty)
+                interval = self.settings.status_interval_s
+                next_refresh = time.monotonic() + interval
+                await self._publish_statuses(self._due(urgent, interval))
+
+    def _due(self, urgent: set[str], interval: float) -> list[str]:
+        """Machines whose figures go out this interval: at most the put budget's worth, those
+        waiting longest first (a large fleet's figures age a few intervals; states do not)."""
+        for machine_id in urgent:
+            self._dirty.pop(machine_id, None)
+        budget = max(1, int(self.settings.status_puts_per_s * interval))
+        if len(self._dirty) <= budget:
+            due, self._dirty = list(self._dirty), {}
+            return due
+        due = list(itertools.islice(self._dirty, budget))
+        for machine_id in due:
+            del self._dirty[machine_id]
+        return due
 
     async def _put_statuses(self, machine_ids: set[str]) -> bool:
         puts = [self.kv.put(status_key(t.info.factory_id, t.info.machine_id),
@@ -376,7 +394,7 @@ class TelemetryIntake:
         results = await asyncio.gather(*puts, return_exceptions=True)
         return not any(isinstance(r, Exception) for r in results)
 
-    async def _publish_statuses(self, machine_ids: set[str]) -> None:
+    async def _publish_statuses(self, machine_ids: list[str]) -> None:
         """Fresh figures of machines whose state did not change; a lost one is replaced by the
         next interval's (the state in the bucket came with an acknowledged put)."""
         prefix = f"$KV.{STATUS_BUCKET}."

@@ -60,3 +60,19 @@ def test_a_machine_never_heard_shows_no_since():
 
     assert not status.HasField("since")
     assert status.state == pb.MACHINE_STATE_UNSPECIFIED
+
+
+def test_figures_go_to_the_bucket_within_the_put_budget_longest_waiting_first():
+    intake = TelemetryIntake(None, None, EnergyLedger(None), None, None,
+                             IotSettings(status_interval_s=1.0, status_puts_per_s=2.0))
+    for name in ("A", "B", "C", "D"):
+        intake._dirty.setdefault(name)
+
+    first = intake._due({"B"}, 1.0)  # B's state changed: its status went with an acked put
+    intake._dirty.setdefault("A")  # new samples while waiting
+    second = intake._due(set(), 1.0)
+    third = intake._due(set(), 1.0)
+
+    assert first == ["A", "C"]
+    assert second == ["D", "A"]
+    assert third == []
