@@ -442,7 +442,8 @@ class TelemetryIntake:
             return await self._reply(msg, 0, refusals)
         tracker = self.trackers.get(machine_id) or await self._open(machine_id)
         accepted, refusals = self.take(tracker, batch, factory_id)
-        await self._reply(msg, accepted, refusals)
+        if msg.reply:  # most senders ask for no summary
+            await self._reply(msg, accepted, refusals)
 
     async def _reply(self, msg, accepted: int, refusals: Refusals) -> None:
         if msg.reply:
