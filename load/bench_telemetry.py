@@ -2,6 +2,9 @@
 nats-py subscribe rate of the same messages, and state-change latency from sample to JetStream.
 
 Run: ``python -m load.bench_telemetry [--machines 100] [--seconds 1200] [--batch 20]``.
+Chain mode, live: ``python -m load.bench_telemetry --machines 16000 --rate-hz 1 --seconds 120``
+(every machine one sample per message per second, as the factory SDK sends live telemetry; what
+it measures: load/bench_telemetry_chain.py).
 Starts its own PostgreSQL and NATS in a temporary folder and the iot service in this process.
 
 1. Baseline: a publisher process sends the pre-encoded TelemetryBatch messages on a subject the
@@ -268,15 +271,27 @@ async def measure(args, settings: Settings, running) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--machines", type=int, default=100)
-    parser.add_argument("--seconds", type=int, default=1200, help="samples per machine (1 Hz)")
+    parser.add_argument("--seconds", type=int, default=1200,
+                        help="samples per machine (1 Hz); with --rate-hz: seconds of live load")
     parser.add_argument("--batch", type=int, default=20, help="samples per message")
     parser.add_argument("--latency-machines", type=int, default=30)
+    parser.add_argument("--rate-hz", type=float, default=None,
+                        help="chain mode: every machine sends one sample per message at this "
+                             "rate, live, for --seconds (load/bench_telemetry_chain.py)")
+    parser.add_argument("--machines-per-factory", type=int, default=10)
+    parser.add_argument("--burst-samples", type=int, default=10,
+                        help="chain mode: samples per machine of the flat-out capacity phase")
     args = parser.parse_args()
-    result = asyncio.run(bench(args))
+    if args.rate_hz is not None:
+        from load.bench_telemetry_chain import run_chain
+
+        result, name = run_chain(args), "telemetry_chain"
+    else:
+        result, name = asyncio.run(bench(args)), "telemetry"
     print(json.dumps(result, indent=2))
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    (results / f"telemetry_{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(
+    (results / f"{name}_{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(
         json.dumps(result, indent=2))
 
 

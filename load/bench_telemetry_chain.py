@@ -1,0 +1,548 @@
+"""Telemetry at chain scale, live: every machine sends one sample per message at ``--rate-hz``.
+
+``python -m load.bench_telemetry --machines 16000 --rate-hz 1 --seconds 120`` (run under
+``flock /tmp/dovetail-bench.lock``). Fresh PostgreSQL and NATS (load.platform_harness); the iot
+service in a process of its own (measured: CPU, peak RSS); publishers and the raw subscriber in
+processes of their own. Messages are what the factory SDK sends live
+(``dovetail_factory.simulate.SyntheticFloor``): one TelemetryBatch per machine per tick holding
+one current sample, with a 32-character batch id, on ``dovetail.telemetry.<factory>.<machine>``.
+
+1. Registration: the factories (24/7 shifts) and machines through the iot gRPC API, with their
+   calibration, as factories register them.
+2. Warm-up: a few samples per machine from the past (classifiers learn their sample period and
+   fill their filters), not timed.
+3. Capacity, flat out: the same burst of messages to a plain nats-py subscriber in its own
+   process (the baseline: no decoding) and to the iot service; samples/s of each and the ratio.
+4. Live: ``--rate-hz`` per machine for ``--seconds``, paced in 20 slices per period, stamped
+   with the time of sending. Each second: offered and accepted samples, the backlog, the iot
+   process's CPU and RSS. Meanwhile probe machines complete an IDLE → RUNNING change (a batch
+   holding the change, as in the plain mode) and the time from its publish to the
+   MachineStateChanged event on JetStream (what scheduling reads) is taken, and the live status
+   of random machines is read from the key-value bucket (age = now − its last sample).
+5. At the end: the whole bucket read once: every machine's state and the age of its status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing as mp
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import nats
+import numpy as np
+from nats.js.api import DeliverPolicy
+
+from dovetail.common.v1 import types_pb2
+from dovetail.iot.v1 import iot_events_pb2
+from dovetail.iot.v1 import iot_service_pb2 as pb
+from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
+from load.bench_telemetry import ADMIN_KEY, TYPES, quiesce
+from load.charts import line_chart
+from load.platform_harness import server_processes
+from load.proc_stats import ProcessSampler
+from services.iot.signals.profiles import PROFILES
+from services.iot.signals.traces import generate_trace
+
+PROBE_FACTORY = "F-PROBE"
+TRACES = 48  # distinct signals, shifted per machine
+SLICES = 20  # publishing slices per period
+
+
+def machine_id(m: int) -> str:
+    return f"M{m:05d}"
+
+
+def factory_of(m: int, per: int) -> str:
+    return f"F{m // per:04d}"
+
+
+# ---- processes -------------------------------------------------------------------------------
+
+def serve_iot(settings, port_q, accepted, stop) -> None:
+    """The iot service as it runs in production (runtime.start), its accepted-sample counter
+    copied to `accepted` ten times a second for the bench to read."""
+    from services.iot.application import IotApplication
+    from services.iot.intake import ACCEPTED
+    from services.iot.main import build
+    from services.kit import runtime
+    from services.kit.auth import Principal
+
+    async def main() -> None:
+        running = await runtime.start("iot", settings, IotApplication, build, port=0)
+        await running.runtime.keys.add(ADMIN_KEY, Principal("admin"))
+        port_q.put(running.port)
+        while not stop.is_set():
+            accepted.value = int(ACCEPTED._value.get())
+            await asyncio.sleep(0.1)
+        running.stop.set()
+        await running.done
+
+    asyncio.run(main())
+
+
+def raw_subscriber(url: str, subject: str, ready, received, stop) -> None:
+    """The baseline: a plain nats-py subscriber that counts messages, nothing else."""
+    async def main() -> None:
+        nc = await nats.connect(url, pending_size=1 << 30)
+        count = [0]
+
+        async def on_msg(_msg) -> None:
+            count[0] += 1
+
+        await nc.subscribe(subject, cb=on_msg, pending_msgs_limit=-1, pending_bytes_limit=-1)
+        await nc.flush()
+        ready.set()
+        while not stop.is_set():
+            received.value = count[0]
+            await asyncio.sleep(0.02)
+        await nc.close()
+
+    asyncio.run(main())
+
+
+def _traces(samples: int) -> list[list[float]]:
+    return [generate_trace(TYPES[k % len(TYPES)], duration_s=samples, period_s=1.0,
+                           defects="noise", seed=k).amps.tolist() for k in range(TRACES)]
+
+
+def publisher(url: str, prefix: str, machines: int, per: int, plan: dict, ready, go, offered,
+              done) -> None:
+    """Sends the plan: ``burst`` (samples per machine, flat out, stamped from ``start_ms`` a
+    second apart) or ``live`` (``rate_hz`` per machine for ``seconds``, stamped now)."""
+    traces = _traces(plan["trace_len"])
+    subjects = [f"{prefix}.{factory_of(m, per)}.{machine_id(m)}" for m in range(machines)]
+    shift = [(m * 997) % plan["trace_len"] for m in range(machines)]
+
+    def message(m: int, tick: int, ts_ms: int) -> bytes:
+        amps = traces[m % TRACES][(shift[m] + tick) % plan["trace_len"]]
+        batch = pb.TelemetryBatch(factory_id=factory_of(m, per), machine_id=machine_id(m),
+                                  batch_id=f"{m:016x}{tick:016x}")
+        batch.current_samples.add(timestamp_unix_ms=ts_ms, amperes=amps)
+        return batch.SerializeToString()
+
+    async def burst(nc) -> None:
+        sent = 0
+        for i in range(plan["samples"]):
+            ts = plan["start_ms"] + 1000 * i
+            for m in range(machines):
+                await nc.publish(subjects[m], message(m, plan["tick0"] + i, ts))
+                sent += 1
+                if sent % 2000 == 0:
+                    offered.value = sent
+                    await asyncio.sleep(0)
+        await nc.flush(timeout=120)
+        offered.value = sent
+
+    async def live(nc) -> None:
+        period = 1.0 / plan["rate_hz"]
+        cuts = np.linspace(0, machines, SLICES + 1).astype(int).tolist()
+        started, sent, k = time.perf_counter(), 0, 0
+        while k < plan["seconds"] * plan["rate_hz"] * SLICES:
+            tick, part = divmod(k, SLICES)
+            due = started + k * period / SLICES
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            ts = int(time.time() * 1000)
+            for m in range(cuts[part], cuts[part + 1]):
+                await nc.publish(subjects[m], message(m, plan["tick0"] + tick, ts))
+            sent += cuts[part + 1] - cuts[part]
+            offered.value = sent
+            k += 1
+        await nc.flush(timeout=120)
+
+    async def main() -> None:
+        nc = await nats.connect(url, pending_size=1 << 30)
+        ready.set()
+        go.wait()
+        started = time.perf_counter()
+        await (burst(nc) if plan["kind"] == "burst" else live(nc))
+        done.put(time.perf_counter() - started)
+        await nc.close()
+
+    asyncio.run(main())
+
+
+class Proc:
+    """CPU seconds and memory of a process, from /proc."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    def memory_mb(self) -> dict[str, float]:
+        status = Path(f"/proc/{self.pid}/status").read_text().splitlines()
+        values = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status
+                  if line.startswith(("VmRSS", "VmHWM"))}
+        return {"rss": round(values["VmRSS"], 1), "peak": round(values["VmHWM"], 1)}
+
+
+# ---- steps -----------------------------------------------------------------------------------
+
+async def register(port: int, machines: int, per: int, probes: int) -> float:
+    """Factories and machines through the gRPC API, 16 calls in flight; seconds taken."""
+    meta = (("authorization", f"Bearer {ADMIN_KEY}"),)
+    started = time.perf_counter()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = pb_grpc.IotServiceStub(channel)
+        gate = asyncio.Semaphore(16)
+        shifts = pb.ShiftCalendar(weekly_shifts=[
+            pb.WeeklyShift(weekday=d, start_minute=0, end_minute=1440) for d in range(1, 8)])
+
+        async def factory(factory_id: str) -> None:
+            async with gate:
+                await stub.RegisterFactory(pb.RegisterFactoryRequest(
+                    factory_id=factory_id, name=f"Works {factory_id}", timezone="Asia/Shanghai",
+                    shift_calendar=shifts), metadata=meta)
+
+        async def machine(factory_id: str, mid: str, kind: str) -> None:
+            p = PROFILES[kind]
+            async with gate:
+                await stub.RegisterMachine(pb.RegisterMachineRequest(
+                    factory_id=factory_id, machine_id=mid, rated_power_kw=20.0,
+                    machine_type=types_pb2.MachineType.Value(
+                        f"MACHINE_TYPE_{p.machine_type.upper()}"),
+                    calibration=pb.SensorCalibration(off_level_amperes=p.off_amps,
+                                                     idle_level_amperes=p.idle_amps,
+                                                     running_level_amperes=p.running_amps)),
+                    metadata=meta)
+
+        factories = sorted({factory_of(m, per) for m in range(machines)}) + [PROBE_FACTORY]
+        await asyncio.gather(*[factory(f) for f in factories])
+        await asyncio.gather(*[machine(factory_of(m, per), machine_id(m), TYPES[m % len(TYPES)])
+                               for m in range(machines)])
+        await asyncio.gather(*[machine(PROBE_FACTORY, f"L{m:03d}", "panel_saw")
+                               for m in range(probes)])
+    return time.perf_counter() - started
+
+
+def _start(ctx, target, *args) -> mp.Process:
+    proc = ctx.Process(target=target, args=args, daemon=True)
+    proc.start()
+    return proc
+
+
+async def _wait(flag, timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not flag():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("a bench process did not get ready")
+        await asyncio.sleep(0.02)
+
+
+async def send(ctx, url: str, prefix: str, args, plan: dict, until=None,
+               timeout: float = 600.0) -> tuple[float, float]:
+    """Run a publisher with `plan`; (seconds from its start until `until()` holds, publisher's own
+    seconds). Without `until`, until the publisher is done."""
+    ready, go, done = ctx.Event(), ctx.Event(), ctx.Queue()
+    offered = ctx.Value("q", 0)
+    proc = _start(ctx, publisher, url, prefix, args.machines, args.machines_per_factory, plan,
+                  ready, go, offered, done)
+    await _wait(ready.is_set, 120)
+    started = time.perf_counter()
+    go.set()
+    while not (until() if until else not proc.is_alive()):
+        await asyncio.sleep(0.005)
+        if time.perf_counter() - started > timeout:
+            raise TimeoutError(f"{prefix} {plan['kind']} did not finish in {timeout:.0f} s")
+    elapsed = time.perf_counter() - started
+    own = await asyncio.to_thread(done.get, True, 120)
+    proc.join(30)
+    return elapsed, own
+
+
+class Probes:
+    """IDLE → RUNNING changes on probe machines, timed from publish to the event on JetStream."""
+
+    def __init__(self, url: str, count: int):
+        self.url, self.count = url, count
+        self.delays: list[float] = []
+        self.arrived: dict[str, float] = {}
+        self.changes = 0
+        self.samples_sent = 0  # probes' own samples, not part of the offered load
+
+    async def run(self, stop: asyncio.Event) -> None:
+        nc = await nats.connect(self.url)
+        js = nc.jetstream()
+
+        async def on_event(msg) -> None:
+            from services.kit.envelope import unwrap
+
+            self.changes += 1
+            body = iot_events_pb2.MachineStateChanged()
+            unwrap(msg.data).body.Unpack(body)
+            if body.factory_id == PROBE_FACTORY and body.to_state == pb.MACHINE_STATE_RUNNING:
+                self.arrived.setdefault(body.machine_id, time.perf_counter())
+
+        sub = await js.subscribe("dovetail.iot.machine_state_changed", cb=on_event,
+                                 deliver_policy=DeliverPolicy.NEW, ordered_consumer=True)
+        last_round: dict[str, float] = {}
+        try:
+            m = 0
+            while not stop.is_set():
+                mid = f"L{m % self.count:03d}"
+                m += 1
+                wait = last_round.get(mid, -1e9) + 25.0 - time.perf_counter()
+                if wait > 0:  # each probe's samples stay after its previous ones
+                    await asyncio.sleep(min(wait, 1.0))
+                    continue
+                last_round[mid] = time.perf_counter()
+                await self._probe(nc, mid, stop)
+        finally:
+            await sub.unsubscribe()
+            await nc.close()
+
+    async def _probe(self, nc, mid: str, stop: asyncio.Event) -> None:
+        p = PROFILES["panel_saw"]
+        subject = f"dovetail.telemetry.{PROBE_FACTORY}.{mid}"
+        now = int(time.time() * 1000)
+
+        def batch(level: float, since_ms: int) -> bytes:
+            return pb.TelemetryBatch(factory_id=PROBE_FACTORY, machine_id=mid, current_samples=[
+                pb.CurrentSample(timestamp_unix_ms=since_ms + 1000 * i, amperes=level)
+                for i in range(10)]).SerializeToString()
+
+        self.samples_sent += 20
+        await nc.publish(subject, batch(p.idle_amps, now - 20_000))
+        await asyncio.sleep(0.5)
+        self.arrived.pop(mid, None)
+        sent = time.perf_counter()
+        await nc.publish(subject, batch(p.running_amps, now - 10_000))
+        await nc.flush()
+        while mid not in self.arrived and time.perf_counter() - sent < 10 and not stop.is_set():
+            await asyncio.sleep(0.002)
+        if mid in self.arrived:
+            self.delays.append(self.arrived[mid] - sent)
+        await asyncio.sleep(0.2)
+
+
+async def kv_ages(kv, keys: list[str]) -> list[float]:
+    """Age (s) of the live status of `keys`: now − the last sample it shows."""
+    entries = await asyncio.gather(*[kv.get(k) for k in keys], return_exceptions=True)
+    now_ms = time.time() * 1000
+    return [(now_ms - pb.MachineStatus.FromString(e.value).last_sample_unix_ms) / 1000
+            for e in entries if not isinstance(e, Exception) and e.value]
+
+
+async def kv_snapshot(kv) -> dict:
+    """Every status in the bucket: counts per state and the age of each."""
+    watcher = await kv.watchall()
+    latest: dict[str, bytes] = {}  # updates made while reading replace what was read
+    async for entry in watcher:
+        if entry is None:
+            break
+        if entry.value:
+            latest[entry.key] = entry.value
+    await watcher.stop()
+    now_ms = time.time() * 1000
+    states: dict[str, int] = {}
+    ages = []
+    for value in latest.values():
+        status = pb.MachineStatus.FromString(value)
+        name = pb.MachineState.Name(status.state).removeprefix("MACHINE_STATE_")
+        states[name] = states.get(name, 0) + 1
+        if status.last_sample_unix_ms:
+            ages.append((now_ms - status.last_sample_unix_ms) / 1000)
+    return {"entries": len(latest), "states": states, "age_s": _pcts(ages)}
+
+
+def _pcts(values: list[float], scale: float = 1.0, digits: int = 2) -> dict:
+    if not values:
+        return {"count": 0}
+    a = np.asarray(values) * scale
+    return {"count": int(a.size), **{f"p{q}": round(float(np.percentile(a, q)), digits)
+                                     for q in (50, 95, 99)}, "max": round(float(a.max()), digits)}
+
+
+# ---- the run ---------------------------------------------------------------------------------
+
+def run_chain(args) -> dict:
+    return asyncio.run(_chain(args))
+
+
+async def _chain(args) -> dict:
+    ctx = mp.get_context("spawn")  # no fork of a process running gRPC threads
+    with server_processes() as (settings, pids):
+        stop_iot, accepted = ctx.Event(), ctx.Value("q", 0)
+        port_q = ctx.Queue()
+        iot = _start(ctx, serve_iot, settings, port_q, accepted, stop_iot)
+        try:
+            port = await asyncio.to_thread(port_q.get, True, 120)
+            return await _measure(args, ctx, settings, pids, port, iot, accepted)
+        finally:
+            stop_iot.set()
+            iot.join(60)
+            if iot.is_alive():
+                iot.terminate()
+
+
+async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
+    machines, url = args.machines, settings.nats_url
+    probes_n = args.latency_machines
+    log = lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr)  # noqa: E731
+    log(f"iot process {iot.pid}, nats-server {pids['nats-server']}")
+    registration_s = await register(port, machines, args.machines_per_factory, probes_n)
+    log(f"registered {machines} machines in {registration_s:.1f} s")
+    await quiesce(url)
+    iot_proc, nats_proc = Proc(iot.pid), Proc(pids["nats-server"])
+    warm, burst_n = 5, args.burst_samples
+    trace_len = max(3600, warm + burst_n + int(args.seconds * args.rate_hz) + 10)
+    now_ms = int(time.time() * 1000)
+    base = {"trace_len": trace_len}
+
+    # 2. warm-up: classifiers learn the period and fill their filters
+    await send(ctx, url, "dovetail.telemetry", args, {
+        **base, "kind": "burst", "samples": warm, "start_ms": now_ms - 60_000, "tick0": 0},
+        until=lambda: accepted.value >= warm * machines)
+    log(f"warm: {accepted.value} samples accepted")
+
+    # 3. capacity: raw nats-py subscriber, then the iot service, same messages flat out
+    burst = {**base, "kind": "burst", "samples": burst_n, "start_ms": now_ms - 50_000,
+             "tick0": warm}
+    ready, received, stop_raw = ctx.Event(), ctx.Value("q", 0), ctx.Event()
+    raw = _start(ctx, raw_subscriber, url, "bench.raw.>", ready, received, stop_raw)
+    await _wait(ready.is_set)
+    n = burst_n * machines
+    raw_s, _ = await send(ctx, url, "bench.raw", args, burst, until=lambda: received.value >= n)
+    stop_raw.set()
+    raw.join(30)
+    before, cpu0 = accepted.value, iot_proc.cpu_s()
+    intake_s, _ = await send(ctx, url, "dovetail.telemetry", args, burst,
+                             until=lambda: accepted.value - before >= n)
+    burst_cpu = iot_proc.cpu_s() - cpu0
+    log(f"capacity: raw {n / raw_s:,.0f}/s, intake {n / intake_s:,.0f}/s")
+    await asyncio.sleep(3.0)  # state changes of the burst written and relayed
+
+    # 4. live
+    sampler = ProcessSampler()
+    sampler.watch("iot", iot.pid, tree=False)
+    for name, pid in pids.items():
+        sampler.watch(name, pid)
+    sampler.start()
+    live = await _live(args, ctx, url, accepted, iot_proc, nats_proc,
+                       {**base, "kind": "live", "rate_hz": args.rate_hz,
+                        "seconds": args.seconds, "tick0": warm + burst_n})
+    processes = sampler.stop()
+    log(f"live: {live['accepted_samples_per_s']:,.0f} of {live['offered_samples_per_s']:,.0f}"
+        " samples/s accepted")
+    nc = await nats.connect(url)
+    snapshot = await kv_snapshot(await nc.jetstream().key_value("machine_status"))
+    await nc.close()
+    result = {
+        "machines": machines, "factories": -(-machines // args.machines_per_factory),
+        "rate_hz": args.rate_hz, "seconds": args.seconds, "samples_per_message": 1,
+        "registration_s": round(registration_s, 1),
+        "capacity_flat_out": {
+            "messages": n,
+            "raw_nats_py_subscribe_samples_per_s": round(n / raw_s),
+            "intake_samples_per_s": round(n / intake_s),
+            "ratio_intake_to_raw": round(raw_s / intake_s, 3),
+            "intake_cpu_us_per_sample": round(1e6 * burst_cpu / n, 1)},
+        "live": live,
+        "processes_during_live": processes,
+        "kv_bucket_at_end": snapshot,
+        "iot_process_memory_mb": iot_proc.memory_mb(),
+        "load_average_at_end": os.getloadavg(),
+        "cores": os.cpu_count(),
+    }
+    result["chart"] = _chart(live.pop("timeline"), machines)
+    return result
+
+
+async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
+    nc = await nats.connect(url)
+    kv = await nc.jetstream().key_value("machine_status")
+    stop = asyncio.Event()
+    probes = Probes(url, args.latency_machines)
+    probe_task = asyncio.create_task(probes.run(stop))
+    offered = ctx.Value("q", 0)
+    ready, go, done = ctx.Event(), ctx.Event(), ctx.Queue()
+    pub = _start(ctx, publisher, url, "dovetail.telemetry", args.machines,
+                 args.machines_per_factory, plan, ready, go, offered, done)
+    await _wait(ready.is_set, 120)
+    before, changes0 = accepted.value - probes.samples_sent, probes.changes
+    cpu0, nats0 = iot_proc.cpu_s(), nats_proc.cpu_s()
+    timeline, ages = [], []
+    keys = [f"{factory_of(m, args.machines_per_factory)}.{machine_id(m)}"
+            for m in range(args.machines)]
+    started = time.perf_counter()
+    go.set()
+    last = (0.0, 0, 0, cpu0)
+    while pub.is_alive():
+        await asyncio.sleep(1.0)
+        t, off, acc, cpu = (time.perf_counter() - started, offered.value,
+                            accepted.value - before - probes.samples_sent, iot_proc.cpu_s())
+        row = {"t": round(t, 1), "offered": off, "accepted": acc, "backlog": off - acc,
+               "offered_per_s": round((off - last[1]) / (t - last[0])),
+               "accepted_per_s": round((acc - last[2]) / (t - last[0])),
+               "iot_cpu": round((cpu - last[3]) / (t - last[0]), 2),
+               "iot_rss_mb": iot_proc.memory_mb()["rss"]}
+        if int(t) % 5 == 0:
+            sample = await kv_ages(kv, random.sample(keys, min(200, len(keys))))
+            ages += sample
+            row["kv_age_p95_s"] = _pcts(sample).get("p95")
+        timeline.append(row)
+        last = (t, off, acc, cpu)
+    sent_s = await asyncio.to_thread(done.get, True, 120)
+    offered_total = offered.value
+    drained_at = None
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline:
+        if accepted.value - before - probes.samples_sent >= offered_total:
+            drained_at = time.perf_counter() - started
+            break
+        await asyncio.sleep(0.05)
+    wall = time.perf_counter() - started
+    cpu_s, nats_s = iot_proc.cpu_s() - cpu0, nats_proc.cpu_s() - nats0
+    stop.set()
+    await probe_task
+    pub.join(30)
+    await nc.close()
+    steady = [r for r in timeline if r["t"] > 10]
+    acc_total = accepted.value - before - probes.samples_sent
+    return {
+        "offered_samples": offered_total,
+        "accepted_samples": acc_total,
+        "offered_samples_per_s": round(offered_total / sent_s),
+        "accepted_samples_per_s": round(acc_total / (drained_at or wall)),
+        "publisher_seconds": round(sent_s, 1),
+        "drained_s_after_last_publish": round(drained_at - sent_s, 2) if drained_at else None,
+        "backlog_samples": {"max": max((r["backlog"] for r in timeline), default=0),
+                            "p95_after_10s": int(np.percentile([r["backlog"] for r in steady],
+                                                               95)) if steady else None},
+        "lag_s_max": round(max((r["backlog"] for r in timeline), default=0)
+                           / max(offered_total / sent_s, 1), 2),
+        "state_change_latency_ms": _pcts(probes.delays, 1000.0, 1),
+        "state_changes_on_jetstream": probes.changes - changes0,
+        "kv_status_age_s": _pcts(ages),
+        "iot_cpu_cores_mean": round(cpu_s / wall, 2),
+        "iot_cpu_cores_peak_1s": max((r["iot_cpu"] for r in timeline), default=0),
+        "iot_cpu_us_per_sample": round(1e6 * cpu_s / max(acc_total, 1), 1),
+        "nats_server_cpu_cores_mean": round(nats_s / wall, 2),
+        "timeline": timeline,
+    }
+
+
+def _chart(timeline: list[dict], machines: int) -> str:
+    results = Path(__file__).parent / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"telemetry_chain_{time.strftime('%Y%m%dT%H%M%S')}.svg"
+    svg = line_chart(
+        f"Live telemetry, {machines:,} machines: samples/s and backlog",
+        {"offered samples/s": [(r["t"], r["offered_per_s"]) for r in timeline],
+         "accepted samples/s": [(r["t"], r["accepted_per_s"]) for r in timeline],
+         "backlog (samples)": [(r["t"], r["backlog"]) for r in timeline]},
+        x_label="seconds of live load", y_label="samples")
+    with contextlib.suppress(OSError):
+        path.write_text(svg)
+    return str(path.relative_to(Path(__file__).parent.parent))
