@@ -294,6 +294,19 @@ async def measure_feed(database_url: str, scheduling_address: str, admin_key: st
     return results
 
 
+def _measure_feed_sync(*args) -> dict:
+    return asyncio.run(measure_feed(*args))
+
+
+def measure_feed_in_child(*args) -> dict:
+    """`measure_feed` in a fresh (spawned) process: a parent that ran Locust has gevent's
+    monkey-patching in it (importing the locustfile does that), under which grpc.aio hangs."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_measure_feed_sync, *args).result()
+
+
 def start_bare(counts: dict[str, int], message: bytes, port: int) -> multiprocessing.Process:
     bare = multiprocessing.Process(target=bare_stream_process, args=(port, counts, message),
                                    daemon=True)

@@ -175,10 +175,10 @@ def main() -> None:
                                         args.concurrency)
             if with_feed:
                 print("  assignment feed ...", file=sys.stderr, flush=True)
-                feed = feed_bench.feed_summary(feed_counts, asyncio.run(feed_bench.measure_feed(
+                feed = feed_bench.feed_summary(feed_counts, feed_bench.measure_feed_in_child(
                     settings.database_url,
                     f"127.0.0.1:{settings.service_ports['scheduling']}", settings.admin_key,
-                    feed_counts, f"127.0.0.1:{bare_feed_port}", args.seconds, args.feed_concurrency)))
+                    feed_counts, f"127.0.0.1:{bare_feed_port}", args.seconds, args.feed_concurrency))
                 feed["current_assignments_after"] = feed_bench.seeded_count(settings.database_url)
                 results["assignment feed"] = feed
         bare.terminate()
