@@ -126,7 +126,7 @@ class MachineTracker:
         self.alarm = ""
         self.last_ms: int | None = None
         self._power: tuple[float, float] | None = None  # last (t s, W), for energy
-        self._batch_ring: np.ndarray | None = None  # hashes of recent batch ids
+        self._batch_ring: bytearray | None = None  # hashes of recent batch ids
         self._batch_next = self._batch_count = 0
         self._learnt_reported = info.calibration is not None
         self.amps = 0.0
@@ -169,17 +169,19 @@ class MachineTracker:
     def seen_batch(self, batch_id: str) -> bool:
         """Remember a batch id; True if it was among the last ``RECENT_BATCHES`` (a repeat).
 
-        Kept as 64-bit hashes in a ring of 2 kB per machine: the ids themselves (32 characters
-        from the SDK) in a set took ~30 kB per machine, half a gigabyte at 16,000 machines."""
+        Kept as 64-bit hashes in a 2 kB ring of bytes searched in C: the ids themselves (32
+        characters from the SDK) in a set took ~30 kB per machine, half a gigabyte at 16,000
+        machines. A hash found across two slots would need a 64-bit coincidence."""
         if not batch_id:
             return False
-        key = hash(batch_id)
+        key = hash(batch_id).to_bytes(8, "little", signed=True)
         ring = self._batch_ring
         if ring is None:
-            ring = self._batch_ring = np.zeros(RECENT_BATCHES, dtype=np.int64)
-        elif (ring[:self._batch_count] == key).any():
+            ring = self._batch_ring = bytearray(8 * RECENT_BATCHES)
+        elif ring.find(key, 0, 8 * self._batch_count) >= 0:
             return True
-        ring[self._batch_next] = key
+        at = 8 * self._batch_next
+        ring[at:at + 8] = key
         self._batch_next = (self._batch_next + 1) % RECENT_BATCHES
         self._batch_count = min(self._batch_count + 1, RECENT_BATCHES)
         return False
