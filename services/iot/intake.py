@@ -48,7 +48,6 @@ log = logging.getLogger("dovetail.iot.intake")
 STATUS_BUCKET = "machine_status"
 QUEUE_GROUP = "iot-telemetry"
 UNKNOWN_TTL_S = 5.0
-YIELD_EVERY = 200  # telemetry messages between turns of the other jobs
 
 SAMPLES = Counter("dovetail_iot_telemetry_samples_total", "Telemetry samples by outcome",
                   ["outcome"])
@@ -102,7 +101,6 @@ class TelemetryIntake:
         # New samples: status refreshed with a coming interval, longest waiting first.
         self._dirty: dict[str, None] = {}
         self._marked: set[str] = set()  # state changed: status put at once
-        self._since_yield = 0
         self._urgent = asyncio.Event()
         self._logged: dict[Rejection, float] = {}
         self.ready = asyncio.Event()
@@ -420,13 +418,6 @@ class TelemetryIntake:
                 await sub.unsubscribe()
 
     async def _on_message(self, msg) -> None:
-        # nats-py hands queued messages over without returning to the event loop: with a
-        # backlog the writer, relay and status jobs would wait until it is gone (state changes
-        # seen late, the bucket going stale), so every few hundred messages give them a turn.
-        self._since_yield += 1
-        if self._since_yield >= YIELD_EVERY:
-            self._since_yield = 0
-            await asyncio.sleep(0)
         parts = msg.subject.split(".")
         batch = pb.TelemetryBatch()
         try:

@@ -1,6 +1,5 @@
 """The live status a machine shows in the key-value bucket, built from its tracker."""
 
-import asyncio
 import time
 
 import pytest
@@ -78,28 +77,3 @@ def test_figures_go_to_the_bucket_within_the_put_budget_longest_waiting_first():
     assert second == ["D", "A"]
     assert third == []
 
-
-async def test_a_telemetry_backlog_leaves_the_other_jobs_their_turns():
-    intake = _intake()
-    start = int(time.time() * 1000) - 3_000_000
-
-    class Msg:
-        subject, reply = "dovetail.telemetry.F1.EB-1", ""
-
-        def __init__(self, i: int):
-            batch = pb.TelemetryBatch(factory_id="F1", machine_id="EB-1", batch_id=f"b{i}")
-            batch.current_samples.add(timestamp_unix_ms=start + 1000 * i, amperes=3.0)
-            self.data = batch.SerializeToString()
-
-    taken_when_other_ran: list[int] = []
-
-    async def other_job() -> None:
-        taken_when_other_ran.append(intake.accepted)
-
-    other = asyncio.get_running_loop().create_task(other_job())
-    for i in range(1000):  # as nats-py hands over a queue of messages: no turn in between
-        await intake._on_message(Msg(i))
-    await other
-
-    assert intake.accepted == 1000
-    assert taken_when_other_ran[0] < 1000
