@@ -9,7 +9,7 @@ from typing import Any
 
 from services.scheduling.domain.plans import PlanPublication
 from services.scheduling.domain.pool import PoolOrder
-from services.scheduling.domain.problem import ProblemIndex
+from services.scheduling.domain.problem import ProblemIndex, due_ms
 from services.scheduling.solver.model import NetworkProblem, Plan
 
 ON_TIME, AT_RISK, LATE = "ON_TIME", "AT_RISK", "LATE"
@@ -123,7 +123,20 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
     for p in plan.operations:
         if p.key in index.pins:
             continue
+        op_id = index.operation_id(p)
         step = index.steps[p.order][p.op]
+        old = before.get(op_id)
+        if (old is not None and old["start_ms"] == index.ms(p.start)
+                and old["end_ms"] == index.ms(p.end) and old["machine_id"] == p.machine
+                and old["factory_id"] == p.factory and old["risk"] == risk[p.order]
+                and old["setup_s"] == setup.get(p.key, 0) * 60
+                and old["frozen"] == (p.key in index.started) and old["seq"] == step["seq"]
+                and old["description"] == step["description"]
+                and old["setup_key"] == step["setup_key"]
+                and old["min_wait_after_s"] == step["min_wait_after_s"]
+                and old["promised_date"] == index.promised[p.order]):
+            rows.append(old)  # placed as published, the same work: the same row
+            continue
         machine = machines[p.factory, p.machine]
         rows.append({
             "operation_id": index.operation_id(p), "order_id": p.order, "seq": step["seq"],
@@ -158,6 +171,34 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
                  "makespan_seconds": max(0, (max(ends.values(), default=now_ms) - now_ms) // 1000),
                  "operations_moved": len(moved), "total_tardiness_seconds": tardiness_total}
     return PlanOutcome(plan.status, objective, rows, order_rows, moved, sorted(affected))
+
+
+def with_published(outcome: PlanOutcome, rows: Mapping[str, dict[str, Any]],
+                   pool: Mapping[str, PoolOrder], now_ms: int) -> PlanOutcome:
+    """``outcome`` of new orders slotted into the published plan ``rows`` (which stays as
+    it is): the whole plan's rows, each order's place (the published orders' as the pool
+    holds it) and the objective over all of them."""
+    new_ops = {r["operation_id"] for r in outcome.operations}
+    new_orders = {r["order_id"] for r in outcome.orders}
+    operations = outcome.operations + [r for op, r in rows.items() if op not in new_ops]
+    orders = list(outcome.orders)
+    for order_id in sorted({r["order_id"] for r in rows.values()} - new_orders):
+        o = pool.get(order_id)
+        if o is None:
+            continue
+        due = due_ms(o.promised_date)
+        orders.append({"order_id": order_id, "revision": o.revision,
+                       "factory_id": o.factory_id, "start_ms": o.planned_start_ms,
+                       "end_ms": o.planned_end_ms, "risk": o.risk,
+                       "tardiness_s": max(0, o.planned_end_ms - due) // 1000 if due else 0,
+                       "promised_date": o.promised_date})
+    tardiness = sum(r["tardiness_s"] for r in orders)
+    ends = [r["end_ms"] for r in orders]
+    objective = {"weighted_tardiness": float(tardiness),  # weight 1: the pool has no weights
+                 "makespan_seconds": max(0, (max(ends, default=now_ms) - now_ms) // 1000),
+                 "operations_moved": 0, "total_tardiness_seconds": tardiness}
+    return PlanOutcome(outcome.status, objective, operations, orders, [],
+                       sorted({r["factory_id"] for r in outcome.operations}))
 
 
 def _setups(plan: Plan, problem: NetworkProblem, orders) -> dict[tuple[str, int], int]:

@@ -77,6 +77,8 @@ class FactoryPlan(Aggregate):
         for row in rows:
             now[row["operation_id"]] = row
             old = self.operations.get(row["operation_id"])
+            if old is row:
+                continue  # the row the plan already holds
             if old is None or not _same_work(old, row):
                 added.append(row)
             elif any(old[k] != row[k] for k in PLACEMENT):

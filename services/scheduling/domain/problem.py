@@ -105,6 +105,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     hosts = {e.machine_id for e in entries if e.frozen}
     factories = _factories(state, index, hosts, factory_ids)
     known = {(f.id, m.id): m for f in factories for m in f.machines}
+    capabilities = [_Capability.of(f, now_min) for f in factories]
     orders, frozen = [], []
     pin_cursor: dict[str, int] = {}
     reasons: dict[tuple, str] = {}
@@ -140,7 +141,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
         if not e.frozen:  # orders with the same routing get the same answer: ask once
             need = tuple((op.machine_type, op.duration) for op in operations)
             if need not in reasons:
-                reasons[need] = _unplannable(order, factories, now_min)
+                reasons[need] = _unplannable(order, capabilities)
             reason = reasons[need]
         index.revisions[e.order_id] = state.orders[e.order_id].revision
         if reason:
@@ -227,17 +228,36 @@ def _machine(m, factory, index: ProblemIndex) -> Machine:
                    max(1, m.batch_capacity))
 
 
-def _unplannable(order: Order, factories: list[Factory], now_min: int) -> str:
+@dataclass(frozen=True)
+class _Capability:
+    """What one factory can make: its machine types, the fastest speed of each and its
+    longest stretch of work from now (an operation must fit in one)."""
+
+    types: frozenset[str]
+    fastest: dict[str, float]
+    longest: int
+
+    @classmethod
+    def of(cls, factory: Factory, now_min: int) -> _Capability:
+        fastest: dict[str, float] = {}
+        for m in factory.machines:
+            fastest[m.type] = max(fastest.get(m.type, 0.0), m.speed)
+        longest = max((w.end - max(w.start, now_min) for w in factory.shifts), default=0)
+        return cls(frozenset(fastest), fastest, longest)
+
+    def fits(self, order: Order) -> bool:
+        return all(max(1, math.ceil(op.duration / self.fastest[op.machine_type])) <= self.longest
+                   for op in order.operations)
+
+
+def _unplannable(order: Order, capabilities: list[_Capability]) -> str:
     """Why no factory could ever make ``order`` (empty when one could)."""
     need = {op.machine_type for op in order.operations}
-    capable = [f for f in factories if need <= {m.type for m in f.machines}]
+    capable = [c for c in capabilities if need <= c.types]
     if not capable:
         return "no factory has every machine type it needs: " + ", ".join(sorted(need))
-    for f in capable:
-        longest = max((w.end - max(w.start, now_min) for w in f.shifts), default=0)
-        if all(min(m.duration(op.duration) for m in f.machines if m.type == op.machine_type)
-               <= longest for op in order.operations):
-            return ""
+    if any(c.fits(order) for c in capable):
+        return ""
     return "an operation is longer than any shift of the factories that could make it"
 
 

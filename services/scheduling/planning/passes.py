@@ -65,3 +65,5 @@ class Solution:
     seen: int
     left_out: list[dict[str, Any]]
     solve_ms: int
+    # New orders only, slotted around the published plan, which stays as it is.
+    inserted: bool = False

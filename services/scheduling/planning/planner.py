@@ -23,12 +23,19 @@ from typing import Any
 
 from services.scheduling.application import SchedulingApplication, StalePlan
 from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
-from services.scheduling.domain.outcome import PlanOutcome, left_out_news, left_out_rows, outcome_of
+from services.scheduling.domain.outcome import (
+    PlanOutcome,
+    left_out_news,
+    left_out_rows,
+    outcome_of,
+    with_published,
+)
 from services.scheduling.domain.pool import PLANNABLE
 from services.scheduling.domain.problem import build_problem, plan_in_frame, reframe
 from services.scheduling.domain.replanning import kept_placements, settle, solve, warm_start
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
+from services.scheduling.planning.insert import clashes_now, dispatch, new_orders
 from services.scheduling.planning.passes import Attempt, PlanningPass, PlanningRun, Solution
 from services.scheduling.planning.scope import PartitionScope
 from services.scheduling.settings import SchedulerSettings
@@ -164,6 +171,10 @@ class Planner:
     async def _solve_what_fits(self, planning: PlanningPass) -> Solution | None:
         """Gather the problem and solve it until a plan is found: when an order of it fits
         nowhere, what does not fit is left out; any other failure widens the horizon."""
+        if planning.insert:
+            inserted = await self._insert(planning)
+            if inserted is not None:
+                return inserted
         for _ in range(ATTEMPTS):
             attempt = self._gather(planning)
             if attempt is None:
@@ -174,6 +185,24 @@ class Planner:
                 if not await self._leave_out_unfit(planning, attempt, exc):
                     planning.horizon *= 2
         raise SchedulingError("no plan after repeated attempts")
+
+    async def _insert(self, planning: PlanningPass) -> Solution | None:
+        """New orders slotted into the gaps of the published plan, which stays as it is,
+        without the whole pool's problem (see planning.insert); None when that cannot be
+        done (then the pass solves as usual)."""
+        t0 = time.perf_counter()
+        insertion = new_orders(self.state, self.scope, planning.exclude, planning.now_ms,
+                               planning.horizon, self.settings.setup_minutes)
+        if insertion is None:
+            return None
+        seen = self.state.progress_seen
+        plan = await asyncio.to_thread(dispatch, insertion)
+        if plan is None:
+            return None
+        if self.optimise_at is None:
+            self.optimise_at = self.clock() + self.settings.optimise_after_s
+        return Solution(plan, insertion.problem, insertion.index, seen, [],
+                        int((time.perf_counter() - t0) * 1000), inserted=True)
 
     def _gather(self, planning: PlanningPass) -> Attempt | None:
         """The problem as the network state shows it now; None when it has no order, no plan
@@ -278,6 +307,11 @@ class Planner:
         basis = self.follower.position
         if self.state.progress_seen == solution.seen:
             return solution, basis
+        if solution.inserted:  # the new orders' operations must still clear the work as it is
+            if clashes_now(self.state, self.scope, solution.problem, solution.index,
+                           list(solution.plan.operations)):
+                return None
+            return replace(solution, seen=self.state.progress_seen), basis
         solved = set(solution.index.op_ids)
         # the orders the plan was made for (new arrivals wait for the next plan)
         skip = planning.exclude | {
@@ -300,8 +334,14 @@ class Planner:
     def _outcome(self, planning: PlanningPass, solution: Solution) -> PlanOutcome:
         """What publishing ``solution`` records: the plan, each order's place in it, and the
         orders it leaves out whose leaving out is news."""
-        outcome = outcome_of(solution.plan, solution.problem, solution.index, self.scope.rows(),
-                             planning.now_ms, self.settings.at_risk_ms)
+        if solution.inserted:
+            outcome = with_published(
+                outcome_of(solution.plan, solution.problem, solution.index, {},
+                           planning.now_ms, self.settings.at_risk_ms),
+                self.scope.rows(), self.state.orders, planning.now_ms)
+        else:
+            outcome = outcome_of(solution.plan, solution.problem, solution.index,
+                                 self.scope.rows(), planning.now_ms, self.settings.at_risk_ms)
         # As the problem solved saw them (settling plans only the orders solved).
         outcome.left_out = left_out_news(solution.left_out, self.state.orders)
         for row in outcome.left_out:

@@ -9,7 +9,7 @@ Started operations are laid down first and never move.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from .model import NetworkProblem, Order, PlannedOperation, SchedulingError
 from .timeline import MachineTimeline, timelines
@@ -28,12 +28,17 @@ def greedy_plan(
     keep: list[PlannedOperation] | None = None,
     orders: list[Order] | None = None,
     first: Collection[str] = (),
+    others: Mapping[tuple[str, int], tuple[str, bool]] | None = None,
 ) -> list[PlannedOperation]:
     """Plan ``orders`` (default: all) around the frozen operations and ``keep`` (already
     placed operations that stay), those in ``first`` before the others, each group by due
     date. Raises :class:`SchedulingError` when an order does not fit inside the horizon
-    anywhere."""
-    placed, _ = _dispatch(problem, keep, orders, first, stop_at_unfit=True)
+    anywhere.
+
+    ``others``: kept operations of orders the problem does not hold (they only occupy their
+    machines), key → (setup family, whether it claims the chain's share: not when started).
+    """
+    placed, _ = _dispatch(problem, keep, orders, first, stop_at_unfit=True, others=others)
     return placed
 
 
@@ -56,7 +61,8 @@ def unfit_orders(problem: NetworkProblem, keep: list[PlannedOperation] | None = 
 
 
 def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
-              orders: list[Order] | None, first: Collection[str], stop_at_unfit: bool
+              orders: list[Order] | None, first: Collection[str], stop_at_unfit: bool,
+              others: Mapping[tuple[str, int], tuple[str, bool]] | None = None,
               ) -> tuple[list[PlannedOperation], dict[str, str]]:
     lines = timelines(problem)
     placed: list[PlannedOperation] = []
@@ -64,9 +70,14 @@ def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
     fixed.update({p.key: p for p in problem.frozen})
     orders_by_id = {o.id: o for o in problem.orders}
     started = {p.key for p in problem.frozen}
+    others = others or {}
     for p in fixed.values():
-        family = orders_by_id[p.order].operations[p.op].setup_family
-        lines[p.factory, p.machine].place(p.start, p.end, family, p.key not in started)
+        if p.key in others and p.order not in orders_by_id:
+            family, claims = others[p.key]
+        else:
+            family = orders_by_id[p.order].operations[p.op].setup_family
+            claims = p.key not in started
+        lines[p.factory, p.machine].place(p.start, p.end, family, claims)
         placed.append(p)
     todo = [o for o in (orders if orders is not None else problem.orders)
             if any((o.id, i) not in fixed for i in range(len(o.operations)))]
