@@ -133,6 +133,22 @@ def _telemetry(d):
              ours / raw if raw else None, "≥ 20,000/s")]
 
 
+def _plan_storage(d):
+    rows = []
+    for s in d["summaries"]:
+        if "per_replan_bytes_mean" in s:
+            rows.append((f"{s['preset']}: plan stored per re-plan (mean, max)",
+                         f"{s['per_replan_bytes_mean'] / 1e3:.1f} kB, {s['per_replan_bytes_max'] / 1e3:.1f} kB",
+                         f"whole plan {s['baseline_event_bytes'] / 1e6:.1f} MB (ratio: x ours)",
+                         s["baseline_event_bytes"] / max(1, s["per_replan_bytes_mean"]),
+                         "≤ 1 MB per re-plan moving ≤ 1 %"))
+        r = next(p for p in d["presets"] if p["preset"] == s["preset"])
+        rows.append((f"{s['preset']}: rebuild plan (log replay / factory plans)",
+                     f"{r['rebuild']['replay_seconds']:.1f} s / {r['rebuild']['load_seconds']:.1f} s",
+                     "", None, "≤ 60 s at 50,000 orders"))
+    return rows
+
+
 # (module, arguments, quick arguments, result prefix, summary rows, time limit in minutes)
 BENCHMARKS: list[tuple[str, list[str], list[str], str, Callable, float]] = [
     ("load.bench_configure", [], ["--runs", "300"], "configure_", _configure, 10),
@@ -142,6 +158,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str], str, Callable, float]] = [
     ("load.bench_network", [], [], "network_", _network, 30),
     ("load.bench_network", ["--preset", "chain-m", "chain-l", "chain-xl"], ["--preset", "chain-m"],
      "chain_", _chain, 30),
+    ("load.bench_plan_storage", [], ["--presets", "chain-l", "--replans", "30"], "plan_storage_",
+     _plan_storage, 60),
     ("load.bench_webhooks", [], ["--seconds", "10"], "webhooks_", _webhooks, 15),
     ("load.bench_factory_clients", [], ["--seconds", "30", "--backlog", "80",
                                         "--baseline-seconds", "5"], "factory_clients_",
