@@ -71,10 +71,6 @@ class SchedulingApplication(ServiceApplication):
     name = "scheduling"
     # A factory plan rebuilds from its latest snapshot and the revisions after it.
     snapshotting_intervals = {FactoryPlan: 50}
-    # A first plan at chain scale is one transaction of 27-137 MB of events: psycopg 3.3.9's
-    # pipeline mode (eventsourcing's default insert) never returns above ~4-8 MB; the
-    # database function inserts the same events (load/bench_plan_storage.py found it).
-    env = {"POSTGRES_ENABLE_DB_FUNCTIONS": "y"}
 
     def _find(self, aggregate_id: uuid.UUID, kind: type[A]) -> A | None:
         try:
