@@ -6,20 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.kit.settings import SettingsError
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be above 0")
-    return value
+from services.kit.settings import seconds
 
 
 @dataclass(frozen=True)
@@ -50,13 +37,13 @@ class IotSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> IotSettings:
         env = os.environ if env is None else env
         return cls(
-            offline_after_s=_seconds(env, "DOVETAIL_IOT_OFFLINE_AFTER_S", 10.0),
-            down_grace_s=_seconds(env, "DOVETAIL_IOT_DOWN_GRACE_S", 120.0),
-            future_tolerance_s=_seconds(env, "DOVETAIL_IOT_FUTURE_TOLERANCE_S", 5.0),
-            max_sample_age_s=_seconds(env, "DOVETAIL_IOT_MAX_SAMPLE_AGE_S", 3600.0),
-            status_interval_s=_seconds(env, "DOVETAIL_IOT_STATUS_INTERVAL_S", 1.0),
-            status_puts_per_s=_seconds(env, "DOVETAIL_IOT_STATUS_PUTS_PER_S", 4000.0),
-            energy_rows_per_s=_seconds(env, "DOVETAIL_IOT_ENERGY_ROWS_PER_S", 4000.0),
+            offline_after_s=seconds(env, "DOVETAIL_IOT_OFFLINE_AFTER_S", 10.0),
+            down_grace_s=seconds(env, "DOVETAIL_IOT_DOWN_GRACE_S", 120.0),
+            future_tolerance_s=seconds(env, "DOVETAIL_IOT_FUTURE_TOLERANCE_S", 5.0),
+            max_sample_age_s=seconds(env, "DOVETAIL_IOT_MAX_SAMPLE_AGE_S", 3600.0),
+            status_interval_s=seconds(env, "DOVETAIL_IOT_STATUS_INTERVAL_S", 1.0),
+            status_puts_per_s=seconds(env, "DOVETAIL_IOT_STATUS_PUTS_PER_S", 4000.0),
+            energy_rows_per_s=seconds(env, "DOVETAIL_IOT_ENERGY_ROWS_PER_S", 4000.0),
         )
 
     @property

@@ -57,7 +57,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds from ``env`` (``default`` when unset or empty)."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -125,17 +126,17 @@ class StreamSettings:
     def from_env(cls, env: Mapping[str, str]) -> StreamSettings:
         d = cls()
         # DOVETAIL_IOT_TELEMETRY_MAX_AGE_S is the name the iot service read before.
-        telemetry_age = _seconds(env, "DOVETAIL_IOT_TELEMETRY_MAX_AGE_S", d.telemetry_max_age_s)
+        telemetry_age = seconds(env, "DOVETAIL_IOT_TELEMETRY_MAX_AGE_S", d.telemetry_max_age_s)
         return cls(
-            event_max_age_s=_seconds(env, "DOVETAIL_STREAM_MAX_AGE_S", d.event_max_age_s),
+            event_max_age_s=seconds(env, "DOVETAIL_STREAM_MAX_AGE_S", d.event_max_age_s),
             event_max_bytes={
                 name: _positive(env, f"DOVETAIL_{name.upper()}_STREAM_MAX_BYTES", default)
                 for name, default in d.event_max_bytes.items()},
-            duplicate_window_s=_seconds(env, "DOVETAIL_STREAM_DUPLICATE_WINDOW_S",
+            duplicate_window_s=seconds(env, "DOVETAIL_STREAM_DUPLICATE_WINDOW_S",
                                         d.duplicate_window_s),
             event_max_msg_size=_positive(env, "DOVETAIL_STREAM_MAX_MSG_SIZE",
                                          d.event_max_msg_size),
-            telemetry_max_age_s=_seconds(env, "DOVETAIL_TELEMETRY_STREAM_MAX_AGE_S",
+            telemetry_max_age_s=seconds(env, "DOVETAIL_TELEMETRY_STREAM_MAX_AGE_S",
                                          telemetry_age),
             telemetry_max_bytes=_positive(env, "DOVETAIL_TELEMETRY_STREAM_MAX_BYTES",
                                           d.telemetry_max_bytes),
