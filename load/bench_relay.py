@@ -34,7 +34,7 @@ from services.kit.positions import ensure_positions_table
 from services.kit.relay import Relay
 from services.orders.application import OrdersApplication, PlacementRequest
 from services.orders.domain.values import parse_order_content
-from services.orders.integration import TOPICS, to_integration
+from services.orders.published import TOPICS, to_integration
 from tests.helpers import order_payload
 
 RESULTS = Path(__file__).parent / "results"

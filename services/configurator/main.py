@@ -7,8 +7,8 @@ import threading
 from dovetail.configurator.v1 import configurator_service_pb2, configurator_service_pb2_grpc
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.catalogue.guillotine import warm as warm_nesting
-from services.configurator.integration import to_integration
 from services.configurator.policies import consumers
+from services.configurator.published import to_integration
 from services.configurator.rpc.servicer import ROLES, ConfiguratorServicer
 from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts

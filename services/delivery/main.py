@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dovetail.delivery.v1 import delivery_service_pb2, delivery_service_pb2_grpc
 from services.delivery.application import DeliveryApplication
-from services.delivery.integration import to_integration
 from services.delivery.policies import consumers
 from services.delivery.projections import ShipmentListView, shipment_list_projector
+from services.delivery.published import to_integration
 from services.delivery.rpc.servicer import ROLES, DeliveryServicer
 from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts

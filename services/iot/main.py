@@ -10,9 +10,9 @@ from services.iot.analytics import Analytics
 from services.iot.application import IotApplication
 from services.iot.energy import EnergyLedger
 from services.iot.intake import TelemetryIntake
-from services.iot.integration import to_integration
 from services.iot.policies import consumers
 from services.iot.projections import ensure_tables, iot_projector
+from services.iot.published import to_integration
 from services.iot.rpc.servicer import ROLES, IotServicer
 from services.iot.settings import IotSettings
 from services.iot.views import IotViews

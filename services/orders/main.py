@@ -7,9 +7,9 @@ from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
 from services.orders.application import OrdersApplication
 from services.orders.intake import IntakeBatcher
-from services.orders.integration import TOPICS, to_integration
 from services.orders.policies import consumers
 from services.orders.projections import OrderListView, order_list_projector
+from services.orders.published import TOPICS, to_integration
 from services.orders.rpc.servicer import ITEMWISE, ROLES, OrdersServicer
 
 NAME = "orders"

@@ -25,7 +25,7 @@ from services.kit.projection import Projector
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
-from services.orders.integration import TOPICS
+from services.orders.published import TOPICS
 from services.orders.rpc import mapping
 
 log = logging.getLogger("dovetail.orders.projection")

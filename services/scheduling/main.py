@@ -9,13 +9,13 @@ from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.network import NetworkState
-from services.scheduling.integration import to_integration
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
 from services.scheduling.planning.partitions import PartitionAssigner, PlannerGroup
 from services.scheduling.planning.planner import Planner
 from services.scheduling.policies import consumers
+from services.scheduling.published import to_integration
 from services.scheduling.rpc.servicer import ROLES, SchedulingServicer
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.decompose import ensure_compiled as warm_solver

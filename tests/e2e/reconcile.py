@@ -36,14 +36,14 @@ from tests.helpers import eventually, stream_envelopes
 # service → (its application class, its relay's mapper), as the composition roots wire them.
 RELAYED = {
     "orders": ("services.orders.application:OrdersApplication",
-               "services.orders.integration:to_integration"),
+               "services.orders.published:to_integration"),
     "configurator": ("services.configurator.application:ConfiguratorApplication",
-                     "services.configurator.integration:to_integration"),
+                     "services.configurator.published:to_integration"),
     "scheduling": ("services.scheduling.application:SchedulingApplication",
-                   "services.scheduling.integration:to_integration"),
+                   "services.scheduling.published:to_integration"),
     "delivery": ("services.delivery.application:DeliveryApplication",
-                 "services.delivery.integration:to_integration"),
-    "iot": ("services.iot.application:IotApplication", "services.iot.integration:to_integration"),
+                 "services.delivery.published:to_integration"),
+    "iot": ("services.iot.application:IotApplication", "services.iot.published:to_integration"),
 }
 # Order statuses at or past "planned".
 PLANNED = {"SCHEDULED", "IN_PRODUCTION", "PRODUCED", "SHIPPED", "DELIVERED"}

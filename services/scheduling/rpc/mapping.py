@@ -9,7 +9,7 @@ from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
 from services.scheduling.domain.outcome import risk_of
-from services.scheduling.integration import date_pb, machine_type_pb, objective_pb, risk_pb, ts
+from services.scheduling.published import date_pb, machine_type_pb, objective_pb, risk_pb, ts
 from services.scheduling.solver.model import (
     Factory,
     Machine,

@@ -16,9 +16,9 @@ from services.kit.rpc import current_principal
 from services.scheduling import queries, quoting
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain.network import NetworkState
-from services.scheduling.integration import date_pb, objective_pb, risk_pb, ts
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
+from services.scheduling.published import date_pb, objective_pb, risk_pb, ts
 from services.scheduling.rpc import mapping
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import SchedulingError

@@ -96,7 +96,7 @@ def test_the_history_tells_why_the_order_is_held_without_a_status_change():
 
 
 def test_a_held_order_is_published_for_live_pages():
-    from services.orders.integration import to_integration
+    from services.orders.published import to_integration
 
     order = configured_order()
     order.record_planning_held(1, NO_PAINT_LINE, "scheduling:7")

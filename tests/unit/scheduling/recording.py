@@ -39,7 +39,7 @@ class RecordingApp:
 
     def announced(self, order_id: str) -> list[str]:
         """The integration events recorded about the order, by subject."""
-        from services.scheduling.integration import to_integration
+        from services.scheduling.published import to_integration
 
         return [subject for subject, body in filter(None, map(to_integration, self.events))
                 if getattr(body, "order_id", "") == order_id]

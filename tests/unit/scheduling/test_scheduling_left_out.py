@@ -15,8 +15,8 @@ from services.scheduling.domain.outcome import (
 )
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem
-from services.scheduling.integration import to_integration
 from services.scheduling.planning.planner import Planner
+from services.scheduling.published import to_integration
 from services.scheduling.settings import SchedulerSettings
 from tests.unit.scheduling.recording import RecordingApp
 
