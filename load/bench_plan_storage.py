@@ -429,16 +429,11 @@ def machine_down(base: NetworkProblem, previous, frozen, now_min: int, rng: rand
     raise RuntimeError("five machines in a row could not go down: " + "; ".join(refused[-5:]))
 
 
-def store_env(url: str, schema: str, pipeline: bool, pool_size: int = 5) -> dict[str, str]:
-    """The service's settings (postgres_env). Unless ``pipeline``, events are inserted through
-    eventsourcing's database function: with psycopg 3.3.9 the default pipelined insert of
-    one transaction of more than ~4-8 MB of events never returns (the server waits in
-    ClientRead, the client in Pipeline.sync), and a first publication at chain scale is
-    ~27 MB (chain-l) to ~130 MB (chain-xl). The bytes stored are the same either way."""
-    env = postgres_env(url, schema, pool_size)
-    if not pipeline:
-        env["POSTGRES_ENABLE_DB_FUNCTIONS"] = "y"
-    return env
+def store_env(url: str, schema: str, pool_size: int = 5) -> dict[str, str]:
+    """The service's settings, as the services have them (postgres_env): a first publication
+    at chain scale is one transaction of ~27 MB (chain-l) to ~130 MB (chain-xl), which the
+    kit's recorder writes without psycopg's pipeline mode (see services.kit.persistence)."""
+    return postgres_env(url, schema, pool_size)
 
 
 def run_preset(name: str, args, home: Path) -> dict:
@@ -455,8 +450,8 @@ def run_preset(name: str, args, home: Path) -> dict:
     try:
         for schema in ("scheduling", "whole_plans"):
             ensure_schema(pg.url, schema)
-        app = SchedulingApplication(env=store_env(pg.url, "scheduling", args.pipeline))
-        scratch = SchedulingApplication(env=store_env(pg.url, "whole_plans", args.pipeline, 1))
+        app = SchedulingApplication(env=store_env(pg.url, "scheduling"))
+        scratch = SchedulingApplication(env=store_env(pg.url, "whole_plans", 1))
         meter = Meter(pg.url)
         follower = Follower(app)
         size0, wal0 = meter.schema_bytes("scheduling"), meter.wal()
@@ -663,9 +658,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", type=Path, help="print the tables of a results file again "
                         "(summaries recomputed and written back) instead of measuring")
-    parser.add_argument("--pipeline", action="store_true",
-                        help="insert events as the services do by default (pipelined; hangs "
-                             "on a first publication at chain scale, see store_env)")
     args = parser.parse_args(argv)
     if args.report:
         data = json.loads(args.report.read_text())

@@ -5,6 +5,11 @@ it causes; those are saved together with a tracking record (upstream service, no
 id) in one transaction. A redelivered event finds its tracking record and is acked without
 effect; a concurrent writer to the same aggregate makes the save fail, and it is retried.
 The message is acked only after the commit.
+
+A batched consumer applies a fetched batch in one transaction, one tracking record per
+upstream event, as long as no two of its events are about the same upstream aggregate (a
+policy loads the aggregates it changes before any of the batch is saved); it falls back to
+one event at a time when that transaction fails (a conflict, or a policy's error).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ MAX_CONFLICT_RETRIES = 20
 class Consumer:
     def __init__(self, *, name: str, app: ServiceApplication, js: JetStreamContext,
                  upstream: str, subjects: list[str], policy: Policy, batch: int = 64,
-                 ack_wait_s: float = 30.0, lanes: int = 1):
+                 ack_wait_s: float = 30.0, lanes: int = 1, batched: bool = False):
         self.name = name
         self.app = app
         self.js = js
@@ -50,6 +55,7 @@ class Consumer:
         self.batch = batch
         self.ack_wait_s = ack_wait_s
         self.lanes = max(1, lanes)
+        self.batched = batched
         self.durable = f"{name}-from-{upstream}"
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -99,6 +105,9 @@ class Consumer:
         reordered; events of different aggregates may be applied in any order (a policy
         that needs them in stream order must keep one lane). Each message is acked after its
         own tracking record is committed, so a crash midway redelivers only what was not."""
+        if self.batched and len(messages) > 1:
+            await self._handle_together(messages)
+            return
         if self.lanes == 1 or len(messages) == 1:
             for msg in messages:
                 await self._handle(msg)
@@ -115,15 +124,55 @@ class Consumer:
 
         await asyncio.gather(*(lane(group) for group in by_key.values()))
 
-    async def _handle(self, msg) -> None:
+    async def _handle_together(self, messages: list) -> None:
+        """Stream order, in runs of events about distinct upstream aggregates, each run
+        applied and saved at once (see apply_many); a run that fails is applied again one
+        event at a time, so a conflict or a failing event costs only the speed-up."""
+        run: list[tuple[object, EventEnvelope]] = []
+        for msg in messages:
+            envelope = await self._decoded(msg)
+            if envelope is None:
+                continue
+            if any(e.aggregate_id == envelope.aggregate_id for _, e in run):
+                await self._apply_run(run)
+                run = []
+            run.append((msg, envelope))
+        await self._apply_run(run)
+
+    async def _apply_run(self, run: list[tuple[object, EventEnvelope]]) -> None:
+        if not run:
+            return
+        if len(run) > 1:
+            try:
+                outcomes = await asyncio.to_thread(self.apply_many, [e for _, e in run])
+            except Exception as exc:  # noqa: BLE001 - applied one at a time instead
+                log.info("batch applied one event at a time", extra={
+                    "consumer": self.durable, "events": len(run), "error": repr(exc)})
+            else:
+                for (msg, envelope), outcome in zip(run, outcomes, strict=True):
+                    await msg.ack()  # redelivered after a lost ack: found tracked, acked
+                    self._count(envelope, outcome)
+                return
+        for msg, envelope in run:
+            await self._apply_one(msg, envelope)
+
+    async def _decoded(self, msg) -> EventEnvelope | None:
+        """The message's envelope; None for a poison message (terminated, counted)."""
         try:
-            envelope = unwrap(msg.data)
+            return unwrap(msg.data)
         except UndecodableEvent as exc:
             log.error("poison message terminated", extra={
                 "consumer": self.durable, "subject": msg.subject, "error": str(exc)})
             metrics.CONSUMER_PROCESSED.labels(self.durable, "poison").inc()
             await msg.term()
-            return
+            return None
+
+    async def _handle(self, msg) -> None:
+        envelope = await self._decoded(msg)
+        if envelope is not None:
+            await self._apply_one(msg, envelope)
+
+    async def _apply_one(self, msg, envelope: EventEnvelope) -> None:
         try:
             outcome = await asyncio.to_thread(self.apply, envelope)
         except Exception as exc:
@@ -133,9 +182,52 @@ class Consumer:
             await msg.nak(delay=1.0)
             return
         await msg.ack_sync()
+        self._count(envelope, outcome)
+
+    def _count(self, envelope: EventEnvelope, outcome: str) -> None:
         metrics.CONSUMER_PROCESSED.labels(self.durable, outcome).inc()
         delay = time.time() - envelope.occurred_at.ToDatetime().timestamp()
         metrics.CONSUMER_LATENCY.labels(self.durable).observe(max(0.0, delay))
+
+    def apply_many(self, envelopes: list[EventEnvelope]) -> list[str]:
+        """Apply upstream events about distinct aggregates and save what they cause with all
+        their tracking records in one transaction; say what happened to each. Raises on a
+        conflict (IntegrityError), or BatchUnsupported off PostgreSQL: nothing is saved."""
+        tracked: set[tuple[str, int]] = set()
+        for source in {e.source for e in envelopes}:
+            ids = [e.notification_id for e in envelopes if e.source == source]
+            tracked |= {(source, n) for n in self.app.tracked_among(source, ids)}
+        events: list = []
+        trackings: list[Tracking] = []
+        outcomes: list[str] = []
+        for envelope in envelopes:
+            if (envelope.source, envelope.notification_id) in tracked:
+                outcomes.append("duplicate")
+                continue
+            tracking = Tracking(application_name=envelope.source,
+                                notification_id=envelope.notification_id)
+            processing, outcome = self._processed(envelope, tracking)
+            events.extend(processing.events)
+            trackings.append(tracking)
+            outcomes.append(outcome)
+        if trackings:
+            self.app.record_many(events, trackings)
+        return outcomes
+
+    def _processed(self, envelope: EventEnvelope,
+                   tracking: Tracking) -> tuple[ProcessingEvent, str]:
+        """What the policy makes of ``envelope``: the events it causes, and "applied"; or
+        nothing and "refused" when the event can never apply."""
+        processing = ProcessingEvent(tracking=tracking)
+        try:
+            self.policy(envelope, processing)
+        except DomainError as exc:
+            # Can never apply (e.g. refers to an order we do not have): record that we
+            # saw it, so it is not retried for ever, and say why.
+            log.warning("upstream event refused", extra={
+                "consumer": self.durable, "event": envelope.type, "error": str(exc)})
+            return ProcessingEvent(tracking=tracking), "refused"
+        return processing, "applied"
 
     def apply(self, envelope: EventEnvelope) -> str:
         """Apply one upstream event with its tracking record; say what happened."""
@@ -144,17 +236,7 @@ class Consumer:
         for _ in range(MAX_CONFLICT_RETRIES):
             if self.app.is_tracked(envelope.source, envelope.notification_id):
                 return "duplicate"
-            processing = ProcessingEvent(tracking=tracking)
-            outcome = "applied"
-            try:
-                self.policy(envelope, processing)
-            except DomainError as exc:
-                # Can never apply (e.g. refers to an order we do not have): record that we
-                # saw it, so it is not retried for ever, and say why.
-                log.warning("upstream event refused", extra={
-                    "consumer": self.durable, "event": envelope.type, "error": str(exc)})
-                processing = ProcessingEvent(tracking=tracking)
-                outcome = "refused"
+            processing, outcome = self._processed(envelope, tracking)
             try:
                 self.app.record(processing.events, tracking)
                 return outcome

@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import ProcessRecorder
+from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresProcessRecorder
 
 from services.kit.settings import Settings
+
+# Above this many bytes of event state, a transaction is written without psycopg's pipeline
+# mode: psycopg 3.3.9 never returns from a pipelined insert of more than about 4-8 MB (both
+# ends' buffers fill while neither reads; found by load/bench_plan_storage.py).
+UNPIPELINED_BYTES = 1 << 20
+
+
+class Recorder(PostgresProcessRecorder):
+    """eventsourcing's process recorder, which also saves several tracking records with the
+    events of one transaction (a consumer applying a batch of upstream events at once), and
+    writes a large transaction without pipeline mode.
+
+    eventsourcing's database-function insert (POSTGRES_ENABLE_DB_FUNCTIONS) is refused: in
+    9.5.6 it drops the tracking record it is given, so an upstream event would be applied
+    again on redelivery.
+    """
+
+    def __init__(self, datastore, **kwargs: Any):
+        if datastore.enable_db_functions:
+            raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS drops tracking records in "
+                             "eventsourcing 9.5.6; Dovetail's recorder refuses it")
+        super().__init__(datastore, **kwargs)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if sum(len(e.state) for e in stored_events) <= UNPIPELINED_BYTES:
+            return super().insert_events(stored_events, **kwargs)
+        with self.datastore.get_connection() as conn, conn.transaction(), \
+                conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_events(self, curs, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        for tracking in kwargs.get("trackings", ()):
+            self._insert_tracking(curs, tracking=tracking)
+        super()._insert_events(curs, stored_events, **kwargs)
+
+
+class BatchUnsupported(RuntimeError):
+    """The application's recorder cannot save several tracking records at once."""
 
 
 def postgres_env(database_url: str, schema: str, pool_size: int = 5) -> dict[str, str]:
@@ -34,6 +76,7 @@ def postgres_env(database_url: str, schema: str, pool_size: int = 5) -> dict[str
         "POSTGRES_CONNECT_TIMEOUT": "4",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
+        "PROCESS_RECORDER_TOPIC": f"{Recorder.__module__}:{Recorder.__qualname__}",
         # Consumers may see upstream events out of order (redelivery, replicas): one
         # tracking row per processed notification, never "newer than the last only".
         "SINGLE_ROW_TRACKING": "n",
@@ -82,6 +125,28 @@ class ServiceApplication(Application):
         self.events.put(events, tracking=tracking)
         if self.on_recorded is not None and events:
             self.on_recorded()
+
+    def record_many(self, events, trackings: Sequence[Tracking]) -> None:
+        """Save the events several upstream events caused with all their tracking records, in
+        one transaction (all or nothing). BatchUnsupported off PostgreSQL (the in-memory
+        recorders of unit tests keep one tracking record per transaction)."""
+        if not isinstance(self.recorder, Recorder):
+            raise BatchUnsupported(type(self.recorder).__name__)
+        self.events.put(events, trackings=list(trackings))
+        if self.on_recorded is not None and events:
+            self.on_recorded()
+
+    def tracked_among(self, upstream: str, notification_ids: Collection[int]) -> set[int]:
+        """Which of these upstream notifications have been processed (one query)."""
+        recorder = self.recorder
+        statement = psycopg.sql.SQL(
+            "SELECT notification_id FROM {}.{} WHERE application_name = %s"
+            " AND notification_id = ANY(%s)"
+        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
+                 psycopg.sql.Identifier(recorder.tracking_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, (upstream, list(notification_ids)))
+            return {row["notification_id"] for row in cur.fetchall()}
 
     @property
     def process_recorder(self) -> ProcessRecorder:

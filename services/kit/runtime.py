@@ -46,6 +46,9 @@ class ConsumerSpec:
     # aggregate's events still in order). Only for policies where events of different
     # aggregates never depend on each other's order (see Consumer).
     lanes: int = 1
+    # A fetched batch applied in one transaction (runs of distinct upstream aggregates): for
+    # policies that read only the aggregates they change (see Consumer). Lanes are then unused.
+    batched: bool = False
 
 
 @dataclass
@@ -141,7 +144,8 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
                 name=f"{name}:{job_name}"))
         for spec in parts.consumers:
             consumer = Consumer(name=name, app=app, js=js, upstream=spec.upstream,
-                                subjects=spec.subjects, policy=spec.policy, lanes=spec.lanes)
+                                subjects=spec.subjects, policy=spec.policy, lanes=spec.lanes,
+                                batched=spec.batched)
             tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
         for job in parts.background:
             tasks.append(asyncio.create_task(job(stop)))

@@ -117,7 +117,8 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
         ConsumerSpec("configurator", ["dovetail.configurator.order_configured",
                                       "dovetail.configurator.configuration_rejected"],
                      _dispatch(dict([_on(configurator.OrderConfigured, configured),
-                                     _on(configurator.ConfigurationRejected, rejected)]))),
+                                     _on(configurator.ConfigurationRejected, rejected)])),
+                     batched=True),
         ConsumerSpec("orders", ["dovetail.orders.cancelled", "dovetail.orders.amended"],
                      _dispatch(dict([
                          _on(orders.OrderCancelled,
