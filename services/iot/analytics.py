@@ -23,7 +23,7 @@ import numpy as np
 
 from services.iot.domain.calendar import local_day_window, shift_spans
 from services.iot.domain.values import UNAVAILABLE, LiveState
-from services.iot.energy import EnergyLedger, MinuteEnergy
+from services.iot.energy_ledger import EnergyLedger, MinuteEnergy
 from services.iot.signals import (
     Availability,
     Downtime,

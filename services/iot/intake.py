@@ -35,7 +35,7 @@ from services.iot.domain.calendar import in_shift
 from services.iot.domain.telemetry import IntakeLimits, Refusals, Rejection
 from services.iot.domain.tracker import MachineInfo, MachineTracker, Outcome, Transition
 from services.iot.domain.values import LiveState, valid_id
-from services.iot.energy import EnergyLedger
+from services.iot.energy_ledger import EnergyLedger
 from services.iot.rpc import mapping
 from services.iot.settings import IotSettings
 from services.iot.signals import LivenessPolicy, ShiftContext

@@ -8,7 +8,7 @@ import contextlib
 from dovetail.iot.v1 import iot_service_pb2, iot_service_pb2_grpc
 from services.iot.analytics import Analytics
 from services.iot.application import IotApplication
-from services.iot.energy import EnergyLedger
+from services.iot.energy_ledger import EnergyLedger
 from services.iot.intake import TelemetryIntake
 from services.iot.policies import consumers
 from services.iot.projections import ensure_tables, iot_projector

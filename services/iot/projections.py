@@ -2,7 +2,7 @@
 
 Rows and the projection's position are written in one transaction (each event applied once):
 the registry lists, state history, downtime intervals, planned stops and operation runs.
-Energy minute buckets are not here: the intake writes them directly (services/iot/energy.py).
+Energy minute buckets are not here: the intake writes them directly (services/iot/energy_ledger.py).
 """
 
 from __future__ import annotations

@@ -160,14 +160,7 @@ class ServiceApplication(Application):
         which would skip an older event delivered after a newer one (redelivery, or two
         replicas sharing a consumer). Multi-row tracking lets us ask for the row itself.
         """
-        recorder = self.recorder
-        statement = psycopg.sql.SQL(
-            "SELECT 1 FROM {}.{} WHERE application_name = %s AND notification_id = %s"
-        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
-                 psycopg.sql.Identifier(recorder.tracking_table_name))
-        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(statement, (upstream, notification_id))
-            return cur.fetchone() is not None
+        return notification_id in self.tracked_among(upstream, (notification_id,))
 
 
 def open_application(

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
-from services.iot.energy import EnergyLedger
+from services.iot.energy_ledger import EnergyLedger
 from services.iot.intake import TelemetryIntake
 from services.iot.rpc import mapping
 from services.iot.settings import IotSettings
