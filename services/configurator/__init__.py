@@ -2,8 +2,8 @@
 factory can build (spec, panels, nested cut list, routing, price, packages).
 
 Decisions, briefly:
-- Catalogue versions are immutable aggregates (`CatalogVersion`, id uuid5 of the number)
-  with a `CatalogIndex` naming the latest; both are saved together, so concurrent publishers
+- Catalogue versions are immutable aggregates (`CatalogueVersion`, id uuid5 of the number)
+  with a `CatalogueIndex` naming the latest; both are saved together, so concurrent publishers
   cannot both become version n. The seed catalogue is version 1, published on first start.
 - A placed order is configured with the latest version; an amendment keeps the version of
   the order's first successful configuration (the price basis a customer agreed to does not

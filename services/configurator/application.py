@@ -17,11 +17,11 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.configurator.catalogue import Catalogue, Configuration, Rejection, seed_catalogue
-from services.configurator.domain.catalog import (
-    CatalogIndex,
-    CatalogVersion,
-    catalog_index_id,
-    catalog_version_id,
+from services.configurator.domain.catalogue_versions import (
+    CatalogueIndex,
+    CatalogueVersion,
+    catalogue_index_id,
+    catalogue_version_id,
     publish,
     validate_document,
 )
@@ -73,7 +73,7 @@ class ConfiguratorApplication(ServiceApplication):
         index = self._index()
         if index is not None:
             return index.latest
-        index = CatalogIndex()
+        index = CatalogueIndex()
         version = publish(index, seed_catalogue(), published_by="seed", note="seed catalogue")
         try:
             self.save(index, version)
@@ -92,7 +92,7 @@ class ConfiguratorApplication(ServiceApplication):
         if cached is not None:
             return cached
         try:
-            published: CatalogVersion = self.repository.get(catalog_version_id(version))
+            published: CatalogueVersion = self.repository.get(catalogue_version_id(version))
         except AggregateNotFoundError:
             raise NotFound(f"catalogue version {version} has not been published") from None
         catalogue = published.catalogue()
@@ -100,8 +100,8 @@ class ConfiguratorApplication(ServiceApplication):
             self._catalogues[version] = catalogue
         return catalogue
 
-    def publish_catalog_version(self, document: Any, expected_latest: int, note: str,
-                                published_by: str) -> CatalogVersion:
+    def publish_catalogue_version(self, document: Any, expected_latest: int, note: str,
+                                  published_by: str) -> CatalogueVersion:
         """Validate and record a new version; a stale `expected_latest` is a Conflict."""
         index = self._index()
         if index is None:
@@ -122,9 +122,9 @@ class ConfiguratorApplication(ServiceApplication):
             self._catalogues[published.catalog_version] = catalogue
         return published
 
-    def _index(self) -> CatalogIndex | None:
+    def _index(self) -> CatalogueIndex | None:
         try:
-            return self.repository.get(catalog_index_id())
+            return self.repository.get(catalogue_index_id())
         except AggregateNotFoundError:
             return None
 

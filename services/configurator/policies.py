@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from dovetail.common.v1.envelope_pb2 import EventEnvelope
 from dovetail.orders.v1 import orders_events_pb2 as orders
 from services.configurator.application import ConfiguratorApplication, OrderRevision
-from services.configurator.domain.catalog import whole_numbers
+from services.configurator.domain.catalogue_versions import whole_numbers
 from services.configurator.domain.order_plan import LineRequest
 from services.configurator.rpc.mapping import date_from_pb
 from services.kit.envelope import body_as

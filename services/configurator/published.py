@@ -7,7 +7,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from dovetail.configurator.v1 import configurator_events_pb2 as events
-from services.configurator.domain.catalog import CatalogVersion
+from services.configurator.domain.catalogue_versions import CatalogueVersion
 from services.configurator.domain.order_configuration import OrderConfiguration
 from services.configurator.rpc import mapping
 
@@ -22,7 +22,7 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             catalog_version=event.catalog_version, order_version=event.revision,
             rejected_at=mapping.timestamp(event.configured_at),
             reasons=[mapping.reason_to_pb(r) for r in event.reasons])
-    if isinstance(event, CatalogVersion.Published):
+    if isinstance(event, CatalogueVersion.Published):
         return "catalog_version_published", events.CatalogVersionPublished(
             catalog_version=event.version, previous_version=event.previous_version,
             published_at=mapping.timestamp(event.timestamp), published_by=event.published_by,

@@ -11,7 +11,7 @@ from google.protobuf import json_format
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
 from dovetail.configurator.v1 import configurator_service_pb2_grpc as pb_grpc
 from services.configurator.application import ConfiguratorApplication
-from services.configurator.domain.catalog import whole_numbers
+from services.configurator.domain.catalogue_versions import whole_numbers
 from services.configurator.domain.order_configuration import ConfigurationStatus
 from services.configurator.domain.order_plan import describe, order_ref
 from services.configurator.domain.plan_records import plan_result
@@ -158,7 +158,7 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         v.raise_if_any()
         document = json_format.MessageToDict(request.catalog)
         published = await asyncio.to_thread(
-            self.app.publish_catalog_version, document, request.expected_latest_version,
+            self.app.publish_catalogue_version, document, request.expected_latest_version,
             request.note.strip(), str(current_principal()))
         return pb.PublishCatalogVersionResponse(
             catalog_version=published.catalog_version,

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
 
 from services.configurator.catalogue import (
     Catalogue,
@@ -18,24 +19,24 @@ from services.configurator.catalogue import (
 )
 from services.kit.errors import FieldViolation, InvalidArgument
 
-CATALOG_NAMESPACE = uuid.UUID("2d7b8f0e-5c1a-4e3b-9f6d-8a4c2e1b7d30")
+CATALOGUE_NAMESPACE = uuid.UUID("2d7b8f0e-5c1a-4e3b-9f6d-8a4c2e1b7d30")
 MAX_VERSION_NOTE = 500
 
 
-def catalog_version_id(version: int) -> uuid.UUID:
-    return uuid.uuid5(CATALOG_NAMESPACE, f"catalogue-version:{version}")
+def catalogue_version_id(version: int) -> uuid.UUID:
+    return uuid.uuid5(CATALOGUE_NAMESPACE, f"catalogue-version:{version}")
 
 
-def catalog_index_id() -> uuid.UUID:
-    return uuid.uuid5(CATALOG_NAMESPACE, "catalogue-index")
+def catalogue_index_id() -> uuid.UUID:
+    return uuid.uuid5(CATALOGUE_NAMESPACE, "catalogue-index")
 
 
-class CatalogVersion(Aggregate):
+class CatalogueVersion(Aggregate):
     """One published catalogue version; never changes once published."""
 
     @staticmethod
     def create_id(version: int) -> uuid.UUID:  # type: ignore[override]
-        return catalog_version_id(version)
+        return catalogue_version_id(version)
 
     @event("Published")
     def __init__(self, version: int, document: dict[str, Any], previous_version: int,
@@ -51,12 +52,12 @@ class CatalogVersion(Aggregate):
         return Catalogue.from_dict(self.document)
 
 
-class CatalogIndex(Aggregate):
+class CatalogueIndex(Aggregate):
     """The versions published so far; the last one is what new orders are configured with."""
 
     @staticmethod
     def create_id() -> uuid.UUID:  # type: ignore[override]
-        return catalog_index_id()
+        return catalogue_index_id()
 
     @event("Started")
     def __init__(self) -> None:
@@ -71,12 +72,17 @@ class CatalogIndex(Aggregate):
         self.versions.append(version)
 
 
-def publish(index: CatalogIndex, catalogue: Catalogue, published_by: str,
-            note: str) -> CatalogVersion:
+# Events stored before this module and its classes were renamed (issue 16) name the old ones.
+register_topic("services.configurator.domain.catalog:CatalogVersion", CatalogueVersion)
+register_topic("services.configurator.domain.catalog:CatalogIndex", CatalogueIndex)
+
+
+def publish(index: CatalogueIndex, catalogue: Catalogue, published_by: str,
+            note: str) -> CatalogueVersion:
     """Record `catalogue` as the version after the index's latest."""
     version = index.latest + 1
     document = catalogue.with_version(version).to_dict()
-    published = CatalogVersion(version=version, document=document,
+    published = CatalogueVersion(version=version, document=document,
                                previous_version=index.latest, published_by=published_by,
                                note=note[:MAX_VERSION_NOTE], product_codes=list(catalogue.products))
     index.add_version(version)
