@@ -35,7 +35,7 @@ class CatalogueVersion(Aggregate):
     """One published catalogue version; never changes once published."""
 
     @staticmethod
-    def create_id(version: int) -> uuid.UUID:  # type: ignore[override]
+    def create_id(version: int) -> uuid.UUID:
         return catalogue_version_id(version)
 
     @event("Published")
@@ -56,7 +56,7 @@ class CatalogueIndex(Aggregate):
     """The versions published so far; the last one is what new orders are configured with."""
 
     @staticmethod
-    def create_id() -> uuid.UUID:  # type: ignore[override]
+    def create_id() -> uuid.UUID:
         return catalogue_index_id()
 
     @event("Started")
@@ -160,17 +160,17 @@ def _reference_violations(catalogue: Catalogue) -> list[FieldViolation]:
                                           if field != "handles" else
                                           f"names {', '.join(missing)}, not in catalog.hardware"))
     j = catalogue.joinery
-    for field, name, table in (("back_board", j.back_board, catalogue.boards),
-                               ("drawer_board", j.drawer_board, catalogue.boards),
-                               ("back_finish", j.back_finish, catalogue.finishes),
-                               ("drawer_finish", j.drawer_finish, catalogue.finishes),
-                               ("front_band", j.front_band, catalogue.edge_bands),
-                               ("hidden_band", j.hidden_band, catalogue.edge_bands),
-                               ("connector", j.connector, catalogue.hardware),
-                               ("dowel", j.dowel, catalogue.hardware),
-                               ("shelf_pin", j.shelf_pin, catalogue.hardware),
-                               ("drawer_slide", j.drawer_slide, catalogue.hardware)):
-        if name not in table:
+    for field, name, offered in (("back_board", j.back_board, catalogue.boards),
+                                 ("drawer_board", j.drawer_board, catalogue.boards),
+                                 ("back_finish", j.back_finish, catalogue.finishes),
+                                 ("drawer_finish", j.drawer_finish, catalogue.finishes),
+                                 ("front_band", j.front_band, catalogue.edge_bands),
+                                 ("hidden_band", j.hidden_band, catalogue.edge_bands),
+                                 ("connector", j.connector, catalogue.hardware),
+                                 ("dowel", j.dowel, catalogue.hardware),
+                                 ("shelf_pin", j.shelf_pin, catalogue.hardware),
+                                 ("drawer_slide", j.drawer_slide, catalogue.hardware)):
+        if name not in offered:
             out.append(FieldViolation(f"catalog.joinery.{field}", f"'{name}' is not in the catalogue"))
     return out
 

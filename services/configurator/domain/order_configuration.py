@@ -33,7 +33,7 @@ class ConfigurationStatus(StrEnum):
 
 class OrderConfiguration(Aggregate):
     @staticmethod
-    def create_id(order_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(order_id: str) -> uuid.UUID:
         return configuration_id(order_id)
 
     @event("Opened")

@@ -17,7 +17,7 @@ class TrackingLink(Aggregate):
     """Names the shipment behind a public token; keyed by the token's digest only."""
 
     @staticmethod
-    def create_id(token_digest: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(token_digest: str) -> uuid.UUID:
         return identity.link_id(token_digest)
 
     @event("Issued")
@@ -30,7 +30,7 @@ class TrackingNumber(Aggregate):
     """A carrier's tracking number, booked for one shipment."""
 
     @staticmethod
-    def create_id(carrier: str, number: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(carrier: str, number: str) -> uuid.UUID:
         return identity.tracking_number_id(carrier, number)
 
     @event("Booked")

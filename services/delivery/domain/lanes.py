@@ -12,7 +12,7 @@ from services.delivery.domain.eta import LaneStats
 
 class TransitLane(Aggregate):
     @staticmethod
-    def create_id(carrier: str, country: str, region: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(carrier: str, country: str, region: str) -> uuid.UUID:
         return identity.lane_id(carrier, country, region)
 
     @event("Opened")

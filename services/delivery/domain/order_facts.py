@@ -17,7 +17,7 @@ from services.delivery.domain import identity
 
 class OrderFacts(Aggregate):
     @staticmethod
-    def create_id(order_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(order_id: str) -> uuid.UUID:
         return identity.order_facts_id(order_id)
 
     @event("Started")

@@ -74,7 +74,7 @@ class TrackingView:
 
 class Shipment(Aggregate):
     @staticmethod
-    def create_id(order_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(order_id: str) -> uuid.UUID:
         return identity.shipment_id(order_id)
 
     @event("Opened")
@@ -134,7 +134,7 @@ class Shipment(Aggregate):
                      if e["carrier_event_id"] == carrier_event_id), None)
 
     def milestone_views(self) -> tuple[MilestoneView, ...]:
-        kinds = list(JOURNEY)
+        kinds: list[MilestoneKind] = list(JOURNEY)
         if MilestoneKind.RETURNED.value in self.milestones:
             kinds.append(MilestoneKind.RETURNED)
         return tuple(MilestoneView(kind, from_iso(self.milestones.get(kind.value, {}).get(

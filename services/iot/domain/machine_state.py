@@ -28,7 +28,7 @@ def downtime_id(machine_id: str, start_ms: int) -> str:
 
 class MachineStateLog(Aggregate):
     @staticmethod
-    def create_id(machine_id: str, factory_id: str, machine_type: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(machine_id: str, factory_id: str, machine_type: str) -> uuid.UUID:
         return state_log_key(machine_id)
 
     @event("Opened")

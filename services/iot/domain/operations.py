@@ -25,7 +25,7 @@ class OperationRun(Aggregate):
     """An operation of an order on one machine: when it started and ended, pieces scrapped."""
 
     @staticmethod
-    def create_id(operation_id: str, order_id: str, factory_id: str,  # type: ignore[override]
+    def create_id(operation_id: str, order_id: str, factory_id: str,
                   machine_id: str) -> uuid.UUID:
         return operation_key(operation_id)
 
@@ -76,7 +76,7 @@ class PlannedStop(Aggregate):
     """Maintenance, a holiday, a stocktake: zero current then is expected, not DOWN."""
 
     @staticmethod
-    def create_id(factory_id: str, idempotency_key: str, machine_ids: list[str],  # type: ignore[override]
+    def create_id(factory_id: str, idempotency_key: str, machine_ids: list[str],
                   start_ms: int, end_ms: int, reason: str) -> uuid.UUID:
         return planned_stop_key(factory_id, idempotency_key)
 

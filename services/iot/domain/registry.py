@@ -42,7 +42,7 @@ def machine_key(machine_id: str) -> uuid.UUID:
 
 class Factory(Aggregate):
     @staticmethod
-    def create_id(factory_id: str, profile: dict[str, Any]) -> uuid.UUID:  # type: ignore[override]
+    def create_id(factory_id: str, profile: dict[str, Any]) -> uuid.UUID:
         return factory_key(factory_id)
 
     @event("Registered")
@@ -69,7 +69,7 @@ class Factory(Aggregate):
 
 class Machine(Aggregate):
     @staticmethod
-    def create_id(machine_id: str, profile: dict[str, Any]) -> uuid.UUID:  # type: ignore[override]
+    def create_id(machine_id: str, profile: dict[str, Any]) -> uuid.UUID:
         return machine_key(machine_id)
 
     @event("Registered")

@@ -32,7 +32,7 @@ class OrderIntake(Aggregate):
     """
 
     @staticmethod
-    def create_id(channel: str, external_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(channel: str, external_id: str) -> uuid.UUID:
         return intake_id(channel, external_id)
 
     @event("Recorded")

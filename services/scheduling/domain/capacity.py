@@ -22,7 +22,7 @@ class FactoryCapacity(Aggregate):
     """One factory's offer to the chain: the share of its capacity, its calendar, its stops."""
 
     @staticmethod
-    def create_id(factory_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(factory_id: str) -> uuid.UUID:
         return factory_key(factory_id)
 
     @event("Registered")
@@ -91,7 +91,7 @@ class MachineCapacity(Aggregate):
     """One machine: what it does, how fast, and whether the scheduler may use it now."""
 
     @staticmethod
-    def create_id(machine_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(machine_id: str) -> uuid.UUID:
         return machine_key(machine_id)
 
     @event("Registered")

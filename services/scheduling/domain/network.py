@@ -46,13 +46,17 @@ class NetworkState:
     def apply(self, event: Any) -> str | None:
         """Apply one of our domain events; say what kind of change it is for the planner."""
         if isinstance(event, PublishedPlan.Event):  # as plans were stored before
-            self.plan = self.publications[DEFAULT] = event.mutate(None)
-            self.plan_rows = {row["operation_id"]: row for row in self.plan.operations}
-            self.planned_in = {row["order_id"]: row["factory_id"] for row in self.plan.operations}
+            whole = event.mutate(None)
+            assert isinstance(whole, PublishedPlan)  # its one event creates it
+            self.plan = self.publications[DEFAULT] = whole
+            self.plan_rows = {row["operation_id"]: row for row in whole.operations}
+            self.planned_in = {row["order_id"]: row["factory_id"] for row in whole.operations}
             self._whole_plan_rows = True
             return None
         if isinstance(event, PlanPublication.Event):
-            self.plan = self.publications[event.partition] = event.mutate(None)
+            publication = event.mutate(None)
+            assert isinstance(publication, PlanPublication)  # its one event creates it
+            self.plan = self.publications[publication.partition] = publication
             return None
         before = self._aggregates.get(event.originator_id)
         # a revision replaces the operations dict: this one is the plan before it

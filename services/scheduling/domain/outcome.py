@@ -148,7 +148,7 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
             "status": "STARTED" if p.key in index.started else "PLANNED",
             "promised_date": index.promised[p.order], "risk": risk[p.order],
         })
-    order_rows = []
+    order_rows: list[dict[str, Any]] = []
     tardiness_total = 0
     for oid in sorted(ends):
         due = index.due_ms[oid]

@@ -58,7 +58,7 @@ class FactoryPlan(Aggregate):
     changes them."""
 
     @staticmethod
-    def create_id(factory_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(factory_id: str) -> uuid.UUID:
         return factory_plan_key(factory_id)
 
     @event("Opened")

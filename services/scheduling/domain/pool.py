@@ -30,7 +30,7 @@ class PoolOrder(Aggregate):
     """One order in the planning pool: its routing, its revision, where it is planned."""
 
     @staticmethod
-    def create_id(order_id: str) -> uuid.UUID:  # type: ignore[override]
+    def create_id(order_id: str) -> uuid.UUID:
         return pool_key(order_id)
 
     @event("Opened")

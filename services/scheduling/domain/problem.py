@@ -120,7 +120,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
                                 minutes(s["min_wait_after_s"]) if s["min_wait_after_s"] else 0,
                                 bool(s["batch_key"]))
                       for s in e.steps]
-        if e.frozen:
+        if e.frozen and host is not None:  # a frozen entry kept its machine (above)
             machine = known[host.factory_id, host.machine_id]
             d = machine.duration(operations[0].duration)
             if e.frozen == "started":
@@ -173,11 +173,11 @@ def _entries(state: NetworkState, exclude) -> list[_Entry]:
         done = next((i for i, s in enumerate(status) if s != FINISHED), len(op_ids))
         if done == len(op_ids):
             continue  # produced
-        if status[done] == STARTED:
+        if status[done] == STARTED and progress is not None:  # only progress says started
             op = op_ids[done]
             out.append(_Entry(order.order_id, order.routing[done:], op_ids[done:], "started",
                               progress.machines.get(op, ""), progress.started_ms[op]))
-        elif done:
+        elif done and progress is not None:  # only progress says finished
             op = op_ids[done - 1]
             steps = [dict(order.routing[done - 1], _finished=True), *order.routing[done:]]
             out.append(_Entry(order.order_id, steps, op_ids[done - 1:], "pin",
@@ -283,9 +283,10 @@ def plan_in_frame(state: NetworkState, problem: NetworkProblem, index: ProblemIn
     """The published plan (``rows``, default the whole network's) in this problem's minutes:
     frozen work where it is now, the rest where the plan put it (operations that are gone
     are left out)."""
-    rows = (state.plan_rows if rows is None else rows).values()
+    chosen = (state.plan_rows if rows is None else rows).values()
     return _in_frame(((r["operation_id"], r["factory_id"], r["machine_id"], r["start_ms"],
-                       r["end_ms"]) for r in rows), problem, index, {q.key for q in problem.frozen})
+                       r["end_ms"]) for r in chosen), problem, index,
+                     {q.key for q in problem.frozen})
 
 
 def reframe(operations, solved_in: ProblemIndex, problem: NetworkProblem, index: ProblemIndex

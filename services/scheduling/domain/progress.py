@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -45,7 +46,7 @@ class OrderProgress(Aggregate):
     """The progress of one order's operations on the shop floor."""
 
     @staticmethod
-    def create_id(order_id: str, operation_ids: list[str]) -> uuid.UUID:  # type: ignore[override]
+    def create_id(order_id: str, operation_ids: list[str]) -> uuid.UUID:
         return progress_key(order_id)
 
     @event("Opened")
@@ -72,7 +73,7 @@ class OrderProgress(Aggregate):
         if r.operation_id not in self.status:
             raise NotFound(f"operation {r.operation_id} does not exist")
         self._check_order(r)
-        fields = dict(order_id=self.order_id, operation_id=r.operation_id, key=r.key, factory_id=r.factory_id,
+        fields: dict[str, Any] = dict(order_id=self.order_id, operation_id=r.operation_id, key=r.key, factory_id=r.factory_id,
                       machine_id=r.machine_id, machine_type=r.machine_type, at_ms=r.at_ms,
                       planned_duration_s=r.planned_duration_s)
         if r.kind == STARTED:
