@@ -109,6 +109,8 @@ _INSUFFICIENT_STORAGE = 10047
 
 async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
     """Create the stream, or bring one made by an older version to `config`."""
+    if not config.name:
+        raise ValueError("a stream config needs a name")
     try:
         info = await js.stream_info(config.name)
     except NotFoundError:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import psycopg
 
 log = logging.getLogger("dovetail.leadership")
-Job = Callable[[asyncio.Event], Awaitable[None]]
+Job = Callable[[asyncio.Event], Coroutine[Any, Any, None]]  # a task is made of it
 
 
 async def run_as_leader(database_url: str, name: str, job: Job, stop: asyncio.Event,

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
@@ -128,6 +129,8 @@ class Relay:
         out = []
         for notification in batch:
             domain_event = self.app.mapper.to_domain_event(notification)
+            if not isinstance(domain_event, DomainEvent):  # aggregate events are: they carry when
+                raise TypeError(f"{notification.topic} is not a DomainEvent: no time to publish")
             mapped = self.to_integration(domain_event)
             if mapped is None:
                 continue

@@ -16,7 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 
 import grpc
 from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.rpc import (  # type: ignore[import-untyped]  # googleapis-common-protos: no py.typed
+    code_pb2,
+    error_details_pb2,
+    status_pb2,
+)
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
@@ -40,7 +44,7 @@ _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 # Server and client agree on keepalive so long-lived streams survive idle periods.
-KEEPALIVE_OPTIONS = [
+KEEPALIVE_OPTIONS: list[tuple[str, int | str]] = [
     ("grpc.keepalive_time_ms", 20_000),
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 1),
@@ -48,7 +52,7 @@ KEEPALIVE_OPTIONS = [
     ("grpc.http2.max_pings_without_data", 0),
 ]
 # Clients spread calls over every replica a target resolves to.
-CLIENT_OPTIONS = [*KEEPALIVE_OPTIONS, ("grpc.lb_policy_name", "round_robin")]
+CLIENT_OPTIONS: list[tuple[str, int | str]] = [*KEEPALIVE_OPTIONS, ("grpc.lb_policy_name", "round_robin")]
 
 
 def current_principal() -> Principal:
@@ -109,7 +113,9 @@ class Gate(grpc.aio.ServerInterceptor):
             return handler
         method = details.method.rsplit("/", 1)[-1]
         metadata = dict(details.invocation_metadata or ())
-        principal = await self.keys.principal_for(bearer_token(metadata.get("authorization")))
+        authorization = metadata.get("authorization")  # text: only "-bin" keys carry bytes
+        principal = await self.keys.principal_for(
+            bearer_token(authorization if isinstance(authorization, str) else None))
         error: DomainError | None = None
         if principal is None:
             error = Unauthenticated("missing or unknown API key: send 'authorization: Bearer <key>'")
