@@ -84,8 +84,12 @@ def problems(document: Path, root: Path = ROOT) -> list[str]:
             elif unquote(parts.fragment) not in anchors(where):
                 out.append(f"{target}: {where.relative_to(root)} has no heading "
                            f"#{parts.fragment}")
-    out += [f"`{path}`: outside the repository" for path in climbing_paths(document)
-            if not (document.parent / path).resolve().is_relative_to(root)]
+    for path in climbing_paths(document):
+        where = (document.parent / path).resolve()
+        if not where.is_relative_to(root):
+            out.append(f"`{path}`: outside the repository")
+        elif not where.exists():
+            out.append(f"`{path}`: no such file")
     return out
 
 
@@ -105,9 +109,11 @@ def test_a_link_to_a_missing_file_or_heading_or_out_of_the_tree_is_named(tmp_pat
         "[gone](docs/gone.md) [bad anchor](docs/there.md#nowhere) [out](../elsewhere.md)\n"
         "`[in code](docs/gone.md)` [web](https://example.com/x.md) `../../outside.md`\n\n"
         "# Top\n")
+    (root / "docs" / "up.md").write_text("`../README.md` `../docs/gone.md`\n")
     assert problems(readme, root) == [
         "docs/gone.md: no such file",
         "docs/there.md#nowhere: docs/there.md has no heading #nowhere",
         "../elsewhere.md: outside the repository",
         "`../../outside.md`: outside the repository",
     ]
+    assert problems(root / "docs" / "up.md", root) == ["`../docs/gone.md`: no such file"]
