@@ -18,14 +18,14 @@ from gateway import reads
 from gateway.auth import admin_only, current
 from gateway.deps import GatewayState, StateDep
 from gateway.schemas.admin import (
-    CatalogPublished,
+    CataloguePublished,
     ChannelRead,
     IssuedKey,
     IssueKey,
     KeyRead,
     MappingRead,
     MappingWrite,
-    PublishCatalog,
+    PublishCatalogue,
     SecretSet,
     SetSecret,
 )
@@ -77,27 +77,27 @@ async def mapping_read(gateway: GatewayState, channel: str) -> MappingRead:
     return MappingRead(channel, mapping.version, mapping.products, mapping.options, mapping.values)
 
 
-def catalog_struct(catalog: dict[str, Any]) -> struct_pb2.Struct:
+def catalogue_struct(catalogue: dict[str, Any]) -> struct_pb2.Struct:
     """The catalogue as a protobuf Struct, whose numbers are doubles: a number no double
     holds is bad input (422 naming the field), not a 500."""
     struct = struct_pb2.Struct()
     try:
-        struct.update(catalog)
+        struct.update(catalogue)
     except (ValueError, TypeError, OverflowError) as exc:
         raise ValidationException("a value is out of range", extra=[
             {"key": "catalog", "message": f"a value is out of range: {str(exc)[:200]}"}]) from None
     return struct
 
 
-async def publish(gateway: GatewayState, data: PublishCatalog) -> CatalogPublished:
+async def publish(gateway: GatewayState, data: PublishCatalogue) -> CataloguePublished:
     reply = await gateway.services.call("configurator", "PublishCatalogVersion",
                                         cfg.PublishCatalogVersionRequest(
-                                            catalog=catalog_struct(data.catalog),
+                                            catalog=catalogue_struct(data.catalog),
                                             note=data.note,
                                             expected_latest_version=data.expected_latest_version))
-    return CatalogPublished(catalog_version=reply.catalog_version,
-                            published_at=reads.ts(reply, "published_at"),
-                            product_codes=list(reply.product_codes))
+    return CataloguePublished(catalog_version=reply.catalog_version,
+                              published_at=reads.ts(reply, "published_at"),
+                              product_codes=list(reply.product_codes))
 
 
 class AdminController(Controller):
@@ -145,7 +145,7 @@ class AdminController(Controller):
 
     @post("/catalog/versions", summary="Publish a catalogue version (configurator)",
           responses={409: ResponseSpec(ErrorBody, description="expected_latest_version is stale")})
-    async def publish_catalog(self, data: JSONBody[PublishCatalog],
-                              gateway: StateDep) -> CatalogPublished:
+    async def publish_catalogue(self, data: JSONBody[PublishCatalogue],
+                                gateway: StateDep) -> CataloguePublished:
         return await publish(gateway, data)
 

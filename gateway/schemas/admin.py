@@ -75,13 +75,13 @@ class MappingRead(msgspec.Struct):
     values: dict[str, Any]
 
 
-class PublishCatalog(msgspec.Struct, forbid_unknown_fields=True):
+class PublishCatalogue(msgspec.Struct, forbid_unknown_fields=True):
     catalog: dict[str, Any]
     expected_latest_version: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
     note: Label = ""
 
 
-class CatalogPublished(msgspec.Struct):
+class CataloguePublished(msgspec.Struct):
     catalog_version: int
     published_at: str | None
     product_codes: list[str]

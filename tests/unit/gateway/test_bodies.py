@@ -86,10 +86,10 @@ def test_any_json_a_client_could_mean_passes(value):
 def test_the_deepest_catalogue_a_body_may_carry_still_parses_at_the_service():
     """Why 32: each JSON object is three protobuf levels (Struct, entry, Value) and protobuf
     refuses more than 100; the publish request itself is one."""
-    catalog: dict = {"leaf": 1}
+    catalogue: dict = {"leaf": 1}
     for _ in range(MAX_DEPTH - 1):  # the body's outer object {"catalog": ...} is the last
-        catalog = {"a": catalog}
+        catalogue = {"a": catalogue}
     struct = struct_pb2.Struct()
-    struct.update(catalog)
+    struct.update(catalogue)
     wire = cfg.PublishCatalogVersionRequest(catalog=struct).SerializeToString()
     assert cfg.PublishCatalogVersionRequest.FromString(wire).catalog == struct
