@@ -164,8 +164,8 @@ def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
             raise error
         return _principal.set(principal)
 
-    if handler.unary_unary or handler.stream_unary:
-        inner = handler.unary_unary or handler.stream_unary
+    inner = handler.unary_unary or handler.stream_unary
+    if inner is not None:
 
         async def unary(request, context):
             started = time.perf_counter()
@@ -187,13 +187,16 @@ def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
                     response_serializer=handler.response_serializer)
 
     inner_stream = handler.unary_stream or handler.stream_stream
+    if inner_stream is None:
+        raise ValueError(f"{service}/{method}: a method handler without a behaviour")
 
     async def streaming(request, context):
         started = time.perf_counter()
         try:
             enter()
             _check_request(request)
-            async for item in inner_stream(request, context):
+            # grpc's stubs describe sync handlers; under grpc.aio a streaming one is async
+            async for item in inner_stream(request, context):  # type: ignore[attr-defined]
                 yield item
         except (grpc.aio.AbortError, grpc.aio.UsageError):
             raise
