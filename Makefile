@@ -15,10 +15,12 @@ test: install
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The stubs (protos/) and the factory SDK (sdk/) are packages of their own that the main one
+# depends on by name: installed here from their folders, in the same step.
+$(STAMP): pyproject.toml protos/pyproject.toml sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./protos -e ./sdk -e '.[dev]'
 	$(PY) -m pip check
 	touch $(STAMP)
 

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from demo import simulators
 from infra.credentials import LocalSecrets, local_secrets
 from infra.servers import NatsProcess, PortInUseError, PostgresProcess, require_free_port
 from services.kit.auth import KeyRefused
@@ -38,15 +39,10 @@ def available_services() -> list[str]:
 
 
 def demo_seeders(services: list[str]) -> list[str]:
-    """Modules `services.<name>.demo` with `async def seed(settings) -> list[str]` (banner lines)."""
-    return [f"services.{s}.demo" for s in services if (ROOT / "services" / s / "demo.py").exists()]
-
-
-def simulators(services: list[str]) -> list[tuple[str, str]]:
-    """Demo simulators (`services.<name>.simulator`), run as supervised processes."""
-    found = [(f"{s}-simulator", f"services.{s}.simulator") for s in services
-             if (ROOT / "services" / s / "simulator.py").exists()]
-    return [*found, ("shop-simulator", "infra.demo")] if "orders" in services else found
+    """Modules with `async def seed(settings) -> list[str] | None` (banner lines), in order: the
+    factories before the orders that need them."""
+    wanted = [("iot", "demo.factories"), ("orders", "demo.shop")]
+    return [module for service, module in wanted if service in services]
 
 
 @dataclass
@@ -112,8 +108,9 @@ class Platform:
         """Simulated factories and carriers, started once the platform is up and seeded."""
         s = self.settings
         env = {**os.environ, **s.to_env(), "PYTHONUNBUFFERED": "1"}
-        for name, module in simulators(list(s.services)):
-            child = Child(name, [sys.executable, "-m", module], env, s.home / "logs" / f"{name}.log")
+        for sim in simulators(list(s.services)):
+            child = Child(sim.name, [sys.executable, "-m", sim.module], env,
+                          s.home / "logs" / f"{sim.name}.log")
             self.children.append(child)
             child.start()
 
@@ -162,7 +159,7 @@ async def prepare(settings: Settings, demo: bool) -> list[str]:
     demo, its published factory keys are revoked. Returns what to tell the operator."""
     from psycopg_pool import AsyncConnectionPool
 
-    from infra.demo_network import DEMO_FACTORIES
+    from demo.network import DEMO_FACTORIES
     from services.kit.auth import KeyStore
     from services.kit.jetstream import connect, ensure_streams
 
@@ -198,15 +195,12 @@ async def wait_healthy(settings: Settings, timeout: float = 90.0) -> dict:
 
 
 async def seed_demo(settings: Settings, services: list[str]) -> list[str]:
-    """Each service's demo data (factories, catalogue, ...), then demo orders from a shop."""
+    """The demo's data: its factories (with their keys), then demo orders from a shop."""
     import importlib
-
-    from infra.demo import seed as seed_orders
 
     lines: list[str] = []
     for module in demo_seeders(services):
         lines += await importlib.import_module(module).seed(settings) or []
-    await seed_orders(settings)
     return lines
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dovetail_factory.signals.profiles import PROFILES, MachineProfile
+from dovetail_factory.signals.traces import DEFECT_SETS, generate_trace
 from services.iot.signals import MachineStateClassifier, classify, labels_from_changes
-from services.iot.signals.profiles import PROFILES, MachineProfile
-from services.iot.signals.traces import DEFECT_SETS, generate_trace
 
 RESULTS = Path(__file__).parent / "results" / "bench_classifier.json"
 

@@ -35,19 +35,19 @@ import httpx
 import nats
 from psycopg_pool import AsyncConnectionPool
 
+from demo.factories import factory_request, machine_request
 from dovetail.iot.v1 import iot_service_pb2_grpc
 from dovetail.scheduling.v1 import scheduling_events_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sched_pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as sched_grpc
-from gateway.webhooks.signature import sign
 from load.charts import line_chart
 from load.factory_fleet import fleet
 from load.locust_results import EMPTY, buckets, run_locust, summarise
 from load.platform_harness import prepare, processes, servers, wait_healthy
-from services.iot.demo import factory_request, machine_request
 from services.kit.auth import KeyStore, Principal
 from services.kit.envelope import unwrap
 from tests.helpers import order_payload
+from webhook_signature import sign
 
 RESULTS = Path(__file__).parent / "results"
 SERVICES = ("orders", "configurator", "scheduling", "iot")

@@ -43,7 +43,6 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from dovetail.configurator.v1 import configurator_events_pb2
 from dovetail.scheduling.v1 import scheduling_events_pb2
-from gateway.webhooks.signature import sign
 from load.bench_webhooks import percentile, raw_commits
 from load.charts import line_chart
 from load.platform_harness import prepare, processes, server_processes, wait_healthy
@@ -51,6 +50,7 @@ from load.proc_stats import ProcessSampler, table
 from load.reconcile import lost_or_doubled, reconcile
 from services.kit.envelope import stream_name, unwrap
 from tests.helpers import order_payload
+from webhook_signature import sign
 
 RESULTS = Path(__file__).parent / "results"
 SERVICES = ("orders", "configurator", "scheduling", "iot")
@@ -510,7 +510,7 @@ def main() -> None:
                 print_capacity(extra["capacity"])
                 payloads = mix.payloads(prefix)
             else:
-                from services.iot.demo import seed
+                from demo.factories import seed
 
                 asyncio.run(seed(settings))
                 payloads = demo_payloads(prefix)

@@ -35,12 +35,12 @@ from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_events_pb2
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
+from dovetail_factory.signals.profiles import PROFILES
+from dovetail_factory.signals.traces import generate_trace
 from infra.servers import NatsProcess, PostgresProcess, free_port
 from services.iot.application import IotApplication
 from services.iot.intake import ACCEPTED
 from services.iot.main import build
-from services.iot.signals.profiles import PROFILES
-from services.iot.signals.traces import generate_trace
 from services.kit import runtime
 from services.kit.auth import Principal
 from services.kit.settings import Settings

@@ -42,12 +42,12 @@ from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_events_pb2
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
+from dovetail_factory.signals.profiles import PROFILES
+from dovetail_factory.signals.traces import generate_trace
 from load.bench_telemetry import ADMIN_KEY, TYPES, quiesce
 from load.charts import line_chart
 from load.platform_harness import server_processes
 from load.proc_stats import ProcessSampler
-from services.iot.signals.profiles import PROFILES
-from services.iot.signals.traces import generate_trace
 
 PROBE_FACTORY = "F-PROBE"
 TRACES = 48  # distinct signals, shifted per machine

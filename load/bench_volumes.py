@@ -39,7 +39,6 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_events_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot_pb
-from gateway.webhooks.signature import sign
 from load.platform_harness import prepare, processes, servers, wait_healthy
 from services.kit.envelope import stream_name, wrap
 from services.kit.jetstream import EVENT_SERVICES, TELEMETRY_STREAM
@@ -47,12 +46,13 @@ from services.kit.persistence import open_application
 from services.orders.application import OrdersApplication, PlacementRequest
 from services.orders.domain.values import OrderContent
 from tests.helpers import order_payload
+from webhook_signature import sign
 
 RESULTS = Path(__file__).parent / "results"
 SCHEMAS = ("orders", "configurator", "scheduling", "delivery", "iot", "gateway")
 STREAMS = [stream_name(s) for s in EVENT_SERVICES] + [TELEMETRY_STREAM]
 SERVICES = ("orders", "configurator", "scheduling", "delivery", "iot")
-SIMULATORS = ("services.scheduling.simulator", "services.delivery.simulator")
+SIMULATORS = ("demo.shop_floor", "demo.carriers")
 
 # The chain (DESIGN.md "Scale" and "Benchmarks"): inputs, not measures.
 CHAIN = {"factories": 1_600, "machines": 16_000, "open_orders": 50_000, "operations": 280_000,
@@ -145,10 +145,9 @@ async def quiet(js, seconds: float = 5.0, limit: float = 120.0) -> None:
 
 
 async def lifecycle(settings, n_orders: int, timeout_s: float) -> dict:
-    from infra.launcher import demo_seeders
+    from demo.factories import seed
 
-    for module in demo_seeders(list(SERVICES)):
-        await __import__(module, fromlist=["seed"]).seed(settings)
+    await seed(settings)
     nc = await nats.connect(settings.nats_url)
     js = nc.jetstream()
     await quiet(js)

@@ -30,11 +30,11 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from gateway.webhooks.signature import sign
 from load.charts import line_chart
 from load.locust_results import buckets, run_locust, summarise
 from load.platform_harness import prepare, processes, servers, wait_healthy
 from tests.helpers import order_payload
+from webhook_signature import sign
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import grpc
 import nats
 
+from demo.factories import TIMEZONE, factory_request, machine_request
+from demo.network import DemoFactory, DemoMachine
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
-from infra.demo_network import DemoFactory, DemoMachine
-from services.iot.demo import TIMEZONE, factory_request, machine_request
 from services.kit.envelope import stream_name
 from services.kit.settings import Settings
 from services.kit.tls import client_channel

@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 
 import nats
 
+from demo.factories import TIMEZONE
+from demo.network import DemoFactory, DemoMachine
 from dovetail.iot.v1 import iot_service_pb2 as pb
-from infra.demo_network import DemoFactory, DemoMachine
+from dovetail_factory.signals.profiles import PROFILES
 from load.chain_fleet import fleet
-from services.iot.demo import TIMEZONE
-from services.iot.signals.profiles import PROFILES
 
 ZONE = ZoneInfo(TIMEZONE)
 

@@ -6,7 +6,7 @@ and `load.locustfile_factory` (whose users are these factories' clients). No Loc
 
 from __future__ import annotations
 
-from infra.demo_network import ROUND_THE_CLOCK, DemoFactory, DemoMachine
+from demo.network import ROUND_THE_CLOCK, DemoFactory, DemoMachine
 
 # (suffix, machine type, rated power kW, CNC controller, rated amps)
 LINE = (("SAW1", "panel_saw", 18.0, False, 32), ("EB1", "edge_bander", 15.0, False, 28),

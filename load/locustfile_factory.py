@@ -41,11 +41,11 @@ from locust import FastHttpUser, User, constant, constant_throughput, task
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
 from dovetail_factory.connection import CHANNEL_OPTIONS
-from gateway.webhooks.signature import sign
 from load.factory_fleet import fleet
 from load.locust_headless import Phase
 from services.kit.settings import DEV_WEBHOOK_SECRETS
 from tests.helpers import order_payload
+from webhook_signature import sign
 
 grpc_gevent.init_gevent()
 

@@ -17,9 +17,9 @@ import uuid
 
 from locust import FastHttpUser, constant, events, task
 
-from gateway.webhooks.signature import sign
 from services.kit.settings import DEV_WEBHOOK_SECRETS
 from tests.helpers import order_payload
+from webhook_signature import sign
 
 NAME = "POST /webhooks/dovetail/orders"
 

@@ -22,7 +22,7 @@ from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.deps import GatewayState
 from gateway.errors import values_in_range
 from gateway.schemas.orders import CanonicalOrder, ErrorBody, WebhookAccepted
-from gateway.webhooks.signature import SignatureError, verify
+from webhook_signature import SignatureError, verify
 
 SIGNATURE_HEADER = "Dovetail-Signature"
 # Channels with their own adapter and payload format are not canonical; nor are carriers.

@@ -26,7 +26,7 @@ from gateway.deps import GatewayState
 from gateway.errors import from_grpc, values_in_range
 from gateway.schemas.delivery import CarrierEventAccepted, CarrierEventBody
 from gateway.schemas.orders import ErrorBody
-from gateway.webhooks.signature import SignatureError, verify
+from webhook_signature import SignatureError, verify
 
 SIGNATURE_HEADER = "Dovetail-Signature"
 SECRET_PREFIX = "carrier-"

@@ -31,7 +31,7 @@ from gateway.deps import GatewayState
 from gateway.errors import ServiceError, field_of, values_in_range
 from gateway.schemas.shops import ShopWebhookAnswer
 from gateway.webhooks.mapping import ShopLine, UnmappedError, map_lines
-from gateway.webhooks.signature import SignatureError, verify_base64
+from webhook_signature import SignatureError, verify_base64
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from gateway.webhooks.signature import sign
 from tests.e2e.reconcile import Ledger, one_order_per_webhook, placed_once, settle
 from tests.helpers import order_payload, ref
+from webhook_signature import sign
 
 pytestmark = pytest.mark.e2e
 

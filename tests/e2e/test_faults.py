@@ -60,7 +60,7 @@ class Faulty:
 
 @pytest.fixture(scope="module")
 async def faulty(work_dir):
-    from services.iot.demo import seed as seed_factories
+    from demo.factories import seed as seed_factories
 
     root = work_dir / "faults"
     postgres = PostgresProcess(root / "pg" / "data", free_port())

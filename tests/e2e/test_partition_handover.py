@@ -17,7 +17,6 @@ import urllib.request
 import httpx
 import pytest
 
-from gateway.webhooks.signature import sign
 from infra.servers import NatsProcess, PostgresProcess, free_port
 from services.kit.persistence import postgres_env
 from services.kit.settings import Settings
@@ -26,6 +25,7 @@ from services.scheduling.domain.network import NetworkState
 from tests.conftest import TEST_ADMIN_KEY
 from tests.e2e.conftest import Platform, ServiceProcess, wait_until_healthy
 from tests.helpers import eventually, order_payload, ref
+from webhook_signature import sign
 
 pytestmark = pytest.mark.e2e
 PARTITIONS = {"south": {"F-GZ-01", "F-FS-02"}, "east": {"F-DG-03", "F-ZS-04"}}
@@ -47,8 +47,8 @@ def led(metrics_port: int) -> set[str]:
 
 @pytest.fixture(scope="module")
 async def partitioned(work_dir):
+    from demo.factories import seed
     from infra.launcher import prepare
-    from services.iot.demo import seed
 
     home = work_dir / "partitions"
     pg = PostgresProcess(home / "pg" / "data", free_port()).start()

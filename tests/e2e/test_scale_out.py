@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from dovetail.orders.v1 import orders_events_pb2
-from gateway.webhooks.signature import sign
 from infra.servers import free_port
 from services.kit.auth import KeyStore, Principal
 from tests.e2e.conftest import Platform, ServiceProcess, wait_until_healthy
 from tests.helpers import eventually, order_payload, ref, stream_envelopes
+from webhook_signature import sign
 
 pytestmark = pytest.mark.e2e
 SERVICES = ("orders", "configurator")

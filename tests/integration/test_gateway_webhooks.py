@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from gateway.webhooks.signature import sign
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually, order_payload, placed_events_for
 from tests.integration.conftest import CHANNEL_KEY
+from webhook_signature import sign
 
 pytestmark = pytest.mark.integration
 

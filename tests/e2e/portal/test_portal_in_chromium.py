@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.webhooks.signature import sign_base64
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import ref
+from webhook_signature import sign_base64
 
 pytestmark = pytest.mark.e2e
 FIXTURE = json.loads((Path(__file__).resolve().parents[2] / "integration" / "gateway" / "fixtures"

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from gateway.webhooks.signature import sign
 from tests.helpers import order_payload
+from webhook_signature import sign
 
 pytestmark = pytest.mark.integration
 

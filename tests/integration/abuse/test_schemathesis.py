@@ -37,7 +37,6 @@ from schemathesis.specs.openapi.checks import (
 
 from gateway.app import create_app
 from gateway.settings import EdgeSettings
-from gateway.webhooks.signature import sign, sign_base64
 from infra.servers import free_port
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.main import build as build_configurator
@@ -52,6 +51,7 @@ from services.scheduling.application import SchedulingApplication
 from services.scheduling.main import build as build_scheduling
 from services.scheduling.settings import SchedulerSettings
 from tests.conftest import TEST_ADMIN_KEY
+from webhook_signature import sign, sign_base64
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,6 @@ from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from dovetail.delivery.v1 import delivery_service_pb2_grpc as pb_grpc
 from dovetail.orders.v1 import orders_events_pb2 as orders
 from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
-from gateway.webhooks.signature import sign
 from services.delivery.application import DeliveryApplication
 from services.delivery.main import build
 from services.kit import runtime
@@ -26,6 +25,7 @@ from services.kit.envelope import subject, wrap
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually, ref
 from tests.integration.conftest import auth
+from webhook_signature import sign
 
 CARRIER_SECRETS = {"carrier-sf-express": "whsec_test_sf_express",
                    "carrier-deppon": "whsec_test_deppon",

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 
-from gateway.webhooks.signature import sign
 from tests.integration.delivery.conftest import carrier_event, opened
 from tests.integration.mutations import mutated
+from webhook_signature import sign
 
 pytestmark = pytest.mark.integration
 

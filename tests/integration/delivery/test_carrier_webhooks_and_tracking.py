@@ -10,7 +10,6 @@ import pytest
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from dovetail.orders.v1 import orders_service_pb2_grpc as orders_grpc
-from gateway.webhooks.signature import sign
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually
 from tests.integration.conftest import CHANNEL_KEY, auth
@@ -21,6 +20,7 @@ from tests.integration.delivery.conftest import (
     post_event,
 )
 from tests.integration.test_orders_service import place_request
+from webhook_signature import sign
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from demo.carriers import DemoCarriers, journey
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
-from services.delivery.simulator import DemoCarriers, journey
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually
 from tests.integration.conftest import auth

@@ -18,11 +18,11 @@ from litestar import Litestar
 from gateway.app import create_app
 from gateway.main import server_config
 from gateway.settings import EdgeSettings
-from gateway.webhooks.signature import sign_base64
 from infra.servers import free_port
 from services.kit.auth import Principal
 from tests.conftest import TEST_ADMIN_KEY
 from tests.integration.conftest import CHANNEL_KEY, FACTORY_KEY
+from webhook_signature import sign_base64
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DESIGNER_KEY = "dvt_designer_test_gateway_d7"

@@ -7,9 +7,9 @@ import random
 import pytest
 
 from gateway.channels import DEFAULT_MAPPING
-from gateway.webhooks.signature import sign
 from tests.helpers import order_payload, ref
 from tests.integration.gateway.conftest import fixture, shopify, woocommerce
+from webhook_signature import sign
 
 pytestmark = pytest.mark.integration
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 
-from gateway.webhooks.signature import sign, sign_base64
 from tests.helpers import order_payload, ref
 from tests.integration.gateway.conftest import fixture
 from tests.integration.mutations import mutated
+from webhook_signature import sign, sign_base64
 
 pytestmark = pytest.mark.integration
 ORDER = "00000000-0000-4000-8000-000000000000"

@@ -53,9 +53,9 @@ async def test_the_shop_floor_simulator_makes_what_its_factory_is_assigned(
     import asyncio
     import uuid
 
-    from infra.demo_network import DemoFactory
+    from demo.network import DemoFactory
+    from demo.shop_floor import ShopFloor
     from services.kit.auth import Principal
-    from services.scheduling.simulator import ShopFloor
     from tests.integration.scheduling.conftest import plans, scheduled
 
     order_id = str(uuid.uuid4())

@@ -11,10 +11,10 @@ import grpc
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
+from demo.network import DEMO_FACTORIES
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from dovetail.orders.v1 import orders_service_pb2_grpc as pb_grpc
 from gateway.sessions import COOKIE
-from infra.demo_network import DEMO_FACTORIES
 from infra.launcher import prepare
 from services.kit.auth import BOOTSTRAP, MINTED, KeyRefused, KeyStore, Principal, hash_key
 from services.kit.settings import DEV_ADMIN_KEY

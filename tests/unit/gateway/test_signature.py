@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.webhooks.signature import SignatureError, sign, verify
+from webhook_signature import SignatureError, sign, verify
 
 pytestmark = pytest.mark.unit
 NOW = 1_764_057_600

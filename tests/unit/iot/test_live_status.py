@@ -5,11 +5,11 @@ import time
 import pytest
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
+from dovetail_factory.signals.profiles import PROFILES
 from services.iot.energy_ledger import EnergyLedger
 from services.iot.intake import TelemetryIntake
 from services.iot.rpc import mapping
 from services.iot.settings import IotSettings
-from services.iot.signals.profiles import PROFILES
 
 pytestmark = pytest.mark.unit
 

@@ -5,12 +5,12 @@ refusals), whatever the signal does: noise, spikes, drift, gaps, drops, learning
 import numpy as np
 import pytest
 
+from dovetail_factory.signals.profiles import PROFILES
+from dovetail_factory.signals.traces import DEFECT_SETS, generate_trace
 from services.iot.domain.telemetry import IntakeLimits
 from services.iot.domain.tracker import MachineInfo, MachineTracker
 from services.iot.signals import Calibration, LivenessPolicy, MachineStateClassifier, ShiftContext
 from services.iot.signals.filtering import SpikeFilter
-from services.iot.signals.profiles import PROFILES
-from services.iot.signals.traces import DEFECT_SETS, generate_trace
 
 pytestmark = pytest.mark.unit
 

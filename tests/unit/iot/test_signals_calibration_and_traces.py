@@ -3,11 +3,21 @@
 import numpy as np
 import pytest
 
+from dovetail_factory.signals import traces
+from dovetail_factory.signals.profiles import PROFILES
+from dovetail_factory.signals.traces import generate_trace
 from services.iot.signals import Calibration, CalibrationError, MachineState, learn_calibration
-from services.iot.signals.profiles import PROFILES
-from services.iot.signals.traces import generate_trace
 
 pytestmark = pytest.mark.unit
+
+
+def test_trace_labels_are_the_classifiers_machine_states():
+    # The SDK draws the traces without importing the server: its labels must stay the
+    # classifier's, or every comparison of classifier output with a trace is off.
+    labels = {"OFF": traces.OFF, "IDLE": traces.IDLE, "RUNNING": traces.RUNNING,
+              "OVERLOAD": traces.OVERLOAD}
+
+    assert labels == {state.name: int(state) for state in MachineState}
 
 
 def test_a_trace_is_the_same_for_the_same_seed_and_differs_for_another():

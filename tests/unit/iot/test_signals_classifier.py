@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from dovetail_factory.signals.profiles import PROFILES
+from dovetail_factory.signals.traces import DEFECT_SETS, generate_trace
 from services.iot.signals import (
     UNKNOWN,
     Calibration,
@@ -13,8 +15,6 @@ from services.iot.signals import (
     classify,
     labels_from_changes,
 )
-from services.iot.signals.profiles import PROFILES
-from services.iot.signals.traces import DEFECT_SETS, generate_trace
 
 pytestmark = pytest.mark.unit
 

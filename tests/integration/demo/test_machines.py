@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import nats
 import pytest
 
+from demo.machines import run
+from demo.network import DemoFactory, DemoMachine
+from demo.simulated_machine import WORKING, SimulatedFloor, network
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
-from infra.demo_network import DemoFactory, DemoMachine
+from dovetail_factory.signals.profiles import PROFILES
 from infra.servers import NatsProcess, free_port
-from services.iot.signals.profiles import PROFILES
-from services.iot.simulated_machine import WORKING, SimulatedFloor, network
-from services.iot.simulator import run
 from services.kit.envelope import wrap
 from services.kit.jetstream import ensure_event_stream
 from services.kit.settings import Settings

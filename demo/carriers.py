@@ -28,10 +28,10 @@ import httpx
 
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from dovetail.delivery.v1 import delivery_service_pb2_grpc as pb_grpc
-from gateway.webhooks.signature import sign
 from services.kit.rpc import KEEPALIVE_OPTIONS
 from services.kit.settings import Settings
 from services.kit.tls import client_channel
+from webhook_signature import sign
 
 log = logging.getLogger("dovetail.delivery.simulator")
 POLL_S = 2.0

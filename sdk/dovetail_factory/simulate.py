@@ -1,6 +1,6 @@
 """Synthetic telemetry for a factory's own machines, for trying the chain out before the
 sensors are fitted: current-sensor machines replay labelled traces of their machine type
-(services.iot.signals.traces), CNC machines cycle their controller states.
+(dovetail_factory.signals.traces), CNC machines cycle their controller states.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ import numpy as np
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail_factory.models import Machine
+from dovetail_factory.signals.profiles import PROFILES
+from dovetail_factory.signals.traces import generate_trace
 
 TRACE_SECONDS = 3600.0
 CNC_CYCLE = (("IDLE", 20), ("RUNNING", 60), ("IDLE", 10), ("RUNNING", 90))
 
 
 def _current_trace(machine: Machine, period_s: float, seed: int) -> Iterator[float]:
-    """Amperes of a labelled trace of the machine's type, looped; a plain walk when the
-    signal profiles are not installed or the type has none."""
-    try:
-        from services.iot.signals.traces import generate_trace
-
+    """Amperes of a labelled trace of the machine's type, looped; a plain walk when the type
+    has no current profile."""
+    if machine.machine_type in PROFILES:
         trace = generate_trace(machine.machine_type, duration_s=TRACE_SECONDS, period_s=period_s,
                                seed=seed, machine_id=machine.machine_id)
         amps = [float(a) for a in trace.amps]
-    except (ImportError, KeyError):
+    else:
         rng = np.random.default_rng(seed)
         levels = np.repeat(rng.choice([0.5, 8.0, 20.0], size=120), 30)
         amps = [float(max(0.0, a)) for a in levels * (1 + 0.05 * rng.standard_normal(len(levels)))]

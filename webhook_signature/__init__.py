@@ -3,6 +3,9 @@
 The timestamp is inside the signed text, and a signature is accepted only within a
 tolerance window of it, so a captured request cannot be replayed later. Comparison is
 constant-time. Several v1 values may be sent (secret rotation); one must match.
+
+Shared by the side that verifies (the gateway's webhook adapters) and the sides that sign
+(the demo shop and carriers, load generators, tests), so neither imports the other.
 """
 
 from __future__ import annotations

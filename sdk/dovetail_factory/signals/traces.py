@@ -1,4 +1,5 @@
-"""Labelled synthetic current traces, for testing and benchmarking the state classifier.
+"""Labelled synthetic current traces: simulated telemetry, and tests and benchmarks of the
+iot state classifier.
 
 A trace is a Markov walk over machine states (OFF → IDLE with a start-up inrush, IDLE ⇄ RUNNING,
 RUNNING → OVERLOAD → RUNNING, IDLE → OFF) drawn from a ``MachineProfile``, sampled at a fixed period,
@@ -12,10 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.iot.signals.profiles import PROFILES, MachineProfile
-from services.iot.signals.states import MachineState
+from dovetail_factory.signals.profiles import PROFILES, MachineProfile
 
-OFF, IDLE, RUNNING, OVERLOAD = (int(s) for s in MachineState)
+# The labels are the iot classifier's MachineState values (services/iot/signals/states.py); the
+# SDK does not import the server, and tests/unit/iot/test_signals_calibration_and_traces.py
+# checks that the two agree.
+OFF, IDLE, RUNNING, OVERLOAD = range(4)
 _MIN_SPELL_S = {OFF: 30.0, IDLE: 8.0, RUNNING: 8.0, OVERLOAD: 5.0}
 
 

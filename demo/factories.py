@@ -1,4 +1,4 @@
-"""Demo data for `make up`: the factory network of infra/demo_network.py, registered over gRPC.
+"""Demo data for `make up`: the factory network of demo/network.py, registered over gRPC.
 
 Idempotent: a second run finds every factory and machine registered and changes nothing. Each
 factory's development key is registered as principal factory:<id>.
@@ -11,11 +11,11 @@ import logging
 import grpc
 from psycopg_pool import AsyncConnectionPool
 
+from demo.network import DEMO_FACTORIES, DemoFactory, DemoMachine
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
-from infra.demo_network import DEMO_FACTORIES, DemoFactory, DemoMachine
-from services.iot.signals.profiles import PROFILES
+from dovetail_factory.signals.profiles import PROFILES
 from services.kit.auth import KeyRefused, KeyStore, Principal
 from services.kit.settings import Settings
 from services.kit.tls import client_channel
@@ -97,7 +97,7 @@ async def seed(settings: Settings) -> list[str]:
     if revoked:
         lines.append(f"  Demo keys of {', '.join(revoked)} were revoked (this DOVETAIL_HOME once "
                      "listened beyond loopback): their simulated shop floors cannot sign in")
-    lines.append("  Break a simulated machine: python -m services.iot.simulator break <machine id>")
+    lines.append("  Break a simulated machine: python -m demo.machines break <machine id>")
     lines.append("  A factory's view: .venv/bin/dovetail-factory login --target 127.0.0.1 "
                  "--key <factory key>, then `dovetail-factory assignments --follow`")
     lines.append("  To drive a factory yourself, start with DOVETAIL_DEMO_MANUAL_FACTORIES=<factory id>"

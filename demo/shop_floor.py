@@ -18,9 +18,9 @@ import time
 
 import grpc
 
+from demo.network import DEMO_FACTORIES, DemoFactory
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
-from infra.demo_network import DEMO_FACTORIES, DemoFactory
 from services.kit.settings import Settings
 from services.kit.tls import channel_credentials, open_channel
 

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 import httpx
 
-from gateway.webhooks.signature import sign
 from services.kit.settings import Settings
+from webhook_signature import sign
 
 DEMO_ORDERS = [
     ("DEMO-1001", "Li Wei", "Guangzhou", "Guangdong", "wardrobe",
@@ -86,7 +86,7 @@ async def shop(settings: Settings, every_s: float) -> None:
 
 
 def main() -> None:
-    """`python -m infra.demo`: run the demo shop (make up starts it)."""
+    """`python -m demo.shop`: run the demo shop (make up starts it)."""
     import os
 
     settings = Settings.from_env()

@@ -1,12 +1,12 @@
 """Factory simulator for `make up`: every demo machine streams telemetry that follows its work.
 
-Each machine's state comes from services/iot/simulated_machine.py: RUNNING while the shop floor
-(services/scheduling/simulator.py, or a person with `dovetail-factory`) has an operation started
+Each machine's state comes from demo/simulated_machine.py: RUNNING while the shop floor
+(demo/shop_floor.py, or a person with `dovetail-factory`) has an operation started
 and not yet finished or scrapped on it, whatever the shift clock says; IDLE in shift otherwise,
 OFF outside its factory's shifts (Asia/Shanghai). Now and then a machine breaks down (zero
 current, or a CNC alarm: DOWN) for some minutes, and stays down even if work is reported on it,
 until it is repaired; now and then its uplink drops for half a minute (OFFLINE). Current-sensor
-machines draw from their signals profile (services/iot/signals/profiles.py): running level with
+machines draw from their signals profile (sdk/dovetail_factory/signals/profiles.py): running level with
 coloured noise, motor inrush when they power up, short overloads while working. CNC machines
 report their controller state and a part counter that advances with each part.
 
@@ -20,10 +20,10 @@ ever.
 One sample per machine per second, published once a second as a batch on
 `dovetail.telemetry.<factory>.<machine>`.
 
-    python -m services.iot.simulator                      # run (make up starts it)
-    python -m services.iot.simulator break F-GZ-01-SAW1   # stop its current now (→ DOWN)
-    python -m services.iot.simulator repair F-GZ-01-SAW1  # back to following its work
-    python -m services.iot.simulator silence F-GZ-01-SAW1 # drop its uplink for 60 s (→ OFFLINE)
+    python -m demo.machines                      # run (make up starts it)
+    python -m demo.machines break F-GZ-01-SAW1   # stop its current now (→ DOWN)
+    python -m demo.machines repair F-GZ-01-SAW1  # back to following its work
+    python -m demo.machines silence F-GZ-01-SAW1 # drop its uplink for 60 s (→ OFFLINE)
 """
 
 from __future__ import annotations
@@ -43,15 +43,15 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from dovetail.iot.v1 import iot_service_pb2 as pb
-from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
-from services.iot.simulated_machine import (
+from demo.simulated_machine import (
     SimulatedFloor,
     SimulatedMachine,
     WorkReport,
     network,
     work_cap_s,
 )
+from dovetail.iot.v1 import iot_service_pb2 as pb
+from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import UndecodableEvent, body_as, stream_name, unwrap
 from services.kit.jetstream import connect
 from services.kit.settings import Settings
@@ -279,7 +279,7 @@ def main() -> None:
         asyncio.run(send_control(settings, args.action, args.machine_id))
         return
     logging.basicConfig(level=logging.INFO)
-    # The shop floor's pace (services/scheduling/simulator.py reads the same variable).
+    # The shop floor's pace (demo/shop_floor.py reads the same variable).
     speedup = float(os.environ.get("DOVETAIL_DEMO_SPEEDUP", "60") or 60)
 
     async def serve() -> None:

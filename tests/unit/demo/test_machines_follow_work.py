@@ -5,11 +5,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from dovetail.iot.v1 import iot_service_pb2 as pb
-from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
-from infra.demo_network import ROUND_THE_CLOCK, DemoFactory, DemoMachine
-from services.iot.signals.profiles import PROFILES
-from services.iot.simulated_machine import (
+from demo.machines import obey, telemetry, work_report
+from demo.network import ROUND_THE_CLOCK, DemoFactory, DemoMachine
+from demo.simulated_machine import (
     MIN_WORK_CAP_S,
     WORKING,
     SimulatedFloor,
@@ -18,7 +16,9 @@ from services.iot.simulated_machine import (
     network,
     work_cap_s,
 )
-from services.iot.simulator import obey, telemetry, work_report
+from dovetail.iot.v1 import iot_service_pb2 as pb
+from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
+from dovetail_factory.signals.profiles import PROFILES
 from services.kit.envelope import wrap
 
 pytestmark = pytest.mark.unit

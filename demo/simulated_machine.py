@@ -10,7 +10,7 @@ A machine follows the work the shop floor reports on it. Strongest first:
     in shift                                                    → IDLE
 
 so RUNNING on the board means work. Reported work lapses `cap_s` after it started: a lost
-FINISHED cannot keep a machine running for ever. Services/iot/simulator.py feeds the reports in
+FINISHED cannot keep a machine running for ever. demo/machines.py feeds the reports in
 and turns the state into telemetry.
 """
 
@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from infra.demo_network import DEMO_FACTORIES, DemoFactory, DemoMachine
-from services.iot.signals.profiles import PROFILES, MachineProfile
+from demo.network import DEMO_FACTORIES, DemoFactory, DemoMachine
+from dovetail_factory.signals.profiles import PROFILES, MachineProfile
 
 ZONE = ZoneInfo("Asia/Shanghai")
 BREAKDOWNS_PER_HOUR = 0.6
