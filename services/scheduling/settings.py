@@ -44,6 +44,8 @@ class SchedulerSettings:
     horizon_days: int = 14
     replan_interval_s: float = 60.0  # rolling re-plan when work has progressed or slipped
     optimise_after_s: float = 20.0  # new orders are slotted in at once; all re-optimised after
+    # ... this long without arrivals, and at least this often while they keep coming
+    optimise_max_wait_s: float = 300.0
     slip_tolerance_s: float = 900.0  # unstarted work this late triggers the rolling re-plan
     at_risk_hours: float = 4.0  # planned to end within this of the promise: at risk
     simulate_time_limit_max_s: float = 10.0
@@ -72,6 +74,8 @@ class SchedulerSettings:
             replan_interval_s=_float(env, "DOVETAIL_SCHEDULER_REPLAN_INTERVAL_S",
                                      d.replan_interval_s),
             optimise_after_s=_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_AFTER_S", d.optimise_after_s),
+            optimise_max_wait_s=_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_MAX_WAIT_S",
+                                       d.optimise_max_wait_s),
             slip_tolerance_s=_float(env, "DOVETAIL_SCHEDULER_SLIP_TOLERANCE_S", d.slip_tolerance_s),
             at_risk_hours=_float(env, "DOVETAIL_SCHEDULER_AT_RISK_HOURS", d.at_risk_hours),
             time_zone=_zone(env, "DOVETAIL_TIME_ZONE"),

@@ -82,3 +82,27 @@ async def test_new_orders_go_into_the_gaps_and_nothing_published_moves():
 
     problem, index = build_problem(state, NOW_MS, 14, SETTINGS.setup_minutes)
     assert validate_plan(problem, plan_in_frame(state, problem, index)) == []
+
+
+async def test_a_steady_stream_of_arrivals_defers_the_optimisation_to_its_bound():
+    state = network()
+    add(state, *(f"O-{i:02d}" for i in range(6)))
+    now = [NOW_MS / 1000]
+    settings = SchedulerSettings(time_limit_s=1.0, repair_time_limit_s=1.0, workers=1,
+                                 optimise_after_s=20.0, optimise_max_wait_s=60.0)
+    planner = Planner(RecordingApp(state), state, Follower(), settings, clock=lambda: now[0])
+    await planner.plan_once({"capacity_changed"})
+    assert planner.optimise_at is None
+    first = now[0]
+    for i in range(5):  # an order every 15 s: never a 20 s pause
+        now[0] = first + 15 * i
+        add(state, f"N-{i}")
+        assert (await planner.plan_once({"orders_added"})).published
+    # 20 s after the last arrival, capped at 60 s after the first slotted in
+    assert planner.optimise_at == first + 60
+    now[0] = first + 61
+    await planner.plan_once({"optimise"})
+    assert planner.optimise_at is None and planner.slotted_since is None
+    add(state, "N-9")
+    await planner.plan_once({"orders_added"})
+    assert planner.optimise_at == now[0] + 20  # a new round of arrivals: 20 s after a pause
