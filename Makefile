@@ -4,12 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up test install protos lint bench clean
+.PHONY: up test install protos lint typecheck bench clean
 
 up: install
 	$(PY) -m infra.launcher
 
-test: install
+# Lint and types first: a run of the suite is minutes, they are seconds.
+test: install lint typecheck
 	$(PY) -m infra.test_deps
 	$(PY) -m pytest
 
@@ -28,7 +29,11 @@ protos: install
 	$(PY) -m infra.protos
 
 lint: install
-	$(VENV)/bin/ruff check services gateway infra tests load
+	$(VENV)/bin/ruff check .
+
+# The domain modules and the kit (files and options in pyproject.toml, [tool.mypy]).
+typecheck: install
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) -m load.run_all $(BENCH_ARGS)

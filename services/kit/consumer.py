@@ -18,10 +18,12 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
+from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -93,7 +95,7 @@ class Consumer:
                 await self._handle_batch(messages)
                 with contextlib.suppress(Exception):
                     info = await sub.consumer_info()
-                    metrics.CONSUMER_LAG.labels(self.durable).set(info.num_pending)
+                    metrics.CONSUMER_LAG.labels(self.durable).set(info.num_pending or 0)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -128,7 +130,7 @@ class Consumer:
         """Stream order, in runs of events about distinct upstream aggregates, each run
         applied and saved at once (see apply_many); a run that fails is applied again one
         event at a time, so a conflict or a failing event costs only the speed-up."""
-        run: list[tuple[object, EventEnvelope]] = []
+        run: list[tuple[Msg, EventEnvelope]] = []
         for msg in messages:
             envelope = await self._decoded(msg)
             if envelope is None:
@@ -139,7 +141,7 @@ class Consumer:
             run.append((msg, envelope))
         await self._apply_run(run)
 
-    async def _apply_run(self, run: list[tuple[object, EventEnvelope]]) -> None:
+    async def _apply_run(self, run: list[tuple[Msg, EventEnvelope]]) -> None:
         if not run:
             return
         if len(run) > 1:
@@ -218,7 +220,7 @@ class Consumer:
                    tracking: Tracking) -> tuple[ProcessingEvent, str]:
         """What the policy makes of ``envelope``: the events it causes, and "applied"; or
         nothing and "refused" when the event can never apply."""
-        processing = ProcessingEvent(tracking=tracking)
+        processing: ProcessingEvent[uuid.UUID] = ProcessingEvent(tracking=tracking)
         try:
             self.policy(envelope, processing)
         except DomainError as exc:

@@ -88,7 +88,8 @@ def postgres_env(database_url: str, schema: str, pool_size: int = 5) -> dict[str
 DDL_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('dovetail:ddl', 0))"
 
 
-async def apply_ddl(conn: psycopg.AsyncConnection, ddl: str | psycopg.sql.Composable) -> None:
+async def apply_ddl(conn: psycopg.AsyncConnection,
+                    ddl: str | psycopg.sql.SQL | psycopg.sql.Composed) -> None:
     """Run schema statements under the platform-wide DDL lock, in one transaction."""
     async with conn.transaction():
         await conn.execute(DDL_LOCK)
@@ -139,6 +140,8 @@ class ServiceApplication(Application):
     def tracked_among(self, upstream: str, notification_ids: Collection[int]) -> set[int]:
         """Which of these upstream notifications have been processed (one query)."""
         recorder = self.recorder
+        if not isinstance(recorder, PostgresProcessRecorder):  # its tracking table is read here
+            raise TypeError(f"tracked_among reads PostgreSQL, not a {type(recorder).__name__}")
         statement = psycopg.sql.SQL(
             "SELECT notification_id FROM {}.{} WHERE application_name = %s"
             " AND notification_id = ANY(%s)"

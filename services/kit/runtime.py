@@ -24,7 +24,7 @@ from services.kit.auth import KeyStore
 from services.kit.consumer import Consumer, Policy
 from services.kit.exposure import check_exposure
 from services.kit.jetstream import connect, ensure_streams
-from services.kit.leadership import run_as_leader
+from services.kit.leadership import Job, run_as_leader
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import ServiceApplication, open_application
 from services.kit.positions import ensure_positions_table
@@ -64,10 +64,9 @@ class ServiceParts:
     integration_topics: list[str] = field(default_factory=list)
     consumers: list[ConsumerSpec] = field(default_factory=list)
     # Long-running tasks (timers, intake): each gets the stop event; run on every replica.
-    background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    background: list[Job] = field(default_factory=list)
     # Tasks only one replica runs at a time (projections): name → job. The relay is one too.
-    leader_jobs: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = field(
-        default_factory=dict)
+    leader_jobs: dict[str, Job] = field(default_factory=dict)
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
