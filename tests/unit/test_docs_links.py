@@ -1,6 +1,6 @@
 """Every relative link in the README and docs/ leads to a file of this repository, and every
 #anchor to a heading of the file it names (GitHub's heading ids); no path in them climbs out of
-the repository."""
+the repository, and a path in code (`services/iot/intake.py`) names something that exists."""
 
 from __future__ import annotations
 
@@ -41,6 +41,19 @@ def climbing_paths(path: Path) -> list[str]:
     link would be."""
     return [t.content for t in _tokens(path) if t.type == "code_inline"
             and t.content.startswith("../") and " " not in t.content]
+
+
+def repository_paths(path: Path, root: Path = ROOT) -> list[str]:
+    """Paths in code spans and blocks that start at one of the repository's top-level
+    directories (``services/iot/intake.py``), but not patterns or placeholders (``*``, ``<id>``)."""
+    tops = "|".join(sorted(re.escape(p.name) for p in root.iterdir()
+                           if p.is_dir() and not p.name.startswith(".")))
+    if not tops:
+        return []
+    pattern = re.compile(rf"(?<![\w./$-])((?:{tops})/[\w./-]*[\w/])(?![\w<*{{])")
+    return [m.group(1) for t in _tokens(path)
+            if t.type in ("code_inline", "fence", "code_block")
+            for m in pattern.finditer(t.content)]
 
 
 def slug(heading: str) -> str:
@@ -90,6 +103,8 @@ def problems(document: Path, root: Path = ROOT) -> list[str]:
             out.append(f"`{path}`: outside the repository")
         elif not where.exists():
             out.append(f"`{path}`: no such file")
+    out += [f"`{path}`: no such file or directory" for path in repository_paths(document, root)
+            if not (root / path).exists()]
     return out
 
 
@@ -107,9 +122,12 @@ def test_a_link_to_a_missing_file_or_heading_or_out_of_the_tree_is_named(tmp_pat
     readme.write_text(
         "[ok](docs/there.md#where-it-is) [ok](docs/there.md#twice-1) [ok](#top) [ok](docs/)\n"
         "[gone](docs/gone.md) [bad anchor](docs/there.md#nowhere) [out](../elsewhere.md)\n"
-        "`[in code](docs/gone.md)` [web](https://example.com/x.md) `../../outside.md`\n\n"
+        "`[in code](nowhere/gone.md)` [web](https://example.com/x.md) `../../outside.md`\n\n"
         "# Top\n")
     (root / "docs" / "up.md").write_text("`../README.md` `../docs/gone.md`\n")
+    (root / "docs" / "code.md").write_text(
+        "`docs/there.md` `docs/gone.py` `docs/*.md` `docs/<name>.md`\n\n"
+        "```sh\npython docs/there.md && cat docs/old/\n```\n")
     assert problems(readme, root) == [
         "docs/gone.md: no such file",
         "docs/there.md#nowhere: docs/there.md has no heading #nowhere",
@@ -117,3 +135,5 @@ def test_a_link_to_a_missing_file_or_heading_or_out_of_the_tree_is_named(tmp_pat
         "`../../outside.md`: outside the repository",
     ]
     assert problems(root / "docs" / "up.md", root) == ["`../docs/gone.md`: no such file"]
+    assert problems(root / "docs" / "code.md", root) == [
+        "`docs/gone.py`: no such file or directory", "`docs/old/`: no such file or directory"]
