@@ -72,7 +72,9 @@ def consumers(app: ConfiguratorApplication) -> list[ConsumerSpec]:
         if handler is not None:  # other order events are only tracked
             handler(envelope, processing)
 
-    # Each order is configured on its own: orders' events are applied four at a time (one
-    # order's in order), so one order's database round trips overlap another's nesting.
+    # A policy reads and changes only its order's configuration (the catalogue is read-only):
+    # a fetched batch is configured and saved in one transaction. One commit and one
+    # round of acks per batch instead of per order (at 50 orders/s the consumer, not the
+    # nesting, was the limit: 1,100 orders waited while the configurator used a third of a core).
     return [ConsumerSpec("orders", ["dovetail.orders.placed", "dovetail.orders.amended",
-                                    "dovetail.orders.cancelled"], dispatch, lanes=4)]
+                                    "dovetail.orders.cancelled"], dispatch, batched=True)]
