@@ -1,14 +1,14 @@
 """Factory simulator for `make up`: every demo machine streams telemetry that follows its work.
 
 Each machine's state comes from demo/simulated_machine.py: RUNNING while the shop floor
-(demo/shop_floor.py, or a person with `dovetail-factory`) has an operation started
-and not yet finished or scrapped on it, whatever the shift clock says; IDLE in shift otherwise,
-OFF outside its factory's shifts (Asia/Shanghai). Now and then a machine breaks down (zero
-current, or a CNC alarm: DOWN) for some minutes, and stays down even if work is reported on it,
-until it is repaired; now and then its uplink drops for half a minute (OFFLINE). Current-sensor
-machines draw from their signals profile (sdk/dovetail_factory/signals/profiles.py): running level with
-coloured noise, motor inrush when they power up, short overloads while working. CNC machines
-report their controller state and a part counter that advances with each part.
+(demo/shop_floor.py, or a person with `dovetail-factory`) has an operation started and not yet
+finished or scrapped on it, whatever the shift clock says; IDLE in shift otherwise, OFF outside
+its factory's shifts (Asia/Shanghai). Now and then a machine breaks down (zero current, or a CNC
+alarm: DOWN) for some minutes, and stays down even if work is reported on it, until it is
+repaired; now and then its uplink drops for half a minute (OFFLINE). Current-sensor machines
+draw from their profile (dovetail_factory.signals.profiles): running level with coloured noise,
+motor inrush when they power up, short overloads while working. CNC machines report their
+controller state and a part counter that advances with each part.
 
 The work comes from the scheduling stream (DOVETAIL_SCHEDULING: operation_started, _finished,
 _scrapped) through an ephemeral pull consumer (WorkFollower) that starts one work cap back, so a
@@ -20,10 +20,10 @@ ever.
 One sample per machine per second, published once a second as a batch on
 `dovetail.telemetry.<factory>.<machine>`.
 
-    python -m demo.machines                      # run (make up starts it)
-    python -m demo.machines break F-GZ-01-SAW1   # stop its current now (→ DOWN)
-    python -m demo.machines repair F-GZ-01-SAW1  # back to following its work
-    python -m demo.machines silence F-GZ-01-SAW1 # drop its uplink for 60 s (→ OFFLINE)
+    python -m demo.machines                       # run (make up starts it)
+    python -m demo.machines break F-GZ-01-SAW1    # stop its current now (→ DOWN)
+    python -m demo.machines repair F-GZ-01-SAW1   # back to following its work
+    python -m demo.machines silence F-GZ-01-SAW1  # drop its uplink for 60 s (→ OFFLINE)
 """
 
 from __future__ import annotations
