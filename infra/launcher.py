@@ -2,7 +2,10 @@
 
 With DOVETAIL_DATABASE_URL / DOVETAIL_NATS_URL set, those servers are used instead of the
 embedded ones. Data lives under DOVETAIL_HOME (default ./.dovetail) across restarts.
-A service that dies is restarted (it resumes from its recorded positions).
+Whatever dies is restarted, the embedded PostgreSQL and NATS too (infra/supervision.py): a
+service resumes from its recorded positions, PostgreSQL runs its crash recovery, JetStream
+recovers its store. Each restart is said on the console and in DOVETAIL_HOME/logs/launcher.log;
+a server that cannot be restarted stops the platform with the reason (exit code 3).
 
 Without DOVETAIL_ADMIN_KEY / DOVETAIL_WEBHOOK_SECRETS, random ones are generated into
 DOVETAIL_HOME on first start (infra/credentials.py). The admin key in use becomes the bootstrap
@@ -25,6 +28,7 @@ from pathlib import Path
 from demo import simulators
 from infra.credentials import LocalSecrets, local_secrets
 from infra.servers import NatsProcess, PortInUseError, PostgresProcess, require_free_port
+from infra.supervision import SERVER_POLICY, GiveUp, Supervisor
 from services.kit.auth import KeyRefused
 from services.kit.exposure import check_exposure, is_loopback
 from services.kit.settings import Settings, SettingsError
@@ -52,14 +56,17 @@ class Child:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen | None = None
-    restarts: int = 0
-    started_at: float = 0.0
 
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open by the child
         self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        self.started_at = time.monotonic()
+
+    def restart(self) -> None:
+        self.start()
+
+    def exit_status(self) -> int | None:
+        return self.process.poll() if self.process is not None else None
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -85,18 +92,33 @@ class Platform:
     postgres: PostgresProcess | None = None
     nats: NatsProcess | None = None
     children: list[Child] = field(default_factory=list)
+    supervisor: Supervisor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.supervisor = Supervisor(self.report)
+
+    def report(self, text: str) -> None:
+        """A supervision event: on the console and in DOVETAIL_HOME/logs/launcher.log."""
+        line = f"{time.strftime('%H:%M:%S')} {text}"
+        say(line)
+        logs = self.settings.home / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / "launcher.log", "a") as log:
+            log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {text}\n")
 
     def start_servers(self) -> Settings:
         s = self.settings
         s.home.mkdir(parents=True, exist_ok=True)
         if not s.database_url:
             self.postgres = PostgresProcess(s.home / "postgres" / "data", s.postgres_port).start()
+            self.supervisor.watch(self.postgres, SERVER_POLICY)
             s = s.with_(database_url=self.postgres.url)
             say(f"PostgreSQL   {self.postgres.url}  (data in {s.home / 'postgres'})")
         else:
             say("PostgreSQL   using DOVETAIL_DATABASE_URL")
         if not s.nats_url:
             self.nats = NatsProcess(s.home / "nats", s.nats_port, s.nats_monitor_port).start()
+            self.supervisor.watch(self.nats, SERVER_POLICY)
             s = s.with_(nats_url=self.nats.url)
             say(f"NATS         {self.nats.url}  (JetStream store in {s.home / 'nats'})")
         else:
@@ -113,6 +135,7 @@ class Platform:
                           s.home / "logs" / f"{sim.name}.log")
             self.children.append(child)
             child.start()
+            self.supervisor.watch(child)
 
     def start_processes(self, services: list[str]) -> None:
         s = self.settings
@@ -129,15 +152,11 @@ class Platform:
                                    logs / "gateway.log"))
         for child in self.children:
             child.start()
+            self.supervisor.watch(child)
 
     def supervise_once(self) -> None:
-        """Restart a child that died (with a pause so a crash loop does not spin)."""
-        for child in self.children:
-            if not child.alive() and time.monotonic() - child.started_at > 2:
-                child.restarts += 1
-                say(f"{child.name} exited with code {child.process.returncode if child.process else '?'}; "
-                    f"restarting (see {child.log_path})")
-                child.start()
+        """Restart what died, the servers included (raises GiveUp when a server cannot be)."""
+        self.supervisor.tick()
 
     def stop(self) -> None:
         for child in self.children:
@@ -274,11 +293,16 @@ def main() -> None:
         say(banner(local, services) + "".join(f"  {line}\n" for line in extra))
         while True:
             platform.supervise_once()
-            time.sleep(0.5)
+            time.sleep(0.25)
     except (PortInUseError, KeyRefused, SettingsError) as exc:
         say(f"Cannot start: {refused(local, exc)}")
         platform.stop()
         sys.exit(2)
+    except GiveUp as exc:
+        platform.report(f"Cannot keep Dovetail up: {exc}. Stopping everything rather than run "
+                        "half-alive.")
+        platform.stop()
+        sys.exit(3)
     except KeyboardInterrupt:
         pass
     finally:

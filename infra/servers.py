@@ -21,6 +21,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.leftovers import NATS_SERVER, POSTMASTER, clear_stale_lock, end_orphans
+from infra.supervision import exit_status_unreaped
+
 PG_USER = "dovetail"
 PG_PASSWORD = "dovetail"
 PG_DATABASE = "dovetail"
@@ -64,6 +67,15 @@ def _wait_until(predicate, timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"{what} did not become ready within {timeout:.0f} s")
+
+
+def _log_tail(log: Path, lines: int = 3) -> str:
+    """The last lines of a server's log, for a message that says why it stopped."""
+    try:
+        tail = log.read_text(errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return ""
+    return ("; its log ends: " + " | ".join(line.strip() for line in tail)) if tail else ""
 
 
 def _stop_leftover(pid_file: Path, program: str, sig: signal.Signals, timeout: float = 30) -> None:
@@ -139,10 +151,15 @@ class PostgresProcess:
     data_dir: Path
     port: int
     process: subprocess.Popen | None = field(default=None, repr=False)
+    name = "PostgreSQL"
 
     @property
     def url(self) -> str:
         return f"postgresql://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{self.port}/{PG_DATABASE}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / "postgres.log"
 
     def init(self) -> None:
         run_as = _run_as()
@@ -181,7 +198,7 @@ class PostgresProcess:
         _stop_leftover(self.data_dir / "postmaster.pid", "postgres", signal.SIGINT)
         require_free_port(self.port, "PostgreSQL")
         self.init()
-        log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115
+        log = open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(_postgres_bin() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)],
             stdout=log,
@@ -196,8 +213,8 @@ class PostgresProcess:
     def _accepts_connections(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             raise RuntimeError(
-                f"PostgreSQL exited with code {self.process.returncode}; see "
-                f"{self.data_dir.parent / 'postgres.log'}"
+                f"PostgreSQL exited with code {self.process.returncode} (see {self.log_path})"
+                + _log_tail(self.log_path)
             )
         import psycopg
 
@@ -227,6 +244,26 @@ class PostgresProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def exit_status(self) -> int | None:
+        """None while the postmaster runs (a dead one stays unreaped until `restart`)."""
+        return exit_status_unreaped(self.process)
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Start again after the postmaster died: end its orphaned backends (they hold its
+        shared memory), reap it, remove its lock file if stale, start (crash recovery runs)."""
+        old = self.process
+        if old is not None and old.returncode is None:
+            # Still running only when an earlier restart timed out waiting for it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(old.pid, signal.SIGKILL)  # not reaped yet: its PID is still ours
+            old.wait()
+        left = end_orphans(self.data_dir)
+        if left:
+            raise RuntimeError(f"processes {left} of the PostgreSQL that died do not exit")
+        clear_stale_lock(self.data_dir / "postmaster.pid", POSTMASTER, "a PostgreSQL",
+                         reaped=old.pid if old else None)
+        self.start(timeout)
 
     def kill(self) -> None:
         """SIGKILL the postmaster and its children, as a crash would."""
@@ -262,6 +299,11 @@ class NatsProcess:
     process: subprocess.Popen | None = field(default=None, repr=False)
     # Extra nats.conf text (cluster settings).
     extra_config: str = ""
+    name = "NATS"
+
+    @property
+    def log_path(self) -> Path:
+        return self.store_dir / "nats.log"
 
     @property
     def url(self) -> str:
@@ -282,7 +324,7 @@ class NatsProcess:
             "max_payload: 8MB\n"
             + self.extra_config
         )
-        log = open(self.store_dir / "nats.log", "ab")  # noqa: SIM115
+        log = open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 nats_server_executable(),
@@ -303,7 +345,8 @@ class NatsProcess:
     def _healthy(self, full: bool = False) -> bool:
         """Serving; with `full`, JetStream is also current (a cluster has its meta leader)."""
         if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"nats-server exited with code {self.process.returncode}")
+            raise RuntimeError(f"nats-server exited with code {self.process.returncode}"
+                               + _log_tail(self.log_path))
         query = "" if full else "?js-enabled-only=true"
         try:
             with urllib.request.urlopen(
@@ -322,6 +365,20 @@ class NatsProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def exit_status(self) -> int | None:
+        return exit_status_unreaped(self.process)
+
+    def restart(self, timeout: float = 30.0) -> None:
+        """Start again after nats-server died: reap it, drop its pid file if stale, start
+        (JetStream recovers its store)."""
+        old = self.process
+        if old is not None and old.returncode is None:  # see PostgresProcess.restart
+            old.kill()
+            old.wait()
+        clear_stale_lock(self.store_dir / "nats.pid", NATS_SERVER, "a nats-server",
+                         reaped=old.pid if old else None)
+        self.start(timeout)
 
     def kill(self) -> None:
         if self.process is None or self.process.poll() is not None:
