@@ -52,6 +52,7 @@ from gateway.webhooks.carriers import CarrierWebhookController
 from gateway.webhooks.shopify import SHOPIFY, ShopifyWebhookController
 from gateway.webhooks.woocommerce import WOOCOMMERCE, WooCommerceWebhookController
 from services.kit.auth import KeyStore
+from services.kit.health import Readiness, grpc_health_check, nats_check, postgres_check
 from services.kit.jetstream import connect, ensure_streams
 from services.kit.settings import Settings
 
@@ -98,6 +99,12 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
             state.facts = OrderFacts(pool)
             await state.facts.ensure_schema()
             tasks.append(asyncio.create_task(state.facts.follow(state.nc.jetstream(), stop)))
+        app.state.readiness = readiness = Readiness("gateway", {
+            "postgres": postgres_check(pool),
+            **({"nats": nats_check(state.nc, state.nc.jetstream())} if state.nc else {}),
+            **{name: grpc_health_check(services.health(name)) for name in services.channels}})
+        await readiness.check_once()  # probes answer from what the last round found
+        tasks.append(asyncio.create_task(readiness.run(stop)))
         try:
             yield
         finally:
@@ -135,6 +142,9 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                             ClientException: bad_request_handler,
                             Exception: unexpected_error_handler},
         template_config=template_config(),
+        # Litestar's default logging config would replace the root handler with plain text;
+        # the process's logging is configure_logging's (JSON, secrets masked).
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Dovetail", version="1.0.0",

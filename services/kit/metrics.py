@@ -28,3 +28,7 @@ PROJECTION_POSITION = Gauge(
 PARTITIONS_LED = Gauge(
     "dovetail_scheduling_partition_leader",
     "1 while this scheduling replica plans the partition", ["partition"])
+DEPENDENCY_UP = Gauge(
+    "dovetail_dependency_up",
+    "1 while the process reaches the dependency (PostgreSQL, NATS, an upstream service), else 0",
+    ["component", "dependency"])

@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from services.kit.auth import KeyStore
 from services.kit.consumer import Consumer, Policy
 from services.kit.exposure import check_exposure
+from services.kit.health import Readiness, follow_in_grpc_health, nats_check, postgres_check
 from services.kit.jetstream import connect, ensure_streams
 from services.kit.leadership import Job, run_as_leader
 from services.kit.log_follower import LogWakeup
@@ -96,6 +97,8 @@ class Running:
     stop: asyncio.Event
     done: asyncio.Task
     runtime: Runtime
+    # What its gRPC health (readiness) follows: PostgreSQL and NATS, checked in the background.
+    readiness: Readiness
 
 
 async def start(name: str, settings: Settings, application: type[ServiceApplication],
@@ -155,12 +158,16 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         bind_port = settings.service_ports[name] if port is None else port
         bound = bind(server, f"{settings.grpc_host}:{bind_port}", settings)
         await server.start()
-        await mark_serving(health, service_names, True)
+        readiness = Readiness(name, {"postgres": postgres_check(pool),
+                                     "nats": nats_check(nc, js)})
+        await readiness.check_once()
+        await follow_in_grpc_health(readiness, health, service_names)
         if metrics_port:
             from prometheus_client import start_http_server
 
             start_http_server(metrics_port, addr=settings.grpc_host)
         log.info("serving", extra={"service": name, "port": bound})
+        checking = asyncio.create_task(readiness.run(stop), name=f"{name}:readiness")
     except BaseException:
         await stack.aclose()
         raise
@@ -169,6 +176,8 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         try:
             await stop.wait()
         finally:
+            checking.cancel()  # before NOT_SERVING, so a last check round cannot undo it
+            await asyncio.gather(checking, return_exceptions=True)
             await mark_serving(health, service_names, False)
             await server.stop(GRACE_S)
             for task in tasks:
@@ -178,7 +187,7 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
             log.info("stopped", extra={"service": name})
 
     done = asyncio.create_task(run_until_stopped(), name=f"{name}:lifecycle")
-    return Running(bound, stop, done, runtime)
+    return Running(bound, stop, done, runtime, readiness)
 
 
 async def _drain(nc: Client) -> None:

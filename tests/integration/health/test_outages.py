@@ -1,0 +1,160 @@
+"""Health tells the truth through outages: a service and the gateway, on a PostgreSQL and a
+NATS of their own, are not ready while either is killed (SIGKILL) and ready again once it is
+back; liveness stays up throughout."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+import httpx
+import pytest
+import uvicorn
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import REGISTRY
+
+from gateway.app import create_app
+from gateway.main import server_config
+from gateway.settings import EdgeSettings
+from infra.servers import NatsProcess, PostgresProcess, free_port
+from services.delivery.application import DeliveryApplication
+from services.delivery.main import build as build_delivery
+from services.kit import runtime
+from services.kit.health import LIVENESS
+from services.kit.settings import Settings
+from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import eventually
+
+pytestmark = pytest.mark.integration
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+# How long a flip may take here: the checks run every 0.5 s with a 1 s timeout (about 1.5 s),
+# with room for a loaded 2-core machine. Measured times are printed.
+FLIP_S = 10
+# Coming back also waits for the pools to reconnect and, for NATS, for JetStream to answer.
+BACK_S = 30
+
+
+@pytest.fixture(scope="module")
+async def outage(tmp_path_factory):
+    """delivery and the gateway on their own PostgreSQL and NATS, which the tests kill."""
+    root = tmp_path_factory.mktemp("outage")
+    postgres = await asyncio.to_thread(PostgresProcess(root / "pg" / "data", free_port()).start)
+    nats = await asyncio.to_thread(NatsProcess(root / "nats", free_port(), free_port()).start)
+    settings = Settings(home=root / "home", database_url=postgres.url, nats_url=nats.url,
+                        admin_key=TEST_ADMIN_KEY, log_format="text")
+    service = await runtime.start("delivery", settings, DeliveryApplication, build_delivery,
+                                  port=0)
+    app = create_app(settings, {"delivery": f"127.0.0.1:{service.port}"})
+    port = free_port()
+    server = uvicorn.Server(server_config(app, EdgeSettings(), "127.0.0.1", port))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{service.port}")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        yield Outage(postgres, nats, health_pb2_grpc.HealthStub(channel), http)
+    await channel.close()
+    server.should_exit = True
+    await serving
+    service.stop.set()
+    await service.done
+    await asyncio.to_thread(nats.stop)
+    await asyncio.to_thread(postgres.stop)
+
+
+class Outage:
+    def __init__(self, postgres, nats, health, http):
+        self.postgres, self.nats, self.health, self.http = postgres, nats, health, http
+
+    async def grpc_status(self, service: str = "") -> int:
+        reply = await self.health.Check(health_pb2.HealthCheckRequest(service=service), timeout=2)
+        return reply.status
+
+    async def until(self, what: str, condition, timeout: float, since: float) -> object:
+        """What `condition()` returned once it held; prints the seconds since `since`."""
+        found = await eventually(condition, timeout=timeout, interval=0.05)
+        print(f"{what}: {time.monotonic() - since:.2f} s")
+        return found
+
+    async def everything_ready(self, since: float) -> None:
+        await self.until("gRPC SERVING", self.serving, BACK_S, since)
+        await self.until("/readyz 200", self.gateway_ready, BACK_S, since)
+
+    async def serving(self) -> bool:
+        return await self.grpc_status() == SERVING
+
+    async def not_serving(self) -> bool:
+        return await self.grpc_status() == NOT_SERVING
+
+    def gateway_names(self, dependency: str):
+        """A check: /readyz answers 503 naming `dependency` and the service (its body then)."""
+
+        async def check() -> dict | None:
+            answer = await self.http.get("/readyz")
+            body = answer.json()
+            if answer.status_code == 503 and {dependency, "delivery"} <= set(body["missing"]):
+                return body
+            return None
+
+        return check
+
+    async def gateway_ready(self) -> bool:
+        return (await self.http.get("/readyz")).status_code == 200
+
+    async def still_alive(self) -> None:
+        assert (await self.http.get("/livez")).status_code == 200
+        assert await self.grpc_status(LIVENESS) == SERVING
+
+
+def dependency_up(component: str, dependency: str) -> float | None:
+    return REGISTRY.get_sample_value("dovetail_dependency_up",
+                                     {"component": component, "dependency": dependency})
+
+
+async def test_postgres_killed_turns_the_service_and_gateway_not_ready_then_back(outage):
+    await outage.everything_ready(time.monotonic())
+    outage.postgres.kill()
+    killed = time.monotonic()
+
+    await outage.until("PostgreSQL killed → gRPC NOT_SERVING", outage.not_serving, FLIP_S,
+                       killed)
+    for service_name in ("", "dovetail.delivery.v1.DeliveryService"):
+        assert await outage.grpc_status(service_name) == NOT_SERVING
+
+    await outage.until("PostgreSQL killed → /readyz 503 naming it",
+                       outage.gateway_names("postgres"), FLIP_S, killed)
+    body = (await outage.http.get("/healthz")).json()  # the older name answers the same
+    assert body["status"] == "degraded"
+    assert body["dependencies"]["postgres"] != "up" and body["dependencies"]["nats"] == "up"
+    assert body["services"]["delivery"] == "NOT_SERVING"
+    assert dependency_up("delivery", "postgres") == 0 and dependency_up("delivery", "nats") == 1
+    assert dependency_up("gateway", "postgres") == 0
+    await outage.still_alive()
+
+    await asyncio.to_thread(outage.postgres.start)
+    await outage.everything_ready(since=time.monotonic())
+    assert dependency_up("delivery", "postgres") == 1 and dependency_up("gateway", "postgres") == 1
+    body = (await outage.http.get("/readyz")).json()
+    assert body == {"status": "ok", "missing": {}, "dependencies": {"postgres": "up", "nats": "up"},
+                    "services": {"delivery": "SERVING"}}
+
+
+async def test_nats_killed_turns_the_service_and_gateway_not_ready_then_back(outage):
+    await outage.everything_ready(time.monotonic())
+    outage.nats.kill()
+    killed = time.monotonic()
+
+    await outage.until("NATS killed → gRPC NOT_SERVING", outage.not_serving, FLIP_S, killed)
+
+    body = await outage.until("NATS killed → /readyz 503 naming it",
+                              outage.gateway_names("nats"), FLIP_S, killed)
+    assert "postgres" not in body["missing"]
+    assert dependency_up("delivery", "nats") == 0 and dependency_up("gateway", "nats") == 0
+    await outage.still_alive()
+
+    await asyncio.to_thread(outage.nats.start)
+    await outage.everything_ready(since=time.monotonic())
+    assert dependency_up("delivery", "nats") == 1 and dependency_up("gateway", "nats") == 1
