@@ -20,11 +20,14 @@ def server_config(app: Litestar, edge: EdgeSettings, host: str, port: int,
     uvicorn's own proxy handling is off: it would believe X-Forwarded-For from 127.0.0.1 by
     default; the app believes it only from DOVETAIL_TRUSTED_PROXIES (gateway.app). Reading a
     request has deadlines (gateway.slow_clients); idle kept-alive connections close after
-    keep_alive_s.
+    keep_alive_s. uvicorn's loggers get no handlers of their own (log_config=None): their
+    records reach the root handler, as JSON with secrets masked like every other line
+    (services.kit.logs).
     """
     return uvicorn.Config(app, host=host, port=port, proxy_headers=False, forwarded_allow_ips=[],
                           http=read_deadline_protocol(edge), timeout_keep_alive=edge.keep_alive_s,
-                          server_header=False, **{"log_level": "warning", **options})
+                          server_header=False,
+                          **{"log_level": "warning", "log_config": None, **options})
 
 
 def serve() -> None:
