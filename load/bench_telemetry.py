@@ -279,6 +279,11 @@ def main() -> None:
                         help="chain mode: every machine sends one sample per message at this "
                              "rate, live, for --seconds (load/bench_telemetry_chain.py)")
     parser.add_argument("--machines-per-factory", type=int, default=10)
+    parser.add_argument("--changing-share", type=float, default=0.02,
+                        help="chain mode: share of machines whose state changes on a known "
+                             "schedule (state-change latency is measured on them)")
+    parser.add_argument("--profile", action="store_true",
+                        help="chain mode: py-spy on the iot process during the live run")
     parser.add_argument("--burst-samples", type=int, default=10,
                         help="chain mode: samples per machine of the flat-out capacity phase")
     args = parser.parse_args()

@@ -15,10 +15,13 @@ one current sample, with a 32-character batch id, on ``dovetail.telemetry.<facto
    process (the baseline: no decoding) and to the iot service; samples/s of each and the ratio.
 4. Live: ``--rate-hz`` per machine for ``--seconds``, paced in 20 slices per period, stamped
    with the time of sending. Each second: offered and accepted samples, the backlog, the iot
-   process's CPU and RSS. Meanwhile probe machines complete an IDLE → RUNNING change (a batch
-   holding the change, as in the plain mode) and the time from its publish to the
-   MachineStateChanged event on JetStream (what scheduling reads) is taken, and the live status
-   of random machines is read from the key-value bucket (age = now − its last sample).
+   process's CPU and RSS. A share of the machines (``--changing-share``) sends a clean square
+   wave instead (IDLE and RUNNING levels, switching every ``CHANGE_HALF`` ticks, phases spread):
+   their changes are known in advance, and the sample that completes each one (the classifier's
+   filter and dwell, found by feeding the same signal to the service's classifier here) is known
+   with the time it was stamped. State-change latency = that sample's time → the
+   MachineStateChanged event read from JetStream (what scheduling reads). The live status of
+   random machines is read from the key-value bucket (age = now − its last sample).
 5. At the end: the whole bucket read once: every machine's state and the age of its status.
 """
 
@@ -36,7 +39,7 @@ from pathlib import Path
 import grpc
 import nats
 import numpy as np
-from nats.js.api import DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_events_pb2
@@ -49,9 +52,9 @@ from load.charts import line_chart
 from load.platform_harness import server_processes
 from load.proc_stats import ProcessSampler
 
-PROBE_FACTORY = "F-PROBE"
 TRACES = 48  # distinct signals, shifted per machine
 SLICES = 20  # publishing slices per period
+CHANGE_HALF = 20  # ticks a changing machine stays IDLE, then RUNNING, and so on
 
 
 def machine_id(m: int) -> str:
@@ -60,6 +63,37 @@ def machine_id(m: int) -> str:
 
 def factory_of(m: int, per: int) -> str:
     return f"F{m // per:04d}"
+
+
+def changing(machines: int, share: float) -> list[int]:
+    """Machines that send the square wave: every k-th one."""
+    if share <= 0:
+        return []
+    every = max(1, round(1 / share))
+    return list(range(0, machines, every))
+
+
+def square_level(m: int, tick: int, phase: int) -> bool:
+    """True while machine m's square wave is at its RUNNING level."""
+    return ((tick + phase) // CHANGE_HALF) % 2 == 1
+
+
+def switch_delay(kind: str, rising: bool) -> int:
+    """Samples from a clean level switch to the one that completes the state change, as the
+    service's classifier decides it (spike filter and dwell), fed the square wave at 1 s."""
+    from services.iot.domain.tracker import calibration_from
+    from services.iot.signals import MachineStateClassifier
+
+    p = PROFILES[kind]
+    classifier = MachineStateClassifier("probe", calibration_from({
+        "off_level_amperes": p.off_amps, "idle_level_amperes": p.idle_amps,
+        "running_level_amperes": p.running_amps}))
+    levels = [p.idle_amps] * 60 + [p.running_amps] * 60 + [p.idle_amps] * 60
+    switch = 60 if rising else 120
+    for i, amps in enumerate(levels):
+        if i >= switch and classifier.feed_one(float(i), amps):
+            return i - switch
+    raise RuntimeError(f"the classifier never confirmed the {kind} switch")
 
 
 # ---- processes -------------------------------------------------------------------------------
@@ -118,9 +152,15 @@ def publisher(url: str, prefix: str, machines: int, per: int, plan: dict, ready,
     traces = _traces(plan["trace_len"])
     subjects = [f"{prefix}.{factory_of(m, per)}.{machine_id(m)}" for m in range(machines)]
     shift = [(m * 997) % plan["trace_len"] for m in range(machines)]
+    square = plan["square"]  # machine → phase
+    stamps: list[int] = []  # live: the time stamped on each slice, in order
 
     def message(m: int, tick: int, ts_ms: int) -> bytes:
-        amps = traces[m % TRACES][(shift[m] + tick) % plan["trace_len"]]
+        if m in square:
+            p = PROFILES[TYPES[m % len(TYPES)]]
+            amps = p.running_amps if square_level(m, tick, square[m]) else p.idle_amps
+        else:
+            amps = traces[m % TRACES][(shift[m] + tick) % plan["trace_len"]]
         batch = pb.TelemetryBatch(factory_id=factory_of(m, per), machine_id=machine_id(m),
                                   batch_id=f"{m:016x}{tick:016x}")
         batch.current_samples.add(timestamp_unix_ms=ts_ms, amperes=amps)
@@ -150,6 +190,7 @@ def publisher(url: str, prefix: str, machines: int, per: int, plan: dict, ready,
             if delay > 0:
                 await asyncio.sleep(delay)
             ts = int(time.time() * 1000)
+            stamps.append(ts)
             for m in range(cuts[part], cuts[part + 1]):
                 await nc.publish(subjects[m], message(m, plan["tick0"] + tick, ts))
             sent += cuts[part + 1] - cuts[part]
@@ -163,7 +204,7 @@ def publisher(url: str, prefix: str, machines: int, per: int, plan: dict, ready,
         go.wait()
         started = time.perf_counter()
         await (burst(nc) if plan["kind"] == "burst" else live(nc))
-        done.put(time.perf_counter() - started)
+        done.put((time.perf_counter() - started, stamps))
         await nc.close()
 
     asyncio.run(main())
@@ -189,7 +230,7 @@ class Proc:
 
 # ---- steps -----------------------------------------------------------------------------------
 
-async def register(port: int, machines: int, per: int, probes: int) -> float:
+async def register(port: int, machines: int, per: int) -> float:
     """Factories and machines through the gRPC API, 16 calls in flight; seconds taken."""
     meta = (("authorization", f"Bearer {ADMIN_KEY}"),)
     started = time.perf_counter()
@@ -217,12 +258,10 @@ async def register(port: int, machines: int, per: int, probes: int) -> float:
                                                      running_level_amperes=p.running_amps)),
                     metadata=meta)
 
-        factories = sorted({factory_of(m, per) for m in range(machines)}) + [PROBE_FACTORY]
+        factories = sorted({factory_of(m, per) for m in range(machines)})
         await asyncio.gather(*[factory(f) for f in factories])
         await asyncio.gather(*[machine(factory_of(m, per), machine_id(m), TYPES[m % len(TYPES)])
                                for m in range(machines)])
-        await asyncio.gather(*[machine(PROBE_FACTORY, f"L{m:03d}", "panel_saw")
-                               for m in range(probes)])
     return time.perf_counter() - started
 
 
@@ -256,74 +295,79 @@ async def send(ctx, url: str, prefix: str, args, plan: dict, until=None,
         if time.perf_counter() - started > timeout:
             raise TimeoutError(f"{prefix} {plan['kind']} did not finish in {timeout:.0f} s")
     elapsed = time.perf_counter() - started
-    own = await asyncio.to_thread(done.get, True, 120)
+    own, _ = await asyncio.to_thread(done.get, True, 120)
     proc.join(30)
     return elapsed, own
 
 
-class Probes:
-    """IDLE → RUNNING changes on probe machines, timed from publish to the event on JetStream."""
+class StateChanges:
+    """MachineStateChanged events on JetStream, each with the time it was seen here; after the
+    run, the square-wave machines' events matched to the sample that completed their change."""
 
-    def __init__(self, url: str, count: int):
-        self.url, self.count = url, count
-        self.delays: list[float] = []
-        self.arrived: dict[str, float] = {}
-        self.changes = 0
-        self.samples_sent = 0  # probes' own samples, not part of the offered load
+    def __init__(self, url: str):
+        self.url = url
+        self.seen: list[tuple[str, int, int, float]] = []  # machine, to_state, at ms, seen
+        self.count = 0
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, started: asyncio.Event, stop: asyncio.Event) -> None:
+        from services.kit.envelope import unwrap
+
         nc = await nats.connect(self.url)
         js = nc.jetstream()
 
         async def on_event(msg) -> None:
-            from services.kit.envelope import unwrap
-
-            self.changes += 1
+            seen = time.time()
             body = iot_events_pb2.MachineStateChanged()
             unwrap(msg.data).body.Unpack(body)
-            if body.factory_id == PROBE_FACTORY and body.to_state == pb.MACHINE_STATE_RUNNING:
-                self.arrived.setdefault(body.machine_id, time.perf_counter())
+            self.count += 1
+            self.seen.append((body.machine_id, body.to_state, body.at.ToMilliseconds(), seen))
 
-        sub = await js.subscribe("dovetail.iot.machine_state_changed", cb=on_event,
-                                 deliver_policy=DeliverPolicy.NEW, ordered_consumer=True)
-        last_round: dict[str, float] = {}
+        # A pull consumer, as scheduling reads the stream (services/kit/consumer.py).
+        sub = await js.pull_subscribe("dovetail.iot.machine_state_changed", durable="bench-watch",
+                                      stream="DOVETAIL_IOT", config=ConsumerConfig(
+                                          deliver_policy=DeliverPolicy.NEW,
+                                          ack_policy=AckPolicy.NONE))
+        started.set()
         try:
-            m = 0
             while not stop.is_set():
-                mid = f"L{m % self.count:03d}"
-                m += 1
-                wait = last_round.get(mid, -1e9) + 25.0 - time.perf_counter()
-                if wait > 0:  # each probe's samples stay after its previous ones
-                    await asyncio.sleep(min(wait, 1.0))
-                    continue
-                last_round[mid] = time.perf_counter()
-                await self._probe(nc, mid, stop)
+                with contextlib.suppress(nats.errors.TimeoutError):
+                    for msg in await sub.fetch(256, timeout=0.5):
+                        await on_event(msg)
         finally:
-            await sub.unsubscribe()
             await nc.close()
 
-    async def _probe(self, nc, mid: str, stop: asyncio.Event) -> None:
-        p = PROFILES["panel_saw"]
-        subject = f"dovetail.telemetry.{PROBE_FACTORY}.{mid}"
-        now = int(time.time() * 1000)
-
-        def batch(level: float, since_ms: int) -> bytes:
-            return pb.TelemetryBatch(factory_id=PROBE_FACTORY, machine_id=mid, current_samples=[
-                pb.CurrentSample(timestamp_unix_ms=since_ms + 1000 * i, amperes=level)
-                for i in range(10)]).SerializeToString()
-
-        self.samples_sent += 20
-        await nc.publish(subject, batch(p.idle_amps, now - 20_000))
-        await asyncio.sleep(0.5)
-        self.arrived.pop(mid, None)
-        sent = time.perf_counter()
-        await nc.publish(subject, batch(p.running_amps, now - 10_000))
-        await nc.flush()
-        while mid not in self.arrived and time.perf_counter() - sent < 10 and not stop.is_set():
-            await asyncio.sleep(0.002)
-        if mid in self.arrived:
-            self.delays.append(self.arrived[mid] - sent)
-        await asyncio.sleep(0.2)
+    def latencies(self, square: dict[int, int], tick0: int, stamps: list[int],
+                  machines: int) -> dict:
+        """Seconds from the stamp of each change's completing sample to its event; changes of
+        the live run that never showed are counted."""
+        cuts = np.linspace(0, machines, SLICES + 1).astype(int)
+        ticks = len(stamps) // SLICES
+        delays = {kind: (switch_delay(kind, True), switch_delay(kind, False)) for kind in TYPES}
+        # (machine, state, switch tick) → (stamp of the switch's sample ms, of the completing s)
+        expected: dict[tuple[str, int, int], tuple[int, float]] = {}
+        for m, phase in square.items():
+            part = int(np.searchsorted(cuts, m, side="right")) - 1
+            up, down = delays[TYPES[m % len(TYPES)]]
+            for k in range(ticks):
+                tick = tick0 + k
+                if (tick + phase) % CHANGE_HALF:
+                    continue
+                rising = square_level(m, tick, phase)
+                done = k + (up if rising else down)
+                if done < ticks:
+                    state = pb.MACHINE_STATE_RUNNING if rising else pb.MACHINE_STATE_IDLE
+                    expected[(machine_id(m), state, tick)] = (
+                        stamps[k * SLICES + part], stamps[done * SLICES + part] / 1000)
+        found: list[float] = []
+        for mid, state, at_ms, seen in self.seen:
+            # The onset the event dates is the switch's sample (give or take one).
+            candidates = [k for k, v in expected.items() if k[0] == mid and k[1] == state
+                          and abs(v[0] - at_ms) <= 1500]
+            if candidates:
+                key = min(candidates, key=lambda k: abs(expected[k][0] - at_ms))
+                found.append(seen - expected.pop(key)[1])
+        return {"changes_expected": len(found) + len(expected), "changes_seen": len(found),
+                "latency_ms": _pcts(found, 1000.0, 1)}
 
 
 async def kv_ages(kv, keys: list[str]) -> list[float]:
@@ -388,17 +432,17 @@ async def _chain(args) -> dict:
 
 async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
     machines, url = args.machines, settings.nats_url
-    probes_n = args.latency_machines
     log = lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr)  # noqa: E731
     log(f"iot process {iot.pid}, nats-server {pids['nats-server']}")
-    registration_s = await register(port, machines, args.machines_per_factory, probes_n)
+    registration_s = await register(port, machines, args.machines_per_factory)
     log(f"registered {machines} machines in {registration_s:.1f} s")
     await quiesce(url)
     iot_proc, nats_proc = Proc(iot.pid), Proc(pids["nats-server"])
     warm, burst_n = 5, args.burst_samples
     trace_len = max(3600, warm + burst_n + int(args.seconds * args.rate_hz) + 10)
     now_ms = int(time.time() * 1000)
-    base = {"trace_len": trace_len}
+    square = {m: (m * 7) % (2 * CHANGE_HALF) for m in changing(machines, args.changing_share)}
+    base = {"trace_len": trace_len, "square": square}
 
     # 2. warm-up: classifiers learn the period and fill their filters
     await send(ctx, url, "dovetail.telemetry", args, {
@@ -429,10 +473,18 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
     for name, pid in pids.items():
         sampler.watch(name, pid)
     sampler.start()
+    spy = None
+    if args.profile:  # py-spy on the iot process through the middle half of the live run
+        from load.py_spy_profile import Profile
+
+        spy = Profile("iot", iot.pid, args.seconds / 4, args.seconds / 2, Path(
+            __file__).parent / "results" / f"telemetry_chain_iot_{time.strftime('%H%M%S')}.txt")
+        spy.start()
     live = await _live(args, ctx, url, accepted, iot_proc, nats_proc,
                        {**base, "kind": "live", "rate_hz": args.rate_hz,
                         "seconds": args.seconds, "tick0": warm + burst_n})
     processes = sampler.stop()
+    profile = spy.summary() if spy else None
     log(f"live: {live['accepted_samples_per_s']:,.0f} of {live['offered_samples_per_s']:,.0f}"
         " samples/s accepted")
     nc = await nats.connect(url)
@@ -450,8 +502,10 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
             "intake_cpu_us_per_sample": round(1e6 * burst_cpu / n, 1)},
         "live": live,
         "processes_during_live": processes,
+        **({"iot_profile_during_live": profile} if profile else {}),
         "kv_bucket_at_end": snapshot,
         "iot_process_memory_mb": iot_proc.memory_mb(),
+        "nats_server_slow_consumers": _slow_consumers(settings.home / "nats" / "nats.log"),
         "load_average_at_end": os.getloadavg(),
         "cores": os.cpu_count(),
     }
@@ -462,15 +516,16 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
 async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
     nc = await nats.connect(url)
     kv = await nc.jetstream().key_value("machine_status")
-    stop = asyncio.Event()
-    probes = Probes(url, args.latency_machines)
-    probe_task = asyncio.create_task(probes.run(stop))
+    stop, watching = asyncio.Event(), asyncio.Event()
+    changes = StateChanges(url)
+    watch_task = asyncio.create_task(changes.run(watching, stop))
+    await watching.wait()
     offered = ctx.Value("q", 0)
     ready, go, done = ctx.Event(), ctx.Event(), ctx.Queue()
     pub = _start(ctx, publisher, url, "dovetail.telemetry", args.machines,
                  args.machines_per_factory, plan, ready, go, offered, done)
     await _wait(ready.is_set, 120)
-    before, changes0 = accepted.value - probes.samples_sent, probes.changes
+    before = accepted.value
     cpu0, nats0 = iot_proc.cpu_s(), nats_proc.cpu_s()
     timeline, ages = [], []
     keys = [f"{factory_of(m, args.machines_per_factory)}.{machine_id(m)}"
@@ -481,7 +536,7 @@ async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
     while pub.is_alive():
         await asyncio.sleep(1.0)
         t, off, acc, cpu = (time.perf_counter() - started, offered.value,
-                            accepted.value - before - probes.samples_sent, iot_proc.cpu_s())
+                            accepted.value - before, iot_proc.cpu_s())
         row = {"t": round(t, 1), "offered": off, "accepted": acc, "backlog": off - acc,
                "offered_per_s": round((off - last[1]) / (t - last[0])),
                "accepted_per_s": round((acc - last[2]) / (t - last[0])),
@@ -493,23 +548,24 @@ async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
             row["kv_age_p95_s"] = _pcts(sample).get("p95")
         timeline.append(row)
         last = (t, off, acc, cpu)
-    sent_s = await asyncio.to_thread(done.get, True, 120)
+    sent_s, stamps = await asyncio.to_thread(done.get, True, 120)
     offered_total = offered.value
     drained_at = None
     deadline = time.perf_counter() + 60
     while time.perf_counter() < deadline:
-        if accepted.value - before - probes.samples_sent >= offered_total:
+        if accepted.value - before >= offered_total:
             drained_at = time.perf_counter() - started
             break
         await asyncio.sleep(0.05)
     wall = time.perf_counter() - started
     cpu_s, nats_s = iot_proc.cpu_s() - cpu0, nats_proc.cpu_s() - nats0
+    await asyncio.sleep(2.0)  # the last changes relayed
     stop.set()
-    await probe_task
+    await watch_task
     pub.join(30)
     await nc.close()
     steady = [r for r in timeline if r["t"] > 10]
-    acc_total = accepted.value - before - probes.samples_sent
+    acc_total = accepted.value - before
     return {
         "offered_samples": offered_total,
         "accepted_samples": acc_total,
@@ -522,8 +578,10 @@ async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
                                                                95)) if steady else None},
         "lag_s_max": round(max((r["backlog"] for r in timeline), default=0)
                            / max(offered_total / sent_s, 1), 2),
-        "state_change_latency_ms": _pcts(probes.delays, 1000.0, 1),
-        "state_changes_on_jetstream": probes.changes - changes0,
+        "state_changes": {
+            "changing_machines": len(plan["square"]),
+            **changes.latencies(plan["square"], plan["tick0"], stamps, args.machines),
+            "all_on_jetstream": changes.count},
         "kv_status_age_s": _pcts(ages),
         "iot_cpu_cores_mean": round(cpu_s / wall, 2),
         "iot_cpu_cores_peak_1s": max((r["iot_cpu"] for r in timeline), default=0),
@@ -531,6 +589,14 @@ async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
         "nats_server_cpu_cores_mean": round(nats_s / wall, 2),
         "timeline": timeline,
     }
+
+
+def _slow_consumers(log: Path) -> list[str]:
+    """nats-server's slow-consumer notices of the run (a client it cut off or fell behind)."""
+    if not log.exists():
+        return []
+    return [line.strip()[-160:] for line in log.read_text(errors="replace").splitlines()
+            if "Slow Consumer" in line][:20]
 
 
 def _chart(timeline: list[dict], machines: int) -> str:

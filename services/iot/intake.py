@@ -1,10 +1,13 @@
 """Telemetry intake: the live picture of every machine, kept in memory, fed in batches.
 
 Samples arrive over gRPC (StreamTelemetry) or NATS (`dovetail.telemetry.<factory>.<machine>`,
-captured for replay by the limits-based stream DOVETAIL_TELEMETRY). Each batch is screened and
-fed to its machine's tracker; what comes out is small: live-state changes (saved as events by a
-writer task, in batches), energy per minute (upserted in batches), and the live status (a
-JetStream key-value bucket, `<factory>.<machine>`). A timer evaluates liveness (OFFLINE, DOWN).
+captured for replay by the limits-based stream DOVETAIL_TELEMETRY). NATS messages are taken a
+loop turn's worth at a time (`take_messages`, at most `TURN_MESSAGES`), then the event loop goes
+to the other jobs: a backlog of telemetry never holds back the jobs that save, relay and publish
+state changes. Each batch is screened and fed to its machine's tracker; what comes out is small:
+live-state changes (saved as events by a writer task, in batches), energy per minute (upserted
+in batches), and the live status (a JetStream key-value bucket, `<factory>.<machine>`). A timer
+evaluates liveness (OFFLINE, DOWN) of the machines not heard since its last turn.
 
 Telemetry is best-effort by design: a state change detected in memory but not yet saved when the
 process dies is detected again from the next samples; energy of the last second may be lost.
@@ -19,7 +22,8 @@ import functools
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,13 +34,13 @@ from nats.js.errors import BucketNotFoundError
 from prometheus_client import Counter
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
+from services.iot import wire as mapping
 from services.iot.application import IotApplication
 from services.iot.domain.calendar import in_shift
 from services.iot.domain.telemetry import IntakeLimits, Refusals, Rejection
 from services.iot.domain.tracker import MachineInfo, MachineTracker, Outcome, Transition
 from services.iot.domain.values import LiveState, valid_id
 from services.iot.energy_ledger import EnergyLedger
-from services.iot.rpc import mapping
 from services.iot.settings import IotSettings
 from services.iot.signals import LivenessPolicy, ShiftContext
 from services.iot.views import IotViews
@@ -48,6 +52,13 @@ log = logging.getLogger("dovetail.iot.intake")
 STATUS_BUCKET = "machine_status"
 QUEUE_GROUP = "iot-telemetry"
 UNKNOWN_TTL_S = 5.0
+# Telemetry messages taken per loop turn (~15 ms of work at one sample a message); then the
+# state-change writer, the relay and the status job get the loop.
+TURN_MESSAGES = 1000
+# Messages held for the intake beyond this are dropped (telemetry is best-effort; a sender that
+# asked for a summary gets none and resends).
+INBOX_LIMIT = 500_000
+SWEEP_CHUNK = 2000  # trackers looked at by the liveness timer between two loop turns
 
 SAMPLES = Counter("dovetail_iot_telemetry_samples_total", "Telemetry samples by outcome",
                   ["outcome"])
@@ -55,6 +66,8 @@ REJECTED = Counter("dovetail_iot_telemetry_rejected_total", "Refused telemetry s
                    ["reason"])
 ACCEPTED = SAMPLES.labels("accepted")
 STATE_CHANGES = Counter("dovetail_iot_state_changes_total", "Live-state changes", ["to_state"])
+DROPPED = Counter("dovetail_iot_telemetry_messages_dropped_total",
+                  "Telemetry messages dropped: more were waiting than the intake holds")
 
 # Every context a machine can be in (frozen values: one of each serves all machines).
 _CONTEXTS = {(working, planned): ShiftContext(in_shift=working, has_work=working,
@@ -78,8 +91,12 @@ def status_key(factory_id: str, machine_id: str) -> str:
 
 class TelemetryIntake:
     def __init__(self, app: IotApplication, views: IotViews, ledger: EnergyLedger,
-                 nc: Client, js: JetStreamContext, settings: IotSettings):
+                 nc: Client, js: JetStreamContext, settings: IotSettings,
+                 telemetry_connection: Callable[[], Awaitable[Client]] | None = None):
         self.app = app
+        # Telemetry comes over a connection of its own: on the service's connection the acks
+        # of the relay's publishes and of the status puts queued behind a telemetry backlog.
+        self.telemetry_connection = telemetry_connection
         self.views = views
         self.ledger = ledger
         self.nc = nc
@@ -103,6 +120,7 @@ class TelemetryIntake:
         self._marked: set[str] = set()  # state changed: status put at once
         self._urgent = asyncio.Event()
         self._logged: dict[Rejection, float] = {}
+        self._replies: set[asyncio.Task] = set()
         self.ready = asyncio.Event()
 
     # ---- lifecycle ----------------------------------------------------------------------
@@ -188,14 +206,19 @@ class TelemetryIntake:
 
     def take(self, tracker: MachineTracker | None, batch: pb.TelemetryBatch,
              scope: str | None) -> tuple[int, Refusals]:
-        n = len(batch.current_samples) + len(batch.cnc_states)
+        """Take one batch for `tracker` (None: the machine is not known) and count it."""
         refusals = Refusals()
+        return self._counted(self._take(tracker, batch, scope, time.time(), refusals), refusals)
+
+    def _take(self, tracker: MachineTracker | None, batch: pb.TelemetryBatch, scope: str | None,
+              now: float, refusals: Refusals) -> int:
+        """Samples of `batch` accepted; refused ones are added to `refusals` (not counted)."""
         refusal = self._refusal(tracker, batch, scope)
         if refusal is not None:
-            refusals.add(*refusal[:1], n, refusal[1])
-            return self._counted(0, refusals)
+            refusals.add(refusal[0], len(batch.current_samples) + len(batch.cnc_states),
+                         refusal[1])
+            return 0
         assert tracker is not None
-        now = time.time()
         ctx = self.context(tracker, now)
         samples = batch.current_samples
         if len(samples) == 1 and not batch.cnc_states:  # live telemetry: one sample a message
@@ -205,7 +228,7 @@ class TelemetryIntake:
             if out.refusals.counts:
                 refusals.merge(out.refusals)
             self._apply(tracker, out)
-            return self._counted(out.accepted, refusals)
+            return out.accepted
         outcomes: list[Outcome] = []
         if batch.current_samples:
             rows = np.array([(s.timestamp_unix_ms, s.amperes, s.voltage_v, s.power_factor)
@@ -225,7 +248,7 @@ class TelemetryIntake:
             accepted += out.accepted
             refusals.merge(out.refusals)
             self._apply(tracker, out)
-        return self._counted(accepted, refusals)
+        return accepted
 
     def _refusal(self, tracker: MachineTracker | None, batch: pb.TelemetryBatch,
                  scope: str | None) -> tuple[Rejection, str] | None:
@@ -303,12 +326,21 @@ class TelemetryIntake:
     # ---- jobs -----------------------------------------------------------------------------
 
     async def _liveness(self, stop: asyncio.Event) -> None:
+        """Liveness of machines not heard since the last turn (a heard machine's tracker judged
+        it with its samples), a chunk of the fleet between two loop turns."""
         while not stop.is_set():
             await _pause(stop, self.settings.tick)
-            now = time.time()
-            for tracker in list(self.trackers.values()):
-                for t in tracker.evaluate(now, self.context(tracker, now)):
-                    self._record(t)
+            trackers = list(self.trackers.values())
+            for start in range(0, len(trackers), SWEEP_CHUNK):
+                now = time.time()
+                recent = now - self.settings.tick
+                for tracker in trackers[start:start + SWEEP_CHUNK]:
+                    heard = tracker.liveness.last_heard
+                    if heard is not None and heard > recent:
+                        continue
+                    for t in tracker.evaluate(now, self.context(tracker, now)):
+                        self._record(t)
+                await asyncio.sleep(0)
 
     async def _writer(self, stop: asyncio.Event) -> None:
         """Live-state changes → MachineStateLog events, in batches, in order."""
@@ -408,16 +440,55 @@ class TelemetryIntake:
                 await asyncio.sleep(0)  # let telemetry in between
 
     async def _subscribe(self, stop: asyncio.Event) -> None:
-        sub = await self.nc.subscribe(TELEMETRY_SUBJECTS, queue=QUEUE_GROUP, cb=self._on_message,
-                                      pending_msgs_limit=500_000,
-                                      pending_bytes_limit=1 << 30)
+        """NATS telemetry, a loop turn's worth at a time: nats-py hands over every message it has
+        parsed without returning to the loop, so one callback per message held the state-change
+        jobs back as long as a backlog lasted; here the callback only queues."""
+        inbox = Inbox(INBOX_LIMIT)
+        nc = await self.telemetry_connection() if self.telemetry_connection else self.nc
+        sub = await nc.subscribe(TELEMETRY_SUBJECTS, queue=QUEUE_GROUP, cb=inbox.put,
+                                 pending_msgs_limit=INBOX_LIMIT, pending_bytes_limit=1 << 30)
         try:
-            await stop.wait()
+            while not stop.is_set():
+                if not inbox.messages:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(inbox.arrived.wait(), 0.5)
+                    continue
+                await self.take_messages(inbox.take(TURN_MESSAGES))
+                await asyncio.sleep(0)  # the other jobs' turn
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+            if nc is not self.nc:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(nc.drain(), 5)
 
-    async def _on_message(self, msg) -> None:
+    async def take_messages(self, messages: Sequence[Any]) -> int:
+        """Take NATS telemetry messages (in arrival order) as one batch: one clock reading, one
+        count, refusals merged; a message that cannot be taken is refused alone. Machines not
+        yet tracked here are opened (a registry read) after the others, their messages in
+        order. Returns the samples accepted."""
+        now = time.time()
+        refusals = Refusals()
+        accepted = 0
+        opening: list[tuple[Any, pb.TelemetryBatch | None, str, str]] = []
+        for msg in messages:
+            batch, factory_id, machine_id = self._decode(msg, refusals)
+            if batch is None:
+                continue
+            tracker = self.trackers.get(machine_id)
+            if tracker is None or opening:  # after an unknown machine, keep the order simple
+                opening.append((msg, batch, factory_id, machine_id))
+                continue
+            accepted += self._take_message(msg, tracker, batch, factory_id, now, refusals)
+        for msg, batch, factory_id, machine_id in opening:
+            tracker = self.trackers.get(machine_id) or await self._open(machine_id)
+            accepted += self._take_message(msg, tracker, batch, factory_id, time.time(),
+                                           refusals)
+        self._counted(accepted, refusals)
+        return accepted
+
+    def _decode(self, msg, refusals: Refusals) -> tuple[pb.TelemetryBatch | None, str, str]:
+        """(batch, factory, machine) of a message, or (None, ...) once it is refused."""
         parts = msg.subject.split(".")
         batch = pb.TelemetryBatch()
         try:
@@ -425,25 +496,49 @@ class TelemetryIntake:
         except Exception:  # noqa: BLE001 - protobuf's DecodeError
             parts = []
         if len(parts) != 4:
-            refusals = Refusals()
-            refusals.add(Rejection.INVALID_VALUE, 1, f"{msg.subject}: not a TelemetryBatch on "
-                         "dovetail.telemetry.<factory>.<machine>")
-            self._counted(0, refusals)
-            return await self._reply(msg, 0, refusals)
+            self._refuse_message(msg, refusals, Rejection.INVALID_VALUE, 1, f"{msg.subject}: "
+                                 "not a TelemetryBatch on dovetail.telemetry.<factory>.<machine>")
+            return None, "", ""
         factory_id, machine_id = parts[2], parts[3]
+        if batch.machine_id and batch.machine_id != machine_id:
+            self._refuse_message(msg, refusals, Rejection.WRONG_FACTORY,
+                                 len(batch.current_samples) + len(batch.cnc_states),
+                                 f"batch names machine {batch.machine_id} on the subject of "
+                                 f"{machine_id}")
+            return None, "", ""
         batch.factory_id = batch.factory_id or factory_id
-        batch.machine_id = batch.machine_id or machine_id
-        if batch.machine_id != machine_id:
-            refusals = Refusals()
-            refusals.add(Rejection.WRONG_FACTORY, len(batch.current_samples) + len(
-                batch.cnc_states), f"batch names machine {batch.machine_id} on the subject of "
-                f"{machine_id}")
-            self._counted(0, refusals)
-            return await self._reply(msg, 0, refusals)
-        tracker = self.trackers.get(machine_id) or await self._open(machine_id)
-        accepted, refusals = self.take(tracker, batch, factory_id)
-        if msg.reply:  # most senders ask for no summary
-            await self._reply(msg, accepted, refusals)
+        batch.machine_id = machine_id
+        return batch, factory_id, machine_id
+
+    def _take_message(self, msg, tracker: MachineTracker | None, batch: pb.TelemetryBatch,
+                      scope: str, now: float, refusals: Refusals) -> int:
+        own = Refusals() if msg.reply else refusals  # a sender asking gets its own summary
+        try:
+            accepted = self._take(tracker, batch, scope, now, own)
+        except Exception as exc:  # noqa: BLE001 - one bad message never costs the others
+            log.exception("telemetry message could not be taken", extra={
+                "subject": msg.subject, "error": repr(exc)})
+            own.add(Rejection.INVALID_VALUE, len(batch.current_samples) + len(batch.cnc_states),
+                    f"{batch.machine_id}: the batch could not be taken ({type(exc).__name__})")
+            accepted = 0
+        if msg.reply:
+            refusals.merge(own)
+            self._respond(msg, accepted, own)
+        return accepted
+
+    def _refuse_message(self, msg, refusals: Refusals, reason: Rejection, count: int,
+                        message: str) -> None:
+        own = Refusals()
+        own.add(reason, count, message)
+        refusals.merge(own)
+        if msg.reply:
+            self._respond(msg, 0, own)
+
+    def _respond(self, msg, accepted: int, refusals: Refusals) -> None:
+        """The summary a sender asked for, sent without holding the batch up."""
+        task = asyncio.get_running_loop().create_task(self._reply(msg, accepted, refusals))
+        self._replies.add(task)
+        task.add_done_callback(self._replies.discard)
 
     async def _reply(self, msg, accepted: int, refusals: Refusals) -> None:
         if msg.reply:
@@ -509,6 +604,34 @@ def summary(batches: int, accepted: int, refusals: Refusals,
             reason=pb.TelemetryRejectionReason.Value(f"TELEMETRY_REJECTION_REASON_{r.value}"),
             machine_id=(machine_ids or {}).get(r, ""), count=c, message=refusals.messages[r])
             for r, c in refusals.counts.items()])
+
+
+class Inbox:
+    """Messages nats-py hands over (one append each), taken by the intake a batch at a time."""
+
+    def __init__(self, limit: int):
+        self.messages: deque[Any] = deque()
+        self.arrived = asyncio.Event()
+        self.limit = limit
+
+    async def put(self, msg) -> None:
+        if len(self.messages) >= self.limit:
+            DROPPED.inc()
+            return
+        self.messages.append(msg)
+        self.arrived.set()
+
+    def take(self, most: int) -> list[Any]:
+        """The oldest `most` messages (all, if fewer wait)."""
+        waiting = self.messages
+        if len(waiting) <= most:
+            batch = list(waiting)
+            waiting.clear()
+        else:
+            batch = [waiting.popleft() for _ in range(most)]
+        if not waiting:
+            self.arrived.clear()
+        return batch
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

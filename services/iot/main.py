@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 
 from dovetail.iot.v1 import iot_service_pb2, iot_service_pb2_grpc
 from services.iot.analytics import Analytics
@@ -17,6 +18,7 @@ from services.iot.rpc.servicer import ROLES, IotServicer
 from services.iot.settings import IotSettings
 from services.iot.views import IotViews
 from services.kit import runtime
+from services.kit.jetstream import connect
 from services.kit.runtime import Runtime, ServiceParts
 
 NAME = "iot"
@@ -28,7 +30,8 @@ def build(rt: Runtime, iot: IotSettings | None = None) -> ServiceParts:
     iot = iot or IotSettings.from_env()
     views = IotViews(rt.pool)
     ledger = EnergyLedger(rt.pool)
-    intake = TelemetryIntake(rt.app, views, ledger, rt.nc, rt.js, iot)
+    intake = TelemetryIntake(rt.app, views, ledger, rt.nc, rt.js, iot, functools.partial(
+        connect, rt.settings.nats_url, f"dovetail-{NAME}-telemetry"))
     projector = iot_projector(rt.app, rt.pool, rt.wakeup)
     servicer = IotServicer(rt.app, views, intake, Analytics(views, ledger))
 

@@ -6,29 +6,17 @@ import pytest
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail_factory.signals.profiles import PROFILES
+from services.iot import wire
 from services.iot.energy_ledger import EnergyLedger
 from services.iot.intake import TelemetryIntake
-from services.iot.rpc import mapping
 from services.iot.settings import IotSettings
+from tests.unit.iot.live_fleet import intake_with
 
 pytestmark = pytest.mark.unit
 
 
 def _intake() -> TelemetryIntake:
-    intake = TelemetryIntake(None, None, EnergyLedger(None), None, None, IotSettings())
-    intake.factory_changed({"factory_id": "F1", "active": True, "timezone": "Asia/Shanghai",
-                            "shift_calendar": {"weekly_shifts": [
-                                {"weekday": d, "start_minute": 0, "end_minute": 1440}
-                                for d in range(1, 8)]}})
-    p = PROFILES["edge_bander"]
-    intake.machine_changed({
-        "machine_id": "EB-1", "factory_id": "F1", "machine_type": "edge_bander",
-        "sensor_kind": "current_sensor", "rated_power_kw": 12.0, "active": True,
-        "calibration": {"nominal_voltage_v": 400.0, "default_power_factor": 0.85, "phases": 3,
-                        "current_scale": 1.0, "off_level_amperes": p.off_amps,
-                        "idle_level_amperes": p.idle_amps,
-                        "running_level_amperes": p.running_amps}})
-    return intake
+    return intake_with({"EB-1": "edge_bander"})
 
 
 @pytest.mark.parametrize("offset_ms", [0, 1, 999, 12_345])
@@ -45,8 +33,8 @@ def test_a_running_machine_shows_its_state_since_and_figures(offset_ms):
     status = intake.status_of(tracker)
 
     assert status.state == pb.MACHINE_STATE_RUNNING and status.available
-    assert status.machine_type == mapping.machine_type_to_pb("edge_bander")
-    assert status.since == mapping.timestamp(tracker.since_ms / 1000)
+    assert status.machine_type == wire.machine_type_to_pb("edge_bander")
+    assert status.since == wire.timestamp(tracker.since_ms / 1000)
     assert status.since.ToMilliseconds() == tracker.since_ms
     assert status.last_sample_unix_ms == start + 29_000
     assert status.current_amperes == pytest.approx(running, rel=1e-6)
