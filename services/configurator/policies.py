@@ -18,7 +18,7 @@ from dovetail.orders.v1 import orders_events_pb2 as orders
 from services.configurator.application import ConfiguratorApplication, OrderRevision
 from services.configurator.domain.catalogue_versions import whole_numbers
 from services.configurator.domain.order_plan import LineRequest
-from services.configurator.rpc.mapping import date_from_pb
+from services.configurator.wire import date_from_pb
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec

@@ -7,9 +7,9 @@ from typing import Any
 from google.protobuf.message import Message
 
 from dovetail.configurator.v1 import configurator_events_pb2 as events
+from services.configurator import wire
 from services.configurator.domain.catalogue_versions import CatalogueVersion
 from services.configurator.domain.order_configuration import OrderConfiguration
-from services.configurator.rpc import mapping
 
 
 def to_integration(event: Any) -> tuple[str, Message] | None:
@@ -20,12 +20,12 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
         return "configuration_rejected", events.ConfigurationRejected(
             order_id=event.order_id,
             catalog_version=event.catalog_version, order_version=event.revision,
-            rejected_at=mapping.timestamp(event.configured_at),
-            reasons=[mapping.reason_to_pb(r) for r in event.reasons])
+            rejected_at=wire.timestamp(event.configured_at),
+            reasons=[wire.reason_to_pb(r) for r in event.reasons])
     if isinstance(event, CatalogueVersion.Published):
         return "catalog_version_published", events.CatalogVersionPublished(
             catalog_version=event.version, previous_version=event.previous_version,
-            published_at=mapping.timestamp(event.timestamp), published_by=event.published_by,
+            published_at=wire.timestamp(event.timestamp), published_by=event.published_by,
             note=event.note, product_codes=event.product_codes)
     return None
 
@@ -34,12 +34,12 @@ def _configured(event: Any) -> events.OrderConfigured:
     result = event.result
     return events.OrderConfigured(
         order_id=event.order_id, catalog_version=event.catalog_version, order_version=event.revision,
-        configured_at=mapping.timestamp(event.configured_at),
-        promised_date=mapping.date_to_pb(event.promised_date),
-        lines=[mapping.line_summary_to_pb(line, result["price"]["currency"])
+        configured_at=wire.timestamp(event.configured_at),
+        promised_date=wire.date_to_pb(event.promised_date),
+        lines=[wire.line_summary_to_pb(line, result["price"]["currency"])
                for line in event.lines],
-        routing=[mapping.routing_to_pb(step) for step in result["routing"]],
-        price=mapping.order_price_to_pb(result["price"]),
-        nesting=mapping.nesting_summary_to_pb(result["nesting"]),
-        packages=[mapping.package_to_pb(p) for p in result["packages"]],
+        routing=[wire.routing_to_pb(step) for step in result["routing"]],
+        price=wire.order_price_to_pb(result["price"]),
+        nesting=wire.nesting_summary_to_pb(result["nesting"]),
+        packages=[wire.package_to_pb(p) for p in result["packages"]],
         total_weight_kg=result["weight_kg"], total_volume_m3=result["volume_m3"])

@@ -21,7 +21,7 @@ from dovetail.orders.v1 import orders_events_pb2 as orders
 from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.delivery.application import DeliveryApplication
 from services.delivery.domain.order_facts import OrderFacts
-from services.delivery.rpc.mapping import package_from_pb
+from services.delivery.wire import package_from_pb
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec

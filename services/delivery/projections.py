@@ -21,7 +21,7 @@ from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from services.delivery.application import DeliveryApplication
 from services.delivery.domain.shipment import Shipment
 from services.delivery.domain.values import ShipmentStatus
-from services.delivery.rpc.mapping import shipment_to_pb
+from services.delivery.wire import shipment_to_pb
 from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import apply_ddl

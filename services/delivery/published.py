@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 from dovetail.delivery.v1 import delivery_events_pb2 as events
 from services.delivery.domain.shipment import Shipment
 from services.delivery.domain.values import MilestoneKind, ShipmentStatus
-from services.delivery.rpc.mapping import (
+from services.delivery.wire import (
     code_to_pb,
     date_to_pb,
     milestone_to_pb,

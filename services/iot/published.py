@@ -13,10 +13,10 @@ from google.protobuf.message import Message
 
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_events_pb2 as events
+from services.iot import wire
 from services.iot.domain.machine_state import MachineStateLog
 from services.iot.domain.operations import PlannedStop
 from services.iot.domain.registry import Factory, Machine
-from services.iot.rpc import mapping
 
 
 def to_integration(event: Any) -> tuple[str, Message] | None:
@@ -24,13 +24,13 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
     name = type(event).__name__
     version, at = event.originator_version, event.timestamp
     if isinstance(event, Factory.Event) and name in ("Registered", "Updated"):
-        factory = mapping.factory_profile_to_pb(event.profile, version, at)
+        factory = wire.factory_profile_to_pb(event.profile, version, at)
         if name == "Registered":
             return "FactoryRegistered", events.FactoryRegistered(factory=factory)
         return "FactoryUpdated", events.FactoryUpdated(factory=factory,
                                                        changed_fields=event.changed_fields)
     if isinstance(event, Machine.Event) and name in ("Registered", "Updated"):
-        machine = mapping.machine_profile_to_pb(event.profile, version, at)
+        machine = wire.machine_profile_to_pb(event.profile, version, at)
         if name == "Registered":
             return "MachineRegistered", events.MachineRegistered(machine=machine)
         return "MachineUpdated", events.MachineUpdated(machine=machine,
@@ -49,14 +49,14 @@ def _state_event(name: str, event: Any) -> tuple[str, Message] | None:
     if name == "StateChanged":
         body = events.MachineStateChanged(
             machine_id=event.machine_id, factory_id=event.factory_id,
-            machine_type=mapping.machine_type_to_pb(event.machine_type),
-            from_state=mapping.state_to_pb(event.from_state),
-            to_state=mapping.state_to_pb(event.to_state), at=mapping.timestamp(event.at_ms / 1000),
+            machine_type=wire.machine_type_to_pb(event.machine_type),
+            from_state=wire.state_to_pb(event.from_state),
+            to_state=wire.state_to_pb(event.to_state), at=wire.timestamp(event.at_ms / 1000),
             reason=event.reason, available=event.available,
             previous_state_ms=event.previous_state_ms)
         return "MachineStateChanged", body
     if name == "DowntimeRecorded":
-        return "DowntimeRecorded", events.DowntimeRecorded(downtime=mapping.downtime_to_pb({
+        return "DowntimeRecorded", events.DowntimeRecorded(downtime=wire.downtime_to_pb({
             "downtime_id": event.downtime_id, "machine_id": event.machine_id,
             "factory_id": event.factory_id, "state": event.state, "start_ms": event.start_ms,
             "end_ms": event.end_ms, "category": event.category, "note": event.note,
@@ -64,6 +64,6 @@ def _state_event(name: str, event: Any) -> tuple[str, Message] | None:
     if name == "DowntimeReasonSet":
         return "DowntimeReasonSet", events.DowntimeReasonSet(
             downtime_id=event.downtime_id, machine_id=event.machine_id,
-            factory_id=event.factory_id, category=mapping.category_to_pb(event.category),
+            factory_id=event.factory_id, category=wire.category_to_pb(event.category),
             note=event.note)
     return None

@@ -22,11 +22,11 @@ from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import ServiceApplication, apply_ddl
 from services.kit.projection import Projector
+from services.orders import wire
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
 from services.orders.published import TOPICS
-from services.orders.rpc import mapping
 
 log = logging.getLogger("dovetail.orders.projection")
 PROJECTION = "projection:order_list"
@@ -71,7 +71,7 @@ CREATE INDEX IF NOT EXISTS order_list_channel ON orders.order_list (channel, pla
 
 def content_blob(content: dict[str, Any]) -> bytes:
     """The content part of a pb.Order, serialized."""
-    parts = mapping.content_to_pb(OrderContent.from_dict(content))
+    parts = wire.content_to_pb(OrderContent.from_dict(content))
     return pb.Order(**{k: v for k, v in parts.items() if v is not None}).SerializeToString()
 
 
@@ -90,7 +90,7 @@ class OrderRow:
         if d.get("content_pb") is not None:
             order = pb.Order.FromString(d["content_pb"])
         else:  # projected before content_pb existed
-            parts = mapping.content_to_pb(OrderContent.from_dict(d["content"]))
+            parts = wire.content_to_pb(OrderContent.from_dict(d["content"]))
             order = pb.Order(**{k: v for k, v in parts.items() if v is not None})
         order.order_id, order.channel, order.external_id = (
             str(d["order_id"]), d["channel"], d["external_id"])
@@ -106,7 +106,7 @@ class OrderRow:
         return order
 
 
-STATUS_PB = {s.value: mapping.status_to_pb(s) for s in OrderStatus}
+STATUS_PB = {s.value: wire.status_to_pb(s) for s in OrderStatus}
 # Every column but the JSON content, which is read only for rows without content_pb.
 LIST_COLUMNS = ("order_id, channel, external_id, tenant, status, version, placed_at, updated_at, "
                 "factory_id, planned_start, planned_end, catalog_version, rejection_reasons, "

@@ -12,7 +12,7 @@ from dovetail.orders.v1 import orders_events_pb2 as events
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
-from services.orders.rpc.mapping import content_to_pb, status_to_pb
+from services.orders.wire import content_to_pb, status_to_pb
 
 # Every Order event is published (placed, amended, cancelled, status changes); the intake
 # index's events stay inside.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
 from services.scheduling.domain.outcome import risk_of
-from services.scheduling.published import date_pb, machine_type_pb, objective_pb, risk_pb, ts
 from services.scheduling.solver.model import (
     Factory,
     Machine,
@@ -33,6 +35,35 @@ CHANGE_KIND = {"ASSIGNED": pb.ASSIGNMENT_CHANGE_KIND_ASSIGNED,
 REPORT_KIND = {pb.OPERATION_REPORT_KIND_STARTED: "STARTED",
                pb.OPERATION_REPORT_KIND_FINISHED: "FINISHED",
                pb.OPERATION_REPORT_KIND_SCRAPPED: "SCRAPPED"}
+
+
+def ts(ms: int) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.fromtimestamp(ms / 1000, UTC))
+    return stamp
+
+
+def date_pb(text: str) -> types_pb2.Date | None:
+    if not text:
+        return None
+    year, month, day = (int(x) for x in text.split("-"))
+    return types_pb2.Date(year=year, month=month, day=day)
+
+
+def machine_type_pb(name: str) -> int:
+    return types_pb2.MachineType.Value(f"MACHINE_TYPE_{name.upper()}") if name else 0
+
+
+def risk_pb(risk: str) -> int:
+    return pb.ScheduleRisk.Value(f"SCHEDULE_RISK_{risk}") if risk else 0
+
+
+def plan_status_pb(status: str) -> int:
+    return pb.PLAN_STATUS_OPTIMAL if status == "OPTIMAL" else pb.PLAN_STATUS_FEASIBLE
+
+
+def objective_pb(objective: dict[str, Any]) -> pb.ObjectiveValues:
+    return pb.ObjectiveValues(**objective)
 
 
 def machine_type_name(value: int) -> str:

@@ -3,6 +3,8 @@
 No I/O here: the service around it stores catalogues and configurations as events.
 """
 
+# Registering the rule kinds is importing them (here, not in rules.py: they import rules).
+from . import rule_checks, rule_geometry  # noqa: F401
 from .codec import PlainDataError
 from .configure import Configuration, Spec, configure, summarise
 from .cut_list import PanelLabel, cut_list_csv, cut_lists, panel_labels, saw_sequence

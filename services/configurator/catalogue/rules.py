@@ -133,7 +133,3 @@ def unknown_rule_kinds(catalogue: Catalogue) -> list[str]:
                         unknown.add(f"{product.code}:adds_operations:{step.get('step')}")
     return sorted(unknown)
 
-
-# Registering the rule kinds is importing them.
-from . import rule_checks as _rule_checks  # noqa: E402,F401
-from . import rule_geometry as _rule_geometry  # noqa: E402,F401

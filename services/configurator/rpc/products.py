@@ -6,7 +6,7 @@ from typing import Any
 
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
 from services.configurator.catalogue import Catalogue, ProductTemplate, Rule
-from services.configurator.rpc.mapping import value
+from services.configurator.wire import value
 
 CATEGORIES = {"wardrobe": "bedroom", "tall_cabinet": "storage", "bookcase": "living",
               "tv_unit": "living", "base_cabinet": "kitchen", "wall_cabinet": "kitchen",

@@ -10,12 +10,13 @@ from google.protobuf import json_format
 
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
 from dovetail.configurator.v1 import configurator_service_pb2_grpc as pb_grpc
+from services.configurator import wire
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.domain.catalogue_versions import whole_numbers
 from services.configurator.domain.order_configuration import ConfigurationStatus
 from services.configurator.domain.order_plan import describe, order_ref
 from services.configurator.domain.plan_records import plan_result
-from services.configurator.rpc import mapping, workshop
+from services.configurator.rpc import workshop
 from services.configurator.rpc.products import category_of, product_to_pb
 from services.kit.errors import InvalidArgument, NotFound, Violations
 from services.kit.rpc import current_principal
@@ -99,12 +100,12 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         catalogue = await asyncio.to_thread(self.app.catalogue, answer.catalog_version)
         result = plan_result(catalogue, plan)
         line = plan.lines[0]
-        spec = mapping.line_spec_to_pb("1", line.quantity, answer.configuration,
+        spec = wire.line_spec_to_pb("1", line.quantity, answer.configuration,
                                        describe(answer.configuration), result["packages"])
-        spec.nesting.CopyFrom(mapping.nesting_summary_to_pb(result["nesting"]))
+        spec.nesting.CopyFrom(wire.nesting_summary_to_pb(result["nesting"]))
         if request.include_board_svg:
             spec.nesting.boards.extend(workshop.boards_to_pb(catalogue, plan.cut_plan, True))
-        spec.routing.extend(mapping.routing_to_pb(step) for step in result["routing"])
+        spec.routing.extend(wire.routing_to_pb(step) for step in result["routing"])
         return pb.ConfigureResponse(catalog_version=answer.catalog_version, spec=spec)
 
     async def GetOrderConfiguration(self, request: pb.GetOrderConfigurationRequest,
@@ -123,8 +124,8 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
             raise NotFound(f"order {order_id} has not been configured yet")
         out = pb.OrderConfiguration(
             order_id=order_id, status=STATUS[c.status], catalog_version=c.catalog_version,
-            order_version=c.revision, configured_at=mapping.timestamp(c.configured_at),
-            rejection_reasons=[mapping.reason_to_pb(r) for r in c.reasons],
+            order_version=c.revision, configured_at=wire.timestamp(c.configured_at),
+            rejection_reasons=[wire.reason_to_pb(r) for r in c.reasons],
             cancellation_reason=c.cancellation_reason,
             nesting_method=c.result.get("nesting_method", ""))
         plan = self.app.order_plan(c)
@@ -133,15 +134,15 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         catalogue = self.app.catalogue(c.catalog_version)
         result = c.result
         for stored, line in zip(c.lines, plan.lines, strict=True):
-            out.lines.append(mapping.line_spec_to_pb(line.line_id, line.quantity,
+            out.lines.append(wire.line_spec_to_pb(line.line_id, line.quantity,
                                                      line.configuration, stored["summary"],
                                                      result["packages"]))
-        out.nesting.CopyFrom(mapping.nesting_summary_to_pb(result["nesting"]))
+        out.nesting.CopyFrom(wire.nesting_summary_to_pb(result["nesting"]))
         out.nesting.boards.extend(workshop.boards_to_pb(catalogue, plan.cut_plan,
                                                         request.include_board_svg))
-        out.routing.extend(mapping.routing_to_pb(step) for step in result["routing"])
-        out.price.CopyFrom(mapping.order_price_to_pb(result["price"]))
-        out.packages.extend(mapping.package_to_pb(p) for p in result["packages"])
+        out.routing.extend(wire.routing_to_pb(step) for step in result["routing"])
+        out.price.CopyFrom(wire.order_price_to_pb(result["price"]))
+        out.packages.extend(wire.package_to_pb(p) for p in result["packages"])
         if request.include_cut_lists:
             out.cut_lists.extend(workshop.cut_lists_to_pb(catalogue, plan.cut_plan,
                                                           order_ref(order_id)))
@@ -162,6 +163,6 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
             request.note.strip(), str(current_principal()))
         return pb.PublishCatalogVersionResponse(
             catalog_version=published.catalog_version,
-            published_at=mapping.timestamp(published.created_on),
+            published_at=wire.timestamp(published.created_on),
             product_codes=published.product_codes)
 

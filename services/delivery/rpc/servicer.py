@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from dovetail.delivery.v1 import delivery_service_pb2_grpc as pb_grpc
+from services.delivery import wire
 from services.delivery.application import UNKNOWN_LINK, DeliveryApplication
 from services.delivery.projections import ShipmentListQuery, ShipmentListView
-from services.delivery.rpc import mapping
 from services.kit.auth import Principal
 from services.kit.errors import InvalidArgument, NotFound, PermissionDenied, Violations
 from services.kit.rpc import current_principal
@@ -70,13 +70,13 @@ class DeliveryServicer(pb_grpc.DeliveryServiceServicer):
         else:
             raise InvalidArgument(Violations.one("key", "give shipment_id or order_id"))
         return pb.GetShipmentResponse(
-            shipment=_redacted(mapping.shipment_to_pb(shipment), current_principal()))
+            shipment=_redacted(wire.shipment_to_pb(shipment), current_principal()))
 
     async def TrackOrder(self, request: pb.TrackOrderRequest, context) -> pb.TrackOrderResponse:
         if len(request.token) > 100:
             raise NotFound(UNKNOWN_LINK)
         view = await asyncio.to_thread(self.app.track, request.token)
-        return pb.TrackOrderResponse(tracking=mapping.tracking_to_pb(view))
+        return pb.TrackOrderResponse(tracking=wire.tracking_to_pb(view))
 
     async def ListShipments(self, request: pb.ListShipmentsRequest,
                             context) -> pb.ListShipmentsResponse:
@@ -92,7 +92,7 @@ class DeliveryServicer(pb_grpc.DeliveryServiceServicer):
             at_risk=request.at_risk if request.HasField("at_risk") else None,
             exception=request.exception if request.HasField("exception") else None,
             carrier=request.carrier, factory_id=factory_id,
-            statuses=[mapping.status_from_pb(s) for s in request.statuses if s])
+            statuses=[wire.status_from_pb(s) for s in request.statuses if s])
         page = await self.view.list(query)
         return pb.ListShipmentsResponse(
             shipments=[_redacted(s, principal) for s in page.shipments],
@@ -105,11 +105,11 @@ class DeliveryServicer(pb_grpc.DeliveryServiceServicer):
             raise PermissionDenied(f"{principal} may record events for carrier "
                                    f"{principal.subject.removeprefix(CARRIER_CHANNEL_PREFIX)!r} only")
         now = datetime.now(UTC)
-        report = mapping.report_from_pb(request, now)
+        report = wire.report_from_pb(request, now)
         outcome = await asyncio.to_thread(self.app.record_carrier_event, request.carrier,
                                           request.tracking_number.strip(), report, now)
         s = outcome.shipment
         return pb.RecordCarrierEventResponse(
             shipment_id=str(s.id), order_id=s.order_id, duplicate=outcome.duplicate,
-            applied=outcome.applied, status=mapping.status_to_pb(s.status),
-            eta=mapping.timestamp(s.eta))
+            applied=outcome.applied, status=wire.status_to_pb(s.status),
+            eta=wire.timestamp(s.eta))

@@ -15,13 +15,13 @@ from typing import Any
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
+from services.iot import wire
 from services.iot.analytics import Analytics, EnergyReport
 from services.iot.application import IotApplication
 from services.iot.domain.registry import FACTORY_FIELDS, FACTORY_SELF_FIELDS, MACHINE_FIELDS
 from services.iot.domain.telemetry import Refusals, Rejection
 from services.iot.domain.values import LiveState
 from services.iot.intake import TelemetryIntake, summary
-from services.iot.rpc import mapping
 from services.iot.views import IotViews, page_args
 from services.kit.errors import InvalidArgument, PermissionDenied, Violations
 from services.kit.rpc import current_principal
@@ -90,51 +90,51 @@ class IotServicer(pb_grpc.IotServiceServicer):
 
     async def RegisterFactory(self, request, context) -> pb.RegisterFactoryResponse:
         factory, duplicate = await self._call(self.app.register_factory,
-                                              mapping.factory_from_pb(request))
+                                              wire.factory_from_pb(request))
         self.intake.factory_changed(factory.profile)
-        return pb.RegisterFactoryResponse(factory=mapping.factory_to_pb(factory),
+        return pb.RegisterFactoryResponse(factory=wire.factory_to_pb(factory),
                                           duplicate=duplicate)
 
     async def UpdateFactory(self, request, context) -> pb.UpdateFactoryResponse:
         factory_id = request.factory.factory_id
         own(factory_id)
-        fields = mapping.mask_fields(request.update_mask.paths, FACTORY_FIELDS)
+        fields = wire.mask_fields(request.update_mask.paths, FACTORY_FIELDS)
         if not current_principal().is_admin and set(fields) - set(FACTORY_SELF_FIELDS):
             raise PermissionDenied("a factory changes its name, location, shifts and time zone; "
                                    "its capacity share, grid factor and status are the chain's")
         factory = await self._call(self.app.update_factory, factory_id,
-                                   mapping.factory_from_pb(request.factory), fields,
+                                   wire.factory_from_pb(request.factory), fields,
                                    request.expected_version)
         self.intake.factory_changed(factory.profile)
-        return pb.UpdateFactoryResponse(factory=mapping.factory_to_pb(factory))
+        return pb.UpdateFactoryResponse(factory=wire.factory_to_pb(factory))
 
     async def ListFactories(self, request, context) -> pb.ListFactoriesResponse:
         page = await self.views.factories(request.page.page_size, request.page.page_token,
                                           request.include_inactive, scope(""))
         return pb.ListFactoriesResponse(
-            factories=[mapping.factory_profile_to_pb(r["profile"], r["version"], r["updated_at"])
+            factories=[wire.factory_profile_to_pb(r["profile"], r["version"], r["updated_at"])
                        for r in page.rows], next_page_token=page.next_token)
 
     async def RegisterMachine(self, request, context) -> pb.RegisterMachineResponse:
         own(request.factory_id)
         machine, duplicate = await self._call(self.app.register_machine,
-                                              mapping.machine_from_pb(request))
+                                              wire.machine_from_pb(request))
         self.intake.machine_changed(machine.profile)
-        return pb.RegisterMachineResponse(machine=mapping.machine_to_pb(machine),
+        return pb.RegisterMachineResponse(machine=wire.machine_to_pb(machine),
                                           duplicate=duplicate)
 
     async def UpdateMachine(self, request, context) -> pb.UpdateMachineResponse:
         machine_id = request.machine.machine_id
         own((await self._call(self.app.get_machine, machine_id)).factory_id)
-        fields = mapping.mask_fields(request.update_mask.paths, MACHINE_FIELDS)
+        fields = wire.mask_fields(request.update_mask.paths, MACHINE_FIELDS)
         machine = await self._call(self.app.update_machine, machine_id,
-                                   mapping.machine_from_pb(request.machine), fields,
+                                   wire.machine_from_pb(request.machine), fields,
                                    request.expected_version)
         self.intake.machine_changed(machine.profile)
-        return pb.UpdateMachineResponse(machine=mapping.machine_to_pb(machine))
+        return pb.UpdateMachineResponse(machine=wire.machine_to_pb(machine))
 
     async def ListMachines(self, request, context) -> pb.ListMachinesResponse:
-        types = [mapping.machine_type_from_pb(t) for t in request.machine_types]
+        types = [wire.machine_type_from_pb(t) for t in request.machine_types]
         page = await self.views.machines(scope(request.factory_id), types,
                                          request.page.page_size, request.page.page_token,
                                          request.include_inactive)
@@ -143,7 +143,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
         pairs = [(r, s) for r, s in zip(page.rows, statuses, strict=True)
                  if not wanted or s.state in wanted]
         return pb.ListMachinesResponse(
-            machines=[mapping.machine_profile_to_pb(r["profile"], r["version"], r["updated_at"])
+            machines=[wire.machine_profile_to_pb(r["profile"], r["version"], r["updated_at"])
                       for r, _ in pairs], statuses=[s for _, s in pairs],
             next_page_token=page.next_token)
 
@@ -151,8 +151,8 @@ class IotServicer(pb_grpc.IotServiceServicer):
         found = await self.intake.status(profile["factory_id"], profile["machine_id"])
         return found or pb.MachineStatus(
             machine_id=profile["machine_id"], factory_id=profile["factory_id"],
-            machine_type=mapping.machine_type_to_pb(profile["machine_type"]),
-            state=mapping.state_to_pb(LiveState.UNSPECIFIED), available=True,
+            machine_type=wire.machine_type_to_pb(profile["machine_type"]),
+            state=wire.state_to_pb(LiveState.UNSPECIFIED), available=True,
             reason="no telemetry yet")
 
     async def GetMachineStatus(self, request, context) -> pb.GetMachineStatusResponse:
@@ -200,9 +200,9 @@ class IotServicer(pb_grpc.IotServiceServicer):
         machine = await self._call(self.app.get_machine, request.machine_id)
         own(machine.factory_id)
         found = await self._call(self.app.set_downtime_reason, request.machine_id,
-                                 request.downtime_id, mapping.category_from_pb(request.category),
+                                 request.downtime_id, wire.category_from_pb(request.category),
                                  request.note.strip())
-        return pb.SetDowntimeReasonResponse(downtime=mapping.downtime_to_pb(found))
+        return pb.SetDowntimeReasonResponse(downtime=wire.downtime_to_pb(found))
 
     # ---- energy, OEE, downtime analytics -----------------------------------------------------
 
@@ -304,13 +304,13 @@ class IotServicer(pb_grpc.IotServiceServicer):
         page = rows[offset:offset + size]
         token = "" if offset + size >= len(rows) else _offset_token(offset + size)
         return pb.GetDowntimeResponse(
-            intervals=[mapping.downtime_to_pb(r) for r in page],
+            intervals=[wire.downtime_to_pb(r) for r in page],
             next_page_token=token,
             analytics=pb.DowntimeAnalytics(
                 count=stats["count"], total_seconds=int(stats["total_seconds"]),
                 mean_time_between_failures_seconds=int(stats["mtbf_s"]),
                 mean_time_to_repair_seconds=int(stats["mttr_s"]),
-                by_category=[pb.DowntimeByCategory(category=mapping.category_to_pb(c),
+                by_category=[pb.DowntimeByCategory(category=wire.category_to_pb(c),
                                                    count=int(v[0]), seconds=int(v[1]))
                              for c, v in stats["by_category"].items()],
                 by_machine=[pb.DowntimeByMachine(machine_id=m, count=int(v[0]),

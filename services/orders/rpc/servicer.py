@@ -11,6 +11,7 @@ from dovetail.orders.v1 import orders_service_pb2_grpc as pb_grpc
 from services.kit.auth import Principal
 from services.kit.errors import DomainError, InvalidArgument, PermissionDenied, Violations
 from services.kit.rpc import current_principal, status_for, text_violations
+from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, PlacementRequest
 from services.orders.domain.values import (
     parse_date,
@@ -20,7 +21,6 @@ from services.orders.domain.values import (
 )
 from services.orders.intake import IntakeBatcher
 from services.orders.projections import OrderListQuery, OrderListView
-from services.orders.rpc import mapping
 
 # Who may call what; ownership (a channel places only its own orders) is checked below.
 ROLES = {

@@ -13,17 +13,16 @@ from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
 from services.kit.errors import InvalidArgument, PermissionDenied, Violations
 from services.kit.rpc import current_principal
-from services.scheduling import queries, quoting
+from services.scheduling import queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
-from services.scheduling.published import date_pb, objective_pb, risk_pb, ts
-from services.scheduling.rpc import mapping
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import SchedulingError
 from services.scheduling.solver.search import InvalidPlanError, plan_network
 from services.scheduling.solver.validator import validate_plan
+from services.scheduling.wire import date_pb, objective_pb, risk_pb, ts
 
 ROLES = {
     "SubscribeAssignments": ("admin", "factory"),
@@ -68,12 +67,12 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             raise InvalidArgument(Violations.one("resume_after_sequence", "must not be negative"))
         async for item in self.feed.subscribe(factory_id, request.resume_after_sequence,
                                               set(request.machine_ids)):
-            yield mapping.feed_item_pb(item)
+            yield wire.feed_item_pb(item)
 
     async def ReportOperation(self, request: pb.ReportOperationRequest, context):
         factory_id = current_principal().subject
         v = Violations()
-        kind = mapping.REPORT_KIND.get(request.kind)
+        kind = wire.REPORT_KIND.get(request.kind)
         v.check(kind is not None, "kind", "must be STARTED, FINISHED or SCRAPPED")
         key = request.idempotency_key.strip()
         v.check(0 < len(key) <= MAX_KEY_LENGTH, "idempotency_key",
@@ -83,7 +82,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             request.operation_id, {}).get("machine_id", "")
         v.check(bool(machine_id), "machine_id", "is required: the operation has no planned machine")
         v.raise_if_any()
-        at_ms = mapping.ms_of(request.occurred_at) if request.HasField("occurred_at") else self._now_ms()
+        at_ms = wire.ms_of(request.occurred_at) if request.HasField("occurred_at") else self._now_ms()
         # STARTED (and SCRAPPED) are recorded under the fence: never between the planner's
         # last look at the progress and the plan it saves, which must not be made without
         # them. A FINISHED operation had started before: the plan already keeps it, and its
@@ -94,7 +93,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             machine_id, at_ms, request.scrap_quantity, request.scrap_reason.strip()[:500])
         return pb.ReportOperationResponse(operation_id=outcome.operation_id,
                                           order_id=outcome.order_id,
-                                          status=mapping.OPERATION_STATUS[outcome.status],
+                                          status=wire.OPERATION_STATUS[outcome.status],
                                           duplicate=outcome.duplicate)
 
     async def GetSchedule(self, request: pb.GetScheduleRequest, context):
@@ -122,7 +121,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             # The objective sums the whole network's tardiness and makespan: a factory key sees
             # figures of its own work only (its lanes), never the network's.
             objective=objective_pb(plan.objective) if plan and principal.is_admin else None,
-            lanes=[mapping.lane_pb(lane) for lane in lanes])
+            lanes=[wire.lane_pb(lane) for lane in lanes])
 
     def _state_with_plan(self, plan_id: str, factory_ids: list[str]) -> NetworkState:
         """The state with the factories' operations as plan ``plan_id`` left them."""
@@ -146,7 +145,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         v.raise_if_any()
         time_limit = min(options.time_limit_seconds or s.time_limit_s, s.simulate_time_limit_max_s)
         origin = request.problem.horizon_start_unix_ms or self._now_ms()
-        problem, frame = mapping.problem_from_pb(request.problem, origin, s.horizon_days * 1440)
+        problem, frame = wire.problem_from_pb(request.problem, origin, s.horizon_days * 1440)
         if request.include_live_state:
             problem, frame = self._with_live_state(problem, frame)
         async with self.solving:
@@ -163,20 +162,20 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
                                                         violations=[str(exc)]))
             solve_s = time.perf_counter() - started
         violations = [x.message for x in validate_plan(problem, plan.operations)]
-        return pb.SimulateResponse(plan=mapping.plan_pb(plan, problem, frame, solve_s, violations,
+        return pb.SimulateResponse(plan=wire.plan_pb(plan, problem, frame, solve_s, violations,
                                                         s.at_risk_ms))
 
     def _with_live_state(self, extra, frame):
         from dataclasses import replace
 
         live = queries.frame(self.state, self.settings, self._now_ms())
-        shift = (frame.origin_ms - live.index.origin_ms) // mapping.MINUTE_MS
+        shift = (frame.origin_ms - live.index.origin_ms) // wire.MINUTE_MS
         moved_orders = tuple(replace(o, due=o.due + shift, release=o.release + shift)
                              for o in extra.orders)
         factories = {f.id: f for f in live.problem.factories}
         for f in extra.factories:
             factories.setdefault(f.id, _shifted_factory(f, shift))
-        merged = mapping.SimulationFrame(live.index.origin_ms)
+        merged = wire.SimulationFrame(live.index.origin_ms)
         merged.op_ids = {**live.index.op_ids, **frame.op_ids}
         merged.due = {**{o.id: o.due for o in live.problem.orders},
                       **{o.id: o.due for o in moved_orders}}
@@ -188,15 +187,15 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
 
     async def Quote(self, request: pb.QuoteRequest, context):
         v = Violations()
-        steps = mapping.steps_from_specs(request.operations, "operations", v)
+        steps = wire.steps_from_specs(request.operations, "operations", v)
         v.check(request.quantity >= 0, "quantity", "must not be negative")
         v.raise_if_any()
         answer = quoting.quote_routing(
             self.state, self.settings, self._now_ms(), steps,
-            mapping.ms_of(request.release_at) if request.HasField("release_at") else 0,
-            mapping.date_text(request.promised_date) if request.HasField("promised_date") else "",
+            wire.ms_of(request.release_at) if request.HasField("release_at") else 0,
+            wire.date_text(request.promised_date) if request.HasField("promised_date") else "",
             list(request.eligible_factory_ids), max(1, request.quantity))
-        return mapping.quote_pb(answer)
+        return wire.quote_pb(answer)
 
     async def ExplainOrder(self, request: pb.ExplainOrderRequest, context):
         if not request.order_id.strip():
@@ -231,7 +230,7 @@ def _window(w):
 def _reason_pb(r) -> pb.LatenessReason:
     return pb.LatenessReason(
         cause=pb.LatenessCause.Value(f"LATENESS_CAUSE_{r['cause']}"), factory_id=r["factory_id"],
-        machine_type=mapping.machine_type_pb(r["machine_type"]), machine_id=r["machine_id"],
+        machine_type=wire.machine_type_pb(r["machine_type"]), machine_id=r["machine_id"],
         window=_window(r["window"]), delay_seconds=r["delay_seconds"], message=r["message"])
 
 
