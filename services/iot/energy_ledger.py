@@ -38,25 +38,33 @@ class EnergyLedger:
         for minute, kwh in kwh_by_minute.items():
             self.pending[(machine_id, factory_id, minute)] += kwh
 
-    async def flush(self) -> int:
-        """Write what accumulated in one statement; on failure keep it for the next flush."""
+    async def flush(self, rows_per_statement: int = 2000) -> int:
+        """Write what accumulated, `rows_per_statement` rows a statement: turning a fleet's
+        minute buckets (16,000 machines: 16,000 rows and more) into one statement's arrays held
+        the event loop for a large part of a second. On failure the rows not written are kept
+        for the next flush (each statement commits on its own)."""
         if not self.pending:
             return 0
-        batch, self.pending = self.pending, defaultdict(float)
-        machines, factories, minutes = (list(x) for x in zip(*batch, strict=True))
+        rows, self.pending = list(self.pending.items()), defaultdict(float)
+        written = 0
         try:
             async with self.pool.connection() as conn:
-                await conn.execute(
-                    "INSERT INTO iot.energy_minutes (machine_id, factory_id, minute_ms, kwh) "
-                    "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[], "
-                    "%s::float8[]) ON CONFLICT (machine_id, minute_ms) DO UPDATE "
-                    "SET kwh = iot.energy_minutes.kwh + EXCLUDED.kwh",
-                    (machines, factories, minutes, list(batch.values())))
+                while written < len(rows):
+                    part = rows[written:written + rows_per_statement]
+                    machines, factories, minutes = (list(x) for x in zip(
+                        *(key for key, _ in part), strict=True))
+                    await conn.execute(
+                        "INSERT INTO iot.energy_minutes (machine_id, factory_id, minute_ms, kwh) "
+                        "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[], "
+                        "%s::float8[]) ON CONFLICT (machine_id, minute_ms) DO UPDATE "
+                        "SET kwh = iot.energy_minutes.kwh + EXCLUDED.kwh",
+                        (machines, factories, minutes, [kwh for _, kwh in part]))
+                    written += len(part)
         except Exception:
-            for key, kwh in batch.items():
+            for key, kwh in rows[written:]:
                 self.pending[key] += kwh
             raise
-        return len(batch)
+        return len(rows)
 
     async def minutes(self, machine_ids: list[str], start_ms: int, end_ms: int
                       ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
