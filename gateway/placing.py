@@ -1,4 +1,7 @@
-"""Webhooks that arrive together reach the orders service in one `PlaceOrders` call.
+"""What every order webhook sends to the orders service, and how: one `PlaceOrderRequest`
+built the same way by every adapter; webhooks that arrive together travel in one
+`PlaceOrders` call, which the orders service checks and stores in one transaction. This is
+the only place orders wait to be batched.
 
 A webhook handler asks `OrderPlacer.place(request)` and waits for its own answer. Requests
 queue; up to `max_in_flight` senders each take everything waiting (at most `max_batch`) and
@@ -9,9 +12,9 @@ this is what lets the gateway and the orders service keep up.
 
 Each order keeps its own answer: a refusal of one order (bad field, not allowed) is raised
 for that webhook only, as the same `ServiceError` a single `PlaceOrder` call would give. A
-failure of the whole call (orders service down) fails every webhook in it with 503; what
-may have been stored anyway is found again by the shop's retry (intake is idempotent by
-channel and external id). An orders service without `PlaceOrders` (an older replica during
+failure of the whole call (orders service or its database down) fails every webhook in it,
+and every one waiting behind it, with 503; what may have been stored anyway is found again by
+the shop's retry (intake is idempotent by channel and external id). An orders service without `PlaceOrders` (an older replica during
 a rolling upgrade) is called one order at a time.
 """
 
@@ -19,16 +22,56 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import Any, Protocol
 
 import grpc
+from google.protobuf import struct_pb2
 
+from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.errors import ServiceError, from_grpc, service_error
 from gateway.schemas.orders import FieldError
 
 CODES = {status.value[0]: status for status in grpc.StatusCode}
+# The most orders one PlaceOrders call may carry (orders_service.proto).
+MAX_BATCH = 500
+
+
+class Line(Protocol):
+    """An order line as an adapter has it (the canonical body's item, a mapped shop line)."""
+
+    line_id: str
+    product: str
+    quantity: int
+    options: dict[str, Any]
+
+
+def place_order_request(channel: str, external_id: str, customer: types_pb2.Customer,
+                        lines: Iterable[Line], *, total: tuple[str, str] | None = None,
+                        placed_at: datetime | None = None,
+                        promised_date: types_pb2.Date | None = None,
+                        ) -> orders_pb.PlaceOrderRequest:
+    """The order as the orders service takes it; `total` is (amount, currency). Raises
+    ValueError / TypeError for a value the wire cannot hold (the caller answers 422)."""
+    request = orders_pb.PlaceOrderRequest(channel=channel, external_id=external_id,
+                                          customer=customer, promised_date=promised_date)
+    for line in lines:
+        options = struct_pb2.Struct()
+        options.update(line.options)
+        request.items.add(line_id=line.line_id, product=line.product, quantity=line.quantity,
+                          options=options)
+    if total is not None:
+        request.total.CopyFrom(types_pb2.Money(amount=total[0], currency=total[1]))
+    if placed_at is not None:
+        request.placed_at.FromDatetime(placed_at)
+    return request
+
+
+def status_name(status: int) -> str:
+    """An order status as webhook answers say it (PLACED, CONFIGURED, ...)."""
+    return orders_pb.OrderStatus.Name(status).removeprefix("ORDER_STATUS_")
 
 
 def refusal_error(refused: orders_pb.PlaceOrderRefusal) -> ServiceError:
@@ -37,7 +80,7 @@ def refusal_error(refused: orders_pb.PlaceOrderRefusal) -> ServiceError:
 
 
 class OrderPlacer:
-    def __init__(self, call: Callable[[str, Any], Awaitable[Any]], max_batch: int = 200,
+    def __init__(self, call: Callable[[str, Any], Awaitable[Any]], max_batch: int = MAX_BATCH,
                  max_in_flight: int = 2, timeout_s: float = 10.0):
         """`call(method, request)` calls the orders service (raises grpc.aio.AioRpcError)."""
         self.call = call
@@ -80,12 +123,10 @@ class OrderPlacer:
                 self._batched = False
                 await asyncio.gather(*[self._send_one(r, f) for r, f in batch])
                 return
-            for _, future in batch:
-                _settle(future, error=from_grpc(error))
+            self._fail(batch, from_grpc(error))
             return
         except Exception as exc:  # noqa: BLE001 - every waiting webhook hears of it
-            for _, future in batch:
-                _settle(future, error=exc)
+            self._fail(batch, exc)
             return
         for (_, future), outcome in zip(batch, reply.outcomes, strict=True):
             if outcome.HasField("placed"):
@@ -93,13 +134,25 @@ class OrderPlacer:
             else:
                 _settle(future, error=refusal_error(outcome.refused))
 
+    def _fail(self, batch: list[tuple[orders_pb.PlaceOrderRequest, asyncio.Future]],
+              error: BaseException) -> None:
+        """The whole call failed. When the orders service cannot place anything (down, timed
+        out, its database away: 503), the webhooks queued behind this batch hear so now rather
+        than each waiting out the same outage in turn; they are retried by their shops."""
+        if isinstance(error, ServiceError) and error.status_code != 503:
+            waiting = []
+        else:
+            waiting, self._waiting = self._waiting, []
+        for _, future in batch + waiting:
+            _settle(future, error=error)
+
     async def _send_one(self, request: orders_pb.PlaceOrderRequest, future: asyncio.Future) -> None:
         try:
             _settle(future, result=await self.call("PlaceOrder", request))
         except grpc.aio.AioRpcError as error:
-            _settle(future, error=from_grpc(error))
+            self._fail([(request, future)], from_grpc(error))
         except Exception as exc:  # noqa: BLE001
-            _settle(future, error=exc)
+            self._fail([(request, future)], exc)
 
     async def close(self) -> None:
         for task in list(self._tasks):

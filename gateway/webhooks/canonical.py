@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from google.protobuf import struct_pb2
 from litestar import Controller, Request, Response, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
@@ -21,6 +20,7 @@ from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.deps import GatewayState
 from gateway.errors import values_in_range
+from gateway.placing import place_order_request, status_name
 from gateway.schemas.orders import CanonicalOrder, ErrorBody, WebhookAccepted
 from webhook_signature import SignatureError, verify
 
@@ -53,23 +53,14 @@ async def signed_by_channel(connection: ASGIConnection, _: BaseRouteHandler) -> 
 
 def to_place_order(channel: str, order: CanonicalOrder) -> orders_pb.PlaceOrderRequest:
     c, a = order.customer, order.customer.address
-    request = orders_pb.PlaceOrderRequest(
-        channel=channel, external_id=order.external_id,
-        customer=types_pb2.Customer(name=c.name, email=c.email, phone=c.phone,
-                                    address=types_pb2.Address(
-                                        line1=a.line1, line2=a.line2, city=a.city, region=a.region,
-                                        postal_code=a.postal_code, country=a.country)))
-    for item in order.items:
-        options = struct_pb2.Struct()
-        options.update(item.options)
-        request.items.add(line_id=item.line_id, product=item.product, quantity=item.quantity,
-                          options=options)
-    if order.total is not None:
-        request.total.CopyFrom(types_pb2.Money(amount=order.total.amount,
-                                               currency=order.total.currency))
+    customer = types_pb2.Customer(name=c.name, email=c.email, phone=c.phone,
+                                  address=types_pb2.Address(
+                                      line1=a.line1, line2=a.line2, city=a.city, region=a.region,
+                                      postal_code=a.postal_code, country=a.country))
+    placed_at = promised_date = None
     if order.placed_at:
         try:
-            request.placed_at.FromDatetime(datetime.fromisoformat(order.placed_at))
+            placed_at = datetime.fromisoformat(order.placed_at)
         except ValueError:
             raise ValidationException("invalid placed_at", extra=[
                 {"key": "placed_at", "message": "must be an ISO 8601 time, e.g. 2026-11-25T08:00:00Z"}
@@ -80,14 +71,15 @@ def to_place_order(channel: str, order: CanonicalOrder) -> orders_pb.PlaceOrderR
             raise ValidationException("invalid promised_date", extra=[
                 {"key": "promised_date", "message": "must be a date written as YYYY-MM-DD"}])
         year, month, day = map(int, parts)
-        request.promised_date.CopyFrom(types_pb2.Date(year=year, month=month, day=day))
-    return request
+        promised_date = types_pb2.Date(year=year, month=month, day=day)
+    total = None if order.total is None else (order.total.amount, order.total.currency)
+    return place_order_request(channel, order.external_id, customer, order.items, total=total,
+                               placed_at=placed_at, promised_date=promised_date)
 
 
 async def place(state: GatewayState, request: orders_pb.PlaceOrderRequest) -> Response:
     reply = await state.services.place_order(request)
-    body = WebhookAccepted(order_id=reply.order_id,
-                           status=orders_pb.OrderStatus.Name(reply.status).removeprefix("ORDER_STATUS_"),
+    body = WebhookAccepted(order_id=reply.order_id, status=status_name(reply.status),
                            duplicate=reply.duplicate)
     return Response(body, status_code=200 if reply.duplicate else 202)
 

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from google.protobuf import struct_pb2
 from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
 
@@ -29,6 +28,7 @@ from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.bodies import check_json
 from gateway.deps import GatewayState
 from gateway.errors import ServiceError, field_of, values_in_range
+from gateway.placing import place_order_request, status_name
 from gateway.schemas.shops import ShopWebhookAnswer
 from gateway.webhooks.mapping import ShopLine, UnmappedError, map_lines
 from webhook_signature import SignatureError, verify_base64
@@ -68,10 +68,6 @@ def parse_time(text: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)  # WooCommerce *_gmt has no offset
 
 
-def _status(value: int) -> str:
-    return orders_pb.OrderStatus.Name(value).removeprefix("ORDER_STATUS_")
-
-
 async def verified_body(request: Request, platform: ShopPlatform) -> bytes:
     state: GatewayState = request.app.state.gateway
     secret = await state.channels.secret(platform.channel)
@@ -95,21 +91,6 @@ def decode(body: bytes, platform: ShopPlatform) -> Any:
         raise ValidationException("body does not fit", extra=[{"key": field, "message": text}]) from None
 
 
-def to_place_order(channel: str, order: ShopOrder, items) -> orders_pb.PlaceOrderRequest:
-    request = orders_pb.PlaceOrderRequest(channel=channel, external_id=order.external_id,
-                                          customer=order.customer)
-    for item in items:
-        options = struct_pb2.Struct()
-        options.update(item.options)
-        request.items.add(line_id=item.line_id, product=item.product, quantity=item.quantity,
-                          options=options)
-    if order.total:
-        request.total.CopyFrom(types_pb2.Money(amount=order.total[0], currency=order.total[1]))
-    if order.placed_at:
-        request.placed_at.FromDatetime(order.placed_at)
-    return request
-
-
 async def receive(request: Request, platform: ShopPlatform) -> Response[ShopWebhookAnswer]:
     state: GatewayState = request.app.state.gateway
     body = await verified_body(request, platform)
@@ -131,12 +112,13 @@ async def receive(request: Request, platform: ShopPlatform) -> Response[ShopWebh
         raise ValidationException("unmapped SKU or option", extra=[
             {"key": at, "message": message} for at, message in exc.errors]) from None
     with values_in_range():
-        placing = to_place_order(platform.channel, order, items)
+        placing = place_order_request(platform.channel, order.external_id, order.customer, items,
+                                      total=order.total, placed_at=order.placed_at)
     reply = await state.services.place_order(placing)
     if delivery_id:
         await state.channels.record_delivery(platform.channel, delivery_id, reply.order_id,
-                                             _status(reply.status))
-    return Response(ShopWebhookAnswer(reply.order_id, _status(reply.status), reply.duplicate),
+                                             status_name(reply.status))
+    return Response(ShopWebhookAnswer(reply.order_id, status_name(reply.status), reply.duplicate),
                     status_code=200 if reply.duplicate else 202)
 
 
@@ -156,5 +138,5 @@ async def acknowledge_update(state: GatewayState, platform: ShopPlatform,
             "", "UNKNOWN", False, "update for an order not received yet: ignored; the order is "
             "placed when its create arrives"), status_code=200)
     return Response(ShopWebhookAnswer(
-        known.order_id, _status(known.status), False,
+        known.order_id, status_name(known.status), False,
         "updates from the shop are not applied; amend the order in Dovetail"), status_code=200)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-import psycopg
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from services.kit.errors import Conflict, NotFound
 from services.kit.persistence import ServiceApplication
@@ -49,86 +48,62 @@ class HistoryEntry:
 class OrdersApplication(ServiceApplication):
     name = "orders"
 
-    def place_order(self, channel: str, external_id: str, content: OrderContent,
-                    placed_at: datetime, tenant: str) -> Placement:
-        """Store a new order, or return the one already placed for this shop order."""
-        existing = self._placed(channel, external_id)
-        if existing is not None:
-            return existing
-        order = Order(channel=channel, external_id=external_id, tenant=tenant,
-                      placed_at=placed_at.isoformat(), content=content.to_dict())
-        intake = OrderIntake(channel=channel, external_id=external_id, order_id=order.id)
-        try:
-            self.save(order, intake)
-        except IntegrityError:
-            # Someone placed the same shop order at the same moment: theirs stands.
-            existing = self._placed(channel, external_id)
-            if existing is None:
-                raise
-            return existing
-        return Placement(order.id, order.status, duplicate=False)
+    def place_orders(self, requests: Sequence[PlacementRequest]) -> list[Placement]:
+        """Place orders in one transaction, each answered on its own (one order is a list of one).
 
-    def place_orders(self, requests: list[PlacementRequest]) -> list[Placement]:
-        """Place many orders in one transaction (the intake batcher's write).
-
-        Repeats are answered from the intake index; repeats inside the batch get the first
-        one's order. If another writer raced us to one of the intakes, the batch falls back
-        to placing one by one, so the answer for every request is still exact.
+        Each new order is saved with its intake record, whose id is derived from (channel,
+        external id): a shop order placed before collides with its intake, and the whole
+        transaction is refused. Most orders are new, so nothing is read first; after a
+        collision the intakes of this batch are read through the repository, repeats are
+        answered with the order already placed (duplicate), and the rest are saved again.
+        A repeat inside the batch gets the first one's order.
         """
-        known = self._placed_many({intake_id(r.channel, r.external_id) for r in requests})
+        placed: dict[uuid.UUID, Placement] = {}
+        for _ in range(MAX_RETRIES):
+            answers, pending = self._new_orders(requests, placed)
+            if not pending:
+                return answers
+            try:
+                self.save(*pending)
+                return answers
+            except IntegrityError:
+                # Someone placed one of these shop orders before us (or at the same moment).
+                placed = self._placed(requests)
+        raise Conflict("the same shop orders are being placed by others; try again")
+
+    @staticmethod
+    def _new_orders(requests: Sequence[PlacementRequest], placed: dict[uuid.UUID, Placement],
+                    ) -> tuple[list[Placement], list[Order | OrderIntake]]:
+        """The answer to each request, and the aggregates to save for those not placed yet."""
         new: dict[uuid.UUID, Order] = {}
-        to_save: list[Order | OrderIntake] = []
+        pending: list[Order | OrderIntake] = []
         answers: list[Placement] = []
         for r in requests:
             key = intake_id(r.channel, r.external_id)
-            if key in known:
-                answers.append(known[key])
-                continue
-            if key in new:
+            if key in placed:
+                answers.append(placed[key])
+            elif key in new:
                 answers.append(Placement(new[key].id, new[key].status, duplicate=True))
-                continue
-            order = Order(channel=r.channel, external_id=r.external_id, tenant=r.tenant,
-                          placed_at=r.placed_at.isoformat(), content=r.content.to_dict())
-            new[key] = order
-            to_save += [order, OrderIntake(channel=r.channel, external_id=r.external_id,
-                                           order_id=order.id)]
-            answers.append(Placement(order.id, order.status, duplicate=False))
-        if not to_save:
-            return answers
-        try:
-            self.save(*to_save)
-        except IntegrityError:
-            return [self.place_order(r.channel, r.external_id, r.content, r.placed_at, r.tenant)
-                    for r in requests]
-        return answers
+            else:
+                order = new[key] = Order(channel=r.channel, external_id=r.external_id,
+                                         tenant=r.tenant, placed_at=r.placed_at.isoformat(),
+                                         content=r.content.to_dict())
+                pending += [order, OrderIntake(channel=r.channel, external_id=r.external_id,
+                                               order_id=order.id)]
+                answers.append(Placement(order.id, order.status, duplicate=False))
+        return answers, pending
 
-    def _placed_many(self, intake_ids: set[uuid.UUID]) -> dict[uuid.UUID, Placement]:
-        """Existing intakes among these ids, read in one query."""
-        recorder = self.recorder
-        statement = psycopg.sql.SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {}.{} "
-            "WHERE originator_id = ANY(%s) AND originator_version = 1"
-        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
-                 psycopg.sql.Identifier(recorder.events_table_name))
-        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(statement, (list(intake_ids),))
-            rows = cur.fetchall()
+    def _placed(self, requests: Sequence[PlacementRequest]) -> dict[uuid.UUID, Placement]:
+        """The orders already placed for these shop orders, by intake id."""
         found: dict[uuid.UUID, Placement] = {}
-        for row in rows:
-            event = self.mapper.to_domain_event(StoredEvent(
-                originator_id=row["originator_id"], originator_version=row["originator_version"],
-                topic=row["topic"], state=bytes(row["state"])))
-            order = self.get_order(event.order_id)
-            found[row["originator_id"]] = Placement(order.id, order.status, duplicate=True)
+        for key in {intake_id(r.channel, r.external_id) for r in requests}:
+            try:
+                intake: OrderIntake = self.repository.get(key)
+            except AggregateNotFoundError:
+                continue
+            order = self.get_order(intake.order_id)
+            found[key] = Placement(order.id, order.status, duplicate=True)
         return found
-
-    def _placed(self, channel: str, external_id: str) -> Placement | None:
-        try:
-            intake: OrderIntake = self.repository.get(intake_id(channel, external_id))
-        except AggregateNotFoundError:
-            return None
-        order = self.get_order(intake.order_id)
-        return Placement(order.id, order.status, duplicate=True)
 
     def find_order(self, channel: str, external_id: str) -> Order:
         """The order placed for this shop order (from the intake index, always current)."""

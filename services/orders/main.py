@@ -6,7 +6,6 @@ from dovetail.orders.v1 import orders_service_pb2, orders_service_pb2_grpc
 from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
 from services.orders.application import OrdersApplication
-from services.orders.intake import IntakeBatcher
 from services.orders.policies import consumers
 from services.orders.projections import OrderListView, order_list_projector
 from services.orders.published import TOPICS, to_integration
@@ -18,12 +17,11 @@ NAME = "orders"
 def build(rt: Runtime) -> ServiceParts:
     assert isinstance(rt.app, OrdersApplication)
     view = OrderListView(rt.pool)
-    intake = IntakeBatcher(rt.app)
     projector = order_list_projector(rt.app, rt.pool, rt.wakeup)
 
     def add_servicers(server) -> list[str]:
         orders_service_pb2_grpc.add_OrdersServiceServicer_to_server(
-            OrdersServicer(rt.app, intake, view, rt.settings.tenant), server)
+            OrdersServicer(rt.app, view, rt.settings.tenant), server)
         return [orders_service_pb2.DESCRIPTOR.services_by_name["OrdersService"].full_name]
 
     async def projection(stop) -> None:
@@ -33,7 +31,7 @@ def build(rt: Runtime) -> ServiceParts:
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, itemwise=ITEMWISE,
                         to_integration=to_integration,
                         integration_topics=TOPICS,
-                        consumers=consumers(rt.app), background=[intake.run],
+                        consumers=consumers(rt.app),
                         leader_jobs={"order_list": projection})
 
 

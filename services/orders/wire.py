@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf.message import Message
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as pb
@@ -77,23 +78,31 @@ def order_to_pb(order: Order) -> pb.Order:
         planning_issue=order.planning_issue)
 
 
-def _message_dict(message, field: str) -> Any:
-    """A sub-message as plain data, or None when it was not sent."""
-    if not message.HasField(field):
-        return None
-    return json_format.MessageToDict(getattr(message, field), preserving_proto_field_name=True)
+DATE = types_pb2.Date.DESCRIPTOR
 
 
-def items_from_pb(items) -> list[dict[str, Any]]:
-    return [{"line_id": item.line_id, "product": item.product, "quantity": item.quantity,
-             "options": json_format.MessageToDict(item.options)} for item in items]
+class WireSource:
+    """What a client sent, read field by field for the domain's checks (values.Source): a
+    sub-message that was not sent reads as None, a Date as its ISO text (an invalid date stays
+    invalid, for the check to name), options (a Struct) as the mapping it is."""
+
+    @staticmethod
+    def is_object(value: Any) -> bool:
+        return isinstance(value, Message)
+
+    @staticmethod
+    def get(node: Any, name: str) -> Any:
+        field = node.DESCRIPTOR.fields_by_name.get(name)
+        if field is None:
+            return None
+        value = getattr(node, name)
+        if field.message_type is None or field.is_repeated:
+            return value
+        if not node.HasField(name):
+            return None
+        if field.message_type is DATE:
+            return date_from_pb(value, True)
+        return value
 
 
-def place_request_to_raw(request: pb.PlaceOrderRequest) -> dict[str, Any]:
-    """The request as the plain data the domain validates (same shape as the webhook)."""
-    return {
-        "customer": _message_dict(request, "customer"),
-        "items": items_from_pb(request.items),
-        "total": _message_dict(request, "total"),
-        "promised_date": date_from_pb(request.promised_date, request.HasField("promised_date")),
-    }
+WIRE = WireSource()

@@ -100,6 +100,23 @@ async def test_place_orders_answers_each_order_on_its_own(stub):
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+async def test_place_orders_answers_orders_placed_earlier_as_repeats_and_places_the_rest(stub):
+    """The batch's transaction collides with an intake stored before: the earlier order is
+    answered (duplicate), the new ones are stored once, in the same call."""
+    earlier, new_1, new_2 = place_request(), place_request(), place_request()
+    first = await stub.PlaceOrder(earlier, metadata=auth(CHANNEL_KEY))
+    reply = await stub.PlaceOrders(pb.PlaceOrdersRequest(orders=[new_1, earlier, new_2]),
+                                   metadata=auth(CHANNEL_KEY))
+    one, again, two = (o.placed for o in reply.outcomes)
+    assert again.order_id == first.order_id and again.duplicate
+    assert not one.duplicate and not two.duplicate and one.order_id != two.order_id
+    for request, placed in ((new_1, one), (new_2, two)):
+        got = await stub.GetOrder(pb.GetOrderRequest(channel=request.channel,
+                                                     external_id=request.external_id),
+                                  metadata=auth(TEST_ADMIN_KEY))
+        assert got.order.order_id == placed.order_id
+
+
 async def test_place_orders_refuses_an_oversized_call_as_a_whole(stub):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.PlaceOrders(pb.PlaceOrdersRequest(orders=[place_request()] * 501),

@@ -1,12 +1,18 @@
-"""What an order is made of: customer, lines, money. Validated on construction."""
+"""What an order is made of: customer, lines, money, and the checks that build them.
+
+The checks read what a channel sent through a `Source`: JSON-shaped dicts (`JSON`), or a wire
+message read field by field (the gRPC mapping's source), so an order is checked and built
+straight from what arrived, without first being copied into another shape.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from services.kit.errors import Violations
 
@@ -91,6 +97,30 @@ class OrderContent:
         )
 
 
+class Source(Protocol):
+    """How the checks read one shape of input: which values are objects with named fields,
+    and a field of such an object (None when it was not sent)."""
+
+    def is_object(self, value: Any) -> bool: ...
+
+    def get(self, node: Any, name: str) -> Any: ...
+
+
+class JsonSource:
+    """Objects are dicts, as a JSON body decodes."""
+
+    @staticmethod
+    def is_object(value: Any) -> bool:
+        return isinstance(value, dict)
+
+    @staticmethod
+    def get(node: Any, name: str) -> Any:
+        return node.get(name)
+
+
+JSON = JsonSource()
+
+
 def _text(v: Violations, value: Any, field_name: str, *, required: bool, max_len: int) -> str:
     if value is None:
         value = ""
@@ -113,28 +143,30 @@ def validate_channel(v: Violations, channel: Any, external_id: Any) -> None:
         v.add("external_id", "must be printable text")
 
 
-def parse_customer(v: Violations, raw: Any) -> Customer | None:
-    if not isinstance(raw, dict):
+def parse_customer(v: Violations, raw: Any, source: Source = JSON) -> Customer | None:
+    if not source.is_object(raw):
         v.add("customer", "is required")
         return None
-    name = _text(v, raw.get("name"), "customer.name", required=True, max_len=200)
-    email = _text(v, raw.get("email"), "customer.email", required=False, max_len=254)
+    get = source.get
+    name = _text(v, get(raw, "name"), "customer.name", required=True, max_len=200)
+    email = _text(v, get(raw, "email"), "customer.email", required=False, max_len=254)
     if email and not EMAIL_RE.match(email):
         v.add("customer.email", "is not an email address")
-    phone = _text(v, raw.get("phone"), "customer.phone", required=False, max_len=40)
-    a = raw.get("address")
-    if not isinstance(a, dict):
+    phone = _text(v, get(raw, "phone"), "customer.phone", required=False, max_len=40)
+    a = get(raw, "address")
+    if not source.is_object(a):
         v.add("customer.address", "is required: furniture is delivered to it")
         return None
-    country = _text(v, a.get("country"), "customer.address.country", required=True, max_len=2)
+    country = _text(v, get(a, "country"), "customer.address.country", required=True, max_len=2)
     if country and not COUNTRY_RE.match(country):
         v.add("customer.address.country", "must be an ISO 3166 two-letter code, e.g. CN")
     address = Address(
-        line1=_text(v, a.get("line1"), "customer.address.line1", required=True, max_len=200),
-        line2=_text(v, a.get("line2"), "customer.address.line2", required=False, max_len=200),
-        city=_text(v, a.get("city"), "customer.address.city", required=True, max_len=100),
-        region=_text(v, a.get("region"), "customer.address.region", required=False, max_len=100),
-        postal_code=_text(v, a.get("postal_code"), "customer.address.postal_code",
+        line1=_text(v, get(a, "line1"), "customer.address.line1", required=True, max_len=200),
+        line2=_text(v, get(a, "line2"), "customer.address.line2", required=False, max_len=200),
+        city=_text(v, get(a, "city"), "customer.address.city", required=True, max_len=100),
+        region=_text(v, get(a, "region"), "customer.address.region", required=False,
+                     max_len=100),
+        postal_code=_text(v, get(a, "postal_code"), "customer.address.postal_code",
                           required=False, max_len=20),
         country=country,
     )
@@ -156,8 +188,9 @@ def _option_value(v: Violations, field_name: str, value: Any) -> OptionValue | N
     return None
 
 
-def parse_lines(v: Violations, raw: Any, field_name: str = "items") -> tuple[OrderLine, ...]:
-    if not isinstance(raw, list | tuple) or not raw:
+def parse_lines(v: Violations, raw: Any, field_name: str = "items",
+                source: Source = JSON) -> tuple[OrderLine, ...]:
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
         v.add(field_name, "must list at least one item")
         return ()
     if len(raw) > MAX_LINES:
@@ -167,24 +200,24 @@ def parse_lines(v: Violations, raw: Any, field_name: str = "items") -> tuple[Ord
     seen: set[str] = set()
     for i, item in enumerate(raw):
         f = f"{field_name}[{i}]"
-        if not isinstance(item, dict):
+        if not source.is_object(item):
             v.add(f, "must be an object")
             continue
-        line_id = _text(v, item.get("line_id"), f"{f}.line_id", required=True, max_len=64)
+        line_id = _text(v, source.get(item, "line_id"), f"{f}.line_id", required=True, max_len=64)
         if line_id in seen:
             v.add(f"{f}.line_id", f"repeats line id {line_id!r}")
         seen.add(line_id)
-        product = item.get("product")
+        product = source.get(item, "product")
         if not isinstance(product, str) or not PRODUCT_RE.match(product):
             v.add(f"{f}.product", "must be a catalogue product code such as 'wardrobe'")
-        quantity = item.get("quantity")
+        quantity = source.get(item, "quantity")
         if isinstance(quantity, float) and quantity.is_integer():
             quantity = int(quantity)
         if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
             v.add(f"{f}.quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
-        options_raw = item.get("options") or {}
+        options_raw = source.get(item, "options") or {}
         options: dict[str, OptionValue] = {}
-        if not isinstance(options_raw, dict):
+        if not isinstance(options_raw, Mapping):
             v.add(f"{f}.options", "must be an object of option names to values")
         elif len(options_raw) > MAX_OPTIONS:
             v.add(f"{f}.options", f"must have at most {MAX_OPTIONS} options")
@@ -202,13 +235,14 @@ def parse_lines(v: Violations, raw: Any, field_name: str = "items") -> tuple[Ord
     return tuple(lines)
 
 
-def parse_money(v: Violations, raw: Any, field_name: str = "total") -> Money | None:
+def parse_money(v: Violations, raw: Any, field_name: str = "total",
+                source: Source = JSON) -> Money | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
+    if not source.is_object(raw):
         v.add(field_name, "must be an object with amount and currency")
         return None
-    amount_raw = raw.get("amount")
+    amount_raw = source.get(raw, "amount")
     try:
         amount = Decimal(str(amount_raw)) if isinstance(amount_raw, str | int) else None
     except InvalidOperation:
@@ -221,7 +255,7 @@ def parse_money(v: Violations, raw: Any, field_name: str = "total") -> Money | N
         v.add(f"{field_name}.amount", "must have at most two decimal places")
     elif amount >= Decimal("1e12"):
         v.add(f"{field_name}.amount", "is too large")
-    currency = raw.get("currency")
+    currency = source.get(raw, "currency")
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
         v.add(f"{field_name}.currency", "must be an ISO 4217 code such as CNY")
     if amount is None or not isinstance(currency, str):
@@ -243,13 +277,15 @@ def parse_date(v: Violations, raw: Any, field_name: str) -> date | None:
     return None
 
 
-def parse_order_content(raw: dict[str, Any]) -> OrderContent:
-    """Validate everything a channel sent; raise InvalidArgument listing every problem."""
+def parse_order_content(raw: Any, source: Source = JSON) -> OrderContent:
+    """Validate everything a channel sent (its customer, items, total and promised date, read
+    through `source`); raise InvalidArgument listing every problem."""
     v = Violations()
-    customer = parse_customer(v, raw.get("customer"))
-    lines = parse_lines(v, raw.get("items"))
-    total = parse_money(v, raw.get("total"))
-    promised = parse_date(v, raw.get("promised_date"), "promised_date")
+    get = source.get
+    customer = parse_customer(v, get(raw, "customer"), source)
+    lines = parse_lines(v, get(raw, "items"), source=source)
+    total = parse_money(v, get(raw, "total"), source=source)
+    promised = parse_date(v, get(raw, "promised_date"), "promised_date")
     v.raise_if_any()
     assert customer is not None
     return OrderContent(customer=customer, lines=lines, total=total, promised_date=promised)

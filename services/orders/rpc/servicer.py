@@ -12,14 +12,13 @@ from services.kit.auth import Principal
 from services.kit.errors import DomainError, InvalidArgument, PermissionDenied, Violations
 from services.kit.rpc import current_principal, status_for, text_violations
 from services.orders import wire as mapping
-from services.orders.application import OrdersApplication, PlacementRequest
+from services.orders.application import OrdersApplication, Placement, PlacementRequest
 from services.orders.domain.values import (
     parse_date,
     parse_lines,
     parse_order_content,
     validate_channel,
 )
-from services.orders.intake import IntakeBatcher
 from services.orders.projections import OrderListQuery, OrderListView
 
 # Who may call what; ownership (a channel places only its own orders) is checked below.
@@ -35,6 +34,7 @@ ROLES = {
 
 # PlaceOrders checks text order by order, so one bad order refuses only itself.
 ITEMWISE = ("PlaceOrders",)
+# The most orders one PlaceOrders call may carry (orders_service.proto says so to clients).
 MAX_PLACE_BATCH = 500
 
 
@@ -51,44 +51,56 @@ def placed_pb(placement) -> pb.PlaceOrderResponse:
                                  duplicate=placement.duplicate)
 
 
+def refusal_pb(exc: DomainError) -> pb.PlaceOrderRefusal:
+    """What PlaceOrder would have answered for this order, as one outcome of PlaceOrders."""
+    status = status_for(exc)
+    refused = pb.PlaceOrderRefusal(code=status.code, message=status.message)
+    if isinstance(exc, InvalidArgument):
+        refused.field_violations.extend(
+            pb.FieldViolation(field=v.field, description=v.description) for v in exc.violations)
+    return refused
+
+
 class OrdersServicer(pb_grpc.OrdersServiceServicer):
-    def __init__(self, app: OrdersApplication, intake: IntakeBatcher, view: OrderListView,
-                 tenant: str):
+    def __init__(self, app: OrdersApplication, view: OrderListView, tenant: str):
         self.app = app
-        self.intake = intake
         self.view = view
         self.tenant = tenant
 
     async def PlaceOrder(self, request: pb.PlaceOrderRequest, context) -> pb.PlaceOrderResponse:
-        placement = await self.intake.place(self._placement(current_principal(), request))
-        return placed_pb(placement)
+        [outcome] = await asyncio.to_thread(self._place, current_principal(), [request],
+                                            itemwise=False)
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return placed_pb(outcome)
 
     async def PlaceOrders(self, request: pb.PlaceOrdersRequest,
                           context) -> pb.PlaceOrdersResponse:
         if len(request.orders) > MAX_PLACE_BATCH:
             raise InvalidArgument(Violations.one(
                 "orders", f"at most {MAX_PLACE_BATCH} orders per call, got {len(request.orders)}"))
-        principal = current_principal()
-        outcomes = [pb.PlaceOrderOutcome() for _ in request.orders]
-        accepted: list[tuple[int, PlacementRequest]] = []
-        for i, order in enumerate(request.orders):
+        outcomes = await asyncio.to_thread(self._place, current_principal(), request.orders,
+                                           itemwise=True)
+        return pb.PlaceOrdersResponse(outcomes=[
+            pb.PlaceOrderOutcome(refused=refusal_pb(o)) if isinstance(o, DomainError)
+            else pb.PlaceOrderOutcome(placed=placed_pb(o)) for o in outcomes])
+
+    def _place(self, principal: Principal, requests, *,
+               itemwise: bool) -> list[Placement | DomainError]:
+        """Check each order, then place those that pass in one transaction (a worker thread:
+        checking and storing a batch would hold up the event loop). `itemwise`: check each
+        order's text here (the gate checks a whole single call's)."""
+        checked: list[PlacementRequest | DomainError] = []
+        for request in requests:
             try:
-                violations = text_violations(order)
-                if violations:
+                if itemwise and (violations := text_violations(request)):
                     raise InvalidArgument(violations)
-                accepted.append((i, self._placement(principal, order)))
+                checked.append(self._placement(principal, request))
             except DomainError as exc:
-                status = status_for(exc)
-                refused = outcomes[i].refused
-                refused.code, refused.message = status.code, status.message
-                if isinstance(exc, InvalidArgument):
-                    refused.field_violations.extend(
-                        pb.FieldViolation(field=v.field, description=v.description)
-                        for v in exc.violations)
-        placements = await self.intake.place_many([p for _, p in accepted])
-        for (i, _), placement in zip(accepted, placements, strict=True):
-            outcomes[i].placed.CopyFrom(placed_pb(placement))
-        return pb.PlaceOrdersResponse(outcomes=outcomes)
+                checked.append(exc)
+        placements = iter(self.app.place_orders(
+            [c for c in checked if isinstance(c, PlacementRequest)]))
+        return [c if isinstance(c, DomainError) else next(placements) for c in checked]
 
     def _placement(self, principal: Principal, request: pb.PlaceOrderRequest) -> PlacementRequest:
         """Check who may place this order and what it says; raises the domain's errors."""
@@ -100,7 +112,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         v = Violations()
         validate_channel(v, request.channel, request.external_id)
         v.raise_if_any()
-        content = parse_order_content(mapping.place_request_to_raw(request))
+        content = parse_order_content(request, mapping.WIRE)
         placed_at = (request.placed_at.ToDatetime(tzinfo=UTC) if request.HasField("placed_at")
                      else datetime.now(UTC))
         return PlacementRequest(request.channel, request.external_id.strip(), content, placed_at,
@@ -138,7 +150,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
     async def AmendOrder(self, request: pb.AmendOrderRequest, context) -> pb.AmendOrderResponse:
         order_id = order_id_from(request.order_id)
         v = Violations()
-        lines = parse_lines(v, mapping.items_from_pb(request.items))
+        lines = parse_lines(v, request.items, source=mapping.WIRE)
         promised = parse_date(v, mapping.date_from_pb(
             request.promised_date, request.HasField("promised_date")), "promised_date")
         v.check(request.expected_version >= 0, "expected_version", "must not be negative")

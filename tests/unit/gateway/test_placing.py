@@ -4,13 +4,20 @@ each keeps its own answer."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import grpc
+import msgspec
 import pytest
 
+from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from gateway.errors import ServiceError
-from gateway.placing import OrderPlacer
+from gateway.placing import OrderPlacer, place_order_request
+from gateway.schemas.orders import CanonicalOrder
+from gateway.webhooks.canonical import to_place_order
+from gateway.webhooks.mapping import MappedItem
+from tests.helpers import order_payload
 
 
 class RpcError(grpc.aio.AioRpcError):
@@ -93,6 +100,29 @@ async def test_a_failed_call_fails_every_webhook_in_it(code, status):
     assert all(isinstance(a, ServiceError) and a.status_code == status for a in answers)
 
 
+async def test_webhooks_waiting_behind_a_call_that_found_orders_down_hear_so_at_once():
+    orders = FakeOrders(fail=grpc.StatusCode.UNAVAILABLE)
+    calls = []
+
+    async def call(method, request):
+        calls.append(method)
+        return await orders(method, request)
+
+    placer = OrderPlacer(call, max_in_flight=1)
+    first = asyncio.create_task(placer.place(pb.PlaceOrderRequest(external_id="o0")))
+    await asyncio.sleep(0.001)  # its call is on the way; nine more arrive meanwhile
+    answers = [*await place_all(placer, [f"o{i}" for i in range(1, 10)]),
+               *await asyncio.gather(first, return_exceptions=True)]
+    assert all(isinstance(a, ServiceError) and a.status_code == 503 for a in answers)
+    assert calls == ["PlaceOrder"]  # the nine queued behind the first were not sent
+
+
+async def test_a_refused_call_does_not_fail_the_webhooks_waiting_behind_it():
+    orders = FakeOrders(fail=grpc.StatusCode.INVALID_ARGUMENT)
+    answers = await place_all(OrderPlacer(orders, max_in_flight=1), ["o1", "o2", "o3"])
+    assert [a.status_code for a in answers] == [422, 422, 422]
+
+
 async def test_a_webhook_that_went_away_does_not_break_the_others():
     orders = FakeOrders()
     placer = OrderPlacer(orders, max_in_flight=1)
@@ -104,3 +134,22 @@ async def test_a_webhook_that_went_away_does_not_break_the_others():
     gone.cancel()
     assert (await first).order_id == "id-first"
     assert (await stay).order_id == "id-stay"
+
+
+def test_every_adapter_builds_its_request_the_same_way():
+    """The canonical body and a mapped shop line become the same PlaceOrderRequest."""
+    payload = order_payload("SHOP-1")
+    canonical = to_place_order("dovetail", msgspec.convert(payload, CanonicalOrder))
+    item = payload["items"][0]
+    shop = place_order_request(
+        "dovetail", "SHOP-1", canonical.customer,
+        [MappedItem(item["line_id"], item["product"], item["quantity"], item["options"])],
+        total=("5999.00", "CNY"), placed_at=datetime(2026, 11, 25, 8, tzinfo=UTC),
+        promised_date=types_pb2.Date(year=2026, month=12, day=20))
+    assert shop == canonical
+    assert canonical.items[0].options["width_mm"] == 2000 and canonical.total.currency == "CNY"
+
+
+def test_an_order_without_total_dates_or_time_leaves_them_unset():
+    request = place_order_request("dovetail", "SHOP-2", types_pb2.Customer(name="Li"), [])
+    assert not any(request.HasField(f) for f in ("total", "placed_at", "promised_date"))
