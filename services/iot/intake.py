@@ -59,6 +59,7 @@ TURN_MESSAGES = 1000
 # asked for a summary gets none and resends).
 INBOX_LIMIT = 500_000
 SWEEP_CHUNK = 2000  # trackers looked at by the liveness timer between two loop turns
+PUT_TIMEOUT_S = 5.0  # for the acks of a round of status puts
 
 SAMPLES = Counter("dovetail_iot_telemetry_samples_total", "Telemetry samples by outcome",
                   ["outcome"])
@@ -420,11 +421,24 @@ class TelemetryIntake:
         return due
 
     async def _put_statuses(self, machine_ids: set[str]) -> bool:
-        puts = [self.kv.put(status_key(t.info.factory_id, t.info.machine_id),
-                            self.status_of(t).SerializeToString())
-                for t in (self.trackers.get(m) for m in machine_ids) if t is not None]
-        results = await asyncio.gather(*puts, return_exceptions=True)
-        return not any(isinstance(r, Exception) for r in results)
+        """Statuses of machines whose state changed, stored in the bucket and acknowledged;
+        False if any was not (the caller puts them all again). Published as the relay
+        publishes, acks awaited together: a request per put cost a timer and a task each."""
+        prefix = f"$KV.{STATUS_BUCKET}."
+        acks: list[asyncio.Future] = []
+        try:
+            for t in (self.trackers.get(m) for m in machine_ids):
+                if t is not None:
+                    acks.append(await self.js.publish_async(
+                        prefix + status_key(t.info.factory_id, t.info.machine_id),
+                        self.status_of(t).SerializeToString(), wait_stall=PUT_TIMEOUT_S))
+            results = await asyncio.wait_for(asyncio.gather(*acks, return_exceptions=True),
+                                             PUT_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - NATS away or stalled: put again
+            for ack in acks:
+                ack.cancel()
+            return False
+        return not any(isinstance(r, BaseException) for r in results)
 
     async def _publish_statuses(self, machine_ids: list[str]) -> None:
         """Fresh figures of machines whose state did not change; a lost one is replaced by the

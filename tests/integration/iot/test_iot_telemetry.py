@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import nats
@@ -58,6 +59,28 @@ async def test_streamed_current_becomes_state_changes_on_jetstream(iot_stub, ten
         machine_id=machine.machine_id), metadata=tenant.auth)
     assert status.status.state == pb.MACHINE_STATE_RUNNING
     assert 19 < status.status.current_amperes < 21 and status.status.power_kw > 10
+
+
+async def test_a_state_change_reaches_the_status_bucket(iot_stub, tenant, settings):
+    machine = await register_machine(iot_stub, tenant)
+    times = seconds_back(40)
+    await stream(iot_stub, tenant, current_batch(machine, times, [8.0] * 15 + [20.0] * 25))
+    nc = await nats.connect(settings.nats_url)
+    try:
+        bucket = await nc.jetstream().key_value("machine_status")
+
+        async def running():
+            with contextlib.suppress(nats.js.errors.KeyNotFoundError):
+                entry = await bucket.get(f"{tenant.factory_id}.{machine.machine_id}")
+                status = pb.MachineStatus.FromString(entry.value)
+                return status if status.state == pb.MACHINE_STATE_RUNNING else None
+            return None
+
+        status = await eventually(running, timeout=30, interval=0.1)
+    finally:
+        await nc.close()
+    assert status.available and status.machine_id == machine.machine_id
+    assert status.last_sample_unix_ms == times[-1]
 
 
 async def test_a_silent_machine_is_offline_within_the_timeout(iot_stub, tenant, settings):
