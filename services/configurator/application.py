@@ -25,6 +25,11 @@ from services.configurator.domain.catalogue_versions import (
     publish,
     validate_document,
 )
+from services.configurator.domain.errors import (
+    CatalogueMoved,
+    CatalogueVersionUnknown,
+    NotConfigured,
+)
 from services.configurator.domain.order_configuration import (
     OrderConfiguration,
     configuration_id,
@@ -37,7 +42,6 @@ from services.configurator.domain.plan_records import (
     rejection_reasons,
     requested_lines,
 )
-from services.kit.errors import Conflict, NotFound
 from services.kit.persistence import ServiceApplication
 
 
@@ -86,7 +90,7 @@ class ConfiguratorApplication(ServiceApplication):
         return index.latest if index is not None else self.ensure_seed_catalogue()
 
     def catalogue(self, version: int = 0) -> Catalogue:
-        """One catalogue version (0: the latest); NotFound for one never published."""
+        """One catalogue version (0: the latest); CatalogueVersionUnknown for one never published."""
         version = version or self.latest_version()
         cached = self._catalogues.get(version)
         if cached is not None:
@@ -94,7 +98,7 @@ class ConfiguratorApplication(ServiceApplication):
         try:
             published: CatalogueVersion = self.repository.get(catalogue_version_id(version))
         except AggregateNotFoundError:
-            raise NotFound(f"catalogue version {version} has not been published") from None
+            raise CatalogueVersionUnknown(f"catalogue version {version} has not been published") from None
         catalogue = published.catalogue()
         with self._lock:
             self._catalogues[version] = catalogue
@@ -102,21 +106,21 @@ class ConfiguratorApplication(ServiceApplication):
 
     def publish_catalogue_version(self, document: Any, expected_latest: int, note: str,
                                   published_by: str) -> CatalogueVersion:
-        """Validate and record a new version; a stale `expected_latest` is a Conflict."""
+        """Validate and record a new version; a stale `expected_latest` is CatalogueMoved."""
         index = self._index()
         if index is None:
             self.ensure_seed_catalogue()
             index = self._index()
         assert index is not None
         if expected_latest and expected_latest != index.latest:
-            raise Conflict(f"the latest catalogue version is {index.latest}, not "
+            raise CatalogueMoved(f"the latest catalogue version is {index.latest}, not "
                            f"{expected_latest}: read it again and re-apply your changes")
         catalogue = validate_document(document, index.latest + 1)
         published = publish(index, catalogue, published_by=published_by, note=note)
         try:
             self.save(index, published)
         except IntegrityError:
-            raise Conflict("another catalogue version was published at the same moment; "
+            raise CatalogueMoved("another catalogue version was published at the same moment; "
                            "read the latest and retry") from None
         with self._lock:
             self._catalogues[published.catalog_version] = catalogue
@@ -151,7 +155,7 @@ class ConfiguratorApplication(ServiceApplication):
         try:
             return self.repository.get(configuration_id(str(order_id)))
         except AggregateNotFoundError:
-            raise NotFound(f"order {order_id} has no configuration (yet)") from None
+            raise NotConfigured(f"order {order_id} has no configuration (yet)") from None
 
     def order_plan(self, configuration: OrderConfiguration) -> OrderPlan | None:
         """The configured order's plan, recomputed from its pinned catalogue version."""

@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.delivery.domain import identity
 from services.delivery.domain.carriers import CarrierBook
+from services.delivery.domain.errors import ShipmentBusy, ShipmentNotFound, UnknownTrackingLink
 from services.delivery.domain.eta import LaneStats
 from services.delivery.domain.indexes import TrackingLink, TrackingNumber
 from services.delivery.domain.lanes import TransitLane
@@ -19,7 +20,6 @@ from services.delivery.domain.opening import destination_of, open_shipment, pack
 from services.delivery.domain.order_facts import OrderFacts
 from services.delivery.domain.shipment import Shipment, TrackingView
 from services.delivery.domain.values import CarrierReport, ShipmentStatus
-from services.kit.errors import Conflict, NotFound
 from services.kit.persistence import ServiceApplication
 
 MAX_RETRIES = 10
@@ -51,21 +51,21 @@ class DeliveryApplication(ServiceApplication):
     def get_shipment(self, shipment_id: uuid.UUID) -> Shipment:
         shipment = self._get(shipment_id, Shipment)
         if shipment is None:
-            raise NotFound(f"shipment {shipment_id} does not exist")
+            raise ShipmentNotFound(f"shipment {shipment_id} does not exist")
         assert isinstance(shipment, Shipment)
         return shipment
 
     def shipment_for_order(self, order_id: str) -> Shipment:
         shipment = self._get(identity.shipment_id(order_id), Shipment)
         if shipment is None:
-            raise NotFound(f"order {order_id} has no shipment (yet)")
+            raise ShipmentNotFound(f"order {order_id} has no shipment (yet)")
         assert isinstance(shipment, Shipment)
         return shipment
 
     def shipment_by_number(self, carrier: str, number: str) -> Shipment:
         index = self._get(identity.tracking_number_id(carrier, number), TrackingNumber)
         if index is None:
-            raise NotFound(f"{carrier} tracking number {number} is not one of our shipments")
+            raise ShipmentNotFound(f"{carrier} tracking number {number} is not one of our shipments")
         assert isinstance(index, TrackingNumber)
         return self.get_shipment(index.shipment_id)
 
@@ -74,7 +74,7 @@ class DeliveryApplication(ServiceApplication):
         link_id = identity.tracking_link_id(token)
         link = None if link_id is None else self._get(link_id, TrackingLink)
         if link is None:
-            raise NotFound(UNKNOWN_LINK)
+            raise UnknownTrackingLink(UNKNOWN_LINK)
         assert isinstance(link, TrackingLink)
         return self.get_shipment(link.shipment_id).tracking_view()
 
@@ -121,7 +121,7 @@ class DeliveryApplication(ServiceApplication):
             except IntegrityError:
                 continue  # a concurrent carrier event (or its repeat): look again
             return CarrierOutcome(shipment, duplicate=False, applied=result.applied)
-        raise Conflict(f"shipment {tracking_number} is being changed by others; try again")
+        raise ShipmentBusy(f"shipment {tracking_number} is being changed by others; try again")
 
     def _lane_observed(self, shipment: Shipment, transit_seconds: int) -> TransitLane:
         d = shipment.destination_value

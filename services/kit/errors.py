@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,60 @@ class Violations:
     def raise_if_any(self) -> None:
         if self.items:
             raise InvalidArgument(self.items)
+
+
+# A service's named domain errors (ShipmentNotFound, CatalogueMoved, ...) → the category the
+# edge answers with (NotFound, Conflict, ...): the domain says what happened, the edge decides
+# which status that is.
+Categories = Mapping[type[DomainError], type[DomainError]]
+
+
+def categorised(exc: DomainError, categories: Categories) -> DomainError:
+    """`exc` as its edge category (the same message), or `exc` itself when no class in its
+    lineage has one."""
+    for cls in type(exc).__mro__:
+        category = categories.get(cls)
+        if category is not None:
+            return category(str(exc))
+    return exc
+
+
+def _reraise(exc: DomainError, categories: Categories) -> NoReturn:
+    translated = categorised(exc, categories)
+    if translated is exc:
+        raise exc
+    raise translated from exc
+
+
+def raising_categories(categories: Categories) -> Callable[[type[T]], type[T]]:
+    """Class decorator for a servicer: each of its RPC methods (coroutines and async
+    generators whose names start with a capital) raises a named domain error as its
+    category."""
+
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.isasyncgenfunction(method):
+            @functools.wraps(method)
+            async def streaming(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    async for item in method(*args, **kwargs):
+                        yield item
+                except DomainError as exc:
+                    _reraise(exc, categories)
+            return streaming
+
+        @functools.wraps(method)
+        async def unary(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(*args, **kwargs)
+            except DomainError as exc:
+                _reraise(exc, categories)
+        return unary
+
+    def decorate(cls: type[T]) -> type[T]:
+        for name, method in list(vars(cls).items()):
+            if name[:1].isupper() and (inspect.iscoroutinefunction(method)
+                                       or inspect.isasyncgenfunction(method)):
+                setattr(cls, name, wrap(method))
+        return cls
+
+    return decorate

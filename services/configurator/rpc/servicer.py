@@ -13,12 +13,17 @@ from dovetail.configurator.v1 import configurator_service_pb2_grpc as pb_grpc
 from services.configurator import wire
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.domain.catalogue_versions import whole_numbers
+from services.configurator.domain.errors import (
+    CatalogueMoved,
+    CatalogueVersionUnknown,
+    NotConfigured,
+)
 from services.configurator.domain.order_configuration import ConfigurationStatus
 from services.configurator.domain.order_plan import describe, order_ref
 from services.configurator.domain.plan_records import plan_result
 from services.configurator.rpc import workshop
 from services.configurator.rpc.products import category_of, product_to_pb
-from services.kit.errors import InvalidArgument, NotFound, Violations
+from services.kit.errors import Conflict, InvalidArgument, NotFound, Violations, raising_categories
 from services.kit.rpc import current_principal
 
 ANY_ROLE = ("admin", "factory", "channel", "designer")
@@ -51,6 +56,11 @@ def _offset(token: str) -> int:
         raise InvalidArgument(Violations.one("page.page_token", "is not a token this service gave")) from None
 
 
+# The configurator's domain errors as the statuses callers get.
+ERRORS = {CatalogueVersionUnknown: NotFound, NotConfigured: NotFound, CatalogueMoved: Conflict}
+
+
+@raising_categories(ERRORS)
 class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
     def __init__(self, app: ConfiguratorApplication):
         self.app = app

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.delivery.domain.errors import NoCarrier
 from services.delivery.domain.values import Destination, Package
-from services.kit.errors import FailedPrecondition
 
 ANY = "*"
 
@@ -81,10 +81,6 @@ DEFAULT_RULES: tuple[CarrierRule, ...] = (
     CarrierRule(carrier="global-freight", prefix="GF", takes_unknown_sizes=True,
                 transit_hours={ANY: 21 * 24.0}),
 )
-
-
-class NoCarrier(FailedPrecondition):
-    """No rule takes this shipment (a gap in the carrier contracts)."""
 
 
 @dataclass(frozen=True)

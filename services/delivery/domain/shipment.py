@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.delivery.domain import eta as eta_rules
 from services.delivery.domain import identity
+from services.delivery.domain.errors import CarrierEventsFull
 from services.delivery.domain.values import (
     JOURNEY,
     CarrierEventCode,
@@ -30,7 +31,6 @@ from services.delivery.domain.values import (
     from_iso,
     iso,
 )
-from services.kit.errors import FailedPrecondition
 
 MAX_CARRIER_EVENTS = 500
 
@@ -157,7 +157,7 @@ class Shipment(Aggregate):
         if previous is not None:
             return Recorded(duplicate=True, applied=previous["applied"])
         if len(self.carrier_events) >= MAX_CARRIER_EVENTS:
-            raise FailedPrecondition(f"shipment {self.id} has {MAX_CARRIER_EVENTS} carrier "
+            raise CarrierEventsFull(f"shipment {self.id} has {MAX_CARRIER_EVENTS} carrier "
                                      "events already; no more are kept")
         applied = self._applies(report)
         self._carrier_event_recorded(

@@ -19,9 +19,24 @@ from dovetail.delivery.v1 import delivery_service_pb2 as pb
 from dovetail.delivery.v1 import delivery_service_pb2_grpc as pb_grpc
 from services.delivery import wire
 from services.delivery.application import UNKNOWN_LINK, DeliveryApplication
+from services.delivery.domain.errors import (
+    CarrierEventsFull,
+    NoCarrier,
+    ShipmentBusy,
+    ShipmentNotFound,
+    UnknownTrackingLink,
+)
 from services.delivery.projections import ShipmentListQuery, ShipmentListView
 from services.kit.auth import Principal
-from services.kit.errors import InvalidArgument, NotFound, PermissionDenied, Violations
+from services.kit.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Violations,
+    raising_categories,
+)
 from services.kit.rpc import current_principal
 
 ROLES = {
@@ -54,6 +69,12 @@ def _redacted(shipment: pb.Shipment, principal: Principal) -> pb.Shipment:
     return out
 
 
+# Delivery's domain errors as the statuses callers get.
+ERRORS = {ShipmentNotFound: NotFound, UnknownTrackingLink: NotFound, NoCarrier: FailedPrecondition,
+          CarrierEventsFull: FailedPrecondition, ShipmentBusy: Conflict}
+
+
+@raising_categories(ERRORS)
 class DeliveryServicer(pb_grpc.DeliveryServiceServicer):
     def __init__(self, app: DeliveryApplication, view: ShipmentListView):
         self.app = app
