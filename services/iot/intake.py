@@ -327,14 +327,16 @@ class TelemetryIntake:
     # ---- jobs -----------------------------------------------------------------------------
 
     async def _liveness(self, stop: asyncio.Event) -> None:
-        """Liveness of machines not heard since the last turn (a heard machine's tracker judged
-        it with its samples), a chunk of the fleet between two loop turns."""
+        """Liveness of machines that fell silent, a chunk of the fleet between two loop turns.
+        A machine heard less than `offline_after_s - tick` ago is left out: its tracker judged
+        it with its last sample, and it cannot turn OFFLINE before the next turn."""
         while not stop.is_set():
             await _pause(stop, self.settings.tick)
             trackers = list(self.trackers.values())
+            quiet_s = max(self.settings.tick, self.settings.offline_after_s - self.settings.tick)
             for start in range(0, len(trackers), SWEEP_CHUNK):
                 now = time.time()
-                recent = now - self.settings.tick
+                recent = now - quiet_s
                 for tracker in trackers[start:start + SWEEP_CHUNK]:
                     heard = tracker.liveness.last_heard
                     if heard is not None and heard > recent:
