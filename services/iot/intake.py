@@ -36,7 +36,7 @@ from prometheus_client import Counter
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from services.iot import wire as mapping
 from services.iot.application import IotApplication
-from services.iot.domain.calendar import in_shift
+from services.iot.domain.calendar import shift_spans
 from services.iot.domain.telemetry import IntakeLimits, Refusals, Rejection
 from services.iot.domain.tracker import MachineInfo, MachineTracker, Outcome, Transition
 from services.iot.domain.values import LiveState, valid_id
@@ -60,6 +60,7 @@ TURN_MESSAGES = 1000
 INBOX_LIMIT = 500_000
 SWEEP_CHUNK = 2000  # trackers looked at by the liveness timer between two loop turns
 PUT_TIMEOUT_S = 5.0  # for the acks of a round of status puts
+SHIFT_LOOKAHEAD_S = 3600.0  # a factory's shift state is worked out this far ahead at most
 
 SAMPLES = Counter("dovetail_iot_telemetry_samples_total", "Telemetry samples by outcome",
                   ["outcome"])
@@ -310,12 +311,8 @@ class TelemetryIntake:
         (assignments stay in scheduling): a machine in its shift is taken to have work."""
         factory_id = tracker.info.factory_id
         cached = self._shift.get(factory_id)
-        if cached is None or cached[0] < now:
-            factory = self.factories.get(factory_id)
-            working = factory is not None and factory.get("active", True) and in_shift(
-                factory["shift_calendar"], factory["timezone"], now)
-            cached = (now + 1.0, bool(working))
-            self._shift[factory_id] = cached
+        if cached is None or cached[0] <= now:
+            cached = self._shift[factory_id] = _shift_at(self.factories.get(factory_id), now)
         planned = False
         if self.stops:
             now_ms, mid = now * 1000, tracker.info.machine_id
@@ -620,6 +617,20 @@ def summary(batches: int, accepted: int, refusals: Refusals,
             reason=pb.TelemetryRejectionReason.Value(f"TELEMETRY_REJECTION_REASON_{r.value}"),
             machine_id=(machine_ids or {}).get(r, ""), count=c, message=refusals.messages[r])
             for r, c in refusals.counts.items()])
+
+
+def _shift_at(factory: dict[str, Any] | None, now: float) -> tuple[float, bool]:
+    """(until when it holds, working): whether the factory is in a shift at `now`, which
+    holds until the next shift edge (within the hour). Worked out per factory once an edge
+    (a factory change drops it): at 1,600 factories, once a second each cost 3 % of the
+    intake."""
+    if factory is None or not factory.get("active", True):
+        return now + SHIFT_LOOKAHEAD_S, False
+    spans = shift_spans(factory["shift_calendar"], factory["timezone"], now,
+                        now + SHIFT_LOOKAHEAD_S)
+    edges = [edge for span in spans for edge in (span.start, span.end) if edge > now]
+    return (min(edges, default=now + SHIFT_LOOKAHEAD_S),
+            any(span.start <= now < span.end for span in spans))
 
 
 class Inbox:
