@@ -8,7 +8,7 @@ from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from services.delivery.domain import identity
 from services.delivery.domain.carriers import CarrierBook
@@ -16,13 +16,23 @@ from services.delivery.domain.errors import ShipmentBusy, ShipmentNotFound, Unkn
 from services.delivery.domain.eta import LaneStats
 from services.delivery.domain.indexes import TrackingLink, TrackingNumber
 from services.delivery.domain.lanes import TransitLane
-from services.delivery.domain.opening import destination_of, open_shipment, packages_of
+from services.delivery.domain.opening import open_shipment
 from services.delivery.domain.order_facts import OrderFacts
 from services.delivery.domain.shipment import Shipment, TrackingView
-from services.delivery.domain.values import CarrierReport, ShipmentStatus
+from services.delivery.domain.values import (
+    CarrierReport,
+    Destination,
+    Package,
+    Place,
+    ShipmentStatus,
+)
 from services.kit.persistence import ServiceApplication
+from services.kit.stored_values import ValueAsFields
 
 MAX_RETRIES = 10
+# The value objects stored inside delivery's events, by name (names are a stored contract).
+STORED_VALUES = {Package: "delivery.package", Destination: "delivery.destination",
+                 Place: "delivery.place"}
 # The same answer for a malformed, unknown or revoked token: nothing to learn from probing.
 UNKNOWN_LINK = "no shipment behind this tracking link"
 
@@ -38,6 +48,11 @@ class DeliveryApplication(ServiceApplication):
     name = "delivery"
     # The carrier contracts in force; a composition root may replace them.
     carriers: CarrierBook = CarrierBook()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for value_type, name in STORED_VALUES.items():
+            transcoder.register(ValueAsFields(value_type, name))
 
     # --- reads ---------------------------------------------------------------------
 
@@ -95,8 +110,8 @@ class DeliveryApplication(ServiceApplication):
         """Open the order's shipment once it is placed, configured and produced."""
         if not facts.ready_to_ship:
             return []
-        destination = destination_of(facts)
-        rule = self.carriers.choose(destination, packages_of(facts))
+        destination = facts.destination
+        rule = self.carriers.choose(destination, facts.packages)
         lane = self.lane(rule.carrier, destination.country, destination.region)
         opening = open_shipment(facts, rule, lane, identity.new_token(), now)
         return [opening.shipment, opening.link, opening.number]
@@ -124,7 +139,7 @@ class DeliveryApplication(ServiceApplication):
         raise ShipmentBusy(f"shipment {tracking_number} is being changed by others; try again")
 
     def _lane_observed(self, shipment: Shipment, transit_seconds: int) -> TransitLane:
-        d = shipment.destination_value
+        d = shipment.destination
         lane = self._get(identity.lane_id(shipment.carrier, d.country, d.region), TransitLane)
         if lane is None:
             lane = TransitLane(carrier=shipment.carrier, country=d.country, region=d.region)

@@ -21,7 +21,7 @@ from dovetail.orders.v1 import orders_events_pb2 as orders
 from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.delivery.application import DeliveryApplication
 from services.delivery.domain.order_facts import OrderFacts
-from services.delivery.wire import package_from_pb
+from services.delivery.wire import destination_from_pb, package_from_pb
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
@@ -50,11 +50,9 @@ def item_label(product: str, quantity: int) -> str:
 
 
 def _placed(facts: OrderFacts, b) -> bool:
-    a = b.customer.address  # the address only: no name, email or phone
     return facts.record_placed(
         placed_at=_iso(b.placed_at), order_reference=b.external_id,
-        destination={"city": a.city, "region": a.region, "country": a.country,
-                     "line1": a.line1, "line2": a.line2, "postal_code": a.postal_code},
+        destination=destination_from_pb(b.customer.address),  # no name, email or phone
         items=[item_label(i.product, i.quantity) for i in b.items],
         promised_date=_date(b.promised_date))
 

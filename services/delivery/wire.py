@@ -13,6 +13,7 @@ from services.delivery.domain.shipment import MilestoneView, Shipment, TrackingV
 from services.delivery.domain.values import (
     CarrierEventCode,
     CarrierReport,
+    Destination,
     MilestoneKind,
     Package,
     Place,
@@ -62,8 +63,7 @@ def date_to_pb(value: date | str | None) -> types_pb2.Date | None:
     return types_pb2.Date(year=value.year, month=value.month, day=value.day)
 
 
-def place_to_pb(place: Place | dict) -> pb.CarrierLocation:
-    place = place if isinstance(place, Place) else Place.from_dict(place)
+def place_to_pb(place: Place) -> pb.CarrierLocation:
     return pb.CarrierLocation(city=place.city, region=place.region, country=place.country,
                               description=place.description)
 
@@ -74,17 +74,21 @@ def place_from_pb(location: pb.CarrierLocation) -> Place:
                  description=location.description.strip())
 
 
-def package_to_pb(package: Package | dict) -> pb.Package:
-    p = package if isinstance(package, Package) else Package.from_dict(package)
+def package_to_pb(p: Package) -> pb.Package:
     return pb.Package(package_id=p.package_id, description=p.description,
                       weight_kg=p.weight_kg, length_mm=p.length_mm, width_mm=p.width_mm,
                       height_mm=p.height_mm, volume_m3=p.volume_m3)
 
 
-def package_from_pb(p) -> dict:
+def destination_from_pb(a: types_pb2.Address) -> Destination:
+    return Destination(city=a.city, region=a.region, country=a.country, line1=a.line1,
+                       line2=a.line2, postal_code=a.postal_code)
+
+
+def package_from_pb(p) -> Package:
     return Package(package_id=p.package_id, description=p.description, weight_kg=p.weight_kg,
                    length_mm=p.length_mm, width_mm=p.width_mm, height_mm=p.height_mm,
-                   volume_m3=p.volume_m3).to_dict()
+                   volume_m3=p.volume_m3)
 
 
 def milestone_pb(view: MilestoneView) -> pb.Milestone:
@@ -94,7 +98,7 @@ def milestone_pb(view: MilestoneView) -> pb.Milestone:
 
 def shipment_to_pb(s: Shipment, *, staff: bool = True) -> pb.Shipment:
     """The full shipment; `staff=False` leaves out the street address and the token."""
-    d = s.destination_value
+    d = s.destination
     destination = types_pb2.Address(city=d.city, region=d.region, country=d.country)
     if staff:
         destination.MergeFrom(types_pb2.Address(line1=d.line1, line2=d.line2,
@@ -106,12 +110,11 @@ def shipment_to_pb(s: Shipment, *, staff: bool = True) -> pb.Shipment:
         planned_pickup=timestamp(s.planned_pickup), eta=timestamp(s.eta),
         promised_date=date_to_pb(s.promised_date), late=s.late, at_risk=s.at_risk,
         milestones=[milestone_pb(m) for m in s.milestone_views()],
-        events=[pb.CarrierEvent(carrier_event_id=e["carrier_event_id"], code=code_to_pb(e["code"]),
-                                event_time=timestamp(e["event_time"]),
-                                recorded_at=timestamp(e["recorded_at"]),
-                                location=place_to_pb(e["place"]), note=e["note"],
-                                applied=e["applied"])
-                for e in sorted(s.carrier_events, key=lambda e: e["event_time"])],
+        events=[pb.CarrierEvent(carrier_event_id=e.carrier_event_id, code=code_to_pb(e.code),
+                                event_time=timestamp(e.event_time),
+                                recorded_at=timestamp(e.recorded_at),
+                                location=place_to_pb(e.place), note=e.note, applied=e.applied)
+                for e in sorted(s.carrier_events, key=lambda e: e.event_time)],
         last_exception=s.last_exception, opened_at=timestamp(s.opened_at),
         delivered_at=timestamp(s.delivered_at),
         tracking_token=s.tracking_token if staff else "", version=s.version,

@@ -13,9 +13,7 @@ from services.delivery.domain.indexes import TrackingLink, TrackingNumber
 from services.delivery.domain.order_facts import OrderFacts
 from services.delivery.domain.shipment import Shipment
 from services.delivery.domain.values import (
-    Destination,
     MilestoneKind,
-    Package,
     from_iso,
     iso,
 )
@@ -30,18 +28,10 @@ class Opening:
     number: TrackingNumber
 
 
-def destination_of(facts: OrderFacts) -> Destination:
-    return Destination.from_dict(facts.destination)
-
-
-def packages_of(facts: OrderFacts) -> tuple[Package, ...]:
-    return tuple(Package.from_dict(p) for p in facts.packages)
-
-
 def open_shipment(facts: OrderFacts, rule: CarrierRule, lane: LaneStats | None, token: str,
                   now: datetime) -> Opening:
     """The shipment for a placed, configured and produced order, and its indexes."""
-    destination = destination_of(facts)
+    destination = facts.destination
     produced_at = from_iso(facts.produced_at) or now
     pickup = eta_rules.planned_pickup(from_iso(facts.planned_end), produced_at)
     transit = eta_rules.transit(rule, destination.region, lane)
@@ -51,7 +41,7 @@ def open_shipment(facts: OrderFacts, rule: CarrierRule, lane: LaneStats | None, 
     number = tracking_number(rule, str(identity.shipment_id(facts.order_id)))
     shipment = Shipment(
         order_id=facts.order_id, factory_id=facts.factory_id, carrier=rule.carrier,
-        tracking_number=number, packages=list(facts.packages), destination=facts.destination,
+        tracking_number=number, packages=list(facts.packages), destination=destination,
         order_reference=facts.order_reference, items=list(facts.items),
         promised_date=facts.promised_date, planned_pickup=iso(pickup), eta=iso(eta),
         transit_seconds=int(transit.duration.total_seconds()), transit_learnt=transit.learnt,

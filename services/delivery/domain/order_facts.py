@@ -13,9 +13,36 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from services.delivery.domain import identity
+from services.delivery.domain.values import Destination, Package
 
 
 class OrderFacts(Aggregate):
+    class Placed(Aggregate.Event):
+        """v2: the destination is a Destination (v1 stored it as a plain object)."""
+
+        class_version = 2
+        placed_at: str
+        order_reference: str
+        destination: Destination
+        items: list[str]
+        promised_date: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["destination"] = Destination(**state["destination"])
+
+    class Configured(Aggregate.Event):
+        """v2: packages are Packages (v1 stored plain objects)."""
+
+        class_version = 2
+        revision: int
+        packages: list[Package]
+        promised_date: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["packages"] = [Package(**p) for p in state["packages"]]
+
     @staticmethod
     def create_id(order_id: str) -> uuid.UUID:
         return identity.order_facts_id(order_id)
@@ -26,12 +53,12 @@ class OrderFacts(Aggregate):
         self.placed = False
         self.placed_at = ""
         self.order_reference = ""
-        self.destination: dict[str, Any] = {}
+        self.destination = Destination()
         self.items: list[str] = []
         self.promised_date = ""
         self.revision = 0
         self.configured_revision = -1
-        self.packages: list[dict[str, Any]] = []
+        self.packages: tuple[Package, ...] = ()
         self.factory_id = ""
         self.planned_end = ""
         self.production_started_at = ""
@@ -47,7 +74,7 @@ class OrderFacts(Aggregate):
         return (self.placed and self.configured and bool(self.produced_at)
                 and self.shipment_id is None)
 
-    def record_placed(self, placed_at: str, order_reference: str, destination: dict[str, Any],
+    def record_placed(self, placed_at: str, order_reference: str, destination: Destination,
                       items: list[str], promised_date: str) -> bool:
         if self.placed:
             return False
@@ -55,8 +82,8 @@ class OrderFacts(Aggregate):
                      destination=destination, items=list(items), promised_date=promised_date)
         return True
 
-    @event("Placed")
-    def _placed(self, placed_at: str, order_reference: str, destination: dict[str, Any],
+    @event(Placed)
+    def _placed(self, placed_at: str, order_reference: str, destination: Destination,
                 items: list[str], promised_date: str) -> None:
         self.placed = True
         self.placed_at = placed_at
@@ -79,21 +106,20 @@ class OrderFacts(Aggregate):
         if promised_date:
             self.promised_date = promised_date
 
-    def record_configured(self, revision: int, packages: list[dict[str, Any]],
+    def record_configured(self, revision: int, packages: list[Package],
                           promised_date: str) -> bool:
         """A configuration of the newest revision seen wins; 0 means 'not said'."""
         if self.shipment_id is not None or revision < self.configured_revision:
             return False
         if revision == self.configured_revision and revision != 0:
             return False
-        self._configured(revision=revision, packages=packages, promised_date=promised_date)
+        self._configured(revision=revision, packages=list(packages), promised_date=promised_date)
         return True
 
-    @event("Configured")
-    def _configured(self, revision: int, packages: list[dict[str, Any]],
-                    promised_date: str) -> None:
+    @event(Configured)
+    def _configured(self, revision: int, packages: list[Package], promised_date: str) -> None:
         self.configured_revision = revision
-        self.packages = packages
+        self.packages = tuple(packages)
         if promised_date and not self.promised_date:
             self.promised_date = promised_date
 

@@ -22,8 +22,10 @@ from services.delivery.domain.errors import CarrierEventsFull
 from services.delivery.domain.values import (
     JOURNEY,
     CarrierEventCode,
+    CarrierEventRecord,
     CarrierReport,
     Destination,
+    Milestone,
     MilestoneKind,
     Package,
     Place,
@@ -72,14 +74,79 @@ class TrackingView:
     updated_at: datetime
 
 
+def _place_v2(state: dict[str, Any]) -> None:
+    state["place"] = Place(**state["place"]) if state["place"] else Place()
+
+
 class Shipment(Aggregate):
+    # v2 of the events that carry packages, a destination or a place: value objects, stored
+    # through the application's transcodings (v1 stored them as plain objects).
+    class Opened(Aggregate.Created):
+        class_version = 2
+        order_id: str
+        factory_id: str
+        carrier: str
+        tracking_number: str
+        packages: list[Package]
+        destination: Destination
+        order_reference: str
+        items: list[str]
+        promised_date: str
+        planned_pickup: str
+        eta: str
+        transit_seconds: int
+        transit_learnt: bool
+        tracking_token: str
+        opened_at: str
+        milestones: dict[str, str]
+        late: bool
+        at_risk: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["packages"] = [Package(**p) for p in state["packages"]]
+            state["destination"] = Destination(**state["destination"])
+
+    class CarrierEventRecorded(Aggregate.Event):
+        class_version = 2
+        order_id: str
+        carrier: str
+        tracking_number: str
+        carrier_event_id: str
+        code: str
+        event_time: str
+        place: Place
+        note: str
+        delay_minutes: int
+        applied: bool
+        status_after: str
+        recorded_at: str
+        upcast_v1_v2 = staticmethod(_place_v2)
+
+    class MilestoneReached(Aggregate.Event):
+        class_version = 2
+        order_id: str
+        kind: str
+        reached_at: str
+        place: Place
+        upcast_v1_v2 = staticmethod(_place_v2)
+
+    class ExceptionReported(Aggregate.Event):
+        class_version = 2
+        order_id: str
+        code: str
+        occurred_at: str
+        message: str
+        place: Place
+        upcast_v1_v2 = staticmethod(_place_v2)
+
     @staticmethod
     def create_id(order_id: str) -> uuid.UUID:
         return identity.shipment_id(order_id)
 
-    @event("Opened")
+    @event(Opened)
     def __init__(self, order_id: str, factory_id: str, carrier: str, tracking_number: str,
-                 packages: list[dict[str, Any]], destination: dict[str, Any],
+                 packages: list[Package], destination: Destination,
                  order_reference: str, items: list[str], promised_date: str,
                  planned_pickup: str, eta: str, transit_seconds: int, transit_learnt: bool,
                  tracking_token: str, opened_at: str, milestones: dict[str, str],
@@ -88,7 +155,7 @@ class Shipment(Aggregate):
         self.factory_id = factory_id
         self.carrier = carrier
         self.tracking_number = tracking_number
-        self.packages = packages
+        self.packages = tuple(packages)
         self.destination = destination
         self.order_reference = order_reference
         self.items = items
@@ -99,27 +166,18 @@ class Shipment(Aggregate):
         self.transit_learnt = transit_learnt
         self.tracking_token = tracking_token
         self.opened_at = opened_at
-        # kind → {"reached_at": iso, "place": {...}}
-        self.milestones: dict[str, dict[str, Any]] = {
-            kind: {"reached_at": at, "place": {}} for kind, at in milestones.items() if at}
+        self.milestones: dict[str, Milestone] = {  # by MilestoneKind value
+            kind: Milestone(at) for kind, at in milestones.items() if at}
         self.late = late
         self.at_risk = at_risk
         self.status = ShipmentStatus.AWAITING_PICKUP
         self.status_time = ""
-        self.carrier_events: list[dict[str, Any]] = []
+        self.carrier_events: list[CarrierEventRecord] = []
         self.last_exception = ""
         self.picked_up_at = ""
         self.delivered_at = ""
 
     # --- reading ------------------------------------------------------------------
-
-    @property
-    def destination_value(self) -> Destination:
-        return Destination.from_dict(self.destination)
-
-    @property
-    def package_values(self) -> tuple[Package, ...]:
-        return tuple(Package.from_dict(p) for p in self.packages)
 
     @property
     def promised(self) -> date | None:
@@ -129,17 +187,18 @@ class Shipment(Aggregate):
     def eta_at(self) -> datetime | None:
         return from_iso(self.eta)
 
-    def seen(self, carrier_event_id: str) -> dict[str, Any] | None:
+    def seen(self, carrier_event_id: str) -> CarrierEventRecord | None:
         return next((e for e in self.carrier_events
-                     if e["carrier_event_id"] == carrier_event_id), None)
+                     if e.carrier_event_id == carrier_event_id), None)
 
     def milestone_views(self) -> tuple[MilestoneView, ...]:
         kinds: list[MilestoneKind] = list(JOURNEY)
         if MilestoneKind.RETURNED.value in self.milestones:
             kinds.append(MilestoneKind.RETURNED)
-        return tuple(MilestoneView(kind, from_iso(self.milestones.get(kind.value, {}).get(
-            "reached_at", "")), Place.from_dict(self.milestones.get(kind.value, {}).get("place")))
-            for kind in kinds)
+        unreached = Milestone("")
+        return tuple(MilestoneView(kind, from_iso(m.reached_at), m.place)
+                     for kind in kinds
+                     for m in (self.milestones.get(kind.value, unreached),))
 
     def tracking_view(self) -> TrackingView:
         return TrackingView(
@@ -147,7 +206,7 @@ class Shipment(Aggregate):
             milestones=self.milestone_views(),
             eta=None if self.status.final else self.eta_at, late=self.late,
             at_risk=self.at_risk, carrier=self.carrier, tracking_number=self.tracking_number,
-            destination_city=self.destination.get("city", ""), items=tuple(self.items),
+            destination_city=self.destination.city, items=tuple(self.items),
             promised_date=self.promised, updated_at=self.modified_on)
 
     # --- carrier events -------------------------------------------------------------
@@ -155,7 +214,7 @@ class Shipment(Aggregate):
     def record_carrier_event(self, report: CarrierReport, recorded_at: datetime) -> Recorded:
         previous = self.seen(report.carrier_event_id)
         if previous is not None:
-            return Recorded(duplicate=True, applied=previous["applied"])
+            return Recorded(duplicate=True, applied=previous.applied)
         if len(self.carrier_events) >= MAX_CARRIER_EVENTS:
             raise CarrierEventsFull(f"shipment {self.id} has {MAX_CARRIER_EVENTS} carrier "
                                      "events already; no more are kept")
@@ -163,7 +222,7 @@ class Shipment(Aggregate):
         self._carrier_event_recorded(
             order_id=self.order_id, carrier=self.carrier, tracking_number=self.tracking_number,
             carrier_event_id=report.carrier_event_id, code=report.code.value,
-            event_time=iso(report.event_time), place=report.place.to_dict(), note=report.note,
+            event_time=iso(report.event_time), place=report.place, note=report.note,
             delay_minutes=report.delay_minutes, applied=applied,
             status_after=(report.code.status if applied else self.status).value,
             recorded_at=iso(recorded_at))
@@ -180,15 +239,13 @@ class Shipment(Aggregate):
         last = from_iso(self.status_time)
         return last is None or report.event_time >= last
 
-    @event("CarrierEventRecorded")
+    @event(CarrierEventRecorded)
     def _carrier_event_recorded(self, order_id: str, carrier: str, tracking_number: str,
                                 carrier_event_id: str, code: str, event_time: str,
-                                place: dict[str, Any], note: str, delay_minutes: int,
+                                place: Place, note: str, delay_minutes: int,
                                 applied: bool, status_after: str, recorded_at: str) -> None:
-        self.carrier_events.append({
-            "carrier_event_id": carrier_event_id, "code": code, "event_time": event_time,
-            "place": place, "note": note, "delay_minutes": delay_minutes, "applied": applied,
-            "recorded_at": recorded_at})
+        self.carrier_events.append(CarrierEventRecord(
+            carrier_event_id, code, event_time, place, note, applied, recorded_at))
         if applied:
             self.status = ShipmentStatus(status_after)
             self.status_time = event_time
@@ -200,24 +257,25 @@ class Shipment(Aggregate):
         kind = report.code.milestone
         if kind is None:
             return
-        known = from_iso(self.milestones.get(kind.value, {}).get("reached_at", ""))
+        reached = self.milestones.get(kind.value)
+        known = from_iso(reached.reached_at) if reached else None
         if known is not None and known <= report.event_time:
             return
         if code_final(report.code) and self.status is not report.code.status:
             return  # a delivery or return that did not apply did not end this journey
         self._milestone_reached(order_id=self.order_id, kind=kind.value, reached_at=iso(report.event_time),
-                                place=report.place.to_dict())
+                                place=report.place)
 
-    @event("MilestoneReached")
-    def _milestone_reached(self, order_id: str, kind: str, reached_at: str, place: dict[str, Any]) -> None:
-        self.milestones[kind] = {"reached_at": reached_at, "place": place}
+    @event(MilestoneReached)
+    def _milestone_reached(self, order_id: str, kind: str, reached_at: str, place: Place) -> None:
+        self.milestones[kind] = Milestone(reached_at, place)
 
     def _follow(self, report: CarrierReport) -> None:
         code = report.code
         if code.status.troubled:
             self._exception_reported(order_id=self.order_id, code=code.value, occurred_at=iso(report.event_time),
                                      message=report.note or code.value.replace("_", " "),
-                                     place=report.place.to_dict())
+                                     place=report.place)
         if code is CarrierEventCode.DELIVERED:
             self._deliver(report.event_time)
             return
@@ -233,9 +291,9 @@ class Shipment(Aggregate):
             self._change_eta(new_eta, move.reason if move else "outlook changed",
                              outlook.late, outlook.at_risk)
 
-    @event("ExceptionReported")
+    @event(ExceptionReported)
     def _exception_reported(self, order_id: str, code: str, occurred_at: str, message: str,
-                            place: dict[str, Any]) -> None:
+                            place: Place) -> None:
         self.last_exception = message
 
     def _change_eta(self, new_eta: datetime | None, reason: str, late: bool,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 
 class ShipmentStatus(StrEnum):
@@ -86,13 +85,6 @@ class Package:
     def longest_side_mm(self) -> float:
         return max(self.length_mm, self.width_mm, self.height_mm)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @staticmethod
-    def from_dict(data: dict[str, Any]) -> Package:
-        return Package(**data)
-
 
 @dataclass(frozen=True)
 class Destination:
@@ -105,13 +97,6 @@ class Destination:
     line2: str = ""
     postal_code: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @staticmethod
-    def from_dict(data: dict[str, Any]) -> Destination:
-        return Destination(**data)
-
 
 @dataclass(frozen=True)
 class Place:
@@ -122,12 +107,26 @@ class Place:
     country: str = ""
     description: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @staticmethod
-    def from_dict(data: dict[str, Any] | None) -> Place:
-        return Place(**data) if data else Place()
+@dataclass(frozen=True)
+class Milestone:
+    """A step of the journey reached: when (ISO time) and where."""
+
+    reached_at: str
+    place: Place = Place()
+
+
+@dataclass(frozen=True)
+class CarrierEventRecord:
+    """A carrier event as the shipment keeps it (times in ISO text), applied or not."""
+
+    carrier_event_id: str
+    code: str
+    event_time: str
+    place: Place
+    note: str
+    applied: bool
+    recorded_at: str
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.delivery.domain import identity
-from services.delivery.domain.carriers import DEFAULT_RULES, CarrierBook, CarrierRule, NoCarrier
+from services.delivery.domain.carriers import DEFAULT_RULES, CarrierBook, CarrierRule
+from services.delivery.domain.errors import NoCarrier
 from services.delivery.domain.eta import MIN_OBSERVATIONS, LaneStats, outlook, transit
 from services.delivery.domain.opening import open_shipment
 from services.delivery.domain.order_facts import OrderFacts
@@ -27,10 +28,10 @@ from services.kit.errors import Violations
 pytestmark = pytest.mark.unit
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-GUANGZHOU = {"city": "Guangzhou", "region": "Guangdong", "country": "CN", "line1": "88 Tianhe Road",
-             "line2": "", "postal_code": "510000"}
-PARCELS = [Package("p1", "4 panels", 22.0, 1200, 600, 80, 0.06).to_dict(),
-           Package("p2", "hardware", 3.0, 400, 300, 150, 0.02).to_dict()]
+GUANGZHOU = Destination(city="Guangzhou", region="Guangdong", country="CN",
+                        line1="88 Tianhe Road", postal_code="510000")
+PARCELS = [Package("p1", "4 panels", 22.0, 1200, 600, 80, 0.06),
+           Package("p2", "hardware", 3.0, 400, 300, 150, 0.02)]
 
 
 def facts(packages=PARCELS, destination=GUANGZHOU, promised="2026-12-20") -> OrderFacts:
@@ -45,8 +46,7 @@ def facts(packages=PARCELS, destination=GUANGZHOU, promised="2026-12-20") -> Ord
 
 def shipment(**kwargs):
     f = facts(**kwargs)
-    rule = CarrierBook().choose(Destination.from_dict(f.destination),
-                                [Package.from_dict(p) for p in f.packages])
+    rule = CarrierBook().choose(f.destination, f.packages)
     return open_shipment(f, rule, None, identity.new_token(), T0).shipment
 
 
@@ -59,8 +59,8 @@ def report(code: str, at: datetime, event_id: str | None = None, **kw) -> Carrie
 
 def test_parcels_go_by_express_and_long_heavy_flat_packs_by_freight():
     book = CarrierBook()
-    dest = Destination.from_dict(GUANGZHOU)
-    assert book.choose(dest, [Package.from_dict(p) for p in PARCELS]).carrier == "sf-express"
+    dest = GUANGZHOU
+    assert book.choose(dest, PARCELS).carrier == "sf-express"
     wardrobe = [Package(weight_kg=28, length_mm=2440, width_mm=620, height_mm=120)] * 5
     assert book.choose(dest, wardrobe).carrier == "deppon"
     assert book.choose(dest, []).carrier == "deppon"  # sizes unknown: bulky carrier only
@@ -151,7 +151,7 @@ def test_a_late_in_transit_never_overrides_delivered():
     s.record_carrier_event(report("delivered", T0 + timedelta(hours=30)), T0)
     late = s.record_carrier_event(report("in_transit", T0 + timedelta(hours=31)), T0)
     assert not late.applied and s.status is ShipmentStatus.DELIVERED
-    assert [e["applied"] for e in s.carrier_events] == [True, False]
+    assert [e.applied for e in s.carrier_events] == [True, False]
 
 
 def test_an_older_event_arriving_late_is_kept_but_does_not_move_the_status():

@@ -1,0 +1,29 @@
+"""Value objects (frozen dataclasses) inside stored events: eventsourcing transcodings.
+
+As the library's cargoshipping example does for its Leg and Itinerary: a registered
+Transcoding stores a value as a JSON object of its fields under a name, and turns it back into
+the value when the event is read. The name is a persistent contract, like an event's topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from eventsourcing.persistence import Transcoding
+
+
+class ValueAsFields(Transcoding):
+    """A frozen dataclass of plain fields, stored as `{field: value}`."""
+
+    def __init__(self, value_type: type, name: str):
+        if not is_dataclass(value_type) or not value_type.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            raise TypeError(f"{value_type.__name__} is not a frozen dataclass")
+        self.type = value_type
+        self.name = name
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)
