@@ -98,9 +98,10 @@ def switch_delay(kind: str, rising: bool) -> int:
 
 # ---- processes -------------------------------------------------------------------------------
 
-def serve_iot(settings, port_q, accepted, stop) -> None:
+def serve_iot(settings, port_q, accepted, loop_lag, stop) -> None:
     """The iot service as it runs in production (runtime.start), its accepted-sample counter
-    copied to `accepted` ten times a second for the bench to read."""
+    copied to `accepted` ten times a second for the bench to read, and the longest its event
+    loop was late to wake this copying task kept in `loop_lag` (the bench resets it)."""
     from services.iot.application import IotApplication
     from services.iot.intake import ACCEPTED
     from services.iot.main import build
@@ -113,7 +114,9 @@ def serve_iot(settings, port_q, accepted, stop) -> None:
         port_q.put(running.port)
         while not stop.is_set():
             accepted.value = int(ACCEPTED._value.get())
+            due = time.perf_counter() + 0.1
             await asyncio.sleep(0.1)
+            loop_lag.value = max(loop_lag.value, time.perf_counter() - due)
         running.stop.set()
         await running.done
 
@@ -330,7 +333,7 @@ class StateChanges:
         started.set()
         try:
             while not stop.is_set():
-                with contextlib.suppress(nats.errors.TimeoutError):
+                with contextlib.suppress(TimeoutError):  # nats-py raises either kind
                     for msg in await sub.fetch(256, timeout=0.5):
                         await on_event(msg)
         finally:
@@ -417,12 +420,12 @@ def run_chain(args) -> dict:
 async def _chain(args) -> dict:
     ctx = mp.get_context("spawn")  # no fork of a process running gRPC threads
     with server_processes() as (settings, pids):
-        stop_iot, accepted = ctx.Event(), ctx.Value("q", 0)
+        stop_iot, accepted, loop_lag = ctx.Event(), ctx.Value("q", 0), ctx.Value("d", 0.0)
         port_q = ctx.Queue()
-        iot = _start(ctx, serve_iot, settings, port_q, accepted, stop_iot)
+        iot = _start(ctx, serve_iot, settings, port_q, accepted, loop_lag, stop_iot)
         try:
             port = await asyncio.to_thread(port_q.get, True, 120)
-            return await _measure(args, ctx, settings, pids, port, iot, accepted)
+            return await _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag)
         finally:
             stop_iot.set()
             iot.join(60)
@@ -430,7 +433,7 @@ async def _chain(args) -> dict:
                 iot.terminate()
 
 
-async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
+async def _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag) -> dict:
     machines, url = args.machines, settings.nats_url
     log = lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr)  # noqa: E731
     log(f"iot process {iot.pid}, nats-server {pids['nats-server']}")
@@ -480,7 +483,7 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
         spy = Profile("iot", iot.pid, args.seconds / 4, args.seconds / 2, Path(
             __file__).parent / "results" / f"telemetry_chain_iot_{time.strftime('%H%M%S')}.txt")
         spy.start()
-    live = await _live(args, ctx, url, accepted, iot_proc, nats_proc,
+    live = await _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc,
                        {**base, "kind": "live", "rate_hz": args.rate_hz,
                         "seconds": args.seconds, "tick0": warm + burst_n})
     processes = sampler.stop()
@@ -513,7 +516,7 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted) -> dict:
     return result
 
 
-async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
+async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -> dict:
     nc = await nats.connect(url)
     kv = await nc.jetstream().key_value("machine_status")
     stop, watching = asyncio.Event(), asyncio.Event()
@@ -541,7 +544,9 @@ async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
                "offered_per_s": round((off - last[1]) / (t - last[0])),
                "accepted_per_s": round((acc - last[2]) / (t - last[0])),
                "iot_cpu": round((cpu - last[3]) / (t - last[0]), 2),
-               "iot_rss_mb": iot_proc.memory_mb()["rss"]}
+               "iot_rss_mb": iot_proc.memory_mb()["rss"],
+               "iot_loop_lag_max_s": round(loop_lag.value, 3)}
+        loop_lag.value = 0.0
         if int(t) % 5 == 0:
             sample = await kv_ages(kv, random.sample(keys, min(200, len(keys))))
             ages += sample
@@ -583,6 +588,7 @@ async def _live(args, ctx, url, accepted, iot_proc, nats_proc, plan) -> dict:
             **changes.latencies(plan["square"], plan["tick0"], stamps, args.machines),
             "all_on_jetstream": changes.count},
         "kv_status_age_s": _pcts(ages),
+        "iot_loop_lag_max_s": max((r["iot_loop_lag_max_s"] for r in timeline), default=0),
         "iot_cpu_cores_mean": round(cpu_s / wall, 2),
         "iot_cpu_cores_peak_1s": max((r["iot_cpu"] for r in timeline), default=0),
         "iot_cpu_us_per_sample": round(1e6 * cpu_s / max(acc_total, 1), 1),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import itertools
 import logging
 import time
@@ -139,6 +140,7 @@ class TelemetryIntake:
             log_ = await asyncio.to_thread(self.app.state_log, profile["machine_id"])
             if profile["machine_id"] not in self.trackers:
                 self._track(MachineInfo.from_profile(profile), log_)
+        _settle_heap()
         self.ready.set()
 
     async def refresh(self) -> None:
@@ -563,6 +565,7 @@ class TelemetryIntake:
             await _pause(stop, self.settings.refresh_s)
             with contextlib.suppress(Exception):
                 await self.refresh()
+            _settle_heap()  # trackers of machines registered since
 
     # ---- status -----------------------------------------------------------------------------
 
@@ -617,6 +620,14 @@ def summary(batches: int, accepted: int, refusals: Refusals,
             reason=pb.TelemetryRejectionReason.Value(f"TELEMETRY_REJECTION_REASON_{r.value}"),
             machine_id=(machine_ids or {}).get(r, ""), count=c, message=refusals.messages[r])
             for r, c in refusals.counts.items()])
+
+
+def _settle_heap() -> None:
+    """Move what lives on (the fleet's trackers) out of the cyclic collector's full passes:
+    at 16,000 machines, 645,000 objects, a full pass held the event loop ~190 ms (0.1 ms
+    frozen). Collected first, so that no garbage is frozen; refcounting still frees them."""
+    gc.collect()
+    gc.freeze()
 
 
 def _shift_at(factory: dict[str, Any] | None, now: float) -> tuple[float, bool]:
