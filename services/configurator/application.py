@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from services.configurator.catalogue import Catalogue, Configuration, Rejection, seed_catalogue
 from services.configurator.domain.catalogue_versions import (
@@ -36,13 +36,13 @@ from services.configurator.domain.order_configuration import (
 )
 from services.configurator.domain.order_plan import LineRequest, OrderPlan, plan_order
 from services.configurator.domain.plan_records import (
-    line_requests,
+    STORED_VALUES,
     plan_lines,
     plan_result,
     rejection_reasons,
-    requested_lines,
 )
 from services.kit.persistence import ServiceApplication
+from services.kit.stored_values import register_values
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class WhatIf:
 
 class ConfiguratorApplication(ServiceApplication):
     name = "configurator"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_values(transcoder, STORED_VALUES)
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -159,12 +163,11 @@ class ConfiguratorApplication(ServiceApplication):
 
     def order_plan(self, configuration: OrderConfiguration) -> OrderPlan | None:
         """The configured order's plan, recomputed from its pinned catalogue version."""
-        if not configuration.result:
+        if configuration.result is None:
             return None
         catalogue = self.catalogue(configuration.catalog_version)
-        plan = plan_order(catalogue, configuration.order_id,
-                          line_requests(configuration.lines),
-                          nesting_method=configuration.result["nesting_method"])
+        plan = plan_order(catalogue, configuration.order_id, list(configuration.requests),
+                          nesting_method=configuration.result.nesting_method)
         return plan if isinstance(plan, OrderPlan) else None
 
     def configure_revision(self, request: OrderRevision, cause: str) -> OrderConfiguration | None:
@@ -188,7 +191,7 @@ class ConfiguratorApplication(ServiceApplication):
         else:
             configuration.record_rejected(
                 revision=request.revision, catalog_version=catalogue.version,
-                promised_date=request.promised_date, lines=requested_lines(request.lines),
+                promised_date=request.promised_date, lines=list(request.lines),
                 reasons=rejection_reasons(plan), configured_at=now, cause=cause)
         return configuration
 

@@ -30,16 +30,15 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
     return None
 
 
-def _configured(event: Any) -> events.OrderConfigured:
+def _configured(event: OrderConfiguration.Configured) -> events.OrderConfigured:
     result = event.result
     return events.OrderConfigured(
         order_id=event.order_id, catalog_version=event.catalog_version, order_version=event.revision,
         configured_at=wire.timestamp(event.configured_at),
         promised_date=wire.date_to_pb(event.promised_date),
-        lines=[wire.line_summary_to_pb(line, result["price"]["currency"])
-               for line in event.lines],
-        routing=[wire.routing_to_pb(step) for step in result["routing"]],
-        price=wire.order_price_to_pb(result["price"]),
-        nesting=wire.nesting_summary_to_pb(result["nesting"]),
-        packages=[wire.package_to_pb(p) for p in result["packages"]],
-        total_weight_kg=result["weight_kg"], total_volume_m3=result["volume_m3"])
+        lines=[wire.line_summary_to_pb(line, result.price.currency) for line in event.lines],
+        routing=[wire.routing_to_pb(step) for step in result.routing],
+        price=wire.order_price_to_pb(result.price),
+        nesting=wire.nesting_summary_to_pb(result.nesting),
+        packages=[wire.package_to_pb(p) for p in result.packages],
+        total_weight_kg=result.weight_kg, total_volume_m3=result.volume_m3)

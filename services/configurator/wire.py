@@ -12,6 +12,15 @@ from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_events_pb2 as events
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
 from services.configurator.catalogue import Configuration, HardwareLine, Panel, Price
+from services.configurator.domain.order_plan import OrderPrice
+from services.configurator.domain.order_routing import RoutingStep
+from services.configurator.domain.plan_records import (
+    ConfiguredLine,
+    MaterialUse,
+    NestingRecord,
+    RejectionReason,
+    ShippedPackage,
+)
 
 COMPONENTS = {
     "boards": pb.PRICE_COMPONENT_BOARD,
@@ -86,30 +95,30 @@ def value(v: Any) -> struct_pb2.Value | None:
     return out
 
 
-def reason_to_pb(reason: dict[str, str]) -> pb.RejectionReason:
-    return pb.RejectionReason(line_id=reason.get("line_id", ""), parameter=reason["parameter"],
-                              message=reason["message"], suggestion=reason["suggestion"])
+def reason_to_pb(reason: RejectionReason) -> pb.RejectionReason:
+    return pb.RejectionReason(line_id=reason.line_id, parameter=reason.parameter,
+                              message=reason.message, suggestion=reason.suggestion)
 
 
-def routing_to_pb(step: dict[str, Any]) -> pb.RoutingOperation:
+def routing_to_pb(step: RoutingStep) -> pb.RoutingOperation:
     return pb.RoutingOperation(
-        operation_id=step["operation_id"], seq=step["seq"],
-        machine_type=types_pb2.MachineType.Value(f"MACHINE_TYPE_{step['machine_type'].upper()}"),
-        duration_seconds=step["duration_s"], setup_family=step["setup_family"],
-        setup_key=step["setup_key"], min_wait_after_seconds=step["min_wait_after_s"],
-        batch_key=step["batch_key"], description=step["description"],
-        line_ids=list(step["line_ids"]), setup_seconds=step["setup_s"])
+        operation_id=step.operation_id, seq=step.seq,
+        machine_type=types_pb2.MachineType.Value(f"MACHINE_TYPE_{step.machine_type.upper()}"),
+        duration_seconds=step.duration_s, setup_family=step.setup_family,
+        setup_key=step.setup_key, min_wait_after_seconds=step.min_wait_after_s,
+        batch_key=step.batch_key, description=step.description,
+        line_ids=list(step.line_ids), setup_seconds=step.setup_s)
 
 
-def order_price_to_pb(price: dict[str, Any]) -> pb.Price:
-    currency = price["currency"]
-    return pb.Price(total=money(price["total"], currency), lines=[
-        pb.PriceLine(component=COMPONENTS.get(line["category"], 0),
-                     description=line["category"] if line["category"] != "margin"
-                     else f"margin {line['quantity']}%",
-                     quantity=line["quantity"], unit=line["unit"],
-                     amount=money(line["amount"], currency))
-        for line in price["lines"]])
+def order_price_to_pb(price: OrderPrice) -> pb.Price:
+    currency = price.currency
+    return pb.Price(total=money(price.total, currency), lines=[
+        pb.PriceLine(component=COMPONENTS.get(line.category, 0),
+                     description=line.category if line.category != "margin"
+                     else f"margin {line.quantity}%",
+                     quantity=str(line.quantity), unit=line.unit,
+                     amount=money(line.amount, currency))
+        for line in price.lines])
 
 
 def line_price_to_pb(price: Price, quantity: int) -> pb.Price:
@@ -127,38 +136,38 @@ def line_price_to_pb(price: Price, quantity: int) -> pb.Price:
     return pb.Price(total=money(price.total * quantity, c), lines=lines)
 
 
-def nesting_summary_to_pb(nesting: dict[str, Any]) -> pb.NestingSummary:
-    materials = nesting["materials"]
-    panel = sum(m["panel_area_m2"] for m in materials)
-    board = sum(m["board_area_m2"] for m in materials)
+def nesting_summary_to_pb(nesting: NestingRecord) -> pb.NestingSummary:
+    materials = [m.summary for m in nesting.materials]
+    panel = sum(m.panel_area_m2 for m in materials)
+    board = sum(m.board_area_m2 for m in materials)
     return pb.NestingSummary(
-        boards_used=sum(m["boards"] for m in materials),
+        boards_used=sum(m.boards for m in materials),
         yield_percent=round(100 * panel / board, 2) if board else 0.0,
-        kerf_mm=nesting["kerf_mm"], trim_mm=nesting["trim_mm"],
+        kerf_mm=nesting.kerf_mm, trim_mm=nesting.trim_mm,
         panel_area_m2=round(panel, 4), board_area_m2=round(board, 4),
-        materials=[_material_to_pb(m) for m in materials])
+        materials=[_material_to_pb(m) for m in nesting.materials])
 
 
-def _material_to_pb(m: dict[str, Any]) -> pb.MaterialNesting:
-    length, _, width = (m["sheets"][0] if m["sheets"] else "0x0").partition("x")
-    return pb.MaterialNesting(material=m["material"], thickness_mm=m["thickness_mm"],
+def _material_to_pb(use: MaterialUse) -> pb.MaterialNesting:
+    m = use.summary
+    length, _, width = (m.sheets[0] if m.sheets else "0x0").partition("x")
+    return pb.MaterialNesting(material=m.material, thickness_mm=use.thickness_mm,
                               stock_length_mm=float(length), stock_width_mm=float(width),
-                              boards_used=m["boards"], yield_percent=m["yield_pct"])
+                              boards_used=m.boards, yield_percent=m.yield_pct)
 
 
-def package_to_pb(p: dict[str, Any]) -> pb.Package:
-    return pb.Package(package_id=p["package_id"], description=p["description"],
-                      weight_kg=p["weight_kg"], length_mm=p["length_mm"],
-                      width_mm=p["width_mm"], height_mm=p["height_mm"],
-                      volume_m3=p["volume_m3"])
+def package_to_pb(p: ShippedPackage) -> pb.Package:
+    return pb.Package(package_id=p.package_id, description=p.description,
+                      weight_kg=p.weight_kg, length_mm=p.length_mm, width_mm=p.width_mm,
+                      height_mm=p.height_mm, volume_m3=p.volume_m3)
 
 
-def line_summary_to_pb(line: dict[str, Any], currency: str) -> events.ConfiguredLineSummary:
+def line_summary_to_pb(line: ConfiguredLine, currency: str) -> events.ConfiguredLineSummary:
     return events.ConfiguredLineSummary(
-        line_id=line["line_id"], product=line["product"], quantity=line["quantity"],
-        options=struct(line["resolved_options"]), summary=line["summary"],
-        panel_count=line["panel_count"], hardware_count=line["hardware_count"],
-        price=money(line["price"], currency))
+        line_id=line.request.line_id, product=line.request.product,
+        quantity=line.request.quantity, options=struct(line.resolved_options),
+        summary=line.summary, panel_count=line.panel_count,
+        hardware_count=line.hardware_count, price=money(line.price, currency))
 
 
 def panel_to_pb(line_id: str, index: int, panel: Panel) -> pb.Panel:
@@ -179,7 +188,7 @@ def hardware_to_pb(h: HardwareLine, currency: str) -> pb.HardwareLine:
 
 
 def line_spec_to_pb(line_id: str, quantity: int, configuration: Configuration,
-                    summary: str, packages: list[dict[str, Any]]) -> pb.LineSpec:
+                    summary: str, packages: tuple[ShippedPackage, ...]) -> pb.LineSpec:
     """One line's spec: panels and hardware of one unit; price and packages of all units."""
     c = configuration
     return pb.LineSpec(
@@ -187,4 +196,4 @@ def line_spec_to_pb(line_id: str, quantity: int, configuration: Configuration,
         summary=summary, panels=[panel_to_pb(line_id, i, p) for i, p in enumerate(c.panels, 1)],
         hardware=[hardware_to_pb(h, c.price.currency) for h in c.hardware],
         price=line_price_to_pb(c.price, quantity),
-        packages=[package_to_pb(p) for p in packages if p["line_id"] == line_id])
+        packages=[package_to_pb(p) for p in packages if p.line_id == line_id])

@@ -27,7 +27,7 @@ from services.delivery.domain.values import (
     ShipmentStatus,
 )
 from services.kit.persistence import ServiceApplication
-from services.kit.stored_values import ValueAsFields
+from services.kit.stored_values import register_values
 
 MAX_RETRIES = 10
 # The value objects stored inside delivery's events, by name (names are a stored contract).
@@ -51,8 +51,7 @@ class DeliveryApplication(ServiceApplication):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        for value_type, name in STORED_VALUES.items():
-            transcoder.register(ValueAsFields(value_type, name))
+        register_values(transcoder, STORED_VALUES)
 
     # --- reads ---------------------------------------------------------------------
 

@@ -7,23 +7,34 @@ the value when the event is read. The name is a persistent contract, like an eve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from eventsourcing.persistence import Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 
 class ValueAsFields(Transcoding):
-    """A frozen dataclass of plain fields, stored as `{field: value}`."""
+    """A frozen dataclass stored as `{field: value}`; its fields are plain JSON values or
+    registered values themselves. JSON has no tuples: a field declared `tuple[...]` is read
+    back from its list as a tuple."""
 
     def __init__(self, value_type: type, name: str):
         if not is_dataclass(value_type) or not value_type.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"{value_type.__name__} is not a frozen dataclass")
         self.type = value_type
         self.name = name
+        self._tuples = frozenset(f.name for f in fields(value_type)
+                                 if str(f.type).startswith("tuple"))
 
     def encode(self, obj: Any) -> dict[str, Any]:
         return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
     def decode(self, data: dict[str, Any]) -> Any:
-        return self.type(**data)
+        return self.type(**{k: tuple(v) if k in self._tuples else v for k, v in data.items()})
+
+
+def register_values(transcoder: JSONTranscoder, values: Mapping[type, str]) -> None:
+    """Register a `ValueAsFields` for each value type, under its stored name."""
+    for value_type, name in values.items():
+        transcoder.register(ValueAsFields(value_type, name))

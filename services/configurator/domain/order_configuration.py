@@ -17,6 +17,17 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.configurator.domain.order_plan import LineRequest
+from services.configurator.domain.plan_records import (
+    ConfigurationResult,
+    ConfiguredLine,
+    RejectionReason,
+    configured_line_from_v1,
+    reason_from_v1,
+    request_from_v1,
+    result_from_v1,
+)
+
 CONFIGURATION_NAMESPACE = uuid.UUID("9a41c6e2-7b3d-4f85-a0c9-3e5d7f1b2c84")
 
 
@@ -32,6 +43,40 @@ class ConfigurationStatus(StrEnum):
 
 
 class OrderConfiguration(Aggregate):
+    # v2: lines, result and reasons are values, stored through the application's
+    # transcodings (v1 stored plain JSON objects, Decimals as text).
+    class Configured(Aggregate.Event):
+        class_version = 2
+        order_id: str
+        revision: int
+        catalog_version: int
+        promised_date: str
+        lines: list[ConfiguredLine]
+        result: ConfigurationResult
+        configured_at: str
+        cause: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["lines"] = [configured_line_from_v1(line) for line in state["lines"]]
+            state["result"] = result_from_v1(state["result"])
+
+    class ConfigurationRejected(Aggregate.Event):
+        class_version = 2
+        order_id: str
+        revision: int
+        catalog_version: int
+        promised_date: str
+        lines: list[LineRequest]
+        reasons: list[RejectionReason]
+        configured_at: str
+        cause: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["lines"] = [request_from_v1(line) for line in state["lines"]]
+            state["reasons"] = [reason_from_v1(r) for r in state["reasons"]]
+
     @staticmethod
     def create_id(order_id: str) -> uuid.UUID:
         return configuration_id(order_id)
@@ -46,9 +91,10 @@ class OrderConfiguration(Aggregate):
         self.pinned_version = 0
         self.promised_date = ""
         self.configured_at = ""
-        self.lines: list[dict[str, Any]] = []
-        self.result: dict[str, Any] = {}
-        self.reasons: list[dict[str, str]] = []
+        self.requests: tuple[LineRequest, ...] = ()  # the lines as ordered
+        self.lines: tuple[ConfiguredLine, ...] = ()  # what they became (when configured)
+        self.result: ConfigurationResult | None = None
+        self.reasons: tuple[RejectionReason, ...] = ()
         self.cancellation_reason = ""
 
     def accepts(self, revision: int) -> bool:
@@ -57,38 +103,40 @@ class OrderConfiguration(Aggregate):
 
     def record_configured(self, **facts: Any) -> None:
         """`lines`: each line's request and what it became; `result`: the order's nesting
-        summary and method, routing, price and packages as plain data."""
+        summary and method, routing, price and packages."""
         self._configured(order_id=self.order_id, **facts)
 
     def record_rejected(self, **facts: Any) -> None:
         self._rejected(order_id=self.order_id, **facts)
 
     # The order id travels in each event: integration events are built from events alone.
-    @event("Configured")
+    @event(Configured)
     def _configured(self, order_id: str, revision: int, catalog_version: int, promised_date: str,
-                    lines: list[dict[str, Any]], result: dict[str, Any], configured_at: str,
+                    lines: list[ConfiguredLine], result: ConfigurationResult, configured_at: str,
                     cause: str) -> None:
         self.status = ConfigurationStatus.CONFIGURED
         self.revision = revision
         self.catalog_version = catalog_version
         self.pinned_version = self.pinned_version or catalog_version
         self.promised_date = promised_date
-        self.lines = lines
+        self.requests = tuple(line.request for line in lines)
+        self.lines = tuple(lines)
         self.result = result
-        self.reasons = []
+        self.reasons = ()
         self.configured_at = configured_at
 
-    @event("ConfigurationRejected")
+    @event(ConfigurationRejected)
     def _rejected(self, order_id: str, revision: int, catalog_version: int, promised_date: str,
-                  lines: list[dict[str, Any]], reasons: list[dict[str, str]],
+                  lines: list[LineRequest], reasons: list[RejectionReason],
                   configured_at: str, cause: str) -> None:
         self.status = ConfigurationStatus.REJECTED
         self.revision = revision
         self.catalog_version = catalog_version
         self.promised_date = promised_date
-        self.lines = lines
-        self.result = {}
-        self.reasons = reasons
+        self.requests = tuple(lines)
+        self.lines = ()
+        self.result = None
+        self.reasons = tuple(reasons)
         self.configured_at = configured_at
 
     def cancel(self, reason: str, cause: str) -> bool:

@@ -1,72 +1,178 @@
-"""An order plan as the plain data its events keep (JSON-compatible, Decimals as text)."""
+"""An order plan as the values its events keep: the summary other services need (lines, nesting,
+routing, price, packages), small enough for every event; panels, diagrams and labels are
+recomputed from the line requests. Stored through the application's transcodings.
+
+`*_from_v1` read what events stored before these values (plain JSON objects, Decimals as text):
+the upcasts of OrderConfiguration's events.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from services.configurator.catalogue import Catalogue
+from services.configurator.catalogue import Catalogue, MaterialSummary
 from services.configurator.domain.order_plan import (
     LineRejection,
     LineRequest,
     OrderPlan,
+    OrderPrice,
+    PriceTotal,
     describe,
 )
+from services.configurator.domain.order_routing import RoutingStep
 
 
-def line_requests(lines: list[dict[str, Any]]) -> list[LineRequest]:
-    return [LineRequest(line["line_id"], line["product"], line["quantity"], line["options"])
-            for line in lines]
+@dataclass(frozen=True)
+class ConfiguredLine:
+    """What one line of an order became."""
+
+    request: LineRequest
+    resolved_options: dict[str, Any]
+    summary: str
+    panel_count: int
+    hardware_count: int
+    unit_price: Decimal
+    price: Decimal  # unit price × quantity
 
 
-def requested_lines(requests: list[LineRequest]) -> list[dict[str, Any]]:
-    return [{"line_id": r.line_id, "product": r.product, "quantity": r.quantity,
-             "options": r.options} for r in requests]
+@dataclass(frozen=True)
+class MaterialUse:
+    """One material's nesting, with the thickness of its board."""
+
+    summary: MaterialSummary
+    thickness_mm: float
 
 
-def plan_lines(plan: OrderPlan) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class NestingRecord:
+    kerf_mm: float
+    trim_mm: float
+    materials: tuple[MaterialUse, ...]
+
+
+@dataclass(frozen=True)
+class ShippedPackage:
+    """One parcel of the order as carriers see it."""
+
+    package_id: str
+    line_id: str
+    description: str
+    weight_kg: float
+    length_mm: float
+    width_mm: float
+    height_mm: float
+    volume_m3: float
+
+
+@dataclass(frozen=True)
+class ConfigurationResult:
+    nesting_method: str
+    nesting: NestingRecord
+    routing: tuple[RoutingStep, ...]
+    price: OrderPrice
+    packages: tuple[ShippedPackage, ...]
+    weight_kg: float
+    volume_m3: float
+
+
+@dataclass(frozen=True)
+class RejectionReason:
+    """Why a line cannot be built, and what a person can do about it."""
+
+    line_id: str
+    parameter: str
+    message: str
+    suggestion: str
+
+
+# The values above (and those they hold) as stored inside events, by name: names are a stored
+# contract, like event topics.
+STORED_VALUES: dict[type, str] = {
+    LineRequest: "configurator.line_request",
+    ConfiguredLine: "configurator.configured_line",
+    MaterialSummary: "configurator.material_summary",
+    MaterialUse: "configurator.material_use",
+    NestingRecord: "configurator.nesting",
+    RoutingStep: "configurator.routing_step",
+    PriceTotal: "configurator.price_total",
+    OrderPrice: "configurator.order_price",
+    ShippedPackage: "configurator.shipped_package",
+    ConfigurationResult: "configurator.configuration_result",
+    RejectionReason: "configurator.rejection_reason",
+}
+
+
+def plan_lines(plan: OrderPlan) -> list[ConfiguredLine]:
     out = []
     for line in plan.lines:
         c = line.configuration
-        out.append({
-            "line_id": line.line_id, "product": line.request.product,
-            "quantity": line.quantity, "options": line.request.options,
-            "resolved_options": dict(c.spec.options), "summary": describe(c),
-            "panel_count": sum(p.quantity for p in c.panels),
-            "hardware_count": sum(h.quantity for h in c.hardware),
-            "unit_price": str(c.price.total), "price": str(c.price.total * line.quantity),
-        })
+        out.append(ConfiguredLine(
+            request=line.request, resolved_options=dict(c.spec.options), summary=describe(c),
+            panel_count=sum(p.quantity for p in c.panels),
+            hardware_count=sum(h.quantity for h in c.hardware),
+            unit_price=c.price.total, price=c.price.total * line.quantity))
     return out
 
 
-def plan_result(catalogue: Catalogue, plan: OrderPlan) -> dict[str, Any]:
-    return {
-        "nesting_method": plan.nesting_method,
-        "nesting": {
-            "kerf_mm": plan.cut_plan.kerf_mm, "trim_mm": plan.cut_plan.trim_mm,
-            "materials": [asdict(m) | {"thickness_mm": _thickness(catalogue, m.material)}
-                          for m in plan.nesting.materials],
-        },
-        "routing": [asdict(step) for step in plan.routing],
-        "price": {"currency": plan.price.currency, "total": str(plan.price.total),
-                  "lines": [{"category": p.category, "quantity": str(p.quantity),
-                             "unit": p.unit, "amount": str(p.amount)}
-                            for p in plan.price.lines]},
-        "packages": [{"package_id": p.package_id, "line_id": p.line_id,
-                      "description": p.description, "weight_kg": p.parcel.weight_kg,
-                      "length_mm": p.parcel.length_mm, "width_mm": p.parcel.width_mm,
-                      "height_mm": p.parcel.height_mm, "volume_m3": round(p.parcel.volume_m3, 4)}
-                     for p in plan.packages],
-        "weight_kg": plan.weight_kg,
-        "volume_m3": plan.volume_m3,
-    }
+def plan_result(catalogue: Catalogue, plan: OrderPlan) -> ConfigurationResult:
+    return ConfigurationResult(
+        nesting_method=plan.nesting_method,
+        nesting=NestingRecord(plan.cut_plan.kerf_mm, plan.cut_plan.trim_mm, tuple(
+            MaterialUse(m, _thickness(catalogue, m.material)) for m in plan.nesting.materials)),
+        routing=plan.routing,
+        price=plan.price,
+        packages=tuple(ShippedPackage(
+            p.package_id, p.line_id, p.description, p.parcel.weight_kg, p.parcel.length_mm,
+            p.parcel.width_mm, p.parcel.height_mm, round(p.parcel.volume_m3, 4))
+            for p in plan.packages),
+        weight_kg=plan.weight_kg,
+        volume_m3=plan.volume_m3)
 
 
-def rejection_reasons(rejections: tuple[LineRejection, ...]) -> list[dict[str, str]]:
-    return [{"line_id": r.line_id, "parameter": r.reason.parameter, "message": r.reason.message,
-             "suggestion": r.reason.suggestion} for r in rejections]
+def rejection_reasons(rejections: tuple[LineRejection, ...]) -> list[RejectionReason]:
+    return [RejectionReason(r.line_id, r.reason.parameter, r.reason.message, r.reason.suggestion)
+            for r in rejections]
 
 
 def _thickness(catalogue: Catalogue, material: str) -> float:
     board = catalogue.boards.get(material.split("/")[0])
     return board.thickness_mm if board else 0.0
+
+
+# --- events stored before these values (v1) ---------------------------------------------
+
+def request_from_v1(line: dict[str, Any]) -> LineRequest:
+    return LineRequest(line["line_id"], line["product"], line["quantity"], line["options"])
+
+
+def configured_line_from_v1(line: dict[str, Any]) -> ConfiguredLine:
+    return ConfiguredLine(
+        request=request_from_v1(line), resolved_options=line["resolved_options"],
+        summary=line["summary"], panel_count=line["panel_count"],
+        hardware_count=line["hardware_count"], unit_price=Decimal(line["unit_price"]),
+        price=Decimal(line["price"]))
+
+
+def result_from_v1(result: dict[str, Any]) -> ConfigurationResult:
+    nesting, price = result["nesting"], result["price"]
+    return ConfigurationResult(
+        nesting_method=result["nesting_method"],
+        nesting=NestingRecord(nesting["kerf_mm"], nesting["trim_mm"], tuple(
+            MaterialUse(MaterialSummary(**{k: v for k, v in m.items() if k != "thickness_mm"}
+                                        | {"sheets": tuple(m["sheets"])}), m["thickness_mm"])
+            for m in nesting["materials"])),
+        routing=tuple(RoutingStep(**step | {"line_ids": tuple(step["line_ids"])})
+                      for step in result["routing"]),
+        price=OrderPrice(price["currency"], tuple(
+            PriceTotal(p["category"], Decimal(p["quantity"]), p["unit"], Decimal(p["amount"]))
+            for p in price["lines"]), Decimal(price["total"])),
+        packages=tuple(ShippedPackage(**p) for p in result["packages"]),
+        weight_kg=result["weight_kg"],
+        volume_m3=result["volume_m3"])
+
+
+def reason_from_v1(reason: dict[str, str]) -> RejectionReason:
+    return RejectionReason(reason.get("line_id", ""), reason["parameter"], reason["message"],
+                           reason["suggestion"])

@@ -111,11 +111,11 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         result = plan_result(catalogue, plan)
         line = plan.lines[0]
         spec = wire.line_spec_to_pb("1", line.quantity, answer.configuration,
-                                       describe(answer.configuration), result["packages"])
-        spec.nesting.CopyFrom(wire.nesting_summary_to_pb(result["nesting"]))
+                                    describe(answer.configuration), result.packages)
+        spec.nesting.CopyFrom(wire.nesting_summary_to_pb(result.nesting))
         if request.include_board_svg:
             spec.nesting.boards.extend(workshop.boards_to_pb(catalogue, plan.cut_plan, True))
-        spec.routing.extend(wire.routing_to_pb(step) for step in result["routing"])
+        spec.routing.extend(wire.routing_to_pb(step) for step in result.routing)
         return pb.ConfigureResponse(catalog_version=answer.catalog_version, spec=spec)
 
     async def GetOrderConfiguration(self, request: pb.GetOrderConfigurationRequest,
@@ -137,22 +137,22 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
             order_version=c.revision, configured_at=wire.timestamp(c.configured_at),
             rejection_reasons=[wire.reason_to_pb(r) for r in c.reasons],
             cancellation_reason=c.cancellation_reason,
-            nesting_method=c.result.get("nesting_method", ""))
+            nesting_method=c.result.nesting_method if c.result else "")
         plan = self.app.order_plan(c)
-        if plan is None:
+        if plan is None or c.result is None:
             return out
         catalogue = self.app.catalogue(c.catalog_version)
         result = c.result
         for stored, line in zip(c.lines, plan.lines, strict=True):
             out.lines.append(wire.line_spec_to_pb(line.line_id, line.quantity,
-                                                     line.configuration, stored["summary"],
-                                                     result["packages"]))
-        out.nesting.CopyFrom(wire.nesting_summary_to_pb(result["nesting"]))
+                                                  line.configuration, stored.summary,
+                                                  result.packages))
+        out.nesting.CopyFrom(wire.nesting_summary_to_pb(result.nesting))
         out.nesting.boards.extend(workshop.boards_to_pb(catalogue, plan.cut_plan,
                                                         request.include_board_svg))
-        out.routing.extend(wire.routing_to_pb(step) for step in result["routing"])
-        out.price.CopyFrom(wire.order_price_to_pb(result["price"]))
-        out.packages.extend(wire.package_to_pb(p) for p in result["packages"])
+        out.routing.extend(wire.routing_to_pb(step) for step in result.routing)
+        out.price.CopyFrom(wire.order_price_to_pb(result.price))
+        out.packages.extend(wire.package_to_pb(p) for p in result.packages)
         if request.include_cut_lists:
             out.cut_lists.extend(workshop.cut_lists_to_pb(catalogue, plan.cut_plan,
                                                           order_ref(order_id)))
