@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: up test install protos lint typecheck bench clean
+.PHONY: up test install protos lint typecheck bench chaos clean
 
 up: install
 	$(PY) -m infra.launcher
@@ -37,6 +37,10 @@ typecheck: install
 
 bench: install
 	$(PY) -m load.run_all $(BENCH_ARGS)
+
+# The fault run of issue #17: make up on shifted ports, shops posting, everything killed in turn.
+chaos: install
+	$(PY) -m load.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -61,15 +61,21 @@ def one_order_per_webhook(accepted: dict[str, set[str]]) -> dict[str, str]:
     return {e: next(iter(ids)) for e, ids in accepted.items()}
 
 
-async def placed_once(nats_url: str, orders: dict[str, str]) -> list[str]:
-    """What is wrong with the OrderPlaced events of these orders (external id → order id):
-    each must be on the stream once, and no other order may claim one of the external ids."""
-    by_external: dict[str, Counter] = {e: Counter() for e in orders}
+async def placements(nats_url: str, external_ids: Iterable[str]) -> dict[str, Counter]:
+    """external id → how many OrderPlaced events on the stream name each order id for it."""
+    by_external: dict[str, Counter] = {e: Counter() for e in external_ids}
     for _, envelope in await stream_envelopes(nats_url, "orders", "dovetail.orders.placed"):
         body = orders_events_pb2.OrderPlaced()
         envelope.body.Unpack(body)
         if body.external_id in by_external:
             by_external[body.external_id][body.order_id] += 1
+    return by_external
+
+
+async def placed_once(nats_url: str, orders: dict[str, str]) -> list[str]:
+    """What is wrong with the OrderPlaced events of these orders (external id → order id):
+    each must be on the stream once, and no other order may claim one of the external ids."""
+    by_external = await placements(nats_url, orders)
     problems = []
     for external_id, order_id in orders.items():
         seen = by_external[external_id]
@@ -250,9 +256,9 @@ class Ledger:
         return await asyncio.to_thread(read)
 
 
-async def settle(what: str, check: Callable[[], Awaitable[list[str]]],
-                 timeout: float = 120.0) -> None:
-    """Wait until `check()` finds nothing wrong; fail with what was still wrong."""
+async def unsettled(check: Callable[[], Awaitable[list[str]]],
+                    timeout: float = 120.0) -> list[str]:
+    """Wait until `check()` finds nothing wrong; what it still found at `timeout` (or [])."""
     last: list[str] = []
 
     async def reconciled() -> bool:
@@ -263,5 +269,14 @@ async def settle(what: str, check: Callable[[], Awaitable[list[str]]],
     try:
         await eventually(reconciled, timeout=timeout, interval=1.0)
     except AssertionError:
+        return last
+    return []
+
+
+async def settle(what: str, check: Callable[[], Awaitable[list[str]]],
+                 timeout: float = 120.0) -> None:
+    """Wait until `check()` finds nothing wrong; fail with what was still wrong."""
+    last = await unsettled(check, timeout)
+    if last:
         shown = "\n  ".join(last[:20])
-        raise AssertionError(f"not reconciled: {what} ({len(last)} problems)\n  {shown}") from None
+        raise AssertionError(f"not reconciled: {what} ({len(last)} problems)\n  {shown}")
