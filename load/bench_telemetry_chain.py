@@ -81,13 +81,14 @@ def square_level(m: int, tick: int, phase: int) -> bool:
 def switch_delay(kind: str, rising: bool) -> int:
     """Samples from a clean level switch to the one that completes the state change, as the
     service's classifier decides it (spike filter and dwell), fed the square wave at 1 s."""
+    from services.iot.domain.profiles import SensorCalibration
     from services.iot.domain.tracker import calibration_from
     from services.iot.signals import MachineStateClassifier
 
     p = PROFILES[kind]
-    classifier = MachineStateClassifier("probe", calibration_from({
-        "off_level_amperes": p.off_amps, "idle_level_amperes": p.idle_amps,
-        "running_level_amperes": p.running_amps}))
+    classifier = MachineStateClassifier("probe", calibration_from(SensorCalibration(
+        off_level_amperes=p.off_amps, idle_level_amperes=p.idle_amps,
+        running_level_amperes=p.running_amps)))
     levels = [p.idle_amps] * 60 + [p.running_amps] * 60 + [p.idle_amps] * 60
     switch = 60 if rising else 120
     for i, amps in enumerate(levels):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from services.iot.domain.calendar import local_day_window, shift_spans
+from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.values import UNAVAILABLE, LiveState
 from services.iot.energy_ledger import EnergyLedger, MinuteEnergy
 from services.iot.signals import (
@@ -137,36 +138,36 @@ class Analytics:
 
     # ---- OEE --------------------------------------------------------------------------
 
-    async def oee(self, machines: list[dict[str, Any]], factories: dict[str, dict[str, Any]],
+    async def oee(self, machines: list[MachineProfile], factories: dict[str, FactoryProfile],
                   days: list[date]) -> list[tuple[date, str, Oee, float]]:
         """(day, machine id, OEE, seconds DOWN or OFFLINE in planned time) per machine and local
         day of its factory."""
         out = []
         now = time.time()
-        ids = [m["machine_id"] for m in machines]
+        ids = [m.machine_id for m in machines]
         for day in days:
-            windows = {f: local_day_window(day, p["timezone"]) for f, p in factories.items()}
+            windows = {f: local_day_window(day, p.timezone) for f, p in factories.items()}
             lo = int(min(w.start for w in windows.values()) * 1000)
             hi = int(max(w.end for w in windows.values()) * 1000)
             history = await self.views.state_changes(ids, lo, hi)
             stops = await self.views.planned_stops(None, lo, hi)
             finished = await self.views.finished_on(ids, lo, hi)
             for m in machines:
-                factory = factories[m["factory_id"]]
-                window = windows[m["factory_id"]]
-                shifts = shift_spans(factory["shift_calendar"], factory["timezone"],
+                factory = factories[m.factory_id]
+                window = windows[m.factory_id]
+                shifts = shift_spans(factory.shift_calendar, factory.timezone,
                                      window.start, window.end)
                 planned_stops = [Span(s["start_ms"] / 1000, s["end_ms"] / 1000) for s in stops
-                                 if s["factory_id"] == m["factory_id"] and (
-                                     not s["machine_ids"] or m["machine_id"] in s["machine_ids"])]
-                spans = _state_spans(history[m["machine_id"]], min(window.end, now))
-                counts = [ProductionCount(r["planned_duration_s"] / m["speed_factor"], 1,
+                                 if s["factory_id"] == m.factory_id and (
+                                     not s["machine_ids"] or m.machine_id in s["machine_ids"])]
+                spans = _state_spans(history[m.machine_id], min(window.end, now))
+                counts = [ProductionCount(r["planned_duration_s"] / m.speed_factor, 1,
                                           0 if r["scrap_quantity"] else 1)
-                          for r in finished if r["machine_id"] == m["machine_id"]
+                          for r in finished if r["machine_id"] == m.machine_id
                           and window.start * 1000 <= r["finished_ms"] < window.end * 1000]
                 result = machine_oee(window, shifts, planned_stops,
                                      [s for s, _ in spans], counts)
-                out.append((day, m["machine_id"], result, _down_seconds(
+                out.append((day, m.machine_id, result, _down_seconds(
                     spans, shifts, planned_stops)))
         return out
 

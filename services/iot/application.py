@@ -9,43 +9,68 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from services.iot.domain.machine_state import MachineStateLog, state_log_key
+from services.iot.domain.errors import (
+    ChangedByOthers,
+    DowntimeUnknown,
+    FactoryInactive,
+    FactoryNotRegistered,
+    MachineNotRegistered,
+    MachineOfAnotherFactory,
+    RegisteredOtherwise,
+    VersionMoved,
+)
+from services.iot.domain.machine_state import Downtime, MachineStateLog, state_log_key
 from services.iot.domain.operations import (
     OperationRun,
     PlannedStop,
     operation_key,
     planned_stop_key,
 )
+from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.registry import (
     Factory,
     Machine,
     factory_key,
     machine_key,
+    taking,
     validate_factory,
     validate_machine,
 )
 from services.iot.domain.tracker import Transition
-from services.iot.domain.values import DOWNTIME_CATEGORIES, valid_id
+from services.iot.domain.values import DOWNTIME_CATEGORIES, as_plain, from_plain, valid_id
 from services.iot.signals import Calibration
-from services.kit.errors import (
-    Conflict,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    Violations,
-)
+from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 
 MAX_RETRIES = 10
 A = TypeVar("A", bound=Aggregate)
+
+
+class PlainValue(Transcoding):
+    """A value object stored as the plain object of its fields (nested values included),
+    under a name that, like an event's topic, is a persistent contract."""
+
+    def __init__(self, value_type: type, name: str):
+        self.type = value_type
+        self.name = name
+
+    def encode(self, obj: Any) -> Any:
+        return as_plain(obj)
+
+    def decode(self, data: Any) -> Any:
+        return from_plain(self.type, data)
+
+
+STORED_VALUES = {FactoryProfile: "iot_factory_profile", MachineProfile: "iot_machine_profile",
+                 Downtime: "iot_downtime"}
 
 
 class IotApplication(ServiceApplication):
@@ -58,71 +83,77 @@ class IotApplication(ServiceApplication):
         self._logs: dict[str, MachineStateLog] = {}
         self._logs_lock = threading.Lock()
 
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for value_type, name in STORED_VALUES.items():
+            transcoder.register(PlainValue(value_type, name))
+
     # ---- registry ----------------------------------------------------------------------
 
-    def register_factory(self, raw: dict[str, Any]) -> tuple[Factory, bool]:
-        profile = validate_factory(raw)
-        existing = self._find(Factory, factory_key(profile["factory_id"]))
+    def register_factory(self, draft: FactoryProfile) -> tuple[Factory, bool]:
+        profile = validate_factory(draft)
+        existing = self._find(Factory, factory_key(profile.factory_id))
         if existing is None:
-            profile["registered_at"] = _now_iso()
-            factory = Factory(factory_id=profile["factory_id"], profile=profile)
+            profile = replace(profile, registered_at=_now_iso())
+            factory = Factory(factory_id=profile.factory_id, profile=profile)
             try:
                 self.save(factory)
                 return factory, False
             except IntegrityError:
-                existing = self.get_factory(profile["factory_id"])
+                existing = self.get_factory(profile.factory_id)
         if _same(existing.profile, profile):
             return existing, True
-        raise FailedPrecondition(f"factory {profile['factory_id']} is registered with other "
-                                 "details; change it with UpdateFactory")
+        raise RegisteredOtherwise(f"factory {profile.factory_id} is registered with other "
+                                  "details; change it with UpdateFactory")
 
     def get_factory(self, factory_id: str) -> Factory:
         found = self._find(Factory, factory_key(factory_id))
         if found is None:
-            raise NotFound(f"factory {factory_id} is not registered")
+            raise FactoryNotRegistered(f"factory {factory_id} is not registered")
         return found
 
-    def update_factory(self, factory_id: str, incoming: dict[str, Any], fields: list[str],
+    def update_factory(self, factory_id: str, incoming: FactoryProfile, fields: list[str],
                        expected_version: int) -> Factory:
         def act(factory: Factory) -> None:
             _check_version(factory, expected_version, f"factory {factory_id}")
-            merged = validate_factory({**factory.profile, **{f: incoming.get(f) for f in fields}})
+            merged = validate_factory(taking(factory.profile, incoming, fields))
             factory.update(merged, fields)
 
         return self._change(lambda: self.get_factory(factory_id), act)
 
-    def register_machine(self, raw: dict[str, Any]) -> tuple[Machine, bool]:
-        profile = validate_machine(raw)
-        factory = self.get_factory(profile["factory_id"])
+    def register_machine(self, draft: MachineProfile) -> tuple[Machine, bool]:
+        profile = validate_machine(draft)
+        factory = self.get_factory(profile.factory_id)
         if not factory.active:
-            raise FailedPrecondition(f"factory {factory.factory_id} is not active")
-        existing = self._find(Machine, machine_key(profile["machine_id"]))
+            raise FactoryInactive(f"factory {factory.factory_id} is not active")
+        existing = self._find(Machine, machine_key(profile.machine_id))
         if existing is None:
-            profile["registered_at"] = _now_iso()
-            machine = Machine(machine_id=profile["machine_id"], profile=profile)
+            profile = replace(profile, registered_at=_now_iso())
+            machine = Machine(machine_id=profile.machine_id, profile=profile)
             try:
                 self.save(machine)
                 return machine, False
             except IntegrityError:
-                existing = self.get_machine(profile["machine_id"])
-        if existing.factory_id != profile["factory_id"]:
-            raise PermissionDenied(f"machine {profile['machine_id']} belongs to another factory")
+                existing = self.get_machine(profile.machine_id)
+        if existing.factory_id != profile.factory_id:
+            raise MachineOfAnotherFactory(f"machine {profile.machine_id} belongs to another "
+                                          "factory")
         if _same(existing.profile, profile):
             return existing, True
-        raise FailedPrecondition(f"machine {profile['machine_id']} is registered with other "
-                                 "details; change it with UpdateMachine")
+        raise RegisteredOtherwise(f"machine {profile.machine_id} is registered with other "
+                                  "details; change it with UpdateMachine")
 
     def get_machine(self, machine_id: str) -> Machine:
         found = self._find(Machine, machine_key(machine_id)) if valid_id(machine_id) else None
         if found is None:
-            raise NotFound(f"machine {machine_id} is not registered")
+            raise MachineNotRegistered(f"machine {machine_id} is not registered")
         return found
 
-    def update_machine(self, machine_id: str, incoming: dict[str, Any], fields: list[str],
+    def update_machine(self, machine_id: str, incoming: MachineProfile, fields: list[str],
                        expected_version: int) -> Machine:
         def act(machine: Machine) -> None:
             _check_version(machine, expected_version, f"machine {machine_id}")
-            merged = validate_machine({**machine.profile, **{f: incoming.get(f) for f in fields}})
+            merged = validate_machine(taking(machine.profile, incoming, fields))
             machine.update(merged, fields)
 
         return self._change(lambda: self.get_machine(machine_id), act)
@@ -161,7 +192,7 @@ class IotApplication(ServiceApplication):
         return stop, False
 
     def set_downtime_reason(self, machine_id: str, downtime_id: str, category: str,
-                            note: str) -> dict[str, Any]:
+                            note: str) -> Downtime:
         v = Violations()
         v.check(category in DOWNTIME_CATEGORIES[1:], "category", "must name a category")
         v.check(len(note) <= 500, "note", "must be at most 500 characters")
@@ -169,14 +200,14 @@ class IotApplication(ServiceApplication):
         for _ in range(MAX_RETRIES):
             log = self.state_log(machine_id)
             if log is None:
-                raise NotFound(f"machine {machine_id} has no recorded downtime")
+                raise DowntimeUnknown(f"machine {machine_id} has no recorded downtime")
             found = log.set_downtime_reason(downtime_id, category, note)
             try:
                 self.save(log)
                 return found
             except IntegrityError:
                 self._forget_log(machine_id)
-        raise Conflict(f"machine {machine_id} is being changed by others; try again")
+        raise ChangedByOthers(f"machine {machine_id} is being changed by others; try again")
 
     # ---- state changes from the intake -------------------------------------------------
 
@@ -214,7 +245,7 @@ class IotApplication(ServiceApplication):
             with self._logs_lock:
                 self._logs.update(logs)
             return len(transitions)
-        raise Conflict("machine state logs are being changed by another writer")
+        raise ChangedByOthers("machine state logs are being changed by another writer")
 
     # ---- scheduling's operation facts (policies) ----------------------------------------
 
@@ -242,28 +273,31 @@ class IotApplication(ServiceApplication):
                 return aggregate
             except IntegrityError:
                 continue
-        raise Conflict("being changed by others; try again")
+        raise ChangedByOthers("being changed by others; try again")
 
 
 def _check_version(aggregate: Aggregate, expected: int, what: str) -> None:
     if expected and aggregate.version != expected:
-        raise Conflict(f"{what} is at version {aggregate.version}, not {expected}: "
+        raise VersionMoved(f"{what} is at version {aggregate.version}, not {expected}: "
                        "read it again and retry")
 
 
-def _same(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
+def _same(stored: FactoryProfile | MachineProfile,
+          incoming: FactoryProfile | MachineProfile) -> bool:
     """Same registration, leaving aside when it was made and levels learnt since."""
-    learnt = bool((stored.get("calibration") or {}).get("learnt_at"))
+    learnt = isinstance(stored, MachineProfile) and bool(stored.calibration.learnt_at)
     return _comparable(stored, learnt) == _comparable(incoming, learnt)
 
 
-LEARNT = ("learnt_at", "off_level_amperes", "idle_level_amperes", "running_level_amperes")
+LEARNT = {"learnt_at": "", "off_level_amperes": None, "idle_level_amperes": None,
+          "running_level_amperes": None}
 
 
-def _comparable(profile: dict[str, Any], learnt: bool) -> dict[str, Any]:
-    out = {k: v for k, v in profile.items() if k != "registered_at"}
-    if learnt and out.get("calibration"):
-        out["calibration"] = {k: v for k, v in out["calibration"].items() if k not in LEARNT}
+def _comparable(profile: FactoryProfile | MachineProfile,
+                learnt: bool) -> FactoryProfile | MachineProfile:
+    out = replace(profile, registered_at="")
+    if learnt and isinstance(out, MachineProfile):
+        out = replace(out, calibration=replace(out.calibration, **LEARNT))
     return out
 
 

@@ -16,6 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 from services.iot.domain.machine_state import MachineStateLog
 from services.iot.domain.operations import OperationRun, PlannedStop
 from services.iot.domain.registry import Factory, Machine
+from services.iot.domain.values import as_plain
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import ServiceApplication, apply_ddl
 from services.kit.projection import Projector
@@ -83,7 +84,7 @@ async def apply(conn, event: Any) -> None:
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (factory_id) DO UPDATE SET "
             "profile = EXCLUDED.profile, active = EXCLUDED.active, version = EXCLUDED.version, "
             "updated_at = EXCLUDED.updated_at WHERE iot.factories.version < EXCLUDED.version",
-            (p["factory_id"], Jsonb(p), p.get("active", True), event.originator_version,
+            (p.factory_id, Jsonb(as_plain(p)), p.active, event.originator_version,
              event.timestamp))
     elif isinstance(event, Machine.Event) and name in ("Registered", "Updated"):
         p = event.profile
@@ -93,7 +94,7 @@ async def apply(conn, event: Any) -> None:
             "ON CONFLICT (machine_id) DO UPDATE SET machine_type = EXCLUDED.machine_type, "
             "active = EXCLUDED.active, profile = EXCLUDED.profile, version = EXCLUDED.version, "
             "updated_at = EXCLUDED.updated_at WHERE iot.machines.version < EXCLUDED.version",
-            (p["machine_id"], p["factory_id"], p["machine_type"], p.get("active", True), Jsonb(p),
+            (p.machine_id, p.factory_id, p.machine_type, p.active, Jsonb(as_plain(p)),
              event.originator_version, event.timestamp))
     elif isinstance(event, MachineStateLog.Event):
         await _apply_state(conn, name, event)

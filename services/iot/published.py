@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_events_pb2 as events
 from services.iot import wire
-from services.iot.domain.machine_state import MachineStateLog
+from services.iot.domain.machine_state import Downtime, MachineStateLog
 from services.iot.domain.operations import PlannedStop
 from services.iot.domain.registry import Factory, Machine
 
@@ -56,11 +56,9 @@ def _state_event(name: str, event: Any) -> tuple[str, Message] | None:
             previous_state_ms=event.previous_state_ms)
         return "MachineStateChanged", body
     if name == "DowntimeRecorded":
-        return "DowntimeRecorded", events.DowntimeRecorded(downtime=wire.downtime_to_pb({
-            "downtime_id": event.downtime_id, "machine_id": event.machine_id,
-            "factory_id": event.factory_id, "state": event.state, "start_ms": event.start_ms,
-            "end_ms": event.end_ms, "category": event.category, "note": event.note,
-            "planned": event.planned}))
+        return "DowntimeRecorded", events.DowntimeRecorded(downtime=wire.downtime_to_pb(Downtime(
+            event.downtime_id, event.machine_id, event.factory_id, event.state, event.start_ms,
+            event.end_ms, event.category, event.note, event.planned)))
     if name == "DowntimeReasonSet":
         return "DowntimeReasonSet", events.DowntimeReasonSet(
             downtime_id=event.downtime_id, machine_id=event.machine_id,

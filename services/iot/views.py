@@ -10,6 +10,8 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from services.iot.domain.profiles import FactoryProfile, MachineProfile
+from services.iot.domain.values import from_plain
 from services.kit.errors import Violations
 
 MAX_PAGE = 500
@@ -97,12 +99,13 @@ class IotViews:
                                 "ORDER BY machine_id", (factory_id,))
         return [r["machine_id"] for r in rows]
 
-    async def all_machines(self) -> list[dict[str, Any]]:
-        return [r["profile"] for r in await self._rows(
+    async def all_machines(self) -> list[MachineProfile]:
+        return [from_plain(MachineProfile, r["profile"]) for r in await self._rows(
             "SELECT profile FROM iot.machines WHERE active", ())]
 
-    async def all_factories(self) -> list[dict[str, Any]]:
-        return [r["profile"] for r in await self._rows("SELECT profile FROM iot.factories", ())]
+    async def all_factories(self) -> list[FactoryProfile]:
+        return [from_plain(FactoryProfile, r["profile"]) for r in await self._rows(
+            "SELECT profile FROM iot.factories", ())]
 
     async def planned_stops(self, factory_id: str | None, start_ms: int, end_ms: int
                             ) -> list[dict[str, Any]]:

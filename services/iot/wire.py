@@ -9,8 +9,22 @@ from google.protobuf import json_format, timestamp_pb2
 
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as pb
+from services.iot.domain.calendar import (
+    CalendarException,
+    ShiftCalendar,
+    ShiftWindow,
+    WeeklyShift,
+)
+from services.iot.domain.machine_state import Downtime
+from services.iot.domain.profiles import (
+    Address,
+    FactoryProfile,
+    Location,
+    MachineProfile,
+    SensorCalibration,
+)
 from services.iot.domain.registry import CALIBRATION_OPTIONAL, Factory, Machine
-from services.iot.domain.values import LiveState
+from services.iot.domain.values import LiveState, as_plain, from_plain
 from services.kit.errors import InvalidArgument, Violations
 
 
@@ -58,108 +72,119 @@ def _date_text(d: types_pb2.Date) -> str:
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 
 
-def calendar_from_pb(c: pb.ShiftCalendar) -> dict[str, Any]:
-    return {
-        "weekly_shifts": [{"weekday": s.weekday, "start_minute": s.start_minute,
-                           "end_minute": s.end_minute, "name": s.name} for s in c.weekly_shifts],
-        "exceptions": [{"date": _date_text(e.date), "closed": e.closed, "reason": e.reason,
-                        "shifts": [{"start_minute": w.start_minute, "end_minute": w.end_minute}
-                                   for w in e.shifts]} for e in c.exceptions],
-    }
+def _window(w: pb.ShiftWindow) -> ShiftWindow:
+    return ShiftWindow(start_minute=w.start_minute, end_minute=w.end_minute)
 
 
-def calendar_to_pb(c: dict[str, Any]) -> pb.ShiftCalendar:
+def calendar_from_pb(c: pb.ShiftCalendar) -> ShiftCalendar:
+    return ShiftCalendar(
+        weekly_shifts=tuple(WeeklyShift(weekday=s.weekday, start_minute=s.start_minute,
+                                        end_minute=s.end_minute, name=s.name)
+                            for s in c.weekly_shifts),
+        exceptions=tuple(CalendarException(date=_date_text(e.date), closed=e.closed,
+                                           reason=e.reason,
+                                           shifts=tuple(_window(w) for w in e.shifts))
+                         for e in c.exceptions))
+
+
+def calendar_to_pb(c: ShiftCalendar) -> pb.ShiftCalendar:
     exceptions = []
-    for e in c.get("exceptions", []):
-        year, month, day = (int(x) for x in e["date"].split("-"))
+    for e in c.exceptions:
+        year, month, day = (int(x) for x in e.date.split("-"))
         exceptions.append(pb.CalendarException(
-            date=types_pb2.Date(year=year, month=month, day=day), closed=e.get("closed", False),
-            reason=e.get("reason", ""),
-            shifts=[pb.ShiftWindow(**w) for w in e.get("shifts", [])]))
-    return pb.ShiftCalendar(weekly_shifts=[pb.WeeklyShift(**s) for s in c.get("weekly_shifts", [])],
+            date=types_pb2.Date(year=year, month=month, day=day), closed=e.closed,
+            reason=e.reason, shifts=[pb.ShiftWindow(**as_plain(w)) for w in e.shifts]))
+    return pb.ShiftCalendar(weekly_shifts=[pb.WeeklyShift(**as_plain(s)) for s in c.weekly_shifts],
                             exceptions=exceptions)
 
 
-def location_from_pb(loc: pb.Location) -> dict[str, Any]:
-    return {"latitude": loc.latitude, "longitude": loc.longitude,
-            "address": json_format.MessageToDict(loc.address, preserving_proto_field_name=True)}
+def location_from_pb(loc: pb.Location) -> Location:
+    return Location(latitude=loc.latitude, longitude=loc.longitude, address=from_plain(
+        Address, json_format.MessageToDict(loc.address, preserving_proto_field_name=True)))
 
 
-def factory_from_pb(m: pb.RegisterFactoryRequest | pb.Factory) -> dict[str, Any]:
-    out = {"factory_id": m.factory_id, "name": m.name, "location": location_from_pb(m.location),
-           "capacity_share_percent": m.capacity_share_percent,
-           "shift_calendar": calendar_from_pb(m.shift_calendar),
-           "grid_emission_factor_kg_per_kwh": m.grid_emission_factor_kg_per_kwh,
-           "timezone": m.timezone}
-    if isinstance(m, pb.Factory):
-        out["active"] = m.active
-    return out
+def factory_from_pb(m: pb.RegisterFactoryRequest | pb.Factory) -> FactoryProfile:
+    """The factory a request describes, as sent (validate_factory checks and completes it)."""
+    return FactoryProfile(
+        factory_id=m.factory_id, name=m.name, location=location_from_pb(m.location),
+        capacity_share_percent=m.capacity_share_percent,
+        shift_calendar=calendar_from_pb(m.shift_calendar),
+        grid_emission_factor_kg_per_kwh=m.grid_emission_factor_kg_per_kwh,
+        timezone=m.timezone, active=m.active if isinstance(m, pb.Factory) else True)
 
 
-def factory_profile_to_pb(p: dict[str, Any], version: int, updated_at: Any) -> pb.Factory:
-    loc = p.get("location") or {}
+def factory_profile_to_pb(p: FactoryProfile, version: int, updated_at: Any) -> pb.Factory:
+    loc = p.location
     return pb.Factory(
-        factory_id=p["factory_id"], name=p["name"],
-        location=pb.Location(latitude=loc.get("latitude", 0.0),
-                             longitude=loc.get("longitude", 0.0),
-                             address=types_pb2.Address(**loc.get("address", {}))),
-        capacity_share_percent=p["capacity_share_percent"],
-        shift_calendar=calendar_to_pb(p["shift_calendar"]),
-        grid_emission_factor_kg_per_kwh=p["grid_emission_factor_kg_per_kwh"],
-        timezone=p["timezone"], active=p.get("active", True), version=version,
-        registered_at=timestamp(p.get("registered_at")), updated_at=timestamp(updated_at))
+        factory_id=p.factory_id, name=p.name,
+        location=pb.Location(latitude=loc.latitude, longitude=loc.longitude,
+                             address=types_pb2.Address(**as_plain(loc.address))),
+        capacity_share_percent=p.capacity_share_percent,
+        shift_calendar=calendar_to_pb(p.shift_calendar),
+        grid_emission_factor_kg_per_kwh=p.grid_emission_factor_kg_per_kwh,
+        timezone=p.timezone, active=p.active, version=version,
+        registered_at=timestamp(p.registered_at), updated_at=timestamp(updated_at))
 
 
 def factory_to_pb(f: Factory) -> pb.Factory:
     return factory_profile_to_pb(f.profile, f.version, f.modified_on)
 
 
+def factory_row_to_pb(row: dict[str, Any]) -> pb.Factory:
+    """A factory from its read model row (its profile stored as plain data)."""
+    return factory_profile_to_pb(from_plain(FactoryProfile, row["profile"]), row["version"],
+                                 row["updated_at"])
+
+
 # ---- machines --------------------------------------------------------------------------
 
-def calibration_from_pb(c: pb.SensorCalibration) -> dict[str, Any]:
-    out: dict[str, Any] = {"current_scale": c.current_scale,
-                           "nominal_voltage_v": c.nominal_voltage_v, "phases": c.phases,
-                           "default_power_factor": c.default_power_factor}
-    for key in CALIBRATION_OPTIONAL:
-        out[key] = getattr(c, key) if c.HasField(key) else None
-    if c.HasField("learnt_at"):
-        out["learnt_at"] = c.learnt_at.ToDatetime(tzinfo=UTC).isoformat()
-    return out
+def calibration_from_pb(c: pb.SensorCalibration) -> SensorCalibration:
+    optional = {k: getattr(c, k) if c.HasField(k) else None for k in CALIBRATION_OPTIONAL}
+    return SensorCalibration(
+        current_scale=c.current_scale, nominal_voltage_v=c.nominal_voltage_v, phases=c.phases,
+        default_power_factor=c.default_power_factor,
+        learnt_at=c.learnt_at.ToDatetime(tzinfo=UTC).isoformat() if c.HasField("learnt_at")
+        else "", **optional)
 
 
-def calibration_to_pb(c: dict[str, Any]) -> pb.SensorCalibration:
-    optional = {k: c[k] for k in CALIBRATION_OPTIONAL if c.get(k) is not None}
+def calibration_to_pb(c: SensorCalibration) -> pb.SensorCalibration:
+    optional = {k: getattr(c, k) for k in CALIBRATION_OPTIONAL if getattr(c, k) is not None}
     return pb.SensorCalibration(
-        current_scale=c["current_scale"], nominal_voltage_v=c["nominal_voltage_v"],
-        phases=c["phases"], default_power_factor=c["default_power_factor"],
-        learnt_at=timestamp(c.get("learnt_at")), **optional)
+        current_scale=c.current_scale, nominal_voltage_v=c.nominal_voltage_v, phases=c.phases,
+        default_power_factor=c.default_power_factor, learnt_at=timestamp(c.learnt_at),
+        **optional)
 
 
-def machine_from_pb(m: pb.RegisterMachineRequest | pb.Machine) -> dict[str, Any]:
+def machine_from_pb(m: pb.RegisterMachineRequest | pb.Machine) -> MachineProfile:
+    """The machine a request describes, as sent (validate_machine checks and completes it)."""
     kind = pb.SensorKind.Name(m.sensor_kind).removeprefix("SENSOR_KIND_").lower()
-    out = {"machine_id": m.machine_id, "factory_id": m.factory_id, "name": m.name,
-           "machine_type": machine_type_from_pb(m.machine_type), "speed_factor": m.speed_factor,
-           "rated_power_kw": m.rated_power_kw,
-           "sensor_kind": "" if kind == "unspecified" else kind,
-           "calibration": calibration_from_pb(m.calibration), "batch_capacity": m.batch_capacity}
-    if isinstance(m, pb.Machine):
-        out["active"] = m.active
-    return out
+    return MachineProfile(
+        machine_id=m.machine_id, factory_id=m.factory_id, name=m.name,
+        machine_type=machine_type_from_pb(m.machine_type), speed_factor=m.speed_factor,
+        rated_power_kw=m.rated_power_kw, sensor_kind="" if kind == "unspecified" else kind,
+        calibration=calibration_from_pb(m.calibration), batch_capacity=m.batch_capacity,
+        active=m.active if isinstance(m, pb.Machine) else True)
 
 
-def machine_profile_to_pb(p: dict[str, Any], version: int, updated_at: Any) -> pb.Machine:
+def machine_profile_to_pb(p: MachineProfile, version: int, updated_at: Any) -> pb.Machine:
     return pb.Machine(
-        machine_id=p["machine_id"], factory_id=p["factory_id"], name=p["name"],
-        machine_type=machine_type_to_pb(p["machine_type"]), speed_factor=p["speed_factor"],
-        rated_power_kw=p["rated_power_kw"],
-        sensor_kind=pb.SensorKind.Value(f"SENSOR_KIND_{p['sensor_kind'].upper()}"),
-        calibration=calibration_to_pb(p["calibration"]), batch_capacity=p["batch_capacity"],
-        active=p.get("active", True), version=version,
-        registered_at=timestamp(p.get("registered_at")), updated_at=timestamp(updated_at))
+        machine_id=p.machine_id, factory_id=p.factory_id, name=p.name,
+        machine_type=machine_type_to_pb(p.machine_type), speed_factor=p.speed_factor,
+        rated_power_kw=p.rated_power_kw,
+        sensor_kind=pb.SensorKind.Value(f"SENSOR_KIND_{p.sensor_kind.upper()}"),
+        calibration=calibration_to_pb(p.calibration), batch_capacity=p.batch_capacity,
+        active=p.active, version=version, registered_at=timestamp(p.registered_at),
+        updated_at=timestamp(updated_at))
 
 
 def machine_to_pb(m: Machine) -> pb.Machine:
     return machine_profile_to_pb(m.profile, m.version, m.modified_on)
+
+
+def machine_row_to_pb(row: dict[str, Any]) -> pb.Machine:
+    """A machine from its read model row (its profile stored as plain data)."""
+    return machine_profile_to_pb(from_plain(MachineProfile, row["profile"]), row["version"],
+                                 row["updated_at"])
 
 
 def mask_fields(paths, allowed: tuple[str, ...]) -> list[str]:
@@ -177,8 +202,13 @@ def mask_fields(paths, allowed: tuple[str, ...]) -> list[str]:
     return fields
 
 
-def downtime_to_pb(d: dict[str, Any]) -> pb.Downtime:
+def downtime_to_pb(d: Downtime) -> pb.Downtime:
     return pb.Downtime(
-        downtime_id=d["downtime_id"], machine_id=d["machine_id"], factory_id=d["factory_id"],
-        state=state_to_pb(d["state"]), start_unix_ms=d["start_ms"], end_unix_ms=d["end_ms"] or 0,
-        category=category_to_pb(d["category"]), note=d["note"], planned=d["planned"])
+        downtime_id=d.downtime_id, machine_id=d.machine_id, factory_id=d.factory_id,
+        state=state_to_pb(d.state), start_unix_ms=d.start_ms, end_unix_ms=d.end_ms,
+        category=category_to_pb(d.category), note=d.note, planned=d.planned)
+
+
+def downtime_row_to_pb(row: dict[str, Any]) -> pb.Downtime:
+    """A downtime from its read model row (end_ms NULL while it lasts)."""
+    return downtime_to_pb(from_plain(Downtime, {**row, "end_ms": row["end_ms"] or 0}))

@@ -8,12 +8,13 @@ a downtime, open or closed.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.iot.domain.values import UNAVAILABLE, LiveState, stable_id
-from services.kit.errors import NotFound
+from services.iot.domain.errors import DowntimeUnknown
+from services.iot.domain.values import UNAVAILABLE, LiveState, from_plain, stable_id
 
 KEEP_DOWNTIMES = 500  # the most recent downtimes whose reason can still be set
 
@@ -26,7 +27,33 @@ def downtime_id(machine_id: str, start_ms: int) -> str:
     return str(stable_id("downtime", machine_id, str(start_ms)))
 
 
+@dataclass(frozen=True)
+class Downtime:
+    """A spell of a machine in DOWN or OFFLINE, and what the factory says caused it."""
+
+    downtime_id: str
+    machine_id: str
+    factory_id: str
+    state: str  # a LiveState value
+    start_ms: int
+    end_ms: int = 0  # 0 while it lasts
+    category: str = "unspecified"
+    note: str = ""
+    planned: bool = False
+
+
 class MachineStateLog(Aggregate):
+    # Version 2: downtimes are Downtime values (snapshots of version 1 hold plain objects).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["downtimes"] = {
+            key: d if isinstance(d, Downtime) else from_plain(Downtime, {
+                **d, "downtime_id": key, "machine_id": state["machine_id"],
+                "factory_id": state["factory_id"]})
+            for key, d in state["downtimes"].items()}
+
     @staticmethod
     def create_id(machine_id: str, factory_id: str, machine_type: str) -> uuid.UUID:
         return state_log_key(machine_id)
@@ -39,7 +66,7 @@ class MachineStateLog(Aggregate):
         self.state = LiveState.UNSPECIFIED.value  # plain text: snapshots keep it so
         self.since_ms = 0
         self.open_downtime = ""
-        self.downtimes: dict[str, dict[str, Any]] = {}
+        self.downtimes: dict[str, Downtime] = {}
 
     def change(self, to: LiveState, at_ms: int, reason: str, planned: bool = False) -> bool:
         """Record a change to ``to`` at ``at_ms`` (never before the last one); False if no change."""
@@ -54,9 +81,9 @@ class MachineStateLog(Aggregate):
                       opened_downtime=opening, planned=planned)
         if closing:
             d = self.downtimes[closing]
-            self._downtime_recorded(**self._who, downtime_id=closing, state=d["state"],
-                                    start_ms=d["start_ms"], end_ms=at_ms,
-                                    category=d["category"], note=d["note"], planned=d["planned"])
+            self._downtime_recorded(**self._who, downtime_id=closing, state=d.state,
+                                    start_ms=d.start_ms, end_ms=at_ms, category=d.category,
+                                    note=d.note, planned=d.planned)
         return True
 
     @event("StateChanged")
@@ -64,9 +91,8 @@ class MachineStateLog(Aggregate):
                  previous_state_ms: int, opened_downtime: str, planned: bool) -> None:
         self.state, self.since_ms = to_state, at_ms
         if opened_downtime:
-            self.downtimes[opened_downtime] = {"state": to_state, "start_ms": at_ms,
-                                               "end_ms": 0, "category": "unspecified",
-                                               "note": "", "planned": planned}
+            self.downtimes[opened_downtime] = Downtime(
+                opened_downtime, machine_id, factory_id, to_state, at_ms, planned=planned)
             while len(self.downtimes) > KEEP_DOWNTIMES:
                 self.downtimes.pop(next(iter(self.downtimes)))
         self.open_downtime = opened_downtime
@@ -75,28 +101,26 @@ class MachineStateLog(Aggregate):
     def _downtime_recorded(self, machine_id: str, factory_id: str, machine_type: str,
                            downtime_id: str, state: str, start_ms: int, end_ms: int,
                            category: str, note: str, planned: bool) -> None:
-        if downtime_id in self.downtimes:
-            self.downtimes[downtime_id]["end_ms"] = end_ms
+        found = self.downtimes.get(downtime_id)
+        if found is not None:
+            self.downtimes[downtime_id] = replace(found, end_ms=end_ms)
 
-    def set_downtime_reason(self, downtime_id: str, category: str, note: str) -> dict[str, Any]:
+    def set_downtime_reason(self, downtime_id: str, category: str, note: str) -> Downtime:
         found = self.downtimes.get(downtime_id)
         if found is None:
-            raise NotFound(f"machine {self.machine_id} has no downtime {downtime_id} "
-                           "(or it is too old to change)")
-        if (found["category"], found["note"]) != (category, note):
+            raise DowntimeUnknown(f"machine {self.machine_id} has no downtime {downtime_id} "
+                                  "(or it is too old to change)")
+        if (found.category, found.note) != (category, note):
             self._reason_set(**self._who, downtime_id=downtime_id, category=category, note=note)
-        return self.downtime(downtime_id)
+        return self.downtimes[downtime_id]
 
     @event("DowntimeReasonSet")
     def _reason_set(self, machine_id: str, factory_id: str, machine_type: str, downtime_id: str, category: str, note: str) -> None:
-        self.downtimes[downtime_id].update(category=category, note=note)
+        self.downtimes[downtime_id] = replace(self.downtimes[downtime_id], category=category,
+                                              note=note)
 
     @property
     def _who(self) -> dict[str, str]:
         """Every event names its machine, so the relay and projections need nothing else."""
         return {"machine_id": self.machine_id, "factory_id": self.factory_id,
                 "machine_type": self.machine_type}
-
-    def downtime(self, downtime_id: str) -> dict[str, Any]:
-        return {"downtime_id": downtime_id, "machine_id": self.machine_id,
-                "factory_id": self.factory_id, **self.downtimes[downtime_id]}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
+from services.iot.domain.profiles import MachineProfile, SensorCalibration
 from services.iot.domain.telemetry import IntakeLimits, Refusals, Rejection, screen
 from services.iot.domain.values import UNAVAILABLE, LiveState
 from services.iot.signals import (
@@ -55,12 +55,11 @@ class MachineInfo:
     active: bool = True
 
     @classmethod
-    def from_profile(cls, p: dict[str, Any]) -> MachineInfo:
-        c = p["calibration"]
-        return cls(p["machine_id"], p["factory_id"], p["machine_type"],
-                   p["sensor_kind"] == "cnc_controller", p["rated_power_kw"],
-                   c["nominal_voltage_v"], c["default_power_factor"], c["phases"] == 3,
-                   c["current_scale"], calibration_from(c), p.get("active", True))
+    def from_profile(cls, p: MachineProfile) -> MachineInfo:
+        c = p.calibration
+        return cls(p.machine_id, p.factory_id, p.machine_type, p.cnc, p.rated_power_kw,
+                   c.nominal_voltage_v, c.default_power_factor, c.phases == 3,
+                   c.current_scale, calibration_from(c), p.active)
 
     @property
     def rated_amps(self) -> float:
@@ -68,15 +67,17 @@ class MachineInfo:
         return self.rated_power_kw * 1000.0 / (phases * self.volts * self.power_factor)
 
 
-def calibration_from(c: dict[str, Any]) -> Calibration | None:
+def calibration_from(c: SensorCalibration) -> Calibration | None:
     """The classifier calibration a profile fixes: levels if set, else thresholds turned into
     levels (OFF at 0 A, each threshold halfway between its levels), else None (learn it)."""
-    overload = c.get("overload_min_amperes")
-    if c.get("running_level_amperes") is not None:
-        levels = (c["off_level_amperes"], c["idle_level_amperes"], c["running_level_amperes"])
-    elif c.get("idle_max_amperes") is not None:
-        idle = 2.0 * c["off_max_amperes"]
-        levels = (0.0, idle, 2.0 * c["idle_max_amperes"] - idle)
+    overload = c.overload_min_amperes
+    levels: tuple[float, float, float]
+    if (c.off_level_amperes is not None and c.idle_level_amperes is not None
+            and c.running_level_amperes is not None):
+        levels = (c.off_level_amperes, c.idle_level_amperes, c.running_level_amperes)
+    elif c.off_max_amperes is not None and c.idle_max_amperes is not None:
+        idle = 2.0 * c.off_max_amperes
+        levels = (0.0, idle, 2.0 * c.idle_max_amperes - idle)
     else:
         return None
     try:

@@ -1,10 +1,14 @@
-"""Plain values of the iot domain: live machine states, machine types, sensor kinds, ids."""
+"""Plain values of the iot domain: live machine states, machine types, sensor kinds, ids; and
+how a value object turns into plain data and back."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from enum import StrEnum
+from typing import Any, TypeVar
+
+import msgspec
 
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NAMESPACE = uuid.UUID("3d6a9f7e-5b1c-4c2e-8a40-7f1e2b9c6d55")
@@ -36,6 +40,20 @@ class LiveState(StrEnum):
     @property
     def productive(self) -> bool:
         return self in (LiveState.RUNNING, LiveState.OVERLOAD)
+
+
+V = TypeVar("V")
+
+
+def as_plain(value: Any) -> Any:
+    """A value object as plain data: nested values as objects of their fields."""
+    return msgspec.to_builtins(value)
+
+
+def from_plain(kind: type[V], data: Any) -> V:
+    """A value of ``kind`` from its plain data; missing fields take their defaults, fields it
+    does not know are left aside (``msgspec.ValidationError`` names a field of the wrong type)."""
+    return msgspec.convert(data, kind)
 
 
 UNAVAILABLE = frozenset({LiveState.DOWN, LiveState.OFFLINE})

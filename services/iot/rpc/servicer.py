@@ -10,7 +10,6 @@ import base64
 import json
 import time
 from datetime import date, timedelta
-from typing import Any
 
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as pb
@@ -18,12 +17,31 @@ from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
 from services.iot import wire
 from services.iot.analytics import Analytics, EnergyReport
 from services.iot.application import IotApplication
+from services.iot.domain.errors import (
+    ChangedByOthers,
+    DowntimeUnknown,
+    FactoryInactive,
+    FactoryNotRegistered,
+    MachineNotRegistered,
+    MachineOfAnotherFactory,
+    RegisteredOtherwise,
+    VersionMoved,
+)
+from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.registry import FACTORY_FIELDS, FACTORY_SELF_FIELDS, MACHINE_FIELDS
 from services.iot.domain.telemetry import Refusals, Rejection
 from services.iot.domain.values import LiveState
 from services.iot.intake import TelemetryIntake, summary
 from services.iot.views import IotViews, page_args
-from services.kit.errors import InvalidArgument, PermissionDenied, Violations
+from services.kit.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Violations,
+    raising_categories,
+)
 from services.kit.rpc import current_principal
 
 BOTH = ("admin", "factory")
@@ -75,6 +93,14 @@ def _day(d: types_pb2.Date, field: str) -> date:
         raise InvalidArgument(Violations.one(field, "must be a valid date")) from None
 
 
+# The iot domain's errors as the statuses callers get.
+ERRORS = {FactoryNotRegistered: NotFound, MachineNotRegistered: NotFound,
+          DowntimeUnknown: NotFound, RegisteredOtherwise: FailedPrecondition,
+          FactoryInactive: FailedPrecondition, MachineOfAnotherFactory: PermissionDenied,
+          VersionMoved: Conflict, ChangedByOthers: Conflict}
+
+
+@raising_categories(ERRORS)
 class IotServicer(pb_grpc.IotServiceServicer):
     def __init__(self, app: IotApplication, views: IotViews, intake: TelemetryIntake,
                  analytics: Analytics):
@@ -112,8 +138,8 @@ class IotServicer(pb_grpc.IotServiceServicer):
         page = await self.views.factories(request.page.page_size, request.page.page_token,
                                           request.include_inactive, scope(""))
         return pb.ListFactoriesResponse(
-            factories=[wire.factory_profile_to_pb(r["profile"], r["version"], r["updated_at"])
-                       for r in page.rows], next_page_token=page.next_token)
+            factories=[wire.factory_row_to_pb(r) for r in page.rows],
+            next_page_token=page.next_token)
 
     async def RegisterMachine(self, request, context) -> pb.RegisterMachineResponse:
         own(request.factory_id)
@@ -138,27 +164,31 @@ class IotServicer(pb_grpc.IotServiceServicer):
         page = await self.views.machines(scope(request.factory_id), types,
                                          request.page.page_size, request.page.page_token,
                                          request.include_inactive)
-        statuses = await asyncio.gather(*[self._status(r["profile"]) for r in page.rows])
+        statuses = await asyncio.gather(*[self._status(r["factory_id"], r["machine_id"],
+                                                       r["machine_type"]) for r in page.rows])
         wanted = set(request.states)
         pairs = [(r, s) for r, s in zip(page.rows, statuses, strict=True)
                  if not wanted or s.state in wanted]
         return pb.ListMachinesResponse(
-            machines=[wire.machine_profile_to_pb(r["profile"], r["version"], r["updated_at"])
-                      for r, _ in pairs], statuses=[s for _, s in pairs],
+            machines=[wire.machine_row_to_pb(r) for r, _ in pairs],
+            statuses=[s for _, s in pairs],
             next_page_token=page.next_token)
 
-    async def _status(self, profile: dict[str, Any]) -> pb.MachineStatus:
-        found = await self.intake.status(profile["factory_id"], profile["machine_id"])
+    async def _status(self, factory_id: str, machine_id: str,
+                      machine_type: str) -> pb.MachineStatus:
+        found = await self.intake.status(factory_id, machine_id)
         return found or pb.MachineStatus(
-            machine_id=profile["machine_id"], factory_id=profile["factory_id"],
-            machine_type=wire.machine_type_to_pb(profile["machine_type"]),
+            machine_id=machine_id, factory_id=factory_id,
+            machine_type=wire.machine_type_to_pb(machine_type),
             state=wire.state_to_pb(LiveState.UNSPECIFIED), available=True,
             reason="no telemetry yet")
 
     async def GetMachineStatus(self, request, context) -> pb.GetMachineStatusResponse:
         machine = await self._call(self.app.get_machine, request.machine_id)
         own(machine.factory_id)
-        return pb.GetMachineStatusResponse(status=await self._status(machine.profile))
+        p = machine.profile
+        return pb.GetMachineStatusResponse(status=await self._status(p.factory_id, p.machine_id,
+                                                                     p.machine_type))
 
     async def WatchMachineStatus(self, request, context):
         factory_id = scope(request.factory_id)
@@ -208,7 +238,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
 
     async def _grid(self, factory_id: str) -> float:
         factory = await self._call(self.app.get_factory, factory_id)
-        return factory.profile["grid_emission_factor_kg_per_kwh"]
+        return factory.profile.grid_emission_factor_kg_per_kwh
 
     async def GetEnergy(self, request, context) -> pb.GetEnergyResponse:
         which = request.WhichOneof("scope")
@@ -232,7 +262,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
                                                           bucket_s)
         elif which == "order_id":
             principal = current_principal()
-            grids = {f["factory_id"]: f["grid_emission_factor_kg_per_kwh"]
+            grids = {f.factory_id: f.grid_emission_factor_kg_per_kwh
                      for f in await self.views.all_factories()}
             report = await self.analytics.order_energy(
                 request.order_id, grids, None if principal.is_admin else principal.subject,
@@ -241,7 +271,8 @@ class IotServicer(pb_grpc.IotServiceServicer):
             raise InvalidArgument(Violations.one("scope", "name a machine, factory or order"))
         return energy_to_pb(report)
 
-    async def _scope_machines(self, request) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    async def _scope_machines(self, request
+                              ) -> tuple[list[MachineProfile], dict[str, FactoryProfile]]:
         which = request.WhichOneof("scope")
         if which == "machine_id":
             machine = await self._call(self.app.get_machine, request.machine_id)
@@ -251,10 +282,10 @@ class IotServicer(pb_grpc.IotServiceServicer):
             own(request.factory_id)
             await self._call(self.app.get_factory, request.factory_id)
             machines = [m for m in await self.views.all_machines()
-                        if m["factory_id"] == request.factory_id]
+                        if m.factory_id == request.factory_id]
         else:
             raise InvalidArgument(Violations.one("scope", "name a machine or a factory"))
-        factory_ids = {m["factory_id"] for m in machines} | (
+        factory_ids = {m.factory_id for m in machines} | (
             {request.factory_id} if which == "factory_id" else set())
         factories = {f: (await self._call(self.app.get_factory, f)).profile for f in factory_ids}
         return machines, factories
@@ -269,7 +300,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         results = await self.analytics.oee(machines, factories, days)
         factory_id = request.factory_id if request.WhichOneof("scope") == "factory_id" else ""
-        by_machine = {m["machine_id"]: m for m in machines}
+        by_machine = {m.machine_id: m for m in machines}
         response = pb.GetOeeResponse()
         for day in days:
             rows = [r for r in results if r[0] == day]
@@ -281,7 +312,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
                     oee_to_pb(r[1], factory_id, day, r[2], r[3]) for r in rows)
             else:
                 for r in rows:
-                    response.days.append(oee_to_pb(r[1], by_machine[r[1]]["factory_id"], day,
+                    response.days.append(oee_to_pb(r[1], by_machine[r[1]].factory_id, day,
                                                    r[2], r[3]))
         return response
 
@@ -304,7 +335,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
         page = rows[offset:offset + size]
         token = "" if offset + size >= len(rows) else _offset_token(offset + size)
         return pb.GetDowntimeResponse(
-            intervals=[wire.downtime_to_pb(r) for r in page],
+            intervals=[wire.downtime_row_to_pb(r) for r in page],
             next_page_token=token,
             analytics=pb.DowntimeAnalytics(
                 count=stats["count"], total_seconds=int(stats["total_seconds"]),

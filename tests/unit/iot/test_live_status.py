@@ -1,6 +1,7 @@
 """The live status a machine shows in the key-value bucket, built from its tracker."""
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,7 +9,13 @@ import pytest
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail_factory.signals.profiles import PROFILES
 from services.iot import wire
-from services.iot.domain.calendar import in_shift
+from services.iot.domain.calendar import (
+    CalendarException,
+    ShiftCalendar,
+    WeeklyShift,
+    in_shift,
+)
+from services.iot.domain.profiles import FactoryProfile
 from services.iot.energy_ledger import EnergyLedger
 from services.iot.intake import TelemetryIntake, _shift_at
 from services.iot.settings import IotSettings
@@ -69,11 +76,11 @@ def test_figures_go_to_the_bucket_within_the_put_budget_longest_waiting_first():
 
 
 def test_a_factory_is_known_in_or_out_of_its_shift_until_the_next_edge_of_its_calendar():
-    calendar = {"weekly_shifts": [{"weekday": d, "start_minute": 480, "end_minute": 1020}
-                                  for d in range(1, 6)],
-                "exceptions": [{"date": "2026-12-08", "closed": True}]}
-    factory = {"factory_id": "F1", "active": True, "shift_calendar": calendar,
-               "timezone": "Asia/Shanghai"}
+    calendar = ShiftCalendar(
+        weekly_shifts=tuple(WeeklyShift(weekday=d, start_minute=480, end_minute=1020)
+                            for d in range(1, 6)),
+        exceptions=(CalendarException(date="2026-12-08", closed=True),))
+    factory = FactoryProfile("F1", shift_calendar=calendar, timezone="Asia/Shanghai")
     rng = np.random.default_rng(7)
     at = 1_796_600_000.0  # early December 2026
     for step in rng.uniform(0, 1800, size=2000):
@@ -83,4 +90,4 @@ def test_a_factory_is_known_in_or_out_of_its_shift_until_the_next_edge_of_its_ca
         assert working == in_shift(calendar, "Asia/Shanghai", at)
         assert working == in_shift(calendar, "Asia/Shanghai", until - 1e-3)
         assert until == at + 3600 or working != in_shift(calendar, "Asia/Shanghai", until)
-    assert _shift_at({**factory, "active": False}, at)[1] is False
+    assert _shift_at(replace(factory, active=False), at)[1] is False

@@ -7,6 +7,7 @@ import pytest
 
 from dovetail_factory.signals.profiles import PROFILES
 from dovetail_factory.signals.traces import DEFECT_SETS, generate_trace
+from services.iot.domain.profiles import MachineProfile, SensorCalibration
 from services.iot.domain.telemetry import IntakeLimits
 from services.iot.domain.tracker import MachineInfo, MachineTracker
 from services.iot.signals import Calibration, LivenessPolicy, MachineStateClassifier, ShiftContext
@@ -63,14 +64,13 @@ def test_one_sample_classifier_confirms_what_the_array_path_confirms(profile, de
     assert got + single.flush() == expected + batch.flush()
 
 
-def _profile(calibrated: bool, scale: float = 1.0) -> dict:
+def _profile(calibrated: bool, scale: float = 1.0) -> MachineProfile:
     p = PROFILES["panel_saw"]
     levels = {"off_level_amperes": p.off_amps, "idle_level_amperes": p.idle_amps,
               "running_level_amperes": p.running_amps} if calibrated else {}
-    return {"machine_id": "M1", "factory_id": "F1", "machine_type": "panel_saw",
-            "sensor_kind": "current_sensor", "rated_power_kw": 18.0,
-            "calibration": {"nominal_voltage_v": 400.0, "default_power_factor": 0.85,
-                            "phases": 3, "current_scale": scale, **levels}}
+    return MachineProfile("M1", "F1", machine_type="panel_saw", sensor_kind="current_sensor",
+                          rated_power_kw=18.0,
+                          calibration=SensorCalibration(current_scale=scale, **levels))
 
 
 def _awkward_samples(seed: int, now_ms: int):

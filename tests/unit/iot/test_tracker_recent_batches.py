@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from services.iot.domain.profiles import MachineProfile
 from services.iot.domain.telemetry import IntakeLimits
 from services.iot.domain.tracker import RECENT_BATCHES, MachineInfo, MachineTracker
 from services.iot.signals import LivenessPolicy
@@ -12,11 +13,9 @@ pytestmark = pytest.mark.unit
 
 
 def _tracker() -> MachineTracker:
-    return MachineTracker(MachineInfo.from_profile({
-        "machine_id": "M1", "factory_id": "F1", "machine_type": "panel_saw",
-        "sensor_kind": "current_sensor", "rated_power_kw": 18.0,
-        "calibration": {"nominal_voltage_v": 400.0, "default_power_factor": 0.85, "phases": 3,
-                        "current_scale": 1.0}}), LivenessPolicy(), IntakeLimits())
+    return MachineTracker(MachineInfo.from_profile(MachineProfile(
+        "M1", "F1", machine_type="panel_saw", sensor_kind="current_sensor",
+        rated_power_kw=18.0)), LivenessPolicy(), IntakeLimits())
 
 
 def test_a_resent_batch_is_a_repeat_until_its_machine_sent_enough_others():
