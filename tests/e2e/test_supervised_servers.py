@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import time
 
 import httpx
 import psycopg
 import pytest
 
+from infra.leftovers import seen
 from load.launched import Readiness, launched
 from tests.e2e.test_crash_recovery import post_until_accepted
 from tests.helpers import eventually, order_payload, ref
@@ -61,5 +63,37 @@ async def test_make_up_restarts_a_killed_postgresql_then_a_killed_nats(work_dir)
     assert up.process.returncode == 0, up.console.text()[-2000:]
 
 
+async def _dead(pid: int) -> bool:
+    process = seen(pid)
+    return process is None or process.state == "Z"
+
+
 async def _ready_now(readiness: Readiness) -> bool:
     return bool(readiness.samples) and readiness.samples[-1][1]
+
+
+async def test_make_up_stops_with_the_reason_when_a_server_cannot_come_back(work_dir):
+    with launched(work_dir / "gives-up" / "home") as up:
+        # While the launcher is paused, NATS dies and another program takes its port.
+        os.kill(up.process.pid, signal.SIGSTOP)
+        try:
+            nats_pid = up.nats_pid()
+            os.kill(nats_pid, signal.SIGKILL)
+            await eventually(lambda: _dead(nats_pid), timeout=10, interval=0.05)
+            with socket.socket() as thief:
+                thief.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
+                thief.bind(("127.0.0.1", up.settings.nats_port))
+                thief.listen()
+                resumed_at = time.monotonic()
+                os.kill(up.process.pid, signal.SIGCONT)
+                await asyncio.to_thread(up.process.wait, 120)
+        finally:
+            if up.process.poll() is None:
+                os.kill(up.process.pid, signal.SIGCONT)
+    assert up.process.returncode == 3
+    _, line = up.console.wait_for("Cannot keep Dovetail up", resumed_at, 10)
+    assert ("NATS could not be restarted (5 tries in" in line
+            and f"port {up.settings.nats_port} for NATS is already taken by another process" in line
+            and line.endswith("Stopping everything rather than run half-alive.")), line
+    assert "did not restart" in up.log() and line.split(" ", 1)[1] in up.log()
+    assert up.console.wait_for("^Stopped. Data is kept in", resumed_at, 10)
