@@ -32,12 +32,14 @@ class Verdict(enum.Enum):
 @dataclass(frozen=True)
 class ProcessSeen:
     """A process as /proc shows it: its state letter (`Z` a zombie), its argv[0] without the
-    directory, its parent's PID and its whole command line."""
+    directory, its parent's PID, its whole command line and its working directory (None when
+    it cannot be read)."""
 
     state: str
     program: str
     ppid: int = 0
     argv: tuple[str, ...] = ()
+    cwd: Path | None = None
 
 
 def seen(pid: int) -> ProcessSeen | None:
@@ -50,7 +52,10 @@ def seen(pid: int) -> ProcessSeen | None:
     # The state follows the command name in parentheses, which may itself hold ") ".
     state, ppid = stat.rsplit(")", 1)[1].split()[:2]
     argv = tuple(a.decode(errors="replace") for a in cmdline.split(b"\0") if a)
-    return ProcessSeen(state, os.path.basename(argv[0]) if argv else "", int(ppid), argv)
+    cwd = None
+    with contextlib.suppress(OSError):
+        cwd = Path(f"/proc/{pid}/cwd").resolve(strict=True)
+    return ProcessSeen(state, os.path.basename(argv[0]) if argv else "", int(ppid), argv, cwd)
 
 
 def pids() -> list[int]:
@@ -68,12 +73,16 @@ def lock_pid(pid_file: Path) -> int | None:
 
 
 def verdict(pid: int | None, process: ProcessSeen | None, programs: frozenset[str],
-            reaped: int | None = None) -> Verdict:
+            reaped: int | None = None, directory: Path | None = None) -> Verdict:
     """Whether a lock file naming `pid` (running as `process`) is stale: see the module text.
-    `reaped`: the PID of the server we just reaped, stale whatever holds that PID now."""
+    `reaped`: the PID of the server we just reaped, stale whatever holds that PID now;
+    `directory`: a live server counts only when it works there (a postmaster works in its data
+    directory; one of another data directory got the PID by chance)."""
     if pid is None:
         return Verdict.ABSENT
     if pid == reaped or process is None or process.state == "Z" or process.program not in programs:
+        return Verdict.STALE
+    if directory is not None and process.cwd is not None and process.cwd != directory.resolve():
         return Verdict.STALE
     return Verdict.LIVE
 
@@ -87,10 +96,10 @@ class LiveServerError(RuntimeError):
 
 
 def clear_stale_lock(pid_file: Path, programs: frozenset[str], what: str,
-                     reaped: int | None = None) -> Verdict:
+                     reaped: int | None = None, directory: Path | None = None) -> Verdict:
     """Remove `pid_file` if stale; raise LiveServerError if its PID is a live server."""
     pid = lock_pid(pid_file)
-    found = verdict(pid, seen(pid) if pid is not None else None, programs, reaped)
+    found = verdict(pid, seen(pid) if pid is not None else None, programs, reaped, directory)
     if found is Verdict.LIVE:
         raise LiveServerError(
             f"{pid_file} names {what} process {pid}, which is still running; stop it (or "
@@ -104,13 +113,9 @@ def processes_in(directory: Path) -> list[int]:
     """Live (not zombie) processes whose working directory is `directory`: a postmaster and
     every process it forked work in its data directory."""
     target = directory.resolve()
-    found = []
-    for pid in pids():
-        with contextlib.suppress(OSError):
-            if Path(f"/proc/{pid}/cwd").resolve(strict=True) == target and \
-                    (process := seen(pid)) is not None and process.state != "Z":
-                found.append(pid)
-    return found
+    return [pid for pid in pids()
+            if (process := seen(pid)) is not None and process.state != "Z"
+            and process.cwd == target]
 
 
 def end_orphans(directory: Path, timeout: float = 10.0) -> list[int]:

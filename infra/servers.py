@@ -18,10 +18,19 @@ import sys
 import sysconfig
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.leftovers import NATS_SERVER, POSTMASTER, clear_stale_lock, end_orphans
+from infra.leftovers import (
+    NATS_SERVER,
+    POSTMASTER,
+    ProcessSeen,
+    clear_stale_lock,
+    end_orphans,
+    lock_pid,
+    seen,
+)
 from infra.supervision import exit_status_unreaped
 
 PG_USER = "dovetail"
@@ -78,14 +87,13 @@ def _log_tail(log: Path, lines: int = 3) -> str:
     return ("; its log ends: " + " | ".join(line.strip() for line in tail)) if tail else ""
 
 
-def _stop_leftover(pid_file: Path, program: str, sig: signal.Signals, timeout: float = 30) -> None:
-    """Stop a server an earlier run of ours left behind (its launcher was killed)."""
-    try:
-        pid = int(pid_file.read_text().split()[0])
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError, IndexError):
-        return
-    if program.encode() not in cmdline:
+def _stop_leftover(pid_file: Path, ours: Callable[[ProcessSeen], bool], sig: signal.Signals,
+                   timeout: float = 30) -> None:
+    """Stop a server an earlier run of ours left behind (its launcher was killed): only a live
+    process `ours` recognises, as the PID in a stale file may be anyone's by now."""
+    pid = lock_pid(pid_file)
+    process = seen(pid) if pid is not None else None
+    if pid is None or process is None or process.state == "Z" or not ours(process):
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
@@ -194,8 +202,14 @@ class PostgresProcess:
             f.write("\nmax_connections = 300\nshared_buffers = 256MB\n")
             f.write("listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n")
 
+    def _is_ours(self, process: ProcessSeen) -> bool:
+        return process.program in POSTMASTER and process.cwd == self.data_dir.resolve()
+
     def start(self, timeout: float = 60.0) -> PostgresProcess:
-        _stop_leftover(self.data_dir / "postmaster.pid", "postgres", signal.SIGINT)
+        lock = self.data_dir / "postmaster.pid"
+        _stop_leftover(lock, self._is_ours, signal.SIGINT)
+        # PostgreSQL refuses a lock file whose PID another program has since been given.
+        clear_stale_lock(lock, POSTMASTER, "a PostgreSQL", directory=self.data_dir)
         require_free_port(self.port, "PostgreSQL")
         self.init()
         log = open(self.log_path, "ab")  # noqa: SIM115
@@ -262,7 +276,7 @@ class PostgresProcess:
         if left:
             raise RuntimeError(f"processes {left} of the PostgreSQL that died do not exit")
         clear_stale_lock(self.data_dir / "postmaster.pid", POSTMASTER, "a PostgreSQL",
-                         reaped=old.pid if old else None)
+                         reaped=old.pid if old else None, directory=self.data_dir)
         self.start(timeout)
 
     def kill(self) -> None:
@@ -309,8 +323,11 @@ class NatsProcess:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    def _is_ours(self, process: ProcessSeen) -> bool:
+        return process.program in NATS_SERVER and str(self.store_dir / "nats.conf") in process.argv
+
     def start(self, timeout: float = 30.0, wait_healthy: bool = True) -> NatsProcess:
-        _stop_leftover(self.store_dir / "nats.pid", "nats-server", signal.SIGTERM)
+        _stop_leftover(self.store_dir / "nats.pid", self._is_ours, signal.SIGTERM)
         require_free_port(self.port, "NATS")
         require_free_port(self.monitor_port, "NATS monitoring")
         self.store_dir.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -24,17 +25,27 @@ pytestmark = pytest.mark.unit
 POSTMASTER_PID = "4242\n/home/op/.dovetail/postgres/data\n1764921600\n54329\n\n127.0.0.1\n  5432001     0\nready   \n"
 
 
+DATA = Path("/home/op/.dovetail/postgres/data")
+
+
+def postmaster(state: str = "S", cwd: Path | None = DATA) -> ProcessSeen:
+    return ProcessSeen(state, "postgres", 1, ("/opt/pg/bin/postgres", "-D", str(cwd)), cwd)
+
+
 @pytest.mark.parametrize(("pid", "process", "reaped", "expected"), [
     (None, None, None, Verdict.ABSENT),
     (4242, None, None, Verdict.STALE),  # nobody has the PID
-    (4242, ProcessSeen("Z", "postgres"), None, Verdict.STALE),  # dead, never reaped
-    (4242, ProcessSeen("S", "python3"), None, Verdict.STALE),  # the PID went to another program
-    (4242, ProcessSeen("S", "postgres"), 4242, Verdict.STALE),  # the postmaster we just reaped
-    (4242, ProcessSeen("S", "postgres"), None, Verdict.LIVE),
-    (4242, ProcessSeen("R", "postmaster"), 17, Verdict.LIVE),
-], ids=["no file", "pid gone", "zombie", "pid reused", "we reaped it", "live", "live, other"])
+    (4242, postmaster("Z"), None, Verdict.STALE),  # dead, never reaped
+    (4242, ProcessSeen("S", "python3", cwd=DATA), None, Verdict.STALE),  # the PID went elsewhere
+    (4242, postmaster(), 4242, Verdict.STALE),  # the postmaster we just reaped
+    (4242, postmaster(cwd=Path("/srv/other/data")), None, Verdict.STALE),  # another data dir
+    (4242, postmaster(), None, Verdict.LIVE),
+    (4242, postmaster("R"), 17, Verdict.LIVE),
+    (4242, postmaster(cwd=None), None, Verdict.LIVE),  # where it works cannot be read: live
+], ids=["no file", "pid gone", "zombie", "pid reused", "we reaped it", "another data dir",
+        "live", "live, other reaped", "live, unknown directory"])
 def test_what_a_lock_file_naming_a_pid_means(pid, process, reaped, expected):
-    assert verdict(pid, process, POSTMASTER, reaped) is expected
+    assert verdict(pid, process, POSTMASTER, reaped, DATA) is expected
 
 
 @pytest.mark.parametrize(("text", "pid"), [(POSTMASTER_PID, 4242), ("", None), ("x\n", None)])
