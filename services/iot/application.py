@@ -15,8 +15,14 @@ from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from services.iot.domain.calendar import (
+    CalendarException,
+    ShiftCalendar,
+    ShiftWindow,
+    WeeklyShift,
+)
 from services.iot.domain.errors import (
     ChangedByOthers,
     DowntimeUnknown,
@@ -34,7 +40,13 @@ from services.iot.domain.operations import (
     operation_key,
     planned_stop_key,
 )
-from services.iot.domain.profiles import FactoryProfile, MachineProfile
+from services.iot.domain.profiles import (
+    Address,
+    FactoryProfile,
+    Location,
+    MachineProfile,
+    SensorCalibration,
+)
 from services.iot.domain.registry import (
     Factory,
     Machine,
@@ -45,32 +57,23 @@ from services.iot.domain.registry import (
     validate_machine,
 )
 from services.iot.domain.tracker import Transition
-from services.iot.domain.values import DOWNTIME_CATEGORIES, as_plain, from_plain, valid_id
+from services.iot.domain.values import DOWNTIME_CATEGORIES, valid_id
 from services.iot.signals import Calibration
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
+from services.kit.stored_values import register_values
 
 MAX_RETRIES = 10
 A = TypeVar("A", bound=Aggregate)
 
 
-class PlainValue(Transcoding):
-    """A value object stored as the plain object of its fields (nested values included),
-    under a name that, like an event's topic, is a persistent contract."""
-
-    def __init__(self, value_type: type, name: str):
-        self.type = value_type
-        self.name = name
-
-    def encode(self, obj: Any) -> Any:
-        return as_plain(obj)
-
-    def decode(self, data: Any) -> Any:
-        return from_plain(self.type, data)
-
-
-STORED_VALUES = {FactoryProfile: "iot_factory_profile", MachineProfile: "iot_machine_profile",
-                 Downtime: "iot_downtime"}
+# The values inside iot's stored events and snapshots, by their stored names (persistent).
+STORED_VALUES = {
+    FactoryProfile: "iot.factory_profile", Location: "iot.location", Address: "iot.address",
+    ShiftCalendar: "iot.shift_calendar", WeeklyShift: "iot.weekly_shift",
+    CalendarException: "iot.calendar_exception", ShiftWindow: "iot.shift_window",
+    MachineProfile: "iot.machine_profile", SensorCalibration: "iot.sensor_calibration",
+    Downtime: "iot.downtime"}
 
 
 class IotApplication(ServiceApplication):
@@ -85,8 +88,7 @@ class IotApplication(ServiceApplication):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        for value_type, name in STORED_VALUES.items():
-            transcoder.register(PlainValue(value_type, name))
+        register_values(transcoder, STORED_VALUES)
 
     # ---- registry ----------------------------------------------------------------------
 

@@ -112,5 +112,5 @@ def test_what_version_1_stored_can_be_changed_and_read_back_in_version_2(app):
     assert reread.repository.get(state_log_key("SAW-OLD")).downtimes == app.repository.get(
         state_log_key("SAW-OLD")).downtimes
     stored = app.recorder.select_events(old.id)[-1]
-    assert json.loads(stored.state)["profile"]["_type_"] == "iot_machine_profile"
+    assert json.loads(stored.state)["profile"]["_type_"] == "iot.machine_profile"
     assert MachineStateLog.class_version == 2
