@@ -82,7 +82,9 @@ async def test_make_up_stops_with_the_reason_when_a_server_cannot_come_back(work
             await eventually(lambda: _dead(nats_pid), timeout=10, interval=0.05)
             with socket.socket() as thief:
                 thief.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
-                thief.bind(("127.0.0.1", up.settings.nats_port))
+                # the dead server's sockets can hold the port a moment after it is gone
+                await eventually(lambda: _bound(thief, up.settings.nats_port), timeout=10,
+                                 interval=0.05)
                 thief.listen()
                 resumed_at = time.monotonic()
                 os.kill(up.process.pid, signal.SIGCONT)
@@ -97,3 +99,11 @@ async def test_make_up_stops_with_the_reason_when_a_server_cannot_come_back(work
             and line.endswith("Stopping everything rather than run half-alive.")), line
     assert "did not restart" in up.log() and line.split(" ", 1)[1] in up.log()
     assert up.console.wait_for("^Stopped. Data is kept in", resumed_at, 10)
+
+
+async def _bound(sock: socket.socket, port: int) -> bool:
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    return True
