@@ -429,13 +429,6 @@ def machine_down(base: NetworkProblem, previous, frozen, now_min: int, rng: rand
     raise RuntimeError("five machines in a row could not go down: " + "; ".join(refused[-5:]))
 
 
-def store_env(url: str, schema: str, pool_size: int = 5) -> dict[str, str]:
-    """The service's settings, as the services have them (postgres_env): a first publication
-    at chain scale is one transaction of ~27 MB (chain-l) to ~130 MB (chain-xl), which the
-    kit's recorder writes without psycopg's pipeline mode (see services.kit.persistence)."""
-    return postgres_env(url, schema, pool_size)
-
-
 def run_preset(name: str, args, home: Path) -> dict:
     out: dict[str, Any] = {"preset": name, "about": PRESETS[name].about, "seed": args.seed}
     t = time.monotonic()
@@ -450,8 +443,8 @@ def run_preset(name: str, args, home: Path) -> dict:
     try:
         for schema in ("scheduling", "whole_plans"):
             ensure_schema(pg.url, schema)
-        app = SchedulingApplication(env=store_env(pg.url, "scheduling"))
-        scratch = SchedulingApplication(env=store_env(pg.url, "whole_plans", 1))
+        app = SchedulingApplication(env=postgres_env(pg.url, "scheduling"))
+        scratch = SchedulingApplication(env=postgres_env(pg.url, "whole_plans", 1))
         meter = Meter(pg.url)
         follower = Follower(app)
         size0, wal0 = meter.schema_bytes("scheduling"), meter.wal()
