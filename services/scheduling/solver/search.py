@@ -16,7 +16,15 @@ import numpy as np
 from .cpsat import solve_subproblem
 from .decompose import ChainSearch
 from .greedy import capable_factories, greedy_plan
-from .model import NetworkProblem, Objective, Plan, PlannedOperation, SchedulingError, evaluate
+from .model import (
+    NetworkProblem,
+    Objective,
+    Plan,
+    PlannedOperation,
+    SchedulingError,
+    Window,
+    evaluate,
+)
 from .validator import validate_plan
 
 FULL_MODEL_ALTERNATIVES = 3000  # (operation, machine) pairs up to which we solve in one go
@@ -63,8 +71,7 @@ def plan_network(
     else:
         search.dispatch()
     left_out = _reasons(problem, search.unplaced())
-    planned = problem if not left_out else replace(
-        problem, orders=tuple(o for o in problem.orders if o.id not in left_out))
+    planned = _without(problem, left_out)
     note(search.objective())
     status = "GREEDY"
     n_ops = search.a.n_ops
@@ -72,7 +79,7 @@ def plan_network(
     size = sum(len(o.operations) * len(options[o.id]) for o in planned.orders) if options else n_ops
     reserve = _reserve(n_ops)
     if size <= FULL_MODEL_ALTERNATIVES:
-        best = search.operations()
+        best = _kept(search.operations(), left_out)
         best_obj = evaluate(planned, best)
         res = solve_subproblem(planned, best, [o.id for o in planned.orders], options,
                                deadline - time.monotonic(), workers, seed)
@@ -87,7 +94,7 @@ def plan_network(
         until = t0 + time_limit * SEARCH_SHARE if polish else deadline - reserve
         if search.improve(until, lambda obj: note(obj)):
             status = "FEASIBLE"
-        best = search.operations()
+        best = _kept(search.operations(), left_out)
         if polish:
             best, best_obj, improved = _lns(planned, best, options, deadline, workers, seed, note)
             status = "FEASIBLE" if improved else status
@@ -107,17 +114,84 @@ def _reasons(problem: NetworkProblem, order_ids: list[str]) -> dict[str, str]:
     out = {}
     have = {m.type for f in problem.factories for m in f.machines}
     orders = {o.id: o for o in problem.orders}
+    started = {q.order: q.factory for q in problem.frozen}
+    down_at: dict[str, set[str]] = {}  # factory → machine types down for the rest of the horizon
     for oid in order_ids:
         order = orders[oid]
         need = {op.machine_type for op in order.operations}
-        if not capable_factories(problem, order):
+        if oid in started:
+            out[oid] = _started_reason(problem, order, started[oid])
+        elif not capable_factories(problem, order):
             missing = sorted(need - have)
             out[oid] = (f"no factory has {', '.join(missing)}" if missing else
                         f"no factory has every machine type order {oid} needs ({', '.join(sorted(need))})")
         else:
-            out[oid] = (f"order {oid} does not fit in the horizon of any factory: the capable "
-                        "factories' shifts and shares are taken")
+            down = []
+            for fid in capable_factories(problem, order):
+                if fid not in down_at:
+                    factory = problem.factory(fid)
+                    down_at[fid] = set(_down_types(problem, factory, {m.type for m in factory.machines}))
+                down.append((fid, sorted(need & down_at[fid])))
+            if all(types for _, types in down):
+                out[oid] = f"order {oid} cannot be made within the horizon: " + "; ".join(
+                    f"at {fid} the {', '.join(types)} {'is' if len(types) == 1 else 'are'} down"
+                    for fid, types in down)
+            else:
+                out[oid] = (f"order {oid} does not fit in the horizon of any factory: the capable "
+                            "factories' shifts and shares are taken")
     return out
+
+
+def _down_types(problem: NetworkProblem, factory, types: set[str]) -> list[str]:
+    """Those of ``types`` whose every machine in ``factory`` is down from now to the end of the
+    horizon."""
+    now = max(problem.now, 0)
+    return sorted(t for t in types if all(
+        any(w.start <= now and w.end >= problem.horizon for w in m.downtime)
+        for m in factory.machines if m.type == t))
+
+
+def _started_reason(problem: NetworkProblem, order, factory_id: str) -> str:
+    """Why an order with work started at ``factory_id`` (where it must stay) cannot be
+    finished there."""
+    done = {q.op for q in problem.frozen if q.order == order.id}
+    still = {op.machine_type for i, op in enumerate(order.operations) if i not in done}
+    down = _down_types(problem, problem.factory(factory_id), still)
+    if down:
+        return (f"order {order.id} has started at factory {factory_id}, whose "
+                f"{', '.join(down)} {'is' if len(down) == 1 else 'are'} down for the rest of the horizon")
+    return (f"order {order.id} has started at factory {factory_id}, which cannot finish it within "
+            "the horizon: its shifts and share are taken")
+
+
+def _without(problem: NetworkProblem, left_out: dict[str, str]) -> NetworkProblem:
+    """``problem`` without the orders left out, against which the plan is validated. Work a
+    left-out order has started stays on its machine (it is running): it becomes downtime of
+    that machine, so the validator still holds every other operation off it."""
+    if not left_out:
+        return problem
+    running: dict[str, list[Window]] = {}
+    for q in problem.frozen:
+        if q.order in left_out:
+            running.setdefault(q.machine, []).append(Window(q.start, q.end))
+    factories = problem.factories if not running else tuple(
+        replace(f, machines=tuple(
+            replace(m, downtime=tuple(sorted((*m.downtime, *running[m.id]), key=lambda w: w.start)))
+            if m.id in running else m for m in f.machines))
+        for f in problem.factories)
+    return replace(
+        problem, factories=factories,
+        orders=tuple(o for o in problem.orders if o.id not in left_out),
+        frozen=tuple(q for q in problem.frozen if q.order not in left_out),
+        last_plan=tuple(q for q in problem.last_plan if q.order not in left_out))
+
+
+def _kept(operations: list[PlannedOperation], left_out: dict[str, str]) -> list[PlannedOperation]:
+    """``operations`` without those of orders left out (their started work included: the
+    plan does not carry an order it cannot finish; the machine stays held by ``frozen``)."""
+    if not left_out:
+        return operations
+    return [q for q in operations if q.order not in left_out]
 
 
 def _options(arrays, problem: NetworkProblem) -> dict[str, list[str]]:
@@ -227,9 +301,8 @@ def replan(
         if len(scratch.unplaced()) < len(search.unplaced()):
             search, status = scratch, "GREEDY"
     left_out = _reasons(problem, search.unplaced())
-    planned = problem if not left_out else replace(
-        problem, orders=tuple(o for o in problem.orders if o.id not in left_out))
-    cand = search.operations_from(previous, prev[0], prev[1])
+    planned = _without(problem, left_out)
+    cand = _kept(search.operations_from(previous, prev[0], prev[1]), left_out)
     if not left_out and a.n_ops <= GREEDY_CHECK_MAX_OPERATIONS:
         # never worse than the greedy dispatch from scratch (cheap to make at this size)
         try:
