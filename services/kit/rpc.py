@@ -22,7 +22,6 @@ from google.rpc import (  # type: ignore[import-untyped]  # googleapis-common-pr
     status_pb2,
 )
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
 from services.kit import metrics
@@ -37,6 +36,7 @@ from services.kit.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from services.kit.reflection import enable_reflection
 
 log = logging.getLogger("dovetail.rpc")
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
@@ -229,8 +229,7 @@ def create_server(*, service: str, keys: KeyStore, roles: Mapping[str, Iterable[
     service_names = list(add_servicers(server))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    enable_reflection([*service_names, health.SERVICE_NAME], server)
     return server, health_servicer, service_names
 
 
