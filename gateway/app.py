@@ -41,6 +41,7 @@ from gateway.errors import (
 )
 from gateway.headers import security_headers
 from gateway.limits import KeyGuessing
+from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.read_model import OrderFacts
@@ -128,9 +129,10 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         *PORTAL_HANDLERS],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.
-        middleware=[DefineMiddleware(ProxyHeadersMiddleware,
-                                     trusted_hosts=list(edge.trusted_proxies))]
-        if edge.trusted_proxies else [],
+        middleware=[*([DefineMiddleware(ProxyHeadersMiddleware,
+                                        trusted_hosts=list(edge.trusted_proxies))]
+                      if edge.trusted_proxies else []),
+                    *metrics_middleware()],
         request_class=GatewayRequest,
         before_send=[security_headers],
         dependencies={"services": Provide(provide_services, sync_to_thread=False),
