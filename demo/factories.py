@@ -98,8 +98,10 @@ async def seed(settings: Settings) -> list[str]:
         lines.append(f"  Demo keys of {', '.join(revoked)} were revoked (this DOVETAIL_HOME once "
                      "listened beyond loopback): their simulated shop floors cannot sign in")
     lines.append("  Break a simulated machine: python -m demo.machines break <machine id>")
-    lines.append("  A factory's view: .venv/bin/dovetail-factory login --target 127.0.0.1 "
-                 "--key <factory key>, then `dovetail-factory assignments --follow`")
+    portal = f"http://{settings.grpc_host}:{settings.gateway_port}"
+    lines.append(f"  A factory's view: .venv/bin/dovetail-factory login --target {portal} "
+                 f"--key {DEMO_FACTORIES[0].dev_key}, then `.venv/bin/dovetail-factory "
+                 "assignments --follow` (the portal's address: login finds the services' ports)")
     lines.append("  To drive a factory yourself, start with DOVETAIL_DEMO_MANUAL_FACTORIES=<factory id>"
                  " (the simulated shop floor leaves it to you)")
     return lines

@@ -22,6 +22,7 @@ from gateway.bodies import GatewayRequest
 from gateway.channels import ChannelStore
 from gateway.controllers.admin import AdminController
 from gateway.controllers.designs import DesignController
+from gateway.controllers.discovery import DiscoveryController
 from gateway.controllers.events import EventController
 from gateway.controllers.kpis import KpiController
 from gateway.controllers.network import FactoryController, MachineController
@@ -125,7 +126,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         WooCommerceWebhookController, OrderController, DesignController,
                         FactoryController, MachineController, ScheduleController,
                         ShipmentController, KpiController, AdminController, EventController,
-                        SystemController, CarrierWebhookController, TrackingController,
+                        SystemController, DiscoveryController, CarrierWebhookController,
+                        TrackingController,
                         *PORTAL_HANDLERS],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.

@@ -8,7 +8,10 @@ both; on a plain `make up` they listen on their own ports of one host.
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import random
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +114,39 @@ def resolve_endpoints(target: str, iot_target: str | None = None,
     else:
         config = None
     return Endpoints(scheduling, iot, config)
+
+
+DISCOVERY_PATH = "/.well-known/dovetail-factory"
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """The services' addresses a gateway published (its discovery document)."""
+
+    scheduling: str
+    iot: str
+    tls: bool
+
+
+def discover(portal: str, timeout: float = 5.0) -> Discovered | None:
+    """The services' addresses from the portal's address (``http://HOST:8000``), read from
+    the gateway's discovery document; None when ``portal`` is not an http(s) URL or nothing
+    there publishes one (it is then taken as a gRPC address, e.g. an ingress)."""
+    text = portal.strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        return None
+    try:
+        with urllib.request.urlopen(text + DISCOVERY_PATH, timeout=timeout) as reply:  # noqa: S310
+            document = json.loads(reply.read(65536))
+    except (OSError, ValueError, http.client.HTTPException):  # URLError is an OSError
+        return None
+    if not isinstance(document, dict):
+        return None
+    scheduling, iot = document.get("scheduling"), document.get("iot")
+    if not (isinstance(scheduling, str) and _has_port(scheduling)
+            and isinstance(iot, str) and _has_port(iot)):
+        return None
+    return Discovered(scheduling, iot, document.get("tls") is True)
 
 
 def open_channel(address: str, tls: TlsConfig | None) -> grpc.aio.Channel:

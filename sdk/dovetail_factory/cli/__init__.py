@@ -1,6 +1,6 @@
 """`dovetail-factory`: a small factory's command line for the Dovetail chain.
 
-    dovetail-factory login --target 127.0.0.1 --key dvt_factory_…
+    dovetail-factory login --target http://127.0.0.1:8000 --key dvt_factory_…   (the portal's address)
     dovetail-factory machines [--watch]
     dovetail-factory assignments [--follow]
     dovetail-factory report start|finish|scrap OPERATION_ID --machine M [--quantity N --reason R]
@@ -38,8 +38,9 @@ HINTS = {
 
 
 def _connection_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", help="server address: HOST (default ports), HOST:PORT, "
-                                         "or https://HOST:PORT for TLS")
+    parser.add_argument("--target", help="server address: the portal's (http://HOST:8000: "
+                                         "login asks it where the services are), HOST (default "
+                                         "ports), HOST:PORT, or https://HOST:PORT for TLS")
     parser.add_argument("--iot-target", help="the iot service's address, if elsewhere")
 
 

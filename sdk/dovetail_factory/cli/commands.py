@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dovetail_factory.cli import config, views
 from dovetail_factory.client import FactoryClient
+from dovetail_factory.connection import discover
 from dovetail_factory.errors import NotFound, ServerUnavailable
 from dovetail_factory.models import MachineStatus, TelemetryResult
 from dovetail_factory.telemetry import make_batches, read_csv
@@ -65,6 +66,13 @@ def _read_key(args: argparse.Namespace) -> str:
 
 
 async def login(args: argparse.Namespace, io: Io) -> int:
+    if args.target and not args.iot_target:
+        found = await asyncio.to_thread(discover, args.target)
+        if found is not None:  # the portal's address: the gateway names the services
+            io.out.print(f"Found scheduling at {found.scheduling} and iot at {found.iot} "
+                         f"({'TLS' if found.tls else 'plaintext'}) through {args.target}")
+            args.target, args.iot_target = found.scheduling, found.iot
+            args.tls = args.tls or found.tls
     current = config.load(args.target, args.iot_target)
     profile = replace(current, key=_read_key(args), factory_id="",
                       tls=args.tls or current.tls, ca_file=args.ca or current.ca_file,
