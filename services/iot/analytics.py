@@ -51,6 +51,21 @@ class EnergyShare:
     kg_co2e: float
 
 
+@dataclass(frozen=True)
+class FactoryFigures:
+    """A factory's times, OEE and energy over a run of days (utilisation and OEE are None
+    when no day had planned production time)."""
+
+    factory_id: str
+    planned_s: float
+    run_s: float
+    days_with_planned_time: int
+    utilisation: float | None
+    oee: float | None
+    kwh: float
+    kg_co2e: float
+
+
 @dataclass
 class EnergyReport:
     kwh: float = 0.0
@@ -141,34 +156,70 @@ class Analytics:
     async def oee(self, machines: list[MachineProfile], factories: dict[str, FactoryProfile],
                   days: list[date]) -> list[tuple[date, str, Oee, float]]:
         """(day, machine id, OEE, seconds DOWN or OFFLINE in planned time) per machine and local
-        day of its factory."""
-        out = []
+        day of its factory. The read models are queried once for all the days and machines
+        (a network's thousands of machines, a month of days), then grouped by machine."""
+        if not machines or not days:
+            return []
         now = time.time()
         ids = [m.machine_id for m in machines]
+        windows = {(day, f): local_day_window(day, p.timezone)
+                   for day in days for f, p in factories.items()}
+        lo = int(min(w.start for w in windows.values()) * 1000)
+        hi = int(max(w.end for w in windows.values()) * 1000)
+        history = await self.views.state_changes(ids, lo, hi)
+        stops_of: dict[str, list[tuple[Span, list[str]]]] = defaultdict(list)
+        for s in await self.views.planned_stops(None, lo, hi):
+            stops_of[s["factory_id"]].append((Span(s["start_ms"] / 1000, s["end_ms"] / 1000),
+                                              s["machine_ids"]))
+        finished_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in await self.views.finished_on(ids, lo, hi):
+            finished_of[r["machine_id"]].append(r)
+        spans_of = {m: _state_spans(h, min(hi / 1000, now)) for m, h in history.items()}
+        shifts_of: dict[tuple[date, str], list[Span]] = {}
+        out = []
         for day in days:
-            windows = {f: local_day_window(day, p.timezone) for f, p in factories.items()}
-            lo = int(min(w.start for w in windows.values()) * 1000)
-            hi = int(max(w.end for w in windows.values()) * 1000)
-            history = await self.views.state_changes(ids, lo, hi)
-            stops = await self.views.planned_stops(None, lo, hi)
-            finished = await self.views.finished_on(ids, lo, hi)
             for m in machines:
                 factory = factories[m.factory_id]
-                window = windows[m.factory_id]
-                shifts = shift_spans(factory.shift_calendar, factory.timezone,
-                                     window.start, window.end)
-                planned_stops = [Span(s["start_ms"] / 1000, s["end_ms"] / 1000) for s in stops
-                                 if s["factory_id"] == m.factory_id and (
-                                     not s["machine_ids"] or m.machine_id in s["machine_ids"])]
-                spans = _state_spans(history[m.machine_id], min(window.end, now))
+                window = windows[(day, m.factory_id)]
+                shifts = shifts_of.get((day, m.factory_id))
+                if shifts is None:
+                    shifts = shifts_of[(day, m.factory_id)] = shift_spans(
+                        factory.shift_calendar, factory.timezone, window.start, window.end)
+                planned_stops = [span for span, only in stops_of[m.factory_id]
+                                 if not only or m.machine_id in only]
+                spans = spans_of[m.machine_id]
                 counts = [ProductionCount(r["planned_duration_s"] / m.speed_factor, 1,
                                           0 if r["scrap_quantity"] else 1)
-                          for r in finished if r["machine_id"] == m.machine_id
-                          and window.start * 1000 <= r["finished_ms"] < window.end * 1000]
+                          for r in finished_of[m.machine_id]
+                          if window.start * 1000 <= r["finished_ms"] < window.end * 1000]
                 result = machine_oee(window, shifts, planned_stops,
                                      [s for s, _ in spans], counts)
                 out.append((day, m.machine_id, result, _down_seconds(
                     spans, shifts, planned_stops)))
+        return out
+
+    async def factory_figures(self, factories: dict[str, FactoryProfile], days: list[date],
+                              energy_window: tuple[int, int]) -> list[FactoryFigures]:
+        """Utilisation, OEE, kWh and kg CO2e of each factory (a page of a network): the
+        machines, their OEE inputs and the energy read for all of them at once, not per factory.
+        Utilisation = run / planned time over the days; OEE = mean of the factory's days that
+        had planned time (each day its machines' times and counts added up)."""
+        machines = await self.views.machines_of(list(factories))
+        factory_of = {m.machine_id: m.factory_id for m in machines}
+        by_day: dict[tuple[str, date], list[Oee]] = defaultdict(list)
+        for day, machine_id, result, _ in await self.oee(machines, factories, days):
+            by_day[(factory_of[machine_id], day)].append(result)
+        kwh = await self.views.factory_energy(list(factories), *energy_window)
+        out = []
+        for factory_id, profile in factories.items():
+            worked = [o for o in (combine(by_day.get((factory_id, d), ())) for d in days)
+                      if o.planned_s > 0]
+            planned, run = sum(o.planned_s for o in worked), sum(o.run_s for o in worked)
+            energy = kwh.get(factory_id, 0.0)
+            out.append(FactoryFigures(
+                factory_id, planned, run, len(worked), run / planned if planned else None,
+                sum(o.oee for o in worked) / len(worked) if worked else None,
+                energy, energy * profile.grid_emission_factor_kg_per_kwh))
         return out
 
     @staticmethod

@@ -103,6 +103,24 @@ class IotViews:
         return [from_plain(MachineProfile, r["profile"]) for r in await self._rows(
             "SELECT profile FROM iot.machines WHERE active", ())]
 
+    async def machines_of(self, factory_ids: list[str]) -> list[MachineProfile]:
+        """The active machines of these factories, in one query."""
+        return [from_plain(MachineProfile, r["profile"]) for r in await self._rows(
+            "SELECT profile FROM iot.machines WHERE active AND factory_id = ANY(%s) "
+            "ORDER BY machine_id", (factory_ids,))]
+
+    async def factory_energy(self, factory_ids: list[str], start_ms: int, end_ms: int
+                             ) -> dict[str, float]:
+        """kWh per factory over the window, from the minute ledger in one query: each minute's
+        kWh spread evenly over it, as the ledger's MinuteEnergy reads it."""
+        rows = await self._rows(
+            "SELECT factory_id, sum(kwh * (least(minute_ms + 60000, %(end)s)"
+            " - greatest(minute_ms, %(start)s)) / 60000.0) AS kwh FROM iot.energy_minutes"
+            " WHERE factory_id = ANY(%(ids)s) AND minute_ms > %(start)s - 60000"
+            " AND minute_ms < %(end)s GROUP BY factory_id",
+            {"ids": factory_ids, "start": start_ms, "end": end_ms})
+        return {r["factory_id"]: float(r["kwh"]) for r in rows}
+
     async def all_factories(self) -> list[FactoryProfile]:
         return [from_plain(FactoryProfile, r["profile"]) for r in await self._rows(
             "SELECT profile FROM iot.factories", ())]

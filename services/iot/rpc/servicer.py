@@ -15,7 +15,7 @@ from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
 from services.iot import wire
-from services.iot.analytics import Analytics, EnergyReport
+from services.iot.analytics import Analytics, EnergyReport, FactoryFigures
 from services.iot.application import IotApplication
 from services.iot.domain.errors import (
     ChangedByOthers,
@@ -30,7 +30,7 @@ from services.iot.domain.errors import (
 from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.registry import FACTORY_FIELDS, FACTORY_SELF_FIELDS, MACHINE_FIELDS
 from services.iot.domain.telemetry import Refusals, Rejection
-from services.iot.domain.values import LiveState
+from services.iot.domain.values import LiveState, from_plain
 from services.iot.intake import TelemetryIntake, summary
 from services.iot.views import IotViews, page_args
 from services.kit.errors import (
@@ -51,6 +51,7 @@ ROLES = {
         "UpdateFactory", "ListFactories", "RegisterMachine", "UpdateMachine", "ListMachines",
         "GetMachineStatus", "WatchMachineStatus", "StreamTelemetry", "DeclarePlannedStop",
         "SetDowntimeReason", "GetEnergy", "GetOee", "GetDowntime")},
+    "GetFactoryKpis": ("admin",),
 }
 MAX_WINDOW_MS = 400 * 86_400_000
 MAX_BUCKETS = 10_000
@@ -86,11 +87,42 @@ def window_of(w: types_pb2.TimeWindow, field: str = "window", required: bool = T
     return w.start_unix_ms, w.end_unix_ms
 
 
-def _day(d: types_pb2.Date, field: str) -> date:
+def _day(d: types_pb2.Date, field: str, v: Violations) -> date | None:
     try:
         return date(d.year, d.month, d.day)
     except ValueError:
-        raise InvalidArgument(Violations.one(field, "must be a valid date")) from None
+        v.add(field, "must be a valid date")
+        return None
+
+
+def days_of(request, v: Violations) -> list[date]:
+    """The days from `day` to `end_day` (unset: `day` alone), at most MAX_OEE_DAYS of them."""
+    first = _day(request.day, "day", v)
+    last = _day(request.end_day, "end_day", v) if request.HasField("end_day") else first
+    if first is None or last is None:
+        return []
+    if not v.check(0 <= (last - first).days < MAX_OEE_DAYS, "end_day",
+                   f"must be on or after day, at most {MAX_OEE_DAYS} days on"):
+        return []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def kpi_request_of(request: pb.GetFactoryKpisRequest) -> tuple[list[date], tuple[int, int]]:
+    """The days and energy window of a GetFactoryKpis request, naming every problem at once."""
+    v = Violations()
+    days = days_of(request, v)
+    window = None
+    try:
+        window = window_of(request.energy_window, "energy_window")
+    except InvalidArgument as exc:
+        v.items += exc.violations
+    try:
+        page_args(request.page.page_size, request.page.page_token)
+    except InvalidArgument as exc:
+        v.items += exc.violations
+    v.raise_if_any()
+    assert window is not None
+    return days, window
 
 
 # The iot domain's errors as the statuses callers get.
@@ -291,13 +323,10 @@ class IotServicer(pb_grpc.IotServiceServicer):
         return machines, factories
 
     async def GetOee(self, request, context) -> pb.GetOeeResponse:
-        first = _day(request.day, "day")
-        last = _day(request.end_day, "end_day") if request.HasField("end_day") else first
-        if not 0 <= (last - first).days < MAX_OEE_DAYS:
-            raise InvalidArgument(Violations.one(
-                "end_day", f"must be on or after day, at most {MAX_OEE_DAYS} days on"))
+        v = Violations()
+        days = days_of(request, v)
+        v.raise_if_any()
         machines, factories = await self._scope_machines(request)
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         results = await self.analytics.oee(machines, factories, days)
         factory_id = request.factory_id if request.WhichOneof("scope") == "factory_id" else ""
         by_machine = {m.machine_id: m for m in machines}
@@ -315,6 +344,17 @@ class IotServicer(pb_grpc.IotServiceServicer):
                     response.days.append(oee_to_pb(r[1], by_machine[r[1]].factory_id, day,
                                                    r[2], r[3]))
         return response
+
+    async def GetFactoryKpis(self, request, context) -> pb.GetFactoryKpisResponse:
+        days, window = kpi_request_of(request)
+        page = await self.views.factories(request.page.page_size, request.page.page_token,
+                                          request.include_inactive, None)
+        factories = {r["factory_id"]: from_plain(FactoryProfile, r["profile"])
+                     for r in page.rows}
+        figures = await self.analytics.factory_figures(factories, days, window)
+        return pb.GetFactoryKpisResponse(
+            factories=[factory_kpis_to_pb(f, factories[f.factory_id].name) for f in figures],
+            next_page_token=page.next_token)
 
     async def GetDowntime(self, request, context) -> pb.GetDowntimeResponse:
         which = request.WhichOneof("scope")
@@ -359,6 +399,13 @@ def energy_to_pb(report: EnergyReport) -> pb.GetEnergyResponse:
         buckets=[pb.EnergyBucket(start_unix_ms=s, kwh=k, kg_co2e=c) for s, k, c in report.buckets],
         shares=[pb.EnergyShare(machine_id=s.machine_id, operation_id=s.operation_id, kwh=s.kwh,
                                kg_co2e=s.kg_co2e) for s in report.shares])
+
+
+def factory_kpis_to_pb(f: FactoryFigures, name: str) -> pb.FactoryKpis:
+    return pb.FactoryKpis(
+        factory_id=f.factory_id, name=name, utilisation=f.utilisation, oee=f.oee, kwh=f.kwh,
+        kg_co2e=f.kg_co2e, planned_production_seconds=int(f.planned_s), run_seconds=int(f.run_s),
+        days_with_planned_time=f.days_with_planned_time)
 
 
 def oee_to_pb(machine_id: str, factory_id: str, day: date, oee, down_s: float) -> pb.OeeReport:

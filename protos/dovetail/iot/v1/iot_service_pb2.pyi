@@ -704,3 +704,47 @@ class GetDowntimeResponse(_message.Message):
     analytics: DowntimeAnalytics
     next_page_token: str
     def __init__(self, intervals: _Optional[_Iterable[_Union[Downtime, _Mapping]]] = ..., analytics: _Optional[_Union[DowntimeAnalytics, _Mapping]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetFactoryKpisRequest(_message.Message):
+    __slots__ = ("day", "end_day", "energy_window", "page", "include_inactive")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    END_DAY_FIELD_NUMBER: _ClassVar[int]
+    ENERGY_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
+    day: _types_pb2.Date
+    end_day: _types_pb2.Date
+    energy_window: _types_pb2.TimeWindow
+    page: _types_pb2.PageRequest
+    include_inactive: bool
+    def __init__(self, day: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., end_day: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., energy_window: _Optional[_Union[_types_pb2.TimeWindow, _Mapping]] = ..., page: _Optional[_Union[_types_pb2.PageRequest, _Mapping]] = ..., include_inactive: _Optional[bool] = ...) -> None: ...
+
+class FactoryKpis(_message.Message):
+    __slots__ = ("factory_id", "name", "utilisation", "oee", "kwh", "kg_co2e", "planned_production_seconds", "run_seconds", "days_with_planned_time")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    UTILISATION_FIELD_NUMBER: _ClassVar[int]
+    OEE_FIELD_NUMBER: _ClassVar[int]
+    KWH_FIELD_NUMBER: _ClassVar[int]
+    KG_CO2E_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_PRODUCTION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RUN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DAYS_WITH_PLANNED_TIME_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    name: str
+    utilisation: float
+    oee: float
+    kwh: float
+    kg_co2e: float
+    planned_production_seconds: int
+    run_seconds: int
+    days_with_planned_time: int
+    def __init__(self, factory_id: _Optional[str] = ..., name: _Optional[str] = ..., utilisation: _Optional[float] = ..., oee: _Optional[float] = ..., kwh: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., planned_production_seconds: _Optional[int] = ..., run_seconds: _Optional[int] = ..., days_with_planned_time: _Optional[int] = ...) -> None: ...
+
+class GetFactoryKpisResponse(_message.Message):
+    __slots__ = ("factories", "next_page_token")
+    FACTORIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    factories: _containers.RepeatedCompositeFieldContainer[FactoryKpis]
+    next_page_token: str
+    def __init__(self, factories: _Optional[_Iterable[_Union[FactoryKpis, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -106,6 +106,11 @@ class IotServiceStub:
                 request_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetDowntimeRequest.SerializeToString,
                 response_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetDowntimeResponse.FromString,
                 _registered_method=True)
+        self.GetFactoryKpis = channel.unary_unary(
+                '/dovetail.iot.v1.IotService/GetFactoryKpis',
+                request_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisRequest.SerializeToString,
+                response_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisResponse.FromString,
+                _registered_method=True)
 
 
 class IotServiceServicer:
@@ -206,6 +211,14 @@ class IotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFactoryKpis(self, request, context):
+        """Admin only. Utilisation, OEE, kWh and kg CO2e of every factory over the same days and
+        window, a page of factories at a time, read for the whole page at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IotServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -278,6 +291,11 @@ def add_IotServiceServicer_to_server(servicer, server):
                     servicer.GetDowntime,
                     request_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetDowntimeRequest.FromString,
                     response_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetDowntimeResponse.SerializeToString,
+            ),
+            'GetFactoryKpis': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFactoryKpis,
+                    request_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisRequest.FromString,
+                    response_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -660,6 +678,33 @@ class IotService:
             '/dovetail.iot.v1.IotService/GetDowntime',
             dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetDowntimeRequest.SerializeToString,
             dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetDowntimeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFactoryKpis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.iot.v1.IotService/GetFactoryKpis',
+            dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisRequest.SerializeToString,
+            dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisResponse.FromString,
             options,
             channel_credentials,
             insecure,
