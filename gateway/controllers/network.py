@@ -42,11 +42,14 @@ def oee_request(scope: dict, day: date | None, end_day: date | None) -> iot.GetO
     return req
 
 
-def energy_request(scope: dict, hours: int, bucket_minutes: int) -> iot.GetEnergyRequest:
+def last_hours(hours: int) -> types_pb2.TimeWindow:
     now_ms = int(time.time() * 1000)
-    return iot.GetEnergyRequest(**scope, window=types_pb2.TimeWindow(
-        start_unix_ms=now_ms - hours * 3_600_000, end_unix_ms=now_ms),
-        bucket_seconds=bucket_minutes * 60)
+    return types_pb2.TimeWindow(start_unix_ms=now_ms - hours * 3_600_000, end_unix_ms=now_ms)
+
+
+def energy_request(scope: dict, hours: int, bucket_minutes: int) -> iot.GetEnergyRequest:
+    return iot.GetEnergyRequest(**scope, window=last_hours(hours),
+                                bucket_seconds=bucket_minutes * 60)
 
 
 async def machines(services: Services, factory_id: str, states: list[str], limit: int,

@@ -1,0 +1,79 @@
+"""The KPI page's factory figures come from iot's network-wide query, paged through every
+factory, and agree with iot's own answer."""
+
+from __future__ import annotations
+
+import grpc
+import httpx
+import pytest
+
+from dovetail.iot.v1 import iot_service_pb2 as iot_pb
+from dovetail.iot.v1 import iot_service_pb2_grpc
+from gateway.app import create_app
+from gateway.controllers import kpis as kpis_controller
+from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import eventually, ref
+from tests.integration.gateway.conftest import serve
+from tests.integration.iot.conftest import (  # noqa: F401 -- the fixtures
+    ADMIN,
+    iot_service,
+    make_tenant,
+)
+from tests.integration.iot.scenario import current_batch, now_ms, register_machine, stream
+
+pytestmark = pytest.mark.integration
+BEARER = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
+
+
+@pytest.fixture(scope="module")
+async def site(settings, orders_service, iot_service):  # noqa: F811
+    """A gateway in front of orders and iot."""
+    addresses = {"orders": f"127.0.0.1:{orders_service.port}",
+                 "iot": f"127.0.0.1:{iot_service.port}"}
+    server, task, base_url = await serve(create_app(settings, addresses))
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        yield client
+    server.should_exit = True
+    await task
+
+
+async def listed_factories(stub) -> list[str]:
+    ids, token = [], ""
+    while True:
+        reply = await stub.ListFactories(iot_pb.ListFactoriesRequest(
+            page=dict(page_size=500, page_token=token)), metadata=ADMIN)
+        ids += [f.factory_id for f in reply.factories]
+        token = reply.next_page_token
+        if not token:
+            return ids
+
+
+async def test_every_factory_has_its_figures_from_iot(site, iot_service, make_tenant,  # noqa: F811
+                                                      monkeypatch):
+    monkeypatch.setattr(kpis_controller, "KPI_PAGE", 2)  # several pages even in a small network
+    tenant = await make_tenant(ref("KPIGW"))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{iot_service.port}") as channel:
+        stub = iot_service_pb2_grpc.IotServiceStub(channel)
+        await stub.RegisterFactory(iot_pb.RegisterFactoryRequest(
+            factory_id=tenant.factory_id, name="Figures works", capacity_share_percent=50,
+            grid_emission_factor_kg_per_kwh=0.5, timezone="Asia/Shanghai"), metadata=ADMIN)
+        machine = await register_machine(stub, tenant)
+        start = now_ms() - 150_000
+        await stream(stub, tenant, current_batch(
+            machine, [start + 1000 * i for i in range(121)], [20.0] * 121))
+
+        async def with_energy():
+            body = (await site.get("/api/v1/kpis", params={"days": 1}, headers=BEARER)).json()
+            mine = [f for f in body["factories"] if f["factory_id"] == tenant.factory_id]
+            return body if mine and mine[0]["kwh"] else None
+
+        body = await eventually(with_energy)
+        network = await listed_factories(stub)
+    figures = {f["factory_id"]: f for f in body["factories"]}
+    assert sorted(figures) == sorted(network) and len(body["factories"]) == len(network)
+    mine = figures[tenant.factory_id]
+    assert mine["name"] == "Figures works"
+    assert mine["kg_co2e"] == pytest.approx(mine["kwh"] * 0.5, abs=2e-3)
+    # no shifts: no planned time, so utilisation and OEE stay empty rather than zero
+    assert mine["utilisation"] is None and mine["oee"] is None
+    assert mine["orders_produced"] == 0 and mine["kg_co2e_per_order"] is None
