@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -157,46 +159,19 @@ class Analytics:
                   days: list[date]) -> list[tuple[date, str, Oee, float]]:
         """(day, machine id, OEE, seconds DOWN or OFFLINE in planned time) per machine and local
         day of its factory. The read models are queried once for all the days and machines
-        (a network's thousands of machines, a month of days), then grouped by machine."""
+        (a network's thousands of machines, a month of days); the figures are worked out in a
+        thread, so that a network's worth does not hold the event loop (telemetry intake)."""
         if not machines or not days:
             return []
-        now = time.time()
         ids = [m.machine_id for m in machines]
         windows = {(day, f): local_day_window(day, p.timezone)
                    for day in days for f, p in factories.items()}
         lo = int(min(w.start for w in windows.values()) * 1000)
         hi = int(max(w.end for w in windows.values()) * 1000)
-        history = await self.views.state_changes(ids, lo, hi)
-        stops_of: dict[str, list[tuple[Span, list[str]]]] = defaultdict(list)
-        for s in await self.views.planned_stops(None, lo, hi):
-            stops_of[s["factory_id"]].append((Span(s["start_ms"] / 1000, s["end_ms"] / 1000),
-                                              s["machine_ids"]))
-        finished_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in await self.views.finished_on(ids, lo, hi):
-            finished_of[r["machine_id"]].append(r)
-        spans_of = {m: _state_spans(h, min(hi / 1000, now)) for m, h in history.items()}
-        shifts_of: dict[tuple[date, str], list[Span]] = {}
-        out = []
-        for day in days:
-            for m in machines:
-                factory = factories[m.factory_id]
-                window = windows[(day, m.factory_id)]
-                shifts = shifts_of.get((day, m.factory_id))
-                if shifts is None:
-                    shifts = shifts_of[(day, m.factory_id)] = shift_spans(
-                        factory.shift_calendar, factory.timezone, window.start, window.end)
-                planned_stops = [span for span, only in stops_of[m.factory_id]
-                                 if not only or m.machine_id in only]
-                spans = spans_of[m.machine_id]
-                counts = [ProductionCount(r["planned_duration_s"] / m.speed_factor, 1,
-                                          0 if r["scrap_quantity"] else 1)
-                          for r in finished_of[m.machine_id]
-                          if window.start * 1000 <= r["finished_ms"] < window.end * 1000]
-                result = machine_oee(window, shifts, planned_stops,
-                                     [s for s, _ in spans], counts)
-                out.append((day, m.machine_id, result, _down_seconds(
-                    spans, shifts, planned_stops)))
-        return out
+        inputs = OeeInputs(windows, await self.views.state_changes(ids, lo, hi),
+                           await self.views.planned_stops(None, lo, hi),
+                           await self.views.finished_on(ids, lo, hi), min(hi / 1000, time.time()))
+        return await asyncio.to_thread(inputs.figures, machines, factories, days)
 
     async def factory_figures(self, factories: dict[str, FactoryProfile], days: list[date],
                               energy_window: tuple[int, int]) -> list[FactoryFigures]:
@@ -257,6 +232,56 @@ class Analytics:
             "mtbf_s": up / failures if failures else 0.0,
             "mttr_s": down / failures if failures else 0.0,
             "by_category": dict(by_category), "by_machine": dict(by_machine)}
+
+
+@dataclass
+class OeeInputs:
+    """What the read models hold for OEE over some days: each factory-day's window, each
+    machine's state changes, the planned stops and the operations finished."""
+
+    windows: dict[tuple[date, str], Span]
+    history: dict[str, list[dict[str, Any]]]
+    stops: list[dict[str, Any]]
+    finished: list[dict[str, Any]]
+    until: float  # states last until then (now, or the end of the last day)
+
+    def figures(self, machines: list[MachineProfile], factories: dict[str, FactoryProfile],
+                days: list[date]) -> list[tuple[date, str, Oee, float]]:
+        stops_of: dict[str, list[tuple[Span, list[str]]]] = defaultdict(list)
+        for s in self.stops:
+            stops_of[s["factory_id"]].append((Span(s["start_ms"] / 1000, s["end_ms"] / 1000),
+                                              s["machine_ids"]))
+        finished_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in self.finished:
+            finished_of[r["machine_id"]].append(r)
+        shifts_of: dict[tuple[date, str], list[Span]] = {}
+        out = []
+        for m in machines:
+            factory = factories[m.factory_id]
+            spans = _state_spans(self.history.get(m.machine_id, []), self.until)
+            starts, ends = [s.span.start for s, _ in spans], [s.span.end for s, _ in spans]
+            planned_stops = [span for span, only in stops_of[m.factory_id]
+                             if not only or m.machine_id in only]
+            for day in days:
+                window = self.windows[(day, m.factory_id)]
+                shifts = shifts_of.get((day, m.factory_id))
+                if shifts is None:
+                    shifts = shifts_of[(day, m.factory_id)] = shift_spans(
+                        factory.shift_calendar, factory.timezone, window.start, window.end)
+                # the spans that reach into the day (they follow each other: starts and ends
+                # rise)
+                first = bisect_right(ends, window.start)
+                today = spans[first:bisect_left(starts, window.end, lo=first)]
+                counts = [ProductionCount(r["planned_duration_s"] / m.speed_factor, 1,
+                                          0 if r["scrap_quantity"] else 1)
+                          for r in finished_of[m.machine_id]
+                          if window.start * 1000 <= r["finished_ms"] < window.end * 1000]
+                result = machine_oee(window, shifts, planned_stops,
+                                     [s for s, _ in today], counts)
+                out.append((day, m.machine_id, result, _down_seconds(
+                    today, shifts, planned_stops)))
+        out.sort(key=lambda r: r[0])  # day by day, machines in the order given
+        return out
 
 
 _PRODUCTIVE = {LiveState.RUNNING.value: MachineState.RUNNING,
