@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ from services.scheduling.domain.outcome import left_out_news, left_out_rows, out
 from services.scheduling.domain.plans import PublishedPlan
 from services.scheduling.domain.pool import PLANNABLE
 from services.scheduling.domain.problem import MINUTE_MS, ProblemIndex, due_ms
+from services.scheduling.domain.values import PlanRow, RoutingStep
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver import search
 from services.scheduling.solver.decompose import ensure_compiled
@@ -97,7 +98,7 @@ def with_order_ids(problem: NetworkProblem, preset: str) -> NetworkProblem:
         replace(o, id=str(uuid.uuid5(ORDER_NAMESPACE, f"{preset}:{o.id}"))) for o in problem.orders))
 
 
-def routing_of(order) -> list[dict[str, Any]]:
+def routing_of(order) -> list[RoutingStep]:
     """The order's routing as configurator sends it (services/scheduling/policies.py
     routing_of): the keys the problem builder and outcome_of read, descriptions in
     configurator's words (services/configurator/domain/order_routing.py)."""
@@ -109,12 +110,11 @@ def routing_of(order) -> list[dict[str, Any]]:
             family = FAMILY[kind]
         batch = {"panel_saw": "saw:particleboard-18", "edge_bander": f"edge:{key}",
                  "paint_line": f"paint:{key}"}.get(op.machine_type, "")
-        steps.append({
-            "seq": seq, "routing_operation_id": f"{order.id}-op-{seq:02d}",
-            "machine_type": op.machine_type, "duration_s": op.duration * 60,
-            "setup_family": family, "setup_key": key, "min_wait_after_s": op.min_wait_after * 60,
-            "batch_key": batch, "description": _description(op.machine_type, op.duration, key),
-        })
+        steps.append(RoutingStep(
+            seq=seq, routing_operation_id=f"{order.id}-op-{seq:02d}",
+            machine_type=op.machine_type, duration_s=op.duration * 60, setup_family=family,
+            setup_key=key, min_wait_after_s=op.min_wait_after * 60, batch_key=batch,
+            description=_description(op.machine_type, op.duration, key)))
     return steps
 
 
@@ -235,8 +235,8 @@ def index_of(state: NetworkState, problem: NetworkProblem, frozen, now_min: int)
     index = ProblemIndex(ORIGIN_MS, now_min, problem.horizon)
     for o in problem.orders:
         pool = state.orders[o.id]
-        index.op_ids[o.id] = [operation_id(o.id, s["seq"]) for s in pool.routing]
-        index.steps[o.id] = pool.routing
+        index.op_ids[o.id] = [operation_id(o.id, s.seq) for s in pool.routing]
+        index.steps[o.id] = list(pool.routing)
         index.due_ms[o.id] = due_ms(pool.promised_date)
         index.revisions[o.id] = pool.revision
         index.promised[o.id] = pool.promised_date
@@ -250,11 +250,10 @@ def unchanged(state: NetworkState, outcome) -> set[str]:
     """Orders whose place needs nothing recorded (the planner's _unchanged)."""
     out = set()
     for row in outcome.orders:
-        order = state.orders.get(row["order_id"])
-        if (order is not None and order.status == PLANNABLE and order.revision == row["revision"]
-                and not order.is_news(row["factory_id"], row["start_ms"], row["end_ms"],
-                                      row["risk"])):
-            out.add(row["order_id"])
+        order = state.orders.get(row.order_id)
+        if (order is not None and order.status == PLANNABLE and order.revision == row.revision
+                and not order.is_news(row.factory_id, row.start_ms, row.end_ms, row.risk)):
+            out.add(row.order_id)
     return out
 
 
@@ -304,24 +303,25 @@ def publish(app, follower: Follower, meter: Meter, plan, problem: NetworkProblem
             "follow_s": round(follow_s, 3)}, outcome
 
 
-def differences(rows: dict[str, dict], published: list[dict]) -> str:
+def differences(rows: dict[str, PlanRow], published: list[PlanRow]) -> str:
     if len(rows) != len(published):
         return f"{len(rows)} rows kept, {len(published)} published"
     for r in published:
-        if rows.get(r["operation_id"]) != r:
-            return f"operation {r['operation_id']}: kept {rows.get(r['operation_id'])}, published {r}"
+        if rows.get(r.operation_id) != r:
+            return f"operation {r.operation_id}: kept {rows.get(r.operation_id)}, published {r}"
     return ""
 
 
 def whole_plan_baseline(app, scratch, meter: Meter, outcome) -> dict:
     """ONE `PublishedPlan` event of the same plan (every operation and order row), as the old
     storage wrote it: its stored state, and its PostgreSQL growth and WAL when written."""
+    # the rows as plain objects, as that storage wrote them (today's values add a type tag)
+    operations, orders = [asdict(r) for r in outcome.operations], [asdict(o) for o in outcome.orders]
     t = time.monotonic()
     plan = PublishedPlan(previous_plan_id=outcome.previous_plan_id,
                          published_at_ms=outcome.published_at_ms, status=outcome.status,
-                         objective=outcome.objective, trigger=outcome.trigger,
-                         solve_ms=outcome.solve_ms, operations=outcome.operations,
-                         orders=outcome.orders,
+                         objective=asdict(outcome.objective), trigger=outcome.trigger,
+                         solve_ms=outcome.solve_ms, operations=operations, orders=orders,
                          moved_operation_ids=outcome.moved_operation_ids,
                          affected_factory_ids=outcome.affected_factory_ids)
     event = plan.collect_events()[0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import get_topic
 
 from services.kit.errors import (
@@ -26,6 +26,7 @@ from services.kit.errors import (
     Violations,
 )
 from services.kit.persistence import ServiceApplication
+from services.kit.stored_values import register_values
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.ids import (
     factory_key,
@@ -44,6 +45,12 @@ from services.scheduling.domain.plans import (
 )
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.progress import OrderProgress, Report
+from services.scheduling.domain.values import (
+    STORED_VALUES,
+    LeftOut,
+    PlanRow,
+    RoutingStep,
+)
 
 MAX_RETRIES = 10
 A = TypeVar("A")
@@ -71,6 +78,10 @@ class SchedulingApplication(ServiceApplication):
     name = "scheduling"
     # A factory plan rebuilds from its latest snapshot and the revisions after it.
     snapshotting_intervals = {FactoryPlan: 50}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_values(transcoder, STORED_VALUES)
 
     def _find(self, aggregate_id: uuid.UUID, kind: type[A]) -> A | None:
         try:
@@ -115,7 +126,7 @@ class SchedulingApplication(ServiceApplication):
         return order if order is not None else PoolOrder(order_id=order_id, tenant=tenant)
 
     def record_configured(self, order_id: str, tenant: str, revision: int,
-                          routing: list[dict[str, Any]], promised_date: str) -> list[PoolOrder]:
+                          routing: list[RoutingStep], promised_date: str) -> list[PoolOrder]:
         order = self._pool_order(order_id, tenant)
         return [order] if order.configure(revision, routing, promised_date) else []
 
@@ -165,14 +176,14 @@ class SchedulingApplication(ServiceApplication):
         for _ in range(MAX_RETRIES):
             changed, keep = [], set()
             for row in outcome.orders:
-                if row["order_id"] in unchanged:
-                    keep.add(row["order_id"])
+                if row.order_id in unchanged:
+                    keep.add(row.order_id)
                     continue
-                order = self._find(pool_key(row["order_id"]), PoolOrder)
-                if (order is None or order.status != PLANNABLE or order.revision != row["revision"]
+                order = self._find(pool_key(row.order_id), PoolOrder)
+                if (order is None or order.status != PLANNABLE or order.revision != row.revision
                         or (order.partition and order.partition != partition)):
                     continue  # gone, changed, or moved to another partition meanwhile
-                keep.add(row["order_id"])
+                keep.add(row.order_id)
                 changed.append(order)
             if made_at_position is not None:
                 started = self.started_since(made_at_position, keep)
@@ -181,13 +192,12 @@ class SchedulingApplication(ServiceApplication):
             plan = outcome.publication(partition, keep)
             revised = revise_factories(current or {}, outcome.rows_by_factory(keep),
                                        str(plan.id), outcome.published_at_ms)
-            rows = {r["order_id"]: r for r in outcome.orders}
+            rows = {r.order_id: r for r in outcome.orders}
             changed = [o for o in changed if o.record_scheduled(
-                str(plan.id), o.revision, rows[o.order_id]["factory_id"],
-                rows[o.order_id]["start_ms"], rows[o.order_id]["end_ms"], rows[o.order_id]["risk"],
-                rows[o.order_id]["tardiness_s"])]
+                str(plan.id), o.revision, (r := rows[o.order_id]).factory_id, r.start_ms,
+                r.end_ms, r.risk, r.tardiness_s)]
             held = [o for o, row in self._pool_orders_of(outcome.left_out)
-                    if o.record_left_out(str(plan.id), row["revision"], row["reason"])]
+                    if o.record_left_out(str(plan.id), row.revision, row.reason)]
             try:
                 self.save(*revised, plan, *changed, *held)
                 return plan.id
@@ -219,8 +229,8 @@ class SchedulingApplication(ServiceApplication):
                             saved += 1
         return saved
 
-    def _pool_orders_of(self, rows: list[dict[str, Any]]) -> list[tuple[PoolOrder, dict[str, Any]]]:
-        found = [(self._find(pool_key(r["order_id"]), PoolOrder), r) for r in rows]
+    def _pool_orders_of(self, rows: list[LeftOut]) -> list[tuple[PoolOrder, LeftOut]]:
+        found = [(self._find(pool_key(r.order_id), PoolOrder), r) for r in rows]
         return [(o, r) for o, r in found if o is not None]
 
     def started_since(self, position: int, order_ids: set[str]) -> set[str]:
@@ -241,7 +251,7 @@ class SchedulingApplication(ServiceApplication):
             raise NotFound(f"plan {plan_id} does not exist")
         return plan
 
-    def factory_rows_at(self, factory_id: str, published_at_ms: int) -> list[dict[str, Any]]:
+    def factory_rows_at(self, factory_id: str, published_at_ms: int) -> list[PlanRow]:
         """The factory's operations as the plan published at ``published_at_ms`` left them
         (its revisions up to then, replayed)."""
         plan = None
@@ -273,12 +283,12 @@ class SchedulingApplication(ServiceApplication):
         v = Violations()
         if machine is None or machine.factory_id != factory_id:
             v.add("machine_id", f"{machine_id!r} is not a machine of factory {factory_id}")
-        elif machine.machine_type != step["machine_type"]:
+        elif machine.machine_type != step.machine_type:
             v.add("machine_id", f"{machine_id} is a {machine.machine_type}; the operation needs a "
-                                f"{step['machine_type']}")
+                                f"{step.machine_type}")
         v.raise_if_any()
-        report = Report(operation_id, kind, key, factory_id, machine_id, step["machine_type"],
-                        at_ms, step["duration_s"], scrap_quantity, reason, order.promised_date)
+        report = Report(operation_id, kind, key, factory_id, machine_id, step.machine_type,
+                        at_ms, step.duration_s, scrap_quantity, reason, order.promised_date)
         return self._change_progress(order, lambda progress: progress.report(report), report)
 
     def _change_progress(self, order: PoolOrder, act: Callable[[OrderProgress], bool],

@@ -20,6 +20,7 @@ from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
 from services.scheduling.application import SchedulingApplication
+from services.scheduling.domain.values import DayShift, RoutingStep, ShiftException
 
 Handler = Callable[[EventEnvelope, ProcessingEvent], None]
 
@@ -38,17 +39,16 @@ def machine_type(value: int, field: str) -> str:
     return types_pb2.MachineType.Name(value).removeprefix("MACHINE_TYPE_").lower()
 
 
-def routing_of(body: configurator.OrderConfigured) -> list[dict]:
+def routing_of(body: configurator.OrderConfigured) -> list[RoutingStep]:
     steps = []
     for i, op in enumerate(sorted(body.routing, key=lambda op: op.seq)):
-        steps.append({
-            "seq": op.seq or i + 1, "routing_operation_id": op.operation_id,
-            "machine_type": machine_type(op.machine_type, f"routing[{i}].machine_type"),
-            "duration_s": max(1, op.duration_seconds), "setup_family": op.setup_family,
-            "setup_key": op.setup_key, "min_wait_after_s": max(0, op.min_wait_after_seconds),
-            "batch_key": op.batch_key, "description": op.description,
-        })
-    if len({s["seq"] for s in steps}) != len(steps):
+        steps.append(RoutingStep(
+            seq=op.seq or i + 1, routing_operation_id=op.operation_id,
+            machine_type=machine_type(op.machine_type, f"routing[{i}].machine_type"),
+            duration_s=max(1, op.duration_seconds), setup_family=op.setup_family,
+            setup_key=op.setup_key, min_wait_after_s=max(0, op.min_wait_after_seconds),
+            batch_key=op.batch_key, description=op.description))
+    if len({s.seq for s in steps}) != len(steps):
         raise InvalidArgument(Violations.one("routing", "operations repeat a seq"))
     return steps
 
@@ -60,8 +60,9 @@ def factory_record(f: iot_pb.Factory, registered: bool = False) -> dict:
         "timezone": f.timezone,
         "weekly_shifts": [[s.weekday, s.start_minute, s.end_minute]
                           for s in f.shift_calendar.weekly_shifts if s.weekday],
-        "exceptions": [{"date": _date(e.date, True), "closed": e.closed,
-                        "shifts": [[w.start_minute, w.end_minute] for w in e.shifts]}
+        "exceptions": [ShiftException(_date(e.date, True), e.closed,
+                                      tuple(DayShift(w.start_minute, w.end_minute)
+                                            for w in e.shifts))
                        for e in f.shift_calendar.exceptions if e.date.year],
         # a registration is an activation, whatever a registry leaves unset
         "active": f.active or registered, "source_version": f.version,

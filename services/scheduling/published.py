@@ -22,7 +22,7 @@ from services.scheduling.wire import (
 
 def _schedule_published(e) -> events.SchedulePublished:
     if isinstance(e, PublishedPlan.Event):  # stored whole, before plans were stored as changes
-        risks = [o["risk"] for o in e.orders]
+        risks = [o.risk for o in e.orders]
         counts = {k: risks.count(k) for k in ("ON_TIME", "AT_RISK", "LATE")}
         orders, operations = len(e.orders), len(e.operations)
     else:

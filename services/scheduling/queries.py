@@ -23,6 +23,7 @@ from services.scheduling.domain.problem import (
     due_ms,
     plan_in_frame,
 )
+from services.scheduling.domain.values import PlanRow
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.explain import explain
 from services.scheduling.solver.model import NetworkProblem, PlannedOperation
@@ -113,8 +114,21 @@ def _suggestion(text: str, e, index: ProblemIndex) -> dict[str, Any]:
 
 # --- Gantt ----------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class MachineLane:
+    """One machine's row of the Gantt chart: its bars (operations, with their status now) and
+    when it cannot work (start ms, end ms, OFF_SHIFT | PLANNED_STOP | OFFLINE | DOWN)."""
+
+    machine_id: str
+    factory_id: str
+    machine_type: str
+    available: bool
+    bars: list[PlanRow]
+    unavailable: list[tuple[int, int, str]]
+
+
 def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory_ids: list[str],
-          machine_ids: set[str], window: tuple[int, int] | None) -> list[dict[str, Any]]:
+          machine_ids: set[str], window: tuple[int, int] | None) -> list[MachineLane]:
     lo, hi = window or (now_ms - 86_400_000, now_ms + settings.horizon_days * 86_400_000)
     lanes = []
     for fid in factory_ids:
@@ -123,35 +137,33 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
             continue
         shifts = shift_windows(factory.weekly_shifts, factory.exceptions, factory.timezone, lo, hi)
         off = _gaps(shifts, lo, hi)
-        per_machine: dict[str, list[dict[str, Any]]] = {}
+        per_machine: dict[str, list[PlanRow]] = {}
         for r in state.rows_of(fid):
-            if r["end_ms"] > lo and r["start_ms"] < hi:
-                per_machine.setdefault(r["machine_id"], []).append(
-                    dict(r, status=state.status_of(r["operation_id"], r["order_id"])))
+            if r.end_ms > lo and r.start_ms < hi:
+                status = state.status_of(r.operation_id, r.order_id)
+                per_machine.setdefault(r.machine_id, []).append(
+                    r if r.status == status else replace(r, status=status))
         machines = [m for m in state.machines_of(fid)
                     if not machine_ids or m.machine_id in machine_ids]
         _add_finished_bars(state, per_machine, {m.machine_id for m in machines}, lo, hi)
         for m in machines:
             bars = per_machine.get(m.machine_id, [])
             unavailable = [(s, e, "OFF_SHIFT") for s, e in off]
-            unavailable += [(max(lo, st["start_ms"]), min(hi, st["end_ms"]), "PLANNED_STOP")
+            unavailable += [(max(lo, st.start_ms), min(hi, st.end_ms), "PLANNED_STOP")
                             for st in factory.stops.values()
-                            if (not st["machine_ids"] or m.machine_id in st["machine_ids"])
-                            and st["end_ms"] > lo and st["start_ms"] < hi]
+                            if st.stops(m.machine_id) and st.end_ms > lo and st.start_ms < hi]
             if not m.available:
                 unavailable.append((max(lo, m.state_at_ms), hi,
                                     "OFFLINE" if m.state.endswith("OFFLINE") else "DOWN"))
-            lanes.append({"machine_id": m.machine_id, "factory_id": fid,
-                          "machine_type": m.machine_type, "available": m.available and m.active,
-                          "bars": sorted(bars, key=lambda b: b["start_ms"]),
-                          "unavailable": unavailable})
+            lanes.append(MachineLane(m.machine_id, fid, m.machine_type, m.available and m.active,
+                                     sorted(bars, key=lambda b: b.start_ms), unavailable))
     return lanes
 
 
-def _add_finished_bars(state, per_machine: dict[str, list[dict[str, Any]]],
+def _add_finished_bars(state, per_machine: dict[str, list[PlanRow]],
                        machine_ids: set[str], lo: int, hi: int) -> None:
     """Operations finished on ``machine_ids`` in the window that the plan no longer shows."""
-    shown = {b["operation_id"] for bars in per_machine.values() for b in bars}
+    shown = {b.operation_id for bars in per_machine.values() for b in bars}
     for progress in state.progress.values():
         for op_id, status in progress.status.items():
             machine_id = progress.machines.get(op_id)
@@ -161,11 +173,11 @@ def _add_finished_bars(state, per_machine: dict[str, list[dict[str, Any]]],
             if end > lo and start < hi:
                 order = state.orders.get(progress.order_id)
                 seq = int(op_id.rpartition("/op-")[2])
-                per_machine.setdefault(machine_id, []).append({
-                    "operation_id": op_id, "order_id": progress.order_id, "seq": seq,
-                    "start_ms": start, "end_ms": end, "setup_s": 0, "setup_key": "",
-                    "status": "FINISHED", "risk": order.risk if order else "", "frozen": True,
-                    "description": ""})
+                per_machine.setdefault(machine_id, []).append(PlanRow(
+                    op_id, progress.order_id, seq, order.factory_id if order else "",
+                    machine_id, "", start, end, (end - start) // 1000, 0, "", 0, "", True,
+                    "FINISHED", order.promised_date if order else "",
+                    order.risk if order else ""))
 
 
 def _gaps(windows, lo, hi) -> list[tuple[int, int]]:

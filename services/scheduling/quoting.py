@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from services.kit.errors import FailedPrecondition
 from services.scheduling.domain.calendar import zone
 from services.scheduling.domain.network import NetworkState
-from services.scheduling.domain.problem import minutes
+from services.scheduling.domain.values import RoutingStep
 from services.scheduling.queries import frame, hours
 from services.scheduling.settings import SchedulerSettings
-from services.scheduling.solver.model import Operation, SchedulingError
+from services.scheduling.solver.model import SchedulingError
 from services.scheduling.solver.quote import CannotPromise, Quote, quote
 
 DOMAIN = "scheduling.dovetail"  # of the reasons a quote is refused for (google.rpc.ErrorInfo)
@@ -47,7 +46,7 @@ class QuoteAnswer:
 
 
 def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
-                  steps: list[dict[str, Any]], release_ms: int, promised_date: str,
+                  steps: list[RoutingStep], release_ms: int, promised_date: str,
                   factory_ids: list[str], quantity: int = 1) -> QuoteAnswer:
     """The earliest completion of ``steps`` (making ``quantity`` units) against the published
     plan. Raises FailedPrecondition naming the reason when no date can be promised."""
@@ -58,10 +57,7 @@ def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     if not problem.factories:
         raise FailedPrecondition("no factory is available to quote against", reason=NO_FACTORY,
                                  domain=DOMAIN, subject=",".join(factory_ids))
-    routing = tuple(Operation(s["machine_type"], minutes(s["duration_s"]),
-                              f"{s['setup_family']}:{s['setup_key']}" if s["setup_family"] else "",
-                              minutes(s["min_wait_after_s"]) if s["min_wait_after_s"] else 0,
-                              bool(s["batch_key"])) for s in steps)
+    routing = tuple(s.operation() for s in steps)
     release = max(f.index.now_min, f.index.minute(release_ms) if release_ms else 0)
     plan = [q for q in f.plan if q.factory in {x.id for x in problem.factories}]
     try:

@@ -12,11 +12,12 @@ from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
 from services.scheduling.domain.outcome import risk_of
+from services.scheduling.domain.values import ObjectiveValues, PlanRow, RoutingStep
+from services.scheduling.queries import MachineLane
 from services.scheduling.solver.model import (
     Factory,
     Machine,
     NetworkProblem,
-    Operation,
     Order,
     Plan,
     PlannedOperation,
@@ -62,8 +63,11 @@ def plan_status_pb(status: str) -> int:
     return pb.PLAN_STATUS_OPTIMAL if status == "OPTIMAL" else pb.PLAN_STATUS_FEASIBLE
 
 
-def objective_pb(objective: dict[str, Any]) -> pb.ObjectiveValues:
-    return pb.ObjectiveValues(**objective)
+def objective_pb(objective: ObjectiveValues) -> pb.ObjectiveValues:
+    return pb.ObjectiveValues(
+        weighted_tardiness=objective.weighted_tardiness,
+        makespan_seconds=objective.makespan_seconds, operations_moved=objective.operations_moved,
+        total_tardiness_seconds=objective.total_tardiness_seconds)
 
 
 def machine_type_name(value: int) -> str:
@@ -97,28 +101,22 @@ def feed_item_pb(item) -> pb.SubscribeAssignmentsResponse:
                                            live=item.live, changed_at=changed)
 
 
-def steps_from_specs(specs, field: str, v: Violations) -> list[dict[str, Any]]:
+def steps_from_specs(specs, field: str, v: Violations) -> list[RoutingStep]:
     steps = []
     for i, op in enumerate(specs):
         if not op.machine_type:
             v.add(f"{field}[{i}].machine_type", "is required")
         if op.duration_seconds <= 0:
             v.add(f"{field}[{i}].duration_seconds", "must be positive")
-        steps.append({"seq": op.seq or i + 1, "machine_type": machine_type_name(op.machine_type),
-                      "duration_s": op.duration_seconds, "setup_family": op.setup_family,
-                      "setup_key": op.setup_key,
-                      "min_wait_after_s": max(0, op.min_wait_after_seconds),
-                      "batch_key": op.batch_key, "description": op.description,
-                      "operation_id": op.operation_id or f"op-{i + 1:02d}"})
+        steps.append(RoutingStep(
+            seq=op.seq or i + 1, machine_type=machine_type_name(op.machine_type),
+            duration_s=op.duration_seconds, setup_family=op.setup_family,
+            setup_key=op.setup_key, min_wait_after_s=max(0, op.min_wait_after_seconds),
+            batch_key=op.batch_key, description=op.description,
+            routing_operation_id=op.operation_id or f"op-{i + 1:02d}"))
     if not specs:
         v.add(field, "at least one operation is required")
     return steps
-
-
-def operation_of(step: dict[str, Any]) -> Operation:
-    return Operation(step["machine_type"], max(1, math.ceil(step["duration_s"] / 60)),
-                     f"{step['setup_family']}:{step['setup_key']}" if step["setup_family"] else "",
-                     math.ceil(step["min_wait_after_s"] / 60), bool(step["batch_key"]))
 
 
 def quote_pb(answer) -> pb.QuoteResponse:
@@ -133,21 +131,23 @@ def quote_pb(answer) -> pb.QuoteResponse:
                             completion_date=date_pb(p.completion_date)) for p in answer.parts])
 
 
-def lane_pb(lane: dict[str, Any]) -> pb.MachineLane:
+def lane_pb(lane: MachineLane) -> pb.MachineLane:
     return pb.MachineLane(
-        machine_id=lane["machine_id"], factory_id=lane["factory_id"],
-        machine_type=machine_type_pb(lane["machine_type"]), available=lane["available"],
-        bars=[pb.GanttBar(operation_id=b["operation_id"], order_id=b["order_id"], seq=b["seq"],
-                          start_unix_ms=b["start_ms"], end_unix_ms=b["end_ms"],
-                          setup_seconds=b["setup_s"], setup_key=b["setup_key"],
-                          status=OPERATION_STATUS.get(b["status"], 0), risk=risk_pb(b["risk"]),
-                          frozen=b["frozen"] or b["status"] in ("STARTED", "FINISHED"),
-                          label=b["description"] or b["operation_id"])
-              for b in lane["bars"]],
+        machine_id=lane.machine_id, factory_id=lane.factory_id,
+        machine_type=machine_type_pb(lane.machine_type), available=lane.available,
+        bars=[_bar_pb(b) for b in lane.bars],
         unavailable=[pb.UnavailableWindow(start_unix_ms=s, end_unix_ms=e,
                                           reason=pb.UnavailabilityReason.Value(
                                               f"UNAVAILABILITY_REASON_{r}"))
-                     for s, e, r in lane["unavailable"]])
+                     for s, e, r in lane.unavailable])
+
+
+def _bar_pb(b: PlanRow) -> pb.GanttBar:
+    return pb.GanttBar(operation_id=b.operation_id, order_id=b.order_id, seq=b.seq,
+                       start_unix_ms=b.start_ms, end_unix_ms=b.end_ms, setup_seconds=b.setup_s,
+                       setup_key=b.setup_key, status=OPERATION_STATUS.get(b.status, 0),
+                       risk=risk_pb(b.risk), frozen=b.frozen or b.status in ("STARTED", "FINISHED"),
+                       label=b.description or b.operation_id)
 
 
 # --- what-if problems ---------------------------------------------------------------------------
@@ -180,11 +180,11 @@ def problem_from_pb(p: pb.SchedulingProblem, origin_ms: int, horizon_minutes: in
         if o.eligible_factory_ids:
             v.add(f"{field}.eligible_factory_ids", "is not supported in a simulation; leave it empty")
         steps = steps_from_specs(o.operations, f"{field}.operations", v)
-        ops = tuple(operation_of(s) for s in steps)
+        ops = tuple(s.operation() for s in steps)
         release = max(0, frame.minute(o.release_unix_ms)) if o.release_unix_ms else 0
         due = frame.minute(o.due_unix_ms) if o.due_unix_ms else None
         orders.append((o.order_id, ops, release, due, max(1, round(o.weight or 1))))
-        frame.op_ids[o.order_id] = [s["operation_id"] for s in steps]
+        frame.op_ids[o.order_id] = [s.routing_operation_id for s in steps]
         longest = max(longest, release, due or 0) + sum(op.duration + op.min_wait_after for op in ops)
     horizon = max(horizon_minutes, longest + 1440)
     factories = []
@@ -303,9 +303,9 @@ def plan_pb(plan: Plan, problem: NetworkProblem, frame: SimulationFrame, solve_s
     status = (pb.PLAN_STATUS_INVALID if violations else
               pb.PLAN_STATUS_OPTIMAL if plan.status == "OPTIMAL" else pb.PLAN_STATUS_FEASIBLE)
     weights = {o.id: o.weight for o in problem.orders}
-    objective = objective_pb({
-        "weighted_tardiness": float(sum(weights[o.order_id] * o.tardiness_seconds for o in orders)),
-        "makespan_seconds": plan.objective.makespan * 60, "operations_moved": plan.objective.moved,
-        "total_tardiness_seconds": tardiness_total})
+    objective = objective_pb(ObjectiveValues(
+        weighted_tardiness=float(sum(weights[o.order_id] * o.tardiness_seconds for o in orders)),
+        makespan_seconds=plan.objective.makespan * 60, operations_moved=plan.objective.moved,
+        total_tardiness_seconds=tardiness_total))
     return pb.Plan(status=status, objective=objective, solve_seconds=round(solve_s, 3),
                    operations=ops, orders=orders, violations=violations)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.scheduling.domain.values import ShiftException
 
 
 def zone(name: str):
@@ -25,7 +27,7 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
-def shift_windows(weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], timezone: str,
+def shift_windows(weekly_shifts: list[list[int]], exceptions: Sequence[ShiftException], timezone: str,
                   start_ms: int, end_ms: int) -> list[tuple[int, int]]:
     """Working windows in ``[start_ms, end_ms)`` as unix ms. No weekly shifts: always open.
 
@@ -35,7 +37,7 @@ def shift_windows(weekly_shifts: list[list[int]], exceptions: list[dict[str, Any
     if not weekly_shifts and not exceptions:
         return [(start_ms, end_ms)]
     tz = zone(timezone)
-    by_date = {e["date"]: e for e in exceptions}
+    by_date = {e.date: e for e in exceptions}
     first = datetime.fromtimestamp(start_ms / 1000, tz).date() - timedelta(days=1)
     last = datetime.fromtimestamp(end_ms / 1000, tz).date()
     windows: list[tuple[int, int]] = []
@@ -43,7 +45,8 @@ def shift_windows(weekly_shifts: list[list[int]], exceptions: list[dict[str, Any
     while day <= last:
         exception = by_date.get(day.isoformat())
         if exception is not None:
-            shifts = [] if exception.get("closed") else [list(s) for s in exception.get("shifts", [])]
+            shifts = [] if exception.closed else [[s.start_minute, s.end_minute]
+                                                   for s in exception.shifts]
         else:
             shifts = [[s, e] for wd, s, e in weekly_shifts if wd == day.isoweekday()]
         midnight = datetime(day.year, day.month, day.day, tzinfo=tz)

@@ -13,21 +13,52 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from services.scheduling.domain.ids import factory_key, machine_key
+from services.scheduling.domain.values import PlannedStop, ShiftException, exception_from_v1
 
 MACHINE_TYPES = ("panel_saw", "edge_bander", "cnc_drill", "cnc_router", "sander", "paint_line",
                  "assembly", "packing")
 
 
+class _FactoryRecord(Aggregate.Event):
+    """What iot's record of a factory says (the events that take it carry it whole).
+
+    v2: calendar exceptions are ShiftException values (v1 stored plain objects:
+    {date, closed, shifts: [[start minute, end minute]]})."""
+
+    class_version = 2
+    name: str
+    capacity_share: float
+    timezone: str
+    weekly_shifts: list[list[int]]
+    exceptions: list[ShiftException]
+    active: bool
+    source_version: int
+    city: str
+    region: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["exceptions"] = [exception_from_v1(e) for e in state["exceptions"]]
+        state.setdefault("city", "")  # records from before factories had an address
+        state.setdefault("region", "")
+
+
 class FactoryCapacity(Aggregate):
     """One factory's offer to the chain: the share of its capacity, its calendar, its stops."""
+
+    class Registered(Aggregate.Created, _FactoryRecord):
+        factory_id: str
+
+    class Described(_FactoryRecord):
+        pass
 
     @staticmethod
     def create_id(factory_id: str) -> uuid.UUID:
         return factory_key(factory_id)
 
-    @event("Registered")
+    @event(Registered)
     def __init__(self, factory_id: str, name: str, capacity_share: float, timezone: str,
-                 weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
+                 weekly_shifts: list[list[int]], exceptions: list[ShiftException], active: bool,
                  source_version: int, city: str = "", region: str = ""):
         self.factory_id = factory_id
         self.city = city
@@ -36,18 +67,18 @@ class FactoryCapacity(Aggregate):
         self.capacity_share = capacity_share
         self.timezone = timezone
         self.weekly_shifts = weekly_shifts
-        self.exceptions = exceptions
+        self.exceptions = tuple(exceptions)
         self.active = active
         self.source_version = source_version
-        self.stops: dict[str, dict[str, Any]] = {}
+        self.stops: dict[str, PlannedStop] = {}
 
     def describe(self, name: str, capacity_share: float, timezone: str,
-                 weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
+                 weekly_shifts: list[list[int]], exceptions: list[ShiftException], active: bool,
                  source_version: int, city: str = "", region: str = "") -> bool:
         """Take iot's latest record of the factory; False when stale or unchanged."""
         if source_version and source_version <= self.source_version:
             return False
-        same = (name, capacity_share, timezone, weekly_shifts, exceptions, active, city,
+        same = (name, capacity_share, timezone, weekly_shifts, tuple(exceptions), active, city,
                 region) == (self.name, self.capacity_share, self.timezone, self.weekly_shifts,
                             self.exceptions, self.active, self.city, self.region)
         if same:
@@ -57,9 +88,9 @@ class FactoryCapacity(Aggregate):
                         source_version=source_version, city=city, region=region)
         return True
 
-    @event("Described")
+    @event(Described)
     def _described(self, name: str, capacity_share: float, timezone: str,
-                   weekly_shifts: list[list[int]], exceptions: list[dict[str, Any]], active: bool,
+                   weekly_shifts: list[list[int]], exceptions: list[ShiftException], active: bool,
                    source_version: int, city: str = "", region: str = "") -> None:
         self.city = city
         self.region = region
@@ -67,7 +98,7 @@ class FactoryCapacity(Aggregate):
         self.capacity_share = capacity_share
         self.timezone = timezone
         self.weekly_shifts = weekly_shifts
-        self.exceptions = exceptions
+        self.exceptions = tuple(exceptions)
         self.active = active
         self.source_version = max(self.source_version, source_version)
 
@@ -83,8 +114,7 @@ class FactoryCapacity(Aggregate):
     @event("StopDeclared")
     def _stop_declared(self, stop_id: str, machine_ids: list[str], start_ms: int, end_ms: int,
                        reason: str) -> None:
-        self.stops[stop_id] = {"machine_ids": machine_ids, "start_ms": start_ms,
-                               "end_ms": end_ms, "reason": reason}
+        self.stops[stop_id] = PlannedStop(tuple(machine_ids), start_ms, end_ms, reason)
 
 
 class MachineCapacity(Aggregate):

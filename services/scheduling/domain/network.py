@@ -11,6 +11,7 @@ from services.scheduling.domain.partitions import DEFAULT
 from services.scheduling.domain.plans import FactoryPlan, PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.progress import OrderProgress
+from services.scheduling.domain.values import PlanRow
 
 # What a change means to the planner.
 ORDERS_ADDED = "orders_added"
@@ -36,7 +37,7 @@ class NetworkState:
         # The latest publication of each partition ("" for the whole network).
         self.publications: dict[str, PlanPublication | PublishedPlan] = {}
         self.plan: PlanPublication | PublishedPlan | None = None  # the latest of them
-        self.plan_rows: dict[str, dict[str, Any]] = {}  # operation id -> row of the plan
+        self.plan_rows: dict[str, PlanRow] = {}  # operation id -> row of the plan
         self.planned_in: dict[str, str] = {}  # order id -> the factory whose plan holds it
         # Counts the progress events applied: a plan solved from this state when the count
         # was lower may contradict work that has started since (see Planner._settle).
@@ -49,8 +50,8 @@ class NetworkState:
             whole = event.mutate(None)
             assert isinstance(whole, PublishedPlan)  # its one event creates it
             self.plan = self.publications[DEFAULT] = whole
-            self.plan_rows = {row["operation_id"]: row for row in whole.operations}
-            self.planned_in = {row["order_id"]: row["factory_id"] for row in whole.operations}
+            self.plan_rows = {row.operation_id: row for row in whole.operations}
+            self.planned_in = {row.order_id: row.factory_id for row in whole.operations}
             self._whole_plan_rows = True
             return None
         if isinstance(event, PlanPublication.Event):
@@ -95,7 +96,7 @@ class NetworkState:
             return PROGRESS
         return None
 
-    def _revise(self, plan: FactoryPlan, before: dict[str, dict[str, Any]]) -> None:
+    def _revise(self, plan: FactoryPlan, before: dict[str, PlanRow]) -> None:
         if self._whole_plan_rows:
             # the first revision after a plan stored whole: its rows give way to the
             # factory plans (the first publication since revises every planned factory)
@@ -104,25 +105,26 @@ class NetworkState:
         self.factory_plans[plan.factory_id] = plan
         rows = plan.operations
         for op_id, row in before.items():
-            if op_id not in rows and self.plan_rows.get(op_id, {}).get("factory_id") == plan.factory_id:
+            held = self.plan_rows.get(op_id)
+            if op_id not in rows and held is not None and held.factory_id == plan.factory_id:
                 del self.plan_rows[op_id]
-                if self.planned_in.get(row["order_id"]) == plan.factory_id:
-                    del self.planned_in[row["order_id"]]
+                if self.planned_in.get(row.order_id) == plan.factory_id:
+                    del self.planned_in[row.order_id]
         for op_id, row in rows.items():
             if before.get(op_id) is not row:
                 self.plan_rows[op_id] = row
-                self.planned_in[row["order_id"]] = plan.factory_id
+                self.planned_in[row.order_id] = plan.factory_id
 
     def aggregate(self, originator_id: uuid.UUID) -> Any:
         """The aggregate an event of ours was about (as the state holds it)."""
         return self._aggregates.get(originator_id)
 
-    def rows_of(self, factory_id: str) -> list[dict[str, Any]]:
+    def rows_of(self, factory_id: str) -> list[PlanRow]:
         """The factory's operations in the current plan."""
         plan = self.factory_plans.get(factory_id)
         if plan is not None:
             return list(plan.operations.values())
-        return [r for r in self.plan_rows.values() if r["factory_id"] == factory_id]
+        return [r for r in self.plan_rows.values() if r.factory_id == factory_id]
 
     def plannable(self) -> list[PoolOrder]:
         return [o for o in self.orders.values() if o.status == PLANNABLE and o.routing]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from services.scheduling.domain.plans import PlanPublication
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import ProblemIndex, due_ms
+from services.scheduling.domain.values import LeftOut, ObjectiveValues, OrderPlacement, PlanRow
 from services.scheduling.solver.model import NetworkProblem, Plan
 
 ON_TIME, AT_RISK, LATE = "ON_TIME", "AT_RISK", "LATE"
@@ -30,80 +30,78 @@ class PlanOutcome:
     """Everything a plan publication records."""
 
     status: str
-    objective: dict[str, Any]
-    operations: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
+    objective: ObjectiveValues
+    operations: list[PlanRow]
+    orders: list[OrderPlacement]
     moved_operation_ids: list[str]
     affected_factory_ids: list[str]
     trigger: str = ""
     solve_ms: int = 0
     previous_plan_id: str = ""
     published_at_ms: int = 0
-    # Orders the plan leaves out whose leaving out is recorded: order_id, revision, reason.
-    left_out: list[dict[str, Any]] = field(default_factory=list)
+    # Orders the plan leaves out whose leaving out is recorded.
+    left_out: list[LeftOut] = field(default_factory=list)
 
     def publication(self, partition: str, keep: Collection[str]) -> PlanPublication:
         """The publication to record, counting only the orders in ``keep``."""
-        risks = [r["risk"] for r in self.orders if r["order_id"] in keep]
+        risks = [r.risk for r in self.orders if r.order_id in keep]
         return PlanPublication(
             partition=partition, previous_plan_id=self.previous_plan_id,
             published_at_ms=self.published_at_ms, status=self.status, objective=self.objective,
             trigger=self.trigger, solve_ms=self.solve_ms, order_count=len(risks),
-            operation_count=sum(1 for r in self.operations if r["order_id"] in keep),
+            operation_count=sum(1 for r in self.operations if r.order_id in keep),
             risk_counts={k: risks.count(k) for k in (ON_TIME, AT_RISK, LATE)},
             moved_operation_ids=self.moved_operation_ids,
             affected_factory_ids=self.affected_factory_ids)
 
-    def rows_by_factory(self, keep: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+    def rows_by_factory(self, keep: Collection[str]) -> dict[str, list[PlanRow]]:
         """The operations of the orders in ``keep``, per factory."""
-        out: dict[str, list[dict[str, Any]]] = {}
+        out: dict[str, list[PlanRow]] = {}
         for row in self.operations:
-            if row["order_id"] in keep:
-                out.setdefault(row["factory_id"], []).append(row)
+            if row.order_id in keep:
+                out.setdefault(row.factory_id, []).append(row)
         return out
 
-    def same_as(self, rows: dict[str, dict[str, Any]]) -> bool:
+    def same_as(self, rows: Mapping[str, PlanRow]) -> bool:
         """Does the published plan already place every operation exactly like this?"""
-        if set(rows) != {r["operation_id"] for r in self.operations}:
+        if set(rows) != {r.operation_id for r in self.operations}:
             return False
-        return all(_place(rows[r["operation_id"]]) == _place(r) for r in self.operations)
+        return all(_place(rows[r.operation_id]) == _place(r) for r in self.operations)
 
-    def worth_publishing(self, rows: dict[str, dict[str, Any]],
+    def worth_publishing(self, rows: Mapping[str, PlanRow],
                          pool: Mapping[str, PoolOrder]) -> bool:
         """Is there anything to record against the published plan ``rows``: an operation
         placed differently, an order newly left out, or one back in after it was left out?"""
         return (bool(self.left_out) or not self.same_as(rows)
-                or any(_left_out_before(pool.get(r["order_id"])) for r in self.orders))
+                or any(_left_out_before(pool.get(r.order_id)) for r in self.orders))
 
 
 def _left_out_before(order: PoolOrder | None) -> bool:
     return order is not None and bool(order.unplannable_reason)
 
 
-def left_out_rows(index: ProblemIndex, excluded: Mapping[str, int]) -> list[dict[str, Any]]:
+def left_out_rows(index: ProblemIndex, excluded: Mapping[str, int]) -> list[LeftOut]:
     """Every order a plan leaves out: those no factory could ever make (from the problem) and
     those the solver could not fit in (``excluded``: order id → revision)."""
-    rows = {o: {"order_id": o, "revision": index.revisions[o], "reason": why}
-            for o, why in index.unplannable.items()}
+    rows = {o: LeftOut(o, index.revisions[o], why) for o, why in index.unplannable.items()}
     for o, revision in excluded.items():
-        rows.setdefault(o, {"order_id": o, "revision": revision, "reason": DOES_NOT_FIT})
+        rows.setdefault(o, LeftOut(o, revision, DOES_NOT_FIT))
     return [rows[o] for o in sorted(rows)]
 
 
-def left_out_news(rows: list[dict[str, Any]], pool: Mapping[str, PoolOrder]
-                  ) -> list[dict[str, Any]]:
+def left_out_news(rows: list[LeftOut], pool: Mapping[str, PoolOrder]) -> list[LeftOut]:
     """The rows whose leaving out is news, as the pool shows the orders now: in the pool at
     that revision, and not left out for the same reason before (cancelled orders are not)."""
-    return [r for r in rows if (o := pool.get(r["order_id"])) is not None
-            and o.left_out_is_news(r["revision"], r["reason"])]
+    return [r for r in rows if (o := pool.get(r.order_id)) is not None
+            and o.left_out_is_news(r.revision, r.reason)]
 
 
-def _place(row: dict[str, Any]) -> tuple:
-    return row["factory_id"], row["machine_id"], row["start_ms"], row["end_ms"], row["risk"]
+def _place(row: PlanRow) -> tuple:
+    return row.factory_id, row.machine_id, row.start_ms, row.end_ms, row.risk
 
 
 def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
-               before: Mapping[str, dict[str, Any]], now_ms: int, at_risk_ms: int) -> PlanOutcome:
+               before: Mapping[str, PlanRow], now_ms: int, at_risk_ms: int) -> PlanOutcome:
     """The rows publishing ``plan`` records; ``before``: the published plan's rows (of the
     factories planned), to tell what moved."""
     machines = {(f.id, m.id): m for f in problem.factories for m in f.machines}
@@ -125,80 +123,71 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
             continue
         op_id = index.operation_id(p)
         step = index.steps[p.order][p.op]
+        start_ms, end_ms, setup_s = index.ms(p.start), index.ms(p.end), setup.get(p.key, 0) * 60
+        started = p.key in index.started
         old = before.get(op_id)
-        if (old is not None and old["start_ms"] == index.ms(p.start)
-                and old["end_ms"] == index.ms(p.end) and old["machine_id"] == p.machine
-                and old["factory_id"] == p.factory and old["risk"] == risk[p.order]
-                and old["setup_s"] == setup.get(p.key, 0) * 60
-                and old["frozen"] == (p.key in index.started) and old["seq"] == step["seq"]
-                and old["description"] == step["description"]
-                and old["setup_key"] == step["setup_key"]
-                and old["min_wait_after_s"] == step["min_wait_after_s"]
-                and old["promised_date"] == index.promised[p.order]):
+        if (old is not None and old.start_ms == start_ms and old.end_ms == end_ms
+                and old.machine_id == p.machine and old.factory_id == p.factory
+                and old.risk == risk[p.order] and old.setup_s == setup_s
+                and old.frozen == started and old.seq == step.seq
+                and old.description == step.description and old.setup_key == step.setup_key
+                and old.min_wait_after_s == step.min_wait_after_s
+                and old.promised_date == index.promised[p.order]):
             rows.append(old)  # placed as published, the same work: the same row
             continue
-        machine = machines[p.factory, p.machine]
-        rows.append({
-            "operation_id": index.operation_id(p), "order_id": p.order, "seq": step["seq"],
-            "factory_id": p.factory, "machine_id": p.machine, "machine_type": machine.type,
-            "start_ms": index.ms(p.start), "end_ms": index.ms(p.end),
-            "duration_s": (p.end - p.start) * 60, "setup_s": setup.get(p.key, 0) * 60,
-            "setup_key": step["setup_key"], "min_wait_after_s": step["min_wait_after_s"],
-            "description": step["description"], "frozen": p.key in index.started,
-            "status": "STARTED" if p.key in index.started else "PLANNED",
-            "promised_date": index.promised[p.order], "risk": risk[p.order],
-        })
-    order_rows: list[dict[str, Any]] = []
+        rows.append(PlanRow(
+            op_id, p.order, step.seq, p.factory, p.machine, machines[p.factory, p.machine].type,
+            start_ms, end_ms, (p.end - p.start) * 60, setup_s, step.setup_key,
+            step.min_wait_after_s, step.description, started,
+            "STARTED" if started else "PLANNED", index.promised[p.order], risk[p.order]))
+    order_rows: list[OrderPlacement] = []
     tardiness_total = 0
     for oid in sorted(ends):
         due = index.due_ms[oid]
         tardiness = max(0, ends[oid] - due) // 1000 if due is not None else 0
         tardiness_total += tardiness
-        order_rows.append({"order_id": oid, "revision": index.revisions[oid],
-                           "factory_id": factory_of[oid], "start_ms": starts[oid],
-                           "end_ms": ends[oid], "risk": risk[oid], "tardiness_s": tardiness,
-                           "promised_date": index.promised[oid]})
-    moved = sorted(r["operation_id"] for r in rows if r["operation_id"] in before and (
-        before[r["operation_id"]]["machine_id"], before[r["operation_id"]]["start_ms"]) != (
-        r["machine_id"], r["start_ms"]))
-    now_ids = {r["operation_id"]: r for r in rows}
-    affected = {r["factory_id"] for r in rows if r["operation_id"] not in before
-                or r["operation_id"] in moved}
-    affected |= {r["factory_id"] for op, r in before.items()
-                 if op not in now_ids or now_ids[op]["factory_id"] != r["factory_id"]}
-    objective = {"weighted_tardiness": float(sum(
-                     orders[o["order_id"]].weight * o["tardiness_s"] for o in order_rows)),
-                 "makespan_seconds": max(0, (max(ends.values(), default=now_ms) - now_ms) // 1000),
-                 "operations_moved": len(moved), "total_tardiness_seconds": tardiness_total}
+        order_rows.append(OrderPlacement(oid, index.revisions[oid], factory_of[oid], starts[oid],
+                                         ends[oid], risk[oid], tardiness, index.promised[oid]))
+    moved = sorted(r.operation_id for r in rows if (b := before.get(r.operation_id)) is not None
+                   and (b.machine_id, b.start_ms) != (r.machine_id, r.start_ms))
+    now_ids = {r.operation_id: r for r in rows}
+    affected = {r.factory_id for r in rows if r.operation_id not in before
+                or r.operation_id in moved}
+    affected |= {r.factory_id for op, r in before.items()
+                 if op not in now_ids or now_ids[op].factory_id != r.factory_id}
+    objective = ObjectiveValues(
+        weighted_tardiness=float(sum(orders[o.order_id].weight * o.tardiness_s
+                                     for o in order_rows)),
+        makespan_seconds=max(0, (max(ends.values(), default=now_ms) - now_ms) // 1000),
+        operations_moved=len(moved), total_tardiness_seconds=tardiness_total)
     return PlanOutcome(plan.status, objective, rows, order_rows, moved, sorted(affected))
 
 
-def with_published(outcome: PlanOutcome, rows: Mapping[str, dict[str, Any]],
+def with_published(outcome: PlanOutcome, rows: Mapping[str, PlanRow],
                    pool: Mapping[str, PoolOrder], now_ms: int) -> PlanOutcome:
     """``outcome`` of new orders slotted into the published plan ``rows`` (which stays as
     it is): the whole plan's rows, each order's place (the published orders' as the pool
     holds it) and the objective over all of them."""
-    new_ops = {r["operation_id"] for r in outcome.operations}
-    new_orders = {r["order_id"] for r in outcome.orders}
+    new_ops = {r.operation_id for r in outcome.operations}
+    new_orders = {r.order_id for r in outcome.orders}
     operations = outcome.operations + [r for op, r in rows.items() if op not in new_ops]
     orders = list(outcome.orders)
-    for order_id in sorted({r["order_id"] for r in rows.values()} - new_orders):
+    for order_id in sorted({r.order_id for r in rows.values()} - new_orders):
         o = pool.get(order_id)
         if o is None:
             continue
         due = due_ms(o.promised_date)
-        orders.append({"order_id": order_id, "revision": o.revision,
-                       "factory_id": o.factory_id, "start_ms": o.planned_start_ms,
-                       "end_ms": o.planned_end_ms, "risk": o.risk,
-                       "tardiness_s": max(0, o.planned_end_ms - due) // 1000 if due else 0,
-                       "promised_date": o.promised_date})
-    tardiness = sum(r["tardiness_s"] for r in orders)
-    ends = [r["end_ms"] for r in orders]
-    objective = {"weighted_tardiness": float(tardiness),  # weight 1: the pool has no weights
-                 "makespan_seconds": max(0, (max(ends, default=now_ms) - now_ms) // 1000),
-                 "operations_moved": 0, "total_tardiness_seconds": tardiness}
+        orders.append(OrderPlacement(
+            order_id, o.revision, o.factory_id, o.planned_start_ms, o.planned_end_ms, o.risk,
+            max(0, o.planned_end_ms - due) // 1000 if due else 0, o.promised_date))
+    tardiness = sum(r.tardiness_s for r in orders)
+    ends = [r.end_ms for r in orders]
+    objective = ObjectiveValues(
+        weighted_tardiness=float(tardiness),  # weight 1: the pool has no weights
+        makespan_seconds=max(0, (max(ends, default=now_ms) - now_ms) // 1000),
+        operations_moved=0, total_tardiness_seconds=tardiness)
     return PlanOutcome(outcome.status, objective, operations, orders, [],
-                       sorted({r["factory_id"] for r in outcome.operations}))
+                       sorted({r.factory_id for r in outcome.operations}))
 
 
 def _setups(plan: Plan, problem: NetworkProblem, orders) -> dict[tuple[str, int], int]:

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.kit.errors import NotFound
 from services.scheduling.domain.ids import operation_id, pool_key
+from services.scheduling.domain.values import RoutingStep
 
 PLANNABLE = "PLANNABLE"
 AWAITING_CONFIGURATION = "AWAITING_CONFIGURATION"
@@ -29,6 +30,17 @@ NOTICE_SHIFT_MS = 15 * 60 * 1000
 class PoolOrder(Aggregate):
     """One order in the planning pool: its routing, its revision, where it is planned."""
 
+    class Configured(Aggregate.Event):
+        # v2: the routing is RoutingStep values (v1 stored plain objects of the same fields)
+        class_version = 2
+        revision: int
+        routing: list[RoutingStep]
+        promised_date: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["routing"] = [RoutingStep(**step) for step in state["routing"]]
+
     @staticmethod
     def create_id(order_id: str) -> uuid.UUID:
         return pool_key(order_id)
@@ -39,7 +51,7 @@ class PoolOrder(Aggregate):
         self.tenant = tenant
         self.status = NEW
         self.revision = 0
-        self.routing: list[dict[str, Any]] = []
+        self.routing: tuple[RoutingStep, ...] = ()
         self.promised_date = ""
         self.factory_id = ""
         self.planned_start_ms = 0
@@ -51,7 +63,7 @@ class PoolOrder(Aggregate):
 
     # --- facts from orders and configurator ------------------------------------------------
 
-    def configure(self, revision: int, routing: list[dict[str, Any]], promised_date: str) -> bool:
+    def configure(self, revision: int, routing: list[RoutingStep], promised_date: str) -> bool:
         """The configuration of ``revision`` (0: unknown) arrived; plan it if it is current."""
         if self.status in (WITHDRAWN,):
             return False
@@ -63,11 +75,11 @@ class PoolOrder(Aggregate):
                          promised_date=promised_date)
         return True
 
-    @event("Configured")
-    def _configured(self, revision: int, routing: list[dict[str, Any]], promised_date: str) -> None:
+    @event(Configured)
+    def _configured(self, revision: int, routing: list[RoutingStep], promised_date: str) -> None:
         self.status = PLANNABLE
         self.revision = revision
-        self.routing = routing
+        self.routing = tuple(routing)
         self.promised_date = promised_date
         self._forget_plan()
 
@@ -82,7 +94,7 @@ class PoolOrder(Aggregate):
     def _amended(self, order_id: str, revision: int, reason: str) -> None:
         self.status = AWAITING_CONFIGURATION
         self.revision = revision
-        self.routing = []
+        self.routing = ()
         self._forget_plan()
 
     def reject(self, revision: int, reason: str) -> bool:
@@ -182,10 +194,10 @@ class PoolOrder(Aggregate):
 
     @property
     def operation_ids(self) -> list[str]:
-        return [operation_id(self.order_id, step["seq"]) for step in self.routing]
+        return [operation_id(self.order_id, step.seq) for step in self.routing]
 
-    def step(self, seq: int) -> dict[str, Any]:
+    def step(self, seq: int) -> RoutingStep:
         for step in self.routing:
-            if step["seq"] == seq:
+            if step.seq == seq:
                 return step
         raise NotFound(f"operation {operation_id(self.order_id, seq)} does not exist")

@@ -13,16 +13,15 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.progress import FINISHED, STARTED
+from services.scheduling.domain.values import PlanRow, RoutingStep, minutes
 from services.scheduling.solver.model import (
     Factory,
     Machine,
     NetworkProblem,
-    Operation,
     Order,
     PlannedOperation,
     SetupRule,
@@ -31,10 +30,6 @@ from services.scheduling.solver.model import (
 
 MINUTE_MS = 60_000
 DAY_MINUTES = 1440
-
-
-def minutes(seconds: int) -> int:
-    return max(1, math.ceil(seconds / 60))
 
 
 def due_ms(promised_date: str) -> int | None:
@@ -53,7 +48,7 @@ class ProblemIndex:
     now_min: int
     horizon: int
     op_ids: dict[str, list[str]] = field(default_factory=dict)
-    steps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    steps: dict[str, list[RoutingStep]] = field(default_factory=dict)
     key_of: dict[str, tuple[str, int]] = field(default_factory=dict)
     pins: set[tuple[str, int]] = field(default_factory=set)
     started: set[tuple[str, int]] = field(default_factory=set)
@@ -75,7 +70,7 @@ class ProblemIndex:
 @dataclass
 class _Entry:
     order_id: str
-    steps: list[dict[str, Any]]
+    steps: list[RoutingStep]  # from a pin on: the pin's (finished) step first
     op_ids: list[str]
     frozen: str = ""  # "" | started | pin
     machine_id: str = ""
@@ -112,14 +107,10 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     for e in entries:
         host = machine_of.get(e.machine_id) if e.frozen else None
         if e.frozen and (host is None or (host.factory_id, host.machine_id) not in known):
-            e.frozen = ""  # its machine is gone: plan the rest freely
-            if e.steps and e.steps[0].get("_finished"):
+            if e.frozen == "pin":  # its step is finished: not planned again
                 e.steps, e.op_ids = e.steps[1:], e.op_ids[1:]
-        operations = [Operation(s["machine_type"], minutes(s["duration_s"]),
-                                f"{s['setup_family']}:{s['setup_key']}" if s["setup_family"] else "",
-                                minutes(s["min_wait_after_s"]) if s["min_wait_after_s"] else 0,
-                                bool(s["batch_key"]))
-                      for s in e.steps]
+            e.frozen = ""  # its machine is gone: plan the rest freely
+        operations = [s.operation() for s in e.steps]
         if e.frozen and host is not None:  # a frozen entry kept its machine (above)
             machine = known[host.factory_id, host.machine_id]
             d = machine.duration(operations[0].duration)
@@ -175,21 +166,20 @@ def _entries(state: NetworkState, exclude) -> list[_Entry]:
             continue  # produced
         if status[done] == STARTED and progress is not None:  # only progress says started
             op = op_ids[done]
-            out.append(_Entry(order.order_id, order.routing[done:], op_ids[done:], "started",
+            out.append(_Entry(order.order_id, list(order.routing[done:]), op_ids[done:], "started",
                               progress.machines.get(op, ""), progress.started_ms[op]))
         elif done and progress is not None:  # only progress says finished
             op = op_ids[done - 1]
-            steps = [dict(order.routing[done - 1], _finished=True), *order.routing[done:]]
-            out.append(_Entry(order.order_id, steps, op_ids[done - 1:], "pin",
+            out.append(_Entry(order.order_id, list(order.routing[done - 1:]), op_ids[done - 1:], "pin",
                               progress.machines.get(op, ""), progress.finished_ms.get(op, 0)))
         else:
             out.append(_Entry(order.order_id, list(order.routing), list(op_ids)))
     return out
 
 
-def _duration(machine, step) -> int:
+def _duration(machine, step: RoutingStep) -> int:
     speed = machine.speed if machine.speed > 0 else 1.0
-    return max(1, math.ceil(minutes(step["duration_s"]) / speed))
+    return max(1, math.ceil(minutes(step.duration_s) / speed))
 
 
 def _factories(state: NetworkState, index: ProblemIndex, hosts: set[str],
@@ -219,9 +209,9 @@ def _machine(m, factory, index: ProblemIndex) -> Machine:
     elif not m.available:
         down.append(Window(max(0, index.minute(m.state_at_ms)), index.horizon))
     for stop in factory.stops.values():
-        if not stop["machine_ids"] or m.machine_id in stop["machine_ids"]:
-            lo = max(0, index.minute(stop["start_ms"]))
-            hi = min(index.horizon, math.ceil((stop["end_ms"] - index.origin_ms) / MINUTE_MS))
+        if stop.stops(m.machine_id):
+            lo = max(0, index.minute(stop.start_ms))
+            hi = min(index.horizon, math.ceil((stop.end_ms - index.origin_ms) / MINUTE_MS))
             if hi > lo:
                 down.append(Window(lo, hi))
     return Machine(m.machine_id, m.machine_type, m.speed if m.speed > 0 else 1.0, tuple(down),
@@ -279,13 +269,13 @@ def _untangle(frozen: list[PlannedOperation], pins: set[tuple[str, int]], now_mi
 
 
 def plan_in_frame(state: NetworkState, problem: NetworkProblem, index: ProblemIndex,
-                  rows: Mapping[str, dict[str, Any]] | None = None) -> list[PlannedOperation]:
+                  rows: Mapping[str, PlanRow] | None = None) -> list[PlannedOperation]:
     """The published plan (``rows``, default the whole network's) in this problem's minutes:
     frozen work where it is now, the rest where the plan put it (operations that are gone
     are left out)."""
     chosen = (state.plan_rows if rows is None else rows).values()
-    return _in_frame(((r["operation_id"], r["factory_id"], r["machine_id"], r["start_ms"],
-                       r["end_ms"]) for r in chosen), problem, index,
+    return _in_frame(((r.operation_id, r.factory_id, r.machine_id, r.start_ms, r.end_ms)
+                      for r in chosen), problem, index,
                      {q.key for q in problem.frozen})
 
 

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +25,10 @@ from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import apply_ddl
 from services.kit.positions import read_position, write_position
 from services.scheduling.application import SchedulingApplication
-from services.scheduling.domain.plans import FactoryPlan, PublishedPlan, changed_rows
+from services.scheduling.domain.plans import PLACEMENT, FactoryPlan, PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.progress import OrderProgress
+from services.scheduling.domain.values import PlanRow
 
 log = logging.getLogger("dovetail.scheduling.feed")
 PROJECTION = "assignment_feed"
@@ -36,6 +37,12 @@ _LOCK = 0x5C4ED1  # one writer of the feed at a time, whatever the number of rep
 RECENT_ROWS = 1000  # per factory, kept in memory for live subscribers
 _PROGRESS = {"OperationStarted": "STARTED", "OperationFinished": "FINISHED",
              "OperationScrapped": "SCRAPPED"}
+_ROW_FIELDS = tuple(f.name for f in fields(PlanRow))
+
+
+def _assignment(row: PlanRow) -> dict[str, Any]:
+    """A plan row as the feed keeps and sends it (a JSON object of its fields)."""
+    return {name: getattr(row, name) for name in _ROW_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -271,11 +278,13 @@ class _Writer:
             if row["assignment"].get("status") != "FINISHED":
                 self._emit(factory_id, WITHDRAWN, row["assignment"], at)
             self.changes[op_id] = None  # a finished operation simply leaves the plan
-        current = {op_id: row["assignment"] for op_id, *_ in event.changed
-                   if (row := self._row(op_id)) is not None}
-        rows = event.added + changed_rows(event, current)
-        for new in rows:
-            self._place(new, self._row(new["operation_id"]), event.plan_id, at)
+        for added in event.added:
+            self._place(_assignment(added), self._row(added.operation_id), event.plan_id, at)
+        for op_id, *placement in event.changed:
+            row = self._row(op_id)
+            if row is not None:  # its current assignment, placed as the revision says
+                moved = {**row["assignment"], **dict(zip(PLACEMENT, placement, strict=True))}
+                self._place(moved, row, event.plan_id, at)
 
     def _place(self, new: dict[str, Any], old: dict[str, Any] | None, plan_id: str, at) -> None:
         """An operation's row in a new plan, beside its current feed row ``old``."""
@@ -296,7 +305,7 @@ class _Writer:
     def _plan(self, event) -> None:
         """A plan stored whole (before plans were stored as changes)."""
         before = self._all()
-        now = {r["operation_id"]: r for r in event.operations}
+        now = {r.operation_id: _assignment(r) for r in event.operations}
         at = event.timestamp
         for op_id, row in before.items():
             new = now.get(op_id)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.problem import MINUTE_MS, ProblemIndex, build_problem
 from services.scheduling.domain.progress import FINISHED, STARTED
+from services.scheduling.domain.values import PlanRow
 from services.scheduling.planning.scope import PartitionScope
 from services.scheduling.solver.greedy import CANDIDATE_FACTORIES, greedy_plan
 from services.scheduling.solver.model import (
@@ -83,7 +85,7 @@ def _candidates(state: NetworkState, scope: PartitionScope, new) -> set[str] | N
         ratio[fid] = (_work_minutes(plan) if plan is not None else 0.0) / (
             len(machines) * (f.capacity_share or 1.0))
     out: set[str] = set()
-    for need in {frozenset(step["machine_type"] for step in o.routing) for o in new}:
+    for need in {frozenset(step.machine_type for step in o.routing) for o in new}:
         able = sorted((f for f, types in have.items() if need <= types),
                       key=lambda f: (ratio[f], f))
         if not able:
@@ -102,7 +104,7 @@ def _work_minutes(plan) -> float:
     cached = _WORK.get(id(ops))
     if cached is not None and cached[0] is ops:
         return cached[1]
-    minutes = sum(r["end_ms"] - r["start_ms"] for r in ops.values()) / MINUTE_MS
+    minutes = sum(r.end_ms - r.start_ms for r in ops.values()) / MINUTE_MS
     if len(_WORK) > 100_000:
         _WORK.clear()
     _WORK[id(ops)] = (ops, minutes)
@@ -132,40 +134,37 @@ def clashes_now(state: NetworkState, scope: PartitionScope, problem: NetworkProb
     return _clashes(problem, ops, keep, others)
 
 
-def _published(state: NetworkState, rows: dict[str, dict[str, Any]], index: ProblemIndex
+def _published(state: NetworkState, rows: Mapping[str, PlanRow], index: ProblemIndex
                ) -> tuple[list[PlannedOperation], dict[tuple[str, int], tuple[str, bool]]]:
     """The published operations still to run, in the problem's minutes, where they run when
     they have started (as reported), and what each is: its changeover family and whether
     it claims the chain's share (not once started)."""
     keep, others = [], {}
     for r in rows.values():
-        machine, start_ms, end_ms, started = r["machine_id"], r["start_ms"], r["end_ms"], r["frozen"]
-        progress = state.progress.get(r["order_id"])
-        status = progress.status.get(r["operation_id"], "PLANNED") if progress else "PLANNED"
+        machine, start_ms, end_ms, started = r.machine_id, r.start_ms, r.end_ms, r.frozen
+        progress = state.progress.get(r.order_id)
+        status = progress.status.get(r.operation_id, "PLANNED") if progress else "PLANNED"
         if status == FINISHED:
             continue
         if status == STARTED:  # where and since when it runs, for as long as planned
-            machine = progress.machines.get(r["operation_id"], machine)
-            start_ms = progress.started_ms.get(r["operation_id"], start_ms)
-            end_ms = max(start_ms + (r["end_ms"] - r["start_ms"]), index.ms(index.now_min + 1))
+            machine = progress.machines.get(r.operation_id, machine)
+            start_ms = progress.started_ms.get(r.operation_id, start_ms)
+            end_ms = max(start_ms + (r.end_ms - r.start_ms), index.ms(index.now_min + 1))
             started = True
         end = math.ceil((end_ms - index.origin_ms) / MINUTE_MS)
         if end <= index.now_min:
             continue  # in the past: it holds no machine any more
         start = max(0, (start_ms - index.origin_ms) // MINUTE_MS)
-        key = (r["order_id"], r["seq"])
-        keep.append(PlannedOperation(r["order_id"], r["seq"], r["factory_id"], machine,
-                                     start, end))
+        key = (r.order_id, r.seq)
+        keep.append(PlannedOperation(r.order_id, r.seq, r.factory_id, machine, start, end))
         others[key] = (_family(state, r), not started)
     return keep, others
 
 
-def _family(state: NetworkState, row: dict[str, Any]) -> str:
-    order = state.orders.get(row["order_id"])
-    step = next((s for s in order.routing if s["seq"] == row["seq"]), None) if order else None
-    if not step or not step.get("setup_family"):
-        return ""
-    return f"{step['setup_family']}:{step['setup_key']}"
+def _family(state: NetworkState, row: PlanRow) -> str:
+    order = state.orders.get(row.order_id)
+    step = next((s for s in order.routing if s.seq == row.seq), None) if order else None
+    return step.setup_group if step else ""
 
 
 def _clashes(problem: NetworkProblem, ops: list[PlannedOperation],

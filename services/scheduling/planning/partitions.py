@@ -245,5 +245,5 @@ class PartitionAssigner:
 def _need(order) -> dict[str, float]:
     need: dict[str, float] = {}
     for step in order.routing:
-        need[step["machine_type"]] = need.get(step["machine_type"], 0.0) + step["duration_s"] / 60
+        need[step.machine_type] = need.get(step.machine_type, 0.0) + step.duration_s / 60
     return need

@@ -4,9 +4,9 @@ the plan found, and how the pass ended."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from services.scheduling.domain.problem import ProblemIndex
+from services.scheduling.domain.values import LeftOut
 from services.scheduling.solver.model import NetworkProblem, Plan, PlannedOperation
 
 
@@ -51,7 +51,7 @@ class Attempt:
     problem: NetworkProblem
     index: ProblemIndex
     seen: int  # the progress reports the problem knows of
-    left_out: list[dict[str, Any]]  # the orders it leaves out, with the reason
+    left_out: list[LeftOut]  # the orders it leaves out, with the reason
     previous: list[PlannedOperation]  # the published plan in the problem's minutes
 
 
@@ -63,7 +63,7 @@ class Solution:
     problem: NetworkProblem
     index: ProblemIndex
     seen: int
-    left_out: list[dict[str, Any]]
+    left_out: list[LeftOut]
     solve_ms: int
     # New orders only, slotted around the published plan, which stays as it is.
     inserted: bool = False

@@ -135,8 +135,8 @@ class Planner:
         if self.progressed:
             return True
         late = self.clock() * 1000 - self.settings.slip_tolerance_s * 1000
-        return any(row["status"] == "PLANNED" and row["start_ms"] < late
-                   and self.state.status_of(row["operation_id"], row["order_id"]) == "PLANNED"
+        return any(row.status == "PLANNED" and row.start_ms < late
+                   and self.state.status_of(row.operation_id, row.order_id) == "PLANNED"
                    for row in self.scope.rows().values())
 
     async def plan_once(self, triggers: set[str]) -> PlanningRun | None:
@@ -358,8 +358,8 @@ class Planner:
         # As the problem solved saw them (settling plans only the orders solved).
         outcome.left_out = left_out_news(solution.left_out, self.state.orders)
         for row in outcome.left_out:
-            log.warning("order left out of the plan", extra={"order": row["order_id"],
-                                                             "reason": row["reason"]})
+            log.warning("order left out of the plan", extra={"order": row.order_id,
+                                                             "reason": row.reason})
         return outcome
 
     async def _save(self, planning: PlanningPass, solution: Solution, outcome: PlanOutcome,
@@ -383,13 +383,12 @@ class Planner:
         """Orders of ``outcome`` whose place needs nothing recorded, as the state shows them."""
         out = set()
         for row in outcome.orders:
-            order = self.state.orders.get(row["order_id"])
+            order = self.state.orders.get(row.order_id)
             if (order is not None and order.status == PLANNABLE
-                    and order.revision == row["revision"]
+                    and order.revision == row.revision
                     and (self.scope.whole or order.partition == self.partition)
-                    and not order.is_news(row["factory_id"], row["start_ms"], row["end_ms"],
-                                          row["risk"])):
-                out.add(row["order_id"])
+                    and not order.is_news(row.factory_id, row.start_ms, row.end_ms, row.risk)):
+                out.add(row.order_id)
         return out
 
     async def _published(self, planning: PlanningPass, solution: Solution, outcome: PlanOutcome,

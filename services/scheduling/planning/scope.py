@@ -11,6 +11,7 @@ from services.scheduling.domain.partitions import Partition, partition_of
 from services.scheduling.domain.plans import FactoryPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.progress import OrderProgress
+from services.scheduling.domain.values import PlanRow
 
 
 class PartitionScope:
@@ -36,7 +37,7 @@ class PartitionScope:
         mine = self.factories()
         return {f: p for f, p in self.state.factory_plans.items() if f in mine}
 
-    def rows(self) -> dict[str, dict[str, Any]]:
+    def rows(self) -> dict[str, PlanRow]:
         """The partition's operations in the current plan."""
         if self.whole:
             return self.state.plan_rows

@@ -78,8 +78,8 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         v.check(0 < len(key) <= MAX_KEY_LENGTH, "idempotency_key",
                 f"is required (1-{MAX_KEY_LENGTH} characters, reused on retries)")
         v.check(request.scrap_quantity >= 0, "scrap_quantity", "must not be negative")
-        machine_id = request.machine_id or self.state.plan_rows.get(
-            request.operation_id, {}).get("machine_id", "")
+        planned = self.state.plan_rows.get(request.operation_id)
+        machine_id = request.machine_id or (planned.machine_id if planned else "")
         v.check(bool(machine_id), "machine_id", "is required: the operation has no planned machine")
         v.raise_if_any()
         at_ms = wire.ms_of(request.occurred_at) if request.HasField("occurred_at") else self._now_ms()
@@ -133,7 +133,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         view = NetworkState()
         view.__dict__.update(self.state.__dict__)
         view.factory_plans = {}
-        view.plan, view.plan_rows = plan, {r["operation_id"]: r for r in rows}
+        view.plan, view.plan_rows = plan, {r.operation_id: r for r in rows}
         return view
 
     async def Simulate(self, request: pb.SimulateRequest, context):

@@ -4,12 +4,14 @@ it (it could move the order to another factory), and the factory goes on reporti
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.scheduling.application import StalePlan
 from services.scheduling.domain.outcome import PlanOutcome
+from services.scheduling.domain.values import OrderPlacement
 from tests.integration.scheduling.test_scheduling_service import key_of, plan_orders, report
 
 pytestmark = pytest.mark.integration
@@ -26,15 +28,14 @@ async def test_a_plan_made_before_work_started_is_refused(scheduling, network, s
     made_at = await asyncio.to_thread(app.recorder.max_notification_id)
     plan = state.plan
     rows = list(state.plan_rows.values())
-    orders = [{"order_id": o.order_id, "revision": o.revision, "factory_id": o.factory_id,
-               "start_ms": o.planned_start_ms, "end_ms": o.planned_end_ms, "risk": o.risk,
-               "tardiness_s": 0, "promised_date": o.promised_date}
-              for o in map(state.orders.get, {r["order_id"] for r in rows})]
+    orders = [OrderPlacement(o.order_id, o.revision, o.factory_id, o.planned_start_ms,
+                             o.planned_end_ms, o.risk, 0, o.promised_date)
+              for o in map(state.orders.get, {r.order_id for r in rows})]
     moved = PlanOutcome(
-        status="FEASIBLE", objective=dict(plan.objective),
-        operations=[dict(r, factory_id=other, machine_id=r["machine_id"].replace(factory_id, other, 1))
-                    if r["order_id"] == order_id else r for r in rows],
-        orders=[dict(o, factory_id=other) if o["order_id"] == order_id else o for o in orders],
+        status="FEASIBLE", objective=plan.objective,
+        operations=[replace(r, factory_id=other, machine_id=r.machine_id.replace(factory_id, other, 1))
+                    if r.order_id == order_id else r for r in rows],
+        orders=[replace(o, factory_id=other) if o.order_id == order_id else o for o in orders],
         moved_operation_ids=[], affected_factory_ids=[factory_id, other],
         previous_plan_id=str(plan.id), published_at_ms=plan.published_at_ms, trigger="test")
 

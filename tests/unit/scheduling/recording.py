@@ -15,20 +15,19 @@ class RecordingApp:
 
     def publish_plan(self, outcome, made_at_position=None, unchanged=(), current=None,
                      partition=""):
-        keep = {row["order_id"] for row in outcome.orders}
+        keep = {row.order_id for row in outcome.orders}
         plan = outcome.publication(partition, keep)
         revised = revise_factories(current or {}, outcome.rows_by_factory(keep), str(plan.id),
                                    outcome.published_at_ms)
         orders = []
         for row in outcome.orders:
-            order = self.state.orders[row["order_id"]]
-            if order.record_scheduled(str(plan.id), order.revision, row["factory_id"],
-                                      row["start_ms"], row["end_ms"], row["risk"],
-                                      row["tardiness_s"]):
+            order = self.state.orders[row.order_id]
+            if order.record_scheduled(str(plan.id), order.revision, row.factory_id,
+                                      row.start_ms, row.end_ms, row.risk, row.tardiness_s):
                 orders.append(order)
         for row in outcome.left_out:
-            order = self.state.orders[row["order_id"]]
-            if order.record_left_out(str(plan.id), row["revision"], row["reason"]):
+            order = self.state.orders[row.order_id]
+            if order.record_left_out(str(plan.id), row.revision, row.reason):
                 orders.append(order)
         for aggregate in (*revised, plan, *orders):
             for event in aggregate.collect_events():

@@ -11,6 +11,7 @@ from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem, plan_in_frame
+from services.scheduling.domain.values import RoutingStep
 from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.validator import validate_plan
@@ -44,9 +45,9 @@ def network() -> NetworkState:
 def add(state, *order_ids):
     for oid in order_ids:
         o = PoolOrder(order_id=oid, tenant="t")
-        o.configure(1, [{"seq": i + 1, "machine_type": kind, "duration_s": d,
-                         "setup_family": "band" if key else "", "setup_key": key,
-                         "min_wait_after_s": 0, "batch_key": "", "description": kind}
+        o.configure(1, [RoutingStep(seq=i + 1, machine_type=kind, duration_s=d,
+                                    setup_family="band" if key else "", setup_key=key,
+                                    description=kind)
                         for i, (kind, d, key) in enumerate(ROUTING)], "2026-12-10")
         apply(state, o)
 
@@ -70,12 +71,12 @@ async def test_new_orders_go_into_the_gaps_and_nothing_published_moves():
     add(state, *(f"O-{i:02d}" for i in range(12)))
     planner = Planner(RecordingApp(state), state, Follower(), SETTINGS, clock=lambda: NOW_MS / 1000)
     await planner.plan_once({"capacity_changed"})
-    before = {op: (r["machine_id"], r["start_ms"], r["end_ms"]) for op, r in state.plan_rows.items()}
+    before = {op: (r.machine_id, r.start_ms, r.end_ms) for op, r in state.plan_rows.items()}
 
     add(state, "N-1", "N-2", "N-3")
     run = await planner.plan_once({"orders_added"})
     assert run.published and run.orders == 3 and run.moved == 0  # only the new orders solved
-    after = {op: (r["machine_id"], r["start_ms"], r["end_ms"]) for op, r in state.plan_rows.items()}
+    after = {op: (r.machine_id, r.start_ms, r.end_ms) for op, r in state.plan_rows.items()}
     assert {op: after[op] for op in before} == before
     assert {op.partition("/")[0] for op in set(after) - set(before)} == {"N-1", "N-2", "N-3"}
     assert {state.orders[o].factory_id for o in ("N-1", "N-2", "N-3")} <= {"A", "B", "C"}

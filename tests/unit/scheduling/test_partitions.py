@@ -16,6 +16,7 @@ from services.scheduling.domain.partitions import (
     partition_of,
 )
 from services.scheduling.domain.pool import PoolOrder
+from services.scheduling.domain.values import RoutingStep
 from services.scheduling.planning.scope import PartitionScope
 from services.scheduling.settings import SchedulerSettings
 
@@ -72,7 +73,7 @@ def state_with(*factories: tuple[str, str]) -> NetworkState:
 
 def add_order(state: NetworkState, order_id: str, partition: str = "") -> PoolOrder:
     order = PoolOrder(order_id=order_id, tenant="t")
-    order.configure(1, [{"seq": 1, "machine_type": "panel_saw", "duration_s": 600}], "2026-12-20")
+    order.configure(1, [RoutingStep(seq=1, machine_type="panel_saw", duration_s=600)], "2026-12-20")
     if partition:
         order.choose_partition(partition, "test")
     for e in order.collect_events():

@@ -7,16 +7,18 @@ import pytest
 
 from services.scheduling.domain.plans import FactoryPlan, PublishedPlan, revise_factories
 from services.scheduling.domain.progress import OrderProgress, Report
+from services.scheduling.domain.values import ObjectiveValues, PlanRow
 from services.scheduling.planning.feed import _Tables, _Writer
 
 pytestmark = pytest.mark.unit
 
 
-def row(order_id: str, seq: int, factory_id: str, start_ms: int) -> dict:
-    return {"operation_id": f"{order_id}/op-{seq:02d}", "order_id": order_id, "seq": seq,
-            "factory_id": factory_id, "machine_id": f"{factory_id}-saw", "start_ms": start_ms,
-            "end_ms": start_ms + 60_000, "duration_s": 60, "setup_s": 0, "frozen": False,
-            "status": "PLANNED", "risk": "ON_TIME"}
+def row(order_id: str, seq: int, factory_id: str, start_ms: int) -> PlanRow:
+    return PlanRow(operation_id=f"{order_id}/op-{seq:02d}", order_id=order_id, seq=seq,
+                   factory_id=factory_id, machine_id=f"{factory_id}-saw",
+                   machine_type="panel_saw", start_ms=start_ms, end_ms=start_ms + 60_000,
+                   duration_s=60, setup_s=0, setup_key="", min_wait_after_s=0, description="",
+                   frozen=False, status="PLANNED", promised_date="", risk="ON_TIME")
 
 
 class WholePlans:
@@ -24,7 +26,7 @@ class WholePlans:
 
     def events(self, *rows) -> list:
         p = PublishedPlan(previous_plan_id="", published_at_ms=0, status="FEASIBLE",
-                          objective={}, trigger="test", solve_ms=0, operations=list(rows),
+                          objective=ObjectiveValues(0.0, 0, 0, 0), trigger="test", solve_ms=0, operations=list(rows),
                           orders=[], moved_operation_ids=[], affected_factory_ids=[])
         return p.collect_events()
 
@@ -40,7 +42,7 @@ class FactoryRevisions:
         self.count += 1
         by_factory: dict[str, list] = {}
         for r in rows:
-            by_factory.setdefault(r["factory_id"], []).append(r)
+            by_factory.setdefault(r.factory_id, []).append(r)
         out = []
         for p in revise_factories(self.plans, by_factory, f"plan-{self.count}", self.count):
             self.plans[p.factory_id] = p

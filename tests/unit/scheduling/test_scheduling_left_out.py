@@ -15,6 +15,12 @@ from services.scheduling.domain.outcome import (
 )
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem
+from services.scheduling.domain.values import (
+    LeftOut,
+    ObjectiveValues,
+    OrderPlacement,
+    RoutingStep,
+)
 from services.scheduling.planning.planner import Planner
 from services.scheduling.published import to_integration
 from services.scheduling.settings import SchedulerSettings
@@ -25,12 +31,12 @@ pytestmark = pytest.mark.unit
 NOW_MS = 1_795_600_800_000  # a whole minute (2026-11-26 08:00 UTC)
 SETTINGS = SchedulerSettings(time_limit_s=1.0, repair_time_limit_s=1.0, workers=1)
 NO_MACHINE = "no factory has every machine type it needs: assembly, paint_line, panel_saw"
+NOTHING = ObjectiveValues(0.0, 0, 0, 0)
 
 
-def step(seq: int, kind: str, minutes: int) -> dict:
-    return {"seq": seq, "routing_operation_id": f"op-{seq}", "machine_type": kind,
-            "duration_s": minutes * 60, "setup_family": "", "setup_key": "",
-            "min_wait_after_s": 0, "batch_key": "", "description": kind}
+def step(seq: int, kind: str, minutes: int) -> RoutingStep:
+    return RoutingStep(seq=seq, routing_operation_id=f"op-{seq}", machine_type=kind,
+                       duration_s=minutes * 60, description=kind)
 
 
 PLAIN = [step(1, "panel_saw", 60), step(2, "assembly", 30)]
@@ -139,15 +145,13 @@ def test_the_problem_names_the_orders_no_factory_can_make_and_why():
     problem, index = build_problem(state, NOW_MS, 14, {})
     assert [o.id for o in problem.orders] == ["O-plain"]
     rows = left_out_rows(index, {"O-full": 3})
-    assert rows == [{"order_id": "O-full", "revision": 3, "reason": DOES_NOT_FIT},
-                    {"order_id": "O-lacquer", "revision": 1, "reason": NO_MACHINE}]
+    assert rows == [LeftOut("O-full", 3, DOES_NOT_FIT), LeftOut("O-lacquer", 1, NO_MACHINE)]
 
 
 def test_only_news_is_kept_and_it_makes_an_unchanged_plan_worth_publishing():
     pool = {"O-1": configured("O-1")}
-    rows = [{"order_id": "O-1", "revision": 1, "reason": NO_MACHINE},
-            {"order_id": "O-gone", "revision": 1, "reason": NO_MACHINE}]
-    outcome = PlanOutcome("OPTIMAL", {}, [], [], [], [])
+    rows = [LeftOut("O-1", 1, NO_MACHINE), LeftOut("O-gone", 1, NO_MACHINE)]
+    outcome = PlanOutcome("OPTIMAL", NOTHING, [], [], [], [])
     assert not outcome.worth_publishing({}, pool)  # nothing placed, nothing left out
 
     outcome.left_out = left_out_news(rows, pool)
@@ -161,7 +165,8 @@ def test_only_news_is_kept_and_it_makes_an_unchanged_plan_worth_publishing():
 def test_an_unchanged_plan_is_worth_publishing_when_it_takes_an_order_back():
     order = configured("O-1", PLAIN)
     order.record_left_out("plan-1", 1, DOES_NOT_FIT)
-    outcome = PlanOutcome("OPTIMAL", {}, [], [{"order_id": "O-1"}], [], [])
+    placed = OrderPlacement("O-1", 1, "A", NOW_MS, NOW_MS + 60_000, "ON_TIME", 0, "2027-01-31")
+    outcome = PlanOutcome("OPTIMAL", NOTHING, [], [placed], [], [])
     assert outcome.worth_publishing({}, {"O-1": order})
 
 

@@ -22,6 +22,7 @@ from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem, plan_in_frame
 from services.scheduling.domain.progress import OrderProgress, Report
 from services.scheduling.domain.replanning import settle
+from services.scheduling.domain.values import RoutingStep
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
@@ -34,9 +35,8 @@ pytestmark = pytest.mark.unit
 NOW_MS = 1_795_600_800_000  # a whole minute (2026-11-26 08:00 UTC)
 SETTINGS = SchedulerSettings(time_limit_s=1.0, repair_time_limit_s=1.0, workers=1)
 LINE = (("saw", "panel_saw"), ("edge", "edge_bander"), ("asm", "assembly"))
-ROUTING = [{"seq": i + 1, "routing_operation_id": f"op-{i + 1}", "machine_type": kind,
-            "duration_s": minutes * 60, "setup_family": "", "setup_key": "",
-            "min_wait_after_s": 0, "batch_key": "", "description": kind}
+ROUTING = [RoutingStep(seq=i + 1, routing_operation_id=f"op-{i + 1}", machine_type=kind,
+                       duration_s=minutes * 60, description=kind)
            for i, (kind, minutes) in enumerate((("panel_saw", 60), ("edge_bander", 40),
                                                 ("assembly", 50)))]
 
@@ -90,7 +90,7 @@ async def test_a_plan_solved_before_work_started_keeps_that_work_and_its_factory
     planner = Planner(RecordingApp(state), state, InstantFollower(), SETTINGS,
                       clock=lambda: NOW_MS / 1000)
     await planner.plan_once({"orders_added"})
-    assert {row["factory_id"] for row in state.plan_rows.values()} == {"A"}
+    assert {row.factory_id for row in state.plan_rows.values()} == {"A"}
 
     # A second factory joins: the full re-plan spreads the orders over both. While it is
     # solving, factory A starts the first operation of an order the solver is moving to B.
@@ -120,16 +120,16 @@ async def test_a_plan_solved_before_work_started_keeps_that_work_and_its_factory
 
     assert run is not None and run.published
     order_id = started["order_id"]
-    rows = [r for r in state.plan_rows.values() if r["order_id"] == order_id]
+    rows = [r for r in state.plan_rows.values() if r.order_id == order_id]
     assert len(rows) == len(ROUTING)
-    assert {r["factory_id"] for r in rows} == {"A"}, "the order moved after work on it started"
-    first = next(r for r in rows if r["seq"] == 1)
-    assert (first["machine_id"], first["start_ms"], first["status"]) == ("A-saw", NOW_MS, "STARTED")
+    assert {r.factory_id for r in rows} == {"A"}, "the order moved after work on it started"
+    first = next(r for r in rows if r.seq == 1)
+    assert (first.machine_id, first.start_ms, first.status) == ("A-saw", NOW_MS, "STARTED")
     assert state.orders[order_id].factory_id == "A"  # so A may report the remaining operations
     # and the published plan agrees with everything that happened
     problem, index = build_problem(state, NOW_MS, SETTINGS.horizon_days, SETTINGS.setup_minutes)
     assert validate_plan(problem, plan_in_frame(state, problem, index)) == []
-    assert {r["factory_id"] for r in state.plan_rows.values()} == {"A", "B"}
+    assert {r.factory_id for r in state.plan_rows.values()} == {"A", "B"}
 
 
 # --- settling a solved plan with work started since ------------------------------------------
