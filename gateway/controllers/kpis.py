@@ -14,14 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from litestar import Controller, get
+from litestar.datastructures import State
 from litestar.params import QueryParameter
 
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway.auth import admin_only
 from gateway.controllers.network import last_hours, pb_date
 from gateway.controllers.orders import STATUSES
-from gateway.deps import GatewayState, StateDep
+from gateway.deps import GatewayState, Services, StateDep
 from gateway.errors import ServiceError
+from gateway.factory_figures import FactoryFigures
 from gateway.schemas.network import FactoryKpi, KpiRead, StatusCount
 
 MAX_OEE_DAYS = 92
@@ -46,19 +48,30 @@ def factory_kpi(f: iot.FactoryKpis, orders: int) -> FactoryKpi:
         kg_co2e_per_order=round(co2e / orders, 3) if orders else None)
 
 
-async def factory_kpis(gateway: GatewayState, days: int, by_factory: dict[str, int]
-                       ) -> list[FactoryKpi]:
-    """Every factory's figures from iot, a page of factories a call. When iot cannot give
-    them, the factories (the picker's list) with empty figures; when not even those, none."""
-    found: list[FactoryKpi] = []
+def kept_figures(state: State) -> FactoryFigures:
+    """The app's kept factory figures (made on first use)."""
+    return state.setdefault("factory_figures", FactoryFigures())
+
+
+async def network_figures(services: Services, days: int) -> list[iot.FactoryKpis]:
+    """Every factory's figures from iot, a page of factories a call."""
+    found: list[iot.FactoryKpis] = []
     token = ""
+    while True:
+        reply = await services.call("iot", "GetFactoryKpis", kpi_request(days, token), timeout=60)
+        found += reply.factories
+        token = reply.next_page_token
+        if not token:
+            return found
+
+
+async def factory_kpis(gateway: GatewayState, kept: FactoryFigures, days: int,
+                       by_factory: dict[str, int]) -> list[FactoryKpi]:
+    """Every factory's figures (as kept, see gateway/factory_figures.py). When iot cannot give
+    them, the factories (the picker's list) with empty figures; when not even those, none."""
     try:
-        while True:
-            reply = await gateway.services.call("iot", "GetFactoryKpis", kpi_request(days, token))
-            found += [factory_kpi(f, by_factory.get(f.factory_id, 0)) for f in reply.factories]
-            token = reply.next_page_token
-            if not token:
-                return found
+        figures = await kept.get(days, lambda: network_figures(gateway.services, days))
+        return [factory_kpi(f, by_factory.get(f.factory_id, 0)) for f in figures]
     except ServiceError:
         pass
     try:
@@ -70,7 +83,7 @@ async def factory_kpis(gateway: GatewayState, days: int, by_factory: dict[str, i
                        kg_co2e_per_order=None) for e in entries]
 
 
-async def kpis(gateway: GatewayState, days: int) -> KpiRead:
+async def kpis(gateway: GatewayState, kept: FactoryFigures, days: int) -> KpiRead:
     if gateway.facts is None:  # no NATS link: no read model
         facts = {"placed": 0, "delivered": 0, "on_time_rate": None, "lead_avg": None,
                  "lead_p90": None, "per_day": [], "by_factory": {}}
@@ -83,7 +96,7 @@ async def kpis(gateway: GatewayState, days: int) -> KpiRead:
         lead_time_days_p90=facts["lead_p90"],
         pipeline=[StatusCount(s, counts.get(s, 0)) for s in STATUSES],
         placed_per_day=[StatusCount(d, n) for d, n in facts["per_day"]],
-        factories=await factory_kpis(gateway, days, facts["by_factory"]))
+        factories=await factory_kpis(gateway, kept, days, facts["by_factory"]))
 
 
 class KpiController(Controller):
@@ -93,6 +106,6 @@ class KpiController(Controller):
     security = [{"bearer": []}]
 
     @get("/", summary="On-time rate, lead time, utilisation, OEE, energy and CO2e")
-    async def get_kpis(self, gateway: StateDep,
+    async def get_kpis(self, gateway: StateDep, state: State,
                        days: Annotated[int, QueryParameter(ge=1, le=365)] = 30) -> KpiRead:
-        return await kpis(gateway, days)
+        return await kpis(gateway, kept_figures(state), days)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
@@ -26,7 +27,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import reads
 from gateway.auth import came_from_this_site, portal_admin, refuse_cross_site_write
-from gateway.controllers.kpis import kpis
+from gateway.controllers.kpis import kept_figures, kpis
 from gateway.controllers.network import machines
 from gateway.controllers.orders import (
     STATUSES,
@@ -218,8 +219,9 @@ class PortalController(Controller):
                     shipments=[reads.shipment(s) for s in listed.shipments] if listed else [])
 
     @get("/kpis")
-    async def kpi_page(self, gateway: StateDep, days: FromQuery[int] = 30) -> Template:
-        figures = await kpis(gateway, max(1, min(days, 365)))
+    async def kpi_page(self, gateway: StateDep, state: State, days: FromQuery[int] = 30
+                       ) -> Template:
+        figures = await kpis(gateway, kept_figures(state), max(1, min(days, 365)))
         return page("kpis.html", nav="kpis", topics="", k=figures, days=days)
 
     @get("/keys")

@@ -11,6 +11,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from dovetail.iot.v1 import iot_service_pb2_grpc
 from gateway.app import create_app
 from gateway.controllers import kpis as kpis_controller
+from gateway.factory_figures import FactoryFigures
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually, ref
 from tests.integration.gateway.conftest import serve
@@ -30,7 +31,10 @@ async def site(settings, orders_service, iot_service):  # noqa: F811
     """A gateway in front of orders and iot."""
     addresses = {"orders": f"127.0.0.1:{orders_service.port}",
                  "iot": f"127.0.0.1:{iot_service.port}"}
-    server, task, base_url = await serve(create_app(settings, addresses))
+    app = create_app(settings, addresses)
+    # figures read again behind every reader, so a test sees new energy without waiting a minute
+    app.state["factory_figures"] = FactoryFigures(fresh_s=0)
+    server, task, base_url = await serve(app)
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         yield client
     server.should_exit = True
