@@ -4,8 +4,10 @@ From the gateway's read model (orders and deliveries): on-time delivery rate (th
 service's verdict against the promised date), lead time placed → delivered (mean and p90, in
 days), the pipeline and orders placed per day. From iot, per factory over the same window:
 utilisation = run time / planned production time, OEE (mean of the days with planned time),
-kWh and kg CO2e, and kg CO2e per order the factory shipped. A service that cannot answer
-leaves its figures empty (null) rather than failing the page.
+kWh and kg CO2e, and kg CO2e per order the factory shipped: every factory of the network,
+read from iot's GetFactoryKpis a page of factories at a time and kept a minute (up to ten
+while a new reading runs; gateway/factory_figures.py). A service that cannot answer leaves
+its figures empty (null) rather than failing the page.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""What Dovetail owes the outside world: subscriptions, shop links, deliveries and their tries."""
