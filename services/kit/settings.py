@@ -26,7 +26,6 @@ SERVICE_PORTS = {
     "delivery": 50054,
     "iot": 50055,
     "outbound": 50056,
-    "outbound": 50056,
 }
 # Prometheus metrics of each service: 9100 + the last digits of its gRPC port.
 METRICS_PORTS = {name: 9100 + port - 50050 for name, port in SERVICE_PORTS.items()}
