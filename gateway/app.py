@@ -56,6 +56,7 @@ from gateway.webhooks.woocommerce import WOOCOMMERCE, WooCommerceWebhookControll
 from services.kit.auth import KeyStore
 from services.kit.health import Readiness, grpc_health_check, nats_check, postgres_check
 from services.kit.jetstream import connect, ensure_streams
+from services.kit.persistence import RECONNECT_S
 from services.kit.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -80,7 +81,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                                    # With PostgreSQL away, a request is answered 503 after this
                                    # wait for a connection, not after psycopg_pool's 30 s,
                                    # by which time shops and browsers have given up.
-                                   timeout=DB_WAIT_S)
+                                   timeout=DB_WAIT_S, reconnect_timeout=RECONNECT_S)
         await pool.open(wait=True, timeout=30)
         keys = KeyStore(pool)
         await keys.ensure_schema()

@@ -23,6 +23,7 @@ from gateway.channels import ChannelStore
 from gateway.errors import ServiceError, from_grpc
 from gateway.factory_directory import FactoryDirectory
 from gateway.limits import KeyGuessing
+from gateway.placing import DEADLINE_S as PLACING_DEADLINE_S
 from gateway.placing import OrderPlacer
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
@@ -55,7 +56,7 @@ class Services:
         for name, address in self.addresses.items():
             self.channels[name] = client_channel(self.settings, address)
         self.placer = OrderPlacer(lambda method, request: getattr(self.orders, method)(
-            request, metadata=self.metadata, timeout=10))
+            request, metadata=self.metadata, timeout=PLACING_DEADLINE_S))
 
     async def place_order(self, request: Any) -> Any:
         """PlaceOrder, coalesced with other webhooks arriving at the same time (placing.py)."""

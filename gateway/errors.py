@@ -17,6 +17,8 @@ from gateway.schemas.orders import ErrorBody, FieldError
 
 log = logging.getLogger("dovetail.gateway")
 
+# What a 503 asks the sender to wait before retrying (seconds).
+RETRY_AFTER_S = "1"
 HTTP_FOR = {
     grpc.StatusCode.INVALID_ARGUMENT: 422,
     grpc.StatusCode.NOT_FOUND: 404,
@@ -46,7 +48,8 @@ def service_error(code: grpc.StatusCode, message: str,
         # The service is down, failed or timed out: the sender should retry. A timed-out write may
         # still land; intake is idempotent, so the retry finds it and nothing is doubled.
         log.warning("service call failed: %s %s", code.name, message)
-        return ServiceError(503, "service unavailable; retry later (a retry never places an order twice)")
+        return ServiceError(503, "service unavailable; retry later (a retry never places an order twice)",
+                            headers={"Retry-After": RETRY_AFTER_S})
     return ServiceError(status, message or code.name, errors)
 
 
@@ -131,4 +134,4 @@ def database_unavailable_handler(_: Request, exc: Exception) -> Response:
     """PostgreSQL unreachable for a moment (restart, failover): ask the caller to retry."""
     log.warning("database unavailable: %s", type(exc).__name__)
     return Response(ErrorBody(503, "temporarily unavailable; retry later (a retry never places an order twice)"),
-                    status_code=503, headers={"Retry-After": "1"})
+                    status_code=503, headers={"Retry-After": RETRY_AFTER_S})

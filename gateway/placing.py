@@ -35,6 +35,11 @@ from gateway.errors import ServiceError, from_grpc, service_error
 from gateway.schemas.orders import FieldError
 
 CODES = {status.value[0]: status for status in grpc.StatusCode}
+# The deadline of a call that places webhooks' orders (storing a batch takes milliseconds).
+# With the orders service's database away, a call in flight waits on it; the webhooks queued
+# behind it hear 503 (Retry-After) when it expires, within 2 s of the outage, not after a
+# shop gave up (Shopify waits 5 s). Later calls are refused at once (rpc.Gate).
+DEADLINE_S = 1.5
 # The most orders one PlaceOrders call may carry (orders_service.proto).
 MAX_BATCH = 500
 
@@ -81,12 +86,12 @@ def refusal_error(refused: orders_pb.PlaceOrderRefusal) -> ServiceError:
 
 class OrderPlacer:
     def __init__(self, call: Callable[[str, Any], Awaitable[Any]], max_batch: int = MAX_BATCH,
-                 max_in_flight: int = 2, timeout_s: float = 10.0):
-        """`call(method, request)` calls the orders service (raises grpc.aio.AioRpcError)."""
+                 max_in_flight: int = 2):
+        """`call(method, request)` calls the orders service with a deadline of DEADLINE_S
+        (raises grpc.aio.AioRpcError)."""
         self.call = call
         self.max_batch = max_batch
         self.max_in_flight = max_in_flight
-        self.timeout_s = timeout_s
         self._waiting: list[tuple[orders_pb.PlaceOrderRequest, asyncio.Future]] = []
         self._senders = 0
         self._batched = True  # False once the orders service says it has no PlaceOrders

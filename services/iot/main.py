@@ -62,7 +62,10 @@ def build(rt: Runtime, iot: IotSettings | None = None) -> ServiceParts:
 
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
                         consumers=consumers(rt.app), background=[projection, telemetry],
-                        on_close=[flush_energy])
+                        on_close=[flush_energy],
+                        # Telemetry flows through the in-memory intake and NATS: machines keep
+                        # sending, and watchers keep watching, while PostgreSQL is away.
+                        without_postgres=("StreamTelemetry", "WatchMachineStatus"))
 
 
 def serve() -> None:

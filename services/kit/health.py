@@ -18,8 +18,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import grpc
+import psycopg
 from grpc_health.v1 import health_pb2
 from nats.aio.client import Client
+from nats.errors import NoRespondersError
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
@@ -53,15 +55,50 @@ def postgres_check(pool: AsyncConnectionPool, timeout: float = CHECK_TIMEOUT_S) 
     return check
 
 
+class PostgresProbe:
+    """Readiness's own connection to PostgreSQL: `check` runs `SELECT 1` on it, opening a new
+    one when it is gone. A refused connection fails the check at once (a pool would wait out
+    its timeout first, and a pool busy with work is not a database away)."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self._conn: psycopg.AsyncConnection | None = None
+
+    async def check(self) -> None:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True)
+        try:
+            await self._conn.execute("SELECT 1")
+        except BaseException:
+            await self.close()  # timed out or broken: the next check starts afresh
+            raise
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+
 def nats_check(nc: Client, js: JetStreamContext | None = None) -> Check:
-    """Connected, a PING answered, and (with `js`) JetStream answering its API."""
+    """Connected, and a request answered: JetStream's account info with `js`, else the
+    server's no-responders reply to a subject nobody serves.
+
+    Not `nc.flush()`: a flush that times out leaves its PING's future cancelled in nats-py's
+    queue of PONG waiters; when the late PONG comes, the read loop fails on that future and
+    stops reading (nats-py 2.16), so the connection goes deaf until its own stale-connection
+    pings give up minutes later. A request keeps its own bookkeeping: a reply that comes after
+    the check gave up is dropped.
+    """
 
     async def check() -> None:
         if not nc.is_connected:
             raise DependencyDown("reconnecting" if nc.is_reconnecting else "not connected")
-        await nc.flush(timeout=CHECK_TIMEOUT_S)  # type: ignore[arg-type]  # nats-py says int
         if js is not None:
             await js.account_info()
+            return
+        with contextlib.suppress(NoRespondersError):
+            await nc.request(nc.new_inbox(), b"", timeout=CHECK_TIMEOUT_S)
 
     return check
 
@@ -165,6 +202,22 @@ class Readiness:
                 log.warning("dependency missing", extra={"component": self.component,
                                                          "dependency": name, "reason": reason})
         DEPENDENCY_UP.labels(self.component, name).set(0 if reason else 1)
+
+
+def while_missing(readiness: Readiness, dependency: str,
+                  served_anyway: Iterable[str] = ()) -> Callable[[str], str | None]:
+    """For rpc.Gate: a call is refused at once (UNAVAILABLE) while `dependency` is missing,
+    rather than waiting out its connect and lock timeouts; `served_anyway`: the methods that
+    work without it."""
+    anyway = frozenset(served_anyway)
+
+    def unavailable(method: str) -> str | None:
+        reason = readiness.status(dependency)
+        if reason is None or method in anyway:
+            return None
+        return f"{dependency} unreachable ({reason}); retry later"
+
+    return unavailable
 
 
 async def follow_in_grpc_health(readiness: Readiness, health_servicer,

@@ -17,6 +17,11 @@ from services.kit.settings import Settings
 # mode: psycopg 3.3.9 never returns from a pipelined insert of more than about 4-8 MB (both
 # ends' buffers fill while neither reads; found by load/bench_plan_storage.py).
 UNPIPELINED_BYTES = 1 << 20
+# psycopg_pool retries a lost connection after 1, 2, 4, 8 s ... until its reconnect_timeout
+# (5 min): a pool came back 9 s after a 20 s outage. Giving up after RECONNECT_S makes the next
+# request that wants a connection try again at once, so a pool is back within about a second
+# of PostgreSQL (every pool of the platform is built with it).
+RECONNECT_S = 2.0
 
 
 class Recorder(PostgresProcessRecorder):
@@ -34,6 +39,8 @@ class Recorder(PostgresProcessRecorder):
             raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS drops tracking records in "
                              "eventsourcing 9.5.6; Dovetail's recorder refuses it")
         super().__init__(datastore, **kwargs)
+        # eventsourcing builds its pool with psycopg_pool's default; read at each reconnection.
+        datastore.pool.reconnect_timeout = RECONNECT_S
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
@@ -71,9 +78,10 @@ def postgres_env(database_url: str, schema: str, pool_size: int = 5) -> dict[str
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size * 2),
-        # Also how long a write waits for a pooled connection: with PostgreSQL away, a caller
-        # hears UNAVAILABLE in seconds (a shop gets its 503 before it gives up on us).
-        "POSTGRES_CONNECT_TIMEOUT": "4",
+        # How long a statement waits for a pooled connection (whole seconds). eventsourcing
+        # tries a failed statement 10 times: with PostgreSQL away that is 10 such waits, which
+        # is why calls are refused at once while readiness says it is away (rpc.Gate).
+        "POSTGRES_CONNECT_TIMEOUT": "2",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "CREATE_TABLE": "y",
         "PROCESS_RECORDER_TOPIC": f"{Recorder.__module__}:{Recorder.__qualname__}",

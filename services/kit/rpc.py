@@ -14,7 +14,9 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+import eventsourcing.persistence
 import grpc
+import psycopg
 from google.protobuf import any_pb2
 from google.rpc import (  # type: ignore[import-untyped]  # googleapis-common-protos: no py.typed
     code_pb2,
@@ -42,6 +44,8 @@ log = logging.getLogger("dovetail.rpc")
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
     "principal", default=None)
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+# A method name → why it cannot be served right now, or None.
+Unavailable = Callable[[str], str | None]
 
 # Server and client agree on keepalive so long-lived streams survive idle periods.
 KEEPALIVE_OPTIONS: list[tuple[str, int | str]] = [
@@ -51,8 +55,28 @@ KEEPALIVE_OPTIONS: list[tuple[str, int | str]] = [
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.http2.max_pings_without_data", 0),
 ]
-# Clients spread calls over every replica a target resolves to.
-CLIENT_OPTIONS: list[tuple[str, int | str]] = [*KEEPALIVE_OPTIONS, ("grpc.lb_policy_name", "round_robin")]
+# Clients spread calls over every replica a target resolves to, and try a server that went
+# away again every second at most: gRPC core's default backoff grows by 1.6 times up to 120 s
+# (15.5 s to notice a service back after a 60 s outage). `min_reconnect_backoff_ms` is the
+# least time a connection attempt is given (default 20 s).
+CLIENT_OPTIONS: list[tuple[str, int | str]] = [
+    *KEEPALIVE_OPTIONS, ("grpc.lb_policy_name", "round_robin"),
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 1_000),
+    ("grpc.min_reconnect_backoff_ms", 2_000),
+]
+
+
+class DependencyMissing(Exception):
+    """This process cannot do the call now: a dependency it needs is away (the caller retries;
+    UNAVAILABLE)."""
+
+
+# What a call that cannot reach PostgreSQL raises: psycopg's errors (a pool that waited in vain
+# is psycopg_pool.PoolTimeout, one of them), as eventsourcing re-raises them.
+DATABASE_AWAY: tuple[type[Exception], ...] = (
+    psycopg.OperationalError, psycopg.InterfaceError,
+    eventsourcing.persistence.OperationalError, eventsourcing.persistence.InterfaceError)
 
 
 def current_principal() -> Principal:
@@ -71,6 +95,11 @@ def status_for(exc: Exception) -> status_pb2.Status:
         return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc), details=[detail])
     if isinstance(exc, FailedPrecondition) and exc.reason:
         return _precondition_status(exc)
+    if isinstance(exc, DependencyMissing):
+        return status_pb2.Status(code=code_pb2.UNAVAILABLE, message=str(exc))
+    if isinstance(exc, DATABASE_AWAY):
+        return status_pb2.Status(code=code_pb2.UNAVAILABLE,
+                                 message=f"PostgreSQL unreachable; retry later ({type(exc).__name__})")
     code = {
         NotFound: code_pb2.NOT_FOUND,
         FailedPrecondition: code_pb2.FAILED_PRECONDITION,
@@ -99,9 +128,12 @@ class Gate(grpc.aio.ServerInterceptor):
     """Authenticate, authorise by role, set the principal, map errors, count and time."""
 
     def __init__(self, service: str, keys: KeyStore, roles: Mapping[str, Iterable[str]],
-                 itemwise: Iterable[str] = ()):
+                 itemwise: Iterable[str] = (), unavailable: Unavailable | None = None):
         self.service = service
         self.keys = keys
+        # Why a method cannot be served right now (None: it can): such a call is answered
+        # UNAVAILABLE at once instead of waiting out a dependency's timeouts.
+        self.unavailable = unavailable
         # method name (e.g. "PlaceOrder") → roles allowed to call it
         self.roles = {m: frozenset(r) for m, r in roles.items()}
         # Batch methods that check text item by item, so one bad item refuses only itself.
@@ -112,6 +144,9 @@ class Gate(grpc.aio.ServerInterceptor):
         if handler is None or details.method.startswith(OPEN_SERVICES):
             return handler
         method = details.method.rsplit("/", 1)[-1]
+        away = self.unavailable(method) if self.unavailable is not None else None
+        if away is not None:  # before the key lookup, which may need the missing dependency
+            return _wrap(handler, self.service, method, None, DependencyMissing(away))
         metadata = dict(details.invocation_metadata or ())
         authorization = metadata.get("authorization")  # text: only "-bin" keys carry bytes
         principal = await self.keys.principal_for(
@@ -150,7 +185,7 @@ def _check_request(request) -> None:
 
 
 def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str,
-          principal: Principal | None, error: DomainError | None,
+          principal: Principal | None, error: Exception | None,
           check_text: bool = True) -> grpc.RpcMethodHandler:
     async def fail(context, exc: Exception, started: float) -> None:
         status = status_for(exc)
@@ -217,13 +252,14 @@ def _observe(service: str, method: str, code: str, started: float) -> None:
 
 def create_server(*, service: str, keys: KeyStore, roles: Mapping[str, Iterable[str]],
                   add_servicers: Callable[[grpc.aio.Server], Iterable[str]],
-                  itemwise: Iterable[str] = (),
+                  itemwise: Iterable[str] = (), unavailable: Unavailable | None = None,
                   ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, list[str]]:
     """A grpc.aio server with Dovetail's gate, health and reflection (not yet bound).
 
-    `add_servicers` adds the service's servicers and returns their full service names.
+    `add_servicers` adds the service's servicers and returns their full service names;
+    `unavailable(method)` says why a call cannot be served now (see Gate).
     """
-    server = grpc.aio.server(interceptors=[Gate(service, keys, roles, itemwise)],
+    server = grpc.aio.server(interceptors=[Gate(service, keys, roles, itemwise, unavailable)],
                              options=KEEPALIVE_OPTIONS + [
                                  ("grpc.max_receive_message_length", 16 * 1024 * 1024)])
     service_names = list(add_servicers(server))

@@ -23,11 +23,17 @@ from psycopg_pool import AsyncConnectionPool
 from services.kit.auth import KeyStore
 from services.kit.consumer import Consumer, Policy
 from services.kit.exposure import check_exposure
-from services.kit.health import Readiness, follow_in_grpc_health, nats_check, postgres_check
+from services.kit.health import (
+    PostgresProbe,
+    Readiness,
+    follow_in_grpc_health,
+    nats_check,
+    while_missing,
+)
 from services.kit.jetstream import connect, ensure_streams
 from services.kit.leadership import Job, run_as_leader
 from services.kit.log_follower import LogWakeup
-from services.kit.persistence import ServiceApplication, open_application
+from services.kit.persistence import RECONNECT_S, ServiceApplication, open_application
 from services.kit.positions import ensure_positions_table
 from services.kit.relay import IntegrationMapper, Relay
 from services.kit.rpc import create_server, mark_serving
@@ -36,6 +42,8 @@ from services.kit.tls import bind
 
 log = logging.getLogger("dovetail.runtime")
 GRACE_S = 5.0
+# How long work waits for a pooled connection before it fails (psycopg_pool's default: 30 s).
+POOL_WAIT_S = 5.0
 
 
 @dataclass
@@ -60,6 +68,9 @@ class ServiceParts:
     roles: Mapping[str, Iterable[str]]
     # Batch methods whose servicer checks each item's text itself (see rpc.Gate).
     itemwise: Iterable[str] = ()
+    # Methods that work without PostgreSQL; every other call is refused at once (UNAVAILABLE)
+    # while the process cannot reach it.
+    without_postgres: Iterable[str] = ()
     to_integration: IntegrationMapper | None = None
     # Topics of the domain events to_integration publishes (lets the relay skip the rest in SQL).
     integration_topics: list[str] = field(default_factory=list)
@@ -113,9 +124,14 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
                                    kwargs={"autocommit": True}, open=False,
                                    # After a PostgreSQL restart, stale connections are replaced
                                    # on checkout instead of failing a request.
-                                   check=AsyncConnectionPool.check_connection)
+                                   check=AsyncConnectionPool.check_connection,
+                                   timeout=POOL_WAIT_S, reconnect_timeout=RECONNECT_S)
         await pool.open(wait=True, timeout=30)
         stack.push_async_callback(pool.close)
+        # Readiness asks PostgreSQL through a connection of its own (the gate refuses calls
+        # while the database is away: a pool busy with work must not look like that).
+        probe = PostgresProbe(settings.database_url)
+        stack.push_async_callback(probe.close)
         keys = KeyStore(pool)
         await keys.ensure_schema()
         await ensure_positions_table(pool, name)
@@ -152,15 +168,16 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         for job in parts.background:
             tasks.append(asyncio.create_task(job(stop)))
 
+        readiness = Readiness(name, {"postgres": probe.check,
+                                     "nats": nats_check(nc, js)})
+        await readiness.check_once()
         server, health, service_names = create_server(
             service=name, keys=keys, roles=parts.roles, add_servicers=parts.add_servicers,
-            itemwise=parts.itemwise)
+            itemwise=parts.itemwise,
+            unavailable=while_missing(readiness, "postgres", parts.without_postgres))
         bind_port = settings.service_ports[name] if port is None else port
         bound = bind(server, f"{settings.grpc_host}:{bind_port}", settings)
         await server.start()
-        readiness = Readiness(name, {"postgres": postgres_check(pool),
-                                     "nats": nats_check(nc, js)})
-        await readiness.check_once()
         await follow_in_grpc_health(readiness, health, service_names)
         if metrics_port:
             from prometheus_client import start_http_server
