@@ -18,6 +18,7 @@ from dovetail.configurator.v1 import configurator_service_pb2_grpc
 from dovetail.delivery.v1 import delivery_service_pb2_grpc
 from dovetail.iot.v1 import iot_service_pb2_grpc
 from dovetail.orders.v1 import orders_service_pb2_grpc
+from dovetail.outbound.v1 import outbound_service_pb2_grpc
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc
 from gateway.channels import ChannelStore
 from gateway.errors import ServiceError, from_grpc
@@ -39,6 +40,7 @@ STUBS = {
     "scheduling": scheduling_service_pb2_grpc.SchedulingServiceStub,
     "delivery": delivery_service_pb2_grpc.DeliveryServiceStub,
     "iot": iot_service_pb2_grpc.IotServiceStub,
+    "outbound": outbound_service_pb2_grpc.OutboundServiceStub,
 }
 
 

@@ -17,17 +17,21 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import get_topic
 
-from services.kit.errors import (
-    Conflict,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    Violations,
-)
+from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.errors import (
+    FactoryNotRegistered,
+    MachineNotRegistered,
+    NotAssignedToFactory,
+    OperationNotFound,
+    OrderNotPlanned,
+    PlanKeptChanging,
+    PlanNotFound,
+    ProgressBusy,
+    StalePlan,
+)
 from services.scheduling.domain.ids import (
     factory_key,
     factory_plan_key,
@@ -55,15 +59,6 @@ from services.scheduling.domain.values import (
 MAX_RETRIES = 10
 A = TypeVar("A")
 _STARTED_TOPIC = get_topic(OrderProgress.OperationStarted)
-
-
-class StalePlan(Conflict):
-    """Work on some of the plan's orders started after the state the plan was made from."""
-
-    def __init__(self, order_ids: set[str]):
-        super().__init__(f"work started on {len(order_ids)} order(s) since the plan was made: "
-                         + ", ".join(sorted(order_ids)[:5]))
-        self.order_ids = order_ids
 
 
 @dataclass(frozen=True)
@@ -108,14 +103,14 @@ class SchedulingApplication(ServiceApplication):
                              reason: str) -> list[MachineCapacity]:
         machine = self._find(machine_key(machine_id), MachineCapacity)
         if machine is None:
-            raise NotFound(f"machine {machine_id} is not registered")
+            raise MachineNotRegistered(f"machine {machine_id} is not registered")
         return [machine] if machine.change_state(state, available, at_ms, reason) else []
 
     def record_planned_stop(self, factory_id: str, stop_id: str, machine_ids: list[str],
                             start_ms: int, end_ms: int, reason: str) -> list[FactoryCapacity]:
         factory = self._find(factory_key(factory_id), FactoryCapacity)
         if factory is None:
-            raise NotFound(f"factory {factory_id} is not registered")
+            raise FactoryNotRegistered(f"factory {factory_id} is not registered")
         changed = factory.declare_stop(stop_id, machine_ids, start_ms, end_ms, reason)
         return [factory] if changed else []
 
@@ -156,7 +151,7 @@ class SchedulingApplication(ServiceApplication):
         ``current``: the factory plans as the planner's state shows them (the partition's:
         a factory of it missing from the plan has nothing planned any more); revised as
         copies, so a concurrent revision by another writer fails the save (IntegrityError,
-        tried again, then Conflict) instead of being overwritten.
+        tried again, then PlanKeptChanging) instead of being overwritten.
 
         Orders that left the pool (or changed revision) while we were solving are left
         out: the next plan is already on its way.
@@ -203,8 +198,8 @@ class SchedulingApplication(ServiceApplication):
                 return plan.id
             except IntegrityError:
                 continue
-        raise Conflict("the pool or the factory plans kept changing while the plan was being "
-                       "saved")
+        raise PlanKeptChanging("the pool or the factory plans kept changing while the plan was "
+                               "being saved")
 
     def record_partitions(self, choices: list[tuple[str, str, str]]) -> int:
         """Put orders in partitions: (order id, partition, why). Orders changed meanwhile by
@@ -248,7 +243,7 @@ class SchedulingApplication(ServiceApplication):
     def get_plan(self, plan_id: uuid.UUID) -> PlanPublication | PublishedPlan:
         plan = self._find(plan_id, PlanPublication) or self._find(plan_id, PublishedPlan)
         if plan is None:
-            raise NotFound(f"plan {plan_id} does not exist")
+            raise PlanNotFound(f"plan {plan_id} does not exist")
         return plan
 
     def factory_rows_at(self, factory_id: str, published_at_ms: int) -> list[PlanRow]:
@@ -269,16 +264,17 @@ class SchedulingApplication(ServiceApplication):
         order_id, seq = parse_operation_id(operation_id)
         order = self._find(pool_key(order_id), PoolOrder)
         if order is None or not order.routing:
-            raise NotFound(f"operation {operation_id} does not exist")
+            raise OperationNotFound(f"operation {operation_id} does not exist")
         step = order.step(seq)
         if order.status != PLANNABLE:
-            raise FailedPrecondition(
+            raise OrderNotPlanned(
                 f"order {order_id} is {order.status.lower().replace('_', ' ')}: "
                 "its operations are no longer planned")
         if not order.factory_id:
-            raise FailedPrecondition(f"operation {operation_id} is not scheduled yet")
+            raise OrderNotPlanned(f"operation {operation_id} is not scheduled yet")
         if order.factory_id != factory_id:
-            raise PermissionDenied(f"operation {operation_id} is not assigned to factory {factory_id}")
+            raise NotAssignedToFactory(
+                f"operation {operation_id} is not assigned to factory {factory_id}")
         machine = self._find(machine_key(machine_id), MachineCapacity)
         v = Violations()
         if machine is None or machine.factory_id != factory_id:
@@ -305,7 +301,7 @@ class SchedulingApplication(ServiceApplication):
                 continue
             return ReportOutcome(report.operation_id, order.order_id,
                                  progress.status[report.operation_id], duplicate=not recorded)
-        raise Conflict(f"order {order.order_id} is being reported by others; try again")
+        raise ProgressBusy(f"order {order.order_id} is being reported by others; try again")
 
     def progress_of(self, order_id: str) -> OrderProgress | None:
         return self._find(progress_key(order_id), OrderProgress)

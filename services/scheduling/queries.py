@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from services.kit.errors import FailedPrecondition, NotFound
 from services.scheduling.domain.calendar import shift_windows
+from services.scheduling.domain.errors import OrderNotInPool, OrderNotPlanned
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import risk_of
 from services.scheduling.domain.pool import PLANNABLE
@@ -63,9 +63,9 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                   order_id: str) -> OrderExplanation:
     pooled = state.orders.get(order_id)
     if pooled is None:
-        raise NotFound(f"order {order_id} is not in the planning pool")
+        raise OrderNotInPool(f"order {order_id} is not in the planning pool")
     if not pooled.factory_id or pooled.status != PLANNABLE:
-        raise FailedPrecondition(f"order {order_id} is not planned ({pooled.status.lower()})")
+        raise OrderNotPlanned(f"order {order_id} is not planned ({pooled.status.lower()})")
     row = {"factory_id": pooled.factory_id, "end_ms": pooled.planned_end_ms,
            "promised_date": pooled.promised_date}
     f = frame(state, settings, now_ms)

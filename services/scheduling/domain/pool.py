@@ -13,7 +13,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.errors import NotFound
+from services.scheduling.domain.errors import OperationNotFound
 from services.scheduling.domain.ids import operation_id, pool_key
 from services.scheduling.domain.values import RoutingStep
 
@@ -200,4 +200,4 @@ class PoolOrder(Aggregate):
         for step in self.routing:
             if step.seq == seq:
                 return step
-        raise NotFound(f"operation {operation_id(self.order_id, seq)} does not exist")
+        raise OperationNotFound(f"operation {operation_id(self.order_id, seq)} does not exist")

@@ -15,7 +15,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.errors import FailedPrecondition, InvalidArgument, NotFound, Violations
+from services.kit.errors import InvalidArgument, Violations
+from services.scheduling.domain.errors import OperationNotFound, ReportOutOfOrder
 from services.scheduling.domain.ids import progress_key
 
 PLANNED = "PLANNED"
@@ -71,7 +72,7 @@ class OrderProgress(Aggregate):
                                        "use a new key for a new report"))
             return False
         if r.operation_id not in self.status:
-            raise NotFound(f"operation {r.operation_id} does not exist")
+            raise OperationNotFound(f"operation {r.operation_id} does not exist")
         self._check_order(r)
         fields: dict[str, Any] = dict(order_id=self.order_id, operation_id=r.operation_id, key=r.key, factory_id=r.factory_id,
                       machine_id=r.machine_id, machine_type=r.machine_type, at_ms=r.at_ms,
@@ -94,19 +95,19 @@ class OrderProgress(Aggregate):
         name = r.operation_id
         if r.kind == STARTED:
             if current == STARTED:
-                raise FailedPrecondition(f"operation {name} has already started")
+                raise ReportOutOfOrder(f"operation {name} has already started")
             if current == FINISHED:
-                raise FailedPrecondition(f"operation {name} has already finished")
+                raise ReportOutOfOrder(f"operation {name} has already finished")
             index = self.operation_ids.index(name)
             if index:
                 before = self.operation_ids[index - 1]
                 if self.status[before] != FINISHED:
-                    raise FailedPrecondition(
+                    raise ReportOutOfOrder(
                         f"operation {name} cannot start before {before} has finished "
                         f"(it is {self.status[before].lower()})")
             return
         if current != STARTED:
-            raise FailedPrecondition(
+            raise ReportOutOfOrder(
                 f"operation {name} cannot be {r.kind.lower()}: it is {current.lower()}, "
                 "report it started first")
         if r.at_ms < self.started_ms.get(name, 0):

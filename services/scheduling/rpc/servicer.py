@@ -11,10 +11,19 @@ import time
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
-from services.kit.errors import InvalidArgument, PermissionDenied, Violations
+from services.kit.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Violations,
+    raising_categories,
+)
 from services.kit.rpc import current_principal
 from services.scheduling import queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
+from services.scheduling.domain import errors
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
@@ -47,6 +56,16 @@ def own_factory(factory_id: str) -> str:
     return factory_id
 
 
+# Scheduling's domain errors as the statuses callers get.
+ERRORS = {errors.OperationNotFound: NotFound, errors.FactoryNotRegistered: NotFound,
+          errors.MachineNotRegistered: NotFound, errors.PlanNotFound: NotFound,
+          errors.OrderNotInPool: NotFound, errors.OrderNotPlanned: FailedPrecondition,
+          errors.ReportOutOfOrder: FailedPrecondition, errors.NotAssignedToFactory: PermissionDenied,
+          errors.ProgressBusy: Conflict, errors.PlanKeptChanging: Conflict,
+          errors.StalePlan: Conflict}
+
+
+@raising_categories(ERRORS)
 class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     def __init__(self, app: SchedulingApplication, state: NetworkState, feed: AssignmentFeed,
                  settings: SchedulerSettings, clock=time.time, fence: ProgressFence | None = None):

@@ -1,0 +1,55 @@
+"""What can go wrong in scheduling, in its own words; the gRPC edge decides the status."""
+
+from __future__ import annotations
+
+from services.kit.errors import DomainError
+
+
+class OperationNotFound(DomainError):
+    """No operation by that id in the planning pool."""
+
+
+class FactoryNotRegistered(DomainError):
+    """iot never registered that factory with us."""
+
+
+class MachineNotRegistered(DomainError):
+    """iot never registered that machine with us."""
+
+
+class PlanNotFound(DomainError):
+    """No published plan by that id."""
+
+
+class OrderNotInPool(DomainError):
+    """The order never reached the planning pool (not configured yet, or unknown)."""
+
+
+class OrderNotPlanned(DomainError):
+    """The order, or the operation, has no place in the plan (not yet, or no longer)."""
+
+
+class NotAssignedToFactory(DomainError):
+    """The operation is planned at another factory than the one reporting it."""
+
+
+class ReportOutOfOrder(DomainError):
+    """A shop-floor report that does not follow from what happened before (finishing what
+    never started, starting before the previous operation finished)."""
+
+
+class ProgressBusy(DomainError):
+    """Others kept reporting the order's progress while we tried; try again."""
+
+
+class PlanKeptChanging(DomainError):
+    """The pool or the factory plans kept changing while a plan was being saved."""
+
+
+class StalePlan(DomainError):
+    """Work on some of the plan's orders started after the state the plan was made from."""
+
+    def __init__(self, order_ids: set[str]):
+        super().__init__(f"work started on {len(order_ids)} order(s) since the plan was made: "
+                         + ", ".join(sorted(order_ids)[:5]))
+        self.order_ids = order_ids
