@@ -27,6 +27,7 @@ from gateway.controllers.events import EventController
 from gateway.controllers.kpis import KpiController
 from gateway.controllers.network import FactoryController, MachineController
 from gateway.controllers.orders import OrderController
+from gateway.controllers.outbound import OutboundController
 from gateway.controllers.schedule import ScheduleController
 from gateway.controllers.shipments import ShipmentController
 from gateway.controllers.system import SystemController
@@ -126,7 +127,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
                         WooCommerceWebhookController, OrderController, DesignController,
                         FactoryController, MachineController, ScheduleController,
-                        ShipmentController, KpiController, AdminController, EventController,
+                        ShipmentController, KpiController, AdminController, OutboundController,
+                        EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
                         TrackingController,
                         *PORTAL_HANDLERS],

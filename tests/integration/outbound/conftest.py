@@ -13,11 +13,28 @@ import pytest
 from google.protobuf.message import Message
 
 from dovetail.outbound.v1 import outbound_service_pb2_grpc as pb_grpc
+from services.kit import runtime
 from services.kit.envelope import msg_id, subject, wrap
+from services.outbound.application import OutboundApplication
+from services.outbound.main import build
+from services.outbound.settings import OutboundSettings
 from tests.conftest import TEST_ADMIN_KEY
 from tests.integration.outbound.receivers import Receivers
 
 ADMIN = (("authorization", f"Bearer {TEST_ADMIN_KEY}"),)
+PUBLIC = "https://track.example.com"
+# Three tries, 0.3 s apart: a test sees a whole schedule run out.
+OUTBOUND = OutboundSettings(public_url=PUBLIC, retry_schedule_s=(0, 0.3, 0.3), poll_s=0.1,
+                            request_timeout_s=5)
+
+
+@pytest.fixture(scope="module")
+async def outbound_service(settings, orders_service):  # orders_service: the test keys are added
+    running = await runtime.start("outbound", settings, OutboundApplication,
+                                  lambda rt: build(rt, OUTBOUND), port=0)
+    yield running
+    running.stop.set()
+    await running.done
 
 
 class Upstream:

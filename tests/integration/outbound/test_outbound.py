@@ -17,31 +17,17 @@ from dovetail.iot.v1 import iot_events_pb2 as iot
 from dovetail.iot.v1 import iot_service_pb2 as iot_service
 from dovetail.orders.v1 import orders_events_pb2 as orders
 from dovetail.outbound.v1 import outbound_service_pb2 as pb
-from services.kit import runtime
-from services.outbound.application import OutboundApplication
-from services.outbound.main import build
-from services.outbound.settings import OutboundSettings
 from tests.helpers import eventually, ref
-from tests.integration.outbound.conftest import ADMIN, new_order_id, stub
+from tests.integration.outbound.conftest import ADMIN, PUBLIC, new_order_id, stub
 from tests.integration.outbound.receivers import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET
 
 pytestmark = pytest.mark.integration
 
-PUBLIC = "https://track.example.com"
-# Three tries, 0.3 s apart: a test sees a whole schedule run out.
-OUTBOUND = OutboundSettings(public_url=PUBLIC, retry_schedule_s=(0, 0.3, 0.3), poll_s=0.1,
-                            request_timeout_s=5)
-
-
 @pytest.fixture(scope="module")
-async def outbound(settings, orders_service):  # orders_service: the test keys are added
-    running = await runtime.start("outbound", settings, OutboundApplication,
-                                  lambda rt: build(rt, OUTBOUND), port=0)
-    channel, client = stub(running.port)
+async def outbound(outbound_service):
+    channel, client = stub(outbound_service.port)
     yield client
     await channel.close()
-    running.stop.set()
-    await running.done
 
 
 async def subscribe(outbound, receivers, name: str, *types: str) -> pb.Subscription:

@@ -37,11 +37,14 @@ class OutboundProcess:
         self.log = log
         self.process: subprocess.Popen | None = None
 
-    async def start(self) -> None:
+    def spawn(self) -> None:
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "services.outbound.main"],
                                             env=self.env, cwd=ROOT, stdout=out,
                                             stderr=subprocess.STDOUT)
+
+    async def start(self) -> None:
+        self.spawn()
         channel, _ = stub(self.port)
 
         async def serving():
