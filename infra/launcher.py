@@ -34,7 +34,7 @@ from services.kit.exposure import check_exposure, is_loopback
 from services.kit.settings import Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICE_ORDER = ("orders", "configurator", "scheduling", "delivery", "iot")
+SERVICE_ORDER = ("orders", "configurator", "scheduling", "delivery", "iot", "outbound")
 
 
 def available_services() -> list[str]:

@@ -146,11 +146,12 @@ class _Log:
 
 
 class Ledger:
-    """The event stores of `services`, opened read-only in this process, against the streams."""
+    """The event stores of `services` that relay (outbound publishes nothing), opened
+    read-only in this process, against the streams."""
 
     def __init__(self, settings: Settings, services: Iterable[str]):
         self.settings = settings
-        self.services = list(services)
+        self.services = [s for s in services if s in RELAYED]
         self.logs: dict[str, _Log] = {}
 
     async def __aenter__(self) -> Ledger:
