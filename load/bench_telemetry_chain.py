@@ -20,7 +20,9 @@ one current sample, with a 32-character batch id, on ``dovetail.telemetry.<facto
    their changes are known in advance, and the sample that completes each one (the classifier's
    filter and dwell, found by feeding the same signal to the service's classifier here) is known
    with the time it was stamped. State-change latency = that sample's time → the
-   MachineStateChanged event read from JetStream (what scheduling reads). The live status of
+   MachineStateChanged event read from JetStream (what scheduling reads); beside it the
+   baseline, a message's round trip through a JetStream stream of its own (acknowledged
+   publish, pull consumer) under the same load. The live status of
    random machines is read from the key-value bucket (age = now − its last sample).
 5. At the end: the whole bucket read once: every machine's state and the age of its status.
 """
@@ -374,6 +376,38 @@ class StateChanges:
                 "latency_ms": _pcts(found, 1000.0, 1)}
 
 
+class RawRoundTrip:
+    """The baseline of state-change latency: a small message published to a JetStream stream of
+    its own (acknowledged) and read back by a pull consumer, as the relay and scheduling do, ten
+    times a second while the fleet runs; what the path costs without the intake and the writer."""
+
+    STREAM, SUBJECT = "BENCH_RAW_ROUND_TRIP", "bench.raw.round_trip"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.delays: list[float] = []
+
+    async def run(self, stop: asyncio.Event) -> None:
+        nc = await nats.connect(self.url)
+        js = nc.jetstream()
+        await js.add_stream(name=self.STREAM, subjects=[self.SUBJECT], max_age=600)
+        sub = await js.pull_subscribe(self.SUBJECT, durable="bench-raw", stream=self.STREAM,
+                                      config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW,
+                                                            ack_policy=AckPolicy.NONE))
+        try:
+            while not stop.is_set():
+                sent = time.time()
+                await js.publish(self.SUBJECT, repr(sent).encode())
+                with contextlib.suppress(TimeoutError):  # nats-py raises either kind
+                    for msg in await sub.fetch(1, timeout=5):
+                        self.delays.append(time.time() - float(msg.data))
+                await asyncio.sleep(0.1)
+        finally:
+            with contextlib.suppress(Exception):
+                await js.delete_stream(self.STREAM)
+            await nc.close()
+
+
 async def kv_ages(kv, keys: list[str]) -> list[float]:
     """Age (s) of the live status of `keys`: now − the last sample it shows."""
     entries = await asyncio.gather(*[kv.get(k) for k in keys], return_exceptions=True)
@@ -523,6 +557,8 @@ async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -
     stop, watching = asyncio.Event(), asyncio.Event()
     changes = StateChanges(url)
     watch_task = asyncio.create_task(changes.run(watching, stop))
+    raw = RawRoundTrip(url)
+    raw_task = asyncio.create_task(raw.run(stop))
     await watching.wait()
     offered = ctx.Value("q", 0)
     ready, go, done = ctx.Event(), ctx.Event(), ctx.Queue()
@@ -568,6 +604,7 @@ async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -
     await asyncio.sleep(2.0)  # the last changes relayed
     stop.set()
     await watch_task
+    await raw_task
     pub.join(30)
     await nc.close()
     steady = [r for r in timeline if r["t"] > 10]
@@ -587,6 +624,7 @@ async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -
         "state_changes": {
             "changing_machines": len(plan["square"]),
             **changes.latencies(plan["square"], plan["tick0"], stamps, args.machines),
+            "raw_jetstream_round_trip_ms": _pcts(raw.delays, 1000.0, 1),
             "all_on_jetstream": changes.count},
         "kv_status_age_s": _pcts(ages),
         "iot_loop_lag_max_s": max((r["iot_loop_lag_max_s"] for r in timeline), default=0),

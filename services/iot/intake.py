@@ -137,8 +137,12 @@ class TelemetryIntake:
         except BucketNotFoundError:
             self.kv = await self.js.create_key_value(bucket=STATUS_BUCKET, history=1)
         await self.refresh()
-        for profile in await self.views.all_machines():
-            log_ = await asyncio.to_thread(self.app.state_log, profile.machine_id)
+        profiles = await self.views.all_machines()
+        # One thread hop for the fleet's logs (a hop each took longer than the reads); the
+        # application keeps them, a missing one too, so that no first change reads again.
+        logs = await asyncio.to_thread(
+            lambda: [self.app.state_log(p.machine_id) for p in profiles])
+        for profile, log_ in zip(profiles, logs, strict=True):
             if profile.machine_id not in self.trackers:
                 self._track(MachineInfo.from_profile(profile), log_)
         _settle_heap()
