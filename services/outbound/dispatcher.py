@@ -15,17 +15,26 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+from prometheus_client import Counter, Histogram
 
 from services.outbound.application import OutboundApplication
 from services.outbound.domain.delivery import Delivery
 from services.outbound.domain.errors import SubscriptionNotFound
-from services.outbound.domain.values import Attempt, DeliveryKind
+from services.outbound.domain.values import Attempt, DeliveryKind, DeliveryStatus
 from services.outbound.projections import DeliveryListView
 from services.outbound.settings import OutboundSettings
 from services.outbound.shops import tell_shop
 from services.outbound.webhooks import send_webhook
 
 log = logging.getLogger("dovetail.outbound.dispatcher")
+TRIES = Counter("dovetail_outbound_tries_total", "Tries at outbound deliveries",
+                ["kind", "outcome"])
+TRY_SECONDS = Histogram("dovetail_outbound_try_seconds", "Time a try took, answer included",
+                        ["kind"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                           10, 30))
+QUEUE_DELAY = Histogram("dovetail_outbound_first_try_delay_seconds",
+                        "Time from a delivery being queued to its first try",
+                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
 
 
 class Dispatcher:
@@ -70,8 +79,10 @@ class Dispatcher:
                 if not delivery.due(datetime.now(UTC)):
                     return
                 attempt = await self.send(client, delivery)
-                await asyncio.to_thread(self.app.record_attempt, delivery_id, delivery.version,
-                                        attempt, self.settings.retry_schedule_s)
+                recorded = await asyncio.to_thread(
+                    self.app.record_attempt, delivery_id, delivery.version, attempt,
+                    self.settings.retry_schedule_s)
+                observe(delivery, attempt, recorded)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # recorded nothing: still due, tried again next round
@@ -92,3 +103,15 @@ class Dispatcher:
         channel = delivery.target.partition(":")[2]
         link = await asyncio.to_thread(self.app.shop_link, channel)
         return await tell_shop(client, link, delivery)
+
+
+def observe(tried: Delivery, attempt: Attempt, recorded: Delivery | None) -> None:
+    kind = tried.kind.value
+    outcome = ("delivered" if attempt.delivered else
+               "dead" if recorded is not None and recorded.status is DeliveryStatus.DEAD
+               else "failed")
+    TRIES.labels(kind, outcome).inc()
+    TRY_SECONDS.labels(kind).observe(attempt.duration_ms / 1000)
+    if not tried.attempts:
+        QUEUE_DELAY.observe(max(0.0, (datetime.fromisoformat(attempt.at)
+                                      - datetime.fromisoformat(tried.queued_at)).total_seconds()))

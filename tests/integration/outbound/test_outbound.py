@@ -10,6 +10,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from prometheus_client import REGISTRY
 
 from dovetail.common.v1.types_pb2 import PageRequest
 from dovetail.delivery.v1 import delivery_events_pb2 as delivery
@@ -28,6 +29,11 @@ async def outbound(outbound_service):
     channel, client = stub(outbound_service.port)
     yield client
     await channel.close()
+
+
+def tried(outcome: str) -> float:
+    return REGISTRY.get_sample_value("dovetail_outbound_tries_total",
+                                     {"kind": "webhook", "outcome": outcome}) or 0.0
 
 
 async def subscribe(outbound, receivers, name: str, *types: str) -> pb.Subscription:
@@ -96,6 +102,7 @@ async def test_out_of_tries_is_dead_lettered_and_a_retry_by_hand_delivers_it(
         outbound, receivers, upstream):
     sub = await subscribe(outbound, receivers, "bi", "order.cancelled")
     receivers.world.failing["bi"] = 1000
+    dead_before = tried("dead")
     order_id = new_order_id()
     await upstream.publish("orders", "cancelled", orders.OrderCancelled(
         order_id=order_id, reason="customer changed mind"), order_id, version=2)
@@ -110,6 +117,7 @@ async def test_out_of_tries_is_dead_lettered_and_a_retry_by_hand_delivers_it(
     letter = await eventually(dead, timeout=30)
     assert len(letter.attempts) == 3 and not any(a.delivered for a in letter.attempts)
     assert "503" in letter.attempts[-1].error
+    assert tried("dead") - dead_before >= 1  # on the service's /metrics
 
     receivers.world.failing["bi"] = 0
     again = await outbound.RetryDelivery(pb.RetryDeliveryRequest(
