@@ -16,7 +16,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
@@ -71,6 +74,26 @@ CREATE TRIGGER order_facts_counted_update AFTER UPDATE OF status ON {SCHEMA}.ord
 """
 UPSERT = (f"INSERT INTO {SCHEMA}.order_facts (order_id, {{cols}}) VALUES (%s, {{marks}})"
           f" ON CONFLICT (order_id) DO UPDATE SET {{sets}}, updated_at = now()")
+# Many rows of the same columns in one statement: under intake load a batch of placed orders
+# is one statement, not one per order (each cost the gateway and PostgreSQL more than the row).
+UPSERT_MANY = (f"INSERT INTO {SCHEMA}.order_facts (order_id, {{cols}})"
+               f" SELECT * FROM unnest(%s::text[], {{arrays}})"
+               f" ON CONFLICT (order_id) DO UPDATE SET {{sets}}, updated_at = now()")
+COLUMN_TYPES = {"channel": "text", "status": "text", "placed_at": "timestamptz",
+                "promised_date": "date", "factory_id": "text", "delivered_at": "timestamptz",
+                "on_time": "boolean"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one event changes in its order's row: column → value."""
+
+    order_id: str
+    values: dict[str, Any]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.values)
 
 
 def _upsert(order_id: str, **values) -> tuple[str, tuple]:
@@ -80,11 +103,35 @@ def _upsert(order_id: str, **values) -> tuple[str, tuple]:
     return sql, (order_id, *values.values())
 
 
+def upsert_many(changes: Sequence[Change]) -> tuple[str, tuple]:
+    """One statement for changes of the same columns to distinct orders."""
+    columns = changes[0].columns
+    sql = UPSERT_MANY.format(
+        cols=", ".join(columns), sets=", ".join(f"{c} = EXCLUDED.{c}" for c in columns),
+        arrays=", ".join(f"%s::{COLUMN_TYPES[c]}[]" for c in columns))
+    return sql, ([c.order_id for c in changes],
+                 *([c.values[col] for c in changes] for col in columns))
+
+
+def runs(changes: Sequence[Change]) -> list[list[Change]]:
+    """Consecutive changes of the same columns, in order; a run holds an order once (one
+    statement cannot change a row twice), so a second change to it starts the next run."""
+    out: list[list[Change]] = []
+    seen: set[str] = set()
+    for change in changes:
+        if not out or out[-1][0].columns != change.columns or change.order_id in seen:
+            out.append([])
+            seen = set()
+        out[-1].append(change)
+        seen.add(change.order_id)
+    return out
+
+
 def _status(value: int) -> str:
     return orders_pb.OrderStatus.Name(value).removeprefix("ORDER_STATUS_")
 
 
-def statement_for(subject: str, data: bytes) -> tuple[str, tuple] | None:
+def change_for(subject: str, data: bytes) -> Change | None:
     """The row change one event makes, or None for events the read model does not use."""
     envelope = unwrap(data)
     event = subject.rsplit(".", 1)[-1]
@@ -93,20 +140,21 @@ def statement_for(subject: str, data: bytes) -> tuple[str, tuple] | None:
         promised = (date(e.promised_date.year, e.promised_date.month, e.promised_date.day)
                     if e.HasField("promised_date") else None)
         placed = e.placed_at.ToDatetime(UTC) if e.HasField("placed_at") else envelope.occurred_at.ToDatetime(UTC)
-        return _upsert(e.order_id, channel=e.channel, status="PLACED", placed_at=placed,
-                       promised_date=promised)
+        return Change(e.order_id, {"channel": e.channel, "status": "PLACED", "placed_at": placed,
+                                   "promised_date": promised})
     if event == "status_changed":
         e = body_as(envelope, orders_events.OrderStatusChanged)
-        return _upsert(e.order_id, status=_status(e.to_status))
+        return Change(e.order_id, {"status": _status(e.to_status)})
     if event == "cancelled":
         e = body_as(envelope, orders_events.OrderCancelled)
-        return _upsert(e.order_id, status="CANCELLED")
+        return Change(e.order_id, {"status": "CANCELLED"})
     if event == "shipment_opened":
         e = body_as(envelope, delivery_events.ShipmentOpened)
-        return _upsert(e.order_id, factory_id=e.factory_id)
+        return Change(e.order_id, {"factory_id": e.factory_id})
     if event == "shipment_delivered":
         e = body_as(envelope, delivery_events.ShipmentDelivered)
-        return _upsert(e.order_id, delivered_at=e.delivered_at.ToDatetime(UTC), on_time=e.on_time)
+        return Change(e.order_id, {"delivered_at": e.delivered_at.ToDatetime(UTC),
+                                   "on_time": e.on_time})
     return None
 
 
@@ -149,15 +197,15 @@ class OrderFacts:
                     continue
                 last = max(last, seq)
                 try:
-                    change = statement_for(msg.subject, msg.data)
+                    change = change_for(msg.subject, msg.data)
                 except UndecodableEvent:
                     log.warning("skipping an undecodable event", extra={"subject": msg.subject})
                     continue
                 if change:
                     changes.append(change)
-            async with conn.pipeline():  # one round trip for the batch, not one per event
-                for change in changes:
-                    await conn.execute(*change)
+            async with conn.pipeline():  # one round trip for the batch, not one per statement
+                for run in runs(changes):
+                    await conn.execute(*upsert_many(run))
             await conn.execute(
                 f"INSERT INTO {SCHEMA}.stream_positions (stream, seq) VALUES (%s, %s)"
                 " ON CONFLICT (stream) DO UPDATE SET seq = EXCLUDED.seq", (stream, last))
