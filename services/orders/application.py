@@ -9,15 +9,25 @@ from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from services.kit.errors import Conflict, NotFound
+from services.kit.errors import Conflict, DomainError, NotFound
 from services.kit.persistence import ServiceApplication
+from services.kit.stored_values import register_values
 from services.orders.domain.order import STATUS_AFTER, Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus
-from services.orders.domain.values import OrderContent, OrderLine
+from services.orders.domain.values import (
+    MappingNeed,
+    OrderContent,
+    OrderLine,
+    content_fingerprint,
+)
 
 MAX_RETRIES = 10
+
+
+# Value objects inside stored events, under their persistent names.
+STORED_VALUES = {MappingNeed: "orders.mapping_need"}
 
 
 @dataclass(frozen=True)
@@ -29,11 +39,21 @@ class Placement:
 
 @dataclass(frozen=True)
 class PlacementRequest:
+    """`needs`: what must be mapped first (the order then waits); `fingerprint`: a digest of
+    what the channel said (empty: the content's)."""
+
     channel: str
     external_id: str
     content: OrderContent
     placed_at: datetime
     tenant: str
+    needs: tuple[MappingNeed, ...] = ()
+    notes: tuple[str, ...] = ()
+    source: str = ""
+    fingerprint: str = ""
+
+    def digest(self) -> str:
+        return self.fingerprint or content_fingerprint(self.content)
 
 
 @dataclass(frozen=True)
@@ -48,7 +68,11 @@ class HistoryEntry:
 class OrdersApplication(ServiceApplication):
     name = "orders"
 
-    def place_orders(self, requests: Sequence[PlacementRequest]) -> list[Placement]:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_values(transcoder, STORED_VALUES)
+
+    def place_orders(self, requests: Sequence[PlacementRequest]) -> list[Placement | DomainError]:
         """Place orders in one transaction, each answered on its own (one order is a list of one).
 
         Each new order is saved with its intake record, whose id is derived from (channel,
@@ -56,9 +80,10 @@ class OrdersApplication(ServiceApplication):
         transaction is refused. Most orders are new, so nothing is read first; after a
         collision the intakes of this batch are read through the repository, repeats are
         answered with the order already placed (duplicate), and the rest are saved again.
-        A repeat inside the batch gets the first one's order.
+        A repeat inside the batch gets the first one's order. A repeat that says something
+        else than the order placed (another fingerprint) is answered OrderDiffers.
         """
-        placed: dict[uuid.UUID, Placement] = {}
+        placed: dict[uuid.UUID, Order] = {}
         for _ in range(MAX_RETRIES):
             answers, pending = self._new_orders(requests, placed)
             if not pending:
@@ -72,37 +97,35 @@ class OrdersApplication(ServiceApplication):
         raise Conflict("the same shop orders are being placed by others; try again")
 
     @staticmethod
-    def _new_orders(requests: Sequence[PlacementRequest], placed: dict[uuid.UUID, Placement],
-                    ) -> tuple[list[Placement], list[Order | OrderIntake]]:
+    def _new_orders(requests: Sequence[PlacementRequest], placed: dict[uuid.UUID, Order],
+                    ) -> tuple[list[Placement | DomainError], list[Order | OrderIntake]]:
         """The answer to each request, and the aggregates to save for those not placed yet."""
         new: dict[uuid.UUID, Order] = {}
         pending: list[Order | OrderIntake] = []
-        answers: list[Placement] = []
+        answers: list[Placement | DomainError] = []
         for r in requests:
             key = intake_id(r.channel, r.external_id)
-            if key in placed:
-                answers.append(placed[key])
-            elif key in new:
-                answers.append(Placement(new[key].id, new[key].status, duplicate=True))
+            if key in placed or key in new:
+                answers.append(_repeat(placed.get(key) or new[key], r))
             else:
                 order = new[key] = Order(channel=r.channel, external_id=r.external_id,
                                          tenant=r.tenant, placed_at=r.placed_at.isoformat(),
-                                         content=r.content.to_dict())
+                                         content=r.content.to_dict(), needs=r.needs,
+                                         notes=r.notes, source=r.source, fingerprint=r.digest())
                 pending += [order, OrderIntake(channel=r.channel, external_id=r.external_id,
                                                order_id=order.id)]
                 answers.append(Placement(order.id, order.status, duplicate=False))
         return answers, pending
 
-    def _placed(self, requests: Sequence[PlacementRequest]) -> dict[uuid.UUID, Placement]:
+    def _placed(self, requests: Sequence[PlacementRequest]) -> dict[uuid.UUID, Order]:
         """The orders already placed for these shop orders, by intake id."""
-        found: dict[uuid.UUID, Placement] = {}
+        found: dict[uuid.UUID, Order] = {}
         for key in {intake_id(r.channel, r.external_id) for r in requests}:
             try:
                 intake: OrderIntake = self.repository.get(key)
             except AggregateNotFoundError:
                 continue
-            order = self.get_order(intake.order_id)
-            found[key] = Placement(order.id, order.status, duplicate=True)
+            found[key] = self.get_order(intake.order_id)
         return found
 
     def find_order(self, channel: str, external_id: str) -> Order:
@@ -121,6 +144,24 @@ class OrdersApplication(ServiceApplication):
         if not isinstance(order, Order):
             raise NotFound(f"order {order_id} does not exist")
         return order
+
+    def resolve_mapping(self, order_id: uuid.UUID, lines: tuple[OrderLine, ...],
+                        notes: tuple[str, ...], needs: tuple[MappingNeed, ...],
+                        cause: str) -> tuple[Order, bool]:
+        """A waiting order mapped again: released when nothing is left to map. (order, whether
+        it was released by this call)."""
+        released = False
+
+        def resolve(order: Order) -> None:
+            nonlocal released
+            released = False
+            if order.status is not OrderStatus.AWAITING_MAPPING:
+                return
+            content = replace(OrderContent.from_dict(order.content), lines=lines)
+            changed = order.resolve_mapping(content.to_dict(), notes, needs, cause)
+            released = changed and not needs
+
+        return self._change(order_id, resolve), released
 
     def cancel_order(self, order_id: uuid.UUID, reason: str) -> Order:
         return self._change(order_id, lambda order: order.cancel(reason))
@@ -146,6 +187,8 @@ class OrdersApplication(ServiceApplication):
         for _ in range(MAX_RETRIES):
             order = self.get_order(order_id)
             act(order)
+            if not order.pending_events:
+                return order
             try:
                 self.save(order)
                 return order
@@ -164,11 +207,29 @@ class OrdersApplication(ServiceApplication):
         return entries
 
 
+def _repeat(order: Order, request: PlacementRequest) -> Placement | DomainError:
+    """The answer to a shop order placed before: a duplicate, or OrderDiffers."""
+    try:
+        order.check_repeat(request.digest())
+    except DomainError as exc:
+        return exc
+    return Placement(order.id, order.status, duplicate=True)
+
+
 def summarise(name: str, attrs: dict[str, Any]) -> str:
     """One line a person reads in an order's timeline."""
     if name == "Placed":
         lines = attrs["content"]["lines"]
+        needs = attrs.get("needs") or ()
+        if needs:
+            return (f"Taken from {attrs['channel']} as {attrs['external_id']}; waiting for "
+                    f"mapping: " + ", ".join(f"{n.kind} {n.key!r}" for n in needs))
         return f"Placed through {attrs['channel']} as {attrs['external_id']} ({len(lines)} line(s))"
+    if name == "MappingResolved":
+        return f"Mapped: placed with {len(attrs['content']['lines'])} line(s)"
+    if name == "MappingStillNeeded":
+        return "Still waiting for mapping: " + ", ".join(
+            f"{n.kind} {n.key!r}" for n in attrs["needs"])
     if name == "Amended":
         return f"Amended: {attrs.get('reason') or 'no reason given'}"
     if name == "Cancelled":

@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS orders.order_list (
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS content_pb bytea;
 -- Why scheduling cannot plan the order ('' when nothing holds it).
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS planning_issue text NOT NULL DEFAULT '';
+-- What a shop order waiting for mapping needs ([{kind, key, line_id, detail}]; [] otherwise).
+ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS mapping_needs jsonb NOT NULL DEFAULT '[]';
 CREATE INDEX IF NOT EXISTS order_list_placed ON orders.order_list (placed_at DESC, order_id DESC);
 CREATE INDEX IF NOT EXISTS order_list_status ON orders.order_list (status, placed_at DESC, order_id DESC);
 CREATE INDEX IF NOT EXISTS order_list_channel ON orders.order_list (channel, placed_at DESC, order_id DESC);
@@ -191,6 +193,25 @@ class OrderListView:
         return OrderPage([OrderRow(r) for r in rows], token)
 
 
+    async def mapping_needs(self, channel: str = "") -> tuple[list[pb.MappingNeedGroup], int]:
+        """What the orders waiting for mapping need, grouped by (channel, kind, key), most
+        needed first; and how many orders wait."""
+        where = "status = 'AWAITING_MAPPING'" + (" AND channel = %s" if channel else "")
+        params = [channel] if channel else []
+        sql = (f"SELECT channel, n->>'kind' AS kind, n->>'key' AS key, "
+               "count(DISTINCT order_id) AS orders, "
+               "(array_agg(DISTINCT order_id::text))[1:20] AS order_ids, "
+               "min(n->>'detail') AS example "
+               f"FROM orders.order_list, jsonb_array_elements(mapping_needs) AS n WHERE {where} "
+               "GROUP BY 1, 2, 3 ORDER BY orders DESC, 1, 2, 3 LIMIT 1000")
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(sql, params)).fetchall()
+            [waiting] = await (await conn.execute(
+                f"SELECT count(*) FROM orders.order_list WHERE {where}", params)).fetchone()
+        return [pb.MappingNeedGroup(channel=r[0], kind=r[1], key=r[2], order_count=r[3],
+                                    order_ids=r[4], example=r[5] or "") for r in rows], waiting
+
+
 def order_list_projector(app: ServiceApplication, pool: AsyncConnectionPool,
                          wakeup: LogWakeup) -> Projector:
     """Follows the orders log and keeps orders.order_list."""
@@ -203,14 +224,15 @@ def order_list_projector(app: ServiceApplication, pool: AsyncConnectionPool,
 INSERT_PLACED = """
 INSERT INTO orders.order_list (order_id, channel, external_id, tenant, status, version,
   placed_at, updated_at, promised_date, customer_name, customer_email, total_amount, currency,
-  content, content_pb)
-SELECT r.order_id, r.channel, r.external_id, r.tenant, 'PLACED', r.version, r.placed_at,
+  content, content_pb, mapping_needs)
+SELECT r.order_id, r.channel, r.external_id, r.tenant, r.status, r.version, r.placed_at,
   r.updated_at, r.promised_date, r.content->'customer'->>'name',
   coalesce(r.content->'customer'->>'email', ''), (r.content->'total'->>'amount')::numeric,
-  r.content->'total'->>'currency', r.content, decode(r.content_pb, 'base64')
+  r.content->'total'->>'currency', r.content, decode(r.content_pb, 'base64'),
+  coalesce(r.mapping_needs, '[]')
 FROM jsonb_to_recordset(%s::jsonb) AS r(order_id uuid, channel text, external_id text,
-  tenant text, version bigint, placed_at timestamptz, updated_at timestamptz,
-  promised_date date, content jsonb, content_pb text)
+  tenant text, status text, version bigint, placed_at timestamptz, updated_at timestamptz,
+  promised_date date, content jsonb, content_pb text, mapping_needs jsonb)
 ON CONFLICT (order_id) DO NOTHING
 """
 
@@ -230,8 +252,16 @@ async def apply_all(conn, events: list[Any]) -> None:
         await conn.execute(INSERT_PLACED, (Jsonb(placed),))
 
 
+def _needs_json(needs: Any) -> list[dict[str, str]]:
+    return [{"kind": n.kind, "key": n.key, "line_id": n.line_id, "detail": n.detail}
+            for n in needs or ()]
+
+
 def _placed_row(event: Any) -> dict:
+    needs = getattr(event, "needs", ())
     return {"order_id": str(event.originator_id), "channel": event.channel,
+            "status": (OrderStatus.AWAITING_MAPPING if needs else OrderStatus.PLACED).value,
+            "mapping_needs": _needs_json(needs),
             "external_id": event.external_id, "tenant": event.tenant,
             "version": event.originator_version, "placed_at": event.placed_at,
             "updated_at": event.timestamp.isoformat(),
@@ -251,7 +281,11 @@ async def apply(conn, event: Any) -> None:
     status = STATUS_AFTER.get(name)
     if status is not None:
         sets["status"] = status.value
-    if name == "Amended":
+    if name == "MappingStillNeeded":
+        sets["mapping_needs"] = Jsonb(_needs_json(event.needs))
+    elif name in ("MappingResolved", "Cancelled"):
+        sets["mapping_needs"] = Jsonb([])
+    if name in ("Amended", "MappingResolved"):
         content = OrderContent.from_dict(event.content)
         sets.update(content=Jsonb(event.content), content_pb=content_blob(event.content),
                     promised_date=content.promised_date,

@@ -26,7 +26,9 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
         return None  # the intake index stays inside
     name = type(event).__name__
     order_id = str(event.originator_id)
-    if name == "Placed":
+    if name == "Placed" and getattr(event, "needs", ()):
+        return None  # waits for mapping: nothing for others to make yet
+    if name in ("Placed", "MappingResolved"):  # a waiting order, mapped, is placed now
         content = content_to_pb(OrderContent.from_dict(event.content))
         placed_at = datetime.fromisoformat(event.placed_at)
         body = events.OrderPlaced(
@@ -48,7 +50,7 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
         return "planning_held", events.OrderPlanningHeld(
             order_id=order_id, reason=event.reason, cause=event.cause)
     status = STATUS_AFTER.get(name)
-    if status is None:
+    if status is None or name == "MappingStillNeeded":
         return None
     return "status_changed", events.OrderStatusChanged(
         order_id=order_id, to_status=status_to_pb(status), cause=getattr(event, "cause", ""),

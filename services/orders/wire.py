@@ -63,7 +63,13 @@ def content_to_pb(content: OrderContent) -> dict[str, Any]:
             "promised_date": date_to_pb(content.promised_date)}
 
 
-def order_to_pb(order: Order) -> pb.Order:
+def needs_to_pb(needs) -> list[pb.MappingNeed]:
+    return [pb.MappingNeed(kind=n.kind, key=n.key, line_id=n.line_id, detail=n.detail)
+            for n in needs]
+
+
+def order_to_pb(order: Order, *, source: bool = False) -> pb.Order:
+    """The order; `source`: with the shop's payload as received (single reads only)."""
     content = content_to_pb(OrderContent.from_dict(order.content))
     return pb.Order(
         order_id=str(order.id), channel=order.channel, external_id=order.external_id,
@@ -75,7 +81,9 @@ def order_to_pb(order: Order) -> pb.Order:
         rejection_reasons=order.rejection_reasons,
         cancellation_reason=order.cancellation_reason, tenant=order.tenant,
         catalog_version=order.catalog_version, tracking_token=order.tracking_token,
-        planning_issue=order.planning_issue)
+        planning_issue=order.planning_issue, mapping_needs=needs_to_pb(order.needs),
+        notes=list(order.notes),
+        source_payload=order.source.encode() if source else b"")
 
 
 DATE = types_pb2.Date.DESCRIPTOR

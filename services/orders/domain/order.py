@@ -18,8 +18,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.errors import FailedPrecondition
+from services.kit.errors import DomainError, FailedPrecondition
 from services.orders.domain.status import OrderStatus
+from services.orders.domain.values import MappingNeed
 
 INTAKE_NAMESPACE = uuid.UUID("6f1c7a52-8f0e-4c47-9d0b-5a3e2f9d7c10")
 
@@ -47,16 +48,35 @@ def intake_id(channel: str, external_id: str) -> uuid.UUID:
     return uuid.uuid5(INTAKE_NAMESPACE, json.dumps([channel, external_id]))
 
 
+class OrderDiffers(DomainError):
+    """The same shop order id arrived again with a different body: not a repeat."""
+
+
+class AwaitingMapping(DomainError):
+    """The order's lines are not all mapped to the catalogue yet."""
+
+
 class Order(Aggregate):
+    """`needs`: what the channel's mapping must say before the order can be made (the order
+    then waits, AWAITING_MAPPING); `notes`: what the shop said that changes nothing made;
+    `source`: the shop's payload as received; `fingerprint`: a digest of what the channel
+    said, to tell a repeat from a different order under the same id. Events stored before
+    these existed read with their defaults."""
+
     @event("Placed")
     def __init__(self, channel: str, external_id: str, tenant: str, placed_at: str,
-                 content: dict[str, Any]):
+                 content: dict[str, Any], needs: tuple[MappingNeed, ...] = (),
+                 notes: tuple[str, ...] = (), source: str = "", fingerprint: str = ""):
         self.channel = channel
         self.external_id = external_id
         self.tenant = tenant
         self.placed_at = placed_at
         self.content = content
-        self.status = OrderStatus.PLACED
+        self.needs = tuple(needs)
+        self.notes = tuple(notes)
+        self.source = source
+        self.fingerprint = fingerprint
+        self.status = OrderStatus.AWAITING_MAPPING if self.needs else OrderStatus.PLACED
         self.revision = 1
         self.catalog_version = 0
         self.factory_id = ""
@@ -67,11 +87,56 @@ class Order(Aggregate):
         self.tracking_token = ""
         self.planning_issue = ""
 
+    def check_repeat(self, fingerprint: str) -> None:
+        """A repeat of this shop order must say the same; raises OrderDiffers otherwise. An
+        order stored before fingerprints were kept cannot tell, and takes the repeat."""
+        if self.fingerprint and fingerprint and fingerprint != self.fingerprint:
+            raise OrderDiffers(
+                f"order {self.external_id} from {self.channel} was already taken with a "
+                f"different body (order {self.id}); a changed order is an update, not a "
+                "new create")
+
+    # --- mapping ---------------------------------------------------------------------
+
+    def resolve_mapping(self, content: dict[str, Any], notes: tuple[str, ...],
+                        needs: tuple[MappingNeed, ...], cause: str) -> bool:
+        """The channel's mapping, applied again: with nothing left to map the order is
+        placed for configuration; otherwise it keeps waiting with what is still needed.
+        False when nothing changes (not waiting, or the same needs again)."""
+        if self.status is not OrderStatus.AWAITING_MAPPING:
+            return False
+        if needs:
+            if tuple(needs) == self.needs:
+                return False
+            self._mapping_still_needed(needs=tuple(needs), cause=cause)
+            return True
+        self._mapping_resolved(content=content, notes=tuple(notes), channel=self.channel,
+                               external_id=self.external_id, tenant=self.tenant,
+                               placed_at=self.placed_at, cause=cause)
+        return True
+
+    @event("MappingStillNeeded")
+    def _mapping_still_needed(self, needs: tuple[MappingNeed, ...], cause: str) -> None:
+        self.needs = tuple(needs)
+
+    # Carries what the placed order's integration event needs (published as placed).
+    @event("MappingResolved")
+    def _mapping_resolved(self, content: dict[str, Any], notes: tuple[str, ...], channel: str,
+                          external_id: str, tenant: str, placed_at: str, cause: str) -> None:
+        self.content = content
+        self.notes = tuple(notes)
+        self.needs = ()
+        self.status = OrderStatus.PLACED
+
     # --- commands from people -------------------------------------------------------
 
     def amend(self, content: dict[str, Any], reason: str) -> None:
         if self.status is OrderStatus.CANCELLED:
             raise FailedPrecondition("a cancelled order cannot be amended")
+        if self.status is OrderStatus.AWAITING_MAPPING:
+            raise AwaitingMapping(
+                "the order waits for its channel's mapping; map what it names and it is "
+                "placed by itself")
         if self.status.production_started:
             raise FailedPrecondition(
                 f"production has started (order is {self.status.value}); it can no longer be amended")
@@ -101,6 +166,7 @@ class Order(Aggregate):
         self.status = OrderStatus.CANCELLED
         self.cancellation_reason = reason
         self.planning_issue = ""
+        self.needs = ()
 
     # --- facts from other services ----------------------------------------------------
 
@@ -229,4 +295,6 @@ STATUS_AFTER: dict[str, OrderStatus | None] = {
     "Shipped": OrderStatus.SHIPPED,
     "Delivered": OrderStatus.DELIVERED,
     "PlanningHeld": None,  # the status stays; the order shows why it is not planned
+    "MappingResolved": OrderStatus.PLACED,
+    "MappingStillNeeded": None,  # still waiting, for fewer or other mappings
 }

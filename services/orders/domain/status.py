@@ -15,6 +15,8 @@ class OrderStatus(StrEnum):
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
+    # A shop order taken as sent, some of whose lines or options its channel does not map yet.
+    AWAITING_MAPPING = "AWAITING_MAPPING"
 
     @property
     def stage(self) -> int:
@@ -27,6 +29,7 @@ class OrderStatus(StrEnum):
 
 
 _STAGE = {
+    OrderStatus.AWAITING_MAPPING: 0,
     OrderStatus.PLACED: 0,
     OrderStatus.CONFIGURED: 1,
     OrderStatus.REJECTED: 1,

@@ -7,6 +7,8 @@ straight from what arrived, without first being copied into another shape.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +97,13 @@ class OrderContent:
             promised_date=None if not data.get("promised_date") else
             date.fromisoformat(data["promised_date"]),
         )
+
+
+def content_fingerprint(content: OrderContent) -> str:
+    """A digest of what an order says (customer, lines, total, promised date): two bodies
+    for the same shop order that differ here are two different orders."""
+    text = json.dumps(content.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Source(Protocol):
@@ -189,7 +198,11 @@ def _option_value(v: Violations, field_name: str, value: Any) -> OptionValue | N
 
 
 def parse_lines(v: Violations, raw: Any, field_name: str = "items",
-                source: Source = JSON) -> tuple[OrderLine, ...]:
+                source: Source = JSON, *, required: bool = True) -> tuple[OrderLine, ...]:
+    """The lines of an order; `required=False` lets a shop order waiting for mapping have
+    none mapped yet."""
+    if not required and (raw is None or (isinstance(raw, Sequence) and not raw)):
+        return ()
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
         v.add(field_name, "must list at least one item")
         return ()
@@ -277,15 +290,57 @@ def parse_date(v: Violations, raw: Any, field_name: str) -> date | None:
     return None
 
 
-def parse_order_content(raw: Any, source: Source = JSON) -> OrderContent:
+def parse_order_content(raw: Any, source: Source = JSON, *,
+                        lines_required: bool = True) -> OrderContent:
     """Validate everything a channel sent (its customer, items, total and promised date, read
     through `source`); raise InvalidArgument listing every problem."""
     v = Violations()
     get = source.get
     customer = parse_customer(v, get(raw, "customer"), source)
-    lines = parse_lines(v, get(raw, "items"), source=source)
+    lines = parse_lines(v, get(raw, "items"), source=source, required=lines_required)
     total = parse_money(v, get(raw, "total"), source=source)
     promised = parse_date(v, get(raw, "promised_date"), "promised_date")
     v.raise_if_any()
     assert customer is not None
     return OrderContent(customer=customer, lines=lines, total=total, promised_date=promised)
+
+
+NEED_KINDS = ("product", "option", "parameter")
+
+
+@dataclass(frozen=True)
+class MappingNeed:
+    """Something a channel's mapping must say before a shop order can be made: a line with no
+    product (`key` its SKU, or its title when it has none), an option name with no parameter,
+    or a parameter the product cannot be built without (`key` "<product>.<parameter>")."""
+
+    kind: str
+    key: str
+    line_id: str = ""
+    detail: str = ""
+
+
+def parse_needs(v: Violations, raw: Any, source: Source = JSON,
+                field_name: str = "mapping_needs") -> tuple[MappingNeed, ...]:
+    """Mapping needs as a channel adapter sent them; each names its kind and key."""
+    needs: list[MappingNeed] = []
+    for i, item in enumerate(raw or ()):
+        f = f"{field_name}[{i}]"
+        kind = source.get(item, "kind")
+        if kind not in NEED_KINDS:
+            v.add(f"{f}.kind", f"must be one of {', '.join(NEED_KINDS)}")
+        key = _text(v, source.get(item, "key"), f"{f}.key", required=True, max_len=300)
+        line_id = _text(v, source.get(item, "line_id"), f"{f}.line_id", required=False,
+                        max_len=64)
+        detail = _text(v, source.get(item, "detail"), f"{f}.detail", required=False,
+                       max_len=500)
+        needs.append(MappingNeed(str(kind), key, line_id, detail))
+    return tuple(needs)
+
+
+def parse_notes(v: Violations, raw: Any, field_name: str = "notes") -> tuple[str, ...]:
+    notes = tuple(_text(v, n, f"{field_name}[{i}]", required=False, max_len=1000)
+                  for i, n in enumerate(raw or ()))
+    if len(notes) > MAX_LINES:
+        v.add(field_name, f"must hold at most {MAX_LINES} notes")
+    return tuple(n for n in notes if n)

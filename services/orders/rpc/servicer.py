@@ -9,13 +9,25 @@ from datetime import UTC, datetime
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from dovetail.orders.v1 import orders_service_pb2_grpc as pb_grpc
 from services.kit.auth import Principal
-from services.kit.errors import DomainError, InvalidArgument, PermissionDenied, Violations
+from services.kit.errors import (
+    Conflict,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    Violations,
+    categorised,
+    raising_categories,
+)
 from services.kit.rpc import current_principal, status_for, text_violations
 from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, Placement, PlacementRequest
+from services.orders.domain.order import AwaitingMapping, OrderDiffers
 from services.orders.domain.values import (
     parse_date,
     parse_lines,
+    parse_needs,
+    parse_notes,
     parse_order_content,
     validate_channel,
 )
@@ -30,6 +42,8 @@ ROLES = {
     "CancelOrder": ("admin",),
     "AmendOrder": ("admin",),
     "GetOrderHistory": ("admin",),
+    "ResolveOrderMapping": ("admin",),
+    "ListMappingNeeds": ("admin",),
 }
 
 # PlaceOrders checks text order by order, so one bad order refuses only itself.
@@ -51,9 +65,13 @@ def placed_pb(placement) -> pb.PlaceOrderResponse:
                                  duplicate=placement.duplicate)
 
 
+# The orders domain's errors, by the status category each is answered with.
+ERRORS = {OrderDiffers: Conflict, AwaitingMapping: FailedPrecondition}
+
+
 def refusal_pb(exc: DomainError) -> pb.PlaceOrderRefusal:
     """What PlaceOrder would have answered for this order, as one outcome of PlaceOrders."""
-    status = status_for(exc)
+    status = status_for(categorised(exc, ERRORS))
     refused = pb.PlaceOrderRefusal(code=status.code, message=status.message)
     if isinstance(exc, InvalidArgument):
         refused.field_violations.extend(
@@ -61,6 +79,7 @@ def refusal_pb(exc: DomainError) -> pb.PlaceOrderRefusal:
     return refused
 
 
+@raising_categories(ERRORS)
 class OrdersServicer(pb_grpc.OrdersServiceServicer):
     def __init__(self, app: OrdersApplication, view: OrderListView, tenant: str):
         self.app = app
@@ -111,12 +130,18 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
             raise PermissionDenied(f"a designer places orders on channel designer-{principal.subject}")
         v = Violations()
         validate_channel(v, request.channel, request.external_id)
+        needs = parse_needs(v, request.mapping_needs, mapping.WIRE)
+        notes = parse_notes(v, request.notes)
+        v.check(len(request.source_fingerprint) <= 128, "source_fingerprint",
+                "must be at most 128 characters")
         v.raise_if_any()
-        content = parse_order_content(request, mapping.WIRE)
+        content = parse_order_content(request, mapping.WIRE, lines_required=not needs)
         placed_at = (request.placed_at.ToDatetime(tzinfo=UTC) if request.HasField("placed_at")
                      else datetime.now(UTC))
         return PlacementRequest(request.channel, request.external_id.strip(), content, placed_at,
-                                self.tenant)
+                                self.tenant, needs=needs, notes=notes,
+                                source=request.source_payload.decode("utf-8", "replace"),
+                                fingerprint=request.source_fingerprint)
 
     async def GetOrder(self, request: pb.GetOrderRequest, context) -> pb.GetOrderResponse:
         if not request.order_id and (request.channel or request.external_id):
@@ -125,9 +150,9 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
             v.raise_if_any()
             order = await asyncio.to_thread(self.app.find_order, request.channel,
                                             request.external_id.strip())
-            return pb.GetOrderResponse(order=mapping.order_to_pb(order))
+            return pb.GetOrderResponse(order=mapping.order_to_pb(order, source=True))
         order = await asyncio.to_thread(self.app.get_order, order_id_from(request.order_id))
-        return pb.GetOrderResponse(order=mapping.order_to_pb(order))
+        return pb.GetOrderResponse(order=mapping.order_to_pb(order, source=True))
 
     async def ListOrders(self, request: pb.ListOrdersRequest, context) -> pb.ListOrdersResponse:
         query = OrderListQuery.from_request(
@@ -168,3 +193,22 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
                 status_after=mapping.status_to_pb(e.status_after) if e.status_after else 0,
                 summary=e.summary)
             for e in entries])
+
+    async def ResolveOrderMapping(self, request: pb.ResolveOrderMappingRequest,
+                                  context) -> pb.ResolveOrderMappingResponse:
+        order_id = order_id_from(request.order_id)
+        v = Violations()
+        needs = parse_needs(v, request.mapping_needs, mapping.WIRE)
+        lines = parse_lines(v, request.items, source=mapping.WIRE, required=not needs)
+        notes = parse_notes(v, request.notes)
+        v.raise_if_any()
+        order, released = await asyncio.to_thread(
+            self.app.resolve_mapping, order_id, lines, notes, needs,
+            f"mapping:{current_principal()}")
+        return pb.ResolveOrderMappingResponse(order=mapping.order_to_pb(order, source=True),
+                                              released=released)
+
+    async def ListMappingNeeds(self, request: pb.ListMappingNeedsRequest,
+                               context) -> pb.ListMappingNeedsResponse:
+        groups, waiting = await self.view.mapping_needs(request.channel.strip())
+        return pb.ListMappingNeedsResponse(groups=groups, waiting_orders=waiting)

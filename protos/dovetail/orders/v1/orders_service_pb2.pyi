@@ -24,6 +24,7 @@ class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_STATUS_SHIPPED: _ClassVar[OrderStatus]
     ORDER_STATUS_DELIVERED: _ClassVar[OrderStatus]
     ORDER_STATUS_CANCELLED: _ClassVar[OrderStatus]
+    ORDER_STATUS_AWAITING_MAPPING: _ClassVar[OrderStatus]
 ORDER_STATUS_UNSPECIFIED: OrderStatus
 ORDER_STATUS_PLACED: OrderStatus
 ORDER_STATUS_CONFIGURED: OrderStatus
@@ -34,6 +35,19 @@ ORDER_STATUS_PRODUCED: OrderStatus
 ORDER_STATUS_SHIPPED: OrderStatus
 ORDER_STATUS_DELIVERED: OrderStatus
 ORDER_STATUS_CANCELLED: OrderStatus
+ORDER_STATUS_AWAITING_MAPPING: OrderStatus
+
+class MappingNeed(_message.Message):
+    __slots__ = ("kind", "key", "line_id", "detail")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    LINE_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    key: str
+    line_id: str
+    detail: str
+    def __init__(self, kind: _Optional[str] = ..., key: _Optional[str] = ..., line_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class OrderItem(_message.Message):
     __slots__ = ("line_id", "product", "quantity", "options")
@@ -48,7 +62,7 @@ class OrderItem(_message.Message):
     def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "channel", "external_id", "status", "placed_at", "promised_date", "customer", "items", "total", "version", "updated_at", "factory_id", "planned_start", "planned_end", "rejection_reasons", "cancellation_reason", "tenant", "catalog_version", "tracking_token", "planning_issue")
+    __slots__ = ("order_id", "channel", "external_id", "status", "placed_at", "promised_date", "customer", "items", "total", "version", "updated_at", "factory_id", "planned_start", "planned_end", "rejection_reasons", "cancellation_reason", "tenant", "catalog_version", "tracking_token", "planning_issue", "mapping_needs", "notes", "source_payload")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +83,9 @@ class Order(_message.Message):
     CATALOG_VERSION_FIELD_NUMBER: _ClassVar[int]
     TRACKING_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PLANNING_ISSUE_FIELD_NUMBER: _ClassVar[int]
+    MAPPING_NEEDS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     channel: str
     external_id: str
@@ -89,10 +106,13 @@ class Order(_message.Message):
     catalog_version: int
     tracking_token: str
     planning_issue: str
-    def __init__(self, order_id: _Optional[str] = ..., channel: _Optional[str] = ..., external_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., factory_id: _Optional[str] = ..., planned_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejection_reasons: _Optional[_Iterable[str]] = ..., cancellation_reason: _Optional[str] = ..., tenant: _Optional[str] = ..., catalog_version: _Optional[int] = ..., tracking_token: _Optional[str] = ..., planning_issue: _Optional[str] = ...) -> None: ...
+    mapping_needs: _containers.RepeatedCompositeFieldContainer[MappingNeed]
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    source_payload: bytes
+    def __init__(self, order_id: _Optional[str] = ..., channel: _Optional[str] = ..., external_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., factory_id: _Optional[str] = ..., planned_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejection_reasons: _Optional[_Iterable[str]] = ..., cancellation_reason: _Optional[str] = ..., tenant: _Optional[str] = ..., catalog_version: _Optional[int] = ..., tracking_token: _Optional[str] = ..., planning_issue: _Optional[str] = ..., mapping_needs: _Optional[_Iterable[_Union[MappingNeed, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., source_payload: _Optional[bytes] = ...) -> None: ...
 
 class PlaceOrderRequest(_message.Message):
-    __slots__ = ("channel", "external_id", "placed_at", "promised_date", "customer", "items", "total")
+    __slots__ = ("channel", "external_id", "placed_at", "promised_date", "customer", "items", "total", "mapping_needs", "notes", "source_payload", "source_fingerprint")
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
     PLACED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +120,10 @@ class PlaceOrderRequest(_message.Message):
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
+    MAPPING_NEEDS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     channel: str
     external_id: str
     placed_at: _timestamp_pb2.Timestamp
@@ -107,7 +131,11 @@ class PlaceOrderRequest(_message.Message):
     customer: _types_pb2.Customer
     items: _containers.RepeatedCompositeFieldContainer[OrderItem]
     total: _types_pb2.Money
-    def __init__(self, channel: _Optional[str] = ..., external_id: _Optional[str] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ...) -> None: ...
+    mapping_needs: _containers.RepeatedCompositeFieldContainer[MappingNeed]
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    source_payload: bytes
+    source_fingerprint: str
+    def __init__(self, channel: _Optional[str] = ..., external_id: _Optional[str] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., mapping_needs: _Optional[_Iterable[_Union[MappingNeed, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., source_payload: _Optional[bytes] = ..., source_fingerprint: _Optional[str] = ...) -> None: ...
 
 class PlaceOrderResponse(_message.Message):
     __slots__ = ("order_id", "status", "duplicate")
@@ -256,3 +284,53 @@ class GetOrderHistoryResponse(_message.Message):
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     entries: _containers.RepeatedCompositeFieldContainer[OrderHistoryEntry]
     def __init__(self, entries: _Optional[_Iterable[_Union[OrderHistoryEntry, _Mapping]]] = ...) -> None: ...
+
+class ResolveOrderMappingRequest(_message.Message):
+    __slots__ = ("order_id", "items", "notes", "mapping_needs")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    MAPPING_NEEDS_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    items: _containers.RepeatedCompositeFieldContainer[OrderItem]
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    mapping_needs: _containers.RepeatedCompositeFieldContainer[MappingNeed]
+    def __init__(self, order_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., mapping_needs: _Optional[_Iterable[_Union[MappingNeed, _Mapping]]] = ...) -> None: ...
+
+class ResolveOrderMappingResponse(_message.Message):
+    __slots__ = ("order", "released")
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
+    order: Order
+    released: bool
+    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ..., released: _Optional[bool] = ...) -> None: ...
+
+class ListMappingNeedsRequest(_message.Message):
+    __slots__ = ("channel",)
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    def __init__(self, channel: _Optional[str] = ...) -> None: ...
+
+class MappingNeedGroup(_message.Message):
+    __slots__ = ("channel", "kind", "key", "order_count", "order_ids", "example")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    EXAMPLE_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    kind: str
+    key: str
+    order_count: int
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    example: str
+    def __init__(self, channel: _Optional[str] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., order_count: _Optional[int] = ..., order_ids: _Optional[_Iterable[str]] = ..., example: _Optional[str] = ...) -> None: ...
+
+class ListMappingNeedsResponse(_message.Message):
+    __slots__ = ("groups", "waiting_orders")
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[MappingNeedGroup]
+    waiting_orders: int
+    def __init__(self, groups: _Optional[_Iterable[_Union[MappingNeedGroup, _Mapping]]] = ..., waiting_orders: _Optional[int] = ...) -> None: ...

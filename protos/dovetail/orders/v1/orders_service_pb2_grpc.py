@@ -70,6 +70,16 @@ class OrdersServiceStub:
                 request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.GetOrderHistoryRequest.SerializeToString,
                 response_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.GetOrderHistoryResponse.FromString,
                 _registered_method=True)
+        self.ResolveOrderMapping = channel.unary_unary(
+                '/dovetail.orders.v1.OrdersService/ResolveOrderMapping',
+                request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ResolveOrderMappingRequest.SerializeToString,
+                response_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ResolveOrderMappingResponse.FromString,
+                _registered_method=True)
+        self.ListMappingNeeds = channel.unary_unary(
+                '/dovetail.orders.v1.OrdersService/ListMappingNeeds',
+                request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsRequest.SerializeToString,
+                response_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsResponse.FromString,
+                _registered_method=True)
 
 
 class OrdersServiceServicer:
@@ -126,6 +136,22 @@ class OrdersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveOrderMapping(self, request, context):
+        """A shop order waiting for mapping (AWAITING_MAPPING) gets the lines its channel's mapping
+        now makes of it: with no mapping_needs left it is released (PLACED, published as placed);
+        otherwise it keeps waiting, naming what is still to map. Any other status: unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMappingNeeds(self, request, context):
+        """What the shop orders waiting for mapping need, grouped by channel, kind and key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrdersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -163,6 +189,16 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.GetOrderHistory,
                     request_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.GetOrderHistoryRequest.FromString,
                     response_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.GetOrderHistoryResponse.SerializeToString,
+            ),
+            'ResolveOrderMapping': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveOrderMapping,
+                    request_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ResolveOrderMappingRequest.FromString,
+                    response_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ResolveOrderMappingResponse.SerializeToString,
+            ),
+            'ListMappingNeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMappingNeeds,
+                    request_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsRequest.FromString,
+                    response_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -355,6 +391,60 @@ class OrdersService:
             '/dovetail.orders.v1.OrdersService/GetOrderHistory',
             dovetail_dot_orders_dot_v1_dot_orders__service__pb2.GetOrderHistoryRequest.SerializeToString,
             dovetail_dot_orders_dot_v1_dot_orders__service__pb2.GetOrderHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveOrderMapping(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.orders.v1.OrdersService/ResolveOrderMapping',
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ResolveOrderMappingRequest.SerializeToString,
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ResolveOrderMappingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMappingNeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.orders.v1.OrdersService/ListMappingNeeds',
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsRequest.SerializeToString,
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsResponse.FromString,
             options,
             channel_credentials,
             insecure,
