@@ -20,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway.auth import SignInRequired
 from gateway.bodies import GatewayRequest
 from gateway.channels import ChannelStore
-from gateway.controllers.admin import AdminController
+from gateway.controllers.admin import AdminController, MappingController
 from gateway.controllers.designs import DesignController
 from gateway.controllers.discovery import DiscoveryController
 from gateway.controllers.events import EventController
@@ -52,6 +52,7 @@ from gateway.settings import EdgeSettings
 from gateway.sse.slots import StreamSlots
 from gateway.webhooks.canonical import CanonicalWebhookController
 from gateway.webhooks.carriers import CarrierWebhookController
+from gateway.webhooks.release import MappingRelease
 from gateway.webhooks.shopify import SHOPIFY, ShopifyWebhookController
 from gateway.webhooks.woocommerce import WOOCOMMERCE, WooCommerceWebhookController
 from services.kit.auth import KeyStore
@@ -109,6 +110,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
             **{name: grpc_health_check(services.health(name)) for name in services.channels}})
         await readiness.check_once()  # probes answer from what the last round found
         tasks.append(asyncio.create_task(readiness.run(stop)))
+        state.release = MappingRelease(state, {p.channel: p for p in (SHOPIFY, WOOCOMMERCE)})
+        tasks.append(asyncio.create_task(state.release.run(stop)))
         try:
             yield
         finally:
@@ -128,6 +131,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         WooCommerceWebhookController, OrderController, DesignController,
                         FactoryController, MachineController, ScheduleController,
                         ShipmentController, KpiController, AdminController, OutboundController,
+                        MappingController,
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
                         TrackingController,

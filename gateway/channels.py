@@ -22,6 +22,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
+from gateway.webhooks.mapping import normal
 from services.kit.settings import Settings
 
 log = logging.getLogger("dovetail.gateway.channels")
@@ -62,17 +63,34 @@ SHOP_CHANNELS = ("shopify", "woocommerce")
 
 @dataclass
 class ChannelMapping:
-    """SKU → catalogue product (with fixed options), shop option name → parameter, and values."""
+    """How a shop's lines become catalogue items (gateway/webhooks/mapping.py): products by
+    SKU, by product or variant id, by title; shop option name → parameter; value translations;
+    lines and options that are not made here; and, per product, the parameters the catalogue
+    cannot build without (`requires`, worked out from the catalogue when the mapping is saved)."""
 
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     version: int = 0
+    product_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    titles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ignore_lines: list[str] = field(default_factory=list)
+    ignore_options: list[str] = field(default_factory=list)
+    ignore_gift_cards: bool = True
+    requires: dict[str, list[str]] = field(default_factory=dict)
+    title_index: dict[str, dict[str, Any]] = field(default_factory=dict)  # titles as compared
 
     @classmethod
     def from_json(cls, data: dict[str, Any], version: int = 0) -> ChannelMapping:
         return cls(products=data.get("products", {}), options=data.get("options", {}),
-                   values=data.get("values", {}), version=version)
+                   values=data.get("values", {}), version=version,
+                   product_ids=data.get("product_ids", {}),
+                   titles=data.get("titles", {}),
+                   title_index={normal(k): v for k, v in data.get("titles", {}).items()},
+                   ignore_lines=data.get("ignore_lines", []),
+                   ignore_options=data.get("ignore_options", []),
+                   ignore_gift_cards=data.get("ignore_gift_cards", True),
+                   requires=data.get("requires", {}))
 
 
 @dataclass

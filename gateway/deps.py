@@ -118,6 +118,9 @@ class GatewayState:
     streams: StreamSlots = field(default_factory=lambda: StreamSlots(
         EdgeSettings.streams_per_holder, EdgeSettings.streams_total))
     factories: FactoryDirectory = field(default_factory=FactoryDirectory)  # the schedule's picker
+    # Places shop orders waiting for mapping once a saved mapping covers them (a
+    # gateway.webhooks.release.MappingRelease; typed loosely: that module imports this one).
+    release: Any = None
 
 
 # Handler parameters filled by name from the app's `dependencies` (Litestar 3 infers none).

@@ -10,9 +10,10 @@ from google.protobuf import struct_pb2
 from litestar import Controller, Request, delete, get, post, put
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import keys as key_admin
 from gateway import reads
 from gateway.auth import admin_only, current
@@ -23,13 +24,16 @@ from gateway.schemas.admin import (
     IssuedKey,
     IssueKey,
     KeyRead,
+    MappingNeedGroup,
     MappingRead,
+    MappingsNeeded,
     MappingWrite,
     PublishCatalogue,
     SecretSet,
     SetSecret,
 )
 from gateway.schemas.orders import ErrorBody
+from gateway.webhooks import mapping_check
 from services.kit.auth import InvalidPrincipal, Principal
 
 Channel = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
@@ -74,7 +78,34 @@ async def mapping_read(gateway: GatewayState, channel: str) -> MappingRead:
     mapping = await gateway.channels.mapping(channel)
     if mapping is None:
         raise NotFoundException(f"channel {channel!r} has no mapping")
-    return MappingRead(channel, mapping.version, mapping.products, mapping.options, mapping.values)
+    return MappingRead(channel, mapping.version, mapping.products, mapping.options, mapping.values,
+                       mapping.product_ids, mapping.titles, mapping.ignore_lines,
+                       mapping.ignore_options, mapping.ignore_gift_cards, mapping.requires)
+
+
+async def save_mapping(gateway: GatewayState, channel: str, data: MappingWrite,
+                       by: str) -> None:
+    """Checked against the latest catalogue (422 naming every problem), saved with what each
+    product requires, then the channel's waiting orders are gone over (release.py)."""
+    mapping = msgspec.to_builtins(data)
+    refuse_nul(mapping, "")
+    mentions = any(mapping.get(k) for k in (*mapping_check.PRODUCT_TABLES, "options", "values"))
+    catalogue = await mapping_check.latest_catalogue(gateway.services.call) if mentions else {}
+    problems, requires = mapping_check.check(mapping, catalogue)
+    if problems:
+        raise ValidationException("the mapping does not fit the catalogue", extra=[
+            {"key": p.at, "message": p.message} for p in problems])
+    await gateway.channels.save_mapping(channel, {**mapping, "requires": requires}, by)
+    if gateway.release is not None:
+        gateway.release.nudge(channel)
+
+
+async def mappings_needed(gateway: GatewayState, channel: str) -> MappingsNeeded:
+    reply = await gateway.services.call("orders", "ListMappingNeeds",
+                                        orders_pb.ListMappingNeedsRequest(channel=channel))
+    return MappingsNeeded(reply.waiting_orders, [
+        MappingNeedGroup(g.channel, g.kind, g.key, g.order_count, list(g.order_ids), g.example)
+        for g in reply.groups])
 
 
 def catalogue_struct(catalogue: dict[str, Any]) -> struct_pb2.Struct:
@@ -135,12 +166,15 @@ class AdminController(Controller):
     async def get_mapping(self, channel: Channel, gateway: StateDep) -> MappingRead:
         return await mapping_read(gateway, channel)
 
-    @put("/channels/{channel:str}/mapping", summary="Replace a shop channel's mapping")
+    @put("/channels/{channel:str}/mapping", summary="Replace a shop channel's mapping",
+         description=(
+             "Checked against the latest catalogue: 422 names every product, parameter or "
+             "value it does not have, and every product that could not be made from what the "
+             "mapping gives it. Once saved, the channel's orders waiting for mapping that it "
+             "now completes are placed (in the background, within seconds)."))
     async def put_mapping(self, channel: Channel, data: JSONBody[MappingWrite], gateway: StateDep,
                           request: Request) -> MappingRead:
-        mapping = msgspec.to_builtins(data)
-        refuse_nul(mapping, "")
-        await gateway.channels.save_mapping(channel, mapping, str(current(request)))
+        await save_mapping(gateway, channel, data, str(current(request)))
         return await mapping_read(gateway, channel)
 
     @post("/catalog/versions", summary="Publish a catalogue version (configurator)",
@@ -149,3 +183,20 @@ class AdminController(Controller):
                                 gateway: StateDep) -> CataloguePublished:
         return await publish(gateway, data)
 
+
+
+class MappingController(Controller):
+    path = "/api/v1/mappings"
+    tags = ["admin"]
+    guards = [admin_only]
+    security = [{"bearer": []}]
+
+    @get("/needed", summary="What shop orders waiting for mapping need, grouped",
+         description=(
+             "Over every order AWAITING_MAPPING (of one channel with ?channel=): each SKU or "
+             "title, option or parameter still to map, with how many orders wait for it and "
+             "their ids (up to 20), most needed first."))
+    async def needed(self, gateway: StateDep,
+                     channel: Annotated[str, QueryParameter(max_length=64)] = "",
+                     ) -> MappingsNeeded:
+        return await mappings_needed(gateway, channel.strip())

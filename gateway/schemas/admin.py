@@ -59,12 +59,27 @@ class ProductMapping(msgspec.Struct, forbid_unknown_fields=True):
     options: dict[str, str | int | float | bool] = {}
 
 
-class MappingWrite(msgspec.Struct, forbid_unknown_fields=True):
-    """SKU → product (with fixed options); shop option name → parameter; value translations."""
+ShopKey = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 
-    products: dict[str, ProductMapping]
+
+class MappingWrite(msgspec.Struct, forbid_unknown_fields=True):
+    """How a shop's lines become catalogue items. Lines are matched by SKU (`products`), then
+    variant or product id (`product_ids`), then title (`titles`: "Title / Variant title", the
+    title, or the handle; case and spaces do not matter), so lines without a SKU can be mapped.
+    `options`: shop option name → parameter; `values`: parameter → {shop value: catalogue
+    value}; lengths with units ("200 cm") become millimetres for *_mm parameters by themselves.
+    `ignore_lines` (SKUs, ids or titles) and gift cards are not made here; `ignore_options`
+    change nothing made and are kept as notes for the factory. Checked against the latest
+    catalogue when saved."""
+
+    products: dict[str, ProductMapping] = {}
     options: dict[str, str] = {}
     values: dict[str, dict[str, str | int | float | bool]] = {}
+    product_ids: dict[str, ProductMapping] = {}
+    titles: dict[str, ProductMapping] = {}
+    ignore_lines: list[ShopKey] = []
+    ignore_options: list[ShopKey] = []
+    ignore_gift_cards: bool = True
 
 
 class MappingRead(msgspec.Struct):
@@ -73,6 +88,30 @@ class MappingRead(msgspec.Struct):
     products: dict[str, Any]
     options: dict[str, str]
     values: dict[str, Any]
+    product_ids: dict[str, Any] = {}
+    titles: dict[str, Any] = {}
+    ignore_lines: list[str] = []
+    ignore_options: list[str] = []
+    ignore_gift_cards: bool = True
+    requires: Annotated[dict[str, list[str]], msgspec.Meta(description=(
+        "per product, the parameters the catalogue cannot build without (no default): a line "
+        "lacking one waits for mapping"))] = {}
+
+
+class MappingNeedGroup(msgspec.Struct):
+    channel: str
+    kind: Annotated[str, msgspec.Meta(description="product, option or parameter")]
+    key: Annotated[str, msgspec.Meta(description=(
+        "what to map: a SKU (or a title, for lines without one), an option name, or "
+        "<product>.<parameter>"))]
+    order_count: int
+    order_ids: list[str]
+    example: str
+
+
+class MappingsNeeded(msgspec.Struct):
+    waiting_orders: int
+    needs: list[MappingNeedGroup]
 
 
 class PublishCatalogue(msgspec.Struct, forbid_unknown_fields=True):

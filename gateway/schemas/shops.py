@@ -24,9 +24,14 @@ class ShopifyLineItem(msgspec.Struct):
     id: int
     quantity: Quantity
     sku: str | None = None
-    title: str = ""
-    price: str = ""
-    properties: list[ShopifyProperty] = []
+    title: str | None = ""
+    variant_title: str | None = None
+    name: str | None = None
+    product_id: int | None = None
+    variant_id: int | None = None
+    gift_card: bool = False
+    price: str | None = ""
+    properties: list[ShopifyProperty] | None = []
 
 
 class ShopifyAddress(msgspec.Struct):
@@ -77,9 +82,12 @@ class WooMeta(msgspec.Struct):
 class WooLineItem(msgspec.Struct):
     id: int
     quantity: Quantity
-    sku: str = ""
-    name: str = ""
-    total: str = ""
+    sku: str | None = ""
+    name: str | None = ""
+    parent_name: str | None = None
+    product_id: int | None = None
+    variation_id: int | None = None
+    total: str | None = ""
     meta_data: list[WooMeta] = []
 
 

@@ -1,8 +1,9 @@
 """The canonical order webhook: `POST /webhooks/{channel}/orders` (DESIGN.md).
 
 Order of checks: unknown channel → 404; bad, missing or stale signature → 401 (before the
-body is even parsed); body that does not fit → 422 with field errors; stored → 202, or
-200 for a repeat of the same `external_id`.
+body is even parsed); body that does not fit → 422 naming every problem by JSON Pointer;
+stored → 202, or 200 for a repeat of the same `external_id` with the same content, 409 for the
+same `external_id` with other content (another order, not a repeat).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from litestar.params import FromPath, JSONBody
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.deps import GatewayState
-from gateway.errors import values_in_range
+from gateway.errors import ServiceError, values_in_range
 from gateway.placing import place_order_request, status_name
 from gateway.schemas.orders import CanonicalOrder, ErrorBody, WebhookAccepted
+from gateway.webhooks import shape
 from webhook_signature import SignatureError, verify
 
 SIGNATURE_HEADER = "Dovetail-Signature"
@@ -78,7 +80,10 @@ def to_place_order(channel: str, order: CanonicalOrder) -> orders_pb.PlaceOrderR
 
 
 async def place(state: GatewayState, request: orders_pb.PlaceOrderRequest) -> Response:
-    reply = await state.services.place_order(request)
+    try:
+        reply = await state.services.place_order(request)
+    except ServiceError as exc:
+        raise shape.with_pointers(exc) from None
     body = WebhookAccepted(order_id=reply.order_id, status=status_name(reply.status),
                            duplicate=reply.duplicate)
     return Response(body, status_code=200 if reply.duplicate else 202)
@@ -87,6 +92,7 @@ async def place(state: GatewayState, request: orders_pb.PlaceOrderRequest) -> Re
 class CanonicalWebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
+    exception_handlers = {ValidationException: shape.every_problem_handler(CanonicalOrder)}
 
     @post("/{channel:str}/orders", guards=[signed_by_channel], status_code=202,
           summary="Receive an order from a sales channel (canonical format)",
@@ -94,11 +100,13 @@ class CanonicalWebhookController(Controller):
               "Signed with the channel's secret: `Dovetail-Signature: t=<unix seconds>,"
               "v1=<hex HMAC-SHA256 over \"<t>.<raw body>\">`, accepted within 300 s of t. "
               "202 once the order is durably stored; 200 with the same order_id and "
-              "duplicate=true for a repeat of the same external_id."),
+              "duplicate=true for a repeat of the same external_id; 409 for the same "
+              "external_id with other content; 422 names every problem by JSON Pointer."),
           responses={
               200: ResponseSpec(WebhookAccepted, description="a repeat: the order already stored"),
               401: ResponseSpec(ErrorBody, description="missing, wrong or stale signature"),
               404: ResponseSpec(ErrorBody, description="unknown channel"),
+              409: ResponseSpec(ErrorBody, description="same external_id, other content"),
               422: ResponseSpec(ErrorBody, description="the body does not fit; field errors"),
           },
           security=[{"webhookSignature": []}])

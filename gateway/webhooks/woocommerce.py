@@ -10,13 +10,15 @@ unsigned) is answered 200 so the shop can save it.
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, post
+from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from dovetail.common.v1 import types_pb2
 from gateway.limits import webhook_limit
 from gateway.schemas.orders import ErrorBody
 from gateway.schemas.shops import ShopWebhookAnswer, WooAddress, WooOrder
-from gateway.webhooks.mapping import ShopLine
+from gateway.webhooks.mapping import ShopLine, ShopProperty
+from gateway.webhooks.shape import every_problem_handler
 from gateway.webhooks.shops import ShopOrder, ShopPlatform, parse_time, receive
 
 
@@ -28,12 +30,15 @@ def to_order(o: WooOrder) -> ShopOrder:
         email=(b.email or "").strip(), phone=(a.phone or b.phone).strip(),
         address=types_pb2.Address(line1=a.address_1, line2=a.address_2, city=a.city,
                                   region=a.state, postal_code=a.postcode, country=a.country))
-    lines = [ShopLine(f"line_items[{i}]", str(li.id), li.sku.strip(), li.quantity,
-                      [(f"line_items[{i}].meta_data[{j}].key", m.key, m.value)
-                       for j, m in enumerate(li.meta_data)])
+    lines = [ShopLine(f"/line_items/{i}", str(li.id), (li.sku or "").strip(), li.quantity,
+                      [ShopProperty(f"/line_items/{i}/meta_data/{j}", m.key, m.value)
+                       for j, m in enumerate(li.meta_data)],
+                      title=(li.name or "").strip(),
+                      names=tuple(n.strip() for n in [li.parent_name or ""] if n.strip()),
+                      product_id=str(li.product_id or ""), variant_id=str(li.variation_id or ""))
              for i, li in enumerate(o.line_items)]
     total = (o.total, o.currency) if o.total and o.currency else None
-    return ShopOrder(str(o.id), customer, lines, parse_time(o.date_created_gmt), total)
+    return ShopOrder(str(o.id), customer, lines, parse_time(o.date_created_gmt, "/date_created_gmt"), total)
 
 
 WOOCOMMERCE = ShopPlatform(
@@ -52,15 +57,19 @@ class WooCommerceWebhookController(Controller):
     path = "/webhooks/woocommerce"
     tags = ["webhooks"]
     middleware = [webhook_limit.middleware]
+    exception_handlers = {ValidationException: every_problem_handler(WooOrder)}
 
     @post("/orders", status_code=202, summary="Receive a WooCommerce order.created webhook",
           description=(
               "WooCommerce's own payload and signature (`X-WC-Webhook-Signature`, base64 "
-              "HMAC-SHA256 of the raw body). 202 once stored; 200 for a resend; 422 naming an "
-              "unmapped SKU or option; `order.updated` is acknowledged, never applied."),
+              "HMAC-SHA256 of the raw body). 202 once stored, also when lines or options are not "
+              "mapped yet (status AWAITING_MAPPING); 200 for a resend; 409 for the same order "
+              "id with a different body; 422 naming every problem of a body that is not "
+              "WooCommerce's order shape; `order.updated` is acknowledged, never applied."),
           responses={200: ResponseSpec(ShopWebhookAnswer, description="resend, update or ping"),
                      401: ResponseSpec(ErrorBody, description="missing or wrong signature"),
-                     422: ResponseSpec(ErrorBody, description="body does not fit; unmapped")},
+                     409: ResponseSpec(ErrorBody, description="same order id, other body"),
+                     422: ResponseSpec(ErrorBody, description="body does not fit; every problem")},
           security=[{"wooSignature": []}])
     async def receive(self, request: Request) -> Response[ShopWebhookAnswer]:
         if is_ping(request, await request.body()):

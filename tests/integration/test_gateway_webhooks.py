@@ -66,13 +66,13 @@ async def test_unknown_channel_is_not_found(gateway, settings):
 
 
 @pytest.mark.parametrize("change, field", [
-    (lambda p: p.pop("items"), "items"),
-    (lambda p: p.update(items=[]), "items"),
-    (lambda p: p["items"][0].update(quantity="two"), "items[0].quantity"),
-    (lambda p: p["items"][0].update(quantity=0), "items[0].quantity"),
-    (lambda p: p["customer"]["address"].update(country="China"), "customer.address.country"),
-    (lambda p: p.update(promised_date="20 December"), "promised_date"),
-    (lambda p: p.update(total={"amount": "59.999", "currency": "CNY"}), "total.amount"),
+    (lambda p: p.pop("items"), "/items"),
+    (lambda p: p.update(items=[]), "/items"),
+    (lambda p: p["items"][0].update(quantity="two"), "/items/0/quantity"),
+    (lambda p: p["items"][0].update(quantity=0), "/items/0/quantity"),
+    (lambda p: p["customer"]["address"].update(country="China"), "/customer/address/country"),
+    (lambda p: p.update(promised_date="20 December"), "/promised_date"),
+    (lambda p: p.update(total={"amount": "59.999", "currency": "CNY"}), "/total/amount"),
     (lambda p: p.update(unexpected=True), "unexpected"),
 ])
 async def test_a_body_that_does_not_fit_gets_422_with_the_field(gateway, settings, change, field):
@@ -82,6 +82,19 @@ async def test_a_body_that_does_not_fit_gets_422_with_the_field(gateway, setting
     assert response.status_code == 422, response.text
     fields = [e["field"] for e in response.json()["errors"]]
     assert any(field in f for f in fields), fields
+
+
+async def test_a_body_with_many_problems_names_every_one_by_json_pointer(gateway, settings):
+    payload = order_payload()
+    del payload["customer"]["name"]
+    payload["items"][0]["quantity"] = "two"
+    payload["items"].append({"line_id": "2", "quantity": 0})
+    payload["total"] = {"amount": 59}
+    response = await gateway.post("/webhooks/dovetail/orders", **signed(settings, payload))
+    assert response.status_code == 422, response.text
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"/customer/name", "/items/0/quantity", "/items/1/product", "/items/1/quantity",
+            "/total/amount", "/total/currency"} <= fields, fields
 
 
 async def test_not_json_at_all_is_422(gateway, settings):
