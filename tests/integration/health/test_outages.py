@@ -8,22 +8,14 @@ import asyncio
 import time
 
 import grpc
-import httpx
 import pytest
-import uvicorn
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gateway.app import create_app
-from gateway.main import server_config
-from gateway.settings import EdgeSettings
-from infra.servers import NatsProcess, PostgresProcess, free_port
 from services.delivery.application import DeliveryApplication
 from services.delivery.main import build as build_delivery
-from services.kit import runtime
 from services.kit.health import LIVENESS
-from services.kit.settings import Settings
-from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually
+from tests.integration.health.stage import stage
 
 pytestmark = pytest.mark.integration
 
@@ -39,31 +31,13 @@ BACK_S = 30
 @pytest.fixture(scope="module")
 async def outage(tmp_path_factory):
     """delivery and the gateway on their own PostgreSQL and NATS, which the tests kill."""
-    root = tmp_path_factory.mktemp("outage")
-    postgres = await asyncio.to_thread(PostgresProcess(root / "pg" / "data", free_port()).start)
-    nats = await asyncio.to_thread(NatsProcess(root / "nats", free_port(), free_port()).start)
-    settings = Settings(home=root / "home", database_url=postgres.url, nats_url=nats.url,
-                        admin_key=TEST_ADMIN_KEY, log_format="text")
-    service = await runtime.start("delivery", settings, DeliveryApplication, build_delivery,
-                                  port=0)
-    app = create_app(settings, {"delivery": f"127.0.0.1:{service.port}"})
-    port = free_port()
-    server = uvicorn.Server(server_config(app, EdgeSettings(), "127.0.0.1", port))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{service.port}")
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-        outage = Outage(postgres, nats, health_pb2_grpc.HealthStub(channel), http)
-        outage.readiness = service.readiness
+    async with stage(tmp_path_factory.mktemp("outage"), "delivery", DeliveryApplication,
+                     build_delivery) as on:
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{on.service.port}")
+        outage = Outage(on.postgres, on.nats, health_pb2_grpc.HealthStub(channel), on.http)
+        outage.readiness = on.service.readiness
         yield outage
-    await channel.close()
-    server.should_exit = True
-    await serving
-    service.stop.set()
-    await service.done
-    await asyncio.to_thread(nats.stop)
-    await asyncio.to_thread(postgres.stop)
+        await channel.close()
 
 
 class Outage:
@@ -84,6 +58,8 @@ class Outage:
     async def everything_ready(self, since: float) -> None:
         await self.until("gRPC SERVING", self.serving, BACK_S, since)
         await self.until("/readyz 200", self.gateway_ready, BACK_S, since)
+        await self.until("/healthz 200 (the gateway sees delivery SERVING)",
+                         self.platform_ready, BACK_S, since)
 
     async def serving(self) -> bool:
         return await self.grpc_status() == SERVING
@@ -105,6 +81,9 @@ class Outage:
 
     async def gateway_ready(self) -> bool:
         return (await self.http.get("/readyz")).status_code == 200
+
+    async def platform_ready(self) -> bool:
+        return (await self.http.get("/healthz")).status_code == 200
 
     async def still_alive(self) -> None:
         assert (await self.http.get("/livez")).status_code == 200
