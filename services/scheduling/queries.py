@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
 
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.errors import OrderNotInPool, OrderNotPlanned
@@ -46,6 +45,31 @@ def frame(state: NetworkState, settings: SchedulerSettings, now_ms: int) -> Fram
 # --- explanations -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class LatenessReason:
+    """What holds an order up: a busy (or down) machine, or a promise too short for the work."""
+
+    cause: str  # BOTTLENECK | MACHINE_DOWN | PROMISE_TOO_SHORT
+    factory_id: str
+    machine_type: str
+    machine_id: str
+    window: tuple[int, int]  # unix ms
+    delay_seconds: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What would help: another factory, overtime, or a later promise."""
+
+    kind: str  # MOVE_TO_FACTORY | OVERTIME | LATER_PROMISE
+    message: str
+    factory_id: str = ""
+    machine_id: str = ""
+    window: tuple[int, int] | None = None  # unix ms
+    promised_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class OrderExplanation:
     order_id: str
     factory_id: str
@@ -53,8 +77,8 @@ class OrderExplanation:
     planned_end_ms: int
     promised_date: str
     tardiness_s: int
-    reasons: list[dict[str, Any]]
-    suggestions: list[dict[str, Any]]
+    reasons: list[LatenessReason]
+    suggestions: list[Suggestion]
     summary: str
     plan_id: str
 
@@ -88,28 +112,27 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     e = found[0]
     machine_down = any(m.machine_id == e.bottleneck_machine and not m.available
                        for m in state.machines.values())
-    reasons = [{"cause": "MACHINE_DOWN" if machine_down else "BOTTLENECK",
-                "factory_id": e.factory, "machine_type": e.bottleneck_machine_type,
-                "machine_id": e.bottleneck_machine,
-                "window": (f.index.ms(e.window[0]), f.index.ms(e.window[1])),
-                "delay_seconds": e.waited_minutes * 60, "message": e.text}]
-    if e.waited_minutes <= 0:
-        reasons[0]["cause"] = "PROMISE_TOO_SHORT"
+    cause = ("PROMISE_TOO_SHORT" if e.waited_minutes <= 0 else
+             "MACHINE_DOWN" if machine_down else "BOTTLENECK")
+    reasons = [LatenessReason(cause, e.factory, e.bottleneck_machine_type, e.bottleneck_machine,
+                              (f.index.ms(e.window[0]), f.index.ms(e.window[1])),
+                              e.waited_minutes * 60, e.text)]
     suggestions = [_suggestion(text, e, f.index) for text in e.suggestions]
     return OrderExplanation(**base, reasons=reasons, suggestions=suggestions, summary=e.text)
 
 
-def _suggestion(text: str, e, index: ProblemIndex) -> dict[str, Any]:
+def _suggestion(text: str, e, index: ProblemIndex) -> Suggestion:
     if text.startswith("move the order to "):
-        return {"kind": "MOVE_TO_FACTORY", "factory_id": text.split()[4], "message": text}
+        return Suggestion("MOVE_TO_FACTORY", text, factory_id=text.split()[4])
     if text.startswith("overtime on"):
-        return {"kind": "OVERTIME", "factory_id": e.factory, "machine_id": e.bottleneck_machine,
-                "window": (index.ms(e.window[0]), index.ms(e.window[1])), "message": text}
+        return Suggestion("OVERTIME", text, factory_id=e.factory, machine_id=e.bottleneck_machine,
+                          window=(index.ms(e.window[0]), index.ms(e.window[1])))
     if text.startswith("promise minute"):
         later = index.ms(e.planned_end)
-        return {"kind": "LATER_PROMISE", "promised_ms": later, "message":
-                f"promise {_when(later)} instead ({hours(e.planned_end - e.due)} later)"}
-    return {"kind": "OVERTIME", "factory_id": e.factory, "message": text}
+        return Suggestion("LATER_PROMISE", f"promise {_when(later)} instead "
+                                           f"({hours(e.planned_end - e.due)} later)",
+                          promised_ms=later)
+    return Suggestion("OVERTIME", text, factory_id=e.factory)
 
 
 # --- Gantt ----------------------------------------------------------------------------------------

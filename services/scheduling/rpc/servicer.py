@@ -246,18 +246,17 @@ def _window(w):
     return types_pb2.TimeWindow(start_unix_ms=w[0], end_unix_ms=w[1]) if w else None
 
 
-def _reason_pb(r) -> pb.LatenessReason:
+def _reason_pb(r: queries.LatenessReason) -> pb.LatenessReason:
     return pb.LatenessReason(
-        cause=pb.LatenessCause.Value(f"LATENESS_CAUSE_{r['cause']}"), factory_id=r["factory_id"],
-        machine_type=wire.machine_type_pb(r["machine_type"]), machine_id=r["machine_id"],
-        window=_window(r["window"]), delay_seconds=r["delay_seconds"], message=r["message"])
+        cause=pb.LatenessCause.Value(f"LATENESS_CAUSE_{r.cause}"), factory_id=r.factory_id,
+        machine_type=wire.machine_type_pb(r.machine_type), machine_id=r.machine_id,
+        window=_window(r.window), delay_seconds=r.delay_seconds, message=r.message)
 
 
-def _suggestion_pb(s) -> pb.Suggestion:
+def _suggestion_pb(s: queries.Suggestion) -> pb.Suggestion:
     promised = None
-    if "promised_ms" in s:
-        promised = date_pb(ts(s["promised_ms"]).ToDatetime().date().isoformat())
-    return pb.Suggestion(kind=pb.SuggestionKind.Value(f"SUGGESTION_KIND_{s['kind']}"),
-                         factory_id=s.get("factory_id", ""), machine_id=s.get("machine_id", ""),
-                         window=_window(s.get("window")), promised_date=promised,
-                         message=s["message"])
+    if s.promised_ms is not None:
+        promised = date_pb(ts(s.promised_ms).ToDatetime().date().isoformat())
+    return pb.Suggestion(kind=pb.SuggestionKind.Value(f"SUGGESTION_KIND_{s.kind}"),
+                         factory_id=s.factory_id, machine_id=s.machine_id,
+                         window=_window(s.window), promised_date=promised, message=s.message)

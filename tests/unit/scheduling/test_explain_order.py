@@ -1,0 +1,48 @@
+"""ExplainOrder of a late order: what holds it up and what would help, as values, on the wire."""
+
+from __future__ import annotations
+
+import pytest
+
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.pool import PoolOrder
+from services.scheduling.planning.planner import Planner
+from services.scheduling.queries import LatenessReason, explain_order
+from services.scheduling.rpc.servicer import _reason_pb, _suggestion_pb
+from tests.unit.scheduling.recording import RecordingApp
+from tests.unit.scheduling.test_scheduling_left_out import (
+    NOW_MS,
+    PLAIN,
+    SETTINGS,
+    InstantFollower,
+    add_factory,
+    add_order,
+)
+
+pytestmark = pytest.mark.unit
+
+
+async def test_a_late_order_is_explained_by_its_bottleneck_with_suggestions():
+    state = NetworkState()
+    add_factory(state, "A")
+    for i in range(24):  # 24 h of sawing on one saw, all promised for today
+        order = PoolOrder(order_id=f"O-{i:02d}", tenant="t")
+        order.configure(1, PLAIN, "2026-11-25")
+        add_order(state, order)
+    planner = Planner(RecordingApp(state), state, InstantFollower(), SETTINGS,
+                      clock=lambda: NOW_MS / 1000)
+    assert await planner.plan_once({"orders_added"}) is not None
+    late = [o for o in state.orders.values() if o.risk == "LATE"]
+    assert late
+
+    e = explain_order(state, SETTINGS, NOW_MS, late[0].order_id)
+
+    assert e.risk == "LATE" and e.tardiness_s > 0 and e.factory_id == "A"
+    [reason] = e.reasons
+    assert isinstance(reason, LatenessReason) and reason.cause == "BOTTLENECK"
+    assert reason.machine_id == "A-panel_saw" and reason.window[0] < reason.window[1]
+    wired = _reason_pb(reason)
+    assert wired.cause == pb.LATENESS_CAUSE_BOTTLENECK and wired.machine_id == "A-panel_saw"
+    assert wired.window.start_unix_ms == reason.window[0]
+    assert e.suggestions and all(_suggestion_pb(s).message == s.message for s in e.suggestions)
