@@ -98,8 +98,8 @@ def status_for(exc: Exception) -> status_pb2.Status:
     if isinstance(exc, DependencyMissing):
         return status_pb2.Status(code=code_pb2.UNAVAILABLE, message=str(exc))
     if isinstance(exc, DATABASE_AWAY):
-        return status_pb2.Status(code=code_pb2.UNAVAILABLE,
-                                 message=f"PostgreSQL unreachable; retry later ({type(exc).__name__})")
+        return status_pb2.Status(code=code_pb2.UNAVAILABLE, message=(
+            f"PostgreSQL unreachable or too slow to answer; retry later ({type(exc).__name__})"))
     code = {
         NotFound: code_pb2.NOT_FOUND,
         FailedPrecondition: code_pb2.FAILED_PRECONDITION,

@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
+import grpc
 import httpx
 import pytest
 
+from dovetail.orders.v1.orders_service_pb2 import PlaceOrderRequest
+from dovetail.orders.v1.orders_service_pb2_grpc import OrdersServiceStub
 from services.orders.application import OrdersApplication
 from services.orders.main import build as build_orders
+from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import order_payload, ref
 from tests.integration.health.stage import stage
 from webhook_signature import sign
@@ -79,19 +84,24 @@ async def intake(tmp_path_factory):
     """orders and the gateway on a PostgreSQL and NATS of their own, which the tests kill."""
     async with stage(tmp_path_factory.mktemp("intake-outage"), "orders", OrdersApplication,
                      build_orders) as on:
-        yield on.postgres, on.nats, Shops(on.http, on.settings.webhook_secrets["dovetail"])
+        yield on.postgres, on.nats, Shops(on.http, on.settings.webhook_secrets["dovetail"]), \
+            on.service.port
 
 
-async def outage(shops: Shops, server, held_s: float) -> tuple[float, float]:
-    """Shops send while `server` is killed and held down `held_s`, then for 8 s after it
-    accepts connections again; (killed, back) in monotonic time."""
+async def outage(shops: Shops, server, held_s: float,
+                 meanwhile: Awaitable[object] | None = None) -> tuple[float, float]:
+    """Shops send while `server` is killed and held down `held_s` (`meanwhile` is awaited
+    after the kill), then for 8 s after it accepts connections again; (killed, back) in
+    monotonic time."""
     stop = asyncio.Event()
     sending = asyncio.create_task(shops.run(stop))
     try:
         await asyncio.sleep(2)
         server.kill()
         killed = time.monotonic()
-        await asyncio.sleep(held_s)
+        if meanwhile is not None:
+            await meanwhile
+        await asyncio.sleep(held_s - (time.monotonic() - killed))
         await asyncio.to_thread(server.start)  # returns once it accepts connections
         back = time.monotonic()
         await asyncio.sleep(INTAKE_BACK_S + 3)
@@ -105,9 +115,31 @@ def placed(answer: Answer) -> bool:
     return answer.outcome in (200, 202)
 
 
+async def refused_by_orders(port: int) -> tuple[grpc.StatusCode, float]:
+    """Once its readiness noticed, what the orders service answers a PlaceOrder, and how fast."""
+    await asyncio.sleep(2)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        started = time.monotonic()
+        try:
+            await OrdersServiceStub(channel).PlaceOrder(
+                PlaceOrderRequest(channel="dovetail", external_id=ref("OUT")),
+                metadata=(("authorization", f"Bearer {TEST_ADMIN_KEY}"),), timeout=10)
+        except grpc.aio.AioRpcError as error:
+            return error.code(), time.monotonic() - started
+    return grpc.StatusCode.OK, time.monotonic() - started
+
+
 async def test_postgres_away_503_at_once_and_intake_back_within_seconds(intake):
-    postgres, _, shops = intake
-    killed, back = await outage(shops, postgres, POSTGRES_HELD_S)
+    postgres, _, shops, port = intake
+    asked: list[tuple[grpc.StatusCode, float]] = []
+
+    async def ask() -> None:
+        asked.append(await refused_by_orders(port))
+
+    killed, back = await outage(shops, postgres, POSTGRES_HELD_S, ask())
+    [(code, took)] = asked
+    print(f"PlaceOrder while PostgreSQL was away: {code.name} in {took * 1000:.0f} ms")
+    assert code == grpc.StatusCode.UNAVAILABLE and took <= 1.0
 
     before = [a for a in shops.between(killed - 2, killed) if a.answered < killed]
     assert before and all(placed(a) for a in before), {a.outcome for a in before}
@@ -133,7 +165,7 @@ async def test_postgres_away_503_at_once_and_intake_back_within_seconds(intake):
 
 
 async def test_intake_does_not_need_nats(intake):
-    _, nats, shops = intake
+    _, nats, shops, _ = intake
     killed, back = await outage(shops, nats, NATS_HELD_S)
 
     answers = shops.between(killed, back + INTAKE_BACK_S + 3)
