@@ -42,8 +42,6 @@ from services.kit.tls import bind
 
 log = logging.getLogger("dovetail.runtime")
 GRACE_S = 5.0
-# How long work waits for a pooled connection before it fails (psycopg_pool's default: 30 s).
-POOL_WAIT_S = 5.0
 
 
 @dataclass
@@ -125,7 +123,7 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
                                    # After a PostgreSQL restart, stale connections are replaced
                                    # on checkout instead of failing a request.
                                    check=AsyncConnectionPool.check_connection,
-                                   timeout=POOL_WAIT_S, reconnect_timeout=RECONNECT_S)
+                                   reconnect_timeout=RECONNECT_S)
         await pool.open(wait=True, timeout=30)
         stack.push_async_callback(pool.close)
         # Readiness asks PostgreSQL through a connection of its own (the gate refuses calls
