@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 SAMPLES = {"order_id": str(uuid.uuid4()), "shipment_id": str(uuid.uuid4()), "index": "0",
            "factory_id": "f1", "machine_id": "m1", "channel": "matrix-test",
-           "key_id": "0" * 16}
+           "key_id": "0" * 16, "subscription_id": str(uuid.uuid4()),
+           "delivery_id": str(uuid.uuid4())}
 ROLES = ("admin", "factory", "channel", "designer")
 # Endpoints open to other roles than admin; everything else under /api/v1 is admin only.
 ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
