@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -152,27 +152,38 @@ def validate_channel(v: Violations, channel: Any, external_id: Any) -> None:
         v.add("external_id", "must be printable text")
 
 
-def parse_customer(v: Violations, raw: Any, source: Source = JSON) -> Customer | None:
+def parse_customer(v: Violations, raw: Any, source: Source = JSON, *,
+                   complete: bool = True) -> Customer | None:
+    """The customer; `complete=False` (a shop order taken as the shop sent it) lets name and
+    address be missing or partial — shops send orders without them (draft orders, pickup) —
+    while what is there is still checked."""
+    empty = Customer(name="", address=Address(line1="", city="", country=""))
     if not source.is_object(raw):
-        v.add("customer", "is required")
-        return None
+        if complete:
+            v.add("customer", "is required")
+            return None
+        return empty
     get = source.get
-    name = _text(v, get(raw, "name"), "customer.name", required=True, max_len=200)
+    name = _text(v, get(raw, "name"), "customer.name", required=complete, max_len=200)
     email = _text(v, get(raw, "email"), "customer.email", required=False, max_len=254)
     if email and not EMAIL_RE.match(email):
         v.add("customer.email", "is not an email address")
     phone = _text(v, get(raw, "phone"), "customer.phone", required=False, max_len=40)
     a = get(raw, "address")
     if not source.is_object(a):
-        v.add("customer.address", "is required: furniture is delivered to it")
-        return None
-    country = _text(v, get(a, "country"), "customer.address.country", required=True, max_len=2)
+        if complete:
+            v.add("customer.address", "is required: furniture is delivered to it")
+            return None
+        return replace(empty, name=name, email=email, phone=phone)
+    country = _text(v, get(a, "country"), "customer.address.country", required=complete,
+                    max_len=2)
     if country and not COUNTRY_RE.match(country):
         v.add("customer.address.country", "must be an ISO 3166 two-letter code, e.g. CN")
     address = Address(
-        line1=_text(v, get(a, "line1"), "customer.address.line1", required=True, max_len=200),
+        line1=_text(v, get(a, "line1"), "customer.address.line1", required=complete,
+                    max_len=200),
         line2=_text(v, get(a, "line2"), "customer.address.line2", required=False, max_len=200),
-        city=_text(v, get(a, "city"), "customer.address.city", required=True, max_len=100),
+        city=_text(v, get(a, "city"), "customer.address.city", required=complete, max_len=100),
         region=_text(v, get(a, "region"), "customer.address.region", required=False,
                      max_len=100),
         postal_code=_text(v, get(a, "postal_code"), "customer.address.postal_code",
@@ -290,13 +301,14 @@ def parse_date(v: Violations, raw: Any, field_name: str) -> date | None:
     return None
 
 
-def parse_order_content(raw: Any, source: Source = JSON, *,
-                        lines_required: bool = True) -> OrderContent:
+def parse_order_content(raw: Any, source: Source = JSON, *, lines_required: bool = True,
+                        customer_complete: bool = True) -> OrderContent:
     """Validate everything a channel sent (its customer, items, total and promised date, read
-    through `source`); raise InvalidArgument listing every problem."""
+    through `source`); raise InvalidArgument listing every problem. A shop order taken as
+    sent may lack lines mapped yet (`lines_required`) and a complete customer."""
     v = Violations()
     get = source.get
-    customer = parse_customer(v, get(raw, "customer"), source)
+    customer = parse_customer(v, get(raw, "customer"), source, complete=customer_complete)
     lines = parse_lines(v, get(raw, "items"), source=source, required=lines_required)
     total = parse_money(v, get(raw, "total"), source=source)
     promised = parse_date(v, get(raw, "promised_date"), "promised_date")
