@@ -167,13 +167,10 @@ class OutboundApplication(ServiceApplication):
 
     # --- the dispatcher --------------------------------------------------------------
 
-    def record_attempt(self, delivery_id: uuid.UUID, version: int, attempt: Attempt,
+    def record_attempt(self, delivery: Delivery, attempt: Attempt,
                        schedule_s: tuple[float, ...]) -> Delivery | None:
-        """Record a try at the delivery as it was when tried (`version`); None when it has
-        moved on meanwhile (put back in line by hand), so the try is not counted twice."""
-        delivery = self.delivery(delivery_id)
-        if delivery.version != version:
-            return None
+        """Record a try at `delivery` as it was loaded before the try; None when it has moved
+        on meanwhile (the save conflicts), so the try is not counted twice."""
         delivery.record(attempt, schedule_s)
         try:
             self.save(delivery)

@@ -79,10 +79,10 @@ class Dispatcher:
                 if not delivery.due(datetime.now(UTC)):
                     return
                 attempt = await self.send(client, delivery)
+                tried = len(delivery.attempts)
                 recorded = await asyncio.to_thread(
-                    self.app.record_attempt, delivery_id, delivery.version, attempt,
-                    self.settings.retry_schedule_s)
-                observe(delivery, attempt, recorded)
+                    self.app.record_attempt, delivery, attempt, self.settings.retry_schedule_s)
+                observe(delivery, attempt, recorded, first=tried == 0)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # recorded nothing: still due, tried again next round
@@ -105,13 +105,13 @@ class Dispatcher:
         return await tell_shop(client, link, delivery)
 
 
-def observe(tried: Delivery, attempt: Attempt, recorded: Delivery | None) -> None:
+def observe(tried: Delivery, attempt: Attempt, recorded: Delivery | None, first: bool) -> None:
     kind = tried.kind.value
     outcome = ("delivered" if attempt.delivered else
                "dead" if recorded is not None and recorded.status is DeliveryStatus.DEAD
                else "failed")
     TRIES.labels(kind, outcome).inc()
     TRY_SECONDS.labels(kind).observe(attempt.duration_ms / 1000)
-    if not tried.attempts:
+    if first:
         QUEUE_DELAY.observe(max(0.0, (datetime.fromisoformat(attempt.at)
                                       - datetime.fromisoformat(tried.queued_at)).total_seconds()))

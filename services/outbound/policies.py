@@ -153,6 +153,8 @@ def consumers(app: OutboundApplication, settings: OutboundSettings) -> list[Cons
             if handler is not None:  # other events on these subjects are only tracked
                 handler(envelope, processing)
 
+        # Batched: a policy creates deliveries of its own event and reads only indexes (an
+        # order's origin is noted before a later run of the batch reads it).
         specs.append(ConsumerSpec(upstream, [f"dovetail.{upstream}.{s}" for s in subjects],
-                                  dispatch))
+                                  dispatch, batched=True))
     return specs
