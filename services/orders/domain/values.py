@@ -8,13 +8,14 @@ straight from what arrived, without first being copied into another shape.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
+
+import msgspec
 
 from services.kit.errors import Violations
 
@@ -102,8 +103,8 @@ class OrderContent:
 def content_fingerprint(content: OrderContent) -> str:
     """A digest of what an order says (customer, lines, total, promised date): two bodies
     for the same shop order that differ here are two different orders."""
-    text = json.dumps(content.to_dict(), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    # msgspec encodes the value objects as they are (Decimal, date), keys in a fixed order.
+    return hashlib.sha256(msgspec.json.encode(content, order="deterministic")).hexdigest()
 
 
 class Source(Protocol):
