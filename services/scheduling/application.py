@@ -55,6 +55,7 @@ from services.scheduling.domain.values import (
     PlanRow,
     RoutingStep,
 )
+from services.scheduling.stored_rows import PlanRowAsArray
 
 MAX_RETRIES = 10
 A = TypeVar("A")
@@ -77,6 +78,7 @@ class SchedulingApplication(ServiceApplication):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_values(transcoder, STORED_VALUES)
+        transcoder.register(PlanRowAsArray())
 
     def _find(self, aggregate_id: uuid.UUID, kind: type[A]) -> A | None:
         try:

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from services.scheduling.domain.errors import OperationNotFound
 from services.scheduling.domain.ids import operation_id, pool_key
 from services.scheduling.domain.values import RoutingStep
+from services.scheduling.solver.model import Operation
 
 PLANNABLE = "PLANNABLE"
 AWAITING_CONFIGURATION = "AWAITING_CONFIGURATION"
@@ -52,6 +53,7 @@ class PoolOrder(Aggregate):
         self.status = NEW
         self.revision = 0
         self.routing: tuple[RoutingStep, ...] = ()
+        self.operations: tuple[Operation, ...] = ()  # the routing as the solver sees it
         self.promised_date = ""
         self.factory_id = ""
         self.planned_start_ms = 0
@@ -80,6 +82,8 @@ class PoolOrder(Aggregate):
         self.status = PLANNABLE
         self.revision = revision
         self.routing = tuple(routing)
+        # worked out once per configuration, not in every problem built from the pool
+        self.operations = tuple(step.operation() for step in routing)
         self.promised_date = promised_date
         self._forget_plan()
 
@@ -95,6 +99,7 @@ class PoolOrder(Aggregate):
         self.status = AWAITING_CONFIGURATION
         self.revision = revision
         self.routing = ()
+        self.operations = ()
         self._forget_plan()
 
     def reject(self, revision: int, reason: str) -> bool:

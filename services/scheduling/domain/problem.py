@@ -16,12 +16,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.progress import FINISHED, STARTED
 from services.scheduling.domain.values import PlanRow, RoutingStep, minutes
 from services.scheduling.solver.model import (
     Factory,
     Machine,
     NetworkProblem,
+    Operation,
     Order,
     PlannedOperation,
     SetupRule,
@@ -71,6 +73,7 @@ class ProblemIndex:
 class _Entry:
     order_id: str
     steps: list[RoutingStep]  # from a pin on: the pin's (finished) step first
+    operations: list[Operation]  # the steps as the solver sees them
     op_ids: list[str]
     frozen: str = ""  # "" | started | pin
     machine_id: str = ""
@@ -108,9 +111,9 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
         host = machine_of.get(e.machine_id) if e.frozen else None
         if e.frozen and (host is None or (host.factory_id, host.machine_id) not in known):
             if e.frozen == "pin":  # its step is finished: not planned again
-                e.steps, e.op_ids = e.steps[1:], e.op_ids[1:]
+                e.steps, e.operations, e.op_ids = e.steps[1:], e.operations[1:], e.op_ids[1:]
             e.frozen = ""  # its machine is gone: plan the rest freely
-        operations = [s.operation() for s in e.steps]
+        operations = e.operations
         if e.frozen and host is not None:  # a frozen entry kept its machine (above)
             machine = known[host.factory_id, host.machine_id]
             d = machine.duration(operations[0].duration)
@@ -166,15 +169,22 @@ def _entries(state: NetworkState, exclude) -> list[_Entry]:
             continue  # produced
         if status[done] == STARTED and progress is not None:  # only progress says started
             op = op_ids[done]
-            out.append(_Entry(order.order_id, list(order.routing[done:]), op_ids[done:], "started",
-                              progress.machines.get(op, ""), progress.started_ms[op]))
+            out.append(_entry(order, op_ids, done, "started", progress.machines.get(op, ""),
+                              progress.started_ms[op]))
         elif done and progress is not None:  # only progress says finished
             op = op_ids[done - 1]
-            out.append(_Entry(order.order_id, list(order.routing[done - 1:]), op_ids[done - 1:], "pin",
-                              progress.machines.get(op, ""), progress.finished_ms.get(op, 0)))
+            out.append(_entry(order, op_ids, done - 1, "pin", progress.machines.get(op, ""),
+                              progress.finished_ms.get(op, 0)))
         else:
-            out.append(_Entry(order.order_id, list(order.routing), list(op_ids)))
+            out.append(_entry(order, op_ids, 0))
     return out
+
+
+def _entry(order: PoolOrder, op_ids: list[str], first: int, frozen: str = "",
+           machine_id: str = "", at_ms: int = 0) -> _Entry:
+    """The order from its ``first`` operation on."""
+    return _Entry(order.order_id, list(order.routing[first:]), list(order.operations[first:]),
+                  op_ids[first:], frozen, machine_id, at_ms)
 
 
 def _duration(machine, step: RoutingStep) -> int:

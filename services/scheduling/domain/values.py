@@ -4,7 +4,8 @@ orders left out, the objective).
 
 Frozen dataclasses (with slots: a chain's plan holds ~280,000 rows), stored inside events
 through the application's transcodings under the names in ``STORED_VALUES`` (a stored
-contract, like an event's topic). A row changes by ``dataclasses.replace``.
+contract, like an event's topic); plan rows as arrays (services/scheduling/stored_rows.py).
+A row changes by ``dataclasses.replace``.
 """
 
 from __future__ import annotations
@@ -143,6 +144,6 @@ def exception_from_v1(data: dict[str, Any]) -> ShiftException:
 STORED_VALUES = {
     RoutingStep: "scheduling.routing_step", DayShift: "scheduling.day_shift",
     ShiftException: "scheduling.shift_exception", PlannedStop: "scheduling.planned_stop",
-    PlanRow: "scheduling.plan_row", OrderPlacement: "scheduling.order_placement",
+    OrderPlacement: "scheduling.order_placement",
     ObjectiveValues: "scheduling.objective",
 }

@@ -119,7 +119,12 @@ def test_v1_factory_revisions_and_snapshot_load_as_rows_and_revise_on_as_v2():
     app.take_snapshot(revised.id)
     assert list(app.repository.get(revised.id).operations.values()) == later
     [snapshot] = app.snapshots.recorder.select_events(revised.id, desc=True, limit=1)
-    assert json.loads(snapshot.state)["state"]["class_version"] == 2
+    stored_state = json.loads(snapshot.state)["state"]
+    assert stored_state["class_version"] == 2
+    row = stored_state["operations"][f"{ORDER}/op-03"]  # a row is an array of its fields
+    assert row == {"_type_": "scheduling.plan_row", "_data_": [
+        f"{ORDER}/op-03", ORDER, 3, FACTORY, f"{FACTORY}-asm", "assembly", T + 10_800_000,
+        T + 14_400_000, 3600, 0, "", 0, "assembly work", False, "PLANNED", "2026-12-20", "LATE"]}
 
 
 def test_the_v1_log_replays_into_the_planners_state_and_the_feed():
