@@ -39,9 +39,11 @@ from services.iot.signals import (
     attribute_energy,
     combine,
     downtime_stats,
-    machine_oee,
+    seconds_in,
 )
-from services.iot.signals.intervals import intersect, subtract, total_seconds
+from services.iot.signals.intervals import intersect, total_seconds
+from services.iot.signals.oee import planned_production_time
+from services.iot.signals.states import PRODUCTIVE_STATES
 from services.iot.views import IotViews
 
 
@@ -168,9 +170,10 @@ class Analytics:
                    for day in days for f, p in factories.items()}
         lo = int(min(w.start for w in windows.values()) * 1000)
         hi = int(max(w.end for w in windows.values()) * 1000)
-        inputs = OeeInputs(windows, await self.views.state_changes(ids, lo, hi),
-                           await self.views.planned_stops(None, lo, hi),
-                           await self.views.finished_on(ids, lo, hi), min(hi / 1000, time.time()))
+        history, stops, finished = await asyncio.gather(  # on connections of their own
+            self.views.state_changes(ids, lo, hi), self.views.planned_stops(None, lo, hi),
+            self.views.finished_on(ids, lo, hi))
+        inputs = OeeInputs(windows, history, stops, finished, min(hi / 1000, time.time()))
         return await asyncio.to_thread(inputs.figures, machines, factories, days)
 
     async def factory_figures(self, factories: dict[str, FactoryProfile], days: list[date],
@@ -182,9 +185,11 @@ class Analytics:
         machines = await self.views.machines_of(list(factories))
         factory_of = {m.machine_id: m.factory_id for m in machines}
         by_day: dict[tuple[str, date], list[Oee]] = defaultdict(list)
-        for day, machine_id, result, _ in await self.oee(machines, factories, days):
+        results, kwh = await asyncio.gather(  # PostgreSQL sums energy while OEE is worked out
+            self.oee(machines, factories, days),
+            self.views.factory_energy(list(factories), *energy_window))
+        for day, machine_id, result, _ in results:
             by_day[(factory_of[machine_id], day)].append(result)
-        kwh = await self.views.factory_energy(list(factories), *energy_window)
         out = []
         for factory_id, profile in factories.items():
             worked = [o for o in (combine(by_day.get((factory_id, d), ())) for d in days)
@@ -247,6 +252,9 @@ class OeeInputs:
 
     def figures(self, machines: list[MachineProfile], factories: dict[str, FactoryProfile],
                 days: list[date]) -> list[tuple[date, str, Oee, float]]:
+        """As signals.machine_oee per machine and day, with what machines share worked out
+        once: a factory-day's planned time (again per machine only where a stop names
+        machines), each machine's states and finished operations sorted into days once."""
         stops_of: dict[str, list[tuple[Span, list[str]]]] = defaultdict(list)
         for s in self.stops:
             stops_of[s["factory_id"]].append((Span(s["start_ms"] / 1000, s["end_ms"] / 1000),
@@ -255,32 +263,59 @@ class OeeInputs:
         for r in self.finished:
             finished_of[r["machine_id"]].append(r)
         shifts_of: dict[tuple[date, str], list[Span]] = {}
+        planned_of: dict[tuple[date, str], list[Span]] = {}
         out = []
         for m in machines:
             factory = factories[m.factory_id]
             spans = _state_spans(self.history.get(m.machine_id, []), self.until)
             starts, ends = [s.span.start for s, _ in spans], [s.span.end for s, _ in spans]
+            own_stops = any(only for _, only in stops_of[m.factory_id])
             planned_stops = [span for span, only in stops_of[m.factory_id]
                              if not only or m.machine_id in only]
+            runs_by_day = self._runs_by_day(m, finished_of[m.machine_id], days)
             for day in days:
-                window = self.windows[(day, m.factory_id)]
-                shifts = shifts_of.get((day, m.factory_id))
+                key = (day, m.factory_id)
+                window = self.windows[key]
+                shifts = shifts_of.get(key)
                 if shifts is None:
-                    shifts = shifts_of[(day, m.factory_id)] = shift_spans(
+                    shifts = shifts_of[key] = shift_spans(
                         factory.shift_calendar, factory.timezone, window.start, window.end)
+                planned = None if own_stops else planned_of.get(key)
+                if planned is None:
+                    planned = planned_production_time(shifts, planned_stops, window)
+                    if not own_stops:
+                        planned_of[key] = planned
                 # the spans that reach into the day (they follow each other: starts and ends
                 # rise)
                 first = bisect_right(ends, window.start)
                 today = spans[first:bisect_left(starts, window.end, lo=first)]
-                counts = [ProductionCount(r["planned_duration_s"] / m.speed_factor, 1,
-                                          0 if r["scrap_quantity"] else 1)
-                          for r in finished_of[m.machine_id]
-                          if window.start * 1000 <= r["finished_ms"] < window.end * 1000]
-                result = machine_oee(window, shifts, planned_stops,
-                                     [s for s, _ in today], counts)
-                out.append((day, m.machine_id, result, _down_seconds(
-                    today, shifts, planned_stops)))
+                counts = runs_by_day.get(day, ())
+                run_s = down_s = 0.0
+                if today and planned:
+                    run_s = seconds_in([s for s, _ in today], PRODUCTIVE_STATES, within=planned)
+                    down_s = total_seconds(intersect(
+                        [s.span for s, name in today if LiveState(name) in UNAVAILABLE], planned))
+                out.append((day, m.machine_id, Oee(
+                    planned_s=total_seconds(planned), run_s=run_s,
+                    ideal_s=sum(c.ideal_cycle_s * c.total for c in counts),
+                    total=sum(c.total for c in counts), good=sum(c.good for c in counts)),
+                    down_s))
         out.sort(key=lambda r: r[0])  # day by day, machines in the order given
+        return out
+
+    def _runs_by_day(self, m: MachineProfile, runs: list[dict[str, Any]], days: list[date]
+                     ) -> dict[date, list[ProductionCount]]:
+        """The machine's finished operations as production counts, by the day they finished."""
+        out: dict[date, list[ProductionCount]] = defaultdict(list)
+        if not runs:
+            return out
+        bounds = sorted((self.windows[(d, m.factory_id)].start * 1000, d) for d in days)
+        firsts = [b for b, _ in bounds]
+        for r in runs:
+            i = bisect_right(firsts, r["finished_ms"]) - 1
+            if i >= 0 and r["finished_ms"] < self.windows[(bounds[i][1], m.factory_id)].end * 1000:
+                out[bounds[i][1]].append(ProductionCount(
+                    r["planned_duration_s"] / m.speed_factor, 1, 0 if r["scrap_quantity"] else 1))
         return out
 
 
@@ -301,9 +336,3 @@ def _state_spans(changes: list[dict[str, Any]], until: float) -> list[tuple[Stat
             state = _PRODUCTIVE.get(c["to_state"], MachineState.OFF)
             out.append((StateSpan(state, Span(start, end)), c["to_state"]))
     return out
-
-
-def _down_seconds(spans, shifts: list[Span], stops: list[Span]) -> float:
-    planned = subtract(shifts, stops)
-    down = [s.span for s, name in spans if LiveState(name) in UNAVAILABLE]
-    return total_seconds(intersect(down, planned))

@@ -137,11 +137,16 @@ class IotViews:
     async def state_changes(self, machine_ids: list[str], start_ms: int, end_ms: int
                             ) -> dict[str, list[dict[str, Any]]]:
         """Each machine's changes in the window, led by the last one before it (its state then)."""
+        # the state before the window: one index probe per machine, not its whole history
         rows = await self._rows(
-            "SELECT * FROM iot.state_changes s WHERE machine_id = ANY(%s) AND at_ms < %s AND "
-            "(at_ms >= %s OR version = (SELECT max(version) FROM iot.state_changes p WHERE "
-            "p.machine_id = s.machine_id AND p.at_ms < %s)) ORDER BY machine_id, version",
-            (machine_ids, end_ms, start_ms, start_ms))
+            "SELECT machine_id, at_ms, to_state, version FROM iot.state_changes"
+            " WHERE machine_id = ANY(%(ids)s) AND at_ms >= %(start)s AND at_ms < %(end)s"
+            " UNION ALL SELECT b.* FROM unnest(%(ids)s::text[]) AS m(id) CROSS JOIN LATERAL"
+            " (SELECT machine_id, at_ms, to_state, version FROM iot.state_changes"
+            "  WHERE machine_id = m.id AND at_ms < %(start)s"
+            "  ORDER BY at_ms DESC, version DESC LIMIT 1) AS b"
+            " ORDER BY machine_id, version",
+            {"ids": machine_ids, "start": start_ms, "end": end_ms})
         out: dict[str, list[dict[str, Any]]] = {m: [] for m in machine_ids}
         for row in rows:
             out[row["machine_id"]].append(row)
@@ -170,5 +175,6 @@ class IotViews:
     async def finished_on(self, machine_ids: list[str], start_ms: int, end_ms: int
                           ) -> list[dict[str, Any]]:
         return await self._rows(
-            "SELECT * FROM iot.operation_runs WHERE machine_id = ANY(%s) AND finished_ms >= %s "
-            "AND finished_ms < %s", (machine_ids, start_ms, end_ms))
+            "SELECT machine_id, finished_ms, planned_duration_s, scrap_quantity"
+            " FROM iot.operation_runs WHERE machine_id = ANY(%s) AND finished_ms >= %s"
+            " AND finished_ms < %s", (machine_ids, start_ms, end_ms))

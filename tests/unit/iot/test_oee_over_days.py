@@ -34,22 +34,25 @@ def inputs() -> OeeInputs:
         # running from day 1 18:00 through the night to day 2 10:00, idle, running day 3 from
         # 12:00 until the end of the reading
         "M1": [change("M1", 1, ms(d1, 18), "RUNNING"), change("M1", 2, ms(d2, 10), "IDLE"),
-               change("M1", 3, ms(d3, 12), "RUNNING")],
+               change("M1", 3, ms(d3, 12), "RUNNING"), change("M1", 4, ms(d3, 16), "DOWN")],
         "M2": [],  # never heard from
     }
     stops = [{"factory_id": "F1", "machine_ids": ["M1"], "start_ms": ms(d3, 8),
-              "end_ms": ms(d3, 10)}]
+              "end_ms": ms(d3, 10)},
+             {"factory_id": "F2", "machine_ids": [], "start_ms": ms(d2, 8), "end_ms": ms(d2, 11)}]
     finished = [{"machine_id": "M1", "finished_ms": ms(d2, 9), "planned_duration_s": 3600,
                  "scrap_quantity": 0},
                 {"machine_id": "M1", "finished_ms": ms(d2, 9.5), "planned_duration_s": 3600,
                  "scrap_quantity": 1}]
     windows = {(d, "F1"): local_day_window(d, "UTC") for d in DAYS}
-    return OeeInputs(windows, history, stops, finished, until=ms(d3, 16) / 1000)
+    windows |= {(d, "F2"): local_day_window(d, "UTC") for d in DAYS}
+    return OeeInputs(windows, history, stops, finished, until=ms(d3, 18) / 1000)
 
 
 def test_each_day_counts_what_fell_in_it():
     figures = inputs().figures([SAW, DRILL], {"F1": FACTORY}, DAYS)
     assert [(d, m) for d, m, _, _ in figures] == [(d, m) for d in DAYS for m in ("M1", "M2")]
+    assert [down for d, m, _, down in figures if m == "M1"] == [0, 0, 2 * 3600]  # 16-18
     saw = {d: oee for d, m, oee, _ in figures if m == "M1"}
     assert [saw[d].planned_s / 3600 for d in DAYS] == [12, 12, 10]  # day 3: a 2 h stop
     assert [saw[d].run_s / 3600 for d in DAYS] == [2, 2, 4]  # 18-20; 08-10; 12-16
@@ -59,3 +62,10 @@ def test_each_day_counts_what_fell_in_it():
     drill = [oee for _, m, oee, _ in figures if m == "M2"]
     assert [o.planned_s / 3600 for o in drill] == [12, 12, 12] and all(o.run_s == 0 for o in drill)
 
+
+
+def test_a_stop_of_the_whole_factory_takes_every_machines_planned_time():
+    other = FactoryProfile("F2", timezone="UTC", shift_calendar=DAY_SHIFT)
+    machines = [MachineProfile("M3", "F2"), MachineProfile("M4", "F2")]
+    figures = inputs().figures(machines, {"F2": other}, DAYS)
+    assert [oee.planned_s / 3600 for _, _, oee, _ in figures] == [12, 12, 9, 9, 12, 12]
