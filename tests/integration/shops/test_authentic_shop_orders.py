@@ -130,3 +130,38 @@ async def test_a_mapping_the_catalogue_cannot_build_is_refused_when_saved(shop_g
     assert {"/products/DESK-1/options/height_mm", "/products/DESK-1/options/depth_mm",
             "/products/SOFA-1/product", "/options/Colour"} <= set(fields), fields
     assert "desk cannot be made without height_mm" in fields["/products/DESK-1/options/height_mm"]
+
+
+async def test_a_mapping_saved_by_a_gateway_that_died_before_releasing_is_released_later(
+        shop_gateway, settings):
+    """The mapping is stored but no release ran (the gateway died right after the save): the
+    next pass — at start, on the timer or the next save — finds the order still waiting."""
+    from gateway.webhooks.release import MappingRelease
+    from gateway.webhooks.shopify import SHOPIFY
+
+    gw, admin = shop_gateway, {"Authorization": f"Bearer {settings.admin_key}"}
+    payload = json.loads((SHOPS / "shopify_python_api_order.json").read_bytes())
+    payload["id"] = int(ref("").removeprefix("-"), 16) % 10**12
+    sku = ref("SKU").upper()
+    for line in payload["line_items"]:
+        line["sku"], line["properties"] = sku, []
+    taken = await gw.client.post("/webhooks/shopify/orders", **signed(
+        "shopify", json.dumps(payload).encode(), settings.webhook_secrets["shopify"]))
+    assert taken.status_code == 202 and taken.json()["status"] == "AWAITING_MAPPING", taken.text
+    order_id = taken.json()["order_id"]
+
+    state = gw.app.state.gateway
+    mapping = (await gw.client.get("/api/v1/admin/channels/shopify/mapping", headers=admin)).json()
+    mapping["products"][sku] = BOOKCASE
+    await state.channels.save_mapping("shopify", {k: v for k, v in mapping.items()
+                                                  if k not in ("channel", "version")}, "test")
+    release = MappingRelease(state, {"shopify": SHOPIFY})
+
+    async def released():  # the pass lists waiting orders from the read model: it may lag
+        await release.release("shopify")
+        read = (await gw.client.get(f"/api/v1/orders/{order_id}", headers=admin)).json()
+        return read if read["status"] != "AWAITING_MAPPING" else None
+
+    read = await eventually(released, timeout=20)
+    assert read["status"] in ("PLACED", "CONFIGURED", "SCHEDULED"), read
+    assert [i["product"] for i in read["items"]] == ["bookcase"] * 3
