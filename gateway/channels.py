@@ -78,7 +78,11 @@ class ChannelMapping:
     ignore_options: list[str] = field(default_factory=list)
     ignore_gift_cards: bool = True
     requires: dict[str, list[str]] = field(default_factory=dict)
-    title_index: dict[str, dict[str, Any]] = field(default_factory=dict)  # titles as compared
+    # The same, as compared (normal): looked up once per line or option on the webhook path.
+    title_index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    option_index: dict[str, str] = field(default_factory=dict)
+    ignore_line_index: frozenset[str] = frozenset()
+    ignore_option_index: frozenset[str] = frozenset()
 
     @classmethod
     def from_json(cls, data: dict[str, Any], version: int = 0) -> ChannelMapping:
@@ -89,6 +93,9 @@ class ChannelMapping:
                    title_index={normal(k): v for k, v in data.get("titles", {}).items()},
                    ignore_lines=data.get("ignore_lines", []),
                    ignore_options=data.get("ignore_options", []),
+                   option_index={normal(k): v for k, v in data.get("options", {}).items()},
+                   ignore_line_index=frozenset(map(normal, data.get("ignore_lines", []))),
+                   ignore_option_index=frozenset(map(normal, data.get("ignore_options", []))),
                    ignore_gift_cards=data.get("ignore_gift_cards", True),
                    requires=data.get("requires", {}))
 

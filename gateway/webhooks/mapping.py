@@ -15,6 +15,7 @@ WooCommerce both use the convention) and are skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,14 +55,18 @@ class ShopLine:
     variant_id: str = ""
     gift_card: bool = False
 
-    def keys(self) -> list[tuple[str, str]]:
+    def keys(self) -> Iterator[tuple[str, str]]:
         """(table, key) to look the line up by, most specific first."""
-        found = [("products", self.sku)] if self.sku else []
-        found += [("product_ids", i) for i in (self.variant_id, self.product_id) if i]
-        titles = [f"{self.title} / {self.variant_title}" if self.variant_title else "",
-                  self.title, *self.names]
-        found += [("title_index", normal(t)) for t in titles if t]
-        return found
+        if self.sku:
+            yield "products", self.sku
+        for found in (self.variant_id, self.product_id):
+            if found:
+                yield "product_ids", found
+        if self.variant_title:
+            yield "title_index", normal(f"{self.title} / {self.variant_title}")
+        for title in (self.title, *self.names):
+            if title:
+                yield "title_index", normal(title)
 
     def shown(self) -> str:
         parts = [f"{self.title!r}" if self.title else "untitled",
@@ -151,8 +156,8 @@ def find_product(mapping: ChannelMapping, line: ShopLine) -> dict[str, Any] | No
 def ignored(mapping: ChannelMapping, line: ShopLine) -> bool:
     if line.gift_card and mapping.ignore_gift_cards:
         return True
-    keys = {normal(k) for k in mapping.ignore_lines}
-    return any(normal(key) in keys for _, key in line.keys())
+    return bool(mapping.ignore_line_index) and any(
+        normal(key) in mapping.ignore_line_index for _, key in line.keys())
 
 
 def _option(mapping: ChannelMapping, line: ShopLine, prop: ShopProperty, options: dict[str, Any],
@@ -160,10 +165,13 @@ def _option(mapping: ChannelMapping, line: ShopLine, prop: ShopProperty, options
     name = prop.name.strip()
     if not name or name.startswith("_"):
         return
-    if normal(name) in {normal(n) for n in mapping.ignore_options}:
-        result.notes.append(f"line {line.line_id} {line.title!r}: {name}: {prop.value}")
-        return
-    parameter = mapping.options.get(name) or _lookup(mapping.options, normal(name), True)
+    parameter = mapping.options.get(name)
+    if parameter is None or mapping.ignore_option_index:
+        compared = normal(name)
+        if compared in mapping.ignore_option_index:
+            result.notes.append(f"line {line.line_id} {line.title!r}: {name}: {prop.value}")
+            return
+        parameter = parameter or mapping.option_index.get(compared)
     if parameter is None:
         result.needs.append(Need("option", name, line.line_id,
                                  f"{line.shown()}: option {name!r} = {str(prop.value)[:100]!r}"))
