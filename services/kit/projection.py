@@ -28,10 +28,11 @@ class Projector:
                  schema: str, name: str,
                  apply: Callable[[AsyncConnection, Any], Awaitable[None]],
                  prepare: Callable[[list[Any]], Any] | None = None, batch_size: int = 500,
-                 topics: list[str] | None = None):
+                 topics: list[str] | None = None, min_interval_s: float = 0.02):
         """`prepare(events)` runs in a worker thread (it may load aggregates); its result, or
         the events themselves, go to `apply(conn, ...)` inside the transaction. `topics` (event
-        class topics) lets PostgreSQL skip events the read model never uses."""
+        class topics) lets PostgreSQL skip events the read model never uses.
+        `min_interval_s`: reads of the log at least this far apart (log_follower.follow)."""
         self.app = app
         self.pool = pool
         self.wakeup = wakeup
@@ -41,6 +42,7 @@ class Projector:
         self.prepare = prepare
         self.batch_size = batch_size
         self.topics = topics or []
+        self.min_interval_s = min_interval_s
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -48,7 +50,7 @@ class Projector:
                 async with self.pool.connection() as conn:
                     position = await read_position(conn, self.schema, self.name)
                 async for batch in follow(self.app, self.wakeup, position, self.batch_size, stop,
-                                                  topics=self.topics):
+                                          topics=self.topics, min_interval_s=self.min_interval_s):
                     events = [self.app.mapper.to_domain_event(n) for n in batch]
                     data = (await asyncio.to_thread(self.prepare, events) if self.prepare
                             else events)
