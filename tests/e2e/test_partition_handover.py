@@ -142,7 +142,7 @@ def check_planned_once(state: NetworkState, order_ids: list[str]) -> None:
         for op_id, row in plan.operations.items():
             assert op_id not in seen, f"{op_id} planned at {seen[op_id]} and {factory_id}"
             seen[op_id] = factory_id
-            assert row["factory_id"] == factory_id
+            assert row.factory_id == factory_id
     for order_id in order_ids:
         order = state.orders[order_id]
         factories = {seen[op] for op in order.operation_ids}

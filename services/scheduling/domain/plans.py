@@ -179,13 +179,6 @@ def placed(row: PlanRow, placement: list[Any]) -> PlanRow:
                    risk)
 
 
-def changed_rows(event: Any, before: Mapping[str, PlanRow]) -> list[PlanRow]:
-    """The whole rows a `FactoryPlan.Revised` event changed, from the rows ``before`` it
-    (operations ``before`` does not hold are skipped)."""
-    return [placed(before[op_id], placement) for op_id, *placement in event.changed
-            if op_id in before]
-
-
 def _placement(row: PlanRow) -> tuple:
     return (row.machine_id, row.start_ms, row.end_ms, row.duration_s, row.setup_s, row.frozen,
             row.status, row.risk)

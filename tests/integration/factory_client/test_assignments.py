@@ -123,7 +123,7 @@ async def test_a_broken_link_and_restarts_lose_nothing_and_repeat_nothing(
 
     async def planned_while_down():
         rows = scheduling.runtime.state.plan_rows.values()
-        return len([r for r in rows if r["order_id"] == second]) == 2
+        return len([r for r in rows if r.order_id == second]) == 2
 
     await eventually(planned_while_down, timeout=90)
     proxy.restore()
