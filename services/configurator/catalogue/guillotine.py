@@ -8,12 +8,16 @@ tried and the best layout wins (Jylänki, "A Thousand Ways to Pack the Bin", 201
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 import numpy as np
 
+from .guillotine_jit import best_variant
 from .sheet_packing import PackedSheet, Piece, Slit, Spot, check_fits
 
+# The kernel (`guillotine_jit._sort_keys`) numbers these in this order.
 ORDERS: dict[str, Callable[[Piece], tuple]] = {
     "area": lambda p: (-p.w * p.h, -max(p.w, p.h), p.key),
     "long_side": lambda p: (-max(p.w, p.h), -min(p.w, p.h), p.key),
@@ -115,21 +119,72 @@ def _split(rect: list[int], pw: int, ph: int, rule: str, slits: list[Slit]) -> l
     return out
 
 
+@dataclass(frozen=True)
+class PieceArrays:
+    """Pieces as the kernel takes them: padded extents, may-turn flags and keys."""
+
+    w: np.ndarray
+    h: np.ndarray
+    rotatable: np.ndarray
+    key: np.ndarray
+
+    @classmethod
+    def of(cls, pieces: Sequence[Piece]) -> PieceArrays:
+        return cls(np.array([p.w for p in pieces], np.int64),
+                   np.array([p.h for p in pieces], np.int64),
+                   np.array([p.rotatable for p in pieces], np.bool_),
+                   np.array([p.key for p in pieces], np.int64))
+
+    def take(self, positions: np.ndarray) -> PieceArrays:
+        return PieceArrays(self.w[positions], self.h[positions], self.rotatable[positions],
+                           self.key[positions])
+
+    @property
+    def area(self) -> int:
+        return int(np.dot(self.w, self.h))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The winning variant on one sheet size, without its layout."""
+
+    variant: tuple[str, str, str]
+    sheets: int
+    last_used: int  # padded area used on the last sheet
+    sheet_of: np.ndarray  # the sheet of each piece, by position
+
+    def build(self, pieces: Sequence[Piece], w: int, h: int) -> list[PackedSheet]:
+        """The layout itself (the same as `best_packing` would return)."""
+        return pack(pieces, w, h, *self.variant)
+
+
+def score(pieces: PieceArrays, w: int, h: int,
+          variants: Sequence[tuple[str, str, str]] = ALL_VARIANTS) -> Scored | None:
+    """The best variant for the pieces on w×h sheets, scored compiled; None when a piece
+    fits no orientation of the sheet."""
+    variants = tuple(variants)
+    sheet_of = np.empty(len(pieces.w), np.int64)
+    row, sheets, last = best_variant(pieces.w, pieces.h, pieces.rotatable, pieces.key,
+                                     _variant_codes(variants), w, h, sheet_of)
+    if row < 0:
+        return None
+    return Scored(variants[row], int(sheets), int(last), sheet_of)
+
+
 def best_packing(
     pieces: Sequence[Piece], w: int, h: int, variants: Sequence[tuple[str, str, str]] = ALL_VARIANTS
 ) -> list[PackedSheet]:
     """The best layout over the variants: fewest sheets, then the emptiest last sheet
-    (the first variant wins a tie). With numba the variants are scored compiled and only
-    the winner is built (`guillotine_jit`); without it each is built in Python."""
-    if len(variants) > 1 and pieces and (scored := _scored_variants(pieces, w, h, variants)):
-        return pack(pieces, w, h, *scored)
-    best, best_key = None, None
-    for variant in variants:
-        sheets = pack(pieces, w, h, *variant)
-        key = (len(sheets), sheets[-1].used if sheets else 0)
-        if best_key is None or key < best_key:
-            best, best_key = sheets, key
-    return best or []
+    (the first variant wins a tie). The variants are scored compiled (`guillotine_jit`) and
+    only the winner is built."""
+    if not pieces:
+        return []
+    scored = score(PieceArrays.of(pieces), w, h, variants)
+    if scored is None:
+        for piece in pieces:
+            check_fits(piece, w, h)
+    assert scored is not None
+    return scored.build(pieces, w, h)
 
 
 def warm() -> None:
@@ -137,24 +192,9 @@ def warm() -> None:
     best_packing([Piece(0, 2, 1, True), Piece(1, 1, 1, False)], 4, 4)
 
 
-def _scored_variants(pieces: Sequence[Piece], w: int, h: int,
-                     variants: Sequence[tuple[str, str, str]]) -> tuple[str, str, str] | None:
-    """The winning variant, scored by the compiled kernel; None without numba."""
-    try:
-        from .guillotine_jit import score_variants
-    except ImportError:  # pragma: no cover - numba is a dependency; keep working without
-        return None
-    for piece in pieces:
-        check_fits(piece, w, h)
-    names = list(dict.fromkeys(order for order, _, _ in variants))
-    position = {p.key: i for i, p in enumerate(pieces)}
-    perms = np.array([[position[p.key] for p in sorted(pieces, key=ORDERS[name])]
-                      for name in names], np.int64)
-    codes = np.array([(names.index(order), FITS.index(fit), SPLITS.index(split))
-                      for order, fit, split in variants], np.int64)
-    scores = score_variants(np.array([p.w for p in pieces], np.int64),
-                            np.array([p.h for p in pieces], np.int64),
-                            np.array([p.rotatable for p in pieces], np.bool_),
-                            perms, codes, w, h)
-    best = min(range(len(variants)), key=lambda v: (scores[v, 0], scores[v, 1], v))
-    return variants[best]
+@lru_cache(maxsize=16)
+def _variant_codes(variants: tuple[tuple[str, str, str], ...]) -> np.ndarray:
+    """Variant rows as the kernel reads them: (order, fit, split) indices."""
+    orders = list(ORDERS)
+    return np.array([(orders.index(order), FITS.index(fit), SPLITS.index(split))
+                     for order, fit, split in variants], np.int64)

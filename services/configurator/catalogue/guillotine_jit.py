@@ -1,11 +1,13 @@
-"""Compiled scoring of the guillotine variants (numba): which variant packs best.
+"""Compiled choice of the guillotine variant (numba): which variant packs best, and how.
 
 `guillotine.best_packing` tries every piece order × fit score × split rule and keeps the
 layout with the fewest sheets, then the emptiest last sheet. Building each layout in Python
-(spots, slits) was 97 % of configuring an order. This kernel runs the same packing over
-plain integer arrays and returns only each variant's score, so Python builds just the
-winner. It mirrors `guillotine.pack` step for step (same free-rectangle order, same strict
-`<` on scores, same leftovers in the same order), so it picks the same variant; the tests
+(spots, slits) was 97 % of configuring an order. This kernel sorts the pieces in each order,
+runs the same packing over plain integer arrays and returns the winning variant, its score
+and the sheet each piece lands on, so Python builds just the winner (and the nesting can
+judge re-cutting a layout's last sheets without building anything). It mirrors
+`guillotine.pack` step for step (same sort keys, same free-rectangle order, same strict `<`
+on scores, same leftovers in the same order), so it picks the same variant; the tests
 compare both on random piece sets.
 
 Compiled with ``cache=True``: the first use after an install compiles (a few seconds);
@@ -19,11 +21,14 @@ from numba import njit
 
 # free-rectangle columns
 _X, _Y, _W, _H, _DEPTH, _SHEET = range(6)
+# piece orders, as `guillotine.ORDERS` lists them
+_AREA, _LONG_SIDE, _SHORT_SIDE, _PERIMETER, _LENGTH = range(5)
 
 
 @njit(cache=True, nogil=True)
-def _score(pw, ph, rot, w, h, fit, split, free, used):  # pragma: no cover - compiled
-    """Sheets used and the area used on the last one, for one variant (pieces in order)."""
+def _score(pw, ph, rot, w, h, fit, split, free, used, placed):  # pragma: no cover - compiled
+    """Sheets used and the area used on the last one, for one variant (pieces in order);
+    ``placed[i]`` becomes the sheet of the i-th piece."""
     n = pw.shape[0]
     smallest = np.empty(n + 1, np.int64)
     smallest[n] = 1 << 62
@@ -60,6 +65,7 @@ def _score(pw, ph, rot, w, h, fit, split, free, used):  # pragma: no cover - com
             free[r, :] = free[r + 1, :]
         nfree -= 1
         used[sheet] += bw * bh
+        placed[i] = sheet
         dw, dh = fw - bw, fh - bh
         if split == 0:
             across = dw <= dh
@@ -120,23 +126,67 @@ def _best_spot(free, lo, hi, w, h, rot, fit):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def score_variants(pw, ph, rot, perms, variants, w, h):  # pragma: no cover - compiled
-    """(sheets, last sheet's used area) per variant row (order index, fit, split), the
-    pieces taken in the order ``perms[order index]``."""
+def _sort_keys(pw, ph, order):  # pragma: no cover - compiled
+    """The (primary, secondary) keys of a piece order, both ascending, as `ORDERS` has them."""
+    big = np.maximum(pw, ph)
+    small = np.minimum(pw, ph)
+    if order == _AREA:
+        return -(pw * ph), -big
+    if order == _LONG_SIDE:
+        return -big, -small
+    if order == _SHORT_SIDE:
+        return -small, -big
+    if order == _PERIMETER:
+        return -(pw + ph), -(pw * ph)
+    return -pw, -ph
+
+
+@njit(cache=True, nogil=True)
+def _ordered(pw, ph, keys, order):  # pragma: no cover - compiled
+    """Positions of the pieces in one piece order; ties go to the smaller key (stable sorts
+    by key, then secondary, then primary)."""
+    primary, secondary = _sort_keys(pw, ph, order)
+    perm = np.argsort(keys, kind="mergesort")
+    perm = perm[np.argsort(secondary[perm], kind="mergesort")]
+    return perm[np.argsort(primary[perm], kind="mergesort")]
+
+
+@njit(cache=True, nogil=True)
+def best_variant(pw, ph, rot, keys, variants, w, h, sheet_of):  # pragma: no cover - compiled
+    """The best variant row (order, fit, split) for pieces (padded extents, rotatable, key)
+    on w×h sheets: fewest sheets, then the least used last sheet, then the first row.
+
+    Returns (row, sheets, last sheet's used area) and fills ``sheet_of`` with each piece's
+    sheet under that row; row -1 when a piece fits no orientation of the sheet.
+    """
     n = pw.shape[0]
-    out = np.empty((variants.shape[0], 2), np.int64)
+    for i in range(n):
+        if not ((pw[i] <= w and ph[i] <= h) or (rot[i] and ph[i] <= w and pw[i] <= h)):
+            return -1, 0, 0
+    perms = np.empty((5, n), np.int64)
+    for order in range(5):
+        perms[order] = _ordered(pw, ph, keys, order)
     free = np.empty((2 * n + 2, 6), np.int64)
     used = np.empty(n + 1, np.int64)
+    placed = np.empty(n, np.int64)
     vw = np.empty(n, np.int64)
     vh = np.empty(n, np.int64)
     vr = np.empty(n, np.bool_)
-    for v in range(variants.shape[0]):
-        perm = perms[variants[v, 0]]
-        for i in range(n):
-            vw[i] = pw[perm[i]]
-            vh[i] = ph[perm[i]]
-            vr[i] = rot[perm[i]]
-        sheets, last = _score(vw, vh, vr, w, h, variants[v, 1], variants[v, 2], free, used)
-        out[v, 0] = sheets
-        out[v, 1] = last
-    return out
+    best, best_sheets, best_last = -1, 0, 0
+    for repeat in range(2):  # score every row, then run the winner again for its sheets
+        for v in range(variants.shape[0]):
+            if repeat and v != best:
+                continue
+            perm = perms[variants[v, 0]]
+            for i in range(n):
+                vw[i] = pw[perm[i]]
+                vh[i] = ph[perm[i]]
+                vr[i] = rot[perm[i]]
+            sheets, last = _score(vw, vh, vr, w, h, variants[v, 1], variants[v, 2], free, used,
+                                  placed)
+            if repeat:
+                for i in range(n):
+                    sheet_of[perm[i]] = placed[i]
+            elif best < 0 or sheets < best_sheets or (sheets == best_sheets and last < best_last):
+                best, best_sheets, best_last = v, sheets, last
+    return best, best_sheets, best_last

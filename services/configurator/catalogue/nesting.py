@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+
+import numpy as np
 
 from .cut_plan import BoardLayout, Cut, CutPlan, MaterialNesting, Part, Placement
-from .guillotine import ALL_VARIANTS, QUICK_VARIANT, best_packing
+from .guillotine import ALL_VARIANTS, QUICK_VARIANT, PieceArrays, Scored, score
 from .model import Catalogue, SheetSize
 from .panels import Panel
 from .sheet_packing import PackedSheet, Piece
 from .shelf_packing import pack_shelves
-
-Packer = Callable[[Sequence[Piece], int, int], list[PackedSheet]]
 
 
 @dataclass(frozen=True)
@@ -70,13 +69,6 @@ def nest_parts(
     return CutPlan(materials, settings.kerf_mm, settings.trim_mm)
 
 
-def _packer(method: str) -> Packer:
-    if method == "shelf":
-        return pack_shelves
-    variants = ALL_VARIANTS if method == "best" else (QUICK_VARIANT,)
-    return partial(best_packing, variants=variants)
-
-
 def _nest_material(
     material: str, parts: list[Part], sizes: Sequence[SheetSize], settings: NestingSettings
 ) -> MaterialNesting:
@@ -85,45 +77,113 @@ def _nest_material(
         Piece(i, _tenths(p.length_mm) + kerf, _tenths(p.width_mm) + kerf, p.grain == "none")
         for i, p in enumerate(parts)
     ]
-    packer = _packer(settings.method)
     usable = {
         s: (_tenths(s.length_mm) - 2 * trim + kerf, _tenths(s.width_mm) - 2 * trim + kerf)
         for s in sizes
     }
-    candidates = []
-    for size in sizes:
-        try:
-            candidates.append([(size, sheet) for sheet in packer(pieces, *usable[size])])
-        except ValueError:
-            continue  # a piece too large for this size: another size must take it
-    if not candidates:
+    if settings.method == "shelf":
+        chosen = _shelf_layout(pieces, usable)
+    else:
+        variants = ALL_VARIANTS if settings.method == "best" else (QUICK_VARIANT,)
+        chosen = _guillotine_layout(pieces, usable, variants, tails=settings.method == "best")
+    if chosen is None:
         raise ValueError(f"a part of {material} fits none of its sheet sizes")
-    if settings.method == "best" and len(sizes) > 1:
-        candidates = [_smaller_tail(c, pieces, usable, packer) for c in candidates]
-    best = min(candidates, key=lambda c: (sum(_area(s) for s, _ in c), c[-1][1].used))
     boards = tuple(
         _board_layout(material, n + 1, size, sheet, parts, settings)
-        for n, (size, sheet) in enumerate(best)
+        for n, (size, sheet) in enumerate(chosen)
     )
     return MaterialNesting(material, boards)
 
 
-def _smaller_tail(boards, pieces: list[Piece], usable, packer: Packer, depth: int = 2):
+Layout = list[tuple[SheetSize, PackedSheet]]
+
+
+def _shelf_layout(pieces: list[Piece], usable: Mapping[SheetSize, tuple[int, int]]) -> Layout | None:
+    """The baseline packer on each size; the least board area, then the emptiest last board."""
+    candidates = []
+    for size, (w, h) in usable.items():
+        try:
+            candidates.append([(size, sheet) for sheet in pack_shelves(pieces, w, h)])
+        except ValueError:
+            continue  # a piece too large for this size: another size must take it
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (sum(_area(s) for s, _ in c), c[-1][1].used))
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """A layout decided but not built: all pieces on one size (`head`), of which the first
+    `keep` boards stay, and the pieces of the others re-cut on another size (`tail`)."""
+
+    size: SheetSize
+    head: Scored
+    keep: int
+    tail: tuple[SheetSize, Scored, np.ndarray] | None  # size, scored, piece keys
+    area: int  # of the boards used, mm²
+    last_used: int
+
+    def build(self, pieces: list[Piece], usable: Mapping[SheetSize, tuple[int, int]]) -> Layout:
+        layout = [(self.size, s) for s in self.head.build(pieces, *usable[self.size])]
+        layout = layout[: self.keep]
+        if self.tail is not None:
+            other, scored, keys = self.tail
+            tail = [pieces[k] for k in keys]
+            layout += [(other, s) for s in scored.build(tail, *usable[other])]
+        return layout
+
+
+def _guillotine_layout(
+    pieces: list[Piece],
+    usable: Mapping[SheetSize, tuple[int, int]],
+    variants: Sequence[tuple[str, str, str]],
+    tails: bool,
+) -> Layout | None:
+    """Score every size compiled, re-cut the tails (`best` with several sizes), build only
+    the winner: the least board area, then the emptiest last board, then the first size."""
+    arrays = PieceArrays.of(pieces)
+    candidates = []
+    for size, (w, h) in usable.items():
+        scored = score(arrays, w, h, variants)
+        if scored is None:
+            continue  # a piece too large for this size: another size must take it
+        choice = _Choice(size, scored, scored.sheets, None, scored.sheets * _area(size),
+                         scored.last_used)
+        if tails and len(usable) > 1:
+            choice = _smaller_tail(choice, arrays, usable, variants)
+        candidates.append(choice)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c.area, c.last_used)).build(pieces, usable)
+
+
+def _smaller_tail(
+    choice: _Choice,
+    pieces: PieceArrays,
+    usable: Mapping[SheetSize, tuple[int, int]],
+    variants: Sequence[tuple[str, str, str]],
+    depth: int = 2,
+) -> _Choice:
     """Re-cut the pieces of the last one or two boards from other sheet sizes when that
-    uses less board: big sheets suit the bulk of a batch, small ones its remainder."""
-    best, saving = boards, 0
-    for k in range(1, min(depth, len(boards)) + 1):
-        tail_boards = boards[-k:]
-        area = sum(_area(size) for size, _ in tail_boards)
-        tail = [pieces[s.key] for _, sheet in tail_boards for s in sheet.spots]
-        for other in usable:
-            try:
-                sheets = packer(tail, *usable[other])
-            except ValueError:
+    uses less board: big sheets suit the bulk of a batch, small ones its remainder.
+
+    A size is only scored when the tail's area allows it to save board (no layout uses
+    fewer sheets than the pieces' area over the sheet's), so most re-cuts are never tried.
+    """
+    best, saving, head = choice, 0, choice.head
+    for k in range(1, min(depth, head.sheets) + 1):
+        area = k * _area(choice.size)
+        tail = pieces.take(np.flatnonzero(head.sheet_of >= head.sheets - k))
+        tail_area = tail.area
+        for other, (w, h) in usable.items():
+            if area - max(1, -(-tail_area // (w * h))) * _area(other) <= saving:
                 continue
-            if area - len(sheets) * _area(other) > saving:
-                saving = area - len(sheets) * _area(other)
-                best = boards[:-k] + [(other, sheet) for sheet in sheets]
+            scored = score(tail, w, h, variants)
+            if scored is None or area - scored.sheets * _area(other) <= saving:
+                continue
+            saving = area - scored.sheets * _area(other)
+            best = _Choice(choice.size, head, head.sheets - k, (other, scored, tail.key),
+                           choice.area - saving, scored.last_used)
     return best
 
 
