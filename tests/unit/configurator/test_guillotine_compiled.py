@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nesting_reference import python_best
 
 from services.configurator.catalogue import guillotine
 from services.configurator.catalogue.sheet_packing import Piece
 
 SHEETS = [(28000, 20700), (24400, 12200), (5000, 3000)]
-
-
-def python_best(pieces, w, h, variants=guillotine.ALL_VARIANTS):
-    """best_packing as it was before the kernel: every variant built in Python."""
-    best, best_key = None, None
-    for variant in variants:
-        sheets = guillotine.pack(pieces, w, h, *variant)
-        key = (len(sheets), sheets[-1].used if sheets else 0)
-        if best_key is None or key < best_key:
-            best, best_key = sheets, key
-    return best or []
 
 
 @st.composite
