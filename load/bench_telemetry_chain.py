@@ -101,22 +101,31 @@ def switch_delay(kind: str, rising: bool) -> int:
 
 # ---- processes -------------------------------------------------------------------------------
 
-def serve_iot(settings, port_q, accepted, loop_lag, stop) -> None:
+def serve_iot(settings, port_q, accepted, loop_lag, pipeline, stop) -> None:
     """The iot service as it runs in production (runtime.start), its accepted-sample counter
     copied to `accepted` ten times a second for the bench to read, and the longest its event
-    loop was late to wake this copying task kept in `loop_lag` (the bench resets it)."""
+    loop was late to wake this copying task kept in `loop_lag` (the bench resets it). Where the
+    state changes are, once a second in `pipeline`: waiting for the writer, saved (the head of
+    the notification log), published by the relay (its position)."""
     from services.iot.application import IotApplication
-    from services.iot.intake import ACCEPTED
+    from services.iot.intake import ACCEPTED, CHANGES_WAITING
     from services.iot.main import build
-    from services.kit import runtime
+    from services.kit import metrics, runtime
     from services.kit.auth import Principal
 
     async def main() -> None:
         running = await runtime.start("iot", settings, IotApplication, build, port=0)
         await running.runtime.keys.add(ADMIN_KEY, Principal("admin"))
         port_q.put(running.port)
+        recorder = running.runtime.app.recorder
+        next_look = 0.0
         while not stop.is_set():
             accepted.value = int(ACCEPTED._value.get())
+            if time.perf_counter() >= next_look:
+                next_look = time.perf_counter() + 1.0
+                pipeline[0] = int(CHANGES_WAITING.collect()[0].samples[0].value)
+                pipeline[1] = await asyncio.to_thread(recorder.max_notification_id) or 0
+                pipeline[2] = int(metrics.RELAY_POSITION.labels("iot")._value.get())
             due = time.perf_counter() + 0.1
             await asyncio.sleep(0.1)
             loop_lag.value = max(loop_lag.value, time.perf_counter() - due)
@@ -456,11 +465,13 @@ async def _chain(args) -> dict:
     ctx = mp.get_context("spawn")  # no fork of a process running gRPC threads
     with server_processes() as (settings, pids):
         stop_iot, accepted, loop_lag = ctx.Event(), ctx.Value("q", 0), ctx.Value("d", 0.0)
+        pipeline = ctx.Array("q", 3)
         port_q = ctx.Queue()
-        iot = _start(ctx, serve_iot, settings, port_q, accepted, loop_lag, stop_iot)
+        iot = _start(ctx, serve_iot, settings, port_q, accepted, loop_lag, pipeline, stop_iot)
         try:
             port = await asyncio.to_thread(port_q.get, True, 120)
-            return await _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag)
+            return await _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag,
+                                  pipeline)
         finally:
             stop_iot.set()
             iot.join(60)
@@ -468,7 +479,8 @@ async def _chain(args) -> dict:
                 iot.terminate()
 
 
-async def _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag) -> dict:
+async def _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag,
+                   pipeline) -> dict:
     machines, url = args.machines, settings.nats_url
     log = lambda text: print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr)  # noqa: E731
     log(f"iot process {iot.pid}, nats-server {pids['nats-server']}")
@@ -518,7 +530,7 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag) -> 
         spy = Profile("iot", iot.pid, args.seconds / 4, args.seconds / 2, Path(
             __file__).parent / "results" / f"telemetry_chain_iot_{time.strftime('%H%M%S')}.txt")
         spy.start()
-    live = await _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc,
+    live = await _live(args, ctx, url, accepted, loop_lag, pipeline, iot_proc, nats_proc,
                        {**base, "kind": "live", "rate_hz": args.rate_hz,
                         "seconds": args.seconds, "tick0": warm + burst_n})
     processes = sampler.stop()
@@ -551,7 +563,8 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag) -> 
     return result
 
 
-async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -> dict:
+async def _live(args, ctx, url, accepted, loop_lag, pipeline, iot_proc, nats_proc,
+                plan) -> dict:
     nc = await nats.connect(url)
     kv = await nc.jetstream().key_value("machine_status")
     stop, watching = asyncio.Event(), asyncio.Event()
@@ -570,6 +583,7 @@ async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -
     timeline, ages = [], []
     keys = [f"{factory_of(m, args.machines_per_factory)}.{machine_id(m)}"
             for m in range(args.machines)]
+    at_start = {"waiting_for_writer": pipeline[0], "saved_not_relayed": pipeline[1] - pipeline[2]}
     started = time.perf_counter()
     go.set()
     last = (0.0, 0, 0, cpu0)
@@ -582,8 +596,14 @@ async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -
                "accepted_per_s": round((acc - last[2]) / (t - last[0])),
                "iot_cpu": round((cpu - last[3]) / (t - last[0]), 2),
                "iot_rss_mb": iot_proc.memory_mb()["rss"],
-               "iot_loop_lag_max_s": round(loop_lag.value, 3)}
+               "iot_loop_lag_max_s": round(loop_lag.value, 3),
+               "changes_waiting_for_writer": pipeline[0],
+               "events_saved_not_relayed": pipeline[1] - pipeline[2]}
         loop_lag.value = 0.0
+        if int(t) % 10 == 0:
+            print(f"  live {t:.0f} s: backlog {row['backlog']} samples, state changes waiting "
+                  f"for the writer {pipeline[0]}, events saved not relayed "
+                  f"{pipeline[1] - pipeline[2]}", file=sys.stderr)
         if int(t) % 5 == 0:
             sample = await kv_ages(kv, random.sample(keys, min(200, len(keys))))
             ages += sample
@@ -625,6 +645,11 @@ async def _live(args, ctx, url, accepted, loop_lag, iot_proc, nats_proc, plan) -
             "changing_machines": len(plan["square"]),
             **changes.latencies(plan["square"], plan["tick0"], stamps, args.machines),
             "raw_jetstream_round_trip_ms": _pcts(raw.delays, 1000.0, 1),
+            "pipeline_at_start": at_start,
+            "waiting_for_writer_max": max((r["changes_waiting_for_writer"] for r in timeline),
+                                          default=0),
+            "saved_not_relayed_max": max((r["events_saved_not_relayed"] for r in timeline),
+                                         default=0),
             "all_on_jetstream": changes.count},
         "kv_status_age_s": _pcts(ages),
         "iot_loop_lag_max_s": max((r["iot_loop_lag_max_s"] for r in timeline), default=0),

@@ -31,8 +31,10 @@ import numpy as np
 from google.protobuf import timestamp_pb2
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.errors import BucketNotFoundError
-from prometheus_client import Counter
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
+from prometheus_client import Counter, Gauge
 
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from services.iot import wire as mapping
@@ -52,6 +54,7 @@ from services.kit.jetstream import TELEMETRY_SUBJECTS
 log = logging.getLogger("dovetail.iot.intake")
 
 STATUS_BUCKET = "machine_status"
+STATUS_BUCKET_BYTES = 256 << 20  # ~150 B a machine: room for far more than one fleet
 QUEUE_GROUP = "iot-telemetry"
 UNKNOWN_TTL_S = 5.0
 # Telemetry messages taken per loop turn (~15 ms of work at one sample a message); then the
@@ -70,6 +73,8 @@ REJECTED = Counter("dovetail_iot_telemetry_rejected_total", "Refused telemetry s
                    ["reason"])
 ACCEPTED = SAMPLES.labels("accepted")
 STATE_CHANGES = Counter("dovetail_iot_state_changes_total", "Live-state changes", ["to_state"])
+CHANGES_WAITING = Gauge("dovetail_iot_state_changes_waiting",
+                        "Live-state changes detected and not yet handed to the writer")
 DROPPED = Counter("dovetail_iot_telemetry_messages_dropped_total",
                   "Telemetry messages dropped: more were waiting than the intake holds")
 
@@ -118,6 +123,7 @@ class TelemetryIntake:
         self._unknown: dict[str, float] = {}
         self._shift: dict[str, tuple[float, bool]] = {}
         self._changes: asyncio.Queue[Transition] = asyncio.Queue()
+        CHANGES_WAITING.set_function(self._changes.qsize)
         self._learnt: dict[str, Any] = {}
         # New samples: status refreshed with a coming interval, longest waiting first.
         self._dirty: dict[str, None] = {}
@@ -132,10 +138,7 @@ class TelemetryIntake:
     async def prepare(self) -> None:
         """Status bucket, caches, and trackers of machines heard before (the telemetry stream
         is the kit's: services/kit/jetstream.py, made with every stream on start)."""
-        try:
-            self.kv = await self.js.key_value(STATUS_BUCKET)
-        except BucketNotFoundError:
-            self.kv = await self.js.create_key_value(bucket=STATUS_BUCKET, history=1)
+        self.kv = await status_bucket(self.js)
         await self.refresh()
         profiles = await self.views.all_machines()
         # One thread hop for the fleet's logs (a hop each took longer than the reads); the
@@ -570,7 +573,20 @@ class TelemetryIntake:
             await _pause(stop, self.settings.refresh_s)
             with contextlib.suppress(Exception):
                 await self.refresh()
+            with contextlib.suppress(Exception):
+                await self._refill()
             _settle_heap()  # trackers of machines registered since
+
+    async def _refill(self) -> None:
+        """The bucket lives in NATS's memory: a restarted NATS has lost it (made again) or holds
+        fewer statuses than the intake knows machines; every machine's status is put again."""
+        try:
+            held = (await self.js.stream_info(f"KV_{STATUS_BUCKET}")).state.messages
+        except NotFoundError:  # a restarted NATS keeps no memory stream
+            self.kv, held = await status_bucket(self.js), 0
+        if held < len(self.trackers):
+            for machine_id in list(self.trackers):
+                self._mark(machine_id)
 
     # ---- status -----------------------------------------------------------------------------
 
@@ -615,6 +631,25 @@ class TelemetryIntake:
         finally:
             with contextlib.suppress(Exception):
                 await watcher.stop()
+
+
+async def status_bucket(js: JetStreamContext, name: str = STATUS_BUCKET) -> KeyValue:
+    """The live-status bucket, kept in memory. On file storage every put waited for its own
+    fsync (the servers run `sync_interval: always`), and a fleet's puts, thousands a second,
+    took the disk from the event stream: the relay's publishes of state changes were acked at
+    ~300 a second, behind a backlog of a minute. Nothing is lost with it: the bucket holds the
+    intake's memory, put again on start and refilled as a NATS restart empties it
+    (`_refill`). A bucket found on file storage (made by an earlier version) is made again."""
+    try:
+        kv = await js.key_value(name)
+        if (await kv.status()).stream_info.config.storage == StorageType.MEMORY:
+            return kv
+        await js.delete_key_value(name)
+    except BucketNotFoundError:
+        pass
+    return await js.create_key_value(KeyValueConfig(
+        bucket=name, history=1, storage=StorageType.MEMORY,
+        max_bytes=STATUS_BUCKET_BYTES))
 
 
 def summary(batches: int, accepted: int, refusals: Refusals,
