@@ -1,12 +1,13 @@
 """Outbound webhooks: events on JetStream → signed webhooks taken by a receiver, against raw POSTs.
 
-`python -m load.bench_outbound [--events 2000] [--concurrency 16]`
+`python -m load.bench_outbound [--events 2000] [--concurrency 16] [--rate 0]`
 
 In the same run, on fresh embedded PostgreSQL and NATS, with one receiver process that checks
 every Standard Webhooks signature (the `standardwebhooks` package) and notes when each arrived:
   baseline  the same signed bodies POSTed straight to the receiver by httpx, --concurrency at a
             time: webhooks/s, the ceiling of any sender on this machine;
-  outbound  --events OrderPlaced envelopes published to JetStream at once, one subscription to
+  outbound  --events OrderPlaced envelopes published to JetStream at once (or --rate a second),
+            one subscription to
             order.placed: the outbound service (in this process) queues each delivery with its
             tracking record, sends, records the try; webhooks/s from the first publish to the
             last arrival, and event time → arrival p50 / p95 / p99.
@@ -120,7 +121,8 @@ async def baseline(url: str, events: int, concurrency: int) -> dict:
     return {"webhooks_per_s": events / spent}
 
 
-async def through_outbound(settings, url: str, events: int, concurrency: int) -> dict:
+async def through_outbound(settings, url: str, events: int, concurrency: int,
+                           rate: float = 0) -> dict:
     config = OutboundSettings(poll_s=0.05, concurrency=concurrency)
     running = await runtime.start("outbound", settings, OutboundApplication,
                                   lambda rt: build(rt, config), port=0)
@@ -138,6 +140,8 @@ async def through_outbound(settings, url: str, events: int, concurrency: int) ->
             started = time.time()
             acks = []
             for i in range(events):
+                if rate:  # paced: event i leaves at started + i / rate
+                    await asyncio.sleep(max(0.0, started + i / rate - time.time()))
                 order_id = str(uuid.uuid4())
                 envelope = wrap(service="orders", body=orders.OrderPlaced(
                     order_id=order_id, channel="bench", external_id=f"B{i}", revision=1),
@@ -165,7 +169,7 @@ async def through_outbound(settings, url: str, events: int, concurrency: int) ->
             "delay_p99_s": percentile(delays, 0.99)}
 
 
-async def main(events: int, concurrency: int) -> None:
+async def main(events: int, concurrency: int, rate: float) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     receiver = multiprocessing.get_context("spawn").Process(target=receive, args=(port,),
@@ -182,11 +186,12 @@ async def main(events: int, concurrency: int) -> None:
         with servers() as settings:
             settings = settings.with_(admin_key="dvt_admin_bench_" + uuid.uuid4().hex)
             base = await baseline(url, events, concurrency)
-            ours = await through_outbound(settings, url, events, concurrency)
+            ours = await through_outbound(settings, url, events, concurrency, rate)
     finally:
         receiver.terminate()
         receiver.join(10)
-    print(f"events {events}, concurrency {concurrency}")
+    print(f"events {events}, concurrency {concurrency}, "
+          f"{'at once' if not rate else f'{rate:g}/s'}")
     print(f"baseline  raw signed POSTs (httpx)      {base['webhooks_per_s']:8.0f} webhooks/s")
     print(f"outbound  JetStream → store → webhook   {ours['webhooks_per_s']:8.0f} webhooks/s"
           f"   ratio {ours['webhooks_per_s'] / base['webhooks_per_s']:.2f}")
@@ -198,5 +203,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=0, help="events/s (0: all at once)")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.concurrency))
+    asyncio.run(main(args.events, args.concurrency, args.rate))
