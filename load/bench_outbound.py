@@ -22,6 +22,7 @@ import multiprocessing
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import grpc
 import httpx
@@ -40,6 +41,8 @@ from services.outbound.application import OutboundApplication, new_secret
 from services.outbound.main import build
 from services.outbound.settings import OutboundSettings
 from services.outbound.webhooks import signed_headers, webhook_body
+
+RESULTS = Path(__file__).parent / "results"
 
 
 def receiver_app(secrets: dict):
@@ -195,6 +198,11 @@ async def main(events: int, concurrency: int, rate: float) -> None:
     print(f"baseline  raw signed POSTs (httpx)      {base['webhooks_per_s']:8.0f} webhooks/s")
     print(f"outbound  JetStream → store → webhook   {ours['webhooks_per_s']:8.0f} webhooks/s"
           f"   ratio {ours['webhooks_per_s'] / base['webhooks_per_s']:.2f}")
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"outbound_{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps({"events": events, "concurrency": concurrency, "rate": rate,
+                                "baseline": base, "outbound": ours}, indent=2))
+    print(f"wrote {path}")
     print(f"          event → arrival p50 {ours['delay_p50_s'] * 1000:.0f} ms, "
           f"p95 {ours['delay_p95_s'] * 1000:.0f} ms, p99 {ours['delay_p99_s'] * 1000:.0f} ms")
 

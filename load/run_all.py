@@ -149,6 +149,15 @@ def _plan_storage(d):
     return rows
 
 
+def _outbound(d):
+    ours, base = d["outbound"], d["baseline"]
+    paced = f" at {d['rate']:g}/s" if d.get("rate") else f", {d['events']} at once"
+    return [(f"outbound webhooks{paced} (event → arrival p99)",
+             f"{ours['webhooks_per_s']:.0f}/s ({ours['delay_p99_s'] * 1000:.0f} ms)",
+             f"raw signed POSTs {base['webhooks_per_s']:.0f}/s",
+             ours["webhooks_per_s"] / base["webhooks_per_s"], "never in intake's way")]
+
+
 # (module, arguments, quick arguments, result prefix, summary rows, time limit in minutes)
 BENCHMARKS: list[tuple[str, list[str], list[str], str, Callable, float]] = [
     ("load.bench_configure", [], ["--runs", "300"], "configure_", _configure, 10),
@@ -168,6 +177,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str], str, Callable, float]] = [
     ("load.bench_telemetry", [], ["--seconds", "300"], "telemetry_", _telemetry, 30),
     ("load.bench_portal_reads", [], ["--orders", "20000"], "portal_reads_", _portal, 40),
     ("load.bench_pipeline", [], ["--minutes", "1", "--rate", "10"], "pipeline_", _pipeline, 30),
+    ("load.bench_outbound", ["--events", "3000", "--rate", "50"], ["--events", "500", "--rate", "50"],
+     "outbound_", _outbound, 15),
 ]
 
 
