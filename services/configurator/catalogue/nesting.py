@@ -208,24 +208,22 @@ def _board_layout(
         for s in sorted(sheet.spots, key=lambda s: (s.y, s.x))
     )
     length, width = size.length_mm, size.width_mm
-    cuts: list[Cut] = []
+    lines = []  # (stage, direction, x1, y1, x2, y2), numbered once all are known
     if trim > 0:
-        cuts += [
-            Cut(0, 0, "trim", 0, trim, length, trim),
-            Cut(0, 0, "trim", 0, width - trim, length, width - trim),
-            Cut(0, 0, "trim", trim, trim, trim, width - trim),
-            Cut(0, 0, "trim", length - trim, trim, length - trim, width - trim),
+        lines += [
+            (0, "trim", 0, trim, length, trim),
+            (0, "trim", 0, width - trim, length, width - trim),
+            (0, "trim", trim, trim, trim, width - trim),
+            (0, "trim", length - trim, trim, length - trim, width - trim),
         ]
     for slit in sorted(sheet.slits, key=lambda c: (c.depth, c.vertical, c.start, c.pos)):
         at = trim + (slit.pos - kerf) / 10
         a, b = trim + slit.start / 10, trim + (slit.end - kerf) / 10
         if slit.vertical:
-            cuts.append(Cut(0, slit.depth + 1, "cross", at, a, at, b))
+            lines.append((slit.depth + 1, "cross", at, a, at, b))
         else:
-            cuts.append(Cut(0, slit.depth + 1, "rip", a, at, b, at))
-    numbered = tuple(
-        Cut(i + 1, c.stage, c.direction, c.x1, c.y1, c.x2, c.y2) for i, c in enumerate(cuts)
-    )
+            lines.append((slit.depth + 1, "rip", a, at, b, at))
+    numbered = tuple(Cut(i, *line) for i, line in enumerate(lines, start=1))
     return BoardLayout(
         material, number, size, settings.trim_mm, settings.kerf_mm, placements, numbered
     )
