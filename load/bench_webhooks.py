@@ -34,6 +34,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import psutil
 import psycopg
 
 from load.charts import line_chart
@@ -208,7 +209,8 @@ def main() -> None:
             before = asyncio.run(stored_orders(settings.database_url))
             sampler = ProcessSampler()
             pids = {"orders": orders.pid, "gateway": gateway.pid}
-            for name, pid in {**pids, "postgres": server_pids["postgres"]}.items():
+            for name, pid in {**pids, "postgres": server_pids["postgres"],
+                              "nats-server": server_pids["nats-server"]}.items():
                 sampler.watch(name, pid)
             watching = [] if not args.profile else list(pids) if args.profile == "both" \
                 else [args.profile]
@@ -217,7 +219,7 @@ def main() -> None:
                              RESULTS / f"webhooks_{stamp}_{name}.stacks").start()
                      for name in watching]
             sampler.start()
-            wall0 = time.monotonic()
+            box0, wall0 = psutil.cpu_times(), time.monotonic()
             # both: the httpx loop first, on the emptier database (if anything, that favours it)
             if args.generator in ("httpx", "both"):
                 print(f"ours: signed webhooks → placed orders, httpx loop, {args.concurrency} "
@@ -229,6 +231,7 @@ def main() -> None:
                 runs["locust"] = locust_webhooks(base_url, secret, args.concurrency, args.seconds,
                                                  args.locust_processes)
             cpu_rows, wall = sampler.stop(), time.monotonic() - wall0
+            box_busy_s = busy_seconds(box0, psutil.cpu_times())
             profiles = [spy.summary() for spy in spies]
             checked = reconciliation(before, asyncio.run(stored_orders(settings.database_url)),
                                      runs)
@@ -250,6 +253,9 @@ def main() -> None:
           f"{checked['accepted_202']} answered 202 in the measured phase(s)")
     print()
     print(cpu_table(cpu_rows, wall))
+    per_order = cpu_per_order(cpu_rows, runs, wall, box_busy_s)
+    print("CPU per order answered 202 (ms): " + ", ".join(
+        f"{name} {ms:.2f}" for name, ms in per_order.items()))
     for profile in profiles:
         print_profile(profile)
     curves = {name: run.pop("curves") for name, run in runs.items()}
@@ -258,7 +264,8 @@ def main() -> None:
                "generator": ours["generator"], "baseline_raw_pg": raw, "ours": ours,
                "ratio": ratio, "p50_over_time": main_curves["p50"],
                "p99_over_time": main_curves["p99"], "rate_over_time": main_curves["rate"],
-               "reconciliation": checked, "processes": cpu_rows, "profiles": profiles}
+               "reconciliation": checked, "processes": cpu_rows,
+               "cpu_ms_per_order": per_order, "profiles": profiles}
     if "locust" in runs and "httpx" in runs:
         summary["httpx_loop"] = runs["httpx"]
         summary["httpx_loop_over_time"] = curves["httpx"]
@@ -276,6 +283,25 @@ def main() -> None:
         print(f"NOT DURABLE: {problem}", file=sys.stderr)
     if checked["problems"]:
         raise SystemExit(1)
+
+
+def busy_seconds(before, after) -> float:
+    """CPU seconds the whole machine was busy between two psutil.cpu_times() readings."""
+    idle = ("idle", "iowait")
+    return sum(getattr(after, f) - getattr(before, f) for f in after._fields if f not in idle)
+
+
+def cpu_per_order(rows: list[dict], runs: dict[str, dict], wall_s: float,
+                  box_busy_s: float) -> dict[str, float]:
+    """Each process's CPU per accepted order, the load generator's, and the rest of the
+    machine's (other programs on the same cores: they take CPU the platform does not get)."""
+    accepted = sum(run["count"] for run in runs.values()) or 1
+    out = {r["process"]: 1000 * r["cpu_s"] / accepted for r in rows}
+    generator_s = sum(run["generator_cpu_pct"] / 100 * (wall_s / len(runs)) for run in runs.values())
+    out["load generator"] = 1000 * generator_s / accepted
+    out["rest of the machine"] = max(0.0, 1000 * (box_busy_s - generator_s
+                                                  - sum(r["cpu_s"] for r in rows)) / accepted)
+    return out
 
 
 def print_profile(profile: dict) -> None:
