@@ -8,7 +8,8 @@
 - OEE per machine and local day (signals.machine_oee): planned time = shifts − planned stops;
   run time = RUNNING or OVERLOAD inside planned time; performance = Σ planned duration at speed 1.0
   ÷ speed factor of the operations finished that day ÷ run time (≤ 1); quality = operations not
-  scrapped ÷ operations finished. A factory adds up its machines' times and counts.
+  scrapped ÷ operations finished. A factory adds up its machines' times and counts. Today counts
+  its shifts up to now only: an afternoon not yet come is not time the machines failed to run.
 """
 
 from __future__ import annotations
@@ -281,8 +282,9 @@ class OeeInputs:
                     shifts = shifts_of[key] = shift_spans(
                         factory.shift_calendar, factory.timezone, window.start, window.end)
                 planned = None if own_stops else planned_of.get(key)
-                if planned is None:
-                    planned = planned_production_time(shifts, planned_stops, window)
+                if planned is None:  # a day still running plans only the time passed so far
+                    passed = Span(window.start, max(window.start, min(window.end, self.until)))
+                    planned = planned_production_time(shifts, planned_stops, passed)
                     if not own_stops:
                         planned_of[key] = planned
                 # the spans that reach into the day (they follow each other: starts and ends

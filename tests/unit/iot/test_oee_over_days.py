@@ -54,13 +54,14 @@ def test_each_day_counts_what_fell_in_it():
     assert [(d, m) for d, m, _, _ in figures] == [(d, m) for d in DAYS for m in ("M1", "M2")]
     assert [down for d, m, _, down in figures if m == "M1"] == [0, 0, 2 * 3600]  # 16-18
     saw = {d: oee for d, m, oee, _ in figures if m == "M1"}
-    assert [saw[d].planned_s / 3600 for d in DAYS] == [12, 12, 10]  # day 3: a 2 h stop
+    # day 3, read at 18:00: its shift so far (08-18) less a 2 h stop
+    assert [saw[d].planned_s / 3600 for d in DAYS] == [12, 12, 8]
     assert [saw[d].run_s / 3600 for d in DAYS] == [2, 2, 4]  # 18-20; 08-10; 12-16
     assert (saw[DAYS[1]].total, saw[DAYS[1]].good) == (2, 1)
     assert saw[DAYS[1]].ideal_s == pytest.approx(2 * 3600 / 2.0)
     assert saw[DAYS[0]].total == saw[DAYS[2]].total == 0
     drill = [oee for _, m, oee, _ in figures if m == "M2"]
-    assert [o.planned_s / 3600 for o in drill] == [12, 12, 12] and all(o.run_s == 0 for o in drill)
+    assert [o.planned_s / 3600 for o in drill] == [12, 12, 10] and all(o.run_s == 0 for o in drill)
 
 
 
@@ -68,4 +69,23 @@ def test_a_stop_of_the_whole_factory_takes_every_machines_planned_time():
     other = FactoryProfile("F2", timezone="UTC", shift_calendar=DAY_SHIFT)
     machines = [MachineProfile("M3", "F2"), MachineProfile("M4", "F2")]
     figures = inputs().figures(machines, {"F2": other}, DAYS)
-    assert [oee.planned_s / 3600 for _, _, oee, _ in figures] == [12, 12, 9, 9, 12, 12]
+    assert [oee.planned_s / 3600 for _, _, oee, _ in figures] == [12, 12, 9, 9, 10, 10]
+
+
+def test_a_day_still_running_plans_only_the_shift_time_passed():
+    """Read at 10:00 of a day whose shift is 08-20, a machine that ran 08-10 ran all of the
+    planned time so far: utilisation 100 %, not 2 h of 12."""
+    day = DAYS[0]
+    history = {"M1": [change("M1", 1, ms(day, 8), "RUNNING")]}
+    reading = OeeInputs({(day, "F1"): local_day_window(day, "UTC")}, history, [], [],
+                        until=ms(day, 10) / 1000)
+    [(_, _, oee, _)] = reading.figures([SAW], {"F1": FACTORY}, [day])
+    assert (oee.planned_s / 3600, oee.run_s / 3600) == (2, 2)
+
+
+def test_a_day_not_begun_has_no_planned_time():
+    day = DAYS[1]
+    reading = OeeInputs({(day, "F1"): local_day_window(day, "UTC")}, {}, [], [],
+                        until=ms(DAYS[0], 12) / 1000)
+    [(_, _, oee, _)] = reading.figures([SAW], {"F1": FACTORY}, [day])
+    assert oee.planned_s == 0
