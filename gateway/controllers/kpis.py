@@ -12,7 +12,7 @@ its figures empty (null) rather than failing the page.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from litestar import Controller, get
@@ -38,6 +38,16 @@ def kpi_request(days: int, page_token: str) -> iot.GetFactoryKpisRequest:
     return iot.GetFactoryKpisRequest(
         day=pb_date(today - timedelta(days=span - 1)), end_day=pb_date(today),
         energy_window=last_hours(days * 24), page=dict(page_size=KPI_PAGE, page_token=page_token))
+
+
+def every_day(per_day: list[tuple[str, int]], today: date, days: int) -> list[StatusCount]:
+    """Orders placed on each UTC day of the window, the days without orders as 0: a chart of
+    the days that had orders alone draws 4 December beside 25 November. The window is the last
+    ``days`` × 24 h, so it reaches into the day ``days`` days ago."""
+    counts = dict(per_day)
+    first = today - timedelta(days=days)
+    return [StatusCount(d.isoformat(), counts.get(d.isoformat(), 0))
+            for d in (first + timedelta(days=i) for i in range(days + 1))]
 
 
 def factory_kpi(f: iot.FactoryKpis, orders: int) -> FactoryKpi:
@@ -97,7 +107,7 @@ async def kpis(gateway: GatewayState, kept: FactoryFigures, days: int) -> KpiRea
         on_time_rate=facts["on_time_rate"], lead_time_days_avg=facts["lead_avg"],
         lead_time_days_p90=facts["lead_p90"],
         pipeline=[StatusCount(s, counts.get(s, 0)) for s in STATUSES],
-        placed_per_day=[StatusCount(d, n) for d, n in facts["per_day"]],
+        placed_per_day=every_day(facts["per_day"], datetime.now(UTC).date(), days),
         factories=await factory_kpis(gateway, kept, days, facts["by_factory"]))
 
 
