@@ -8,9 +8,10 @@ A page whose service is down still renders, saying so, instead of failing.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -28,7 +29,7 @@ from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import reads
 from gateway.auth import came_from_this_site, portal_admin, refuse_cross_site_write
 from gateway.controllers.kpis import kept_figures, kpis
-from gateway.controllers.network import machines
+from gateway.controllers.network import energy, machines, oee
 from gateway.controllers.orders import (
     STATUSES,
     list_request,
@@ -137,14 +138,46 @@ async def order_page_data(services: Services, order_id: str) -> dict:
             "energy": energy}
 
 
+def local_today(timezone: str, now: datetime | None = None) -> tuple[date, str]:
+    """The factory's own day now, and its zone's name (UTC when it has none or an unknown one):
+    iot's OEE days are the factory's local days, not UTC's."""
+    try:
+        zone = ZoneInfo(timezone) if timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return (now or datetime.now(UTC)).astimezone(zone).date(), str(zone)
+
+
+def board_figures(factory_id: str, days: list | None, energy_24h: Any, day: date,
+                  zone: str) -> dict:
+    """Today's figures of a factory as iot recorded them: utilisation = run ÷ planned time of
+    its shifts so far today, OEE of the day, with the hours they come from; None where iot
+    could not answer or no shift has started."""
+    mine = next((r for r in days or [] if r.scope == factory_id), None)
+    planned = mine.planned_production_seconds if mine else 0
+    return {"day": day.isoformat(), "zone": zone,
+            "utilisation": mine.run_seconds / planned if planned else None,
+            "oee": mine.oee if planned else None,
+            "run_h": mine.run_seconds / 3600 if mine else None,
+            "planned_h": planned / 3600 if mine else None,
+            "kwh": energy_24h.kwh if energy_24h else None,
+            "kg_co2e": energy_24h.kg_co2e if energy_24h else None}
+
+
+async def factory_card(services: Services, f: iot.Factory) -> dict:
+    day, zone = local_today(f.timezone)
+    scope = {"factory_id": f.factory_id}
+    (page_, _), (days, _), (energy_24h, _) = await asyncio.gather(
+        attempt(machines(services, f.factory_id, [], 200, None)),
+        attempt(oee(services, scope, day, None)), attempt(energy(services, scope, 24, 0)))
+    return {"factory": reads.factory(f), "machines": page_.items if page_ else [],
+            "figures": board_figures(f.factory_id, days, energy_24h, day, zone)}
+
+
 async def factory_board(services: Services) -> list[dict]:
     reply = await services.call("iot", "ListFactories", iot.ListFactoriesRequest(
         page=dict(page_size=100)))
-    board = []
-    for f in reply.factories:
-        page_, _ = await attempt(machines(services, f.factory_id, [], 200, None))
-        board.append({"factory": reads.factory(f), "machines": page_.items if page_ else []})
-    return board
+    return list(await asyncio.gather(*(factory_card(services, f) for f in reply.factories)))
 
 
 def portal_error(request: Request, exc: ServiceError) -> Response:

@@ -49,27 +49,6 @@
     return event.aggregate_id === orderId || b.order_id === orderId;
   }
 
-  // ---- factory board ----
-  function pct(v) { return v == null ? "—" : (v * 100).toFixed(1) + " %"; }
-
-  async function loadFigures() {
-    const today = new Date().toISOString().slice(0, 10);
-    for (const card of document.querySelectorAll(".factory[data-oee]")) {
-      const set = (name, text) => { const el = card.querySelector(`[data-fig=${name}]`); if (el) el.textContent = text; };
-      try {
-        const oee = await (await fetch(card.dataset.oee + "?day=" + today)).json();
-        const day = Array.isArray(oee) ? oee.find((r) => r.scope === card.dataset.factory) : null;
-        set("oee", day ? pct(day.oee) : "—");
-        set("utilisation", day && day.planned_production_seconds ? pct(day.run_seconds / day.planned_production_seconds) : "—");
-      } catch (e) { set("oee", "—"); set("utilisation", "—"); }
-      try {
-        const energy = await (await fetch(card.dataset.energy)).json();
-        set("kwh", energy.kwh != null ? energy.kwh.toFixed(1) + " kWh" : "—");
-        set("co2e", energy.kg_co2e != null ? energy.kg_co2e.toFixed(1) + " kg" : "—");
-      } catch (e) { set("kwh", "—"); set("co2e", "—"); }
-    }
-  }
-
   // ---- Gantt ----
   const SVG = "http://www.w3.org/2000/svg";
   function el(name, attrs, parent, text) {
@@ -173,11 +152,12 @@
         refreshMain();
       });
     });
-    if (page === "factories") loadFigures();
   }
 
   enhance();
   const topics = body.dataset.topics;
+  // the board's figures are rendered by the page (today in each factory's zone): read again
+  if (page === "factories") setInterval(refreshMain, 60000);
   if (page === "schedule") {
     drawGantt();
     setInterval(drawGantt, 60000);

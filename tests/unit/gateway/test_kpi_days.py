@@ -34,7 +34,7 @@ def render(per_day: list[StatusCount]) -> str:
     k = KpiRead(days=10, orders_placed=15, orders_delivered=0, on_time_rate=None,
                 lead_time_days_avg=None, lead_time_days_p90=None, pipeline=[],
                 placed_per_day=per_day, factories=[])
-    return env.get_template("kpis.html").render(k=k, days=10, nav="kpis", topics="")
+    return env.get_template("kpis.html").render(k=k, days=10, topics="")
 
 
 def test_the_chart_places_each_day_by_its_date_and_labels_the_axis():
