@@ -147,6 +147,13 @@ def energy(scope: str, r: iot.GetEnergyResponse) -> EnergyReportRead:
                                 for b in r.buckets])
 
 
+def schedule_risk(value: int) -> str:
+    """ON_TIME, AT_RISK or LATE; "" where the order has no promised date to be late for (the
+    wire's unset value is not shown as the word UNSPECIFIED)."""
+    return "" if value == sch.SCHEDULE_RISK_UNSPECIFIED else enum(
+        sch.ScheduleRisk, value, "SCHEDULE_RISK_")
+
+
 def lane(lane: sch.MachineLane) -> LaneRead:
     return LaneRead(
         machine_id=lane.machine_id, factory_id=lane.factory_id,
@@ -154,7 +161,7 @@ def lane(lane: sch.MachineLane) -> LaneRead:
         bars=[BarRead(operation_id=b.operation_id, order_id=b.order_id, seq=b.seq,
                       start_ms=b.start_unix_ms, end_ms=b.end_unix_ms,
                       status=enum(sch.OperationStatus, b.status, "OPERATION_STATUS_"),
-                      risk=enum(sch.ScheduleRisk, b.risk, "SCHEDULE_RISK_"),
+                      risk=schedule_risk(b.risk),
                       frozen=b.frozen, label=b.label) for b in lane.bars],
         unavailable=[WindowRead(start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
                                 reason=enum(sch.UnavailabilityReason, w.reason,

@@ -59,6 +59,7 @@ from dovetail_factory.models import (
     Shift,
     TelemetryResult,
     machine_type_value,
+    risk_name,
 )
 from dovetail_factory.spool import MemorySpool, TelemetrySpool
 from dovetail_factory.telemetry import make_batches
@@ -351,7 +352,7 @@ class FactoryClient:
                     end=datetime.fromtimestamp(bar.end_unix_ms / 1000, UTC),
                     status=sched_pb.OperationStatus.Name(bar.status).removeprefix(
                         "OPERATION_STATUS_"),
-                    risk=sched_pb.ScheduleRisk.Name(bar.risk).removeprefix("SCHEDULE_RISK_")))
+                    risk=risk_name(bar.risk)))
         return out
 
     async def report(self, operation_id: str, kind: ReportKind | str, machine_id: str = "", *,

@@ -22,6 +22,12 @@ def _name(enum, value: int, prefix: str) -> str:
         return "UNSPECIFIED"
 
 
+def risk_name(value: int) -> str:
+    """ON_TIME, AT_RISK or LATE; "" for an operation whose order has no promised date (the
+    wire's unset value), not the word UNSPECIFIED."""
+    return _name(sched_pb.ScheduleRisk, value, "SCHEDULE_RISK_").replace("UNSPECIFIED", "")
+
+
 def machine_type_name(value: int) -> str:
     """`panel_saw` for MACHINE_TYPE_PANEL_SAW."""
     return _name(types_pb2.MachineType, value, "MACHINE_TYPE_").lower()
@@ -103,8 +109,7 @@ class Assignment:
             planned_end=_time(a.planned_end), duration_seconds=a.duration_seconds,
             setup_seconds=a.setup_seconds, setup_key=a.setup_key, description=a.description,
             status=_name(sched_pb.OperationStatus, a.status, "OPERATION_STATUS_"),
-            risk=_name(sched_pb.ScheduleRisk, a.risk, "SCHEDULE_RISK_").replace(
-                "UNSPECIFIED", ""),
+            risk=risk_name(a.risk),
             promised_date=_date(a.promised_date), plan_id=a.plan_id)
 
     def to_json(self) -> dict[str, Any]:

@@ -111,7 +111,7 @@
         const cls = ["bar", b.risk.toLowerCase(), b.status.toLowerCase(), b.order_id === mine ? "mine" : ""].join(" ");
         const rect = el("rect", { x: x(b.start_ms), y: y + 4, width: Math.max(x(b.end_ms) - x(b.start_ms), 2), height: rowH - 8,
           rx: 2, class: cls, "data-order": b.order_id, "data-operation": b.operation_id, tabindex: 0 }, row);
-        el("title", {}, rect, `${b.label || b.operation_id}\n${new Date(b.start_ms).toLocaleString()} → ${new Date(b.end_ms).toLocaleString()}\n${b.status.toLowerCase()} · ${b.risk.toLowerCase().replace(/_/g, " ")}`);
+        el("title", {}, rect, `${b.label || b.operation_id}\n${new Date(b.start_ms).toLocaleString()} → ${new Date(b.end_ms).toLocaleString()}\n${b.status.toLowerCase()} · ${riskText(b.risk)}`);
         rect.addEventListener("click", () => showBar(b, lane));
       }
       y += rowH;
@@ -122,6 +122,8 @@
       plan.lanes.find((l) => l.bars.some((b) => b.order_id === mine)));
   }
 
+  function riskText(risk) { return risk ? risk.toLowerCase().replace(/_/g, " ") : "no promised date"; }
+
   function showBar(bar, lane) {
     const detail = document.getElementById("bar-detail");
     if (!detail) return;
@@ -130,7 +132,7 @@
     const h = document.createElement("h2");
     h.textContent = bar.label || bar.operation_id;
     const p = document.createElement("p");
-    p.textContent = `${lane.factory_id} · ${lane.machine_id} · ${new Date(bar.start_ms).toLocaleString()} → ${new Date(bar.end_ms).toLocaleString()} · ${bar.status.toLowerCase()} · ${bar.risk === "UNSPECIFIED" ? "no promised date" : bar.risk.toLowerCase().replace(/_/g, " ")}`;
+    p.textContent = `${lane.factory_id} · ${lane.machine_id} · ${new Date(bar.start_ms).toLocaleString()} → ${new Date(bar.end_ms).toLocaleString()} · ${bar.status.toLowerCase()} · ${riskText(bar.risk)}`;
     const a = document.createElement("a");
     a.href = "/portal/orders/" + encodeURIComponent(bar.order_id);
     a.textContent = "Open the order →";

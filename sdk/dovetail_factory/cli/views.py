@@ -89,7 +89,7 @@ def schedule_table(rows: list[ScheduledOperation], everything: bool = False) -> 
                        key=lambda r: (r.status != "STARTED", r.start or datetime.max, r.seq))
         for place, a in enumerate(queue if everything else queue[:1]):
             table.add_row(machine_id if not place else "", a.operation_id, a.order_id[:8],
-                          str(a.seq), a.status, when(a.start), when(a.end), a.risk,
+                          str(a.seq), a.status, when(a.start), when(a.end), a.risk or "-",
                           str(len(queue) - 1) if not place else "")
     return table
 
