@@ -35,8 +35,28 @@ def minutes(seconds: int) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
+POWERED = ("IDLE", "RUNNING", "OVERLOAD")
+NO_SIGNAL = ("OFFLINE", "UNSPECIFIED")
+
+
+def power_cells(s: MachineStatus, rated_kw: float) -> tuple[str, str]:
+    """Amps and kW of the last sample, said beside a state they contradict. The state changes
+    once the signal has held for a while (hysteresis), the sample is the latest second: a saw
+    switched on draws its inrush while still OFF, a breaking one reads 0 kW while still
+    RUNNING. An OFFLINE machine's last sample is old news: none is shown."""
+    if s.state in NO_SIGNAL:
+        return "-", "-"
+    kw = f"{s.power_kw:.1f}"
+    if s.state in POWERED and s.power_kw < max(0.01 * rated_kw, 0.05):
+        kw += " [yellow](stopping?)[/]"
+    elif s.state == "OFF" and s.power_kw > max(0.1 * rated_kw, 0.5):
+        kw += " [yellow](starting?)[/]"
+    return f"{s.current_amperes:.1f}", kw
+
+
 def machines_table(machines: list[Machine], live: dict[str, MachineStatus] | None = None) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, title="Machines")
+    table = Table(box=box.SIMPLE_HEAD, title="Machines",
+                  caption="amps and kW: the last sample; the state follows once it has held")
     for column in ("machine", "type", "state", "since", "amps", "kW", "available", "note"):
         table.add_column(column, justify="right" if column in ("amps", "kW") else "left")
     for m in sorted(machines, key=lambda m: m.machine_id):
@@ -48,7 +68,7 @@ def machines_table(machines: list[Machine], live: dict[str, MachineStatus] | Non
         table.add_row(m.machine_id, m.machine_type,
                       f"[{STATE_STYLE.get(s.state, '')}]{state}[/]" if s.state in STATE_STYLE
                       else state,
-                      ago(s.since), f"{s.current_amperes:.1f}", f"{s.power_kw:.1f}",
+                      ago(s.since), *power_cells(s, m.rated_power_kw),
                       "yes" if s.available else "no",
                       s.reason + (" (planned stop)" if s.in_planned_stop else ""))
     return table
