@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import psycopg
 from litestar import Litestar
@@ -17,8 +18,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 from psycopg_pool import AsyncConnectionPool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from gateway.accounts.application import Accounts
+from gateway.accounts.controller import AccountController
+from gateway.accounts.mail import Mailer
+from gateway.accounts.service import People
 from gateway.auth import SignInRequired
 from gateway.bodies import GatewayRequest
+from gateway.channels import SCHEMA as GATEWAY_SCHEMA
 from gateway.channels import ChannelStore
 from gateway.controllers.admin import AdminController, MappingController
 from gateway.controllers.designs import DesignController
@@ -58,11 +64,12 @@ from gateway.webhooks.woocommerce import WOOCOMMERCE, WooCommerceWebhookControll
 from services.kit.auth import KeyStore
 from services.kit.health import Readiness, grpc_health_check, nats_check, postgres_check
 from services.kit.jetstream import connect, ensure_streams
-from services.kit.persistence import RECONNECT_S
+from services.kit.persistence import RECONNECT_S, open_application
 from services.kit.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
 DB_WAIT_S = 5.0
+ACCOUNTS_POOL = 2  # people sign in now and then: the accounts application's connections
 
 
 def create_app(settings: Settings, service_addresses: dict[str, str] | None = None,
@@ -96,6 +103,9 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         state = app.state.gateway = GatewayState(
             settings, services, pool, keys, channels, sessions, guessing=KeyGuessing(edge),
             streams=StreamSlots(edge.streams_per_holder, edge.streams_total))
+        accounts = await asyncio.to_thread(open_application, Accounts, replace(
+            settings, pool_size=ACCOUNTS_POOL), GATEWAY_SCHEMA)
+        state.people = People(accounts, sessions, Mailer(edge.smtp_url))
         stop, tasks = asyncio.Event(), []
         if settings.nats_url:
             state.nc = await connect(settings.nats_url, "dovetail-gateway")
@@ -124,6 +134,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                     await asyncio.wait_for(state.nc.drain(), 5)
             await services.close()
             await channels.close()
+            accounts.close()
             await pool.close()
 
     app = Litestar(
@@ -131,6 +142,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         WooCommerceWebhookController, OrderController, DesignController,
                         FactoryController, MachineController, ScheduleController,
                         ShipmentController, KpiController, AdminController, OutboundController,
+                        AccountController,
                         MappingController,
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,

@@ -1,8 +1,11 @@
 """Who may call an endpoint (DESIGN.md, Security).
 
 Machines send `Authorization: Bearer <API key>`; people signed in to the portal carry a session
-cookie. Either gives a principal (`admin`, `factory:<id>`, `channel:<name>`, `designer:<id>`);
-each endpoint names the roles it lets in: 401 without a principal, 403 for another role.
+cookie. Either gives a principal (`admin`, `factory:<id>`, `channel:<name>`, `designer:<id>`,
+and for people also `planner`, `customer_service`); each endpoint names the roles it lets in:
+401 without a principal, 403 for another role. A factory principal is let into an endpoint
+about one factory only when the path names its own factory (`scoped`). The matrix of roles and
+endpoints is in docs/security.md.
 Failed keys are budgeted per client address and per key prefix (gateway.limits): over budget,
 429 with Retry-After before the key is even looked up.
 
@@ -116,28 +119,43 @@ async def principal_of(connection: ASGIConnection) -> Principal:
     return principal
 
 
-def require(*roles: str):
+def require(*roles: str, own_factory: bool = False):
+    """A guard letting in `roles`; with `own_factory`, also a factory principal whose id is
+    the path's `factory_id`."""
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal = await principal_of(connection)
-        if principal.role not in roles:
-            raise PermissionDeniedException(f"{principal.role} may not use this endpoint")
+        if principal.role in roles:
+            return
+        if own_factory and principal.is_factory(connection.path_params.get("factory_id", "")):
+            return
+        raise PermissionDeniedException(f"{principal.role} may not use this endpoint")
 
     return guard
 
 
-async def portal_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Portal pages: a signed-in admin, or a redirect to the sign-in page."""
-    principal = await find_principal(connection)
-    if principal is None:
-        raise SignInRequired("sign in to the portal")
-    if not principal.is_admin:
-        raise PermissionDeniedException("the portal is for the chain leader's admins")
-    connection.scope.setdefault("state", {})["principal"] = principal
+def portal_for(*roles: str):
+    """Portal pages: a signed-in person of one of `roles`, or a redirect to sign in."""
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal = await find_principal(connection)
+        if principal is None:
+            raise SignInRequired("sign in to the portal")
+        if principal.role not in roles:
+            raise PermissionDeniedException(f"this page is not for {principal.role}")
+        connection.scope.setdefault("state", {})["principal"] = principal
+
+    return guard
 
 
 def current(connection: ASGIConnection) -> Principal:
     return connection.scope["state"]["principal"]
 
 
+# Who reads and acts on what (docs/security.md, "Roles").
+ORDER_DESK = ("admin", "planner", "customer_service")
+PLANNING = ("admin", "planner")
 admin_only = require("admin")
 designer_or_admin = require("admin", "designer")
+order_desk = require(*ORDER_DESK)
+planning = require(*PLANNING)
+factory_reader = require(*PLANNING, own_factory=True)
+portal_admin = portal_for("admin")

@@ -20,6 +20,7 @@ from dovetail.iot.v1 import iot_service_pb2_grpc
 from dovetail.orders.v1 import orders_service_pb2_grpc
 from dovetail.outbound.v1 import outbound_service_pb2_grpc
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc
+from gateway.accounts.service import People
 from gateway.channels import ChannelStore
 from gateway.errors import ServiceError, from_grpc
 from gateway.factory_directory import FactoryDirectory
@@ -118,6 +119,7 @@ class GatewayState:
     streams: StreamSlots = field(default_factory=lambda: StreamSlots(
         EdgeSettings.streams_per_holder, EdgeSettings.streams_total))
     factories: FactoryDirectory = field(default_factory=FactoryDirectory)  # the schedule's picker
+    people: People | None = None  # people's accounts (gateway/accounts)
     # Places shop orders waiting for mapping once a saved mapping covers them (a
     # gateway.webhooks.release.MappingRelease; typed loosely: that module imports this one).
     release: Any = None

@@ -1,9 +1,11 @@
-"""Portal sessions: a person signs in with an admin key and gets a session cookie.
+"""Portal sessions: a person signs in (an account's password, or an admin key as the fallback)
+and gets a session cookie.
 
 The cookie is `<random token>.<HMAC>` signed with a secret the gateway keeps in PostgreSQL
 (generated on first start), so a forged cookie is refused without a query. Only the token's
-SHA-256 is stored, beside the hash of the key that opened it: revoking the key ends its
-sessions. Cookies are HttpOnly, SameSite=Lax (no cross-site POST carries them) and Secure when
+SHA-256 is stored, beside the hash of the key or the account that opened it: revoking the key
+ends its sessions; an account's sessions end when it is disabled, its role changes, or an admin
+or the person signs it out everywhere. Cookies are HttpOnly, SameSite=Lax (no cross-site POST carries them) and Secure when
 served over https.
 """
 
@@ -13,7 +15,8 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -31,6 +34,10 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.secrets (name text PRIMARY KEY, value text N
 CREATE TABLE IF NOT EXISTS {SCHEMA}.sessions (
   token_hash text PRIMARY KEY, principal text NOT NULL, key_hash text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(), expires_at timestamptz NOT NULL);
+ALTER TABLE {SCHEMA}.sessions ADD COLUMN IF NOT EXISTS account_id uuid,
+  ADD COLUMN IF NOT EXISTS person text NOT NULL DEFAULT '',
+  ALTER COLUMN key_hash DROP NOT NULL;
+CREATE INDEX IF NOT EXISTS sessions_account ON {SCHEMA}.sessions (account_id);
 """
 
 
@@ -62,13 +69,41 @@ class SessionStore:
 
     async def open(self, principal: Principal, key: str) -> str:
         """A new session for whoever holds `key`; returns the cookie value."""
+        return await self._open(principal, hash_key(key), None)
+
+    async def open_for(self, principal: Principal, account_id: uuid.UUID) -> str:
+        """A new session for a person's account (principal.person names them)."""
+        return await self._open(principal, None, account_id)
+
+    async def _open(self, principal: Principal, key_hash: str | None,
+                    account_id: uuid.UUID | None) -> str:
         token = secrets.token_urlsafe(32)
         async with self.pool.connection() as conn:
             await conn.execute(
-                f"INSERT INTO {SCHEMA}.sessions (token_hash, principal, key_hash, expires_at)"
-                " VALUES (%s, %s, %s, now() + make_interval(secs => %s))",
-                (hash_key(token), str(principal), hash_key(key), TTL_S))
+                f"INSERT INTO {SCHEMA}.sessions (token_hash, principal, key_hash, account_id,"
+                " person, expires_at) VALUES (%s, %s, %s, %s, %s, now() + make_interval(secs => %s))",
+                (hash_key(token), str(principal), key_hash, account_id, principal.person, TTL_S))
         return f"{token}.{self._sign(token)}"
+
+    async def end_all(self, account_id: uuid.UUID) -> int:
+        """End every session of one account (this process forgets them at once, the others
+        within CACHE_TTL_S); returns how many there were."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"DELETE FROM {SCHEMA}.sessions WHERE account_id = %s", (account_id,))
+            ended = cur.rowcount
+        self._cache.clear()
+        return ended
+
+    async def account_of(self, cookie: str | None) -> uuid.UUID | None:
+        token = self._token_of(cookie)
+        if token is None:
+            return None
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(
+                f"SELECT account_id FROM {SCHEMA}.sessions WHERE token_hash = %s",
+                (hash_key(token),))).fetchone()
+        return row[0] if row else None
 
     async def close(self, cookie: str | None) -> None:
         token = self._token_of(cookie)
@@ -89,10 +124,12 @@ class SessionStore:
             return cached[1]
         async with self.pool.connection() as conn:
             row = await (await conn.execute(
-                f"SELECT s.principal FROM {SCHEMA}.sessions s JOIN {AUTH_SCHEMA}.api_keys k"
-                " ON k.key_hash = s.key_hash AND k.revoked_at IS NULL"
-                " WHERE s.token_hash = %s AND s.expires_at > now()", (digest,))).fetchone()
-        principal = Principal.parse(row[0]) if row else None
+                f"SELECT s.principal, s.person FROM {SCHEMA}.sessions s"
+                f" LEFT JOIN {AUTH_SCHEMA}.api_keys k ON k.key_hash = s.key_hash"
+                " WHERE s.token_hash = %s AND s.expires_at > now()"
+                " AND (s.account_id IS NOT NULL OR k.revoked_at IS NULL AND k.key_hash IS NOT NULL)",
+                (digest,))).fetchone()
+        principal = replace(Principal.parse(row[0]), person=row[1]) if row else None
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + CACHE_TTL_S, principal)

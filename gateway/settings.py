@@ -42,6 +42,8 @@ class EdgeSettings:
     body_timeout_s: float = 30.0
     keep_alive_s: int = 5
     max_header_bytes: int = 64 * 1024
+    # Where invitation and reset links are mailed (smtp:// or smtps://); empty: logged.
+    smtp_url: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -53,11 +55,12 @@ class EdgeSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> EdgeSettings:
         env = os.environ if env is None else env
         values: dict = {"trusted_proxies": parse_networks(
-            "DOVETAIL_TRUSTED_PROXIES", env.get("DOVETAIL_TRUSTED_PROXIES", ""))}
+            "DOVETAIL_TRUSTED_PROXIES", env.get("DOVETAIL_TRUSTED_PROXIES", "")),
+            "smtp_url": env.get("DOVETAIL_SMTP_URL", "").strip()}
         for f in fields(cls):
             name = f"DOVETAIL_{f.name.upper()}"
             raw = env.get(name, "")
-            if f.name == "trusted_proxies" or not raw:
+            if f.name in ("trusted_proxies", "smtp_url") or not raw:
                 continue
             kind = float if isinstance(f.default, float) else int
             try:

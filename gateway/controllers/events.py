@@ -16,7 +16,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from litestar.response import ServerSentEvent
 
-from gateway.auth import admin_only
+from gateway.auth import order_desk
 from gateway.deps import StateDep
 from gateway.errors import ServiceError
 from gateway.sse.feed import events, parse_cursor
@@ -37,7 +37,7 @@ def topics_of(text: str) -> list[str]:
 class EventController(Controller):
     path = "/api/v1/events"
     tags = ["events"]
-    guards = [admin_only]
+    guards = [order_desk]
     security = [{"bearer": []}]
 
     @get("/", summary="Server-sent events: orders, schedule, machine states, shipments",

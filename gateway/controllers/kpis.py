@@ -20,7 +20,7 @@ from litestar.datastructures import State
 from litestar.params import QueryParameter
 
 from dovetail.iot.v1 import iot_service_pb2 as iot
-from gateway.auth import admin_only
+from gateway.auth import planning
 from gateway.controllers.network import last_hours, pb_date
 from gateway.controllers.orders import STATUSES
 from gateway.deps import GatewayState, Services, StateDep
@@ -114,7 +114,7 @@ async def kpis(gateway: GatewayState, kept: FactoryFigures, days: int) -> KpiRea
 class KpiController(Controller):
     path = "/api/v1/kpis"
     tags = ["kpis"]
-    guards = [admin_only]
+    guards = [planning]
     security = [{"bearer": []}]
 
     @get("/", summary="On-time rate, lead time, utilisation, OEE, energy and CO2e")

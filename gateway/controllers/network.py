@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway import reads
-from gateway.auth import admin_only
+from gateway.auth import factory_reader, planning
 from gateway.deps import Services, ServicesDep
 from gateway.schemas.network import (
     EnergyReportRead,
@@ -82,7 +82,7 @@ async def energy(services: Services, scope: dict, hours: int, bucket: int) -> En
 class FactoryController(Controller):
     path = "/api/v1/factories"
     tags = ["factories"]
-    guards = [admin_only]
+    guards = [factory_reader]
     security = [{"bearer": []}]
 
     @get("/", summary="Factories of the network")
@@ -112,7 +112,7 @@ class FactoryController(Controller):
 class MachineController(Controller):
     path = "/api/v1/machines"
     tags = ["factories"]
-    guards = [admin_only]
+    guards = [planning]
     security = [{"bearer": []}]
 
     @get("/", summary="Machines of every factory, with their live state")

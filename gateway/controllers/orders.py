@@ -19,7 +19,7 @@ from dovetail.delivery.v1 import delivery_service_pb2 as dlv
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from gateway import reads
-from gateway.auth import admin_only
+from gateway.auth import order_desk
 from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.reads import ts
@@ -163,7 +163,7 @@ async def order_energy(services: Services, order_id: str) -> EnergyRead:
 class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["orders"]
-    guards = [admin_only]
+    guards = [order_desk]
     security = [{"bearer": []}]
 
     @get("/{order_id:str}", summary="One order")

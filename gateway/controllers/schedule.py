@@ -18,7 +18,7 @@ from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sch
 from gateway import reads
-from gateway.auth import admin_only
+from gateway.auth import planning
 from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError
 from gateway.schemas.network import ScheduleRead
@@ -60,7 +60,7 @@ async def schedule_of(services: Services, factories: list[str], hours_before: in
 class ScheduleController(Controller):
     path = "/api/v1/schedule"
     tags = ["schedule"]
-    guards = [admin_only]
+    guards = [planning]
     security = [{"bearer": []}]
 
     @get("/", summary="Gantt data of the current plan for one factory, or a page of factories")

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from dovetail.delivery.v1 import delivery_service_pb2 as dlv
 from gateway import reads
-from gateway.auth import admin_only
+from gateway.auth import order_desk
 from gateway.deps import ServicesDep
 from gateway.schemas.network import ShipmentPage, ShipmentRead
 
@@ -36,7 +36,7 @@ def list_request(late, exception, at_risk, status, factory_id, carrier, limit, c
 class ShipmentController(Controller):
     path = "/api/v1/shipments"
     tags = ["shipments"]
-    guards = [admin_only]
+    guards = [order_desk]
     security = [{"bearer": []}]
 
     @get("/", summary="Shipments, with filters (late, exceptions, at risk, status, factory)")

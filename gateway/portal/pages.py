@@ -27,7 +27,16 @@ from litestar.template.config import TemplateConfig
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import reads
-from gateway.auth import came_from_this_site, portal_admin, refuse_cross_site_write
+from gateway.accounts.controller import account_read, people
+from gateway.auth import (
+    ORDER_DESK,
+    PLANNING,
+    came_from_this_site,
+    current,
+    portal_admin,
+    portal_for,
+    refuse_cross_site_write,
+)
 from gateway.controllers.kpis import kept_figures, kpis
 from gateway.controllers.network import energy, machines, oee
 from gateway.controllers.orders import (
@@ -44,7 +53,7 @@ from gateway.errors import ServiceError
 from gateway.keys import key_reads
 from gateway.limits import sign_in_limit
 from gateway.sessions import COOKIE, TTL_S
-from services.kit.auth import bearer_token
+from services.kit.auth import Principal, bearer_token
 
 HERE = Path(__file__).parent
 PICKER_PAGE = 25  # factories listed at a time by the schedule's picker
@@ -82,8 +91,22 @@ def when(text: str | None) -> str:
 
 
 class SignInForm(msgspec.Struct):
-    key: str = ""
+    email: str = ""
+    password: str = ""
+    key: str = ""  # an admin API key: the fallback before anyone has an account
     next: str = "/portal/orders"
+
+
+class PasswordForm(msgspec.Struct):
+    email: str = ""
+    token: str = ""
+    password: str = ""
+    confirm: str = ""
+
+
+class ForgotForm(msgspec.Struct):
+    email: str = ""
+
 
 
 def safe_next(target: str) -> str:
@@ -103,25 +126,95 @@ class SignInController(Controller):
             SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
         if came_from_this_site(request) is False:  # no signing a browser in from another site
             raise PermissionDeniedException("sign-in from another site's page")
-        key = bearer_token(f"Bearer {data.key.strip()}")
-        principal = await gateway.keys.principal_for(key)
-        if principal is None or not principal.is_admin:
+        cookie = await (key_session(gateway, data.key) if data.key.strip() else
+                        password_session(request, gateway, data.email, data.password))
+        if cookie is None:
             return Template(template_name="sign_in.html", status_code=401, headers=PAGE_HEADERS,
-                            context={"next": safe_next(data.next),
-                                     "error": "That key does not open the portal."})
-        cookie = await gateway.sessions.open(principal, key)
+                            context={"next": safe_next(data.next), "email": data.email[:254],
+                                     "error": "That sign-in does not open the portal: check "
+                                              "the e-mail and password (or the key)."})
         response = Redirect(safe_next(data.next), status_code=303)
         response.set_cookie(COOKIE, cookie, max_age=TTL_S, path="/", httponly=True,
                             samesite="lax", secure=request.url.scheme == "https")
         return response
 
+    @get("/forgot")
+    async def forgot_form(self) -> Template:
+        return page("forgot.html", sent=False)
+
+    @post("/forgot", middleware=[sign_in_limit.middleware], status_code=200)
+    async def forgot(self, request: Request, gateway: StateDep, data: Annotated[
+            ForgotForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
+        refuse_cross_site_write(request)
+        await people(gateway).send_reset(data.email.strip()[:254], str(request.base_url))
+        return page("forgot.html", sent=True)  # the same answer for every address
+
+    @get("/set-password")
+    async def password_form(self, email: FromQuery[str] = "", token: FromQuery[str] = ""
+                            ) -> Template:
+        return page("set_password.html", email=email[:254], token=token[:100], errors={})
+
+    @post("/set-password", middleware=[sign_in_limit.middleware], status_code=303)
+    async def set_password(self, request: Request, gateway: StateDep, data: Annotated[
+            PasswordForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+        refuse_cross_site_write(request)
+        errors = {} if data.password == data.confirm else {
+            "confirm": "the two passwords differ"}
+        if not errors:
+            try:
+                await people(gateway).set_password(data.email[:254], data.token[:100],
+                                                   data.password)
+                return Redirect("/portal/sign-in?next=/portal/orders", status_code=303)
+            except ServiceError as exc:
+                errors = {e.field: e.message for e in exc.errors} or {"token": exc.detail}
+        return Template(template_name="set_password.html", status_code=422,
+                        headers=PAGE_HEADERS, context={"email": data.email[:254],
+                                                       "token": data.token[:100],
+                                                       "errors": errors})
+
     @post("/sign-out", status_code=303)
     async def sign_out(self, request: Request, gateway: StateDep) -> Response:
         refuse_cross_site_write(request)
         await gateway.sessions.close(request.cookies.get(COOKIE))
-        response = Redirect("/portal/sign-in", status_code=303)
-        response.delete_cookie(COOKIE, path="/")
-        return response
+        return signed_out()
+
+    @post("/sign-out-everywhere", status_code=303)
+    async def sign_out_everywhere(self, request: Request, gateway: StateDep) -> Response:
+        """A person ends all their sessions (every browser); a key's session just this one."""
+        refuse_cross_site_write(request)
+        cookie = request.cookies.get(COOKIE)
+        account = await gateway.sessions.account_of(cookie)
+        if account is not None:
+            principal = await gateway.sessions.principal_for(cookie)
+            await people(gateway).sign_out_everywhere(str(account), principal or Principal(""))
+        await gateway.sessions.close(cookie)
+        return signed_out()
+
+
+def signed_out() -> Response:
+    response = Redirect("/portal/sign-in", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+async def key_session(gateway, key_text: str) -> str | None:
+    """The fallback: an admin API key opens a session (before anyone has an account)."""
+    key = bearer_token(f"Bearer {key_text.strip()}")
+    principal = await gateway.keys.principal_for(key)
+    if principal is None or not principal.is_admin:
+        return None
+    return await gateway.sessions.open(principal, key)
+
+
+async def password_session(request: Request, gateway, email: str, password: str) -> str | None:
+    """A person's session; wrong passwords spend the address's budget (429 beyond it) as
+    wrong keys do, besides the account's own lockout."""
+    address = request.client.host if request.client else ""
+    gateway.guessing.check(address, None)
+    cookie = await people(gateway).sign_in(email.strip()[:254], password)
+    if cookie is None:
+        gateway.guessing.failed(address, None)
+    return cookie
 
 
 async def order_page_data(services: Services, order_id: str) -> dict:
@@ -196,8 +289,11 @@ def portal_error(request: Request, exc: ServiceError) -> Response:
 
 
 class PortalController(Controller):
+    """Orders and deliveries for the order desk; the network for planners; people and keys
+    for admins (docs/security.md, "Roles")."""
+
     path = "/portal"
-    guards = [portal_admin]
+    guards = [portal_for(*ORDER_DESK)]
     include_in_schema = False
     exception_handlers = {ServiceError: portal_error}
 
@@ -223,13 +319,13 @@ class PortalController(Controller):
         return page("order.html", nav="orders", topics="orders,scheduling,delivery",
                     when=when, **await order_page_data(services, order_id))
 
-    @get("/factories")
+    @get("/factories", guards=[portal_for(*PLANNING)])
     async def factories(self, services: ServicesDep) -> Template:
         board, note = await attempt(factory_board(services), [])
         return page("factories.html", nav="factories", topics="iot", board=board, note=note,
                     when=when)
 
-    @get("/schedule")
+    @get("/schedule", guards=[portal_for(*PLANNING)])
     async def schedule(self, gateway: StateDep, factory_id: FromQuery[str] = "",
                        q: FromQuery[str] = "", at: FromQuery[str] = "0") -> Template:
         """One factory's lanes at a time: the one named, or the first the search finds."""
@@ -251,17 +347,24 @@ class PortalController(Controller):
                     note=note, when=when,
                     shipments=[reads.shipment(s) for s in listed.shipments] if listed else [])
 
-    @get("/kpis")
+    @get("/kpis", guards=[portal_for(*PLANNING)])
     async def kpi_page(self, gateway: StateDep, state: State, days: FromQuery[int] = 30
                        ) -> Template:
         figures = await kpis(gateway, kept_figures(state), max(1, min(days, 365)))
         return page("kpis.html", nav="kpis", topics="", k=figures, days=days)
 
-    @get("/keys")
+    @get("/keys", guards=[portal_admin])
     async def keys(self, gateway: StateDep) -> Template:
         """Which API key is which: bootstrap, minted or seeded, active or revoked."""
         return page("keys.html", nav="keys", topics="", keys=await key_reads(gateway.keys),
                     when=when)
+
+    @get("/people", guards=[portal_admin])
+    async def people_page(self, request: Request, gateway: StateDep) -> Template:
+        """Who has an account, their role, and the actions an admin takes on them."""
+        accounts = [account_read(a) for a in await people(gateway).list()]
+        return page("people.html", nav="people", topics="", accounts=accounts,
+                    me=current(request))
 
 
 @get("/", include_in_schema=False)

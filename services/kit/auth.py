@@ -1,6 +1,7 @@
 """API keys bound to principals; stored hashed in PostgreSQL.
 
-Principals: `admin`, `factory:<id>`, `channel:<name>`, `designer:<id>`. A key is a random
+Principals: `admin`, `factory:<id>`, `channel:<name>`, `designer:<id>`; people signed in to
+the portal may also be `planner` or `customer_service` (gateway/accounts). A key is a random
 token shown once; only its SHA-256 is stored (a 256-bit random token needs no slow hash:
 there is nothing to brute-force). Every service and the gateway read the same table.
 
@@ -16,7 +17,7 @@ import hashlib
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -28,7 +29,10 @@ KEY_ID_CHARS = 16
 BOOTSTRAP, MINTED, SEEDED = "bootstrap", "minted", "seeded"
 BOOTSTRAP_LABEL = "admin (DOVETAIL_ADMIN_KEY)"
 ROLES = ("admin", "factory", "channel", "designer")
-_PRINCIPAL_RE = re.compile(r"^(admin|(factory|channel|designer):[A-Za-z0-9_.-]{1,64})$")
+# Roles only people hold (a session from gateway/accounts), never a service's caller.
+PEOPLE_ROLES = ("planner", "customer_service")
+_PRINCIPAL_RE = re.compile(
+    r"^(admin|planner|customer_service|(factory|channel|designer):[A-Za-z0-9_.-]{1,64})$")
 
 
 # A table from before keys knew their origin: the environment's admin key was the one with
@@ -62,12 +66,15 @@ class KeyRefused(ValueError):
 class Principal:
     role: str
     subject: str = ""
+    # The person acting (an account's e-mail) when a session, not a key, gave this principal.
+    person: str = field(default="", compare=False)
 
     @classmethod
     def parse(cls, text: str) -> Principal:
         if not _PRINCIPAL_RE.match(text):
             raise InvalidPrincipal(
-                f"{text!r} is not a principal: use admin, factory:<id>, channel:<name> or designer:<id>")
+                f"{text!r} is not a principal: use admin, planner, customer_service, factory:<id>,"
+                " channel:<name> or designer:<id>")
         role, _, subject = text.partition(":")
         return cls(role, subject)
 

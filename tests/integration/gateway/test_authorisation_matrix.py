@@ -3,6 +3,8 @@
 Designed answers: no key → 401; a role the endpoint does not name → 403; a named role gets
 past auth (any answer but 401/403, and never a 5xx other than 503 for a service this test
 deployment does not run). Bodies are empty on purpose: a role check comes before the body.
+The roles and what each may call are docs/security.md's "Roles" table; a factory is let into
+the endpoints about its own factory only.
 """
 
 from __future__ import annotations
@@ -12,17 +14,49 @@ import uuid
 
 import pytest
 
+from services.kit.auth import Principal
+
 pytestmark = pytest.mark.integration
 
 SAMPLES = {"order_id": str(uuid.uuid4()), "shipment_id": str(uuid.uuid4()), "index": "0",
            "factory_id": "f1", "machine_id": "m1", "channel": "matrix-test",
            "key_id": "0" * 16, "subscription_id": str(uuid.uuid4()),
-           "delivery_id": str(uuid.uuid4())}
-ROLES = ("admin", "factory", "channel", "designer")
+           "delivery_id": str(uuid.uuid4()), "account_id": str(uuid.uuid4())}
+ROLES = ("admin", "factory", "channel", "designer", "planner", "customer_service")
+PEOPLE_KEYS = {"planner": "dvt_planner_test_matrix", "customer_service": "dvt_cs_test_matrix"}
+ORDER_DESK = {"admin", "planner", "customer_service"}
+PLANNING = {"admin", "planner"}
 # Endpoints open to other roles than admin; everything else under /api/v1 is admin only.
 ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
            ("POST", "/api/v1/designs/orders"): {"designer"}}
+ALLOWED_UNDER = {"/api/v1/orders": ORDER_DESK, "/api/v1/shipments": ORDER_DESK,
+                 "/api/v1/events": ORDER_DESK, "/api/v1/schedule": PLANNING,
+                 "/api/v1/kpis": PLANNING, "/api/v1/machines": PLANNING,
+                 "/api/v1/factories/{factory_id}/": PLANNING | {"factory"},
+                 "/api/v1/factories": PLANNING}
 PUBLIC_PREFIXES = ("/api/v1/track/",)
+
+
+def allowed_roles(method: str, path: str) -> set[str]:
+    path = path.replace(":str", "").replace(":int", "")
+    if (method, path) in ALLOWED:
+        return ALLOWED[(method, path)]
+    for prefix, roles in ALLOWED_UNDER.items():  # the longest prefix is listed first
+        if path == prefix.rstrip("/") or path.startswith(prefix.rstrip("/") + "/"):
+            return roles
+    return {"admin"}
+
+
+@pytest.fixture(scope="module")
+async def people_keys(orders_service):
+    for role, key in PEOPLE_KEYS.items():
+        await orders_service.runtime.keys.add(key, Principal(role))
+
+
+def as_(gw, role: str) -> dict[str, str]:
+    if role in PEOPLE_KEYS:
+        return {"Authorization": f"Bearer {PEOPLE_KEYS[role]}"}
+    return gw.as_(role)
 
 
 def endpoints(app) -> list[tuple[str, str]]:
@@ -44,17 +78,16 @@ async def call(gw, method: str, url: str, headers: dict) -> int:
     return response.status_code
 
 
-async def test_every_role_meets_every_endpoint_as_designed(gw):
+async def test_every_role_meets_every_endpoint_as_designed(gw, people_keys):
     found = endpoints(gw.app)
     assert len(found) >= 30, found
     wrong = []
     for method, path, url in found:
-        allowed = ALLOWED.get((method, path.replace(":str", "").replace(":int", "")),
-                              {"admin"})
+        allowed = allowed_roles(method, path)
         if (status := await call(gw, method, url, {})) != 401:
             wrong.append((method, url, "anonymous", status))
         for role in ROLES:
-            status = await call(gw, method, url, gw.as_(role))
+            status = await call(gw, method, url, as_(gw, role))
             if role in allowed:
                 ok = status not in (401, 403) and (status < 500 or status == 503)
             else:
@@ -64,16 +97,29 @@ async def test_every_role_meets_every_endpoint_as_designed(gw):
     assert not wrong, wrong
 
 
+async def test_a_factory_reads_its_own_factory_only(gw):
+    own = await gw.client.get("/api/v1/factories/f1/oee", headers=gw.as_("factory"))
+    other = await gw.client.get("/api/v1/factories/f2/oee", headers=gw.as_("factory"))
+    listing = await gw.client.get("/api/v1/factories", headers=gw.as_("factory"))
+    assert own.status_code not in (401, 403) and other.status_code == listing.status_code == 403
+
+
 def test_the_matrix_knows_the_path_parameters(gw):
     names = {m for path in gw.app.route_handler_method_map for m in re.findall(r"\{(\w+):", path)
              if path.startswith("/api/v1/") and not path.startswith(PUBLIC_PREFIXES)}
     assert names <= set(SAMPLES), names - set(SAMPLES)
 
 
-async def test_every_portal_page_is_for_admins_only(gw):
+PORTAL_FOR = {"/portal/orders": ORDER_DESK, "/portal/deliveries": ORDER_DESK,
+              "/portal/factories": PLANNING, "/portal/schedule": PLANNING,
+              "/portal/kpis": PLANNING}
+OPEN_PAGES = ("/portal/static", "/portal/sign-", "/portal/forgot", "/portal/set-password")
+
+
+async def test_every_portal_page_is_for_its_roles_only(gw, people_keys):
     pages = [path for path, methods in gw.app.route_handler_method_map.items()
              if path.startswith("/portal") and "GET" in methods
-             and not path.startswith(("/portal/static", "/portal/sign-"))]
+             and not path.startswith(OPEN_PAGES)]
     assert len(pages) >= 6, pages
     wrong = []
     for path in pages:
@@ -82,8 +128,10 @@ async def test_every_portal_page_is_for_admins_only(gw):
         if anonymous.status_code not in (302, 303) or "/portal/sign-in" not in anonymous.headers.get(
                 "location", ""):
             wrong.append((url, "anonymous", anonymous.status_code))
+        roles = ORDER_DESK if path.rstrip("/") == "/portal" else next(
+            (r for p, r in PORTAL_FOR.items() if path == p or path.startswith(p + "/")), {"admin"})
         for role in ROLES:
-            status = (await gw.client.get(url, headers=gw.as_(role))).status_code
-            if (role == "admin") != (status not in (401, 403)) or status >= 500 and status != 503:
+            status = (await gw.client.get(url, headers=as_(gw, role))).status_code
+            if (role in roles) != (status not in (401, 403)) or status >= 500 and status != 503:
                 wrong.append((url, role, status))
     assert not wrong, wrong

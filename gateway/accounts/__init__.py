@@ -1,0 +1,1 @@
+"""Accounts for people: invitation, password, lockout, roles, revocable sessions (issue 19)."""
