@@ -59,6 +59,34 @@
     return node;
   }
 
+  // Zoom: the span shown around now, and the step of its grid (a shift, a day, a week).
+  const ZOOMS = {
+    shift: { before: 2 * 3600e3, after: 8 * 3600e3, step: 3600e3 },
+    day: { before: 4 * 3600e3, after: 24 * 3600e3, step: 3 * 3600e3 },
+    week: { before: 12 * 3600e3, after: 7 * 24 * 3600e3, step: 24 * 3600e3 },
+  };
+  const CHAR_W = 6.2; // px per character of a bar label (11 px sans-serif)
+
+  function zoomName() {
+    const z = new URLSearchParams(location.search).get("zoom");
+    return ZOOMS[z] ? z : "day";
+  }
+
+  function barLabel(b, width) {
+    // the order on the bar when it fits (at least a short id), its operation too when room allows
+    const order = b.order_id.slice(0, 8);
+    const full = `${order} · ${b.label || b.operation_id}`;
+    const fits = Math.floor((width - 6) / CHAR_W);
+    if (fits >= full.length) return full;
+    return fits >= 4 ? order.slice(0, fits) : "";
+  }
+
+  function tick(t, zoom) {
+    const d = new Date(t);
+    const date = `${d.getDate()}/${d.getMonth() + 1}`;
+    return zoom === "week" ? date : `${date} ${String(d.getHours()).padStart(2, "0")}h`;
+  }
+
   async function drawGantt() {
     const box = document.getElementById("gantt");
     if (!box) return;
@@ -78,7 +106,15 @@
     }
     const plan = await response.json();
     const lanes = plan.lanes.slice().sort((a, b) => (a.factory_id + a.machine_id).localeCompare(b.factory_id + b.machine_id));
-    const start = plan.now_ms - 12 * 3600e3, end = plan.now_ms + 72 * 3600e3;
+    const zoom = zoomName(), span = ZOOMS[zoom];
+    document.querySelectorAll("#gantt-zoom a[data-zoom]").forEach((a) => {
+      const params = new URLSearchParams(location.search);
+      params.set("zoom", a.dataset.zoom);
+      a.href = "?" + params.toString();
+      if (a.dataset.zoom === zoom) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+    const start = plan.now_ms - span.before, end = plan.now_ms + span.after;
+    box.dataset.zoom = zoom;
     const labelW = 150, rowH = 24, width = Math.max(box.clientWidth - 16, 640);
     const x = (t) => labelW + ((Math.min(Math.max(t, start), end) - start) / (end - start)) * (width - labelW - 8);
     let factories = [...new Set(lanes.map((l) => l.factory_id))];
@@ -86,10 +122,9 @@
     box.innerHTML = "";
     if (!lanes.length) { box.innerHTML = "<p class='muted'>No machines in the plan yet.</p>"; return; }
     const svg = el("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Gantt chart" }, box);
-    for (let h = Math.ceil(start / 21600e3) * 21600e3; h <= end; h += 21600e3) {
+    for (let h = Math.ceil(start / span.step) * span.step; h <= end; h += span.step) {
       el("line", { x1: x(h), x2: x(h), y1: 18, y2: height, class: "grid" }, svg);
-      const d = new Date(h);
-      el("text", { x: x(h) + 2, y: 12, class: "hour" }, svg, `${d.getDate()}/${d.getMonth() + 1} ${String(d.getHours()).padStart(2, "0")}h`);
+      el("text", { x: x(h) + 2, y: 12, class: "hour" }, svg, tick(h, zoom));
     }
     let y = 24, current = null;
     for (const lane of lanes) {
@@ -108,10 +143,16 @@
       }
       for (const b of lane.bars) {
         if (b.end_ms < start || b.start_ms > end) continue;
-        const cls = ["bar", b.risk.toLowerCase(), b.status.toLowerCase(), b.order_id === mine ? "mine" : ""].join(" ");
-        const rect = el("rect", { x: x(b.start_ms), y: y + 4, width: Math.max(x(b.end_ms) - x(b.start_ms), 2), height: rowH - 8,
+        const cls = ["bar", b.risk ? b.risk.toLowerCase() : "no_due", b.status.toLowerCase(), b.order_id === mine ? "mine" : ""].join(" ");
+        const bx = x(b.start_ms), bw = Math.max(x(b.end_ms) - x(b.start_ms), 2);
+        const rect = el("rect", { x: bx, y: y + 4, width: bw, height: rowH - 8,
           rx: 2, class: cls, "data-order": b.order_id, "data-operation": b.operation_id, tabindex: 0 }, row);
-        el("title", {}, rect, `${b.label || b.operation_id}\n${new Date(b.start_ms).toLocaleString()} → ${new Date(b.end_ms).toLocaleString()}\n${b.status.toLowerCase()} · ${riskText(b.risk)}`);
+        const tip = `order ${b.order_id}\n${b.label || b.operation_id}\n${new Date(b.start_ms).toLocaleString()} → ${new Date(b.end_ms).toLocaleString()}\n${b.status.toLowerCase()} · ${riskText(b.risk)}`;
+        el("title", {}, rect, tip);
+        const text = barLabel(b, bw);
+        // drawn over the bar and click-through (pointer-events: none): the bar keeps its
+        // tooltip and click
+        if (text) el("text", { x: bx + 3, y: y + rowH / 2 + 4, class: "bar-label", "data-order": b.order_id }, row, text);
         rect.addEventListener("click", () => showBar(b, lane));
       }
       y += rowH;
