@@ -12,7 +12,7 @@ its figures empty (null) rather than failing the page.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated
 
 from litestar import Controller, get
@@ -30,13 +30,19 @@ from gateway.schemas.network import FactoryKpi, KpiRead, StatusCount
 
 MAX_OEE_DAYS = 92
 KPI_PAGE = 500  # factories per GetFactoryKpis call (iot's largest page)
+EARTHS_LATEST = timezone(timedelta(hours=14))  # Kiribati's Line Islands
 
 
-def kpi_request(days: int, page_token: str) -> iot.GetFactoryKpisRequest:
-    today = datetime.now(UTC).date()
-    span = min(days, MAX_OEE_DAYS)
+def kpi_request(days: int, page_token: str, now: datetime | None = None
+                ) -> iot.GetFactoryKpisRequest:
+    """The days run to the latest local date on Earth (UTC+14): iot's days are each factory's
+    own, and from 16:00 UTC Shanghai's today is UTC's tomorrow. A day not yet begun where a
+    factory is has no planned time there, so it adds nothing to that factory's figures."""
+    now = now or datetime.now(UTC)
+    today, latest = now.astimezone(UTC).date(), now.astimezone(EARTHS_LATEST).date()
+    span = min(days, MAX_OEE_DAYS - (latest - today).days)  # iot answers at most 92 days
     return iot.GetFactoryKpisRequest(
-        day=pb_date(today - timedelta(days=span - 1)), end_day=pb_date(today),
+        day=pb_date(today - timedelta(days=span - 1)), end_day=pb_date(latest),
         energy_window=last_hours(days * 24), page=dict(page_size=KPI_PAGE, page_token=page_token))
 
 

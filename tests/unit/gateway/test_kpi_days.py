@@ -47,3 +47,18 @@ def test_the_chart_places_each_day_by_its_date_and_labels_the_axis():
     assert page.count('class="zero"') == 9  # the days without orders are drawn, at 0
     ticks = re.findall(r'class="tick" text-anchor="middle">([\d-]+)<', page)
     assert ticks[0] == "11-25" and ticks[-1] == "12-05" and len(ticks) >= 3
+
+
+def test_the_factory_figures_reach_shanghais_today_after_16_utc():
+    from datetime import UTC, datetime
+
+    from gateway.controllers.kpis import kpi_request
+
+    evening = kpi_request(30, "", datetime(2026, 12, 5, 17, 0, tzinfo=UTC))  # 01:00 Dec 6 local
+    assert (evening.end_day.month, evening.end_day.day) == (12, 6)
+    assert (evening.day.month, evening.day.day) == (11, 6)
+    morning = kpi_request(30, "", datetime(2026, 12, 5, 2, 0, tzinfo=UTC))
+    assert (morning.end_day.day, morning.day.day) == (5, 6)
+    longest = kpi_request(365, "", datetime(2026, 12, 5, 17, 0, tzinfo=UTC))
+    first = date(longest.day.year, longest.day.month, longest.day.day)
+    assert (date(2026, 12, 6) - first).days == 91  # 92 days, iot's most
