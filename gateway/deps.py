@@ -31,7 +31,7 @@ from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
 from gateway.settings import EdgeSettings
 from gateway.sse.slots import StreamSlots
-from services.kit.auth import KeyStore
+from services.kit.auth import ACTOR_METADATA, KeyStore
 from services.kit.settings import Settings
 from services.kit.tls import client_channel
 
@@ -85,11 +85,14 @@ class Services:
             self._stubs[name] = STUBS[name](self.channels[name])
         return self._stubs[name]
 
-    async def call(self, service: str, method: str, request: Any, timeout: float = 10) -> Any:
-        """One unary call as the gateway; gRPC errors become HTTP answers (ServiceError)."""
+    async def call(self, service: str, method: str, request: Any, timeout: float = 10,
+                   actor: str = "") -> Any:
+        """One unary call as the gateway, for `actor` (the person, when a person acts: the
+        service records the change with their name); gRPC errors become HTTP answers."""
         rpc: Callable[..., Awaitable[Any]] = getattr(self.stub(service), method)
+        metadata = self.metadata + ((ACTOR_METADATA, actor),) if actor else self.metadata
         try:
-            return await rpc(request, metadata=self.metadata, timeout=timeout)
+            return await rpc(request, metadata=metadata, timeout=timeout)
         except grpc.aio.AioRpcError as error:
             raise from_grpc(error) from None
 

@@ -57,6 +57,12 @@ class AccountController(Controller):
                       gateway: StateDep) -> AccountRead:
         return account_read(await people(gateway).disable(account_id, current(request)))
 
+    @post("/{account_id:str}/unlock", status_code=200,
+          summary="Let a locked-out person try again before the lockout ends")
+    async def unlock(self, request: Request, account_id: AccountId,
+                     gateway: StateDep) -> AccountRead:
+        return account_read(await people(gateway).unlock(account_id, current(request)))
+
     @post("/{account_id:str}/sign-out", status_code=200,
           summary="End every session of an account")
     async def sign_out(self, request: Request, account_id: AccountId,

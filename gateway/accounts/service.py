@@ -46,11 +46,11 @@ class People:
     async def invite(self, email: str, role: str, by: Principal, base_url: str) -> Account:
         refuse_problems({"email": email_problem(email), "role": role_problem(role)})
         try:
-            account, token = await asyncio.to_thread(self.app.invite, email, role, actor(by))
+            account, token = await asyncio.to_thread(self.app.invite, email, role, by.actor)
         except AccountRefused as exc:
             raise ServiceError(409, str(exc), [FieldError("email", str(exc))]) from None
         await self.mailer.send(account.email, "You are invited to Dovetail",
-                               f"{actor(by)} invited you to Dovetail as {role}.\n"
+                               f"{by.actor} invited you to Dovetail as {role}.\n"
                                f"Choose your password here (valid 7 days):\n"
                                f"{link(base_url, account.email, token)}\n")
         return account
@@ -99,18 +99,16 @@ class People:
 
     async def change_role(self, account_id: str, role: str, by: Principal) -> Account:
         refuse_problems({"role": role_problem(role)})
-        return await self.change(account_id, lambda a: a.change_role(role, actor(by)), True)
+        return await self.change(account_id, lambda a: a.change_role(role, by.actor), True)
 
     async def disable(self, account_id: str, by: Principal) -> Account:
-        return await self.change(account_id, lambda a: a.disable(actor(by)), True)
+        return await self.change(account_id, lambda a: a.disable(by.actor), True)
+
+    async def unlock(self, account_id: str, by: Principal) -> Account:
+        return await self.change(account_id, lambda a: a.unlock(by.actor), False)
 
     async def sign_out_everywhere(self, account_id: str, by: Principal) -> Account:
-        return await self.change(account_id, lambda a: a.revoke_sessions(actor(by)), True)
-
-
-def actor(principal: Principal) -> str:
-    """Who acts: the person's e-mail, or the principal when a key acts."""
-    return principal.person or str(principal)
+        return await self.change(account_id, lambda a: a.revoke_sessions(by.actor), True)
 
 
 def link(base_url: str, email: str, token: str) -> str:

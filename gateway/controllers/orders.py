@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from google.protobuf import struct_pb2
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -19,7 +19,7 @@ from dovetail.delivery.v1 import delivery_service_pb2 as dlv
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from gateway import reads
-from gateway.auth import order_desk
+from gateway.auth import current, order_desk
 from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.reads import ts
@@ -225,16 +225,17 @@ class OrderController(Controller):
     @post("/{order_id:str}/cancel", status_code=200,
           summary="Cancel an order (refused with 409 once production started)",
           responses={409: ResponseSpec(ErrorBody, description="production has started")})
-    async def cancel(self, order_id: FromPath[str], data: JSONBody[CancelOrder],
-                     services: ServicesDep) -> OrderRead:
+    async def cancel(self, request: Request, order_id: FromPath[str],
+                     data: JSONBody[CancelOrder], services: ServicesDep) -> OrderRead:
         return order_read((await services.call("orders", "CancelOrder", pb.CancelOrderRequest(
-            order_id=order_id, reason=data.reason))).order)
+            order_id=order_id, reason=data.reason), actor=current(request).actor)).order)
 
     @post("/{order_id:str}/amend", status_code=200,
           summary="Replace lines / promised date before production (409 on a stale version)",
           responses={409: ResponseSpec(ErrorBody,
                                        description="a stale version, or production has started")})
-    async def amend(self, order_id: FromPath[str], data: JSONBody[AmendOrder],
-                    services: ServicesDep) -> OrderRead:
+    async def amend(self, request: Request, order_id: FromPath[str],
+                    data: JSONBody[AmendOrder], services: ServicesDep) -> OrderRead:
         return order_read((await services.call(
-            "orders", "AmendOrder", amend_request(order_id, data))).order)
+            "orders", "AmendOrder", amend_request(order_id, data),
+            actor=current(request).actor)).order)

@@ -17,6 +17,9 @@ class HistoryEntryRead(msgspec.Struct):
     occurred_at: str | None
     status_after: str
     summary: str
+    by: Annotated[str, msgspec.Meta(description=(
+        "who made the change (cancel, amend): a person's e-mail, or the principal of the key "
+        "that called; empty for facts from the services"))] = ""
 
 
 class OrderHistoryRead(msgspec.Struct):

@@ -17,7 +17,9 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -85,8 +87,28 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def actor(self) -> str:
+        """Who acts, for the record: the person's e-mail, or the principal when a key acts."""
+        return self.person or str(self)
+
     def is_factory(self, factory_id: str) -> bool:
         return self.role == "factory" and self.subject == factory_id
+
+
+# gRPC metadata naming the person a call is made for: the gateway calls the services with its
+# admin key and names who signed in, so a service records a person's change with their name.
+ACTOR_METADATA = "dovetail-actor"
+
+
+def actor_of(principal: Principal, metadata: Iterable[tuple[str, Any]] | None) -> str:
+    """Who makes a change: the person an admin caller (the gateway) names, or the caller's
+    principal. Only an admin may speak for someone else."""
+    if principal.is_admin:
+        for name, value in metadata or ():
+            if name == ACTOR_METADATA and isinstance(value, str) and value.strip():
+                return value.strip()[:254]
+    return str(principal)
 
 
 def hash_key(key: str) -> str:

@@ -63,6 +63,7 @@ class HistoryEntry:
     occurred_at: datetime
     status_after: OrderStatus | None
     summary: str
+    by: str = ""  # who made the change, for changes people make
 
 
 class OrdersApplication(ServiceApplication):
@@ -163,12 +164,12 @@ class OrdersApplication(ServiceApplication):
 
         return self._change(order_id, resolve), released
 
-    def cancel_order(self, order_id: uuid.UUID, reason: str) -> Order:
-        return self._change(order_id, lambda order: order.cancel(reason))
+    def cancel_order(self, order_id: uuid.UUID, reason: str, by: str = "") -> Order:
+        return self._change(order_id, lambda order: order.cancel(reason, by))
 
     def amend_order(self, order_id: uuid.UUID, expected_version: int,
                     lines: tuple[OrderLine, ...], promised_date: date | None,
-                    reason: str) -> Order:
+                    reason: str, by: str = "") -> Order:
         """Replace the lines (and the promised date, if given); customer and total stay."""
 
         def amend(order: Order) -> None:
@@ -178,7 +179,7 @@ class OrdersApplication(ServiceApplication):
             content = OrderContent.from_dict(order.content)
             content = replace(content, lines=lines,
                               promised_date=promised_date or content.promised_date)
-            order.amend(content.to_dict(), reason)
+            order.amend(content.to_dict(), reason, by)
 
         return self._change(order_id, amend)
 
@@ -203,7 +204,8 @@ class OrdersApplication(ServiceApplication):
             name = type(event).__name__
             entries.append(HistoryEntry(
                 version=event.originator_version, type=name, occurred_at=event.timestamp,
-                status_after=STATUS_AFTER.get(name), summary=summarise(name, event.__dict__)))
+                status_after=STATUS_AFTER.get(name), summary=summarise(name, event.__dict__),
+                by=getattr(event, "by", "")))
         return entries
 
 

@@ -130,7 +130,8 @@ class Order(Aggregate):
 
     # --- commands from people -------------------------------------------------------
 
-    def amend(self, content: dict[str, Any], reason: str) -> None:
+    def amend(self, content: dict[str, Any], reason: str, by: str = "") -> None:
+        """`by`: who asks (a person's e-mail or a principal), kept on the event."""
         if self.status is OrderStatus.CANCELLED:
             raise FailedPrecondition("a cancelled order cannot be amended")
         if self.status is OrderStatus.AWAITING_MAPPING:
@@ -140,10 +141,12 @@ class Order(Aggregate):
         if self.status.production_started:
             raise FailedPrecondition(
                 f"production has started (order is {self.status.value}); it can no longer be amended")
-        self._amended(content=content, reason=reason, revision=self.revision + 1)
+        self._amended(content=content, reason=reason, revision=self.revision + 1, by=by)
 
+    # `by` defaults to "" for the events stored before it was recorded.
     @event("Amended")
-    def _amended(self, content: dict[str, Any], reason: str, revision: int) -> None:
+    def _amended(self, content: dict[str, Any], reason: str, revision: int,
+                 by: str = "") -> None:
         self.content = content
         self.revision = revision
         self.status = OrderStatus.PLACED
@@ -151,18 +154,19 @@ class Order(Aggregate):
         self.rejection_reasons = []
         self.factory_id = self.planned_start = self.planned_end = self.planning_issue = ""
 
-    def cancel(self, reason: str) -> bool:
-        """Cancel before production starts; False if it already was cancelled."""
+    def cancel(self, reason: str, by: str = "") -> bool:
+        """Cancel before production starts; False if it already was cancelled. `by`: who
+        asks, kept on the event."""
         if self.status is OrderStatus.CANCELLED:
             return False
         if self.status.production_started:
             raise FailedPrecondition(
                 f"production has started (order is {self.status.value}); it can no longer be cancelled")
-        self._cancelled(reason=reason, previous_status=self.status.value)
+        self._cancelled(reason=reason, previous_status=self.status.value, by=by)
         return True
 
     @event("Cancelled")
-    def _cancelled(self, reason: str, previous_status: str) -> None:
+    def _cancelled(self, reason: str, previous_status: str, by: str = "") -> None:
         self.status = OrderStatus.CANCELLED
         self.cancellation_reason = reason
         self.planning_issue = ""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from dovetail.orders.v1 import orders_service_pb2_grpc as pb_grpc
-from services.kit.auth import Principal
+from services.kit.auth import Principal, actor_of
 from services.kit.errors import (
     Conflict,
     DomainError,
@@ -171,7 +171,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
 
     async def CancelOrder(self, request: pb.CancelOrderRequest, context) -> pb.CancelOrderResponse:
         order = await asyncio.to_thread(self.app.cancel_order, order_id_from(request.order_id),
-                                        request.reason.strip()[:500])
+                                        request.reason.strip()[:500], actor(context))
         return pb.CancelOrderResponse(order=mapping.order_to_pb(order))
 
     async def AmendOrder(self, request: pb.AmendOrderRequest, context) -> pb.AmendOrderResponse:
@@ -183,7 +183,8 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         v.check(request.expected_version >= 0, "expected_version", "must not be negative")
         v.raise_if_any()
         order = await asyncio.to_thread(self.app.amend_order, order_id, request.expected_version,
-                                        lines, promised, request.reason.strip()[:500])
+                                        lines, promised, request.reason.strip()[:500],
+                                        actor(context))
         return pb.AmendOrderResponse(order=mapping.order_to_pb(order))
 
     async def GetOrderHistory(self, request: pb.GetOrderHistoryRequest,
@@ -193,7 +194,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
             pb.OrderHistoryEntry(
                 version=e.version, type=e.type, occurred_at=mapping.timestamp(e.occurred_at),
                 status_after=mapping.status_to_pb(e.status_after) if e.status_after else 0,
-                summary=e.summary)
+                summary=e.summary, by=e.by)
             for e in entries])
 
     async def ResolveOrderMapping(self, request: pb.ResolveOrderMappingRequest,
@@ -214,3 +215,8 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
                                context) -> pb.ListMappingNeedsResponse:
         groups, waiting = await self.view.mapping_needs(request.channel.strip())
         return pb.ListMappingNeedsResponse(groups=groups, waiting_orders=waiting)
+
+
+def actor(context) -> str:
+    """Who asks for a change: the person the gateway names, or the calling key's principal."""
+    return actor_of(current_principal(), context.invocation_metadata())

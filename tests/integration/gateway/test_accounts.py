@@ -119,6 +119,22 @@ async def test_an_admin_invites_a_planner_who_signs_in_and_cancels_an_order(
         assert cancelled.status_code == 200, cancelled.text
         history = (await planner.get(f"/api/v1/orders/{order_id}/history")).json()
         assert history["entries"][-1]["status_after"] == "CANCELLED"
+        assert history["entries"][-1]["by"] == address  # attributed in its history
+        page = await planner.get(f"/portal/orders/{order_id}")
+        assert f"by {address}" in page.text
+
+
+async def test_a_change_made_with_a_key_is_kept_with_the_keys_principal(people_gw, settings):
+    gw = people_gw
+    order = await gw.client.post("/webhooks/dovetail/orders", **signed(settings, order_payload()))
+    order_id = order.json()["order_id"]
+    cancelled = await gw.client.post(f"/api/v1/orders/{order_id}/cancel", headers=gw.as_("admin"),
+                                     json={"reason": "duplicate"})
+    assert cancelled.status_code == 200
+    history = (await gw.client.get(f"/api/v1/orders/{order_id}/history",
+                                   headers=gw.as_("admin"))).json()
+    entries = history["entries"]
+    assert entries[0]["by"] == "" and entries[-1]["by"] == "admin"  # a shop's fact, the admin's act
 
 
 async def test_the_link_works_once_and_a_short_password_is_named(people_gw, mailbox):
@@ -167,6 +183,11 @@ async def test_five_wrong_passwords_lock_the_account_and_answers_do_not_tell_who
     listed = {a["account_id"]: a for a in (await gw.client.get(
         "/api/v1/accounts", headers=gw.as_("admin"))).json()}
     assert listed[account_id]["locked_until"] is not None
+    unlocked = await gw.client.post(f"/api/v1/accounts/{account_id}/unlock",
+                                    headers=gw.as_("admin"))
+    assert unlocked.status_code == 200 and unlocked.json()["locked_until"] is None
+    async with signed_in(gw, address) as b:
+        assert (await b.get("/portal/orders")).status_code == 200
 
 
 async def test_a_reset_link_is_mailed_only_to_an_account_and_sets_a_new_password(
