@@ -26,7 +26,7 @@ from litestar.template.config import TemplateConfig
 
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
-from gateway import reads
+from gateway import i18n, reads
 from gateway.accounts.controller import account_read, people
 from gateway.auth import (
     ORDER_DESK,
@@ -64,7 +64,8 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
 
 
 def template_config() -> TemplateConfig:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                          engine_callback=i18n.install)
 
 
 def sign_in_redirect(request: Request, _: Exception) -> Response:
