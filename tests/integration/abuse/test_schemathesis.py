@@ -1,6 +1,6 @@
 """Schemathesis against the gateway's own OpenAPI document: every operation, every caller.
 
-The gateway runs in this event loop in front of all five services (real PostgreSQL and NATS);
+The gateway runs in this event loop in front of all six services (real PostgreSQL and NATS);
 Schemathesis loads `/schema/openapi.json` from it and, in a worker thread (its client is
 synchronous and the loop must keep serving), sends generated requests, valid and invalid, as:
 an admin (webhooks: a valid signature over the exact body instead), a designer (a
@@ -47,6 +47,8 @@ from services.iot.main import build as build_iot
 from services.kit import runtime
 from services.kit.auth import Principal
 from services.kit.settings import Settings
+from services.outbound.application import OutboundApplication
+from services.outbound.main import build as build_outbound
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.main import build as build_scheduling
 from services.scheduling.settings import SchedulerSettings
@@ -91,6 +93,7 @@ SERVICES = {
     "scheduling": (SchedulingApplication, lambda rt: build_scheduling(rt, SCHEDULER)),
     "delivery": (DeliveryApplication, build_delivery),
     "iot": (IotApplication, build_iot),
+    "outbound": (OutboundApplication, build_outbound),
 }
 
 

@@ -1,5 +1,6 @@
 """A factory sees only figures about its own work: its lanes of the plan, never the network-wide
-objective (everyone's tardiness and makespan); the gateway's network figures refuse its key."""
+objective (everyone's tardiness and makespan); the gateway's network figures, and another factory's
+figures, refuse its key (its own factory's OEE and energy it may read: tests/integration/gateway/test_authorisation_matrix.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.integration.scheduling.conftest import KEY_A, KEY_B, auth, configure,
 
 pytestmark = pytest.mark.integration
 NETWORK_FIGURES = ["/api/v1/schedule", "/api/v1/kpis", "/api/v1/factories", "/api/v1/machines",
-                   "/api/v1/factories/f1/oee", "/api/v1/factories/f1/energy", "/api/v1/events"]
+                   "/api/v1/factories/f2/oee", "/api/v1/factories/f2/energy", "/api/v1/events"]
 
 
 async def test_a_factory_key_gets_its_own_lanes_and_no_network_objective(
