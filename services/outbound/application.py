@@ -43,6 +43,10 @@ def now_iso() -> str:
 class OutboundApplication(ServiceApplication):
     name = "outbound"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._created: dict[str, datetime] = {}  # subscription id → when it was created
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_values(transcoder, STORED_VALUES)
@@ -181,12 +185,25 @@ class OutboundApplication(ServiceApplication):
     # --- upstream facts (policies collect what these return) -------------------------
 
     def webhooks_for(self, event_type: str, message_id: str, order_id: str, body: str,
-                     queued_at: str) -> list[Delivery]:
-        """A delivery of `body` to each active subscription of `event_type`."""
+                     queued_at: str, occurred_at: datetime) -> list[Delivery]:
+        """A delivery of `body` to each active subscription of `event_type` that existed when
+        the event occurred: a new subscription gets what happens from its creation on, not
+        the history a stream replays to a new consumer."""
         return [Delivery(target=target_of(uuid.UUID(sid)), message_id=message_id,
                          kind=DeliveryKind.WEBHOOK.value, event_type=event_type,
                          order_id=order_id, payload={"body": body}, queued_at=queued_at)
-                for sid in self.directory(SUBSCRIPTIONS).tagged(event_type)]
+                for sid in self.directory(SUBSCRIPTIONS).tagged(event_type)
+                if self._subscribed_since(sid) <= occurred_at]
+
+    def _subscribed_since(self, subscription_id: str) -> datetime:
+        """When a subscription was created (never changes, so kept once read)."""
+        since = self._created.get(subscription_id)
+        if since is None:
+            found = self._get(uuid.UUID(subscription_id), Subscription)
+            if not isinstance(found, Subscription):
+                return datetime.max.replace(tzinfo=UTC)
+            since = self._created[subscription_id] = datetime.fromisoformat(found.created_at)
+        return since
 
     def shop_notice(self, kind: DeliveryKind, order_id: str, message_id: str,
                     facts: dict[str, str], queued_at: str) -> list[Delivery]:

@@ -89,7 +89,7 @@ class OutboundPolicies:
             for event_type, order_id, data in facts(body):
                 queued += self.app.webhooks_for(
                     event_type, envelope.event_id, order_id,
-                    webhook_body(event_type, occurred, data), _now())
+                    webhook_body(event_type, occurred, data), _now(), occurred)
             queued += self._extra(envelope, body)
             if queued:
                 processing.collect_events(*queued)

@@ -5,6 +5,7 @@ or is cancelled; admin input checked field by field; credentials never read back
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -96,6 +97,26 @@ async def test_a_subscription_gets_signed_webhooks_of_its_types_retried_until_ta
         (False, 503), (False, 503), (True, 200)]
     assert entry.event_type == "order.placed" and entry.message_id == sent.event_id
     assert not [w for w in receivers.world.webhooks if w.body["type"] == "order.cancelled"]
+
+
+async def test_a_new_subscription_gets_what_happens_from_then_on_not_the_streams_history(
+        outbound, receivers, upstream):
+    await subscribe(outbound, receivers, "late", "order.placed")
+    before, after = new_order_id(), new_order_id()
+    # A consumer starting on a stream replays what happened before the subscription existed.
+    await upstream.publish("orders", "placed", placed(before), before,
+                           occurred_at=datetime.now(UTC) - timedelta(hours=1))
+    await upstream.publish("orders", "placed", placed(after), after)
+
+    def to_late(order_id: str):
+        return [w for w in receivers.world.webhooks if w.path == "/hooks/late"
+                and w.body["data"].get("order_id") == order_id]
+
+    async def delivered_after():
+        return bool(to_late(after))
+
+    await eventually(delivered_after, timeout=30)
+    assert to_late(before) == []
 
 
 async def test_out_of_tries_is_dead_lettered_and_a_retry_by_hand_delivers_it(
