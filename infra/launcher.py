@@ -98,13 +98,13 @@ class Platform:
         self.supervisor = Supervisor(self.report)
 
     def report(self, text: str) -> None:
-        """A supervision event: on the console and in DOVETAIL_HOME/logs/launcher.log."""
-        line = f"{time.strftime('%H:%M:%S')} {text}"
-        say(line)
+        """A supervision event: in DOVETAIL_HOME/logs/launcher.log, then on the console (so
+        whoever reads a line on the console finds it in the log too)."""
         logs = self.settings.home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / "launcher.log", "a") as log:
             log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {text}\n")
+        say(f"{time.strftime('%H:%M:%S')} {text}")
 
     def start_servers(self) -> Settings:
         s = self.settings
