@@ -111,6 +111,23 @@ def actor_of(principal: Principal, metadata: Iterable[tuple[str, Any]] | None) -
     return str(principal)
 
 
+# gRPC metadata naming the factory a call acts for: the gateway's factory workspace reports a
+# factory person's work with its admin key and names their factory.
+FACTORY_METADATA = "dovetail-factory"
+
+
+def factory_of(principal: Principal, metadata: Iterable[tuple[str, Any]] | None) -> str:
+    """The factory a call acts for: a factory key's own; the one an admin caller (the gateway)
+    names; "" when an admin names none. Only an admin may act for a factory not its own."""
+    if principal.role == "factory":
+        return principal.subject
+    if principal.is_admin:
+        for name, value in metadata or ():
+            if name == FACTORY_METADATA and isinstance(value, str):
+                return value.strip()[:64]
+    return ""
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

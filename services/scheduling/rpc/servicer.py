@@ -11,6 +11,7 @@ import time
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
+from services.kit.auth import FACTORY_METADATA, factory_of
 from services.kit.errors import (
     Conflict,
     FailedPrecondition,
@@ -35,7 +36,7 @@ from services.scheduling.wire import date_pb, objective_pb, risk_pb, ts
 
 ROLES = {
     "SubscribeAssignments": ("admin", "factory"),
-    "ReportOperation": ("factory",),
+    "ReportOperation": ("admin", "factory"),  # admin: the gateway, naming the factory
     "GetSchedule": ("admin", "factory"),
     "Simulate": ("admin", "designer"),
     "Quote": ("admin", "designer", "channel"),
@@ -89,8 +90,10 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             yield wire.feed_item_pb(item)
 
     async def ReportOperation(self, request: pb.ReportOperationRequest, context):
-        factory_id = current_principal().subject
+        factory_id = factory_of(current_principal(), context.invocation_metadata())
         v = Violations()
+        v.check(bool(factory_id), FACTORY_METADATA, "an admin caller names the factory it "
+                                                    "reports for")
         kind = wire.REPORT_KIND.get(request.kind)
         v.check(kind is not None, "kind", "must be STARTED, FINISHED or SCRAPPED")
         key = request.idempotency_key.strip()
