@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import combinations
 
 from .cut_plan import BoardLayout, Cut, MaterialNesting, Part
 from .model import SheetSize
@@ -204,7 +205,7 @@ def _new_boards(
     if not parts:
         return ()
     material = parts[0].material
-    together = nest_parts(parts, {material: sizes}, settings).boards
+    together = _squeeze(nest_parts(parts, {material: sizes}, settings).boards, sizes, settings)
     by_order: dict[str, list[Part]] = {}
     for part in parts:
         by_order.setdefault(part.order, []).append(part)
@@ -216,6 +217,38 @@ def _new_boards(
         for board in nest_parts(group, {material: sizes}, settings).boards
     )
     return min((together, apart), key=lambda boards: (_area(boards), len(boards)))
+
+
+def _squeeze(
+    boards: Sequence[BoardLayout],
+    sizes: Sequence[SheetSize],
+    settings: NestingSettings,
+    window: int = 8,
+    most: int = 4,
+) -> tuple[BoardLayout, ...]:
+    """Re-nest the parts of the emptiest board with one to `most - 1` others of the
+    `window` emptiest, and keep any re-nesting that uses less board; until none does.
+
+    One pass of the packer decides every board with the same greedy rule; pooling a few
+    boards' parts gives the rule a second chance where the batch's board count is decided."""
+    current = list(boards)
+    improved = True
+    while improved and len(current) > 1:
+        improved = False
+        emptiest = sorted(range(len(current)), key=lambda i: current[i].yield_pct)[:window]
+        for k in range(2, min(most, len(emptiest)) + 1):
+            for others in combinations(emptiest[1:], k - 1):
+                chosen = (emptiest[0], *others)
+                old = [current[i] for i in chosen]
+                pool = [p.part for board in old for p in board.placements]
+                new = nest_parts(pool, {old[0].material: sizes}, settings).boards
+                if (_area(new), len(new)) < (_area(old), len(old)):
+                    current = [b for i, b in enumerate(current) if i not in chosen] + list(new)
+                    improved = True
+                    break
+            if improved:
+                break
+    return tuple(current)
 
 
 def _area(boards: Sequence[BoardLayout]) -> float:
