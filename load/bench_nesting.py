@@ -8,6 +8,14 @@ the same sheets (2800×2070 and 2440×1220, kerf 4 mm, trim 10 mm):
   mix     - a synthetic cabinet-shop mix of long, mid and small parts, 30 % grained
 Yield is panel area over the area of boards used. Prints the table (ours, baseline, ratio)
 and writes it as JSON to load/results/.
+
+Then a day of demo orders (issue 20; `load/batch_day.py`): the demo's order mix configured
+with the seed catalogue, cut three ways on the same parts - each order on its own boards
+(baseline), the day as cutting batches per material (ours), and, on the big sheet only,
+rectpack's best guillotine packer (every algorithm x sort order, best per material) against
+the batch on that sheet. Writes a cutting diagram of one batch board (SVG) beside the JSON.
+
+    python -m load.bench_nesting --batches-only [--days 3] [--day-orders 40]
 """
 
 from __future__ import annotations
@@ -96,7 +104,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="smaller sets only")
+    parser.add_argument("--days", type=int, default=3, help="days of demo orders")
+    parser.add_argument("--day-orders", type=int, default=40, help="orders in a day")
+    parser.add_argument("--batches-only", action="store_true", help="only the day of orders")
     args = parser.parse_args(argv)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    if args.batches_only:
+        _write({"batches": _batch_days(args.days, args.day_orders, stamp)}, stamp)
+        return 0
     sets = [("orders", n) for n in (1, 5, 20)] + [("mix", n) for n in (50, 150, 400)]
     if args.quick:
         sets = [s for s in sets if s[1] <= 50]
@@ -137,9 +152,6 @@ def main(argv=None) -> int:
         f"mean yield: ours {mean_ours:.2f}%  ffd shelf {mean_ffd:.2f}%  ratio {mean_ours / mean_ffd:.3f}; "
         f"board area ours/ffd {ours_m2 / ffd_m2:.3f}; ours uses more board on: {worse or 'none'}"
     )
-    out = ROOT / "load/results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"nesting_{time.strftime('%Y%m%dT%H%M%S')}.json"
     summary = {
         "kerf_mm": 4.0,
         "trim_mm": 10.0,
@@ -149,10 +161,101 @@ def main(argv=None) -> int:
         "mean_yield_ffd_pct": mean_ffd,
         "board_area_ratio_ours_over_ffd": ours_m2 / ffd_m2,
         "ours_worse_on": worse,
+        "batches": _batch_days(args.days, args.day_orders, stamp),
     }
+    _write(summary, stamp)
+    return 0
+
+
+def _batch_days(days: int, orders: int, stamp: str) -> dict:
+    """Batch yield vs per-order yield vs rectpack on the same parts, one row per day."""
+    from load.batch_day import batch_board_svg, cut_day, most_shared_board
+
+    print(
+        f"\nday of {orders} demo orders: per-order (baseline) vs cutting batches (ours) on the "
+        "factory sheets; on the big sheet only, the batch vs rectpack's best guillotine packer"
+    )
+    print(
+        f"{'day':>3} {'parts':>5} {'mat':>3} {'order %':>8} {'batch %':>8} {'+pts':>5} "
+        f"{'net %':>6} {'order bd':>8} {'batch bd':>8} {'offcuts':>7} {'ours 1sz':>8} "
+        f"{'rectpack':>8} {'batch s':>7} {'rp s':>6}"
+    )
+    rows, results = [], []
+    for seed in range(days):
+        r = cut_day(seed, orders, NestingSettings(4.0, 10.0))
+        results.append(r)
+        b = r.batch
+        row = {
+            "day": seed,
+            "orders": r.orders,
+            "parts": r.parts,
+            "material_groups": r.groups,
+            "per_order": {"boards": r.per_order_boards, "yield_pct": round(r.per_order_yield, 2)},
+            "batch": {
+                "boards": b.new_boards,
+                "yield_pct": round(b.yield_pct, 2),
+                "net_yield_pct": round(b.net_yield_pct, 2),
+                "offcuts": len(b.offcuts),
+                "offcut_m2": round(sum(o.area_m2 for o in b.offcuts), 2),
+                "seconds": round(r.seconds_batch, 3),
+            },
+            "big_sheet_only": {
+                "batch_boards": r.one_size_boards,
+                "rectpack_best_boards": r.rectpack_boards,
+                "rectpack_seconds": round(r.seconds_rectpack, 2),
+            },
+            "points_over_per_order": round(b.yield_pct - r.per_order_yield, 2),
+        }
+        rows.append(row)
+        print(
+            f"{seed:3} {r.parts:5} {r.groups:3} {r.per_order_yield:8.2f} {b.yield_pct:8.2f} "
+            f"{b.yield_pct - r.per_order_yield:5.1f} {b.net_yield_pct:6.2f} "
+            f"{r.per_order_boards:8} {b.new_boards:8} {len(b.offcuts):7} "
+            f"{r.one_size_boards:8} {r.rectpack_boards:8} {r.seconds_batch:7.2f} "
+            f"{r.seconds_rectpack:6.1f}",
+            flush=True,
+        )
+    more = [
+        r["day"]
+        for r in rows
+        if r["big_sheet_only"]["batch_boards"] > r["big_sheet_only"]["rectpack_best_boards"]
+    ]
+    order_pct = sum(r.batch.panel_m2 for r in results) / sum(
+        r.batch.panel_m2 / (r.per_order_yield / 100) for r in results
+    )
+    batch_pct = sum(r.batch.panel_m2 for r in results) / sum(
+        r.batch.panel_m2 / (r.batch.yield_pct / 100) for r in results
+    )
+    print(
+        f"yield over all days: per order {100 * order_pct:.2f}%  batch {100 * batch_pct:.2f}% "
+        f"(+{100 * (batch_pct - order_pct):.1f} points; target +5); boards on the big sheet: "
+        f"batch {sum(r.one_size_boards for r in results)} rectpack "
+        f"{sum(r.rectpack_boards for r in results)}; batch uses more on: {more or 'none'}"
+    )
+    board = most_shared_board(results[0].batch)
+    diagram = ROOT / "load/results" / f"batch_board_{stamp}.svg"
+    diagram.parent.mkdir(parents=True, exist_ok=True)
+    diagram.write_text(batch_board_svg(board))
+    print(
+        f"wrote {diagram.relative_to(ROOT)} (day 0, {board.layout.material} board "
+        f"{board.layout.number}: {len({p.part.order for p in board.layout.placements})} orders)"
+    )
+    return {
+        "orders_per_day": orders,
+        "rows": rows,
+        "yield_per_order_pct": round(100 * order_pct, 2),
+        "yield_batch_pct": round(100 * batch_pct, 2),
+        "batch_more_boards_than_rectpack_on": more,
+        "diagram": str(diagram.relative_to(ROOT)),
+    }
+
+
+def _write(summary: dict, stamp: str) -> None:
+    out = ROOT / "load/results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"nesting_{stamp}.json"
     path.write_text(json.dumps(summary, indent=2))
     print(f"wrote {path.relative_to(ROOT)}")
-    return 0
 
 
 if __name__ == "__main__":
