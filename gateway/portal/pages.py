@@ -56,6 +56,7 @@ from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import Principal, bearer_token
 
 HERE = Path(__file__).parent
+WORKSPACE_TEMPLATES = HERE.parent / "workspace" / "templates"  # the factory workspace's pages
 PICKER_PAGE = 25  # factories listed at a time by the schedule's picker
 PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                 "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -64,8 +65,8 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
 
 
 def template_config() -> TemplateConfig:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
-                          engine_callback=i18n.install)
+    return TemplateConfig(directory=[HERE / "templates", WORKSPACE_TEMPLATES],
+                          engine=JinjaTemplateEngine, engine_callback=i18n.install)
 
 
 def sign_in_redirect(request: Request, _: Exception) -> Response:
@@ -111,7 +112,8 @@ class ForgotForm(msgspec.Struct):
 
 
 def safe_next(target: str) -> str:
-    return target if target.startswith("/portal") and "//" not in target else "/portal/orders"
+    return target if target.startswith(("/portal", "/factory")) and "//" not in target \
+        else "/portal/orders"
 
 
 class SignInController(Controller):
