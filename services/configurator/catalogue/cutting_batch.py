@@ -225,30 +225,42 @@ def _squeeze(
     settings: NestingSettings,
     window: int = 8,
     most: int = 4,
+    steps: int = 200,
 ) -> tuple[BoardLayout, ...]:
-    """Re-nest the parts of the emptiest board with one to `most - 1` others of the
-    `window` emptiest, and keep any re-nesting that uses less board; until none does.
+    """Re-nest the parts of the emptiest board with one to `most - 1` others of the `window`
+    emptiest, and keep a re-nesting that uses less board, or as much but empties its emptiest
+    board further (waste gathered on one board until that board's parts fit elsewhere);
+    until none does, at most `steps` times.
 
     One pass of the packer decides every board with the same greedy rule; pooling a few
-    boards' parts gives the rule a second chance where the batch's board count is decided."""
+    boards' parts gives it a second chance where the batch's board count is decided."""
     current = list(boards)
-    improved = True
-    while improved and len(current) > 1:
-        improved = False
-        emptiest = sorted(range(len(current)), key=lambda i: current[i].yield_pct)[:window]
+    for _ in range(steps):
+        if len(current) < 2:
+            break
+        emptiest = sorted(range(len(current)), key=lambda i: current[i].panel_area_m2)[:window]
+        better = None
         for k in range(2, min(most, len(emptiest)) + 1):
             for others in combinations(emptiest[1:], k - 1):
                 chosen = (emptiest[0], *others)
                 old = [current[i] for i in chosen]
                 pool = [p.part for board in old for p in board.placements]
                 new = nest_parts(pool, {old[0].material: sizes}, settings).boards
-                if (_area(new), len(new)) < (_area(old), len(old)):
-                    current = [b for i, b in enumerate(current) if i not in chosen] + list(new)
-                    improved = True
+                if _fullness(new) < _fullness(old):
+                    better = (chosen, new)
                     break
-            if improved:
+            if better:
                 break
+        if better is None:
+            break
+        chosen, new = better
+        current = [b for i, b in enumerate(current) if i not in chosen] + list(new)
     return tuple(current)
+
+
+def _fullness(boards: Sequence[BoardLayout]) -> tuple[float, int, float]:
+    """Less board first, then fewer boards, then the emptier emptiest board."""
+    return (round(_area(boards), 6), len(boards), min(b.panel_area_m2 for b in boards))
 
 
 def _area(boards: Sequence[BoardLayout]) -> float:

@@ -68,9 +68,14 @@ def _overlap(a, b, kerf: float) -> bool:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(parts=parts_strategy, sizes=st.sampled_from([(BIG,), (SMALL,), (BIG, SMALL)]))
-def test_every_part_placed_once_inside_its_board_a_kerf_apart(parts, sizes):
-    batch = nest_batch("B1", parts, {WHITE: sizes, OAK: sizes}, NestingSettings(KERF, 10.0))
+@given(
+    parts=parts_strategy,
+    sizes=st.sampled_from([(BIG,), (SMALL,), (BIG, SMALL)]),
+    kerf=st.sampled_from([0.0, 3.2, KERF, 4.8]),
+    trim=st.sampled_from([0.0, 10.0, 15.0]),
+)
+def test_every_part_placed_once_inside_its_board_a_kerf_apart(parts, sizes, kerf, trim):
+    batch = nest_batch("B1", parts, {WHITE: sizes, OAK: sizes}, NestingSettings(kerf, trim))
     placed = [p.part for b in batch.boards for p in b.layout.placements]
     assert Counter(p.label for p in placed) == Counter(p.label for p in parts)
     for board in batch.boards:
@@ -82,14 +87,25 @@ def test_every_part_placed_once_inside_its_board_a_kerf_apart(parts, sizes):
             assert a.x_mm + a.along_mm <= layout.sheet.length_mm - layout.trim_mm + 1e-6
             assert a.y_mm + a.across_mm <= layout.sheet.width_mm - layout.trim_mm + 1e-6
             for b in layout.placements[i + 1 :]:
-                assert not _overlap(a, b, KERF)
+                assert not _overlap(a, b, kerf)
         for offcut in board.offcuts:  # a remnant lies on the board, a kerf from every part
             x, y = offcut.at_mm
             assert x >= layout.trim_mm - 1e-6 and y >= layout.trim_mm - 1e-6
             assert x + offcut.length_mm <= layout.sheet.length_mm - layout.trim_mm + 1e-6
             assert y + offcut.width_mm <= layout.sheet.width_mm - layout.trim_mm + 1e-6
             remnant = Placement(parts[0], x, y, offcut.length_mm, offcut.width_mm, False)
-            assert not any(_overlap(remnant, p, KERF) for p in layout.placements)
+            assert not any(_overlap(remnant, p, kerf) for p in layout.placements)
+            for cut in layout.cuts:  # no cut of the parts runs on into a kept offcut
+                if cut.direction != "trim" and cut not in board.offcut_cuts:
+                    assert not _crosses(cut, x, y, offcut.length_mm, offcut.width_mm)
+
+
+def _crosses(cut, x: float, y: float, length: float, width: float) -> bool:
+    """The cut's line (cross cuts run along y, rips along x) enters the rectangle's inside."""
+    e = 1e-6
+    if cut.direction == "cross":
+        return x + e < cut.x1 < x + length - e and cut.y1 < y + width - e and cut.y2 > y + e
+    return y + e < cut.y1 < y + width - e and cut.x1 < x + length - e and cut.x2 > x + e
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
