@@ -95,7 +95,7 @@ def managers_only(request: Request) -> FactoryPerson:
 def page(name: str, request: Request, status_code: int = 200, **context: Any) -> Template:
     who = person(request)
     return Template(template_name=name, status_code=status_code, headers=PAGE_HEADERS,
-                    context={"who": who, **context})
+                    context={"who": who, "state_words": state_words(), **context})
 
 
 def workspace_error(request: Request, exc: ServiceError) -> Response:
@@ -113,7 +113,9 @@ def workspace_error(request: Request, exc: ServiceError) -> Response:
 
 
 class ReportForm(msgspec.Struct):
-    """One tap: start, finish or scrap (with how many pieces and why)."""
+    """One tap: start, finish or scrap (with how many pieces and why) of one operation (its
+    id holds a '/': a field, not a path segment)."""
+    operation_id: str = ""
     kind: str = ""
     key: str = ""
     scrap_quantity: str = "0"
@@ -180,21 +182,21 @@ class WorkspaceController(Controller):
                     duplicate=request.query_params.get("duplicate") == "1",
                     now_ms=int(time.time() * 1000))
 
-    @post("/operations/{operation_id:str}/report", status_code=303)
-    async def report(self, request: Request, services: ServicesDep, operation_id: FromPath[str],
-                     data: Annotated[ReportForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+    @post("/report", status_code=303)
+    async def report(self, request: Request, services: ServicesDep, data: Annotated[ReportForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
                      ) -> Redirect:
         """Start, finish or scrap with one tap: ReportOperation, keyed by the form's key."""
         who = person(request)
         quantity = data.scrap_quantity.strip() or "0"
-        invalid({"kind": "" if data.kind in reading.REPORT_KINDS else _(
+        invalid({"operation_id": "" if data.operation_id.strip() else _("is required"),
+                 "kind": "" if data.kind in reading.REPORT_KINDS else _(
                      "must be start, finish or scrap"),
                  "key": "" if 0 < len(data.key.strip()) <= 100 else _(
                      "is required (the form's own key; reload the page)"),
                  "scrap_quantity": "" if quantity.isdigit() and int(quantity) <= 10_000 else _(
                      "must be a whole number from 0 to 10000")})
         reply = await reading.report(services, who.factory_id, who.principal.actor,
-                                     operation_id[:200], data.kind, data.key.strip(),
+                                     data.operation_id.strip()[:200], data.kind, data.key.strip(),
                                      int(quantity), data.scrap_reason.strip()[:500])
         return Redirect(f"/factory/?done={data.kind}&duplicate={int(reply.duplicate)}"
                         f"#op-{reply.operation_id}", status_code=303)
@@ -348,20 +350,30 @@ async def conflicts(services, factory_id: str, rows) -> list[RowProblem]:
                     "is already registered here with other details")))
             continue
         try:
-            await services.call("iot", "GetMachineStatus", iot.GetMachineStatusRequest(
+            found = await services.call("iot", "GetMachineStatus", iot.GetMachineStatusRequest(
                 machine_id=row.machine_id))
         except ServiceError as exc:
             if exc.status_code == 404:
                 continue
             raise
+        if found.status.factory_id == factory_id:
+            continue  # ours, registered a moment ago (the list follows iot's log)
         problems.append(RowProblem(row.line, "machine_id", _("is taken by another factory")))
     return problems
 
 
 def state_name(status) -> str:
-    if status is None:
+    """OFF, IDLE, RUNNING, OVERLOAD, DOWN, OFFLINE; UNKNOWN before iot has heard the machine."""
+    if status is None or not status.state:
         return "UNKNOWN"
     return reads.enum(iot.MachineState, status.state, "MACHINE_STATE_")
+
+
+def state_words() -> dict[str, str]:
+    """A machine state as people read it, in their language."""
+    return {"OFF": _("off"), "IDLE": _("idle"), "RUNNING": _("running"),
+            "OVERLOAD": _("overload"), "DOWN": _("down"), "OFFLINE": _("offline"),
+            "UNKNOWN": _("no signal yet")}
 
 
 def pdf(content: bytes, filename: str) -> Response:
