@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from itertools import combinations
 
 from .cut_plan import BoardLayout, Cut, MaterialNesting, Part
-from .model import SheetSize
+from .model import Catalogue, SheetSize
 from .nesting import NestingSettings, nest_parts
+from .pricing import PriceLine, money
 
 EPS = 1e-6
 
@@ -91,6 +93,11 @@ class MaterialBatch:
     material: str
     thickness_mm: float
     boards: tuple[BatchBoard, ...]
+
+    @property
+    def shares(self) -> tuple[OrderShare, ...]:
+        """Each order's share of this material's boards."""
+        return _shares(self.boards)
 
 
 @dataclass(frozen=True)
@@ -353,3 +360,31 @@ def per_material(batch: CuttingBatch) -> tuple[MaterialNesting, ...]:
     return tuple(
         MaterialNesting(m.material, tuple(b.layout for b in m.boards)) for m in batch.materials
     )
+
+
+def board_costs(batch: CuttingBatch, catalogue: Catalogue) -> dict[str, tuple[PriceLine, ...]]:
+    """Each order's board lines from the batch it was cut in (issue 20, item 5): the board
+    area it is charged (its panels' share of each board, less returned offcuts) at the
+    material's price, instead of a yield assumed for the order alone."""
+    lines: dict[str, list[PriceLine]] = {}
+    for group in batch.materials:
+        board_code, finish_code = group.material.split("/")
+        unit = (
+            catalogue.boards[board_code].cost_per_m2 + catalogue.finishes[finish_code].cost_per_m2
+        )
+        for share in group.shares:
+            billed = Decimal(str(share.board_m2)).quantize(Decimal("0.001"))
+            used = share.panel_m2 / share.board_m2 if share.board_m2 else 1.0
+            lines.setdefault(share.order, []).append(
+                PriceLine(
+                    "boards",
+                    group.material,
+                    billed,
+                    "m²",
+                    unit,
+                    money(billed * unit),
+                    f"{share.panel_m2:.3f} m² of panels, {share.boards:.2f} boards of batch "
+                    f"{batch.batch} at {used:.0%} yield",
+                )
+            )
+    return {order: tuple(order_lines) for order, order_lines in lines.items()}

@@ -4,6 +4,7 @@ and used first, each order charged its share of the boards."""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,11 +16,13 @@ from services.configurator.catalogue import (
     Placement,
     SheetSize,
     nest_parts,
+    seed_catalogue,
 )
 from services.configurator.catalogue.cutting_batch import (
     NoSheetsForMaterial,
     Offcut,
     OffcutRule,
+    board_costs,
     nest_batch,
 )
 from services.configurator.catalogue.nesting_checks import layout_problems
@@ -204,3 +207,27 @@ def test_each_order_is_charged_its_share_of_the_boards_by_panel_area():
 def test_a_material_without_sheets_is_named():
     with pytest.raises(NoSheetsForMaterial, match="melamine-oak"):
         nest_batch("B1", [part("A", 1, 500, 400, OAK)], {WHITE: (BIG,)}, NestingSettings())
+
+
+def test_an_order_pays_for_its_share_of_the_batch_boards_at_the_material_price():
+    catalogue = seed_catalogue()
+    unit = (
+        catalogue.boards["particleboard-18"].cost_per_m2
+        + catalogue.finishes["melamine-white"].cost_per_m2
+    )
+    parts = [part("A", 1, 1200, 600), part("B", 1, 600, 600), part("B", 2, 600, 600)]
+    parts += [part("B", 3, 800, 400, OAK, grain="length")]
+    batch = nest_batch("B7", parts, {WHITE: (BIG,), OAK: (BIG,)}, NestingSettings(KERF, 10.0))
+    costs = board_costs(batch, catalogue)
+    assert sorted(costs) == ["A", "B"]
+    assert [line.item for line in costs["A"]] == [WHITE]
+    assert sorted(line.item for line in costs["B"]) == [OAK, WHITE]
+    a_white = costs["A"][0]
+    charged = {s.order: s for s in batch.materials[1].shares}["A"].board_m2
+    assert batch.materials[1].material == WHITE
+    assert a_white.quantity == Decimal(str(charged)).quantize(Decimal("0.001"))
+    assert a_white.amount == (a_white.quantity * unit).quantize(Decimal("0.01"))
+    assert "batch B7" in a_white.note
+    # A and B share the white board half and half by panel area: they pay the same for it
+    b_white = next(line for line in costs["B"] if line.item == WHITE)
+    assert b_white.amount == a_white.amount
