@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import grpc
 import httpx
 import uvicorn
+from google.protobuf import field_mask_pb2
 
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot_pb
@@ -111,6 +112,14 @@ async def register_factory(iot_port: int, factory_id: str) -> None:
             metadata=(("authorization", f"Bearer {TEST_ADMIN_KEY}"),))
 
 
+async def retire_factory(iot_port: int, factory_id: str) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{iot_port}") as channel:
+        await iot_grpc.IotServiceStub(channel).UpdateFactory(iot_pb.UpdateFactoryRequest(
+            factory=iot_pb.Factory(factory_id=factory_id, active=False),
+            update_mask=field_mask_pb2.FieldMask(paths=["active"])),
+            metadata=(("authorization", f"Bearer {TEST_ADMIN_KEY}"),))
+
+
 async def onboard(client: httpx.AsyncClient, factory: Factory, csv: bytes) -> httpx.Response:
     return await client.post("/factory/onboarding", headers=factory.bearer,
                              files={"file": ("machines.csv", csv, "text/csv")})
@@ -163,6 +172,10 @@ async def workspace_platform(settings):
             finally:
                 server.should_exit = True
                 await task
+                # The iot stream outlives this platform: a scheduling service started later in
+                # the session replays it, and must not plan its orders onto these factories.
+                for f in (mine, other):
+                    await retire_factory(started["iot"].port, f.factory_id)
     finally:
         for running in reversed(list(started.values())):
             running.stop.set()

@@ -4,10 +4,12 @@ order, in the factory's time; the neighbour's machines never appear."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
 from gateway.workspace import reading
+from services.kit.auth import Principal
 from tests.helpers import eventually
 from tests.integration.workspace.platform import planned_here
 
@@ -53,12 +55,33 @@ def section_of(html: str, machine_id: str) -> str:
     return html.split(f'id="m-{machine_id}"', 1)[1].split("</section>", 1)[0]
 
 
-async def test_only_factory_people_enter(platform, settings):
-    from tests.conftest import TEST_ADMIN_KEY
+ROLES = {"admin": Principal("admin"), "planner": Principal("planner"),
+         "customer_service": Principal("customer_service"),
+         "channel": Principal("channel", "dovetail"), "designer": Principal("designer", "d1")}
+SAMPLES = {"order_id": "o1", "barcode": "b1", "machine_id": "m1"}
 
-    admin = await platform.client.get("/factory/",
-                                      headers={"Authorization": f"Bearer {TEST_ADMIN_KEY}"})
-    assert admin.status_code == 403
-    nobody = await platform.client.get("/factory/", follow_redirects=False)
-    assert nobody.status_code in (302, 303, 307)
-    assert "/portal/sign-in?next=/factory" in nobody.headers["location"]
+
+async def test_every_workspace_route_is_for_factory_people_only(platform):
+    """Every /factory route the app has (new ones included): other roles 403, nobody a
+    sign-in redirect (GET) or 401 (POST), before anything is read or done."""
+    keys = platform.services["orders"].runtime.keys
+    headers = {}
+    for role, principal in ROLES.items():
+        key = f"dvt_{role}_ws_{uuid.uuid4().hex}"
+        await keys.add(key, principal)
+        headers[role] = {"Authorization": f"Bearer {key}"}
+    routes = [(m, re.sub(r"\{(\w+):\w+\}", lambda g: SAMPLES[g.group(1)], path))
+              for path, methods in platform.app.route_handler_method_map.items()
+              if path.startswith("/factory") and not path.startswith("/factory/static")
+              for m in methods if m not in ("OPTIONS", "HEAD")]
+    assert len(routes) >= 9
+    for method, url in routes:
+        for role, h in headers.items():
+            answer = await platform.client.request(method, url, headers=h)
+            assert answer.status_code == 403, (role, method, url, answer.status_code)
+        nobody = await platform.client.request(method, url, follow_redirects=False)
+        if method == "GET":
+            assert nobody.status_code in (302, 303, 307), (method, url)
+            assert "/portal/sign-in?next=/factory" in nobody.headers["location"]
+        else:
+            assert nobody.status_code in (401, 302, 303, 307), (method, url)
