@@ -65,7 +65,8 @@ class MachineQueue:
         """What the machine does next: the running operation, else the first planned one."""
         running = [o for o in self.operations if o.status == "STARTED"]
         planned = [o for o in self.operations if o.status == "PLANNED"]
-        return (running or planned or [None])[0]
+        found = running or planned
+        return found[0] if found else None
 
     @property
     def at_risk(self) -> list[QueuedOperation]:
