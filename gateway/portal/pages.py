@@ -136,7 +136,7 @@ class SignInController(Controller):
                             context={"next": safe_next(data.next), "email": data.email[:254],
                                      "error": "That sign-in does not open the portal: check "
                                               "the e-mail and password (or the key)."})
-        response = Redirect(safe_next(data.next), status_code=303)
+        response = Redirect(await landing(gateway, cookie, safe_next(data.next)), status_code=303)
         response.set_cookie(COOKIE, cookie, max_age=TTL_S, path="/", httponly=True,
                             samesite="lax", secure=request.url.scheme == "https")
         return response
@@ -192,6 +192,16 @@ class SignInController(Controller):
             await people(gateway).sign_out_everywhere(str(account), principal or Principal(""))
         await gateway.sessions.close(cookie)
         return signed_out()
+
+
+async def landing(gateway, cookie: str, target: str) -> str:
+    """Where a sign-in leads: where the person was going, or a factory's people, who have no
+    portal pages, to their workspace."""
+    if target == "/portal/orders":
+        principal = await gateway.sessions.principal_for(cookie)
+        if principal is not None and principal.role == "factory":
+            return "/factory"
+    return target
 
 
 def signed_out() -> Response:
