@@ -85,3 +85,14 @@ async def test_every_workspace_route_is_for_factory_people_only(platform):
             assert "/portal/sign-in?next=/factory" in nobody.headers["location"]
         else:
             assert nobody.status_code in (401, 302, 303, 307), (method, url)
+
+
+async def test_a_factory_person_signing_in_lands_in_the_workspace(platform):
+    """From the portal's sign-in page with nowhere named to go: not the order desk's pages
+    (403 to them) but their workspace."""
+    email, password = await platform.person("factory_manager")
+    signed = await platform.client.post("/portal/sign-in", data={
+        "email": email, "password": password}, headers={"Origin": platform.base_url},
+        follow_redirects=False)
+    platform.client.cookies.clear()
+    assert signed.status_code == 303 and signed.headers["location"] == "/factory"
