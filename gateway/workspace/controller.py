@@ -370,10 +370,15 @@ def state_name(status) -> str:
 
 
 def state_words() -> dict[str, str]:
-    """A machine state as people read it, in their language."""
+    """Machine states, operation statuses and machine types as people read them, in their
+    language."""
     return {"OFF": _("off"), "IDLE": _("idle"), "RUNNING": _("running"),
             "OVERLOAD": _("overload"), "DOWN": _("down"), "OFFLINE": _("offline"),
-            "UNKNOWN": _("no signal yet")}
+            "UNKNOWN": _("no signal yet"), "PLANNED": _("planned"), "STARTED": _("started"),
+            "FINISHED": _("finished"), "SCRAPPED": _("scrapped"),
+            "panel_saw": _("panel saw"), "edge_bander": _("edge bander"),
+            "cnc_drill": _("CNC drill"), "cnc_router": _("CNC router"), "sander": _("sander"),
+            "paint_line": _("paint line"), "assembly": _("assembly"), "packing": _("packing")}
 
 
 def pdf(content: bytes, filename: str) -> Response:
