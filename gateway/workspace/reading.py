@@ -191,7 +191,7 @@ async def order_parts(services: Services, factory_id: str, order_id: str, base_u
                                 cfg.GetOrderConfigurationRequest(order_id=order_id,
                                                                  include_labels=True))
     c = reply.configuration
-    materials = {(p.line_id, p.name): f"{p.material} {p.thickness_mm:g} mm"
+    materials = {(p.line_id, p.name): p.material  # its name says its thickness
                  for line in c.lines for p in line.panels}
     open_ops = [b for _lane, b in bars if b.status in (sch.OPERATION_STATUS_PLANNED,
                                                        sch.OPERATION_STATUS_STARTED)]
