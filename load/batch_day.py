@@ -125,16 +125,27 @@ def rectpack_boards(
 
 
 def most_shared_board(batch: CuttingBatch) -> BatchBoard:
-    """The board carrying the most orders (the batch at its most typical)."""
+    """The board carrying the most orders, among those returning an offcut if any do."""
     return max(
         batch.boards,
-        key=lambda b: (len({p.part.order for p in b.layout.placements}), b.layout.yield_pct),
+        key=lambda b: (
+            bool(b.offcuts),
+            len({p.part.order for p in b.layout.placements}),
+            b.layout.yield_pct,
+        ),
     )
 
 
 def batch_board_svg(board: BatchBoard) -> str:
     """The cutting diagram with the offcuts it returns to stock drawn hatched."""
-    svg = board_svg(board.layout)
+    length, width = board.layout.sheet.length_mm, board.layout.sheet.width_mm
+    svg = board_svg(board.layout).replace(  # room below the board for the orders line
+        f'viewBox="-20 -60 {length + 40} {width + 80}" '
+        f'width="{(length + 40) / 4:.0f}" height="{(width + 80) / 4:.0f}"',
+        f'viewBox="-20 -60 {length + 40} {width + 140}" '
+        f'width="{(length + 40) / 4:.0f}" height="{(width + 140) / 4:.0f}"',
+        1,
+    )
     extra = [
         '<defs><pattern id="offcut" width="40" height="40" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="40" stroke="#6a8" '
@@ -145,12 +156,13 @@ def batch_board_svg(board: BatchBoard) -> str:
         extra.append(
             f'<rect x="{x}" y="{y}" width="{offcut.length_mm}" height="{offcut.width_mm}" '
             f'fill="url(#offcut)" fill-opacity="0.5" stroke="#3a6" stroke-width="4"/>'
-            f'<text x="{x + 30}" y="{y + 80}" font-size="60" font-family="sans-serif">'
+            f'<text x="{x + 20}" y="{y + 80}" font-size="{min(60.0, offcut.length_mm / 9):.0f}" '
+            'font-family="sans-serif">'
             f"{escape(f'offcut {offcut.length_mm:.0f}×{offcut.width_mm:.0f}')}</text>"
         )
     orders = sorted({p.part.order for p in board.layout.placements})
     extra.append(
-        f'<text x="0" y="{board.layout.sheet.width_mm + 45}" font-size="36" '
+        f'<text x="0" y="{width + 60}" font-size="40" '
         f'font-family="sans-serif">{escape("orders: " + ", ".join(orders))}</text>'
     )
     return svg.replace("</svg>", "".join(extra) + "</svg>")
