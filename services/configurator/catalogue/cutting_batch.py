@@ -29,6 +29,10 @@ class NoSheetsForMaterial(ValueError):
     """The factory offers no sheet size for a material the batch needs."""
 
 
+class PartFitsNoSheet(ValueError):
+    """A part is larger than every sheet size of its material (within the trim)."""
+
+
 @dataclass(frozen=True)
 class OffcutRule:
     """An offcut is kept when its short side reaches `min_width_mm` and its long side
@@ -161,6 +165,7 @@ def nest_batch(
     for (material, thickness), group in sorted(groups.items()):
         if not sheets_for.get(material):
             raise NoSheetsForMaterial(f"no sheet size is offered for {material}")
+        _check_sizes(group, sheets_for[material], settings.trim_mm)
         stock = [o for o in offcuts if o.material == material and o.thickness_mm == thickness]
         layouts, remaining = _fill_offcuts(group, stock, settings)
         layouts += [(b, None) for b in _new_boards(remaining, sheets_for[material], settings)]
@@ -196,6 +201,18 @@ def _fill_offcuts(
         remaining = kept
         layouts.append((fullest, offcut))
     return layouts, remaining
+
+
+def _check_sizes(parts: Sequence[Part], sizes: Sequence[SheetSize], trim: float) -> None:
+    for part in parts:
+        if not any(
+            _fits(part, Offcut(part.material, 0, s.length_mm - 2 * trim, s.width_mm - 2 * trim, ""))
+            for s in sizes
+        ):
+            raise PartFitsNoSheet(
+                f"{part.label} ({part.panel}, {part.length_mm:g}×{part.width_mm:g} mm, grain "
+                f"{part.grain}) fits no {part.material} sheet"
+            )
 
 
 def _fits(part: Part, offcut: Offcut) -> bool:

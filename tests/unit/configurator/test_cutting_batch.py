@@ -22,6 +22,7 @@ from services.configurator.catalogue.cutting_batch import (
     NoSheetsForMaterial,
     Offcut,
     OffcutRule,
+    PartFitsNoSheet,
     board_costs,
     nest_batch,
 )
@@ -231,3 +232,12 @@ def test_an_order_pays_for_its_share_of_the_batch_boards_at_the_material_price()
     # A and B share the white board half and half by panel area: they pay the same for it
     b_white = next(line for line in costs["B"] if line.item == WHITE)
     assert b_white.amount == a_white.amount
+
+
+def test_a_part_larger_than_every_sheet_is_named():
+    too_long = part("A", 7, 2500, 600, grain="length")  # 2420 usable along the small sheet
+    with pytest.raises(PartFitsNoSheet, match="A-007"):
+        nest_batch("B1", [too_long], {WHITE: (SMALL,)}, NestingSettings(KERF, 10.0))
+    turned = part("A", 8, 1100, 2300)  # fits the small sheet only across, grain free
+    batch = nest_batch("B1", [turned], {WHITE: (SMALL,)}, NestingSettings(KERF, 10.0))
+    assert batch.new_boards == 1 and batch.boards[0].layout.placements[0].rotated
