@@ -49,7 +49,7 @@ from services.iot.energy_ledger import EnergyLedger
 from services.iot.settings import IotSettings
 from services.iot.signals import LivenessPolicy, ShiftContext
 from services.iot.views import IotViews
-from services.kit.jetstream import TELEMETRY_SUBJECTS
+from services.kit.jetstream import TELEMETRY_SUBJECTS, publish_acked
 
 log = logging.getLogger("dovetail.iot.intake")
 
@@ -432,20 +432,14 @@ class TelemetryIntake:
     async def _put_statuses(self, machine_ids: set[str]) -> bool:
         """Statuses of machines whose state changed, stored in the bucket and acknowledged;
         False if any was not (the caller puts them all again). Published as the relay
-        publishes, acks awaited together: a request per put cost a timer and a task each."""
+        publishes, acks awaited together (kit.jetstream.publish_acked)."""
         prefix = f"$KV.{STATUS_BUCKET}."
-        acks: list[asyncio.Future] = []
+        trackers = [t for t in (self.trackers.get(m) for m in machine_ids) if t is not None]
         try:
-            for t in (self.trackers.get(m) for m in machine_ids):
-                if t is not None:
-                    acks.append(await self.js.publish_async(
-                        prefix + status_key(t.info.factory_id, t.info.machine_id),
-                        self.status_of(t).SerializeToString(), wait_stall=PUT_TIMEOUT_S))
-            results = await asyncio.wait_for(asyncio.gather(*acks, return_exceptions=True),
-                                             PUT_TIMEOUT_S)
+            results = await publish_acked(self.js, (
+                (prefix + status_key(t.info.factory_id, t.info.machine_id),
+                 self.status_of(t).SerializeToString(), None) for t in trackers), PUT_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - NATS away or stalled: put again
-            for ack in acks:
-                ack.cancel()
             return False
         return not any(isinstance(r, BaseException) for r in results)
 

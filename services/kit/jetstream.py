@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterable, Mapping
 
 import nats
 from nats.aio.client import Client
@@ -45,6 +47,33 @@ async def connect(url: str, name: str) -> Client:
         reconnected_cb=on_reconnect,
         pending_size=64 * 1024 * 1024,
     )
+
+
+async def publish_acked(js: JetStreamContext,
+                        messages: Iterable[tuple[str, bytes, Mapping[str, str] | None]],
+                        timeout_s: float) -> list[object]:
+    """Publish ``(subject, payload, headers)`` in order, pipelined, and wait for every PubAck,
+    all within ``timeout_s``: one result per message, its PubAck or its exception. Raises
+    TimeoutError when the time runs out first (every pending ack is cancelled).
+
+    The deadline is one for the whole batch on purpose: nats-py's ``publish_async(wait_stall=)``
+    waits for its pending-acks semaphore through ``asyncio.wait_for``, a task and a turn of the
+    event loop per message. Beside a busy loop (iot's intake takes a thousand telemetry
+    messages a turn) that made a thousand publishes take seconds: the iot relay published
+    ~200 events a second, a minute behind. Without ``wait_stall`` a free semaphore is taken
+    without leaving the loop; a full one waits, within this deadline.
+    """
+    futures: list[asyncio.Future] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            for subject, payload, headers in messages:
+                futures.append(await js.publish_async(
+                    subject, payload, headers=dict(headers) if headers else None))
+            return list(await asyncio.gather(*futures, return_exceptions=True))
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
 
 
 def event_stream_config(service: str, limits: StreamSettings, replicas: int = 1) -> StreamConfig:

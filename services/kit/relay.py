@@ -27,6 +27,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.kit import metrics
 from services.kit.envelope import msg_id, stream_name, subject, wrap
+from services.kit.jetstream import publish_acked
 from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import ServiceApplication
 from services.kit.positions import read_position, relaxed_commit, write_position
@@ -148,18 +149,11 @@ class Relay:
         """Publish in log order and wait for every ack; retry the whole batch until done."""
         pending = outgoing
         while pending:
-            futures = []
             try:
-                for o in pending:
-                    futures.append(await self.js.publish_async(
-                        o.subject, o.payload,
-                        headers={"Nats-Msg-Id": msg_id(self.service, o.notification_id)},
-                        wait_stall=self.ack_timeout_s))
-                done = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True),
-                                              self.ack_timeout_s)
-            except (TimeoutError, Exception) as exc:  # noqa: BLE001 - NATS down, stalls
-                for f in futures:
-                    f.cancel()
+                done = await publish_acked(self.js, (
+                    (o.subject, o.payload, {"Nats-Msg-Id": msg_id(self.service, o.notification_id)})
+                    for o in pending), self.ack_timeout_s)
+            except Exception as exc:  # noqa: BLE001 - NATS down, stalls, the deadline
                 log.warning("publish failed; retrying batch", extra={
                     "service": self.service, "pending": len(pending), "error": repr(exc)})
                 if stop.is_set():
