@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .model import (
+    Electricity,
     Factory,
     Machine,
     NetworkProblem,
@@ -10,6 +11,7 @@ from .model import (
     Order,
     Plan,
     PlannedOperation,
+    PriceStep,
     SchedulingError,
     SetupRule,
     Window,
@@ -28,6 +30,15 @@ def _planned(items) -> tuple[PlannedOperation, ...]:
     )
 
 
+def _electricity(data) -> Electricity | None:
+    if not data:
+        return None
+    limit = data.get("demand_limit_kw")
+    return Electricity(tuple(PriceStep(int(p[0]), float(p[1]), str(p[2]) if len(p) > 2 else "")
+                             for p in data.get("prices") or ()),
+                       None if limit is None else float(limit))
+
+
 def problem_from_dict(data: dict) -> NetworkProblem:
     """Build a problem from its JSON form; raise :class:`SchedulingError` with the field."""
     try:
@@ -38,9 +49,11 @@ def problem_from_dict(data: dict) -> NetworkProblem:
                 shifts=_windows(f["shifts"]),
                 machines=tuple(
                     Machine(str(m["id"]), str(m["type"]), float(m.get("speed", 1.0)),
-                            _windows(m.get("downtime")), int(m.get("batch_capacity", 1)))
+                            _windows(m.get("downtime")), int(m.get("batch_capacity", 1)),
+                            float(m.get("power_kw", 0.0)))
                     for m in f["machines"]
                 ),
+                electricity=_electricity(f.get("electricity")),
             )
             for f in data["factories"]
         )
@@ -62,6 +75,8 @@ def problem_from_dict(data: dict) -> NetworkProblem:
             horizon=int(data["horizon"]), factories=factories, orders=orders, setups=setups,
             frozen=_planned(data.get("frozen")), last_plan=_planned(data.get("last_plan")),
             now=int(data.get("now", 0)),
+            energy_aware=bool(data.get("energy_aware", True)),
+            lateness_minutes_per_cny=float(data.get("lateness_minutes_per_cny", 0.0)),
         )
     except KeyError as exc:
         raise SchedulingError(f"missing field {exc.args[0]!r}") from None
@@ -76,7 +91,7 @@ def problem_from_dict(data: dict) -> NetworkProblem:
 
 
 def problem_to_dict(problem: NetworkProblem) -> dict:
-    return {
+    out = {
         "horizon": problem.horizon,
         "now": problem.now,
         "setups": {r.machine_type: r.change_minutes for r in problem.setups},
@@ -98,6 +113,24 @@ def problem_to_dict(problem: NetworkProblem) -> dict:
         "frozen": [planned_to_dict(p) for p in problem.frozen],
         "last_plan": [planned_to_dict(p) for p in problem.last_plan],
     }
+    _energy_to_dict(problem, out)
+    return out
+
+
+def _energy_to_dict(problem: NetworkProblem, out: dict) -> None:
+    """Energy fields, only where set (a problem without them reads as before)."""
+    for f, fd in zip(problem.factories, out["factories"], strict=True):
+        for m, md in zip(f.machines, fd["machines"], strict=True):
+            if m.power_kw:
+                md["power_kw"] = m.power_kw
+        e = f.electricity
+        if e is not None:
+            fd["electricity"] = {"prices": [[p.minute, p.cny_per_kwh, p.band] for p in e.prices],
+                                 "demand_limit_kw": e.demand_limit_kw}
+    if not problem.energy_aware:
+        out["energy_aware"] = False
+    if problem.lateness_minutes_per_cny:
+        out["lateness_minutes_per_cny"] = problem.lateness_minutes_per_cny
 
 
 def planned_to_dict(p: PlannedOperation) -> dict:

@@ -32,10 +32,29 @@ class Machine:
     speed: float = 1.0  # 1.25 = 25 % faster than the base durations
     downtime: tuple[Window, ...] = ()
     batch_capacity: int = 1  # >1: up to this many batchable operations at once
+    power_kw: float = 0.0  # expected draw while it runs an operation (energy-aware planning)
 
     def duration(self, base_minutes: int) -> int:
         """Minutes an operation of ``base_minutes`` takes on this machine."""
         return max(1, math.ceil(base_minutes / self.speed))
+
+
+@dataclass(frozen=True)
+class PriceStep:
+    """From ``minute`` on, electricity costs ``cny_per_kwh`` (``band``: peak, valley, ...)."""
+
+    minute: int
+    cny_per_kwh: float
+    band: str = ""
+
+
+@dataclass(frozen=True)
+class Electricity:
+    """A factory's time-of-use prices over the horizon (the first step at minute 0; none:
+    energy has no price here) and the most it may draw at any minute (kW; None: no limit)."""
+
+    prices: tuple[PriceStep, ...] = ()
+    demand_limit_kw: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,7 @@ class Factory:
     machines: tuple[Machine, ...]
     shifts: tuple[Window, ...]  # when the factory works; outside them nothing runs
     capacity_share: float = 1.0  # share of each machine's available minutes offered to the chain
+    electricity: Electricity | None = None  # time-of-use tariff and demand limit, if known
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,9 @@ class NetworkProblem:
     frozen: tuple[PlannedOperation, ...] = ()  # started: stay exactly where they are
     last_plan: tuple[PlannedOperation, ...] = ()  # for stability
     now: int = 0  # nothing that is not frozen starts before now
+    # energy (issue 21): priced after weighted tardiness; the demand limit holds either way
+    energy_aware: bool = True
+    lateness_minutes_per_cny: float = 0.0  # 0: never trade lateness for energy cost
 
     def factory(self, factory_id: str) -> Factory:
         for f in self.factories:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .cpsat import solve_subproblem
 from .decompose import ChainSearch
+from .energy import improve_energy, needs_energy
 from .greedy import capable_factories, greedy_plan
 from .model import (
     NetworkProblem,
@@ -31,6 +32,7 @@ FULL_MODEL_ALTERNATIVES = 3000  # (operation, machine) pairs up to which we solv
 LNS_ORDERS = 12  # free orders per neighbourhood
 LNS_MAX_OPERATIONS = 20_000  # above it, a neighbourhood costs more to build than it gains
 SEARCH_SHARE = 0.5  # of the time, the decomposed search's, where CP-SAT polishes after it
+ENERGY_SHARE = 0.4  # of the time, the energy step's, when a factory has a tariff or a limit
 REPLAN_MOVE_SHARE = 0.01  # of the operations, at most moved by a re-plan's re-sequencing
 SCRATCH_MAX_OPERATIONS = 30_000  # up to which a re-plan that left orders out dispatches afresh
 GREEDY_CHECK_MAX_OPERATIONS = 5_000  # up to which a re-plan is held against the greedy dispatch
@@ -57,6 +59,10 @@ def plan_network(
     across factories), polished by CP-SAT neighbourhoods while the network is of a size
     where each of them is cheap."""
     t0 = time.monotonic()
+    energy = needs_energy(problem)
+    end = t0 + time_limit
+    if energy:  # the tardiness search first, then the energy step (solver/energy.py)
+        time_limit *= 1 - ENERGY_SHARE
     deadline = t0 + time_limit
     history: list[tuple[float, Objective]] = []
 
@@ -66,7 +72,7 @@ def plan_network(
             on_improvement(history[-1][0], obj)
 
     search = ChainSearch(problem, seed, workers)
-    if start is not None and not validate_plan(problem, start):
+    if start is not None and not validate_plan(problem, start, demand=False):
         search.take(start)
     else:
         search.dispatch()
@@ -85,7 +91,8 @@ def plan_network(
                                deadline - time.monotonic(), workers, seed)
         if res is not None:
             cand = res.operations
-            if not validate_plan(planned, cand) and evaluate(planned, cand).key() <= best_obj.key():
+            if not validate_plan(planned, cand, demand=False) and \
+                    evaluate(planned, cand).key() <= best_obj.key():
                 best, best_obj = cand, evaluate(planned, cand)
                 status = "OPTIMAL" if res.optimal else "FEASIBLE"
                 note(best_obj)
@@ -96,8 +103,12 @@ def plan_network(
             status = "FEASIBLE"
         best = _kept(search.operations(), left_out)
         if polish:
-            best, best_obj, improved = _lns(planned, best, options, deadline, workers, seed, note)
+            best, best_obj, improved = _lns(planned, best, options, deadline, workers, seed, note,
+                                            until_on_time=energy)
             status = "FEASIBLE" if improved else status
+    if energy:
+        _check(planned, best, demand=False)
+        best = improve_energy(planned, best, end, workers, seed)
     _check(planned, best)
     return Plan(tuple(sorted(best, key=lambda p: p.key)), evaluate(planned, best), status,
                 tuple(history), tuple(sorted(left_out.items())))
@@ -213,11 +224,15 @@ def _pin_started(problem, options) -> None:
         options[q.order] = [q.factory]
 
 
-def _lns(problem, best, options, deadline, workers, seed, note):
+def _lns(problem, best, options, deadline, workers, seed, note, until_on_time=False):
+    """CP-SAT neighbourhoods until ``deadline``; with ``until_on_time`` (energy comes next,
+    before makespan) only while some order is late."""
     rng = random.Random(seed)
     best_obj = evaluate(problem, best)
     improved = False
     while time.monotonic() < deadline - 0.35:  # room for building the model
+        if until_on_time and best_obj.weighted_tardiness == 0:
+            break
         free, opts = _neighbourhood(problem, best, options, rng)
         if not free:
             break
@@ -229,7 +244,7 @@ def _lns(problem, best, options, deadline, workers, seed, note):
             continue
         cand = [q for q in best if q.order not in set(free)] + res.operations
         obj = evaluate(problem, cand)
-        if obj.key() < best_obj.key() and not validate_plan(problem, cand):
+        if obj.key() < best_obj.key() and not validate_plan(problem, cand, demand=False):
             best, best_obj, improved = cand, obj, True
             note(obj)
     return best, best_obj, improved
@@ -313,9 +328,16 @@ def replan(
                 search.objective().weighted_tardiness:
             search.take(greedy)
             cand, status = greedy, "GREEDY"
+    limits = needs_energy(replace(planned, energy_aware=False))
+    if limits:  # a repair keeps the demand limits, and re-prices nothing
+        _check(planned, cand, demand=False)
+        cand = improve_energy(replace(planned, energy_aware=False), cand,
+                              max(deadline, time.monotonic() + 0.5), workers, seed)
     _check(planned, cand)
     obj = search.objective()
-    if _same(problem.last_plan, previous):
+    if limits:
+        obj = evaluate(planned, cand)
+    elif _same(problem.last_plan, previous):
         obj = replace(obj, moved=search.moved_from(prev[0], prev[1]))
     else:
         obj = evaluate(planned, cand)
@@ -369,7 +391,7 @@ def replan_machine_down(
     return replan(problem, previous, time_limit, workers, seed)
 
 
-def _check(problem, plan) -> None:
-    problems = validate_plan(problem, plan)
+def _check(problem, plan, demand: bool = True) -> None:
+    problems = validate_plan(problem, plan, demand)
     if problems:
         raise InvalidPlanError("; ".join(v.message for v in problems[:5]))

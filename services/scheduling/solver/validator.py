@@ -18,6 +18,7 @@ from operator import attrgetter, getitem, itemgetter
 
 import numpy as np
 
+from .energy_audit import demand_excesses
 from .model import NetworkProblem, Operation, Order
 
 
@@ -25,7 +26,7 @@ from .model import NetworkProblem, Operation, Order
 class Violation:
     kind: str  # missing, unknown, eligibility, duration, factory, precedence, min_wait,
     #            release, before_now, horizon, calendar, downtime, overlap, setup,
-    #            frozen_moved, capacity_share
+    #            frozen_moved, capacity_share, demand_limit
     message: str
     order: str = ""
     op: int = -1
@@ -33,16 +34,26 @@ class Violation:
     factory: str = ""
 
 
-def validate_plan(problem: NetworkProblem, operations) -> list[Violation]:
-    """Every way ``operations`` breaks the rules of ``problem`` (empty when valid)."""
+def validate_plan(problem: NetworkProblem, operations, demand: bool = True) -> list[Violation]:
+    """Every way ``operations`` breaks the rules of ``problem`` (empty when valid).
+    ``demand=False`` leaves the factories' demand limits unchecked (the tardiness search
+    works without them; the energy step that follows it keeps them)."""
+    operations = list(operations)
     network = _Network(problem)
-    plan = _Plan(network, list(operations))
+    plan = _Plan(network, operations)
     return [*_duplicates(plan), *_missing(network, plan), *_placements(network, plan),
             *_started_moved(network, plan), *_routings(network, plan),
-            *_machine_checks(network, plan)]
+            *_machine_checks(network, plan), *(_demand(problem, operations) if demand else ())]
 
 
 # -- the rules ---------------------------------------------------------------------------------
+
+def _demand(problem: NetworkProblem, operations) -> list[Violation]:
+    """A factory's planned load (its running machines' kW) above its demand limit."""
+    return [Violation("demand_limit", f"{e.factory} would draw {e.peak_kw:.1f} kW at minute {e.at}, "
+                                      f"above its demand limit of {e.limit_kw:g} kW", factory=e.factory)
+            for e in demand_excesses(problem, operations)]
+
 
 def _duplicates(plan: _Plan) -> list[Violation]:
     return [Violation("duplicate", f"{p.order}#{p.op} planned twice", p.order, p.op)

@@ -1,0 +1,127 @@
+"""The energy step's quick moves (see ``energy.py``): one operation at a time, on its machine,
+to the cheapest start its neighbours leave it — after its routing predecessor (and drying),
+before its successor (or, for the last operation, by its due date, or no later than now if it
+is late already), in a gap of its machine with changeovers, inside one stretch of working time,
+and, under a demand limit, with the factory's load staying within it. No order's end moves past
+its due date or past where it was, so weighted tardiness never rises.
+
+Sweeps go latest-first (work moves later, making room for what comes before it) and then
+earliest-first, until a sweep saves nothing or time is up.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+
+import numpy as np
+
+from .model import PlannedOperation
+
+
+def sweep(problem, orders, frozen, part, deadline: float) -> int:
+    """Move operations of ``part`` (an ``energy._Factory``) while that saves; the cost units
+    saved."""
+    if not len(part.at):
+        return 0
+    machines = {m.id: m for m in part.factory.machines}
+    barred = {q.order for q in part.ops.values() if machines[q.machine].batch_capacity > 1}
+    lanes: dict[str, list[tuple[int, int, str, tuple[str, int]]]] = {}
+    for q in part.ops.values():
+        lanes.setdefault(q.machine, []).append(
+            (q.start, q.end, orders[q.order].operations[q.op].setup_family, q.key))
+    for lane in lanes.values():
+        lane.sort()
+    load = None
+    if part.limit is not None:
+        load = np.zeros(problem.horizon + 1, dtype=np.int64)
+        for q in part.ops.values():
+            load[q.start:q.end] += part.power.get(q.machine, 0)
+    saved_total = 0
+    later = True
+    idle = 0
+    while idle < 2 and time.monotonic() < deadline:
+        keys = sorted((q.start, q.key) for q in part.ops.values()
+                      if q.key not in frozen and q.order not in barred and part.power.get(q.machine, 0))
+        if later:
+            keys.reverse()
+        saved = 0
+        for _, key in keys:
+            saved += _move(problem, orders, part, machines, lanes, load, key, later)
+        saved_total += saved
+        idle = 0 if saved else idle + 1
+        later = not later
+    return saved_total
+
+
+def _move(problem, orders, part, machines, lanes, load, key, later: bool) -> int:
+    q = part.ops[key]
+    order = orders[q.order]
+    op = order.operations[q.op]
+    d = q.end - q.start
+    kw = part.power.get(q.machine, 0)
+    lo = max(problem.now, order.release if q.op == 0 else 0)
+    if q.op > 0:
+        prev = part.ops[(q.order, q.op - 1)]
+        lo = max(lo, prev.end + order.operations[q.op - 1].min_wait_after)
+    if q.op + 1 < len(order.operations):
+        hi_end = part.ops[(q.order, q.op + 1)].start - op.min_wait_after
+    else:
+        hi_end = max(order.due, q.end)
+    hi_end = min(hi_end, problem.horizon)
+    if hi_end - d < lo:
+        return 0
+    here = part.cost(q.machine, q.start, q.end)
+    lane = lanes[q.machine]
+    change = problem.setup_minutes(machines[q.machine].type)
+    if load is not None:
+        load[q.start:q.end] -= kw
+    best = (here, q.start)
+    for x0, x1 in _gaps(lane, key, op.setup_family, change, part.free_at[q.machine], lo, hi_end, d):
+        cuts = {x0, x1, *(x for m in part.at.tolist() for x in (m, m - d) if x0 < x < x1)}
+        for s in cuts:
+            if s == q.start:
+                continue
+            c = part.cost(q.machine, s, s + d)
+            if c > here or (c == here and (s < q.start if later else s > q.start)):
+                continue  # dearer, or as dear and not further the sweep's way
+            if (c, -s if later else s) < (best[0], -best[1] if later else best[1]) and \
+                    (load is None or int(load[s:s + d].max()) + kw <= part.limit):
+                best = (c, s)
+    if best[1] == q.start:
+        if load is not None:
+            load[q.start:q.end] += kw
+        return 0
+    s = best[1]
+    moved = PlannedOperation(q.order, q.op, q.factory, q.machine, s, s + d)
+    part.ops[key] = moved
+    lane.remove((q.start, q.end, op.setup_family, key))
+    bisect.insort(lane, (s, s + d, op.setup_family, key))
+    if load is not None:
+        load[s:s + d] += kw
+    return here - best[0]
+
+
+def _gaps(lane, key, family, change, working, lo, hi_end, d):
+    """Intervals of starts ``[x0, x1]`` where ``d`` minutes fit on the machine between its
+    other operations (with changeovers) and inside one stretch of working time, within
+    ``[lo, hi_end - d]``."""
+    others = [it for it in lane if it[3] != key and it[1] + change > lo and it[0] - change < hi_end]
+    free = []
+    t = lo
+    for s, e, fam, _ in others:
+        gap = change if fam != family else 0
+        if min(s - gap, hi_end) > t:
+            free.append((t, min(s - gap, hi_end)))
+        t = max(t, e + gap)
+    if t < hi_end:
+        free.append((t, hi_end))
+    out = []
+    for a, b in free:
+        for wa, wb in working:
+            if wb <= a or wa >= b:
+                continue
+            x0, x1 = max(a, wa), min(b, wb) - d
+            if x0 <= x1:
+                out.append((x0, x1))
+    return out
