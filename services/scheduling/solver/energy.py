@@ -87,6 +87,8 @@ class _Factory:
         return int(self.before[k] + self.price[k] * (t - self.at[k]))
 
     def excess(self, horizon: int) -> int:
+        """Load above the limit, summed over the minutes (0.1 kW x minutes): it falls with
+        every minute repaired, where the worst minute's excess may not."""
         if self.limit is None:
             return 0
         load = np.zeros(horizon + 1, dtype=np.int64)
@@ -95,7 +97,7 @@ class _Factory:
             if kw:
                 load[q.start] += kw
                 load[q.end] -= kw
-        return max(0, int(np.cumsum(load).max()) - self.limit)
+        return int(np.maximum(np.cumsum(load) - self.limit, 0).sum())
 
 
 def improve_energy(problem: NetworkProblem, operations: list[PlannedOperation], deadline: float,
@@ -332,10 +334,13 @@ class _StepModel:
             top = UNITS_PER_CNY * TRADE_UNITS * (sum(o.weight for o in map(self.orders.get, self.free)) * p.horizon) \
                 + trade * cost_bound + ends_bound + 1
         else:
-            model.add(sum(tard_terms) <= tard_now)
             b = cost_bound + ends_bound + 1
             low = b * sum(tard_terms) + sum(costs) + sum(ends)
-            top = b * (tard_now + 1)
+            if part.excess(p.horizon):  # the limit is a rule: kept first, lateness if need be
+                top = b * (sum(o.weight for o in map(self.orders.get, self.free)) * p.horizon + 1)
+            else:
+                model.add(sum(tard_terms) <= tard_now)
+                top = b * (tard_now + 1)
         if excess is None:
             model.minimize(low)
         else:

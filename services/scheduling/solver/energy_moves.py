@@ -1,12 +1,14 @@
 """The energy step's quick moves (see ``energy.py``): one operation at a time, on its machine,
-to the cheapest start its neighbours leave it — after its routing predecessor (and drying),
-before its successor (or, for the last operation, by its due date, or no later than now if it
-is late already), in a gap of its machine with changeovers, inside one stretch of working time,
-and, under a demand limit, with the factory's load staying within it. No order's end moves past
-its due date or past where it was, so weighted tardiness never rises.
+to the cheapest start its neighbours leave it — or, when it runs while the factory draws more
+than its demand limit, to the cheapest start within the limit, dearer if need be. Its
+neighbours: after its routing predecessor (and drying), before its successor (or, for the last
+operation, by its due date, or no later than now if it is late already), in a gap of its
+machine with changeovers, inside one stretch of working time, and, under a demand limit, with
+the factory's load staying within it. No order's end moves past its due date or past where it
+was, so weighted tardiness never rises.
 
 Sweeps go latest-first (work moves later, making room for what comes before it) and then
-earliest-first, until a sweep saves nothing or time is up.
+earliest-first, until a sweep saves and repairs nothing or time is up.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from .model import PlannedOperation
 
 
 def sweep(problem, orders, frozen, part, deadline: float) -> int:
-    """Move operations of ``part`` (an ``energy._Factory``) while that saves; the cost units
-    saved."""
-    if not len(part.at):
+    """Move operations of ``part`` (an ``energy._Factory``) while that saves or repairs; the
+    cost units saved (a repair may spend some)."""
+    priced = bool(len(part.at))
+    if not priced and not part.excess(problem.horizon):
         return 0
     machines = {m.id: m for m in part.factory.machines}
     barred = {q.order for q in part.ops.values() if machines[q.machine].batch_capacity > 1}
@@ -45,16 +48,19 @@ def sweep(problem, orders, frozen, part, deadline: float) -> int:
                       if q.key not in frozen and q.order not in barred and part.power.get(q.machine, 0))
         if later:
             keys.reverse()
-        saved = 0
+        saved = repaired = 0
         for _, key in keys:
-            saved += _move(problem, orders, part, machines, lanes, load, key, later)
+            gain, fixed = _move(problem, orders, part, machines, lanes, load, key, later, priced)
+            saved += gain
+            repaired += fixed
         saved_total += saved
-        idle = 0 if saved else idle + 1
+        idle = 0 if saved > 0 or repaired else idle + 1
         later = not later
     return saved_total
 
 
-def _move(problem, orders, part, machines, lanes, load, key, later: bool) -> int:
+def _move(problem, orders, part, machines, lanes, load, key, later: bool, priced: bool):
+    """Move one operation; (cost units saved, whether it left a minute above the limit)."""
     q = part.ops[key]
     order = orders[q.order]
     op = order.operations[q.op]
@@ -70,36 +76,44 @@ def _move(problem, orders, part, machines, lanes, load, key, later: bool) -> int
         hi_end = max(order.due, q.end)
     hi_end = min(hi_end, problem.horizon)
     if hi_end - d < lo:
-        return 0
+        return 0, False
+    if load is not None:
+        load[q.start:q.end] -= kw
+    over = load is not None and int(load[q.start:q.end].max()) + kw > part.limit
+    if not priced and not over:
+        load[q.start:q.end] += kw  # type: ignore[index]
+        return 0, False
     here = part.cost(q.machine, q.start, q.end)
     lane = lanes[q.machine]
     change = problem.setup_minutes(machines[q.machine].type)
-    if load is not None:
-        load[q.start:q.end] -= kw
-    best = (here, q.start)
+    steps = part.at.tolist()
+    best = None
     for x0, x1 in _gaps(lane, key, op.setup_family, change, part.free_at[q.machine], lo, hi_end, d):
-        cuts = {x0, x1, *(x for m in part.at.tolist() for x in (m, m - d) if x0 < x < x1)}
+        cuts = {x0, x1, *(x for m in steps for x in (m, m - d) if x0 < x < x1)}
+        if load is not None:  # where the load changes, an operation may start after or end before
+            changes = (np.flatnonzero(np.diff(load[x0:x1 + d])) + x0 + 1).tolist()
+            cuts.update(x for t in changes for x in (t, t - d) if x0 < x < x1)
         for s in cuts:
             if s == q.start:
                 continue
             c = part.cost(q.machine, s, s + d)
-            if c > here or (c == here and (s < q.start if later else s > q.start)):
+            if not over and (c > here or (c == here and (s < q.start if later else s > q.start))):
                 continue  # dearer, or as dear and not further the sweep's way
-            if (c, -s if later else s) < (best[0], -best[1] if later else best[1]) and \
+            rank = (c, abs(s - q.start)) if over else (c, -s if later else s)
+            if (best is None or rank < best[0]) and \
                     (load is None or int(load[s:s + d].max()) + kw <= part.limit):
-                best = (c, s)
-    if best[1] == q.start:
+                best = (rank, c, s)
+    if best is None:
         if load is not None:
             load[q.start:q.end] += kw
-        return 0
-    s = best[1]
-    moved = PlannedOperation(q.order, q.op, q.factory, q.machine, s, s + d)
-    part.ops[key] = moved
+        return 0, False
+    _, c, s = best
+    part.ops[key] = PlannedOperation(q.order, q.op, q.factory, q.machine, s, s + d)
     lane.remove((q.start, q.end, op.setup_family, key))
     bisect.insort(lane, (s, s + d, op.setup_family, key))
     if load is not None:
         load[s:s + d] += kw
-    return here - best[0]
+    return here - c, over
 
 
 def _gaps(lane, key, family, change, working, lo, hi_end, d):

@@ -147,6 +147,9 @@ class Plan:
     status: str = "FEASIBLE"  # OPTIMAL | FEASIBLE | GREEDY
     history: tuple[tuple[float, Objective], ...] = field(default=(), compare=False)
     left_out: tuple[tuple[str, str], ...] = ()  # (order, why) for orders that fit nowhere
+    # (factory, peak kW) where the plan could not keep the demand limit (the validator's
+    # ``demand_limit`` violations; planning goes on rather than stop)
+    over_limit: tuple[tuple[str, float], ...] = ()
 
     def by_order(self) -> dict[str, list[PlannedOperation]]:
         out: dict[str, list[PlannedOperation]] = {}

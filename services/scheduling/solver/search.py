@@ -16,6 +16,7 @@ import numpy as np
 from .cpsat import solve_subproblem
 from .decompose import ChainSearch
 from .energy import improve_energy, needs_energy
+from .energy_audit import demand_excesses
 from .greedy import capable_factories, greedy_plan
 from .model import (
     NetworkProblem,
@@ -109,9 +110,9 @@ def plan_network(
     if energy:
         _check(planned, best, demand=False)
         best = improve_energy(planned, best, end, workers, seed)
-    _check(planned, best)
+    _check(planned, best, demand=False)
     return Plan(tuple(sorted(best, key=lambda p: p.key)), evaluate(planned, best), status,
-                tuple(history), tuple(sorted(left_out.items())))
+                tuple(history), tuple(sorted(left_out.items())), _over_limit(planned, best))
 
 
 def _reserve(n_ops: int, repair: bool = False) -> float:
@@ -333,7 +334,7 @@ def replan(
         _check(planned, cand, demand=False)
         cand = improve_energy(replace(planned, energy_aware=False), cand,
                               max(deadline, time.monotonic() + 0.5), workers, seed)
-    _check(planned, cand)
+    _check(planned, cand, demand=False)
     obj = search.objective()
     if limits:
         obj = evaluate(planned, cand)
@@ -341,7 +342,8 @@ def replan(
         obj = replace(obj, moved=search.moved_from(prev[0], prev[1]))
     else:
         obj = evaluate(planned, cand)
-    return Plan(tuple(cand), obj, status, (), tuple(sorted(left_out.items())))
+    return Plan(tuple(cand), obj, status, (), tuple(sorted(left_out.items())),
+                _over_limit(planned, cand) if limits else ())
 
 
 def _replan_factories(search: ChainSearch, broken: set[str], before: dict[str, str],
@@ -389,6 +391,13 @@ def replan_machine_down(
 ) -> Plan:
     """:func:`replan` after a machine went down (the name the planner loop knows)."""
     return replan(problem, previous, time_limit, workers, seed)
+
+
+def _over_limit(problem, plan) -> tuple[tuple[str, float], ...]:
+    """Factories whose load the energy step could not bring within their demand limit (a
+    limit below what one operation draws, or work that cannot move): the plan says so, and
+    planning goes on."""
+    return tuple((e.factory, round(e.peak_kw, 2)) for e in demand_excesses(problem, plan))
 
 
 def _check(problem, plan, demand: bool = True) -> None:

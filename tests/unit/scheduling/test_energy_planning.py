@@ -160,3 +160,11 @@ def test_the_json_form_carries_tariffs_power_and_the_trade_off():
     plain = NetworkProblem(HORIZON, (Factory("F", (Machine("F-saw", "panel_saw"),), SHIFTS),),
                            (saw_order(),))
     assert "electricity" not in str(problem_to_dict(plain))  # nothing new where nothing is set
+
+
+def test_a_limit_no_plan_can_keep_is_named_not_fatal():
+    p = problem([saw_order()], shop(limit_kw=10.0))  # the saw alone draws 13.5 kW
+    plan = plan_network(p, 1, 1, 0)
+    assert plan.over_limit == (("F", 13.5),)
+    assert [v.kind for v in validate_plan(p, plan.operations)] == ["demand_limit"]
+    assert validate_plan(p, plan.operations, demand=False) == []
