@@ -61,6 +61,10 @@ def build(rt: Runtime, iot: IotSettings | None = None) -> ServiceParts:
         await tables_then(intake.run, stop)
 
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+                        # The intake keeps this process's event loop busy (most of a core at
+                        # 16,000 machines): state changes are relayed from a process of their
+                        # own, not in the turns the intake leaves.
+                        relay_process=True,
                         consumers=consumers(rt.app), background=[projection, telemetry],
                         on_close=[flush_energy],
                         # Telemetry flows through the in-memory intake and NATS: machines keep

@@ -39,6 +39,24 @@ IntegrationMapper = Callable[[object], tuple[str, Message] | None]
 RECORD_EVERY_S = 0.2
 
 
+class RelayReport:
+    """What the relay did, into the service's metrics (a relay in a process of its own reports
+    through its parent: services/kit/relay_process.py)."""
+
+    def __init__(self, service: str):
+        self.service = service
+
+    def batch(self, position: int, published: int, lags: Sequence[float]) -> None:
+        """A batch acknowledged up to `position`: `published` messages, the lag of each new
+        one (record → PubAck, seconds; duplicates have none)."""
+        if published:
+            metrics.RELAY_PUBLISHED.labels(self.service).inc(published)
+        histogram = metrics.RELAY_LAG.labels(self.service)
+        for lag in lags:
+            histogram.observe(lag)
+        metrics.RELAY_POSITION.labels(self.service).set(position)
+
+
 @dataclass
 class Outgoing:
     notification_id: int
@@ -51,7 +69,7 @@ class Relay:
     def __init__(self, *, service: str, app: ServiceApplication, js: JetStreamContext,
                  pool: AsyncConnectionPool, wakeup: LogWakeup, to_integration: IntegrationMapper,
                  schema: str, tenant: str, topics: Sequence[str] = (), batch_size: int = 1000,
-                 ack_timeout_s: float = 10.0):
+                 ack_timeout_s: float = 10.0, report: RelayReport | None = None):
         self.service = service
         self.app = app
         self.js = js
@@ -64,6 +82,7 @@ class Relay:
         self.tenant = tenant
         self.batch_size = batch_size
         self.ack_timeout_s = ack_timeout_s
+        self.report = report or RelayReport(service)
         self.name = f"relay:{service}"
         self.position = 0  # the last notification published and acked
         self.recorded = 0  # the last position written to PostgreSQL
@@ -93,13 +112,13 @@ class Relay:
                                       stop, topics=self.topics):
                 outgoing = [o for o in self._encode(batch)
                             if msg_id(self.service, o.notification_id) not in already_on_stream]
-                await self._publish(outgoing, stop)
+                lags = await self._publish(outgoing, stop)
                 already_on_stream = set()
                 self.position = batch[-1].id
                 self.unrecorded += len(outgoing)
                 if self.unrecorded >= self.batch_size // 2:
                     await self._record()
-                metrics.RELAY_POSITION.labels(self.service).set(self.position)
+                self.report.batch(self.position, len(outgoing), lags)
         finally:
             recorder.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -145,9 +164,11 @@ class Relay:
                                 envelope.SerializeToString(), domain_event.timestamp.timestamp()))
         return out
 
-    async def _publish(self, outgoing: list[Outgoing], stop: asyncio.Event) -> None:
-        """Publish in log order and wait for every ack; retry the whole batch until done."""
+    async def _publish(self, outgoing: list[Outgoing], stop: asyncio.Event) -> list[float]:
+        """Publish in log order and wait for every ack; retry the whole batch until done.
+        Returns the lag (recorded → acknowledged) of each message new to the stream."""
         pending = outgoing
+        lags: list[float] = []
         while pending:
             try:
                 done = await publish_acked(self.js, (
@@ -162,11 +183,8 @@ class Relay:
                 continue
             failed = [o for o, r in zip(pending, done, strict=True) if isinstance(r, BaseException)]
             now = time.time()
-            for o, r in zip(pending, done, strict=True):
-                if not isinstance(r, BaseException):
-                    metrics.RELAY_PUBLISHED.labels(self.service).inc()
-                    if not getattr(r, "duplicate", False):
-                        metrics.RELAY_LAG.labels(self.service).observe(max(0.0, now - o.recorded_at))
+            lags += [max(0.0, now - o.recorded_at) for o, r in zip(pending, done, strict=True)
+                     if not isinstance(r, BaseException) and not getattr(r, "duplicate", False)]
             if failed:
                 log.warning("some publishes failed; retrying them", extra={
                     "service": self.service, "failed": len(failed), "error": repr(
@@ -174,6 +192,7 @@ class Relay:
                 await asyncio.sleep(0.5)
                 # Re-send the whole batch in order; acknowledged ones are dropped as duplicates.
             pending = pending if failed else []
+        return lags
 
     async def _ids_on_stream_tail(self) -> set[str]:
         """Msg ids of the last messages on our stream (only this relay writes to it)."""

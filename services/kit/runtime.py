@@ -36,6 +36,7 @@ from services.kit.log_follower import LogWakeup
 from services.kit.persistence import RECONNECT_S, ServiceApplication, open_application
 from services.kit.positions import ensure_positions_table
 from services.kit.relay import IntegrationMapper, Relay
+from services.kit.relay_process import RelayProcess
 from services.kit.rpc import create_server, mark_serving
 from services.kit.settings import Settings, SettingsError
 from services.kit.tls import bind
@@ -70,6 +71,9 @@ class ServiceParts:
     # while the process cannot reach it.
     without_postgres: Iterable[str] = ()
     to_integration: IntegrationMapper | None = None
+    # The relay in a process of its own (services/kit/relay_process.py), for a service whose
+    # event loop is busy with other work (iot's intake); the runtime starts and watches it.
+    relay_process: bool = False
     # Topics of the domain events to_integration publishes (lets the relay skip the rest in SQL).
     integration_topics: list[str] = field(default_factory=list)
     consumers: list[ConsumerSpec] = field(default_factory=list)
@@ -149,7 +153,11 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
 
         tasks: list[asyncio.Task] = []
         leader_jobs = dict(parts.leader_jobs)
-        if parts.to_integration is not None:
+        if parts.to_integration is not None and parts.relay_process:
+            child = RelayProcess(name, settings, application, parts.to_integration,
+                                 parts.integration_topics)
+            tasks.append(asyncio.create_task(child.run(stop), name=f"{name}:relay-process"))
+        elif parts.to_integration is not None:
             relay = Relay(service=name, app=app, js=js, pool=pool, wakeup=wakeup,
                           to_integration=parts.to_integration, schema=name, tenant=settings.tenant,
                           topics=parts.integration_topics)
