@@ -38,6 +38,7 @@ from network_instances import generate  # noqa: E402
 from load.charts import LEFT, PALETTE, RIGHT, _Frame  # noqa: E402
 from services.scheduling.domain.power import running_kw  # noqa: E402
 from services.scheduling.domain.tariffs import guangdong_industrial, price_steps  # noqa: E402
+from services.scheduling.solver.decompose import warm  # noqa: E402
 from services.scheduling.solver.energy_audit import energy_report, load_curve  # noqa: E402
 from services.scheduling.solver.model import Electricity, PriceStep, evaluate  # noqa: E402
 from services.scheduling.solver.search import plan_network  # noqa: E402
@@ -104,6 +105,7 @@ def main(argv=None) -> int:
           f"machines; Guangdong time-of-use from {args.start} 00:00 {ZONE}, flat {args.flat_cny} "
           f"CNY/kWh (assumed), demand limit {args.limit_share:.0%} of each factory's running kW")
 
+    warm()  # compile the kernels first, as the service does when it starts
     t = time.monotonic()
     blind = plan_network(replace(problem, energy_aware=False), args.time_limit, args.workers, args.seed)
     t_blind = time.monotonic() - t

@@ -1,16 +1,20 @@
-"""Energy-aware improvement of a plan (issue 21): after weighted tardiness, a factory's
-electricity cost, with its load kept within its demand limit.
+"""Energy-aware improvement of a plan (issue 21): after weighted tardiness, a factory's load
+above its demand limit, then its electricity cost.
 
 It starts from a plan the tardiness search made and never gives back what that search won:
 each step frees a few orders of one factory (those whose work falls in a day the factory pays
-most for), keeps every operation on its machine, and lets CP-SAT move them — at most a day
-either way — where electricity is cheaper. A step is kept only when the factory's key falls:
+most for, or around its worst minute above the limit), keeps every operation on its machine,
+and lets CP-SAT move them — at most a day either way — where the load fits and electricity is
+cheaper. A step is kept only when the factory's key falls:
 
-1. load above the demand limit (kW at the worst minute), so a plan that broke the limit is
-   repaired first (this runs even when the planner is energy-blind);
-2. weighted tardiness — never higher, unless the chain allows ``lateness_minutes_per_cny``:
-   then 2 and 3 are one sum, weighted tardiness + that many minutes per CNY of energy cost;
+1. weighted tardiness — never higher;
+2. load above the demand limit (kW x minutes over it), so a plan that broke the limit is
+   repaired as far as it can be without making an order later (this runs even when the
+   planner is energy-blind);
 3. energy cost: the machine's kW times the tariff integrated over the operation.
+
+When the chain allows ``lateness_minutes_per_cny``, the excess comes first and lateness and
+cost are one sum: weighted tardiness + that many minutes per CNY of energy cost.
 
 Everything else holds as before: one stretch of working time per operation, downtime, the
 machine's other work and changeovers, routing order with drying, release, ``now``, started
@@ -206,8 +210,9 @@ def _factory_round(problem, orders, frozen, part: _Factory, deadline, rng, note)
 
 
 def _key(problem, orders, part: _Factory, free) -> tuple:
-    """What a step must lower (see the module): the factory's excess over its limit, then the
-    free orders' weighted tardiness and the factory's energy cost."""
+    """What a step must lower (see the module): the free orders' weighted tardiness, the
+    factory's load above its limit, then its energy cost; when the chain trades lateness for
+    money, the excess first and then lateness and cost as one sum."""
     excess = part.excess(problem.horizon)
     ends: dict[str, int] = {}
     for q in part.ops.values():
@@ -218,7 +223,7 @@ def _key(problem, orders, part: _Factory, free) -> tuple:
     trade = round(problem.lateness_minutes_per_cny * TRADE_UNITS)
     if trade:
         return (excess, tard * UNITS_PER_CNY * TRADE_UNITS + trade * cost)
-    return (excess, tard, cost)
+    return (tard, excess, cost)
 
 
 def _windows(problem, part: _Factory, rng) -> list[int]:
@@ -329,22 +334,18 @@ class _StepModel:
         excess = self._demand()
         trade = round(p.lateness_minutes_per_cny * TRADE_UNITS)
         ends_bound = len(ends) * (p.horizon + 1)
-        if trade:
-            low = UNITS_PER_CNY * TRADE_UNITS * sum(tard_terms) + trade * sum(costs) + sum(ends)
-            top = UNITS_PER_CNY * TRADE_UNITS * (sum(o.weight for o in map(self.orders.get, self.free)) * p.horizon) \
-                + trade * cost_bound + ends_bound + 1
-        else:
-            b = cost_bound + ends_bound + 1
-            low = b * sum(tard_terms) + sum(costs) + sum(ends)
-            if part.excess(p.horizon):  # the limit is a rule: kept first, lateness if need be
-                top = b * (sum(o.weight for o in map(self.orders.get, self.free)) * p.horizon + 1)
-            else:
-                model.add(sum(tard_terms) <= tard_now)
-                top = b * (tard_now + 1)
+        b = cost_bound + ends_bound + 1  # one unit of excess outweighs any cost
+        weights = sum(o.weight for o in map(self.orders.get, self.free))
         if excess is None:
-            model.minimize(low)
-        else:
+            excess, self._excess_bound = 0, 0
+        if trade:  # excess first, then lateness and cost as one sum
+            low = UNITS_PER_CNY * TRADE_UNITS * sum(tard_terms) + trade * sum(costs) + sum(ends)
+            top = UNITS_PER_CNY * TRADE_UNITS * weights * p.horizon + trade * cost_bound + ends_bound + 1
             model.minimize(min(top, (1 << 60) // max(1, self._excess_bound)) * excess + low)
+        else:  # lateness never rises; then excess, then cost
+            model.add(sum(tard_terms) <= tard_now)
+            per_tard = min(b * (self._excess_bound + 1), (1 << 60) // max(1, tard_now + 1))
+            model.minimize(per_tard * sum(tard_terms) + b * excess + sum(costs) + sum(ends))
 
     def _cost(self, s, machine: str, d: int, ranges, current: int):
         """Cost units of running ``d`` minutes on ``machine`` from start ``s``: piecewise
