@@ -2,7 +2,8 @@
 
 ``python -m load.bench_telemetry --machines 16000 --rate-hz 1 --seconds 120`` (run under
 ``flock /tmp/dovetail-bench.lock``). Fresh PostgreSQL and NATS (load.platform_harness); the iot
-service in a process of its own (measured: CPU, peak RSS); publishers and the raw subscriber in
+service in a process of its own (measured: CPU, peak RSS; its relay runs in a child process,
+sampled apart); publishers and the raw subscriber in
 processes of their own. Messages are what the factory SDK sends live
 (``dovetail_factory.simulate.SyntheticFloor``): one TelemetryBatch per machine per tick holding
 one current sample, with a 32-character batch id, on ``dovetail.telemetry.<factory>.<machine>``.
@@ -41,6 +42,7 @@ from pathlib import Path
 import grpc
 import nats
 import numpy as np
+import psutil
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from dovetail.common.v1 import types_pb2
@@ -520,6 +522,9 @@ async def _measure(args, ctx, settings, pids, port, iot, accepted, loop_lag,
     # 4. live
     sampler = ProcessSampler()
     sampler.watch("iot", iot.pid, tree=False)
+    for child in psutil.Process(iot.pid).children():  # the iot relay's own process
+        if "services.kit.relay_process" in child.cmdline():
+            sampler.watch("iot relay process", child.pid, tree=False)
     for name, pid in pids.items():
         sampler.watch(name, pid)
     sampler.start()
