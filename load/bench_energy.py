@@ -13,7 +13,7 @@ audit (``solver/energy_audit.py``), not by the planner's own figures. Prints one
 (>= 15 % lower), and writes load/results/energy_<time>.json and a load-curve picture
 (energy_<time>.svg) of the factory and day that saved most, over the tariff bands.
 
-    python -m load.bench_energy [--time-limit 10] [--workers 2] [--seed 0] [--limit-share 0.7]
+    python -m load.bench_energy [--time-limit 10] [--workers 2] [--seed 0] [--limit-share 0.8]
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--start", default="2026-10-12", help="local date of minute 0 (a Monday)")
     parser.add_argument("--flat-cny", default="0.65", help="flat price, CNY/kWh (our assumption)")
-    parser.add_argument("--limit-share", type=float, default=0.7,
+    parser.add_argument("--limit-share", type=float, default=0.8,
                         help="demand limit as a share of a factory's running kW (0: none)")
     args = parser.parse_args(argv)
 

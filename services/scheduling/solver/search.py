@@ -105,7 +105,7 @@ def plan_network(
         best = _kept(search.operations(), left_out)
         if polish:
             best, best_obj, improved = _lns(planned, best, options, deadline, workers, seed, note,
-                                            until_on_time=energy)
+                                            until_on_time=energy and problem.energy_aware)
             status = "FEASIBLE" if improved else status
     if energy:
         _check(planned, best, demand=False)
