@@ -190,7 +190,9 @@ def _factory_round(problem, orders, frozen, part: _Factory, deadline, rng, note)
     for lo in _windows(problem, part, rng):
         if time.monotonic() >= deadline - 0.1:
             break
-        free = _free_orders(orders, frozen, part, lo, rng)
+        over = part.limit is not None and part.excess(problem.horizon) > 0
+        free = _free_orders(orders, frozen, part, lo, rng,
+                            _worst_minute(problem, part) if over else None)
         if not free:
             continue
         before = _key(problem, orders, part, free)
@@ -252,16 +254,19 @@ def _worst_minute(problem, part: _Factory) -> int:
     return int(np.argmax(np.cumsum(load)))
 
 
-def _free_orders(orders, frozen, part: _Factory, lo: int, rng) -> list[str]:
-    """Up to ORDERS_PER_STEP orders with work in ``[lo, lo + DAY)``, dearest first; not those
-    with work on a batch machine."""
+def _free_orders(orders, frozen, part: _Factory, lo: int, rng, worst: int | None = None) -> list[str]:
+    """Up to ORDERS_PER_STEP orders with work in ``[lo, lo + DAY)``, dearest first (those
+    running at the ``worst`` minute above the limit before all); not those with work on a
+    batch machine."""
     batch = {m.id for m in part.factory.machines if m.batch_capacity > 1}
     barred = {q.order for q in part.ops.values() if q.machine in batch}
     worth: dict[str, int] = {}
     for q in part.ops.values():
         if q.key in frozen or q.order in barred or not (lo <= q.start < lo + DAY):
             continue
-        worth[q.order] = worth.get(q.order, 0) + part.cost(q.machine, q.start, q.end) + 1
+        running = worst is not None and q.start <= worst < q.end
+        worth[q.order] = worth.get(q.order, 0) + part.cost(q.machine, q.start, q.end) + 1 + \
+            (1 << 40) * running
     ids = sorted(worth, key=lambda o: -worth[o] * rng.uniform(0.5, 1.0))
     return ids[:ORDERS_PER_STEP]
 
