@@ -8,7 +8,9 @@ the factory's load staying within it. No order's end moves past its due date or 
 was, so weighted tardiness never rises.
 
 Sweeps go latest-first (work moves later, making room for what comes before it) and then
-earliest-first, until a sweep saves and repairs nothing or time is up.
+earliest-first, until a sweep saves and repairs nothing or time is up. An energy-blind sweep
+moves only what runs above the limit; its latest-first sweeps also push the rest of those
+orders as late as their due dates let them, to make room.
 """
 
 from __future__ import annotations
@@ -48,9 +50,16 @@ def sweep(problem, orders, frozen, part, deadline: float) -> int:
                       if q.key not in frozen and q.order not in barred and part.power.get(q.machine, 0))
         if later:
             keys.reverse()
+        pushed = set()
+        if not priced and later and load is not None:  # make room: what runs above the limit
+            above = np.flatnonzero(load > part.limit)   # goes later, its routing after it too
+            if above.size:
+                pushed = {q.order for q in part.ops.values()
+                          if np.searchsorted(above, q.start) < np.searchsorted(above, q.end)}
         saved = repaired = 0
         for _, key in keys:
-            gain, fixed = _move(problem, orders, part, machines, lanes, load, key, later, priced)
+            gain, fixed = _move(problem, orders, part, machines, lanes, load, key, later,
+                                priced or key[0] in pushed)
             saved += gain
             repaired += fixed
         saved_total += saved
