@@ -232,15 +232,17 @@ class SchedulingApplication(ServiceApplication):
 
     def started_since(self, position: int, order_ids: set[str]) -> set[str]:
         """Orders of ``order_ids`` with an operation reported STARTED after ``position``."""
-        keys = {progress_key(o): o for o in order_ids}
-        found: set[str] = set()
+        started: set[uuid.UUID] = set()
         start = position + 1
         while True:
             batch = self.recorder.select_notifications(start, 500, topics=[_STARTED_TOPIC])
-            found |= {keys[n.originator_id] for n in batch if n.originator_id in keys}
+            started |= {n.originator_id for n in batch}
             if len(batch) < 500:
-                return found
+                break
             start = batch[-1].id + 1
+        if not started:  # as a rule: the keys of a whole plan's orders are not worked out
+            return set()
+        return {o for o in order_ids if progress_key(o) in started}
 
     def get_plan(self, plan_id: uuid.UUID) -> PlanPublication | PublishedPlan:
         plan = self._find(plan_id, PlanPublication) or self._find(plan_id, PublishedPlan)

@@ -41,6 +41,10 @@ class PlanOutcome:
     published_at_ms: int = 0
     # Orders the plan leaves out whose leaving out is recorded.
     left_out: list[LeftOut] = field(default_factory=list)
+    # The factories whose plans `operations` holds whole (None: every factory planned);
+    # the plans of the others stay as published, holding `operations_elsewhere` operations.
+    factories: list[str] | None = None
+    operations_elsewhere: int = 0
 
     def publication(self, partition: str, keep: Collection[str]) -> PlanPublication:
         """The publication to record, counting only the orders in ``keep``."""
@@ -49,7 +53,8 @@ class PlanOutcome:
             partition=partition, previous_plan_id=self.previous_plan_id,
             published_at_ms=self.published_at_ms, status=self.status, objective=self.objective,
             trigger=self.trigger, solve_ms=self.solve_ms, order_count=len(risks),
-            operation_count=sum(1 for r in self.operations if r.order_id in keep),
+            operation_count=self.operations_elsewhere + sum(
+                1 for r in self.operations if r.order_id in keep),
             risk_counts={k: risks.count(k) for k in (ON_TIME, AT_RISK, LATE)},
             moved_operation_ids=self.moved_operation_ids,
             affected_factory_ids=self.affected_factory_ids)
@@ -164,15 +169,24 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
 
 
 def with_published(outcome: PlanOutcome, rows: Mapping[str, PlanRow],
-                   pool: Mapping[str, PoolOrder], now_ms: int) -> PlanOutcome:
+                   pool: Mapping[str, PoolOrder], now_ms: int,
+                   planned: Collection[str] | None = None,
+                   elsewhere: tuple[list[str], int] | None = None) -> PlanOutcome:
     """``outcome`` of new orders slotted into the published plan ``rows`` (which stays as
-    it is): the whole plan's rows, each order's place (the published orders' as the pool
-    holds it) and the objective over all of them."""
+    it is): the plan's rows, each order's place (the published orders' as the pool holds
+    it) and the objective over all of them.
+
+    ``elsewhere``: ``rows`` are only those of these factories (those the new orders went
+    to), and this many operations of the other factories stay as they are; ``planned`` then
+    names every order of the published plan. A slotting-in pass at a chain's 30,000 orders
+    then carries a few factories' rows, not the 280,000 of the whole plan."""
     new_ops = {r.operation_id for r in outcome.operations}
     new_orders = {r.order_id for r in outcome.orders}
     operations = outcome.operations + [r for op, r in rows.items() if op not in new_ops]
+    if planned is None:
+        planned = {r.order_id for r in rows.values()}
     orders = list(outcome.orders)
-    for order_id in sorted({r.order_id for r in rows.values()} - new_orders):
+    for order_id in sorted(set(planned) - new_orders):
         o = pool.get(order_id)
         if o is None:
             continue
@@ -186,8 +200,10 @@ def with_published(outcome: PlanOutcome, rows: Mapping[str, PlanRow],
         weighted_tardiness=float(tardiness),  # weight 1: the pool has no weights
         makespan_seconds=max(0, (max(ends, default=now_ms) - now_ms) // 1000),
         operations_moved=0, total_tardiness_seconds=tardiness)
+    factories, others = elsewhere if elsewhere is not None else (None, 0)
     return PlanOutcome(outcome.status, objective, operations, orders, [],
-                       sorted({r.factory_id for r in outcome.operations}))
+                       sorted({r.factory_id for r in outcome.operations}),
+                       factories=factories, operations_elsewhere=others)
 
 
 def _setups(plan: Plan, problem: NetworkProblem, orders) -> dict[tuple[str, int], int]:

@@ -9,6 +9,7 @@ are gone from the problem.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,8 +35,10 @@ MINUTE_MS = 60_000
 DAY_MINUTES = 1440
 
 
+@functools.lru_cache(maxsize=4096)
 def due_ms(promised_date: str) -> int | None:
-    """End of the promised day (UTC); None without a promise."""
+    """End of the promised day (UTC); None without a promise (kept per date: a publication
+    asks it of every order in the plan, and there are few dates)."""
     if not promised_date:
         return None
     day = date.fromisoformat(promised_date) + timedelta(days=1)

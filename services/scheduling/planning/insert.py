@@ -129,8 +129,11 @@ def dispatch(insertion: Insertion) -> Plan | None:
 def clashes_now(state: NetworkState, scope: PartitionScope, problem: NetworkProblem,
                 index: ProblemIndex, ops: list[PlannedOperation]) -> bool:
     """Do the new orders' operations clash with the published plan and the work reported
-    since they were dispatched?"""
-    keep, others = _published(state, scope.rows(), index)
+    since they were dispatched? (Only the plans of the factories they went to can.)"""
+    plans = scope.plans()
+    rows = {op: r for f in {p.factory for p in ops} if (plan := plans.get(f)) is not None
+            for op, r in plan.operations.items()}
+    keep, others = _published(state, rows, index)
     return _clashes(problem, ops, keep, others)
 
 

@@ -107,3 +107,61 @@ async def test_a_steady_stream_of_arrivals_defers_the_optimisation_to_its_bound(
     add(state, "N-9")
     await planner.plan_once({"orders_added"})
     assert planner.optimise_at == now[0] + 20  # a new round of arrivals: 20 s after a pause
+
+
+async def test_slotting_in_revises_only_the_factories_the_new_orders_went_to():
+    state = network()
+    add(state, *(f"O-{i:02d}" for i in range(12)))
+    app = RecordingApp(state)
+    planner = Planner(app, state, Follower(), SETTINGS, clock=lambda: NOW_MS / 1000)
+    await planner.plan_once({"capacity_changed"})
+    assert len(state.factory_plans) == 3  # every factory holds work
+    before = len(app.events)
+
+    saved = []
+    publish = app.publish_plan
+
+    def publish_plan(outcome, made_at_position=None, unchanged=(), current=None, partition=""):
+        saved.append((outcome, current))
+        return publish(outcome, made_at_position, unchanged, current, partition)
+
+    app.publish_plan = publish_plan
+    add(state, "N-1")
+    run = await planner.plan_once({"orders_added"})
+    assert run.published
+    recorded = app.events[before:]
+    went_to = {r.factory_id for r in state.plan_rows.values() if r.order_id == "N-1"}
+    revised = {e.factory_id for e in recorded if type(e).__name__ == "Revised"}
+    assert revised == went_to and len(went_to) < 3
+    # the pass carried those factories' plans only, not the whole plan's rows
+    [(outcome, current)] = saved
+    assert set(current) == went_to == {r.factory_id for r in outcome.operations}
+    # the publication still counts the whole plan
+    [publication] = [e for e in recorded if type(e).__name__ == "Published"]
+    assert publication.order_count == 13
+    assert publication.operation_count == len(state.plan_rows) == 13 * len(ROUTING)
+
+
+async def test_arrivals_that_waited_through_a_pass_are_planned_without_another_wait(
+        monkeypatch):
+    from services.scheduling.planning import planner as planning
+
+    waits: list[float] = []
+
+    async def counted(event, timeout):
+        waits.append(timeout)
+        return False
+
+    monkeypatch.setattr(planning, "_wait", counted)
+    state = network()
+    settings = SchedulerSettings(debounce_s=0.25, max_batch_wait_s=1.0)
+    planner = Planner(RecordingApp(state), state, Follower(), settings)
+    planner.notify("orders_added")  # arrived while a pass was running...
+    planner.pending_since -= settings.max_batch_wait_s  # ... which took the whole bound
+    await planner._debounce()
+    assert waits == []
+
+    planner.pending_since = None
+    planner.notify("orders_added")  # the first arrival after a quiet spell
+    await planner._debounce()
+    assert waits == [settings.debounce_s]  # waits for the burst to settle
