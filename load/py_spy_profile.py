@@ -56,6 +56,8 @@ class Profile:
         total = 0
         for line in self.out.read_text().splitlines():
             stack, _, n = line.rpartition(" ")
+            if not n.isdigit():  # a frame whose text held a line break (a docstring)
+                continue
             count = int(n)
             frames = stack.split(";")
             total += count
