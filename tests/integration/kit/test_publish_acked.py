@@ -35,7 +35,7 @@ async def test_a_batch_is_published_without_a_loop_turn_per_message(settings):
     async def intake() -> None:  # a job that holds the loop a little every turn
         while not busy.is_set():
             turns[0] += 1
-            time.sleep(0.005)
+            time.sleep(0.005)  # noqa: ASYNC251 - holding the loop is the point
             await asyncio.sleep(0)
 
     job = asyncio.create_task(intake())
