@@ -20,12 +20,16 @@ def server_config(app: Litestar, edge: EdgeSettings, host: str, port: int,
     uvicorn's own proxy handling is off: it would believe X-Forwarded-For from 127.0.0.1 by
     default; the app believes it only from DOVETAIL_TRUSTED_PROXIES (gateway.app). Reading a
     request has deadlines (gateway.slow_clients); idle kept-alive connections close after
-    keep_alive_s. uvicorn's loggers get no handlers of their own (log_config=None): their
-    records reach the root handler, as JSON with secrets masked like every other line
-    (services.kit.logs).
+    keep_alive_s. The event loop is uvloop's, as the orders service's (`loop` applies when
+    uvicorn runs the server itself): on the webhook path the loop carries every request, gRPC
+    call and read-model write, and asyncio's own loop took about a fifth of the gateway's
+    samples under load (load/bench_webhooks.py). uvicorn's loggers get no handlers of their
+    own (log_config=None): their records reach the root handler, as JSON with secrets masked
+    like every other line (services.kit.logs).
     """
     return uvicorn.Config(app, host=host, port=port, proxy_headers=False, forwarded_allow_ips=[],
-                          http=read_deadline_protocol(edge), timeout_keep_alive=edge.keep_alive_s,
+                          http=read_deadline_protocol(edge), loop="uvloop",
+                          timeout_keep_alive=edge.keep_alive_s,
                           server_header=False,
                           **{"log_level": "warning", "log_config": None, **options})
 
