@@ -183,6 +183,17 @@ class OrdersApplication(ServiceApplication):
 
         return self._change(order_id, amend)
 
+    def reprocess_order(self, order_id: uuid.UUID, lines: tuple[OrderLine, ...],
+                        notes: tuple[str, ...], by: str = "") -> Order:
+        """A rejected order made again from the lines its channel's mapping now makes of the
+        shop's payload (or its own lines, after a catalogue fix); customer and dates stay."""
+
+        def reprocess(order: Order) -> None:
+            content = replace(OrderContent.from_dict(order.content), lines=lines)
+            order.reprocess(content.to_dict(), notes, by)
+
+        return self._change(order_id, reprocess)
+
     def _change(self, order_id: uuid.UUID, act: Callable[[Order], Any]) -> Order:
         """Load → act → save, retried on a concurrent writer (never a lost update)."""
         for _ in range(MAX_RETRIES):
@@ -234,6 +245,9 @@ def summarise(name: str, attrs: dict[str, Any]) -> str:
             f"{n.kind} {n.key!r}" for n in attrs["needs"])
     if name == "Amended":
         return f"Amended: {attrs.get('reason') or 'no reason given'}"
+    if name == "Reprocessed":
+        return (f"Re-processed from the shop's order as received "
+                f"({len(attrs['content']['lines'])} line(s))")
     if name == "Cancelled":
         return f"Cancelled: {attrs.get('reason') or 'no reason given'}"
     if name == "Configured":

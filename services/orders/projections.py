@@ -288,7 +288,7 @@ async def apply(conn, event: Any) -> None:
         sets["mapping_needs"] = Jsonb(_needs_json(event.needs))
     elif name in ("MappingResolved", "Cancelled"):
         sets["mapping_needs"] = Jsonb([])
-    if name in ("Amended", "MappingResolved"):
+    if name in ("Amended", "MappingResolved", "Reprocessed"):
         content = OrderContent.from_dict(event.content)
         sets.update(content=Jsonb(event.content), content_pb=content_blob(event.content),
                     promised_date=content.promised_date,

@@ -37,7 +37,7 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             items=content["items"], total=content["total"], revision=1, tenant=event.tenant)
         body.placed_at.FromDatetime(placed_at)
         return "placed", body
-    if name == "Amended":
+    if name in ("Amended", "Reprocessed"):  # a new revision to configure, either way
         content = content_to_pb(OrderContent.from_dict(event.content))
         return "amended", events.OrderAmended(
             order_id=order_id, items=content["items"], promised_date=content["promised_date"],

@@ -56,6 +56,10 @@ class AwaitingMapping(DomainError):
     """The order's lines are not all mapped to the catalogue yet."""
 
 
+class NotRejected(DomainError):
+    """Re-processing is for an order configuration rejected, not for one in another state."""
+
+
 class Order(Aggregate):
     """`needs`: what the channel's mapping must say before the order can be made (the order
     then waits, AWAITING_MAPPING); `notes`: what the shop said that changes nothing made;
@@ -129,6 +133,28 @@ class Order(Aggregate):
         self.status = OrderStatus.PLACED
 
     # --- commands from people -------------------------------------------------------
+
+    def reprocess(self, content: dict[str, Any], notes: tuple[str, ...], by: str = "") -> None:
+        """A rejected order made again from what the shop sent, after a mapping or catalogue
+        fix: a new revision goes through configuration (published as an amendment)."""
+        if self.status is not OrderStatus.REJECTED:
+            raise NotRejected(
+                f"only an order rejected by configuration is re-processed; this one is "
+                f"{self.status.value} (amend it instead)")
+        self._reprocessed(content=content, notes=tuple(notes), revision=self.revision + 1,
+                          reason="re-processed from the shop's order as received", by=by)
+
+    @event("Reprocessed")
+    def _reprocessed(self, content: dict[str, Any], notes: tuple[str, ...], revision: int,
+                     reason: str, by: str) -> None:
+        self.content = content
+        self.notes = tuple(notes)
+        self.revision = revision
+        self.status = OrderStatus.PLACED
+        self.catalog_version = 0
+        self.rejection_reasons = []
+        self.factory_id = self.planned_start = self.planned_end = self.planning_issue = ""
+
 
     def amend(self, content: dict[str, Any], reason: str, by: str = "") -> None:
         """`by`: who asks (a person's e-mail or a principal), kept on the event."""
@@ -301,4 +327,5 @@ STATUS_AFTER: dict[str, OrderStatus | None] = {
     "PlanningHeld": None,  # the status stays; the order shows why it is not planned
     "MappingResolved": OrderStatus.PLACED,
     "MappingStillNeeded": None,  # still waiting, for fewer or other mappings
+    "Reprocessed": OrderStatus.PLACED,
 }

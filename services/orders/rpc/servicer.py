@@ -22,7 +22,7 @@ from services.kit.errors import (
 from services.kit.rpc import current_principal, status_for, text_violations
 from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, Placement, PlacementRequest
-from services.orders.domain.order import AwaitingMapping, OrderDiffers
+from services.orders.domain.order import AwaitingMapping, NotRejected, OrderDiffers
 from services.orders.domain.values import (
     parse_date,
     parse_lines,
@@ -44,6 +44,7 @@ ROLES = {
     "GetOrderHistory": ("admin",),
     "ResolveOrderMapping": ("admin",),
     "ListMappingNeeds": ("admin",),
+    "ReprocessOrder": ("admin",),
 }
 
 # PlaceOrders checks text order by order, so one bad order refuses only itself.
@@ -66,7 +67,8 @@ def placed_pb(placement) -> pb.PlaceOrderResponse:
 
 
 # The orders domain's errors, by the status category each is answered with.
-ERRORS = {OrderDiffers: Conflict, AwaitingMapping: FailedPrecondition}
+ERRORS = {OrderDiffers: Conflict, AwaitingMapping: FailedPrecondition,
+          NotRejected: FailedPrecondition}
 
 
 def refusal_pb(exc: DomainError) -> pb.PlaceOrderRefusal:
@@ -210,6 +212,17 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
             f"mapping:{current_principal()}")
         return pb.ResolveOrderMappingResponse(order=mapping.order_to_pb(order, source=True),
                                               released=released)
+
+    async def ReprocessOrder(self, request: pb.ReprocessOrderRequest,
+                             context) -> pb.ReprocessOrderResponse:
+        order_id = order_id_from(request.order_id)
+        v = Violations()
+        lines = parse_lines(v, request.items, source=mapping.WIRE)
+        notes = parse_notes(v, request.notes)
+        v.raise_if_any()
+        order = await asyncio.to_thread(self.app.reprocess_order, order_id, lines, notes,
+                                        actor(context))
+        return pb.ReprocessOrderResponse(order=mapping.order_to_pb(order))
 
     async def ListMappingNeeds(self, request: pb.ListMappingNeedsRequest,
                                context) -> pb.ListMappingNeedsResponse:

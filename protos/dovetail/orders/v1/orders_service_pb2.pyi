@@ -336,3 +336,19 @@ class ListMappingNeedsResponse(_message.Message):
     groups: _containers.RepeatedCompositeFieldContainer[MappingNeedGroup]
     waiting_orders: int
     def __init__(self, groups: _Optional[_Iterable[_Union[MappingNeedGroup, _Mapping]]] = ..., waiting_orders: _Optional[int] = ...) -> None: ...
+
+class ReprocessOrderRequest(_message.Message):
+    __slots__ = ("order_id", "items", "notes")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    items: _containers.RepeatedCompositeFieldContainer[OrderItem]
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, order_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ReprocessOrderResponse(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: Order
+    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...

@@ -80,6 +80,11 @@ class OrdersServiceStub:
                 request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsRequest.SerializeToString,
                 response_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsResponse.FromString,
                 _registered_method=True)
+        self.ReprocessOrder = channel.unary_unary(
+                '/dovetail.orders.v1.OrdersService/ReprocessOrder',
+                request_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ReprocessOrderRequest.SerializeToString,
+                response_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ReprocessOrderResponse.FromString,
+                _registered_method=True)
 
 
 class OrdersServiceServicer:
@@ -152,6 +157,15 @@ class OrdersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReprocessOrder(self, request, context):
+        """An order REJECTED by configuration made again, after a mapping or catalogue fix, from the
+        lines its channel's mapping now makes of the shop's payload kept with it (or its own lines):
+        a new revision, PLACED, published as amended. FAILED_PRECONDITION in any other status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrdersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -199,6 +213,11 @@ def add_OrdersServiceServicer_to_server(servicer, server):
                     servicer.ListMappingNeeds,
                     request_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsRequest.FromString,
                     response_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsResponse.SerializeToString,
+            ),
+            'ReprocessOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReprocessOrder,
+                    request_deserializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ReprocessOrderRequest.FromString,
+                    response_serializer=dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ReprocessOrderResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -445,6 +464,33 @@ class OrdersService:
             '/dovetail.orders.v1.OrdersService/ListMappingNeeds',
             dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsRequest.SerializeToString,
             dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ListMappingNeedsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReprocessOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.orders.v1.OrdersService/ReprocessOrder',
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ReprocessOrderRequest.SerializeToString,
+            dovetail_dot_orders_dot_v1_dot_orders__service__pb2.ReprocessOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
