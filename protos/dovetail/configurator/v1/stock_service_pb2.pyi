@@ -1,0 +1,175 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class BoardKind(_message.Message):
+    __slots__ = ("material", "thickness_mm", "decor", "length_mm", "width_mm")
+    MATERIAL_FIELD_NUMBER: _ClassVar[int]
+    THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
+    DECOR_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_MM_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_MM_FIELD_NUMBER: _ClassVar[int]
+    material: str
+    thickness_mm: float
+    decor: str
+    length_mm: int
+    width_mm: int
+    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., decor: _Optional[str] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ...) -> None: ...
+
+class StockLine(_message.Message):
+    __slots__ = ("kind", "on_hand", "reserved", "on_order", "available", "short", "next_expected_date", "last_counted_at")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FIELD_NUMBER: _ClassVar[int]
+    ON_ORDER_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    SHORT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_EXPECTED_DATE_FIELD_NUMBER: _ClassVar[int]
+    LAST_COUNTED_AT_FIELD_NUMBER: _ClassVar[int]
+    kind: BoardKind
+    on_hand: int
+    reserved: int
+    on_order: int
+    available: int
+    short: int
+    next_expected_date: str
+    last_counted_at: str
+    def __init__(self, kind: _Optional[_Union[BoardKind, _Mapping]] = ..., on_hand: _Optional[int] = ..., reserved: _Optional[int] = ..., on_order: _Optional[int] = ..., available: _Optional[int] = ..., short: _Optional[int] = ..., next_expected_date: _Optional[str] = ..., last_counted_at: _Optional[str] = ...) -> None: ...
+
+class Purchase(_message.Message):
+    __slots__ = ("ref", "kind", "quantity", "received", "expected_date")
+    REF_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DATE_FIELD_NUMBER: _ClassVar[int]
+    ref: str
+    kind: BoardKind
+    quantity: int
+    received: int
+    expected_date: str
+    def __init__(self, ref: _Optional[str] = ..., kind: _Optional[_Union[BoardKind, _Mapping]] = ..., quantity: _Optional[int] = ..., received: _Optional[int] = ..., expected_date: _Optional[str] = ...) -> None: ...
+
+class Offcut(_message.Message):
+    __slots__ = ("offcut_id", "material", "thickness_mm", "decor", "length_mm", "width_mm", "batch", "source")
+    OFFCUT_ID_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_FIELD_NUMBER: _ClassVar[int]
+    THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
+    DECOR_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_MM_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_MM_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    offcut_id: str
+    material: str
+    thickness_mm: float
+    decor: str
+    length_mm: float
+    width_mm: float
+    batch: str
+    source: str
+    def __init__(self, offcut_id: _Optional[str] = ..., material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., decor: _Optional[str] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., batch: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class FactoryStock(_message.Message):
+    __slots__ = ("factory_id", "lines", "purchases", "offcuts", "version")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    PURCHASES_FIELD_NUMBER: _ClassVar[int]
+    OFFCUTS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[StockLine]
+    purchases: _containers.RepeatedCompositeFieldContainer[Purchase]
+    offcuts: _containers.RepeatedCompositeFieldContainer[Offcut]
+    version: int
+    def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class GetStockRequest(_message.Message):
+    __slots__ = ("factory_id",)
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    def __init__(self, factory_id: _Optional[str] = ...) -> None: ...
+
+class GetStockResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...
+
+class ReceiveBoardsRequest(_message.Message):
+    __slots__ = ("factory_id", "kind", "quantity", "purchase_ref", "note")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    PURCHASE_REF_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    kind: BoardKind
+    quantity: int
+    purchase_ref: str
+    note: str
+    def __init__(self, factory_id: _Optional[str] = ..., kind: _Optional[_Union[BoardKind, _Mapping]] = ..., quantity: _Optional[int] = ..., purchase_ref: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ReceiveBoardsResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...
+
+class CountBoardsRequest(_message.Message):
+    __slots__ = ("factory_id", "kind", "counted", "note")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    COUNTED_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    kind: BoardKind
+    counted: int
+    note: str
+    def __init__(self, factory_id: _Optional[str] = ..., kind: _Optional[_Union[BoardKind, _Mapping]] = ..., counted: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
+class CountBoardsResponse(_message.Message):
+    __slots__ = ("stock", "difference")
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    difference: int
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ..., difference: _Optional[int] = ...) -> None: ...
+
+class OrderBoardsRequest(_message.Message):
+    __slots__ = ("factory_id", "ref", "kind", "quantity", "expected_date")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DATE_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    ref: str
+    kind: BoardKind
+    quantity: int
+    expected_date: str
+    def __init__(self, factory_id: _Optional[str] = ..., ref: _Optional[str] = ..., kind: _Optional[_Union[BoardKind, _Mapping]] = ..., quantity: _Optional[int] = ..., expected_date: _Optional[str] = ...) -> None: ...
+
+class OrderBoardsResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...
+
+class RecordOffcutRequest(_message.Message):
+    __slots__ = ("factory_id", "offcut")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFCUT_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    offcut: Offcut
+    def __init__(self, factory_id: _Optional[str] = ..., offcut: _Optional[_Union[Offcut, _Mapping]] = ...) -> None: ...
+
+class RecordOffcutResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,334 @@
+"""Board stock per factory (issue 20, items 1 and 3): one event-sourced `FactoryStock` per
+factory. Boards are counted per kind (material, thickness, decor, sheet size): on hand, on order
+with an expected date, reserved by planned cutting batches; offcuts are single pieces, each
+recorded with the batch it came from, until a later batch uses it.
+
+Pure: no I/O. Receipts and counts are what the factory enters; reservations, consumption and
+offcuts are what planned batches do to stock. A reservation may exceed what is on hand: the
+difference is a shortage (a batch waiting for boards), not a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from eventsourcing.domain import Aggregate, event
+
+from services.kit.errors import DomainError, FieldViolation, InvalidArgument, Violations
+
+STOCK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4d52-8e0a-91c4f7b25d13")
+MAX_QUANTITY = 100_000  # sheets in one receipt, count or purchase
+MAX_SHEET_MM = 6_000
+MAX_NOTE = 300
+REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,79}$")
+
+
+def factory_stock_id(factory_id: str) -> uuid.UUID:
+    return uuid.uuid5(STOCK_NAMESPACE, f"factory-stock:{factory_id}")
+
+
+@dataclass(frozen=True)
+class BoardKind:
+    """What a factory stocks: a catalogue board (material) of one thickness, a decor (a
+    finish code, "" for a raw board), in one sheet size."""
+
+    material: str
+    thickness_mm: float
+    decor: str
+    length_mm: int
+    width_mm: int
+
+    @property
+    def key(self) -> str:
+        thickness = f"{self.thickness_mm:g}"
+        return f"{self.material}/{thickness}/{self.decor or '-'}/{self.length_mm}x{self.width_mm}"
+
+
+@dataclass(frozen=True)
+class CatalogueBoards:
+    """What the catalogue says a stocked board may be: thickness of each board code, the
+    finish codes."""
+
+    thickness_of: dict[str, float]
+    finishes: frozenset[str]
+
+
+def check_kind(v: Violations, kind: BoardKind, boards: CatalogueBoards,
+               prefix: str = "", whole_sheet: bool = True) -> None:
+    """Every bad field of a board kind, named (`prefix` before each field). A whole sheet's
+    length is its longer side (the grain runs along it); an offcut's need not be."""
+    thickness = boards.thickness_of.get(kind.material)
+    if v.check(thickness is not None, f"{prefix}material",
+               f"{kind.material!r} is not a board of the catalogue"):
+        v.check(kind.thickness_mm == thickness, f"{prefix}thickness_mm",
+                f"{kind.material} is {thickness:g} mm thick, not {kind.thickness_mm:g}")
+    v.check(not kind.decor or kind.decor in boards.finishes, f"{prefix}decor",
+            f"{kind.decor!r} is not a finish of the catalogue ('' for a raw board)")
+    for name, size in (("length_mm", kind.length_mm), ("width_mm", kind.width_mm)):
+        v.check(0 < size <= MAX_SHEET_MM, f"{prefix}{name}", f"must be 1 to {MAX_SHEET_MM} mm")
+    v.check(not whole_sheet or kind.width_mm <= kind.length_mm, f"{prefix}width_mm",
+            "must not be more than length_mm (the length runs along the grain)")
+
+
+def check_quantity(v: Violations, quantity: int, field: str = "quantity",
+                   allow_zero: bool = False) -> None:
+    low = 0 if allow_zero else 1
+    v.check(low <= quantity <= MAX_QUANTITY, field, f"must be {low} to {MAX_QUANTITY} sheets")
+
+
+def check_ref(v: Violations, ref: str, field: str) -> None:
+    v.check(bool(REF.match(ref)), field,
+            "must be 1-80 letters, digits or . _ : / - (starting with a letter or digit)")
+
+
+def check_note(v: Violations, note: str) -> None:
+    v.check(len(note) <= MAX_NOTE, "note", f"must be at most {MAX_NOTE} characters")
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """Boards on order: what, how many, when the supplier says they arrive."""
+
+    ref: str
+    kind: BoardKind
+    quantity: int
+    expected_date: str  # ISO date, the factory's local day
+    received: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.quantity - self.received, 0)
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """Sheets of one kind a planned batch will cut."""
+
+    kind: BoardKind
+    quantity: int
+
+
+@dataclass(frozen=True)
+class StockOffcut:
+    """A remnant kept from a batch: one piece, until a later batch uses it."""
+
+    offcut_id: str
+    material: str
+    thickness_mm: float
+    decor: str
+    length_mm: float
+    width_mm: float
+    batch: str  # the batch it was cut in
+    source: str  # the board of that batch it was cut from
+    used_by: str = ""  # the batch that used it
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """One board kind at one factory, as people read it."""
+
+    kind: BoardKind
+    on_hand: int
+    reserved: int
+    on_order: int
+    next_expected: str  # the earliest expected date of an outstanding purchase, or ""
+
+    @property
+    def available(self) -> int:
+        """On hand and not reserved; negative when reservations are short."""
+        return self.on_hand - self.reserved
+
+    @property
+    def short(self) -> int:
+        return max(self.reserved - self.on_hand, 0)
+
+
+STORED_VALUES = {BoardKind: "board_kind", Purchase: "board_purchase", Reserved: "board_reserved",
+                 StockOffcut: "stock_offcut"}
+
+
+class StockError(DomainError):
+    """Base of board stock's named errors."""
+
+
+class PurchaseUnknown(StockError):
+    pass
+
+
+class OffcutUnknown(StockError):
+    pass
+
+
+class OffcutAlreadyUsed(StockError):
+    pass
+
+
+class BatchAlreadyReserved(StockError):
+    pass
+
+
+class BatchNotReserved(StockError):
+    pass
+
+
+class FactoryStock(Aggregate):
+    """The boards of one factory."""
+
+    @staticmethod
+    def create_id(factory_id: str) -> uuid.UUID:
+        return factory_stock_id(factory_id)
+
+    @event("Opened")
+    def __init__(self, factory_id: str) -> None:
+        self.factory_id = factory_id
+        self.kinds: dict[str, BoardKind] = {}
+        self.on_hand: dict[str, int] = {}
+        self.purchases: dict[str, Purchase] = {}
+        self.reservations: dict[str, tuple[Reserved, ...]] = {}
+        self.offcuts: dict[str, StockOffcut] = {}
+        self.last_counted: dict[str, str] = {}  # kind key → ISO time of its last count
+
+    # --- what the factory enters --------------------------------------------------------
+
+    def receive(self, kind: BoardKind, quantity: int, purchase_ref: str, by: str,
+                note: str) -> None:
+        """Sheets arrived; against a purchase when `purchase_ref` names one."""
+        if purchase_ref and purchase_ref not in self.purchases:
+            raise PurchaseUnknown(f"no purchase {purchase_ref!r} at factory {self.factory_id}")
+        if purchase_ref and self.purchases[purchase_ref].kind != kind:
+            raise InvalidArgument(FieldViolation(
+                "purchase_ref", f"{purchase_ref} is for {self.purchases[purchase_ref].kind.key}, "
+                                f"not {kind.key}"))
+        self._received(kind, quantity, purchase_ref, by, note)
+
+    @event("BoardsReceived")
+    def _received(self, kind: BoardKind, quantity: int, purchase_ref: str, by: str,
+                  note: str) -> None:
+        self._know(kind)
+        self.on_hand[kind.key] = self.on_hand.get(kind.key, 0) + quantity
+        if purchase_ref:
+            bought = self.purchases[purchase_ref]
+            self.purchases[purchase_ref] = Purchase(bought.ref, bought.kind, bought.quantity,
+                                                    bought.expected_date,
+                                                    bought.received + quantity)
+
+    def count(self, kind: BoardKind, counted: int, by: str, note: str, at: str) -> int:
+        """A stocktake at `at` (ISO time): the sheets counted replace what stock thought; the
+        difference back."""
+        difference = counted - self.on_hand.get(kind.key, 0)
+        self._counted(kind, counted, difference, by, note, at)
+        return difference
+
+    @event("BoardsCounted")
+    def _counted(self, kind: BoardKind, counted: int, difference: int, by: str,
+                 note: str, at: str) -> None:
+        self._know(kind)
+        self.on_hand[kind.key] = counted
+        self.last_counted[kind.key] = at
+
+    def order(self, ref: str, kind: BoardKind, quantity: int, expected_date: date,
+              by: str) -> None:
+        """Boards on order with the supplier; the same ref again changes it (not while part of
+        it is received)."""
+        known = self.purchases.get(ref)
+        if known is not None and known.received:
+            raise InvalidArgument(FieldViolation(
+                "ref", f"{ref} is already partly received; order the rest under a new ref"))
+        self._ordered(Purchase(ref, kind, quantity, expected_date.isoformat()), by)
+
+    @event("BoardsOrdered")
+    def _ordered(self, purchase: Purchase, by: str) -> None:
+        self._know(purchase.kind)
+        self.purchases[purchase.ref] = purchase
+
+    # --- what planned batches do ----------------------------------------------------------
+
+    def reserve(self, batch: str, lines: list[Reserved]) -> None:
+        if batch in self.reservations:
+            raise BatchAlreadyReserved(f"batch {batch} already holds boards at {self.factory_id}")
+        self._reserved(batch, tuple(lines))
+
+    @event("BoardsReserved")
+    def _reserved(self, batch: str, lines: tuple[Reserved, ...]) -> None:
+        for line in lines:
+            self._know(line.kind)
+        self.reservations[batch] = tuple(lines)  # stored events give back a list
+
+    def release(self, batch: str) -> None:
+        if batch not in self.reservations:
+            raise BatchNotReserved(f"batch {batch} holds no boards at {self.factory_id}")
+        self._released(batch)
+
+    @event("ReservationReleased")
+    def _released(self, batch: str) -> None:
+        del self.reservations[batch]
+
+    def consume(self, batch: str) -> None:
+        """The batch was cut: its reserved sheets leave stock."""
+        if batch not in self.reservations:
+            raise BatchNotReserved(f"batch {batch} holds no boards at {self.factory_id}")
+        self._consumed(batch)
+
+    @event("BatchConsumed")
+    def _consumed(self, batch: str) -> None:
+        for line in self.reservations.pop(batch):
+            self.on_hand[line.kind.key] = self.on_hand.get(line.kind.key, 0) - line.quantity
+
+    def record_offcut(self, offcut: StockOffcut, by: str) -> None:
+        if offcut.offcut_id in self.offcuts:
+            return  # the same remnant again: already in stock
+        self._offcut_recorded(offcut, by)
+
+    @event("OffcutRecorded")
+    def _offcut_recorded(self, offcut: StockOffcut, by: str) -> None:
+        self.offcuts[offcut.offcut_id] = offcut
+
+    def use_offcut(self, offcut_id: str, batch: str) -> None:
+        found = self.offcuts.get(offcut_id)
+        if found is None:
+            raise OffcutUnknown(f"no offcut {offcut_id} at factory {self.factory_id}")
+        if found.used_by and found.used_by != batch:
+            raise OffcutAlreadyUsed(f"offcut {offcut_id} was used by batch {found.used_by}")
+        if not found.used_by:
+            self._offcut_used(offcut_id, batch)
+
+    @event("OffcutUsed")
+    def _offcut_used(self, offcut_id: str, batch: str) -> None:
+        found = self.offcuts[offcut_id]
+        self.offcuts[offcut_id] = StockOffcut(
+            found.offcut_id, found.material, found.thickness_mm, found.decor, found.length_mm,
+            found.width_mm, found.batch, found.source, used_by=batch)
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def _know(self, kind: BoardKind) -> None:
+        self.kinds.setdefault(kind.key, kind)
+
+    def lines(self) -> list[StockLine]:
+        """Every board kind the factory has had, in key order."""
+        reserved: dict[str, int] = {}
+        for held in self.reservations.values():
+            for line in held:
+                reserved[line.kind.key] = reserved.get(line.kind.key, 0) + line.quantity
+        on_order: dict[str, int] = {}
+        expected: dict[str, str] = {}
+        for purchase in self.purchases.values():
+            if purchase.outstanding:
+                key = purchase.kind.key
+                on_order[key] = on_order.get(key, 0) + purchase.outstanding
+                if not expected.get(key) or purchase.expected_date < expected[key]:
+                    expected[key] = purchase.expected_date
+        return [StockLine(kind, self.on_hand.get(key, 0), reserved.get(key, 0),
+                          on_order.get(key, 0), expected.get(key, ""))
+                for key, kind in sorted(self.kinds.items())]
+
+    def open_purchases(self) -> list[Purchase]:
+        return sorted((p for p in self.purchases.values() if p.outstanding),
+                      key=lambda p: (p.expected_date, p.ref))
+
+    def offcuts_in_stock(self) -> list[StockOffcut]:
+        return sorted((o for o in self.offcuts.values() if not o.used_by),
+                      key=lambda o: (o.material, -o.length_mm * o.width_mm, o.offcut_id))

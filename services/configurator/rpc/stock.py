@@ -1,0 +1,136 @@
+"""StockService over gRPC (issue 20): board stock per factory. A factory's key reads and writes
+its own factory only, an admin (the gateway, for planners and factory people) any; the person
+behind a gateway call is recorded by name (`dovetail-actor`). Wire ↔ domain here too."""
+
+from __future__ import annotations
+
+import asyncio
+
+from dovetail.configurator.v1 import stock_service_pb2 as pb
+from dovetail.configurator.v1 import stock_service_pb2_grpc as pb_grpc
+from services.configurator.board_stock import BoardStock
+from services.configurator.domain.board_stock import (
+    BatchAlreadyReserved,
+    BatchNotReserved,
+    BoardKind,
+    FactoryStock,
+    OffcutAlreadyUsed,
+    OffcutUnknown,
+    PurchaseUnknown,
+    StockOffcut,
+)
+from services.kit.auth import actor_of
+from services.kit.errors import (
+    Categories,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Violations,
+    raising_categories,
+)
+from services.kit.rpc import current_principal
+
+ROLES = {name: ("admin", "factory") for name in (
+    "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut")}
+ERRORS: Categories = {PurchaseUnknown: NotFound, OffcutUnknown: NotFound,
+          OffcutAlreadyUsed: FailedPrecondition, BatchAlreadyReserved: FailedPrecondition,
+          BatchNotReserved: FailedPrecondition}
+
+
+# ---- wire ----------------------------------------------------------------------------------
+
+def kind_from_pb(kind: pb.BoardKind) -> BoardKind:
+    return BoardKind(kind.material.strip(), kind.thickness_mm, kind.decor.strip(),
+                     kind.length_mm, kind.width_mm)
+
+
+def kind_to_pb(kind: BoardKind) -> pb.BoardKind:
+    return pb.BoardKind(material=kind.material, thickness_mm=kind.thickness_mm,
+                        decor=kind.decor, length_mm=kind.length_mm, width_mm=kind.width_mm)
+
+
+def offcut_to_pb(o: StockOffcut) -> pb.Offcut:
+    return pb.Offcut(offcut_id=o.offcut_id, material=o.material, thickness_mm=o.thickness_mm,
+                     decor=o.decor, length_mm=o.length_mm, width_mm=o.width_mm, batch=o.batch,
+                     source=o.source)
+
+
+def offcut_from_pb(o: pb.Offcut) -> StockOffcut:
+    return StockOffcut(o.offcut_id.strip(), o.material.strip(), o.thickness_mm, o.decor.strip(),
+                       o.length_mm, o.width_mm, o.batch.strip(), o.source.strip())
+
+
+def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
+    return pb.FactoryStock(
+        factory_id=stock.factory_id, version=stock.version,
+        lines=[pb.StockLine(kind=kind_to_pb(line.kind), on_hand=line.on_hand,
+                            reserved=line.reserved, on_order=line.on_order,
+                            available=line.available, short=line.short,
+                            next_expected_date=line.next_expected,
+                            last_counted_at=stock.last_counted.get(line.kind.key, ""))
+               for line in stock.lines()],
+        purchases=[pb.Purchase(ref=p.ref, kind=kind_to_pb(p.kind), quantity=p.quantity,
+                               received=p.received, expected_date=p.expected_date)
+                   for p in stock.open_purchases()],
+        offcuts=[offcut_to_pb(o) for o in stock.offcuts_in_stock()])
+
+
+# ---- servicer ------------------------------------------------------------------------------
+
+def _factory(factory_id: str) -> str:
+    """The factory asked for, when the caller may act for it."""
+    if not factory_id:
+        raise InvalidArgument(Violations.one("factory_id", "is required"))
+    principal = current_principal()
+    if not principal.is_admin and not principal.is_factory(factory_id):
+        raise PermissionDenied(f"{principal} may not see or act for factory {factory_id}")
+    return factory_id
+
+
+def _kind(request) -> BoardKind:
+    if not request.HasField("kind"):
+        raise InvalidArgument(Violations.one("kind", "is required"))
+    return kind_from_pb(request.kind)
+
+
+@raising_categories(ERRORS)
+class StockServicer(pb_grpc.StockServiceServicer):
+    def __init__(self, stock: BoardStock):
+        self.stock = stock
+
+    async def GetStock(self, request: pb.GetStockRequest, context) -> pb.GetStockResponse:
+        found = await asyncio.to_thread(self.stock.stock, _factory(request.factory_id))
+        return pb.GetStockResponse(stock=stock_to_pb(found))
+
+    async def ReceiveBoards(self, request: pb.ReceiveBoardsRequest,
+                            context) -> pb.ReceiveBoardsResponse:
+        found = await asyncio.to_thread(
+            self.stock.receive, _factory(request.factory_id), _kind(request), request.quantity,
+            request.purchase_ref.strip(), _by(context), request.note)
+        return pb.ReceiveBoardsResponse(stock=stock_to_pb(found))
+
+    async def CountBoards(self, request: pb.CountBoardsRequest, context) -> pb.CountBoardsResponse:
+        found, difference = await asyncio.to_thread(
+            self.stock.count, _factory(request.factory_id), _kind(request), request.counted,
+            _by(context), request.note)
+        return pb.CountBoardsResponse(stock=stock_to_pb(found), difference=difference)
+
+    async def OrderBoards(self, request: pb.OrderBoardsRequest, context) -> pb.OrderBoardsResponse:
+        found = await asyncio.to_thread(
+            self.stock.order, _factory(request.factory_id), request.ref.strip(), _kind(request),
+            request.quantity, request.expected_date.strip(), _by(context))
+        return pb.OrderBoardsResponse(stock=stock_to_pb(found))
+
+    async def RecordOffcut(self, request: pb.RecordOffcutRequest,
+                           context) -> pb.RecordOffcutResponse:
+        if not request.HasField("offcut"):
+            raise InvalidArgument(Violations.one("offcut", "is required"))
+        found = await asyncio.to_thread(
+            self.stock.record_offcut, _factory(request.factory_id),
+            offcut_from_pb(request.offcut), _by(context))
+        return pb.RecordOffcutResponse(stock=stock_to_pb(found))
+
+
+def _by(context) -> str:
+    return actor_of(current_principal(), context.invocation_metadata())

@@ -1,0 +1,125 @@
+"""Board stock per factory (issue 20, items 1 and 3): receipts, counts, purchases,
+reservations by batches, offcuts; stored and read back through the configurator's
+transcodings; every bad field of a board kind named."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder
+
+from services.configurator.domain.board_stock import (
+    STORED_VALUES,
+    BatchNotReserved,
+    BoardKind,
+    CatalogueBoards,
+    FactoryStock,
+    OffcutAlreadyUsed,
+    PurchaseUnknown,
+    Reserved,
+    StockOffcut,
+    check_kind,
+)
+from services.kit.errors import InvalidArgument, Violations
+from services.kit.stored_values import register_values
+
+pytestmark = pytest.mark.unit
+
+PB18 = BoardKind("particleboard-18", 18.0, "melamine-white", 2800, 2070)
+MDF18 = BoardKind("mdf-18", 18.0, "", 2440, 1220)
+BOARDS = CatalogueBoards({"particleboard-18": 18.0, "mdf-18": 18.0},
+                         frozenset({"melamine-white"}))
+
+
+def _line(stock: FactoryStock, kind: BoardKind):
+    return next(line for line in stock.lines() if line.kind == kind)
+
+
+def test_receipts_purchases_reservations_and_consumption_add_up():
+    stock = FactoryStock("f1")
+    stock.order("PO-1", PB18, 30, date(2026, 12, 9), "buyer")
+    stock.order("PO-2", PB18, 10, date(2026, 12, 8), "buyer")
+    stock.receive(PB18, 20, "", "clerk", "opening")
+    stock.receive(PB18, 12, "PO-1", "clerk", "")
+    stock.reserve("batch-1", [Reserved(PB18, 25), Reserved(MDF18, 3)])
+    line = _line(stock, PB18)
+    assert (line.on_hand, line.reserved, line.on_order, line.available) == (32, 25, 28, 7)
+    assert line.next_expected == "2026-12-08"  # the earliest purchase still to come
+    mdf = _line(stock, MDF18)
+    assert (mdf.on_hand, mdf.short, mdf.available) == (0, 3, -3)  # a batch waiting for boards
+    stock.consume("batch-1")
+    assert (_line(stock, PB18).on_hand, _line(stock, PB18).reserved) == (7, 0)
+    with pytest.raises(BatchNotReserved):
+        stock.consume("batch-1")
+    assert [p.ref for p in stock.open_purchases()] == ["PO-2", "PO-1"]
+
+
+def test_a_count_replaces_what_stock_thought_and_says_the_difference():
+    stock = FactoryStock("f1")
+    stock.receive(PB18, 20, "", "clerk", "")
+    assert stock.count(PB18, 17, "clerk", "two damaged, one missing", "2026-12-06T02:00:00+00:00") == -3
+    assert _line(stock, PB18).on_hand == 17
+    assert stock.last_counted[PB18.key] == "2026-12-06T02:00:00+00:00"
+
+
+def test_a_receipt_against_an_unknown_or_other_purchase_is_refused():
+    stock = FactoryStock("f1")
+    with pytest.raises(PurchaseUnknown):
+        stock.receive(PB18, 1, "PO-9", "clerk", "")
+    stock.order("PO-1", PB18, 5, date(2026, 12, 9), "buyer")
+    with pytest.raises(InvalidArgument) as refused:
+        stock.receive(MDF18, 1, "PO-1", "clerk", "")
+    assert refused.value.violations[0].field == "purchase_ref"
+    stock.receive(PB18, 2, "PO-1", "clerk", "")
+    with pytest.raises(InvalidArgument):  # partly received: not changed under the same ref
+        stock.order("PO-1", PB18, 9, date(2026, 12, 10), "buyer")
+
+
+def test_offcuts_are_in_stock_until_a_batch_uses_them():
+    stock = FactoryStock("f1")
+    piece = StockOffcut("b1/pb/1/o1", "particleboard-18", 18.0, "melamine-white", 1200.0, 640.0,
+                        "b1", "b1/pb/1")
+    stock.record_offcut(piece, "planner")
+    stock.record_offcut(piece, "planner")  # again: still one piece
+    assert [o.offcut_id for o in stock.offcuts_in_stock()] == ["b1/pb/1/o1"]
+    stock.use_offcut("b1/pb/1/o1", "b2")
+    stock.use_offcut("b1/pb/1/o1", "b2")  # the same batch again changes nothing
+    assert stock.offcuts_in_stock() == []
+    with pytest.raises(OffcutAlreadyUsed):
+        stock.use_offcut("b1/pb/1/o1", "b3")
+
+
+def test_stock_is_stored_and_read_back():
+    class App(Application):
+        def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+            super().register_transcodings(transcoder)
+            register_values(transcoder, STORED_VALUES)
+
+    app = App(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    stock = FactoryStock("f1")
+    stock.order("PO-1", PB18, 30, date(2026, 12, 9), "buyer")
+    stock.receive(PB18, 12, "PO-1", "clerk", "")
+    stock.count(MDF18, 4, "clerk", "", "2026-12-06T02:00:00+00:00")
+    stock.reserve("batch-1", [Reserved(PB18, 5)])
+    stock.record_offcut(StockOffcut("o1", "mdf-18", 18.0, "", 900.0, 400.0, "b0", "b0/1"), "p")
+    app.save(stock)
+    again: FactoryStock = app.repository.get(stock.id)
+    assert again.lines() == stock.lines()
+    assert again.open_purchases() == stock.open_purchases()
+    assert again.offcuts_in_stock() == stock.offcuts_in_stock()
+    assert again.reservations == {"batch-1": (Reserved(PB18, 5),)}
+
+
+def test_every_bad_field_of_a_board_kind_is_named():
+    v = Violations()
+    check_kind(v, BoardKind("chipboard-99", 18.0, "purple", 0, 7000), BOARDS, "kind.")
+    assert {item.field for item in v.items} == {
+        "kind.material", "kind.decor", "kind.length_mm", "kind.width_mm"}
+    v = Violations()
+    check_kind(v, BoardKind("mdf-18", 25.0, "", 2440, 1220), BOARDS, "kind.")
+    assert [item.field for item in v.items] == ["kind.thickness_mm"]
+    v = Violations()
+    check_kind(v, MDF18, BOARDS)
+    assert v.items == []
