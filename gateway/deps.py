@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from nats.aio.client import Client
 from psycopg_pool import AsyncConnectionPool
 
-from dovetail.configurator.v1 import configurator_service_pb2_grpc
+from dovetail.configurator.v1 import configurator_service_pb2_grpc, stock_service_pb2_grpc
 from dovetail.delivery.v1 import delivery_service_pb2_grpc
 from dovetail.iot.v1 import iot_service_pb2_grpc
 from dovetail.orders.v1 import orders_service_pb2_grpc
@@ -42,7 +42,10 @@ STUBS = {
     "delivery": delivery_service_pb2_grpc.DeliveryServiceStub,
     "iot": iot_service_pb2_grpc.IotServiceStub,
     "outbound": outbound_service_pb2_grpc.OutboundServiceStub,
+    "stock": stock_service_pb2_grpc.StockServiceStub,
 }
+# Services served by another's process: board stock is a room of the configurator (issue 20).
+CHANNEL_OF = {"stock": "configurator"}
 
 
 @dataclass
@@ -79,10 +82,11 @@ class Services:
 
     def stub(self, name: str) -> Any:
         """The stub of one service; 503 when this deployment does not run it."""
-        if name not in self.channels:
-            raise ServiceError(503, f"the {name} service is not part of this deployment")
+        channel = CHANNEL_OF.get(name, name)
+        if channel not in self.channels:
+            raise ServiceError(503, f"the {channel} service is not part of this deployment")
         if name not in self._stubs:
-            self._stubs[name] = STUBS[name](self.channels[name])
+            self._stubs[name] = STUBS[name](self.channels[channel])
         return self._stubs[name]
 
     async def call(self, service: str, method: str, request: Any, timeout: float = 10,
