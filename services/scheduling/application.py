@@ -49,6 +49,7 @@ from services.scheduling.domain.plans import (
 )
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.progress import OrderProgress, Report
+from services.scheduling.domain.tariffs import Tariff, checked
 from services.scheduling.domain.values import (
     STORED_VALUES,
     LeftOut,
@@ -115,6 +116,33 @@ class SchedulingApplication(ServiceApplication):
             raise FactoryNotRegistered(f"factory {factory_id} is not registered")
         changed = factory.declare_stop(stop_id, machine_ids, start_ms, end_ms, reason)
         return [factory] if changed else []
+
+    # --- tariffs, set by the chain (issue 21) ----------------------------------------------
+
+    def set_tariff(self, factory_id: str, tariff: Tariff | None, at_ms: int, by: str
+                   ) -> FactoryCapacity:
+        """Set (or with None clear) the factory's time-of-use tariff and demand limit; every
+        bad field is named (InvalidArgument) before anything is saved."""
+        if tariff is not None:
+            checked(tariff)
+        for _ in range(MAX_RETRIES):
+            factory = self._find(factory_key(factory_id), FactoryCapacity)
+            if factory is None:
+                raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+            if factory.set_tariff(tariff, at_ms, by):
+                try:
+                    self.save(factory)
+                except IntegrityError:  # iot described the factory meanwhile
+                    continue
+            return factory
+        raise PlanKeptChanging(f"factory {factory_id} kept changing while its tariff was set")
+
+    def record_machine_power(self, machine_id: str, running_kw: float, hours: float
+                             ) -> list[MachineCapacity]:
+        """iot's estimate of a machine's running draw (from telemetry); unknown machines are
+        skipped (their registration comes first on the same stream)."""
+        machine = self._find(machine_key(machine_id), MachineCapacity)
+        return [machine] if machine is not None and machine.learn_power(running_kw, hours) else []
 
     # --- the planning pool, from configurator and orders ---------------------------------
 

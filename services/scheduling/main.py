@@ -27,6 +27,7 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
     assert isinstance(rt.app, SchedulingApplication)
     scheduler = scheduler or SchedulerSettings()
     state = NetworkState()
+    state.lateness_minutes_per_cny = scheduler.lateness_minutes_per_cny
     listeners: list = []
     follower = StateFollower(rt.app, rt.wakeup, state,
                              lambda change, event=None: [f(change, event) for f in listeners])

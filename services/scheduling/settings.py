@@ -56,6 +56,9 @@ class SchedulerSettings:
     setup_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SETUP_MINUTES))
     # Parts of the network planned side by side, each by one replica (see domain.partitions).
     partitions: tuple[Partition, ...] = field(default_factory=lambda: parse(""))
+    # The chain leader's energy trade-off (issue 21): minutes of lateness a plan may take per
+    # CNY of energy it saves; 0 (the default): never trade lateness for energy.
+    lateness_minutes_per_cny: float = 0.0
 
     @property
     def at_risk_ms(self) -> int:
@@ -82,6 +85,7 @@ class SchedulerSettings:
             at_risk_hours=_float(env, "DOVETAIL_SCHEDULER_AT_RISK_HOURS", d.at_risk_hours),
             time_zone=_zone(env, "DOVETAIL_TIME_ZONE"),
             partitions=_partitions(env, "DOVETAIL_SCHEDULER_PARTITIONS"),
+            lateness_minutes_per_cny=_not_negative(env, "DOVETAIL_SCHEDULER_LATENESS_MINUTES_PER_CNY"),
         )
 
 
@@ -90,3 +94,11 @@ def _partitions(env: Mapping[str, str], name: str) -> tuple[Partition, ...]:
         return parse(env.get(name, ""))
     except PartitionSpecError as exc:
         raise SettingsError(f"{name}: {exc}") from None
+
+
+def _not_negative(env: Mapping[str, str], name: str) -> float:
+    value = _float(env, name, 0.0)
+    if not value >= 0:
+        raise SettingsError(f"{name}={env.get(name)!r} must be 0 (never trade lateness for "
+                            "energy) or more minutes per CNY")
+    return value

@@ -13,6 +13,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from services.scheduling.domain.ids import factory_key, machine_key
+from services.scheduling.domain.tariffs import Tariff, tariff_from_record, tariff_record
 from services.scheduling.domain.values import PlannedStop, ShiftException, exception_from_v1
 
 MACHINE_TYPES = ("panel_saw", "edge_bander", "cnc_drill", "cnc_router", "sander", "paint_line",
@@ -71,6 +72,9 @@ class FactoryCapacity(Aggregate):
         self.active = active
         self.source_version = source_version
         self.stops: dict[str, PlannedStop] = {}
+        self.tariff: Tariff | None = None  # set by the chain (issue 21); none: energy unpriced
+        self.tariff_set_at_ms = 0
+        self.tariff_set_by = ""
 
     def describe(self, name: str, capacity_share: float, timezone: str,
                  weekly_shifts: list[list[int]], exceptions: list[ShiftException], active: bool,
@@ -117,6 +121,22 @@ class FactoryCapacity(Aggregate):
         self.stops[stop_id] = PlannedStop(tuple(machine_ids), start_ms, end_ms, reason)
 
 
+    def set_tariff(self, tariff: Tariff | None, at_ms: int, by: str) -> bool:
+        """The factory's time-of-use tariff and demand limit (None: cleared); False when it
+        is the one already set. The tariff is checked before (tariffs.checked)."""
+        if tariff == self.tariff:
+            return False
+        self._tariff_set(record=None if tariff is None else tariff_record(tariff), at_ms=at_ms,
+                         by=by)
+        return True
+
+    @event("TariffSet")
+    def _tariff_set(self, record: dict | None, at_ms: int, by: str) -> None:
+        self.tariff = None if record is None else tariff_from_record(record)
+        self.tariff_set_at_ms = at_ms
+        self.tariff_set_by = by
+
+
 class MachineCapacity(Aggregate):
     """One machine: what it does, how fast, and whether the scheduler may use it now."""
 
@@ -138,6 +158,8 @@ class MachineCapacity(Aggregate):
         self.state = ""
         self.state_at_ms = 0
         self.state_reason = ""
+        self.learnt_kw: float | None = None  # running draw learnt from telemetry (issue 21)
+        self.learnt_hours = 0.0
 
     def describe(self, factory_id: str, machine_type: str, speed: float, batch_capacity: int,
                  active: bool, source_version: int) -> bool:
@@ -177,3 +199,18 @@ class MachineCapacity(Aggregate):
         self.available = available
         self.state_at_ms = at_ms
         self.state_reason = reason
+
+    def learn_power(self, running_kw: float, hours: float) -> bool:
+        """iot's estimate of the kW the machine draws while it runs, from ``hours`` of running
+        samples; False when it moved less than 2 % (not worth an event or a re-plan)."""
+        if running_kw <= 0 or hours <= 0:
+            return False
+        if self.learnt_kw is not None and abs(running_kw - self.learnt_kw) < 0.02 * self.learnt_kw:
+            return False
+        self._power_learnt(running_kw=running_kw, hours=hours)
+        return True
+
+    @event("PowerLearnt")
+    def _power_learnt(self, running_kw: float, hours: float) -> None:
+        self.learnt_kw = running_kw
+        self.learnt_hours = hours

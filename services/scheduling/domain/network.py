@@ -43,6 +43,9 @@ class NetworkState:
         # was lower may contradict work that has started since (see Planner._settle).
         self.progress_seen = 0
         self._whole_plan_rows = False  # plan_rows hold a plan stored whole (PublishedPlan)
+        # The chain's trade-off (issue 21): minutes of lateness it accepts per CNY of energy
+        # saved; 0: never. A setting (DOVETAIL_SCHEDULER_LATENESS_MINUTES_PER_CNY).
+        self.lateness_minutes_per_cny = 0.0
 
     def apply(self, event: Any) -> str | None:
         """Apply one of our domain events; say what kind of change it is for the planner."""

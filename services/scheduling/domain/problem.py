@@ -18,15 +18,19 @@ from datetime import UTC, date, datetime, timedelta
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PoolOrder
+from services.scheduling.domain.power import running_kw
 from services.scheduling.domain.progress import FINISHED, STARTED
+from services.scheduling.domain.tariffs import price_steps
 from services.scheduling.domain.values import PlanRow, RoutingStep, minutes
 from services.scheduling.solver.model import (
+    Electricity,
     Factory,
     Machine,
     NetworkProblem,
     Operation,
     Order,
     PlannedOperation,
+    PriceStep,
     SetupRule,
     Window,
 )
@@ -155,7 +159,8 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     problem = NetworkProblem(
         horizon=horizon, factories=tuple(factories), orders=tuple(orders),
         setups=tuple(SetupRule(t, m) for t, m in sorted(setup_minutes.items()) if m > 0),
-        frozen=tuple(q for q in frozen if q.order in index.op_ids), now=now_min)
+        frozen=tuple(q for q in frozen if q.order in index.op_ids), now=now_min,
+        lateness_minutes_per_cny=state.lateness_minutes_per_cny)
     return problem, index
 
 
@@ -211,8 +216,26 @@ def _factories(state: NetworkState, index: ProblemIndex, hosts: set[str],
                                       index.origin_ms, end_ms))
         out.append(Factory(fid, tuple(_machine(m, f, index) for m in machines),
                            tuple(w for w in shifts if w.end > w.start),
-                           f.capacity_share if f.capacity_share > 0 else 1.0))
+                           f.capacity_share if f.capacity_share > 0 else 1.0,
+                           electricity_of(f, index.origin_ms, index.horizon)))
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _steps(tariff, origin_ms: int, horizon: int) -> tuple[PriceStep, ...]:
+    start = datetime.fromtimestamp(origin_ms / 1000, UTC)
+    return tuple(PriceStep(s.minute, float(s.cny_per_kwh), str(s.band))
+                 for s in price_steps(tariff, start, horizon))
+
+
+def electricity_of(factory, origin_ms: int, horizon: int) -> Electricity | None:
+    """The factory's stored tariff as the planner sees it: price steps in minutes from the
+    problem's origin, and its demand limit (None without a tariff: energy is not priced)."""
+    tariff = factory.tariff
+    if tariff is None:
+        return None
+    limit = tariff.demand_limit_kw
+    return Electricity(_steps(tariff, origin_ms, horizon), None if limit is None else float(limit))
 
 
 def _machine(m, factory, index: ProblemIndex) -> Machine:
@@ -228,7 +251,8 @@ def _machine(m, factory, index: ProblemIndex) -> Machine:
             if hi > lo:
                 down.append(Window(lo, hi))
     return Machine(m.machine_id, m.machine_type, m.speed if m.speed > 0 else 1.0, tuple(down),
-                   max(1, m.batch_capacity))
+                   max(1, m.batch_capacity),
+                   running_kw(m.machine_type, m.learnt_kw))
 
 
 @dataclass(frozen=True)

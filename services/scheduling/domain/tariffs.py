@@ -203,3 +203,32 @@ def guangdong_industrial(flat_cny_per_kwh: Decimal = Decimal("0.6500"),
         TariffPeriod(Band.VALLEY, 0, 8 * 60),
     )
     return checked(Tariff(prices, periods, Band.FLAT, demand_limit_kw, time_zone, GUANGDONG_SOURCE))
+
+
+# -- as stored in events -----------------------------------------------------------------------
+
+def tariff_record(tariff: Tariff) -> dict:
+    """``tariff`` as plain JSON values (what a TariffSet event keeps: decimals as text, so a
+    price is stored exactly as it was set)."""
+    return {
+        "prices": [[str(band), str(price)] for band, price in tariff.prices],
+        "periods": [[str(p.band), p.start_minute, p.end_minute, sorted(p.weekdays), sorted(p.months)]
+                    for p in tariff.periods],
+        "default_band": str(tariff.default_band),
+        "demand_limit_kw": None if tariff.demand_limit_kw is None else str(tariff.demand_limit_kw),
+        "time_zone": tariff.time_zone,
+        "source": tariff.source,
+    }
+
+
+def tariff_from_record(record: dict) -> Tariff:
+    """The tariff a :func:`tariff_record` describes."""
+    limit = record.get("demand_limit_kw")
+    return Tariff(
+        prices=tuple((Band(b), Decimal(p)) for b, p in record["prices"]),
+        periods=tuple(TariffPeriod(Band(b), int(s), int(e), frozenset(w), frozenset(m))
+                      for b, s, e, w, m in record["periods"]),
+        default_band=Band(record.get("default_band", Band.FLAT)),
+        demand_limit_kw=None if limit is None else Decimal(limit),
+        time_zone=record.get("time_zone", "Asia/Shanghai"),
+        source=record.get("source", ""))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import date
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
@@ -22,12 +23,13 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
-from services.scheduling import queries, quoting, wire
+from services.scheduling import energy, queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain import errors
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
+from services.scheduling.rpc import tariffs
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import SchedulingError
 from services.scheduling.solver.search import InvalidPlanError, plan_network
@@ -41,6 +43,10 @@ ROLES = {
     "Simulate": ("admin", "designer"),
     "Quote": ("admin", "designer", "channel"),
     "ExplainOrder": ("admin",),
+    "GetFactoryTariff": ("admin", "factory"),
+    "SetFactoryTariff": ("admin",),  # the chain sets tariffs (the gateway: admins only)
+    "GetEnergyPlan": ("admin", "factory"),
+    "GetOrderEnergy": ("admin",),
 }
 MAX_KEY_LENGTH = 128
 
@@ -229,6 +235,47 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             tardiness_seconds=e.tardiness_s, summary=e.summary, plan_id=e.plan_id,
             reasons=[_reason_pb(r) for r in e.reasons],
             suggestions=[_suggestion_pb(s) for s in e.suggestions])
+
+    # --- energy (issue 21) --------------------------------------------------------------
+
+    async def GetFactoryTariff(self, request: pb.GetFactoryTariffRequest, context):
+        factory_id = own_factory(request.factory_id.strip())
+        factory = self.state.factories.get(factory_id)
+        if factory is None:
+            raise errors.FactoryNotRegistered(f"factory {factory_id} is not registered")
+        return pb.GetFactoryTariffResponse(factory_tariff=tariffs.factory_tariff_pb(factory))
+
+    async def SetFactoryTariff(self, request: pb.SetFactoryTariffRequest, context):
+        factory_id = request.factory_id.strip()
+        if not factory_id:
+            raise InvalidArgument(Violations.one("factory_id", "is required"))
+        tariff = tariffs.tariff_from_pb(request.tariff) if request.HasField("tariff") else None
+        principal = current_principal()
+        factory = await asyncio.to_thread(self.app.set_tariff, factory_id, tariff,
+                                          self._now_ms(), str(principal))
+        return pb.SetFactoryTariffResponse(factory_tariff=tariffs.factory_tariff_pb(factory))
+
+    async def GetEnergyPlan(self, request: pb.GetEnergyPlanRequest, context):
+        factory_id = own_factory(request.factory_id.strip())
+        day = None
+        if request.day:
+            try:
+                day = date.fromisoformat(request.day)
+            except ValueError:
+                raise InvalidArgument(Violations.one("day", "must be a date, YYYY-MM-DD")) from None
+        async with self.solving:  # the energy-blind plan is a solve (cached afterwards)
+            view = await asyncio.to_thread(energy.energy_view, self.state, self.settings,
+                                           self._now_ms(), factory_id, day)
+        plan = self.state.plan
+        return tariffs.energy_plan_pb(view, str(plan.id) if plan else "")
+
+    async def GetOrderEnergy(self, request: pb.GetOrderEnergyRequest, context):
+        order_id = request.order_id.strip()
+        if not order_id:
+            raise InvalidArgument(Violations.one("order_id", "is required"))
+        found = await asyncio.to_thread(energy.order_energy, self.state, self.settings,
+                                        self._now_ms(), order_id)
+        return tariffs.order_energy_pb(found)
 
 
 def _shifted_factory(f, shift: int):

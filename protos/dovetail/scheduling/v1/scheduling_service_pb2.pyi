@@ -78,6 +78,14 @@ class SuggestionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUGGESTION_KIND_LATER_PROMISE: _ClassVar[SuggestionKind]
     SUGGESTION_KIND_RAISE_CAPACITY_SHARE: _ClassVar[SuggestionKind]
     SUGGESTION_KIND_PRIORITISE: _ClassVar[SuggestionKind]
+
+class TariffBand(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TARIFF_BAND_UNSPECIFIED: _ClassVar[TariffBand]
+    TARIFF_BAND_CRITICAL: _ClassVar[TariffBand]
+    TARIFF_BAND_PEAK: _ClassVar[TariffBand]
+    TARIFF_BAND_FLAT: _ClassVar[TariffBand]
+    TARIFF_BAND_VALLEY: _ClassVar[TariffBand]
 SCHEDULE_RISK_UNSPECIFIED: ScheduleRisk
 SCHEDULE_RISK_ON_TIME: ScheduleRisk
 SCHEDULE_RISK_AT_RISK: ScheduleRisk
@@ -122,6 +130,11 @@ SUGGESTION_KIND_OVERTIME: SuggestionKind
 SUGGESTION_KIND_LATER_PROMISE: SuggestionKind
 SUGGESTION_KIND_RAISE_CAPACITY_SHARE: SuggestionKind
 SUGGESTION_KIND_PRIORITISE: SuggestionKind
+TARIFF_BAND_UNSPECIFIED: TariffBand
+TARIFF_BAND_CRITICAL: TariffBand
+TARIFF_BAND_PEAK: TariffBand
+TARIFF_BAND_FLAT: TariffBand
+TARIFF_BAND_VALLEY: TariffBand
 
 class OperationSpec(_message.Message):
     __slots__ = ("operation_id", "seq", "machine_type", "duration_seconds", "setup_family", "setup_key", "min_wait_after_seconds", "batch_key", "description")
@@ -596,3 +609,177 @@ class ExplainOrderResponse(_message.Message):
     summary: str
     plan_id: str
     def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., risk: _Optional[_Union[ScheduleRisk, str]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., tardiness_seconds: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[LatenessReason, _Mapping]]] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., summary: _Optional[str] = ..., plan_id: _Optional[str] = ...) -> None: ...
+
+class BandPrice(_message.Message):
+    __slots__ = ("band", "cny_per_kwh")
+    BAND_FIELD_NUMBER: _ClassVar[int]
+    CNY_PER_KWH_FIELD_NUMBER: _ClassVar[int]
+    band: TariffBand
+    cny_per_kwh: float
+    def __init__(self, band: _Optional[_Union[TariffBand, str]] = ..., cny_per_kwh: _Optional[float] = ...) -> None: ...
+
+class TariffPeriod(_message.Message):
+    __slots__ = ("band", "start_minute", "end_minute", "weekdays", "months")
+    BAND_FIELD_NUMBER: _ClassVar[int]
+    START_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    END_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    band: TariffBand
+    start_minute: int
+    end_minute: int
+    weekdays: _containers.RepeatedScalarFieldContainer[int]
+    months: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, band: _Optional[_Union[TariffBand, str]] = ..., start_minute: _Optional[int] = ..., end_minute: _Optional[int] = ..., weekdays: _Optional[_Iterable[int]] = ..., months: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class Tariff(_message.Message):
+    __slots__ = ("prices", "periods", "default_band", "demand_limit_kw", "time_zone", "source")
+    PRICES_FIELD_NUMBER: _ClassVar[int]
+    PERIODS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_BAND_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_LIMIT_KW_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    prices: _containers.RepeatedCompositeFieldContainer[BandPrice]
+    periods: _containers.RepeatedCompositeFieldContainer[TariffPeriod]
+    default_band: TariffBand
+    demand_limit_kw: float
+    time_zone: str
+    source: str
+    def __init__(self, prices: _Optional[_Iterable[_Union[BandPrice, _Mapping]]] = ..., periods: _Optional[_Iterable[_Union[TariffPeriod, _Mapping]]] = ..., default_band: _Optional[_Union[TariffBand, str]] = ..., demand_limit_kw: _Optional[float] = ..., time_zone: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class FactoryTariff(_message.Message):
+    __slots__ = ("factory_id", "tariff", "set_at", "set_by")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    TARIFF_FIELD_NUMBER: _ClassVar[int]
+    SET_AT_FIELD_NUMBER: _ClassVar[int]
+    SET_BY_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    tariff: Tariff
+    set_at: _timestamp_pb2.Timestamp
+    set_by: str
+    def __init__(self, factory_id: _Optional[str] = ..., tariff: _Optional[_Union[Tariff, _Mapping]] = ..., set_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., set_by: _Optional[str] = ...) -> None: ...
+
+class GetFactoryTariffRequest(_message.Message):
+    __slots__ = ("factory_id",)
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    def __init__(self, factory_id: _Optional[str] = ...) -> None: ...
+
+class GetFactoryTariffResponse(_message.Message):
+    __slots__ = ("factory_tariff",)
+    FACTORY_TARIFF_FIELD_NUMBER: _ClassVar[int]
+    factory_tariff: FactoryTariff
+    def __init__(self, factory_tariff: _Optional[_Union[FactoryTariff, _Mapping]] = ...) -> None: ...
+
+class SetFactoryTariffRequest(_message.Message):
+    __slots__ = ("factory_id", "tariff")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    TARIFF_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    tariff: Tariff
+    def __init__(self, factory_id: _Optional[str] = ..., tariff: _Optional[_Union[Tariff, _Mapping]] = ...) -> None: ...
+
+class SetFactoryTariffResponse(_message.Message):
+    __slots__ = ("factory_tariff",)
+    FACTORY_TARIFF_FIELD_NUMBER: _ClassVar[int]
+    factory_tariff: FactoryTariff
+    def __init__(self, factory_tariff: _Optional[_Union[FactoryTariff, _Mapping]] = ...) -> None: ...
+
+class GetEnergyPlanRequest(_message.Message):
+    __slots__ = ("factory_id", "day")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    day: str
+    def __init__(self, factory_id: _Optional[str] = ..., day: _Optional[str] = ...) -> None: ...
+
+class BandSpan(_message.Message):
+    __slots__ = ("start_unix_ms", "end_unix_ms", "band", "cny_per_kwh")
+    START_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    END_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    BAND_FIELD_NUMBER: _ClassVar[int]
+    CNY_PER_KWH_FIELD_NUMBER: _ClassVar[int]
+    start_unix_ms: int
+    end_unix_ms: int
+    band: TariffBand
+    cny_per_kwh: float
+    def __init__(self, start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., band: _Optional[_Union[TariffBand, str]] = ..., cny_per_kwh: _Optional[float] = ...) -> None: ...
+
+class LoadStep(_message.Message):
+    __slots__ = ("start_unix_ms", "kw")
+    START_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    KW_FIELD_NUMBER: _ClassVar[int]
+    start_unix_ms: int
+    kw: float
+    def __init__(self, start_unix_ms: _Optional[int] = ..., kw: _Optional[float] = ...) -> None: ...
+
+class EnergyFigures(_message.Message):
+    __slots__ = ("kwh", "cny", "valley_kwh", "peak_kw", "kg_co2e", "weighted_tardiness_minutes")
+    KWH_FIELD_NUMBER: _ClassVar[int]
+    CNY_FIELD_NUMBER: _ClassVar[int]
+    VALLEY_KWH_FIELD_NUMBER: _ClassVar[int]
+    PEAK_KW_FIELD_NUMBER: _ClassVar[int]
+    KG_CO2E_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_TARDINESS_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    kwh: float
+    cny: float
+    valley_kwh: float
+    peak_kw: float
+    kg_co2e: float
+    weighted_tardiness_minutes: int
+    def __init__(self, kwh: _Optional[float] = ..., cny: _Optional[float] = ..., valley_kwh: _Optional[float] = ..., peak_kw: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., weighted_tardiness_minutes: _Optional[int] = ...) -> None: ...
+
+class GetEnergyPlanResponse(_message.Message):
+    __slots__ = ("factory_id", "day", "time_zone", "has_tariff", "demand_limit_kw", "bands", "planned", "blind", "plan_figures", "blind_figures", "grid_kg_co2e_per_kwh", "grid_factor_source", "plan_id", "orders")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    HAS_TARIFF_FIELD_NUMBER: _ClassVar[int]
+    DEMAND_LIMIT_KW_FIELD_NUMBER: _ClassVar[int]
+    BANDS_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_FIELD_NUMBER: _ClassVar[int]
+    BLIND_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIGURES_FIELD_NUMBER: _ClassVar[int]
+    BLIND_FIGURES_FIELD_NUMBER: _ClassVar[int]
+    GRID_KG_CO2E_PER_KWH_FIELD_NUMBER: _ClassVar[int]
+    GRID_FACTOR_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    day: str
+    time_zone: str
+    has_tariff: bool
+    demand_limit_kw: float
+    bands: _containers.RepeatedCompositeFieldContainer[BandSpan]
+    planned: _containers.RepeatedCompositeFieldContainer[LoadStep]
+    blind: _containers.RepeatedCompositeFieldContainer[LoadStep]
+    plan_figures: EnergyFigures
+    blind_figures: EnergyFigures
+    grid_kg_co2e_per_kwh: float
+    grid_factor_source: str
+    plan_id: str
+    orders: int
+    def __init__(self, factory_id: _Optional[str] = ..., day: _Optional[str] = ..., time_zone: _Optional[str] = ..., has_tariff: _Optional[bool] = ..., demand_limit_kw: _Optional[float] = ..., bands: _Optional[_Iterable[_Union[BandSpan, _Mapping]]] = ..., planned: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., blind: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., plan_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., blind_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., grid_kg_co2e_per_kwh: _Optional[float] = ..., grid_factor_source: _Optional[str] = ..., plan_id: _Optional[str] = ..., orders: _Optional[int] = ...) -> None: ...
+
+class GetOrderEnergyRequest(_message.Message):
+    __slots__ = ("order_id",)
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    def __init__(self, order_id: _Optional[str] = ...) -> None: ...
+
+class GetOrderEnergyResponse(_message.Message):
+    __slots__ = ("order_id", "factory_id", "kwh", "cny", "kg_co2e", "has_tariff")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    KWH_FIELD_NUMBER: _ClassVar[int]
+    CNY_FIELD_NUMBER: _ClassVar[int]
+    KG_CO2E_FIELD_NUMBER: _ClassVar[int]
+    HAS_TARIFF_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    factory_id: str
+    kwh: float
+    cny: float
+    kg_co2e: float
+    has_tariff: bool
+    def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., kwh: _Optional[float] = ..., cny: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., has_tariff: _Optional[bool] = ...) -> None: ...

@@ -67,6 +67,26 @@ class SchedulingServiceStub:
                 request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ExplainOrderRequest.SerializeToString,
                 response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ExplainOrderResponse.FromString,
                 _registered_method=True)
+        self.GetFactoryTariff = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/GetFactoryTariff',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetFactoryTariffRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetFactoryTariffResponse.FromString,
+                _registered_method=True)
+        self.SetFactoryTariff = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/SetFactoryTariff',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetFactoryTariffRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetFactoryTariffResponse.FromString,
+                _registered_method=True)
+        self.GetEnergyPlan = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/GetEnergyPlan',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetEnergyPlanRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetEnergyPlanResponse.FromString,
+                _registered_method=True)
+        self.GetOrderEnergy = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/GetOrderEnergy',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.FromString,
+                _registered_method=True)
 
 
 class SchedulingServiceServicer:
@@ -122,6 +142,37 @@ class SchedulingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFactoryTariff(self, request, context):
+        """A factory's time-of-use electricity tariff and demand limit (issue 21); none set: energy is
+        not priced there. A factory key reads its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetFactoryTariff(self, request, context):
+        """Set or clear (no tariff) a factory's tariff: admin only. INVALID_ARGUMENT names every bad
+        field (prices.<band>, periods[i].start_minute, demand_limit_kw, time_zone, ...).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEnergyPlan(self, request, context):
+        """The current plan's electricity at a factory: the day's load over the tariff bands, and the
+        plan against the same work planned energy-blind (CNY, kWh in valley hours, peak kW, CO2e).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrderEnergy(self, request, context):
+        """An order's planned electricity: kWh, CNY at its factory's tariff, kg CO2e.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -154,6 +205,26 @@ def add_SchedulingServiceServicer_to_server(servicer, server):
                     servicer.ExplainOrder,
                     request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ExplainOrderRequest.FromString,
                     response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ExplainOrderResponse.SerializeToString,
+            ),
+            'GetFactoryTariff': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFactoryTariff,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetFactoryTariffRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetFactoryTariffResponse.SerializeToString,
+            ),
+            'SetFactoryTariff': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFactoryTariff,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetFactoryTariffRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetFactoryTariffResponse.SerializeToString,
+            ),
+            'GetEnergyPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEnergyPlan,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetEnergyPlanRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetEnergyPlanResponse.SerializeToString,
+            ),
+            'GetOrderEnergy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrderEnergy,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -321,6 +392,114 @@ class SchedulingService:
             '/dovetail.scheduling.v1.SchedulingService/ExplainOrder',
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ExplainOrderRequest.SerializeToString,
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ExplainOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFactoryTariff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/GetFactoryTariff',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetFactoryTariffRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetFactoryTariffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFactoryTariff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/SetFactoryTariff',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetFactoryTariffRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetFactoryTariffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEnergyPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/GetEnergyPlan',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetEnergyPlanRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetEnergyPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrderEnergy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/GetOrderEnergy',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,196 @@
+"""The current plan's electricity at a factory, read from the network state (issue 21): the
+day's load over the tariff bands, what the plan costs against the same work planned
+energy-blind, and an order's share.
+
+The energy-blind counterfactual is computed on demand, not by the planner when it publishes
+(the planner's passes are latency-bound, and most plans are never looked at this way): the
+factory's planned orders alone (an order is made in one factory), planned again with
+``energy_aware=False`` for ``BLIND_TIME_S`` seconds on one worker, then cached for the
+factory's plan revision and tariff, so a page shown again costs nothing. Figures are the
+validator's audit (``solver/energy_audit.py``) of both plans over the planning horizon;
+finished work (pins) is left out of both.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.scheduling.domain.carbon import GridFactor, factor_for
+from services.scheduling.domain.errors import FactoryNotRegistered, OrderNotPlanned
+from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.problem import ProblemIndex, build_problem, plan_in_frame
+from services.scheduling.domain.tariffs import price_steps
+from services.scheduling.settings import SchedulerSettings
+from services.scheduling.solver.energy_audit import energy_report, load_curve
+from services.scheduling.solver.model import NetworkProblem, PlannedOperation, evaluate
+from services.scheduling.solver.search import plan_network
+
+BLIND_TIME_S = 2.0
+MINUTE_MS = 60_000
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A plan's electricity at one factory over the horizon."""
+
+    kwh: float
+    cny: float
+    valley_kwh: float
+    peak_kw: float
+    kg_co2e: float
+    weighted_tardiness: int  # minutes
+
+
+@dataclass(frozen=True)
+class BandSpan:
+    start_ms: int
+    end_ms: int
+    band: str
+    cny_per_kwh: float
+
+
+@dataclass(frozen=True)
+class EnergyView:
+    factory_id: str
+    day: str
+    time_zone: str
+    has_tariff: bool
+    demand_limit_kw: float | None
+    bands: tuple[BandSpan, ...]
+    planned: tuple[tuple[int, float], ...]  # (unix ms, kW from then on), the day only
+    blind: tuple[tuple[int, float], ...]
+    plan: Figures | None
+    blind_plan: Figures | None
+    grid: GridFactor
+    orders: int
+
+
+@dataclass(frozen=True)
+class OrderEnergy:
+    order_id: str
+    factory_id: str
+    kwh: float
+    cny: float
+    kg_co2e: float
+    has_tariff: bool
+
+
+@dataclass(frozen=True)
+class _Frame:
+    problem: NetworkProblem
+    index: ProblemIndex
+    plan: list[PlannedOperation]
+
+
+_cache: dict[tuple, tuple[Figures, tuple[tuple[int, float], ...]]] = {}
+_cache_lock = threading.Lock()
+
+
+def factory_frame(state: NetworkState, settings: SchedulerSettings, now_ms: int,
+                  factory_id: str) -> _Frame:
+    """The factory's part of the current plan as a problem of its own: its machines, the
+    orders planned there, and where the plan puts them (pins left out)."""
+    if factory_id not in state.factories:
+        raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+    elsewhere = {o.order_id for o in state.plannable() if state.planned_in.get(o.order_id) != factory_id}
+    problem, index = build_problem(state, now_ms, settings.horizon_days, settings.setup_minutes,
+                                   elsewhere, [factory_id])
+    plan = [q for q in plan_in_frame(state, problem, index) if q.factory == factory_id]
+    planned = {q.order for q in plan}
+    problem = replace(problem, orders=tuple(o for o in problem.orders if o.id in planned),
+                      frozen=tuple(q for q in problem.frozen if q.order in planned),
+                      last_plan=())
+    return _Frame(problem, index, plan)
+
+
+def _figures(frame: _Frame, operations, grid: GridFactor) -> Figures:
+    real = [q for q in operations if q.key not in frame.index.pins]
+    report = energy_report(frame.problem, real)
+    tardiness = evaluate(frame.problem, operations).weighted_tardiness
+    if not report:
+        return Figures(0.0, 0.0, 0.0, 0.0, 0.0, int(tardiness))
+    (energy,) = report.values()
+    return Figures(round(energy.kwh, 3), round(energy.cost_cny, 2),
+                   round(energy.kwh_by_band.get("valley", 0.0), 3), round(energy.peak_kw, 2),
+                   round(energy.kwh * grid.kg_per_kwh, 2), int(tardiness))
+
+
+def _curve(frame: _Frame, operations, factory_id: str) -> tuple[tuple[int, float], ...]:
+    real = [q for q in operations if q.key not in frame.index.pins]
+    minutes, kw = load_curve(frame.problem, real, factory_id)
+    return tuple((frame.index.ms(int(m)), round(float(k), 3)) for m, k in zip(minutes, kw, strict=True))
+
+
+def _day_only(curve, start_ms: int, end_ms: int) -> tuple[tuple[int, float], ...]:
+    before = [kw for at, kw in curve if at <= start_ms]
+    out = [(start_ms, before[-1] if before else 0.0)]
+    out += [(at, kw) for at, kw in curve if start_ms < at < end_ms]
+    return tuple(out)
+
+
+def _blind(frame: _Frame, factory_id: str, grid: GridFactor, key: tuple
+           ) -> tuple[Figures, tuple[tuple[int, float], ...]]:
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    problem = replace(frame.problem, energy_aware=False)
+    blind = plan_network(problem, BLIND_TIME_S, 1, 0).operations
+    out = (_figures(frame, blind, grid), _curve(frame, blind, factory_id))
+    with _cache_lock:
+        if len(_cache) > 256:
+            _cache.clear()
+        _cache[key] = out
+    return out
+
+
+def energy_view(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory_id: str,
+                day: date | None = None) -> EnergyView:
+    """The factory's plan over its tariff on ``day`` (its local date; default today)."""
+    frame = factory_frame(state, settings, now_ms, factory_id)
+    factory = state.factories[factory_id]
+    tariff = factory.tariff
+    zone = tariff.time_zone if tariff is not None else (factory.timezone or "Asia/Shanghai")
+    tz = ZoneInfo(zone)
+    day = day or datetime.fromtimestamp(now_ms / 1000, tz).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), start.timetz()).replace(tzinfo=tz)
+    start_ms, end_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+    grid = factor_for(factory.region)
+    bands: tuple[BandSpan, ...] = ()
+    if tariff is not None:
+        steps = price_steps(tariff, start.astimezone(UTC), int((end_ms - start_ms) / MINUTE_MS))
+        edges = [start_ms + s.minute * MINUTE_MS for s in steps] + [end_ms]
+        bands = tuple(BandSpan(edges[i], edges[i + 1], str(s.band), float(s.cny_per_kwh))
+                      for i, s in enumerate(steps))
+    plan_figures = _figures(frame, frame.plan, grid) if frame.plan else None
+    planned = _day_only(_curve(frame, frame.plan, factory_id), start_ms, end_ms)
+    blind_figures: Figures | None = None
+    blind_curve: tuple[tuple[int, float], ...] = ()
+    if tariff is not None and frame.plan:
+        revision = state.factory_plans.get(factory_id)
+        key = (factory_id, getattr(revision, "version", 0), frame.index.origin_ms // 3_600_000,
+               tariff, tuple(sorted(m.learnt_kw or 0.0 for m in state.machines_of(factory_id))))
+        blind_figures, whole = _blind(frame, factory_id, grid, key)
+        blind_curve = _day_only(whole, start_ms, end_ms)
+    limit = tariff.demand_limit_kw if tariff is not None else None
+    return EnergyView(factory_id, day.isoformat(), zone, tariff is not None,
+                      None if limit is None else float(limit), bands, planned, blind_curve,
+                      plan_figures, blind_figures, grid, len({q.order for q in frame.plan}))
+
+
+def order_energy(state: NetworkState, settings: SchedulerSettings, now_ms: int,
+                 order_id: str) -> OrderEnergy:
+    """The order's planned electricity at its factory (work not finished yet)."""
+    factory_id = state.planned_in.get(order_id)
+    if factory_id is None:
+        raise OrderNotPlanned(f"order {order_id} is not in the current plan")
+    frame = factory_frame(state, settings, now_ms, factory_id)
+    ops = [q for q in frame.plan if q.order == order_id and q.key not in frame.index.pins]
+    grid = factor_for(state.factories[factory_id].region)
+    report = energy_report(frame.problem, ops).get(factory_id)
+    kwh = report.kwh if report else 0.0
+    return OrderEnergy(order_id, factory_id, round(kwh, 3), round(report.cost_cny, 2) if report else 0.0,
+                       round(kwh * grid.kg_per_kwh, 3), state.factories[factory_id].tariff is not None)
