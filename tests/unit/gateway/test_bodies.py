@@ -6,13 +6,14 @@ import json
 import time
 from contextlib import nullcontext
 
+import msgspec
 import pytest
 from google.protobuf import struct_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
-from gateway.bodies import MAX_DEPTH, UndecodableBody, check_json, deeper_than
+from gateway.bodies import MAX_DEPTH, UndecodableBody, check_json, decode_checked, deeper_than
 
 pytestmark = pytest.mark.unit
 
@@ -93,3 +94,39 @@ def test_the_deepest_catalogue_a_body_may_carry_still_parses_at_the_service():
     struct.update(catalogue)
     wire = cfg.PublishCatalogVersionRequest(catalog=struct).SerializeToString()
     assert cfg.PublishCatalogVersionRequest.FromString(wire).catalog == struct
+
+
+def decoded(body: bytes):
+    return decode_checked(body, msgspec.json.decode)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"name": "Li \xff\xfe Wei"}', b"[" * 100_000 + b"]" * 100_000, nested(MAX_DEPTH + 1),
+    b'{"external_id": "A", "external_id": "B"}', b'{"items": [{"options": {"w": 1, "h": 2, "w": 3}}]}',
+    b'{"name": "\\ud800"}', b'{"\\udc00": 1}', b'[{"a": {"b": 1, "b": 2}}, ":"]'])
+def test_the_one_pass_decode_refuses_what_check_json_refuses_with_the_same_reason(body):
+    with pytest.raises(UndecodableBody) as one_pass:
+        decoded(body)
+    assert one_pass.value.reason == reason(body)
+
+
+def test_the_one_pass_decode_returns_the_tree():
+    assert decoded(nested(MAX_DEPTH)) == json.loads(nested(MAX_DEPTH))
+    assert decoded(b'{"name": "\\ud83e\\ude91 chair", "t": "a:b", "k:": {":": [":"]}}') == \
+        {"name": "\U0001fa91 chair", "t": "a:b", "k:": {":": [":"]}}
+    assert decoded(b'[{"w": 1}, {"w": 2}]') == [{"w": 1}, {"w": 2}]
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"a": 1', b'{"a" 1}'])
+def test_what_the_decoder_cannot_read_raises_its_own_error(body):
+    with pytest.raises(msgspec.DecodeError):
+        decoded(body)
+
+
+# Infinity is not JSON: msgspec (Litestar's decoder) refuses it, with or without the check.
+@given(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=30))
+def test_any_json_a_client_could_mean_decodes_in_one_pass(value):
+    assert decoded(json.dumps(value).encode()) == value
+    assert decoded(json.dumps(value, ensure_ascii=False).encode()) == value
