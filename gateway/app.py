@@ -36,6 +36,7 @@ from gateway.controllers.orders import OrderController
 from gateway.controllers.outbound import OutboundController
 from gateway.controllers.schedule import ScheduleController
 from gateway.controllers.shipments import ShipmentController
+from gateway.controllers.stock import StockController
 from gateway.controllers.system import SystemController
 from gateway.controllers.tracking import TrackingController
 from gateway.deps import GatewayState, Services, provide_services, provide_state
@@ -141,7 +142,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
     app = Litestar(
         route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
                         WooCommerceWebhookController, OrderController, DesignController,
-                        FactoryController, MachineController, ScheduleController,
+                        FactoryController, StockController, MachineController,
+                        ScheduleController,
                         ShipmentController, KpiController, AdminController, OutboundController,
                         AccountController,
                         MappingController,

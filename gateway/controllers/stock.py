@@ -1,0 +1,99 @@
+"""REST for board stock per factory (issue 20, item 1): what a factory has on hand, on order
+and reserved, its offcuts; receipts, counts and purchases. A factory's people and key for
+their own factory only; admins and planners every factory. Everything goes to the
+configurator's StockService (its field violations come back as 422 with each field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from dovetail.configurator.v1 import stock_service_pb2 as pb
+from gateway.auth import current, factory_reader
+from gateway.deps import Services, ServicesDep
+from gateway.errors import ServiceError
+from gateway.schemas.orders import FieldError
+from gateway.schemas.stock import (
+    BoardKindBody,
+    BoardKindRead,
+    CountBody,
+    CountRead,
+    OffcutRead,
+    PurchaseBody,
+    PurchaseRead,
+    ReceiptBody,
+    StockLineRead,
+    StockRead,
+)
+
+FactoryId = FromPath[str]  # checked by the service (1-64 characters)
+
+
+async def call(services: Services, method: str, request: object, actor: str = "") -> Any:
+    """One StockService call; its field names as this API's bodies spell them (the board kind's
+    fields sit at the top of a body, not under `kind`)."""
+    try:
+        return await services.call("stock", method, request, actor=actor)
+    except ServiceError as exc:
+        exc.errors = [FieldError(e.field.removeprefix("kind."), e.message) for e in exc.errors]
+        raise
+
+
+def kind_pb(body: BoardKindBody) -> pb.BoardKind:
+    return pb.BoardKind(material=body.material, thickness_mm=body.thickness_mm,
+                        decor=body.decor, length_mm=body.length_mm, width_mm=body.width_mm)
+
+
+def kind_read(kind: pb.BoardKind) -> BoardKindRead:
+    return BoardKindRead(kind.material, kind.thickness_mm, kind.decor, kind.length_mm,
+                         kind.width_mm)
+
+
+def stock_read(stock: pb.FactoryStock) -> StockRead:
+    return StockRead(
+        factory_id=stock.factory_id, version=stock.version,
+        lines=[StockLineRead(kind_read(line.kind), line.on_hand, line.reserved, line.available,
+                             line.short, line.on_order, line.next_expected_date or None,
+                             line.last_counted_at or None) for line in stock.lines],
+        purchases=[PurchaseRead(p.ref, kind_read(p.kind), p.quantity, p.received,
+                                p.expected_date) for p in stock.purchases],
+        offcuts=[OffcutRead(o.offcut_id, o.material, o.thickness_mm, o.decor, o.length_mm,
+                            o.width_mm, o.batch, o.source) for o in stock.offcuts])
+
+
+class StockController(Controller):
+    path = "/api/v1/factories/{factory_id:str}/stock"
+    tags = ["stock"]
+    guards = [factory_reader]
+    security = [{"bearer": []}]
+
+    @get("/", summary="A factory's boards on hand, on order and reserved, and its offcuts")
+    async def get_stock(self, factory_id: FactoryId, services: ServicesDep) -> StockRead:
+        reply = await call(services, "GetStock", pb.GetStockRequest(factory_id=factory_id))
+        return stock_read(reply.stock)
+
+    @post("/receipts", summary="Sheets received (against a purchase when purchase_ref names one)")
+    async def receive(self, factory_id: FactoryId, data: JSONBody[ReceiptBody],
+                      services: ServicesDep, request: Request) -> StockRead:
+        reply = await call(services, "ReceiveBoards", pb.ReceiveBoardsRequest(
+            factory_id=factory_id, kind=kind_pb(data), quantity=data.quantity,
+            purchase_ref=data.purchase_ref, note=data.note), actor=current(request).actor)
+        return stock_read(reply.stock)
+
+    @post("/counts", summary="A stocktake of one board kind: the count replaces what stock thought")
+    async def count(self, factory_id: FactoryId, data: JSONBody[CountBody],
+                    services: ServicesDep, request: Request) -> CountRead:
+        reply = await call(services, "CountBoards", pb.CountBoardsRequest(
+            factory_id=factory_id, kind=kind_pb(data), counted=data.counted, note=data.note),
+            actor=current(request).actor)
+        return CountRead(reply.difference, stock_read(reply.stock))
+
+    @post("/purchases", summary="Sheets on order with their expected date (the same ref changes it)")
+    async def order(self, factory_id: FactoryId, data: JSONBody[PurchaseBody],
+                    services: ServicesDep, request: Request) -> StockRead:
+        reply = await call(services, "OrderBoards", pb.OrderBoardsRequest(
+            factory_id=factory_id, ref=data.ref, kind=kind_pb(data), quantity=data.quantity,
+            expected_date=data.expected_date), actor=current(request).actor)
+        return stock_read(reply.stock)

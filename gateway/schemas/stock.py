@@ -1,0 +1,95 @@
+"""Board stock shapes (issue 20): a factory's boards on hand, on order and reserved, offcuts;
+receipts, counts and purchases as a factory or planner enters them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Material = Annotated[str, msgspec.Meta(min_length=1, max_length=64, description=(
+    "a board code of the catalogue, e.g. particleboard-18"))]
+Thickness = Annotated[float, msgspec.Meta(gt=0, le=100, description="the board's thickness, mm")]
+Decor = Annotated[str, msgspec.Meta(max_length=64, description=(
+    "a finish code of the catalogue (melamine-white), or empty for a raw board"))]
+SheetMm = Annotated[int, msgspec.Meta(ge=1, le=6000)]
+Sheets = Annotated[int, msgspec.Meta(ge=0, le=100_000, description="sheets")]
+Note = Annotated[str, msgspec.Meta(max_length=300)]
+Ref = Annotated[str, msgspec.Meta(max_length=80, description=(
+    "the factory's purchase reference: letters, digits and . _ : / -"))]
+
+
+class BoardKindBody(msgspec.Struct, forbid_unknown_fields=True):
+    material: Material
+    thickness_mm: Thickness
+    length_mm: SheetMm
+    width_mm: SheetMm
+    decor: Decor = ""
+
+
+class ReceiptBody(BoardKindBody, forbid_unknown_fields=True):
+    quantity: Sheets = 0
+    purchase_ref: Ref = ""
+    note: Note = ""
+
+
+class CountBody(BoardKindBody, forbid_unknown_fields=True):
+    counted: Sheets = 0
+    note: Note = ""
+
+
+class PurchaseBody(BoardKindBody, forbid_unknown_fields=True):
+    ref: Ref = ""
+    quantity: Sheets = 0
+    expected_date: Annotated[str, msgspec.Meta(max_length=10, description="YYYY-MM-DD")] = ""
+
+
+class BoardKindRead(msgspec.Struct):
+    material: str
+    thickness_mm: float
+    decor: str
+    length_mm: int
+    width_mm: int
+
+
+class StockLineRead(msgspec.Struct):
+    kind: BoardKindRead
+    on_hand: int
+    reserved: int
+    available: int
+    short: int
+    on_order: int
+    next_expected_date: str | None
+    last_counted_at: str | None
+
+
+class PurchaseRead(msgspec.Struct):
+    ref: str
+    kind: BoardKindRead
+    quantity: int
+    received: int
+    expected_date: str
+
+
+class OffcutRead(msgspec.Struct):
+    offcut_id: str
+    material: str
+    thickness_mm: float
+    decor: str
+    length_mm: float
+    width_mm: float
+    batch: str
+    source: str
+
+
+class StockRead(msgspec.Struct):
+    factory_id: str
+    lines: list[StockLineRead]
+    purchases: list[PurchaseRead]
+    offcuts: list[OffcutRead]
+    version: int
+
+
+class CountRead(msgspec.Struct):
+    difference: int
+    stock: StockRead
