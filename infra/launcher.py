@@ -45,7 +45,7 @@ def available_services() -> list[str]:
 def demo_seeders(services: list[str]) -> list[str]:
     """Modules with `async def seed(settings) -> list[str] | None` (banner lines), in order: the
     factories before the orders that need them."""
-    wanted = [("iot", "demo.factories"), ("orders", "demo.shop")]
+    wanted = [("iot", "demo.factories"), ("scheduling", "demo.tariffs"), ("orders", "demo.shop")]
     return [module for service, module in wanted if service in services]
 
 

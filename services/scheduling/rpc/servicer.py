@@ -12,7 +12,7 @@ from datetime import date
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
-from services.kit.auth import FACTORY_METADATA, factory_of
+from services.kit.auth import FACTORY_METADATA, actor_of, factory_of
 from services.kit.errors import (
     Conflict,
     FailedPrecondition,
@@ -250,9 +250,9 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         if not factory_id:
             raise InvalidArgument(Violations.one("factory_id", "is required"))
         tariff = tariffs.tariff_from_pb(request.tariff) if request.HasField("tariff") else None
-        principal = current_principal()
+        by = actor_of(current_principal(), context.invocation_metadata())
         factory = await asyncio.to_thread(self.app.set_tariff, factory_id, tariff,
-                                          self._now_ms(), str(principal))
+                                          self._now_ms(), by)
         return pb.SetFactoryTariffResponse(factory_tariff=tariffs.factory_tariff_pb(factory))
 
     async def GetEnergyPlan(self, request: pb.GetEnergyPlanRequest, context):

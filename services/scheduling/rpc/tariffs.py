@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
-from services.scheduling.domain.capacity import FactoryCapacity
 from services.scheduling.domain.tariffs import (
     ALL_MONTHS,
     ALL_WEEKDAYS,
@@ -18,8 +20,10 @@ from services.scheduling.domain.tariffs import (
     TariffPeriod,
     tariff_violations,
 )
-from services.scheduling.energy import EnergyView, Figures, OrderEnergy
-from services.scheduling.wire import ts
+
+if TYPE_CHECKING:  # the demo seed uses tariff_pb without the planner's imports
+    from services.scheduling.domain.capacity import FactoryCapacity
+    from services.scheduling.energy import EnergyView, Figures, OrderEnergy
 
 BAND_PB = {Band.CRITICAL: pb.TARIFF_BAND_CRITICAL, Band.PEAK: pb.TARIFF_BAND_PEAK,
            Band.FLAT: pb.TARIFF_BAND_FLAT, Band.VALLEY: pb.TARIFF_BAND_VALLEY}
@@ -93,7 +97,8 @@ def factory_tariff_pb(factory: FactoryCapacity) -> pb.FactoryTariff:
     if factory.tariff is not None:
         out.tariff.CopyFrom(tariff_pb(factory.tariff))
     if factory.tariff_set_at_ms:
-        out.set_at.CopyFrom(ts(factory.tariff_set_at_ms))
+        out.set_at.CopyFrom(Timestamp(seconds=factory.tariff_set_at_ms // 1000,
+                                      nanos=factory.tariff_set_at_ms % 1000 * 1_000_000))
     return out
 
 
