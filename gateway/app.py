@@ -49,6 +49,7 @@ from gateway.errors import (
     validation_error_handler,
 )
 from gateway.headers import security_headers
+from gateway.i18n import ReaderMiddleware
 from gateway.limits import KeyGuessing
 from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
@@ -156,7 +157,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         middleware=[*([DefineMiddleware(ProxyHeadersMiddleware,
                                         trusted_hosts=list(edge.trusted_proxies))]
                       if edge.trusted_proxies else []),
-                    *metrics_middleware()],
+                    *metrics_middleware(),
+                    DefineMiddleware(ReaderMiddleware, time_zone=edge.time_zone)],
         request_class=GatewayRequest,
         before_send=[security_headers],
         dependencies={"services": Provide(provide_services, sync_to_thread=False),

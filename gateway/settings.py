@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
+from gateway.i18n import valid_zone
 from services.kit.settings import SettingsError
 
 
@@ -44,23 +45,30 @@ class EdgeSettings:
     max_header_bytes: int = 64 * 1024
     # Where invitation and reset links are mailed (smtp:// or smtps://); empty: logged.
     smtp_url: str = ""
+    # The tenant's time zone: the portal's times are shown in it (a factory's pages in the
+    # factory's own), named on every time (DOVETAIL_TIME_ZONE, an IANA name).
+    time_zone: str = "Asia/Shanghai"
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, int | float) and value <= 0:
                 raise SettingsError(f"gateway setting {f.name} must be positive, not {value}")
+        if not valid_zone(self.time_zone):
+            raise SettingsError(f"DOVETAIL_TIME_ZONE={self.time_zone!r} is not a time zone "
+                                "(an IANA name such as Asia/Shanghai)")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EdgeSettings:
         env = os.environ if env is None else env
         values: dict = {"trusted_proxies": parse_networks(
             "DOVETAIL_TRUSTED_PROXIES", env.get("DOVETAIL_TRUSTED_PROXIES", "")),
-            "smtp_url": env.get("DOVETAIL_SMTP_URL", "").strip()}
+            "smtp_url": env.get("DOVETAIL_SMTP_URL", "").strip(),
+            "time_zone": env.get("DOVETAIL_TIME_ZONE", "").strip() or cls.time_zone}
         for f in fields(cls):
             name = f"DOVETAIL_{f.name.upper()}"
             raw = env.get(name, "")
-            if f.name in ("trusted_proxies", "smtp_url") or not raw:
+            if f.name in ("trusted_proxies", "smtp_url", "time_zone") or not raw:
                 continue
             kind = float if isinstance(f.default, float) else int
             try:

@@ -73,6 +73,7 @@ class Account(Aggregate):
         self.locked_until: datetime | None = None
         self.disabled = False
         self.token: Token | None = None
+        self.language = ""  # what the portal and mails speak to them in; "" = their browser's
 
     @classmethod
     def create_id(cls, email: str, role: str, invited_by: str) -> uuid.UUID:
@@ -142,6 +143,10 @@ class Account(Aggregate):
     def disable(self, by: str) -> None:
         self.disabled = True
         self.token = None
+
+    @event("LanguageChosen")
+    def choose_language(self, language: str) -> None:
+        self.language = language
 
     @event("SessionsRevoked")
     def revoke_sessions(self, by: str) -> None:

@@ -20,6 +20,8 @@ from gateway.accounts.domain import (
 )
 from gateway.accounts.mail import Mailer
 from gateway.errors import ServiceError
+from gateway.i18n import gettext as _
+from gateway.i18n import speaking
 from gateway.schemas.orders import FieldError
 from gateway.sessions import SessionStore
 from services.kit.auth import Principal
@@ -49,10 +51,12 @@ class People:
             account, token = await asyncio.to_thread(self.app.invite, email, role, by.actor)
         except AccountRefused as exc:
             raise ServiceError(409, str(exc), [FieldError("email", str(exc))]) from None
-        await self.mailer.send(account.email, "You are invited to Dovetail",
-                               f"{by.actor} invited you to Dovetail as {role}.\n"
-                               f"Choose your password here (valid 7 days):\n"
-                               f"{link(base_url, account.email, token)}\n")
+        # In the inviter's language: the invited person has chosen none yet.
+        await self.mailer.send(account.email, _("You are invited to Dovetail"),
+                               _("%(who)s invited you to Dovetail as %(role)s.\n"
+                                 "Choose your password here (valid 7 days):\n%(link)s\n",
+                                 who=by.actor, role=role,
+                                 link=link(base_url, account.email, token)))
         return account
 
     async def send_reset(self, email: str, base_url: str) -> None:
@@ -63,10 +67,12 @@ class People:
         issued = await asyncio.to_thread(self.app.reset_token, email)
         if issued is not None:
             account, token = issued
-            await self.mailer.send(account.email, "Reset your Dovetail password",
-                                   "Someone asked to reset your password. If it was you, choose "
-                                   f"a new one here (valid 1 hour):\n"
-                                   f"{link(base_url, account.email, token)}\n")
+            with speaking(account.language):  # theirs, if they chose one
+                await self.mailer.send(
+                    account.email, _("Reset your Dovetail password"),
+                    _("Someone asked to reset your password. If it was you, choose a new one "
+                      "here (valid 1 hour):\n%(link)s\n",
+                      link=link(base_url, account.email, token)))
 
     async def set_password(self, email: str, token: str, password: str) -> Account:
         refuse_problems({"password": password_problem(password)})
@@ -106,6 +112,17 @@ class People:
 
     async def unlock(self, account_id: str, by: Principal) -> Account:
         return await self.change(account_id, lambda a: a.unlock(by.actor), False)
+
+    async def choose_language(self, email: str, language: str) -> None:
+        """Keep the language a person chose in their profile (their next sign-in anywhere
+        speaks it)."""
+        account = await asyncio.to_thread(self.app.find, email)
+        if account is not None and account.language != language:
+            await self.change(str(account.id), lambda a: a.choose_language(language), False)
+
+    async def language_of(self, email: str) -> str:
+        account = await asyncio.to_thread(self.app.find, email)
+        return account.language if account is not None else ""
 
     async def sign_out_everywhere(self, account_id: str, by: Principal) -> Account:
         return await self.change(account_id, lambda a: a.revoke_sessions(by.actor), True)

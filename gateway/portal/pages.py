@@ -17,7 +17,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import ClientException, PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -33,6 +33,7 @@ from gateway.auth import (
     PLANNING,
     came_from_this_site,
     current,
+    find_principal,
     portal_admin,
     portal_for,
     refuse_cross_site_write,
@@ -50,8 +51,10 @@ from gateway.controllers.orders import (
 from gateway.controllers.shipments import list_request as shipments_request
 from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
+from gateway.i18n import gettext as _
 from gateway.keys import key_reads
 from gateway.limits import sign_in_limit
+from gateway.portal.words import with_local_times, word
 from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import Principal, bearer_token
 
@@ -66,7 +69,13 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
 
 def template_config() -> TemplateConfig:
     return TemplateConfig(directory=[HERE / "templates", WORKSPACE_TEMPLATES],
-                          engine=JinjaTemplateEngine, engine_callback=i18n.install)
+                          engine=JinjaTemplateEngine, engine_callback=install)
+
+
+def install(engine) -> None:
+    """The i18n callables, and the portal's words for states and kinds."""
+    i18n.install(engine)
+    getattr(engine, "engine", engine).globals.update(word=word, with_local_times=with_local_times)
 
 
 def sign_in_redirect(request: Request, _: Exception) -> Response:
@@ -86,10 +95,8 @@ async def attempt(call, fallback=None) -> tuple[Any, str]:
 
 
 def when(text: str | None) -> str:
-    if not text:
-        return ""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).strftime(
-        "%d %b %H:%M")
+    """A moment in the tenant's zone, in the reader's language, with the zone named."""
+    return i18n.local_time(text)
 
 
 class SignInForm(msgspec.Struct):
@@ -108,6 +115,26 @@ class PasswordForm(msgspec.Struct):
 
 class ForgotForm(msgspec.Struct):
     email: str = ""
+
+
+class LanguageForm(msgspec.Struct):
+    lang: str = ""
+    next: str = "/portal/orders"
+
+
+LANGUAGE_TTL_S = 365 * 24 * 3600
+
+
+def language_next(target: str) -> str:
+    """Where the language switch leads back: a portal, workspace or tracking page of this site."""
+    return target if target.startswith(("/portal", "/factory", "/track/")) \
+        and "//" not in target and "\\" not in target else "/portal/orders"
+
+
+def remember_language(response: Response, request: Request, language: str) -> Response:
+    response.set_cookie(i18n.COOKIE, language, max_age=LANGUAGE_TTL_S, path="/",
+                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return response
 
 
 
@@ -134,12 +161,30 @@ class SignInController(Controller):
         if cookie is None:
             return Template(template_name="sign_in.html", status_code=401, headers=PAGE_HEADERS,
                             context={"next": safe_next(data.next), "email": data.email[:254],
-                                     "error": "That sign-in does not open the portal: check "
-                                              "the e-mail and password (or the key)."})
+                                     "error": _("That sign-in does not open the portal: check "
+                                                "the e-mail and password (or the key).")})
         response = Redirect(await landing(gateway, cookie, safe_next(data.next)), status_code=303)
         response.set_cookie(COOKIE, cookie, max_age=TTL_S, path="/", httponly=True,
                             samesite="lax", secure=request.url.scheme == "https")
-        return response
+        chosen = await people(gateway).language_of(data.email.strip()[:254]) \
+            if not data.key.strip() else ""
+        return remember_language(response, request, chosen) if chosen else response
+
+    @post("/language", status_code=303)
+    async def language(self, request: Request, gateway: StateDep, data: Annotated[
+            LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+        """The header's switch: the language for this browser and, for a signed-in person,
+        their profile's."""
+        if data.lang not in i18n.SUPPORTED:
+            raise ClientException(detail=f"lang: use one of {', '.join(i18n.SUPPORTED)}",
+                                  extra={"field": "lang"})
+        if came_from_this_site(request) is False:
+            raise PermissionDeniedException("a language switch from another site's page")
+        principal = await find_principal(request)  # refuses a cross-site write with a session
+        if principal is not None and principal.person:
+            await people(gateway).choose_language(principal.person, data.lang)
+        return remember_language(Redirect(language_next(data.next), status_code=303), request,
+                                 data.lang)
 
     @get("/forgot")
     async def forgot_form(self) -> Template:
@@ -162,7 +207,7 @@ class SignInController(Controller):
             PasswordForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
         refuse_cross_site_write(request)
         errors = {} if data.password == data.confirm else {
-            "confirm": "the two passwords differ"}
+            "confirm": _("the two passwords differ")}
         if not errors:
             try:
                 await people(gateway).set_password(data.email[:254], data.token[:100],
@@ -286,19 +331,25 @@ async def factory_board(services: Services) -> list[dict]:
     return list(await asyncio.gather(*(factory_card(services, f) for f in reply.factories)))
 
 
+SECTIONS = {"orders": "Orders", "factories": "Factories", "schedule": "Schedule",
+            "deliveries": "Deliveries", "kpis": "KPIs", "people": "People", "keys": "Keys"}
+
+
 def portal_error(request: Request, exc: ServiceError) -> Response:
     """A page a person can act on, not a JSON error body, when a portal page cannot be shown."""
     if exc.status_code in (404, 422):  # an order id that is not one is not found either
-        title, message, status = "Not found", exc.detail, 404
+        title, message, status = _("Not found"), exc.detail, 404
     elif exc.status_code == 503:
-        title, status = "Try again in a moment", 503
-        message = "A service this page needs is not answering right now. Nothing was changed."
+        title, status = _("Try again in a moment"), 503
+        message = _("A service this page needs is not answering right now. Nothing was changed.")
     else:
-        title, message, status = "This page cannot be shown", exc.detail, exc.status_code
+        title, message, status = _("This page cannot be shown"), exc.detail, exc.status_code
     section = request.url.path.removeprefix("/portal/").split("/", 1)[0] or "orders"
     return Template(template_name="error.html", status_code=status, headers=PAGE_HEADERS,
                     context={"title": title, "message": message, "nav": section,
-                             "back": f"/portal/{section}", "back_label": f"Back to {section}"})
+                             "back": f"/portal/{section}",
+                             "back_label": _("Back to %(section)s", section=_(SECTIONS.get(
+                                 section, "Orders")))})
 
 
 class PortalController(Controller):

@@ -10,7 +10,7 @@ from datetime import date
 from jinja2 import Environment, FileSystemLoader
 
 from gateway.controllers.kpis import every_day
-from gateway.portal.pages import HERE
+from gateway.portal.pages import HERE, install
 from gateway.schemas.network import KpiRead, StatusCount
 
 TODAY = date(2026, 12, 5)
@@ -31,6 +31,7 @@ def test_a_window_without_orders_is_all_zero_days():
 
 def render(per_day: list[StatusCount]) -> str:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    install(env)  # the portal's _() and words
     k = KpiRead(days=10, orders_placed=15, orders_delivered=0, on_time_rate=None,
                 lead_time_days_avg=None, lead_time_days_p90=None, pipeline=[],
                 placed_per_day=per_day, factories=[])

@@ -1,0 +1,66 @@
+"""The words of the portal's states and kinds, translatable: an order's status, a shipment's,
+a machine's state and type, an order's history entry. The wire says `IN_PRODUCTION`; a
+person reads "in production" or "生产中".
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.i18n import gettext as _
+from gateway.i18n import local_time
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; translated where it is shown (`word`)."""
+    return message
+
+
+WORDS = {
+    # orders
+    "PLACED": N_("placed"), "CONFIGURED": N_("configured"), "REJECTED": N_("rejected"),
+    "SCHEDULED": N_("scheduled"), "IN_PRODUCTION": N_("in production"),
+    "PRODUCED": N_("produced"), "SHIPPED": N_("shipped"), "DELIVERED": N_("delivered"),
+    "CANCELLED": N_("cancelled"), "AWAITING_MAPPING": N_("awaiting mapping"),
+    # shipments
+    "AWAITING_PICKUP": N_("awaiting pickup"), "PICKED_UP": N_("picked up"),
+    "IN_TRANSIT": N_("in transit"), "OUT_FOR_DELIVERY": N_("out for delivery"),
+    "FAILED_ATTEMPT": N_("failed attempt"), "EXCEPTION": N_("exception"),
+    "RETURNED": N_("returned"),
+    # machines
+    "OFF": N_("off"), "IDLE": N_("idle"), "RUNNING": N_("running"), "OVERLOAD": N_("overload"),
+    "DOWN": N_("down"), "OFFLINE": N_("offline"),
+    "PANEL_SAW": N_("panel saw"), "EDGE_BANDER": N_("edge bander"), "CNC_DRILL": N_("CNC drill"),
+    "CNC_ROUTER": N_("CNC router"), "SANDER": N_("sander"), "PAINT_LINE": N_("paint line"),
+    "ASSEMBLY": N_("assembly"), "PACKING": N_("packing"),
+    # people's roles
+    "admin": N_("admin"), "planner": N_("planner"), "customer_service": N_("customer service"),
+    "factory": N_("factory"), "designer": N_("designer"),
+    # API keys
+    "bootstrap": N_("bootstrap"), "minted": N_("minted"), "seeded": N_("seeded"),
+    # configurations
+    "ACCEPTED": N_("accepted"),
+    # an order's history
+    "Placed": N_("Placed"), "MappingResolved": N_("Mapping resolved"),
+    "MappingStillNeeded": N_("Still waiting for mapping"), "Amended": N_("Amended"),
+    "Cancelled": N_("Cancelled"), "Configured": N_("Configured"),
+    "ConfigurationRejected": N_("Configuration rejected"),
+    "PlanningHeld": N_("Cannot be planned yet"), "Scheduled": N_("Scheduled"),
+    "ProductionStarted": N_("Production started"), "Produced": N_("Produced"),
+    "Shipped": N_("Shipped"), "Delivered": N_("Delivered"),
+}
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
+def word(value: str | None) -> str:
+    """The reader's word for a state or kind; one not listed reads as it is, spaced and lower."""
+    if not value:
+        return ""
+    known = WORDS.get(value) or WORDS.get(value.upper())
+    return _(known) if known else value.replace("_", " ").lower()
+
+
+def with_local_times(text: str | None, zone_name: str | None = None) -> str:
+    """A service's sentence with each ISO moment in it shown in the reader's zone (the orders
+    service writes "Scheduled at factory f1, 2026-12-05T06:00:00+00:00 → …")."""
+    return _ISO_MOMENT.sub(lambda m: local_time(m.group(0), zone_name), text or "")
