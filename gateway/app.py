@@ -64,6 +64,7 @@ from gateway.webhooks.release import MappingRelease
 from gateway.webhooks.shopify import SHOPIFY, ShopifyWebhookController
 from gateway.webhooks.woocommerce import WOOCOMMERCE, WooCommerceWebhookController
 from gateway.workspace.controller import WORKSPACE_HANDLERS
+from gateway.workspace.stock_pages import STOCK_HANDLERS
 from services.kit.auth import KeyStore
 from services.kit.health import Readiness, grpc_health_check, nats_check, postgres_check
 from services.kit.jetstream import connect, ensure_streams
@@ -151,7 +152,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
                         TrackingController,
-                        *PORTAL_HANDLERS, *WORKSPACE_HANDLERS],
+                        *PORTAL_HANDLERS, *WORKSPACE_HANDLERS, *STOCK_HANDLERS],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.
         middleware=[*([DefineMiddleware(ProxyHeadersMiddleware,

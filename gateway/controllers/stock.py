@@ -79,7 +79,8 @@ class StockController(Controller):
                       services: ServicesDep, request: Request) -> StockRead:
         reply = await call(services, "ReceiveBoards", pb.ReceiveBoardsRequest(
             factory_id=factory_id, kind=kind_pb(data), quantity=data.quantity,
-            purchase_ref=data.purchase_ref, note=data.note), actor=current(request).actor)
+            purchase_ref=data.purchase_ref, note=data.note, key=data.key),
+            actor=current(request).actor)
         return stock_read(reply.stock)
 
     @post("/counts", summary="A stocktake of one board kind: the count replaces what stock thought")

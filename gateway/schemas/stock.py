@@ -31,6 +31,8 @@ class ReceiptBody(BoardKindBody, forbid_unknown_fields=True):
     quantity: Sheets = 0
     purchase_ref: Ref = ""
     note: Note = ""
+    key: Annotated[str, msgspec.Meta(max_length=100, description=(
+        "optional: the same key again records the receipt once (a retry)"))] = ""
 
 
 class CountBody(BoardKindBody, forbid_unknown_fields=True):

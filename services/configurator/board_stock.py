@@ -58,14 +58,16 @@ class BoardStock:
         return found
 
     def receive(self, factory_id: str, kind: BoardKind, quantity: int, purchase_ref: str,
-                by: str, note: str = "") -> FactoryStock:
+                by: str, note: str = "", key: str = "") -> FactoryStock:
         v = self._checked(factory_id, kind)
         check_quantity(v, quantity)
         if purchase_ref:
             check_ref(v, purchase_ref, "purchase_ref")
         check_note(v, note)
+        v.check(len(key) <= 100, "key", "must be at most 100 characters")
         v.raise_if_any()
-        return self._change(factory_id, lambda s: s.receive(kind, quantity, purchase_ref, by, note))
+        return self._change(factory_id, lambda s: s.receive(kind, quantity, purchase_ref, by, note,
+                                                            key))
 
     def count(self, factory_id: str, kind: BoardKind, counted: int, by: str,
               note: str = "") -> tuple[FactoryStock, int]:

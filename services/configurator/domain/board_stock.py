@@ -190,24 +190,30 @@ class FactoryStock(Aggregate):
         self.reservations: dict[str, tuple[Reserved, ...]] = {}
         self.offcuts: dict[str, StockOffcut] = {}
         self.last_counted: dict[str, str] = {}  # kind key → ISO time of its last count
+        self.receipt_keys: set[str] = set()  # receipts' idempotency keys
 
     # --- what the factory enters --------------------------------------------------------
 
     def receive(self, kind: BoardKind, quantity: int, purchase_ref: str, by: str,
-                note: str) -> None:
-        """Sheets arrived; against a purchase when `purchase_ref` names one."""
+                note: str, key: str = "") -> None:
+        """Sheets arrived; against a purchase when `purchase_ref` names one. A `key` seen
+        before (a double tap, a retry) changes nothing."""
+        if key and key in self.receipt_keys:
+            return
         if purchase_ref and purchase_ref not in self.purchases:
             raise PurchaseUnknown(f"no purchase {purchase_ref!r} at factory {self.factory_id}")
         if purchase_ref and self.purchases[purchase_ref].kind != kind:
             raise InvalidArgument(FieldViolation(
                 "purchase_ref", f"{purchase_ref} is for {self.purchases[purchase_ref].kind.key}, "
                                 f"not {kind.key}"))
-        self._received(kind, quantity, purchase_ref, by, note)
+        self._received(kind, quantity, purchase_ref, by, note, key)
 
     @event("BoardsReceived")
     def _received(self, kind: BoardKind, quantity: int, purchase_ref: str, by: str,
-                  note: str) -> None:
+                  note: str, key: str = "") -> None:
         self._know(kind)
+        if key:
+            self.receipt_keys.add(key)
         self.on_hand[kind.key] = self.on_hand.get(kind.key, 0) + quantity
         if purchase_ref:
             bought = self.purchases[purchase_ref]

@@ -107,7 +107,7 @@ class StockServicer(pb_grpc.StockServiceServicer):
                             context) -> pb.ReceiveBoardsResponse:
         found = await asyncio.to_thread(
             self.stock.receive, _factory(request.factory_id), _kind(request), request.quantity,
-            request.purchase_ref.strip(), _by(context), request.note)
+            request.purchase_ref.strip(), _by(context), request.note, request.key.strip())
         return pb.ReceiveBoardsResponse(stock=stock_to_pb(found))
 
     async def CountBoards(self, request: pb.CountBoardsRequest, context) -> pb.CountBoardsResponse:

@@ -123,3 +123,11 @@ def test_every_bad_field_of_a_board_kind_is_named():
     v = Violations()
     check_kind(v, MDF18, BOARDS)
     assert v.items == []
+
+
+def test_a_receipt_with_a_key_seen_before_is_recorded_once():
+    stock = FactoryStock("f1")
+    stock.receive(PB18, 5, "", "clerk", "", key="tap-1")
+    stock.receive(PB18, 5, "", "clerk", "", key="tap-1")
+    stock.receive(PB18, 5, "", "clerk", "", key="tap-2")
+    assert _line(stock, PB18).on_hand == 10

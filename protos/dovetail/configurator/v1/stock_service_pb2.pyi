@@ -101,18 +101,20 @@ class GetStockResponse(_message.Message):
     def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...
 
 class ReceiveBoardsRequest(_message.Message):
-    __slots__ = ("factory_id", "kind", "quantity", "purchase_ref", "note")
+    __slots__ = ("factory_id", "kind", "quantity", "purchase_ref", "note", "key")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     PURCHASE_REF_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     kind: BoardKind
     quantity: int
     purchase_ref: str
     note: str
-    def __init__(self, factory_id: _Optional[str] = ..., kind: _Optional[_Union[BoardKind, _Mapping]] = ..., quantity: _Optional[int] = ..., purchase_ref: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+    key: str
+    def __init__(self, factory_id: _Optional[str] = ..., kind: _Optional[_Union[BoardKind, _Mapping]] = ..., quantity: _Optional[int] = ..., purchase_ref: _Optional[str] = ..., note: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
 
 class ReceiveBoardsResponse(_message.Message):
     __slots__ = ("stock",)

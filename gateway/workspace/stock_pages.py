@@ -1,0 +1,144 @@
+"""The factory workspace's stock page (`/factory/stock`, issue 20, items 1 and 3): the
+factory's boards on hand, reserved, on order with their expected dates, its offcuts with the
+batch each came from; a form for a receipt and one for a count. Factory people only, their own
+factory only (the factory id is the person's, never the request's). A receipt's form carries
+its own key, so a double tap is one receipt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from dovetail.configurator.v1 import stock_service_pb2 as pb
+from gateway.controllers.stock import call
+from gateway.deps import ServicesDep
+from gateway.errors import ServiceError
+from gateway.i18n import gettext as _
+from gateway.workspace import reading
+from gateway.workspace.controller import factory_people, invalid, page, person, workspace_error
+from gateway.workspace.shift import zone_of
+
+MAX_SHEETS = 100_000
+SHEET_SIZES = ((2800, 2070), (2440, 1220))  # the seed catalogue's sheets, offered first
+
+
+class KindForm(msgspec.Struct):
+    """A board kind as the form sends it: every field text, checked here and by the service."""
+    material: str = ""
+    thickness_mm: str = ""
+    decor: str = ""
+    size: str = ""  # "2800x2070"
+    note: str = ""
+
+
+class ReceiptForm(KindForm):
+    quantity: str = ""
+    purchase_ref: str = ""
+    key: str = ""
+
+
+class CountForm(KindForm):
+    counted: str = ""
+
+
+def _whole(text: str, low: int) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and low <= int(text) <= MAX_SHEETS else None
+
+
+def _kind(form: KindForm, problems: dict[str, str]) -> pb.BoardKind:
+    """The board kind of a form; what cannot be read is named in `problems` (the service
+    names what the catalogue refuses)."""
+    thickness = 0.0
+    try:
+        thickness = float(form.thickness_mm.strip())
+    except ValueError:
+        problems["thickness_mm"] = _("must be a number of millimetres")
+    length, _x, width = form.size.strip().lower().partition("x")
+    if not (length.isdigit() and width.isdigit()):
+        problems["size"] = _("must be a sheet size such as 2800x2070")
+        length = width = "0"
+    if not form.material.strip():
+        problems["material"] = _("is required")
+    return pb.BoardKind(material=form.material.strip()[:64], thickness_mm=thickness,
+                        decor=form.decor.strip()[:64], length_mm=min(int(length), 1_000_000),
+                        width_mm=min(int(width), 1_000_000))
+
+
+def _local(iso: str, zone) -> str:
+    """An RFC 3339 time as the factory reads it ("6 Dec 10:05")."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(zone).strftime("%-d %b %H:%M")
+    except ValueError:
+        return iso
+
+
+class StockPages(Controller):
+    path = "/factory/stock"
+    guards = [factory_people]
+    include_in_schema = False
+    exception_handlers = {ServiceError: workspace_error}
+
+    @get("/")
+    async def stock(self, request: Request, services: ServicesDep) -> Template:
+        who = person(request)
+        reply = await call(services, "GetStock",
+                           pb.GetStockRequest(factory_id=who.factory_id))
+        zone_name, note = "", ""
+        try:
+            zone_name = (await reading.factory_record(services, who.factory_id)).timezone
+        except ServiceError as exc:
+            note = exc.detail
+        zone = zone_of(zone_name)
+        sizes = sorted({(line.kind.length_mm, line.kind.width_mm) for line in reply.stock.lines}
+                       | set(SHEET_SIZES), reverse=True)
+        return page("factory_stock.html", request, stock=reply.stock, zone=str(zone),
+                    note=note, sizes=sizes, local=lambda iso: _local(iso, zone),
+                    materials=sorted({line.kind.material for line in reply.stock.lines}),
+                    new_key=reading.tap_key, done=request.query_params.get("done", ""),
+                    difference=request.query_params.get("difference", ""))
+
+    @post("/receipts", status_code=303)
+    async def receipt(self, request: Request, services: ServicesDep,
+                      data: Annotated[ReceiptForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+                      ) -> Redirect:
+        who = person(request)
+        problems: dict[str, str] = {}
+        kind = _kind(data, problems)
+        quantity = _whole(data.quantity, 1)
+        if quantity is None:
+            problems["quantity"] = _("must be a whole number of sheets from 1 to 100000")
+        if not 0 < len(data.key.strip()) <= 100:
+            problems["key"] = _("is required (the form's own key; reload the page)")
+        invalid(problems)
+        await call(services, "ReceiveBoards", pb.ReceiveBoardsRequest(
+            factory_id=who.factory_id, kind=kind, quantity=quantity or 0,
+            purchase_ref=data.purchase_ref.strip()[:80], note=data.note.strip()[:300],
+            key=data.key.strip()), actor=who.principal.actor)
+        return Redirect("/factory/stock/?done=receipt", status_code=303)
+
+    @post("/counts", status_code=303)
+    async def count(self, request: Request, services: ServicesDep,
+                    data: Annotated[CountForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+                    ) -> Redirect:
+        who = person(request)
+        problems: dict[str, str] = {}
+        kind = _kind(data, problems)
+        counted = _whole(data.counted, 0)
+        if counted is None:
+            problems["counted"] = _("must be a whole number of sheets from 0 to 100000")
+        invalid(problems)
+        reply = await call(services, "CountBoards", pb.CountBoardsRequest(
+            factory_id=who.factory_id, kind=kind, counted=counted or 0,
+            note=data.note.strip()[:300]), actor=who.principal.actor)
+        return Redirect(f"/factory/stock/?done=count&difference={reply.difference}",
+                        status_code=303)
+
+
+STOCK_HANDLERS = [StockPages]

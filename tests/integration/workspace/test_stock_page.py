@@ -1,0 +1,65 @@
+"""The workspace's stock page (issue 20, items 1 and 3): a factory's people see their own
+factory's boards and offcuts and record a receipt (once, however often the form is sent) and a
+count; a bad form names its fields; another factory's stock is never theirs to see."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from dovetail.configurator.v1 import stock_service_pb2 as pb
+from dovetail.configurator.v1 import stock_service_pb2_grpc as pb_grpc
+from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import ref
+
+pytestmark = pytest.mark.integration
+
+FORM = {"material": "mdf-18", "thickness_mm": "18", "decor": "", "size": "2440x1220"}
+
+
+async def test_a_factory_records_a_receipt_once_and_a_count(platform):
+    session = await platform.session("factory_operator")
+    cookies = {"dovetail_session": session}
+    origin = {"Origin": platform.base_url}
+    key = ref("tap")
+    for _ in range(2):  # the double tap
+        sent = await platform.client.post("/factory/stock/receipts", cookies=cookies,
+                                          headers=origin, follow_redirects=False,
+                                          data={**FORM, "quantity": "7", "key": key})
+        assert sent.status_code == 303, sent.text
+    page = await platform.client.get("/factory/stock/", cookies=cookies)
+    assert page.status_code == 200 and "Receipt recorded" not in page.text
+    assert "mdf-18" in page.text and "2440 × 1220" in page.text
+    counted = await platform.client.post("/factory/stock/counts", cookies=cookies,
+                                         headers=origin, follow_redirects=False,
+                                         data={**FORM, "counted": "5", "note": "two broken"})
+    assert counted.status_code == 303
+    assert counted.headers["location"].endswith("done=count&difference=-2")  # 7, not 14
+    shown = await platform.client.get(counted.headers["location"], cookies=cookies)
+    assert "-2 sheets" in shown.text
+
+
+async def test_offcuts_show_with_their_batch_and_bad_forms_name_fields(platform):
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{platform.services['configurator'].port}")
+    batch = ref("batch")
+    try:
+        await pb_grpc.StockServiceStub(channel).RecordOffcut(pb.RecordOffcutRequest(
+            factory_id=platform.mine.factory_id, offcut=pb.Offcut(
+                offcut_id=f"{batch}/o1", material="particleboard-18", thickness_mm=18,
+                decor="melamine-white", length_mm=1310, width_mm=650, batch=batch,
+                source=f"{batch}/1")), metadata=(("authorization", f"Bearer {TEST_ADMIN_KEY}"),))
+    finally:
+        await channel.close()
+    page = await platform.client.get("/factory/stock/", headers=platform.mine.bearer)
+    assert batch in page.text and "1310 × 650" in page.text
+    other = await platform.client.get("/factory/stock/", headers=platform.other.bearer)
+    assert batch not in other.text  # the neighbour sees its own stock only
+    bad = await platform.client.post("/factory/stock/receipts", headers=platform.mine.bearer,
+                                     data={**FORM, "size": "big", "quantity": "-1", "key": ""})
+    assert bad.status_code == 422
+    for field in ("size:", "quantity:", "key:"):
+        assert field in bad.text
+    refused = await platform.client.post(
+        "/factory/stock/counts", headers=platform.mine.bearer,
+        data={**FORM, "material": "chipboard-99", "counted": "3"})
+    assert refused.status_code == 422 and "material: " in refused.text
