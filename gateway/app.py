@@ -36,6 +36,7 @@ from gateway.controllers.orders import OrderController
 from gateway.controllers.outbound import OutboundController
 from gateway.controllers.schedule import ScheduleController
 from gateway.controllers.shipments import ShipmentController
+from gateway.controllers.shop_desk import ChannelDeskController, ReprocessController
 from gateway.controllers.stock import StockController
 from gateway.controllers.system import SystemController
 from gateway.controllers.tracking import TrackingController
@@ -53,6 +54,7 @@ from gateway.i18n import ReaderMiddleware
 from gateway.limits import KeyGuessing
 from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
+from gateway.portal.mapping import SHOP_DESK_PAGES
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
@@ -148,11 +150,11 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         ScheduleController,
                         ShipmentController, KpiController, AdminController, OutboundController,
                         AccountController,
-                        MappingController,
+                        MappingController, ChannelDeskController, ReprocessController,
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
                         TrackingController,
-                        *PORTAL_HANDLERS, *WORKSPACE_HANDLERS, *STOCK_HANDLERS],
+                        *PORTAL_HANDLERS, *SHOP_DESK_PAGES, *WORKSPACE_HANDLERS, *STOCK_HANDLERS],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.
         middleware=[*([DefineMiddleware(ProxyHeadersMiddleware,

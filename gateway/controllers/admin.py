@@ -16,7 +16,7 @@ from dovetail.configurator.v1 import configurator_service_pb2 as cfg
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import keys as key_admin
 from gateway import reads
-from gateway.auth import admin_only, current
+from gateway.auth import admin_only, current, planning
 from gateway.deps import GatewayState, StateDep
 from gateway.schemas.admin import (
     CataloguePublished,
@@ -188,7 +188,7 @@ class AdminController(Controller):
 class MappingController(Controller):
     path = "/api/v1/mappings"
     tags = ["admin"]
-    guards = [admin_only]
+    guards = [planning]  # admins and planners map (docs/security.md, "Roles")
     security = [{"bearer": []}]
 
     @get("/needed", summary="What shop orders waiting for mapping need, grouped",

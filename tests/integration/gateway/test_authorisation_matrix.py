@@ -28,12 +28,14 @@ ORDER_DESK = {"admin", "planner", "customer_service"}
 PLANNING = {"admin", "planner"}
 # Endpoints open to other roles than admin; everything else under /api/v1 is admin only.
 ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
-           ("POST", "/api/v1/designs/orders"): {"designer"}}
+           ("POST", "/api/v1/designs/orders"): {"designer"},
+           ("POST", "/api/v1/orders/{order_id}/reprocess"): PLANNING}
 ALLOWED_UNDER = {"/api/v1/orders": ORDER_DESK, "/api/v1/shipments": ORDER_DESK,
                  "/api/v1/events": ORDER_DESK, "/api/v1/schedule": PLANNING,
                  "/api/v1/kpis": PLANNING, "/api/v1/machines": PLANNING,
                  "/api/v1/factories/{factory_id}/": PLANNING | {"factory"},
-                 "/api/v1/factories": PLANNING}
+                 "/api/v1/factories": PLANNING,
+                 "/api/v1/mappings": PLANNING, "/api/v1/channels": PLANNING}
 PUBLIC_PREFIXES = ("/api/v1/track/",)
 
 
@@ -112,7 +114,7 @@ def test_the_matrix_knows_the_path_parameters(gw):
 
 PORTAL_FOR = {"/portal/orders": ORDER_DESK, "/portal/deliveries": ORDER_DESK,
               "/portal/factories": PLANNING, "/portal/schedule": PLANNING,
-              "/portal/kpis": PLANNING}
+              "/portal/kpis": PLANNING, "/portal/mapping": PLANNING}
 OPEN_PAGES = ("/portal/static", "/portal/sign-", "/portal/forgot", "/portal/set-password")
 
 
