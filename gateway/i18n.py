@@ -80,6 +80,11 @@ def valid_zone(name: str) -> bool:
     return bool(name)
 
 
+def babel_locale(locale: str | None = None) -> str:
+    """Babel's name of a locale (zh-CN → zh_CN), the request's by default."""
+    return _BABEL.get(locale or current(), "en")
+
+
 def catalogue_path(locale: str, directory: Path = LOCALE_DIR) -> Path:
     return directory / _BABEL[locale] / "LC_MESSAGES" / f"{DOMAIN}.po"
 

@@ -9,16 +9,20 @@ or indexed and send no referrer.
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+from datetime import date
+from zoneinfo import ZoneInfo
 
 import grpc
+from babel.dates import format_date
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
+from gateway import i18n
 from gateway.deps import GatewayState
 from gateway.errors import ServiceError, from_grpc
+from gateway.i18n import gettext as _
 from gateway.reads import ts
 from gateway.schemas.delivery import MilestoneRead, TrackingRead
 from gateway.schemas.orders import ErrorBody
@@ -32,19 +36,24 @@ PAGE_HEADERS = {**PRIVATE, "Content-Security-Policy":
                 "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
                 "form-action 'none'; frame-ancestors 'none'"}
 
+def N_(message: str) -> str:
+    """Marks a message for extraction; the JSON view keeps it English, the page translates it."""
+    return message
+
+
 MILESTONE_LABELS = {
-    "ORDER_PLACED": "Order placed", "IN_PRODUCTION": "In production",
-    "PRODUCED": "Made and packed", "PICKED_UP": "Picked up by the carrier",
-    "IN_TRANSIT": "On its way", "OUT_FOR_DELIVERY": "Out for delivery",
-    "DELIVERED": "Delivered", "RETURNED": "Returned to sender",
+    "ORDER_PLACED": N_("Order placed"), "IN_PRODUCTION": N_("In production"),
+    "PRODUCED": N_("Made and packed"), "PICKED_UP": N_("Picked up by the carrier"),
+    "IN_TRANSIT": N_("On its way"), "OUT_FOR_DELIVERY": N_("Out for delivery"),
+    "DELIVERED": N_("Delivered"), "RETURNED": N_("Returned to sender"),
 }
 STATUS_TEXT = {
-    "AWAITING_PICKUP": "Made and packed, waiting for the carrier",
-    "PICKED_UP": "Picked up by the carrier", "IN_TRANSIT": "On its way",
-    "OUT_FOR_DELIVERY": "Out for delivery today", "DELIVERED": "Delivered",
-    "FAILED_ATTEMPT": "We missed you: the carrier will try again",
-    "EXCEPTION": "Held up on the way: the carrier is on it",
-    "RETURNED": "Returned to sender: we will be in touch",
+    "AWAITING_PICKUP": N_("Made and packed, waiting for the carrier"),
+    "PICKED_UP": N_("Picked up by the carrier"), "IN_TRANSIT": N_("On its way"),
+    "OUT_FOR_DELIVERY": N_("Out for delivery today"), "DELIVERED": N_("Delivered"),
+    "FAILED_ATTEMPT": N_("We missed you: the carrier will try again"),
+    "EXCEPTION": N_("Held up on the way: the carrier is on it"),
+    "RETURNED": N_("Returned to sender: we will be in touch"),
 }
 
 
@@ -89,15 +98,25 @@ def tracking_read(t: pb.TrackingView) -> TrackingRead:
         eta=ts(t, "eta"), eta_date=_date(t, "eta_date"), late=t.late, at_risk=t.at_risk,
         carrier=t.carrier, tracking_number=t.tracking_number,
         destination_city=t.destination_city, items=list(t.items),
-        promised_date=_date(t, "promised_date"), updated_at=ts(t, "updated_at"))
+        promised_date=_date(t, "promised_date"), updated_at=ts(t, "updated_at"),
+        destination_time_zone=t.destination_time_zone or i18n.DEFAULT_ZONE)
 
 
-def _when(text: str | None) -> str:
-    return datetime.fromisoformat(text).strftime("%a %d %b, %H:%M UTC") if text else ""
+def _when(text: str | None, zone: str) -> str:
+    """A moment on the customer's clock, the zone named."""
+    return i18n.local_time(text, zone)
 
 
-def _day(text: str | None) -> str:
-    return date.fromisoformat(text[:10]).strftime("%A %d %B") if text else ""
+def _day(view: TrackingRead) -> str:
+    """The expected day on the customer's clock (not UTC's date of the ETA)."""
+    moment = i18n.as_datetime(view.eta)
+    day = moment.astimezone(ZoneInfo(view.destination_time_zone)).date() if moment \
+        else date.fromisoformat(view.eta_date) if view.eta_date else None
+    return _long_date(day)
+
+
+def _long_date(day: date | None) -> str:
+    return format_date(day, "full", locale=i18n.babel_locale()) if day else ""
 
 
 STYLE = """
@@ -123,54 +142,89 @@ li .what{font-weight:600}li:not(.reached) .what{color:#9a9087;font-weight:500}
 .small{font-size:.85rem;color:#7a6f63}
 dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:.3rem .9rem}
 dt{color:#7a6f63}dd{margin:0}
+.lang{text-align:right;font-size:.9rem;margin:0 0 .6rem}.lang a{color:#6b4520}
+.lang a[aria-current]{font-weight:650;text-decoration:none;color:#2b2620}
 """
 
 
 def render_page(view: TrackingRead) -> str:
-    """The tracking page: inline CSS, no script, nothing loaded from elsewhere."""
-    e = html.escape
+    """The tracking page in the reader's language and the destination's time zone: inline CSS,
+    no script, nothing loaded from elsewhere."""
+    e, zone = html.escape, view.destination_time_zone
+    t = {key: e(text) for key, text in {  # _() outside the f-strings: extraction reads calls
+        "title": _("Order %(reference)s", reference=view.order_reference),
+        "tracking": _("Dovetail tracking"), "carrier": _("Carrier"),
+        "number": _("Tracking no."), "to": _("Delivering to"), "items": _("Items"),
+        "promised": _("Promised by"), "expected": _("Expected"),
+        "updated": _("Updated %(when)s. Times are in %(zone)s.",
+                     when=_when(view.updated_at, zone), zone=zone),
+        "private": _("Keep this link private: anyone with it can see this page."),
+        "status": _(STATUS_TEXT[view.status]) if view.status in STATUS_TEXT
+        else view.status_text}.items()}
     if view.status == "DELIVERED":
         delivered = next((m for m in view.milestones if m.kind == "DELIVERED"), None)
-        eta = f'<div class="eta">Delivered {e(_when(delivered.reached_at if delivered else None))}</div>'
-        badge = '<span class="badge late">Later than promised</span>' if view.late else ""
+        when = _("Delivered %(when)s", when=_when(delivered.reached_at if delivered else None,
+                                                   zone))
+        eta = f'<div class="eta">{e(when)}</div>'
+        badge = _badge("late", _("Later than promised")) if view.late else ""
     else:
-        eta = (f'<div class="eta">Expected <b>{e(_day(view.eta_date or view.eta))}</b></div>'
-               if view.eta else '<div class="eta">Delivery date to be confirmed</div>')
-        badge = ('<span class="badge late">Running late</span>' if view.late else
-                 '<span class="badge risk">May be delayed</span>' if view.at_risk else "")
+        eta = (f'<div class="eta">{t["expected"]} <b>{e(_day(view))}</b></div>' if view.eta
+               else f'<div class="eta">{e(_("Delivery date to be confirmed"))}</div>')
+        badge = (_badge("late", _("Running late")) if view.late else
+                 _badge("risk", _("May be delayed")) if view.at_risk else "")
     steps = "".join(
-        f'<li class="{"reached" if m.reached else ""}"><div class="what">{e(m.label)}</div>'
-        f'<div class="small">{e(_when(m.reached_at))}'
+        f'<li class="{"reached" if m.reached else ""}"><div class="what">'
+        f'{e(milestone_label(m))}</div><div class="small">{e(_when(m.reached_at, zone))}'
         f'{" · " + e(m.city) if m.city and m.reached else ""}</div></li>'
         for m in view.milestones)
-    promised = (f"<dt>Promised by</dt><dd>{e(_day(view.promised_date))}</dd>"
+    promised = (f'<dt>{t["promised"]}</dt><dd>'
+                f"{e(_long_date(date.fromisoformat(view.promised_date)))}</dd>"
                 if view.promised_date else "")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{i18n.current()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex,nofollow"><meta name="referrer" content="no-referrer">
-<title>Order {e(view.order_reference)} · Dovetail tracking</title><style>{STYLE}</style></head>
+<title>{t["title"]} · {t["tracking"]}</title><style>{STYLE}</style></head>
 <body><main>
-<section class="card"><h1>Order {e(view.order_reference)}</h1>
-<div class="status">{e(view.status_text)}</div>{eta}{badge}</section>
+{switch()}
+<section class="card"><h1>{t["title"]}</h1>
+<div class="status">{t["status"]}</div>{eta}{badge}</section>
 <section class="card"><ol>{steps}</ol></section>
 <section class="card"><dl>
-<dt>Carrier</dt><dd>{e(view.carrier)}</dd>
-<dt>Tracking no.</dt><dd>{e(view.tracking_number)}</dd>
-<dt>Delivering to</dt><dd>{e(view.destination_city)}</dd>
-<dt>Items</dt><dd>{"<br>".join(e(i) for i in view.items)}</dd>{promised}
+<dt>{t["carrier"]}</dt><dd>{e(view.carrier)}</dd>
+<dt>{t["number"]}</dt><dd>{e(view.tracking_number)}</dd>
+<dt>{t["to"]}</dt><dd>{e(view.destination_city)}</dd>
+<dt>{t["items"]}</dt><dd>{"<br>".join(e(i) for i in view.items)}</dd>{promised}
 </dl></section>
-<p class="small">Updated {e(_when(view.updated_at))}. Keep this link private: anyone
-with it can see this page.</p>
+<p class="small">{t["updated"]} {t["private"]}</p>
 </main></body></html>"""
 
 
-NOT_FOUND_PAGE = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+def milestone_label(m: MilestoneRead) -> str:
+    return _(MILESTONE_LABELS[m.kind]) if m.kind in MILESTONE_LABELS else m.label
+
+
+def _badge(kind: str, text: str) -> str:
+    return f'<span class="badge {kind}">{html.escape(text)}</span>'
+
+
+def switch() -> str:
+    """English / 中文 as links (the page has no forms: its CSP allows none)."""
+    return ('<nav class="lang" aria-label="{}"><a href="?lang=en" lang="en"{}>English</a> · '
+            '<a href="?lang=zh-CN" lang="zh-CN"{}>中文</a></nav>').format(
+        html.escape(_("Language")),
+        ' aria-current="true"' if i18n.current() == "en" else "",
+        ' aria-current="true"' if i18n.current() == "zh-CN" else "")
+
+
+def not_found_page() -> str:
+    title, hint = html.escape(_("Not found")), html.escape(_("Please check the link you were sent."))
+    return f"""<!doctype html>
+<html lang="{i18n.current()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow"><title>Not found</title>
-<style>{STYLE}</style></head><body><main><section class="card">
-<div class="status">Not found</div><p>Please check the link you were sent.</p>
+<meta name="robots" content="noindex,nofollow"><title>{title}</title>
+<style>{STYLE}</style></head><body><main>{switch()}<section class="card">
+<div class="status">{title}</div><p>{hint}</p>
 </section></main></body></html>"""
 
 
@@ -185,8 +239,11 @@ class TrackingController(Controller):
     @get("/track/{token:str}", media_type=MediaType.HTML,
          summary="Public tracking page (no login); append .json for its JSON twin",
          responses={404: ResponseSpec(None, description="no shipment behind this link")})
-    async def page(self, token: FromPath[str], request: Request) -> Response:
+    async def page(self, token: FromPath[str], request: Request, lang: FromQuery[str] = ""
+                   ) -> Response:
         state: GatewayState = request.app.state.gateway
+        if lang in i18n.SUPPORTED:  # the page's own switch (no cookie: the link is all it has)
+            i18n.use(lang)
         if token.endswith(JSON_SUFFIX):
             return await self._json(state, token.removesuffix(JSON_SUFFIX))
         try:
@@ -194,7 +251,7 @@ class TrackingController(Controller):
         except ServiceError as exc:
             if exc.status_code != 404:
                 raise
-            return Response(NOT_FOUND_PAGE, status_code=404, media_type=MediaType.HTML,
+            return Response(not_found_page(), status_code=404, media_type=MediaType.HTML,
                             headers=PAGE_HEADERS)
         return Response(render_page(view), media_type=MediaType.HTML, headers=PAGE_HEADERS)
 

@@ -70,3 +70,5 @@ class TrackingRead(msgspec.Struct):
     items: list[str]
     promised_date: str | None
     updated_at: str | None
+    # The customer's clock: every time above is shown in it on the page (IANA name).
+    destination_time_zone: str = "Asia/Shanghai"

@@ -130,7 +130,8 @@ def tracking_to_pb(view: TrackingView) -> pb.TrackingView:
         carrier=view.carrier, tracking_number=view.tracking_number,
         destination_city=view.destination_city, items=list(view.items),
         updated_at=timestamp(view.updated_at), at_risk=view.at_risk,
-        promised_date=date_to_pb(view.promised_date))
+        promised_date=date_to_pb(view.promised_date),
+        destination_time_zone=view.destination_time_zone)
 
 
 def report_from_pb(request: pb.RecordCarrierEventRequest, now: datetime) -> CarrierReport:

@@ -33,6 +33,8 @@ from services.delivery.domain.values import (
     from_iso,
     iso,
 )
+from services.delivery.domain.zones import DEFAULT as DEFAULT_ZONE
+from services.delivery.domain.zones import destination_zone
 
 MAX_CARRIER_EVENTS = 500
 
@@ -72,6 +74,7 @@ class TrackingView:
     items: tuple[str, ...]
     promised_date: date | None
     updated_at: datetime
+    destination_time_zone: str = DEFAULT_ZONE  # the customer's clock (zones.py)
 
 
 def _place_v2(state: dict[str, Any]) -> None:
@@ -207,7 +210,9 @@ class Shipment(Aggregate):
             eta=None if self.status.final else self.eta_at, late=self.late,
             at_risk=self.at_risk, carrier=self.carrier, tracking_number=self.tracking_number,
             destination_city=self.destination.city, items=tuple(self.items),
-            promised_date=self.promised, updated_at=self.modified_on)
+            promised_date=self.promised, updated_at=self.modified_on,
+            destination_time_zone=destination_zone(self.destination.country,
+                                                   self.destination.city))
 
     # --- carrier events -------------------------------------------------------------
 
