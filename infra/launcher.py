@@ -45,7 +45,8 @@ def available_services() -> list[str]:
 def demo_seeders(services: list[str]) -> list[str]:
     """Modules with `async def seed(settings) -> list[str] | None` (banner lines), in order: the
     factories before the orders that need them."""
-    wanted = [("iot", "demo.factories"), ("scheduling", "demo.tariffs"), ("orders", "demo.shop")]
+    wanted = [("iot", "demo.factories"), ("scheduling", "demo.tariffs"),
+              ("configurator", "demo.stock"), ("orders", "demo.shop")]
     return [module for service, module in wanted if service in services]
 
 
