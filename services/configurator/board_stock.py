@@ -13,20 +13,36 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.configurator.application import ConfiguratorApplication
+from services.configurator.catalogue import NestingSettings, Part, SheetSize
+from services.configurator.catalogue.cutting_batch import (
+    CuttingBatch,
+    NoSheetsForMaterial,
+    Offcut,
+    PartFitsNoSheet,
+    nest_batch,
+)
 from services.configurator.domain.board_stock import (
+    BatchSummary,
     BoardKind,
     CatalogueBoards,
     FactoryStock,
     StockOffcut,
+    batch_effects,
     check_kind,
     check_note,
     check_quantity,
     check_ref,
     factory_stock_id,
+    offcut_material,
+    plan_batch,
+    sheets_for,
 )
-from services.kit.errors import Conflict, Violations
+from services.configurator.domain.order_configuration import ConfigurationStatus
+from services.configurator.domain.order_plan import OrderPlan, plan_order
+from services.kit.errors import Conflict, FailedPrecondition, Violations
 
 MAX_RETRIES = 5
+MAX_BATCH_ORDERS = 200
 MAX_FACTORY_ID = 64
 
 
@@ -108,6 +124,75 @@ class BoardStock:
             v.check(size > 0, f"offcut.{name}", "must be more than 0 mm")
         v.raise_if_any()
         return self._change(factory_id, lambda s: s.record_offcut(offcut, by))
+
+    def nest_batch(self, factory_id: str, batch: str, order_ids: list[str],
+                   by: str) -> tuple[FactoryStock, CuttingBatch]:
+        """Nest the orders' parts as one cutting batch on the factory's sheet sizes, its
+        offcuts first (`cutting_batch.nest_batch`), and record it on the stock in one save:
+        its new sheets reserved per kind, the offcuts it cuts used, the remnants it keeps."""
+        v = Violations()
+        _check_factory(v, factory_id)
+        check_ref(v, batch, "batch")
+        v.check(0 < len(order_ids) <= MAX_BATCH_ORDERS, "order_ids",
+                f"must name 1 to {MAX_BATCH_ORDERS} orders")
+        v.check(len(set(order_ids)) == len(order_ids), "order_ids", "names an order twice")
+        v.raise_if_any()
+        parts = [part for order_id in order_ids for part in self._parts(order_id)]
+        catalogue = self.app.catalogue()
+        catalogue_sheets = {code: [(s.length_mm, s.width_mm) for s in b.sheets]
+                            for code, b in catalogue.boards.items()}
+        settings = NestingSettings(catalogue.kerf_mm, catalogue.trim_mm)
+        for _ in range(MAX_RETRIES):
+            stock = self.stock(factory_id)
+            sizes = sheets_for(stock, {(p.material, p.thickness_mm) for p in parts},
+                               catalogue_sheets)
+            offcuts = [Offcut(offcut_material(o), o.thickness_mm, o.length_mm, o.width_mm,
+                              o.offcut_id) for o in stock.offcuts_in_stock()]
+            try:
+                cut = nest_batch(batch, parts, {m: [SheetSize(length, width)
+                                                    for length, width in found]
+                                                for m, found in sizes.items()},
+                                 settings, offcuts)
+            except (NoSheetsForMaterial, PartFitsNoSheet) as exc:
+                raise FailedPrecondition(str(exc), reason="NO_SHEET_FITS",
+                                         domain="stock.dovetail", subject=batch) from None
+            effects = batch_effects(batch, [
+                (m.material, m.thickness_mm,
+                 None if b.from_offcut else (b.layout.sheet.length_mm, b.layout.sheet.width_mm),
+                 b.from_offcut.source if b.from_offcut else None,
+                 [(o.source, o.length_mm, o.width_mm) for o in b.offcuts])
+                for m in cut.materials for b in m.boards])
+            summary = BatchSummary(batch, tuple(order_ids), cut.new_boards,
+                                   len(cut.offcuts_used), len(cut.offcuts),
+                                   round(cut.yield_pct, 2),
+                                   datetime.now(UTC).isoformat(timespec="seconds"))
+            plan_batch(stock, summary, effects, by)
+            try:
+                self.app.save(stock)
+                return stock, cut
+            except IntegrityError:
+                continue
+        raise Conflict(f"the board stock of {factory_id} is being changed by others; try again")
+
+    def consume(self, factory_id: str, batch: str) -> FactoryStock:
+        """The batch was cut: its reserved sheets leave stock."""
+        return self._change(factory_id, lambda s: s.consume(batch))
+
+    def release(self, factory_id: str, batch: str) -> FactoryStock:
+        """The batch will not be cut: its sheets are free again (its offcut records stay)."""
+        return self._change(factory_id, lambda s: s.release(batch))
+
+    def _parts(self, order_id: str) -> list[Part]:
+        """The parts of a configured order, labelled as its cut list and labels are."""
+        configuration = self.app.order_configuration(order_id)
+        if configuration.status is not ConfigurationStatus.CONFIGURED:
+            raise FailedPrecondition(
+                f"order {order_id} is {configuration.status.value}, not configured",
+                reason="ORDER_NOT_CONFIGURED", domain="stock.dovetail", subject=order_id)
+        plan = plan_order(self.app.catalogue(configuration.catalog_version), order_id,
+                          list(configuration.requests), nesting_method="quick")
+        assert isinstance(plan, OrderPlan), "a configured order plans again"
+        return [p.part for b in plan.cut_plan.boards for p in b.placements]
 
     # -------------------------------------------------------------------------------------
 

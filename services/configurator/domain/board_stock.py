@@ -191,6 +191,7 @@ class FactoryStock(Aggregate):
         self.offcuts: dict[str, StockOffcut] = {}
         self.last_counted: dict[str, str] = {}  # kind key → ISO time of its last count
         self.receipt_keys: set[str] = set()  # receipts' idempotency keys
+        self.batches: dict[str, BatchSummary] = {}  # cutting batches nested against stock
 
     # --- what the factory enters --------------------------------------------------------
 
@@ -262,6 +263,13 @@ class FactoryStock(Aggregate):
         for line in lines:
             self._know(line.kind)
         self.reservations[batch] = tuple(lines)  # stored events give back a list
+
+    def record_batch(self, summary: BatchSummary, by: str) -> None:
+        self._batch_nested(summary, by)
+
+    @event("BatchNested")
+    def _batch_nested(self, summary: BatchSummary, by: str) -> None:
+        self.batches[summary.batch] = summary
 
     def release(self, batch: str) -> None:
         if batch not in self.reservations:
@@ -338,3 +346,101 @@ class FactoryStock(Aggregate):
     def offcuts_in_stock(self) -> list[StockOffcut]:
         return sorted((o for o in self.offcuts.values() if not o.used_by),
                       key=lambda o: (o.material, -o.length_mm * o.width_mm, o.offcut_id))
+
+
+# --- a shift's cutting batch against stock (issue 20, items 2 and 3) ---------------------------
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a nested batch holds, as the stock keeps it."""
+
+    batch: str
+    orders: tuple[str, ...]
+    new_boards: int
+    offcuts_used: int
+    offcuts_kept: int
+    yield_pct: float
+    nested_at: str  # ISO time
+
+
+STORED_VALUES[BatchSummary] = "batch_summary"
+
+
+def split_material(material: str) -> tuple[str, str]:
+    """A part's material "board/decor" as (board, decor)."""
+    board, _, decor = material.partition("/")
+    return board, decor
+
+
+def sheets_for(stock: FactoryStock, materials: set[tuple[str, float]],
+               catalogue_sheets: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+    """The sheet sizes a batch may cut per part material ("board/decor"): the sizes the factory
+    stocks of that board and decor (on hand or on order), largest first; the catalogue's sizes
+    of the board when it stocks none."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    lines = stock.lines()
+    for material, thickness in materials:
+        board, decor = split_material(material)
+        stocked = sorted({(line.kind.length_mm, line.kind.width_mm) for line in lines
+                          if line.kind.material == board and line.kind.decor == decor
+                          and line.kind.thickness_mm == thickness
+                          and line.on_hand + line.on_order > 0}, reverse=True)
+        out[material] = stocked or list(catalogue_sheets.get(board, []))
+    return out
+
+
+def offcut_material(offcut: StockOffcut) -> str:
+    return f"{offcut.material}/{offcut.decor}" if offcut.decor else offcut.material
+
+
+@dataclass(frozen=True)
+class BatchEffects:
+    """What a nested batch does to stock: whole sheets reserved per kind, offcuts of stock it
+    cuts, remnants it keeps."""
+
+    reserved: tuple[Reserved, ...]
+    offcuts_used: tuple[str, ...]
+    offcuts_kept: tuple[StockOffcut, ...]
+
+
+def batch_effects(batch: str, boards: list[tuple[str, float, tuple[int, int] | None, str | None,
+                                                 list[tuple[str, float, float]]]]) -> BatchEffects:
+    """From the batch's boards - (material, thickness, sheet size of a new sheet or None,
+    the stock offcut id it was cut from or None, [(board source, length, width) of each
+    remnant kept]) - the reservations, the offcuts used and the offcuts kept."""
+    counts: dict[BoardKind, int] = {}
+    used: list[str] = []
+    kept: list[StockOffcut] = []
+    for material, thickness, sheet, from_offcut, remnants in boards:
+        board, decor = split_material(material)
+        if from_offcut is not None:
+            used.append(from_offcut)
+        elif sheet is not None:
+            kind = BoardKind(board, thickness, decor, sheet[0], sheet[1])
+            counts[kind] = counts.get(kind, 0) + 1
+        for source, length, width in remnants:
+            kept.append(StockOffcut(f"{batch}/o{len(kept) + 1}", board, thickness, decor,
+                                    round(length, 1), round(width, 1), batch, source))
+    return BatchEffects(tuple(Reserved(k, n) for k, n in sorted(counts.items(),
+                                                                  key=lambda kv: kv[0].key)),
+                        tuple(used), tuple(kept))
+
+
+def plan_batch(stock: FactoryStock, summary: BatchSummary, effects: BatchEffects, by: str) -> None:
+    """Record a nested batch on the factory's stock: its boards reserved, the offcuts it cuts
+    used, the remnants it keeps in stock."""
+    if summary.batch in stock.reservations or summary.batch in stock.batches:
+        raise BatchAlreadyReserved(f"batch {summary.batch} is already planned at "
+                                   f"{stock.factory_id}")
+    for offcut_id in effects.offcuts_used:
+        if offcut_id not in stock.offcuts:
+            raise OffcutUnknown(f"no offcut {offcut_id} at factory {stock.factory_id}")
+        if stock.offcuts[offcut_id].used_by:
+            raise OffcutAlreadyUsed(f"offcut {offcut_id} was used by batch "
+                                    f"{stock.offcuts[offcut_id].used_by}")
+    stock.record_batch(summary, by)
+    stock.reserve(summary.batch, list(effects.reserved))
+    for offcut_id in effects.offcuts_used:
+        stock.use_offcut(offcut_id, summary.batch)
+    for offcut in effects.offcuts_kept:
+        stock.record_offcut(offcut, by)

@@ -9,9 +9,12 @@ import asyncio
 from dovetail.configurator.v1 import stock_service_pb2 as pb
 from dovetail.configurator.v1 import stock_service_pb2_grpc as pb_grpc
 from services.configurator.board_stock import BoardStock
+from services.configurator.catalogue.cutting_batch import CuttingBatch
+from services.configurator.catalogue.cutting_diagram import board_svg
 from services.configurator.domain.board_stock import (
     BatchAlreadyReserved,
     BatchNotReserved,
+    BatchSummary,
     BoardKind,
     FactoryStock,
     OffcutAlreadyUsed,
@@ -19,6 +22,7 @@ from services.configurator.domain.board_stock import (
     PurchaseUnknown,
     StockOffcut,
 )
+from services.configurator.domain.errors import NotConfigured
 from services.kit.auth import actor_of
 from services.kit.errors import (
     Categories,
@@ -32,8 +36,9 @@ from services.kit.errors import (
 from services.kit.rpc import current_principal
 
 ROLES = {name: ("admin", "factory") for name in (
-    "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut")}
-ERRORS: Categories = {PurchaseUnknown: NotFound, OffcutUnknown: NotFound,
+    "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut", "NestBatch",
+    "ConsumeBatch", "ReleaseBatch")}
+ERRORS: Categories = {PurchaseUnknown: NotFound, OffcutUnknown: NotFound, NotConfigured: NotFound,
           OffcutAlreadyUsed: FailedPrecondition, BatchAlreadyReserved: FailedPrecondition,
           BatchNotReserved: FailedPrecondition}
 
@@ -61,9 +66,30 @@ def offcut_from_pb(o: pb.Offcut) -> StockOffcut:
                        o.length_mm, o.width_mm, o.batch.strip(), o.source.strip())
 
 
+def summary_to_pb(summary: BatchSummary, holding: bool) -> pb.BatchSummary:
+    return pb.BatchSummary(batch=summary.batch, order_ids=list(summary.orders),
+                           new_boards=summary.new_boards, offcuts_used=summary.offcuts_used,
+                           offcuts_kept=summary.offcuts_kept, yield_percent=summary.yield_pct,
+                           nested_at=summary.nested_at, holding=holding)
+
+
+def batch_boards_to_pb(cut: CuttingBatch, with_svg: bool) -> list[pb.BatchBoard]:
+    return [pb.BatchBoard(material=m.material, thickness_mm=m.thickness_mm,
+                          length_mm=round(b.layout.sheet.length_mm),
+                          width_mm=round(b.layout.sheet.width_mm),
+                          from_offcut_id=b.from_offcut.source if b.from_offcut else "",
+                          yield_percent=round(b.layout.yield_pct, 2),
+                          parts=len(b.layout.placements),
+                          svg=board_svg(b.layout) if with_svg else "")
+            for m in cut.materials for b in m.boards]
+
+
 def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
     return pb.FactoryStock(
         factory_id=stock.factory_id, version=stock.version,
+        batches=[summary_to_pb(b, b.batch in stock.reservations)
+                 for b in sorted(stock.batches.values(), key=lambda b: b.nested_at,
+                                 reverse=True)],
         lines=[pb.StockLine(kind=kind_to_pb(line.kind), on_hand=line.on_hand,
                             reserved=line.reserved, on_order=line.on_order,
                             available=line.available, short=line.short,
@@ -130,6 +156,33 @@ class StockServicer(pb_grpc.StockServiceServicer):
             self.stock.record_offcut, _factory(request.factory_id),
             offcut_from_pb(request.offcut), _by(context))
         return pb.RecordOffcutResponse(stock=stock_to_pb(found))
+
+
+    async def NestBatch(self, request: pb.NestBatchRequest, context) -> pb.NestBatchResponse:
+        factory_id = _factory(request.factory_id)
+        stock, cut = await asyncio.to_thread(
+            self.stock.nest_batch, factory_id, request.batch.strip(),
+            [o.strip() for o in request.order_ids], _by(context))
+        summary = stock.batches[request.batch.strip()]
+        return pb.NestBatchResponse(
+            stock=stock_to_pb(stock), summary=summary_to_pb(summary, True),
+            boards=batch_boards_to_pb(cut, request.include_svg),
+            shares=[pb.BatchShare(order_ref=s.order, panel_m2=round(s.panel_m2, 3),
+                                  boards=round(s.boards, 3)) for s in cut.shares],
+            offcuts_kept=[offcut_to_pb(o) for o in stock.offcuts.values()
+                          if o.batch == summary.batch])
+
+    async def ConsumeBatch(self, request: pb.ConsumeBatchRequest,
+                           context) -> pb.ConsumeBatchResponse:
+        found = await asyncio.to_thread(self.stock.consume, _factory(request.factory_id),
+                                        request.batch.strip())
+        return pb.ConsumeBatchResponse(stock=stock_to_pb(found))
+
+    async def ReleaseBatch(self, request: pb.ReleaseBatchRequest,
+                           context) -> pb.ReleaseBatchResponse:
+        found = await asyncio.to_thread(self.stock.release, _factory(request.factory_id),
+                                        request.batch.strip())
+        return pb.ReleaseBatchResponse(stock=stock_to_pb(found))
 
 
 def _by(context) -> str:

@@ -131,3 +131,37 @@ def test_a_receipt_with_a_key_seen_before_is_recorded_once():
     stock.receive(PB18, 5, "", "clerk", "", key="tap-1")
     stock.receive(PB18, 5, "", "clerk", "", key="tap-2")
     assert _line(stock, PB18).on_hand == 10
+
+
+def test_a_batch_reserves_its_new_sheets_per_kind_and_keeps_its_remnants():
+    from services.configurator.domain.board_stock import (
+        BatchAlreadyReserved,
+        BatchSummary,
+        batch_effects,
+        plan_batch,
+        sheets_for,
+    )
+
+    stock = FactoryStock("f1")
+    stock.receive(PB18, 10, "", "clerk", "")
+    stock.record_offcut(StockOffcut("o1", "particleboard-18", 18.0, "melamine-white", 1500.0,
+                                    700.0, "b0", "b0/1"), "p")
+    sizes = sheets_for(stock, {("particleboard-18/melamine-white", 18.0), ("mdf-18", 18.0)},
+                       {"mdf-18": [(2440, 1220)], "particleboard-18": [(2440, 1220)]})
+    assert sizes == {"particleboard-18/melamine-white": [(2800, 2070)],  # what it stocks
+                     "mdf-18": [(2440, 1220)]}  # none stocked: the catalogue's
+    effects = batch_effects("b1", [
+        ("particleboard-18/melamine-white", 18.0, (2800, 2070), None, [("b1/1", 900.0, 400.0)]),
+        ("particleboard-18/melamine-white", 18.0, (2800, 2070), None, []),
+        ("particleboard-18/melamine-white", 18.0, None, "o1", []),
+        ("mdf-18", 18.0, (2440, 1220), None, [])])
+    assert effects.reserved == (Reserved(MDF18, 1), Reserved(PB18, 2))
+    assert effects.offcuts_used == ("o1",)
+    assert [(o.offcut_id, o.batch, o.source, o.decor) for o in effects.offcuts_kept] == [
+        ("b1/o1", "b1", "b1/1", "melamine-white")]
+    summary = BatchSummary("b1", ("A", "B"), 3, 1, 1, 81.5, "2026-12-06T02:00:00+00:00")
+    plan_batch(stock, summary, effects, "planner")
+    assert (_line(stock, PB18).reserved, _line(stock, MDF18).short) == (2, 1)
+    assert [o.offcut_id for o in stock.offcuts_in_stock()] == ["b1/o1"]
+    with pytest.raises(BatchAlreadyReserved):
+        plan_batch(stock, summary, effects, "planner")

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,dovetail/configurator/v1/stock_service.proto\x12\x18\x64ovetail.configurator.v1\"g\n\tBoardKind\x12\x10\n\x08material\x18\x01 \x01(\t\x12\x14\n\x0cthickness_mm\x18\x02 \x01(\x01\x12\r\n\x05\x64\x65\x63or\x18\x03 \x01(\t\x12\x11\n\tlength_mm\x18\x04 \x01(\x05\x12\x10\n\x08width_mm\x18\x05 \x01(\x05\"\xca\x01\n\tStockLine\x12\x31\n\x04kind\x18\x01 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x0f\n\x07on_hand\x18\x02 \x01(\x05\x12\x10\n\x08reserved\x18\x03 \x01(\x05\x12\x10\n\x08on_order\x18\x04 \x01(\x05\x12\x11\n\tavailable\x18\x05 \x01(\x05\x12\r\n\x05short\x18\x06 \x01(\x05\x12\x1a\n\x12next_expected_date\x18\x07 \x01(\t\x12\x17\n\x0flast_counted_at\x18\x08 \x01(\t\"\x85\x01\n\x08Purchase\x12\x0b\n\x03ref\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12\x10\n\x08received\x18\x04 \x01(\x05\x12\x15\n\rexpected_date\x18\x05 \x01(\t\"\x96\x01\n\x06Offcut\x12\x11\n\toffcut_id\x18\x01 \x01(\t\x12\x10\n\x08material\x18\x02 \x01(\t\x12\x14\n\x0cthickness_mm\x18\x03 \x01(\x01\x12\r\n\x05\x64\x65\x63or\x18\x04 \x01(\t\x12\x11\n\tlength_mm\x18\x05 \x01(\x01\x12\x10\n\x08width_mm\x18\x06 \x01(\x01\x12\r\n\x05\x62\x61tch\x18\x07 \x01(\t\x12\x0e\n\x06source\x18\x08 \x01(\t\"\xd1\x01\n\x0c\x46\x61\x63toryStock\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x32\n\x05lines\x18\x02 \x03(\x0b\x32#.dovetail.configurator.v1.StockLine\x12\x35\n\tpurchases\x18\x03 \x03(\x0b\x32\".dovetail.configurator.v1.Purchase\x12\x31\n\x07offcuts\x18\x04 \x03(\x0b\x32 .dovetail.configurator.v1.Offcut\x12\x0f\n\x07version\x18\x05 \x01(\x03\"%\n\x0fGetStockRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\"I\n\x10GetStockResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"\xa0\x01\n\x14ReceiveBoardsRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12\x14\n\x0cpurchase_ref\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x0b\n\x03key\x18\x06 \x01(\t\"N\n\x15ReceiveBoardsResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"z\n\x12\x43ountBoardsRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x0f\n\x07\x63ounted\x18\x03 \x01(\x05\x12\x0c\n\x04note\x18\x04 \x01(\t\"`\n\x13\x43ountBoardsResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\x12\x12\n\ndifference\x18\x02 \x01(\x05\"\x91\x01\n\x12OrderBoardsRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x0b\n\x03ref\x18\x02 \x01(\t\x12\x31\n\x04kind\x18\x03 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x10\n\x08quantity\x18\x04 \x01(\x05\x12\x15\n\rexpected_date\x18\x05 \x01(\t\"L\n\x13OrderBoardsResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"[\n\x13RecordOffcutRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x30\n\x06offcut\x18\x02 \x01(\x0b\x32 .dovetail.configurator.v1.Offcut\"M\n\x14RecordOffcutResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock2\xaa\x04\n\x0cStockService\x12\x61\n\x08GetStock\x12).dovetail.configurator.v1.GetStockRequest\x1a*.dovetail.configurator.v1.GetStockResponse\x12p\n\rReceiveBoards\x12..dovetail.configurator.v1.ReceiveBoardsRequest\x1a/.dovetail.configurator.v1.ReceiveBoardsResponse\x12j\n\x0b\x43ountBoards\x12,.dovetail.configurator.v1.CountBoardsRequest\x1a-.dovetail.configurator.v1.CountBoardsResponse\x12j\n\x0bOrderBoards\x12,.dovetail.configurator.v1.OrderBoardsRequest\x1a-.dovetail.configurator.v1.OrderBoardsResponse\x12m\n\x0cRecordOffcut\x12-.dovetail.configurator.v1.RecordOffcutRequest\x1a..dovetail.configurator.v1.RecordOffcutResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,dovetail/configurator/v1/stock_service.proto\x12\x18\x64ovetail.configurator.v1\"g\n\tBoardKind\x12\x10\n\x08material\x18\x01 \x01(\t\x12\x14\n\x0cthickness_mm\x18\x02 \x01(\x01\x12\r\n\x05\x64\x65\x63or\x18\x03 \x01(\t\x12\x11\n\tlength_mm\x18\x04 \x01(\x05\x12\x10\n\x08width_mm\x18\x05 \x01(\x05\"\xca\x01\n\tStockLine\x12\x31\n\x04kind\x18\x01 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x0f\n\x07on_hand\x18\x02 \x01(\x05\x12\x10\n\x08reserved\x18\x03 \x01(\x05\x12\x10\n\x08on_order\x18\x04 \x01(\x05\x12\x11\n\tavailable\x18\x05 \x01(\x05\x12\r\n\x05short\x18\x06 \x01(\x05\x12\x1a\n\x12next_expected_date\x18\x07 \x01(\t\x12\x17\n\x0flast_counted_at\x18\x08 \x01(\t\"\x85\x01\n\x08Purchase\x12\x0b\n\x03ref\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12\x10\n\x08received\x18\x04 \x01(\x05\x12\x15\n\rexpected_date\x18\x05 \x01(\t\"\x96\x01\n\x06Offcut\x12\x11\n\toffcut_id\x18\x01 \x01(\t\x12\x10\n\x08material\x18\x02 \x01(\t\x12\x14\n\x0cthickness_mm\x18\x03 \x01(\x01\x12\r\n\x05\x64\x65\x63or\x18\x04 \x01(\t\x12\x11\n\tlength_mm\x18\x05 \x01(\x01\x12\x10\n\x08width_mm\x18\x06 \x01(\x01\x12\r\n\x05\x62\x61tch\x18\x07 \x01(\t\x12\x0e\n\x06source\x18\x08 \x01(\t\"\x8a\x02\n\x0c\x46\x61\x63toryStock\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x32\n\x05lines\x18\x02 \x03(\x0b\x32#.dovetail.configurator.v1.StockLine\x12\x35\n\tpurchases\x18\x03 \x03(\x0b\x32\".dovetail.configurator.v1.Purchase\x12\x31\n\x07offcuts\x18\x04 \x03(\x0b\x32 .dovetail.configurator.v1.Offcut\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12\x37\n\x07\x62\x61tches\x18\x06 \x03(\x0b\x32&.dovetail.configurator.v1.BatchSummary\"\xab\x01\n\x0c\x42\x61tchSummary\x12\r\n\x05\x62\x61tch\x18\x01 \x01(\t\x12\x11\n\torder_ids\x18\x02 \x03(\t\x12\x12\n\nnew_boards\x18\x03 \x01(\x05\x12\x14\n\x0coffcuts_used\x18\x04 \x01(\x05\x12\x14\n\x0coffcuts_kept\x18\x05 \x01(\x05\x12\x15\n\ryield_percent\x18\x06 \x01(\x01\x12\x11\n\tnested_at\x18\x07 \x01(\t\x12\x0f\n\x07holding\x18\x08 \x01(\x08\"\xa4\x01\n\nBatchBoard\x12\x10\n\x08material\x18\x01 \x01(\t\x12\x14\n\x0cthickness_mm\x18\x02 \x01(\x01\x12\x11\n\tlength_mm\x18\x03 \x01(\x05\x12\x10\n\x08width_mm\x18\x04 \x01(\x05\x12\x16\n\x0e\x66rom_offcut_id\x18\x05 \x01(\t\x12\x15\n\ryield_percent\x18\x06 \x01(\x01\x12\r\n\x05parts\x18\x07 \x01(\x05\x12\x0b\n\x03svg\x18\x08 \x01(\t\"A\n\nBatchShare\x12\x11\n\torder_ref\x18\x01 \x01(\t\x12\x10\n\x08panel_m2\x18\x02 \x01(\x01\x12\x0e\n\x06\x62oards\x18\x03 \x01(\x01\"%\n\x0fGetStockRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\"I\n\x10GetStockResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"\xa0\x01\n\x14ReceiveBoardsRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12\x14\n\x0cpurchase_ref\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x0b\n\x03key\x18\x06 \x01(\t\"N\n\x15ReceiveBoardsResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"z\n\x12\x43ountBoardsRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x0f\n\x07\x63ounted\x18\x03 \x01(\x05\x12\x0c\n\x04note\x18\x04 \x01(\t\"`\n\x13\x43ountBoardsResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\x12\x12\n\ndifference\x18\x02 \x01(\x05\"\x91\x01\n\x12OrderBoardsRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x0b\n\x03ref\x18\x02 \x01(\t\x12\x31\n\x04kind\x18\x03 \x01(\x0b\x32#.dovetail.configurator.v1.BoardKind\x12\x10\n\x08quantity\x18\x04 \x01(\x05\x12\x15\n\rexpected_date\x18\x05 \x01(\t\"L\n\x13OrderBoardsResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"[\n\x13RecordOffcutRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\x30\n\x06offcut\x18\x02 \x01(\x0b\x32 .dovetail.configurator.v1.Offcut\"M\n\x14RecordOffcutResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"]\n\x10NestBatchRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\r\n\x05\x62\x61tch\x18\x02 \x01(\t\x12\x11\n\torder_ids\x18\x03 \x03(\t\x12\x13\n\x0binclude_svg\x18\x04 \x01(\x08\"\xa7\x02\n\x11NestBatchResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\x12\x37\n\x07summary\x18\x02 \x01(\x0b\x32&.dovetail.configurator.v1.BatchSummary\x12\x34\n\x06\x62oards\x18\x03 \x03(\x0b\x32$.dovetail.configurator.v1.BatchBoard\x12\x34\n\x06shares\x18\x04 \x03(\x0b\x32$.dovetail.configurator.v1.BatchShare\x12\x36\n\x0coffcuts_kept\x18\x05 \x03(\x0b\x32 .dovetail.configurator.v1.Offcut\"8\n\x13\x43onsumeBatchRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\r\n\x05\x62\x61tch\x18\x02 \x01(\t\"M\n\x14\x43onsumeBatchResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock\"8\n\x13ReleaseBatchRequest\x12\x12\n\nfactory_id\x18\x01 \x01(\t\x12\r\n\x05\x62\x61tch\x18\x02 \x01(\t\"M\n\x14ReleaseBatchResponse\x12\x35\n\x05stock\x18\x01 \x01(\x0b\x32&.dovetail.configurator.v1.FactoryStock2\xee\x06\n\x0cStockService\x12\x61\n\x08GetStock\x12).dovetail.configurator.v1.GetStockRequest\x1a*.dovetail.configurator.v1.GetStockResponse\x12p\n\rReceiveBoards\x12..dovetail.configurator.v1.ReceiveBoardsRequest\x1a/.dovetail.configurator.v1.ReceiveBoardsResponse\x12j\n\x0b\x43ountBoards\x12,.dovetail.configurator.v1.CountBoardsRequest\x1a-.dovetail.configurator.v1.CountBoardsResponse\x12j\n\x0bOrderBoards\x12,.dovetail.configurator.v1.OrderBoardsRequest\x1a-.dovetail.configurator.v1.OrderBoardsResponse\x12m\n\x0cRecordOffcut\x12-.dovetail.configurator.v1.RecordOffcutRequest\x1a..dovetail.configurator.v1.RecordOffcutResponse\x12\x64\n\tNestBatch\x12*.dovetail.configurator.v1.NestBatchRequest\x1a+.dovetail.configurator.v1.NestBatchResponse\x12m\n\x0c\x43onsumeBatch\x12-.dovetail.configurator.v1.ConsumeBatchRequest\x1a..dovetail.configurator.v1.ConsumeBatchResponse\x12m\n\x0cReleaseBatch\x12-.dovetail.configurator.v1.ReleaseBatchRequest\x1a..dovetail.configurator.v1.ReleaseBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,27 +40,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OFFCUT']._serialized_start=521
   _globals['_OFFCUT']._serialized_end=671
   _globals['_FACTORYSTOCK']._serialized_start=674
-  _globals['_FACTORYSTOCK']._serialized_end=883
-  _globals['_GETSTOCKREQUEST']._serialized_start=885
-  _globals['_GETSTOCKREQUEST']._serialized_end=922
-  _globals['_GETSTOCKRESPONSE']._serialized_start=924
-  _globals['_GETSTOCKRESPONSE']._serialized_end=997
-  _globals['_RECEIVEBOARDSREQUEST']._serialized_start=1000
-  _globals['_RECEIVEBOARDSREQUEST']._serialized_end=1160
-  _globals['_RECEIVEBOARDSRESPONSE']._serialized_start=1162
-  _globals['_RECEIVEBOARDSRESPONSE']._serialized_end=1240
-  _globals['_COUNTBOARDSREQUEST']._serialized_start=1242
-  _globals['_COUNTBOARDSREQUEST']._serialized_end=1364
-  _globals['_COUNTBOARDSRESPONSE']._serialized_start=1366
-  _globals['_COUNTBOARDSRESPONSE']._serialized_end=1462
-  _globals['_ORDERBOARDSREQUEST']._serialized_start=1465
-  _globals['_ORDERBOARDSREQUEST']._serialized_end=1610
-  _globals['_ORDERBOARDSRESPONSE']._serialized_start=1612
-  _globals['_ORDERBOARDSRESPONSE']._serialized_end=1688
-  _globals['_RECORDOFFCUTREQUEST']._serialized_start=1690
-  _globals['_RECORDOFFCUTREQUEST']._serialized_end=1781
-  _globals['_RECORDOFFCUTRESPONSE']._serialized_start=1783
-  _globals['_RECORDOFFCUTRESPONSE']._serialized_end=1860
-  _globals['_STOCKSERVICE']._serialized_start=1863
-  _globals['_STOCKSERVICE']._serialized_end=2417
+  _globals['_FACTORYSTOCK']._serialized_end=940
+  _globals['_BATCHSUMMARY']._serialized_start=943
+  _globals['_BATCHSUMMARY']._serialized_end=1114
+  _globals['_BATCHBOARD']._serialized_start=1117
+  _globals['_BATCHBOARD']._serialized_end=1281
+  _globals['_BATCHSHARE']._serialized_start=1283
+  _globals['_BATCHSHARE']._serialized_end=1348
+  _globals['_GETSTOCKREQUEST']._serialized_start=1350
+  _globals['_GETSTOCKREQUEST']._serialized_end=1387
+  _globals['_GETSTOCKRESPONSE']._serialized_start=1389
+  _globals['_GETSTOCKRESPONSE']._serialized_end=1462
+  _globals['_RECEIVEBOARDSREQUEST']._serialized_start=1465
+  _globals['_RECEIVEBOARDSREQUEST']._serialized_end=1625
+  _globals['_RECEIVEBOARDSRESPONSE']._serialized_start=1627
+  _globals['_RECEIVEBOARDSRESPONSE']._serialized_end=1705
+  _globals['_COUNTBOARDSREQUEST']._serialized_start=1707
+  _globals['_COUNTBOARDSREQUEST']._serialized_end=1829
+  _globals['_COUNTBOARDSRESPONSE']._serialized_start=1831
+  _globals['_COUNTBOARDSRESPONSE']._serialized_end=1927
+  _globals['_ORDERBOARDSREQUEST']._serialized_start=1930
+  _globals['_ORDERBOARDSREQUEST']._serialized_end=2075
+  _globals['_ORDERBOARDSRESPONSE']._serialized_start=2077
+  _globals['_ORDERBOARDSRESPONSE']._serialized_end=2153
+  _globals['_RECORDOFFCUTREQUEST']._serialized_start=2155
+  _globals['_RECORDOFFCUTREQUEST']._serialized_end=2246
+  _globals['_RECORDOFFCUTRESPONSE']._serialized_start=2248
+  _globals['_RECORDOFFCUTRESPONSE']._serialized_end=2325
+  _globals['_NESTBATCHREQUEST']._serialized_start=2327
+  _globals['_NESTBATCHREQUEST']._serialized_end=2420
+  _globals['_NESTBATCHRESPONSE']._serialized_start=2423
+  _globals['_NESTBATCHRESPONSE']._serialized_end=2718
+  _globals['_CONSUMEBATCHREQUEST']._serialized_start=2720
+  _globals['_CONSUMEBATCHREQUEST']._serialized_end=2776
+  _globals['_CONSUMEBATCHRESPONSE']._serialized_start=2778
+  _globals['_CONSUMEBATCHRESPONSE']._serialized_end=2855
+  _globals['_RELEASEBATCHREQUEST']._serialized_start=2857
+  _globals['_RELEASEBATCHREQUEST']._serialized_end=2913
+  _globals['_RELEASEBATCHRESPONSE']._serialized_start=2915
+  _globals['_RELEASEBATCHRESPONSE']._serialized_end=2992
+  _globals['_STOCKSERVICE']._serialized_start=2995
+  _globals['_STOCKSERVICE']._serialized_end=3873
 # @@protoc_insertion_point(module_scope)

@@ -75,18 +75,70 @@ class Offcut(_message.Message):
     def __init__(self, offcut_id: _Optional[str] = ..., material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., decor: _Optional[str] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., batch: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
 
 class FactoryStock(_message.Message):
-    __slots__ = ("factory_id", "lines", "purchases", "offcuts", "version")
+    __slots__ = ("factory_id", "lines", "purchases", "offcuts", "version", "batches")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     PURCHASES_FIELD_NUMBER: _ClassVar[int]
     OFFCUTS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     lines: _containers.RepeatedCompositeFieldContainer[StockLine]
     purchases: _containers.RepeatedCompositeFieldContainer[Purchase]
     offcuts: _containers.RepeatedCompositeFieldContainer[Offcut]
     version: int
-    def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
+    batches: _containers.RepeatedCompositeFieldContainer[BatchSummary]
+    def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[BatchSummary, _Mapping]]] = ...) -> None: ...
+
+class BatchSummary(_message.Message):
+    __slots__ = ("batch", "order_ids", "new_boards", "offcuts_used", "offcuts_kept", "yield_percent", "nested_at", "holding")
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    NEW_BOARDS_FIELD_NUMBER: _ClassVar[int]
+    OFFCUTS_USED_FIELD_NUMBER: _ClassVar[int]
+    OFFCUTS_KEPT_FIELD_NUMBER: _ClassVar[int]
+    YIELD_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    NESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    HOLDING_FIELD_NUMBER: _ClassVar[int]
+    batch: str
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    new_boards: int
+    offcuts_used: int
+    offcuts_kept: int
+    yield_percent: float
+    nested_at: str
+    holding: bool
+    def __init__(self, batch: _Optional[str] = ..., order_ids: _Optional[_Iterable[str]] = ..., new_boards: _Optional[int] = ..., offcuts_used: _Optional[int] = ..., offcuts_kept: _Optional[int] = ..., yield_percent: _Optional[float] = ..., nested_at: _Optional[str] = ..., holding: _Optional[bool] = ...) -> None: ...
+
+class BatchBoard(_message.Message):
+    __slots__ = ("material", "thickness_mm", "length_mm", "width_mm", "from_offcut_id", "yield_percent", "parts", "svg")
+    MATERIAL_FIELD_NUMBER: _ClassVar[int]
+    THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_MM_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_MM_FIELD_NUMBER: _ClassVar[int]
+    FROM_OFFCUT_ID_FIELD_NUMBER: _ClassVar[int]
+    YIELD_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    SVG_FIELD_NUMBER: _ClassVar[int]
+    material: str
+    thickness_mm: float
+    length_mm: int
+    width_mm: int
+    from_offcut_id: str
+    yield_percent: float
+    parts: int
+    svg: str
+    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ..., from_offcut_id: _Optional[str] = ..., yield_percent: _Optional[float] = ..., parts: _Optional[int] = ..., svg: _Optional[str] = ...) -> None: ...
+
+class BatchShare(_message.Message):
+    __slots__ = ("order_ref", "panel_m2", "boards")
+    ORDER_REF_FIELD_NUMBER: _ClassVar[int]
+    PANEL_M2_FIELD_NUMBER: _ClassVar[int]
+    BOARDS_FIELD_NUMBER: _ClassVar[int]
+    order_ref: str
+    panel_m2: float
+    boards: float
+    def __init__(self, order_ref: _Optional[str] = ..., panel_m2: _Optional[float] = ..., boards: _Optional[float] = ...) -> None: ...
 
 class GetStockRequest(_message.Message):
     __slots__ = ("factory_id",)
@@ -171,6 +223,60 @@ class RecordOffcutRequest(_message.Message):
     def __init__(self, factory_id: _Optional[str] = ..., offcut: _Optional[_Union[Offcut, _Mapping]] = ...) -> None: ...
 
 class RecordOffcutResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...
+
+class NestBatchRequest(_message.Message):
+    __slots__ = ("factory_id", "batch", "order_ids", "include_svg")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_SVG_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    batch: str
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    include_svg: bool
+    def __init__(self, factory_id: _Optional[str] = ..., batch: _Optional[str] = ..., order_ids: _Optional[_Iterable[str]] = ..., include_svg: _Optional[bool] = ...) -> None: ...
+
+class NestBatchResponse(_message.Message):
+    __slots__ = ("stock", "summary", "boards", "shares", "offcuts_kept")
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    BOARDS_FIELD_NUMBER: _ClassVar[int]
+    SHARES_FIELD_NUMBER: _ClassVar[int]
+    OFFCUTS_KEPT_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    summary: BatchSummary
+    boards: _containers.RepeatedCompositeFieldContainer[BatchBoard]
+    shares: _containers.RepeatedCompositeFieldContainer[BatchShare]
+    offcuts_kept: _containers.RepeatedCompositeFieldContainer[Offcut]
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ..., summary: _Optional[_Union[BatchSummary, _Mapping]] = ..., boards: _Optional[_Iterable[_Union[BatchBoard, _Mapping]]] = ..., shares: _Optional[_Iterable[_Union[BatchShare, _Mapping]]] = ..., offcuts_kept: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ...) -> None: ...
+
+class ConsumeBatchRequest(_message.Message):
+    __slots__ = ("factory_id", "batch")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    batch: str
+    def __init__(self, factory_id: _Optional[str] = ..., batch: _Optional[str] = ...) -> None: ...
+
+class ConsumeBatchResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: FactoryStock
+    def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...
+
+class ReleaseBatchRequest(_message.Message):
+    __slots__ = ("factory_id", "batch")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    batch: str
+    def __init__(self, factory_id: _Optional[str] = ..., batch: _Optional[str] = ...) -> None: ...
+
+class ReleaseBatchResponse(_message.Message):
     __slots__ = ("stock",)
     STOCK_FIELD_NUMBER: _ClassVar[int]
     stock: FactoryStock

@@ -63,6 +63,21 @@ class StockServiceStub:
                 request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.RecordOffcutRequest.SerializeToString,
                 response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.RecordOffcutResponse.FromString,
                 _registered_method=True)
+        self.NestBatch = channel.unary_unary(
+                '/dovetail.configurator.v1.StockService/NestBatch',
+                request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.NestBatchRequest.SerializeToString,
+                response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.NestBatchResponse.FromString,
+                _registered_method=True)
+        self.ConsumeBatch = channel.unary_unary(
+                '/dovetail.configurator.v1.StockService/ConsumeBatch',
+                request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ConsumeBatchRequest.SerializeToString,
+                response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ConsumeBatchResponse.FromString,
+                _registered_method=True)
+        self.ReleaseBatch = channel.unary_unary(
+                '/dovetail.configurator.v1.StockService/ReleaseBatch',
+                request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchRequest.SerializeToString,
+                response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchResponse.FromString,
+                _registered_method=True)
 
 
 class StockServiceServicer:
@@ -107,6 +122,30 @@ class StockServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def NestBatch(self, request, context):
+        """Nest a shift's saw work of several configured orders as one cutting batch on the factory's
+        sheet sizes, its offcuts first; its new sheets are reserved, the offcuts it cuts used, the
+        remnants it keeps recorded as offcuts. FAILED_PRECONDITION when an order is not configured
+        or a part fits no sheet; the same batch id twice is FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConsumeBatch(self, request, context):
+        """The batch was cut: its reserved sheets leave stock.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseBatch(self, request, context):
+        """The batch will not be cut: its reserved sheets are free again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StockServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -134,6 +173,21 @@ def add_StockServiceServicer_to_server(servicer, server):
                     servicer.RecordOffcut,
                     request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.RecordOffcutRequest.FromString,
                     response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.RecordOffcutResponse.SerializeToString,
+            ),
+            'NestBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.NestBatch,
+                    request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.NestBatchRequest.FromString,
+                    response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.NestBatchResponse.SerializeToString,
+            ),
+            'ConsumeBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConsumeBatch,
+                    request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ConsumeBatchRequest.FromString,
+                    response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ConsumeBatchResponse.SerializeToString,
+            ),
+            'ReleaseBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseBatch,
+                    request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchRequest.FromString,
+                    response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -275,6 +329,87 @@ class StockService:
             '/dovetail.configurator.v1.StockService/RecordOffcut',
             dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.RecordOffcutRequest.SerializeToString,
             dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.RecordOffcutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def NestBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.configurator.v1.StockService/NestBatch',
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.NestBatchRequest.SerializeToString,
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.NestBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConsumeBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.configurator.v1.StockService/ConsumeBatch',
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ConsumeBatchRequest.SerializeToString,
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ConsumeBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.configurator.v1.StockService/ReleaseBatch',
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchRequest.SerializeToString,
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,
