@@ -39,6 +39,7 @@ from gateway.controllers.shipments import ShipmentController
 from gateway.controllers.shop_desk import ChannelDeskController, ReprocessController
 from gateway.controllers.stock import StockController
 from gateway.controllers.system import SystemController
+from gateway.controllers.tariffs import TariffController
 from gateway.controllers.tracking import TrackingController
 from gateway.deps import GatewayState, Services, provide_services, provide_state
 from gateway.errors import (
@@ -54,6 +55,7 @@ from gateway.i18n import ReaderMiddleware
 from gateway.limits import KeyGuessing
 from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
+from gateway.portal.energy import EnergyPortalController
 from gateway.portal.mapping import SHOP_DESK_PAGES
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.read_model import OrderFacts
@@ -146,14 +148,14 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
     app = Litestar(
         route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
                         WooCommerceWebhookController, OrderController, DesignController,
-                        FactoryController, StockController, MachineController,
+                        FactoryController, StockController, TariffController, MachineController,
                         ScheduleController,
                         ShipmentController, KpiController, AdminController, OutboundController,
                         AccountController,
                         MappingController, ChannelDeskController, ReprocessController,
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
-                        TrackingController,
+                        TrackingController, EnergyPortalController,
                         *PORTAL_HANDLERS, *SHOP_DESK_PAGES, *WORKSPACE_HANDLERS, *STOCK_HANDLERS],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.

@@ -28,6 +28,9 @@ ORDER_DESK = {"admin", "planner", "customer_service"}
 PLANNING = {"admin", "planner"}
 # Endpoints open to other roles than admin; everything else under /api/v1 is admin only.
 ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
+           # the chain sets a factory's tariff; admins, planners and the factory read it
+           ("PUT", "/api/v1/factories/{factory_id}/tariff"): {"admin"},
+           ("DELETE", "/api/v1/factories/{factory_id}/tariff"): {"admin"},
            ("POST", "/api/v1/designs/orders"): {"designer"},
            ("POST", "/api/v1/orders/{order_id}/reprocess"): PLANNING}
 ALLOWED_UNDER = {"/api/v1/orders": ORDER_DESK, "/api/v1/shipments": ORDER_DESK,
@@ -114,7 +117,7 @@ def test_the_matrix_knows_the_path_parameters(gw):
 
 PORTAL_FOR = {"/portal/orders": ORDER_DESK, "/portal/deliveries": ORDER_DESK,
               "/portal/factories": PLANNING, "/portal/schedule": PLANNING,
-              "/portal/kpis": PLANNING, "/portal/mapping": PLANNING}
+              "/portal/kpis": PLANNING, "/portal/energy": PLANNING, "/portal/mapping": PLANNING}
 OPEN_PAGES = ("/portal/static", "/portal/sign-", "/portal/forgot", "/portal/set-password")
 
 

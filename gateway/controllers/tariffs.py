@@ -1,0 +1,136 @@
+"""REST for energy-aware planning (issue 21): a factory's time-of-use tariff (read by admins,
+planners and the factory itself; set or cleared by the chain's admins only) and the plan's
+electricity at a factory against the same work planned energy-blind. Everything goes to
+scheduling (its field violations come back as 422 naming each field of the body)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from litestar import Controller, Request, delete, get, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from gateway.auth import admin_only, current, factory_reader
+from gateway.deps import Services, ServicesDep
+from gateway.errors import ServiceError
+from gateway.schemas.energy import (
+    BandPriceBody,
+    BandSpanRead,
+    EnergyFiguresRead,
+    EnergyPlanRead,
+    FactoryTariffRead,
+    LoadStepRead,
+    TariffBody,
+    TariffPeriodBody,
+)
+from gateway.schemas.orders import FieldError
+
+FactoryId = FromPath[str]
+BAND_PB = {"critical": pb.TARIFF_BAND_CRITICAL, "peak": pb.TARIFF_BAND_PEAK,
+           "flat": pb.TARIFF_BAND_FLAT, "valley": pb.TARIFF_BAND_VALLEY}
+BAND_NAME = {v: k for k, v in BAND_PB.items()}
+
+
+async def call(services: Services, method: str, request: object, actor: str = "") -> Any:
+    """One scheduling call; its field names as this API's bodies spell them (the tariff's
+    fields sit at the top of the body, not under `tariff`)."""
+    try:
+        return await services.call("scheduling", method, request, actor=actor)
+    except ServiceError as exc:
+        exc.errors = [FieldError(e.field.removeprefix("tariff."), e.message) for e in exc.errors]
+        raise
+
+
+def tariff_pb(body: TariffBody) -> pb.Tariff:
+    """The body on the wire; a band name it does not know goes as unspecified, for the service
+    to name the field."""
+    out = pb.Tariff(
+        prices=[pb.BandPrice(band=BAND_PB.get(p.band, 0), cny_per_kwh=p.cny_per_kwh)
+                for p in body.prices],
+        periods=[pb.TariffPeriod(band=BAND_PB.get(p.band, 0), start_minute=p.start_minute,
+                                 end_minute=p.end_minute, weekdays=p.weekdays, months=p.months)
+                 for p in body.periods],
+        default_band=BAND_PB.get(body.default_band, -1), time_zone=body.time_zone,
+        source=body.source)
+    if body.demand_limit_kw is not None:
+        out.demand_limit_kw = body.demand_limit_kw
+    return out
+
+
+def tariff_read(t: pb.FactoryTariff) -> FactoryTariffRead:
+    tariff = None
+    if t.HasField("tariff"):
+        x = t.tariff
+        tariff = TariffBody(
+            prices=[BandPriceBody(BAND_NAME[p.band], p.cny_per_kwh) for p in x.prices],
+            periods=[TariffPeriodBody(BAND_NAME[p.band], p.start_minute, p.end_minute,
+                                      list(p.weekdays), list(p.months)) for p in x.periods],
+            default_band=BAND_NAME.get(x.default_band, "flat"),
+            demand_limit_kw=x.demand_limit_kw if x.HasField("demand_limit_kw") else None,
+            time_zone=x.time_zone, source=x.source)
+    set_at = t.set_at.ToDatetime(UTC).isoformat() if t.HasField("set_at") else None
+    return FactoryTariffRead(t.factory_id, tariff, set_at, t.set_by)
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat()
+
+
+def _figures(f: pb.EnergyFigures) -> EnergyFiguresRead:
+    return EnergyFiguresRead(round(f.kwh, 3), round(f.cny, 2), round(f.valley_kwh, 3),
+                             round(f.peak_kw, 2), round(f.kg_co2e, 2), f.weighted_tardiness_minutes)
+
+
+def energy_plan_read(r: pb.GetEnergyPlanResponse) -> EnergyPlanRead:
+    return EnergyPlanRead(
+        factory_id=r.factory_id, day=r.day, time_zone=r.time_zone, has_tariff=r.has_tariff,
+        demand_limit_kw=r.demand_limit_kw if r.HasField("demand_limit_kw") else None,
+        bands=[BandSpanRead(_iso(b.start_unix_ms), _iso(b.end_unix_ms), BAND_NAME[b.band],
+                            b.cny_per_kwh) for b in r.bands],
+        planned=[LoadStepRead(_iso(s.start_unix_ms), s.kw) for s in r.planned],
+        blind=[LoadStepRead(_iso(s.start_unix_ms), s.kw) for s in r.blind],
+        plan=_figures(r.plan_figures) if r.HasField("plan_figures") else None,
+        energy_blind=_figures(r.blind_figures) if r.HasField("blind_figures") else None,
+        grid_kg_co2e_per_kwh=r.grid_kg_co2e_per_kwh, grid_factor_source=r.grid_factor_source,
+        orders=r.orders)
+
+
+async def energy_plan(services: Services, factory_id: str, day: date | None
+                      ) -> pb.GetEnergyPlanResponse:
+    return await call(services, "GetEnergyPlan", pb.GetEnergyPlanRequest(
+        factory_id=factory_id, day=day.isoformat() if day else ""))
+
+
+class TariffController(Controller):
+    path = "/api/v1/factories/{factory_id:str}"
+    tags = ["energy"]
+    security = [{"bearer": []}]
+
+    @get("/tariff", guards=[factory_reader], summary="A factory's time-of-use tariff")
+    async def get_tariff(self, factory_id: FactoryId, services: ServicesDep) -> FactoryTariffRead:
+        reply = await call(services, "GetFactoryTariff",
+                           pb.GetFactoryTariffRequest(factory_id=factory_id))
+        return tariff_read(reply.factory_tariff)
+
+    @put("/tariff", guards=[admin_only], summary="Set a factory's time-of-use tariff (admins)")
+    async def set_tariff(self, factory_id: FactoryId, data: JSONBody[TariffBody],
+                         services: ServicesDep, request: Request) -> FactoryTariffRead:
+        reply = await call(services, "SetFactoryTariff", pb.SetFactoryTariffRequest(
+            factory_id=factory_id, tariff=tariff_pb(data)), actor=current(request).actor)
+        return tariff_read(reply.factory_tariff)
+
+    @delete("/tariff", guards=[admin_only], status_code=200,
+            summary="Clear a factory's tariff: energy is not priced there (admins)")
+    async def clear_tariff(self, factory_id: FactoryId, services: ServicesDep,
+                           request: Request) -> FactoryTariffRead:
+        reply = await call(services, "SetFactoryTariff", pb.SetFactoryTariffRequest(
+            factory_id=factory_id), actor=current(request).actor)
+        return tariff_read(reply.factory_tariff)
+
+    @get("/energy-plan", guards=[factory_reader],
+         summary="The plan's electricity at a factory against the same work planned energy-blind")
+    async def get_energy_plan(self, factory_id: FactoryId, services: ServicesDep,
+                              day: FromQuery[date | None] = None) -> EnergyPlanRead:
+        return energy_plan_read(await energy_plan(services, factory_id, day))
