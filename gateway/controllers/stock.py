@@ -16,6 +16,11 @@ from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError
 from gateway.schemas.orders import FieldError
 from gateway.schemas.stock import (
+    BatchBoardRead,
+    BatchBody,
+    BatchRead,
+    BatchShareRead,
+    BatchSummaryRead,
     BoardKindBody,
     BoardKindRead,
     CountBody,
@@ -31,11 +36,12 @@ from gateway.schemas.stock import (
 FactoryId = FromPath[str]  # checked by the service (1-64 characters)
 
 
-async def call(services: Services, method: str, request: object, actor: str = "") -> Any:
+async def call(services: Services, method: str, request: object, actor: str = "",
+               timeout: float = 10) -> Any:
     """One StockService call; its field names as this API's bodies spell them (the board kind's
     fields sit at the top of a body, not under `kind`)."""
     try:
-        return await services.call("stock", method, request, actor=actor)
+        return await services.call("stock", method, request, timeout=timeout, actor=actor)
     except ServiceError as exc:
         exc.errors = [FieldError(e.field.removeprefix("kind."), e.message) for e in exc.errors]
         raise
@@ -51,16 +57,36 @@ def kind_read(kind: pb.BoardKind) -> BoardKindRead:
                          kind.width_mm)
 
 
+def offcut_read(o: pb.Offcut) -> OffcutRead:
+    return OffcutRead(o.offcut_id, o.material, o.thickness_mm, o.decor, o.length_mm,
+                      o.width_mm, o.batch, o.source)
+
+
+def summary_read(b: pb.BatchSummary) -> BatchSummaryRead:
+    return BatchSummaryRead(b.batch, list(b.order_ids), b.new_boards, b.offcuts_used,
+                            b.offcuts_kept, b.yield_percent, b.nested_at, b.holding)
+
+
+def batch_read(reply: pb.NestBatchResponse) -> BatchRead:
+    return BatchRead(
+        summary=summary_read(reply.summary), stock=stock_read(reply.stock),
+        boards=[BatchBoardRead(b.material, b.thickness_mm, b.length_mm, b.width_mm,
+                               b.from_offcut_id or None, b.yield_percent, b.parts, b.svg or None)
+                for b in reply.boards],
+        shares=[BatchShareRead(s.order_ref, s.panel_m2, s.boards) for s in reply.shares],
+        offcuts_kept=[offcut_read(o) for o in reply.offcuts_kept])
+
+
 def stock_read(stock: pb.FactoryStock) -> StockRead:
     return StockRead(
         factory_id=stock.factory_id, version=stock.version,
+        batches=[summary_read(b) for b in stock.batches],
         lines=[StockLineRead(kind_read(line.kind), line.on_hand, line.reserved, line.available,
                              line.short, line.on_order, line.next_expected_date or None,
                              line.last_counted_at or None) for line in stock.lines],
         purchases=[PurchaseRead(p.ref, kind_read(p.kind), p.quantity, p.received,
                                 p.expected_date) for p in stock.purchases],
-        offcuts=[OffcutRead(o.offcut_id, o.material, o.thickness_mm, o.decor, o.length_mm,
-                            o.width_mm, o.batch, o.source) for o in stock.offcuts])
+        offcuts=[offcut_read(o) for o in stock.offcuts])
 
 
 class StockController(Controller):
@@ -97,4 +123,27 @@ class StockController(Controller):
         reply = await call(services, "OrderBoards", pb.OrderBoardsRequest(
             factory_id=factory_id, ref=data.ref, kind=kind_pb(data), quantity=data.quantity,
             expected_date=data.expected_date), actor=current(request).actor)
+        return stock_read(reply.stock)
+
+    @post("/batches", summary="Nest a shift's saw work of configured orders as one cutting batch: "
+                              "its sheets reserved, the offcuts it cuts used, its remnants kept")
+    async def nest(self, factory_id: FactoryId, data: JSONBody[BatchBody],
+                   services: ServicesDep, request: Request) -> BatchRead:
+        reply = await call(services, "NestBatch", pb.NestBatchRequest(
+            factory_id=factory_id, batch=data.batch, order_ids=data.order_ids,
+            include_svg=data.include_svg), actor=current(request).actor, timeout=60)
+        return batch_read(reply)
+
+    @post("/batches/{batch:str}/consume", summary="The batch was cut: its sheets leave stock")
+    async def consume(self, factory_id: FactoryId, batch: FromPath[str], services: ServicesDep,
+                      request: Request) -> StockRead:
+        reply = await call(services, "ConsumeBatch", pb.ConsumeBatchRequest(
+            factory_id=factory_id, batch=batch), actor=current(request).actor)
+        return stock_read(reply.stock)
+
+    @post("/batches/{batch:str}/release", summary="The batch will not be cut: its sheets are free")
+    async def release(self, factory_id: FactoryId, batch: FromPath[str], services: ServicesDep,
+                      request: Request) -> StockRead:
+        reply = await call(services, "ReleaseBatch", pb.ReleaseBatchRequest(
+            factory_id=factory_id, batch=batch), actor=current(request).actor)
         return stock_read(reply.stock)

@@ -84,12 +84,60 @@ class OffcutRead(msgspec.Struct):
     source: str
 
 
+class BatchSummaryRead(msgspec.Struct):
+    batch: str
+    order_ids: list[str]
+    new_boards: int
+    offcuts_used: int
+    offcuts_kept: int
+    yield_percent: float
+    nested_at: str
+    holding: bool  # its sheets are still reserved (not yet cut or released)
+
+
 class StockRead(msgspec.Struct):
     factory_id: str
     lines: list[StockLineRead]
     purchases: list[PurchaseRead]
     offcuts: list[OffcutRead]
+    batches: list[BatchSummaryRead]
     version: int
+
+
+BatchId = Annotated[str, msgspec.Meta(min_length=1, max_length=80, description=(
+    "the batch's id at the factory, e.g. 2026-12-06-0800: letters, digits and . _ : / -"))]
+
+
+class BatchBody(msgspec.Struct, forbid_unknown_fields=True):
+    batch: BatchId
+    order_ids: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]],
+                         msgspec.Meta(min_length=1, max_length=200)]
+    include_svg: bool = False
+
+
+class BatchBoardRead(msgspec.Struct):
+    material: str
+    thickness_mm: float
+    length_mm: int
+    width_mm: int
+    from_offcut_id: str | None
+    yield_percent: float
+    parts: int
+    svg: str | None
+
+
+class BatchShareRead(msgspec.Struct):
+    order_ref: str
+    panel_m2: float
+    boards: float
+
+
+class BatchRead(msgspec.Struct):
+    summary: BatchSummaryRead
+    boards: list[BatchBoardRead]
+    shares: list[BatchShareRead]
+    offcuts_kept: list[OffcutRead]
+    stock: StockRead
 
 
 class CountRead(msgspec.Struct):

@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
@@ -21,8 +21,15 @@ from gateway.deps import ServicesDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.workspace import reading
-from gateway.workspace.controller import factory_people, invalid, page, person, workspace_error
-from gateway.workspace.shift import zone_of
+from gateway.workspace.controller import (
+    factory_people,
+    invalid,
+    managers_only,
+    page,
+    person,
+    workspace_error,
+)
+from gateway.workspace.shift import Shift, zone_of
 
 MAX_SHEETS = 100_000
 SHEET_SIZES = ((2800, 2070), (2440, 1220))  # the seed catalogue's sheets, offered first
@@ -45,6 +52,27 @@ class ReceiptForm(KindForm):
 
 class CountForm(KindForm):
     counted: str = ""
+
+
+class BatchForm(msgspec.Struct):
+    batch: str = ""
+
+
+def saw_orders(queues: list[reading.MachineQueue]) -> list[str]:
+    """The orders this shift's panel saws cut and have not started, in planned order, once."""
+    seen: dict[str, None] = {}
+    for queue in queues:
+        if queue.machine_type != "panel_saw":
+            continue
+        for op in queue.operations:
+            if op.status == "PLANNED":
+                seen.setdefault(op.order_id, None)
+    return list(seen)
+
+
+def batch_name(shift: Shift) -> str:
+    """A shift's batch id: its local start, e.g. 2026-12-06-0800."""
+    return shift.start.strftime("%Y-%m-%d-%H%M")
 
 
 def _whole(text: str, low: int) -> int | None:
@@ -139,6 +167,47 @@ class StockPages(Controller):
             note=data.note.strip()[:300]), actor=who.principal.actor)
         return Redirect(f"/factory/stock/?done=count&difference={reply.difference}",
                         status_code=303)
+
+
+    @get("/batches/new")
+    async def batch_form(self, request: Request, services: ServicesDep) -> Template:
+        """This shift's saw work: the orders the panel saws cut, to nest as one batch."""
+        managers_only(request)
+        who = person(request)
+        factory, shift, found, plan_note, _listed, _note = await reading.gather_home(
+            services, who.factory_id)
+        orders = saw_orders(reading.queues(found, shift))
+        return page("factory_batch.html", request, orders=orders, batch=batch_name(shift),
+                    shift=shift, zone=str(zone_of(factory.timezone)), note=plan_note,
+                    nested=None)
+
+    @post("/batches", status_code=200)
+    async def nest(self, request: Request, services: ServicesDep,
+                   data: Annotated[BatchForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+                   ) -> Template:
+        """Nest this shift's saw work as one batch (its sheets reserved, offcuts first) and
+        show its cutting diagrams."""
+        who = managers_only(request)
+        factory, shift, found, plan_note, _listed, _note = await reading.gather_home(
+            services, who.factory_id)
+        orders = saw_orders(reading.queues(found, shift))
+        invalid({"batch": "" if data.batch.strip() else _("is required"),
+                 "orders": "" if orders else _("this shift's saws have no work to nest")})
+        reply = await call(services, "NestBatch", pb.NestBatchRequest(
+            factory_id=who.factory_id, batch=data.batch.strip()[:80], order_ids=orders,
+            include_svg=True), actor=who.principal.actor, timeout=60)
+        return page("factory_batch.html", request, orders=orders, batch=reply.summary.batch,
+                    shift=shift, zone=str(zone_of(factory.timezone)), note=plan_note,
+                    nested=reply)
+
+    @post("/batches/{batch:str}/consume", status_code=303)
+    async def consume(self, request: Request, services: ServicesDep, batch: FromPath[str]
+                      ) -> Redirect:
+        """The batch was cut: its sheets leave stock."""
+        who = managers_only(request)
+        await call(services, "ConsumeBatch", pb.ConsumeBatchRequest(
+            factory_id=who.factory_id, batch=batch[:80]), actor=who.principal.actor)
+        return Redirect("/factory/stock/?done=cut", status_code=303)
 
 
 STOCK_HANDLERS = [StockPages]

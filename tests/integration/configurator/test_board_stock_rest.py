@@ -84,3 +84,29 @@ async def test_bad_bodies_name_each_field(rest):
     got = await rest.post("/api/v1/factories/f1/stock/receipts", headers=f1,
                           json={**PB18, "length_mm": 0, "colour": "red"})
     assert 400 <= got.status_code < 500
+
+
+async def test_a_shifts_batch_is_nested_cut_and_listed(rest, configurator_service):
+    from tests.integration.configurator.test_board_stock_batches import configured
+
+    factory, batch = ref("stock-rest"), ref("shift")
+    orders = [await configured(configurator_service.runtime.app)]
+    planner = bearer(PLANNER_KEY)
+    await rest.post(f"/api/v1/factories/{factory}/stock/receipts", headers=planner,
+                    json={**PB18, "quantity": 9})
+    nested = await rest.post(f"/api/v1/factories/{factory}/stock/batches", headers=planner,
+                             json={"batch": batch, "order_ids": orders, "include_svg": True})
+    assert nested.status_code == 201, nested.text
+    body = nested.json()
+    assert body["summary"]["holding"] and body["boards"][0]["svg"].startswith("<svg")
+    assert body["stock"]["batches"][0]["batch"] == batch
+    again = await rest.post(f"/api/v1/factories/{factory}/stock/batches", headers=planner,
+                            json={"batch": batch, "order_ids": orders})
+    assert again.status_code == 409, again.text
+    cut = await rest.post(f"/api/v1/factories/{factory}/stock/batches/{batch}/consume",
+                          headers=planner)
+    assert cut.status_code == 201 and not cut.json()["batches"][0]["holding"]
+    bad = await rest.post(f"/api/v1/factories/{factory}/stock/batches", headers=planner,
+                          json={"batch": "a b", "order_ids": ["x", "x"]})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"batch", "order_ids"}

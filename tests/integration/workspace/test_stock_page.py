@@ -63,3 +63,24 @@ async def test_offcuts_show_with_their_batch_and_bad_forms_name_fields(platform)
         "/factory/stock/counts", headers=platform.mine.bearer,
         data={**FORM, "material": "chipboard-99", "counted": "3"})
     assert refused.status_code == 422 and "material: " in refused.text
+
+
+async def test_a_manager_nests_this_shifts_saw_work_and_marks_it_cut(platform, order):
+    from services.configurator.domain.order_plan import order_ref
+
+    order_id, _ops = order
+    form = await platform.client.get("/factory/stock/batches/new", headers=platform.mine.bearer)
+    assert form.status_code == 200 and 'id="batch-form"' in form.text
+    batch = ref("shift")
+    nested = await platform.client.post("/factory/stock/batches", headers=platform.mine.bearer,
+                                        data={"batch": batch})
+    assert nested.status_code == 200, nested.text[:500]
+    assert "<svg" in nested.text and order_ref(order_id) in nested.text  # labels carry the order
+    page = await platform.client.get("/factory/stock/", headers=platform.mine.bearer)
+    assert batch in page.text and "Mark as cut" in page.text
+    cut = await platform.client.post(f"/factory/stock/batches/{batch}/consume",
+                                     headers=platform.mine.bearer, follow_redirects=False)
+    assert cut.status_code == 303 and cut.headers["location"].endswith("done=cut")
+    operator = {"dovetail_session": await platform.session("factory_operator")}
+    refused = await platform.client.get("/factory/stock/batches/new", cookies=operator)
+    assert refused.status_code == 403  # managers nest batches
