@@ -54,7 +54,7 @@ from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.keys import key_reads
 from gateway.limits import sign_in_limit
-from gateway.portal.words import with_local_times, word
+from gateway.portal.words import script_texts, with_local_times, word
 from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import Principal, bearer_token
 
@@ -75,7 +75,8 @@ def template_config() -> TemplateConfig:
 def install(engine) -> None:
     """The i18n callables, and the portal's words for states and kinds."""
     i18n.install(engine)
-    getattr(engine, "engine", engine).globals.update(word=word, with_local_times=with_local_times)
+    getattr(engine, "engine", engine).globals.update(word=word, with_local_times=with_local_times,
+                                                     script_texts=script_texts)
 
 
 def sign_in_redirect(request: Request, _: Exception) -> Response:

@@ -49,6 +49,14 @@ WORDS = {
     "ProductionStarted": N_("Production started"), "Produced": N_("Produced"),
     "Shipped": N_("Shipped"), "Delivered": N_("Delivered"),
 }
+# What portal.js writes itself: handed to it translated (base.html's JSON block, `script_texts`),
+# with the words above.
+SCRIPT_TEXTS = (
+    N_("The schedule cannot be shown right now:"), N_("No machines in the plan yet."),
+    N_("Gantt chart"), N_("order"), N_("Open the order →"), N_("Refused:"), N_("on time"),
+    N_("at risk"), N_("late"), N_("no promised date"), N_("started"), N_("planned"),
+    N_("finished"),
+)
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 
 
@@ -58,6 +66,13 @@ def word(value: str | None) -> str:
         return ""
     known = WORDS.get(value) or WORDS.get(value.upper())
     return _(known) if known else value.replace("_", " ").lower()
+
+
+def script_texts() -> dict[str, str]:
+    """English → the reader's language, for everything portal.js may write."""
+    words = [*SCRIPT_TEXTS, *WORDS.values()]
+    return {text: _(text) for text in words} | {
+        value.lower().replace("_", " "): _(text) for value, text in WORDS.items()}
 
 
 def with_local_times(text: str | None, zone_name: str | None = None) -> str:

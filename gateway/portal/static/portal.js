@@ -5,6 +5,31 @@
   const body = document.body;
   const page = body.dataset.page;
   const timers = {};
+  // What the script writes, in the page's language (base.html's JSON block, translated by the
+  // server), and times on the tenant's clock with the zone named, whatever the browser's zone.
+  const TEXTS = JSON.parse((document.getElementById("portal-texts") || {}).textContent || "{}");
+  const t = (text) => TEXTS[text] || text;
+  const LANG = document.documentElement.lang || "en";
+  const ZONE = body.dataset.zone || "Asia/Shanghai";
+  const WALL = new Intl.DateTimeFormat("en-US", { timeZone: ZONE, hourCycle: "h23", year: "numeric",
+    month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" });
+  const SHOWN = new Intl.DateTimeFormat(LANG, { timeZone: ZONE, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+
+  function wall(ms) {
+    // the zone's wall clock at ms: { year, month, day, hour, minute }
+    const parts = {};
+    for (const p of WALL.formatToParts(new Date(ms))) parts[p.type] = Number(p.value);
+    return parts;
+  }
+
+  function offset(ms) {
+    // how far the zone's clock is ahead of UTC at ms
+    const w = wall(ms);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour % 24, w.minute) - Math.floor(ms / 60000) * 60000;
+  }
+
+  function when(ms) { return `${SHOWN.format(new Date(ms))} (${ZONE})`; }
 
   function debounce(key, ms, fn) {
     clearTimeout(timers[key]);
@@ -81,10 +106,10 @@
     return fits >= 4 ? order.slice(0, fits) : "";
   }
 
-  function tick(t, zoom) {
-    const d = new Date(t);
-    const date = `${d.getDate()}/${d.getMonth() + 1}`;
-    return zoom === "week" ? date : `${date} ${String(d.getHours()).padStart(2, "0")}h`;
+  function tick(ms, zoom) {
+    const w = wall(ms);
+    const date = `${w.day}/${w.month}`;
+    return zoom === "week" ? date : `${date} ${String(w.hour % 24).padStart(2, "0")}h`;
   }
 
   async function drawGantt() {
@@ -100,7 +125,7 @@
       box.innerHTML = "";
       const p = document.createElement("p");
       p.className = "warn";
-      p.textContent = "The schedule cannot be shown right now: " + (why.detail || response.status);
+      p.textContent = t("The schedule cannot be shown right now:") + " " + (why.detail || response.status);
       box.appendChild(p);
       return;
     }
@@ -120,9 +145,18 @@
     let factories = [...new Set(lanes.map((l) => l.factory_id))];
     const height = 28 + lanes.length * rowH + factories.length * 20;
     box.innerHTML = "";
-    if (!lanes.length) { box.innerHTML = "<p class='muted'>No machines in the plan yet.</p>"; return; }
-    const svg = el("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Gantt chart" }, box);
-    for (let h = Math.ceil(start / span.step) * span.step; h <= end; h += span.step) {
+    if (!lanes.length) {
+      const none = document.createElement("p");
+      none.className = "muted";
+      none.textContent = t("No machines in the plan yet.");
+      box.appendChild(none);
+      return;
+    }
+    const svg = el("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
+      "aria-label": `${t("Gantt chart")} · ${ZONE}` }, box);
+    // grid lines on the zone's own hours and midnights, not UTC's
+    const shift = offset(start);
+    for (let h = Math.ceil((start + shift) / span.step) * span.step - shift; h <= end; h += span.step) {
       el("line", { x1: x(h), x2: x(h), y1: 18, y2: height, class: "grid" }, svg);
       el("text", { x: x(h) + 2, y: 12, class: "hour" }, svg, tick(h, zoom));
     }
@@ -134,7 +168,7 @@
         y += 20;
       }
       const row = el("g", { "data-machine": lane.machine_id }, svg);
-      el("text", { x: 12, y: y + 16, class: "lane-label" }, row, `${lane.machine_id} · ${lane.machine_type.replace(/_/g, " ")}${lane.available ? "" : " ⚠"}`);
+      el("text", { x: 12, y: y + 16, class: "lane-label" }, row, `${lane.machine_id} · ${t(lane.machine_type.replace(/_/g, " "))}${lane.available ? "" : " ⚠"}`);
       for (const w of lane.unavailable) {
         if (w.end_ms < start || w.start_ms > end) continue;
         el("rect", { x: x(w.start_ms), y: y + 2, width: Math.max(x(w.end_ms) - x(w.start_ms), 1), height: rowH - 4,
@@ -147,7 +181,7 @@
         const bx = x(b.start_ms), bw = Math.max(x(b.end_ms) - x(b.start_ms), 2);
         const rect = el("rect", { x: bx, y: y + 4, width: bw, height: rowH - 8,
           rx: 2, class: cls, "data-order": b.order_id, "data-operation": b.operation_id, tabindex: 0 }, row);
-        const tip = `order ${b.order_id}\n${b.label || b.operation_id}\n${new Date(b.start_ms).toLocaleString()} → ${new Date(b.end_ms).toLocaleString()}\n${b.status.toLowerCase()} · ${riskText(b.risk)}`;
+        const tip = `${t("order")} ${b.order_id}\n${b.label || b.operation_id}\n${when(b.start_ms)} → ${when(b.end_ms)}\n${statusText(b.status)} · ${riskText(b.risk)}`;
         el("title", {}, rect, tip);
         const text = barLabel(b, bw);
         // drawn over the bar and click-through (pointer-events: none): the bar keeps its
@@ -163,7 +197,9 @@
       plan.lanes.find((l) => l.bars.some((b) => b.order_id === mine)));
   }
 
-  function riskText(risk) { return risk ? risk.toLowerCase().replace(/_/g, " ") : "no promised date"; }
+  function riskText(risk) { return t(risk ? risk.toLowerCase().replace(/_/g, " ") : "no promised date"); }
+
+  function statusText(status) { return t(status.toLowerCase().replace(/_/g, " ")); }
 
   function showBar(bar, lane) {
     const detail = document.getElementById("bar-detail");
@@ -173,10 +209,10 @@
     const h = document.createElement("h2");
     h.textContent = bar.label || bar.operation_id;
     const p = document.createElement("p");
-    p.textContent = `${lane.factory_id} · ${lane.machine_id} · ${new Date(bar.start_ms).toLocaleString()} → ${new Date(bar.end_ms).toLocaleString()} · ${bar.status.toLowerCase()} · ${riskText(bar.risk)}`;
+    p.textContent = `${lane.factory_id} · ${lane.machine_id} · ${when(bar.start_ms)} → ${when(bar.end_ms)} · ${statusText(bar.status)} · ${riskText(bar.risk)}`;
     const a = document.createElement("a");
     a.href = "/portal/orders/" + encodeURIComponent(bar.order_id);
-    a.textContent = "Open the order →";
+    a.textContent = t("Open the order →");
     detail.append(h, p, a);
   }
 
@@ -190,7 +226,7 @@
           headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
         if (!response.ok) {
           const why = await response.json().catch(() => ({}));
-          alert(why.detail || "Refused: " + response.status);
+          alert(why.detail || t("Refused:") + " " + response.status);
         }
         refreshMain();
       });
