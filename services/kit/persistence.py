@@ -7,7 +7,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import psycopg
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
 
@@ -112,12 +113,39 @@ def ensure_schema(database_url: str, schema: str) -> None:
             psycopg.sql.Identifier(schema)))
 
 
+class Collecting(ProcessingEvent):
+    """eventsourcing's ProcessingEvent, which takes an Aggregate's pending events without first
+    asking two runtime-checkable Protocols whether it is an event or collects events: in
+    Python 3.11 each such isinstance walks the Protocol's attributes, about 18 us per
+    aggregate, and a placed order saves two (load/bench_webhooks.py). Anything else is
+    collected as eventsourcing collects it, in the order given."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            else:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
+
+
 class ServiceApplication(Application):
     """An event-sourced application whose recorder also keeps tracking records.
 
     Tracking records let a consumer save the events an upstream event caused together
     with that upstream event's position, in one transaction (exactly-once in effect).
     """
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+        """eventsourcing's save (9.5.6), collecting through Collecting."""
+        processing_event: ProcessingEvent = Collecting()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # eventsourcing's deprecated hook, kept
+        return recordings
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
