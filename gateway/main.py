@@ -20,12 +20,11 @@ def server_config(app: Litestar, edge: EdgeSettings, host: str, port: int,
     uvicorn's own proxy handling is off: it would believe X-Forwarded-For from 127.0.0.1 by
     default; the app believes it only from DOVETAIL_TRUSTED_PROXIES (gateway.app). Reading a
     request has deadlines (gateway.slow_clients); idle kept-alive connections close after
-    keep_alive_s. The event loop is uvloop's, as the orders service's (`loop` applies when
-    uvicorn runs the server itself): on the webhook path the loop carries every request, gRPC
-    call and read-model write, and asyncio's own loop took about a fifth of the gateway's
-    samples under load (load/bench_webhooks.py). uvicorn's loggers get no handlers of their
-    own (log_config=None): their records reach the root handler, as JSON with secrets masked
-    like every other line (services.kit.logs).
+    keep_alive_s. The event loop is uvloop's, as the orders service's, named here rather than
+    left to uvicorn's "auto" (which picks it when it is installed, as it is: a pinned
+    dependency); `loop` applies when uvicorn runs the server itself. uvicorn's loggers get no
+    handlers of their own (log_config=None): their records reach the root handler, as JSON
+    with secrets masked like every other line (services.kit.logs).
     """
     return uvicorn.Config(app, host=host, port=port, proxy_headers=False, forwarded_allow_ips=[],
                           http=read_deadline_protocol(edge), loop="uvloop",
