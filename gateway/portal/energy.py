@@ -5,7 +5,7 @@ energy-blind: CNY, kWh moved into valley hours, peak kW, CO2e. For admins and pl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
@@ -146,10 +146,13 @@ class EnergyPortalController(Controller):
         def local_time(ms: int) -> str:
             return datetime.fromtimestamp(ms / 1000, zone).strftime("%H:%M")
 
+        shown = date.fromisoformat(view.day) if view else (chosen or _today("Asia/Shanghai"))
         return page("energy.html", nav="energy", topics="", factory_id=factory_id, found=found,
-                    note=note or view_note, view=view, chart=chart(view) if view else None,
+                    picker_note=note, note=view_note,
+                    previous_day=(shown - timedelta(days=1)).isoformat(),
+                    next_day=(shown + timedelta(days=1)).isoformat(), view=view, chart=chart(view) if view else None,
                     rows=comparison(view) if view else None, saved=saved,
                     local_time=local_time, band_of=lambda b: BAND_NAME.get(b, "flat"),
                     band_names={"critical": _("critical peak"), "peak": _("peak"),
                                 "flat": _("flat"), "valley": _("valley")},
-                    day=view.day if view else (chosen or _today("Asia/Shanghai")).isoformat())
+                    day=shown.isoformat())
