@@ -14,6 +14,7 @@ from dovetail.configurator.v1 import stock_service_pb2 as pb
 from gateway.auth import current, factory_reader
 from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError
+from gateway.i18n import gettext as _
 from gateway.schemas.orders import FieldError
 from gateway.schemas.stock import (
     BatchBoardRead,
@@ -29,6 +30,7 @@ from gateway.schemas.stock import (
     PurchaseBody,
     PurchaseRead,
     ReceiptBody,
+    ShortageRead,
     StockLineRead,
     StockRead,
 )
@@ -77,10 +79,36 @@ def batch_read(reply: pb.NestBatchResponse) -> BatchRead:
         offcuts_kept=[offcut_read(o) for o in reply.offcuts_kept])
 
 
+def board_words(kind: pb.BoardKind) -> str:
+    """A board kind as people name it: "particleboard-18 melamine-white 2800×2070"."""
+    decor = f" {kind.decor}" if kind.decor else ""
+    return f"{kind.material}{decor} {kind.length_mm}×{kind.width_mm}"
+
+
+def explain(shortage: pb.Shortage, factory_id: str) -> str:
+    """What a shortage means for the batches that need the boards, in the reader's language."""
+    board = board_words(shortage.kind)
+    if shortage.to_order:
+        return _("waits for board %(board)s at factory %(factory)s until %(n)s more sheets are "
+                 "ordered and arrive (needed %(day)s)", board=board, factory=factory_id,
+                 n=shortage.to_order, day=shortage.needed_by or _("now"))
+    if shortage.waits:
+        return _("waits for board %(board)s at factory %(factory)s until %(day)s",
+                 board=board, factory=factory_id, day=shortage.covered_on)
+    return _("%(n)s sheets of %(board)s at factory %(factory)s arrive by %(day)s, in time",
+             n=shortage.short, board=board, factory=factory_id, day=shortage.covered_on)
+
+
+def shortage_read(s: pb.Shortage, factory_id: str) -> ShortageRead:
+    return ShortageRead(kind_read(s.kind), s.short, s.needed_by or None, s.covered_on or None,
+                        s.to_order, s.waits, explain(s, factory_id))
+
+
 def stock_read(stock: pb.FactoryStock) -> StockRead:
     return StockRead(
         factory_id=stock.factory_id, version=stock.version,
         batches=[summary_read(b) for b in stock.batches],
+        shortages=[shortage_read(s, stock.factory_id) for s in stock.shortages],
         lines=[StockLineRead(kind_read(line.kind), line.on_hand, line.reserved, line.available,
                              line.short, line.on_order, line.next_expected_date or None,
                              line.last_counted_at or None) for line in stock.lines],
@@ -99,6 +127,14 @@ class StockController(Controller):
     async def get_stock(self, factory_id: FactoryId, services: ServicesDep) -> StockRead:
         reply = await call(services, "GetStock", pb.GetStockRequest(factory_id=factory_id))
         return stock_read(reply.stock)
+
+    @get("/purchase-proposal", summary="What to buy: boards the planned batches need beyond on "
+                                        "hand and on order, and when")
+    async def purchase_proposal(self, factory_id: FactoryId,
+                                services: ServicesDep) -> list[ShortageRead]:
+        reply = await call(services, "GetStock", pb.GetStockRequest(factory_id=factory_id))
+        return [shortage_read(s, factory_id) for s in reply.stock.shortages
+                if s.to_order or s.waits]
 
     @post("/receipts", summary="Sheets received (against a purchase when purchase_ref names one)")
     async def receive(self, factory_id: FactoryId, data: JSONBody[ReceiptBody],

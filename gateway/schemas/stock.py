@@ -95,12 +95,25 @@ class BatchSummaryRead(msgspec.Struct):
     holding: bool  # its sheets are still reserved (not yet cut or released)
 
 
+class ShortageRead(msgspec.Struct):
+    """Sheets the holding batches need beyond on hand (the purchase proposal)."""
+
+    kind: BoardKindRead
+    short: int
+    needed_by: str | None  # the day of the first batch that goes short
+    covered_on: str | None  # the expected day of the purchase that covers it
+    to_order: int  # sheets to buy beyond what is on order
+    waits: bool  # that batch waits for boards
+    explanation: str
+
+
 class StockRead(msgspec.Struct):
     factory_id: str
     lines: list[StockLineRead]
     purchases: list[PurchaseRead]
     offcuts: list[OffcutRead]
     batches: list[BatchSummaryRead]
+    shortages: list[ShortageRead]
     version: int
 
 

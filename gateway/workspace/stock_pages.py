@@ -16,7 +16,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
-from gateway.controllers.stock import call
+from gateway.controllers.stock import call, explain
 from gateway.deps import ServicesDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
@@ -129,6 +129,7 @@ class StockPages(Controller):
         return page("factory_stock.html", request, stock=reply.stock, zone=str(zone),
                     note=note, sizes=sizes, local=lambda iso: _local(iso, zone),
                     materials=sorted({line.kind.material for line in reply.stock.lines}),
+                    explain=lambda shortage: explain(shortage, who.factory_id),
                     new_key=reading.tap_key, done=request.query_params.get("done", ""),
                     difference=request.query_params.get("difference", ""))
 

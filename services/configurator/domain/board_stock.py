@@ -444,3 +444,53 @@ def plan_batch(stock: FactoryStock, summary: BatchSummary, effects: BatchEffects
         stock.use_offcut(offcut_id, summary.batch)
     for offcut in effects.offcuts_kept:
         stock.record_offcut(offcut, by)
+
+
+# --- what to buy (issue 20, item 4) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shortage:
+    """Sheets of one kind the factory's planned batches need beyond what it has: when they are
+    first needed, when boards on order cover them, and how many to buy besides."""
+
+    kind: BoardKind
+    short: int
+    needed_by: str  # the day (ISO) of the first batch that goes short, or ""
+    covered_on: str  # the expected day of the purchase that covers the shortage, or ""
+    to_order: int  # sheets to buy beyond what is on order
+
+    @property
+    def waits(self) -> bool:
+        """The first batch short of this kind waits for boards (none on order in time)."""
+        return bool(self.to_order) or (bool(self.needed_by) and self.covered_on > self.needed_by)
+
+
+def shortages(stock: FactoryStock) -> list[Shortage]:
+    """Every kind the holding batches reserve beyond on hand, in key order."""
+    out = []
+    on_order = {key: sorted((p for p in stock.purchases.values()
+                             if p.outstanding and p.kind.key == key),
+                            key=lambda p: (p.expected_date, p.ref))
+                for key in stock.kinds}
+    for line in stock.lines():
+        if not line.short:
+            continue
+        key = line.kind.key
+        needed_by, held = "", 0
+        for batch, lines in sorted(stock.reservations.items(),
+                                   key=lambda kv: (stock.batches[kv[0]].nested_at
+                                                   if kv[0] in stock.batches else "", kv[0])):
+            held += sum(r.quantity for r in lines if r.kind.key == key)
+            if held > line.on_hand:
+                summary = stock.batches.get(batch)
+                needed_by = summary.nested_at[:10] if summary else ""
+                break
+        covered_on, coming = "", 0
+        for purchase in on_order[key]:
+            coming += purchase.outstanding
+            if coming >= line.short:
+                covered_on = purchase.expected_date
+                break
+        out.append(Shortage(line.kind, line.short, needed_by, covered_on,
+                            max(line.short - line.on_order, 0)))
+    return out

@@ -21,6 +21,7 @@ from services.configurator.domain.board_stock import (
     OffcutUnknown,
     PurchaseUnknown,
     StockOffcut,
+    shortages,
 )
 from services.configurator.domain.errors import NotConfigured
 from services.kit.auth import actor_of
@@ -99,7 +100,10 @@ def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
         purchases=[pb.Purchase(ref=p.ref, kind=kind_to_pb(p.kind), quantity=p.quantity,
                                received=p.received, expected_date=p.expected_date)
                    for p in stock.open_purchases()],
-        offcuts=[offcut_to_pb(o) for o in stock.offcuts_in_stock()])
+        offcuts=[offcut_to_pb(o) for o in stock.offcuts_in_stock()],
+        shortages=[pb.Shortage(kind=kind_to_pb(s.kind), short=s.short, needed_by=s.needed_by,
+                               covered_on=s.covered_on, to_order=s.to_order, waits=s.waits)
+                   for s in shortages(stock)])
 
 
 # ---- servicer ------------------------------------------------------------------------------

@@ -110,3 +110,29 @@ async def test_a_shifts_batch_is_nested_cut_and_listed(rest, configurator_servic
                           json={"batch": "a b", "order_ids": ["x", "x"]})
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"batch", "order_ids"}
+
+
+async def test_a_batch_short_of_boards_is_a_purchase_proposal(rest, configurator_service):
+    from tests.integration.configurator.test_board_stock_batches import configured
+
+    factory, batch = ref("stock-short"), ref("shift")
+    planner = bearer(PLANNER_KEY)
+    orders = [await configured(configurator_service.runtime.app)]
+    nested = await rest.post(f"/api/v1/factories/{factory}/stock/batches", headers=planner,
+                             json={"batch": batch, "order_ids": orders})
+    assert nested.status_code == 201, nested.text
+    proposal = (await rest.get(f"/api/v1/factories/{factory}/stock/purchase-proposal",
+                               headers=planner)).json()
+    white = next(s for s in proposal if s["kind"]["material"] == "particleboard-18")
+    assert white["to_order"] == white["short"] > 0 and white["waits"]
+    kind = white["kind"]
+    assert white["explanation"].startswith(
+        f"waits for board particleboard-18 melamine-white {kind['length_mm']}×{kind['width_mm']} "
+        f"at factory {factory} until {white['to_order']} more sheets are ordered")
+    await rest.post(f"/api/v1/factories/{factory}/stock/purchases", headers=planner, json={
+        **kind, "ref": ref("PO"), "quantity": white["short"], "expected_date": "2099-01-05"})
+    proposal = (await rest.get(f"/api/v1/factories/{factory}/stock/purchase-proposal",
+                               headers=planner)).json()
+    white = next(s for s in proposal if s["kind"]["material"] == "particleboard-18")
+    assert (white["to_order"], white["covered_on"], white["waits"]) == (0, "2099-01-05", True)
+    assert white["explanation"].endswith(f"at factory {factory} until 2099-01-05")

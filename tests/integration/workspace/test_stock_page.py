@@ -78,6 +78,8 @@ async def test_a_manager_nests_this_shifts_saw_work_and_marks_it_cut(platform, o
     assert "<svg" in nested.text and order_ref(order_id) in nested.text  # labels carry the order
     page = await platform.client.get("/factory/stock/", headers=platform.mine.bearer)
     assert batch in page.text and "Mark as cut" in page.text
+    # MINE stocks none of the wardrobe's boards: the batch waits for them, named
+    assert "Boards to order" in page.text and "waits for board" in page.text
     cut = await platform.client.post(f"/factory/stock/batches/{batch}/consume",
                                      headers=platform.mine.bearer, follow_redirects=False)
     assert cut.status_code == 303 and cut.headers["location"].endswith("done=cut")

@@ -165,3 +165,24 @@ def test_a_batch_reserves_its_new_sheets_per_kind_and_keeps_its_remnants():
     assert [o.offcut_id for o in stock.offcuts_in_stock()] == ["b1/o1"]
     with pytest.raises(BatchAlreadyReserved):
         plan_batch(stock, summary, effects, "planner")
+
+
+def test_a_shortage_says_when_it_is_needed_what_covers_it_and_what_to_buy():
+    from services.configurator.domain.board_stock import BatchSummary, shortages
+
+    stock = FactoryStock("f1")
+    stock.receive(PB18, 4, "", "clerk", "")
+    stock.order("PO-1", PB18, 3, date(2026, 12, 9), "buyer")
+    stock.order("PO-2", PB18, 2, date(2026, 12, 12), "buyer")
+    stock.record_batch(BatchSummary("b1", ("A",), 3, 0, 0, 80.0, "2026-12-06T00:30:00+00:00"), "p")
+    stock.reserve("b1", [Reserved(PB18, 3)])
+    stock.record_batch(BatchSummary("b2", ("B",), 5, 0, 0, 80.0, "2026-12-07T00:30:00+00:00"), "p")
+    stock.reserve("b2", [Reserved(PB18, 5), Reserved(MDF18, 2)])
+    by_kind = {s.kind: s for s in shortages(stock)}
+    pb = by_kind[PB18]  # 8 reserved, 4 on hand: b2 goes short on the 7th; PO-1 and PO-2 cover 4
+    assert (pb.short, pb.needed_by, pb.covered_on, pb.to_order, pb.waits) == (
+        4, "2026-12-07", "2026-12-12", 0, True)
+    mdf = by_kind[MDF18]  # nothing on hand or on order
+    assert (mdf.short, mdf.needed_by, mdf.covered_on, mdf.to_order) == (2, "2026-12-07", "", 2)
+    stock.receive(PB18, 4, "PO-1", "clerk", "")  # not all of PO-1, but enough with what is left
+    assert PB18 not in {s.kind for s in shortages(stock)}

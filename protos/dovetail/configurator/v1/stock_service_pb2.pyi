@@ -75,20 +75,38 @@ class Offcut(_message.Message):
     def __init__(self, offcut_id: _Optional[str] = ..., material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., decor: _Optional[str] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., batch: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
 
 class FactoryStock(_message.Message):
-    __slots__ = ("factory_id", "lines", "purchases", "offcuts", "version", "batches")
+    __slots__ = ("factory_id", "lines", "purchases", "offcuts", "version", "batches", "shortages")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     PURCHASES_FIELD_NUMBER: _ClassVar[int]
     OFFCUTS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     BATCHES_FIELD_NUMBER: _ClassVar[int]
+    SHORTAGES_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     lines: _containers.RepeatedCompositeFieldContainer[StockLine]
     purchases: _containers.RepeatedCompositeFieldContainer[Purchase]
     offcuts: _containers.RepeatedCompositeFieldContainer[Offcut]
     version: int
     batches: _containers.RepeatedCompositeFieldContainer[BatchSummary]
-    def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[BatchSummary, _Mapping]]] = ...) -> None: ...
+    shortages: _containers.RepeatedCompositeFieldContainer[Shortage]
+    def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[BatchSummary, _Mapping]]] = ..., shortages: _Optional[_Iterable[_Union[Shortage, _Mapping]]] = ...) -> None: ...
+
+class Shortage(_message.Message):
+    __slots__ = ("kind", "short", "needed_by", "covered_on", "to_order", "waits")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SHORT_FIELD_NUMBER: _ClassVar[int]
+    NEEDED_BY_FIELD_NUMBER: _ClassVar[int]
+    COVERED_ON_FIELD_NUMBER: _ClassVar[int]
+    TO_ORDER_FIELD_NUMBER: _ClassVar[int]
+    WAITS_FIELD_NUMBER: _ClassVar[int]
+    kind: BoardKind
+    short: int
+    needed_by: str
+    covered_on: str
+    to_order: int
+    waits: bool
+    def __init__(self, kind: _Optional[_Union[BoardKind, _Mapping]] = ..., short: _Optional[int] = ..., needed_by: _Optional[str] = ..., covered_on: _Optional[str] = ..., to_order: _Optional[int] = ..., waits: _Optional[bool] = ...) -> None: ...
 
 class BatchSummary(_message.Message):
     __slots__ = ("batch", "order_ids", "new_boards", "offcuts_used", "offcuts_kept", "yield_percent", "nested_at", "holding")
