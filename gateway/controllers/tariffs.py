@@ -134,3 +134,8 @@ class TariffController(Controller):
     async def get_energy_plan(self, factory_id: FactoryId, services: ServicesDep,
                               day: FromQuery[date | None] = None) -> EnergyPlanRead:
         return energy_plan_read(await energy_plan(services, factory_id, day))
+
+
+async def planned_energy(services: Services, order_id: str) -> pb.GetOrderEnergyResponse:
+    """The order's planned electricity at its factory (the order page's price breakdown)."""
+    return await call(services, "GetOrderEnergy", pb.GetOrderEnergyRequest(order_id=order_id))
