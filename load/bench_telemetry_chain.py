@@ -114,6 +114,10 @@ def serve_iot(settings, port_q, accepted, loop_lag, pipeline, stop) -> None:
     from services.iot.main import build
     from services.kit import metrics, runtime
     from services.kit.auth import Principal
+    from services.kit.logs import configure_logging
+
+    # as the service logs (runtime.run does this): warnings with their fields (the error)
+    configure_logging("iot", "WARNING", "json")
 
     async def main() -> None:
         running = await runtime.start("iot", settings, IotApplication, build, port=0)

@@ -65,6 +65,9 @@ TURN_MESSAGES = 1000
 INBOX_LIMIT = 500_000
 SWEEP_CHUNK = 2000  # trackers looked at by the liveness timer between two loop turns
 PUT_TIMEOUT_S = 5.0  # for the acks of a round of status puts
+# State changes saved in one transaction at most: a fleet's backlog (40,000 changes after a
+# burst) goes in transactions short enough to finish under load, each published as it commits.
+WRITER_BATCH = 2000
 SHIFT_LOOKAHEAD_S = 3600.0  # a factory's shift state is worked out this far ahead at most
 
 SAMPLES = Counter("dovetail_iot_telemetry_samples_total", "Telemetry samples by outcome",
@@ -360,7 +363,7 @@ class TelemetryIntake:
             except TimeoutError:
                 first = None
             batch = [first] if first is not None else []
-            while not self._changes.empty():
+            while not self._changes.empty() and len(batch) < WRITER_BATCH:
                 batch.append(self._changes.get_nowait())
             while batch:
                 try:

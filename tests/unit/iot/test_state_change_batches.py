@@ -34,6 +34,21 @@ def _state_events(app: IotApplication) -> list:
     return [e for e in events if type(e).__name__ == "StateChanged"]
 
 
+def _fails_to_save(app: IotApplication, transitions: list[Transition]) -> None:
+    """``transitions`` recorded while the database is away: the save raises."""
+    put = app.events.put
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("database away")
+
+    app.events.put = broken
+    try:
+        with pytest.raises(ConnectionError):
+            app.record_transitions(transitions)
+    finally:
+        app.events.put = put
+
+
 def test_many_machines_changing_in_one_round_are_saved_once_each_in_order_per_machine():
     app = _app()
 
@@ -75,15 +90,7 @@ def test_a_round_whose_save_failed_is_saved_whole_when_tried_again():
     app = _app()
     app.record_transitions(_round(machines=5, changes=1))
     failing = _round(machines=5, changes=2, start_ms=50_000)[5:]  # each machine to RUNNING
-    put = app.events.put
-
-    def broken(*args, **kwargs):
-        raise ConnectionError("database away")
-
-    app.events.put = broken
-    with pytest.raises(ConnectionError):
-        app.record_transitions(failing)
-    app.events.put = put
+    _fails_to_save(app, failing)
     app.record_transitions(failing)
 
     assert [e.to_state for e in _state_events(app)] == ["IDLE"] * 5 + ["RUNNING"] * 5
@@ -116,3 +123,25 @@ def test_a_state_log_is_snapshotted_from_memory_at_its_interval_and_loads_the_sa
     loaded = fresh.repository.get(state_log_key("M001"))
     assert (loaded.version, loaded.state, loaded.downtimes) == (
         log.version, log.state, log.downtimes)
+
+
+def test_a_round_whose_save_failed_is_tried_again_from_memory_without_reading_a_log():
+    app = _app()
+    app.record_transitions(_round(machines=50, changes=1))  # every log known here
+    failing = _round(machines=50, changes=3, start_ms=50_000)[50:]  # RUNNING, then OFFLINE
+    _fails_to_save(app, failing)
+    assert app.state_log("M007").state == "IDLE"  # put back as it was, not half changed
+    reads: list = []
+    original = app.repository.get
+    app.repository.get = lambda *a, **k: reads.append(a) or original(*a, **k)
+    app.record_transitions(failing)
+    app.repository.get = original
+
+    assert reads == []
+    by_machine: dict[str, list[str]] = {}
+    for e in _state_events(app):
+        by_machine.setdefault(e.machine_id, []).append(e.to_state)
+    assert by_machine == {f"M{m:03d}": ["IDLE", "RUNNING", "OFFLINE"] for m in range(50)}
+    stored = app.repository.get(state_log_key("M007"))
+    assert (stored.state, stored.version) == ("OFFLINE", app.state_log("M007").version)
+    assert len(stored.downtimes) == 1
