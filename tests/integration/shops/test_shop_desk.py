@@ -64,8 +64,8 @@ async def map_entry(gw, entry: dict) -> None:
 
 
 async def test_a_dry_run_shows_the_order_or_every_problem_and_stores_nothing(desk, settings):
-    gw, sku = desk, ref("DRY").upper()
-    external_id, body = shopify_order(sku, {"Custom Engraving": "Li"})
+    gw, sku, engraving = desk, ref("DRY").upper(), ref("Engraving")
+    external_id, body = shopify_order(sku, {engraving: "Li"})
 
     tried = await gw.client.post("/api/v1/channels/shopify/dry-run", content=body,
                                  headers=PLANNER)
@@ -86,12 +86,12 @@ async def test_a_dry_run_shows_the_order_or_every_problem_and_stores_nothing(des
 
     await map_entry(gw, {"kind": "product", "key": sku, "product": "bookcase", "options": {
         "width_mm": 800, "height_mm": 2000, "depth_mm": 350}})
-    await map_entry(gw, {"kind": "option", "key": "Custom Engraving", "action": "ignore"})
+    await map_entry(gw, {"kind": "option", "key": engraving, "action": "ignore"})
     mapped = (await gw.client.post("/api/v1/channels/shopify/dry-run", content=body,
                                    headers=PLANNER)).json()
     assert mapped["outcome"] == "PLACED" and mapped["problems"] == [], mapped
     assert [i["product"] for i in mapped["order"]["items"]] == ["bookcase"]
-    assert mapped["lines"][0]["buildable"] is True and "Custom Engraving: Li" in mapped["notes"][0]
+    assert mapped["lines"][0]["buildable"] is True and f"{engraving}: Li" in mapped["notes"][0]
 
     # Nothing was stored: the shop's first post of this order is taken as new.
     taken = await post_shopify(gw, settings, body)
