@@ -8,15 +8,22 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-# (command that must exist, Debian package providing it)
+# (command or absolute file that must exist, Debian package providing it)
 NEEDED: list[tuple[str, str]] = [
     ("chromium", "chromium"),  # the portal tests drive it with Playwright (tests/e2e/portal)
+    # a Chinese font, so the zh-CN pages' screenshots show characters, not boxes
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "fonts-wqy-microhei"),
 ]
 
 
+def present(needed: str) -> bool:
+    return Path(needed).exists() if needed.startswith("/") else shutil.which(needed) is not None
+
+
 def main() -> None:
-    missing = [pkg for cmd, pkg in NEEDED if shutil.which(cmd) is None]
+    missing = [pkg for cmd, pkg in NEEDED if not present(cmd)]
     if not missing:
         return
     if shutil.which("apt-get") is None:
