@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
@@ -15,7 +16,7 @@ from gateway.auth import current, factory_reader
 from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
-from gateway.schemas.orders import FieldError
+from gateway.schemas.orders import ErrorBody, FieldError
 from gateway.schemas.stock import (
     BatchBoardRead,
     BatchBody,
@@ -162,7 +163,9 @@ class StockController(Controller):
         return stock_read(reply.stock)
 
     @post("/batches", summary="Nest a shift's saw work of configured orders as one cutting batch: "
-                              "its sheets reserved, the offcuts it cuts used, its remnants kept")
+                              "its sheets reserved, the offcuts it cuts used, its remnants kept",
+          responses={409: ResponseSpec(ErrorBody, description=(
+              "the batch id is taken, an order is not configured, or a part fits no sheet"))})
     async def nest(self, factory_id: FactoryId, data: JSONBody[BatchBody],
                    services: ServicesDep, request: Request) -> BatchRead:
         reply = await call(services, "NestBatch", pb.NestBatchRequest(
@@ -170,14 +173,16 @@ class StockController(Controller):
             include_svg=data.include_svg), actor=current(request).actor, timeout=60)
         return batch_read(reply)
 
-    @post("/batches/{batch:str}/consume", summary="The batch was cut: its sheets leave stock")
+    @post("/batches/{batch:str}/consume", summary="The batch was cut: its sheets leave stock",
+          responses={409: ResponseSpec(ErrorBody, description="the batch holds no boards")})
     async def consume(self, factory_id: FactoryId, batch: FromPath[str], services: ServicesDep,
                       request: Request) -> StockRead:
         reply = await call(services, "ConsumeBatch", pb.ConsumeBatchRequest(
             factory_id=factory_id, batch=batch), actor=current(request).actor)
         return stock_read(reply.stock)
 
-    @post("/batches/{batch:str}/release", summary="The batch will not be cut: its sheets are free")
+    @post("/batches/{batch:str}/release", summary="The batch will not be cut: its sheets are free",
+          responses={409: ResponseSpec(ErrorBody, description="the batch holds no boards")})
     async def release(self, factory_id: FactoryId, batch: FromPath[str], services: ServicesDep,
                       request: Request) -> StockRead:
         reply = await call(services, "ReleaseBatch", pb.ReleaseBatchRequest(
