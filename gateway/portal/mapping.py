@@ -47,7 +47,12 @@ def parameter_view(p: cfg.Parameter) -> dict[str, Any]:
             "kind": KIND.Name(p.kind).removeprefix("PARAMETER_KIND_").lower(),
             "min": p.min, "max": p.max, "step": p.step, "required": p.required,
             "choices": [(c.value, c.label or c.value) for c in p.choices],
-            "default": getattr(p.default_value, default) if default else None}
+            "default": shown(getattr(p.default_value, default)) if default else None}
+
+
+def shown(value: Any) -> Any:
+    """A number as a person writes it: 4, not 4.0 (protobuf keeps every number a double)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def catalogue_view(catalogue: dict[str, cfg.Product]) -> dict[str, Any]:
