@@ -11,9 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from litestar import Controller, Request, Response, post
-from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
@@ -40,14 +38,16 @@ async def channel_secret(state: GatewayState, channel: str) -> str:
     return secret
 
 
-async def signed_by_channel(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    state: GatewayState = connection.app.state.gateway
-    channel = connection.path_params["channel"]
+async def signed_by_channel(request: Request) -> None:
+    """Run before the body is decoded (404, then 401). A before_request hook, not a guard:
+    Litestar copies the route handler for every guard it runs, a few percent of the
+    gateway's time per webhook under load."""
+    state: GatewayState = request.app.state.gateway
+    channel = request.path_params["channel"]
     secret = await channel_secret(state, channel)
-    assert isinstance(connection, Request)
-    body = await connection.body()  # cached in the scope: the handler parses the same bytes
+    body = await request.body()  # cached in the scope: the handler parses the same bytes
     try:
-        verify(secret, body, connection.headers.get(SIGNATURE_HEADER),
+        verify(secret, body, request.headers.get(SIGNATURE_HEADER),
                tolerance_s=state.settings.signature_tolerance_s)
     except SignatureError as exc:
         raise NotAuthorizedException(str(exc)) from None
@@ -94,7 +94,7 @@ class CanonicalWebhookController(Controller):
     tags = ["webhooks"]
     exception_handlers = {ValidationException: shape.every_problem_handler(CanonicalOrder)}
 
-    @post("/{channel:str}/orders", guards=[signed_by_channel], status_code=202,
+    @post("/{channel:str}/orders", before_request=signed_by_channel, status_code=202,
           summary="Receive an order from a sales channel (canonical format)",
           description=(
               "Signed with the channel's secret: `Dovetail-Signature: t=<unix seconds>,"

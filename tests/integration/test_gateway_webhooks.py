@@ -59,6 +59,21 @@ async def test_wrong_stale_or_missing_signatures_are_refused(gateway, settings):
     assert listed.json()["items"] == []
 
 
+async def test_the_channel_and_signature_are_checked_before_the_body_is_read(gateway, settings):
+    """404 for a channel we do not have, then 401, whatever the body: an unsigned body that
+    does not fit, is not JSON or has a key twice is not parsed for anyone."""
+    bodies = [json.dumps({"external_id": ""}).encode(), b"not json", b'{"a": 1, "a": 2}']
+    for body in bodies:
+        unsigned = await gateway.post("/webhooks/dovetail/orders", content=body,
+                                      headers={"Content-Type": "application/json"})
+        assert unsigned.status_code == 401, unsigned.text
+        elsewhere = await gateway.post("/webhooks/no-such-shop/orders", content=body, headers={
+            "Content-Type": "application/json", "Dovetail-Signature": sign("x", body)})
+        assert elsewhere.status_code == 404, elsewhere.text
+    bad = signed(settings, {"external_id": ""})
+    assert (await gateway.post("/webhooks/dovetail/orders", **bad)).status_code == 422
+
+
 async def test_unknown_channel_is_not_found(gateway, settings):
     response = await gateway.post("/webhooks/nosuchshop/orders",
                                   **signed(settings, order_payload(), secret="x"))
