@@ -58,7 +58,7 @@ def section_of(html: str, machine_id: str) -> str:
 ROLES = {"admin": Principal("admin"), "planner": Principal("planner"),
          "customer_service": Principal("customer_service"),
          "channel": Principal("channel", "dovetail"), "designer": Principal("designer", "d1")}
-SAMPLES = {"order_id": "o1", "barcode": "b1", "machine_id": "m1"}
+SAMPLES = {"order_id": "o1", "barcode": "b1", "machine_id": "m1", "batch": "batch-1"}
 
 
 async def test_every_workspace_route_is_for_factory_people_only(platform):
