@@ -8,6 +8,7 @@ from google.protobuf.message import Message
 
 from dovetail.configurator.v1 import configurator_events_pb2 as events
 from services.configurator import wire
+from services.configurator.domain.board_stock import FactoryStock
 from services.configurator.domain.catalogue_versions import CatalogueVersion
 from services.configurator.domain.order_configuration import OrderConfiguration
 
@@ -27,7 +28,23 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             catalog_version=event.version, previous_version=event.previous_version,
             published_at=wire.timestamp(event.timestamp), published_by=event.published_by,
             note=event.note, product_codes=event.product_codes)
+    if isinstance(event, FactoryStock.BatchNested):
+        return "board_batch_planned", _batch_planned(event)
     return None
+
+
+def _batch_planned(event: Any) -> events.BoardBatchPlanned:
+    """A cutting batch nested against a factory's stock, with the boards its saw work waits
+    for (issue 20): what scheduling needs to start that work no earlier than the boards."""
+    summary = event.summary
+    return events.BoardBatchPlanned(
+        factory_id=event.factory_id,
+        batch=summary.batch, order_ids=list(summary.orders),
+        nested_at=wire.timestamp(summary.nested_at), new_boards=summary.new_boards,
+        waits=[events.BoardWait(material=w.kind.material, thickness_mm=w.kind.thickness_mm,
+                                decor=w.kind.decor, length_mm=w.kind.length_mm,
+                                width_mm=w.kind.width_mm, short=w.short, until_date=w.until)
+               for w in summary.waits])
 
 
 def _configured(event: OrderConfiguration.Configured) -> events.OrderConfigured:

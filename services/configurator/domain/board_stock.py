@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from eventsourcing.domain import Aggregate, event
@@ -265,10 +265,11 @@ class FactoryStock(Aggregate):
         self.reservations[batch] = tuple(lines)  # stored events give back a list
 
     def record_batch(self, summary: BatchSummary, by: str) -> None:
-        self._batch_nested(summary, by)
+        self._batch_nested(summary, by, self.factory_id)
 
     @event("BatchNested")
-    def _batch_nested(self, summary: BatchSummary, by: str) -> None:
+    def _batch_nested(self, summary: BatchSummary, by: str, factory_id: str = "") -> None:
+        """(`factory_id` rides in the event for its publication.)"""
         self.batches[summary.batch] = summary
 
     def release(self, batch: str) -> None:
@@ -351,6 +352,16 @@ class FactoryStock(Aggregate):
 # --- a shift's cutting batch against stock (issue 20, items 2 and 3) ---------------------------
 
 @dataclass(frozen=True)
+class BoardWait:
+    """Sheets of one kind a batch reserved beyond on hand, and the expected day of the purchase
+    that covers them ("" when nothing on order does)."""
+
+    kind: BoardKind
+    short: int
+    until: str
+
+
+@dataclass(frozen=True)
 class BatchSummary:
     """What a nested batch holds, as the stock keeps it."""
 
@@ -361,9 +372,11 @@ class BatchSummary:
     offcuts_kept: int
     yield_pct: float
     nested_at: str  # ISO time
+    waits: tuple[BoardWait, ...] = ()  # the boards its saw work waits for, when it was nested
 
 
 STORED_VALUES[BatchSummary] = "batch_summary"
+STORED_VALUES[BoardWait] = "board_wait"
 
 
 def split_material(material: str) -> tuple[str, str]:
@@ -438,12 +451,15 @@ def plan_batch(stock: FactoryStock, summary: BatchSummary, effects: BatchEffects
         if stock.offcuts[offcut_id].used_by:
             raise OffcutAlreadyUsed(f"offcut {offcut_id} was used by batch "
                                     f"{stock.offcuts[offcut_id].used_by}")
-    stock.record_batch(summary, by)
     stock.reserve(summary.batch, list(effects.reserved))
     for offcut_id in effects.offcuts_used:
         stock.use_offcut(offcut_id, summary.batch)
     for offcut in effects.offcuts_kept:
         stock.record_offcut(offcut, by)
+    reserved = {line.kind for line in effects.reserved}
+    waits = tuple(BoardWait(s.kind, s.short, "" if s.to_order else s.covered_on)
+                  for s in shortages(stock) if s.kind in reserved)
+    stock.record_batch(replace(summary, waits=waits), by)
 
 
 # --- what to buy (issue 20, item 4) ------------------------------------------------------------

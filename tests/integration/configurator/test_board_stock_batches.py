@@ -88,3 +88,36 @@ async def test_an_order_not_configured_is_named(configurator_channel):
                                                  order_ids=[unknown]),
                              metadata=auth(TEST_ADMIN_KEY))
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND and unknown in refused.value.details()
+
+
+async def test_a_batch_short_of_boards_is_published_with_what_it_waits_for(
+        settings, configurator_service, configurator_channel):
+    from dovetail.configurator.v1 import configurator_events_pb2 as events
+    from tests.helpers import eventually, stream_envelopes
+
+    stub = pb_grpc.StockServiceStub(configurator_channel)
+    admin = auth(TEST_ADMIN_KEY)
+    factory, batch = ref("nest-pub"), ref("shift")
+    orders = [await configured(configurator_service.runtime.app)]
+    await stub.ReceiveBoards(pb.ReceiveBoardsRequest(factory_id=factory, kind=WHITE, quantity=1),
+                             metadata=admin)  # one big white sheet: not the whole batch's
+    nested = await stub.NestBatch(pb.NestBatchRequest(factory_id=factory, batch=batch,
+                                                      order_ids=orders), metadata=admin)
+    short = {(s.kind.material, s.kind.decor, s.kind.length_mm): s.short
+             for s in nested.stock.shortages}
+    assert short
+
+    async def published():
+        for _, envelope in await stream_envelopes(
+                settings.nats_url, "configurator", "dovetail.configurator.board_batch_planned"):
+            body = events.BoardBatchPlanned()
+            envelope.body.Unpack(body)
+            if body.batch == batch:
+                return body
+        return None
+
+    body = await eventually(published)
+    assert (body.factory_id, list(body.order_ids)) == (factory, orders)
+    assert body.new_boards == nested.summary.new_boards
+    assert {(w.material, w.decor, w.length_mm): w.short for w in body.waits} == short
+    assert all(w.until_date == "" for w in body.waits)  # nothing on order: still to be bought
