@@ -104,13 +104,15 @@ async def test_a_dry_run_shows_the_order_or_every_problem_and_stores_nothing(des
 
 async def test_a_person_maps_a_waiting_order_in_the_inbox_and_it_proceeds(desk, settings):
     gw, sku = desk, ref("INBOX").upper()
-    _, body = shopify_order(sku)
-    order_id = (await post_shopify(gw, settings, body))["order_id"]
+    order_id, other_id = [(await post_shopify(gw, settings, shopify_order(sku)[1]))["order_id"]
+                          for _ in range(2)]
 
     async def listed():
         page = await gw.client.get("/portal/mapping?channel=shopify", headers=PLANNER)
         assert page.status_code == 200, page.text[:300]
-        return page.text if sku in page.text else None
+        at = page.text.find(f'data-key="{sku}"')
+        section = page.text[at:page.text.find("</section>", at)] if at >= 0 else ""
+        return page.text if "2 orders wait for it" in section else None
 
     inbox = await eventually(listed, timeout=20)
     assert "Needs mapping" in inbox and "bookcase" in inbox  # the catalogue's products
@@ -134,8 +136,9 @@ async def test_a_person_maps_a_waiting_order_in_the_inbox_and_it_proceeds(desk, 
                ).json()
     assert mapping["products"][sku] == {"product": "bookcase", "options": {
         "width_mm": 800, "height_mm": 2000, "depth_mm": 350}}
-    done = await status_of(gw, order_id, "CONFIGURED", "SCHEDULED")
-    assert done["items"][0]["options"]["width_mm"] == 800
+    for waited in (order_id, other_id):  # every order waiting for it goes on
+        done = await status_of(gw, waited, "CONFIGURED", "SCHEDULED")
+        assert done["items"][0]["options"]["width_mm"] == 800
 
     assert (await gw.client.get("/portal/mapping", headers=CUSTOMER_SERVICE)).status_code == 403
     assert (await gw.client.get("/api/v1/mappings/needed", headers=PLANNER)).status_code == 200
@@ -207,3 +210,20 @@ async def test_an_order_is_amended_from_its_page(desk, settings):
     history = (await gw.client.get(f"/api/v1/orders/{order_id}/history",
                                    headers=PLANNER)).json()["entries"]
     assert [e["by"] for e in history if e["type"] == "Amended"] == ["customer_service"]
+
+
+async def test_the_portal_dry_run_form_shows_where_each_problem_is(desk):
+    gw, sku = desk, ref("FORM").upper()
+    _, body = shopify_order(sku)
+    form = await gw.client.get("/portal/mapping/dry-run", headers=PLANNER)
+    assert form.status_code == 200 and 'name="payload"' in form.text
+    tried = await gw.client.post("/portal/mapping/dry-run", headers=PLANNER, data={
+        "channel": "shopify", "payload": body.decode()})
+    assert tried.status_code == 200 and 'data-outcome="AWAITING_MAPPING"' in tried.text
+    assert "/line_items/0/sku" in tried.text and sku in tried.text
+    broken = await gw.client.post("/portal/mapping/dry-run", headers=PLANNER, data={
+        "channel": "shopify", "payload": "{\"id\": 1"})
+    assert broken.status_code == 200 and 'data-outcome="REFUSED"' in broken.text
+    denied = await gw.client.post("/portal/mapping/dry-run", headers=CUSTOMER_SERVICE, data={
+        "channel": "shopify", "payload": body.decode()})
+    assert denied.status_code == 403
