@@ -108,7 +108,7 @@ def compiled(po: Path) -> _gettext.NullTranslations:
     return Translations(mo, domain=DOMAIN)
 
 
-def gettext(message: str, **variables: object) -> str:
+def gettext(message: str, /, **variables: object) -> str:
     text = translations(current()).gettext(message)
     return text % variables if variables else text
 

@@ -5,6 +5,7 @@
     dovetail-factory assignments [--follow]
     dovetail-factory report start|finish|scrap OPERATION_ID --machine M [--quantity N --reason R]
     dovetail-factory telemetry send FILE.csv | flush | simulate
+    dovetail-factory --lang zh-CN --tz Asia/Shanghai …   (else LANG / LC_ALL; times on this zone)
 
 Exit codes: 0 done, 1 other failure, 2 invalid input, 3 wrong or missing key, 4 not allowed,
 5 not found, 6 operation out of order, 7 server unreachable, 130 interrupted.
@@ -19,6 +20,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from dovetail_factory import i18n
 from dovetail_factory.cli import commands
 from dovetail_factory.errors import (
     FactoryClientError,
@@ -27,14 +29,36 @@ from dovetail_factory.errors import (
     ServerUnavailable,
     WrongKey,
 )
+from dovetail_factory.i18n import _
 from dovetail_factory.telemetry import CsvError
 
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; translated where it is shown."""
+    return message
+
+
 HINTS = {
-    WrongKey: "check the key (dovetail-factory login) or DOVETAIL_FACTORY_KEY",
-    ServerUnavailable: "is the server running? set its address with `dovetail-factory login "
-                       "--target HOST[:PORT]` or DOVETAIL_FACTORY_TARGET",
-    OutOfOrder: "report operations in order: start, then finish (or scrap)",
+    WrongKey: N_("check the key (dovetail-factory login) or DOVETAIL_FACTORY_KEY"),
+    ServerUnavailable: N_("is the server running? set its address with `dovetail-factory login "
+                          "--target HOST[:PORT]` or DOVETAIL_FACTORY_TARGET"),
+    OutOfOrder: N_("report operations in order: start, then finish (or scrap)"),
 }
+
+
+def _reader_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", help="zh-CN or en (default: LC_ALL / LC_MESSAGES / LANG)")
+    parser.add_argument("--tz", help="the time zone times are shown in (default: "
+                                     "DOVETAIL_FACTORY_TIME_ZONE, else Asia/Shanghai)")
+
+
+def choose_reader(argv: Sequence[str] | None) -> None:
+    """The language and zone, read before the parser is built so its help is in them too."""
+    early = argparse.ArgumentParser(add_help=False)
+    _reader_flags(early)
+    known, _rest = early.parse_known_args(argv)
+    i18n.use(i18n.choose(known.lang),
+             known.tz or os.environ.get("DOVETAIL_FACTORY_TIME_ZONE") or i18n.DEFAULT_ZONE)
 
 
 def _connection_flags(parser: argparse.ArgumentParser) -> None:
@@ -46,12 +70,13 @@ def _connection_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="dovetail-factory", description="A factory's client of the Dovetail chain.",
-        epilog="Exit codes: 0 ok, 2 invalid input, 3 wrong key, 4 not allowed, 5 not found, "
-               "6 out of order, 7 server unreachable.")
+        prog="dovetail-factory", description=_("A factory's client of the Dovetail chain."),
+        epilog=_("Exit codes: 0 ok, 2 invalid input, 3 wrong key, 4 not allowed, 5 not found, "
+                 "6 out of order, 7 server unreachable."))
+    _reader_flags(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("login", help="check and store the server address and factory key")
+    p = sub.add_parser("login", help=_("check and store the server address and factory key"))
     _connection_flags(p)
     p.add_argument("--key", help="the factory's API key (prompted for, or read from stdin, "
                                  "when omitted)")
@@ -62,14 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-verify", action="store_true", help="store without asking the server")
     p.set_defaults(run=commands.login)
 
-    p = sub.add_parser("machines", help="list the factory's machines with their live state")
+    p = sub.add_parser("machines", help=_("list the factory's machines with their live state"))
     _connection_flags(p)
     p.add_argument("--watch", action="store_true", help="keep the table live")
     p.add_argument("--all", action="store_true", help="include inactive machines")
     p.add_argument("--seconds", type=float, help="with --watch: stop after this long")
     p.set_defaults(run=commands.machines)
 
-    p = sub.add_parser("assignments", help="what to make next, per machine")
+    p = sub.add_parser("assignments", help=_("what to make next, per machine"))
     _connection_flags(p)
     p.add_argument("--follow", "-f", action="store_true",
                    help="follow the assignment stream live (resumes where it left off)")
@@ -81,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, help="with --follow: stop after this long")
     p.set_defaults(run=commands.assignments)
 
-    p = sub.add_parser("report", help="report an operation started, finished or scrapped")
+    p = sub.add_parser("report", help=_("report an operation started, finished or scrapped"))
     _connection_flags(p)
     p.add_argument("kind", choices=["start", "finish", "scrap"])
     p.add_argument("operation_id")
@@ -93,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--idempotency-key", help="reuse the key of an earlier attempt to retry it")
     p.set_defaults(run=commands.report)
 
-    p = sub.add_parser("telemetry", help="send machine telemetry")
+    p = sub.add_parser("telemetry", help=_("send machine telemetry"))
     tsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     t = tsub.add_parser("send", help="send a CSV file: machine_id,timestamp,amperes"
                                      "[,voltage,power_factor]")
@@ -116,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit code (never a traceback for expected failures)."""
+    try:
+        choose_reader(argv)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return InvalidRequest.exit_code
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -125,13 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(args.run(args, io))
     except FactoryClientError as exc:
-        io.err.print(f"error: {exc.message}", markup=False)
+        io.err.print(_("error: %(message)s", message=exc.message), markup=False)
         hint = next((h for kind, h in HINTS.items() if isinstance(exc, kind)), None)
         if hint:
-            io.err.print(f"hint: {hint}", markup=False)
+            io.err.print(_("hint: %(hint)s", hint=_(hint)), markup=False)
         return exc.exit_code
     except (CsvError, ValueError, OSError) as exc:
-        io.err.print(f"error: {exc}", markup=False)
+        io.err.print(_("error: %(message)s", message=exc), markup=False)
         return InvalidRequest.exit_code
     except KeyboardInterrupt:
         return 130

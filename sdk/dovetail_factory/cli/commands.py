@@ -21,6 +21,7 @@ from dovetail_factory.cli import config, views
 from dovetail_factory.client import FactoryClient
 from dovetail_factory.connection import discover
 from dovetail_factory.errors import NotFound, ServerUnavailable
+from dovetail_factory.i18n import _
 from dovetail_factory.models import MachineStatus, TelemetryResult
 from dovetail_factory.telemetry import make_batches, read_csv
 
@@ -69,8 +70,9 @@ async def login(args: argparse.Namespace, io: Io) -> int:
     if args.target and not args.iot_target:
         found = await asyncio.to_thread(discover, args.target)
         if found is not None:  # the portal's address: the gateway names the services
-            io.out.print(f"Found scheduling at {found.scheduling} and iot at {found.iot} "
-                         f"({'TLS' if found.tls else 'plaintext'}) through {args.target}")
+            io.out.print(_("Found scheduling at %(scheduling)s and iot at %(iot)s (%(tls)s) "
+                           "through %(target)s", scheduling=found.scheduling, iot=found.iot,
+                           tls="TLS" if found.tls else _("plaintext"), target=args.target))
             args.target, args.iot_target = found.scheduling, found.iot
             args.tls = args.tls or found.tls
     current = config.load(args.target, args.iot_target)
@@ -83,14 +85,15 @@ async def login(args: argparse.Namespace, io: Io) -> int:
             try:
                 factory = await client.factory()
                 profile = replace(profile, factory_id=factory.factory_id)
-                io.out.print(f"Key accepted: factory [bold]{factory.factory_id}[/] "
-                             f"({factory.name}) at {client.endpoints.scheduling}")
+                io.out.print(_("Key accepted: factory %(factory)s (%(name)s) at %(where)s",
+                               factory=f"[bold]{factory.factory_id}[/]", name=factory.name,
+                               where=client.endpoints.scheduling))
             except NotFound:
                 await client.schedule()  # the key works with scheduling at least
-                io.err.print("Key accepted, but iot has no factory for it yet: ask the chain "
-                             "leader to register your factory.")
+                io.err.print(_("Key accepted, but iot has no factory for it yet: ask the chain "
+                               "leader to register your factory."))
     path = config.save(profile)
-    io.out.print(f"Saved to {path} (readable by you only).")
+    io.out.print(_("Saved to %(path)s (readable by you only).", path=path))
     return 0
 
 
@@ -101,7 +104,7 @@ async def machines(args: argparse.Namespace, io: Io) -> int:
         listed = await client.machines(include_inactive=args.all)
         if not args.watch:
             if not listed:
-                io.out.print("No machines registered yet.")
+                io.out.print(_("No machines registered yet."))
                 return 0
             io.out.print(views.machines_table(listed))
             return 0
@@ -127,7 +130,7 @@ async def assignments(args: argparse.Namespace, io: Io) -> int:
         if not args.follow:
             rows = [r for r in await client.schedule() if not wanted or r.machine_id in wanted]
             if not rows:
-                io.out.print("Nothing assigned to this factory right now.")
+                io.out.print(_("Nothing assigned to this factory right now."))
                 return 0
             io.out.print(views.schedule_table(rows, args.all))
             return 0
@@ -176,27 +179,31 @@ async def report(args: argparse.Namespace, io: Io) -> int:
                                       quantity=args.quantity, reason=args.reason or "",
                                       note=args.note or "", occurred_at=at,
                                       idempotency_key=args.idempotency_key)
-    verb = {"start": "started", "finish": "finished", "scrap": "scrapped"}[args.kind]
-    repeat = " (already reported with this key: nothing changed)" if receipt.duplicate else ""
-    io.out.print(f"Operation {receipt.operation_id} {verb}{repeat}: it is now "
-                 f"{receipt.status.lower()} (order {receipt.order_id}).", markup=False)
-    io.err.print(f"idempotency key {receipt.idempotency_key} (pass --idempotency-key to retry "
-                 "this exact report safely)", markup=False)
+    verb = {"start": _("started"), "finish": _("finished"), "scrap": _("scrapped")}[args.kind]
+    repeat = " " + _("(already reported with this key: nothing changed)") \
+        if receipt.duplicate else ""
+    io.out.print(_("Operation %(operation)s %(verb)s%(repeat)s: it is now %(status)s (order "
+                   "%(order)s).", operation=receipt.operation_id, verb=verb, repeat=repeat,
+                   status=views.word(receipt.status).lower(), order=receipt.order_id),
+                 markup=False)
+    io.err.print(_("idempotency key %(key)s (pass --idempotency-key to retry this exact report "
+                   "safely)", key=receipt.idempotency_key), markup=False)
     return 0
 
 
 # ---- telemetry -----------------------------------------------------------------------------
 
 def _summary(io: Io, result: TelemetryResult) -> None:
-    io.out.print(f"Sent {result.batches_sent} batches: {result.samples_accepted} samples accepted"
-                 f", {result.samples_rejected} rejected"
-                 + (f", {result.samples_duplicate} already received" if result.samples_duplicate
-                    else "") + ".", markup=False)
+    io.out.print(_("Sent %(batches)s batches: %(accepted)s samples accepted, %(rejected)s "
+                   "rejected", batches=result.batches_sent, accepted=result.samples_accepted,
+                   rejected=result.samples_rejected)
+                 + (_(", %(n)s already received", n=result.samples_duplicate)
+                    if result.samples_duplicate else "") + ".", markup=False)
     for rejection in result.rejections:
-        io.out.print(f"  rejected: {rejection}", markup=False)
+        io.out.print("  " + _("rejected: %(why)s", why=rejection), markup=False)
     if result.batches_dropped:
-        io.err.print(f"The buffer was full: the {result.batches_dropped} oldest batches were "
-                     "dropped.", markup=False)
+        io.err.print(_("The buffer was full: the %(n)s oldest batches were dropped.",
+                       n=result.batches_dropped), markup=False)
 
 
 def _left_behind(result: TelemetryResult, where: str) -> None:
@@ -230,7 +237,7 @@ async def telemetry_send(args: argparse.Namespace, io: Io) -> int:
 async def telemetry_flush(args: argparse.Namespace, io: Io) -> int:
     async with config.load(args.target, args.iot_target).client(disk_spool=True) as client:
         if not len(client.spool):
-            io.out.print("Nothing buffered.")
+            io.out.print(_("Nothing buffered."))
             return 0
         result = await client.flush_telemetry()
         _summary(io, result)
@@ -245,7 +252,7 @@ async def telemetry_simulate(args: argparse.Namespace, io: Io) -> int:
         listed = [m for m in await client.machines() if not args.machine
                   or m.machine_id in args.machine]
         if not listed:
-            io.err.print("No machines to simulate: register machines first.")
+            io.err.print(_("No machines to simulate: register machines first."))
             return 1
         floor = SyntheticFloor(listed, period_s=args.period, seed=args.seed)
         io.err.print(f"Streaming synthetic telemetry for {len(floor.machines)} machines every "
