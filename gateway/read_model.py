@@ -27,6 +27,7 @@ from psycopg_pool import AsyncConnectionPool
 from dovetail.delivery.v1 import delivery_events_pb2 as delivery_events
 from dovetail.orders.v1 import orders_events_pb2 as orders_events
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway import i18n
 from gateway.channels import SCHEMA
 from gateway.sse.follow import follow
 from services.kit.envelope import UndecodableEvent, body_as, unwrap
@@ -262,14 +263,15 @@ class OrderFacts:
     async def _query_kpis(self, days: int) -> dict:
         """Placed orders (total, per day, per factory) in one scan of the window, and the
         delivery figures in another: at 100,000 orders a 30-day window takes ~35 ms where
-        four separate queries took ~77 ms."""
+        four separate queries took ~77 ms. Days are the tenant's (its time zone's midnights)."""
         since = datetime.now(UTC) - timedelta(days=days)
+        zone = i18n.zone()
         async with self.pool.connection() as conn:
             placed_rows = await (await conn.execute(
-                f"SELECT date_trunc('day', placed_at AT TIME ZONE 'UTC') AS day, factory_id,"
-                f" count(*), GROUPING(date_trunc('day', placed_at AT TIME ZONE 'UTC'), factory_id)"
-                f" FROM {SCHEMA}.order_facts WHERE placed_at >= %s"
-                " GROUP BY GROUPING SETS ((1), (2), ())", (since,))).fetchall()
+                f"WITH placed AS (SELECT date_trunc('day', placed_at AT TIME ZONE %s) AS day,"
+                f" factory_id FROM {SCHEMA}.order_facts WHERE placed_at >= %s)"
+                " SELECT day, factory_id, count(*), GROUPING(day, factory_id) FROM placed"
+                " GROUP BY GROUPING SETS ((day), (factory_id), ())", (zone, since))).fetchall()
             delivered = await (await conn.execute(
                 f"SELECT count(*), avg(on_time::int),"
                 " avg(extract(epoch FROM delivered_at - placed_at)) / 86400,"

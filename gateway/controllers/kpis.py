@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.params import QueryParameter
 
 from dovetail.iot.v1 import iot_service_pb2 as iot
+from gateway import i18n
 from gateway.auth import planning
 from gateway.controllers.network import last_hours, pb_date
 from gateway.controllers.orders import STATUSES
@@ -47,7 +49,8 @@ def kpi_request(days: int, page_token: str, now: datetime | None = None
 
 
 def every_day(per_day: list[tuple[str, int]], today: date, days: int) -> list[StatusCount]:
-    """Orders placed on each UTC day of the window, the days without orders as 0: a chart of
+    """Orders placed on each day of the window (the tenant's days), the days without orders
+    as 0: a chart of
     the days that had orders alone draws 4 December beside 25 November. The window is the last
     ``days`` × 24 h, so it reaches into the day ``days`` days ago."""
     counts = dict(per_day)
@@ -113,7 +116,8 @@ async def kpis(gateway: GatewayState, kept: FactoryFigures, days: int) -> KpiRea
         on_time_rate=facts["on_time_rate"], lead_time_days_avg=facts["lead_avg"],
         lead_time_days_p90=facts["lead_p90"],
         pipeline=[StatusCount(s, counts.get(s, 0)) for s in STATUSES],
-        placed_per_day=every_day(facts["per_day"], datetime.now(UTC).date(), days),
+        placed_per_day=every_day(facts["per_day"],
+                                 datetime.now(ZoneInfo(i18n.zone())).date(), days),
         factories=await factory_kpis(gateway, kept, days, facts["by_factory"]))
 
 
