@@ -198,17 +198,30 @@ class ChannelStore:
         self._mappings[channel] = (time.monotonic() + CACHE_TTL_S, found)
         return found
 
-    async def save_mapping(self, channel: str, mapping: dict[str, Any], by: str) -> int:
+    async def fresh_mapping(self, channel: str) -> ChannelMapping | None:
+        """The mapping as stored now (not the cache): what an edit of one entry starts from."""
+        return await self._read_mapping(channel)
+
+    async def save_mapping(self, channel: str, mapping: dict[str, Any], by: str,
+                           expected_version: int | None = None) -> int | None:
+        """The new version; with `expected_version`, saved only over that version (None when
+        another save came first: read again and redo the edit, never a lost update)."""
+        if expected_version is None:
+            sql = (f"INSERT INTO {SCHEMA}.channel_mappings (channel, mapping, updated_by)"
+                   " VALUES (%s, %s, %s) ON CONFLICT (channel) DO UPDATE SET mapping ="
+                   " EXCLUDED.mapping, version = channel_mappings.version + 1,"
+                   " updated_by = EXCLUDED.updated_by, updated_at = now() RETURNING version")
+            args: tuple[Any, ...] = (channel, json.dumps(mapping), by)
+        else:
+            sql = (f"UPDATE {SCHEMA}.channel_mappings SET mapping = %s, version = version + 1,"
+                   " updated_by = %s, updated_at = now() WHERE channel = %s AND version = %s"
+                   " RETURNING version")
+            args = (json.dumps(mapping), by, channel, expected_version)
         async with self.pool.connection() as conn:
-            row = await (await conn.execute(
-                f"INSERT INTO {SCHEMA}.channel_mappings (channel, mapping, updated_by)"
-                " VALUES (%s, %s, %s) ON CONFLICT (channel) DO UPDATE SET mapping = EXCLUDED.mapping,"
-                " version = channel_mappings.version + 1, updated_by = EXCLUDED.updated_by,"
-                " updated_at = now() RETURNING version",
-                (channel, json.dumps(mapping), by))).fetchone()
+            row = await (await conn.execute(sql, args)).fetchone()
         self._forget(f"mapping:{channel}")
         self._mappings.pop(channel, None)
-        return row[0]
+        return row[0] if row else None
 
     async def channels(self) -> list[dict[str, Any]]:
         """Channels known by a secret or a mapping, with where the secret comes from."""

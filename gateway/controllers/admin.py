@@ -84,9 +84,10 @@ async def mapping_read(gateway: GatewayState, channel: str) -> MappingRead:
 
 
 async def save_mapping(gateway: GatewayState, channel: str, data: MappingWrite,
-                       by: str) -> None:
+                       by: str, expected_version: int | None = None) -> bool:
     """Checked against the latest catalogue (422 naming every problem), saved with what each
-    product requires, then the channel's waiting orders are gone over (release.py)."""
+    product requires, then the channel's waiting orders are gone over (release.py). False
+    when `expected_version` is given and another save came first (nothing saved)."""
     mapping = msgspec.to_builtins(data)
     refuse_nul(mapping, "")
     mentions = any(mapping.get(k) for k in (*mapping_check.PRODUCT_TABLES, "options", "values"))
@@ -95,9 +96,13 @@ async def save_mapping(gateway: GatewayState, channel: str, data: MappingWrite,
     if problems:
         raise ValidationException("the mapping does not fit the catalogue", extra=[
             {"key": p.at, "message": p.message} for p in problems])
-    await gateway.channels.save_mapping(channel, {**mapping, "requires": requires}, by)
+    saved = await gateway.channels.save_mapping(channel, {**mapping, "requires": requires}, by,
+                                                expected_version)
+    if saved is None:
+        return False
     if gateway.release is not None:
         gateway.release.nudge(channel)
+    return True
 
 
 async def mappings_needed(gateway: GatewayState, channel: str) -> MappingsNeeded:

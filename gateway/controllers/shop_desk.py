@@ -15,6 +15,7 @@ from gateway.auth import current, planning
 from gateway.controllers.admin import mapping_read, save_mapping
 from gateway.controllers.orders import order_read
 from gateway.deps import GatewayState, StateDep
+from gateway.errors import ServiceError
 from gateway.schemas.admin import MappingRead, MappingWrite
 from gateway.schemas.orders import ErrorBody, OrderRead
 from gateway.schemas.shop_desk import DryRunAnswer, MappingEntry
@@ -25,6 +26,8 @@ from gateway.webhooks.shopify import SHOPIFY
 from gateway.webhooks.shops import ShopPlatform
 from gateway.webhooks.woocommerce import WOOCOMMERCE
 
+EDIT_TRIES = 5
+MAPPING_FIELDS = set(MappingWrite.__struct_fields__)
 SHOP_PLATFORMS: dict[str, ShopPlatform] = {p.channel: p for p in (SHOPIFY, WOOCOMMERCE)}
 ShopChannel = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$",
                                            description="shopify or woocommerce")]
@@ -39,12 +42,19 @@ def platform_of(channel: str) -> ShopPlatform:
 async def save_entry(gateway: GatewayState, channel: str, entry: MappingEntry,
                      by: str) -> MappingRead:
     """The channel's mapping with `entry`, checked against the catalogue and saved (422 naming
-    every problem); the channel's waiting orders it completes are then placed."""
+    every problem); the channel's waiting orders it completes are then placed. Two people
+    mapping at once both keep their entry: a save over a version another save replaced is
+    redone on the mapping as it is now."""
     platform_of(channel)
-    current_mapping = msgspec.to_builtins(await mapping_read(gateway, channel))
-    changed = msgspec.convert(with_entry(current_mapping, entry), MappingWrite)
-    await save_mapping(gateway, channel, changed, by)
-    return await mapping_read(gateway, channel)
+    for _ in range(EDIT_TRIES):
+        stored = await gateway.channels.fresh_mapping(channel)
+        if stored is None:
+            raise NotFoundException(f"channel {channel!r} has no mapping")
+        current_mapping = {k: v for k, v in vars(stored).items() if k in MAPPING_FIELDS}
+        changed = msgspec.convert(with_entry(current_mapping, entry), MappingWrite)
+        if await save_mapping(gateway, channel, changed, by, stored.version):
+            return await mapping_read(gateway, channel)
+    raise ServiceError(409, f"the mapping of {channel} is being changed by others; try again")
 
 
 class ChannelDeskController(Controller):
@@ -62,7 +72,8 @@ class ChannelDeskController(Controller):
               "a value), saved through the same check as `PUT /api/v1/admin/channels/{channel}"
               "/mapping`: 422 names every problem against the latest catalogue. Once saved the "
               "channel's orders waiting for it are placed within seconds."),
-          responses={422: ResponseSpec(ErrorBody, description="does not fit the catalogue")})
+          responses={409: ResponseSpec(ErrorBody, description="others kept changing it"),
+                     422: ResponseSpec(ErrorBody, description="does not fit the catalogue")})
     async def map_entry(self, channel: ShopChannel, data: JSONBody[MappingEntry],
                         gateway: StateDep, request: Request) -> MappingRead:
         return await save_entry(gateway, channel, data, str(current(request)))

@@ -6,6 +6,7 @@ re-process; customer service does not (docs/security.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from pathlib import Path
@@ -227,3 +228,13 @@ async def test_the_portal_dry_run_form_shows_where_each_problem_is(desk):
     denied = await gw.client.post("/portal/mapping/dry-run", headers=CUSTOMER_SERVICE, data={
         "channel": "shopify", "payload": body.decode()})
     assert denied.status_code == 403
+
+
+async def test_people_mapping_at_the_same_moment_each_keep_their_entry(desk, settings):
+    gw, keys = desk, [ref("SAME").upper() for _ in range(4)]
+    await asyncio.gather(*(map_entry(gw, {"kind": "product", "key": key, "action": "ignore"})
+                           for key in keys))
+    mapping = (await gw.client.get("/api/v1/admin/channels/shopify/mapping",
+                                   headers={"Authorization": f"Bearer {settings.admin_key}"})
+               ).json()
+    assert set(keys) <= set(mapping["ignore_lines"])
