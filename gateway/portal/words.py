@@ -75,7 +75,45 @@ def script_texts() -> dict[str, str]:
         value.lower().replace("_", " "): _(text) for value, text in WORDS.items()}
 
 
+# The orders service's history sentences (services/orders/application.py `summarise`), in
+# English on the wire: each known shape is said again in the reader's language.
+SENTENCES = [
+    (re.compile(r"^Placed through (?P<channel>\S+) as (?P<reference>.+) \((?P<n>\d+) line\(s\)\)$"),
+     N_("Placed through %(channel)s as %(reference)s (%(n)s line(s))")),
+    (re.compile(r"^Taken from (?P<channel>\S+) as (?P<reference>\S+); waiting for mapping: "
+                r"(?P<needs>.+)$"),
+     N_("Taken from %(channel)s as %(reference)s; waiting for mapping: %(needs)s")),
+    (re.compile(r"^Mapped: placed with (?P<n>\d+) line\(s\)$"),
+     N_("Mapped: placed with %(n)s line(s)")),
+    (re.compile(r"^Still waiting for mapping: (?P<needs>.+)$"),
+     N_("Still waiting for mapping: %(needs)s")),
+    (re.compile(r"^Amended: (?P<reason>.*)$"), N_("Amended: %(reason)s")),
+    (re.compile(r"^Cancelled: (?P<reason>.*)$"), N_("Cancelled: %(reason)s")),
+    (re.compile(r"^Configured with catalogue v(?P<version>\S+)$"),
+     N_("Configured with catalogue v%(version)s")),
+    (re.compile(r"^Rejected: (?P<reasons>.*)$"), N_("Rejected: %(reasons)s")),
+    (re.compile(r"^Cannot be planned yet: (?P<reason>.*)$"),
+     N_("Cannot be planned yet: %(reason)s")),
+    (re.compile(r"^Scheduled at factory (?P<factory>\S+), (?P<start>\S+) → (?P<end>\S+)$"),
+     N_("Scheduled at factory %(factory)s, %(start)s → %(end)s")),
+    (re.compile(r"^no reason given$"), N_("no reason given")),
+]
+
+
+def sentence(text: str | None) -> str:
+    """A service's sentence in the reader's language where its shape is known (the reasons
+    and names inside it stay as written), as written otherwise."""
+    for pattern, message in SENTENCES:
+        found = pattern.match(text or "")
+        if found:
+            parts = {k: _(v) if v == "no reason given" else v
+                     for k, v in found.groupdict().items()}
+            return _(message, **parts) if parts else _(message)
+    return _(text) if text in WORDS.values() else text or ""
+
+
 def with_local_times(text: str | None, zone_name: str | None = None) -> str:
-    """A service's sentence with each ISO moment in it shown in the reader's zone (the orders
-    service writes "Scheduled at factory f1, 2026-12-05T06:00:00+00:00 → …")."""
-    return _ISO_MOMENT.sub(lambda m: local_time(m.group(0), zone_name), text or "")
+    """A service's sentence in the reader's language with each ISO moment in it shown in the
+    reader's zone (the orders service writes "Scheduled at factory f1,
+    2026-12-05T06:00:00+00:00 → …")."""
+    return _ISO_MOMENT.sub(lambda m: local_time(m.group(0), zone_name), sentence(text))

@@ -79,3 +79,20 @@ def test_every_marked_string_is_in_the_catalogue_and_translated(domain):
     """Extraction runs here: a string marked in a template or in Python but missing from the
     .po, a msgid without its Chinese, or a translation that lost a placeholder, fails."""
     assert problems(domain) == []
+
+
+def test_the_order_services_sentences_read_in_chinese():
+    i18n.use("zh-CN")
+    try:
+        assert with_local_times("Cancelled: customer changed their mind") == \
+            "已取消：customer changed their mind"
+        assert with_local_times("Placed through shopify as #1001 (2 line(s))") == \
+            "通过 shopify 下单，单号 #1001（2 行）"
+        assert with_local_times("Scheduled at factory F-1, 2026-12-05T06:00:00+00:00 → "
+                                "2026-12-05T08:00:00Z") == (
+            "已排产到工厂 F-1，2026年12月5日 14:00 (Asia/Shanghai) → "
+            "2026年12月5日 16:00 (Asia/Shanghai)")
+        assert with_local_times("Production started") == "开始生产"
+        assert with_local_times("Something new") == "Something new"
+    finally:
+        i18n.use("en")
