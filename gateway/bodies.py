@@ -14,8 +14,9 @@ Every handler with a JSON body gets this through `GatewayRequest.json()`, which 
 msgspec decoder, and its tree is compared with the scan (as many key/value pairs as colons
 outside strings: else a key was there twice). Only a body that fails one of these is read
 again by `check_json`, which says why; msgspec itself refuses bytes that are not UTF-8 and
-lone surrogates. Under load this was a tenth of the gateway's time per webhook: a second,
-pure-Python JSON pass with a hook per object. The shop adapters, which decode the raw bytes
+lone surrogates. The second, pure-Python JSON pass with a hook per object it replaces was
+about 4 % of the gateway's py-spy samples under webhook load (18.5 -> 13.3 us of CPU for
+a 570-byte order, check and decode together). The shop adapters, which decode the raw bytes
 themselves, call `check_json`.
 """
 

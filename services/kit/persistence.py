@@ -116,8 +116,8 @@ def ensure_schema(database_url: str, schema: str) -> None:
 class Collecting(ProcessingEvent):
     """eventsourcing's ProcessingEvent, which takes an Aggregate's pending events without first
     asking two runtime-checkable Protocols whether it is an event or collects events: in
-    Python 3.11 each such isinstance walks the Protocol's attributes, about 18 us per
-    aggregate, and a placed order saves two (load/bench_webhooks.py). Anything else is
+    Python 3.11 each such isinstance walks the Protocol's attributes: 27 us of CPU for the two
+    aggregates of a placed order, 2.6 us without. Anything else is
     collected as eventsourcing collects it, in the order given."""
 
     def collect_events(self, *objs: Any, **kwargs: Any) -> None:
