@@ -134,6 +134,7 @@ class TelemetryIntake:
         self._urgent = asyncio.Event()
         self._logged: dict[Rejection, float] = {}
         self._replies: set[asyncio.Task] = set()
+        self._inbox: Inbox | None = None  # NATS telemetry waiting to be taken
         self.ready = asyncio.Event()
 
     # ---- lifecycle ----------------------------------------------------------------------
@@ -336,24 +337,41 @@ class TelemetryIntake:
 
     # ---- jobs -----------------------------------------------------------------------------
 
+    def taken_up_to(self) -> float:
+        """The time up to which every telemetry message that came over NATS has been taken
+        (now, when none waits)."""
+        now = time.time()
+        return self._inbox.taken_up_to(now) if self._inbox is not None else now
+
     async def _liveness(self, stop: asyncio.Event) -> None:
         """Liveness of machines that fell silent, a chunk of the fleet between two loop turns.
         A machine heard less than `offline_after_s - tick` ago is left out: its tracker judged
-        it with its last sample, and it cannot turn OFFLINE before the next turn."""
+        it with its last sample, and it cannot turn OFFLINE before the next turn.
+
+        Machines are judged as of the time up to which the intake has taken every message
+        (``Inbox.taken_up_to``), not the clock: when the intake falls behind, a machine whose
+        samples wait in the inbox is not silent. (Judged by the clock, a fleet whose samples
+        waited longer than ``offline_after_s`` turned OFFLINE and back with every sample
+        taken: 60,000 state changes for the writer and the relay in two minutes, ahead of the
+        real ones, and a capacity change for scheduling each.)"""
         while not stop.is_set():
             await _pause(stop, self.settings.tick)
-            trackers = list(self.trackers.values())
-            quiet_s = max(self.settings.tick, self.settings.offline_after_s - self.settings.tick)
-            for start in range(0, len(trackers), SWEEP_CHUNK):
-                now = time.time()
-                recent = now - quiet_s
-                for tracker in trackers[start:start + SWEEP_CHUNK]:
-                    heard = tracker.liveness.last_heard
-                    if heard is not None and heard > recent:
-                        continue
-                    for t in tracker.evaluate(now, self.context(tracker, now)):
-                        self._record(t)
-                await asyncio.sleep(0)
+            await self.sweep()
+
+    async def sweep(self) -> None:
+        """One turn of the liveness timer over the fleet (``_liveness``)."""
+        trackers = list(self.trackers.values())
+        quiet_s = max(self.settings.tick, self.settings.offline_after_s - self.settings.tick)
+        for start in range(0, len(trackers), SWEEP_CHUNK):
+            now = self.taken_up_to()
+            recent = now - quiet_s
+            for tracker in trackers[start:start + SWEEP_CHUNK]:
+                heard = tracker.liveness.last_heard
+                if heard is not None and heard > recent:
+                    continue
+                for t in tracker.evaluate(now, self.context(tracker, now)):
+                    self._record(t)
+            await asyncio.sleep(0)
 
     async def _writer(self, stop: asyncio.Event) -> None:
         """Live-state changes → MachineStateLog events, in batches, in order."""
@@ -463,7 +481,7 @@ class TelemetryIntake:
         """NATS telemetry, a loop turn's worth at a time: nats-py hands over every message it has
         parsed without returning to the loop, so one callback per message held the state-change
         jobs back as long as a backlog lasted; here the callback only queues."""
-        inbox = Inbox(INBOX_LIMIT)
+        inbox = self._inbox = Inbox(INBOX_LIMIT)
         nc = await self.telemetry_connection() if self.telemetry_connection else self.nc
         sub = await nc.subscribe(TELEMETRY_SUBJECTS, queue=QUEUE_GROUP, cb=inbox.put,
                                  pending_msgs_limit=INBOX_LIMIT, pending_bytes_limit=1 << 30)
@@ -686,6 +704,7 @@ class Inbox:
 
     def __init__(self, limit: int):
         self.messages: deque[Any] = deque()
+        self.arrivals: deque[float] = deque()  # when each waiting message came (time.time())
         self.arrived = asyncio.Event()
         self.limit = limit
 
@@ -694,19 +713,29 @@ class Inbox:
             DROPPED.inc()
             return
         self.messages.append(msg)
+        self.arrivals.append(time.time())
         self.arrived.set()
 
     def take(self, most: int) -> list[Any]:
         """The oldest `most` messages (all, if fewer wait)."""
-        waiting = self.messages
+        waiting, arrivals = self.messages, self.arrivals
         if len(waiting) <= most:
             batch = list(waiting)
             waiting.clear()
+            arrivals.clear()
         else:
             batch = [waiting.popleft() for _ in range(most)]
+            for _ in range(most):
+                arrivals.popleft()
         if not waiting:
             self.arrived.clear()
         return batch
+
+    def taken_up_to(self, now: float) -> float:
+        """Every message that came before this time has been taken: ``now`` when none waits,
+        else when the oldest waiting one came."""
+        arrivals = self.arrivals
+        return min(now, arrivals[0]) if arrivals else now
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

@@ -171,3 +171,26 @@ async def test_the_inbox_hands_over_the_oldest_messages_a_turn_at_a_time_and_dro
 async def _replies_sent(intake: TelemetryIntake) -> None:
     for task in list(intake._replies):
         await task
+
+
+async def test_machines_whose_samples_wait_in_the_inbox_are_not_judged_silent():
+    intake = _intake()
+    await intake.take_messages([_sample(m, 0, SAW.idle_amps) for m in MACHINES])
+    _changes(intake)
+    now = time.time()
+    offline_after = intake.settings.offline_after_s
+    for tracker in intake.trackers.values():  # last heard longer ago than offline_after_s
+        tracker.liveness.last_heard = now - 3 * offline_after
+    intake._inbox = Inbox(limit=100)
+    for m in MACHINES:  # ... and the next sample of each came just after, still waiting
+        await intake._inbox.put(_sample(m, 1, SAW.idle_amps))
+    intake._inbox.arrivals = type(intake._inbox.arrivals)(
+        [now - 3 * offline_after + 1] * len(MACHINES))
+
+    await intake.sweep()
+
+    assert intake.taken_up_to() == now - 3 * offline_after + 1
+    assert [to for _, _, to, _ in _changes(intake)] == []
+    intake._inbox.take(len(MACHINES))  # taken (or lost): now silence is silence
+    await intake.sweep()
+    assert [to for _, _, to, _ in _changes(intake)] == [LiveState.OFFLINE] * len(MACHINES)
