@@ -58,7 +58,8 @@ def with_entry(mapping: dict[str, Any], entry: MappingEntry) -> dict[str, Any]:
 
 
 def _with_parameter(found: dict[str, Any], key: str, entry: MappingEntry) -> dict[str, Any]:
-    """`<product>.<parameter>`: the value fixed in every product mapping of that product."""
+    """`<product>.<parameter>`: the value fixed in every product mapping of that product that
+    does not fix one already (a value someone chose for a SKU stays)."""
     product, _, parameter = key.partition(".")
     if entry.action == "ignore":
         raise refuse("action", f"{product} cannot be made without {parameter}: give it a "
@@ -70,7 +71,7 @@ def _with_parameter(found: dict[str, Any], key: str, entry: MappingEntry) -> dic
     for table in PRODUCT_TABLES:
         for mapped in found.get(table, {}).values():
             if mapped.get("product") == product:
-                mapped.setdefault("options", {})[parameter] = entry.options[parameter]
+                mapped.setdefault("options", {}).setdefault(parameter, entry.options[parameter])
                 touched += 1
     if not touched:
         raise refuse("key", f"no product mapping of this channel makes {product!r}")

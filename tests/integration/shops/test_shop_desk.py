@@ -238,3 +238,26 @@ async def test_people_mapping_at_the_same_moment_each_keep_their_entry(desk, set
                                    headers={"Authorization": f"Bearer {settings.admin_key}"})
                ).json()
     assert set(keys) <= set(mapping["ignore_lines"])
+
+
+async def test_an_option_is_pointed_at_a_parameter_in_the_inbox(desk, settings):
+    gw, sku, option = desk, ref("OPT").upper(), ref("Fachboeden")
+    await map_entry(gw, {"kind": "product", "key": sku, "product": "bookcase", "options": {
+        "width_mm": 800, "height_mm": 2000, "depth_mm": 350}})
+    order_id = (await post_shopify(gw, settings, shopify_order(sku, {option: "3"})[1]))["order_id"]
+
+    async def listed():
+        page = await gw.client.get("/portal/mapping?channel=shopify", headers=PLANNER)
+        return page.text if f'data-key="{option}"' in page.text else None
+
+    inbox = await eventually(listed, timeout=20)
+    assert '<option value="shelves"' in inbox  # the catalogue's parameters to choose from
+    form = {"channel": "shopify", "kind": "option", "key": option, "action": "map"}
+    unknown = await gw.client.post("/portal/mapping", headers=PLANNER,
+                                   data={**form, "parameter": "colour"})
+    assert unknown.status_code == 422 and 'data-field="parameter"' in unknown.text
+    saved = await gw.client.post("/portal/mapping", headers=PLANNER,
+                                 data={**form, "parameter": "shelves"})
+    assert saved.status_code == 303, saved.text[:500]
+    done = await status_of(gw, order_id, "CONFIGURED", "SCHEDULED")
+    assert done["items"][0]["options"]["shelves"] == 3
