@@ -22,6 +22,7 @@ TTL_S = 60.0
 class FactoryEntry:
     factory_id: str
     name: str
+    timezone: str = ""  # the factory's IANA zone: its pages show times in it
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ class FactoryDirectory:
                 self._read_at = self.clock()
             return self._entries
 
+    async def zone_of(self, services, factory_id: str, default: str) -> str:
+        """The factory's time zone, or `default` (the tenant's) when it names none."""
+        entry = next((e for e in await self.entries(services) if e.factory_id == factory_id),
+                     None)
+        return entry.timezone if entry is not None and entry.timezone else default
+
     async def search(self, services, q: str, offset: int, limit: int) -> FactoryMatches:
         return page_of(matching(await self.entries(services), q), offset, limit)
 
@@ -78,7 +85,7 @@ class FactoryDirectory:
         while True:
             reply = await services.call("iot", "ListFactories", iot.ListFactoriesRequest(
                 page=dict(page_size=READ_PAGE, page_token=token)))
-            entries += [FactoryEntry(f.factory_id, f.name) for f in reply.factories]
+            entries += [FactoryEntry(f.factory_id, f.name, f.timezone) for f in reply.factories]
             token = reply.next_page_token
             if not token:
                 return entries

@@ -356,6 +356,16 @@ def portal_error(request: Request, exc: ServiceError) -> Response:
                                  section, "Orders")))})
 
 
+def portal_denied(request: Request, exc: PermissionDeniedException) -> Response:
+    """A page the person's role does not open: said on a page, in their language."""
+    return Template(template_name="error.html", status_code=403, headers=PAGE_HEADERS,
+                    context={"title": _("Not for your role"),
+                             "message": _("This page is not open to your role. Ask an admin "
+                                          "if you need it."),
+                             "nav": "orders", "back": "/portal/orders",
+                             "back_label": _("Back to %(section)s", section=_("Orders"))})
+
+
 class PortalController(Controller):
     """Orders and deliveries for the order desk; the network for planners; people and keys
     for admins (docs/security.md, "Roles")."""
@@ -363,7 +373,7 @@ class PortalController(Controller):
     path = "/portal"
     guards = [portal_for(*ORDER_DESK)]
     include_in_schema = False
-    exception_handlers = {ServiceError: portal_error}
+    exception_handlers = {ServiceError: portal_error, PermissionDeniedException: portal_denied}
 
     @get("/")
     async def home(self) -> Redirect:
@@ -403,8 +413,10 @@ class PortalController(Controller):
             gateway.services, q, offset, PICKER_PAGE))
         factory_id = factory_id[:64] or (found.items[0].factory_id if found and found.items
                                          else "")
+        zone, _note = await attempt(gateway.factories.zone_of(
+            gateway.services, factory_id, i18n.zone()), i18n.zone())
         return page("schedule.html", nav="schedule", topics="scheduling,iot",
-                    factory_id=factory_id, q=q, found=found, note=note)
+                    factory_id=factory_id, q=q, found=found, note=note, page_zone=zone)
 
     @get("/deliveries")
     async def deliveries(self, services: ServicesDep, show: FromQuery[str] = "open") -> Template:

@@ -91,6 +91,8 @@ async def test_a_persons_choice_is_their_profile_language(people_gw, mailbox):  
         orders = await fresh.get("/portal/orders", headers={"Accept-Language": "en"})
         assert html_lang(orders) == "zh-CN" and "订单流程" in orders.text
         assert "计划员" in orders.text  # the role, in Chinese
+        denied = await fresh.get("/portal/people")  # not a planner's page: said in Chinese
+        assert denied.status_code == 403 and "您的角色无权访问" in denied.text
         await fresh.post("/portal/forgot", data={"email": address})
     reset = next(m for m in reversed(box.messages) if m["To"] == address)
     assert reset["Subject"] == "重置您的 Dovetail 密码" and "1 小时内有效" in reset.get_content()

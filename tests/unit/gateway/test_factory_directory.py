@@ -24,7 +24,7 @@ class Iot:
         start = int(request.page.page_token or 0)
         end = start + request.page.page_size
         return iot.ListFactoriesResponse(
-            factories=[iot.Factory(factory_id=e.factory_id, name=e.name)
+            factories=[iot.Factory(factory_id=e.factory_id, name=e.name, timezone=e.timezone)
                        for e in self.entries[start:end]],
             next_page_token=str(end) if end < len(self.entries) else "")
 
@@ -70,3 +70,14 @@ def test_a_page_of_factories_reads_as_one_schedule():
     assert read.plan_id == "p1" and read.next_cursor == "next" and read.factories == ["F1", "F2"]
     assert [lane.machine_id for lane in read.lanes] == ["F1-saw", "F2-saw"]
     assert schedule_of_factories([], 5, [], None).lanes == []
+
+
+async def test_a_factorys_pages_are_on_its_own_clock_or_the_tenants():
+    directory = FactoryDirectory()
+    iot_ = Iot([FactoryEntry("CF-1", "Foshan works", "Asia/Shanghai"),
+                FactoryEntry("HU-1", "Budapest works", "Europe/Budapest"),
+                FactoryEntry("XX-1", "Nowhere works")])
+    assert await directory.zone_of(iot_, "HU-1", "Asia/Shanghai") == "Europe/Budapest"
+    assert await directory.zone_of(iot_, "XX-1", "Asia/Shanghai") == "Asia/Shanghai"
+    assert await directory.zone_of(iot_, "missing", "Asia/Tokyo") == "Asia/Tokyo"
+    assert iot_.calls == 1  # the kept list, not iot again
