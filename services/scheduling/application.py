@@ -11,7 +11,9 @@ import contextlib
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
@@ -59,6 +61,9 @@ from services.scheduling.domain.values import (
 from services.scheduling.stored_rows import PlanRowAsArray
 
 MAX_RETRIES = 10
+# Days a cutting batch's saw work waits for boards that are short and not on order (issue 20):
+# an assumed supplier lead time, until a purchase with its expected day is entered.
+BOARDS_LEAD_DAYS = 3
 A = TypeVar("A")
 _STARTED_TOPIC = get_topic(OrderProgress.OperationStarted)
 
@@ -154,6 +159,29 @@ class SchedulingApplication(ServiceApplication):
                           routing: list[RoutingStep], promised_date: str) -> list[PoolOrder]:
         order = self._pool_order(order_id, tenant)
         return [order] if order.configure(revision, routing, promised_date) else []
+
+    def record_boards_awaited(self, order_ids: list[str], factory_id: str, batch: str,
+                              until_day: str, nested_ms: int, words: str) -> list[PoolOrder]:
+        """A cutting batch of these orders was nested at the factory short of boards (issue
+        20): their saw work starts no earlier than the start of `until_day` on the factory's
+        clock (the day boards on order arrive), or BOARDS_LEAD_DAYS after the nesting when
+        none are on order ("" and words); no words: the boards are in stock. Orders not in
+        the pool are skipped."""
+        from_ms = 0
+        if until_day:
+            factory = self._find(factory_key(factory_id), FactoryCapacity)
+            zone = ZoneInfo(factory.timezone if factory is not None and factory.timezone
+                            else "Asia/Shanghai")
+            from_ms = int(datetime.combine(date.fromisoformat(until_day), time(0),
+                                           zone).timestamp() * 1000)
+        elif words:
+            from_ms = nested_ms + BOARDS_LEAD_DAYS * 86_400_000
+        changed = []
+        for order_id in order_ids:
+            order = self._find(pool_key(order_id), PoolOrder)
+            if order is not None and order.await_boards(factory_id, batch, from_ms, words):
+                changed.append(order)
+        return changed
 
     def record_rejected(self, order_id: str, revision: int, reason: str) -> list[PoolOrder]:
         order = self._find(pool_key(order_id), PoolOrder)

@@ -69,6 +69,15 @@ def factory_record(f: iot_pb.Factory, registered: bool = False) -> dict:
     }
 
 
+def board_wait_words(w: configurator.BoardWait, factory_id: str) -> str:
+    """"waits for board particleboard-18 melamine-white 2800×2070 at factory F-GZ-01 until
+    2026-12-09" (or "… (none on order)")."""
+    decor = f" {w.decor}" if w.decor else ""
+    board = f"{w.material}{decor} {w.length_mm}×{w.width_mm}"
+    when = f"until {w.until_date}" if w.until_date else "(none on order)"
+    return f"waits for board {board} at factory {factory_id} {when}"
+
+
 def machine_record(m: iot_pb.Machine, registered: bool = False) -> dict:
     return {"factory_id": m.factory_id,
             "machine_type": machine_type(m.machine_type, "machine.machine_type"),
@@ -101,6 +110,14 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
         return app.record_configured(b.order_id, env.tenant, b.order_version, routing_of(b),
                                      _date(b.promised_date, b.HasField("promised_date")))
 
+    def boards(b, env) -> list:
+        """A cutting batch nested short of boards (issue 20): its orders' saw work waits."""
+        days = [w.until_date for w in b.waits]
+        until = "" if not days or "" in days else max(days)
+        return app.record_boards_awaited(list(b.order_ids), b.factory_id, b.batch, until,
+                                         _ms(b.nested_at), "; ".join(
+                                             board_wait_words(w, b.factory_id) for w in b.waits))
+
     def rejected(b, env) -> list:
         reason = "; ".join(f"{r.parameter}: {r.message}" for r in b.reasons)
         return app.record_rejected(b.order_id, b.order_version, reason)
@@ -116,9 +133,11 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
 
     return [
         ConsumerSpec("configurator", ["dovetail.configurator.order_configured",
-                                      "dovetail.configurator.configuration_rejected"],
+                                      "dovetail.configurator.configuration_rejected",
+                                      "dovetail.configurator.board_batch_planned"],
                      _dispatch(dict([_on(configurator.OrderConfigured, configured),
-                                     _on(configurator.ConfigurationRejected, rejected)])),
+                                     _on(configurator.ConfigurationRejected, rejected),
+                                     _on(configurator.BoardBatchPlanned, boards)])),
                      batched=True),
         ConsumerSpec("orders", ["dovetail.orders.cancelled", "dovetail.orders.amended"],
                      _dispatch(dict([

@@ -100,6 +100,7 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                 tardiness_s=max(0, row["end_ms"] - due) // 1000 if due else 0,
                 plan_id=pooled.plan_id)
     order = next((o for o in f.problem.orders if o.id == order_id), None)
+    boards = f"{pooled.boards_wait}; " if pooled.boards_wait else ""  # issue 20
     found = []
     if order is not None:
         found = explain(replace(f.problem, orders=(order,)), f.plan,
@@ -107,8 +108,9 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     if not found:
         slack = "" if due is None else f", {hours((due - row['end_ms']) // MINUTE_MS)} before the promise"
         return OrderExplanation(**base, reasons=[], suggestions=[],
-                                summary=f"{order_id} is planned at {row['factory_id']} to finish "
-                                        f"{_when(row['end_ms'])}{slack}: nothing holds it up")
+                                summary=f"{boards}{order_id} is planned at {row['factory_id']} to "
+                                        f"finish {_when(row['end_ms'])}{slack}"
+                                        f"{'' if boards else ': nothing holds it up'}")
     e = found[0]
     machine_down = any(m.machine_id == e.bottleneck_machine and not m.available
                        for m in state.machines.values())
@@ -118,7 +120,8 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                               (f.index.ms(e.window[0]), f.index.ms(e.window[1])),
                               e.waited_minutes * 60, e.text)]
     suggestions = [_suggestion(text, e, f.index) for text in e.suggestions]
-    return OrderExplanation(**base, reasons=reasons, suggestions=suggestions, summary=e.text)
+    return OrderExplanation(**base, reasons=reasons, suggestions=suggestions,
+                            summary=f"{boards}{e.text}")
 
 
 def _suggestion(text: str, e, index: ProblemIndex) -> Suggestion:

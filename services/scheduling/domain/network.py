@@ -92,6 +92,8 @@ class NetworkState:
                 return ORDERS_ADDED
             if name in ("Amended", "Rejected", "Withdrawn"):
                 return ORDERS_WITHDRAWN
+            if name == "BoardsAwaited":  # its saw work may start later (issue 20): plan again
+                return CAPACITY
             return None
         if isinstance(aggregate, OrderProgress):
             self.progress[aggregate.order_id] = aggregate

@@ -114,6 +114,38 @@ class PoolOrder(Aggregate):
         self.revision = revision
         self._forget_plan()
 
+    def await_boards(self, factory_id: str, batch: str, from_ms: int, words: str) -> bool:
+        """Its saw work was nested in a cutting batch at `factory_id` short of boards (issue 20):
+        it starts no earlier than `from_ms` (0: the boards are in stock), and `words` say what
+        it waits for. A repeat of what is known changes nothing."""
+        if (from_ms, words) == (self.boards_from_ms, self.boards_wait):
+            return False
+        self._boards_awaited(order_id=self.order_id, factory=factory_id, batch=batch,
+                             from_ms=from_ms, words=words)
+        return True
+
+    @event("BoardsAwaited")
+    def _boards_awaited(self, order_id: str, factory: str, batch: str, from_ms: int,
+                        words: str) -> None:
+        self.boards_from_ms = from_ms
+        self.boards_wait = words
+
+    @property
+    def boards_from_ms(self) -> int:
+        return self.__dict__.get("_boards_from_ms", 0)  # 0 in snapshots from before issue 20
+
+    @boards_from_ms.setter
+    def boards_from_ms(self, value: int) -> None:
+        self.__dict__["_boards_from_ms"] = value
+
+    @property
+    def boards_wait(self) -> str:
+        return self.__dict__.get("_boards_wait", "")
+
+    @boards_wait.setter
+    def boards_wait(self, value: str) -> None:
+        self.__dict__["_boards_wait"] = value
+
     def withdraw(self, reason: str) -> bool:
         """Cancelled: leaves the pool for good (a late configuration is ignored)."""
         if self.status == WITHDRAWN:

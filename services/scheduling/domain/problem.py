@@ -136,8 +136,11 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
                 operations[0] = replace(operations[0], min_wait_after=max(0, ready - start - d))
             frozen.append(PlannedOperation(e.order_id, 0, host.factory_id, machine.id, start, start + d))
         due = due_ms(state.orders[e.order_id].promised_date)
+        # boards its cutting batch waits for (issue 20): the saw work starts no earlier
+        boards = 0 if e.frozen else state.orders[e.order_id].boards_from_ms
         order = Order(e.order_id, tuple(operations),
-                      due=horizon if due is None else (due - origin) // MINUTE_MS)
+                      due=horizon if due is None else (due - origin) // MINUTE_MS,
+                      release=max(0, -(-(boards - origin) // MINUTE_MS)) if boards else 0)
         reason = ""
         if not e.frozen:  # orders with the same routing get the same answer: ask once
             need = tuple((op.machine_type, op.duration) for op in operations)
