@@ -12,6 +12,7 @@ from services.iot.application import IotApplication
 from services.iot.energy_ledger import EnergyLedger
 from services.iot.intake import TelemetryIntake
 from services.iot.policies import consumers
+from services.iot.power_learning import PowerLearner
 from services.iot.projections import ensure_tables, iot_projector
 from services.iot.published import to_integration
 from services.iot.rpc.servicer import ROLES, IotServicer
@@ -33,6 +34,7 @@ def build(rt: Runtime, iot: IotSettings | None = None) -> ServiceParts:
     intake = TelemetryIntake(rt.app, views, ledger, rt.nc, rt.js, iot, functools.partial(
         connect, rt.settings.nats_url, f"dovetail-{NAME}-telemetry"))
     projector = iot_projector(rt.app, rt.pool, rt.wakeup)
+    learner = PowerLearner(rt.app, rt.pool)
     servicer = IotServicer(rt.app, views, intake, Analytics(views, ledger))
 
     def add_servicers(server) -> list[str]:
@@ -60,12 +62,17 @@ def build(rt: Runtime, iot: IotSettings | None = None) -> ServiceParts:
     async def telemetry(stop) -> None:
         await tables_then(intake.run, stop)
 
+    async def power(stop) -> None:
+        await tables_then(learner.run, stop)
+
     return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
                         # The intake keeps this process's event loop busy (most of a core at
                         # 16,000 machines): state changes are relayed from a process of their
                         # own, not in the turns the intake leaves.
                         relay_process=True,
                         consumers=consumers(rt.app), background=[projection, telemetry],
+                        # one replica learns each machine's running kW for scheduling
+                        leader_jobs={"power": power},
                         on_close=[flush_energy],
                         # Telemetry flows through the in-memory intake and NATS: machines keep
                         # sending, and watchers keep watching, while PostgreSQL is away.

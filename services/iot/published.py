@@ -35,6 +35,12 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             return "MachineRegistered", events.MachineRegistered(machine=machine)
         return "MachineUpdated", events.MachineUpdated(machine=machine,
                                                        changed_fields=event.changed_fields)
+    if isinstance(event, Machine.Event) and name == "PowerLearnt":
+        return "MachinePowerLearnt", events.MachinePowerLearnt(
+            machine_id=event.machine_id, factory_id=event.factory_id,
+            machine_type=wire.machine_type_to_pb(event.machine_type) if event.machine_type else 0,
+            running_kw=event.running_kw,
+            running_hours=event.running_hours, learnt_at=wire.timestamp(event.at_ms / 1000))
     if isinstance(event, MachineStateLog.Event):
         return _state_event(name, event)
     if isinstance(event, PlannedStop.Event) and name == "Declared":

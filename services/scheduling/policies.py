@@ -149,7 +149,8 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
         ConsumerSpec("iot", ["dovetail.iot.factory_registered", "dovetail.iot.factory_updated",
                              "dovetail.iot.machine_registered", "dovetail.iot.machine_updated",
                              "dovetail.iot.machine_state_changed",
-                             "dovetail.iot.planned_stop_declared"],
+                             "dovetail.iot.planned_stop_declared",
+                             "dovetail.iot.machine_power_learnt"],
                      _dispatch(dict([
                          _on(iot.FactoryRegistered, lambda b, env: app.record_factory(
                              b.factory.factory_id, **factory_record(b.factory, True))),
@@ -161,5 +162,7 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
                              b.machine.machine_id, **machine_record(b.machine))),
                          _on(iot.MachineStateChanged, state),
                          _on(iot.PlannedStopDeclared, stop),
+                         _on(iot.MachinePowerLearnt, lambda b, env: app.record_machine_power(
+                             b.machine_id, b.running_kw, b.running_hours)),
                      ]))),
     ]

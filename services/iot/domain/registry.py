@@ -141,6 +141,28 @@ class Machine(_Registered):
     def factory_id(self) -> str:
         return self.profile.factory_id
 
+    # What the machine draws while it runs, learnt from its telemetry (issue 21); set on
+    # replay by PowerLearnt (machines registered before it have none).
+    running_kw: float | None = None
+
+    def learn_power(self, running_kw: float, running_hours: float, at_ms: int) -> bool:
+        """Keep the running draw learnt from telemetry: the first figure, then one that moved
+        by 2 % or more (smaller moves are noise, not worth a re-plan downstream)."""
+        if not running_kw > 0 or not running_hours > 0:
+            return False
+        known = self.running_kw
+        if known is not None and abs(running_kw - known) < 0.02 * known:
+            return False
+        self._power_learnt(machine_id=self.machine_id, factory_id=self.profile.factory_id,
+                           machine_type=self.profile.machine_type, running_kw=running_kw,
+                           running_hours=running_hours, at_ms=at_ms)
+        return True
+
+    @event("PowerLearnt")
+    def _power_learnt(self, machine_id: str, factory_id: str, machine_type: str,
+                      running_kw: float, running_hours: float, at_ms: int) -> None:
+        self.running_kw = running_kw
+
     def learn_levels(self, off: float, idle: float, running: float, learnt_at: str) -> bool:
         """Keep levels the classifier learnt from the signal, so a restart need not warm up."""
         calibration = self.profile.calibration

@@ -105,3 +105,27 @@ async def test_a_tariff_set_is_read_back_planned_with_and_priced(scheduling, net
         await scheduling.stub.GetEnergyPlan(
             pb.GetEnergyPlanRequest(factory_id=network[0]), metadata=auth(KEY_B))
     assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_running_draw_iot_learnt_replaces_the_types_default(scheduling, network,
+                                                                    settings):
+    from dovetail.iot.v1 import iot_events_pb2 as iot
+    from services.scheduling.domain.power import RUNNING_KW
+    from services.scheduling.domain.problem import build_problem
+    from tests.integration.scheduling.conftest import machine_ids, publish, type_pb
+
+    saw = machine_ids(network[1])[0]
+    await publish(settings, "iot", "machine_power_learnt", saw, iot.MachinePowerLearnt(
+        machine_id=saw, factory_id=network[1], machine_type=type_pb("panel_saw"),
+        running_kw=11.78, running_hours=1.5))
+    state = scheduling.runtime.state
+
+    async def learnt():
+        return state.machines[saw].learnt_kw == 11.78
+
+    await eventually(learnt)
+    assert state.machines[saw].learnt_hours == 1.5
+    problem, _ = build_problem(state, 1_796_000_000_000, 1, {})
+    power = {m.id: m.power_kw for f in problem.factories for m in f.machines}
+    assert power[saw] == 11.78
+    assert power[machine_ids(network[1])[1]] == RUNNING_KW["panel_saw"]  # not learnt: default

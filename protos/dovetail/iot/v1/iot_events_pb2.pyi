@@ -94,3 +94,19 @@ class DowntimeReasonSet(_message.Message):
     category: _iot_service_pb2.DowntimeCategory
     note: str
     def __init__(self, downtime_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., category: _Optional[_Union[_iot_service_pb2.DowntimeCategory, str]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class MachinePowerLearnt(_message.Message):
+    __slots__ = ("machine_id", "factory_id", "machine_type", "running_kw", "running_hours", "learnt_at")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_KW_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_HOURS_FIELD_NUMBER: _ClassVar[int]
+    LEARNT_AT_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    factory_id: str
+    machine_type: _types_pb2.MachineType
+    running_kw: float
+    running_hours: float
+    learnt_at: _timestamp_pb2.Timestamp
+    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., running_kw: _Optional[float] = ..., running_hours: _Optional[float] = ..., learnt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
