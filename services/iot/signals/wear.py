@@ -84,6 +84,7 @@ class FeatureTrend:
     confidence: float
     wearing: bool
     step_pending: bool
+    elevated: bool = False  # the level stands out from noise (min_change and z_min standard errors)
 
     def describe(self) -> str:
         """In words: 'cutting current up 18 % over 9 days; failure level in ~4 days'."""
@@ -231,9 +232,9 @@ class FeatureTrack:
         if slope > 0:
             # where the rising line left the baseline, within what was looked at
             since = max(since, now + (median - (level - slope * cfg.level_h * HOUR_S / 2)) / slope)
+        elevated = change >= rule.min_change and level - median >= cfg.z_min * standard_error
         wearing = (
-            change >= rule.min_change
-            and level - median >= cfg.z_min * standard_error
+            elevated
             and rise >= cfg.min_rise_per_day
             and trend_z >= cfg.min_trend_z
             and points >= cfg.min_points // 2
@@ -252,6 +253,7 @@ class FeatureTrack:
             confidence,
             wearing,
             step_pending,
+            elevated,
         )
 
 
@@ -282,10 +284,12 @@ class WearMonitor:
         urgent = bool(wearing) and horizon <= self.config.alarm_horizon_days
         self._streak = self._streak + 1 if urgent else 0
         self.alarm = self.alarm or self._streak >= self.config.confirm_assessments
+        # the score counts changes that stand out from the feature's noise (a noisy cycle time
+        # wandering a few per cent is not lost health), and no young step that may be new work
         progress = [
             min(1.0, max(0.0, tr.change / RULES[tr.feature].failure_change))
             for tr in trends
-            if not tr.step_pending or tr.wearing
+            if tr.wearing or (tr.elevated and not tr.step_pending)
         ]
         return MachineHealth(
             self.machine_id,
