@@ -158,3 +158,29 @@ async def test_an_admin_invites_a_planner_who_cancels_an_order(
         assert not errors, errors
     finally:
         await context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+async def test_every_admin_page_reads_in_the_language_and_passes_axe(
+        browser, people_portal, settings, artifacts, language):
+    """The rest of the portal as an admin meets it: the same checks on each page."""
+    order_id = await place_order(people_portal, settings)
+    context = await browser.new_context(locale=language, timezone_id="America/New_York",
+                                        viewport={"width": 1280, "height": 900})
+    try:
+        page = await context.new_page()
+        walk = Walk(page, language, artifacts)
+        await page.goto(f"{people_portal}/portal/sign-in")
+        await page.fill("input[name=key]", TEST_ADMIN_KEY)
+        await page.click("#sign-in button[type=submit]")
+        await page.wait_for_url("**/portal/orders")
+        for name in ("factories", "schedule", "deliveries", "kpis", "keys", "forgot"):
+            await page.goto(f"{people_portal}/portal/{name}")
+            await walk.check(name)
+        await page.goto(f"{people_portal}/portal/orders/{order_id}")
+        await page.wait_for_selector("#timeline li")
+        if await page.locator("#gantt-link").count():  # planned by now: its factory's chart
+            await page.click("#gantt-link")
+        await walk.check("order-or-schedule")
+    finally:
+        await context.close()
