@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from gateway.auth import admin_only, current, factory_reader
 from gateway.deps import Services, ServicesDep
-from gateway.errors import ServiceError
+from gateway.errors import ServiceError, values_in_range
 from gateway.schemas.energy import (
     BandPriceBody,
     BandSpanRead,
@@ -117,8 +117,10 @@ class TariffController(Controller):
     @put("/tariff", guards=[admin_only], summary="Set a factory's time-of-use tariff (admins)")
     async def set_tariff(self, factory_id: FactoryId, data: JSONBody[TariffBody],
                          services: ServicesDep, request: Request) -> FactoryTariffRead:
+        with values_in_range():  # a minute or weekday beyond an int32: 422, not a 500
+            tariff = tariff_pb(data)
         reply = await call(services, "SetFactoryTariff", pb.SetFactoryTariffRequest(
-            factory_id=factory_id, tariff=tariff_pb(data)), actor=current(request).actor)
+            factory_id=factory_id, tariff=tariff), actor=current(request).actor)
         return tariff_read(reply.factory_tariff)
 
     @delete("/tariff", guards=[admin_only], status_code=200,
