@@ -106,7 +106,7 @@ async def walk(context, portal: str, settings, artifacts, shop: Receivers) -> No
         await page.goto(f"{portal}/portal/mapping?channel=shopify")
         return await need.count() == 1
 
-    await eventually(listed, timeout=20, interval=0.5)
+    await eventually(listed, timeout=60, interval=0.5)
     assert await page.locator('nav a[href="/portal/mapping"]').count() == 1
     await need.locator("select[name=product]").select_option("bookcase")
     await need.get_by_role("button", name="Choose its parameters").click()
@@ -126,7 +126,7 @@ async def walk(context, portal: str, settings, artifacts, shop: Receivers) -> No
             return False
         return True
 
-    await eventually(scheduled, timeout=90, interval=1)
+    await eventually(scheduled, timeout=120, interval=1)
     assert "800" in await page.locator("td.opts").first.inner_text()  # 80 cm, as millimetres
     await page.screenshot(path=str(artifacts / "portal-mapped-order-scheduled.png"),
                           full_page=True)
@@ -151,7 +151,7 @@ async def walk(context, portal: str, settings, artifacts, shop: Receivers) -> No
                 and r.body and r.body["fulfillment"]["line_items_by_fulfillment_order"] == [
                     {"fulfillment_order_id": fulfillment_order}]]
 
-    [fulfilment] = await eventually(fulfilled, timeout=30)
+    [fulfilment] = await eventually(fulfilled, timeout=60)
     tracking = fulfilment.body["fulfillment"]["tracking_info"]
     assert tracking["number"] == "SF900800700" and tracking["company"] == "sf-express"
     assert fulfilment.headers["x-shopify-access-token"] == SHOPIFY_TOKEN
