@@ -66,7 +66,9 @@ def update(domain: Domain) -> None:
     template = extract(domain)
     for locale in domain.locales:
         catalog = read(domain.po(locale), locale)
+        created = catalog.creation_date  # kept: a run that changes nothing changes no line
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.creation_date = created
         catalog.obsolete.clear()
         catalog.fuzzy = False
         domain.po(locale).parent.mkdir(parents=True, exist_ok=True)
