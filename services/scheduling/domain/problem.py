@@ -238,7 +238,10 @@ def electricity_of(factory, origin_ms: int, horizon: int) -> Electricity | None:
     if tariff is None:
         return None
     limit = tariff.demand_limit_kw
-    return Electricity(_steps(tariff, origin_ms, horizon), None if limit is None else float(limit))
+    # the steps depend on the bands and prices alone: factories of one province with limits
+    # of their own share them (~1 ms each over 14 days, worked out once a pass, not per factory)
+    steps = _steps(replace(tariff, demand_limit_kw=None, source=""), origin_ms, horizon)
+    return Electricity(steps, None if limit is None else float(limit))
 
 
 def _machine(m, factory, index: ProblemIndex) -> Machine:

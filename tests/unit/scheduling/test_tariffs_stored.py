@@ -131,3 +131,16 @@ def test_grid_factors_by_province_and_region():
     assert factor_for("云南").kg_per_kwh == 0.1073
     assert factor_for("Zhejiang").kg_per_kwh == 0.5617  # east China grid
     assert factor_for("").kg_per_kwh == NATIONAL_2022
+
+
+def test_factories_of_one_tariff_with_limits_of_their_own_share_the_price_steps():
+    from types import SimpleNamespace
+
+    from services.scheduling.domain.problem import electricity_of
+
+    a, b = (SimpleNamespace(tariff=guangdong_industrial(demand_limit_kw=Decimal(kw)))
+            for kw in ("40", "55.5"))
+    ea, eb = electricity_of(a, T, 2 * 1440), electricity_of(b, T, 2 * 1440)
+    assert ea is not None and eb is not None
+    assert ea.prices is eb.prices  # worked out once (~1 ms over 14 days), not per factory
+    assert (ea.demand_limit_kw, eb.demand_limit_kw) == (40.0, 55.5)
