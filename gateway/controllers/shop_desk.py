@@ -3,12 +3,14 @@ without storing it, re-process an order configuration refused (docs/security.md,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, post
 from litestar.exceptions import NotFoundException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.params import FromPath, JSONBody, PathParameter
 
 from gateway.auth import current, planning
@@ -31,6 +33,20 @@ MAPPING_FIELDS = set(MappingWrite.__struct_fields__)
 SHOP_PLATFORMS: dict[str, ShopPlatform] = {p.channel: p for p in (SHOPIFY, WOOCOMMERCE)}
 ShopChannel = Annotated[str, PathParameter(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$",
                                            description="shopify or woocommerce")]
+
+
+@dataclass
+class DryRunOperation(Operation):
+    """The dry run reads the shop's payload raw, as the webhook does, so Litestar cannot see
+    its body: documented here as the payload of either shop, any JSON (a payload that is not
+    the platform's shape is answered 200 with outcome REFUSED and every problem, not a 422)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(required=True, description=(
+            "The shop's order payload as its webhook sends it: Shopify's order (orders/create) "
+            "for channel shopify, WooCommerce's order (order.created) for woocommerce"),
+            content={"application/json": OpenAPIMediaType(schema=Schema(
+                description="a Shopify or WooCommerce order payload"))})
 
 
 def platform_of(channel: str) -> ShopPlatform:
@@ -80,6 +96,7 @@ class ChannelDeskController(Controller):
 
     @post("/{channel:str}/dry-run", status_code=200,
           summary="What a shop payload would become, storing nothing",
+          operation_class=DryRunOperation,
           description=(
               "The body is the shop's own order payload (as its webhook sends it; no "
               "signature needed here). The answer says what the webhook would do now: the "
