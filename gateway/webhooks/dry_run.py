@@ -85,7 +85,7 @@ async def dry_run(state: GatewayState, platform: ShopPlatform, body: bytes) -> D
     """What `body`, posted signed to the platform's webhook now, would become."""
     try:
         order: ShopOrder = platform.to_order(decode(body, platform))
-        mapped: Mapped = map_lines(await state.channels.mapping(platform.channel)
+        mapped: Mapped = map_lines(await state.channels.fresh_mapping(platform.channel)
                                    or ChannelMapping(), order.lines)
         placing = placing_request(platform, order, mapped, b"")
     except ValidationException as exc:

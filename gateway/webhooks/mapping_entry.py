@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar.exceptions import ValidationException
 
+from gateway.i18n import gettext as _
 from gateway.schemas.shop_desk import MappingEntry
 from gateway.webhooks.mapping import normal
 from gateway.webhooks.mapping_check import PRODUCT_TABLES
@@ -31,7 +32,7 @@ def with_entry(mapping: dict[str, Any], entry: MappingEntry) -> dict[str, Any]:
     found = {k: copy.deepcopy(v) for k, v in mapping.items() if k not in READ_ONLY}
     key = entry.key.strip()
     if not key:
-        raise refuse("key", "says what to map: a SKU, id, title or option name")
+        raise refuse("key", _("says what to map: a SKU, id, title or option name"))
     if entry.kind == "product":
         for table in PRODUCT_TABLES:  # the key is mapped one way only
             found.setdefault(table, {}).pop(key, None)
@@ -40,7 +41,7 @@ def with_entry(mapping: dict[str, Any], entry: MappingEntry) -> dict[str, Any]:
             found["ignore_lines"].append(key)
             return found
         if not entry.product.strip():
-            raise refuse("product", "choose the catalogue product this line is made as")
+            raise refuse("product", _("choose the catalogue product this line is made as"))
         found[entry.table][key] = {"product": entry.product.strip(),
                                    "options": dict(entry.options)}
         return found
@@ -51,7 +52,7 @@ def with_entry(mapping: dict[str, Any], entry: MappingEntry) -> dict[str, Any]:
             found["ignore_options"].append(key)
             return found
         if not entry.parameter.strip():
-            raise refuse("parameter", "choose the catalogue parameter this option sets")
+            raise refuse("parameter", _("choose the catalogue parameter this option sets"))
         found["options"][key] = entry.parameter.strip()
         return found
     return _with_parameter(found, key, entry)
@@ -62,11 +63,13 @@ def _with_parameter(found: dict[str, Any], key: str, entry: MappingEntry) -> dic
     does not fix one already (a value someone chose for a SKU stays)."""
     product, _, parameter = key.partition(".")
     if entry.action == "ignore":
-        raise refuse("action", f"{product} cannot be made without {parameter}: give it a "
-                               "value, or map a shop option to it")
+        raise refuse("action", _("%(product)s cannot be made without %(parameter)s: give it "
+                                 "a value, or map a shop option to it", product=product,
+                                 parameter=parameter))
     if not parameter or parameter not in entry.options:
         raise refuse(f"options/{parameter or 'parameter'}",
-                     f"give {parameter or 'the parameter'} a value for {product}")
+                     _("give %(parameter)s a value for %(product)s",
+                       parameter=parameter or "the parameter", product=product))
     touched = 0
     for table in PRODUCT_TABLES:
         for mapped in found.get(table, {}).values():
@@ -74,5 +77,6 @@ def _with_parameter(found: dict[str, Any], key: str, entry: MappingEntry) -> dic
                 mapped.setdefault("options", {}).setdefault(parameter, entry.options[parameter])
                 touched += 1
     if not touched:
-        raise refuse("key", f"no product mapping of this channel makes {product!r}")
+        raise refuse("key", _("no product mapping of this channel makes %(product)s",
+                              product=repr(product)))
     return found

@@ -15,6 +15,7 @@ from litestar.exceptions import ValidationException
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.channels import ChannelMapping
 from gateway.deps import GatewayState
+from gateway.i18n import gettext as _
 from gateway.webhooks.dry_run import need_at
 from gateway.webhooks.mapping import map_lines
 from gateway.webhooks.shops import ShopPlatform, decode, placing_request
@@ -30,13 +31,13 @@ async def reprocess(state: GatewayState, platforms: dict[str, ShopPlatform], ord
     if (order.status == orders_pb.ORDER_STATUS_REJECTED and platform is not None
             and order.source_payload):
         shop_order = platform.to_order(decode(order.source_payload, platform))
-        mapped = map_lines(await state.channels.mapping(order.channel) or ChannelMapping(),
+        mapped = map_lines(await state.channels.fresh_mapping(order.channel) or ChannelMapping(),
                            shop_order.lines)
         if mapped.needs or not mapped.items:
-            raise ValidationException("the channel's mapping does not make this order yet", extra=[
+            raise ValidationException(_("the channel's mapping does not make this order yet"), extra=[
                 {"key": need_at(n, shop_order.lines), "message": n.detail}
                 for n in mapped.needs] or [{"key": "/line_items", "message":
-                                            "the mapping now ignores every line: cancel it"}])
+                                            _("the mapping now ignores every line: cancel it")}])
         placing = placing_request(platform, shop_order, mapped, b"")
         del request.items[:], request.notes[:]
         request.items.extend(placing.items)
