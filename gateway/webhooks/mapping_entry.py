@@ -61,7 +61,7 @@ def with_entry(mapping: dict[str, Any], entry: MappingEntry) -> dict[str, Any]:
 def _with_parameter(found: dict[str, Any], key: str, entry: MappingEntry) -> dict[str, Any]:
     """`<product>.<parameter>`: the value fixed in every product mapping of that product that
     does not fix one already (a value someone chose for a SKU stays)."""
-    product, _, parameter = key.partition(".")
+    product, _dot, parameter = key.partition(".")
     if entry.action == "ignore":
         raise refuse("action", _("%(product)s cannot be made without %(parameter)s: give it "
                                  "a value, or map a shop option to it", product=product,
