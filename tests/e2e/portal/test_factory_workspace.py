@@ -30,7 +30,7 @@ async def sign_in(page, platform, email: str, password: str) -> None:
     await page.wait_for_url("**/portal/sign-in?next=/factory*")
     await page.fill("input[name=email]", email)
     await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
+    await page.click("#sign-in button[type=submit]")
     await page.wait_for_url("**/factory")
 
 

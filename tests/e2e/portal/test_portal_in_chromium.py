@@ -38,7 +38,7 @@ async def sign_in(page, portal: str) -> None:
     await page.goto(f"{portal}/portal/orders")
     await page.wait_for_url("**/portal/sign-in**")
     await page.fill("input[name=key]", TEST_ADMIN_KEY)
-    await page.click("button[type=submit]")
+    await page.click("#sign-in button[type=submit]")
     await page.wait_for_url("**/portal/orders")
 
 
