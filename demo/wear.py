@@ -7,7 +7,9 @@ A `WearScenario` says how one machine draws current over weeks. A wearing machin
     bearing_wear    idle current and its noise rise, cutting current a little (a spindle bearing)
     feed_wear       cycles lengthen, cutting current a little (a slipping belt, a worn feed roller)
 
-and how it progresses is its `shape` (linear, exponential, step_then_creep, intermittent). Any
+and how it progresses is its `shape` (linear, exponential, step_then_creep, intermittent), or
+`sudden`: no symptom at all before it breaks (a lost tooth, an electrical fault), which no one can
+foresee from current and a benchmark must count as a miss. Any
 machine may also see `LoadChange`s, which are not wear and must not alarm: thicker boards (cutting
 current and cycles step up and stay), a different job mix (longer or shorter cycles, a wider
 spread), a busier shift (more cutting, shorter idle). Everything is drawn from a seed.
@@ -29,7 +31,7 @@ import numpy as np
 from dovetail_factory.signals.profiles import PROFILES, MachineProfile
 from dovetail_factory.signals.traces import LabelledTrace, generate_trace
 
-DAY_S = 86400.0
+DAY_S, HOUR_S = 86400.0, 3600.0
 ZONE = ZoneInfo("Asia/Shanghai")
 SHAPES = ("linear", "exponential", "step_then_creep", "intermittent")
 MODES_BY_TYPE = {
@@ -101,7 +103,7 @@ class WearScenario:
 
     def severity(self, at: float) -> float:
         """How far wear has gone at `at`: 0 before onset, 1 at failure."""
-        if at < self.onset_s or not self.wearing:
+        if at < self.onset_s or not self.wearing or self.shape == "sudden":
             return 0.0
         u = min(1.0, (at - self.onset_s) / (self.failure_s - self.onset_s))
         if self.shape == "exponential":
@@ -187,10 +189,17 @@ def load_change(kind: str, at: float, rng: np.random.Generator) -> LoadChange:
 
 
 def scenarios(
-    seed: int = 22, wearing: int = 24, healthy: int = 24, days: float = 30.0, start: float = 0.0
+    seed: int = 22,
+    wearing: int = 24,
+    healthy: int = 24,
+    days: float = 30.0,
+    start: float = 0.0,
+    sudden: int = 0,
 ) -> list[WearScenario]:
     """A fleet for the benchmark: wearing machines of every mode and shape, healthy ones whose
-    work changes; onset 4–16 days in, failure 3–10 days after onset, a load change or two each."""
+    work changes; onset 4–16 days in, failure 3–10 days after onset, a load change or two each;
+    then `sudden` machines that break with no warning (drawn apart, so the rest of the fleet is
+    the same with or without them)."""
     rng = np.random.default_rng(seed)
     start = start or datetime(2026, 11, 2, tzinfo=ZONE).timestamp()
     fleet: list[WearScenario] = []
@@ -215,6 +224,22 @@ def scenarios(
                 at_failure=wear_effect(mode, rng),
             )
         fleet.append(base)
+    other = np.random.default_rng((seed, 1))
+    for j in range(sudden):
+        machine_type = str(other.choice(sorted(MODES_BY_TYPE)))
+        failure = start + other.uniform(6, days - 1) * DAY_S
+        fleet.append(
+            WearScenario(
+                f"{machine_type}-s{j:02d}",
+                machine_type,
+                start,
+                mode=str(other.choice(MODES_BY_TYPE[machine_type])),
+                shape="sudden",
+                onset_s=failure - HOUR_S,
+                failure_s=failure,
+                seed=seed + 1000 + j,
+            )
+        )
     return fleet
 
 

@@ -172,8 +172,8 @@ def chart(s: WearScenario, feats: list[WearFeatures], outcomes: list[Outcome], f
     )
 
 
-def run_seed(seed: int, n: int, days: float, labels: str, kept: dict) -> dict:
-    fleet = scenarios(seed, wearing=n, healthy=n, days=days)
+def run_seed(seed: int, n: int, days: float, labels: str, kept: dict, sudden: int = 0) -> dict:
+    fleet = scenarios(seed, wearing=n, healthy=n, days=days, sudden=sudden)
     config, outcomes = WearConfig(), []
     for s in fleet:
         feats = features_of(s, days, labels, 900.0)
@@ -203,10 +203,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--labels", choices=("classifier", "true"), default="classifier")
     parser.add_argument("--seeds", type=int, nargs="+", default=[22, 3, 5])
+    parser.add_argument(
+        "--sudden", type=int, default=0, help="machines per fleet that fail with no warning"
+    )
     args = parser.parse_args()
     n, days = (6, 21.0) if args.quick else (24, 30.0)
     kept: dict = {}
-    by_seed = {seed: run_seed(seed, n, days, args.labels, kept) for seed in args.seeds}
+    by_seed = {seed: run_seed(seed, n, days, args.labels, kept, args.sudden) for seed in args.seeds}
     load = os.getloadavg()
     print(
         f"\n{'seed':>4} {'detector':8} {'median lead h':>14} {'detected':>9} "
@@ -240,7 +243,8 @@ def main() -> None:
                 "spread": spread,
                 "labels": args.labels,
                 "seeds": args.seeds,
-                "machines_per_seed": 2 * n,
+                "machines_per_seed": 2 * n + args.sudden,
+                "sudden": args.sudden,
                 "days": days,
                 "loadavg": load,
             },

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from demo.wear import DAY_S, Effect, LoadChange, WearScenario, window
+from demo.wear import DAY_S, Effect, LoadChange, WearScenario, scenarios, window
 from services.iot.signals.wear import WearMonitor, best_step, theil_sen
 from services.iot.signals.wear_features import window_features
 
@@ -98,3 +98,12 @@ def test_the_best_step_is_found_where_the_level_moved():
     k, cost = best_step(x)
     assert k == 30 and cost < 50 * 0.3**2 * 1.5
     assert best_step(np.ones(8))[0] == 0
+
+
+def test_sudden_failures_join_the_fleet_without_changing_the_rest_and_show_nothing():
+    plain, with_sudden = scenarios(7, 4, 4, 21.0), scenarios(7, 4, 4, 21.0, sudden=2)
+    assert with_sudden[:8] == plain
+    sudden = with_sudden[8:]
+    assert [s.shape for s in sudden] == ["sudden", "sudden"]
+    for s in sudden:
+        assert s.effect_at(s.failure_s - 60.0) == Effect() and s.failed(s.failure_s)
