@@ -16,6 +16,7 @@ import pytest
 
 from demo.network import DEMO_FACTORIES
 from demo.tariffs import tariff_request
+from dovetail.orders.v1 import orders_events_pb2 as orders_events
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
 from services.scheduling.domain.power import RUNNING_KW
@@ -25,7 +26,7 @@ from tests.conftest import TEST_ADMIN_KEY
 from tests.e2e.portal.conftest import MACHINE_TYPES
 from tests.e2e.portal.test_portal_in_chromium import sign_in
 from tests.helpers import eventually
-from tests.integration.scheduling.conftest import auth, configure, scheduled
+from tests.integration.scheduling.conftest import auth, configure, publish, scheduled
 
 pytestmark = pytest.mark.e2e
 ORDERS = 6
@@ -43,8 +44,8 @@ async def test_the_energy_page_shows_the_planned_day_over_the_bands_and_the_savi
         stub = pb_grpc.SchedulingServiceStub(channel)
         await stub.SetFactoryTariff(pb.SetFactoryTariffRequest(
             factory_id=factory_network, tariff=tariff), metadata=auth(TEST_ADMIN_KEY))
+        orders = [str(uuid.uuid4()) for _ in range(ORDERS)]
         try:
-            orders = [str(uuid.uuid4()) for _ in range(ORDERS)]
             # promised for tomorrow: the energy step may move the work as far as its due date
             # lets it, so the page is looked at over the next days (due end of tomorrow UTC)
             tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
@@ -54,9 +55,13 @@ async def test_the_energy_page_shows_the_planned_day_over_the_bands_and_the_savi
             for order_id in orders:
                 await eventually(lambda o=order_id: scheduled(settings, o), timeout=120)
             await look_at_the_page(browser, portal, factory_network, artifacts)
-        finally:  # the other portal tests plan onto this factory without a tariff
+        finally:  # the other portal tests plan onto this factory without a tariff, and the
+            # platforms they start replay the streams: these orders must not take their work
             await stub.SetFactoryTariff(pb.SetFactoryTariffRequest(factory_id=factory_network),
                                         metadata=auth(TEST_ADMIN_KEY))
+            for order_id in orders:
+                await publish(settings, "orders", "cancelled", order_id,
+                              orders_events.OrderCancelled(order_id=order_id, reason="test over"))
 
 
 async def look_at_the_page(browser, portal: str, factory_id: str, artifacts) -> None:
