@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,12 @@ def test_a_lock_file_naming_a_live_postmaster_is_kept_and_the_start_refused(tmp_
     live = subprocess.Popen(["postgres", "60"], executable="sleep")
     try:
         lock.write_text(POSTMASTER_PID.replace("4242", str(live.pid)))
+        # Popen returns when exec has closed its pipe, a moment before the kernel sets the new
+        # program's argv up: until then /proc shows an empty command line (seen under load).
+        for _ in range(500):
+            if seen(live.pid).program:
+                break
+            time.sleep(0.01)
         assert seen(live.pid).program == "postgres"
         with pytest.raises(LiveServerError) as refused:
             clear_stale_lock(lock, POSTMASTER, "a PostgreSQL")
