@@ -186,6 +186,17 @@ def local_time(value: datetime | str | None, zone_name: str | None = None,
     return f"{text} ({name})"
 
 
+_DAY_PATTERN = {"en": "d MMM HH:mm", "zh-CN": "M月d日 HH:mm"}
+
+
+def day_time(moment: datetime, locale: str | None = None) -> str:
+    """A moment already on its reader's clock, short, with its day: "5 Dec 14:05" /
+    "12月5日 14:05" (the page names the zone once beside it)."""
+    locale = locale or current()
+    return format_datetime(moment, _DAY_PATTERN.get(locale, _DAY_PATTERN[DEFAULT]),
+                           tzinfo=moment.tzinfo, locale=_BABEL.get(locale, "en"))
+
+
 def local_date(value: date | str | None, locale: str | None = None) -> str:
     """A calendar date (a promised date) in the reader's way: 2026-12-05 / 2026年12月5日."""
     if isinstance(value, str):

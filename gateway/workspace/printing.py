@@ -12,9 +12,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from gateway import i18n
 from gateway.i18n import gettext as _
 
 # A4 sheets of 2 × 7 labels, 99.1 × 38.1 mm: the common self-adhesive sheet.
@@ -23,6 +26,20 @@ COLUMNS_, ROWS_ = 2, 7
 MARGIN_X = (A4[0] - COLUMNS_ * LABEL_W) / 2
 MARGIN_Y = (A4[1] - ROWS_ * LABEL_H) / 2
 QR_SIDE = 30 * mm
+
+
+# Chinese text needs a font with its glyphs: Adobe's STSong-Light, one of the CID fonts every
+# PDF reader knows (reportlab names it; nothing is embedded or downloaded).
+CJK_FONT = "STSong-Light"
+
+
+def fonts() -> tuple[str, str]:
+    """(regular, bold) for the reader's language: Helvetica's have no Chinese glyphs."""
+    if i18n.current() == "zh-CN":
+        if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+        return CJK_FONT, CJK_FONT
+    return "Helvetica", "Helvetica-Bold"
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,7 @@ def labels_pdf(parts: list[Part], title: str) -> bytes:
     """Part labels, 14 to a sheet, each with its QR code."""
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, pageCompression=1)
+    regular, bold = fonts()
     canvas.setTitle(title)
     per_page = COLUMNS_ * ROWS_
     for i, part in enumerate(parts):
@@ -76,9 +94,9 @@ def labels_pdf(parts: list[Part], title: str) -> bytes:
         draw_qr(canvas, part.url, x + 2 * mm, y + (LABEL_H - QR_SIDE) / 2, QR_SIDE)
         tx = x + QR_SIDE + 5 * mm
         canvas.setFillColor(colors.black)
-        canvas.setFont("Helvetica-Bold", 10)
+        canvas.setFont(bold, 10)
         canvas.drawString(tx, y + LABEL_H - 7 * mm, _fit(part.panel, 30))
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(regular, 8)
         lines = [part.size, part.material,
                  f"{_('Edges')}: {part.edges or '-'}",
                  f"{_('Order')}: {_fit(part.order_id, 26)}",
@@ -88,7 +106,7 @@ def labels_pdf(parts: list[Part], title: str) -> bytes:
         canvas.setFont("Courier", 7)
         canvas.drawString(tx, y + 2.5 * mm, _fit(part.barcode, 40))
     if not parts:
-        canvas.setFont("Helvetica", 12)
+        canvas.setFont(regular, 12)
         canvas.drawString(20 * mm, A4[1] - 30 * mm, _("No parts to label."))
     canvas.save()
     return out.getvalue()
@@ -98,6 +116,9 @@ def cut_list_pdf(parts: list[Part], title: str, subtitle: str) -> bytes:
     """The cut list: every part by material, in saw order, with its size and edges."""
     out = io.BytesIO()
     styles = getSampleStyleSheet()
+    regular, bold = fonts()
+    for name, font in (("Title", bold), ("Heading2", bold), ("Normal", regular)):
+        styles[name].fontName = font
     doc = SimpleDocTemplate(out, pagesize=A4, title=title, leftMargin=15 * mm,
                             rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm)
     story: list = [Paragraph(title, styles["Title"]), Paragraph(subtitle, styles["Normal"]),
@@ -113,8 +134,8 @@ def cut_list_pdf(parts: list[Part], title: str, subtitle: str) -> bytes:
         table = Table(rows, repeatRows=1, colWidths=[10 * mm, 50 * mm, 45 * mm, 45 * mm,
                                                      25 * mm])
         table.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),
-            ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+            ("FONT", (0, 0), (-1, 0), bold, 9),
+            ("FONT", (0, 1), (-1, -1), regular, 8),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))
         story += [table, Spacer(1, 5 * mm)]

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gateway import i18n
+
 DEFAULT_ZONE = "Asia/Shanghai"
 OPEN = ("PLANNED", "STARTED")
 
@@ -114,7 +116,7 @@ def in_shift(op: QueuedOperation, shift: Shift) -> bool:
 
 
 def local_time(ms: int, zone: ZoneInfo, with_day: bool = False) -> str:
-    """A time as people of the factory read it: "14:05" or "5 Dec 14:05"; the zone is named
-    once beside it by the page."""
+    """A time as people of the factory read it: "14:05", or with its day in the reader's
+    language ("5 Dec 14:05", "12月5日 14:05"); the zone is named once beside it by the page."""
     moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
-    return moment.strftime("%-d %b %H:%M" if with_day else "%H:%M")
+    return i18n.day_time(moment) if with_day else moment.strftime("%H:%M")
