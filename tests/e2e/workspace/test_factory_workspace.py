@@ -1,6 +1,7 @@
-"""A factory operator on a tablet: signs in, starts and finishes the next operation with one
-tap each, prints the order's labels (the PDF downloads; its QR codes decode to the parts);
-then the same workspace on a phone. Screenshots in tests/artifacts/."""
+"""A factory operator on a tablet, in 简体中文 and in English: signs in, starts and finishes the
+next operation with one tap each, prints the order's labels (the PDF downloads; its QR codes
+decode to the parts); every page says Asia/Shanghai and axe-core finds no serious violation on
+it; then the same workspace on a phone. Screenshots in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 
 from tests.integration.workspace.platform import planned_here, workspace_platform
 from tests.integration.workspace.test_labels_and_cut_lists import qr_texts
@@ -17,6 +19,18 @@ pytestmark = pytest.mark.e2e
 TABLET = {"width": 820, "height": 1180}
 PHONE = {"width": 390, "height": 844}
 DONE = re.compile(r"/factory/\?done=")
+WORDS = {"en": {"Start": "Start", "Finish": "Finish", "Started": "Started.",
+                "Finished": "Finished."},
+         "zh-CN": {"Start": "开工", "Finish": "完工", "Started": "已开工。", "Finished": "已完工。"}}
+
+
+async def accessible(page, name: str) -> None:
+    """The page names the factory's zone, and axe-core finds nothing serious or critical."""
+    assert "Asia/Shanghai" in await page.locator("body").inner_text(), name
+    results = await Axe().run(page)
+    serious = [(v["id"], [n["target"] for n in v["nodes"]][:3])
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], (name, serious)
 
 
 @pytest.fixture(scope="module")
@@ -56,26 +70,31 @@ async def tap_until(page, op_id: str, button: str, timeout_s: float = 60) -> Non
     raise AssertionError(f"no {button} button on {op_id}")
 
 
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
 async def test_an_operator_works_through_the_next_operation_on_a_tablet(
-        browser, platform, artifacts: Path):
+        browser, platform, artifacts: Path, language: str):
+    words = WORDS[language]
     order_id = await platform.place_order()
     ops = await planned_here(platform, order_id)
     first = min(ops, key=lambda o: ops[o][1].seq)
     email, password = await platform.person("factory_operator")
-    context = await browser.new_context(viewport=TABLET, accept_downloads=True)
+    context = await browser.new_context(viewport=TABLET, accept_downloads=True, locale=language,
+                                        timezone_id="Europe/London")
     try:
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         await sign_in(page, platform, email, password)
+        assert await page.get_attribute("html", "lang") == language
         assert "Asia/Shanghai" in await page.locator("#shift").inner_text()
         assert await page.locator(f'li[data-op="{first}"]').count() == 1
-        await tap_until(page, first, "Start")
-        assert "Started" in await page.locator("#done").inner_text()
-        await tap_until(page, first, "Finish")
-        assert "Finished" in await page.locator("#done").inner_text()
+        await accessible(page, "home")
+        await tap_until(page, first, words["Start"])
+        assert words["Started"] in await page.locator("#done").inner_text()
+        await tap_until(page, first, words["Finish"])
+        assert words["Finished"] in await page.locator("#done").inner_text()
         await fits(page)
-        await page.screenshot(path=str(artifacts / "factory_workspace_tablet.png"),
+        await page.screenshot(path=str(artifacts / f"factory_workspace_tablet_{language}.png"),
                               full_page=True)
 
         # Labels: the PDF downloads, and its QR codes open this order's parts.
@@ -88,6 +107,8 @@ async def test_an_operator_works_through_the_next_operation_on_a_tablet(
                             for u in urls)
         await page.goto(urls[0])
         assert order_id in await page.locator("#part-order").inner_text()
+        await page.goto(f"{platform.base_url}/factory/machines")
+        await accessible(page, "machines")
         assert errors == []
     finally:
         await context.close()
