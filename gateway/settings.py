@@ -7,7 +7,8 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from urllib.parse import urlsplit
 
 from gateway.i18n import valid_zone
 from services.kit.settings import SettingsError
@@ -23,6 +24,27 @@ def parse_networks(name: str, text: str) -> tuple[str, ...]:
             raise SettingsError(f"{name}: {part!r} is not an IP address or a CIDR network "
                                 f"(e.g. 10.0.0.5 or 10.0.0.0/8)") from None
     return tuple(networks)
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+TEXTS = ("smtp_url", "time_zone", "oidc_issuer", "oidc_client_id", "oidc_client_secret",
+         "oidc_name")
+
+
+def issuer_problem(issuer: str) -> str:
+    """Why an OpenID Connect issuer is not one ("" when it is): https with a host, no query or
+    fragment (plain http only on this machine, for a provider run beside the gateway)."""
+    try:
+        url = urlsplit(issuer)
+        host = url.hostname or ""
+        url.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return "is not a URL"
+    if url.scheme != "https" and not (url.scheme == "http" and host in LOOPBACK):
+        return "must be an https:// URL (http:// only for localhost)"
+    if not host or url.query or url.fragment or url.username or url.password:
+        return "must be the provider's issuer URL: a host, no query, fragment or user"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -48,8 +70,22 @@ class EdgeSettings:
     # The tenant's time zone: the portal's times are shown in it (a factory's pages in the
     # factory's own), named on every time (DOVETAIL_TIME_ZONE, an IANA name).
     time_zone: str = "Asia/Shanghai"
+    # Sign-in with the company's OpenID Connect provider (gateway/accounts/oidc.py); empty
+    # issuer: the portal has only passwords (and the admin key).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    oidc_name: str = ""  # on the button: "Sign in with <name>" (default: the issuer's host)
 
     def __post_init__(self) -> None:
+        if self.oidc_issuer:
+            problem = issuer_problem(self.oidc_issuer)
+            if problem:
+                raise SettingsError(f"DOVETAIL_OIDC_ISSUER={self.oidc_issuer!r} {problem}")
+            for name in ("oidc_client_id", "oidc_client_secret"):
+                if not getattr(self, name):
+                    raise SettingsError(f"DOVETAIL_{name.upper()} must be set with "
+                                        "DOVETAIL_OIDC_ISSUER")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, int | float) and value <= 0:
@@ -64,11 +100,12 @@ class EdgeSettings:
         values: dict = {"trusted_proxies": parse_networks(
             "DOVETAIL_TRUSTED_PROXIES", env.get("DOVETAIL_TRUSTED_PROXIES", "")),
             "smtp_url": env.get("DOVETAIL_SMTP_URL", "").strip(),
-            "time_zone": env.get("DOVETAIL_TIME_ZONE", "").strip() or cls.time_zone}
+            "time_zone": env.get("DOVETAIL_TIME_ZONE", "").strip() or cls.time_zone,
+            **{name: env.get(f"DOVETAIL_{name.upper()}", "").strip() for name in TEXTS[2:]}}
         for f in fields(cls):
             name = f"DOVETAIL_{f.name.upper()}"
             raw = env.get(name, "")
-            if f.name in ("trusted_proxies", "smtp_url", "time_zone") or not raw:
+            if f.name == "trusted_proxies" or f.name in TEXTS or not raw:
                 continue
             kind = float if isinstance(f.default, float) else int
             try:

@@ -116,6 +116,11 @@ class Account(Aggregate):
         self.failures = 0
         self.locked_until = None
 
+    @event("SignedInWithProvider")
+    def signed_in_with(self, issuer: str, subject: str, at: datetime) -> None:
+        """A sign-in through the company's OpenID Connect provider: which provider, and whom
+        it said the person is there (its `sub`)."""
+
     def sign_in_failed(self, at: datetime) -> None:
         self._failed(at=at)
         if self.failures >= MAX_FAILURES:

@@ -8,17 +8,19 @@ A page whose service is down still renders, saying so, instead of failing.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import httpx
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, PermissionDeniedException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -27,7 +29,9 @@ from litestar.template.config import TemplateConfig
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import i18n, reads
+from gateway.accounts import oidc
 from gateway.accounts.controller import account_read, people
+from gateway.accounts.service import principal_for
 from gateway.auth import (
     ORDER_DESK,
     PLANNING,
@@ -60,6 +64,7 @@ from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import Principal, bearer_token
 
 HERE = Path(__file__).parent
+log = logging.getLogger("dovetail.gateway.portal")
 WORKSPACE_TEMPLATES = HERE.parent / "workspace" / "templates"  # the factory workspace's pages
 PICKER_PAGE = 25  # factories listed at a time by the schedule's picker
 PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
@@ -150,8 +155,9 @@ class SignInController(Controller):
     include_in_schema = False
 
     @get("/sign-in")
-    async def form(self, next: FromQuery[str] = "/portal/orders") -> Template:
-        return page("sign_in.html", next=safe_next(next), error="")
+    async def form(self, request: Request, next: FromQuery[str] = "/portal/orders") -> Template:
+        return page("sign_in.html", next=safe_next(next), error="",
+                    oidc_name=oidc_name(request))
 
     @post("/sign-in", middleware=[sign_in_limit.middleware], status_code=303)
     async def sign_in(self, request: Request, gateway: StateDep, data: Annotated[
@@ -163,6 +169,7 @@ class SignInController(Controller):
         if cookie is None:
             return Template(template_name="sign_in.html", status_code=401, headers=PAGE_HEADERS,
                             context={"next": safe_next(data.next), "email": data.email[:254],
+                                     "oidc_name": oidc_name(request),
                                      "error": _("That sign-in does not open the portal: check "
                                                 "the e-mail and password (or the key).")})
         response = Redirect(await landing(gateway, cookie, safe_next(data.next)), status_code=303)
@@ -171,6 +178,44 @@ class SignInController(Controller):
         chosen = await people(gateway).language_of(data.email.strip()[:254]) \
             if not data.key.strip() else ""
         return remember_language(response, request, chosen) if chosen else response
+
+    @get("/oidc/start")
+    async def oidc_start(self, request: Request, next: FromQuery[str] = "/portal/orders"
+                         ) -> Response:
+        """Off to the company's OpenID Connect provider, with this browser's state in a cookie."""
+        provider = oidc_of(request)
+        try:
+            url, state = await provider.begin(callback_url(request), safe_next(next))
+        except (oidc.Refused, httpx.HTTPError, ValueError) as exc:
+            return oidc_refused(provider, exc if isinstance(exc, oidc.Refused) else oidc.Refused(
+                502, "provider", repr(exc)))
+        response = Redirect(url, status_code=302)
+        response.set_cookie(oidc.COOKIE, state, max_age=oidc.FLOW_TTL_S, path="/portal/oidc",
+                            httponly=True, samesite="lax", secure=request.url.scheme == "https")
+        return response
+
+    @get("/oidc/callback")
+    async def oidc_callback(self, request: Request, gateway: StateDep, code: FromQuery[str] = "",
+                            flow_state: Annotated[str, QueryParameter(name="state")] = "",
+                            error: FromQuery[str] = "") -> Response:
+        """Back from the provider: its ID token checked, the invited account's session opened
+        (the same portal session a password gives)."""
+        provider = oidc_of(request)
+        try:
+            if error:
+                raise oidc.Refused(403, "provider", f"the provider answered {error[:100]!r}")
+            account, target = await oidc.sign_in(provider, people(gateway).app,
+                                                 callback_url(request), code, flow_state[:100],
+                                                 request.cookies.get(oidc.COOKIE, ""))
+        except oidc.Refused as exc:
+            return oidc_refused(provider, exc)
+        cookie = await gateway.sessions.open_for(principal_for(account), account.id)
+        response = Redirect(await landing(gateway, cookie, target), status_code=303)
+        response.set_cookie(COOKIE, cookie, max_age=TTL_S, path="/", httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")
+        response.delete_cookie(oidc.COOKIE, path="/portal/oidc")
+        return remember_language(response, request, account.language) if account.language \
+            else response
 
     @post("/language", status_code=303)
     async def language(self, request: Request, gateway: StateDep, data: Annotated[
@@ -239,6 +284,45 @@ class SignInController(Controller):
             await people(gateway).sign_out_everywhere(str(account), principal or Principal(""))
         await gateway.sessions.close(cookie)
         return signed_out()
+
+
+def oidc_name(request: Request) -> str:
+    """The company's provider on the sign-in button; "" when none is set up."""
+    provider = request.app.state.get("oidc")
+    return provider.name if provider is not None else ""
+
+
+def oidc_of(request: Request) -> oidc.OidcSignIn:
+    provider = request.app.state.get("oidc")
+    if provider is None:
+        raise NotFoundException("no OpenID Connect provider is set up (DOVETAIL_OIDC_ISSUER)")
+    return provider
+
+
+def callback_url(request: Request) -> str:
+    return f"{str(request.base_url).rstrip('/')}/portal/oidc/callback"
+
+
+def oidc_refused(provider: oidc.OidcSignIn, exc: oidc.Refused) -> Response:
+    """Why the provider's sign-in did not open the portal, said to the person; the details
+    go to the log."""
+    log.warning("OpenID Connect sign-in refused (%s): %s", exc.kind, exc)
+    name = provider.name
+    message = {
+        "uninvited": _("This e-mail address has no Dovetail account. Ask an admin to invite "
+                       "you, then sign in with %(name)s again.", name=name),
+        "disabled": _("This Dovetail account is disabled. Ask an admin if you need it."),
+        "unverified": _("%(name)s has not confirmed this e-mail address, so it cannot open "
+                        "the portal.", name=name),
+        "state": _("This sign-in was not started in this browser, or took too long. "
+                   "Start again from the sign-in page."),
+        "token": _("The answer from %(name)s did not pass Dovetail's checks. Nobody was "
+                   "signed in.", name=name),
+    }.get(exc.kind, _("%(name)s is not answering as expected right now. Try again in a "
+                      "moment, or sign in with your password.", name=name))
+    return Template(template_name="error.html", status_code=exc.status, headers=PAGE_HEADERS,
+                    context={"title": _("Not signed in"), "message": message,
+                             "back": "/portal/sign-in", "back_label": _("Back to sign-in")})
 
 
 async def landing(gateway, cookie: str, target: str) -> str:
