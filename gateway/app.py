@@ -21,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway.accounts.application import Accounts
 from gateway.accounts.controller import AccountController
 from gateway.accounts.mail import Mailer
+from gateway.accounts.oidc import open_oidc
 from gateway.accounts.service import People
 from gateway.auth import SignInRequired
 from gateway.bodies import GatewayRequest
@@ -114,6 +115,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         accounts = await asyncio.to_thread(open_application, Accounts, replace(
             settings, pool_size=ACCOUNTS_POOL), GATEWAY_SCHEMA)
         state.people = People(accounts, sessions, Mailer(edge.smtp_url))
+        app.state.oidc = await open_oidc(edge, pool)  # None without DOVETAIL_OIDC_ISSUER
         stop, tasks = asyncio.Event(), []
         if settings.nats_url:
             state.nc = await connect(settings.nats_url, "dovetail-gateway")
