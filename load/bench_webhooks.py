@@ -65,6 +65,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def figures(samples: list, errors: dict, elapsed: float) -> dict:
+    """A sender run's figures: orders answered per second, latency percentiles, the series."""
+    latencies = [lat for _, lat in samples]
+    return {"per_s": len(samples) / elapsed, "count": len(samples), "errors": errors,
+            "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+            "series": samples}
+
+
 async def raw_commits(url: str, concurrency: int, seconds: float) -> dict:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id uuid PRIMARY KEY, body text)")
@@ -120,13 +130,7 @@ async def webhooks(base_url: str, secret: str, concurrency: int, seconds: float)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
         await asyncio.gather(report(), *[sender(client) for _ in range(concurrency)])
-    elapsed = time.perf_counter() - started
-    latencies = [lat for _, lat in samples]
-    return {"per_s": len(samples) / elapsed, "count": len(samples), "errors": errors,
-            "p50_ms": percentile(latencies, 0.5) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000,
-            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
-            "series": samples}
+    return figures(samples, errors, time.perf_counter() - started)
 
 
 async def stored_orders(url: str) -> dict[str, int]:
@@ -262,13 +266,7 @@ async def raw_senders(host: str, port: int, secret: str, concurrency: int,
                   file=sys.stderr, flush=True)
 
     await asyncio.gather(report(), *[sender() for _ in range(concurrency)])
-    elapsed = time.perf_counter() - started
-    latencies = [lat for _, lat in samples]
-    return {"per_s": len(samples) / elapsed, "count": len(samples), "errors": errors,
-            "p50_ms": percentile(latencies, 0.5) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000,
-            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
-            "series": samples}
+    return figures(samples, errors, time.perf_counter() - started)
 
 
 def raw_webhooks(host: str, port: int, secret: str, concurrency: int, seconds: float) -> dict:

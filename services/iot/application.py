@@ -168,6 +168,15 @@ class IotApplication(ServiceApplication):
         return self._change(lambda: self.get_machine(machine_id),
                             lambda m: m.learn_levels(off, idle, running, _now_iso()))
 
+    def keep_learnt_power(self, machine_id: str, running_kw: float, hours: float,
+                          at_ms: int) -> bool:
+        """A machine's running draw learnt from its samples (power_learning.py); True when
+        the machine recorded it (a change worth telling scheduling)."""
+        changed: list[bool] = []
+        self._change(lambda: self.get_machine(machine_id),
+                     lambda m: changed.append(m.learn_power(running_kw, hours, at_ms)))
+        return bool(changed and changed[-1])
+
     # ---- planned stops, downtime ------------------------------------------------------
 
     def declare_planned_stop(self, factory_id: str, machine_ids: list[str], start_ms: int,

@@ -120,15 +120,10 @@ class PowerLearner:
         return learnt
 
     def _keep(self, found: PowerEstimate, at_ms: int) -> bool:
-        changed: list[bool] = []
-
-        def act(machine) -> None:
-            changed.append(machine.learn_power(found.running_kw, found.hours, at_ms))
-
         try:
-            self.app._change(lambda: self.app.get_machine(found.machine_id), act)
+            return self.app.keep_learnt_power(found.machine_id, found.running_kw, found.hours,
+                                              at_ms)
         except Exception as exc:  # noqa: BLE001 - a machine removed meanwhile: next round
             log.info("running power not kept", extra={"machine": found.machine_id,
                                                       "error": repr(exc)})
             return False
-        return bool(changed and changed[-1])
