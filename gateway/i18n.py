@@ -228,17 +228,20 @@ class ReaderMiddleware:
 
     def __init__(self, app, time_zone: str = DEFAULT_ZONE) -> None:
         self.app = app
-        self.time_zone = time_zone
+        self.time_zone = time_zone if valid_zone(time_zone) else DEFAULT_ZONE  # once, not per call
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
-        locale_token = _current.set(choose(None, cookie_value(headers.get("cookie")),
-                                     headers.get("accept-language")))
-        zone_token = _zone.set(self.time_zone if valid_zone(self.time_zone) else DEFAULT_ZONE)
+        cookie = accept = None  # ASGI header names are lower-case bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                cookie = value.decode("latin-1")
+            elif name == b"accept-language":
+                accept = value.decode("latin-1")
+        locale_token = _current.set(choose(None, cookie_value(cookie), accept))
+        zone_token = _zone.set(self.time_zone)
         try:
             await self.app(scope, receive, send)
         finally:
