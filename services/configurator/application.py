@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from services.configurator.catalogue import Catalogue, Configuration, Rejection, seed_catalogue
+from services.configurator.domain.batch_layout import STORED_VALUES as LAYOUT_VALUES
 from services.configurator.domain.board_stock import STORED_VALUES as STOCK_VALUES
 from services.configurator.domain.catalogue_versions import (
     CatalogueIndex,
@@ -70,6 +71,7 @@ class ConfiguratorApplication(ServiceApplication):
         super().register_transcodings(transcoder)
         register_values(transcoder, STORED_VALUES)
         register_values(transcoder, STOCK_VALUES)  # board stock (board_stock.py, issue 20)
+        register_values(transcoder, LAYOUT_VALUES)  # batch layouts (batch_layout.py, issue 20)
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)

@@ -21,6 +21,12 @@ from services.configurator.catalogue.cutting_batch import (
     PartFitsNoSheet,
     nest_batch,
 )
+from services.configurator.domain.batch_layout import (
+    BatchLayout,
+    BatchUnknown,
+    batch_layout_id,
+    laid_boards,
+)
 from services.configurator.domain.board_stock import (
     BatchSummary,
     BoardKind,
@@ -38,7 +44,7 @@ from services.configurator.domain.board_stock import (
     sheets_for,
 )
 from services.configurator.domain.order_configuration import ConfigurationStatus
-from services.configurator.domain.order_plan import OrderPlan, plan_order
+from services.configurator.domain.order_plan import OrderPlan, order_ref, plan_order
 from services.kit.errors import Conflict, FailedPrecondition, Violations
 
 MAX_RETRIES = 5
@@ -167,12 +173,26 @@ class BoardStock:
                                    round(cut.yield_pct, 2),
                                    datetime.now(UTC).isoformat(timespec="seconds"))
             plan_batch(stock, summary, effects, by)
+            layout = BatchLayout(factory_id, batch, summary.nested_at,
+                                 laid_boards(cut, order_ids, order_ref))
             try:
-                self.app.save(stock)
+                self.app.save(stock, layout)  # the layout kept with its reservation
                 return stock, cut
             except IntegrityError:
                 continue
         raise Conflict(f"the board stock of {factory_id} is being changed by others; try again")
+
+    def batch_layout(self, factory_id: str, batch: str) -> BatchLayout:
+        """The boards of a batch nested at the factory, as they were nested."""
+        v = Violations()
+        _check_factory(v, factory_id)
+        check_ref(v, batch, "batch")
+        v.raise_if_any()
+        try:
+            found: BatchLayout = self.app.repository.get(batch_layout_id(factory_id, batch))
+        except AggregateNotFoundError:
+            raise BatchUnknown(f"no batch {batch} was nested at factory {factory_id}") from None
+        return found
 
     def consume(self, factory_id: str, batch: str) -> FactoryStock:
         """The batch was cut: its reserved sheets leave stock."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from .cut_plan import BoardLayout
@@ -9,8 +10,10 @@ from .cut_plan import BoardLayout
 _PALETTE = ("#e8d5b7", "#c9dcb3", "#b7d3e8", "#e8c1b7", "#d8c7e8", "#e8e3b7")
 
 
-def board_svg(board: BoardLayout) -> str:
-    """An SVG of the board: trim margin, panels with name, size and label, and the cuts."""
+def board_svg(board: BoardLayout,
+              kept: Sequence[tuple[str, float, float, float, float]] = ()) -> str:
+    """An SVG of the board: trim margin, panels with name, size and label, and the cuts;
+    `kept` marks the offcuts cut free and kept, hatched, as (stock id, x, y, length, width)."""
     length, width = board.sheet.length_mm, board.sheet.width_mm
     trim = board.trim_mm
     out = [
@@ -37,6 +40,19 @@ def board_svg(board: BoardLayout) -> str:
             f'<text x="{cx:g}" y="{cy + size * 1.2:g}" font-size="{size * 0.8:.0f}" '
             f'font-family="monospace" text-anchor="middle">{escape(p.part.label)}'
             f"{' ↻' if p.rotated else ''}</text></g>"
+        )
+    if kept:
+        out.append('<defs><pattern id="kept" width="24" height="24" patternUnits="userSpaceOnUse" '
+                   'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="24" '
+                   'stroke="#7a9a5a" stroke-width="6"/></pattern></defs>')
+    for name, x, y, along, across in kept:
+        size = min(36.0, across / 3, along / 8)
+        out.append(
+            f'<g class="offcut"><rect x="{x:g}" y="{y:g}" width="{along:g}" height="{across:g}" '
+            f'fill="url(#kept)" fill-opacity="0.5" stroke="#4a6a2a" stroke-width="3"/>'
+            f'<text x="{x + along / 2:g}" y="{y + across / 2:g}" font-size="{size:.0f}" '
+            f'font-family="sans-serif" text-anchor="middle">offcut kept {escape(name)} '
+            f"{along:g}×{across:g}</text></g>"
         )
     for cut in board.cuts:
         colour = (

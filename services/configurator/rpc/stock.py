@@ -9,8 +9,11 @@ import asyncio
 from dovetail.configurator.v1 import stock_service_pb2 as pb
 from dovetail.configurator.v1 import stock_service_pb2_grpc as pb_grpc
 from services.configurator.board_stock import BoardStock
+from services.configurator.catalogue.cut_list import cut_list_csv
+from services.configurator.catalogue.cut_plan import MaterialNesting
 from services.configurator.catalogue.cutting_batch import CuttingBatch
 from services.configurator.catalogue.cutting_diagram import board_svg
+from services.configurator.domain.batch_layout import BatchLayout, BatchUnknown, LaidBoard
 from services.configurator.domain.board_stock import (
     BatchAlreadyReserved,
     BatchNotReserved,
@@ -38,8 +41,8 @@ from services.kit.rpc import current_principal
 
 ROLES = {name: ("admin", "factory") for name in (
     "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut", "NestBatch",
-    "ConsumeBatch", "ReleaseBatch")}
-ERRORS: Categories = {PurchaseUnknown: NotFound, OffcutUnknown: NotFound, NotConfigured: NotFound,
+    "ConsumeBatch", "ReleaseBatch", "GetBatch")}
+ERRORS: Categories = {PurchaseUnknown: NotFound, BatchUnknown: NotFound, OffcutUnknown: NotFound, NotConfigured: NotFound,
           OffcutAlreadyUsed: FailedPrecondition, BatchAlreadyReserved: FailedPrecondition,
           BatchNotReserved: FailedPrecondition}
 
@@ -83,6 +86,34 @@ def batch_boards_to_pb(cut: CuttingBatch, with_svg: bool) -> list[pb.BatchBoard]
                           parts=len(b.layout.placements),
                           svg=board_svg(b.layout) if with_svg else "")
             for m in cut.materials for b in m.boards]
+
+
+def laid_board_svg(board: LaidBoard) -> str:
+    """A kept board's cutting diagram, its kept offcuts hatched."""
+    return board_svg(board.layout(), [(o.offcut_id, o.x_mm, o.y_mm, o.length_mm, o.width_mm)
+                                      for o in board.offcuts])
+
+
+def layout_to_pb(layout: BatchLayout, summary: BatchSummary | None, holding: bool,
+                 with_svg: bool) -> pb.GetBatchResponse:
+    """A kept batch on the wire: boards (with diagrams on request), parts, the cut list."""
+    parts = layout.parts
+    return pb.GetBatchResponse(
+        summary=summary_to_pb(summary, holding) if summary else None,
+        boards=[pb.BatchBoard(material=b.material, thickness_mm=b.thickness_mm,
+                              length_mm=round(b.length_mm), width_mm=round(b.width_mm),
+                              from_offcut_id=b.from_offcut,
+                              yield_percent=round(b.layout().yield_pct, 2), parts=len(b.parts),
+                              svg=laid_board_svg(b) if with_svg else "", number=b.number,
+                              offcuts_kept=[o.offcut_id for o in b.offcuts])
+                for b in layout.boards],
+        parts=[pb.BatchPart(board=b.number, label=p.label, order_id=p.order_id,
+                            order_ref=p.order_ref, panel=p.panel, length_mm=p.length_mm,
+                            width_mm=p.width_mm, thickness_mm=p.thickness_mm,
+                            material=p.material, grain=p.grain, edges=p.edges, x_mm=p.x_mm,
+                            y_mm=p.y_mm, rotated=p.rotated) for b, p in parts],
+        cut_list_csv=cut_list_csv(MaterialNesting(
+            layout.batch, tuple(b.layout() for b in layout.boards))))
 
 
 def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
@@ -187,6 +218,14 @@ class StockServicer(pb_grpc.StockServiceServicer):
         found = await asyncio.to_thread(self.stock.release, _factory(request.factory_id),
                                         request.batch.strip())
         return pb.ReleaseBatchResponse(stock=stock_to_pb(found))
+
+
+    async def GetBatch(self, request: pb.GetBatchRequest, context) -> pb.GetBatchResponse:
+        factory_id, batch = _factory(request.factory_id), request.batch.strip()
+        layout = await asyncio.to_thread(self.stock.batch_layout, factory_id, batch)
+        stock = await asyncio.to_thread(self.stock.stock, factory_id)
+        return layout_to_pb(layout, stock.batches.get(batch), batch in stock.reservations,
+                            request.include_svg)
 
 
 def _by(context) -> str:

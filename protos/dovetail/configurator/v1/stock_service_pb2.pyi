@@ -129,7 +129,7 @@ class BatchSummary(_message.Message):
     def __init__(self, batch: _Optional[str] = ..., order_ids: _Optional[_Iterable[str]] = ..., new_boards: _Optional[int] = ..., offcuts_used: _Optional[int] = ..., offcuts_kept: _Optional[int] = ..., yield_percent: _Optional[float] = ..., nested_at: _Optional[str] = ..., holding: _Optional[bool] = ...) -> None: ...
 
 class BatchBoard(_message.Message):
-    __slots__ = ("material", "thickness_mm", "length_mm", "width_mm", "from_offcut_id", "yield_percent", "parts", "svg")
+    __slots__ = ("material", "thickness_mm", "length_mm", "width_mm", "from_offcut_id", "yield_percent", "parts", "svg", "number", "offcuts_kept")
     MATERIAL_FIELD_NUMBER: _ClassVar[int]
     THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
     LENGTH_MM_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +138,8 @@ class BatchBoard(_message.Message):
     YIELD_PERCENT_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
     SVG_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    OFFCUTS_KEPT_FIELD_NUMBER: _ClassVar[int]
     material: str
     thickness_mm: float
     length_mm: int
@@ -146,7 +148,41 @@ class BatchBoard(_message.Message):
     yield_percent: float
     parts: int
     svg: str
-    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ..., from_offcut_id: _Optional[str] = ..., yield_percent: _Optional[float] = ..., parts: _Optional[int] = ..., svg: _Optional[str] = ...) -> None: ...
+    number: int
+    offcuts_kept: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ..., from_offcut_id: _Optional[str] = ..., yield_percent: _Optional[float] = ..., parts: _Optional[int] = ..., svg: _Optional[str] = ..., number: _Optional[int] = ..., offcuts_kept: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchPart(_message.Message):
+    __slots__ = ("board", "label", "order_id", "order_ref", "panel", "length_mm", "width_mm", "thickness_mm", "material", "grain", "edges", "x_mm", "y_mm", "rotated")
+    BOARD_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDER_REF_FIELD_NUMBER: _ClassVar[int]
+    PANEL_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_MM_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_MM_FIELD_NUMBER: _ClassVar[int]
+    THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_FIELD_NUMBER: _ClassVar[int]
+    GRAIN_FIELD_NUMBER: _ClassVar[int]
+    EDGES_FIELD_NUMBER: _ClassVar[int]
+    X_MM_FIELD_NUMBER: _ClassVar[int]
+    Y_MM_FIELD_NUMBER: _ClassVar[int]
+    ROTATED_FIELD_NUMBER: _ClassVar[int]
+    board: int
+    label: str
+    order_id: str
+    order_ref: str
+    panel: str
+    length_mm: float
+    width_mm: float
+    thickness_mm: float
+    material: str
+    grain: str
+    edges: str
+    x_mm: float
+    y_mm: float
+    rotated: bool
+    def __init__(self, board: _Optional[int] = ..., label: _Optional[str] = ..., order_id: _Optional[str] = ..., order_ref: _Optional[str] = ..., panel: _Optional[str] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., thickness_mm: _Optional[float] = ..., material: _Optional[str] = ..., grain: _Optional[str] = ..., edges: _Optional[str] = ..., x_mm: _Optional[float] = ..., y_mm: _Optional[float] = ..., rotated: _Optional[bool] = ...) -> None: ...
 
 class BatchShare(_message.Message):
     __slots__ = ("order_ref", "panel_m2", "boards")
@@ -299,3 +335,25 @@ class ReleaseBatchResponse(_message.Message):
     STOCK_FIELD_NUMBER: _ClassVar[int]
     stock: FactoryStock
     def __init__(self, stock: _Optional[_Union[FactoryStock, _Mapping]] = ...) -> None: ...
+
+class GetBatchRequest(_message.Message):
+    __slots__ = ("factory_id", "batch", "include_svg")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_SVG_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    batch: str
+    include_svg: bool
+    def __init__(self, factory_id: _Optional[str] = ..., batch: _Optional[str] = ..., include_svg: _Optional[bool] = ...) -> None: ...
+
+class GetBatchResponse(_message.Message):
+    __slots__ = ("summary", "boards", "parts", "cut_list_csv")
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    BOARDS_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    CUT_LIST_CSV_FIELD_NUMBER: _ClassVar[int]
+    summary: BatchSummary
+    boards: _containers.RepeatedCompositeFieldContainer[BatchBoard]
+    parts: _containers.RepeatedCompositeFieldContainer[BatchPart]
+    cut_list_csv: str
+    def __init__(self, summary: _Optional[_Union[BatchSummary, _Mapping]] = ..., boards: _Optional[_Iterable[_Union[BatchBoard, _Mapping]]] = ..., parts: _Optional[_Iterable[_Union[BatchPart, _Mapping]]] = ..., cut_list_csv: _Optional[str] = ...) -> None: ...

@@ -78,6 +78,11 @@ class StockServiceStub:
                 request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchRequest.SerializeToString,
                 response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchResponse.FromString,
                 _registered_method=True)
+        self.GetBatch = channel.unary_unary(
+                '/dovetail.configurator.v1.StockService/GetBatch',
+                request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchRequest.SerializeToString,
+                response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchResponse.FromString,
+                _registered_method=True)
 
 
 class StockServiceServicer:
@@ -146,6 +151,14 @@ class StockServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBatch(self, request, context):
+        """A nested batch as it was nested and kept: its boards with their cutting diagrams, every
+        part with its order, and the cut list. NOT_FOUND when the factory nested no such batch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StockServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -188,6 +201,11 @@ def add_StockServiceServicer_to_server(servicer, server):
                     servicer.ReleaseBatch,
                     request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchRequest.FromString,
                     response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchResponse.SerializeToString,
+            ),
+            'GetBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBatch,
+                    request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchRequest.FromString,
+                    response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -410,6 +428,33 @@ class StockService:
             '/dovetail.configurator.v1.StockService/ReleaseBatch',
             dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchRequest.SerializeToString,
             dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ReleaseBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.configurator.v1.StockService/GetBatch',
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchRequest.SerializeToString,
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,
