@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
+from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application, ProcessingEvent
@@ -186,6 +187,20 @@ class ServiceApplication(Application):
         with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
             cur.execute(statement, (upstream, list(notification_ids)))
             return {row["notification_id"] for row in cur.fetchall()}
+
+    def stored_among(self, originator_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these aggregates have events recorded (one query; reading each through
+        the repository costs a snapshot and an events query apiece)."""
+        recorder = self.recorder
+        if not isinstance(recorder, PostgresProcessRecorder):  # its events table is read here
+            raise TypeError(f"stored_among reads PostgreSQL, not a {type(recorder).__name__}")
+        statement = psycopg.sql.SQL(
+            "SELECT DISTINCT originator_id FROM {}.{} WHERE originator_id = ANY(%s)"
+        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
+                 psycopg.sql.Identifier(recorder.events_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, (list(originator_ids),))
+            return {row["originator_id"] for row in cur.fetchall()}
 
     @property
     def process_recorder(self) -> ProcessRecorder:

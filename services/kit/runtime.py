@@ -21,7 +21,7 @@ from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
 from services.kit.auth import KeyStore
-from services.kit.consumer import Consumer, Policy
+from services.kit.consumer import Consumer, Policy, Prepare
 from services.kit.exposure import check_exposure
 from services.kit.health import (
     PostgresProbe,
@@ -57,6 +57,8 @@ class ConsumerSpec:
     # A fetched batch applied in one transaction (runs of distinct upstream aggregates): for
     # policies that read only the aggregates they change (see Consumer). Lanes are then unused.
     batched: bool = False
+    # Batched only: the context a run's policies are applied in, told the run's events first.
+    prepare: Prepare | None = None
 
 
 @dataclass
@@ -169,7 +171,7 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         for spec in parts.consumers:
             consumer = Consumer(name=name, app=app, js=js, upstream=spec.upstream,
                                 subjects=spec.subjects, policy=spec.policy, lanes=spec.lanes,
-                                batched=spec.batched)
+                                batched=spec.batched, prepare=spec.prepare)
             tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
         for job in parts.background:
             tasks.append(asyncio.create_task(job(stop)))
