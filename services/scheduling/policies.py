@@ -7,7 +7,6 @@ with the upstream event's tracking record.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 from eventsourcing.application import ProcessingEvent
 
@@ -132,12 +131,12 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
         return app.record_machine_state(b.machine_id, iot_pb.MachineState.Name(b.to_state),
                                         b.available, at, b.reason)
 
-    def read_together(envelopes: list[EventEnvelope]) -> AbstractContextManager[None]:
-        """A batch's configured orders looked up in the pool at once (see the application)."""
-        name = configurator.OrderConfigured.DESCRIPTOR.full_name
-        return app.pool_orders_read_together(
-            [body_as(e, configurator.OrderConfigured).order_id for e in envelopes
-             if e.type == name])
+    def health(b, env) -> list:
+        """iot's wear watch (issue 22): an alarm proposes a maintenance task."""
+        at = _ms(b.assessed_at) if b.HasField("assessed_at") else _ms(env.occurred_at)
+        failure = _ms(b.failure_expected_by) if b.HasField("failure_expected_by") else 0
+        return app.record_health_assessed(b.machine_id, b.factory_id, b.alarm, at, failure,
+                                          b.horizon_hours, list(b.explanation))
 
     return [
         ConsumerSpec("configurator", ["dovetail.configurator.order_configured",
@@ -146,7 +145,7 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
                      _dispatch(dict([_on(configurator.OrderConfigured, configured),
                                      _on(configurator.ConfigurationRejected, rejected),
                                      _on(configurator.BoardBatchPlanned, boards)])),
-                     batched=True, prepare=read_together),
+                     batched=True),
         ConsumerSpec("orders", ["dovetail.orders.cancelled", "dovetail.orders.amended"],
                      _dispatch(dict([
                          _on(orders.OrderCancelled,
@@ -158,7 +157,8 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
                              "dovetail.iot.machine_registered", "dovetail.iot.machine_updated",
                              "dovetail.iot.machine_state_changed",
                              "dovetail.iot.planned_stop_declared",
-                             "dovetail.iot.machine_power_learnt"],
+                             "dovetail.iot.machine_power_learnt",
+                             "dovetail.iot.machine_health_assessed"],
                      _dispatch(dict([
                          _on(iot.FactoryRegistered, lambda b, env: app.record_factory(
                              b.factory.factory_id, **factory_record(b.factory, True))),
@@ -172,5 +172,6 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
                          _on(iot.PlannedStopDeclared, stop),
                          _on(iot.MachinePowerLearnt, lambda b, env: app.record_machine_power(
                              b.machine_id, b.running_kw, b.running_hours)),
+                         _on(iot.MachineHealthAssessed, health),
                      ]))),
     ]

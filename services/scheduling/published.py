@@ -7,6 +7,8 @@ from typing import Any
 from google.protobuf.message import Message
 
 from dovetail.scheduling.v1 import scheduling_events_pb2 as events
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from services.scheduling.domain.maintenance_tasks import MachineMaintenance, stop_id_of
 from services.scheduling.domain.plans import PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.progress import OrderProgress
@@ -50,6 +52,37 @@ def _progress(e, name: str) -> tuple[str, Message]:
         **common, scrapped_at=ts(e.at_ms), scrap_quantity=e.scrap_quantity, reason=e.reason)
 
 
+def _maintenance(e, name: str) -> tuple[str, Message] | None:
+    """A task proposed, or accepted by the factory (issue 22), for the gateway's read side."""
+    if name == "Proposed":
+        return "maintenance_proposed", events.MaintenanceProposed(task=pb.MaintenanceTask(
+            task_id=e.task_id, factory_id=e.factory_id, machine_id=e.machine_id,
+            reason=e.reason, detail=e.detail, explanation=e.explanation, start=ts(e.start_ms),
+            end=ts(e.end_ms), due_by=ts(e.due_by_ms), displaces=e.displaces,
+            status=pb.MAINTENANCE_STATUS_PROPOSED, proposed_at=ts(e.at_ms)))
+    if name == "Decided":
+        return "maintenance_accepted", events.MaintenanceAccepted(task=pb.MaintenanceTask(
+            task_id=e.task_id, factory_id=e.factory_id, machine_id=e.machine_id,
+            start=ts(e.start_ms), end=ts(e.end_ms), status=pb.MAINTENANCE_STATUS_ACCEPTED,
+            decided_by=e.by, decided_at=ts(e.at_ms), stop_id=stop_id_of(e.task_id)))
+    return None
+
+
+# A person's overrides (issue 19): the pool order's event → the kind others read.
+OVERRIDE_KINDS = {"PinnedToFactory": events.PLAN_OVERRIDE_KIND_PINNED,
+                  "Unpinned": events.PLAN_OVERRIDE_KIND_UNPINNED,
+                  "HeldOut": events.PLAN_OVERRIDE_KIND_HELD,
+                  "Released": events.PLAN_OVERRIDE_KIND_RELEASED,
+                  "Prioritised": events.PLAN_OVERRIDE_KIND_PRIORITISED}
+
+
+def _overridden(e, name: str) -> events.OrderPlanOverridden:
+    return events.OrderPlanOverridden(
+        order_id=e.order_id, kind=OVERRIDE_KINDS[name], factory_id=getattr(e, "factory_id", ""),
+        weight=getattr(e, "weight", 0), reason=e.reason, by=e.by, by_role=e.role,
+        at=ts(int(e.timestamp.timestamp() * 1000)))
+
+
 def to_integration(event: Any) -> tuple[str, Message] | None:
     """(subject event name, body) for the events others follow; None for internal ones."""
     name = type(event).__name__
@@ -66,10 +99,14 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             return "order_unplannable", events.OrderUnplannable(
                 order_id=event.order_id, reason=event.reason, plan_id=event.plan_id,
                 revision=event.revision)
+        if name in OVERRIDE_KINDS:
+            return "order_plan_overridden", _overridden(event, name)
         if name in ("Withdrawn", "Rejected", "Amended"):
             return "order_unscheduled", events.OrderUnscheduled(
                 order_id=event.order_id, reason=f"{name.lower()}: {event.reason}")
         return None
+    if isinstance(event, MachineMaintenance.Event):
+        return _maintenance(event, name)
     if isinstance(event, OrderProgress.Event):
         if name in ("OperationStarted", "OperationFinished", "OperationScrapped"):
             return _progress(event, name)

@@ -108,8 +108,13 @@ class FactoryCapacity(Aggregate):
 
     def declare_stop(self, stop_id: str, machine_ids: list[str], start_ms: int, end_ms: int,
                      reason: str) -> bool:
-        """A planned stop of the whole factory (no machine ids) or of some machines."""
+        """A planned stop of the whole factory (no machine ids) or of some machines. One held
+        already under another id (an accepted maintenance task, told back by iot) is no news."""
         if stop_id in self.stops or end_ms <= start_ms:
+            return False
+        same = (tuple(sorted(machine_ids)), start_ms, end_ms)
+        if any((tuple(sorted(s.machine_ids)), s.start_ms, s.end_ms) == same
+               for s in self.stops.values()):
             return False
         self._stop_declared(stop_id=stop_id, machine_ids=list(machine_ids), start_ms=start_ms,
                             end_ms=end_ms, reason=reason)

@@ -26,10 +26,11 @@ from services.kit.rpc import current_principal
 from services.scheduling import energy, queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain import errors
+from services.scheduling.domain.maintenance_tasks import MaintenanceTaskNotFound
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
-from services.scheduling.rpc import tariffs
+from services.scheduling.rpc import maintenance, tariffs
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import SchedulingError
 from services.scheduling.solver.search import InvalidPlanError, plan_network
@@ -47,6 +48,9 @@ ROLES = {
     "SetFactoryTariff": ("admin",),  # the chain sets tariffs (the gateway: admins only)
     "GetEnergyPlan": ("admin", "factory"),
     "GetOrderEnergy": ("admin",),
+    "ListMaintenance": ("admin", "factory"),
+    "AcceptMaintenance": ("admin", "factory"),  # admin: the gateway, naming the person
+    "MoveMaintenance": ("admin", "factory"),
 }
 MAX_KEY_LENGTH = 128
 
@@ -69,7 +73,7 @@ ERRORS = {errors.OperationNotFound: NotFound, errors.FactoryNotRegistered: NotFo
           errors.OrderNotInPool: NotFound, errors.OrderNotPlanned: FailedPrecondition,
           errors.ReportOutOfOrder: FailedPrecondition, errors.NotAssignedToFactory: PermissionDenied,
           errors.ProgressBusy: Conflict, errors.PlanKeptChanging: Conflict,
-          errors.StalePlan: Conflict}
+          errors.StalePlan: Conflict, MaintenanceTaskNotFound: NotFound}
 
 
 @raising_categories(ERRORS)
@@ -276,6 +280,22 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         found = await asyncio.to_thread(energy.order_energy, self.state, self.settings,
                                         self._now_ms(), order_id)
         return tariffs.order_energy_pb(found)
+
+    # --- maintenance (issue 22) ---------------------------------------------------------
+
+    async def ListMaintenance(self, request: pb.ListMaintenanceRequest, context):
+        return await maintenance.listed(self.app, self.state,
+                                        own_factory(request.factory_id.strip()))
+
+    async def AcceptMaintenance(self, request: pb.AcceptMaintenanceRequest, context):
+        return await maintenance.accepted(
+            self.app, self.state, own_factory(request.factory_id.strip()), request,
+            actor_of(current_principal(), context.invocation_metadata()), self._now_ms())
+
+    async def MoveMaintenance(self, request: pb.MoveMaintenanceRequest, context):
+        return await maintenance.moved(
+            self.app, self.state, own_factory(request.factory_id.strip()), request,
+            actor_of(current_principal(), context.invocation_metadata()), self._now_ms())
 
 
 def _shifted_factory(f, shift: int):

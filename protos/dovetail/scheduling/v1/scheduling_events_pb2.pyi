@@ -4,12 +4,28 @@ from dovetail.common.v1 import types_pb2 as _types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as _scheduling_service_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class PlanOverrideKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PLAN_OVERRIDE_KIND_UNSPECIFIED: _ClassVar[PlanOverrideKind]
+    PLAN_OVERRIDE_KIND_PINNED: _ClassVar[PlanOverrideKind]
+    PLAN_OVERRIDE_KIND_UNPINNED: _ClassVar[PlanOverrideKind]
+    PLAN_OVERRIDE_KIND_HELD: _ClassVar[PlanOverrideKind]
+    PLAN_OVERRIDE_KIND_RELEASED: _ClassVar[PlanOverrideKind]
+    PLAN_OVERRIDE_KIND_PRIORITISED: _ClassVar[PlanOverrideKind]
+PLAN_OVERRIDE_KIND_UNSPECIFIED: PlanOverrideKind
+PLAN_OVERRIDE_KIND_PINNED: PlanOverrideKind
+PLAN_OVERRIDE_KIND_UNPINNED: PlanOverrideKind
+PLAN_OVERRIDE_KIND_HELD: PlanOverrideKind
+PLAN_OVERRIDE_KIND_RELEASED: PlanOverrideKind
+PLAN_OVERRIDE_KIND_PRIORITISED: PlanOverrideKind
 
 class SchedulePublished(_message.Message):
     __slots__ = ("plan_id", "previous_plan_id", "published_at", "status", "objective", "order_count", "operation_count", "on_time_count", "at_risk_count", "late_count", "trigger", "solve_ms", "moved_operation_ids", "affected_factory_ids")
@@ -164,3 +180,35 @@ class OrderProduced(_message.Message):
     produced_at: _timestamp_pb2.Timestamp
     promised_date: _types_pb2.Date
     def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., produced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ...) -> None: ...
+
+class MaintenanceProposed(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _scheduling_service_pb2.MaintenanceTask
+    def __init__(self, task: _Optional[_Union[_scheduling_service_pb2.MaintenanceTask, _Mapping]] = ...) -> None: ...
+
+class MaintenanceAccepted(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _scheduling_service_pb2.MaintenanceTask
+    def __init__(self, task: _Optional[_Union[_scheduling_service_pb2.MaintenanceTask, _Mapping]] = ...) -> None: ...
+
+class OrderPlanOverridden(_message.Message):
+    __slots__ = ("order_id", "kind", "factory_id", "weight", "reason", "by", "by_role", "at")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    BY_ROLE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    kind: PlanOverrideKind
+    factory_id: str
+    weight: int
+    reason: str
+    by: str
+    by_role: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, order_id: _Optional[str] = ..., kind: _Optional[_Union[PlanOverrideKind, str]] = ..., factory_id: _Optional[str] = ..., weight: _Optional[int] = ..., reason: _Optional[str] = ..., by: _Optional[str] = ..., by_role: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

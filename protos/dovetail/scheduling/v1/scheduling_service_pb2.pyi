@@ -57,6 +57,12 @@ class UnavailabilityReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     UNAVAILABILITY_REASON_DOWN: _ClassVar[UnavailabilityReason]
     UNAVAILABILITY_REASON_OFFLINE: _ClassVar[UnavailabilityReason]
 
+class MaintenanceStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MAINTENANCE_STATUS_UNSPECIFIED: _ClassVar[MaintenanceStatus]
+    MAINTENANCE_STATUS_PROPOSED: _ClassVar[MaintenanceStatus]
+    MAINTENANCE_STATUS_ACCEPTED: _ClassVar[MaintenanceStatus]
+
 class LatenessCause(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     LATENESS_CAUSE_UNSPECIFIED: _ClassVar[LatenessCause]
@@ -114,6 +120,9 @@ UNAVAILABILITY_REASON_OFF_SHIFT: UnavailabilityReason
 UNAVAILABILITY_REASON_PLANNED_STOP: UnavailabilityReason
 UNAVAILABILITY_REASON_DOWN: UnavailabilityReason
 UNAVAILABILITY_REASON_OFFLINE: UnavailabilityReason
+MAINTENANCE_STATUS_UNSPECIFIED: MaintenanceStatus
+MAINTENANCE_STATUS_PROPOSED: MaintenanceStatus
+MAINTENANCE_STATUS_ACCEPTED: MaintenanceStatus
 LATENESS_CAUSE_UNSPECIFIED: LatenessCause
 LATENESS_CAUSE_BOTTLENECK: LatenessCause
 LATENESS_CAUSE_WAITING_FOR_PREDECESSOR: LatenessCause
@@ -339,6 +348,84 @@ class GetScheduleResponse(_message.Message):
     objective: ObjectiveValues
     lanes: _containers.RepeatedCompositeFieldContainer[MachineLane]
     def __init__(self, plan_id: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., objective: _Optional[_Union[ObjectiveValues, _Mapping]] = ..., lanes: _Optional[_Iterable[_Union[MachineLane, _Mapping]]] = ...) -> None: ...
+
+class MaintenanceTask(_message.Message):
+    __slots__ = ("task_id", "factory_id", "machine_id", "reason", "detail", "explanation", "start", "end", "due_by", "displaces", "status", "proposed_at", "decided_by", "decided_at", "stop_id", "stop_reason")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    DUE_BY_FIELD_NUMBER: _ClassVar[int]
+    DISPLACES_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    STOP_ID_FIELD_NUMBER: _ClassVar[int]
+    STOP_REASON_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    factory_id: str
+    machine_id: str
+    reason: str
+    detail: str
+    explanation: _containers.RepeatedScalarFieldContainer[str]
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    due_by: _timestamp_pb2.Timestamp
+    displaces: _containers.RepeatedScalarFieldContainer[str]
+    status: MaintenanceStatus
+    proposed_at: _timestamp_pb2.Timestamp
+    decided_by: str
+    decided_at: _timestamp_pb2.Timestamp
+    stop_id: str
+    stop_reason: str
+    def __init__(self, task_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., explanation: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., displaces: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[MaintenanceStatus, str]] = ..., proposed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_id: _Optional[str] = ..., stop_reason: _Optional[str] = ...) -> None: ...
+
+class ListMaintenanceRequest(_message.Message):
+    __slots__ = ("factory_id",)
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    def __init__(self, factory_id: _Optional[str] = ...) -> None: ...
+
+class ListMaintenanceResponse(_message.Message):
+    __slots__ = ("tasks",)
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[MaintenanceTask]
+    def __init__(self, tasks: _Optional[_Iterable[_Union[MaintenanceTask, _Mapping]]] = ...) -> None: ...
+
+class AcceptMaintenanceRequest(_message.Message):
+    __slots__ = ("factory_id", "task_id")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    task_id: str
+    def __init__(self, factory_id: _Optional[str] = ..., task_id: _Optional[str] = ...) -> None: ...
+
+class AcceptMaintenanceResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: MaintenanceTask
+    def __init__(self, task: _Optional[_Union[MaintenanceTask, _Mapping]] = ...) -> None: ...
+
+class MoveMaintenanceRequest(_message.Message):
+    __slots__ = ("factory_id", "task_id", "start")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    task_id: str
+    start: _timestamp_pb2.Timestamp
+    def __init__(self, factory_id: _Optional[str] = ..., task_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MoveMaintenanceResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: MaintenanceTask
+    def __init__(self, task: _Optional[_Union[MaintenanceTask, _Mapping]] = ...) -> None: ...
 
 class ProblemMachine(_message.Message):
     __slots__ = ("machine_id", "machine_type", "speed_factor", "batch_capacity", "available", "unavailable")

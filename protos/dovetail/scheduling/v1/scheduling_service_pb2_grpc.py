@@ -87,6 +87,21 @@ class SchedulingServiceStub:
                 request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.SerializeToString,
                 response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.FromString,
                 _registered_method=True)
+        self.ListMaintenance = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/ListMaintenance',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ListMaintenanceRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ListMaintenanceResponse.FromString,
+                _registered_method=True)
+        self.AcceptMaintenance = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/AcceptMaintenance',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.AcceptMaintenanceRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.AcceptMaintenanceResponse.FromString,
+                _registered_method=True)
+        self.MoveMaintenance = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/MoveMaintenance',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.FromString,
+                _registered_method=True)
 
 
 class SchedulingServiceServicer:
@@ -173,6 +188,29 @@ class SchedulingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMaintenance(self, request, context):
+        """A factory's maintenance tasks (issue 22): proposed before a machine is expected to fail,
+        and those the factory accepted. A factory key lists its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptMaintenance(self, request, context):
+        """Accept a task where it was proposed: a planned stop of its machine, planned around at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MoveMaintenance(self, request, context):
+        """Move a proposed task to a new start (accepted there). INVALID_ARGUMENT names start when it
+        is in the past, ends after the task's due time or clashes with planned operations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -225,6 +263,21 @@ def add_SchedulingServiceServicer_to_server(servicer, server):
                     servicer.GetOrderEnergy,
                     request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.FromString,
                     response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.SerializeToString,
+            ),
+            'ListMaintenance': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMaintenance,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ListMaintenanceRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ListMaintenanceResponse.SerializeToString,
+            ),
+            'AcceptMaintenance': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptMaintenance,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.AcceptMaintenanceRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.AcceptMaintenanceResponse.SerializeToString,
+            ),
+            'MoveMaintenance': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveMaintenance,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -500,6 +553,87 @@ class SchedulingService:
             '/dovetail.scheduling.v1.SchedulingService/GetOrderEnergy',
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.SerializeToString,
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMaintenance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/ListMaintenance',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ListMaintenanceRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ListMaintenanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptMaintenance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/AcceptMaintenance',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.AcceptMaintenanceRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.AcceptMaintenanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveMaintenance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/MoveMaintenance',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,226 @@
+"""Maintenance in the plan (issue 22): iot's wear alarm proposes one task per machine, placed
+between its planned operations in valley hours before the failure; the factory accepts or moves
+it, attributed to the person, and an accepted task is a planned stop of the machine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.kit.errors import FailedPrecondition, InvalidArgument
+from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.maintenance_tasks import (
+    ACCEPTED,
+    PROPOSED,
+    MachineMaintenance,
+    MaintenanceTaskNotFound,
+    maintenance_key,
+    stop_id_of,
+)
+from services.scheduling.domain.plans import FactoryPlan
+from services.scheduling.domain.tariffs import guangdong_industrial
+from services.scheduling.domain.values import PlanRow
+from services.scheduling.maintenance import MaintenanceDesk, due_by
+
+pytestmark = pytest.mark.unit
+
+H = 3_600_000
+# 2026-12-07 09:00 in Guangzhou (01:00 UTC): peak from 10:00, valley 00:00-08:00
+NOW = int(datetime(2026, 12, 7, 1, 0, tzinfo=UTC).timestamp() * 1000)
+WORDS = ["cutting current up 18 % over 9 days"]
+
+
+class Desk(MaintenanceDesk):
+    """The application's maintenance part over aggregates held in memory."""
+
+    def __init__(self, *aggregates):
+        self.held = {a.id: a for a in aggregates}
+        self.saved: list = []
+
+    def _find(self, aggregate_id, kind):
+        found = self.held.get(aggregate_id)
+        return found if isinstance(found, kind) else None
+
+    def save(self, *aggregates):
+        for a in aggregates:
+            self.saved.extend(a.collect_events())
+            self.held[a.id] = a
+
+
+def row(op: str, start: int, end: int, machine: str = "GZ-SAW") -> PlanRow:
+    return PlanRow(
+        op,
+        op.split("/")[0],
+        1,
+        "GZ",
+        machine,
+        "panel_saw",
+        start,
+        end,
+        (end - start) // 1000,
+        0,
+        "",
+        0,
+        "",
+        False,
+        "PLANNED",
+        "2026-12-20",
+        "ON_TIME",
+    )
+
+
+def factory_with(*rows: PlanRow) -> Desk:
+    factory = FactoryCapacity(
+        factory_id="GZ",
+        name="Guangzhou",
+        capacity_share=1.0,
+        timezone="Asia/Shanghai",
+        weekly_shifts=[],
+        exceptions=[],
+        active=True,
+        source_version=1,
+    )
+    factory.set_tariff(guangdong_industrial(), NOW, "admin")
+    machines = [
+        MachineCapacity(
+            machine_id=m,
+            factory_id="GZ",
+            machine_type="panel_saw",
+            speed=1.0,
+            batch_capacity=1,
+            active=True,
+            source_version=1,
+        )
+        for m in ("GZ-SAW", "GZ-SAW-2")
+    ]
+    plan = FactoryPlan(factory_id="GZ")
+    plan.revise("plan-1", NOW, rows)
+    return Desk(factory, plan, *machines)
+
+
+def alarm(
+    desk: Desk, at: int = NOW, failure: int = NOW + 48 * H, on: bool = True, machine: str = "GZ-SAW"
+) -> list:
+    changed = desk.record_health_assessed(machine, "GZ", on, at, failure, 48.0, WORDS)
+    desk.save(*changed)
+    return changed
+
+
+def the_task(desk: Desk, machine: str = "GZ-SAW"):
+    (task,) = desk.held[maintenance_key(machine)].tasks.values()
+    return task
+
+
+def test_an_alarm_proposes_a_task_between_planned_work_in_valley_hours_before_the_failure():
+    # the saw is busy 09:00-12:00 and 12:00-20:00 local; the failure is expected in 48 h
+    desk = factory_with(
+        row("o1/op-01", NOW, NOW + 3 * H), row("o2/op-01", NOW + 3 * H, NOW + 11 * H)
+    )
+    assert alarm(desk)
+    task = the_task(desk)
+    assert task.status == PROPOSED and task.explanation == tuple(WORDS)
+    assert task.due_by_ms == due_by(NOW, NOW + 48 * H, 48.0) < NOW + 48 * H
+    assert NOW + 11 * H <= task.start_ms and task.end_ms <= task.due_by_ms
+    local_hour = datetime.fromtimestamp(task.start_ms / 1000, UTC).hour + 8
+    assert local_hour % 24 < 8  # in the valley (00:00-08:00 local), not at 20:00 (flat)
+    assert not task.displaces
+
+
+def test_no_second_task_while_one_is_open_and_none_without_an_alarm():
+    desk = factory_with()
+    assert not alarm(desk, on=False)
+    assert alarm(desk)
+    assert not alarm(desk, at=NOW + H)  # proposed, still open
+    task = the_task(desk)
+    desk.accept_maintenance("GZ", ["GZ-SAW"], task.task_id, "ops@gz", NOW + H)
+    assert not alarm(desk, at=NOW + 2 * H)  # accepted, not over yet
+    assert alarm(desk, at=task.end_ms + H)  # done: the machine may warn again
+    assert len(desk.held[maintenance_key("GZ-SAW")].tasks) == 2
+    assert alarm(desk, machine="GZ-SAW-2")  # another machine has its own
+
+
+def test_an_alarm_about_a_machine_scheduling_does_not_know_is_only_tracked():
+    assert not factory_with().record_health_assessed("XX", "GZ", True, NOW, 0, 0, WORDS)
+
+
+def test_accepted_by_the_person_it_is_a_planned_stop_of_the_machine():
+    desk = factory_with()
+    alarm(desk)
+    task = the_task(desk)
+    done = desk.accept_maintenance("GZ", ["GZ-SAW", "GZ-SAW-2"], task.task_id, "li@gz", NOW + H)
+    assert (done.status, done.decided_by, done.decided_at_ms) == (ACCEPTED, "li@gz", NOW + H)
+    stop = desk.held[FactoryCapacity.create_id("GZ")].stops[stop_id_of(task.task_id)]
+    assert (stop.machine_ids, stop.start_ms, stop.end_ms) == (
+        ("GZ-SAW",),
+        task.start_ms,
+        task.end_ms,
+    )
+    assert stop.reason.startswith("maintenance: cutting current up 18 %")
+    events = len(desk.saved)
+    again = desk.accept_maintenance("GZ", ["GZ-SAW"], task.task_id, "wang@gz", NOW + 2 * H)
+    assert again.decided_by == "li@gz" and len(desk.saved) == events  # a repeat changes nothing
+
+
+def test_iot_telling_back_the_accepted_stop_under_its_own_id_is_no_news():
+    desk = factory_with()
+    alarm(desk)
+    task = desk.accept_maintenance("GZ", ["GZ-SAW"], the_task(desk).task_id, "li@gz", NOW)
+    factory = desk.held[FactoryCapacity.create_id("GZ")]
+    assert not factory.declare_stop("iot-stop-1", ["GZ-SAW"], task.start_ms, task.end_ms, "x")
+    assert factory.declare_stop("iot-stop-2", ["GZ-SAW"], task.start_ms, task.end_ms + H, "x")
+
+
+def test_a_move_onto_planned_work_or_past_the_due_time_is_refused_naming_the_start():
+    desk = factory_with(row("o1/op-01", NOW + 2 * H, NOW + 5 * H))
+    alarm(desk)
+    task = the_task(desk)
+    for start in (NOW + 3 * H, NOW - H, task.due_by_ms):
+        with pytest.raises(InvalidArgument) as refused:
+            desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, start, "li@gz", NOW)
+        assert {v.field for v in refused.value.violations} == {"start_ms"}
+    assert (
+        the_task(desk).status == PROPOSED and not desk.held[FactoryCapacity.create_id("GZ")].stops
+    )
+
+
+def test_moved_by_the_person_it_is_accepted_there_and_then_stays_put():
+    desk = factory_with(row("o1/op-01", NOW + 2 * H, NOW + 5 * H))
+    alarm(desk)
+    task = the_task(desk)
+    moved = desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, NOW + 5 * H, "li@gz", NOW)
+    assert (moved.status, moved.start_ms, moved.decided_by) == (ACCEPTED, NOW + 5 * H, "li@gz")
+    assert moved.end_ms - moved.start_ms == task.end_ms - task.start_ms
+    stop = desk.held[FactoryCapacity.create_id("GZ")].stops[stop_id_of(task.task_id)]
+    assert stop.start_ms == NOW + 5 * H
+    with pytest.raises(FailedPrecondition):
+        desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, NOW + 7 * H, "li@gz", NOW)
+
+
+def test_another_factory_finds_no_such_task():
+    desk = factory_with()
+    alarm(desk)
+    task = the_task(desk)
+    with pytest.raises(MaintenanceTaskNotFound):
+        desk.accept_maintenance("SZ", ["GZ-SAW"], task.task_id, "x@sz", NOW)
+    with pytest.raises(MaintenanceTaskNotFound):
+        desk.accept_maintenance("SZ", ["SZ-SAW"], task.task_id, "x@sz", NOW)
+
+
+def test_the_due_time_keeps_a_margin_before_the_failure():
+    assert due_by(NOW, NOW + 10 * H, 0) == NOW + 8 * H  # a fifth of the lead
+    assert due_by(NOW, NOW + 500 * H, 0) == NOW + 476 * H  # at most a day
+    assert due_by(NOW, 0, 30.0) == NOW + 24 * H  # from the horizon when no time is given
+    assert due_by(NOW, 0, 0) == NOW + 72 * H
+
+
+def test_the_machine_replays_to_the_same_tasks_from_its_events():
+    desk = factory_with()
+    alarm(desk)
+    desk.move_maintenance("GZ", ["GZ-SAW"], the_task(desk).task_id, NOW + 3 * H, "li@gz", NOW)
+    key = maintenance_key("GZ-SAW")
+    replayed = None
+    for e in (e for e in desk.saved if e.originator_id == key):
+        replayed = e.mutate(replayed)
+    assert isinstance(replayed, MachineMaintenance)
+    assert replayed.tasks == desk.held[key].tasks
