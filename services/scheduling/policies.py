@@ -7,6 +7,7 @@ with the upstream event's tracking record.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from eventsourcing.application import ProcessingEvent
 
@@ -131,6 +132,13 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
         return app.record_machine_state(b.machine_id, iot_pb.MachineState.Name(b.to_state),
                                         b.available, at, b.reason)
 
+    def read_together(envelopes: list[EventEnvelope]) -> AbstractContextManager[None]:
+        """A batch's configured orders looked up in the pool at once (see the application)."""
+        name = configurator.OrderConfigured.DESCRIPTOR.full_name
+        return app.pool_orders_read_together(
+            [body_as(e, configurator.OrderConfigured).order_id for e in envelopes
+             if e.type == name])
+
     def health(b, env) -> list:
         """iot's wear watch (issue 22): an alarm proposes a maintenance task."""
         at = _ms(b.assessed_at) if b.HasField("assessed_at") else _ms(env.occurred_at)
@@ -145,7 +153,7 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
                      _dispatch(dict([_on(configurator.OrderConfigured, configured),
                                      _on(configurator.ConfigurationRejected, rejected),
                                      _on(configurator.BoardBatchPlanned, boards)])),
-                     batched=True),
+                     batched=True, prepare=read_together),
         ConsumerSpec("orders", ["dovetail.orders.cancelled", "dovetail.orders.amended"],
                      _dispatch(dict([
                          _on(orders.OrderCancelled,
