@@ -144,6 +144,7 @@ class BoardStock:
         v.check(len(set(order_ids)) == len(order_ids), "order_ids", "names an order twice")
         v.raise_if_any()
         parts = [part for order_id in order_ids for part in self._parts(order_id)]
+        ids = {order_ref(order_id): order_id for order_id in order_ids}  # labels carry refs
         catalogue = self.app.catalogue()
         catalogue_sheets = {code: [(s.length_mm, s.width_mm) for s in b.sheets]
                             for code, b in catalogue.boards.items()}
@@ -166,7 +167,8 @@ class BoardStock:
                 (m.material, m.thickness_mm,
                  None if b.from_offcut else (b.layout.sheet.length_mm, b.layout.sheet.width_mm),
                  b.from_offcut.source if b.from_offcut else None,
-                 [(o.source, o.length_mm, o.width_mm) for o in b.offcuts])
+                 [(o.source, o.length_mm, o.width_mm) for o in b.offcuts],
+                 {ids[p.part.order] for p in b.layout.placements})  # who waits for it
                 for m in cut.materials for b in m.boards])
             summary = BatchSummary(batch, tuple(order_ids), cut.new_boards,
                                    len(cut.offcuts_used), len(cut.offcuts),
@@ -223,10 +225,12 @@ class BoardStock:
         return v
 
     def _change(self, factory_id: str, act: Callable[[FactoryStock], Any]) -> FactoryStock:
-        """Load → act → save, retried on a concurrent writer (never a lost update)."""
+        """Load → act → save, retried on a concurrent writer (never a lost update). The
+        batches whose waits the change moves get their new waits in the same save."""
         for _ in range(MAX_RETRIES):
             stock = self.stock(factory_id)
             act(stock)
+            stock.recheck_waits()
             if not stock.pending_events:
                 return stock
             try:

@@ -28,14 +28,15 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             catalog_version=event.version, previous_version=event.previous_version,
             published_at=wire.timestamp(event.timestamp), published_by=event.published_by,
             note=event.note, product_codes=event.product_codes)
-    if isinstance(event, FactoryStock.BatchNested):
+    if isinstance(event, FactoryStock.BatchNested | FactoryStock.BatchWaitsChanged):
         return "board_batch_planned", _batch_planned(event)
     return None
 
 
 def _batch_planned(event: Any) -> events.BoardBatchPlanned:
-    """A cutting batch nested against a factory's stock, with the boards its saw work waits
-    for (issue 20): what scheduling needs to start that work no earlier than the boards."""
+    """A cutting batch nested against a factory's stock, or its waits changed by stock, with
+    the boards each of its orders' saw work waits for (issue 20): what scheduling needs to start
+    that work no earlier than the boards, order by order, revision by revision."""
     summary = event.summary
     return events.BoardBatchPlanned(
         factory_id=event.factory_id,
@@ -43,8 +44,10 @@ def _batch_planned(event: Any) -> events.BoardBatchPlanned:
         nested_at=wire.timestamp(summary.nested_at), new_boards=summary.new_boards,
         waits=[events.BoardWait(material=w.kind.material, thickness_mm=w.kind.thickness_mm,
                                 decor=w.kind.decor, length_mm=w.kind.length_mm,
-                                width_mm=w.kind.width_mm, short=w.short, until_date=w.until)
-               for w in summary.waits])
+                                width_mm=w.kind.width_mm, short=w.short, until_date=w.until,
+                                order_ids=list(w.orders) or list(summary.orders))
+               for w in summary.waits],
+        revision=summary.revision)
 
 
 def _configured(event: OrderConfiguration.Configured) -> events.OrderConfigured:

@@ -17,6 +17,7 @@ from datetime import date
 
 from eventsourcing.domain import Aggregate, event
 
+from services.configurator.domain.board_waits import sheet_days, waits_of
 from services.kit.errors import DomainError, FieldViolation, InvalidArgument, Violations
 
 STOCK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4d52-8e0a-91c4f7b25d13")
@@ -281,6 +282,24 @@ class FactoryStock(Aggregate):
     def _released(self, batch: str) -> None:
         del self.reservations[batch]
 
+    def recheck_waits(self) -> list[str]:
+        """After boards were received, counted, ordered or freed: every holding batch whose
+        waits are no longer what it last said gets its new waits (earlier, later or none), as a
+        new revision of the batch. The batches changed back."""
+        changed = []
+        for batch, waits in batch_waits(self).items():
+            summary = self.batches[batch]
+            if waits != summary.waits:
+                self._waits_changed(replace(summary, waits=waits, revision=summary.revision + 1),
+                                    self.factory_id)
+                changed.append(batch)
+        return changed
+
+    @event("BatchWaitsChanged")
+    def _waits_changed(self, summary: BatchSummary, factory_id: str) -> None:
+        """(`factory_id` rides in the event for its publication.)"""
+        self.batches[summary.batch] = summary
+
     def consume(self, batch: str) -> None:
         """The batch was cut: its reserved sheets leave stock."""
         if batch not in self.reservations:
@@ -353,12 +372,22 @@ class FactoryStock(Aggregate):
 
 @dataclass(frozen=True)
 class BoardWait:
-    """Sheets of one kind a batch reserved beyond on hand, and the expected day of the purchase
-    that covers them ("" when nothing on order does)."""
+    """Sheets of one kind a batch reserved beyond on hand, the expected day of the purchase
+    that brings them ("" when nothing on order does), and the orders with parts on them (the
+    orders that wait; () in batches nested before waits were per order: all of them)."""
 
     kind: BoardKind
     short: int
     until: str
+    orders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SheetUse:
+    """A new sheet of a batch: its kind and the orders with parts on it."""
+
+    kind: BoardKind
+    orders: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -372,11 +401,14 @@ class BatchSummary:
     offcuts_kept: int
     yield_pct: float
     nested_at: str  # ISO time
-    waits: tuple[BoardWait, ...] = ()  # the boards its saw work waits for, when it was nested
+    waits: tuple[BoardWait, ...] = ()  # the boards its saw work waits for, as last checked
+    sheets: tuple[SheetUse, ...] = ()  # its new sheets in cutting order (() before issue 20's waits)
+    revision: int = 0  # 0 when nested; one more each time stock changes its waits
 
 
 STORED_VALUES[BatchSummary] = "batch_summary"
 STORED_VALUES[BoardWait] = "board_wait"
+STORED_VALUES[SheetUse] = "batch_sheet"
 
 
 def split_material(material: str) -> tuple[str, str]:
@@ -414,29 +446,34 @@ class BatchEffects:
     reserved: tuple[Reserved, ...]
     offcuts_used: tuple[str, ...]
     offcuts_kept: tuple[StockOffcut, ...]
+    sheets: tuple[SheetUse, ...] = ()
 
 
-def batch_effects(batch: str, boards: list[tuple[str, float, tuple[int, int] | None, str | None,
-                                                 list[tuple[str, float, float]]]]) -> BatchEffects:
+def batch_effects(batch: str, boards: list[tuple]) -> BatchEffects:
     """From the batch's boards - (material, thickness, sheet size of a new sheet or None,
     the stock offcut id it was cut from or None, [(board source, length, width) of each
-    remnant kept]) - the reservations, the offcuts used and the offcuts kept."""
+    remnant kept], and optionally the orders with parts on it) - the reservations, the
+    offcuts used, the offcuts kept and which orders each new sheet serves."""
     counts: dict[BoardKind, int] = {}
     used: list[str] = []
     kept: list[StockOffcut] = []
-    for material, thickness, sheet, from_offcut, remnants in boards:
+    sheets: list[SheetUse] = []
+    for material, thickness, sheet, from_offcut, remnants, *orders in boards:
         board, decor = split_material(material)
         if from_offcut is not None:
             used.append(from_offcut)
         elif sheet is not None:
             kind = BoardKind(board, thickness, decor, sheet[0], sheet[1])
             counts[kind] = counts.get(kind, 0) + 1
+            if orders:
+                sheets.append(SheetUse(kind, tuple(sorted(set(orders[0])))))
         for source, length, width in remnants:
             kept.append(StockOffcut(f"{batch}/o{len(kept) + 1}", board, thickness, decor,
                                     round(length, 1), round(width, 1), batch, source))
     return BatchEffects(tuple(Reserved(k, n) for k, n in sorted(counts.items(),
                                                                   key=lambda kv: kv[0].key)),
-                        tuple(used), tuple(kept))
+                        tuple(used), tuple(kept),
+                        tuple(sheets) if len(sheets) == sum(counts.values()) else ())
 
 
 def plan_batch(stock: FactoryStock, summary: BatchSummary, effects: BatchEffects, by: str) -> None:
@@ -456,10 +493,45 @@ def plan_batch(stock: FactoryStock, summary: BatchSummary, effects: BatchEffects
         stock.use_offcut(offcut_id, summary.batch)
     for offcut in effects.offcuts_kept:
         stock.record_offcut(offcut, by)
-    reserved = {line.kind for line in effects.reserved}
-    waits = tuple(BoardWait(s.kind, s.short, "" if s.to_order else s.covered_on)
-                  for s in shortages(stock) if s.kind in reserved)
+    summary = replace(summary, sheets=effects.sheets)
+    waits = batch_waits(stock, {**stock.batches, summary.batch: summary}).get(summary.batch, ())
     stock.record_batch(replace(summary, waits=waits), by)
+    stock.recheck_waits()  # a batch nested out of turn takes boards others counted on
+
+
+def batch_waits(stock: FactoryStock, batches: dict[str, BatchSummary] | None = None
+                ) -> dict[str, tuple[BoardWait, ...]]:
+    """What each holding batch of `batches` (default: the stock's) waits for, per kind and
+    day, with the orders each wait holds (`board_waits.sheet_days`): stock goes to the batches
+    in the order they were nested, on hand first, then purchases by expected day."""
+    batches = stock.batches if batches is None else batches
+    holding = sorted(stock.reservations, key=lambda b: (batches[b].nested_at if b in batches
+                                                        else "", b))
+    out: dict[str, list[BoardWait]] = {b: [] for b in holding if b in batches}
+    for key, kind in sorted(stock.kinds.items()):
+        uses = [_sheets_of(stock.reservations[b], batches.get(b), key) for b in holding]
+        if not any(uses):
+            continue
+        coming = [(p.expected_date, p.outstanding) for p in sorted(
+            stock.purchases.values(), key=lambda p: (p.expected_date, p.ref))
+            if p.outstanding and p.kind.key == key]
+        for batch, sheets, days in zip(holding, uses, sheet_days(uses, stock.on_hand.get(key, 0),
+                                                                 coming), strict=True):
+            if batch in out:
+                out[batch] += [BoardWait(kind, count, day or "", orders)
+                               for day, count, orders in waits_of(sheets, days)]
+    return {b: tuple(w) for b, w in out.items()}
+
+
+def _sheets_of(held: tuple[Reserved, ...], summary: BatchSummary | None, key: str
+               ) -> list[tuple[str, ...]]:
+    """The sheets of kind `key` a batch holds, each as the orders with parts on it (every
+    order of the batch on each when the batch did not say)."""
+    quantity = sum(r.quantity for r in held if r.kind.key == key)
+    known = [s.orders for s in summary.sheets if s.kind.key == key] if summary else []
+    if len(known) == quantity:
+        return known
+    return [summary.orders if summary else ()] * quantity
 
 
 # --- what to buy (issue 20, item 4) ------------------------------------------------------------

@@ -91,7 +91,7 @@ class CatalogVersionPublished(_message.Message):
     def __init__(self, catalog_version: _Optional[int] = ..., previous_version: _Optional[int] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_by: _Optional[str] = ..., note: _Optional[str] = ..., product_codes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class BoardWait(_message.Message):
-    __slots__ = ("material", "thickness_mm", "decor", "length_mm", "width_mm", "short", "until_date")
+    __slots__ = ("material", "thickness_mm", "decor", "length_mm", "width_mm", "short", "until_date", "order_ids")
     MATERIAL_FIELD_NUMBER: _ClassVar[int]
     THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
     DECOR_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +99,7 @@ class BoardWait(_message.Message):
     WIDTH_MM_FIELD_NUMBER: _ClassVar[int]
     SHORT_FIELD_NUMBER: _ClassVar[int]
     UNTIL_DATE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
     material: str
     thickness_mm: float
     decor: str
@@ -106,20 +107,23 @@ class BoardWait(_message.Message):
     width_mm: int
     short: int
     until_date: str
-    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., decor: _Optional[str] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ..., short: _Optional[int] = ..., until_date: _Optional[str] = ...) -> None: ...
+    order_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., decor: _Optional[str] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ..., short: _Optional[int] = ..., until_date: _Optional[str] = ..., order_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class BoardBatchPlanned(_message.Message):
-    __slots__ = ("factory_id", "batch", "order_ids", "nested_at", "new_boards", "waits")
+    __slots__ = ("factory_id", "batch", "order_ids", "nested_at", "new_boards", "waits", "revision")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     BATCH_FIELD_NUMBER: _ClassVar[int]
     ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
     NESTED_AT_FIELD_NUMBER: _ClassVar[int]
     NEW_BOARDS_FIELD_NUMBER: _ClassVar[int]
     WAITS_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     batch: str
     order_ids: _containers.RepeatedScalarFieldContainer[str]
     nested_at: _timestamp_pb2.Timestamp
     new_boards: int
     waits: _containers.RepeatedCompositeFieldContainer[BoardWait]
-    def __init__(self, factory_id: _Optional[str] = ..., batch: _Optional[str] = ..., order_ids: _Optional[_Iterable[str]] = ..., nested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., new_boards: _Optional[int] = ..., waits: _Optional[_Iterable[_Union[BoardWait, _Mapping]]] = ...) -> None: ...
+    revision: int
+    def __init__(self, factory_id: _Optional[str] = ..., batch: _Optional[str] = ..., order_ids: _Optional[_Iterable[str]] = ..., nested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., new_boards: _Optional[int] = ..., waits: _Optional[_Iterable[_Union[BoardWait, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
