@@ -3,7 +3,8 @@ knows: the portal's. ``dovetail-factory login --target http://HOST:8000`` reads 
 
 Public, like an OpenID provider's discovery document: it names addresses that answer only
 to a key, nothing else. The addresses are the public ones set for a deployment
-(``DOVETAIL_PUBLIC_SCHEDULING_TARGET`` / ``DOVETAIL_PUBLIC_IOT_TARGET``, e.g. an ingress),
+(``DOVETAIL_PUBLIC_SCHEDULING_TARGET`` / ``_IOT_TARGET`` / ``_CONFIGURATOR_TARGET``, e.g. an
+ingress),
 otherwise the host the client reached the gateway by with each service's port (``make up``,
 on whatever ports it was given).
 """
@@ -16,7 +17,7 @@ from litestar import Controller, Request, get
 
 from gateway.deps import GatewayState
 
-FACTORY_SERVICES = ("scheduling", "iot")
+FACTORY_SERVICES = ("scheduling", "iot", "configurator")  # configurator: board stock
 DOCUMENT = "/.well-known/dovetail-factory"
 
 
@@ -32,7 +33,8 @@ class DiscoveryController(Controller):
     tags = ["system"]
 
     @get(DOCUMENT, summary="The gRPC addresses a factory client uses (public)",
-         description="`scheduling` and `iot` as `host:port`, and whether they speak TLS.")
+         description="`scheduling`, `iot` and `configurator` as `host:port`, and whether "
+                     "they speak TLS.")
     async def factory_endpoints(self, request: Request) -> dict:
         state: GatewayState = request.app.state.gateway
         host = request.url.hostname or state.settings.grpc_host

@@ -31,11 +31,13 @@ from dovetail_factory.models import (
     TelemetryResult,
 )
 from dovetail_factory.spool import DiskSpool, MemorySpool
+from dovetail_factory.stock import BatchDetail, BoardKind, Stock
 
 __all__ = [
-    "Assignment", "AssignmentBook", "AssignmentChange", "Conflict", "CurrentSample", "DiskSpool",
+    "Assignment", "AssignmentBook", "AssignmentChange", "BatchDetail", "BoardKind", "Conflict",
+    "CurrentSample", "DiskSpool",
     "EnergyReport", "Factory", "FactoryClient", "FactoryClientError", "InvalidRequest",
     "Machine", "MachineStatus", "MemorySpool", "NotAllowed", "NotFound", "OeeDay",
     "OutOfOrder", "ReportKind", "ReportReceipt", "RetryPolicy", "ServerUnavailable", "Shift",
-    "TelemetryResult", "TlsConfig", "WrongKey",
+    "Stock", "TelemetryResult", "TlsConfig", "WrongKey",
 ]

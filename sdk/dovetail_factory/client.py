@@ -30,6 +30,8 @@ import grpc
 from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from dovetail.common.v1 import types_pb2
+from dovetail.configurator.v1 import stock_service_pb2 as stock_pb
+from dovetail.configurator.v1 import stock_service_pb2_grpc as stock_grpc
 from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as iot_grpc
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sched_pb
@@ -62,6 +64,7 @@ from dovetail_factory.models import (
     risk_name,
 )
 from dovetail_factory.spool import MemorySpool, TelemetrySpool
+from dovetail_factory.stock import Batch, BatchDetail, BoardKind, Stock, current_shift, in_shift
 from dovetail_factory.telemetry import make_batches
 
 log = logging.getLogger("dovetail_factory")
@@ -106,6 +109,7 @@ class FactoryClient:
         both services) or with ``https://`` for TLS; ``iot_target`` when iot lives elsewhere.
     tls: ``True`` for TLS with the system's roots, a ``TlsConfig`` for a CA bundle or a client
         certificate, ``None`` to follow the target's scheme (plaintext without one).
+    configurator_target: the configurator's address (board stock), when it is elsewhere.
     factory_id: skip looking it up (it is found from the key through iot otherwise).
     state_dir: where the assignment book is kept (``consumer`` names it, so two programs
         following the same factory keep separate books); defaults to ~/.local/state.
@@ -115,10 +119,12 @@ class FactoryClient:
     def __init__(self, target: str, key: str, *, tls: TlsConfig | bool | None = None,
                  iot_target: str | None = None, factory_id: str | None = None,
                  state_dir: str | Path | None = None, consumer: str = "default",
-                 spool: TelemetrySpool | None = None, retry: RetryPolicy | None = None):
+                 spool: TelemetrySpool | None = None, retry: RetryPolicy | None = None,
+                 configurator_target: str | None = None):
         if not key or not key.strip():
             raise WrongKey("no API key: pass the factory's key (dvt_factory_…)")
-        self.endpoints: Endpoints = resolve_endpoints(target, iot_target, tls)
+        self.endpoints: Endpoints = resolve_endpoints(target, iot_target, tls,
+                                                      configurator_target)
         self._metadata = (("authorization", f"Bearer {key.strip()}"),)
         self._factory_id = factory_id
         self.retry = retry or RetryPolicy()
@@ -162,8 +168,13 @@ class FactoryClient:
     def _iot(self) -> iot_grpc.IotServiceStub:
         return iot_grpc.IotServiceStub(self._channel("iot"))
 
+    @property
+    def _stock(self) -> stock_grpc.StockServiceStub:
+        return stock_grpc.StockServiceStub(self._channel("configurator"))
+
     async def _call(self, service: str, method: str, request: Any, *, retry: bool = True) -> Any:
-        stub = self._scheduling if service == "scheduling" else self._iot
+        stub = (self._scheduling if service == "scheduling" else
+                self._stock if service == "configurator" else self._iot)
         rpc = getattr(stub, method)
         where = getattr(self.endpoints, service)
 
@@ -464,6 +475,50 @@ class FactoryClient:
             kwargs["factory_id"] = await self.factory_id()
         reply = await self._call("iot", "GetOee", iot_pb.GetOeeRequest(**kwargs))
         return [OeeDay.from_pb(r) for r in [*reply.days, *reply.machines]]
+
+
+    # ---- board stock (issue 20) -------------------------------------------------------------
+
+    async def stock(self) -> Stock:
+        """The factory's boards on hand, reserved and on order, its offcuts, its batches
+        (newest first) and what the planned batches are short of."""
+        reply = await self._call("configurator", "GetStock", stock_pb.GetStockRequest(
+            factory_id=await self.factory_id()))
+        return Stock.from_pb(reply.stock)
+
+    async def receive_boards(self, kind: BoardKind, quantity: int, *, purchase_ref: str = "",
+                             note: str = "", key: str | None = None) -> Stock:
+        """Sheets received (against a purchase when ``purchase_ref`` names one). The key is
+        chosen once and reused on every retry, so a receipt that reached the server before
+        the link broke is recorded once; pass your own to retry across restarts."""
+        request = stock_pb.ReceiveBoardsRequest(
+            factory_id=await self.factory_id(), kind=kind.to_pb(), quantity=quantity,
+            purchase_ref=purchase_ref.strip(), note=note, key=key or f"dvf-{uuid.uuid4().hex}")
+        reply = await self._call("configurator", "ReceiveBoards", request)
+        return Stock.from_pb(reply.stock)
+
+    async def count_boards(self, kind: BoardKind, counted: int, *,
+                           note: str = "") -> tuple[int, Stock]:
+        """A stocktake of one kind: the count replaces what stock thought. Returns the
+        difference (counted - what stock thought) and the stock. Repeating it changes nothing
+        more (the second count finds what the first set)."""
+        reply = await self._call("configurator", "CountBoards", stock_pb.CountBoardsRequest(
+            factory_id=await self.factory_id(), kind=kind.to_pb(), counted=counted, note=note))
+        return reply.difference, Stock.from_pb(reply.stock)
+
+    async def shift_batches(self, now: datetime | None = None) -> list[Batch]:
+        """The cutting batches of the factory's current shift (nested during it, or named
+        after its start as the workspace names them), newest first."""
+        factory, found = await self.factory(), await self.stock()
+        shift = current_shift(factory, now or datetime.now(UTC))
+        return [b for b in found.batches if in_shift(b, shift)]
+
+    async def batch(self, batch: str, *, diagrams: bool = True) -> BatchDetail:
+        """A batch as it was nested: boards with their cutting diagrams (SVG), every part
+        with its order, the cut list (CSV). NotFound for a batch the factory never nested."""
+        reply = await self._call("configurator", "GetBatch", stock_pb.GetBatchRequest(
+            factory_id=await self.factory_id(), batch=batch.strip(), include_svg=diagrams))
+        return BatchDetail.from_pb(reply)
 
 
 def _result_of(summary: iot_pb.StreamTelemetryResponse, batches: int) -> TelemetryResult:

@@ -1,8 +1,9 @@
 """Where the services are, how to reach them (TLS or not, keepalive), and retrying safely.
 
-A factory talks to two services: scheduling (assignments, reports) and iot (machines, shifts,
-telemetry, energy, OEE). Behind an ingress that routes gRPC by service name one address serves
-both; on a plain `make up` they listen on their own ports of one host.
+A factory talks to three services: scheduling (assignments, reports), iot (machines, shifts,
+telemetry, energy, OEE) and the configurator (board stock, cutting batches). Behind an ingress
+that routes gRPC by service name one address serves all; on a plain `make up` they listen on
+their own ports of one host.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dovetail_factory.errors import FactoryClientError, from_rpc_error
 
 SCHEDULING_PORT = 50053
 IOT_PORT = 50055
+CONFIGURATOR_PORT = 50052
 TLS_SCHEMES = ("https://", "grpcs://")
 PLAIN_SCHEMES = ("http://", "grpc://")
 
@@ -64,11 +66,12 @@ class TlsConfig:
 
 @dataclass(frozen=True)
 class Endpoints:
-    """The address of each service, and the TLS settings used for both (None: plaintext)."""
+    """The address of each service, and the TLS settings used for all (None: plaintext)."""
 
     scheduling: str
     iot: str
     tls: TlsConfig | None = None
+    configurator: str = ""
 
 
 def _split_scheme(target: str) -> tuple[str, bool | None]:
@@ -89,12 +92,13 @@ def _has_port(address: str) -> bool:
 
 
 def resolve_endpoints(target: str, iot_target: str | None = None,
-                      tls: TlsConfig | bool | None = None) -> Endpoints:
-    """Addresses of scheduling and iot from what a user types.
+                      tls: TlsConfig | bool | None = None,
+                      configurator_target: str | None = None) -> Endpoints:
+    """Addresses of scheduling, iot and the configurator from what a user types.
 
-    ``host:port`` serves both services (an ingress); a bare ``host`` means the default ports
-    of a local deployment (scheduling 50053, iot 50055); ``iot_target`` names iot's address
-    when it differs. ``https://`` or ``grpcs://`` turns TLS on with the system roots, as does
+    ``host:port`` serves every service (an ingress); a bare ``host`` means the default ports
+    of a local deployment (scheduling 50053, iot 50055, configurator 50052); ``iot_target``
+    and ``configurator_target`` name those services' addresses when they differ. ``https://`` or ``grpcs://`` turns TLS on with the system roots, as does
     ``tls=True``; a ``TlsConfig`` gives a CA bundle or client certificate.
     """
     if not target or not target.strip():
@@ -107,13 +111,19 @@ def resolve_endpoints(target: str, iot_target: str | None = None,
         iot = iot_address if _has_port(iot_address) else f"{iot_address}:{IOT_PORT}"
     else:
         iot = address if _has_port(address) else f"{address}:{IOT_PORT}"
+    if configurator_target:
+        configurator_address, _tls = _split_scheme(configurator_target)
+        configurator = configurator_address if _has_port(configurator_address) \
+            else f"{configurator_address}:{CONFIGURATOR_PORT}"
+    else:
+        configurator = address if _has_port(address) else f"{address}:{CONFIGURATOR_PORT}"
     if isinstance(tls, TlsConfig):
         config: TlsConfig | None = tls
     elif tls is True or (tls is None and scheme_tls):
         config = TlsConfig()
     else:
         config = None
-    return Endpoints(scheduling, iot, config)
+    return Endpoints(scheduling, iot, config, configurator)
 
 
 DISCOVERY_PATH = "/.well-known/dovetail-factory"
@@ -126,6 +136,7 @@ class Discovered:
     scheduling: str
     iot: str
     tls: bool
+    configurator: str = ""  # "" from a gateway that does not name it
 
 
 def discover(portal: str, timeout: float = 5.0) -> Discovered | None:
@@ -146,7 +157,10 @@ def discover(portal: str, timeout: float = 5.0) -> Discovered | None:
     if not (isinstance(scheduling, str) and _has_port(scheduling)
             and isinstance(iot, str) and _has_port(iot)):
         return None
-    return Discovered(scheduling, iot, document.get("tls") is True)
+    configurator = document.get("configurator")
+    if not (isinstance(configurator, str) and _has_port(configurator)):
+        configurator = ""
+    return Discovered(scheduling, iot, document.get("tls") is True, configurator)
 
 
 def open_channel(address: str, tls: TlsConfig | None) -> grpc.aio.Channel:

@@ -5,6 +5,7 @@
     dovetail-factory assignments [--follow]
     dovetail-factory report start|finish|scrap OPERATION_ID --machine M [--quantity N --reason R]
     dovetail-factory telemetry send FILE.csv | flush | simulate
+    dovetail-factory stock list | receive | count | batches | batch BATCH [--out DIR]
     dovetail-factory --lang zh-CN --tz Asia/Shanghai …   (else LANG / LC_ALL; times on this zone)
 
 Exit codes: 0 done, 1 other failure, 2 invalid input, 3 wrong or missing key, 4 not allowed,
@@ -21,7 +22,7 @@ import traceback
 from collections.abc import Sequence
 
 from dovetail_factory import i18n
-from dovetail_factory.cli import commands
+from dovetail_factory.cli import commands, stock_commands
 from dovetail_factory.errors import (
     FactoryClientError,
     InvalidRequest,
@@ -66,6 +67,8 @@ def _connection_flags(parser: argparse.ArgumentParser) -> None:
                                          "login asks it where the services are), HOST (default "
                                          "ports), HOST:PORT, or https://HOST:PORT for TLS")
     parser.add_argument("--iot-target", help="the iot service's address, if elsewhere")
+    parser.add_argument("--configurator-target",
+                        help="the configurator's address (board stock), if elsewhere")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(run=commands.telemetry_simulate)
+    stock_commands.add_parser(sub, _connection_flags)
     return parser
 
 

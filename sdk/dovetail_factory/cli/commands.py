@@ -74,8 +74,9 @@ async def login(args: argparse.Namespace, io: Io) -> int:
                            "through %(target)s", scheduling=found.scheduling, iot=found.iot,
                            tls="TLS" if found.tls else _("plaintext"), target=args.target))
             args.target, args.iot_target = found.scheduling, found.iot
+            args.configurator_target = found.configurator or args.configurator_target
             args.tls = args.tls or found.tls
-    current = config.load(args.target, args.iot_target)
+    current = config.load(args.target, args.iot_target, args.configurator_target)
     profile = replace(current, key=_read_key(args), factory_id="",
                       tls=args.tls or current.tls, ca_file=args.ca or current.ca_file,
                       cert_file=args.cert or current.cert_file,

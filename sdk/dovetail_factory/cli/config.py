@@ -34,6 +34,7 @@ class Profile:
     cert_file: str = ""
     cert_key_file: str = ""
     factory_id: str = ""
+    configurator_target: str = ""  # board stock, when not at the target's host and default port
 
     @property
     def tls_config(self) -> TlsConfig | bool | None:
@@ -47,7 +48,8 @@ class Profile:
             raise NotLoggedIn("no key: run `dovetail-factory login` or set DOVETAIL_FACTORY_KEY")
         client = FactoryClient(self.target, self.key, tls=self.tls_config,
                                iot_target=self.iot_target or None,
-                               factory_id=self.factory_id or None, consumer=consumer)
+                               factory_id=self.factory_id or None, consumer=consumer,
+                               configurator_target=self.configurator_target or None)
         if disk_spool:
             client.spool = DiskSpool(default_state_dir() / f"telemetry-{client.identity}.sqlite")
         return client
@@ -65,7 +67,8 @@ def config_path() -> Path:
     return config_dir() / "config.json"
 
 
-def load(target: str | None = None, iot_target: str | None = None) -> Profile:
+def load(target: str | None = None, iot_target: str | None = None,
+         configurator_target: str | None = None) -> Profile:
     """The profile in force: flags over environment over the saved file."""
     profile = Profile()
     path = config_path()
@@ -83,10 +86,14 @@ def load(target: str | None = None, iot_target: str | None = None) -> Profile:
         profile = replace(profile, target=env["DOVETAIL_FACTORY_TARGET"])
     if env.get("DOVETAIL_FACTORY_IOT_TARGET"):
         profile = replace(profile, iot_target=env["DOVETAIL_FACTORY_IOT_TARGET"])
+    if env.get("DOVETAIL_FACTORY_CONFIGURATOR_TARGET"):
+        profile = replace(profile, configurator_target=env["DOVETAIL_FACTORY_CONFIGURATOR_TARGET"])
     if target:
         profile = replace(profile, target=target)
     if iot_target:
         profile = replace(profile, iot_target=iot_target)
+    if configurator_target:
+        profile = replace(profile, configurator_target=configurator_target)
     return profile
 
 

@@ -47,6 +47,8 @@ async def test_login_with_the_portals_address_finds_the_services(maker, settings
         saved = json.loads((tmp_path / "home" / "config.json").read_text())
         assert (saved["target"], saved["iot_target"]) == (
             f"127.0.0.1:{scheduling.port}", f"127.0.0.1:{iot.port}")
+        configurator = f"127.0.0.1:{settings.service_ports['configurator']}"
+        assert (found.configurator, saved["configurator_target"]) == (configurator, configurator)
     finally:
         server.should_exit = True
         await task
