@@ -40,7 +40,7 @@ from gateway.controllers.shipments import ShipmentController
 from gateway.controllers.shop_desk import ChannelDeskController, ReprocessController
 from gateway.controllers.stock import StockController
 from gateway.controllers.system import SystemController
-from gateway.controllers.tariffs import TariffController
+from gateway.controllers.tariffs import OrderPriceController, TariffController
 from gateway.controllers.tracking import TrackingController
 from gateway.deps import GatewayState, Services, provide_services, provide_state
 from gateway.errors import (
@@ -150,7 +150,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
     app = Litestar(
         route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
                         WooCommerceWebhookController, OrderController, DesignController,
-                        FactoryController, StockController, TariffController, MachineController,
+                        FactoryController, StockController, TariffController, OrderPriceController,
+                        MachineController,
                         ScheduleController,
                         ShipmentController, KpiController, AdminController, OutboundController,
                         AccountController,

@@ -1,6 +1,7 @@
 """REST for energy-aware planning (issue 21): a factory's time-of-use tariff (read by admins,
-planners and the factory itself; set or cleared by the chain's admins only) and the plan's
-electricity at a factory against the same work planned energy-blind. Everything goes to
+planners and the factory itself; set or cleared by the chain's admins only), the plan's
+electricity at a factory against the same work planned energy-blind, and an order's price
+breakdown with its electricity beside it (the order desk). Everything goes to
 scheduling (its field violations come back as 422 naming each field of the body)."""
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from typing import Any
 from litestar import Controller, Request, delete, get, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from dovetail.configurator.v1 import configurator_service_pb2 as cfg
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
-from gateway.auth import admin_only, current, factory_reader
+from gateway import reads
+from gateway.auth import admin_only, current, factory_reader, order_desk
+from gateway.controllers.orders import order_configuration
 from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError, values_in_range
 from gateway.schemas.energy import (
@@ -22,10 +26,13 @@ from gateway.schemas.energy import (
     EnergyPlanRead,
     FactoryTariffRead,
     LoadStepRead,
+    OrderEnergyCostRead,
+    PriceBreakdownRead,
+    PriceLineRead,
     TariffBody,
     TariffPeriodBody,
 )
-from gateway.schemas.orders import FieldError
+from gateway.schemas.orders import FieldError, Money
 
 FactoryId = FromPath[str]
 BAND_PB = {"critical": pb.TARIFF_BAND_CRITICAL, "peak": pb.TARIFF_BAND_PEAK,
@@ -139,5 +146,51 @@ class TariffController(Controller):
 
 
 async def planned_energy(services: Services, order_id: str) -> pb.GetOrderEnergyResponse:
-    """The order's planned electricity at its factory (the order page's price breakdown)."""
+    """The order's electricity at its factory (the order page's price breakdown): planned,
+    or an estimate before it is planned."""
     return await call(services, "GetOrderEnergy", pb.GetOrderEnergyRequest(order_id=order_id))
+
+
+def energy_cost_read(e: pb.GetOrderEnergyResponse) -> OrderEnergyCostRead:
+    return OrderEnergyCostRead(e.factory_id, round(e.kwh, 3), round(e.cny, 2),
+                               round(e.cny_per_kwh, 4), round(e.kg_co2e, 3), e.estimate,
+                               e.has_tariff)
+
+
+def price_breakdown_read(order_id: str, price: cfg.Price | None,
+                         energy: pb.GetOrderEnergyResponse | None,
+                         energy_note: str = "", price_note: str = "") -> PriceBreakdownRead:
+    lines = [] if price is None else [
+        PriceLineRead(reads.enum(cfg.PriceComponent, li.component, "PRICE_COMPONENT_").lower(),
+                      li.description, li.quantity, li.unit,
+                      reads.money(li.unit_price) if li.HasField("unit_price") else None,
+                      reads.money(li.amount) or Money(amount="0.00", currency=""))
+        for li in price.lines]
+    return PriceBreakdownRead(order_id, reads.money(price.total) if price is not None else None,
+                              lines, energy_cost_read(energy) if energy is not None else None,
+                              energy_note, price_note)
+
+
+class OrderPriceController(Controller):
+    path = "/api/v1/orders"
+    tags = ["orders"]
+    guards = [order_desk]
+    security = [{"bearer": []}]
+
+    @get("/{order_id:str}/price", summary=(
+        "The order's price line by line, with its electricity at the factory's tariff beside it "
+        "(planned, or an estimate before planning)"))
+    async def price(self, order_id: FromPath[str], services: ServicesDep) -> PriceBreakdownRead:
+        price, price_note = None, ""
+        try:
+            configuration = await order_configuration(services, order_id)
+            price = configuration.price if configuration.HasField("price") else None
+        except ServiceError as exc:  # not configured yet, configurator away
+            price_note = exc.detail
+        try:
+            energy, note = await planned_energy(services, order_id), ""
+        except ServiceError as exc:  # not in the planning pool yet, scheduling away
+            energy, note = None, exc.detail
+        if price is None and energy is None:
+            raise ServiceError(404, f"order {order_id} has no price yet: {price_note or note}")
+        return price_breakdown_read(order_id, price, energy, note, price_note)

@@ -53,7 +53,7 @@ from gateway.controllers.orders import (
     order_shipment,
 )
 from gateway.controllers.shipments import list_request as shipments_request
-from gateway.controllers.tariffs import planned_energy
+from gateway.controllers.tariffs import planned_energy, price_breakdown_read
 from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
@@ -366,7 +366,7 @@ async def order_page_data(services: Services, order_id: str) -> dict:
     history = await services.call("orders", "GetOrderHistory",
                                   orders_pb.GetOrderHistoryRequest(order_id=order_id))
     ((configuration, cfg_note), (shipment, ship_note), (energy, _),
-     (planned, _)) = await asyncio.gather(
+     (planned, planned_note)) = await asyncio.gather(
         attempt(order_configuration(services, order_id)),
         attempt(order_shipment(services, order_id)),
         attempt(order_energy(services, order_id)),
@@ -374,7 +374,10 @@ async def order_page_data(services: Services, order_id: str) -> dict:
     return {"order": order_read(reply.order), "history": reads.history(order_id, history),
             "configuration": reads.configuration(configuration) if configuration else None,
             "configuration_note": cfg_note, "shipment": shipment, "shipment_note": ship_note,
-            "energy": energy, "planned_energy": planned}
+            "energy": energy, "planned_energy": planned,
+            "price_breakdown": price_breakdown_read(
+                order_id, configuration.price if configuration and configuration.HasField("price")
+                else None, planned, planned_note)}
 
 
 def local_today(timezone: str, now: datetime | None = None) -> tuple[date, str]:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import msgspec
 
+from gateway.schemas.orders import Money
+
 Band = Annotated[str, msgspec.Meta(description="critical, peak, flat or valley")]
 
 
@@ -78,3 +80,39 @@ class EnergyPlanRead(msgspec.Struct):
     grid_kg_co2e_per_kwh: float
     grid_factor_source: str
     orders: int
+
+
+class OrderEnergyCostRead(msgspec.Struct):
+    """An order's electricity at its factory: planned (its operations' kWh at the prices of
+    the hours they are planned in), or, not planned yet, an estimate (its routing at the
+    factory's average price over the planning horizon)."""
+
+    factory_id: str
+    kwh: float
+    cny: float
+    cny_per_kwh: float
+    kg_co2e: float
+    estimate: bool
+    has_tariff: bool
+
+
+class PriceLineRead(msgspec.Struct):
+    component: str
+    description: str
+    quantity: str
+    unit: str
+    unit_price: Money | None
+    amount: Money
+
+
+class PriceBreakdownRead(msgspec.Struct):
+    """The order's price as configured, line by line (the lines add up to the total), and its
+    electricity at the factory beside it: part of what its machine time costs the factory,
+    not added to the price the customer was quoted."""
+
+    order_id: str
+    total: Money | None
+    lines: list[PriceLineRead]
+    energy: OrderEnergyCostRead | None
+    energy_note: str = ""  # why energy is not shown, when it is not
+    price_note: str = ""  # why the configured lines are not, when they are not

@@ -19,10 +19,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.scheduling.domain.carbon import GridFactor, factor_for
-from services.scheduling.domain.errors import FactoryNotRegistered, OrderNotPlanned
+from services.scheduling.domain.errors import FactoryNotRegistered, OrderNotInPool
 from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.power import running_kw
 from services.scheduling.domain.problem import ProblemIndex, build_problem, plan_in_frame
-from services.scheduling.domain.tariffs import price_steps
+from services.scheduling.domain.tariffs import average_price, price_steps
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.energy_audit import energy_report, load_curve
 from services.scheduling.solver.model import NetworkProblem, PlannedOperation, evaluate
@@ -76,6 +77,8 @@ class OrderEnergy:
     cny: float
     kg_co2e: float
     has_tariff: bool
+    estimate: bool = False  # not planned yet: its routing at the factory's average price
+    cny_per_kwh: float = 0.0  # what a kWh of it costs: planned hours' mean, or the average
 
 
 @dataclass(frozen=True)
@@ -183,14 +186,58 @@ def energy_view(state: NetworkState, settings: SchedulerSettings, now_ms: int, f
 
 def order_energy(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                  order_id: str) -> OrderEnergy:
-    """The order's planned electricity at its factory (work not finished yet)."""
+    """The order's planned electricity at its factory (work not finished yet): its operations'
+    kWh at the prices of the hours they are planned in. An order in the pool but not planned
+    yet gets an estimate (:func:`estimated_energy`)."""
     factory_id = state.planned_in.get(order_id)
-    if factory_id is None:
-        raise OrderNotPlanned(f"order {order_id} is not in the current plan")
+    if factory_id is None or factory_id not in state.factories:
+        return estimated_energy(state, settings, now_ms, order_id)
     frame = factory_frame(state, settings, now_ms, factory_id)
     ops = [q for q in frame.plan if q.order == order_id and q.key not in frame.index.pins]
     grid = factor_for(state.factories[factory_id].region)
     report = energy_report(frame.problem, ops).get(factory_id)
     kwh = report.kwh if report else 0.0
-    return OrderEnergy(order_id, factory_id, round(kwh, 3), round(report.cost_cny, 2) if report else 0.0,
-                       round(kwh * grid.kg_per_kwh, 3), state.factories[factory_id].tariff is not None)
+    cny = report.cost_cny if report else 0.0
+    return OrderEnergy(order_id, factory_id, round(kwh, 3), round(cny, 2),
+                       round(kwh * grid.kg_per_kwh, 3), state.factories[factory_id].tariff is not None,
+                       False, round(cny / kwh, 4) if kwh else 0.0)
+
+
+def estimated_energy(state: NetworkState, settings: SchedulerSettings, now_ms: int,
+                     order_id: str) -> OrderEnergy:
+    """Before the order is planned: its routing's minutes × the running kW of each step's
+    machine type (the mean learnt draw of the factory's machines of that type, else the
+    type's default) at the factory's average price over the planning horizon (when in the
+    day it will run is not known yet). The factory is the one it was last planned in, else
+    the cheapest active one with a tariff (what an energy-aware plan leans to), else none."""
+    order = state.orders.get(order_id)
+    if order is None or not order.routing:
+        raise OrderNotInPool(f"order {order_id} is not in the planning pool (not configured yet?)")
+    factory = state.factories.get(order.factory_id)
+    start = datetime.fromtimestamp(now_ms / 1000, UTC)
+    minutes = max(1, settings.horizon_days) * 24 * 60
+    if factory is None:
+        priced = sorted((average_price(f.tariff, start, minutes), f.factory_id)
+                         for f in state.factories.values() if f.tariff is not None and f.active)
+        factory = state.factories[priced[0][1]] if priced else None
+    kw_of = _type_draws(state, factory.factory_id if factory else "")
+    kwh = sum(step.duration_s / 3600 * kw_of(step.machine_type) for step in order.routing)
+    tariff = factory.tariff if factory is not None else None
+    price = float(average_price(tariff, start, minutes)) if tariff is not None else 0.0
+    grid = factor_for(factory.region if factory is not None else "")
+    return OrderEnergy(order_id, factory.factory_id if factory else "", round(kwh, 3),
+                       round(kwh * price, 2), round(kwh * grid.kg_per_kwh, 3), tariff is not None,
+                       True, price)
+
+
+def _type_draws(state: NetworkState, factory_id: str):
+    learnt: dict[str, list[float]] = {}
+    for m in state.machines_of(factory_id) if factory_id else ():
+        if m.learnt_kw:
+            learnt.setdefault(m.machine_type, []).append(m.learnt_kw)
+
+    def kw(machine_type: str) -> float:
+        draws = learnt.get(machine_type)
+        return sum(draws) / len(draws) if draws else running_kw(machine_type)
+
+    return kw

@@ -155,6 +155,18 @@ def price_steps(tariff: Tariff, start: datetime, minutes: int) -> tuple[PriceSte
     return tuple(steps)
 
 
+def average_price(tariff: Tariff, start: datetime, minutes: int) -> Decimal:
+    """The time-weighted mean price of ``tariff`` over ``[start, start + minutes)``: what a
+    kWh costs when nobody knows yet in which hours it will be drawn (an estimate)."""
+    if minutes <= 0:
+        raise ValueError("minutes must be positive")
+    steps = price_steps(tariff, start, minutes)
+    ends = [s.minute for s in steps[1:]] + [minutes]
+    weighted = sum((s.cny_per_kwh * (end - s.minute) for s, end in zip(steps, ends, strict=True)),
+                   Decimal(0))
+    return (weighted / minutes).quantize(PRICE_PLACES, ROUND_HALF_UP)
+
+
 def _day_bands(tariff: Tariff, midnight: datetime) -> list[tuple[int, Band]]:
     """(minute from local midnight, band from then on) for one local day."""
     weekday, month = midnight.isoweekday(), midnight.month

@@ -129,4 +129,5 @@ def energy_plan_pb(view: EnergyView, plan_id: str) -> pb.GetEnergyPlanResponse:
 
 def order_energy_pb(e: OrderEnergy) -> pb.GetOrderEnergyResponse:
     return pb.GetOrderEnergyResponse(order_id=e.order_id, factory_id=e.factory_id, kwh=e.kwh,
-                                     cny=e.cny, kg_co2e=e.kg_co2e, has_tariff=e.has_tariff)
+                                     cny=e.cny, kg_co2e=e.kg_co2e, has_tariff=e.has_tariff,
+                                     estimate=e.estimate, cny_per_kwh=e.cny_per_kwh)

@@ -96,5 +96,20 @@ async def test_the_chain_sets_a_tariff_the_factory_reads_it_and_the_plan_is_show
     assert html.count('class="band"') >= 4 and 'id="demand-limit"' in html
     assert 'id="energy-comparison"' in html and "0.2470" in html
 
+    # the order's price breakdown: its electricity at the prices of its planned hours (no
+    # configurator here: the configured lines are missing, and the answer says why)
+    price = await site.get(f"/api/v1/orders/{order_id}/price", headers=ADMIN)
+    assert price.status_code == 200, price.text
+    energy = price.json()["energy"]
+    assert energy["factory_id"] == factory_id and not energy["estimate"] and energy["has_tariff"]
+    assert energy["kwh"] > 0 and 0.247 <= energy["cny_per_kwh"] <= 1.105
+    assert abs(energy["cny"] - energy["kwh"] * energy["cny_per_kwh"]) <= 0.01 + energy["kwh"] * 1e-4
+    assert price.json()["lines"] == [] and price.json()["price_note"]
+    factory = await site.get(f"/api/v1/orders/{order_id}/price",
+                             headers={"Authorization": f"Bearer {KEY_A}"})
+    assert factory.status_code == 403
+    unknown = await site.get(f"/api/v1/orders/{uuid.uuid4()}/price", headers=ADMIN)
+    assert unknown.status_code == 404, unknown.text
+
     cleared = await site.delete(f"/api/v1/factories/{network[1]}/tariff", headers=ADMIN)
     assert cleared.status_code == 200 and cleared.json()["tariff"] is None

@@ -856,17 +856,21 @@ class GetOrderEnergyRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
 class GetOrderEnergyResponse(_message.Message):
-    __slots__ = ("order_id", "factory_id", "kwh", "cny", "kg_co2e", "has_tariff")
+    __slots__ = ("order_id", "factory_id", "kwh", "cny", "kg_co2e", "has_tariff", "estimate", "cny_per_kwh")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     KWH_FIELD_NUMBER: _ClassVar[int]
     CNY_FIELD_NUMBER: _ClassVar[int]
     KG_CO2E_FIELD_NUMBER: _ClassVar[int]
     HAS_TARIFF_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATE_FIELD_NUMBER: _ClassVar[int]
+    CNY_PER_KWH_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     factory_id: str
     kwh: float
     cny: float
     kg_co2e: float
     has_tariff: bool
-    def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., kwh: _Optional[float] = ..., cny: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., has_tariff: _Optional[bool] = ...) -> None: ...
+    estimate: bool
+    cny_per_kwh: float
+    def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., kwh: _Optional[float] = ..., cny: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., has_tariff: _Optional[bool] = ..., estimate: _Optional[bool] = ..., cny_per_kwh: _Optional[float] = ...) -> None: ...
