@@ -19,7 +19,7 @@ from dovetail.delivery.v1 import delivery_service_pb2_grpc
 from dovetail.iot.v1 import iot_service_pb2_grpc
 from dovetail.orders.v1 import orders_service_pb2_grpc
 from dovetail.outbound.v1 import outbound_service_pb2_grpc
-from dovetail.scheduling.v1 import scheduling_service_pb2_grpc
+from dovetail.scheduling.v1 import plan_overrides_service_pb2_grpc, scheduling_service_pb2_grpc
 from gateway.accounts.service import People
 from gateway.channels import ChannelStore
 from gateway.errors import ServiceError, from_grpc
@@ -31,7 +31,7 @@ from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
 from gateway.settings import EdgeSettings
 from gateway.sse.slots import StreamSlots
-from services.kit.auth import ACTOR_METADATA, KeyStore
+from services.kit.auth import ACTOR_METADATA, ACTOR_ROLE_METADATA, KeyStore
 from services.kit.settings import Settings
 from services.kit.tls import client_channel
 
@@ -43,9 +43,10 @@ STUBS = {
     "iot": iot_service_pb2_grpc.IotServiceStub,
     "outbound": outbound_service_pb2_grpc.OutboundServiceStub,
     "stock": stock_service_pb2_grpc.StockServiceStub,
+    "plan_overrides": plan_overrides_service_pb2_grpc.PlanOverridesServiceStub,
 }
 # Services served by another's process: board stock is a room of the configurator (issue 20).
-CHANNEL_OF = {"stock": "configurator"}
+CHANNEL_OF = {"stock": "configurator", "plan_overrides": "scheduling"}
 
 
 @dataclass
@@ -90,11 +91,14 @@ class Services:
         return self._stubs[name]
 
     async def call(self, service: str, method: str, request: Any, timeout: float = 10,
-                   actor: str = "") -> Any:
+                   actor: str = "", role: str = "") -> Any:
         """One unary call as the gateway, for `actor` (the person, when a person acts: the
-        service records the change with their name); gRPC errors become HTTP answers."""
+        service records the change with their name, and `role` when given); gRPC errors
+        become HTTP answers."""
         rpc: Callable[..., Awaitable[Any]] = getattr(self.stub(service), method)
         metadata = self.metadata + ((ACTOR_METADATA, actor),) if actor else self.metadata
+        if role:
+            metadata += ((ACTOR_ROLE_METADATA, role),)
         try:
             return await rpc(request, metadata=metadata, timeout=timeout)
         except grpc.aio.AioRpcError as error:

@@ -85,7 +85,7 @@ def history(order_id: str, reply: orders_pb.GetOrderHistoryResponse) -> OrderHis
     return OrderHistoryRead(order_id, [HistoryEntryRead(
         version=e.version, type=e.type, occurred_at=ts(e, "occurred_at"),
         status_after=enum(orders_pb.OrderStatus, e.status_after, "ORDER_STATUS_"),
-        summary=e.summary, by=e.by) for e in reply.entries])
+        summary=e.summary, by=e.by, by_role=e.by_role) for e in reply.entries])
 
 
 def configuration(c: cfg.OrderConfiguration) -> ConfigurationRead:

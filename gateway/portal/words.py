@@ -46,6 +46,7 @@ WORDS = {
     "Cancelled": N_("Cancelled"), "Configured": N_("Configured"),
     "ConfigurationRejected": N_("Configuration rejected"),
     "PlanningHeld": N_("Cannot be planned yet"), "Scheduled": N_("Scheduled"),
+    "PlanOverridden": N_("Plan overridden"),
     "ProductionStarted": N_("Production started"), "Produced": N_("Produced"),
     "Shipped": N_("Shipped"), "Delivered": N_("Delivered"),
 }

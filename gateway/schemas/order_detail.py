@@ -20,6 +20,8 @@ class HistoryEntryRead(msgspec.Struct):
     by: Annotated[str, msgspec.Meta(description=(
         "who made the change (cancel, amend): a person's e-mail, or the principal of the key "
         "that called; empty for facts from the services"))] = ""
+    by_role: Annotated[str, msgspec.Meta(description=(
+        "the role in which they made it, where recorded (plan overrides: planner, admin)"))] = ""
 
 
 class OrderHistoryRead(msgspec.Struct):

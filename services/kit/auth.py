@@ -111,6 +111,20 @@ def actor_of(principal: Principal, metadata: Iterable[tuple[str, Any]] | None) -
     return str(principal)
 
 
+# gRPC metadata naming the role of the person the gateway acts for (planner, admin, ...): a
+# record of what a person did says in what capacity (issue 19, plan overrides).
+ACTOR_ROLE_METADATA = "dovetail-actor-role"
+
+
+def actor_role_of(principal: Principal, metadata: Iterable[tuple[str, Any]] | None) -> str:
+    """The acting person's role as an admin caller (the gateway) names it, else the caller's."""
+    if principal.is_admin:
+        for name, value in metadata or ():
+            if name == ACTOR_ROLE_METADATA and isinstance(value, str) and value.strip():
+                return value.strip()[:64]
+    return principal.role
+
+
 # gRPC metadata naming the factory a call acts for: the gateway's factory workspace reports a
 # factory person's work with its admin key and names their factory.
 FACTORY_METADATA = "dovetail-factory"

@@ -64,6 +64,7 @@ class HistoryEntry:
     status_after: OrderStatus | None
     summary: str
     by: str = ""  # who made the change, for changes people make
+    by_role: str = ""  # in what role (plan overrides, issue 19)
 
 
 class OrdersApplication(ServiceApplication):
@@ -216,7 +217,7 @@ class OrdersApplication(ServiceApplication):
             entries.append(HistoryEntry(
                 version=event.originator_version, type=name, occurred_at=event.timestamp,
                 status_after=STATUS_AFTER.get(name), summary=summarise(name, event.__dict__),
-                by=getattr(event, "by", "")))
+                by=getattr(event, "by", ""), by_role=getattr(event, "role", "")))
         return entries
 
 
@@ -227,6 +228,20 @@ def _repeat(order: Order, request: PlacementRequest) -> Placement | DomainError:
     except DomainError as exc:
         return exc
     return Placement(order.id, order.status, duplicate=True)
+
+
+def override_summary(attrs: dict[str, Any]) -> str:
+    """A person's override of the order's planning, as its history reads it."""
+    kind, reason = attrs["kind"], attrs.get("reason") or "no reason given"
+    if kind == "PINNED":
+        return f"Pinned to factory {attrs['factory_id']}: {reason}"
+    if kind == "UNPINNED":
+        return f"Pin to factory {attrs['factory_id']} lifted: {reason}"
+    if kind == "HELD":
+        return f"Held out of planning: {reason}"
+    if kind == "RELEASED":
+        return f"Released into planning: {reason}"
+    return f"Priority set to {attrs['weight']}: {reason}"
 
 
 def summarise(name: str, attrs: dict[str, Any]) -> str:
@@ -254,6 +269,8 @@ def summarise(name: str, attrs: dict[str, Any]) -> str:
         return f"Configured with catalogue v{attrs['catalog_version']}"
     if name == "ConfigurationRejected":
         return "Rejected: " + "; ".join(attrs["reasons"])
+    if name == "PlanOverridden":
+        return override_summary(attrs)
     if name == "PlanningHeld":
         return f"Cannot be planned yet: {attrs['reason']}"
     if name == "Scheduled":

@@ -68,6 +68,10 @@ def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
         None, b.factory_id, _iso(b.planned_start), _iso(b.planned_end), c))
     held = _follow(app, scheduling.OrderUnplannable, lambda o, b, c: o.record_planning_held(
         _revision(b.revision), b.reason, c))
+    overridden = _follow(app, scheduling.OrderPlanOverridden, lambda o, b, c: (
+        o.record_plan_overridden(
+            scheduling.PlanOverrideKind.Name(b.kind).removeprefix("PLAN_OVERRIDE_KIND_")
+            if b.kind else "", b.factory_id, b.weight, b.reason, b.by, b.by_role, c)))
     started = _follow(app, scheduling.OrderProductionStarted,
                       lambda o, b, c: o.record_production_started(None, c))
     produced = _follow(app, scheduling.OrderProduced, lambda o, b, c: o.record_produced(None, c))
@@ -87,11 +91,13 @@ def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
         ConsumerSpec("scheduling", ["dovetail.scheduling.order_scheduled",
                                     "dovetail.scheduling.order_unplannable",
                                     "dovetail.scheduling.order_production_started",
-                                    "dovetail.scheduling.order_produced"],
+                                    "dovetail.scheduling.order_produced",
+                                    "dovetail.scheduling.order_plan_overridden"],
                      _dispatch({name(scheduling.OrderScheduled): scheduled,
                                 name(scheduling.OrderUnplannable): held,
                                 name(scheduling.OrderProductionStarted): started,
-                                name(scheduling.OrderProduced): produced}),
+                                name(scheduling.OrderProduced): produced,
+                                name(scheduling.OrderPlanOverridden): overridden}),
                      batched=True),
         ConsumerSpec("delivery", ["dovetail.delivery.shipment_opened",
                                   "dovetail.delivery.shipment_delivered"],

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from dovetail.scheduling.v1 import scheduling_service_pb2, scheduling_service_pb2_grpc
+from dovetail.scheduling.v1 import (
+    plan_overrides_service_pb2,
+    plan_overrides_service_pb2_grpc,
+    scheduling_service_pb2,
+    scheduling_service_pb2_grpc,
+)
 from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
 from services.scheduling.application import SchedulingApplication
@@ -16,6 +21,8 @@ from services.scheduling.planning.partitions import PartitionAssigner, PlannerGr
 from services.scheduling.planning.planner import Planner
 from services.scheduling.policies import consumers
 from services.scheduling.published import to_integration
+from services.scheduling.rpc.overrides import ROLES as OVERRIDE_ROLES
+from services.scheduling.rpc.overrides import PlanOverridesServicer
 from services.scheduling.rpc.servicer import ROLES, SchedulingServicer
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.decompose import ensure_compiled as warm_solver
@@ -53,9 +60,15 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
 
     def add_servicers(server) -> list[str]:
         scheduling_service_pb2_grpc.add_SchedulingServiceServicer_to_server(servicer, server)
-        return [scheduling_service_pb2.DESCRIPTOR.services_by_name["SchedulingService"].full_name]
+        # A person's overrides of an order's planning (issue 19): a gRPC service of its own.
+        plan_overrides_service_pb2_grpc.add_PlanOverridesServiceServicer_to_server(
+            PlanOverridesServicer(rt.app, state), server)
+        return [scheduling_service_pb2.DESCRIPTOR.services_by_name["SchedulingService"].full_name,
+                plan_overrides_service_pb2.DESCRIPTOR.services_by_name[
+                    "PlanOverridesService"].full_name]
 
-    return ServiceParts(add_servicers=add_servicers, roles=ROLES, to_integration=to_integration,
+    return ServiceParts(add_servicers=add_servicers, roles={**ROLES, **OVERRIDE_ROLES},
+                        to_integration=to_integration,
                         consumers=consumers(rt.app),
                         background=[follower.run, feed.run, group.run],
                         leader_jobs=leader_jobs)

@@ -269,6 +269,21 @@ class Order(Aggregate):
     def _planning_held(self, reason: str, cause: str) -> None:
         self.planning_issue = reason
 
+    def record_plan_overridden(self, kind: str, factory_id: str, weight: int, reason: str,
+                               by: str, role: str, cause: str) -> bool:
+        """A person overrode the order's planning in scheduling (issue 19): pinned, unpinned,
+        held, released or prioritised. Kept for its history; the status does not change."""
+        if self.status is OrderStatus.CANCELLED or not kind:
+            return False
+        self._plan_overridden(kind=kind, factory_id=factory_id, weight=weight, reason=reason,
+                              by=by, role=role, cause=cause)
+        return True
+
+    @event("PlanOverridden")
+    def _plan_overridden(self, kind: str, factory_id: str, weight: int, reason: str, by: str,
+                         role: str, cause: str) -> None:
+        pass
+
     def record_production_started(self, revision: int | None, cause: str) -> bool:
         if not self._moves_forward(OrderStatus.IN_PRODUCTION, revision):
             return False

@@ -20,6 +20,8 @@ CAPACITY = "capacity_changed"
 PROGRESS = "progress"
 MACHINE_DOWN = "machine_down"
 MACHINE_UP = "machine_up"
+# A person's overrides of an order's planning (issue 19).
+OVERRIDES = frozenset({"PinnedToFactory", "Unpinned", "HeldOut", "Released", "Prioritised"})
 
 
 class NetworkState:
@@ -93,6 +95,8 @@ class NetworkState:
             if name in ("Amended", "Rejected", "Withdrawn"):
                 return ORDERS_WITHDRAWN
             if name == "BoardsAwaited":  # its saw work may start later (issue 20): plan again
+                return CAPACITY
+            if name in OVERRIDES:  # a planner pinned, held, released or weighed it: plan again
                 return CAPACITY
             return None
         if isinstance(aggregate, OrderProgress):

@@ -4,6 +4,8 @@ An order enters with its configuration, leaves when cancelled or rejected, and w
 its new configuration after an amendment. A plan that cannot take it leaves it out, with a
 reason that is recorded when it is news (the first time, or a different reason). Facts about older revisions are ignored: the
 orders and configurator streams are read independently, so they may arrive in any order.
+A planner may pin it to a factory, hold it out of planning and weigh its lateness more
+(issue 19); each override names who made it, in what role, and why.
 """
 
 from __future__ import annotations
@@ -226,6 +228,88 @@ class PoolOrder(Aggregate):
                           reason: str) -> None:
         self.partition = partition
         self.unplannable_reason = ""  # a new partition plans it afresh
+
+    # --- a person's overrides (issue 19): attributed, with a reason ------------------------
+
+    def pin(self, factory_id: str, reason: str, by: str, role: str) -> bool:
+        """Plan the order at ``factory_id`` only ("": anywhere again)."""
+        if self.status == WITHDRAWN or factory_id == self.pinned_factory:
+            return False
+        if factory_id:
+            self._pinned(order_id=self.order_id, factory_id=factory_id, reason=reason, by=by,
+                         role=role)
+        else:
+            self._unpinned(order_id=self.order_id, factory_id=self.pinned_factory,
+                           reason=reason, by=by, role=role)
+        return True
+
+    @event("PinnedToFactory")
+    def _pinned(self, order_id: str, factory_id: str, reason: str, by: str, role: str) -> None:
+        self.pinned_factory = factory_id
+        self.unplannable_reason = ""  # planned afresh under the pin
+
+    @event("Unpinned")
+    def _unpinned(self, order_id: str, factory_id: str, reason: str, by: str, role: str) -> None:
+        self.pinned_factory = ""
+        self.unplannable_reason = ""
+
+    def hold(self, held: bool, reason: str, by: str, role: str) -> bool:
+        """Hold the order out of planning (``held``) or release it back into planning."""
+        if self.status == WITHDRAWN or held == self.held:
+            return False
+        if held:
+            self._held(order_id=self.order_id, reason=reason, by=by, role=role)
+        else:
+            self._released(order_id=self.order_id, reason=reason, by=by, role=role)
+        return True
+
+    @event("HeldOut")
+    def _held(self, order_id: str, reason: str, by: str, role: str) -> None:
+        self.held = True
+        self.unplannable_reason = ""
+
+    @event("Released")
+    def _released(self, order_id: str, reason: str, by: str, role: str) -> None:
+        self.held = False
+        self.unplannable_reason = ""
+
+    def prioritise(self, weight: int, reason: str, by: str, role: str) -> bool:
+        """Weigh the order's lateness ``weight`` times (1: as every order)."""
+        if self.status == WITHDRAWN or weight == self.weight:
+            return False
+        self._prioritised(order_id=self.order_id, weight=weight, previous=self.weight,
+                          reason=reason, by=by, role=role)
+        return True
+
+    @event("Prioritised")
+    def _prioritised(self, order_id: str, weight: int, previous: int, reason: str, by: str,
+                     role: str) -> None:
+        self.weight = weight
+
+    # Kept in __dict__ with defaults: snapshots from before the overrides lack them.
+    @property
+    def pinned_factory(self) -> str:
+        return self.__dict__.get("_pinned_factory", "")
+
+    @pinned_factory.setter
+    def pinned_factory(self, value: str) -> None:
+        self.__dict__["_pinned_factory"] = value
+
+    @property
+    def held(self) -> bool:
+        return self.__dict__.get("_held", False)
+
+    @held.setter
+    def held(self, value: bool) -> None:
+        self.__dict__["_held"] = value
+
+    @property
+    def weight(self) -> int:
+        return self.__dict__.get("_weight", 1)
+
+    @weight.setter
+    def weight(self, value: int) -> None:
+        self.__dict__["_weight"] = value
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ from services.scheduling.solver.model import (
 
 MINUTE_MS = 60_000
 DAY_MINUTES = 1440
+# Why an order a planner holds out of planning is not in the plan (issue 19).
+HELD = "held out of planning by a planner"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -135,14 +137,24 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
                 ready = math.ceil((e.at_ms - origin) / MINUTE_MS) + operations[0].min_wait_after
                 operations[0] = replace(operations[0], min_wait_after=max(0, ready - start - d))
             frozen.append(PlannedOperation(e.order_id, 0, host.factory_id, machine.id, start, start + d))
-        due = due_ms(state.orders[e.order_id].promised_date)
+        pool = state.orders[e.order_id]
+        due = due_ms(pool.promised_date)
         # boards its cutting batch waits for (issue 20): the saw work starts no earlier
-        boards = 0 if e.frozen else state.orders[e.order_id].boards_from_ms
+        boards = 0 if e.frozen else pool.boards_from_ms
         order = Order(e.order_id, tuple(operations),
                       due=horizon if due is None else (due - origin) // MINUTE_MS,
-                      release=max(0, -(-(boards - origin) // MINUTE_MS)) if boards else 0)
+                      release=max(0, -(-(boards - origin) // MINUTE_MS)) if boards else 0,
+                      weight=max(1, pool.weight),
+                      # started work holds the order where it runs, whatever the pin says
+                      factory="" if e.frozen else pool.pinned_factory)
         reason = ""
-        if not e.frozen:  # orders with the same routing get the same answer: ask once
+        if e.frozen:
+            pass
+        elif pool.held:
+            reason = HELD
+        elif order.factory:
+            reason = _pinned_unplannable(order, factories, now_min)
+        else:  # orders with the same routing get the same answer: ask once
             need = tuple((op.machine_type, op.duration) for op in operations)
             if need not in reasons:
                 reasons[need] = _unplannable(order, capabilities)
@@ -292,6 +304,21 @@ def _unplannable(order: Order, capabilities: list[_Capability]) -> str:
     if any(c.fits(order) for c in capable):
         return ""
     return "an operation is longer than any shift of the factories that could make it"
+
+
+def _pinned_unplannable(order: Order, factories: list[Factory], now_min: int) -> str:
+    """Why the factory a planner pinned ``order`` to cannot make it (empty when it can)."""
+    factory = next((f for f in factories if f.id == order.factory), None)
+    if factory is None:
+        return f"pinned to factory {order.factory}, which is not open for planning"
+    capability = _Capability.of(factory, now_min)
+    missing = sorted({op.machine_type for op in order.operations} - capability.types)
+    if missing:
+        return f"pinned to factory {order.factory}, which has no " + ", ".join(missing)
+    if not capability.fits(order):
+        return (f"pinned to factory {order.factory}, where an operation is longer than any "
+                "shift")
+    return ""
 
 
 def _untangle(frozen: list[PlannedOperation], pins: set[tuple[str, int]], now_min: int

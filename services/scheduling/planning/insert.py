@@ -91,6 +91,7 @@ def _candidates(state: NetworkState, scope: PartitionScope, new) -> set[str] | N
         if not able:
             return None
         out.update(able[:CANDIDATES])
+    out.update(o.pinned_factory for o in new if o.pinned_factory in have)  # a planner's pin
     return out
 
 

@@ -14,6 +14,7 @@ Pure: no I/O. The caller checks the result with the independent validator.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -93,11 +94,25 @@ class ChainSearch:
         return (ptr, a.fz_start[started].copy(), a.fz_end[started].copy(), a.op_fam[started].copy())
 
     def _pins(self) -> None:
-        """Orders with started work stay in that work's factory."""
+        """Orders with started work stay in that work's factory; orders a planner pinned to
+        a factory go there."""
         a = self.a
         started = np.flatnonzero(a.fz_machine >= 0)
         owner = np.searchsorted(a.o_ptr, started, side="right") - 1
         self.ofac[owner] = a.m_factory[a.fz_machine[started]]
+        pinned = self.pinned_factory
+        self.ofac[pinned >= 0] = pinned[pinned >= 0]
+
+    @functools.cached_property
+    def pinned_factory(self) -> np.ndarray:
+        """Per order, the factory index a planner pinned it to (-1: none)."""
+        a = self.a
+        index = {fid: i for i, fid in enumerate(a.factory_ids)}
+        out = np.full(len(a.order_ids), -1, np.int64)
+        for order in self.problem.orders:
+            if order.factory and order.id in a.order_index:
+                out[a.order_index[order.id]] = index.get(order.factory, -1)
+        return out
 
     # -- building a plan --------------------------------------------------------------------
 
@@ -266,6 +281,9 @@ class ChainSearch:
         bad[k[late_start | split | (om[prev[k]] < 0)]] = True
         f0 = np.flatnonzero(first & has & ~fixed)
         bad[f0[ost[f0] < a.o_release[owner[f0]]]] = True
+        # a planner's pin: placed at another factory, it is placed again
+        pin = self.pinned_factory[owner]
+        bad[has & ~fixed & (pin >= 0) & (a.m_factory[m] != pin)] = True
         broken = np.zeros(len(a.order_ids), bool)
         broken[owner[bad]] = True
         # shares: the orders ending last leave a machine until what stays fits its share
@@ -479,7 +497,7 @@ class ChainSearch:
         ends = self.order_ends()
         placed = ends >= 0
         tard = np.where(placed, a.o_weight * np.maximum(0, ends - a.o_due), 0)
-        late = np.flatnonzero(tard > 0)
+        late = np.flatnonzero((tard > 0) & (self.pinned_factory < 0))  # pinned: they stay
         if late.size == 0:
             return
         late = late[np.argsort(-tard[late], kind="stable")]

@@ -100,6 +100,8 @@ def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
 def _plan_order(problem, order, fixed, lines, load) -> list[PlannedOperation]:
     pinned = {fixed[order.id, i].factory for i in range(len(order.operations)) if (order.id, i) in fixed}
     candidates = sorted(pinned) if pinned else capable_factories(problem, order)
+    if order.factory:  # a planner's pin: there or nowhere
+        candidates = [f for f in candidates if f == order.factory]
     if not candidates:
         raise SchedulingError(f"no factory can make order {order.id}")
     capacity = {f.id: max(1, len(f.machines) * f.capacity_share) for f in problem.factories}

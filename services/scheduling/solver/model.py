@@ -82,6 +82,7 @@ class Order:
     due: int  # minute the order should be finished (from the promised date)
     weight: int = 1
     release: int = 0
+    factory: str = ""  # the only factory it may be planned at (a planner's pin); "": any
 
 
 @dataclass(frozen=True)

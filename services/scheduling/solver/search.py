@@ -133,6 +133,9 @@ def _reasons(problem: NetworkProblem, order_ids: list[str]) -> dict[str, str]:
         need = {op.machine_type for op in order.operations}
         if oid in started:
             out[oid] = _started_reason(problem, order, started[oid])
+        elif order.factory:  # a planner's pin (the problem holds it only where it is capable)
+            out[oid] = (f"order {oid} is pinned to factory {order.factory}, which cannot make it "
+                        "within the horizon: its shifts and share are taken")
         elif not capable_factories(problem, order):
             missing = sorted(need - have)
             out[oid] = (f"no factory has {', '.join(missing)}" if missing else
@@ -221,6 +224,10 @@ def _options(arrays, problem: NetworkProblem) -> dict[str, list[str]]:
 
 
 def _pin_started(problem, options) -> None:
+    """Started work holds an order to its factory; so does a planner's pin."""
+    for order in problem.orders:
+        if order.factory and order.id in options:
+            options[order.id] = [f for f in options[order.id] if f == order.factory]
     for q in problem.frozen:
         options[q.order] = [q.factory]
 

@@ -26,7 +26,7 @@ from .model import NetworkProblem, Operation, Order
 class Violation:
     kind: str  # missing, unknown, eligibility, duration, factory, precedence, min_wait,
     #            release, before_now, horizon, calendar, downtime, overlap, setup,
-    #            frozen_moved, capacity_share, demand_limit
+    #            frozen_moved, capacity_share, demand_limit, pinned_elsewhere
     message: str
     order: str = ""
     op: int = -1
@@ -42,8 +42,19 @@ def validate_plan(problem: NetworkProblem, operations, demand: bool = True) -> l
     network = _Network(problem)
     plan = _Plan(network, operations)
     return [*_duplicates(plan), *_missing(network, plan), *_placements(network, plan),
-            *_started_moved(network, plan), *_routings(network, plan),
-            *_machine_checks(network, plan), *(_demand(problem, operations) if demand else ())]
+            *_started_moved(network, plan), *_pinned_elsewhere(problem, operations),
+            *_routings(network, plan), *_machine_checks(network, plan),
+            *(_demand(problem, operations) if demand else ())]
+
+
+def _pinned_elsewhere(problem: NetworkProblem, operations) -> list[Violation]:
+    """An operation of an order a planner pinned to a factory, planned at another."""
+    pinned = {o.id: o.factory for o in problem.orders if o.factory}
+    if not pinned:
+        return []
+    return [Violation("pinned_elsewhere", f"{p.order}#{p.op} is planned at {p.factory}, but the "
+                      f"order is pinned to {pinned[p.order]}", p.order, p.op, p.machine, p.factory)
+            for p in operations if p.order in pinned and p.factory != pinned[p.order]]
 
 
 # -- the rules ---------------------------------------------------------------------------------

@@ -266,20 +266,22 @@ class GetOrderHistoryRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
 class OrderHistoryEntry(_message.Message):
-    __slots__ = ("version", "type", "occurred_at", "status_after", "summary", "by")
+    __slots__ = ("version", "type", "occurred_at", "status_after", "summary", "by", "by_role")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     STATUS_AFTER_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     BY_FIELD_NUMBER: _ClassVar[int]
+    BY_ROLE_FIELD_NUMBER: _ClassVar[int]
     version: int
     type: str
     occurred_at: _timestamp_pb2.Timestamp
     status_after: OrderStatus
     summary: str
     by: str
-    def __init__(self, version: _Optional[int] = ..., type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_after: _Optional[_Union[OrderStatus, str]] = ..., summary: _Optional[str] = ..., by: _Optional[str] = ...) -> None: ...
+    by_role: str
+    def __init__(self, version: _Optional[int] = ..., type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_after: _Optional[_Union[OrderStatus, str]] = ..., summary: _Optional[str] = ..., by: _Optional[str] = ..., by_role: _Optional[str] = ...) -> None: ...
 
 class GetOrderHistoryResponse(_message.Message):
     __slots__ = ("entries",)
