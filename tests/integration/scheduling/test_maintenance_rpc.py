@@ -1,0 +1,172 @@
+"""Maintenance in the plan over gRPC (issue 22): iot's wear alarm (MachineHealthAssessed on
+NATS) becomes a proposed task the factory lists; the factory accepts it, attributed to the
+person; the task is a planned stop in the factory's capacity and the plan works around it. Only
+the factory's own people (or the gateway for them) see and decide its tasks."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import grpc
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from dovetail.configurator.v1 import configurator_events_pb2 as configurator
+from dovetail.configurator.v1 import configurator_service_pb2 as configurator_pb
+from dovetail.iot.v1 import iot_events_pb2 as iot
+from dovetail.iot.v1 import iot_service_pb2 as iot_pb
+from dovetail.orders.v1 import orders_events_pb2 as orders
+from dovetail.scheduling.v1 import scheduling_events_pb2 as events
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from services.kit.auth import ACTOR_METADATA, Principal
+from services.scheduling.domain.maintenance_tasks import stop_id_of
+from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import eventually, ref, stream_envelopes
+from tests.integration.scheduling.conftest import KEY_A, auth, publish, type_pb
+from tests.integration.test_orders_service import violations
+
+pytestmark = pytest.mark.integration
+H = 3_600_000
+WORDS = ["cutting current up 18 % over 9 days", "cycles 7 % longer"]
+
+
+def stamp(ms: int) -> Timestamp:
+    return Timestamp(seconds=ms // 1000, nanos=ms % 1000 * 1_000_000)
+
+
+@pytest.fixture(scope="module")
+async def workshop(scheduling, network, settings):
+    """A factory of its own with the network's only CNC router (so an order routed over a
+    router is planned here), retired when the module ends."""
+    fid = ref("FM")
+    router = f"{fid}-router"
+    key = f"dvt_factory_m_{uuid.uuid4().hex}"
+    await scheduling.runtime.keys.add(key, Principal("factory", fid))
+    factory = iot_pb.Factory(factory_id=fid, name=fid, capacity_share_percent=100,
+                             timezone="Asia/Shanghai", active=True, version=1)
+    await publish(settings, "iot", "factory_registered", fid, iot.FactoryRegistered(
+        factory=factory))
+    await publish(settings, "iot", "machine_registered", router, iot.MachineRegistered(
+        machine=iot_pb.Machine(machine_id=router, factory_id=fid, speed_factor=1.0, active=True,
+                               machine_type=type_pb("cnc_router"), version=1)))
+    state = scheduling.runtime.state
+    await eventually(lambda: _true(router in state.machines))
+    yield fid, router, key
+    factory.active, factory.version = False, 2
+    await publish(settings, "iot", "factory_updated", fid, iot.FactoryUpdated(factory=factory))
+
+
+async def _true(value):
+    return value
+
+
+async def alarm(settings, fid: str, machine_id: str, at_ms: int, on: bool = True) -> None:
+    await publish(settings, "iot", "machine_health_assessed", machine_id,
+                  iot.MachineHealthAssessed(
+                      machine_id=machine_id, factory_id=fid, assessed_at=stamp(at_ms), score=41,
+                      horizon_hours=30, confidence=0.8, alarm=on,
+                      failure_expected_by=stamp(at_ms + 30 * H), explanation=WORDS))
+
+
+async def listed(stub, fid: str, key: str) -> list[pb.MaintenanceTask]:
+    reply = await stub.ListMaintenance(pb.ListMaintenanceRequest(factory_id=fid),
+                                       metadata=auth(key))
+    return list(reply.tasks)
+
+
+async def test_an_alarm_is_proposed_accepted_by_the_person_and_planned_around(
+        scheduling, workshop, settings):
+    fid, router, key = workshop
+    stub = scheduling.stub
+    now = int(time.time() * 1000)
+    await alarm(settings, fid, router, now, on=False)  # healthy: nothing to do
+    await alarm(settings, fid, router, now)
+
+    async def proposed():
+        return await listed(stub, fid, key)
+
+    (task,) = await eventually(proposed)
+    assert task.status == pb.MAINTENANCE_STATUS_PROPOSED and task.machine_id == router
+    assert list(task.explanation) == WORDS and task.reason == "risk"
+    assert now <= task.start.ToMilliseconds() < task.end.ToMilliseconds()
+    assert task.end.ToMilliseconds() <= task.due_by.ToMilliseconds() < now + 30 * H
+
+    await alarm(settings, fid, router, now + 60_000)  # again, while the task is open
+    published = await eventually(lambda: _published(settings, "maintenance_proposed", router))
+    assert [t.task_id for t in published] == [task.task_id]
+    assert len(await listed(stub, fid, key)) == 1
+
+    admin = auth(TEST_ADMIN_KEY) + ((ACTOR_METADATA, "li.wei@fm.example"),)
+    reply = await stub.AcceptMaintenance(
+        pb.AcceptMaintenanceRequest(factory_id=fid, task_id=task.task_id), metadata=admin)
+    done = reply.task
+    assert done.status == pb.MAINTENANCE_STATUS_ACCEPTED
+    assert done.decided_by == "li.wei@fm.example" and done.stop_id == stop_id_of(task.task_id)
+    assert done.stop_reason.startswith("maintenance: cutting current up 18 %")
+
+    state = scheduling.runtime.state
+    stop = await eventually(lambda: _true(state.factories[fid].stops.get(done.stop_id)))
+    assert (stop.machine_ids, stop.start_ms, stop.end_ms) == (
+        (router,), task.start.ToMilliseconds(), task.end.ToMilliseconds())
+    accepted = await eventually(lambda: _published(settings, "maintenance_accepted", router))
+    assert accepted[0].decided_by == "li.wei@fm.example"
+
+    # an order only the router can make is planned after the stop
+    order_id = str(uuid.uuid4())
+    await publish(settings, "configurator", "order_configured", order_id,
+                  configurator.OrderConfigured(
+                      order_id=order_id, catalog_version=1, order_version=1,
+                      routing=[configurator_pb.RoutingOperation(
+                          operation_id="op-1", seq=1, machine_type=type_pb("cnc_router"),
+                          duration_seconds=1800, description="routing for the test")]))
+    try:
+        async def planned():
+            reply = await stub.GetSchedule(pb.GetScheduleRequest(factory_id=fid),
+                                           metadata=auth(key))
+            return [(b, lane) for lane in reply.lanes for b in lane.bars
+                    if b.order_id == order_id]
+
+        ((bar, lane),) = await eventually(planned, timeout=90)
+        assert bar.start_unix_ms >= stop.end_ms
+        assert any(w.start_unix_ms <= stop.start_ms and w.end_unix_ms >= stop.end_ms
+                   and w.reason == pb.UNAVAILABILITY_REASON_PLANNED_STOP
+                   for w in lane.unavailable)
+    finally:
+        await publish(settings, "orders", "cancelled", order_id,
+                      orders.OrderCancelled(order_id=order_id, reason="test over"))
+
+
+async def test_another_factory_neither_sees_nor_decides_the_tasks(scheduling, workshop,
+                                                                   settings):
+    fid, router, key = workshop
+    stub = scheduling.stub
+    (task, *_) = await eventually(lambda: listed(stub, fid, key))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await listed(stub, fid, KEY_A)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    for request in (pb.AcceptMaintenanceRequest(factory_id=fid, task_id=task.task_id),
+                    pb.AcceptMaintenanceRequest(task_id=task.task_id)):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.AcceptMaintenance(request, metadata=auth(KEY_A))
+        assert caught.value.code() in (grpc.StatusCode.PERMISSION_DENIED,
+                                       grpc.StatusCode.NOT_FOUND)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND  # its own factory has no such task
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.MoveMaintenance(pb.MoveMaintenanceRequest(factory_id=fid,
+                                                             task_id=task.task_id),
+                                   metadata=auth(key))
+    assert violations(caught.value) == {"start": "is required"}
+
+
+async def _published(settings, name: str, machine_id: str) -> list[pb.MaintenanceTask]:
+    kind = {"maintenance_proposed": events.MaintenanceProposed,
+            "maintenance_accepted": events.MaintenanceAccepted}[name]
+    found = []
+    for _, envelope in await stream_envelopes(settings.nats_url, "scheduling",
+                                              f"dovetail.scheduling.{name}"):
+        body = kind()
+        envelope.body.Unpack(body)
+        if body.task.machine_id == machine_id:
+            found.append(body.task)
+    return found
