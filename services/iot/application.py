@@ -33,6 +33,7 @@ from services.iot.domain.errors import (
     RegisteredOtherwise,
     VersionMoved,
 )
+from services.iot.domain.health import HealthAssessment
 from services.iot.domain.machine_state import Downtime, MachineStateLog, state_log_key
 from services.iot.domain.operations import (
     OperationRun,
@@ -175,6 +176,14 @@ class IotApplication(ServiceApplication):
         changed: list[bool] = []
         self._change(lambda: self.get_machine(machine_id),
                      lambda m: changed.append(m.learn_power(running_kw, hours, at_ms)))
+        return bool(changed and changed[-1])
+
+    def keep_health(self, machine_id: str, health: HealthAssessment) -> bool:
+        """A machine's health from its wear watch; True when the machine recorded it (it says
+        something new: an alarm raised, the score or horizon moved)."""
+        changed: list[bool] = []
+        self._change(lambda: self.get_machine(machine_id),
+                     lambda m: changed.append(m.assess_health(health)))
         return bool(changed and changed[-1])
 
     # ---- planned stops, downtime ------------------------------------------------------

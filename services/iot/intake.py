@@ -41,6 +41,7 @@ from services.iot import wire as mapping
 from services.iot.application import IotApplication
 from services.iot.domain.calendar import shift_spans
 from services.iot.domain.errors import FactoryNotRegistered, MachineNotRegistered
+from services.iot.domain.health import HealthAssessment, assessment_of
 from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.telemetry import IntakeLimits, Refusals, Rejection
 from services.iot.domain.tracker import MachineInfo, MachineTracker, Outcome, Transition
@@ -128,6 +129,8 @@ class TelemetryIntake:
         self._changes: asyncio.Queue[Transition] = asyncio.Queue()
         CHANGES_WAITING.set_function(self._changes.qsize)
         self._learnt: dict[str, Any] = {}
+        self.wear_clock = settings.wear
+        self._health: dict[str, HealthAssessment] = {}  # assessed, not yet kept
         # New samples: status refreshed with a coming interval, longest waiting first.
         self._dirty: dict[str, None] = {}
         self._marked: set[str] = set()  # state changed: status put at once
@@ -192,7 +195,8 @@ class TelemetryIntake:
     def _track(self, info: MachineInfo, state_log) -> MachineTracker:
         restored = LiveState(state_log.state) if state_log is not None else LiveState.UNSPECIFIED
         since = state_log.since_ms if state_log is not None else 0
-        tracker = MachineTracker(info, self.policy, self.limits, restored, since, time.time())
+        tracker = MachineTracker(info, self.policy, self.limits, restored, since, time.time(),
+                                 self.wear_clock)
         self.trackers[info.machine_id] = tracker
         self._mark(info.machine_id)
         return tracker
@@ -290,6 +294,10 @@ class TelemetryIntake:
             self._record(t)
         if out.learnt is not None:
             self._learnt[info.machine_id] = out.learnt
+        if out.health is not None and tracker.wear is not None:
+            assessed = assessment_of(tracker.wear, out.health)
+            if assessed is not None:
+                self._health[info.machine_id] = assessed
         if out.accepted:
             self._dirty.setdefault(info.machine_id)
 
@@ -392,6 +400,7 @@ class TelemetryIntake:
                         "changes": len(batch), "error": repr(exc)})
                     await _pause(stop, 1.0)
             await self._keep_learnt()
+            await self._keep_health()
 
     async def _keep_learnt(self) -> None:
         learnt, self._learnt = self._learnt, {}
@@ -402,6 +411,19 @@ class TelemetryIntake:
                 self.trackers[machine_id].update_info(MachineInfo.from_profile(machine.profile))
             except Exception as exc:  # noqa: BLE001 - learnt again on the next warm-up
                 log.warning("keeping a learnt calibration failed", extra={
+                    "machine": machine_id, "error": repr(exc)})
+
+    async def _keep_health(self) -> None:
+        """Assessments of wear windows that closed, kept on their machines (each machine decides
+        whether one says something new, and publishes it then: MachineHealthAssessed)."""
+        if not self._health:
+            return
+        assessed, self._health = self._health, {}
+        for machine_id, health in assessed.items():
+            try:
+                await asyncio.to_thread(self.app.keep_health, machine_id, health)
+            except Exception as exc:  # noqa: BLE001 - the next window assesses it again
+                log.warning("keeping a machine's health failed", extra={
                     "machine": machine_id, "error": repr(exc)})
 
     async def _energy(self, stop: asyncio.Event) -> None:

@@ -2,7 +2,7 @@
 
 Contracts scheduling depends on (keep stable): FactoryRegistered, FactoryUpdated,
 MachineRegistered, MachineUpdated (whole thing after the change), MachineStateChanged with the
-`available` flag, PlannedStopDeclared.
+`available` flag, PlannedStopDeclared, MachineHealthAssessed.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             machine_type=wire.machine_type_to_pb(event.machine_type) if event.machine_type else 0,
             running_kw=event.running_kw,
             running_hours=event.running_hours, learnt_at=wire.timestamp(event.at_ms / 1000))
+    if isinstance(event, Machine.Event) and name == "HealthAssessed":
+        return "MachineHealthAssessed", health_assessed(event)
     if isinstance(event, MachineStateLog.Event):
         return _state_event(name, event)
     if isinstance(event, PlannedStop.Event) and name == "Declared":
@@ -49,6 +51,18 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             machine_ids=event.machine_ids, reason=event.reason,
             window=types_pb2.TimeWindow(start_unix_ms=event.start_ms, end_unix_ms=event.end_ms))
     return None  # operation runs stay inside
+
+
+def health_assessed(event: Any) -> events.MachineHealthAssessed:
+    """The wear watch's assessment as scheduling reads it (issue 22)."""
+    body = events.MachineHealthAssessed(
+        machine_id=event.machine_id, factory_id=event.factory_id,
+        assessed_at=wire.timestamp(event.at_ms / 1000), score=event.score,
+        horizon_hours=(event.horizon_s or 0.0) / 3600, confidence=event.confidence,
+        alarm=event.alarm, explanation=event.explanation)
+    if event.horizon_s is not None:
+        body.failure_expected_by.CopyFrom(wire.timestamp(event.at_ms / 1000 + event.horizon_s))
+    return body
 
 
 def _state_event(name: str, event: Any) -> tuple[str, Message] | None:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.iot.signals.wear_capture import WearClock
 from services.kit.settings import seconds
 
 
@@ -32,6 +33,11 @@ class IotSettings:
     # Retention of the DOVETAIL_TELEMETRY stream: services/kit/settings.py StreamSettings.
     # How often caches of calendars and planned stops are refreshed from the read model.
     refresh_s: float = 30.0
+    # The wear watch (issue 22): windows of this length (an hour; the monitor counts its rules in
+    # windows, so the demo's short windows compress its time), of which the first this many
+    # samples are kept (15 minutes at 1 Hz).
+    wear_window_s: float = 3600.0
+    wear_capture_samples: int = 900
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IotSettings:
@@ -44,7 +50,13 @@ class IotSettings:
             status_interval_s=seconds(env, "DOVETAIL_IOT_STATUS_INTERVAL_S", 1.0),
             status_puts_per_s=seconds(env, "DOVETAIL_IOT_STATUS_PUTS_PER_S", 4000.0),
             energy_rows_per_s=seconds(env, "DOVETAIL_IOT_ENERGY_ROWS_PER_S", 4000.0),
+            wear_window_s=seconds(env, "DOVETAIL_IOT_WEAR_WINDOW_S", 3600.0),
+            wear_capture_samples=int(seconds(env, "DOVETAIL_IOT_WEAR_CAPTURE_SAMPLES", 900)),
         )
+
+    @property
+    def wear(self) -> WearClock:
+        return WearClock(self.wear_window_s, self.wear_capture_samples)
 
     @property
     def tick(self) -> float:

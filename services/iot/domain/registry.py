@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from eventsourcing.domain import Aggregate, event
 
 from services.iot.domain.calendar import valid_zone, validate_calendar
+from services.iot.domain.health import HealthAssessment, worth_recording
 from services.iot.domain.profiles import FactoryProfile, MachineProfile, SensorCalibration
 from services.iot.domain.values import (
     CNC_TYPES,
@@ -162,6 +163,33 @@ class Machine(_Registered):
     def _power_learnt(self, machine_id: str, factory_id: str, machine_type: str,
                       running_kw: float, running_hours: float, at_ms: int) -> None:
         self.running_kw = running_kw
+
+    # The last health its wear watch assessed worth keeping (issue 22); None until one was.
+    health: HealthAssessment | None = None
+
+    def assess_health(self, health: HealthAssessment) -> bool:
+        """Keep a new health assessment when it says something new (`worth_recording`). A
+        recorded alarm holds until maintenance: an assessment without it (a wear watch that
+        restarted and learnt a worn machine as its baseline) is not kept."""
+        known = self.health
+        if known is not None and known.alarm and not health.alarm:
+            return False
+        if not worth_recording(known, health):
+            return False
+        self._health_assessed(
+            machine_id=self.machine_id, factory_id=self.profile.factory_id, at_ms=health.at_ms,
+            score=health.score,
+            horizon_s=health.horizon_s if math.isfinite(health.horizon_s) else None,
+            confidence=health.confidence, alarm=health.alarm,
+            explanation=list(health.explanation))
+        return True
+
+    @event("HealthAssessed")
+    def _health_assessed(self, machine_id: str, factory_id: str, at_ms: int, score: float,
+                         horizon_s: float | None, confidence: float, alarm: bool,
+                         explanation: list[str]) -> None:
+        self.health = HealthAssessment(at_ms, score, math.inf if horizon_s is None else horizon_s,
+                                       confidence, alarm, tuple(explanation))
 
     def learn_levels(self, off: float, idle: float, running: float, learnt_at: str) -> bool:
         """Keep levels the classifier learnt from the signal, so a restart need not warm up."""

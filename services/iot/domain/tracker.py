@@ -28,6 +28,8 @@ from services.iot.signals import (
     Supply,
 )
 from services.iot.signals.energy import JOULES_PER_KWH
+from services.iot.signals.wear import MachineHealth
+from services.iot.signals.wear_capture import MachineWear, WearClock
 
 MINUTE_MS = 60_000
 MAX_GAP_S = 10.0  # no energy is integrated across a longer silence
@@ -109,12 +111,13 @@ class Outcome:
     energy_kwh: dict[int, float] = field(default_factory=dict)  # minute start (ms) → kWh
     learnt: Calibration | None = None
     parts: int = 0
+    health: MachineHealth | None = None  # a wear window closed (issue 22)
 
 
 class MachineTracker:
     def __init__(self, info: MachineInfo, policy: LivenessPolicy, limits: IntakeLimits,
                  restored: LiveState = LiveState.UNSPECIFIED, restored_since_ms: int = 0,
-                 now: float = 0.0):
+                 now: float = 0.0, wear: WearClock | None = None):
         self.info = info
         self.policy = policy
         self.limits = limits
@@ -122,6 +125,8 @@ class MachineTracker:
         self.classifier = None if info.cnc else MachineStateClassifier(
             info.machine_id, info.calibration, rated_amps=info.rated_amps)
         self.liveness = MachineLiveness(info.machine_id, policy)
+        # the wear watch of a current-sensed machine: its classified samples, window by window
+        self.wear = MachineWear(info.machine_id, wear) if wear and not info.cnc else None
         self.live, self.since_ms = restored, restored_since_ms
         self.signal: LiveState | None = None
         self.alarm = ""
@@ -212,11 +217,14 @@ class MachineTracker:
         p = np.where(pf > 0, pf, self.info.power_factor) if sent_pf else None
         t = t_ms / 1000.0
         assert self.classifier is not None
+        before = self.classifier.state
         try:
             changes = self.classifier.feed(t, x)
         except SignalError as exc:
             out.refusals.add(Rejection.INVALID_VALUE, int(t.size), f"{self.info.machine_id}: {exc}")
             return out
+        if self.wear is not None:
+            self._watch_wear(t, x, before, changes, out)
         out.accepted = int(t.size)
         self._took(t_ms, now)
         self._wake(out, now, int(t_ms[0]), ctx)
@@ -253,6 +261,9 @@ class MachineTracker:
             out.refusals.add(Rejection.INVALID_VALUE, 1, f"{info.machine_id}: {exc}")
             return out
         out.accepted = 1
+        if self.wear is not None:
+            state = self.classifier.state
+            out.health = self.wear.take(t, x, -1 if state is None else state)
         self.last_ms = self.last_sample_ms = ts_ms
         self._wake(out, now, ts_ms, ctx)
         supply = self._supply
@@ -307,6 +318,17 @@ class MachineTracker:
         self._heard(now)
         self._after_batch(out, now, ctx)
         return out
+
+    def _watch_wear(self, t: np.ndarray, x: np.ndarray, before: MachineState | None,
+                    changes: list, out: Outcome) -> None:
+        """A batch's samples to the wear watch, each labelled with the state it was classified
+        in (the state before the batch, then each change from its onset)."""
+        assert self.wear is not None
+        labels = np.full(t.size, -1 if before is None else int(before), dtype=np.int8)
+        for change in changes:
+            labels[t >= change.at] = int(change.state)
+        for ti, xi, si in zip(t.tolist(), x.tolist(), labels.tolist(), strict=True):
+            out.health = self.wear.take(ti, xi, si) or out.health
 
     def _took(self, t_ms: np.ndarray, now: float) -> None:
         self.last_ms = int(t_ms[-1])

@@ -1,0 +1,122 @@
+"""One machine's wear watch fed live: a bounded stretch of classified samples per window.
+
+The live counterpart of `wear_watch.WearWatch` (which takes whole batches of a fleet): the intake
+hands each machine's samples over one at a time, as the classifier labels them. Per window
+(`WearClock.window_s`, an hour by default) the first `capture_samples` samples heard are kept
+(15 minutes at 1 Hz: the stretch the wear benchmark was measured on); when they are complete, or
+when the machine is next heard in a later window, they become that window's `WearFeatures` and go
+to the machine's `WearMonitor`, and the buffers are let go. Windows start at a phase of their own
+per machine, so a fleet's captures (and their assessments) are spread over the window, not all
+held at once at the top of the hour.
+
+Time in the monitor runs one hour per window: its rules (a 36-window baseline, 12-hour levels, a
+10-day alarm horizon) are counted in windows. With the default hour nothing changes; a demo that
+sets short windows compresses the monitor's time with them, and `horizon_s` turns the monitor's
+horizon back into real seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from services.iot.signals.wear import HOUR_S, MachineHealth, WearConfig, WearMonitor
+from services.iot.signals.wear_features import MIN_STATE_SAMPLES, window_features
+
+DAY_S = 86400.0
+
+
+@dataclass(frozen=True)
+class WearClock:
+    """How a fleet's wear is watched: window length, samples kept per window, the monitor's rules."""
+
+    window_s: float = HOUR_S
+    capture_samples: int = 900
+    config: WearConfig = field(default_factory=WearConfig)
+
+    @property
+    def scale(self) -> float:
+        """Monitor seconds per real second (1 with hour windows)."""
+        return HOUR_S / self.window_s
+
+    def horizon_s(self, health: MachineHealth) -> float:
+        """The health's failure horizon in real seconds (inf: none foreseen)."""
+        return health.horizon_days * DAY_S / self.scale
+
+
+class MachineWear:
+    """The wear watch of one machine: `take` each classified sample; a closed window's health
+    comes back (None otherwise)."""
+
+    __slots__ = (
+        "machine_id",
+        "clock",
+        "monitor",
+        "windows",
+        "phase",
+        "_slot",
+        "_t",
+        "_x",
+        "_s",
+        "_done",
+    )
+
+    def __init__(self, machine_id: str, clock: WearClock) -> None:
+        self.machine_id = machine_id
+        self.clock = clock
+        self.monitor = WearMonitor(machine_id, clock.config)
+        self.windows = 0  # windows assessed since the watch started
+        self.phase = (zlib.crc32(machine_id.encode()) % 997) / 997 * clock.window_s
+        self._slot = -math.inf
+        self._done = False
+        self._t: array = array("d")
+        self._x: array = array("f")
+        self._s: array = array("b")
+
+    def take(self, t: float, amps: float, state: int) -> MachineHealth | None:
+        """One sample (unix s, A) and the state it was classified in (-1: not yet known)."""
+        slot = (t - self.phase) // self.clock.window_s
+        health = None
+        if slot != self._slot:
+            health = self._close()
+            self._slot, self._done = slot, False
+        if self._done:
+            return health
+        self._t.append(t)
+        self._x.append(amps)
+        self._s.append(state)
+        if len(self._t) >= self.clock.capture_samples:
+            health = self._close() or health
+            self._done = True
+        return health
+
+    def _close(self) -> MachineHealth | None:
+        """The captured stretch as one window's features, assessed at the window's end."""
+        t, x, s = self._t, self._x, self._s
+        if len(t) == 0:
+            return None
+        self._t, self._x, self._s = array("d"), array("f"), array("b")
+        if len(t) < MIN_STATE_SAMPLES:
+            return None
+        scale = self.clock.scale
+        features = window_features(
+            np.frombuffer(t, dtype=np.float64) * scale,
+            np.frombuffer(x, dtype=np.float32).astype(np.float64),
+            np.frombuffer(s, dtype=np.int8),
+        )
+        self.monitor.add(features)
+        self.windows += 1
+        end = (self._slot + 1) * self.clock.window_s + self.phase
+        return self.monitor.assess(end * scale)
+
+    def at_s(self, health: MachineHealth) -> float:
+        """The real time (unix s) of an assessment."""
+        return health.at / self.clock.scale
+
+    def maintained(self, at: float) -> None:
+        """Maintenance done: the baseline is learnt afresh from `at` (unix s)."""
+        self.monitor.maintained(at * self.clock.scale)
