@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
@@ -20,8 +20,10 @@ from gateway.schemas.orders import ErrorBody, FieldError
 from gateway.schemas.stock import (
     BatchBoardRead,
     BatchBody,
+    BatchPartRead,
     BatchRead,
     BatchShareRead,
+    BatchSheetsRead,
     BatchSummaryRead,
     BoardKindBody,
     BoardKindRead,
@@ -35,8 +37,10 @@ from gateway.schemas.stock import (
     StockLineRead,
     StockRead,
 )
+from gateway.workspace import batch_sheets
 
 FactoryId = FromPath[str]  # checked by the service (1-64 characters)
+NOT_NESTED = {404: ResponseSpec(ErrorBody, description="the factory nested no such batch (or board)")}
 
 
 async def call(services: Services, method: str, request: object, actor: str = "",
@@ -78,6 +82,20 @@ def batch_read(reply: pb.NestBatchResponse) -> BatchRead:
                 for b in reply.boards],
         shares=[BatchShareRead(s.order_ref, s.panel_m2, s.boards) for s in reply.shares],
         offcuts_kept=[offcut_read(o) for o in reply.offcuts_kept])
+
+
+def sheets_read(reply: pb.GetBatchResponse, base: str) -> BatchSheetsRead:
+    """A kept batch with the addresses of its papers (`base`: the batch's own URL)."""
+    return BatchSheetsRead(
+        summary=summary_read(reply.summary),
+        boards=[BatchBoardRead(b.material, b.thickness_mm, b.length_mm, b.width_mm,
+                               b.from_offcut_id or None, b.yield_percent, b.parts, None)
+                for b in reply.boards],
+        parts=[BatchPartRead(p.board, p.label, p.order_id, p.panel, p.length_mm, p.width_mm,
+                             p.material, p.edges, p.rotated) for p in reply.parts],
+        diagrams=[f"{base}/boards/{b.number}/diagram.svg" for b in reply.boards],
+        cut_list_csv=f"{base}/cut-list.csv", cut_list_pdf=f"{base}/cut-list.pdf",
+        labels_pdf=f"{base}/labels.pdf")
 
 
 def board_words(kind: pb.BoardKind) -> str:
@@ -188,3 +206,45 @@ class StockController(Controller):
         reply = await call(services, "ReleaseBatch", pb.ReleaseBatchRequest(
             factory_id=factory_id, batch=batch), actor=current(request).actor)
         return stock_read(reply.stock)
+
+    # ---- a nested batch's papers (issue 20, item 2): from the layout kept when it was nested
+
+    @get("/batches/{batch:str}", summary="A nested batch as it was nested: boards, every part "
+                                         "with its order, and where its papers are",
+         responses=NOT_NESTED)
+    async def batch(self, factory_id: FactoryId, batch: FromPath[str], services: ServicesDep,
+                    request: Request) -> BatchSheetsRead:
+        reply = await batch_sheets.kept_batch(services, factory_id, batch)
+        return sheets_read(reply, str(request.url).split("?")[0].rstrip("/"))
+
+    @get("/batches/{batch:str}/boards/{number:int}/diagram.svg",
+         summary="The cutting diagram of one board of a batch (SVG): parts labelled with their "
+                 "order, kept offcuts hatched", media_type="image/svg+xml", responses=NOT_NESTED)
+    async def diagram(self, factory_id: FactoryId, batch: FromPath[str], number: FromPath[int],
+                      services: ServicesDep) -> Response:
+        reply = await batch_sheets.kept_batch(services, factory_id, batch, diagrams=True)
+        return Response(batch_sheets.board_svg(reply, number), media_type="image/svg+xml",
+                        headers=batch_sheets.SVG_HEADERS)
+
+    @get("/batches/{batch:str}/cut-list.csv", summary="A batch's cut list: one row per part, "
+                                                     "board by board", media_type="text/csv",
+         responses=NOT_NESTED)
+    async def cut_list_csv(self, factory_id: FactoryId, batch: FromPath[str],
+                           services: ServicesDep) -> Response:
+        reply = await batch_sheets.kept_batch(services, factory_id, batch)
+        return Response(reply.cut_list_csv, media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="cut-list-{reply.summary.batch}.csv"'})
+
+    @get("/batches/{batch:str}/cut-list.pdf", summary="A batch's cut list to print",
+         media_type="application/pdf", responses=NOT_NESTED)
+    async def cut_list_pdf(self, factory_id: FactoryId, batch: FromPath[str],
+                           services: ServicesDep, request: Request) -> Response:
+        reply = await batch_sheets.kept_batch(services, factory_id, batch)
+        return batch_sheets.cut_list(reply, str(request.base_url))
+
+    @get("/batches/{batch:str}/labels.pdf", summary="A batch's part labels, a QR code each",
+         media_type="application/pdf", responses=NOT_NESTED)
+    async def labels_pdf(self, factory_id: FactoryId, batch: FromPath[str],
+                         services: ServicesDep, request: Request) -> Response:
+        reply = await batch_sheets.kept_batch(services, factory_id, batch)
+        return batch_sheets.labels(reply, str(request.base_url))

@@ -139,6 +139,33 @@ class BatchBoardRead(msgspec.Struct):
     svg: str | None
 
 
+class BatchPartRead(msgspec.Struct):
+    """One part of a batch, in saw order: the board it comes off, its label (beginning with
+    its order's reference), its order."""
+
+    board: int
+    label: str
+    order_id: str
+    panel: str
+    length_mm: float
+    width_mm: float
+    material: str
+    edges: str
+    rotated: bool
+
+
+class BatchSheetsRead(msgspec.Struct):
+    """A nested batch as it was nested, and the addresses of its papers."""
+
+    summary: BatchSummaryRead
+    boards: list[BatchBoardRead]
+    parts: list[BatchPartRead]
+    diagrams: list[str]  # one SVG per board, in board order
+    cut_list_csv: str
+    cut_list_pdf: str
+    labels_pdf: str
+
+
 class BatchShareRead(msgspec.Struct):
     order_ref: str
     panel_m2: float

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
@@ -20,7 +20,7 @@ from gateway.controllers.stock import call, explain
 from gateway.deps import ServicesDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
-from gateway.workspace import reading
+from gateway.workspace import batch_sheets, reading
 from gateway.workspace.controller import (
     factory_people,
     invalid,
@@ -75,6 +75,18 @@ def batch_name(shift: Shift) -> str:
     return shift.start.strftime("%Y-%m-%d-%H%M")
 
 
+def in_shift(batch: pb.BatchSummary, shift: Shift) -> bool:
+    """A batch is the shift's when it was nested for it: named after its start (as the form
+    names it) or nested during it."""
+    if batch.batch.startswith(batch_name(shift)):
+        return True
+    try:
+        at = datetime.fromisoformat(batch.nested_at)
+    except ValueError:
+        return False
+    return shift.start <= at < shift.end
+
+
 def _whole(text: str, low: int) -> int | None:
     text = text.strip()
     return int(text) if text.isdigit() and low <= int(text) <= MAX_SHEETS else None
@@ -118,15 +130,18 @@ class StockPages(Controller):
         who = person(request)
         reply = await call(services, "GetStock",
                            pb.GetStockRequest(factory_id=who.factory_id))
-        zone_name, note = "", ""
+        note, this_shift = "", []
         try:
-            zone_name = (await reading.factory_record(services, who.factory_id)).timezone
+            factory = await reading.factory_record(services, who.factory_id)
+            zone = zone_of(factory.timezone)
+            shift = reading.shift_of(factory)
+            this_shift = [b for b in reply.stock.batches if in_shift(b, shift)]
         except ServiceError as exc:
-            note = exc.detail
-        zone = zone_of(zone_name)
+            note, zone = exc.detail, zone_of("")
         sizes = sorted({(line.kind.length_mm, line.kind.width_mm) for line in reply.stock.lines}
                        | set(SHEET_SIZES), reverse=True)
         return page("factory_stock.html", request, stock=reply.stock, zone=str(zone),
+                    this_shift=this_shift,
                     note=note, sizes=sizes, local=lambda iso: _local(iso, zone),
                     materials=sorted({line.kind.material for line in reply.stock.lines}),
                     explain=lambda shortage: explain(shortage, who.factory_id),
@@ -209,6 +224,39 @@ class StockPages(Controller):
         await call(services, "ConsumeBatch", pb.ConsumeBatchRequest(
             factory_id=who.factory_id, batch=batch[:80]), actor=who.principal.actor)
         return Redirect("/factory/stock/?done=cut", status_code=303)
+
+    @get("/batches/{batch:str}")
+    async def batch_sheets(self, request: Request, services: ServicesDep, batch: FromPath[str]
+                           ) -> Template:
+        """A batch's boards with their cutting diagrams, its parts with their orders and
+        labels, as it was nested."""
+        who = person(request)
+        reply = await batch_sheets.kept_batch(services, who.factory_id, batch)
+        factory = await reading.factory_record(services, who.factory_id)
+        zone = zone_of(factory.timezone)
+        return page("factory_batch_sheets.html", request, kept=reply, zone=str(zone),
+                    nested_at=_local(reply.summary.nested_at, zone) if reply.summary.nested_at
+                    else "", words=batch_sheets.material_words)
+
+    @get("/batches/{batch:str}/boards/{number:int}/diagram.svg")
+    async def diagram(self, request: Request, services: ServicesDep, batch: FromPath[str],
+                      number: FromPath[int]) -> Response:
+        reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch,
+                                              diagrams=True)
+        return Response(batch_sheets.board_svg(reply, number), media_type="image/svg+xml",
+                        headers=batch_sheets.SVG_HEADERS)
+
+    @get("/batches/{batch:str}/labels.pdf")
+    async def labels(self, request: Request, services: ServicesDep, batch: FromPath[str]
+                     ) -> Response:
+        reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch)
+        return batch_sheets.labels(reply, str(request.base_url))
+
+    @get("/batches/{batch:str}/cut-list.pdf")
+    async def cut_list(self, request: Request, services: ServicesDep, batch: FromPath[str]
+                       ) -> Response:
+        reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch)
+        return batch_sheets.cut_list(reply, str(request.base_url))
 
 
 STOCK_HANDLERS = [StockPages]
