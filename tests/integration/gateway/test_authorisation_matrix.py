@@ -22,7 +22,7 @@ SAMPLES = {"order_id": str(uuid.uuid4()), "shipment_id": str(uuid.uuid4()), "ind
            "factory_id": "f1", "machine_id": "m1", "channel": "matrix-test",
            "key_id": "0" * 16, "subscription_id": str(uuid.uuid4()),
            "delivery_id": str(uuid.uuid4()), "account_id": str(uuid.uuid4()),
-           "batch": "batch-1"}
+           "batch": "batch-1", "number": "1"}
 ROLES = ("admin", "factory", "channel", "designer", "planner", "customer_service")
 PEOPLE_KEYS = {"planner": "dvt_planner_test_matrix", "customer_service": "dvt_cs_test_matrix"}
 ORDER_DESK = {"admin", "planner", "customer_service"}
