@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresProcessRecorder
@@ -201,6 +207,32 @@ class ServiceApplication(Application):
         with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
             cur.execute(statement, (list(originator_ids),))
             return {row["originator_id"] for row in cur.fetchall()}
+
+    def get_many(self, aggregate_ids: Collection[UUID]) -> dict[UUID, Any]:
+        """These aggregates, those that exist, read with one query (the repository reads
+        each with a snapshot and an events query). Every event is replayed, snapshots are
+        not read: for aggregates with few events, such as an order in a pool."""
+        recorder = self.recorder
+        if not isinstance(recorder, PostgresProcessRecorder):  # in memory: one at a time
+            found: dict[UUID, Any] = {}
+            for aggregate_id in aggregate_ids:
+                with contextlib.suppress(AggregateNotFoundError):
+                    found[aggregate_id] = self.repository.get(aggregate_id)
+            return found
+        statement = psycopg.sql.SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {}.{}"
+            " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
+                 psycopg.sql.Identifier(recorder.events_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, (list(aggregate_ids),))
+            rows = cur.fetchall()
+        events: dict[UUID, list] = {}
+        for row in rows:
+            events.setdefault(row["originator_id"], []).append(self.mapper.to_domain_event(
+                StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
+                            bytes(row["state"]))))
+        return {i: project_aggregate(None, e) for i, e in events.items()}
 
     @property
     def process_recorder(self) -> ProcessRecorder:

@@ -253,11 +253,13 @@ class SchedulingApplication(MaintenanceDesk, ServiceApplication):
         """
         for _ in range(MAX_RETRIES):
             changed, keep = [], set()
+            loaded = self._pool_orders_read_at_once(
+                [r.order_id for r in outcome.orders if r.order_id not in unchanged])
             for row in outcome.orders:
                 if row.order_id in unchanged:
                     keep.add(row.order_id)
                     continue
-                order = self._find(pool_key(row.order_id), PoolOrder)
+                order = loaded.get(row.order_id)
                 if (order is None or order.status != PLANNABLE or order.revision != row.revision
                         or (order.partition and order.partition != partition)):
                     continue  # gone, changed, or moved to another partition meanwhile
@@ -307,9 +309,15 @@ class SchedulingApplication(MaintenanceDesk, ServiceApplication):
                             saved += 1
         return saved
 
+    def _pool_orders_read_at_once(self, order_ids: list[str]) -> dict[str, PoolOrder]:
+        """These orders of the pool, those that exist, with one query (a slotting-in pass
+        records the place of every new order: reading each alone cost two queries)."""
+        found = self.get_many([pool_key(o) for o in order_ids])
+        return {a.order_id: a for a in found.values() if isinstance(a, PoolOrder)}
+
     def _pool_orders_of(self, rows: list[LeftOut]) -> list[tuple[PoolOrder, LeftOut]]:
-        found = [(self._find(pool_key(r.order_id), PoolOrder), r) for r in rows]
-        return [(o, r) for o, r in found if o is not None]
+        found = self._pool_orders_read_at_once([r.order_id for r in rows])
+        return [(found[r.order_id], r) for r in rows if r.order_id in found]
 
     def started_since(self, position: int, order_ids: set[str]) -> set[str]:
         """Orders of ``order_ids`` with an operation reported STARTED after ``position``."""

@@ -1,7 +1,8 @@
-"""Configured orders arriving in a consumer batch (issue 15): the batch's orders are looked up
-in the pool with one query, so a new order is not read alone; an order scheduling already
-holds (cancelled before it was configured, amended, configured again) is read and kept
-right, also when it is stored by another writer while the batch is applied."""
+"""Reading the pool at chain scale (issue 15). Configured orders arriving in a consumer batch
+are looked up in the pool with one query, so a new order is not read alone; an order
+scheduling already holds (cancelled before it was configured, amended, configured again) is
+read and kept right, also when it is stored by another writer while the batch is applied.
+A plan reads the orders it places with one query too."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from services.kit.envelope import wrap
 from services.kit.persistence import open_application
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.ids import pool_key
+from services.scheduling.domain.outcome import PlanOutcome
 from services.scheduling.domain.pool import PLANNABLE, WITHDRAWN, PoolOrder
+from services.scheduling.domain.values import ObjectiveValues, OrderPlacement
 from services.scheduling.policies import consumers
 from tests.integration.scheduling.conftest import routing
 
@@ -112,3 +115,18 @@ def test_an_order_stored_meanwhile_fails_the_batch_and_one_at_a_time_reads_it(ap
     reads = reads_of(app)
     app.record_configured("o-3", "t", 1, [], "")
     assert reads == [pool_key("o-3")]
+
+
+def test_a_plan_reads_the_orders_it_places_at_once(app):
+    for order_id in ("p-1", "p-2", "p-3"):
+        app.save(*app.record_configured(order_id, "t", 1, [], "2026-12-20"))
+    app.save(*app.record_cancelled("p-3", "gone"))
+    rows = [OrderPlacement(o, 1, "F-1", 1_000, 2_000 + i, "ON_TIME", 0, "2026-12-20")
+            for i, o in enumerate(("p-1", "p-2", "p-3", "p-unknown"))]
+    outcome = PlanOutcome("FEASIBLE", ObjectiveValues(0.0, 0, 0, 0), [], rows, [], ["F-1"])
+    reads = reads_of(app)
+    plan_id = app.publish_plan(outcome)
+    assert reads == []  # not one order read alone
+    assert [pool_order(app, o).factory_id for o in ("p-1", "p-2", "p-3")] == ["F-1", "F-1", ""]
+    assert pool_order(app, "p-2").planned_end_ms == 2_001
+    assert app.get_plan(plan_id).order_count == 2  # the cancelled and the unknown left out

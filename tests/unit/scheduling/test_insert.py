@@ -10,7 +10,7 @@ import pytest
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PoolOrder
-from services.scheduling.domain.problem import build_problem, plan_in_frame
+from services.scheduling.domain.problem import build_problem, due_ms, plan_in_frame
 from services.scheduling.domain.values import RoutingStep
 from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
@@ -136,9 +136,16 @@ async def test_slotting_in_revises_only_the_factories_the_new_orders_went_to():
     # the pass carried those factories' plans only, not the whole plan's rows
     [(outcome, current)] = saved
     assert set(current) == went_to == {r.factory_id for r in outcome.operations}
+    # ... and the orders of those plans; the others' are counted, not listed
+    assert {r.order_id for r in outcome.orders} == {
+        r.order_id for r in state.plan_rows.values() if r.factory_id in went_to}
+    assert outcome.orders_elsewhere.count == 13 - len(outcome.orders)
     # the publication still counts the whole plan
     [publication] = [e for e in recorded if type(e).__name__ == "Published"]
-    assert publication.order_count == 13
+    assert publication.order_count == 13 == sum(publication.risk_counts.values())
+    tardiness = sum(max(0, o.planned_end_ms - due_ms(o.promised_date)) // 1000
+                    for o in state.orders.values())
+    assert publication.objective.total_tardiness_seconds == tardiness
     assert publication.operation_count == len(state.plan_rows) == 13 * len(ROUTING)
 
 
