@@ -22,8 +22,11 @@ from gateway.errors import ServiceError, values_in_range
 from gateway.schemas.energy import (
     BandPriceBody,
     BandSpanRead,
+    CarbonProfileBody,
+    CarbonSeasonBody,
     EnergyFiguresRead,
     EnergyPlanRead,
+    FactoryCarbonProfileRead,
     FactoryTariffRead,
     LoadStepRead,
     OrderEnergyCostRead,
@@ -41,12 +44,13 @@ BAND_NAME = {v: k for k, v in BAND_PB.items()}
 
 
 async def call(services: Services, method: str, request: object, actor: str = "") -> Any:
-    """One scheduling call; its field names as this API's bodies spell them (the tariff's
-    fields sit at the top of the body, not under `tariff`)."""
+    """One scheduling call; its field names as this API's bodies spell them (the tariff's and
+    the CO2e profile's fields sit at the top of the body, not under `tariff` or `profile`)."""
     try:
         return await services.call("scheduling", method, request, actor=actor)
     except ServiceError as exc:
-        exc.errors = [FieldError(e.field.removeprefix("tariff."), e.message) for e in exc.errors]
+        exc.errors = [FieldError(e.field.removeprefix("tariff.").removeprefix("profile."),
+                                 e.message) for e in exc.errors]
         raise
 
 
@@ -81,6 +85,16 @@ def tariff_read(t: pb.FactoryTariff) -> FactoryTariffRead:
     return FactoryTariffRead(t.factory_id, tariff, set_at, t.set_by)
 
 
+def carbon_profile_read(t: pb.FactoryCarbonProfile) -> FactoryCarbonProfileRead:
+    profile = None
+    if t.HasField("profile"):
+        profile = CarbonProfileBody(
+            [CarbonSeasonBody(list(s.kg_per_kwh), list(s.months)) for s in t.profile.seasons],
+            t.profile.time_zone, t.profile.source)
+    set_at = t.set_at.ToDatetime(UTC).isoformat() if t.HasField("set_at") else None
+    return FactoryCarbonProfileRead(t.factory_id, profile, set_at, t.set_by)
+
+
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat()
 
@@ -101,7 +115,8 @@ def energy_plan_read(r: pb.GetEnergyPlanResponse) -> EnergyPlanRead:
         plan=_figures(r.plan_figures) if r.HasField("plan_figures") else None,
         energy_blind=_figures(r.blind_figures) if r.HasField("blind_figures") else None,
         grid_kg_co2e_per_kwh=r.grid_kg_co2e_per_kwh, grid_factor_source=r.grid_factor_source,
-        orders=r.orders)
+        orders=r.orders, hourly_carbon=r.hourly_carbon,
+        carbon_profile_source=r.carbon_profile_source)
 
 
 async def energy_plan(services: Services, factory_id: str, day: date | None
@@ -137,6 +152,36 @@ class TariffController(Controller):
         reply = await call(services, "SetFactoryTariff", pb.SetFactoryTariffRequest(
             factory_id=factory_id), actor=current(request).actor)
         return tariff_read(reply.factory_tariff)
+
+    @get("/carbon-profile", guards=[factory_reader],
+         summary="A factory's hourly CO2e profile (none: its grid's annual factor counts)")
+    async def get_carbon_profile(self, factory_id: FactoryId,
+                                 services: ServicesDep) -> FactoryCarbonProfileRead:
+        reply = await call(services, "GetCarbonProfile",
+                           pb.GetCarbonProfileRequest(factory_id=factory_id))
+        return carbon_profile_read(reply.factory_profile)
+
+    @put("/carbon-profile", guards=[admin_only],
+         summary="Set a factory's hourly CO2e profile: 24 factors, or a day per season (admins)")
+    async def set_carbon_profile(self, factory_id: FactoryId, data: JSONBody[CarbonProfileBody],
+                                 services: ServicesDep, request: Request
+                                 ) -> FactoryCarbonProfileRead:
+        with values_in_range():  # a month beyond an int32: 422, not a 500
+            profile = pb.CarbonProfile(
+                seasons=[pb.CarbonSeason(kg_per_kwh=s.kg_per_kwh, months=s.months)
+                         for s in data.seasons],
+                time_zone=data.time_zone, source=data.source)
+        reply = await call(services, "SetCarbonProfile", pb.SetCarbonProfileRequest(
+            factory_id=factory_id, profile=profile), actor=current(request).actor)
+        return carbon_profile_read(reply.factory_profile)
+
+    @delete("/carbon-profile", guards=[admin_only], status_code=200,
+            summary="Clear a factory's hourly CO2e profile: its grid's annual factor counts (admins)")
+    async def clear_carbon_profile(self, factory_id: FactoryId, services: ServicesDep,
+                                   request: Request) -> FactoryCarbonProfileRead:
+        reply = await call(services, "SetCarbonProfile", pb.SetCarbonProfileRequest(
+            factory_id=factory_id), actor=current(request).actor)
+        return carbon_profile_read(reply.factory_profile)
 
     @get("/energy-plan", guards=[factory_reader],
          summary="The plan's electricity at a factory against the same work planned energy-blind")

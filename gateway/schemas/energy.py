@@ -80,6 +80,8 @@ class EnergyPlanRead(msgspec.Struct):
     grid_kg_co2e_per_kwh: float
     grid_factor_source: str
     orders: int
+    hourly_carbon: bool = False  # CO2e hour by hour from the factory's profile, else annual
+    carbon_profile_source: str = ""
 
 
 class OrderEnergyCostRead(msgspec.Struct):
@@ -116,3 +118,25 @@ class PriceBreakdownRead(msgspec.Struct):
     energy: OrderEnergyCostRead | None
     energy_note: str = ""  # why energy is not shown, when it is not
     price_note: str = ""  # why the configured lines are not, when they are not
+
+
+class CarbonSeasonBody(msgspec.Struct, forbid_unknown_fields=True):
+    kg_per_kwh: Annotated[list[float], msgspec.Meta(
+        description="24 hourly factors, kg CO2e per kWh, the first for 00:00-01:00 local time")]
+    months: Annotated[list[int], msgspec.Meta(description="1-12; none: every month")] = []
+
+
+class CarbonProfileBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A factory's hourly grid emission factors: one day of 24 hours, or one per season (the
+    first season naming a month wins; a month none names takes the grid's annual factor)."""
+
+    seasons: list[CarbonSeasonBody]
+    time_zone: str = "Asia/Shanghai"
+    source: str = ""
+
+
+class FactoryCarbonProfileRead(msgspec.Struct):
+    factory_id: str
+    profile: CarbonProfileBody | None
+    set_at: str | None
+    set_by: str

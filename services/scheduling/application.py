@@ -24,6 +24,7 @@ from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.carbon import CarbonProfile, checked_profile
 from services.scheduling.domain.errors import (
     FactoryNotRegistered,
     MachineNotRegistered,
@@ -147,6 +148,24 @@ class SchedulingApplication(MaintenanceDesk, ServiceApplication):
                     continue
             return factory
         raise PlanKeptChanging(f"factory {factory_id} kept changing while its tariff was set")
+
+    def set_carbon_profile(self, factory_id: str, profile: CarbonProfile | None, at_ms: int,
+                           by: str) -> FactoryCapacity:
+        """Set (or with None clear) the factory's hourly CO2e profile; every bad field is
+        named (InvalidArgument) before anything is saved."""
+        if profile is not None:
+            checked_profile(profile)
+        for _ in range(MAX_RETRIES):
+            factory = self._find(factory_key(factory_id), FactoryCapacity)
+            if factory is None:
+                raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+            if factory.set_carbon_profile(profile, at_ms, by):
+                try:
+                    self.save(factory)
+                except IntegrityError:  # iot described the factory meanwhile
+                    continue
+            return factory
+        raise PlanKeptChanging(f"factory {factory_id} kept changing while its CO2e profile was set")
 
     def record_machine_power(self, machine_id: str, running_kw: float, hours: float
                              ) -> list[MachineCapacity]:

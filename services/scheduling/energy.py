@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.scheduling.domain.carbon import GridFactor, factor_for
+from services.scheduling.domain.carbon import CarbonProfile, GridFactor, factor_for, kg_co2e
 from services.scheduling.domain.errors import FactoryNotRegistered, OrderNotInPool
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.power import running_kw
@@ -67,6 +67,7 @@ class EnergyView:
     blind_plan: Figures | None
     grid: GridFactor
     orders: int
+    carbon_profile: CarbonProfile | None = None  # CO2e hour by hour when set, else the annual
 
 
 @dataclass(frozen=True)
@@ -109,16 +110,29 @@ def factory_frame(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     return _Frame(problem, index, plan)
 
 
-def _figures(frame: _Frame, operations, grid: GridFactor) -> Figures:
+def _figures(frame: _Frame, operations, grid: GridFactor,
+             profile: CarbonProfile | None = None) -> Figures:
     real = [q for q in operations if q.key not in frame.index.pins]
     report = energy_report(frame.problem, real)
     tardiness = evaluate(frame.problem, operations).weighted_tardiness
     if not report:
         return Figures(0.0, 0.0, 0.0, 0.0, 0.0, int(tardiness))
     (energy,) = report.values()
+    factory_id = next(iter(report))
     return Figures(round(energy.kwh, 3), round(energy.cost_cny, 2),
                    round(energy.kwh_by_band.get("valley", 0.0), 3), round(energy.peak_kw, 2),
-                   round(energy.kwh * grid.kg_per_kwh, 2), int(tardiness))
+                   round(_co2e(frame, real, factory_id, grid, profile, energy.kwh), 2),
+                   int(tardiness))
+
+
+def _co2e(frame: _Frame, real, factory_id: str, grid: GridFactor,
+          profile: CarbonProfile | None, kwh: float) -> float:
+    """kg CO2e of ``real`` (no pins): each hour at the profile's factor when the factory
+    has one, else all at the grid's annual factor."""
+    if profile is None:
+        return kwh * grid.kg_per_kwh
+    curve = _curve(frame, real, factory_id)
+    return kg_co2e(curve, curve[-1][0], profile, grid.kg_per_kwh)
 
 
 def _curve(frame: _Frame, operations, factory_id: str) -> tuple[tuple[int, float], ...]:
@@ -134,14 +148,14 @@ def _day_only(curve, start_ms: int, end_ms: int) -> tuple[tuple[int, float], ...
     return tuple(out)
 
 
-def _blind(frame: _Frame, factory_id: str, grid: GridFactor, key: tuple
-           ) -> tuple[Figures, tuple[tuple[int, float], ...]]:
+def _blind(frame: _Frame, factory_id: str, grid: GridFactor, key: tuple,
+           profile: CarbonProfile | None = None) -> tuple[Figures, tuple[tuple[int, float], ...]]:
     with _cache_lock:
         if key in _cache:
             return _cache[key]
     problem = replace(frame.problem, energy_aware=False)
     blind = plan_network(problem, BLIND_TIME_S, 1, 0).operations
-    out = (_figures(frame, blind, grid), _curve(frame, blind, factory_id))
+    out = (_figures(frame, blind, grid, profile), _curve(frame, blind, factory_id))
     with _cache_lock:
         if len(_cache) > 256:
             _cache.clear()
@@ -168,20 +182,23 @@ def energy_view(state: NetworkState, settings: SchedulerSettings, now_ms: int, f
         edges = [start_ms + s.minute * MINUTE_MS for s in steps] + [end_ms]
         bands = tuple(BandSpan(edges[i], edges[i + 1], str(s.band), float(s.cny_per_kwh))
                       for i, s in enumerate(steps))
-    plan_figures = _figures(frame, frame.plan, grid) if frame.plan else None
+    profile = factory.carbon_profile
+    plan_figures = _figures(frame, frame.plan, grid, profile) if frame.plan else None
     planned = _day_only(_curve(frame, frame.plan, factory_id), start_ms, end_ms)
     blind_figures: Figures | None = None
     blind_curve: tuple[tuple[int, float], ...] = ()
     if tariff is not None and frame.plan:
         revision = state.factory_plans.get(factory_id)
         key = (factory_id, getattr(revision, "version", 0), frame.index.origin_ms // 3_600_000,
-               tariff, tuple(sorted(m.learnt_kw or 0.0 for m in state.machines_of(factory_id))))
-        blind_figures, whole = _blind(frame, factory_id, grid, key)
+               tariff, tuple(sorted(m.learnt_kw or 0.0 for m in state.machines_of(factory_id))),
+               profile)
+        blind_figures, whole = _blind(frame, factory_id, grid, key, profile)
         blind_curve = _day_only(whole, start_ms, end_ms)
     limit = tariff.demand_limit_kw if tariff is not None else None
     return EnergyView(factory_id, day.isoformat(), zone, tariff is not None,
                       None if limit is None else float(limit), bands, planned, blind_curve,
-                      plan_figures, blind_figures, grid, len({q.order for q in frame.plan}))
+                      plan_figures, blind_figures, grid, len({q.order for q in frame.plan}),
+                      profile)
 
 
 def order_energy(state: NetworkState, settings: SchedulerSettings, now_ms: int,
@@ -198,8 +215,10 @@ def order_energy(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     report = energy_report(frame.problem, ops).get(factory_id)
     kwh = report.kwh if report else 0.0
     cny = report.cost_cny if report else 0.0
+    co2e = _co2e(frame, ops, factory_id, grid, state.factories[factory_id].carbon_profile,
+                 kwh) if ops else 0.0
     return OrderEnergy(order_id, factory_id, round(kwh, 3), round(cny, 2),
-                       round(kwh * grid.kg_per_kwh, 3), state.factories[factory_id].tariff is not None,
+                       round(co2e, 3), state.factories[factory_id].tariff is not None,
                        False, round(cny / kwh, 4) if kwh else 0.0)
 
 
@@ -209,7 +228,9 @@ def estimated_energy(state: NetworkState, settings: SchedulerSettings, now_ms: i
     machine type (the mean learnt draw of the factory's machines of that type, else the
     type's default) at the factory's average price over the planning horizon (when in the
     day it will run is not known yet). The factory is the one it was last planned in, else
-    the cheapest active one with a tariff (what an energy-aware plan leans to), else none."""
+    the cheapest active one with a tariff (what an energy-aware plan leans to), else none.
+    CO2e at the grid's annual factor: the hours are not known yet, so an hourly profile has
+    nothing to weigh."""
     order = state.orders.get(order_id)
     if order is None or not order.routing:
         raise OrderNotInPool(f"order {order_id} is not in the planning pool (not configured yet?)")

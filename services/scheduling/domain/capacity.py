@@ -12,6 +12,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.scheduling.domain.carbon import CarbonProfile, profile_from_record, profile_record
 from services.scheduling.domain.ids import factory_key, machine_key
 from services.scheduling.domain.tariffs import Tariff, tariff_from_record, tariff_record
 from services.scheduling.domain.values import PlannedStop, ShiftException, exception_from_v1
@@ -140,6 +141,26 @@ class FactoryCapacity(Aggregate):
         self.tariff = None if record is None else tariff_from_record(record)
         self.tariff_set_at_ms = at_ms
         self.tariff_set_by = by
+
+    # An hourly CO2e profile of the factory's grid (issue 21, item 4); none: the annual factor.
+    carbon_profile: CarbonProfile | None = None
+    carbon_profile_set_at_ms = 0
+    carbon_profile_set_by = ""
+
+    def set_carbon_profile(self, profile: CarbonProfile | None, at_ms: int, by: str) -> bool:
+        """The factory's hourly grid emission factors (None: cleared, the annual factor
+        counts); False when it is the one already set. Checked before (carbon.checked_profile)."""
+        if profile == self.carbon_profile:
+            return False
+        self._carbon_profile_set(record=None if profile is None else profile_record(profile),
+                                 at_ms=at_ms, by=by)
+        return True
+
+    @event("CarbonProfileSet")
+    def _carbon_profile_set(self, record: dict | None, at_ms: int, by: str) -> None:
+        self.carbon_profile = None if record is None else profile_from_record(record)
+        self.carbon_profile_set_at_ms = at_ms
+        self.carbon_profile_set_by = by
 
 
 class MachineCapacity(Aggregate):

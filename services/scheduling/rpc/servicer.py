@@ -48,6 +48,8 @@ ROLES = {
     "SetFactoryTariff": ("admin",),  # the chain sets tariffs (the gateway: admins only)
     "GetEnergyPlan": ("admin", "factory"),
     "GetOrderEnergy": ("admin",),
+    "GetCarbonProfile": ("admin", "factory"),
+    "SetCarbonProfile": ("admin",),  # the chain sets hourly CO2e profiles (admins only)
     "ListMaintenance": ("admin", "factory"),
     "AcceptMaintenance": ("admin", "factory"),  # admin: the gateway, naming the person
     "MoveMaintenance": ("admin", "factory"),
@@ -280,6 +282,26 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         found = await asyncio.to_thread(energy.order_energy, self.state, self.settings,
                                         self._now_ms(), order_id)
         return tariffs.order_energy_pb(found)
+
+    async def GetCarbonProfile(self, request: pb.GetCarbonProfileRequest, context):
+        factory_id = own_factory(request.factory_id.strip())
+        factory = self.state.factories.get(factory_id)
+        if factory is None:
+            raise errors.FactoryNotRegistered(f"factory {factory_id} is not registered")
+        return pb.GetCarbonProfileResponse(
+            factory_profile=tariffs.factory_carbon_profile_pb(factory))
+
+    async def SetCarbonProfile(self, request: pb.SetCarbonProfileRequest, context):
+        factory_id = request.factory_id.strip()
+        if not factory_id:
+            raise InvalidArgument(Violations.one("factory_id", "is required"))
+        profile = (tariffs.carbon_profile_from_pb(request.profile)
+                   if request.HasField("profile") else None)
+        by = actor_of(current_principal(), context.invocation_metadata())
+        factory = await asyncio.to_thread(self.app.set_carbon_profile, factory_id, profile,
+                                          self._now_ms(), by)
+        return pb.SetCarbonProfileResponse(
+            factory_profile=tariffs.factory_carbon_profile_pb(factory))
 
     # --- maintenance (issue 22) ---------------------------------------------------------
 

@@ -11,6 +11,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
+from services.scheduling.domain.carbon import (
+    CarbonProfile,
+    CarbonSeason,
+    carbon_profile_violations,
+)
 from services.scheduling.domain.tariffs import (
     ALL_MONTHS,
     ALL_WEEKDAYS,
@@ -102,6 +107,39 @@ def factory_tariff_pb(factory: FactoryCapacity) -> pb.FactoryTariff:
     return out
 
 
+def carbon_profile_from_pb(message: pb.CarbonProfile, where: str = "profile") -> CarbonProfile:
+    """The domain profile of a request; InvalidArgument naming every bad field
+    (``profile.seasons[0].kg_per_kwh[23]``, ``profile.time_zone``, ...)."""
+    v = Violations()
+    v.check(len(message.source) <= 500, f"{where}.source", "at most 500 characters")
+    profile = CarbonProfile(
+        tuple(CarbonSeason(tuple(s.kg_per_kwh), frozenset(s.months) or ALL_MONTHS)
+              for s in message.seasons),
+        message.time_zone.strip() or "Asia/Shanghai", message.source.strip())
+    for violation in carbon_profile_violations(profile):
+        v.add(f"{where}.{violation.field}", violation.description)
+    v.raise_if_any()
+    return profile
+
+
+def carbon_profile_pb(profile: CarbonProfile) -> pb.CarbonProfile:
+    return pb.CarbonProfile(
+        seasons=[pb.CarbonSeason(kg_per_kwh=list(s.kg_per_kwh), months=sorted(s.months))
+                 for s in profile.seasons],
+        time_zone=profile.time_zone, source=profile.source)
+
+
+def factory_carbon_profile_pb(factory: FactoryCapacity) -> pb.FactoryCarbonProfile:
+    out = pb.FactoryCarbonProfile(factory_id=factory.factory_id,
+                                  set_by=factory.carbon_profile_set_by)
+    if factory.carbon_profile is not None:
+        out.profile.CopyFrom(carbon_profile_pb(factory.carbon_profile))
+    if factory.carbon_profile_set_at_ms:
+        at = factory.carbon_profile_set_at_ms
+        out.set_at.CopyFrom(Timestamp(seconds=at // 1000, nanos=at % 1000 * 1_000_000))
+    return out
+
+
 def _figures_pb(f: Figures) -> pb.EnergyFigures:
     return pb.EnergyFigures(kwh=f.kwh, cny=f.cny, valley_kwh=f.valley_kwh, peak_kw=f.peak_kw,
                             kg_co2e=f.kg_co2e, weighted_tardiness_minutes=f.weighted_tardiness)
@@ -117,7 +155,8 @@ def energy_plan_pb(view: EnergyView, plan_id: str) -> pb.GetEnergyPlanResponse:
         planned=[pb.LoadStep(start_unix_ms=at, kw=kw) for at, kw in view.planned],
         blind=[pb.LoadStep(start_unix_ms=at, kw=kw) for at, kw in view.blind],
         grid_kg_co2e_per_kwh=view.grid.kg_per_kwh, grid_factor_source=view.grid.source,
-        plan_id=plan_id, orders=view.orders)
+        plan_id=plan_id, orders=view.orders, hourly_carbon=view.carbon_profile is not None,
+        carbon_profile_source=view.carbon_profile.source if view.carbon_profile else "")
     if view.demand_limit_kw is not None:
         out.demand_limit_kw = view.demand_limit_kw
     if view.plan is not None:

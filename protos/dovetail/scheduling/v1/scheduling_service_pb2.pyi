@@ -818,7 +818,7 @@ class EnergyFigures(_message.Message):
     def __init__(self, kwh: _Optional[float] = ..., cny: _Optional[float] = ..., valley_kwh: _Optional[float] = ..., peak_kw: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., weighted_tardiness_minutes: _Optional[int] = ...) -> None: ...
 
 class GetEnergyPlanResponse(_message.Message):
-    __slots__ = ("factory_id", "day", "time_zone", "has_tariff", "demand_limit_kw", "bands", "planned", "blind", "plan_figures", "blind_figures", "grid_kg_co2e_per_kwh", "grid_factor_source", "plan_id", "orders")
+    __slots__ = ("factory_id", "day", "time_zone", "has_tariff", "demand_limit_kw", "bands", "planned", "blind", "plan_figures", "blind_figures", "grid_kg_co2e_per_kwh", "grid_factor_source", "plan_id", "orders", "hourly_carbon", "carbon_profile_source")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     DAY_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
@@ -833,6 +833,8 @@ class GetEnergyPlanResponse(_message.Message):
     GRID_FACTOR_SOURCE_FIELD_NUMBER: _ClassVar[int]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
+    HOURLY_CARBON_FIELD_NUMBER: _ClassVar[int]
+    CARBON_PROFILE_SOURCE_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     day: str
     time_zone: str
@@ -847,7 +849,9 @@ class GetEnergyPlanResponse(_message.Message):
     grid_factor_source: str
     plan_id: str
     orders: int
-    def __init__(self, factory_id: _Optional[str] = ..., day: _Optional[str] = ..., time_zone: _Optional[str] = ..., has_tariff: _Optional[bool] = ..., demand_limit_kw: _Optional[float] = ..., bands: _Optional[_Iterable[_Union[BandSpan, _Mapping]]] = ..., planned: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., blind: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., plan_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., blind_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., grid_kg_co2e_per_kwh: _Optional[float] = ..., grid_factor_source: _Optional[str] = ..., plan_id: _Optional[str] = ..., orders: _Optional[int] = ...) -> None: ...
+    hourly_carbon: bool
+    carbon_profile_source: str
+    def __init__(self, factory_id: _Optional[str] = ..., day: _Optional[str] = ..., time_zone: _Optional[str] = ..., has_tariff: _Optional[bool] = ..., demand_limit_kw: _Optional[float] = ..., bands: _Optional[_Iterable[_Union[BandSpan, _Mapping]]] = ..., planned: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., blind: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., plan_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., blind_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., grid_kg_co2e_per_kwh: _Optional[float] = ..., grid_factor_source: _Optional[str] = ..., plan_id: _Optional[str] = ..., orders: _Optional[int] = ..., hourly_carbon: _Optional[bool] = ..., carbon_profile_source: _Optional[str] = ...) -> None: ...
 
 class GetOrderEnergyRequest(_message.Message):
     __slots__ = ("order_id",)
@@ -874,3 +878,59 @@ class GetOrderEnergyResponse(_message.Message):
     estimate: bool
     cny_per_kwh: float
     def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., kwh: _Optional[float] = ..., cny: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., has_tariff: _Optional[bool] = ..., estimate: _Optional[bool] = ..., cny_per_kwh: _Optional[float] = ...) -> None: ...
+
+class CarbonSeason(_message.Message):
+    __slots__ = ("kg_per_kwh", "months")
+    KG_PER_KWH_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    kg_per_kwh: _containers.RepeatedScalarFieldContainer[float]
+    months: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, kg_per_kwh: _Optional[_Iterable[float]] = ..., months: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class CarbonProfile(_message.Message):
+    __slots__ = ("seasons", "time_zone", "source")
+    SEASONS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    seasons: _containers.RepeatedCompositeFieldContainer[CarbonSeason]
+    time_zone: str
+    source: str
+    def __init__(self, seasons: _Optional[_Iterable[_Union[CarbonSeason, _Mapping]]] = ..., time_zone: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class FactoryCarbonProfile(_message.Message):
+    __slots__ = ("factory_id", "profile", "set_at", "set_by")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    SET_AT_FIELD_NUMBER: _ClassVar[int]
+    SET_BY_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    profile: CarbonProfile
+    set_at: _timestamp_pb2.Timestamp
+    set_by: str
+    def __init__(self, factory_id: _Optional[str] = ..., profile: _Optional[_Union[CarbonProfile, _Mapping]] = ..., set_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., set_by: _Optional[str] = ...) -> None: ...
+
+class GetCarbonProfileRequest(_message.Message):
+    __slots__ = ("factory_id",)
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    def __init__(self, factory_id: _Optional[str] = ...) -> None: ...
+
+class GetCarbonProfileResponse(_message.Message):
+    __slots__ = ("factory_profile",)
+    FACTORY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    factory_profile: FactoryCarbonProfile
+    def __init__(self, factory_profile: _Optional[_Union[FactoryCarbonProfile, _Mapping]] = ...) -> None: ...
+
+class SetCarbonProfileRequest(_message.Message):
+    __slots__ = ("factory_id", "profile")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    profile: CarbonProfile
+    def __init__(self, factory_id: _Optional[str] = ..., profile: _Optional[_Union[CarbonProfile, _Mapping]] = ...) -> None: ...
+
+class SetCarbonProfileResponse(_message.Message):
+    __slots__ = ("factory_profile",)
+    FACTORY_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    factory_profile: FactoryCarbonProfile
+    def __init__(self, factory_profile: _Optional[_Union[FactoryCarbonProfile, _Mapping]] = ...) -> None: ...

@@ -87,6 +87,16 @@ class SchedulingServiceStub:
                 request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.SerializeToString,
                 response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.FromString,
                 _registered_method=True)
+        self.GetCarbonProfile = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/GetCarbonProfile',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetCarbonProfileRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetCarbonProfileResponse.FromString,
+                _registered_method=True)
+        self.SetCarbonProfile = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/SetCarbonProfile',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetCarbonProfileRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetCarbonProfileResponse.FromString,
+                _registered_method=True)
         self.ListMaintenance = channel.unary_unary(
                 '/dovetail.scheduling.v1.SchedulingService/ListMaintenance',
                 request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ListMaintenanceRequest.SerializeToString,
@@ -188,6 +198,22 @@ class SchedulingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCarbonProfile(self, request, context):
+        """A factory's hourly CO2e profile of its grid (issue 21); none set: the annual factor.
+        Read by admins and the factory itself.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCarbonProfile(self, request, context):
+        """Set or clear (no profile) a factory's hourly CO2e profile: admin only. INVALID_ARGUMENT
+        names every bad field (profile.seasons[i].kg_per_kwh[h], profile.time_zone, ...).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListMaintenance(self, request, context):
         """A factory's maintenance tasks (issue 22): proposed before a machine is expected to fail,
         and those the factory accepted. A factory key lists its own.
@@ -263,6 +289,16 @@ def add_SchedulingServiceServicer_to_server(servicer, server):
                     servicer.GetOrderEnergy,
                     request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.FromString,
                     response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.SerializeToString,
+            ),
+            'GetCarbonProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCarbonProfile,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetCarbonProfileRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetCarbonProfileResponse.SerializeToString,
+            ),
+            'SetCarbonProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCarbonProfile,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetCarbonProfileRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetCarbonProfileResponse.SerializeToString,
             ),
             'ListMaintenance': grpc.unary_unary_rpc_method_handler(
                     servicer.ListMaintenance,
@@ -553,6 +589,60 @@ class SchedulingService:
             '/dovetail.scheduling.v1.SchedulingService/GetOrderEnergy',
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyRequest.SerializeToString,
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetOrderEnergyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCarbonProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/GetCarbonProfile',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetCarbonProfileRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetCarbonProfileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCarbonProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/SetCarbonProfile',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetCarbonProfileRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetCarbonProfileResponse.FromString,
             options,
             channel_credentials,
             insecure,
