@@ -32,6 +32,7 @@ from gateway.controllers.designs import DesignController
 from gateway.controllers.discovery import DiscoveryController
 from gateway.controllers.events import EventController
 from gateway.controllers.kpis import KpiController
+from gateway.controllers.maintenance import MaintenanceController
 from gateway.controllers.network import FactoryController, MachineController
 from gateway.controllers.orders import OrderController
 from gateway.controllers.outbound import OutboundController
@@ -69,6 +70,7 @@ from gateway.webhooks.release import MappingRelease
 from gateway.webhooks.shopify import SHOPIFY, ShopifyWebhookController
 from gateway.webhooks.woocommerce import WOOCOMMERCE, WooCommerceWebhookController
 from gateway.workspace.controller import WORKSPACE_HANDLERS
+from gateway.workspace.maintenance_pages import MAINTENANCE_HANDLERS
 from gateway.workspace.stock_pages import STOCK_HANDLERS
 from services.kit.auth import KeyStore
 from services.kit.health import Readiness, grpc_health_check, nats_check, postgres_check
@@ -159,7 +161,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
                         TrackingController, EnergyPortalController,
-                        *PORTAL_HANDLERS, *SHOP_DESK_PAGES, *WORKSPACE_HANDLERS, *STOCK_HANDLERS],
+                        *PORTAL_HANDLERS, *SHOP_DESK_PAGES, *WORKSPACE_HANDLERS, *STOCK_HANDLERS,
+                        *MAINTENANCE_HANDLERS, MaintenanceController],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.
         middleware=[*([DefineMiddleware(ProxyHeadersMiddleware,

@@ -1,0 +1,77 @@
+"""REST for maintenance in the plan (issue 22): a factory's maintenance tasks, read by admins,
+planners and the factory itself; accepted or moved by the factory (or an admin for it), the
+person recorded. Another factory's tasks are 403 by the path, a task not the factory's 404."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from gateway.auth import current, factory_reader, require
+from gateway.deps import ServicesDep
+from gateway.errors import ServiceError
+from gateway.i18n import gettext as _
+from gateway.schemas.maintenance import MaintenanceListRead, MaintenanceTaskRead, MoveBody
+from gateway.schemas.orders import FieldError
+from gateway.workspace import maintenance
+
+FactoryId = FromPath[str]
+TaskId = FromPath[str]
+factory_or_admin = require("admin", own_factory=True)
+STATUS = {pb.MAINTENANCE_STATUS_PROPOSED: "proposed", pb.MAINTENANCE_STATUS_ACCEPTED: "accepted"}
+
+
+def _iso(stamp: Timestamp) -> str:
+    return stamp.ToDatetime(UTC).isoformat()
+
+
+def task_read(t: pb.MaintenanceTask) -> MaintenanceTaskRead:
+    return MaintenanceTaskRead(
+        task_id=t.task_id, factory_id=t.factory_id, machine_id=t.machine_id,
+        status=STATUS.get(t.status, "unknown"), reason=t.reason,
+        explanation=list(t.explanation), start=_iso(t.start), end=_iso(t.end),
+        due_by=_iso(t.due_by), displaces=list(t.displaces), proposed_at=_iso(t.proposed_at),
+        decided_by=t.decided_by, decided_at=_iso(t.decided_at) if t.HasField("decided_at")
+        else None, stop_id=t.stop_id)
+
+
+def start_of(text: str) -> int:
+    """Unix ms of an RFC 3339 time with its offset; 422 naming `start` otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ServiceError(422, _("the body has problems"), [FieldError(
+            "start", _("must be a time with its offset, e.g. 2026-12-08T02:00:00+08:00"))])
+    return int(moment.timestamp() * 1000)
+
+
+class MaintenanceController(Controller):
+    path = "/api/v1/factories/{factory_id:str}/maintenance"
+    tags = ["maintenance"]
+    security = [{"bearer": []}]
+
+    @get("/", guards=[factory_reader], summary="A factory's maintenance tasks, latest first")
+    async def list_tasks(self, factory_id: FactoryId, services: ServicesDep
+                         ) -> MaintenanceListRead:
+        return MaintenanceListRead([task_read(t) for t in await maintenance.tasks(
+            services, factory_id)])
+
+    @post("/{task_id:str}/accept", guards=[factory_or_admin], status_code=200,
+          summary="Accept a maintenance task where it was proposed: a planned stop")
+    async def accept(self, factory_id: FactoryId, task_id: TaskId, services: ServicesDep,
+                     request: Request) -> MaintenanceTaskRead:
+        return task_read(await maintenance.accept(services, factory_id, task_id[:64],
+                                                  current(request).actor))
+
+    @post("/{task_id:str}/move", guards=[factory_or_admin], status_code=200,
+          summary="Move a proposed maintenance task to a new start (accepted there)")
+    async def move(self, factory_id: FactoryId, task_id: TaskId, data: JSONBody[MoveBody],
+                   services: ServicesDep, request: Request) -> MaintenanceTaskRead:
+        return task_read(await maintenance.move(services, factory_id, task_id[:64],
+                                                start_of(data.start), current(request).actor))

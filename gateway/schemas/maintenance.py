@@ -1,0 +1,33 @@
+"""Shapes of the maintenance API (issue 22): a machine's maintenance task, proposed before it is
+expected to fail and accepted or moved by the factory."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class MaintenanceTaskRead(msgspec.Struct):
+    task_id: str
+    factory_id: str
+    machine_id: str
+    status: str  # proposed | accepted
+    reason: str  # risk: wear foreseen by iot; tool: a tool's life
+    explanation: list[str]  # in English, e.g. "cutting current up 18 % over 9 days"
+    start: str  # RFC 3339, UTC
+    end: str
+    due_by: str  # a margin before the expected failure
+    displaces: list[str]  # planned operations it cuts into (none in a gap)
+    proposed_at: str
+    decided_by: str
+    decided_at: str | None
+    stop_id: str
+
+
+class MaintenanceListRead(msgspec.Struct):
+    tasks: list[MaintenanceTaskRead]
+
+
+class MoveBody(msgspec.Struct, forbid_unknown_fields=True):
+    """The new start, RFC 3339 with its offset (e.g. 2026-12-08T02:00:00+08:00)."""
+
+    start: str

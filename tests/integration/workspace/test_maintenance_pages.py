@@ -1,0 +1,132 @@
+"""Maintenance in the factory workspace and over REST (issue 22): iot's wear alarm becomes a task
+MINE's people see with its reasons in their language and times on the factory's clock; an
+operator accepts it (attributed to them) and it is a planned stop at scheduling and at iot;
+OTHER's people and keys neither see nor decide MINE's tasks (403 by the path, 404 by the id)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from dovetail.iot.v1 import iot_events_pb2 as iot
+from tests.helpers import eventually, stream_envelopes
+from tests.integration.scheduling.conftest import publish
+
+pytestmark = pytest.mark.integration
+H = 3_600_000
+WORDS = ["cutting current up 18 % over 9 days; +25 % in ~1.2 days"]
+
+
+def stamp(ms: int) -> Timestamp:
+    return Timestamp(seconds=ms // 1000, nanos=ms % 1000 * 1_000_000)
+
+
+@pytest.fixture(scope="module")
+async def task(platform, settings) -> dict:
+    """MINE's edge bander wears: iot alarms, failure expected in 30 hours."""
+    machine = f"{platform.mine.factory_id}-edge_bander"
+    now = int(time.time() * 1000)
+    await publish(settings, "iot", "machine_health_assessed", machine, iot.MachineHealthAssessed(
+        machine_id=machine, factory_id=platform.mine.factory_id, assessed_at=stamp(now),
+        score=38, horizon_hours=30, confidence=0.7, alarm=True,
+        failure_expected_by=stamp(now + 30 * H), explanation=WORDS))
+    path = f"/api/v1/factories/{platform.mine.factory_id}/maintenance/"
+
+    async def listed():
+        answer = await platform.client.get(path, headers=platform.mine.bearer)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["tasks"]
+
+    (found,) = await eventually(listed, timeout=60)
+    return found
+
+
+async def test_the_task_is_listed_for_the_factory_and_hidden_from_others(platform, task):
+    mine, other = platform.mine, platform.other
+    assert task["status"] == "proposed" and task["reason"] == "risk"
+    assert task["explanation"] == WORDS and task["machine_id"].endswith("-edge_bander")
+    assert task["start"] < task["end"] <= task["due_by"]
+    base = f"/api/v1/factories/{mine.factory_id}/maintenance"
+    assert (await platform.client.get(base + "/", headers=other.bearer)).status_code == 403
+    for action in ("accept", "move"):
+        body = {"start": task["start"]} if action == "move" else None
+        by_path = await platform.client.post(f"{base}/{task['task_id']}/{action}",
+                                             headers=other.bearer, json=body)
+        assert by_path.status_code == 403, by_path.text
+        by_id = await platform.client.post(
+            f"/api/v1/factories/{other.factory_id}/maintenance/{task['task_id']}/{action}",
+            headers=other.bearer, json=body)
+        assert by_id.status_code == 404, by_id.text
+    page = await platform.client.get("/factory/maintenance/", headers=other.bearer)
+    assert page.status_code == 200 and task["task_id"] not in page.text
+
+
+async def test_a_bad_move_is_refused_naming_the_start(platform, task):
+    base = f"/api/v1/factories/{platform.mine.factory_id}/maintenance/{task['task_id']}"
+    for start in ("tomorrow", "2026-12-08T02:00:00"):
+        answer = await platform.client.post(base + "/move", headers=platform.mine.bearer,
+                                            json={"start": start})
+        assert answer.status_code == 422, answer.text
+        assert [e["field"] for e in answer.json()["errors"]] == ["start"]
+    past = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    answer = await platform.client.post(base + "/move", headers=platform.mine.bearer,
+                                        json={"start": past})
+    assert answer.status_code == 422, answer.text
+    assert {e["field"] for e in answer.json()["errors"]} == {"start"}
+    form = await platform.client.post(f"/factory/maintenance/{task['task_id']}/move",
+                                      headers=platform.mine.bearer, data={"start": "soon"})
+    assert form.status_code == 422 and "start:" in form.text
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+async def test_the_page_says_why_and_when_in_the_readers_language(platform, task, language):
+    page = await platform.client.get("/factory/maintenance/", headers={
+        **platform.mine.bearer, "Accept-Language": language})
+    assert page.status_code == 200
+    assert task["task_id"] in page.text and "Asia/Shanghai" in page.text
+    if language == "en":
+        assert "cutting current up 18 % over 9 days" in page.text and ">Accept<" in page.text
+    else:
+        assert "切削电流" in page.text and "18" in page.text and "接受" in page.text
+
+
+async def test_an_operator_accepts_it_and_it_is_a_planned_stop_everywhere(platform, task,
+                                                                          settings):
+    cookie = await platform.session("factory_operator")
+    accepted = await platform.client.post(
+        f"/factory/maintenance/{task['task_id']}/accept", cookies={"dovetail_session": cookie},
+        headers={"Origin": platform.base_url}, follow_redirects=False)
+    assert accepted.status_code == 303, accepted.text
+    listed = await platform.client.get(
+        f"/api/v1/factories/{platform.mine.factory_id}/maintenance/",
+        headers=platform.mine.bearer)
+    (done,) = listed.json()["tasks"]
+    assert done["status"] == "accepted" and done["decided_by"].endswith("@factory.example")
+    start_ms = int(datetime.fromisoformat(done["start"]).timestamp() * 1000)
+    end_ms = int(datetime.fromisoformat(done["end"]).timestamp() * 1000)
+
+    async def at_iot():
+        for _, envelope in await stream_envelopes(settings.nats_url, "iot",
+                                                  "dovetail.iot.planned_stop_declared"):
+            body = iot.PlannedStopDeclared()
+            envelope.body.Unpack(body)
+            if list(body.machine_ids) == [done["machine_id"]] and (
+                    body.window.start_unix_ms, body.window.end_unix_ms) == (start_ms, end_ms):
+                return body
+        return None
+
+    await eventually(at_iot, timeout=60)
+    state = platform.services["scheduling"].runtime.state
+
+    async def one_stop():
+        stops = [s for s in state.factories[platform.mine.factory_id].stops.values()
+                 if s.machine_ids == (done["machine_id"],)]
+        return stops if len(stops) == 1 else None
+
+    (stop,) = await eventually(one_stop)
+    assert (stop.start_ms, stop.end_ms) == (start_ms, end_ms)
+    page = await platform.client.get("/factory/maintenance/", headers=platform.mine.bearer)
+    assert "Accepted by" in page.text and done["decided_by"] in page.text
