@@ -12,9 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
@@ -23,6 +21,7 @@ from eventsourcing.utils import get_topic
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
+from services.scheduling.domain.boards import BoardsDue, order_waits
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.carbon import CarbonProfile, checked_profile
 from services.scheduling.domain.errors import (
@@ -205,25 +204,22 @@ class SchedulingApplication(MaintenanceDesk, ServiceApplication):
         return [order] if order.configure(revision, routing, promised_date) else []
 
     def record_boards_awaited(self, order_ids: list[str], factory_id: str, batch: str,
-                              until_day: str, nested_ms: int, words: str) -> list[PoolOrder]:
-        """A cutting batch of these orders was nested at the factory short of boards (issue
-        20): their saw work starts no earlier than the start of `until_day` on the factory's
-        clock (the day boards on order arrive), or BOARDS_LEAD_DAYS after the nesting when
-        none are on order ("" and words); no words: the boards are in stock. Orders not in
-        the pool are skipped."""
-        from_ms = 0
-        if until_day:
-            factory = self._find(factory_key(factory_id), FactoryCapacity)
-            zone = ZoneInfo(factory.timezone if factory is not None and factory.timezone
-                            else "Asia/Shanghai")
-            from_ms = int(datetime.combine(date.fromisoformat(until_day), time(0),
-                                           zone).timestamp() * 1000)
-        elif words:
-            from_ms = nested_ms + BOARDS_LEAD_DAYS * 86_400_000
+                              revision: int, nested_ms: int, waits: list[BoardsDue]
+                              ) -> list[PoolOrder]:
+        """A cutting batch of these orders was nested at the factory (revision 0), or stock
+        moved what it waits for (1, 2, ...; issue 20). Each order's saw work starts no earlier
+        than the factory's midnight of the day its own boards come, or BOARDS_LEAD_DAYS after
+        the nesting when some are not on order; orders no wait holds are cut at once. An
+        older revision than an order has heard is ignored; orders not in the pool skipped."""
+        factory = self._find(factory_key(factory_id), FactoryCapacity)
+        zone = factory.timezone if factory is not None and factory.timezone else "Asia/Shanghai"
+        each = order_waits(order_ids, waits, factory_id, zone, nested_ms, BOARDS_LEAD_DAYS)
         changed = []
         for order_id in order_ids:
             order = self._find(pool_key(order_id), PoolOrder)
-            if order is not None and order.await_boards(factory_id, batch, from_ms, words):
+            if order is not None and order.await_boards(
+                    factory_id, batch, each[order_id].from_ms, each[order_id].words, revision,
+                    len(order_ids)):
                 changed.append(order)
         return changed
 

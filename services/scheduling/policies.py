@@ -21,6 +21,7 @@ from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
 from services.scheduling.application import SchedulingApplication
+from services.scheduling.domain.boards import BoardsDue
 from services.scheduling.domain.values import DayShift, RoutingStep, ShiftException
 
 Handler = Callable[[EventEnvelope, ProcessingEvent], None]
@@ -70,13 +71,12 @@ def factory_record(f: iot_pb.Factory, registered: bool = False) -> dict:
     }
 
 
-def board_wait_words(w: configurator.BoardWait, factory_id: str) -> str:
-    """"waits for board particleboard-18 melamine-white 2800×2070 at factory F-GZ-01 until
-    2026-12-09" (or "… (none on order)")."""
+def boards_due(w: configurator.BoardWait) -> BoardsDue:
+    """A batch's wait as scheduling keeps it: "particleboard-18 melamine-white 2800×2070",
+    its day, the orders it holds."""
     decor = f" {w.decor}" if w.decor else ""
-    board = f"{w.material}{decor} {w.length_mm}×{w.width_mm}"
-    when = f"until {w.until_date}" if w.until_date else "(none on order)"
-    return f"waits for board {board} at factory {factory_id} {when}"
+    return BoardsDue(f"{w.material}{decor} {w.length_mm}×{w.width_mm}", w.until_date,
+                     tuple(w.order_ids))
 
 
 def machine_record(m: iot_pb.Machine, registered: bool = False) -> dict:
@@ -112,12 +112,10 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
                                      _date(b.promised_date, b.HasField("promised_date")))
 
     def boards(b, env) -> list:
-        """A cutting batch nested short of boards (issue 20): its orders' saw work waits."""
-        days = [w.until_date for w in b.waits]
-        until = "" if not days or "" in days else max(days)
-        return app.record_boards_awaited(list(b.order_ids), b.factory_id, b.batch, until,
-                                         _ms(b.nested_at), "; ".join(
-                                             board_wait_words(w, b.factory_id) for w in b.waits))
+        """A cutting batch nested, or its waits moved by stock (issue 20): the saw work of
+        the orders on short sheets waits, each until its own boards."""
+        return app.record_boards_awaited(list(b.order_ids), b.factory_id, b.batch, b.revision,
+                                         _ms(b.nested_at), [boards_due(w) for w in b.waits])
 
     def rejected(b, env) -> list:
         reason = "; ".join(f"{r.parameter}: {r.message}" for r in b.reasons)

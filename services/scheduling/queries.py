@@ -101,6 +101,11 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                 plan_id=pooled.plan_id)
     order = next((o for o in f.problem.orders if o.id == order_id), None)
     boards = f"{pooled.boards_wait}; " if pooled.boards_wait else ""  # issue 20
+    batch, _, batch_orders = pooled.boards_batch
+    if batch:
+        others = batch_orders - 1
+        boards += (f"cut in batch {batch} with {others} other order{'s' * (others != 1)}; "
+                   if others > 0 else f"cut in batch {batch} on its own; ")
     found = []
     if order is not None:
         found = explain(replace(f.problem, orders=(order,)), f.plan,
@@ -110,7 +115,7 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
         return OrderExplanation(**base, reasons=[], suggestions=[],
                                 summary=f"{boards}{order_id} is planned at {row['factory_id']} to "
                                         f"finish {_when(row['end_ms'])}{slack}"
-                                        f"{'' if boards else ': nothing holds it up'}")
+                                        f"{'' if pooled.boards_wait else ': nothing holds it up'}")
     e = found[0]
     machine_down = any(m.machine_id == e.bottleneck_machine and not m.available
                        for m in state.machines.values())

@@ -116,21 +116,36 @@ class PoolOrder(Aggregate):
         self.revision = revision
         self._forget_plan()
 
-    def await_boards(self, factory_id: str, batch: str, from_ms: int, words: str) -> bool:
-        """Its saw work was nested in a cutting batch at `factory_id` short of boards (issue 20):
-        it starts no earlier than `from_ms` (0: the boards are in stock), and `words` say what
-        it waits for. A repeat of what is known changes nothing."""
-        if (from_ms, words) == (self.boards_from_ms, self.boards_wait):
+    def await_boards(self, factory_id: str, batch: str, from_ms: int, words: str,
+                     revision: int = 0, batch_orders: int = 0) -> bool:
+        """Its saw work was nested in cutting batch `batch` (of `batch_orders` orders) at
+        `factory_id` (issue 20): it starts no earlier than `from_ms` (0: its boards are in
+        stock), and `words` say what it waits for. Stock re-checks a batch as boards come
+        (`revision` 1, 2, ...): an older revision of the batch than the last heard, or a
+        repeat of what is known, changes nothing."""
+        if batch == self.boards_batch[0] and revision < self.boards_batch[1]:
+            return False
+        if (from_ms, words, (batch, revision, batch_orders)) == (
+                self.boards_from_ms, self.boards_wait, self.boards_batch):
             return False
         self._boards_awaited(order_id=self.order_id, factory=factory_id, batch=batch,
-                             from_ms=from_ms, words=words)
+                             from_ms=from_ms, words=words, revision=revision,
+                             batch_orders=batch_orders)
         return True
 
     @event("BoardsAwaited")
     def _boards_awaited(self, order_id: str, factory: str, batch: str, from_ms: int,
-                        words: str) -> None:
+                        words: str, revision: int = 0, batch_orders: int = 0) -> None:
         self.boards_from_ms = from_ms
         self.boards_wait = words
+        self.__dict__["_boards_batch"] = (batch, revision, batch_orders)
+
+    @property
+    def boards_batch(self) -> tuple[str, int, int]:
+        """(the cutting batch its saw work is in, the batch's revision last heard, how many
+        orders the batch cuts); ("", 0, 0) in no batch."""
+        batch, revision, orders = self.__dict__.get("_boards_batch", ("", 0, 0))  # JSON: a list
+        return batch, revision, orders
 
     @property
     def boards_from_ms(self) -> int:

@@ -44,3 +44,68 @@ async def test_an_order_waits_for_its_batchs_boards(settings, scheduling, networ
                                                    metadata=auth(TEST_ADMIN_KEY))
     assert explained.summary.startswith(
         f"waits for board mdf-18 2440×1220 at factory {factory} until {day.isoformat()}")
+
+
+async def test_only_the_order_on_short_sheets_waits_and_a_receipt_moves_it(
+        settings, scheduling, network):
+    """Waits per order (issue 20): the batch's wait holds one order, the other is cut at once;
+    revision 1 of the batch (boards received: no waits) plans it without waiting; a stale
+    revision 0 arriving after it changes nothing."""
+    short, free = (f"boards-{uuid.uuid4().hex[:10]}" for _ in range(2))
+    for order_id in (short, free):
+        await configure(settings, order_id)
+    for order_id in (short, free):
+        await eventually(lambda o=order_id: scheduled(settings, o), timeout=90)
+    factory, batch = network[0], f"B-{uuid.uuid4().hex[:6]}"
+    day = (datetime.now(SHANGHAI) + timedelta(days=2)).date()
+    boards_ms = int(datetime.combine(day, time(0), SHANGHAI).timestamp() * 1000)
+
+    def nested(revision: int, waits) -> configurator.BoardBatchPlanned:
+        body = configurator.BoardBatchPlanned(factory_id=factory, batch=batch,
+                                              order_ids=[short, free], new_boards=3,
+                                              waits=waits, revision=revision)
+        body.nested_at.GetCurrentTime()
+        return body
+
+    first = nested(0, [configurator.BoardWait(
+        material="mdf-18", thickness_mm=18, length_mm=2440, width_mm=1220, short=1,
+        until_date=day.isoformat(), order_ids=[short])])
+    await publish(settings, "configurator", "board_batch_planned", factory, first)
+
+    async def starts(order_id: str, later: bool):
+        found = await scheduled(settings, order_id)
+        if found is None:
+            return None
+        return found if (found.planned_start.ToMilliseconds() >= boards_ms) == later else None
+
+    await eventually(lambda: starts(short, True), timeout=90)
+    assert await starts(free, False)  # its sheets are in stock
+    explained = await scheduling.stub.ExplainOrder(pb.ExplainOrderRequest(order_id=short),
+                                                   metadata=auth(TEST_ADMIN_KEY))
+    assert explained.summary.startswith(
+        f"waits for board mdf-18 2440×1220 at factory {factory} until {day.isoformat()} "
+        f"(Asia/Shanghai); cut in batch {batch} with 1 other order")
+    explained = await scheduling.stub.ExplainOrder(pb.ExplainOrderRequest(order_id=free),
+                                                   metadata=auth(TEST_ADMIN_KEY))
+    assert explained.summary.startswith(f"cut in batch {batch} with 1 other order; ")
+
+    async def summary(order_id: str) -> str:
+        explained = await scheduling.stub.ExplainOrder(pb.ExplainOrderRequest(order_id=order_id),
+                                                       metadata=auth(TEST_ADMIN_KEY))
+        return explained.summary
+
+    async def waits(order_id: str, wanted: bool):
+        return (await summary(order_id)).startswith("waits for board") == wanted
+
+    # boards received: revision 1 holds nobody (the plan may keep it where it is: moving work
+    # is a cost, but nothing holds it any more)
+    await publish(settings, "configurator", "board_batch_planned", factory, nested(1, []))
+    await eventually(lambda: waits(short, False), timeout=90)
+    await publish(settings, "configurator", "board_batch_planned", factory, first)  # stale
+    later = nested(2, [configurator.BoardWait(  # a count: now the other order's sheet is short
+        material="mdf-18", thickness_mm=18, length_mm=2440, width_mm=1220, short=1,
+        until_date=day.isoformat(), order_ids=[free])])
+    await publish(settings, "configurator", "board_batch_planned", factory, later)
+    await eventually(lambda: starts(free, True), timeout=90)  # read after the stale one
+    assert await waits(free, True)
+    assert await waits(short, False)  # the stale revision 0 did not make it wait again
