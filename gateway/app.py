@@ -58,6 +58,7 @@ from gateway.limits import KeyGuessing
 from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
 from gateway.portal.energy import EnergyPortalController
+from gateway.portal.purchases import PurchasesPortalController
 from gateway.portal.mapping import SHOP_DESK_PAGES
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.read_model import OrderFacts
@@ -160,7 +161,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         MappingController, ChannelDeskController, ReprocessController,
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
-                        TrackingController, EnergyPortalController,
+                        TrackingController, EnergyPortalController, PurchasesPortalController,
                         *PORTAL_HANDLERS, *SHOP_DESK_PAGES, *WORKSPACE_HANDLERS, *STOCK_HANDLERS,
                         *MAINTENANCE_HANDLERS, MaintenanceController],
         lifespan=[lifespan],

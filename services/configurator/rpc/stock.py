@@ -8,6 +8,7 @@ import asyncio
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
 from dovetail.configurator.v1 import stock_service_pb2_grpc as pb_grpc
+from services.configurator import purchase_proposals
 from services.configurator.board_stock import BoardStock
 from services.configurator.catalogue.cut_list import cut_list_csv
 from services.configurator.catalogue.cut_plan import MaterialNesting
@@ -23,6 +24,7 @@ from services.configurator.domain.board_stock import (
     OffcutAlreadyUsed,
     OffcutUnknown,
     PurchaseUnknown,
+    Shortage,
     StockOffcut,
     shortages,
 )
@@ -42,6 +44,7 @@ from services.kit.rpc import current_principal
 ROLES = {name: ("admin", "factory") for name in (
     "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut", "NestBatch",
     "ConsumeBatch", "ReleaseBatch", "GetBatch")}
+ROLES["ListPurchaseProposals"] = ("admin",)  # the whole chain's: the portal, for planners
 ERRORS: Categories = {PurchaseUnknown: NotFound, BatchUnknown: NotFound, OffcutUnknown: NotFound, NotConfigured: NotFound,
           OffcutAlreadyUsed: FailedPrecondition, BatchAlreadyReserved: FailedPrecondition,
           BatchNotReserved: FailedPrecondition}
@@ -116,6 +119,11 @@ def layout_to_pb(layout: BatchLayout, summary: BatchSummary | None, holding: boo
             layout.batch, tuple(b.layout() for b in layout.boards))))
 
 
+def shortage_to_pb(s: Shortage) -> pb.Shortage:
+    return pb.Shortage(kind=kind_to_pb(s.kind), short=s.short, needed_by=s.needed_by,
+                       covered_on=s.covered_on, to_order=s.to_order, waits=s.waits)
+
+
 def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
     return pb.FactoryStock(
         factory_id=stock.factory_id, version=stock.version,
@@ -132,9 +140,7 @@ def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
                                received=p.received, expected_date=p.expected_date)
                    for p in stock.open_purchases()],
         offcuts=[offcut_to_pb(o) for o in stock.offcuts_in_stock()],
-        shortages=[pb.Shortage(kind=kind_to_pb(s.kind), short=s.short, needed_by=s.needed_by,
-                               covered_on=s.covered_on, to_order=s.to_order, waits=s.waits)
-                   for s in shortages(stock)])
+        shortages=[shortage_to_pb(s) for s in shortages(stock)])
 
 
 # ---- servicer ------------------------------------------------------------------------------
@@ -226,6 +232,15 @@ class StockServicer(pb_grpc.StockServiceServicer):
         stock = await asyncio.to_thread(self.stock.stock, factory_id)
         return layout_to_pb(layout, stock.batches.get(batch), batch in stock.reservations,
                             request.include_svg)
+
+    async def ListPurchaseProposals(self, request: pb.ListPurchaseProposalsRequest,
+                                    context) -> pb.ListPurchaseProposalsResponse:
+        found = await asyncio.to_thread(purchase_proposals.proposals, self.stock,
+                                        [f.strip() for f in request.factory_ids])
+        return pb.ListPurchaseProposalsResponse(proposals=[
+            pb.PurchaseProposal(factory_id=p.factory_id, shortage=shortage_to_pb(p.shortage),
+                                waiting_order_ids=list(p.orders), batches=list(p.batches))
+            for p in found])
 
 
 def _by(context) -> str:

@@ -357,3 +357,27 @@ class GetBatchResponse(_message.Message):
     parts: _containers.RepeatedCompositeFieldContainer[BatchPart]
     cut_list_csv: str
     def __init__(self, summary: _Optional[_Union[BatchSummary, _Mapping]] = ..., boards: _Optional[_Iterable[_Union[BatchBoard, _Mapping]]] = ..., parts: _Optional[_Iterable[_Union[BatchPart, _Mapping]]] = ..., cut_list_csv: _Optional[str] = ...) -> None: ...
+
+class ListPurchaseProposalsRequest(_message.Message):
+    __slots__ = ("factory_ids",)
+    FACTORY_IDS_FIELD_NUMBER: _ClassVar[int]
+    factory_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, factory_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PurchaseProposal(_message.Message):
+    __slots__ = ("factory_id", "shortage", "waiting_order_ids", "batches")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    SHORTAGE_FIELD_NUMBER: _ClassVar[int]
+    WAITING_ORDER_IDS_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    shortage: Shortage
+    waiting_order_ids: _containers.RepeatedScalarFieldContainer[str]
+    batches: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, factory_id: _Optional[str] = ..., shortage: _Optional[_Union[Shortage, _Mapping]] = ..., waiting_order_ids: _Optional[_Iterable[str]] = ..., batches: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListPurchaseProposalsResponse(_message.Message):
+    __slots__ = ("proposals",)
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    proposals: _containers.RepeatedCompositeFieldContainer[PurchaseProposal]
+    def __init__(self, proposals: _Optional[_Iterable[_Union[PurchaseProposal, _Mapping]]] = ...) -> None: ...

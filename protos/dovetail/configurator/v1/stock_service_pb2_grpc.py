@@ -83,6 +83,11 @@ class StockServiceStub:
                 request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchRequest.SerializeToString,
                 response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchResponse.FromString,
                 _registered_method=True)
+        self.ListPurchaseProposals = channel.unary_unary(
+                '/dovetail.configurator.v1.StockService/ListPurchaseProposals',
+                request_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ListPurchaseProposalsRequest.SerializeToString,
+                response_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ListPurchaseProposalsResponse.FromString,
+                _registered_method=True)
 
 
 class StockServiceServicer:
@@ -159,6 +164,15 @@ class StockServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPurchaseProposals(self, request, context):
+        """The chain's purchase proposals: for each factory asked for (at most 500), the boards its
+        planned batches need beyond on hand and on order or not in time, with the orders that wait
+        for them; earliest needed first. Admins only (the portal, for planners).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StockServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -206,6 +220,11 @@ def add_StockServiceServicer_to_server(servicer, server):
                     servicer.GetBatch,
                     request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchRequest.FromString,
                     response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchResponse.SerializeToString,
+            ),
+            'ListPurchaseProposals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPurchaseProposals,
+                    request_deserializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ListPurchaseProposalsRequest.FromString,
+                    response_serializer=dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ListPurchaseProposalsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -455,6 +474,33 @@ class StockService:
             '/dovetail.configurator.v1.StockService/GetBatch',
             dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchRequest.SerializeToString,
             dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.GetBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPurchaseProposals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.configurator.v1.StockService/ListPurchaseProposals',
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ListPurchaseProposalsRequest.SerializeToString,
+            dovetail_dot_configurator_dot_v1_dot_stock__service__pb2.ListPurchaseProposalsResponse.FromString,
             options,
             channel_credentials,
             insecure,

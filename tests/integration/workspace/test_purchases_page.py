@@ -1,0 +1,35 @@
+"""The portal's purchases page (issue 20, item 4): boards to buy across the network, per
+factory and board by the day they are needed (the factory's zone named), with the sheets short
+and the orders that wait for them. For admins and planners; a factory's people are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import ref
+from tests.integration.workspace.test_batch_sheets import nest
+
+pytestmark = pytest.mark.integration
+ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
+
+
+async def test_boards_to_buy_per_factory_with_the_orders_waiting(platform):
+    order_id = await platform.place_order()
+    await nest(platform, ref("buy").lower(), order_id)  # MINE stocks none of its boards
+    shown = await platform.client.get("/portal/purchases/", headers=ADMIN)
+    assert shown.status_code == 200, shown.text[:300]
+    table = shown.text.split('id="purchase-proposals"')[1].split("</table>")[0]
+    rows = [r for r in table.split("<tr")[1:] if f'data-factory="{platform.mine.factory_id}"' in r]
+    assert rows and any(f'href="/portal/orders/{order_id}"' in r for r in rows)
+    assert all("(Asia/Shanghai)" in r and "nothing on order" in r for r in rows)
+    assert "particleboard-18" in table
+    assert f'data-factory="{platform.other.factory_id}"' not in table  # OTHER needs nothing
+
+    chinese = await platform.client.get("/portal/purchases/",
+                                        headers={**ADMIN, "Accept-Language": "zh-CN"})
+    assert "需要采购的板材" in chinese.text and "年" in chinese.text
+
+    operator = {"dovetail_session": await platform.session("factory_operator")}
+    refused = await platform.client.get("/portal/purchases/", cookies=operator)
+    assert refused.status_code == 403
