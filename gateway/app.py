@@ -58,9 +58,9 @@ from gateway.limits import KeyGuessing
 from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
 from gateway.portal.energy import EnergyPortalController
-from gateway.portal.purchases import PurchasesPortalController
 from gateway.portal.mapping import SHOP_DESK_PAGES
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
+from gateway.portal.purchases import PurchasesPortalController
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
 from gateway.settings import EdgeSettings
