@@ -32,6 +32,7 @@ from gateway.controllers.designs import DesignController
 from gateway.controllers.discovery import DiscoveryController
 from gateway.controllers.events import EventController
 from gateway.controllers.kpis import KpiController
+from gateway.controllers.machine_health import MachineHealthController
 from gateway.controllers.maintenance import MaintenanceController
 from gateway.controllers.network import FactoryController, MachineController
 from gateway.controllers.orders import OrderController
@@ -154,7 +155,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
         route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
                         WooCommerceWebhookController, OrderController, DesignController,
                         FactoryController, StockController, TariffController, OrderPriceController,
-                        MachineController,
+                        MachineController, MachineHealthController,
                         ScheduleController,
                         ShipmentController, KpiController, AdminController, OutboundController,
                         AccountController,

@@ -25,6 +25,7 @@ from services.iot.domain.profiles import (
 )
 from services.iot.domain.registry import CALIBRATION_OPTIONAL, Factory, Machine
 from services.iot.domain.values import LiveState, as_plain, from_plain
+from services.iot.signals.wear_capture import WearClock
 from services.kit.errors import InvalidArgument, Violations
 
 
@@ -212,3 +213,23 @@ def downtime_to_pb(d: Downtime) -> pb.Downtime:
 def downtime_row_to_pb(row: dict[str, Any]) -> pb.Downtime:
     """A downtime from its read model row (end_ms NULL while it lasts)."""
     return downtime_to_pb(from_plain(Downtime, {**row, "end_ms": row["end_ms"] or 0}))
+
+
+def health_to_pb(machine: Machine, windows_seen: int, clock: WearClock) -> pb.MachineHealth:
+    """A machine's recorded health (issue 22); NOT_ENOUGH_DATA while none was recorded."""
+    out = pb.MachineHealth(
+        machine_id=machine.machine_id, factory_id=machine.factory_id,
+        state=pb.MACHINE_HEALTH_STATE_NOT_ENOUGH_DATA, windows_seen=windows_seen,
+        windows_needed=clock.config.baseline_points, window_seconds=clock.window_s)
+    health = machine.health
+    if health is None:
+        return out
+    out.state = pb.MACHINE_HEALTH_STATE_ASSESSED
+    out.assessed_at.CopyFrom(timestamp(health.at_ms / 1000))
+    out.score, out.confidence, out.alarm = health.score, health.confidence, health.alarm
+    out.explanation.extend(health.explanation)
+    expected = health.failure_expected_by_ms
+    if expected is not None:
+        out.horizon_hours = health.horizon_s / 3600
+        out.failure_expected_by.CopyFrom(timestamp(expected / 1000))
+    return out

@@ -50,7 +50,7 @@ ROLES = {
     **{m: BOTH for m in (
         "UpdateFactory", "ListFactories", "RegisterMachine", "UpdateMachine", "ListMachines",
         "GetMachineStatus", "WatchMachineStatus", "StreamTelemetry", "DeclarePlannedStop",
-        "SetDowntimeReason", "GetEnergy", "GetOee", "GetDowntime")},
+        "SetDowntimeReason", "GetEnergy", "GetOee", "GetDowntime", "GetMachineHealth")},
     "GetFactoryKpis": ("admin",),
 }
 MAX_WINDOW_MS = 400 * 86_400_000
@@ -221,6 +221,14 @@ class IotServicer(pb_grpc.IotServiceServicer):
         p = machine.profile
         return pb.GetMachineStatusResponse(status=await self._status(p.factory_id, p.machine_id,
                                                                      p.machine_type))
+
+    async def GetMachineHealth(self, request, context) -> pb.GetMachineHealthResponse:
+        machine = await self._call(self.app.get_machine, request.machine_id)
+        own(machine.factory_id)
+        tracker = self.intake.trackers.get(machine.machine_id)
+        seen = tracker.wear.windows if tracker is not None and tracker.wear is not None else 0
+        return pb.GetMachineHealthResponse(
+            health=wire.health_to_pb(machine, seen, self.intake.wear_clock))
 
     async def WatchMachineStatus(self, request, context):
         factory_id = scope(request.factory_id)

@@ -33,7 +33,9 @@ ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
            ("PUT", "/api/v1/factories/{factory_id}/tariff"): {"admin"},
            ("DELETE", "/api/v1/factories/{factory_id}/tariff"): {"admin"},
            ("POST", "/api/v1/designs/orders"): {"designer"},
-           ("POST", "/api/v1/orders/{order_id}/reprocess"): PLANNING}
+           ("POST", "/api/v1/orders/{order_id}/reprocess"): PLANNING,
+           # a machine's health: a factory reads its own machines' (issue 22)
+           ("GET", "/api/v1/machines/{machine_id}/health"): PLANNING | {"factory"}}
 ALLOWED_UNDER = {"/api/v1/orders": ORDER_DESK, "/api/v1/shipments": ORDER_DESK,
                  "/api/v1/events": ORDER_DESK, "/api/v1/schedule": PLANNING,
                  "/api/v1/kpis": PLANNING, "/api/v1/machines": PLANNING,

@@ -63,6 +63,12 @@ class DowntimeCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOWNTIME_CATEGORY_NETWORK: _ClassVar[DowntimeCategory]
     DOWNTIME_CATEGORY_PLANNED_STOP: _ClassVar[DowntimeCategory]
     DOWNTIME_CATEGORY_OTHER: _ClassVar[DowntimeCategory]
+
+class MachineHealthState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MACHINE_HEALTH_STATE_UNSPECIFIED: _ClassVar[MachineHealthState]
+    MACHINE_HEALTH_STATE_NOT_ENOUGH_DATA: _ClassVar[MachineHealthState]
+    MACHINE_HEALTH_STATE_ASSESSED: _ClassVar[MachineHealthState]
 MACHINE_STATE_UNSPECIFIED: MachineState
 MACHINE_STATE_OFF: MachineState
 MACHINE_STATE_IDLE: MachineState
@@ -100,6 +106,9 @@ DOWNTIME_CATEGORY_POWER_OUTAGE: DowntimeCategory
 DOWNTIME_CATEGORY_NETWORK: DowntimeCategory
 DOWNTIME_CATEGORY_PLANNED_STOP: DowntimeCategory
 DOWNTIME_CATEGORY_OTHER: DowntimeCategory
+MACHINE_HEALTH_STATE_UNSPECIFIED: MachineHealthState
+MACHINE_HEALTH_STATE_NOT_ENOUGH_DATA: MachineHealthState
+MACHINE_HEALTH_STATE_ASSESSED: MachineHealthState
 
 class Location(_message.Message):
     __slots__ = ("latitude", "longitude", "address")
@@ -748,3 +757,45 @@ class GetFactoryKpisResponse(_message.Message):
     factories: _containers.RepeatedCompositeFieldContainer[FactoryKpis]
     next_page_token: str
     def __init__(self, factories: _Optional[_Iterable[_Union[FactoryKpis, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class MachineHealth(_message.Message):
+    __slots__ = ("machine_id", "factory_id", "state", "assessed_at", "score", "horizon_hours", "confidence", "alarm", "failure_expected_by", "explanation", "windows_seen", "windows_needed", "window_seconds")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ASSESSED_AT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    HORIZON_HOURS_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    ALARM_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_EXPECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    WINDOWS_SEEN_FIELD_NUMBER: _ClassVar[int]
+    WINDOWS_NEEDED_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    factory_id: str
+    state: MachineHealthState
+    assessed_at: _timestamp_pb2.Timestamp
+    score: float
+    horizon_hours: float
+    confidence: float
+    alarm: bool
+    failure_expected_by: _timestamp_pb2.Timestamp
+    explanation: _containers.RepeatedScalarFieldContainer[str]
+    windows_seen: int
+    windows_needed: int
+    window_seconds: float
+    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., state: _Optional[_Union[MachineHealthState, str]] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score: _Optional[float] = ..., horizon_hours: _Optional[float] = ..., confidence: _Optional[float] = ..., alarm: _Optional[bool] = ..., failure_expected_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Iterable[str]] = ..., windows_seen: _Optional[int] = ..., windows_needed: _Optional[int] = ..., window_seconds: _Optional[float] = ...) -> None: ...
+
+class GetMachineHealthRequest(_message.Message):
+    __slots__ = ("machine_id",)
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    def __init__(self, machine_id: _Optional[str] = ...) -> None: ...
+
+class GetMachineHealthResponse(_message.Message):
+    __slots__ = ("health",)
+    HEALTH_FIELD_NUMBER: _ClassVar[int]
+    health: MachineHealth
+    def __init__(self, health: _Optional[_Union[MachineHealth, _Mapping]] = ...) -> None: ...

@@ -111,6 +111,11 @@ class IotServiceStub:
                 request_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisRequest.SerializeToString,
                 response_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisResponse.FromString,
                 _registered_method=True)
+        self.GetMachineHealth = channel.unary_unary(
+                '/dovetail.iot.v1.IotService/GetMachineHealth',
+                request_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthRequest.SerializeToString,
+                response_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthResponse.FromString,
+                _registered_method=True)
 
 
 class IotServiceServicer:
@@ -219,6 +224,14 @@ class IotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMachineHealth(self, request, context):
+        """A machine's health from its wear watch (issue 22): the last assessment worth keeping, or
+        NOT_ENOUGH_DATA while its baseline is still being learnt.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IotServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -296,6 +309,11 @@ def add_IotServiceServicer_to_server(servicer, server):
                     servicer.GetFactoryKpis,
                     request_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisRequest.FromString,
                     response_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisResponse.SerializeToString,
+            ),
+            'GetMachineHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMachineHealth,
+                    request_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthRequest.FromString,
+                    response_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -705,6 +723,33 @@ class IotService:
             '/dovetail.iot.v1.IotService/GetFactoryKpis',
             dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisRequest.SerializeToString,
             dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetFactoryKpisResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMachineHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.iot.v1.IotService/GetMachineHealth',
+            dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthRequest.SerializeToString,
+            dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthResponse.FromString,
             options,
             channel_credentials,
             insecure,
