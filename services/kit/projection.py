@@ -16,6 +16,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from services.kit import metrics
+from services.kit.decoded import decoded
 from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import ServiceApplication
 from services.kit.positions import read_position, relaxed_commit, write_position
@@ -51,7 +52,7 @@ class Projector:
                     position = await read_position(conn, self.schema, self.name)
                 async for batch in follow(self.app, self.wakeup, position, self.batch_size, stop,
                                           topics=self.topics, min_interval_s=self.min_interval_s):
-                    events = [self.app.mapper.to_domain_event(n) for n in batch]
+                    events = decoded(self.app)(batch)  # shared with the relay
                     data = (await asyncio.to_thread(self.prepare, events) if self.prepare
                             else events)
                     async with self.pool.connection() as conn, conn.transaction():

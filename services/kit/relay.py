@@ -26,6 +26,7 @@ from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
 from services.kit import metrics
+from services.kit.decoded import decoded
 from services.kit.envelope import msg_id, stream_name, subject, wrap
 from services.kit.jetstream import publish_acked
 from services.kit.log_follower import LogWakeup, follow
@@ -147,8 +148,7 @@ class Relay:
 
     def _encode(self, batch: Sequence[Notification]) -> list[Outgoing]:
         out = []
-        for notification in batch:
-            domain_event = self.app.mapper.to_domain_event(notification)
+        for notification, domain_event in zip(batch, decoded(self.app)(batch), strict=True):
             if not isinstance(domain_event, DomainEvent):  # aggregate events are: they carry when
                 raise TypeError(f"{notification.topic} is not a DomainEvent: no time to publish")
             mapped = self.to_integration(domain_event)

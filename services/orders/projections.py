@@ -72,9 +72,9 @@ CREATE INDEX IF NOT EXISTS order_list_channel ON orders.order_list (channel, pla
 """
 
 
-def content_blob(content: dict[str, Any]) -> bytes:
-    """The content part of a pb.Order, serialized."""
-    parts = wire.content_to_pb(OrderContent.from_dict(content))
+def content_blob(event: Any) -> bytes:
+    """The content part of a pb.Order, serialized, of an event that carries the content."""
+    parts = wire.event_content_pb(event)
     return pb.Order(**{k: v for k, v in parts.items() if v is not None}).SerializeToString()
 
 
@@ -272,7 +272,7 @@ def _placed_row(event: Any) -> dict:
             "version": event.originator_version, "placed_at": event.placed_at,
             "updated_at": event.timestamp.isoformat(),
             "promised_date": event.content.get("promised_date"), "content": event.content,
-            "content_pb": base64.b64encode(content_blob(event.content)).decode()}
+            "content_pb": base64.b64encode(content_blob(event)).decode()}
 
 
 async def apply(conn, event: Any) -> None:
@@ -293,7 +293,7 @@ async def apply(conn, event: Any) -> None:
         sets["mapping_needs"] = Jsonb([])
     if name in ("Amended", "MappingResolved", "Reprocessed"):
         content = OrderContent.from_dict(event.content)
-        sets.update(content=Jsonb(event.content), content_pb=content_blob(event.content),
+        sets.update(content=Jsonb(event.content), content_pb=content_blob(event),
                     promised_date=content.promised_date,
                     factory_id="", planned_start=None, planned_end=None, catalog_version=0,
                     rejection_reasons=Jsonb([]), planning_issue="")

@@ -11,8 +11,7 @@ from google.protobuf.message import Message
 from dovetail.orders.v1 import orders_events_pb2 as events
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
-from services.orders.domain.values import OrderContent
-from services.orders.wire import content_to_pb, status_to_pb
+from services.orders.wire import event_content_pb, status_to_pb
 
 # Every Order event is published (placed, amended, cancelled, status changes); the intake
 # index's events stay inside.
@@ -29,7 +28,7 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
     if name == "Placed" and getattr(event, "needs", ()):
         return None  # waits for mapping: nothing for others to make yet
     if name in ("Placed", "MappingResolved"):  # a waiting order, mapped, is placed now
-        content = content_to_pb(OrderContent.from_dict(event.content))
+        content = event_content_pb(event)
         placed_at = datetime.fromisoformat(event.placed_at)
         body = events.OrderPlaced(
             order_id=order_id, channel=event.channel, external_id=event.external_id,
@@ -38,7 +37,7 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
         body.placed_at.FromDatetime(placed_at)
         return "placed", body
     if name in ("Amended", "Reprocessed"):  # a new revision to configure, either way
-        content = content_to_pb(OrderContent.from_dict(event.content))
+        content = event_content_pb(event)
         return "amended", events.OrderAmended(
             order_id=order_id, items=content["items"], promised_date=content["promised_date"],
             reason=event.reason, revision=event.revision, customer=content["customer"])

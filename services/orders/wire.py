@@ -63,6 +63,24 @@ def content_to_pb(content: OrderContent) -> dict[str, Any]:
             "promised_date": date_to_pb(content.promised_date)}
 
 
+# Events whose content parts are kept made (a few batches of the relay and the order list).
+KEEP_CONTENT = 4096
+_event_content: dict[tuple[Any, int], dict[str, Any]] = {}
+
+
+def event_content_pb(event: Any) -> dict[str, Any]:
+    """content_to_pb of an event that carries an order's content (Placed, Amended, ...), made
+    once for the relay and the order list, which map the same events moments apart. Callers
+    put the parts into messages of their own (protobuf copies them) and never change them."""
+    key = (event.originator_id, event.originator_version)
+    parts = _event_content.get(key)
+    if parts is None:
+        parts = _event_content[key] = content_to_pb(OrderContent.from_dict(event.content))
+        if len(_event_content) > KEEP_CONTENT:  # forget the oldest made
+            del _event_content[next(iter(_event_content))]
+    return parts
+
+
 def needs_to_pb(needs) -> list[pb.MappingNeed]:
     return [pb.MappingNeed(kind=n.kind, key=n.key, line_id=n.line_id, detail=n.detail)
             for n in needs]
