@@ -5,8 +5,9 @@ its gaps. Building the problem of every order in the pool for that (and converti
 operation of the plan, and every row back) grew with the pool: 1.5 s a pass at 5,000
 orders, several times that at a chain's 30,000. Here the problem holds only the new orders;
 the published operations occupy their machines as they are (with their changeover family
-and their claim on the chain's share), and the new orders' operations are checked against
-the problem (shifts, downtime, sequence, horizon) and against those operations.
+and their claim on the chain's share) and draw on their factory's demand limit, and the new
+orders' operations are placed within it and checked against the problem (shifts, downtime,
+sequence, horizon) and against those operations (machines, and the limit with their load).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from services.scheduling.domain.problem import MINUTE_MS, ProblemIndex, build_pr
 from services.scheduling.domain.progress import FINISHED, STARTED
 from services.scheduling.domain.values import PlanRow
 from services.scheduling.planning.scope import PartitionScope
+from services.scheduling.solver.energy_audit import demand_excesses
 from services.scheduling.solver.greedy import CANDIDATE_FACTORIES, greedy_plan
 from services.scheduling.solver.model import (
     NetworkProblem,
@@ -117,12 +119,13 @@ def dispatch(insertion: Insertion) -> Plan | None:
     thread); None when one does not fit (then the whole problem is solved)."""
     problem = insertion.problem
     try:
-        placed = greedy_plan(problem, keep=insertion.keep, others=insertion.others)
+        placed = greedy_plan(problem, keep=insertion.keep, others=insertion.others, demand=True)
     except SchedulingError:
         return None
     new = {o.id for o in problem.orders}
     ops = [p for p in placed if p.order in new]
-    if validate_plan(problem, ops) or _clashes(problem, ops, insertion.keep, insertion.others):
+    if (validate_plan(problem, ops, around=insertion.keep)
+            or _clashes(problem, ops, insertion.keep, insertion.others)):
         return None
     return Plan(tuple(ops), evaluate(problem, ops), "FEASIBLE")
 
@@ -130,12 +133,13 @@ def dispatch(insertion: Insertion) -> Plan | None:
 def clashes_now(state: NetworkState, scope: PartitionScope, problem: NetworkProblem,
                 index: ProblemIndex, ops: list[PlannedOperation]) -> bool:
     """Do the new orders' operations clash with the published plan and the work reported
-    since they were dispatched? (Only the plans of the factories they went to can.)"""
+    since they were dispatched, on a machine or over a factory's demand limit? (Only the
+    plans of the factories they went to can.)"""
     plans = scope.plans()
     rows = {op: r for f in {p.factory for p in ops} if (plan := plans.get(f)) is not None
             for op, r in plan.operations.items()}
     keep, others = _published(state, rows, index)
-    return _clashes(problem, ops, keep, others)
+    return _clashes(problem, ops, keep, others) or bool(demand_excesses(problem, ops, keep))
 
 
 def _published(state: NetworkState, rows: Mapping[str, PlanRow], index: ProblemIndex

@@ -64,23 +64,51 @@ def energy_report(problem: NetworkProblem, operations) -> dict[str, FactoryEnerg
     return out
 
 
-def demand_excesses(problem: NetworkProblem, operations) -> list[DemandExcess]:
-    """Factories whose planned load goes above their demand limit at some minute."""
+def demand_excesses(problem: NetworkProblem, operations, around=()) -> list[DemandExcess]:
+    """Factories whose planned load goes above their demand limit at some minute. With
+    ``around`` (work already planned that ``operations`` were placed around, e.g. the
+    published plan a slot-in pass fills the gaps of): the load of both, at the minutes some
+    operation of ``operations`` runs (what ``around`` draws alone elsewhere is not theirs)."""
     limited = [f for f in problem.factories
                if f.electricity is not None and f.electricity.demand_limit_kw is not None]
     if not limited:
         return []
     by_factory = _by_factory(operations)
+    fixed = _by_factory(around)
     out = []
     for factory in limited:
         ops = by_factory.get(factory.id)
         if not ops:
             continue
         limit = float(factory.electricity.demand_limit_kw)  # type: ignore[union-attr, arg-type]
-        peak, at = _peak(*_columns(factory, ops))
+        if fixed.get(factory.id):
+            peak, at = _peak_during(factory, ops, fixed[factory.id])
+        else:
+            peak, at = _peak(*_columns(factory, ops))
         if peak > limit + 1e-6:
             out.append(DemandExcess(factory.id, peak, at, limit))
     return out
+
+
+def _peak_during(factory, ops, fixed) -> tuple[float, int]:
+    """The highest load of ``ops`` and ``fixed`` together at a minute some of ``ops`` runs,
+    and the first such minute."""
+    kw, start, end = _columns(factory, [*ops, *fixed])
+    mine = np.zeros(len(kw))
+    mine[:len(ops)] = 1.0
+    times = np.unique(np.concatenate([start, end]))  # the load is constant between them
+    a, b = np.searchsorted(times, start), np.searchsorted(times, end)
+    level, running = np.zeros(len(times) + 1), np.zeros(len(times) + 1)
+    np.add.at(level, a, kw)
+    np.add.at(level, b, -kw)
+    np.add.at(running, a, mine)
+    np.add.at(running, b, -mine)
+    level, running = np.cumsum(level)[:-1], np.cumsum(running)[:-1]
+    during = np.flatnonzero(running > 0.5)
+    if not during.size:
+        return 0.0, 0
+    worst = during[int(np.argmax(level[during]))]
+    return float(level[worst]), int(times[worst])
 
 
 def load_curve(problem: NetworkProblem, operations, factory_id: str) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+import numpy as np
+
 from .model import NetworkProblem, Order, PlannedOperation, SchedulingError
 from .timeline import MachineTimeline, timelines
 
@@ -29,6 +31,7 @@ def greedy_plan(
     orders: list[Order] | None = None,
     first: Collection[str] = (),
     others: Mapping[tuple[str, int], tuple[str, bool]] | None = None,
+    demand: bool = False,
 ) -> list[PlannedOperation]:
     """Plan ``orders`` (default: all) around the frozen operations and ``keep`` (already
     placed operations that stay), those in ``first`` before the others, each group by due
@@ -37,9 +40,44 @@ def greedy_plan(
 
     ``others``: kept operations of orders the problem does not hold (they only occupy their
     machines), key → (setup family, whether it claims the chain's share: not when started).
+    ``demand``: an operation starts only where its machine's draw keeps the factory's load
+    (the kept and frozen work's included) within its demand limit, later if need be; an
+    order that cannot is unfit there (a slot-in pass; a whole plan repairs limits instead).
     """
-    placed, _ = _dispatch(problem, keep, orders, first, stop_at_unfit=True, others=others)
+    placed, _ = _dispatch(problem, keep, orders, first, stop_at_unfit=True, others=others,
+                          demand=_Demand(problem) if demand else None)
     return placed
+
+
+class _Demand:
+    """The load of the factories with a demand limit, minute by minute (kW), as operations
+    are laid down: where an operation may run within the limit."""
+
+    def __init__(self, problem: NetworkProblem):
+        self.limit: dict[str, float] = {}
+        self.power: dict[str, dict[str, float]] = {}
+        self.load: dict[str, np.ndarray] = {}
+        for f in problem.factories:
+            e = f.electricity
+            if e is None or e.demand_limit_kw is None:
+                continue
+            self.limit[f.id] = float(e.demand_limit_kw) + 1e-6
+            self.power[f.id] = {m.id: m.power_kw for m in f.machines}
+            self.load[f.id] = np.zeros(problem.horizon + 1)
+
+    def add(self, p: PlannedOperation) -> None:
+        kw = self.power.get(p.factory, {}).get(p.machine, 0.0)
+        if kw:
+            self.load[p.factory][max(0, p.start):max(0, p.end)] += kw
+
+    def after_excess(self, factory: str, machine: str, start: int, d: int) -> int | None:
+        """None when ``machine`` may run over [start, start + d) within the limit; else the
+        minute after the last one it may not (where to look again)."""
+        kw = self.power.get(factory, {}).get(machine, 0.0)
+        if not kw:
+            return None
+        over = np.flatnonzero(self.load[factory][start:start + d] + kw > self.limit[factory])
+        return None if not over.size else start + int(over[-1]) + 1
 
 
 def unfit_orders(problem: NetworkProblem, keep: list[PlannedOperation] | None = None,
@@ -63,6 +101,7 @@ def unfit_orders(problem: NetworkProblem, keep: list[PlannedOperation] | None = 
 def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
               orders: list[Order] | None, first: Collection[str], stop_at_unfit: bool,
               others: Mapping[tuple[str, int], tuple[str, bool]] | None = None,
+              demand: _Demand | None = None,
               ) -> tuple[list[PlannedOperation], dict[str, str]]:
     lines = timelines(problem)
     placed: list[PlannedOperation] = []
@@ -78,6 +117,8 @@ def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
             family = orders_by_id[p.order].operations[p.op].setup_family
             claims = p.key not in started
         lines[p.factory, p.machine].place(p.start, p.end, family, claims)
+        if demand is not None:
+            demand.add(p)
         placed.append(p)
     todo = [o for o in (orders if orders is not None else problem.orders)
             if any((o.id, i) not in fixed for i in range(len(o.operations)))]
@@ -89,7 +130,7 @@ def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
     unfit: dict[str, str] = {}
     for order in todo:
         try:
-            placed += _plan_order(problem, order, fixed, lines, load)
+            placed += _plan_order(problem, order, fixed, lines, load, demand)
         except SchedulingError as exc:
             if stop_at_unfit:
                 raise
@@ -97,7 +138,7 @@ def _dispatch(problem: NetworkProblem, keep: list[PlannedOperation] | None,
     return placed, unfit
 
 
-def _plan_order(problem, order, fixed, lines, load) -> list[PlannedOperation]:
+def _plan_order(problem, order, fixed, lines, load, demand=None) -> list[PlannedOperation]:
     pinned = {fixed[order.id, i].factory for i in range(len(order.operations)) if (order.id, i) in fixed}
     candidates = sorted(pinned) if pinned else capable_factories(problem, order)
     if order.factory:  # a planner's pin: there or nowhere
@@ -110,7 +151,7 @@ def _plan_order(problem, order, fixed, lines, load) -> list[PlannedOperation]:
     for i, fid in enumerate(candidates):
         if i >= CANDIDATE_FACTORIES and best is not None:
             break
-        trial = _simulate(problem, order, fid, fixed, lines)
+        trial = _simulate(problem, order, fid, fixed, lines, demand)
         if trial is None:
             continue
         end = trial[-1].end
@@ -125,11 +166,13 @@ def _plan_order(problem, order, fixed, lines, load) -> list[PlannedOperation]:
             family = order.operations[p.op].setup_family
             lines[p.factory, p.machine].place(p.start, p.end, family)
             load[p.factory] += p.end - p.start
+            if demand is not None:
+                demand.add(p)
             out.append(p)
     return out
 
 
-def _simulate(problem, order, fid, fixed, lines) -> list[PlannedOperation] | None:
+def _simulate(problem, order, fid, fixed, lines, demand=None) -> list[PlannedOperation] | None:
     factory = problem.factory(fid)
     ready = max(order.release, problem.now)
     trial: list[PlannedOperation] = []
@@ -145,6 +188,12 @@ def _simulate(problem, order, fid, fixed, lines) -> list[PlannedOperation] | Non
                 line: MachineTimeline = lines[fid, m.id]
                 d = m.duration(op.duration)
                 start = _earliest_with(line, tentative.get(m.id, []), ready, d, op.setup_family, problem.horizon)
+                while start is not None and demand is not None and fid in demand.limit:
+                    again = demand.after_excess(fid, m.id, start, d)
+                    if again is None:
+                        break
+                    start = _earliest_with(line, tentative.get(m.id, []), again, d,
+                                           op.setup_family, problem.horizon)
                 if start is not None and (p is None or start + d < p.end):
                     p = PlannedOperation(order.id, i, fid, m.id, start, start + d)
             if p is None:

@@ -34,17 +34,20 @@ class Violation:
     factory: str = ""
 
 
-def validate_plan(problem: NetworkProblem, operations, demand: bool = True) -> list[Violation]:
+def validate_plan(problem: NetworkProblem, operations, demand: bool = True,
+                  around=()) -> list[Violation]:
     """Every way ``operations`` breaks the rules of ``problem`` (empty when valid).
     ``demand=False`` leaves the factories' demand limits unchecked (the tardiness search
-    works without them; the energy step that follows it keeps them)."""
+    works without them; the energy step that follows it keeps them). ``around``: planned
+    work outside ``problem`` that ``operations`` were slotted around (the published plan of
+    a slot-in pass): the demand limit holds for both together wherever ``operations`` run."""
     operations = list(operations)
     network = _Network(problem)
     plan = _Plan(network, operations)
     return [*_duplicates(plan), *_missing(network, plan), *_placements(network, plan),
             *_started_moved(network, plan), *_pinned_elsewhere(problem, operations),
             *_routings(network, plan), *_machine_checks(network, plan),
-            *(_demand(problem, operations) if demand else ())]
+            *(_demand(problem, operations, around) if demand else ())]
 
 
 def _pinned_elsewhere(problem: NetworkProblem, operations) -> list[Violation]:
@@ -59,11 +62,12 @@ def _pinned_elsewhere(problem: NetworkProblem, operations) -> list[Violation]:
 
 # -- the rules ---------------------------------------------------------------------------------
 
-def _demand(problem: NetworkProblem, operations) -> list[Violation]:
-    """A factory's planned load (its running machines' kW) above its demand limit."""
+def _demand(problem: NetworkProblem, operations, around=()) -> list[Violation]:
+    """A factory's planned load (its running machines' kW) above its demand limit, the work
+    planned ``around`` counted too."""
     return [Violation("demand_limit", f"{e.factory} would draw {e.peak_kw:.1f} kW at minute {e.at}, "
                                       f"above its demand limit of {e.limit_kw:g} kW", factory=e.factory)
-            for e in demand_excesses(problem, operations)]
+            for e in demand_excesses(problem, operations, around)]
 
 
 def _duplicates(plan: _Plan) -> list[Violation]:
