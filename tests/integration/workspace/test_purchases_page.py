@@ -33,3 +33,22 @@ async def test_boards_to_buy_per_factory_with_the_orders_waiting(platform):
     operator = {"dovetail_session": await platform.session("factory_operator")}
     refused = await platform.client.get("/portal/purchases/", cookies=operator)
     assert refused.status_code == 403
+
+
+async def test_an_order_short_of_boards_says_why_it_waits_on_its_page(platform):
+    from tests.helpers import eventually
+
+    order_id = await platform.place_order()
+    await nest(platform, ref("wait").lower(), order_id)  # nothing of its boards at MINE
+
+    async def says_why() -> str:
+        shown = await platform.client.get(f"/portal/orders/{order_id}", headers=ADMIN)
+        return shown.text if 'id="board-waits"' in shown.text else ""
+
+    text = await eventually(says_why, timeout=60)
+    box = text.split('id="board-waits"')[1].split("</div>")[0]
+    assert "waits for board particleboard-18" in box
+    assert f"at factory {platform.mine.factory_id}: none on order" in box
+    chinese = await platform.client.get(f"/portal/orders/{order_id}",
+                                        headers={**ADMIN, "Accept-Language": "zh-CN"})
+    assert f"等待工厂 {platform.mine.factory_id} 的板材" in chinese.text
