@@ -114,8 +114,7 @@ class OrdersApplication(ServiceApplication):
                                          tenant=r.tenant, placed_at=r.placed_at.isoformat(),
                                          content=r.content.to_dict(), needs=r.needs,
                                          notes=r.notes, source=r.source, fingerprint=r.digest())
-                pending += [order, OrderIntake(channel=r.channel, external_id=r.external_id,
-                                               order_id=order.id)]
+                pending += [order, OrderIntake.record(key, r.channel, r.external_id, order.id)]
                 answers.append(Placement(order.id, order.status, duplicate=False))
         return answers, pending
 

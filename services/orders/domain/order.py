@@ -42,6 +42,15 @@ class OrderIntake(Aggregate):
         self.external_id = external_id
         self.order_id = order_id
 
+    @classmethod
+    def record(cls, key: uuid.UUID, channel: str, external_id: str,
+               order_id: uuid.UUID) -> OrderIntake:
+        """The intake of a shop order whose `intake_id` the caller has made already (the
+        same id `create_id` would make again)."""
+        # Recorded is made by @event at class creation: mypy cannot see it.
+        return cls._create(cls.Recorded, id=key, channel=channel,  # type: ignore[attr-defined]
+                           external_id=external_id, order_id=order_id)
+
 
 def intake_id(channel: str, external_id: str) -> uuid.UUID:
     # JSON keeps the two parts apart whatever characters they hold.

@@ -67,3 +67,16 @@ def test_a_duplicate_answer_carries_the_orders_current_status(app):
     app.cancel_order(placed.order_id, "changed my mind")
     [again] = app.place_orders([request("S-1")])
     assert again.order_id == placed.order_id and again.status.value == "CANCELLED"
+
+
+def test_an_intake_recorded_with_its_key_is_the_intake_its_natural_key_makes():
+    from uuid import uuid4
+
+    from services.orders.domain.order import intake_id
+
+    order_id = uuid4()
+    made = OrderIntake(channel="dovetail", external_id="SHOP-9", order_id=order_id)
+    recorded = OrderIntake.record(intake_id("dovetail", "SHOP-9"), "dovetail", "SHOP-9", order_id)
+    [a], [b] = made.collect_events(), recorded.collect_events()
+    assert (recorded.id, type(b), b.channel, b.external_id, b.order_id) == (
+        made.id, type(a), a.channel, a.external_id, a.order_id)
