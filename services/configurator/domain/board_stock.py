@@ -285,10 +285,12 @@ class FactoryStock(Aggregate):
     def recheck_waits(self) -> list[str]:
         """After boards were received, counted, ordered or freed: every holding batch whose
         waits are no longer what it last said gets its new waits (earlier, later or none), as a
-        new revision of the batch. The batches changed back."""
+        new revision of the batch; a batch cut or released waits for nothing any more. The
+        batches changed back."""
         changed = []
-        for batch, waits in batch_waits(self).items():
-            summary = self.batches[batch]
+        holding = batch_waits(self)
+        for batch, summary in list(self.batches.items()):
+            waits = holding.get(batch, ())
             if waits != summary.waits:
                 self._waits_changed(replace(summary, waits=waits, revision=summary.revision + 1),
                                     self.factory_id)

@@ -117,28 +117,38 @@ class PoolOrder(Aggregate):
         self._forget_plan()
 
     def await_boards(self, factory_id: str, batch: str, from_ms: int, words: str,
-                     revision: int = 0, batch_orders: int = 0) -> bool:
-        """Its saw work was nested in cutting batch `batch` (of `batch_orders` orders) at
-        `factory_id` (issue 20): it starts no earlier than `from_ms` (0: its boards are in
-        stock), and `words` say what it waits for. Stock re-checks a batch as boards come
-        (`revision` 1, 2, ...): an older revision of the batch than the last heard, or a
-        repeat of what is known, changes nothing."""
+                     revision: int = 0, batch_orders: int = 0, nested_ms: int = 0) -> bool:
+        """Its saw work was nested in cutting batch `batch` (of `batch_orders` orders, at
+        `nested_ms`) at `factory_id` (issue 20): it starts no earlier than `from_ms` (0: its
+        boards are in stock), and `words` say what it waits for. Stock re-checks a batch as
+        boards come (`revision` 1, 2, ...): an older revision of the batch than the last heard,
+        news of a batch nested before the one it is in now (one released, say), or a repeat of
+        what is known, changes nothing."""
         if batch == self.boards_batch[0] and revision < self.boards_batch[1]:
+            return False
+        if batch != self.boards_batch[0] and nested_ms < self.boards_nested_ms:
             return False
         if (from_ms, words, (batch, revision, batch_orders)) == (
                 self.boards_from_ms, self.boards_wait, self.boards_batch):
             return False
         self._boards_awaited(order_id=self.order_id, factory=factory_id, batch=batch,
                              from_ms=from_ms, words=words, revision=revision,
-                             batch_orders=batch_orders)
+                             batch_orders=batch_orders, nested_ms=nested_ms)
         return True
 
     @event("BoardsAwaited")
     def _boards_awaited(self, order_id: str, factory: str, batch: str, from_ms: int,
-                        words: str, revision: int = 0, batch_orders: int = 0) -> None:
+                        words: str, revision: int = 0, batch_orders: int = 0,
+                        nested_ms: int = 0) -> None:
         self.boards_from_ms = from_ms
         self.boards_wait = words
         self.__dict__["_boards_batch"] = (batch, revision, batch_orders)
+        self.__dict__["_boards_nested_ms"] = nested_ms
+
+    @property
+    def boards_nested_ms(self) -> int:
+        """When the batch it is in was nested (0: unknown, or in no batch)."""
+        return self.__dict__.get("_boards_nested_ms", 0)
 
     @property
     def boards_batch(self) -> tuple[str, int, int]:

@@ -94,3 +94,19 @@ def test_waits_per_order_are_stored_and_read_back():
     again: FactoryStock = app.repository.get(stock.id)
     assert again.batches["b1"] == stock.batches["b1"]
     assert again.batches["b1"].waits == (BoardWait(PB18, 1, "", ("B",)),)
+
+
+def test_a_batch_released_or_cut_waits_for_nothing_any_more_and_frees_boards_for_the_next():
+    stock = FactoryStock("f1")
+    stock.receive(PB18, 1, "", "clerk", "")
+    _nest(stock, "b1", [("A",), ("A",)], "2026-12-06T01:00:00+00:00")
+    _nest(stock, "b2", [("B",)], "2026-12-06T02:00:00+00:00")
+    assert [w.orders for w in stock.batches["b1"].waits] == [("A",)]
+    assert [w.orders for w in stock.batches["b2"].waits] == [("B",)]
+    stock.release("b1")  # b1 will not be cut: its sheet on hand goes to b2
+    assert sorted(stock.recheck_waits()) == ["b1", "b2"]
+    assert (stock.batches["b1"].waits, stock.batches["b1"].revision) == ((), 1)
+    assert (stock.batches["b2"].waits, stock.batches["b2"].revision) == ((), 1)
+    stock.receive(PB18, 5, "", "clerk", "")
+    stock.consume("b2")
+    assert stock.recheck_waits() == []  # cut with nothing waiting: nothing to say

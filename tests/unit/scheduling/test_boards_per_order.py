@@ -105,3 +105,13 @@ async def test_the_order_on_short_sheets_waits_its_batch_mate_is_cut_at_once():
     assert await planner.plan_once({CAPACITY}) is not None
     assert saw_start(state, "WAITS") < midnight(day, "UTC")
     assert "waits" not in explain_order(state, SETTINGS, NOW_MS, "WAITS").summary
+
+
+def test_news_of_a_batch_nested_before_the_one_it_is_in_changes_nothing():
+    order = PoolOrder(order_id="A", tenant="t")
+    order.configure(1, PLAIN, "2026-12-20")
+    assert order.await_boards("F1", "B-2", 7_000, "waits for B-2", 0, 2, nested_ms=2_000)
+    # B-1 (nested earlier, then released) says late that it holds nothing any more
+    assert not order.await_boards("F1", "B-1", 0, "", 1, 2, nested_ms=1_000)
+    assert (order.boards_wait, order.boards_batch[0]) == ("waits for B-2", "B-2")
+    assert order.await_boards("F1", "B-3", 0, "", 0, 1, nested_ms=3_000)  # a later batch
