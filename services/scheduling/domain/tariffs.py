@@ -184,7 +184,8 @@ def _day_bands(tariff: Tariff, midnight: datetime) -> list[tuple[int, Band]]:
 # -- seed data ---------------------------------------------------------------------------------
 
 GUANGDONG_SOURCE = ("广东省发展和改革委员会《关于进一步完善我省峰谷分时电价政策有关问题的通知》"
-                    "(2021), in force from 1 October 2021; see docs/scheduling.md")
+                    "(reported 6 September 2021): its periods and its 1.7 : 1 : 0.38 ratios; the "
+                    "flat price is assumed; see docs/scheduling.md")
 PEAK_RATIO = Decimal("1.7")  # peak : flat : valley = 1.7 : 1 : 0.38
 VALLEY_RATIO = Decimal("0.38")
 CRITICAL_UPLIFT = Decimal("1.25")  # critical peak = peak + 25 %
@@ -194,9 +195,11 @@ SUMMER = frozenset({7, 8, 9})  # critical peak all of July, August, September
 def guangdong_industrial(flat_cny_per_kwh: Decimal = Decimal("0.6500"),
                          demand_limit_kw: Decimal | None = None,
                          time_zone: str = "Asia/Shanghai") -> Tariff:
-    """Guangdong's time-of-use bands for industry: peak 10-12 and 14-19, valley 0-8, flat
-    otherwise, every day; critical peak 11-12 and 15-17 in July to September (the notice also
-    applies it on other days forecast at 35 °C or more, which a weekly tariff cannot know).
+    """Guangdong's time-of-use bands for industry, as a news report of 6 September 2021
+    quotes the provincial notice (docs/scheduling.md cites it and says what is not verified):
+    peak 10-12 and 14-19, valley 0-8, flat otherwise, every day; critical peak 11-12 and 15-17
+    in July to September (the notice also applies it on other days forecast at 35 °C or more
+    in Guangzhou, which a weekly tariff cannot know).
     Prices keep the notice's ratios around ``flat_cny_per_kwh``; the flat price itself is an
     assumption (it follows each month's market price), not a figure of the notice."""
     flat = flat_cny_per_kwh
