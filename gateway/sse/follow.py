@@ -21,8 +21,10 @@ FOLLOWED: dict[str, list[str]] = {
 STREAMS = {stream_name(service): service for service in FOLLOWED}
 
 
-async def follow(js: JetStreamContext, service: str, subjects: list[str], after: int | None):
-    """Messages of `subjects` after stream sequence `after` (None: only new ones)."""
+async def follow(js: JetStreamContext, service: str, subjects: list[str], after: int | None,
+                 cb=None):
+    """Messages of `subjects` after stream sequence `after` (None: only new ones); `cb`: an
+    async callable each message is handed to (else the subscription's next_msg)."""
     if after is None:
         config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
     elif after == 0:
@@ -34,7 +36,7 @@ async def follow(js: JetStreamContext, service: str, subjects: list[str], after:
         config.filter_subject = subjects[0]
     else:
         config.filter_subjects = subjects
-    return await js.subscribe(subjects[0], stream=stream_name(service), config=config,
+    return await js.subscribe(subjects[0], stream=stream_name(service), config=config, cb=cb,
                               ordered_consumer=True, inactive_threshold=30,
                               pending_msgs_limit=10_000)
 
