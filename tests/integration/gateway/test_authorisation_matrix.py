@@ -32,6 +32,9 @@ ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
            # the chain sets a factory's tariff; admins, planners and the factory read it
            ("PUT", "/api/v1/factories/{factory_id}/tariff"): {"admin"},
            ("DELETE", "/api/v1/factories/{factory_id}/tariff"): {"admin"},
+           # and its hourly CO2e profile (issue 21)
+           ("PUT", "/api/v1/factories/{factory_id}/carbon-profile"): {"admin"},
+           ("DELETE", "/api/v1/factories/{factory_id}/carbon-profile"): {"admin"},
            ("POST", "/api/v1/designs/orders"): {"designer"},
            ("POST", "/api/v1/orders/{order_id}/reprocess"): PLANNING,
            # a machine's health: a factory reads its own machines' (issue 22)
