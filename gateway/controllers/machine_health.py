@@ -15,6 +15,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway import reads
 from gateway.auth import PLANNING, current, require
 from gateway.deps import Services, ServicesDep
+from gateway.workspace.maintenance import reason_words
 
 
 class MachineHealthRead(msgspec.Struct):
@@ -81,3 +82,32 @@ class MachineHealthController(Controller):
         principal = current(request)
         scope = None if principal.role in PLANNING else principal.subject
         return health_read(await machine_health(services, machine_id, scope))
+
+
+async def factory_healths(
+    services: Services, factory_ids: list[str]
+) -> dict[str, iot.MachineHealth]:
+    """The recorded health of every machine of these factories that has one, by machine id
+    (pages show it beside each machine)."""
+    if not factory_ids:
+        return {}
+    reply = await services.call(
+        "iot", "ListMachineHealth", iot.ListMachineHealthRequest(factory_ids=factory_ids[:500])
+    )
+    return {h.machine_id: h for h in reply.healths}
+
+
+def health_words(h: iot.MachineHealth | None) -> dict | None:
+    """What a page shows of a machine's health, in the reader's language: the score, each reason
+    (iot's English words translated), and by when maintenance is due when it
+    alarms (ms, and as RFC 3339 text)."""
+    if h is None or h.state != iot.MACHINE_HEALTH_STATE_ASSESSED:
+        return None
+    due = h.failure_expected_by.ToMilliseconds() if h.HasField("failure_expected_by") else None
+    return {
+        "score": round(h.score),
+        "alarm": h.alarm,
+        "due_ms": due,
+        "due": reads.ts(h, "failure_expected_by"),
+        "reasons": [reason_words(r) for r in h.explanation],
+    }

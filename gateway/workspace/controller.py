@@ -32,6 +32,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway import reads
 from gateway.accounts.controller import people
 from gateway.auth import SignInRequired, find_principal
+from gateway.controllers.machine_health import factory_healths, health_words
 from gateway.deps import ServicesDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
@@ -245,8 +246,13 @@ class WorkspaceController(Controller):
         zone = zone_of(factory.timezone)
         stops = {lane.machine_id: [w for w in lane.unavailable if w.reason in (
             2, 3)] for lane in found}
+        try:
+            healths = await factory_healths(services, [who.factory_id])
+        except ServiceError:  # the page shows machines without their health
+            healths = {}
         return page("factory_machines.html", request, factory=factory, zone=str(zone),
                     machines=listed, stops=stops, note=plan_note or machine_note,
+                    health={m: health_words(h) for m, h in healths.items()},
                     state_name=state_name, new_key=reading.tap_key,
                     day=lambda ms: local_time(ms, zone, True),
                     done=request.query_params.get("done", ""),

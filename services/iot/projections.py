@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS iot.operation_runs (
   scrap_quantity integer NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS operation_runs_by_order ON iot.operation_runs (order_id);
 CREATE INDEX IF NOT EXISTS operation_runs_by_machine ON iot.operation_runs (machine_id, started_ms);
+CREATE TABLE IF NOT EXISTS iot.machine_health (
+  machine_id text PRIMARY KEY, factory_id text NOT NULL, at_ms bigint NOT NULL,
+  score double precision NOT NULL, horizon_s double precision, confidence double precision NOT NULL,
+  alarm boolean NOT NULL, explanation text[] NOT NULL, version bigint NOT NULL);
+CREATE INDEX IF NOT EXISTS machine_health_by_factory ON iot.machine_health (factory_id, machine_id);
 """
 
 
@@ -96,6 +101,16 @@ async def apply(conn, event: Any) -> None:
             "updated_at = EXCLUDED.updated_at WHERE iot.machines.version < EXCLUDED.version",
             (p.machine_id, p.factory_id, p.machine_type, p.active, Jsonb(as_plain(p)),
              event.originator_version, event.timestamp))
+    elif isinstance(event, Machine.Event) and name == "HealthAssessed":
+        await conn.execute(
+            "INSERT INTO iot.machine_health VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (machine_id) DO UPDATE SET at_ms = EXCLUDED.at_ms, "
+            "score = EXCLUDED.score, horizon_s = EXCLUDED.horizon_s, "
+            "confidence = EXCLUDED.confidence, alarm = EXCLUDED.alarm, "
+            "explanation = EXCLUDED.explanation, version = EXCLUDED.version "
+            "WHERE iot.machine_health.version < EXCLUDED.version",
+            (event.machine_id, event.factory_id, event.at_ms, event.score, event.horizon_s,
+             event.confidence, event.alarm, list(event.explanation), event.originator_version))
     elif isinstance(event, MachineStateLog.Event):
         await _apply_state(conn, name, event)
     elif isinstance(event, PlannedStop.Event) and name == "Declared":

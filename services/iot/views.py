@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from services.iot.domain.health import HealthAssessment
 from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.values import from_plain
 from services.kit.errors import Violations
@@ -98,6 +100,16 @@ class IotViews:
         rows = await self._rows("SELECT machine_id FROM iot.machines WHERE factory_id = %s "
                                 "ORDER BY machine_id", (factory_id,))
         return [r["machine_id"] for r in rows]
+
+    async def machine_healths(self, factory_ids: list[str]) -> list[tuple[str, str, HealthAssessment]]:
+        """(machine, factory, health) of every machine of these factories with a recorded
+        health (issue 22), in one query."""
+        rows = await self._rows(
+            "SELECT * FROM iot.machine_health WHERE factory_id = ANY(%s) "
+            "ORDER BY factory_id, machine_id", (factory_ids,))
+        return [(r["machine_id"], r["factory_id"], HealthAssessment(
+            r["at_ms"], r["score"], math.inf if r["horizon_s"] is None else r["horizon_s"],
+            r["confidence"], r["alarm"], tuple(r["explanation"]))) for r in rows]
 
     async def all_machines(self) -> list[MachineProfile]:
         return [from_plain(MachineProfile, r["profile"]) for r in await self._rows(

@@ -15,6 +15,7 @@ from services.iot.domain.calendar import (
     ShiftWindow,
     WeeklyShift,
 )
+from services.iot.domain.health import HealthAssessment
 from services.iot.domain.machine_state import Downtime
 from services.iot.domain.profiles import (
     Address,
@@ -215,13 +216,13 @@ def downtime_row_to_pb(row: dict[str, Any]) -> pb.Downtime:
     return downtime_to_pb(from_plain(Downtime, {**row, "end_ms": row["end_ms"] or 0}))
 
 
-def health_to_pb(machine: Machine, windows_seen: int, clock: WearClock) -> pb.MachineHealth:
+def health_to_pb(machine_id: str, factory_id: str, health: HealthAssessment | None,
+                 windows_seen: int, clock: WearClock) -> pb.MachineHealth:
     """A machine's recorded health (issue 22); NOT_ENOUGH_DATA while none was recorded."""
     out = pb.MachineHealth(
-        machine_id=machine.machine_id, factory_id=machine.factory_id,
+        machine_id=machine_id, factory_id=factory_id,
         state=pb.MACHINE_HEALTH_STATE_NOT_ENOUGH_DATA, windows_seen=windows_seen,
         windows_needed=clock.config.baseline_points, window_seconds=clock.window_s)
-    health = machine.health
     if health is None:
         return out
     out.state = pb.MACHINE_HEALTH_STATE_ASSESSED

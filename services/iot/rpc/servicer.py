@@ -50,12 +50,14 @@ ROLES = {
     **{m: BOTH for m in (
         "UpdateFactory", "ListFactories", "RegisterMachine", "UpdateMachine", "ListMachines",
         "GetMachineStatus", "WatchMachineStatus", "StreamTelemetry", "DeclarePlannedStop",
-        "SetDowntimeReason", "GetEnergy", "GetOee", "GetDowntime", "GetMachineHealth")},
+        "SetDowntimeReason", "GetEnergy", "GetOee", "GetDowntime", "GetMachineHealth",
+        "ListMachineHealth")},
     "GetFactoryKpis": ("admin",),
 }
 MAX_WINDOW_MS = 400 * 86_400_000
 MAX_BUCKETS = 10_000
 MAX_OEE_DAYS = 92
+MAX_HEALTH_FACTORIES = 500
 
 
 def own(factory_id: str) -> None:
@@ -225,10 +227,27 @@ class IotServicer(pb_grpc.IotServiceServicer):
     async def GetMachineHealth(self, request, context) -> pb.GetMachineHealthResponse:
         machine = await self._call(self.app.get_machine, request.machine_id)
         own(machine.factory_id)
-        tracker = self.intake.trackers.get(machine.machine_id)
-        seen = tracker.wear.windows if tracker is not None and tracker.wear is not None else 0
-        return pb.GetMachineHealthResponse(
-            health=wire.health_to_pb(machine, seen, self.intake.wear_clock))
+        seen = self._windows(machine.machine_id)
+        return pb.GetMachineHealthResponse(health=wire.health_to_pb(
+            machine.machine_id, machine.factory_id, machine.health, seen,
+            self.intake.wear_clock))
+
+    async def ListMachineHealth(self, request, context) -> pb.ListMachineHealthResponse:
+        factory_ids = list(dict.fromkeys(request.factory_ids))
+        v = Violations()
+        v.check(0 < len(factory_ids) <= MAX_HEALTH_FACTORIES, "factory_ids",
+                f"must name 1-{MAX_HEALTH_FACTORIES} factories")
+        v.raise_if_any()
+        for factory_id in factory_ids:
+            own(factory_id)
+        clock = self.intake.wear_clock
+        return pb.ListMachineHealthResponse(healths=[
+            wire.health_to_pb(machine_id, factory_id, health, self._windows(machine_id), clock)
+            for machine_id, factory_id, health in await self.views.machine_healths(factory_ids)])
+
+    def _windows(self, machine_id: str) -> int:
+        tracker = self.intake.trackers.get(machine_id)
+        return tracker.wear.windows if tracker is not None and tracker.wear is not None else 0
 
     async def WatchMachineStatus(self, request, context):
         factory_id = scope(request.factory_id)

@@ -7,7 +7,8 @@ window (cutting current +40 % by the hundredth) alarms: MachineHealthAssessed re
 with the alarm and its reasons, GetMachineHealth answers them, and so does a restarted service
 (the health is a recorded event of the machine). A healthy saw whose boards get thicker (cutting
 current +20 %, held) from its fiftieth window does not alarm. Over REST, a factory reads its own
-machine's health and gets 404 for another factory's; planners and admins read any.
+machine's health and gets 404 for another factory's; planners and admins read any; the factory's
+machines page and the portal's factory board show it.
 The tests run in order: the saw that wore in the first is the one read over REST in the last.
 """
 
@@ -290,6 +291,20 @@ async def test_a_factory_reads_its_own_machines_health_only(works, settings, ord
                 headers={"Authorization": f"Bearer {tenant.key}"},
             )
             assert missing.status_code == 404
+            # the factory's machines page and the portal's factory board show it, in Chinese
+            # too (the reasons translated: "切削电流...")
+            zh = {"Authorization": f"Bearer {tenant.key}", "Accept-Language": "zh-CN"}
+            floor = await client.get("/factory/machines", headers=zh)
+            assert floor.status_code == 200, floor.text[:300]
+            card = floor.text.split(f'id="m-{machines["worn"].machine_id}"')[1]
+            assert 'class="health warn" data-health=' in card.split("</section>")[0]
+            assert "健康度" in card and "切削电流" in card and "请在" in card
+            board = await client.get(
+                "/portal/factories", headers={"Authorization": f"Bearer {PLANNER_KEY}"}
+            )
+            assert board.status_code == 200
+            tile = board.text.split(f'data-machine="{machines["worn"].machine_id}"')[1]
+            assert "Health" in tile.split("</div>")[0] and "cutting current up" in tile
             fresh = await client.get(
                 f"/api/v1/machines/{machines['calm'].machine_id}/health",
                 headers={"Authorization": f"Bearer {PLANNER_KEY}"},

@@ -799,3 +799,15 @@ class GetMachineHealthResponse(_message.Message):
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     health: MachineHealth
     def __init__(self, health: _Optional[_Union[MachineHealth, _Mapping]] = ...) -> None: ...
+
+class ListMachineHealthRequest(_message.Message):
+    __slots__ = ("factory_ids",)
+    FACTORY_IDS_FIELD_NUMBER: _ClassVar[int]
+    factory_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, factory_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListMachineHealthResponse(_message.Message):
+    __slots__ = ("healths",)
+    HEALTHS_FIELD_NUMBER: _ClassVar[int]
+    healths: _containers.RepeatedCompositeFieldContainer[MachineHealth]
+    def __init__(self, healths: _Optional[_Iterable[_Union[MachineHealth, _Mapping]]] = ...) -> None: ...

@@ -116,6 +116,11 @@ class IotServiceStub:
                 request_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthRequest.SerializeToString,
                 response_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthResponse.FromString,
                 _registered_method=True)
+        self.ListMachineHealth = channel.unary_unary(
+                '/dovetail.iot.v1.IotService/ListMachineHealth',
+                request_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.ListMachineHealthRequest.SerializeToString,
+                response_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.ListMachineHealthResponse.FromString,
+                _registered_method=True)
 
 
 class IotServiceServicer:
@@ -232,6 +237,14 @@ class IotServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMachineHealth(self, request, context):
+        """The recorded health of every machine of these factories that has one (a factory key: its
+        own factory only); machines still learning their baseline are not listed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IotServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -314,6 +327,11 @@ def add_IotServiceServicer_to_server(servicer, server):
                     servicer.GetMachineHealth,
                     request_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthRequest.FromString,
                     response_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthResponse.SerializeToString,
+            ),
+            'ListMachineHealth': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMachineHealth,
+                    request_deserializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.ListMachineHealthRequest.FromString,
+                    response_serializer=dovetail_dot_iot_dot_v1_dot_iot__service__pb2.ListMachineHealthResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -750,6 +768,33 @@ class IotService:
             '/dovetail.iot.v1.IotService/GetMachineHealth',
             dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthRequest.SerializeToString,
             dovetail_dot_iot_dot_v1_dot_iot__service__pb2.GetMachineHealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMachineHealth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.iot.v1.IotService/ListMachineHealth',
+            dovetail_dot_iot_dot_v1_dot_iot__service__pb2.ListMachineHealthRequest.SerializeToString,
+            dovetail_dot_iot_dot_v1_dot_iot__service__pb2.ListMachineHealthResponse.FromString,
             options,
             channel_credentials,
             insecure,
