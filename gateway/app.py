@@ -37,6 +37,7 @@ from gateway.controllers.maintenance import MaintenanceController
 from gateway.controllers.network import FactoryController, MachineController
 from gateway.controllers.orders import OrderController
 from gateway.controllers.outbound import OutboundController
+from gateway.controllers.plan_overrides import PlanOverrideController
 from gateway.controllers.schedule import ScheduleController
 from gateway.controllers.shipments import ShipmentController
 from gateway.controllers.shop_desk import ChannelDeskController, ReprocessController
@@ -60,6 +61,7 @@ from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
 from gateway.portal.energy import EnergyPortalController
 from gateway.portal.mapping import SHOP_DESK_PAGES
+from gateway.portal.plan_overrides import PlanOverridePortalController
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.portal.purchases import PurchasesPortalController
 from gateway.read_model import OrderFacts
@@ -153,7 +155,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
 
     app = Litestar(
         route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
-                        WooCommerceWebhookController, OrderController, DesignController,
+                        WooCommerceWebhookController, OrderController, PlanOverrideController,
+                        DesignController,
                         FactoryController, StockController, TariffController, OrderPriceController,
                         MachineController, MachineHealthController,
                         ScheduleController,
@@ -163,7 +166,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         EventController,
                         SystemController, DiscoveryController, CarrierWebhookController,
                         TrackingController, EnergyPortalController, PurchasesPortalController,
-                        *PORTAL_HANDLERS, *SHOP_DESK_PAGES, *WORKSPACE_HANDLERS, *STOCK_HANDLERS,
+                        *PORTAL_HANDLERS, *SHOP_DESK_PAGES, PlanOverridePortalController,
+                        *WORKSPACE_HANDLERS, *STOCK_HANDLERS,
                         *MAINTENANCE_HANDLERS, MaintenanceController],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.

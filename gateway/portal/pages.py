@@ -43,7 +43,6 @@ from gateway.auth import (
     refuse_cross_site_write,
 )
 from gateway.controllers.kpis import kept_figures, kpis
-from gateway.controllers.machine_health import factory_healths, health_words
 from gateway.controllers.network import energy, machines, oee
 from gateway.controllers.orders import (
     STATUSES,
@@ -53,6 +52,7 @@ from gateway.controllers.orders import (
     order_read,
     order_shipment,
 )
+from gateway.controllers.plan_overrides import plan_card
 from gateway.controllers.shipments import list_request as shipments_request
 from gateway.controllers.tariffs import planned_energy, price_breakdown_read
 from gateway.deps import Services, ServicesDep, StateDep
@@ -422,13 +422,7 @@ async def factory_card(services: Services, f: iot.Factory) -> dict:
 async def factory_board(services: Services) -> list[dict]:
     reply = await services.call("iot", "ListFactories", iot.ListFactoriesRequest(
         page=dict(page_size=100)))
-    cards = list(await asyncio.gather(*(factory_card(services, f) for f in reply.factories)))
-    healths, _note = await attempt(factory_healths(
-        services, [f.factory_id for f in reply.factories]), {})
-    for card in cards:  # each machine's health from its wear watch (issue 22)
-        card["health"] = {m.machine_id: words for m in card["machines"]
-                          if (words := health_words(healths.get(m.machine_id)))}
-    return cards
+    return list(await asyncio.gather(*(factory_card(services, f) for f in reply.factories)))
 
 
 SECTIONS = {"orders": "Orders", "factories": "Factories", "schedule": "Schedule",
@@ -489,9 +483,11 @@ class PortalController(Controller):
                     next_cursor=listed.next_page_token if listed else "", when=when)
 
     @get("/orders/{order_id:str}")
-    async def order(self, order_id: FromPath[str], services: ServicesDep) -> Template:
+    async def order(self, order_id: FromPath[str], request: Request,
+                    gateway: StateDep) -> Template:
         return page("order.html", nav="orders", topics="orders,scheduling,delivery",
-                    when=when, **await order_page_data(services, order_id))
+                    when=when, **await order_page_data(gateway.services, order_id),
+                    planning=await plan_card(gateway, order_id, current(request).role))
 
     @get("/factories", guards=[portal_for(*PLANNING)])
     async def factories(self, services: ServicesDep) -> Template:

@@ -271,12 +271,10 @@ class PoolOrder(Aggregate):
     @event("PinnedToFactory")
     def _pinned(self, order_id: str, factory_id: str, reason: str, by: str, role: str) -> None:
         self.pinned_factory = factory_id
-        self.unplannable_reason = ""  # planned afresh under the pin
 
     @event("Unpinned")
     def _unpinned(self, order_id: str, factory_id: str, reason: str, by: str, role: str) -> None:
         self.pinned_factory = ""
-        self.unplannable_reason = ""
 
     def hold(self, held: bool, reason: str, by: str, role: str) -> bool:
         """Hold the order out of planning (``held``) or release it back into planning."""
@@ -291,12 +289,10 @@ class PoolOrder(Aggregate):
     @event("HeldOut")
     def _held(self, order_id: str, reason: str, by: str, role: str) -> None:
         self.held = True
-        self.unplannable_reason = ""
 
     @event("Released")
     def _released(self, order_id: str, reason: str, by: str, role: str) -> None:
         self.held = False
-        self.unplannable_reason = ""
 
     def prioritise(self, weight: int, reason: str, by: str, role: str) -> bool:
         """Weigh the order's lateness ``weight`` times (1: as every order)."""

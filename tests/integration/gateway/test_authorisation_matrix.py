@@ -37,6 +37,11 @@ ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
            ("DELETE", "/api/v1/factories/{factory_id}/carbon-profile"): {"admin"},
            ("POST", "/api/v1/designs/orders"): {"designer"},
            ("POST", "/api/v1/orders/{order_id}/reprocess"): PLANNING,
+           # a planner's overrides of an order's planning (issue 19)
+           ("GET", "/api/v1/orders/{order_id}/plan"): PLANNING,
+           ("POST", "/api/v1/orders/{order_id}/plan/pin"): PLANNING,
+           ("POST", "/api/v1/orders/{order_id}/plan/hold"): PLANNING,
+           ("POST", "/api/v1/orders/{order_id}/plan/priority"): PLANNING,
            # a machine's health: a factory reads its own machines' (issue 22)
            ("GET", "/api/v1/machines/{machine_id}/health"): PLANNING | {"factory"}}
 ALLOWED_UNDER = {"/api/v1/orders": ORDER_DESK, "/api/v1/shipments": ORDER_DESK,

@@ -201,8 +201,10 @@ async def test_a_held_order_leaves_the_plan_and_comes_back_when_released():
     assert app.announced("O-1") == ["order_unplannable"]
     assert state.orders["O-1"].unplannable_reason == HELD
     override(state, "O-1", lambda o: o.hold(False, "the customer said go", LI_WEI, "planner"))
-    await plan(state, CAPACITY)
+    app = await plan(state, CAPACITY)
     assert factories_of(state, "O-1") == {"A"}
+    # back where it was, and announced: the order's planning issue goes
+    assert app.announced("O-1") == ["order_scheduled"]
 
 
 def test_priority_is_the_weight_of_the_order_lateness_in_the_problem():
