@@ -37,6 +37,12 @@ class Recorder(PostgresProcessRecorder):
     events of one transaction (a consumer applying a batch of upstream events at once), and
     writes a large transaction without pipeline mode.
 
+    Stored events are inserted from four arrays (ids, versions, topics, states), not from
+    eventsourcing's one array of a composite type: psycopg adapts a composite value field by
+    field in Python, four plain arrays in C (under webhook load the composite array's
+    adaptation was ~5 % of the orders process's CPU). Same rows, same order, same
+    notification ids returned.
+
     eventsourcing's database-function insert (POSTGRES_ENABLE_DB_FUNCTIONS) is refused: in
     9.5.6 it drops the tracking record it is given, so an upstream event would be applied
     again on redelivery.
@@ -49,6 +55,13 @@ class Recorder(PostgresProcessRecorder):
         super().__init__(datastore, **kwargs)
         # eventsourcing builds its pool with psycopg_pool's default; read at each reconnection.
         datastore.pool.reconnect_timeout = RECONNECT_S
+        self.insert_events_from_arrays = psycopg.sql.SQL(
+            "INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[])"
+            " RETURNING notification_id").format(
+            schema=psycopg.sql.Identifier(datastore.schema),
+            table=psycopg.sql.Identifier(self.events_table_name),
+            id_type=psycopg.sql.Identifier(datastore.originator_id_type))
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
@@ -59,6 +72,18 @@ class Recorder(PostgresProcessRecorder):
             self._insert_events(curs, stored_events, **kwargs)
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(self, curs, stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        """eventsourcing's (PostgresApplicationRecorder): lock the table for the order of
+        notification ids, notify the listeners, insert; the insert from plain arrays."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self.insert_events_from_arrays, (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events]))
 
     def _insert_events(self, curs, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         for tracking in kwargs.get("trackings", ()):
