@@ -98,11 +98,13 @@ class Planner:
         self.kick.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        self.optimised = None  # leading again: what was solved before is another's to plan
         try:
             await self._run(stop)
         finally:
             if self.optimising is not None:
                 self.optimising.cancel()
+            self.optimising = None
 
     async def _run(self, stop: asyncio.Event) -> None:
         await _first(stop, self.follower.ready)
@@ -498,9 +500,10 @@ class Planner:
 
 
 def _insert(problem, previous) -> Plan | None:
-    """The published plan kept as it is, new orders dispatched into its gaps; None when the
-    result does not validate (then the caller solves)."""
-    start = warm_start(problem, previous)
+    """The published plan kept as it is, new orders dispatched into its gaps within the
+    factories' demand limits; None when the result does not validate (then the caller
+    solves)."""
+    start = warm_start(problem, previous, demand=True)
     if start is None or validate_plan(problem, start):
         return None
     return Plan(tuple(start), evaluate(problem, start), "FEASIBLE")
