@@ -37,10 +37,11 @@ class Recorder(PostgresProcessRecorder):
     events of one transaction (a consumer applying a batch of upstream events at once), and
     writes a large transaction without pipeline mode.
 
-    Stored events are inserted from four arrays (ids, versions, topics, states), not from
-    eventsourcing's one array of a composite type: psycopg adapts a composite value field by
-    field in Python, four plain arrays in C (under webhook load the composite array's
-    adaptation was ~5 % of the orders process's CPU). Same rows, same order, same
+    Stored events are inserted from four arrays (ids, versions, topics, states) sent in
+    binary, not from eventsourcing's one array of a composite type: psycopg adapts a
+    composite value field by field in Python and escapes each state's bytes for the text
+    format with a regular expression. 32-byte batches of placed orders' events: 66-74 us of
+    client CPU per event that way, 31-33 us from binary arrays. Same rows, same order, same
     notification ids returned.
 
     eventsourcing's database-function insert (POSTGRES_ENABLE_DB_FUNCTIONS) is refused: in
@@ -57,7 +58,7 @@ class Recorder(PostgresProcessRecorder):
         datastore.pool.reconnect_timeout = RECONNECT_S
         self.insert_events_from_arrays = psycopg.sql.SQL(
             "INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
-            " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[])"
+            " SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])"
             " RETURNING notification_id").format(
             schema=psycopg.sql.Identifier(datastore.schema),
             table=psycopg.sql.Identifier(self.events_table_name),
