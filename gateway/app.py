@@ -33,7 +33,7 @@ from gateway.controllers.discovery import DiscoveryController
 from gateway.controllers.events import EventController
 from gateway.controllers.kpis import KpiController
 from gateway.controllers.machine_health import MachineHealthController
-from gateway.controllers.maintenance import MaintenanceController
+from gateway.controllers.maintenance import MaintenanceController, ToolLimitsController
 from gateway.controllers.network import FactoryController, MachineController
 from gateway.controllers.orders import OrderController
 from gateway.controllers.outbound import OutboundController
@@ -168,7 +168,8 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                         TrackingController, EnergyPortalController, PurchasesPortalController,
                         *PORTAL_HANDLERS, *SHOP_DESK_PAGES, PlanOverridePortalController,
                         *WORKSPACE_HANDLERS, *STOCK_HANDLERS,
-                        *MAINTENANCE_HANDLERS, MaintenanceController],
+                        *MAINTENANCE_HANDLERS, MaintenanceController,
+                        ToolLimitsController],
         lifespan=[lifespan],
         # The client address (for every limit) is X-Forwarded-For only behind a trusted proxy.
         middleware=[*([DefineMiddleware(ProxyHeadersMiddleware,

@@ -1,21 +1,32 @@
 """REST for maintenance in the plan (issue 22): a factory's maintenance tasks, read by admins,
 planners and the factory itself; accepted or moved by the factory (or an admin for it), the
-person recorded. Another factory's tasks are 403 by the path, a task not the factory's 404."""
+person recorded; the factory's tool life limits (set by the factory or an admin) and the use
+counted on each machine's tools. Another factory's tasks and tools are 403 by the path, a task
+not the factory's 404."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
+from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from gateway.auth import current, factory_reader, require
 from gateway.deps import ServicesDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
-from gateway.schemas.maintenance import MaintenanceListRead, MaintenanceTaskRead, MoveBody
+from gateway.schemas.maintenance import (
+    FactoryToolsRead,
+    MaintenanceListRead,
+    MaintenanceTaskRead,
+    MoveBody,
+    ToolLimitBody,
+    ToolLimitsBody,
+    ToolUseRead,
+)
 from gateway.schemas.orders import FieldError
 from gateway.workspace import maintenance
 
@@ -75,3 +86,45 @@ class MaintenanceController(Controller):
                    services: ServicesDep, request: Request) -> MaintenanceTaskRead:
         return task_read(await maintenance.move(services, factory_id, task_id[:64],
                                                 start_of(data.start), current(request).actor))
+
+
+def _machine_type(name: str) -> int:
+    """A machine type's wire value; 0 (named by the service) for one it does not know."""
+    try:
+        return types_pb2.MachineType.Value(f"MACHINE_TYPE_{name.strip().upper()}")
+    except ValueError:
+        return 0
+
+
+def tools_read(t: pb.FactoryTools) -> FactoryToolsRead:
+    return FactoryToolsRead(
+        factory_id=t.factory_id,
+        limits=[ToolLimitBody(lim.tool_type, types_pb2.MachineType.Name(lim.machine_type)
+                              .removeprefix("MACHINE_TYPE_").lower(), lim.unit, lim.life,
+                              lim.warn_shifts) for lim in t.limits],
+        uses=[ToolUseRead(u.machine_id, u.tool_type, u.used, u.life) for u in t.uses],
+        set_by=t.set_by, set_at=_iso(t.set_at) if t.HasField("set_at") else None)
+
+
+class ToolLimitsController(Controller):
+    path = "/api/v1/factories/{factory_id:str}/tool-limits"
+    tags = ["maintenance"]
+    security = [{"bearer": []}]
+
+    @get("/", guards=[factory_reader],
+         summary="A factory's tool life limits and the use counted on each machine's tools")
+    async def get_limits(self, factory_id: FactoryId, services: ServicesDep) -> FactoryToolsRead:
+        reply = await maintenance.call(services, "GetToolLimits",
+                                       pb.GetToolLimitsRequest(factory_id=factory_id))
+        return tools_read(reply.tools)  # type: ignore[attr-defined]
+
+    @put("/", guards=[factory_or_admin],
+         summary="Set a factory's tool life limits, whole (the factory or an admin)")
+    async def set_limits(self, factory_id: FactoryId, data: JSONBody[ToolLimitsBody],
+                         services: ServicesDep, request: Request) -> FactoryToolsRead:
+        limits = [pb.ToolLimit(tool_type=lim.tool_type, machine_type=_machine_type(
+            lim.machine_type), unit=lim.unit, life=lim.life, warn_shifts=lim.warn_shifts)
+            for lim in data.limits]
+        reply = await maintenance.call(services, "SetToolLimits", pb.SetToolLimitsRequest(
+            factory_id=factory_id, limits=limits), actor=current(request).actor)
+        return tools_read(reply.tools)  # type: ignore[attr-defined]

@@ -31,3 +31,33 @@ class MoveBody(msgspec.Struct, forbid_unknown_fields=True):
     """The new start, RFC 3339 with its offset (e.g. 2026-12-08T02:00:00+08:00)."""
 
     start: str
+
+
+class ToolLimitBody(msgspec.Struct, forbid_unknown_fields=True):
+    """One tool type's life: the machine type that wears it, its unit ("m": metres of cut or
+    edge band, "h": hours of work), its life, and how many shifts ahead to warn."""
+
+    tool_type: str
+    machine_type: str
+    unit: str
+    life: float
+    warn_shifts: float = 2.0
+
+
+class ToolLimitsBody(msgspec.Struct, forbid_unknown_fields=True):
+    limits: list[ToolLimitBody]
+
+
+class ToolUseRead(msgspec.Struct):
+    machine_id: str
+    tool_type: str
+    used: float
+    life: float
+
+
+class FactoryToolsRead(msgspec.Struct):
+    factory_id: str
+    limits: list[ToolLimitBody]
+    uses: list[ToolUseRead]
+    set_by: str
+    set_at: str | None

@@ -31,8 +31,32 @@ def _feature(words: str) -> str:
             "cycle time": _("cycle time")}.get(words, words)
 
 
+# scheduling's tool words (services/scheduling/domain/tool_counters.py):
+# "saw_blade at 92 % of its life, change within ~2 shifts" (or "change now")
+_TOOL = re.compile(r"^(?P<tool>\S+) at (?P<share>\d+) % of its life, change "
+                   r"(?:within ~(?P<shifts>\d+) shifts?|now)$")
+
+
+def _tool(name: str) -> str:
+    return {"saw_blade": _("saw blade"), "router_bit": _("router bit"),
+            "drill_bit": _("drill bit"), "edge_trimmer": _("edge trimmer")}.get(
+        name, name.replace("_", " "))
+
+
+def _tool_words(found: re.Match) -> str:
+    if found["shifts"] is None:
+        return _("%(tool)s at %(share)s %% of its life: change it now", tool=_tool(
+            found["tool"]), share=found["share"])
+    return _("%(tool)s at %(share)s %% of its life: change it within ~%(shifts)s shifts",
+             tool=_tool(found["tool"]), share=found["share"], shifts=found["shifts"])
+
+
 def reason_words(explanation: str) -> str:
-    """One of iot's English reasons in the reader's language (as it came when not known)."""
+    """One of iot's (or the tool counter's) English reasons in the reader's language (as it
+    came when not known)."""
+    tool = _TOOL.match(explanation.strip())
+    if tool is not None:
+        return _tool_words(tool)
     found = _WEAR.match(explanation.strip())
     if found is None:
         return explanation

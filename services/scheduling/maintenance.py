@@ -18,9 +18,16 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import IntegrityError
 
 from services.kit.errors import FailedPrecondition
+from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.errors import FactoryNotRegistered, PlanKeptChanging
-from services.scheduling.domain.ids import factory_key, factory_plan_key, machine_key
+from services.scheduling.domain.ids import (
+    factory_key,
+    factory_plan_key,
+    machine_key,
+    parse_operation_id,
+    pool_key,
+)
 from services.scheduling.domain.maintenance import place
 from services.scheduling.domain.maintenance_tasks import (
     ACCEPTED,
@@ -31,6 +38,15 @@ from services.scheduling.domain.maintenance_tasks import (
     stop_id_of,
 )
 from services.scheduling.domain.plans import FactoryPlan
+from services.scheduling.domain.pool import PoolOrder
+from services.scheduling.domain.tool_counters import (
+    FactoryTools,
+    shifts_of,
+    tool_words,
+    tools_key,
+    work_of_step,
+)
+from services.scheduling.domain.tool_life import PlannedWork, ToolLimit, ToolLimits
 
 HOUR_MS = 3_600_000
 TASK_MS = 2 * HOUR_MS  # how long a maintenance stop is planned for
@@ -38,6 +54,7 @@ NO_HORIZON_MS = 72 * HOUR_MS  # due by, when iot alarms without a failure time
 MARGIN_SHARE = 0.2  # due this share of the lead before the expected failure ...
 MAX_MARGIN_MS = 24 * HOUR_MS  # ... but never more than a day before it
 RETRIES = 10
+FORECAST_MS = 14 * 24 * HOUR_MS  # how far ahead planned work counts on a tool
 
 
 def due_by(assessed_ms: int, failure_ms: int, horizon_hours: float) -> int:
@@ -137,6 +154,107 @@ class MaintenanceDesk:
         maintenance.propose(proposal, explanation, assessed_ms)
         return [maintenance]
 
+    # --- tool life, from finished work -----------------------------------------------------
+
+    def tools_of(self, factory_id: str) -> FactoryTools | None:
+        return self._find(tools_key(factory_id), FactoryTools)
+
+    def set_tool_limits(
+        self, factory_id: str, limits: Sequence[ToolLimit], by: str, at_ms: int
+    ) -> FactoryTools:
+        """The factory's tool life limits, whole (every bad field named before anything is
+        saved)."""
+        checked = ToolLimits(limits)
+        for _ in range(RETRIES):
+            if self._find(factory_key(factory_id), FactoryCapacity) is None:
+                raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+            tools = self.tools_of(factory_id) or FactoryTools(factory_id=factory_id)
+            if not tools.set_limits(checked, by, at_ms):
+                return tools
+            try:
+                self.save(tools)
+            except IntegrityError:  # work was counted meanwhile
+                continue
+            return tools
+        raise PlanKeptChanging(f"the tools of factory {factory_id} kept changing; try again")
+
+    def planned_work(self, factory_id: str, machine_id: str, now_ms: int) -> list[PlannedWork]:
+        plan = self._find(factory_plan_key(factory_id), FactoryPlan)
+        rows = plan.operations.values() if plan is not None else ()
+        return [
+            PlannedWork(
+                r.start_ms / 1000,
+                r.end_ms / 1000,
+                work_of_step(r.machine_type, r.description, r.duration_s),
+            )
+            for r in rows
+            if r.machine_id == machine_id and r.end_ms > now_ms
+        ]
+
+    def record_operation_finished(
+        self, factory_id: str, machine_id: str, machine_type: str, operation_id: str, at_ms: int
+    ) -> list[FactoryTools | MachineMaintenance]:
+        """A finished operation counts on its machine's tools; when the planned work then uses
+        a tool up within its warning, a maintenance task to change it is proposed (unless one
+        is open). Nothing for a factory without limits for the machine's type."""
+        tools = self.tools_of(factory_id)
+        if tools is None or not tools.counters(machine_id, machine_type):
+            return []
+        order_id, seq = parse_operation_id(operation_id)
+        order = self._find(pool_key(order_id), PoolOrder)
+        if order is None or not order.routing:
+            return []
+        step = order.step(seq)
+        if not tools.count(
+            machine_id,
+            machine_type,
+            work_of_step(machine_type, step.description, step.duration_s),
+            operation_id,
+        ):
+            return []
+        return [tools, *self._tool_task(tools, machine_id, machine_type, at_ms)]
+
+    def _tool_task(
+        self, tools: FactoryTools, machine_id: str, machine_type: str, now_ms: int
+    ) -> list[MachineMaintenance]:
+        held = self._find(maintenance_key(machine_id), MachineMaintenance)
+        if held is not None and held.open_task(now_ms) is not None:
+            return []
+        factory = self._find(factory_key(tools.factory_id), FactoryCapacity)
+        if factory is None:
+            return []
+        windows = shift_windows(
+            factory.weekly_shifts,
+            factory.exceptions,
+            factory.timezone,
+            now_ms,
+            now_ms + FORECAST_MS,
+        )
+        due = tools.due(
+            machine_id,
+            machine_type,
+            now_ms,
+            self.planned_work(tools.factory_id, machine_id, now_ms),
+            shifts_of(windows),
+        )
+        if not due:
+            return []
+        first = due[0]
+        due_by_ms = max(now_ms + TASK_MS, int((first.due_at or now_ms / 1000) * 1000))
+        proposal = place(
+            machine_id,
+            "tool",
+            first.tool_type,
+            now_ms,
+            due_by_ms,
+            TASK_MS,
+            self.machine_busy(tools.factory_id, machine_id, now_ms),
+            self.price_at(tools.factory_id),
+        )
+        maintenance = held or MachineMaintenance(machine_id=machine_id, factory_id=tools.factory_id)
+        maintenance.propose(proposal, [tool_words(first)], now_ms)
+        return [maintenance]
+
     # --- by the factory ---------------------------------------------------------------------
 
     def accept_maintenance(
@@ -196,8 +314,12 @@ class MaintenanceDesk:
                 task.end_ms,
                 stop_reason(task),
             )
+            changed: list = [maintenance, factory]
+            tools = self.tools_of(factory_id) if task.reason == "tool" else None
+            if tools is not None and tools.replace(task.machine_id, task.detail, task.end_ms):
+                changed.append(tools)  # the tool is changed in this stop
             try:
-                self.save(maintenance, factory)
+                self.save(*changed)
             except IntegrityError:  # iot described the factory, or someone decided meanwhile
                 continue
             return task

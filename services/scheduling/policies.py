@@ -17,6 +17,7 @@ from dovetail.configurator.v1 import configurator_events_pb2 as configurator
 from dovetail.iot.v1 import iot_events_pb2 as iot
 from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from dovetail.orders.v1 import orders_events_pb2 as orders
+from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
@@ -144,6 +145,13 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
         return app.record_health_assessed(b.machine_id, b.factory_id, b.alarm, at, failure,
                                           b.horizon_hours, list(b.explanation))
 
+    def finished(b, env) -> list:
+        """Scheduling's own finished operations count on the machine's tools (issue 22)."""
+        return app.record_operation_finished(
+            b.factory_id, b.machine_id, machine_type(b.machine_type, "machine_type"),
+            b.operation_id, _ms(b.finished_at) if b.HasField("finished_at")
+            else _ms(env.occurred_at))
+
     return [
         ConsumerSpec("configurator", ["dovetail.configurator.order_configured",
                                       "dovetail.configurator.configuration_rejected",
@@ -180,4 +188,6 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
                              b.machine_id, b.running_kw, b.running_hours)),
                          _on(iot.MachineHealthAssessed, health),
                      ]))),
+        ConsumerSpec("scheduling", ["dovetail.scheduling.operation_finished"],
+                     _dispatch(dict([_on(scheduling.OperationFinished, finished)]))),
     ]

@@ -1,17 +1,21 @@
-"""Maintenance tasks on the wire (issue 22): domain ↔ protobuf, and the handlers' work, for
-one factory's machines only (a task of another factory's machine is not found)."""
+"""Maintenance tasks and tool limits on the wire (issue 22): domain ↔ protobuf, and the
+handlers' work, for one factory's machines only (a task of another factory's machine is not
+found)."""
 
 from __future__ import annotations
 
 import asyncio
 
+from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import InvalidArgument, Violations
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.maintenance_tasks import ACCEPTED, MaintenanceTask, stop_id_of
 from services.scheduling.domain.network import NetworkState
+from services.scheduling.domain.tool_counters import FactoryTools
+from services.scheduling.domain.tool_life import ToolLimit
 from services.scheduling.maintenance import stop_reason
-from services.scheduling.wire import ms_of, ts
+from services.scheduling.wire import machine_type_pb, ms_of, ts
 
 STATUS_PB = {"PROPOSED": pb.MAINTENANCE_STATUS_PROPOSED, "ACCEPTED": pb.MAINTENANCE_STATUS_ACCEPTED}
 
@@ -98,3 +102,77 @@ async def moved(
         now_ms,
     )
     return pb.MoveMaintenanceResponse(task=task_pb(task))
+
+
+# --- tool life (issue 22) ---------------------------------------------------------------
+
+
+def limit_from_pb(message: pb.ToolLimit) -> ToolLimit:
+    kind = (
+        types_pb2.MachineType.Name(message.machine_type)
+        if message.machine_type in (types_pb2.MachineType.values())
+        else ""
+    )
+    return ToolLimit(
+        message.tool_type.strip(),
+        kind.removeprefix("MACHINE_TYPE_").lower() if message.machine_type else "",
+        message.unit.strip(),
+        message.life,
+        message.warn_shifts,
+    )
+
+
+def tools_pb(factory_id: str, tools: FactoryTools | None) -> pb.FactoryTools:
+    out = pb.FactoryTools(factory_id=factory_id)
+    if tools is None:
+        return out
+    out.limits.extend(
+        pb.ToolLimit(
+            tool_type=lim.tool_type,
+            machine_type=machine_type_pb(lim.machine_type),
+            unit=lim.unit,
+            life=lim.life,
+            warn_shifts=lim.warn_shifts,
+        )
+        for lim in tools.limits.values()
+    )
+    for key, used in sorted(tools.used.items()):
+        machine_id, _, tool_type = key.rpartition("|")
+        limit = tools.limits.get(tool_type)
+        if limit is not None:
+            out.uses.append(
+                pb.ToolUse(
+                    machine_id=machine_id, tool_type=tool_type, used=round(used, 3), life=limit.life
+                )
+            )
+    out.set_by = tools.limits_set_by
+    if tools.limits_set_at_ms:
+        out.set_at.CopyFrom(ts(tools.limits_set_at_ms))
+    return out
+
+
+async def tool_limits(app: SchedulingApplication, factory_id: str) -> pb.GetToolLimitsResponse:
+    tools = await asyncio.to_thread(app.tools_of, factory_id)
+    return pb.GetToolLimitsResponse(tools=tools_pb(factory_id, tools))
+
+
+async def tool_limits_set(
+    app: SchedulingApplication,
+    factory_id: str,
+    request: pb.SetToolLimitsRequest,
+    by: str,
+    now_ms: int,
+) -> pb.SetToolLimitsResponse:
+    v = Violations()
+    for i, limit in enumerate(request.limits):
+        v.check(
+            limit.machine_type != types_pb2.MACHINE_TYPE_UNSPECIFIED
+            and limit.machine_type in types_pb2.MachineType.values(),
+            f"limits[{i}].machine_type",
+            "must name a machine type",
+        )
+    v.check(len(request.limits) <= 100, "limits", "at most 100 tool types")
+    v.raise_if_any()
+    limits = [limit_from_pb(m) for m in request.limits]
+    tools = await asyncio.to_thread(app.set_tool_limits, factory_id, limits, by, now_ms)
+    return pb.SetToolLimitsResponse(tools=tools_pb(factory_id, tools))

@@ -53,6 +53,8 @@ ROLES = {
     "ListMaintenance": ("admin", "factory"),
     "AcceptMaintenance": ("admin", "factory"),  # admin: the gateway, naming the person
     "MoveMaintenance": ("admin", "factory"),
+    "GetToolLimits": ("admin", "factory"),
+    "SetToolLimits": ("admin", "factory"),  # the factory sets its own tools' life
 }
 MAX_KEY_LENGTH = 128
 
@@ -317,6 +319,14 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def MoveMaintenance(self, request: pb.MoveMaintenanceRequest, context):
         return await maintenance.moved(
             self.app, self.state, own_factory(request.factory_id.strip()), request,
+            actor_of(current_principal(), context.invocation_metadata()), self._now_ms())
+
+    async def GetToolLimits(self, request: pb.GetToolLimitsRequest, context):
+        return await maintenance.tool_limits(self.app, own_factory(request.factory_id.strip()))
+
+    async def SetToolLimits(self, request: pb.SetToolLimitsRequest, context):
+        return await maintenance.tool_limits_set(
+            self.app, own_factory(request.factory_id.strip()), request,
             actor_of(current_principal(), context.invocation_metadata()), self._now_ms())
 
 

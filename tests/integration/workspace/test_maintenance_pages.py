@@ -38,7 +38,7 @@ async def task(platform, settings) -> dict:
     async def listed():
         answer = await platform.client.get(path, headers=platform.mine.bearer)
         assert answer.status_code == 200, answer.text
-        return answer.json()["tasks"]
+        return [t for t in answer.json()["tasks"] if t["machine_id"] == machine]
 
     (found,) = await eventually(listed, timeout=60)
     return found
@@ -103,7 +103,7 @@ async def test_an_operator_accepts_it_and_it_is_a_planned_stop_everywhere(platfo
     listed = await platform.client.get(
         f"/api/v1/factories/{platform.mine.factory_id}/maintenance/",
         headers=platform.mine.bearer)
-    (done,) = listed.json()["tasks"]
+    (done,) = [t for t in listed.json()["tasks"] if t["task_id"] == task["task_id"]]
     assert done["status"] == "accepted" and done["decided_by"].endswith("@factory.example")
     start_ms = int(datetime.fromisoformat(done["start"]).timestamp() * 1000)
     end_ms = int(datetime.fromisoformat(done["end"]).timestamp() * 1000)

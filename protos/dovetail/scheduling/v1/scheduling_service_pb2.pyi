@@ -427,6 +427,72 @@ class MoveMaintenanceResponse(_message.Message):
     task: MaintenanceTask
     def __init__(self, task: _Optional[_Union[MaintenanceTask, _Mapping]] = ...) -> None: ...
 
+class ToolLimit(_message.Message):
+    __slots__ = ("tool_type", "machine_type", "unit", "life", "warn_shifts")
+    TOOL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MACHINE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LIFE_FIELD_NUMBER: _ClassVar[int]
+    WARN_SHIFTS_FIELD_NUMBER: _ClassVar[int]
+    tool_type: str
+    machine_type: _types_pb2.MachineType
+    unit: str
+    life: float
+    warn_shifts: float
+    def __init__(self, tool_type: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., unit: _Optional[str] = ..., life: _Optional[float] = ..., warn_shifts: _Optional[float] = ...) -> None: ...
+
+class ToolUse(_message.Message):
+    __slots__ = ("machine_id", "tool_type", "used", "life")
+    MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
+    TOOL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    LIFE_FIELD_NUMBER: _ClassVar[int]
+    machine_id: str
+    tool_type: str
+    used: float
+    life: float
+    def __init__(self, machine_id: _Optional[str] = ..., tool_type: _Optional[str] = ..., used: _Optional[float] = ..., life: _Optional[float] = ...) -> None: ...
+
+class FactoryTools(_message.Message):
+    __slots__ = ("factory_id", "limits", "uses", "set_by", "set_at")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    USES_FIELD_NUMBER: _ClassVar[int]
+    SET_BY_FIELD_NUMBER: _ClassVar[int]
+    SET_AT_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    limits: _containers.RepeatedCompositeFieldContainer[ToolLimit]
+    uses: _containers.RepeatedCompositeFieldContainer[ToolUse]
+    set_by: str
+    set_at: _timestamp_pb2.Timestamp
+    def __init__(self, factory_id: _Optional[str] = ..., limits: _Optional[_Iterable[_Union[ToolLimit, _Mapping]]] = ..., uses: _Optional[_Iterable[_Union[ToolUse, _Mapping]]] = ..., set_by: _Optional[str] = ..., set_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetToolLimitsRequest(_message.Message):
+    __slots__ = ("factory_id",)
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    def __init__(self, factory_id: _Optional[str] = ...) -> None: ...
+
+class GetToolLimitsResponse(_message.Message):
+    __slots__ = ("tools",)
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    tools: FactoryTools
+    def __init__(self, tools: _Optional[_Union[FactoryTools, _Mapping]] = ...) -> None: ...
+
+class SetToolLimitsRequest(_message.Message):
+    __slots__ = ("factory_id", "limits")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    limits: _containers.RepeatedCompositeFieldContainer[ToolLimit]
+    def __init__(self, factory_id: _Optional[str] = ..., limits: _Optional[_Iterable[_Union[ToolLimit, _Mapping]]] = ...) -> None: ...
+
+class SetToolLimitsResponse(_message.Message):
+    __slots__ = ("tools",)
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    tools: FactoryTools
+    def __init__(self, tools: _Optional[_Union[FactoryTools, _Mapping]] = ...) -> None: ...
+
 class ProblemMachine(_message.Message):
     __slots__ = ("machine_id", "machine_type", "speed_factor", "batch_capacity", "available", "unavailable")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -112,6 +112,16 @@ class SchedulingServiceStub:
                 request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.SerializeToString,
                 response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.FromString,
                 _registered_method=True)
+        self.GetToolLimits = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/GetToolLimits',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetToolLimitsRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetToolLimitsResponse.FromString,
+                _registered_method=True)
+        self.SetToolLimits = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/SetToolLimits',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetToolLimitsRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetToolLimitsResponse.FromString,
+                _registered_method=True)
 
 
 class SchedulingServiceServicer:
@@ -237,6 +247,22 @@ class SchedulingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetToolLimits(self, request, context):
+        """A factory's tool life limits per tool type, and the use its finished work has taken from
+        each machine's tools (issue 22). A factory key reads its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetToolLimits(self, request, context):
+        """Set a factory's tool life limits, whole (a factory key its own). INVALID_ARGUMENT names
+        every bad field (limits[i].tool_type, .machine_type, .unit, .life, .warn_shifts).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -314,6 +340,16 @@ def add_SchedulingServiceServicer_to_server(servicer, server):
                     servicer.MoveMaintenance,
                     request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.FromString,
                     response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.SerializeToString,
+            ),
+            'GetToolLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetToolLimits,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetToolLimitsRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetToolLimitsResponse.SerializeToString,
+            ),
+            'SetToolLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetToolLimits,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetToolLimitsRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetToolLimitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -724,6 +760,60 @@ class SchedulingService:
             '/dovetail.scheduling.v1.SchedulingService/MoveMaintenance',
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.SerializeToString,
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetToolLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/GetToolLimits',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetToolLimitsRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetToolLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetToolLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/SetToolLimits',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetToolLimitsRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.SetToolLimitsResponse.FromString,
             options,
             channel_credentials,
             insecure,
