@@ -17,7 +17,8 @@ when NATS comes back; reported work lapses after the cap (twice the longest plau
 at DOVETAIL_DEMO_SPEEDUP, at least ten minutes), so a lost event cannot keep a machine running for
 ever.
 
-One sample per machine per second, published once a second as a batch on
+One sample per machine per second (the saw whose blade dulls in compressed time, demo/wear.py
+DemoWear, sends more), published once a second as a batch on
 `dovetail.telemetry.<factory>.<machine>`.
 
     python -m demo.machines                       # run (make up starts it)
@@ -50,6 +51,7 @@ from demo.simulated_machine import (
     network,
     work_cap_s,
 )
+from demo.wear import DemoWear
 from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import UndecodableEvent, body_as, stream_name, unwrap
@@ -126,9 +128,12 @@ def telemetry(sim: SimulatedMachine, now: float) -> pb.TelemetryBatch:
             )
         )
     else:
-        batch.current_samples.append(
-            pb.CurrentSample(timestamp_unix_ms=ts, amperes=sim.current(now))
-        )
+        n = sim.samples_per_s  # spread over the second since the last batch
+        for i in range(n):
+            at = now - (n - 1 - i) / n
+            batch.current_samples.append(
+                pb.CurrentSample(timestamp_unix_ms=int(at * 1000), amperes=sim.current(at))
+            )
     return batch
 
 
@@ -287,7 +292,8 @@ def main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run(settings, stop, network(cap_s=work_cap_s(speedup)))
+        floor = network(cap_s=work_cap_s(speedup), wear=DemoWear.from_env(), now=time.time())
+        await run(settings, stop, floor)
 
     asyncio.run(serve())
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from demo.network import DEMO_FACTORIES, DemoFactory, DemoMachine
+from demo.wear import CompressedWear, DemoWear, Effect
 from dovetail_factory.signals.profiles import PROFILES, MachineProfile
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -105,6 +106,8 @@ class SimulatedMachine:
     inrush_at: float = -1e9
     parts: int = 0
     noise: float = 0.0
+    # the machine whose blade dulls in compressed time (demo/wear.py DemoWear), else None
+    wear: CompressedWear | None = None
 
     @property
     def profile(self) -> MachineProfile | None:
@@ -115,6 +118,16 @@ class SimulatedMachine:
 
     def repair(self, now: float) -> None:
         self.broken_until = now
+        if self.wear is not None:  # a new blade: it starts dulling afresh
+            self.wear = self.wear.demo.started(now)
+
+    @property
+    def samples_per_s(self) -> int:
+        """Current samples its uplink sends a second (the wearing saw sends more)."""
+        return self.wear.demo.samples_per_s if self.wear is not None else 1
+
+    def _effect(self, now: float) -> Effect:
+        return self.wear.effect(now) if self.wear is not None else Effect()
 
     def silence(self, now: float, seconds: float = 60.0) -> None:
         self.silent_until = now + seconds
@@ -126,6 +139,10 @@ class SimulatedMachine:
     def step(self, now: float) -> None:
         """Advance to `now`: chance breakdowns and dropouts, then the state of the precedence above."""
         working, busy = in_shift(self.factory, now), self.work.busy(now)
+        if self.wear is not None:
+            busy = busy or working  # a long run: it cuts throughout its shift
+            if self.wear.failed(now) and now >= self.broken_until:
+                self.break_down(now, math.inf)  # the blade gave out: down until repaired
         powered = working or busy
         if powered and now >= self.broken_until and self._chance(self.breakdowns_per_hour):
             self.break_down(now, self.rng.uniform(180, 480))
@@ -152,10 +169,12 @@ class SimulatedMachine:
             state = "RUNNING"
             if self.state != "OVERLOAD":  # after a jam the same part goes on
                 self.parts += 1
-            if p:
+            if p and self.wear is None:  # the wearing saw cuts one part over and over
                 self.level = self.rng.uniform(1 - p.running_spread, 1 + p.running_spread)
         mean = (
-            {"RUNNING": p.mean_running_s, "OVERLOAD": p.mean_overload_s}[state]
+            {"RUNNING": p.mean_running_s * self._effect(now).cycle, "OVERLOAD": p.mean_overload_s}[
+                state
+            ]
             if p
             else CNC_SPELL_S[state]
         )
@@ -170,16 +189,19 @@ class SimulatedMachine:
         """One current-sensor sample (A): the state's level, coloured noise, a start's inrush."""
         p = self.profile
         assert p is not None
+        e = self._effect(now)
         nominal = {
             "OFF": p.off_amps,
             "BROKEN": 0.0,
-            "IDLE": p.idle_amps,
-            "RUNNING": p.running_amps * self.level,
-            "OVERLOAD": p.overload_amps,
+            "IDLE": p.idle_amps * e.idle,
+            "RUNNING": p.running_amps * self.level * e.running,
+            "OVERLOAD": p.overload_amps * e.running,
         }
-        rel = {"IDLE": p.idle_noise, "RUNNING": p.running_noise, "OVERLOAD": p.running_noise}.get(
-            self.state, 0.0
-        )
+        rel = {
+            "IDLE": p.idle_noise * e.idle_noise,
+            "RUNNING": p.running_noise * e.running_noise,
+            "OVERLOAD": p.running_noise * e.running_noise,
+        }.get(self.state, 0.0)
         self.noise = 0.6 * self.noise + 0.8 * self.rng.standard_normal()
         amps = nominal[self.state] * (1 + rel * self.noise)
         amps += self.rng.normal(0, 0.004 * p.rated_amps)
@@ -213,12 +235,20 @@ def network(
     seed: int = 7,
     cap_s: float = MIN_WORK_CAP_S,
     factories: tuple[DemoFactory, ...] = DEMO_FACTORIES,
+    wear: DemoWear | None = None,
+    now: float = 0.0,
 ) -> SimulatedFloor:
-    """The demo factories' machines, each with its own reproducible random stream."""
+    """The demo factories' machines, each with its own reproducible random stream; the machine
+    `wear` names has its blade fitted at `now` and dulls (with no chance breakdowns or dropouts
+    beside, so that what the demo shows is the wear)."""
     rng = np.random.default_rng(seed)
     machines = [
         SimulatedMachine(f, m, np.random.default_rng(rng.integers(1 << 32)))
         for f in factories
         for m in f.machines
     ]
+    for sim in machines:
+        if wear is not None and sim.machine.machine_id == wear.machine_id and not sim.machine.cnc:
+            sim.wear = wear.started(now)
+            sim.breakdowns_per_hour = sim.dropouts_per_hour = 0.0
     return SimulatedFloor({s.machine.machine_id: s for s in machines}, cap_s)

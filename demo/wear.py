@@ -22,6 +22,7 @@ scales its levels with `effect_at` and breaks down for good at the failure time.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -254,3 +255,84 @@ def window(scenario: WearScenario, start: float, seconds: float = 900.0) -> Labe
         start=start,
         machine_id=scenario.machine_id,
     )
+
+
+@dataclass(frozen=True)
+class DemoWear:
+    """The machine that wears in `make up`: a blade-dulling saw, compressed in time.
+
+    iot judges wear window by window, each window counting as an hour (its rules: a 36-window
+    baseline, a 10-day alarm horizon). The demo gives iot windows of `window_s` real seconds and
+    runs this saw's scenario one hour per window, so its blade dulls in minutes: healthy for
+    `onset_windows`, then cutting current and cycles creeping up until the blade fails at
+    `failure_windows` (the saw breaks down until `repair`, which fits a new blade). It cuts
+    throughout (a long run) and sends `samples_per_s` samples a second, so that each short window
+    holds enough cutting current to judge; the other machines keep to one sample a second, too
+    few for such short windows, and are never judged (so they never alarm).
+
+    Settings of the demo, from the environment: DOVETAIL_DEMO_WEAR_MACHINE (the machine; empty:
+    none wears) and DOVETAIL_DEMO_WEAR_WINDOW_S; `iot_env` gives the iot service the same window.
+    """
+
+    machine_id: str = "F-DG-03-SAW1"  # a panel saw of the round-the-clock factory
+    window_s: float = 3.0
+    samples_per_s: int = 20
+    onset_windows: float = 40.0
+    failure_windows: float = 240.0
+    at_failure: Effect = field(default_factory=lambda: Effect(running=1.5, cycle=1.2))
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> DemoWear | None:
+        env = dict(os.environ) if env is None else env
+        machine_id = env.get("DOVETAIL_DEMO_WEAR_MACHINE", cls.machine_id).strip()
+        if not machine_id:
+            return None
+        raw = env.get("DOVETAIL_DEMO_WEAR_WINDOW_S", "") or str(cls.window_s)
+        try:
+            window_s = float(raw)
+        except ValueError:
+            raise SystemExit(f"DOVETAIL_DEMO_WEAR_WINDOW_S={raw!r} is not a number") from None
+        if not window_s > 0:
+            raise SystemExit("DOVETAIL_DEMO_WEAR_WINDOW_S must be above 0")
+        return cls(machine_id=machine_id, window_s=window_s)
+
+    def iot_env(self) -> dict[str, str]:
+        """The iot service's wear window for this demo (a window's worth of this saw's samples)."""
+        return {
+            "DOVETAIL_IOT_WEAR_WINDOW_S": f"{self.window_s:g}",
+            "DOVETAIL_IOT_WEAR_CAPTURE_SAMPLES": str(int(self.window_s * self.samples_per_s)),
+        }
+
+    def started(self, now: float) -> CompressedWear:
+        """The saw's wear from a new blade fitted at `now` (unix s)."""
+        return CompressedWear(self, now)
+
+
+@dataclass(frozen=True)
+class CompressedWear:
+    """A `DemoWear` saw's blade since `fitted` (unix s): an hour of its scenario per window."""
+
+    demo: DemoWear
+    fitted: float
+
+    @property
+    def scenario(self) -> WearScenario:
+        return WearScenario(
+            self.demo.machine_id,
+            "panel_saw",
+            0.0,
+            mode="blade_dulling",
+            onset_s=self.demo.onset_windows * HOUR_S,
+            failure_s=self.demo.failure_windows * HOUR_S,
+            at_failure=self.demo.at_failure,
+        )
+
+    def scenario_time(self, now: float) -> float:
+        return max(0.0, now - self.fitted) / self.demo.window_s * HOUR_S
+
+    def effect(self, now: float) -> Effect:
+        """The multipliers on the saw's levels and cycles at `now`."""
+        return self.scenario.effect_at(self.scenario_time(now))
+
+    def failed(self, now: float) -> bool:
+        return self.scenario.failed(self.scenario_time(now))
