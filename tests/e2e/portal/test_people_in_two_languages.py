@@ -1,6 +1,7 @@
 """Issue 19's acceptance walk, in 简体中文 and in English: an admin invites a planner (the link
 comes by mail, through a local SMTP server), the planner chooses a password, signs in and
-cancels an order, whose history names the planner. On every page visited, every time is
+pins an order to a factory and holds it out of planning, then cancels it; its history names
+the planner in their role each time. On every page visited, every time is
 Asia/Shanghai and says so (the browser itself is in London), and axe-core finds no serious or
 critical accessibility violation. Screenshots land in tests/artifacts/."""
 
@@ -20,6 +21,7 @@ from gateway.app import create_app
 from gateway.settings import EdgeSettings
 from infra.servers import free_port
 from tests.conftest import TEST_ADMIN_KEY
+from tests.e2e.portal.conftest import PORTAL_FACTORY
 from tests.helpers import order_payload, ref
 from tests.integration.gateway.test_accounts import Mailbox
 from tests.integration.test_gateway_webhooks import signed
@@ -30,8 +32,11 @@ PASSWORD = "a long enough password"
 TIMES = {"en": re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(?P<zone>[^\n<]{0,40})"),
          "zh-CN": re.compile(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d(?P<zone>[^\n<]{0,40})")}
 NAMED = {"en": " CST (Asia/Shanghai)", "zh-CN": " (Asia/Shanghai)"}
-WORDS = {"en": {"cancelled": "cancelled", "by": "by", "people": "People"},
-         "zh-CN": {"cancelled": "已取消", "by": "操作人", "people": "人员"}}
+WORDS = {"en": {"cancelled": "cancelled", "by": "by", "people": "People",
+                "as_planner": " (planner)", "held": "held out of planning",
+                "pinned": "Pinned to factory"},
+         "zh-CN": {"cancelled": "已取消", "by": "操作人", "people": "人员",
+                   "as_planner": "（计划员）", "held": "已暂停排产", "pinned": "Pinned to factory"}}
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +91,16 @@ class Walk:
         assert serious == [], (name, serious)
         await self.page.screenshot(path=str(self.artifacts / f"people-{self.language}-{name}.png"),
                                    full_page=True)
+
+
+async def until_shown(page, selector: str, has_text: str | None = None, count: int = 1,
+                     timeout_s: float = 60) -> None:
+    """Reload until ``count`` elements match (what other services record arrives later)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while await page.locator(selector, has_text=has_text).count() < count:
+        assert asyncio.get_running_loop().time() < deadline, (selector, has_text)
+        await page.wait_for_timeout(500)
+        await page.reload()
 
 
 async def place_order(portal: str, settings) -> str:
@@ -143,10 +158,25 @@ async def test_an_admin_invites_a_planner_who_cancels_an_order(
         await page.wait_for_url("**/portal/orders")
         await walk.check("orders")
 
-        # ... and cancels the order; its history names them.
+        # ... pins the order to a factory and holds it out of planning (issue 19) ...
         await page.goto(f"{portal}/portal/orders/{order_id}")
         await page.wait_for_selector("#timeline li")
         await walk.check("order")
+        await until_shown(page, "#pin-form")  # once the order is configured
+        await page.fill("#pin-factory", PORTAL_FACTORY)
+        await page.fill("#pin-reason", "the customer collects there")
+        await page.click("#pin-button")
+        await page.locator("#pinned-factory", has_text=PORTAL_FACTORY).wait_for(timeout=15_000)
+        await page.fill("#hold-reason", "waiting for the customer's colour")
+        await page.click("#hold-button")
+        await page.locator("#held-state", has_text=words["held"]).wait_for(timeout=15_000)
+        by_planner = f"{words['by']} {address}{words['as_planner']}"
+        await until_shown(page, "#timeline li", has_text=by_planner, count=2)
+        pinned = page.locator("#timeline li", has_text=words["pinned"])
+        assert by_planner in await pinned.inner_text()
+        await walk.check("order-planning")
+
+        # ... and cancels the order; its history names them.
         await page.fill("#cancel-form input[name=reason]", "customer changed their mind")
         await page.click("#cancel-form button[type=submit]")
         status = page.locator("#order-status", has_text=words["cancelled"])
