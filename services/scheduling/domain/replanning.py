@@ -37,8 +37,11 @@ def _whole(plan: Plan) -> Plan:
     return plan
 
 
-def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> list[PlannedOperation] | None:
-    """``previous`` where it is still valid, with the other orders dispatched greedily."""
+def warm_start(problem: NetworkProblem, previous: list[PlannedOperation],
+               demand: bool = False) -> list[PlannedOperation] | None:
+    """``previous`` where it is still valid, with the other orders dispatched greedily;
+    ``demand``: within the factories' demand limits, the kept work's draw counted (None when
+    an order cannot be)."""
     kept = kept_placements(problem, previous)
     if kept is None:
         return None
@@ -46,7 +49,7 @@ def warm_start(problem: NetworkProblem, previous: list[PlannedOperation]) -> lis
     try:
         # orders the plan had placed (their place no longer holds) before newcomers
         return greedy_plan(problem, keep=keep, orders=[o for o in problem.orders if o.id in broken],
-                           first={q.order for q in previous})
+                           first={q.order for q in previous}, demand=demand)
     except SchedulingError:
         return None
 
@@ -92,9 +95,12 @@ def settle(problem: NetworkProblem, solved: list[PlannedOperation]) -> list[Plan
                    if q.key not in frozen and (q.factory, q.machine) == (f.factory, f.machine)
                    and q.start < f.end + gap and f.start < q.end + gap}
     keep = [q for q in solved if q.order not in broken and q.key not in frozen]
-    try:
-        settled = greedy_plan(problem, keep=keep,
-                              orders=[o for o in problem.orders if o.id in broken])
+    again = [o for o in problem.orders if o.id in broken]
+    try:  # within the demand limits where that can be done, the work around them counted
+        settled = greedy_plan(problem, keep=keep, orders=again, demand=True)
     except SchedulingError:
-        return None
+        try:  # a limit no dispatch keeps is the next plan's to repair or report
+            settled = greedy_plan(problem, keep=keep, orders=again)
+        except SchedulingError:
+            return None
     return None if any(v.order for v in validate_plan(problem, settled)) else settled

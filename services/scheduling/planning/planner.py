@@ -500,9 +500,10 @@ class Planner:
 
 
 def _insert(problem, previous) -> Plan | None:
-    """The published plan kept as it is, new orders dispatched into its gaps; None when the
-    result does not validate (then the caller solves)."""
-    start = warm_start(problem, previous)
+    """The published plan kept as it is, new orders dispatched into its gaps within the
+    factories' demand limits; None when the result does not validate (then the caller
+    solves)."""
+    start = warm_start(problem, previous, demand=True)
     if start is None or validate_plan(problem, start):
         return None
     return Plan(tuple(start), evaluate(problem, start), "FEASIBLE")

@@ -4,6 +4,8 @@ the independent validator checks the new work together with the work it went aro
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from services.scheduling.planning.insert import Insertion, dispatch
@@ -68,3 +70,34 @@ def test_a_limit_below_one_machine_makes_the_order_unfit_for_a_slot_in():
     assert dispatch(Insertion(problem(5.0), None, KEEP, OTHERS)) is None  # type: ignore[arg-type]
     # a whole plan still places it (and repairs or reports the limit elsewhere)
     assert greedy_plan(problem(5.0), keep=KEEP, others=OTHERS)
+
+
+def whole(limit: float | None) -> NetworkProblem:
+    """The published order and the new one in one problem (a pass over the whole pool)."""
+    p = problem(limit)
+    old = Order("old", (Operation("panel_saw", 100),), due=1000)
+    return replace(p, orders=(old, *p.orders))
+
+
+def test_a_slot_in_over_the_whole_problem_keeps_the_limit():
+    from services.scheduling.domain.replanning import warm_start
+
+    start = warm_start(whole(15.0), KEEP, demand=True)
+    assert start is not None and not validate_plan(whole(15.0), start)
+    assert next(q for q in start if q.order == "new").start >= 100
+    blind = warm_start(whole(15.0), KEEP)  # a full solve's start: repaired by the solve
+    assert any(v.kind == "demand_limit" for v in validate_plan(whole(15.0), blind))
+
+
+def test_settling_dispatches_again_within_the_limit():
+    from services.scheduling.domain.replanning import settle
+
+    # old was planned on saw-1 but started on saw-2 meanwhile, where new was planned
+    ran = PlannedOperation("old", 0, "F", "saw-2", 0, 100)
+    started = replace(whole(15.0), frozen=(ran,))
+    solved = [*KEEP, PlannedOperation("new", 0, "F", "saw-2", 0, 60)]
+    settled = settle(started, solved)
+    assert settled is not None and not validate_plan(started, settled)
+    assert next(q for q in settled if q.order == "new").start >= 100
+    # a limit no dispatch can keep still settles (the next plan repairs or reports it)
+    assert settle(replace(started, factories=problem(5.0).factories), solved) is not None
