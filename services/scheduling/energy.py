@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from services.scheduling.domain.carbon import CarbonProfile, GridFactor, factor_for, kg_co2e
@@ -23,7 +25,7 @@ from services.scheduling.domain.errors import FactoryNotRegistered, OrderNotInPo
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.power import running_kw
 from services.scheduling.domain.problem import ProblemIndex, build_problem, plan_in_frame
-from services.scheduling.domain.tariffs import average_price, price_steps
+from services.scheduling.domain.tariffs import Tariff, average_price, price_steps
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.energy_audit import energy_report, load_curve
 from services.scheduling.solver.model import NetworkProblem, PlannedOperation, evaluate
@@ -235,20 +237,32 @@ def estimated_energy(state: NetworkState, settings: SchedulerSettings, now_ms: i
     if order is None or not order.routing:
         raise OrderNotInPool(f"order {order_id} is not in the planning pool (not configured yet?)")
     factory = state.factories.get(order.factory_id)
-    start = datetime.fromtimestamp(now_ms / 1000, UTC)
+    hour_ms = now_ms - now_ms % 3_600_000  # the average moves little within an hour
     minutes = max(1, settings.horizon_days) * 24 * 60
     if factory is None:
-        priced = sorted((average_price(f.tariff, start, minutes), f.factory_id)
-                         for f in state.factories.values() if f.tariff is not None and f.active)
+        priced = sorted((_average(f.tariff, hour_ms, minutes), f.factory_id)
+                        for f in state.factories.values() if f.tariff is not None and f.active)
         factory = state.factories[priced[0][1]] if priced else None
     kw_of = _type_draws(state, factory.factory_id if factory else "")
     kwh = sum(step.duration_s / 3600 * kw_of(step.machine_type) for step in order.routing)
     tariff = factory.tariff if factory is not None else None
-    price = float(average_price(tariff, start, minutes)) if tariff is not None else 0.0
+    price = float(_average(tariff, hour_ms, minutes)) if tariff is not None else 0.0
     grid = factor_for(factory.region if factory is not None else "")
     return OrderEnergy(order_id, factory.factory_id if factory else "", round(kwh, 3),
                        round(kwh * price, 2), round(kwh * grid.kg_per_kwh, 3), tariff is not None,
                        True, price)
+
+
+def _average(tariff: Tariff, hour_ms: int, minutes: int) -> Decimal:
+    """The tariff's average price over ``minutes`` from ``hour_ms``, worked out once per hour
+    for each set of bands and prices (factories of one tariff differ only in their demand
+    limits: 1,600 factories would otherwise walk 14 days of bands 1,600 times a call)."""
+    return _average_of(replace(tariff, demand_limit_kw=None, source=""), hour_ms, minutes)
+
+
+@lru_cache(maxsize=256)
+def _average_of(tariff: Tariff, hour_ms: int, minutes: int) -> Decimal:
+    return average_price(tariff, datetime.fromtimestamp(hour_ms / 1000, UTC), minutes)
 
 
 def _type_draws(state: NetworkState, factory_id: str):
