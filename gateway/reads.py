@@ -33,6 +33,7 @@ from gateway.schemas.order_detail import (
     OrderHistoryRead,
     RejectionRead,
     RoutingStepRead,
+    WordsRead,
 )
 from gateway.schemas.orders import Money
 
@@ -85,7 +86,9 @@ def history(order_id: str, reply: orders_pb.GetOrderHistoryResponse) -> OrderHis
     return OrderHistoryRead(order_id, [HistoryEntryRead(
         version=e.version, type=e.type, occurred_at=ts(e, "occurred_at"),
         status_after=enum(orders_pb.OrderStatus, e.status_after, "ORDER_STATUS_"),
-        summary=e.summary, by=e.by, by_role=e.by_role) for e in reply.entries])
+        summary=e.summary, by=e.by, by_role=e.by_role,
+        summary_words=WordsRead(e.summary_words.template, dict(e.summary_words.args))
+        if e.HasField("summary_words") else None) for e in reply.entries])
 
 
 def configuration(c: cfg.OrderConfiguration) -> ConfigurationRead:
@@ -165,7 +168,7 @@ def lane(lane: sch.MachineLane) -> LaneRead:
                       frozen=b.frozen, label=b.label) for b in lane.bars],
         unavailable=[WindowRead(start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
                                 reason=enum(sch.UnavailabilityReason, w.reason,
-                                            "UNAVAILABILITY_REASON_"))
+                                            "UNAVAILABILITY_REASON_"), note=w.note)
                      for w in lane.unavailable])
 
 

@@ -80,6 +80,7 @@ class WindowRead(msgspec.Struct):
     start_ms: int
     end_ms: int
     reason: str
+    note: str = ""  # what a planned stop is for ("maintenance: ...")
 
 
 class LaneRead(msgspec.Struct):

@@ -148,14 +148,15 @@ def _suggestion(text: str, e, index: ProblemIndex) -> Suggestion:
 @dataclass(frozen=True)
 class MachineLane:
     """One machine's row of the Gantt chart: its bars (operations, with their status now) and
-    when it cannot work (start ms, end ms, OFF_SHIFT | PLANNED_STOP | OFFLINE | DOWN)."""
+    when it cannot work (start ms, end ms, OFF_SHIFT | PLANNED_STOP | OFFLINE | DOWN, and what
+    a planned stop is for)."""
 
     machine_id: str
     factory_id: str
     machine_type: str
     available: bool
     bars: list[PlanRow]
-    unavailable: list[tuple[int, int, str]]
+    unavailable: list[tuple[int, int, str, str]]
 
 
 def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory_ids: list[str],
@@ -179,13 +180,13 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
         _add_finished_bars(state, per_machine, {m.machine_id for m in machines}, lo, hi)
         for m in machines:
             bars = per_machine.get(m.machine_id, [])
-            unavailable = [(s, e, "OFF_SHIFT") for s, e in off]
-            unavailable += [(max(lo, st.start_ms), min(hi, st.end_ms), "PLANNED_STOP")
+            unavailable = [(s, e, "OFF_SHIFT", "") for s, e in off]
+            unavailable += [(max(lo, st.start_ms), min(hi, st.end_ms), "PLANNED_STOP", st.reason)
                             for st in factory.stops.values()
                             if st.stops(m.machine_id) and st.end_ms > lo and st.start_ms < hi]
             if not m.available:
                 unavailable.append((max(lo, m.state_at_ms), hi,
-                                    "OFFLINE" if m.state.endswith("OFFLINE") else "DOWN"))
+                                    "OFFLINE" if m.state.endswith("OFFLINE") else "DOWN", ""))
             lanes.append(MachineLane(m.machine_id, fid, m.machine_type, m.available and m.active,
                                      sorted(bars, key=lambda b: b.start_ms), unavailable))
     return lanes

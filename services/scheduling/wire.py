@@ -138,8 +138,8 @@ def lane_pb(lane: MachineLane) -> pb.MachineLane:
         bars=[_bar_pb(b) for b in lane.bars],
         unavailable=[pb.UnavailableWindow(start_unix_ms=s, end_unix_ms=e,
                                           reason=pb.UnavailabilityReason.Value(
-                                              f"UNAVAILABILITY_REASON_{r}"))
-                     for s, e, r in lane.unavailable])
+                                              f"UNAVAILABILITY_REASON_{r}"), note=note)
+                     for s, e, r, note in lane.unavailable])
 
 
 def _bar_pb(b: PlanRow) -> pb.GanttBar:

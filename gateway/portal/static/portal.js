@@ -171,9 +171,11 @@
       el("text", { x: 12, y: y + 16, class: "lane-label" }, row, `${lane.machine_id} · ${t(lane.machine_type.replace(/_/g, " "))}${lane.available ? "" : " ⚠"}`);
       for (const w of lane.unavailable) {
         if (w.end_ms < start || w.start_ms > end) continue;
+        const maintenance = (w.note || "").startsWith("maintenance");
         el("rect", { x: x(w.start_ms), y: y + 2, width: Math.max(x(w.end_ms) - x(w.start_ms), 1), height: rowH - 4,
-          class: w.reason === "DOWN" || w.reason === "OFFLINE" ? "down" : "off" }, row).appendChild(
-          el("title", {}, null, w.reason.toLowerCase().replace(/_/g, " ")));
+          class: w.reason === "DOWN" || w.reason === "OFFLINE" ? "down" : maintenance ? "off maintenance" : "off",
+          "data-note": w.note || "" }, row).appendChild(
+          el("title", {}, null, w.note || w.reason.toLowerCase().replace(/_/g, " ")));
       }
       for (const b of lane.bars) {
         if (b.end_ms < start || b.start_ms > end) continue;

@@ -131,7 +131,8 @@ async def test_an_alarm_is_proposed_accepted_by_the_person_and_planned_around(
         assert bar.start_unix_ms >= stop.end_ms
         assert any(w.start_unix_ms <= stop.start_ms and w.end_unix_ms >= stop.end_ms
                    and w.reason == pb.UNAVAILABILITY_REASON_PLANNED_STOP
-                   for w in lane.unavailable)
+                   and w.note.startswith("maintenance: cutting current up 18 %")
+                   for w in lane.unavailable)  # the Gantt says what the stop is for
     finally:
         await publish(settings, "orders", "cancelled", order_id,
                       orders.OrderCancelled(order_id=order_id, reason="test over"))

@@ -130,3 +130,5 @@ async def test_an_operator_accepts_it_and_it_is_a_planned_stop_everywhere(platfo
     assert (stop.start_ms, stop.end_ms) == (start_ms, end_ms)
     page = await platform.client.get("/factory/maintenance/", headers=platform.mine.bearer)
     assert "Accepted by" in page.text and done["decided_by"] in page.text
+    machines = await platform.client.get("/factory/machines", headers=platform.mine.bearer)
+    assert "maintenance: cutting current up 18 % over 9 days" in machines.text

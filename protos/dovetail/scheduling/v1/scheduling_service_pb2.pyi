@@ -274,14 +274,16 @@ class ReportOperationResponse(_message.Message):
     def __init__(self, operation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., status: _Optional[_Union[OperationStatus, str]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class UnavailableWindow(_message.Message):
-    __slots__ = ("start_unix_ms", "end_unix_ms", "reason")
+    __slots__ = ("start_unix_ms", "end_unix_ms", "reason", "note")
     START_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     END_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     start_unix_ms: int
     end_unix_ms: int
     reason: UnavailabilityReason
-    def __init__(self, start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., reason: _Optional[_Union[UnavailabilityReason, str]] = ...) -> None: ...
+    note: str
+    def __init__(self, start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., reason: _Optional[_Union[UnavailabilityReason, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class GanttBar(_message.Message):
     __slots__ = ("operation_id", "order_id", "seq", "start_unix_ms", "end_unix_ms", "setup_seconds", "setup_key", "status", "risk", "frozen", "label")
