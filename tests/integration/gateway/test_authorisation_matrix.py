@@ -22,7 +22,7 @@ SAMPLES = {"order_id": str(uuid.uuid4()), "shipment_id": str(uuid.uuid4()), "ind
            "factory_id": "f1", "machine_id": "m1", "channel": "matrix-test",
            "key_id": "0" * 16, "subscription_id": str(uuid.uuid4()),
            "delivery_id": str(uuid.uuid4()), "account_id": str(uuid.uuid4()),
-           "batch": "batch-1", "number": "1"}
+           "batch": "batch-1", "number": "1", "task_id": str(uuid.uuid4())}
 ROLES = ("admin", "factory", "channel", "designer", "planner", "customer_service")
 PEOPLE_KEYS = {"planner": "dvt_planner_test_matrix", "customer_service": "dvt_cs_test_matrix"}
 ORDER_DESK = {"admin", "planner", "customer_service"}
@@ -43,7 +43,13 @@ ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
            ("POST", "/api/v1/orders/{order_id}/plan/hold"): PLANNING,
            ("POST", "/api/v1/orders/{order_id}/plan/priority"): PLANNING,
            # a machine's health: a factory reads its own machines' (issue 22)
-           ("GET", "/api/v1/machines/{machine_id}/health"): PLANNING | {"factory"}}
+           ("GET", "/api/v1/machines/{machine_id}/health"): PLANNING | {"factory"},
+           # the factory decides its own maintenance and sets its own tools' life (issue 22)
+           ("POST", "/api/v1/factories/{factory_id}/maintenance/{task_id}/accept"):
+               {"admin", "factory"},
+           ("POST", "/api/v1/factories/{factory_id}/maintenance/{task_id}/move"):
+               {"admin", "factory"},
+           ("PUT", "/api/v1/factories/{factory_id}/tool-limits"): {"admin", "factory"}}
 ALLOWED_UNDER = {"/api/v1/orders": ORDER_DESK, "/api/v1/shipments": ORDER_DESK,
                  "/api/v1/events": ORDER_DESK, "/api/v1/schedule": PLANNING,
                  "/api/v1/kpis": PLANNING, "/api/v1/machines": PLANNING,
