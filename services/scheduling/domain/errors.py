@@ -42,6 +42,10 @@ class ProgressBusy(DomainError):
     """Others kept reporting the order's progress while we tried; try again."""
 
 
+class MaintenanceTaskNotFound(DomainError):
+    """No maintenance task by that id among the machine's (or the factory's) tasks."""
+
+
 class PlanKeptChanging(DomainError):
     """The pool or the factory plans kept changing while a plan was being saved."""
 

@@ -17,16 +17,12 @@ from dataclasses import dataclass, replace
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.errors import DomainError
+from services.scheduling.domain.errors import MaintenanceTaskNotFound
 from services.scheduling.domain.ids import NAMESPACE
 from services.scheduling.domain.maintenance import MaintenanceProposal
 
 PROPOSED = "PROPOSED"
 ACCEPTED = "ACCEPTED"
-
-
-class MaintenanceTaskNotFound(DomainError):
-    """No maintenance task by that id among the machine's (or the factory's) tasks."""
 
 
 def maintenance_key(machine_id: str) -> uuid.UUID:

@@ -26,7 +26,6 @@ from services.kit.rpc import current_principal
 from services.scheduling import energy, queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain import errors
-from services.scheduling.domain.maintenance_tasks import MaintenanceTaskNotFound
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
@@ -77,7 +76,7 @@ ERRORS = {errors.OperationNotFound: NotFound, errors.FactoryNotRegistered: NotFo
           errors.OrderNotInPool: NotFound, errors.OrderNotPlanned: FailedPrecondition,
           errors.ReportOutOfOrder: FailedPrecondition, errors.NotAssignedToFactory: PermissionDenied,
           errors.ProgressBusy: Conflict, errors.PlanKeptChanging: Conflict,
-          errors.StalePlan: Conflict, MaintenanceTaskNotFound: NotFound}
+          errors.StalePlan: Conflict, errors.MaintenanceTaskNotFound: NotFound}
 
 
 @raising_categories(ERRORS)
