@@ -89,6 +89,8 @@ async def look_at_the_page(browser, portal: str, factory_id: str, artifacts) -> 
         planned, blind = float(cost[0]), float(cost[1])
         assert 0 < planned <= blind + 0.01, cost
         assert "kg per kWh" in await page.locator("#grid-factor").text_content()
+        # no hourly profile set: the annual factor, and the page says so
+        assert await page.locator("#grid-factor").get_attribute("data-carbon") == "annual"
         # the day the work is planned on (with due dates far off, the valley of a later day)
         for _ in range(3):
             if await has_load(page, "#planned-curve"):
