@@ -113,8 +113,20 @@ def sentence(text: str | None) -> str:
     return _(text) if text in WORDS.values() else text or ""
 
 
-def with_local_times(text: str | None, zone_name: str | None = None) -> str:
+def with_local_times(text: str | None, zone_name: str | None = None, words=None) -> str:
     """A service's sentence in the reader's language with each ISO moment in it shown in the
     reader's zone (the orders service writes "Scheduled at factory f1,
-    2026-12-05T06:00:00+00:00 → …")."""
-    return _ISO_MOMENT.sub(lambda m: local_time(m.group(0), zone_name), sentence(text))
+    2026-12-05T06:00:00+00:00 → …"). With the service's ``words`` (a template and its
+    arguments, services/kit/words.py) they are said; the English ``text`` is only re-read
+    for the shapes SENTENCES knows when a service sent none (from before words)."""
+    said = say(words) if words is not None and words.template else sentence(text)
+    return _ISO_MOMENT.sub(lambda m: local_time(m.group(0), zone_name), said)
+
+
+def say(words) -> str:
+    """Words a service wrote (``template``, ``args``), in the reader's language from the
+    catalogue: an argument that is itself a text of the catalogue (a reason a service wrote,
+    such as scheduling's "held out of planning by a planner") is said too; names, numbers
+    and what people typed stay as written. A template the catalogue lacks reads in English."""
+    args = {k: _(v) if v else v for k, v in words.args.items()}
+    return _(words.template, **args) if args else _(words.template)

@@ -11,6 +11,14 @@ from gateway.schemas.orders import INT64_MAX, Item, Money
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 
 
+class WordsRead(msgspec.Struct):
+    """Text a service wrote for people: an English template (`%(name)s` placeholders) and its
+    arguments, for a client to render in its reader's language; `summary` is the English."""
+
+    template: str
+    args: dict[str, str]
+
+
 class HistoryEntryRead(msgspec.Struct):
     version: int
     type: str
@@ -22,6 +30,7 @@ class HistoryEntryRead(msgspec.Struct):
         "that called; empty for facts from the services"))] = ""
     by_role: Annotated[str, msgspec.Meta(description=(
         "the role in which they made it, where recorded (plan overrides: planner, admin)"))] = ""
+    summary_words: WordsRead | None = None
 
 
 class OrderHistoryRead(msgspec.Struct):

@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from services.kit.errors import Conflict, DomainError, NotFound
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
+from services.kit.words import Words
 from services.orders.domain.order import STATUS_AFTER, Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import (
@@ -22,6 +23,7 @@ from services.orders.domain.values import (
     OrderLine,
     content_fingerprint,
 )
+from services.orders.timeline import summary
 
 MAX_RETRIES = 10
 
@@ -65,6 +67,7 @@ class HistoryEntry:
     summary: str
     by: str = ""  # who made the change, for changes people make
     by_role: str = ""  # in what role (plan overrides, issue 19)
+    words: Words | None = None  # the summary, for the gateway to say in the reader's language
 
 
 class OrdersApplication(ServiceApplication):
@@ -213,9 +216,10 @@ class OrdersApplication(ServiceApplication):
         entries = []
         for event in self.events.get(order_id):
             name = type(event).__name__
+            words = summary(name, event.__dict__)
             entries.append(HistoryEntry(
                 version=event.originator_version, type=name, occurred_at=event.timestamp,
-                status_after=STATUS_AFTER.get(name), summary=summarise(name, event.__dict__),
+                status_after=STATUS_AFTER.get(name), summary=words.english(), words=words,
                 by=getattr(event, "by", ""), by_role=getattr(event, "role", "")))
         return entries
 
@@ -229,51 +233,7 @@ def _repeat(order: Order, request: PlacementRequest) -> Placement | DomainError:
     return Placement(order.id, order.status, duplicate=True)
 
 
-def override_summary(attrs: dict[str, Any]) -> str:
-    """A person's override of the order's planning, as its history reads it."""
-    kind, reason = attrs["kind"], attrs.get("reason") or "no reason given"
-    if kind == "PINNED":
-        return f"Pinned to factory {attrs['factory_id']}: {reason}"
-    if kind == "UNPINNED":
-        return f"Pin to factory {attrs['factory_id']} lifted: {reason}"
-    if kind == "HELD":
-        return f"Held out of planning: {reason}"
-    if kind == "RELEASED":
-        return f"Released into planning: {reason}"
-    return f"Priority set to {attrs['weight']}: {reason}"
-
-
 def summarise(name: str, attrs: dict[str, Any]) -> str:
-    """One line a person reads in an order's timeline."""
-    if name == "Placed":
-        lines = attrs["content"]["lines"]
-        needs = attrs.get("needs") or ()
-        if needs:
-            return (f"Taken from {attrs['channel']} as {attrs['external_id']}; waiting for "
-                    f"mapping: " + ", ".join(f"{n.kind} {n.key!r}" for n in needs))
-        return f"Placed through {attrs['channel']} as {attrs['external_id']} ({len(lines)} line(s))"
-    if name == "MappingResolved":
-        return f"Mapped: placed with {len(attrs['content']['lines'])} line(s)"
-    if name == "MappingStillNeeded":
-        return "Still waiting for mapping: " + ", ".join(
-            f"{n.kind} {n.key!r}" for n in attrs["needs"])
-    if name == "Amended":
-        return f"Amended: {attrs.get('reason') or 'no reason given'}"
-    if name == "Reprocessed":
-        return (f"Re-processed from the shop's order as received "
-                f"({len(attrs['content']['lines'])} line(s))")
-    if name == "Cancelled":
-        return f"Cancelled: {attrs.get('reason') or 'no reason given'}"
-    if name == "Configured":
-        return f"Configured with catalogue v{attrs['catalog_version']}"
-    if name == "ConfigurationRejected":
-        return "Rejected: " + "; ".join(attrs["reasons"])
-    if name == "PlanOverridden":
-        return override_summary(attrs)
-    if name == "PlanningHeld":
-        return f"Cannot be planned yet: {attrs['reason']}"
-    if name == "Scheduled":
-        return (f"Scheduled at factory {attrs['factory_id']}, "
-                f"{attrs['planned_start']} → {attrs['planned_end']}")
-    return {"ProductionStarted": "Production started", "Produced": "Produced",
-            "Shipped": "Shipped", "Delivered": "Delivered"}.get(name, name)
+    """One line a person reads in an order's timeline, in English (timeline.summary has the
+    words the gateway renders in the reader's language)."""
+    return summary(name, attrs).english()

@@ -196,7 +196,8 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
             pb.OrderHistoryEntry(
                 version=e.version, type=e.type, occurred_at=mapping.timestamp(e.occurred_at),
                 status_after=mapping.status_to_pb(e.status_after) if e.status_after else 0,
-                summary=e.summary, by=e.by, by_role=e.by_role)
+                summary=e.summary, by=e.by, by_role=e.by_role,
+                summary_words=mapping.words_pb(e.words) if e.words else None)
             for e in entries])
 
     async def ResolveOrderMapping(self, request: pb.ResolveOrderMappingRequest,

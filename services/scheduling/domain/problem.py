@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from services.kit.words import N_
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PoolOrder
@@ -38,7 +39,7 @@ from services.scheduling.solver.model import (
 MINUTE_MS = 60_000
 DAY_MINUTES = 1440
 # Why an order a planner holds out of planning is not in the plan (issue 19).
-HELD = "held out of planning by a planner"
+HELD = N_("held out of planning by a planner")
 
 
 @functools.lru_cache(maxsize=4096)

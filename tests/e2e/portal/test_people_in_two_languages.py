@@ -36,7 +36,7 @@ WORDS = {"en": {"cancelled": "cancelled", "by": "by", "people": "People",
                 "as_planner": " (planner)", "held": "held out of planning",
                 "pinned": "Pinned to factory"},
          "zh-CN": {"cancelled": "已取消", "by": "操作人", "people": "人员",
-                   "as_planner": "（计划员）", "held": "已暂停排产", "pinned": "Pinned to factory"}}
+                   "as_planner": "（计划员）", "held": "已暂停排产", "pinned": "已指定到工厂"}}
 
 
 @pytest.fixture(scope="module")

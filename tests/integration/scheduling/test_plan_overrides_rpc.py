@@ -271,3 +271,20 @@ async def test_the_order_page_lets_a_planner_pin_and_hold_and_its_history_names_
     assert f"Pinned to factory {network[1]}: near the customer" in text
     assert "by planner (planner)" in text
     assert 'id="hold-button"' in text and "Release into planning" in text
+
+    # in 简体中文 the services' sentences are said in Chinese; what people typed stays
+    async def shown_in_chinese():
+        text = (await site.get(url, headers=bearer(PLANNER_KEY) | {
+            "Accept-Language": "zh-CN"})).text
+        return text if "暂时无法排产：计划员已暂停其排产" in text else None
+
+    text = await eventually(shown_in_chinese, timeout=60)  # scheduling left it out: held
+    assert f"已指定到工厂 {network[1]}：near the customer" in text
+    assert "已暂停排产：colour not confirmed" in text
+    assert "操作人 planner（计划员）" in text
+    history = (await site.get(f"/api/v1/orders/{order_id}/history",
+                              headers=bearer(PLANNER_KEY))).json()["entries"]
+    pinned = next(e for e in history if e["summary"].startswith("Pinned"))
+    assert pinned["summary_words"] == {
+        "template": "Pinned to factory %(factory)s: %(reason)s",
+        "args": {"factory": network[1], "weight": "0", "reason": "near the customer"}}

@@ -266,7 +266,7 @@ class GetOrderHistoryRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
 class OrderHistoryEntry(_message.Message):
-    __slots__ = ("version", "type", "occurred_at", "status_after", "summary", "by", "by_role")
+    __slots__ = ("version", "type", "occurred_at", "status_after", "summary", "by", "by_role", "summary_words")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -274,6 +274,7 @@ class OrderHistoryEntry(_message.Message):
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     BY_FIELD_NUMBER: _ClassVar[int]
     BY_ROLE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_WORDS_FIELD_NUMBER: _ClassVar[int]
     version: int
     type: str
     occurred_at: _timestamp_pb2.Timestamp
@@ -281,7 +282,8 @@ class OrderHistoryEntry(_message.Message):
     summary: str
     by: str
     by_role: str
-    def __init__(self, version: _Optional[int] = ..., type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_after: _Optional[_Union[OrderStatus, str]] = ..., summary: _Optional[str] = ..., by: _Optional[str] = ..., by_role: _Optional[str] = ...) -> None: ...
+    summary_words: _types_pb2.Words
+    def __init__(self, version: _Optional[int] = ..., type: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_after: _Optional[_Union[OrderStatus, str]] = ..., summary: _Optional[str] = ..., by: _Optional[str] = ..., by_role: _Optional[str] = ..., summary_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class GetOrderHistoryResponse(_message.Message):
     __slots__ = ("entries",)
