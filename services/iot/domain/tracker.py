@@ -223,7 +223,7 @@ class MachineTracker:
         except SignalError as exc:
             out.refusals.add(Rejection.INVALID_VALUE, int(t.size), f"{self.info.machine_id}: {exc}")
             return out
-        if self.wear is not None:
+        if self.wear is not None and self.wear.wants(float(t[-1])):
             self._watch_wear(t, x, before, changes, out)
         out.accepted = int(t.size)
         self._took(t_ms, now)
@@ -327,8 +327,7 @@ class MachineTracker:
         labels = np.full(t.size, -1 if before is None else int(before), dtype=np.int8)
         for change in changes:
             labels[t >= change.at] = int(change.state)
-        for ti, xi, si in zip(t.tolist(), x.tolist(), labels.tolist(), strict=True):
-            out.health = self.wear.take(ti, xi, si) or out.health
+        out.health = self.wear.take_many(t, x, labels)
 
     def _took(self, t_ms: np.ndarray, now: float) -> None:
         self.last_ms = int(t_ms[-1])

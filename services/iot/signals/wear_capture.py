@@ -94,6 +94,35 @@ class MachineWear:
             self._done = True
         return health
 
+    def wants(self, t: float) -> bool:
+        """Whether a sample at `t` would be kept: False once this window's stretch is complete
+        (most of a window's samples: the intake then skips labelling them)."""
+        return not self._done or (t - self.phase) // self.clock.window_s != self._slot
+
+    def take_many(
+        self, t: np.ndarray, amps: np.ndarray, states: np.ndarray
+    ) -> MachineHealth | None:
+        """`take` of a batch in time order; a batch inside the open window goes in whole."""
+        if t.size == 0:
+            return None
+        window_s, phase = self.clock.window_s, self.phase
+        first, last = float(t[0]), float(t[-1])
+        if (first - phase) // window_s != self._slot or (last - phase) // window_s != self._slot:
+            health = None  # a window edge inside: sample by sample
+            for ti, xi, si in zip(t.tolist(), amps.tolist(), states.tolist(), strict=True):
+                health = self.take(ti, xi, si) or health
+            return health
+        if self._done:
+            return None
+        room = self.clock.capture_samples - len(self._t)
+        self._t.frombytes(np.ascontiguousarray(t[:room], dtype=np.float64).tobytes())
+        self._x.frombytes(np.ascontiguousarray(amps[:room], dtype=np.float32).tobytes())
+        self._s.frombytes(np.ascontiguousarray(states[:room], dtype=np.int8).tobytes())
+        if len(self._t) >= self.clock.capture_samples:
+            self._done = True
+            return self._close()
+        return None
+
     def _close(self) -> MachineHealth | None:
         """The captured stretch as one window's features, assessed at the window's end."""
         t, x, s = self._t, self._x, self._s

@@ -253,7 +253,9 @@ async def test_thicker_boards_are_no_wear(health_iot, works, settings):
                         pb.GetMachineHealthRequest(machine_id=calm.machine_id), metadata=tenant.auth
                     )
                 ).health
-                return h if h.windows_seen >= WINDOWS - 1 else None
+                # every window taken, and a health kept (the intake keeps them a moment later)
+                done = h.windows_seen >= WINDOWS - 1 and h.state == pb.MACHINE_HEALTH_STATE_ASSESSED
+                return h if done else None
 
             health = await eventually(assessed_after_the_change, timeout=60)
         assert health.state == pb.MACHINE_HEALTH_STATE_ASSESSED

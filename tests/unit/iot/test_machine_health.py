@@ -3,6 +3,8 @@ machine keeping it, and the live wear watch bounded and fed sample by sample."""
 
 import math
 
+import numpy as np
+
 from demo.wear import DAY_S, Effect, LoadChange, WearScenario, window
 from services.iot.domain.health import HealthAssessment, assessment_of, worth_recording
 from services.iot.domain.profiles import MachineProfile
@@ -102,3 +104,34 @@ def test_before_its_baseline_a_watch_says_nothing():
     healths = feed(wear, calm, 1)
     assert healths and all(assessment_of(wear, h) is None for h in healths)
     assert wear.windows == len(healths)
+
+
+def test_batches_go_in_as_their_samples_would_one_by_one():
+    saw = WearScenario(
+        "saw-8",
+        "panel_saw",
+        START,
+        mode="blade_dulling",
+        onset_s=START + 2 * DAY_S,
+        failure_s=START + 5 * DAY_S,
+        at_failure=Effect(running=1.4, cycle=1.2),
+        seed=8,
+    )
+    one, many = MachineWear("saw-8", WearClock()), MachineWear("saw-8", WearClock())
+    singles, batched = feed(one, saw, 4), []
+    for hour in range(4 * 24):
+        trace = window(saw, START + many.phase + hour * 3600.0, 3600.0)
+        if trace is None:
+            continue
+        labels = trace.labels.astype(np.int8)
+        for i in range(0, trace.amps.size, 25):
+            cut = slice(i, i + 25)
+            if not many.wants(float(trace.timestamps[cut][-1])):
+                continue
+            h = many.take_many(trace.timestamps[cut], trace.amps[cut], labels[cut])
+            if h is not None:
+                batched.append(h)
+    assert [(h.at, h.score, h.alarm) for h in batched] == [
+        (h.at, h.score, h.alarm) for h in singles
+    ]
+    assert any(h.trends for h in batched)
