@@ -21,6 +21,7 @@ from eventsourcing.utils import get_topic
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
+from services.scheduling.cutting import CuttingDesk
 from services.scheduling.domain.boards import BoardsDue, order_waits
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.carbon import CarbonProfile, checked_profile
@@ -78,7 +79,7 @@ class ReportOutcome:
     duplicate: bool
 
 
-class SchedulingApplication(MaintenanceDesk, ServiceApplication):
+class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
     name = "scheduling"
     # A factory plan rebuilds from its latest snapshot and the revisions after it.
     snapshotting_intervals = {FactoryPlan: 50}

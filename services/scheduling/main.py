@@ -69,7 +69,7 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
 
     return ServiceParts(add_servicers=add_servicers, roles={**ROLES, **OVERRIDE_ROLES},
                         to_integration=to_integration,
-                        consumers=consumers(rt.app),
+                        consumers=consumers(rt.app, state, scheduler.setup_minutes),
                         background=[follower.run, feed.run, group.run],
                         leader_jobs=leader_jobs)
 

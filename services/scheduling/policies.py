@@ -6,7 +6,8 @@ with the upstream event's tracking record.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 
 from eventsourcing.application import ProcessingEvent
@@ -23,6 +24,7 @@ from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.boards import BoardsDue
+from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.values import DayShift, RoutingStep, ShiftException
 
 Handler = Callable[[EventEnvelope, ProcessingEvent], None]
@@ -105,7 +107,11 @@ def _on(message_type, act: Callable[[object, EventEnvelope], list]) -> tuple[typ
     return message_type, handle
 
 
-def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
+def consumers(app: SchedulingApplication, network: NetworkState | None = None,
+              setup_minutes: Mapping[str, int] | None = None) -> list[ConsumerSpec]:
+    """``network``: the planner's state, where a cutting batch finds its factory's saws and
+    their started work (without it batches are not placed as saw operations)."""
+
     def configured(b, env) -> list:
         if not b.routing:
             return []  # nothing to make (or a configurator that does not route yet)
@@ -114,9 +120,16 @@ def consumers(app: SchedulingApplication) -> list[ConsumerSpec]:
 
     def boards(b, env) -> list:
         """A cutting batch nested, or its waits moved by stock (issue 20): the saw work of
-        the orders on short sheets waits, each until its own boards."""
-        return app.record_boards_awaited(list(b.order_ids), b.factory_id, b.batch, b.revision,
-                                         _ms(b.nested_at), [boards_due(w) for w in b.waits])
+        the orders on short sheets waits, each until its own boards, and the batch is placed
+        as one operation on a saw of its factory."""
+        changed = app.record_boards_awaited(list(b.order_ids), b.factory_id, b.batch,
+                                            b.revision, _ms(b.nested_at),
+                                            [boards_due(w) for w in b.waits])
+        if network is None:
+            return changed
+        return changed + app.place_cutting_batch(
+            b.factory_id, b.batch, b.revision, list(b.order_ids), int(time.time() * 1000),
+            network, setup_minutes or {}, {o.order_id: o for o in changed})
 
     def rejected(b, env) -> list:
         reason = "; ".join(f"{r.parameter}: {r.message}" for r in b.reasons)

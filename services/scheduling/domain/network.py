@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.cutting import CuttingBatches
 from services.scheduling.domain.partitions import DEFAULT
 from services.scheduling.domain.plans import FactoryPlan, PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
@@ -41,6 +42,8 @@ class NetworkState:
         self.plan: PlanPublication | PublishedPlan | None = None  # the latest of them
         self.plan_rows: dict[str, PlanRow] = {}  # operation id -> row of the plan
         self.planned_in: dict[str, str] = {}  # order id -> the factory whose plan holds it
+        # Each factory's cutting batches as placed on its saws (issue 20).
+        self.cutting: dict[str, CuttingBatches] = {}
         # Counts the progress events applied: a plan solved from this state when the count
         # was lower may contradict work that has started since (see Planner._settle).
         self.progress_seen = 0
@@ -99,6 +102,9 @@ class NetworkState:
             if name in OVERRIDES:  # a planner pinned, held, released or weighed it: plan again
                 return CAPACITY
             return None
+        if isinstance(aggregate, CuttingBatches):  # a batch placed on a saw: plan around it
+            self.cutting[aggregate.factory_id] = aggregate
+            return CAPACITY
         if isinstance(aggregate, OrderProgress):
             self.progress[aggregate.order_id] = aggregate
             self.progress_seen += 1

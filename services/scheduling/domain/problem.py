@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from services.kit.words import N_
 from services.scheduling.domain.calendar import shift_windows
+from services.scheduling.domain.cutting import Cover, live_batches
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.power import running_kw
@@ -88,6 +89,7 @@ class _Entry:
     frozen: str = ""  # "" | started | pin
     machine_id: str = ""
     at_ms: int = 0  # started at, or finished at (pin)
+    cover: Cover | None = None  # its saw step is its cutting batch's (issue 20)
 
 
 def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
@@ -97,6 +99,9 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     """The problem of planning every plannable order of ``state`` (but those in
     ``exclude``) from ``now_ms`` on, on the factories ``factory_ids`` (default: all)."""
     entries = _entries(state, exclude)
+    # cutting batches (issue 20): frozen load on their saws, covering their orders' saw steps
+    batch_load, covers = live_batches(state.cutting.values(), state.status_of, now_ms)
+    entries = [e for e in entries if _uncover(e, covers.get(e.order_id), state)]
     machine_of = state.machines
     pin_load: dict[str, int] = {}
     for e in entries:
@@ -111,7 +116,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     index = ProblemIndex(origin, now_min, horizon)
 
     hosts = {e.machine_id for e in entries if e.frozen}
-    factories = _factories(state, index, hosts, factory_ids)
+    factories = _factories(state, index, hosts, factory_ids, batch_load)
     known = {(f.id, m.id): m for f in factories for m in f.machines}
     capabilities = [_Capability.of(f, now_min) for f in factories]
     orders, frozen = [], []
@@ -142,12 +147,17 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
         due = due_ms(pool.promised_date)
         # boards its cutting batch waits for (issue 20): the saw work starts no earlier
         boards = 0 if e.frozen else pool.boards_from_ms
+        # its batch's saw operation: its next step starts at the batch's end, in its factory
+        cover = None if e.frozen else e.cover
+        if cover is not None:
+            boards = max(boards, cover.end_ms)
         order = Order(e.order_id, tuple(operations),
                       due=horizon if due is None else (due - origin) // MINUTE_MS,
                       release=max(0, -(-(boards - origin) // MINUTE_MS)) if boards else 0,
                       weight=max(1, pool.weight),
                       # started work holds the order where it runs, whatever the pin says
-                      factory="" if e.frozen else pool.pinned_factory)
+                      factory="" if e.frozen else
+                      cover.factory_id if cover is not None else pool.pinned_factory)
         reason = ""
         if e.frozen:
             pass
@@ -204,6 +214,17 @@ def _entries(state: NetworkState, exclude) -> list[_Entry]:
     return out
 
 
+def _uncover(e: _Entry, cover: Cover | None, state: NetworkState) -> bool:
+    """Drop the order's saw step from its entry when its cutting batch covers it (started
+    or not: the batch is the saw's load); False when nothing is left to plan."""
+    if (cover is None or e.frozen == "pin" or not e.op_ids or e.op_ids[0] != cover.operation_id
+            or state.orders[e.order_id].boards_batch[0] != cover.batch):
+        return True
+    e.steps, e.operations, e.op_ids = e.steps[1:], e.operations[1:], e.op_ids[1:]
+    e.frozen, e.machine_id, e.at_ms, e.cover = "", "", 0, cover
+    return bool(e.op_ids)
+
+
 def _entry(order: PoolOrder, op_ids: list[str], first: int, frozen: str = "",
            machine_id: str = "", at_ms: int = 0) -> _Entry:
     """The order from its ``first`` operation on."""
@@ -217,7 +238,8 @@ def _duration(machine, step: RoutingStep) -> int:
 
 
 def _factories(state: NetworkState, index: ProblemIndex, hosts: set[str],
-               factory_ids: Collection[str] | None) -> list[Factory]:
+               factory_ids: Collection[str] | None,
+               load: Mapping[str, list[tuple[int, int]]] | None = None) -> list[Factory]:
     out = []
     end_ms = index.ms(index.horizon)
     for fid in sorted(state.factories if factory_ids is None else
@@ -230,7 +252,8 @@ def _factories(state: NetworkState, index: ProblemIndex, hosts: set[str],
             Window(max(0, math.ceil((s - index.origin_ms) / MINUTE_MS)), index.minute(e))
             for s, e in shift_windows(f.weekly_shifts, f.exceptions, f.timezone,
                                       index.origin_ms, end_ms))
-        out.append(Factory(fid, tuple(_machine(m, f, index) for m in machines),
+        out.append(Factory(fid, tuple(_machine(m, f, index, (load or {}).get(m.machine_id, ()))
+                                      for m in machines),
                            tuple(w for w in shifts if w.end > w.start),
                            f.capacity_share if f.capacity_share > 0 else 1.0,
                            electricity_of(f, index.origin_ms, index.horizon)))
@@ -257,8 +280,13 @@ def electricity_of(factory, origin_ms: int, horizon: int) -> Electricity | None:
     return Electricity(steps, None if limit is None else float(limit))
 
 
-def _machine(m, factory, index: ProblemIndex) -> Machine:
+def _machine(m, factory, index: ProblemIndex, batches=()) -> Machine:
     down: list[Window] = []
+    for start_ms, end_ms in batches:  # its cutting batches' operations: nothing else runs
+        lo = max(0, index.minute(start_ms))
+        hi = min(index.horizon, math.ceil((end_ms - index.origin_ms) / MINUTE_MS))
+        if hi > lo:
+            down.append(Window(lo, hi))
     if not m.active or not factory.active:
         down.append(Window(0, index.horizon))
     elif not m.available:

@@ -48,7 +48,8 @@ async def test_an_order_waits_for_its_batchs_boards(settings, scheduling, networ
 
 async def test_only_the_order_on_short_sheets_waits_and_a_receipt_moves_it(
         settings, scheduling, network):
-    """Waits per order (issue 20): the batch's wait holds one order, the other is cut at once;
+    """Waits per order (issue 20): the batch's wait holds one order (the other waits only for the
+    batch's saw operation, not for boards);
     revision 1 of the batch (boards received: no waits) plans it without waiting; a stale
     revision 0 arriving after it changes nothing."""
     short, free = (f"boards-{uuid.uuid4().hex[:10]}" for _ in range(2))
@@ -79,7 +80,9 @@ async def test_only_the_order_on_short_sheets_waits_and_a_receipt_moves_it(
         return found if (found.planned_start.ToMilliseconds() >= boards_ms) == later else None
 
     await eventually(lambda: starts(short, True), timeout=90)
-    assert await starts(free, False)  # its sheets are in stock
+    # its sheets are in stock, but it is cut in the batch's one saw operation, which starts
+    # when all the batch's boards are there
+    assert await eventually(lambda: starts(free, True), timeout=30)
     explained = await scheduling.stub.ExplainOrder(pb.ExplainOrderRequest(order_id=short),
                                                    metadata=auth(TEST_ADMIN_KEY))
     assert explained.summary.startswith(
