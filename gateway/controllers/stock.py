@@ -95,7 +95,7 @@ def sheets_read(reply: pb.GetBatchResponse, base: str) -> BatchSheetsRead:
                              p.material, p.edges, p.rotated) for p in reply.parts],
         diagrams=[f"{base}/boards/{b.number}/diagram.svg" for b in reply.boards],
         cut_list_csv=f"{base}/cut-list.csv", cut_list_pdf=f"{base}/cut-list.pdf",
-        labels_pdf=f"{base}/labels.pdf")
+        labels_pdf=f"{base}/labels.pdf", diagrams_pdf=f"{base}/diagrams.pdf")
 
 
 def board_words(kind: pb.BoardKind) -> str:
@@ -241,6 +241,14 @@ class StockController(Controller):
                            services: ServicesDep, request: Request) -> Response:
         reply = await batch_sheets.kept_batch(services, factory_id, batch)
         return batch_sheets.cut_list(reply, str(request.base_url))
+
+    @get("/batches/{batch:str}/diagrams.pdf", summary="A batch's cutting diagrams to print, a "
+                                                      "page per board", media_type="application/pdf",
+         responses=NOT_NESTED)
+    async def diagrams_pdf(self, factory_id: FactoryId, batch: FromPath[str],
+                           services: ServicesDep) -> Response:
+        reply = await batch_sheets.kept_batch(services, factory_id, batch)
+        return batch_sheets.diagrams(reply)
 
     @get("/batches/{batch:str}/labels.pdf", summary="A batch's part labels, a QR code each",
          media_type="application/pdf", responses=NOT_NESTED)

@@ -164,6 +164,7 @@ class BatchSheetsRead(msgspec.Struct):
     cut_list_csv: str
     cut_list_pdf: str
     labels_pdf: str
+    diagrams_pdf: str  # every board's diagram, a page each
 
 
 class BatchShareRead(msgspec.Struct):

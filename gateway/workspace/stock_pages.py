@@ -252,6 +252,12 @@ class StockPages(Controller):
         reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch)
         return batch_sheets.labels(reply, str(request.base_url))
 
+    @get("/batches/{batch:str}/diagrams.pdf")
+    async def diagrams(self, request: Request, services: ServicesDep, batch: FromPath[str]
+                       ) -> Response:
+        reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch)
+        return batch_sheets.diagrams(reply)
+
     @get("/batches/{batch:str}/cut-list.pdf")
     async def cut_list(self, request: Request, services: ServicesDep, batch: FromPath[str]
                        ) -> Response:

@@ -108,13 +108,18 @@ def layout_to_pb(layout: BatchLayout, summary: BatchSummary | None, holding: boo
                               from_offcut_id=b.from_offcut,
                               yield_percent=round(b.layout().yield_pct, 2), parts=len(b.parts),
                               svg=laid_board_svg(b) if with_svg else "", number=b.number,
-                              offcuts_kept=[o.offcut_id for o in b.offcuts])
+                              offcuts_kept=[o.offcut_id for o in b.offcuts],
+                              offcut_places=[pb.OffcutPlace(offcut_id=o.offcut_id, x_mm=o.x_mm,
+                                                            y_mm=o.y_mm, length_mm=o.length_mm,
+                                                            width_mm=o.width_mm)
+                                             for o in b.offcuts])
                 for b in layout.boards],
         parts=[pb.BatchPart(board=b.number, label=p.label, order_id=p.order_id,
                             order_ref=p.order_ref, panel=p.panel, length_mm=p.length_mm,
                             width_mm=p.width_mm, thickness_mm=p.thickness_mm,
                             material=p.material, grain=p.grain, edges=p.edges, x_mm=p.x_mm,
-                            y_mm=p.y_mm, rotated=p.rotated) for b, p in parts],
+                            y_mm=p.y_mm, rotated=p.rotated, along_mm=p.along_mm,
+                            across_mm=p.across_mm) for b, p in parts],
         cut_list_csv=cut_list_csv(MaterialNesting(
             layout.batch, tuple(b.layout() for b in layout.boards))))
 

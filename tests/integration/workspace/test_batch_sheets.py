@@ -65,7 +65,7 @@ async def test_this_shifts_batch_shows_its_diagrams_labels_and_cut_list(platform
         f"/factory/stock/batches/{batch}/boards/{boards + 1}/diagram.svg",
         headers=platform.mine.bearer)
     assert missing.status_code == 404
-    for paper in ("labels.pdf", "cut-list.pdf"):
+    for paper in ("labels.pdf", "cut-list.pdf", "diagrams.pdf"):
         printed = await platform.client.get(f"/factory/stock/batches/{batch}/{paper}",
                                             headers=platform.mine.bearer)
         assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
@@ -88,6 +88,9 @@ async def test_a_batchs_papers_at_stable_rest_urls_for_its_factory_only(platform
     first = await platform.client.get(body["diagrams"][0], headers=platform.mine.bearer)
     again = await platform.client.get(body["diagrams"][0], headers=platform.mine.bearer)
     assert first.status_code == 200 and first.text == again.text  # stored, not re-nested
+    printed = await platform.client.get(body["diagrams_pdf"], headers=platform.mine.bearer)
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
+    assert printed.content.count(b"/Type /Page\n") == len(body["boards"])  # a page a board
     csv = await platform.client.get(f"{base}/cut-list.csv", headers=platform.mine.bearer)
     assert csv.status_code == 200 and order_ref(order_id) in csv.text
     refused = await platform.client.get(base, headers=platform.other.bearer)

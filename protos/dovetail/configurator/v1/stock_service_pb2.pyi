@@ -129,7 +129,7 @@ class BatchSummary(_message.Message):
     def __init__(self, batch: _Optional[str] = ..., order_ids: _Optional[_Iterable[str]] = ..., new_boards: _Optional[int] = ..., offcuts_used: _Optional[int] = ..., offcuts_kept: _Optional[int] = ..., yield_percent: _Optional[float] = ..., nested_at: _Optional[str] = ..., holding: _Optional[bool] = ...) -> None: ...
 
 class BatchBoard(_message.Message):
-    __slots__ = ("material", "thickness_mm", "length_mm", "width_mm", "from_offcut_id", "yield_percent", "parts", "svg", "number", "offcuts_kept")
+    __slots__ = ("material", "thickness_mm", "length_mm", "width_mm", "from_offcut_id", "yield_percent", "parts", "svg", "number", "offcuts_kept", "offcut_places")
     MATERIAL_FIELD_NUMBER: _ClassVar[int]
     THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
     LENGTH_MM_FIELD_NUMBER: _ClassVar[int]
@@ -140,6 +140,7 @@ class BatchBoard(_message.Message):
     SVG_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     OFFCUTS_KEPT_FIELD_NUMBER: _ClassVar[int]
+    OFFCUT_PLACES_FIELD_NUMBER: _ClassVar[int]
     material: str
     thickness_mm: float
     length_mm: int
@@ -150,10 +151,25 @@ class BatchBoard(_message.Message):
     svg: str
     number: int
     offcuts_kept: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ..., from_offcut_id: _Optional[str] = ..., yield_percent: _Optional[float] = ..., parts: _Optional[int] = ..., svg: _Optional[str] = ..., number: _Optional[int] = ..., offcuts_kept: _Optional[_Iterable[str]] = ...) -> None: ...
+    offcut_places: _containers.RepeatedCompositeFieldContainer[OffcutPlace]
+    def __init__(self, material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., length_mm: _Optional[int] = ..., width_mm: _Optional[int] = ..., from_offcut_id: _Optional[str] = ..., yield_percent: _Optional[float] = ..., parts: _Optional[int] = ..., svg: _Optional[str] = ..., number: _Optional[int] = ..., offcuts_kept: _Optional[_Iterable[str]] = ..., offcut_places: _Optional[_Iterable[_Union[OffcutPlace, _Mapping]]] = ...) -> None: ...
+
+class OffcutPlace(_message.Message):
+    __slots__ = ("offcut_id", "x_mm", "y_mm", "length_mm", "width_mm")
+    OFFCUT_ID_FIELD_NUMBER: _ClassVar[int]
+    X_MM_FIELD_NUMBER: _ClassVar[int]
+    Y_MM_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_MM_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_MM_FIELD_NUMBER: _ClassVar[int]
+    offcut_id: str
+    x_mm: float
+    y_mm: float
+    length_mm: float
+    width_mm: float
+    def __init__(self, offcut_id: _Optional[str] = ..., x_mm: _Optional[float] = ..., y_mm: _Optional[float] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ...) -> None: ...
 
 class BatchPart(_message.Message):
-    __slots__ = ("board", "label", "order_id", "order_ref", "panel", "length_mm", "width_mm", "thickness_mm", "material", "grain", "edges", "x_mm", "y_mm", "rotated")
+    __slots__ = ("board", "label", "order_id", "order_ref", "panel", "length_mm", "width_mm", "thickness_mm", "material", "grain", "edges", "x_mm", "y_mm", "rotated", "along_mm", "across_mm")
     BOARD_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -168,6 +184,8 @@ class BatchPart(_message.Message):
     X_MM_FIELD_NUMBER: _ClassVar[int]
     Y_MM_FIELD_NUMBER: _ClassVar[int]
     ROTATED_FIELD_NUMBER: _ClassVar[int]
+    ALONG_MM_FIELD_NUMBER: _ClassVar[int]
+    ACROSS_MM_FIELD_NUMBER: _ClassVar[int]
     board: int
     label: str
     order_id: str
@@ -182,7 +200,9 @@ class BatchPart(_message.Message):
     x_mm: float
     y_mm: float
     rotated: bool
-    def __init__(self, board: _Optional[int] = ..., label: _Optional[str] = ..., order_id: _Optional[str] = ..., order_ref: _Optional[str] = ..., panel: _Optional[str] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., thickness_mm: _Optional[float] = ..., material: _Optional[str] = ..., grain: _Optional[str] = ..., edges: _Optional[str] = ..., x_mm: _Optional[float] = ..., y_mm: _Optional[float] = ..., rotated: _Optional[bool] = ...) -> None: ...
+    along_mm: float
+    across_mm: float
+    def __init__(self, board: _Optional[int] = ..., label: _Optional[str] = ..., order_id: _Optional[str] = ..., order_ref: _Optional[str] = ..., panel: _Optional[str] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., thickness_mm: _Optional[float] = ..., material: _Optional[str] = ..., grain: _Optional[str] = ..., edges: _Optional[str] = ..., x_mm: _Optional[float] = ..., y_mm: _Optional[float] = ..., rotated: _Optional[bool] = ..., along_mm: _Optional[float] = ..., across_mm: _Optional[float] = ...) -> None: ...
 
 class BatchShare(_message.Message):
     __slots__ = ("order_ref", "panel_m2", "boards")
