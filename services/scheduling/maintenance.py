@@ -53,6 +53,7 @@ TASK_MS = 2 * HOUR_MS  # how long a maintenance stop is planned for
 NO_HORIZON_MS = 72 * HOUR_MS  # due by, when iot alarms without a failure time
 MARGIN_SHARE = 0.2  # due this share of the lead before the expected failure ...
 MAX_MARGIN_MS = 24 * HOUR_MS  # ... but never more than a day before it
+SETTLE_MS = 12 * HOUR_MS  # wear warnings this soon after a maintenance stop are not new ones
 RETRIES = 10
 FORECAST_MS = 14 * 24 * HOUR_MS  # how far ahead planned work counts on a tool
 
@@ -138,7 +139,9 @@ class MaintenanceDesk:
             return []
         factory_id = machine.factory_id or factory_id
         held = self._find(maintenance_key(machine_id), MachineMaintenance)
-        if held is not None and held.open_task(assessed_ms) is not None:
+        if held is not None and (
+            held.open_task(assessed_ms) is not None or held.serviced_within(assessed_ms, SETTLE_MS)
+        ):
             return []
         proposal = place(
             machine_id,

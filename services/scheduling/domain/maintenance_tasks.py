@@ -86,6 +86,14 @@ class MachineMaintenance(Aggregate):
     def open_task(self, now_ms: int) -> MaintenanceTask | None:
         return next((t for t in self.tasks.values() if t.open_at(now_ms)), None)
 
+    def serviced_within(self, now_ms: int, settle_ms: int) -> bool:
+        """A maintenance stop ended less than `settle_ms` ago: the machine's signals have not
+        settled on its new baseline yet, so a warning now is not a new one."""
+        return any(
+            t.status == ACCEPTED and t.end_ms <= now_ms < t.end_ms + settle_ms
+            for t in self.tasks.values()
+        )
+
     def task(self, task_id: str) -> MaintenanceTask:
         found = self.tasks.get(task_id)
         if found is None:
