@@ -25,6 +25,7 @@ from services.scheduling.cutting import CuttingDesk
 from services.scheduling.domain.boards import BoardsDue, order_waits
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.carbon import CarbonProfile, checked_profile
+from services.scheduling.domain.cutting import batch_of_operation
 from services.scheduling.domain.errors import (
     FactoryNotRegistered,
     MachineNotRegistered,
@@ -370,6 +371,9 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
     def report_operation(self, factory_id: str, operation_id: str, kind: str, key: str,
                          machine_id: str, at_ms: int, scrap_quantity: int = 0,
                          reason: str = "") -> ReportOutcome:
+        if batch_of_operation(operation_id):  # a cutting batch's: each order's saw step
+            return self.report_batch_operation(factory_id, operation_id, kind, key,
+                                               machine_id, at_ms, scrap_quantity, reason)
         order_id, seq = parse_operation_id(operation_id)
         order = self._find(pool_key(order_id), PoolOrder)
         if order is None or not order.routing:

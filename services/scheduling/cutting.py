@@ -13,6 +13,7 @@ A mixin of `SchedulingApplication` (it uses the application's `_find`, `_change_
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.capacity import FactoryCapacity
@@ -21,9 +22,11 @@ from services.scheduling.domain.cutting import (
     Saw,
     SawStep,
     batch_minutes,
+    batch_of_operation,
     cutting_key,
     place,
 )
+from services.scheduling.domain.errors import OperationNotFound, OrderNotPlanned
 from services.scheduling.domain.ids import factory_key, pool_key
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
@@ -38,6 +41,7 @@ class CuttingDesk:
     """The application's cutting batch commands and reads."""
 
     _find: Callable
+    report_operation: Callable
 
     def cutting_batches(self, factory_id: str) -> CuttingBatches | None:
         return self._find(cutting_key(factory_id), CuttingBatches)
@@ -97,6 +101,56 @@ class CuttingDesk:
             [(s.order_id, s.operation_id) for s in steps],
         )
         return [batches] if changed else []
+
+    def batch_machine(self, factory_id: str, operation_id: str) -> str:
+        """The saw a batch operation of the factory is placed on ("" when it is none)."""
+        batches = self.cutting_batches(factory_id) if batch_of_operation(operation_id) else None
+        batch = batches.batches.get(batch_of_operation(operation_id)) if batches else None
+        return batch.machine_id if batch else ""
+
+    def report_batch_operation(
+        self,
+        factory_id: str,
+        operation_id: str,
+        kind: str,
+        key: str,
+        machine_id: str,
+        at_ms: int,
+        scrap_quantity: int = 0,
+        reason: str = "",
+    ):
+        """A start, finish or scrap reported for a batch operation is one for each of its
+        orders' saw steps (each idempotent by the report's key and the order); orders gone
+        from the pool are skipped. NOT_FOUND for a batch the factory does not have."""
+        batches = self.cutting_batches(factory_id)
+        batch = batches.batches.get(batch_of_operation(operation_id)) if batches else None
+        if batch is None:
+            raise OperationNotFound(f"operation {operation_id} does not exist")
+        outcomes = []
+        for order_id, op_id in batch.members:
+            order = self._find(pool_key(order_id), PoolOrder)
+            if order is None or order.status != PLANNABLE:
+                continue
+            outcomes.append(
+                self.report_operation(
+                    factory_id,
+                    op_id,
+                    kind,
+                    f"{key}/{order_id}",
+                    machine_id or batch.machine_id,
+                    at_ms,
+                    scrap_quantity,
+                    reason,
+                )
+            )
+        if not outcomes:
+            raise OrderNotPlanned(f"the orders of batch {batch.batch} are no longer planned")
+        return replace(
+            outcomes[0],
+            operation_id=operation_id,
+            order_id="",
+            duplicate=all(o.duplicate for o in outcomes),
+        )
 
     def _saw_steps(
         self,

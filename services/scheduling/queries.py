@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, replace
 
 from services.scheduling.domain.calendar import shift_windows
+from services.scheduling.domain.cutting import batch_status
 from services.scheduling.domain.errors import OrderNotInPool, OrderNotPlanned
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import risk_of
@@ -178,6 +179,7 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
         machines = [m for m in state.machines_of(fid)
                     if not machine_ids or m.machine_id in machine_ids]
         _add_finished_bars(state, per_machine, {m.machine_id for m in machines}, lo, hi)
+        _add_batch_bars(state, fid, per_machine, lo, hi)
         for m in machines:
             bars = per_machine.get(m.machine_id, [])
             unavailable = [(s, e, "OFF_SHIFT", "") for s, e in off]
@@ -190,6 +192,26 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
             lanes.append(MachineLane(m.machine_id, fid, m.machine_type, m.available and m.active,
                                      sorted(bars, key=lambda b: b.start_ms), unavailable))
     return lanes
+
+
+def _add_batch_bars(state: NetworkState, factory_id: str, per_machine: dict[str, list[PlanRow]],
+                    lo: int, hi: int) -> None:
+    """Each cutting batch in the window as one bar on its saw (issue 20), labelled with the
+    batch and its orders, in place of its orders' saw steps."""
+    batches = state.cutting.get(factory_id)
+    if batches is None:
+        return
+    for b in batches.batches.values():
+        covered = {op for _, op in b.members}
+        bars = per_machine.get(b.machine_id, [])
+        per_machine[b.machine_id] = [r for r in bars if r.operation_id not in covered]
+        if b.end_ms <= lo or b.start_ms >= hi:
+            continue
+        per_machine[b.machine_id].append(PlanRow(
+            b.operation_id, "", 0, factory_id, b.machine_id, b.machine_type, b.start_ms,
+            b.end_ms, (b.end_ms - b.start_ms) // 1000, 0, "", 0,
+            f"{b.batch} ({', '.join(b.order_ids)})", True, batch_status(b, state.status_of),
+            "", ""))
 
 
 def _add_finished_bars(state, per_machine: dict[str, list[PlanRow]],

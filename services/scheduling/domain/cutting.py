@@ -156,6 +156,15 @@ def live_batches(
     return load, cover
 
 
+def batch_status(batch: PlacedBatch, status: Callable[[str, str], str]) -> str:
+    """The batch operation's status from its orders' saw steps: FINISHED when all are,
+    STARTED when any has started (or finished), else PLANNED."""
+    each = [status(op, o) for o, op in batch.members]
+    if each and all(s == "FINISHED" for s in each):
+        return "FINISHED"
+    return "STARTED" if any(s in ("STARTED", "FINISHED") for s in each) else "PLANNED"
+
+
 class CuttingBatches(Aggregate):
     """A factory's cutting batches as placed on its saws, one aggregate per factory (so a
     batch is placed clear of the others)."""

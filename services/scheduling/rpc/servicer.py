@@ -114,7 +114,8 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
                 f"is required (1-{MAX_KEY_LENGTH} characters, reused on retries)")
         v.check(request.scrap_quantity >= 0, "scrap_quantity", "must not be negative")
         planned = self.state.plan_rows.get(request.operation_id)
-        machine_id = request.machine_id or (planned.machine_id if planned else "")
+        machine_id = request.machine_id or (planned.machine_id if planned else "") or (
+            self.app.batch_machine(factory_id, request.operation_id))
         v.check(bool(machine_id), "machine_id", "is required: the operation has no planned machine")
         v.raise_if_any()
         at_ms = wire.ms_of(request.occurred_at) if request.HasField("occurred_at") else self._now_ms()

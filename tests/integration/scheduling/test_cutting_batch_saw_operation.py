@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import uuid
 
+import grpc
 import pytest
 
 from dovetail.configurator.v1 import configurator_events_pb2 as configurator
+from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.scheduling.domain.cutting import PlacedBatch
 from tests.helpers import eventually
-from tests.integration.scheduling.conftest import configure, lanes, publish, scheduled
+from tests.integration.scheduling.conftest import (
+    KEY_A,
+    KEY_B,
+    auth,
+    configure,
+    lanes,
+    publish,
+    scheduled,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -64,3 +74,39 @@ async def test_the_batch_is_one_saw_operation_and_its_orders_follow_it(
     assert await eventually(follows, timeout=90)
     again = await placed_batch(scheduling, factory, batch)
     assert (again.revision, again.start_ms) == (0, placed.start_ms)  # fixed once placed
+
+    # the factory's Gantt: one bar on the saw, labelled with the batch and its orders
+    saw = (await lanes(scheduling.stub, factory, KEY_A))[placed.machine_id]
+    bar = next(b for b in saw.bars if b.operation_id == f"batch:{batch}")
+    assert (bar.start_unix_ms, bar.end_unix_ms, bar.frozen) == (
+        placed.start_ms,
+        placed.end_ms,
+        True,
+    )
+    assert bar.label == f"{batch} ({', '.join(members)})"
+
+    # the factory reports the batch operation: each order's saw step starts and finishes
+    async def report(kind, key=KEY_A, machine_id=""):
+        return await scheduling.stub.ReportOperation(
+            pb.ReportOperationRequest(
+                operation_id=f"batch:{batch}",
+                kind=kind,
+                idempotency_key=f"k-{kind}",
+                machine_id=machine_id,
+            ),
+            metadata=auth(key),
+        )
+
+    with pytest.raises(grpc.aio.AioRpcError) as foreign:  # another factory has no such batch
+        await report(pb.OPERATION_REPORT_KIND_STARTED, KEY_B, f"{network[1]}-panel_saw-0")
+    assert foreign.value.code() == grpc.StatusCode.NOT_FOUND
+    started = await report(pb.OPERATION_REPORT_KIND_STARTED)
+    assert (started.operation_id, started.duplicate) == (f"batch:{batch}", False)
+    assert started.status == pb.OPERATION_STATUS_STARTED
+    assert (await report(pb.OPERATION_REPORT_KIND_STARTED)).duplicate  # a retry
+    await report(pb.OPERATION_REPORT_KIND_FINISHED)
+    app = scheduling.runtime.app
+    for order_id, op_id in placed.members:
+        progress = app.progress_of(order_id)
+        assert progress.status[op_id] == "FINISHED"
+        assert progress.machines[op_id] == placed.machine_id

@@ -4,6 +4,8 @@ next steps start at its end; orders in no batch plan as before."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from services.scheduling.domain.cutting import (
@@ -17,6 +19,8 @@ from services.scheduling.domain.network import CAPACITY, NetworkState
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem
 from services.scheduling.planning.planner import Planner
+from services.scheduling.solver.greedy import greedy_plan
+from services.scheduling.solver.validator import validate_plan
 from tests.unit.scheduling.recording import RecordingApp
 from tests.unit.scheduling.test_scheduling_left_out import (
     NOW_MS,
@@ -136,3 +140,25 @@ async def test_the_plan_keeps_the_saw_free_for_the_batch_and_starts_its_orders_a
         if r.machine_id == "A-panel_saw":  # FREE's saw step: not over the batch
             assert r.end_ms <= start or r.start_ms >= end
     assert {r.order_id for r in rows} == {"M-1", "M-2", "FREE"}
+
+
+def test_the_validator_keeps_the_batch_on_its_saw_and_its_orders_after_it():
+    """Item 4: the validator checks a plan against the problem, where the batch is its saw's
+    load and its orders' release: work over the batch, or an order's next step before the
+    batch's end, is a violation."""
+    state, start, end = batch_state()
+    problem, index = build_problem(state, NOW_MS, 14, {})
+    plan = greedy_plan(problem)
+    assert validate_plan(problem, plan) == []
+    at = index.minute(start)
+    free_saw = next(p for p in plan if p.order == "FREE" and p.op == 0)
+    over = replace(free_saw, start=at, end=at + (free_saw.end - free_saw.start))
+    member = next(p for p in plan if p.order == "M-1")
+    early = replace(member, start=at, end=at + (member.end - member.start))
+    kinds = {
+        v.kind
+        for v in validate_plan(
+            problem, [over if p is free_saw else early if p is member else p for p in plan]
+        )
+    }
+    assert {"downtime", "release"} <= kinds
