@@ -43,6 +43,7 @@ from gateway.auth import (
     refuse_cross_site_write,
 )
 from gateway.controllers.kpis import kept_figures, kpis
+from gateway.controllers.machine_health import factory_healths, health_words
 from gateway.controllers.network import energy, machines, oee
 from gateway.controllers.orders import (
     STATUSES,
@@ -422,7 +423,13 @@ async def factory_card(services: Services, f: iot.Factory) -> dict:
 async def factory_board(services: Services) -> list[dict]:
     reply = await services.call("iot", "ListFactories", iot.ListFactoriesRequest(
         page=dict(page_size=100)))
-    return list(await asyncio.gather(*(factory_card(services, f) for f in reply.factories)))
+    cards = list(await asyncio.gather(*(factory_card(services, f) for f in reply.factories)))
+    healths, _note = await attempt(factory_healths(
+        services, [f.factory_id for f in reply.factories]), {})
+    for card in cards:  # each machine's health from its wear watch (issue 22)
+        card["health"] = {m.machine_id: words for m in card["machines"]
+                          if (words := health_words(healths.get(m.machine_id)))}
+    return cards
 
 
 SECTIONS = {"orders": "Orders", "factories": "Factories", "schedule": "Schedule",
