@@ -13,6 +13,8 @@ from grpc_status import rpc_status
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 
+from dovetail.common.v1 import types_pb2
+from gateway import i18n
 from gateway.schemas.orders import ErrorBody, FieldError
 
 log = logging.getLogger("dovetail.gateway")
@@ -54,12 +56,20 @@ def service_error(code: grpc.StatusCode, message: str,
 
 
 def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
+    """The HTTP answer to a service's status; field violations the service wrote as words
+    (services/kit/words.py) are said in the reader's language, the rest as the service wrote."""
     errors = []
+    said: dict[tuple[str, str], str] = {}  # (field, the English) -> in the reader's language
     rich = rpc_status.from_call(error) if HTTP_FOR.get(error.code()) else None
     for detail in rich.details if rich else []:
-        bad = error_details_pb2.BadRequest()
+        bad, words = error_details_pb2.BadRequest(), types_pb2.FieldWords()
         if detail.Unpack(bad):
             errors += [FieldError(v.field, v.description) for v in bad.field_violations]
+        elif detail.Unpack(words):
+            args = dict(words.words.args)
+            english = words.words.template % args if args else words.words.template
+            said[words.field, english] = i18n.say(words.words.template, args)
+    errors = [FieldError(e.field, said.get((e.field, e.message), e.message)) for e in errors]
     return service_error(error.code(), error.details() or "", errors)
 
 

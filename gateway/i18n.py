@@ -113,6 +113,15 @@ def gettext(message: str, /, **variables: object) -> str:
     return text % variables if variables else text
 
 
+def say(template: str, args: dict[str, str] | None = None) -> str:
+    """Words a service wrote (services/kit/words.py: an English template, the catalogue's
+    message id, and its arguments) in the reader's language. An argument that is itself a text
+    of the catalogue (a reason a service wrote) is said too; names, numbers and what people
+    typed stay as written; a template the catalogue lacks reads in English."""
+    said = {k: gettext(v) if v else v for k, v in (args or {}).items()}
+    return gettext(template, **said) if said else gettext(template)
+
+
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     text = translations(current()).ngettext(singular, plural, n)
     return text % {"num": n, **variables}

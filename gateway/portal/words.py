@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from gateway import i18n
 from gateway.i18n import gettext as _
 from gateway.i18n import local_time
 
@@ -124,9 +125,5 @@ def with_local_times(text: str | None, zone_name: str | None = None, words=None)
 
 
 def say(words) -> str:
-    """Words a service wrote (``template``, ``args``), in the reader's language from the
-    catalogue: an argument that is itself a text of the catalogue (a reason a service wrote,
-    such as scheduling's "held out of planning by a planner") is said too; names, numbers
-    and what people typed stay as written. A template the catalogue lacks reads in English."""
-    args = {k: _(v) if v else v for k, v in words.args.items()}
-    return _(words.template, **args) if args else _(words.template)
+    """Words a service wrote (``template``, ``args``) in the reader's language (i18n.say)."""
+    return i18n.say(words.template, words.args)

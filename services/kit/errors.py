@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
+
+from services.kit.words import Words
 
 T = TypeVar("T")
 
@@ -15,6 +18,8 @@ T = TypeVar("T")
 class FieldViolation:
     field: str
     description: str
+    # the description as words for people (kit/words.py), when the service wrote them
+    words: Words | None = dataclasses.field(default=None, compare=False)
 
 
 class DomainError(Exception):
@@ -74,6 +79,12 @@ class Violations:
 
     def add(self, field: str, description: str) -> None:
         self.items.append(FieldViolation(field, description))
+
+    def say(self, field: str, template: str, **args: object) -> None:
+        """A violation whose description is words (an English template marked N_() and its
+        arguments): the gateway says it in the reader's language."""
+        words = Words.of(template, **args)
+        self.items.append(FieldViolation(field, words.english(), words))
 
     def check(self, condition: bool, field: str, description: str) -> bool:
         if not condition:

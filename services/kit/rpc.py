@@ -26,6 +26,7 @@ from google.rpc import (  # type: ignore[import-untyped]  # googleapis-common-pr
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
+from dovetail.common.v1 import types_pb2
 from services.kit import metrics
 from services.kit.auth import KeyStore, Principal, bearer_token
 from services.kit.errors import (
@@ -86,13 +87,26 @@ def current_principal() -> Principal:
     return principal
 
 
+def _field_words(violations) -> list[any_pb2.Any]:
+    """The violations a service wrote as words (kit/words.py), for the gateway to say."""
+    out = []
+    for v in violations:
+        if v.words is not None:
+            detail = any_pb2.Any()
+            detail.Pack(types_pb2.FieldWords(field=v.field, words=types_pb2.Words(
+                template=v.words.template, args=dict(v.words.args))))
+            out.append(detail)
+    return out
+
+
 def status_for(exc: Exception) -> status_pb2.Status:
     if isinstance(exc, InvalidArgument):
         detail = any_pb2.Any()
         detail.Pack(error_details_pb2.BadRequest(field_violations=[
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
             for v in exc.violations]))
-        return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc), details=[detail])
+        return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc),
+                                 details=[detail, *_field_words(exc.violations)])
     if isinstance(exc, FailedPrecondition) and exc.reason:
         return _precondition_status(exc)
     if isinstance(exc, DependencyMissing):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from services.kit.errors import DomainError, Violations
+from services.kit.words import N_
 
 MAX_WEIGHT = 100  # an order weighed more than this would drown every other order's lateness
 MAX_REASON = 500
@@ -24,9 +25,9 @@ def check_reason(reason: str, violations: Violations) -> str:
     """The reason as recorded; every override needs one."""
     reason = reason.strip()
     if not reason:
-        violations.add("reason", "say why: the order's history shows it")
+        violations.say("reason", N_("say why: the order's history shows it"))
     elif len(reason) > MAX_REASON:
-        violations.add("reason", f"at most {MAX_REASON} characters")
+        violations.say("reason", N_("at most %(n)s characters"), n=MAX_REASON)
     return reason
 
 
@@ -35,16 +36,19 @@ def check_pin(factory_id: str, registered: bool, active: bool, machine_types: Co
     """A pin to ``factory_id`` (with these machine types) for an order whose routing
     ``needs`` these machine types (none yet: not configured, checked when it is)."""
     if not registered:
-        violations.add("factory_id", f"no factory {factory_id!r} is registered")
+        violations.say("factory_id", N_("no factory %(factory)s is registered"),
+                       factory=repr(factory_id))
         return
     if not active:
-        violations.add("factory_id", f"factory {factory_id} is not active")
+        violations.say("factory_id", N_("factory %(factory)s is not active"), factory=factory_id)
     missing = sorted(set(needs) - set(machine_types))
     if missing:
-        violations.add("factory_id", f"factory {factory_id} has no {', '.join(missing)}, "
-                                     "which the order's routing needs")
+        violations.say("factory_id", N_("factory %(factory)s has no %(machines)s, which the "
+                                        "order's routing needs"),
+                       factory=factory_id, machines=", ".join(missing))
 
 
 def check_weight(weight: int, violations: Violations) -> None:
     if not 1 <= weight <= MAX_WEIGHT:
-        violations.add("weight", f"must be a whole number from 1 (as every order) to {MAX_WEIGHT}")
+        violations.say("weight", N_("must be a whole number from 1 (as every order) to %(n)s"),
+                       n=MAX_WEIGHT)

@@ -214,6 +214,12 @@ async def test_over_rest_planners_override_and_others_are_refused(
     heavy = await site.post(f"{url}/priority", json={"weight": 0, "reason": "x"},
                             headers=bearer(PLANNER_KEY))
     assert heavy.status_code in (400, 422) and "weight" in heavy.text
+    # a person reading Chinese reads scheduling's field messages in Chinese
+    bad = await site.post(f"{url}/pin", json={"factory_id": "F-NOWHERE", "reason": "x"},
+                          headers=bearer(PLANNER_KEY) | {"Accept-Language": "zh-CN"})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"] == [{"field": "factory_id",
+                                     "message": "没有注册编号为 'F-NOWHERE' 的工厂"}]
 
     done = await site.post(f"{url}/pin", json=pin, headers=bearer(PLANNER_KEY))
     assert done.status_code == 200, done.text
@@ -256,6 +262,9 @@ async def test_the_order_page_lets_a_planner_pin_and_hold_and_its_history_names_
     no_reason = await site.post(f"{url}/plan/pin", data={"factory_id": network[1], "reason": ""},
                                 headers=bearer(PLANNER_KEY))
     assert no_reason.status_code == 422 and 'id="plan-errors"' in no_reason.text
+    nowhere = await site.post(f"{url}/plan/pin", data={"factory_id": "F-NOWHERE", "reason": "x"},
+                              headers=bearer(PLANNER_KEY) | {"Accept-Language": "zh-CN"})
+    assert nowhere.status_code == 422 and "没有注册编号为 &#39;F-NOWHERE&#39; 的工厂" in nowhere.text
     pinned = await site.post(f"{url}/plan/pin", headers=bearer(PLANNER_KEY),
                              data={"factory_id": network[1], "reason": "near the customer"})
     assert pinned.status_code == 303, pinned.text

@@ -89,6 +89,14 @@ class Words(_message.Message):
     args: _containers.ScalarMap[str, str]
     def __init__(self, template: _Optional[str] = ..., args: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
+class FieldWords(_message.Message):
+    __slots__ = ("field", "words")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    words: Words
+    def __init__(self, field: _Optional[str] = ..., words: _Optional[_Union[Words, _Mapping]] = ...) -> None: ...
+
 class TimeWindow(_message.Message):
     __slots__ = ("start_unix_ms", "end_unix_ms")
     START_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
