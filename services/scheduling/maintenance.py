@@ -166,7 +166,7 @@ class MaintenanceDesk:
         self, factory_id: str, limits: Sequence[ToolLimit], by: str, at_ms: int
     ) -> FactoryTools:
         """The factory's tool life limits, whole (every bad field named before anything is
-        saved)."""
+        saved). Tools already worn past a new warning get their task proposed with them."""
         checked = ToolLimits(limits)
         for _ in range(RETRIES):
             if self._find(factory_key(factory_id), FactoryCapacity) is None:
@@ -174,8 +174,13 @@ class MaintenanceDesk:
             tools = self.tools_of(factory_id) or FactoryTools(factory_id=factory_id)
             if not tools.set_limits(checked, by, at_ms):
                 return tools
+            tasks = []
+            for machine_id in sorted({key.rpartition("|")[0] for key in tools.used}):
+                machine = self._find(machine_key(machine_id), MachineCapacity)
+                if machine is not None:
+                    tasks += self._tool_task(tools, machine_id, machine.machine_type, at_ms)
             try:
-                self.save(tools)
+                self.save(tools, *tasks)
             except IntegrityError:  # work was counted meanwhile
                 continue
             return tools

@@ -65,6 +65,18 @@ def test_finished_work_counts_and_a_blade_due_within_two_shifts_gets_a_task():
     assert desk.held[tools_key("GZ")].used == {"GZ-SAW|saw_blade": 0.0}  # changed in the stop
 
 
+def test_a_blade_already_worn_past_a_new_limit_gets_its_task_when_the_limit_is_set():
+    desk = factory_with()
+    desk.set_tool_limits("GZ", [BLADE], "manager@gz", NOW)
+    order_on_the_saw(desk, "o1")
+    desk.save(*desk.record_operation_finished("GZ", "GZ-SAW", "panel_saw", "o1/op-01", NOW))
+    assert maintenance_key("GZ-SAW") not in desk.held  # 40 m of 100: fine
+    shorter = ToolLimit("saw_blade", "panel_saw", "m", life=30.0)
+    desk.set_tool_limits("GZ", [shorter], "manager@gz", NOW + H)
+    (task,) = desk.held[maintenance_key("GZ-SAW")].tasks.values()
+    assert task.explanation == ("saw_blade at 100 % of its life, change now",)
+
+
 def test_no_limits_for_the_machine_type_nothing_is_counted():
     desk = factory_with()
     order_on_the_saw(desk, "o1")
@@ -76,8 +88,16 @@ def test_no_limits_for_the_machine_type_nothing_is_counted():
 def test_bad_limits_are_refused_naming_each_field():
     desk = factory_with()
     with pytest.raises(InvalidArgument) as refused:
-        desk.set_tool_limits("GZ", [ToolLimit("", "panel_saw", "km", -1.0),
-                                    ToolLimit("x", "", "h", 5.0, warn_shifts=99)], "m", NOW)
+        desk.set_tool_limits(
+            "GZ",
+            [ToolLimit("", "panel_saw", "km", -1.0), ToolLimit("x", "", "h", 5.0, warn_shifts=99)],
+            "m",
+            NOW,
+        )
     assert {v.field for v in refused.value.violations} == {
-        "limits[0].tool_type", "limits[0].unit", "limits[0].life", "limits[1].machine_type",
-        "limits[1].warn_shifts"}
+        "limits[0].tool_type",
+        "limits[0].unit",
+        "limits[0].life",
+        "limits[1].machine_type",
+        "limits[1].warn_shifts",
+    }
