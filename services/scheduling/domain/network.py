@@ -141,6 +141,19 @@ class NetworkState:
             return list(plan.operations.values())
         return [r for r in self.plan_rows.values() if r.factory_id == factory_id]
 
+    def batch_factory(self, order_id: str) -> str:
+        """The factory whose cutting batch holds the order's sheets, when the batch is placed
+        on a saw there ("" otherwise; issue 20): the order is made there."""
+        order = self.orders.get(order_id)
+        batch = order.boards_batch[0] if order is not None else ""
+        if not batch:
+            return ""
+        for factory_id, batches in self.cutting.items():
+            placed = batches.batches.get(batch)
+            if placed is not None and order_id in placed.order_ids:
+                return factory_id
+        return ""
+
     def plannable(self) -> list[PoolOrder]:
         return [o for o in self.orders.values() if o.status == PLANNABLE and o.routing]
 

@@ -94,6 +94,7 @@ def _candidates(state: NetworkState, scope: PartitionScope, new) -> set[str] | N
             return None
         out.update(able[:CANDIDATES])
     out.update(o.pinned_factory for o in new if o.pinned_factory in have)  # a planner's pin
+    out.update(f for o in new if (f := state.batch_factory(o.order_id)) in have)  # its batch's
     return out
 
 

@@ -195,11 +195,13 @@ class PartitionAssigner:
         loads = self._loads()
         out = []
         for order in sorted(self.state.plannable(), key=lambda o: o.order_id):
-            if order.pinned_factory:  # a planner's pin: the partition of that factory
+            # a planner's pin, or the factory cutting its batch: the partition of that factory
+            pin = order.pinned_factory or self.state.batch_factory(order.order_id)
+            if pin:
                 home = next((name for name, scope in self.scopes.items()
-                             if order.pinned_factory in scope.factories()), None)
+                             if pin in scope.factories()), None)
                 if home is not None and home != order.partition:
-                    out.append((order.order_id, home, f"pinned to {order.pinned_factory}"))
+                    out.append((order.order_id, home, f"pinned to {pin}"))
                 continue
             moving = order.partition and order.unplannable_reason == DOES_NOT_FIT
             if order.partition in self.scopes and not moving:

@@ -18,6 +18,7 @@ from services.scheduling.domain.cutting import (
 from services.scheduling.domain.network import CAPACITY, NetworkState
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem
+from services.scheduling.planning.partitions import PartitionAssigner
 from services.scheduling.planning.planner import Planner
 from services.scheduling.solver.greedy import greedy_plan
 from services.scheduling.solver.validator import validate_plan
@@ -162,3 +163,22 @@ def test_the_validator_keeps_the_batch_on_its_saw_and_its_orders_after_it():
         )
     }
     assert {"downtime", "release"} <= kinds
+
+
+class _Scope:
+    def __init__(self, *factories: str):
+        self._factories = set(factories)
+
+    def factories(self) -> set[str]:
+        return self._factories
+
+
+def test_the_assignment_step_puts_a_batchs_orders_in_the_partition_of_its_factory():
+    """With several partitions, an order cut in a batch is made where the batch is placed."""
+    state, _, _ = batch_state()
+    add_factory(state, "B")
+    assert state.batch_factory("M-1") == "A"
+    assert state.batch_factory("FREE") == ""
+    assigner = PartitionAssigner(None, state, {"north": _Scope("B"), "south": _Scope("A")})
+    chosen = {order_id: partition for order_id, partition, _ in assigner.choices()}
+    assert chosen["M-1"] == chosen["M-2"] == "south"
