@@ -137,7 +137,7 @@ def live_batches(
     """The batch operations still to run or running, as load per saw ([start, end) ms), and
     the orders' saw steps they cover. A batch whose orders' saw steps are all finished is
     over; one that has started and overruns its planned end is expected to end within the
-    minute. ``status(operation id, order id)``: PLANNED, STARTED, FINISHED, ..."""
+    minute; one not started by its planned start is expected to start now. ``status(operation id, order id)``: PLANNED, STARTED, FINISHED, ..."""
     load: dict[str, list[tuple[int, int]]] = {}
     cover: dict[str, Cover] = {}
     for factory in factories:
@@ -146,10 +146,13 @@ def live_batches(
             live = [o for o, s in states.items() if s != "FINISHED"]
             if not live:
                 continue
-            end = b.end_ms
-            if "STARTED" in states.values():
+            start, end = b.start_ms, b.end_ms
+            if "STARTED" in states.values() or len(live) < len(states):
                 end = max(end, now_ms + MINUTE_MS)
-            load.setdefault(b.machine_id, []).append((b.start_ms, end))
+            elif start < now_ms:  # not started when it should have: from now on, not behind us
+                start = -(-now_ms // MINUTE_MS) * MINUTE_MS
+                end = start + b.end_ms - b.start_ms
+            load.setdefault(b.machine_id, []).append((start, end))
             for o, op in b.members:
                 if o in live:
                     cover[o] = Cover(b.batch, op, factory.factory_id, end)

@@ -182,3 +182,11 @@ def test_the_assignment_step_puts_a_batchs_orders_in_the_partition_of_its_factor
     assigner = PartitionAssigner(None, state, {"north": _Scope("B"), "south": _Scope("A")})
     chosen = {order_id: partition for order_id, partition, _ in assigner.choices()}
     assert chosen["M-1"] == chosen["M-2"] == "south"
+
+
+def test_a_batch_not_started_in_time_is_expected_from_now_and_its_orders_after_it():
+    state, start, end = batch_state()
+    later = start + 30 * MIN  # its start has passed and nobody reported it
+    problem, index = build_problem(state, later, 14, {})
+    member = next(o for o in problem.orders if o.id == "M-1")
+    assert index.ms(member.release) == later + (end - start)
