@@ -124,7 +124,7 @@ class MachineWear:
         return None
 
     def _close(self) -> MachineHealth | None:
-        """The captured stretch as one window's features, assessed at the window's end."""
+        """The captured stretch as one window's features, assessed as of its last sample."""
         t, x, s = self._t, self._x, self._s
         if len(t) == 0:
             return None
@@ -139,8 +139,8 @@ class MachineWear:
         )
         self.monitor.add(features)
         self.windows += 1
-        end = (self._slot + 1) * self.clock.window_s + self.phase
-        return self.monitor.assess(end * scale)
+        # assessed as of its last sample: a health is not dated ahead of the samples behind it
+        return self.monitor.assess(t[-1] * scale)
 
     def at_s(self, health: MachineHealth) -> float:
         """The real time (unix s) of an assessment."""
