@@ -48,9 +48,9 @@ HINTS = {
 
 
 def _reader_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", help="zh-CN or en (default: LC_ALL / LC_MESSAGES / LANG)")
-    parser.add_argument("--tz", help="the time zone times are shown in (default: "
-                                     "DOVETAIL_FACTORY_TIME_ZONE, else Asia/Shanghai)")
+    parser.add_argument("--lang", help=_("zh-CN or en (default: LC_ALL / LC_MESSAGES / LANG)"))
+    parser.add_argument("--tz", help=_("the time zone times are shown in (default: "
+                                     "DOVETAIL_FACTORY_TIME_ZONE, else Asia/Shanghai)"))
 
 
 def choose_reader(argv: Sequence[str] | None) -> None:
@@ -63,12 +63,12 @@ def choose_reader(argv: Sequence[str] | None) -> None:
 
 
 def _connection_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", help="server address: the portal's (http://HOST:8000: "
+    parser.add_argument("--target", help=_("server address: the portal's (http://HOST:8000: "
                                          "login asks it where the services are), HOST (default "
-                                         "ports), HOST:PORT, or https://HOST:PORT for TLS")
-    parser.add_argument("--iot-target", help="the iot service's address, if elsewhere")
+                                         "ports), HOST:PORT, or https://HOST:PORT for TLS"))
+    parser.add_argument("--iot-target", help=_("the iot service's address, if elsewhere"))
     parser.add_argument("--configurator-target",
-                        help="the configurator's address (board stock), if elsewhere")
+                        help=_("the configurator's address (board stock), if elsewhere"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,62 +81,62 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("login", help=_("check and store the server address and factory key"))
     _connection_flags(p)
-    p.add_argument("--key", help="the factory's API key (prompted for, or read from stdin, "
-                                 "when omitted)")
-    p.add_argument("--tls", action="store_true", help="use TLS with the system's roots")
-    p.add_argument("--ca", help="PEM file of the CA to trust (turns TLS on)")
-    p.add_argument("--cert", help="client certificate chain (PEM), for mutual TLS")
-    p.add_argument("--cert-key", help="the client certificate's private key (PEM)")
-    p.add_argument("--no-verify", action="store_true", help="store without asking the server")
+    p.add_argument("--key", help=_("the factory's API key (prompted for, or read from stdin, "
+                                 "when omitted)"))
+    p.add_argument("--tls", action="store_true", help=_("use TLS with the system's roots"))
+    p.add_argument("--ca", help=_("PEM file of the CA to trust (turns TLS on)"))
+    p.add_argument("--cert", help=_("client certificate chain (PEM), for mutual TLS"))
+    p.add_argument("--cert-key", help=_("the client certificate's private key (PEM)"))
+    p.add_argument("--no-verify", action="store_true", help=_("store without asking the server"))
     p.set_defaults(run=commands.login)
 
     p = sub.add_parser("machines", help=_("list the factory's machines with their live state"))
     _connection_flags(p)
-    p.add_argument("--watch", action="store_true", help="keep the table live")
-    p.add_argument("--all", action="store_true", help="include inactive machines")
-    p.add_argument("--seconds", type=float, help="with --watch: stop after this long")
+    p.add_argument("--watch", action="store_true", help=_("keep the table live"))
+    p.add_argument("--all", action="store_true", help=_("include inactive machines"))
+    p.add_argument("--seconds", type=float, help=_("with --watch: stop after this long"))
     p.set_defaults(run=commands.machines)
 
     p = sub.add_parser("assignments", help=_("what to make next, per machine"))
     _connection_flags(p)
     p.add_argument("--follow", "-f", action="store_true",
-                   help="follow the assignment stream live (resumes where it left off)")
-    p.add_argument("--machine", action="append", help="only this machine (repeatable)")
-    p.add_argument("--all", action="store_true", help="list every queued operation, not just "
-                                                      "the next one per machine")
+                   help=_("follow the assignment stream live (resumes where it left off)"))
+    p.add_argument("--machine", action="append", help=_("only this machine (repeatable)"))
+    p.add_argument("--all", action="store_true", help=_("list every queued operation, not just "
+                                                      "the next one per machine"))
     p.add_argument("--reset", action="store_true",
-                   help="with --follow: forget what was seen and start from what is held now")
-    p.add_argument("--seconds", type=float, help="with --follow: stop after this long")
+                   help=_("with --follow: forget what was seen and start from what is held now"))
+    p.add_argument("--seconds", type=float, help=_("with --follow: stop after this long"))
     p.set_defaults(run=commands.assignments)
 
     p = sub.add_parser("report", help=_("report an operation started, finished or scrapped"))
     _connection_flags(p)
     p.add_argument("kind", choices=["start", "finish", "scrap"])
     p.add_argument("operation_id")
-    p.add_argument("--machine", help="the machine it ran on (default: the planned one)")
-    p.add_argument("--quantity", type=int, default=0, help="scrap: pieces lost")
-    p.add_argument("--reason", help="scrap: why")
+    p.add_argument("--machine", help=_("the machine it ran on (default: the planned one)"))
+    p.add_argument("--quantity", type=int, default=0, help=_("scrap: pieces lost"))
+    p.add_argument("--reason", help=_("scrap: why"))
     p.add_argument("--note")
-    p.add_argument("--at", help="when it happened (ISO 8601; default now)")
-    p.add_argument("--idempotency-key", help="reuse the key of an earlier attempt to retry it")
+    p.add_argument("--at", help=_("when it happened (ISO 8601; default now)"))
+    p.add_argument("--idempotency-key", help=_("reuse the key of an earlier attempt to retry it"))
     p.set_defaults(run=commands.report)
 
     p = sub.add_parser("telemetry", help=_("send machine telemetry"))
     tsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    t = tsub.add_parser("send", help="send a CSV file: machine_id,timestamp,amperes"
-                                     "[,voltage,power_factor]")
+    t = tsub.add_parser("send", help=_("send a CSV file: machine_id,timestamp,amperes"
+                                     "[,voltage,power_factor]"))
     _connection_flags(t)
     t.add_argument("file")
-    t.add_argument("--batch-size", type=int, default=500, help="samples per batch")
+    t.add_argument("--batch-size", type=int, default=500, help=_("samples per batch"))
     t.set_defaults(run=commands.telemetry_send)
-    t = tsub.add_parser("flush", help="send what an earlier send left in the local buffer")
+    t = tsub.add_parser("flush", help=_("send what an earlier send left in the local buffer"))
     _connection_flags(t)
     t.set_defaults(run=commands.telemetry_flush)
-    t = tsub.add_parser("simulate", help="stream synthetic current for this factory's machines")
+    t = tsub.add_parser("simulate", help=_("stream synthetic current for this factory's machines"))
     _connection_flags(t)
-    t.add_argument("--machine", action="append", help="only this machine (repeatable)")
-    t.add_argument("--period", type=float, default=1.0, help="seconds between samples")
-    t.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
+    t.add_argument("--machine", action="append", help=_("only this machine (repeatable)"))
+    t.add_argument("--period", type=float, default=1.0, help=_("seconds between samples"))
+    t.add_argument("--seconds", type=float, help=_("stop after this long (default: Ctrl-C)"))
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(run=commands.telemetry_simulate)
     stock_commands.add_parser(sub, _connection_flags)

@@ -69,3 +69,13 @@ def test_errors_and_hints_speak_the_chosen_language(capsys, monkeypatch, tmp_pat
     assert main(["--lang", "zh-CN", "report", "pause", "o/op-1"]) == 2
     assert main(["--lang", "zh-CN", "machines"]) == 3
     assert "错误：" in capsys.readouterr().err
+
+
+def test_option_help_speaks_the_chosen_language(capsys):
+    assert main(["--lang", "zh-CN", "report", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert "报废：损失的件数" in help_text  # --quantity
+    assert "服务器地址" in help_text  # --target
+    assert "scrap: pieces lost" not in help_text
+    assert main(["--lang", "en", "stock", "receive", "--help"]) == 0
+    assert "sheets received" in capsys.readouterr().out
