@@ -19,31 +19,40 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
-# Notifications kept decoded: a few batches (500 each) of the followers' distance apart.
+# Notifications kept decoded: a few batches (500 each) of the followers' distance apart, and
+# at most so many bytes of stored state (scheduling's plan events run to megabytes each).
 KEEP = 4096
+KEEP_BYTES = 16 << 20
 
 
 class DecodedEvents:
     """`decoded(notifications)`: their domain events, each decoded once while it is among the
-    last `keep` notifications decoded. Called from the event loop's thread (or under the GIL
-    from any: a miss only decodes again)."""
+    last `keep` notifications decoded (and their stored states together within `keep_bytes`).
+    Called from the event loop's thread (or under the GIL from any: a miss only decodes
+    again)."""
 
-    def __init__(self, mapper: Any, keep: int = KEEP) -> None:
+    def __init__(self, mapper: Any, keep: int = KEEP, keep_bytes: int = KEEP_BYTES) -> None:
         self.mapper = mapper
         self.keep = keep
-        self._events: dict[int, Any] = {}
+        self.keep_bytes = keep_bytes
+        self._events: dict[int, tuple[Any, int]] = {}  # notification id → (event, state bytes)
+        self._bytes = 0
 
     def __call__(self, notifications: Sequence[Notification]) -> list[Any]:
         events = self._events
         out = []
         for notification in notifications:
-            event = events.get(notification.id)
-            if event is None:
-                event = self.mapper.to_domain_event(notification)
-                events[notification.id] = event
-                if len(events) > self.keep:  # forget the oldest decoded (insertion order)
-                    del events[next(iter(events))]
-            out.append(event)
+            kept = events.get(notification.id)
+            if kept is None:
+                kept = (self.mapper.to_domain_event(notification), len(notification.state))
+                events[notification.id] = kept
+                self._bytes += kept[1]
+                while len(events) > self.keep or (
+                    self._bytes > self.keep_bytes and len(events) > 1
+                ):
+                    # forget the oldest decoded (insertion order)
+                    self._bytes -= events.pop(next(iter(events)))[1]
+            out.append(kept[0])
         return out
 
 

@@ -64,8 +64,8 @@ def content_to_pb(content: OrderContent) -> dict[str, Any]:
             "promised_date": date_to_pb(content.promised_date)}
 
 
-# Events whose content parts are kept made (a few batches of the relay and the order list).
-KEEP_CONTENT = 4096
+# Events whose content parts are kept made (two batches of the relay and the order list).
+KEEP_CONTENT = 1024
 _event_content: dict[tuple[Any, int], dict[str, Any]] = {}
 
 

@@ -55,6 +55,19 @@ def test_a_notification_is_decoded_once_for_every_caller_while_it_is_kept():
     assert mapper.decoded == [1, 2, 3, 4, 5, 1]  # the oldest were forgotten (keep=3)
 
 
+def test_large_events_are_kept_within_a_byte_budget():
+    app, notifications = kennel_with_dogs(4)
+    mapper = CountingMapper(app.mapper)
+    size = len(notifications[0].state)
+    decode = DecodedEvents(mapper, keep=100, keep_bytes=2 * size)
+    decode(notifications)
+    assert decode._bytes <= 2 * size and len(decode._events) == 2
+    decode(notifications[2:])
+    assert mapper.decoded == [1, 2, 3, 4]  # the last two are kept
+    decode(notifications[:1])
+    assert mapper.decoded == [1, 2, 3, 4, 1]
+
+
 class Connection:
     """Enough of a pooled connection for the projector's position and transaction."""
 
