@@ -111,7 +111,9 @@ def sentence(text: str | None) -> str:
             parts = {k: _(v) if v == "no reason given" else v
                      for k, v in found.groupdict().items()}
             return _(message, **parts) if parts else _(message)
-    return _(text) if text in WORDS.values() else text or ""
+    # a whole sentence a service wrote that is a text of the catalogue (a constant reason such
+    # as scheduling's "held out of planning by a planner"): said; anything else as written
+    return i18n.say(text) if text else ""
 
 
 def with_local_times(text: str | None, zone_name: str | None = None, words=None) -> str:
