@@ -61,8 +61,8 @@ from gateway.metrics import metrics_middleware
 from gateway.openapi import document_raw_bodies, document_shared_errors
 from gateway.portal.energy import EnergyPortalController
 from gateway.portal.mapping import SHOP_DESK_PAGES
-from gateway.portal.plan_overrides import PlanOverridePortalController
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
+from gateway.portal.plan_overrides import PlanOverridePortalController
 from gateway.portal.purchases import PurchasesPortalController
 from gateway.read_model import OrderFacts
 from gateway.sessions import SessionStore
