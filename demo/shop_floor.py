@@ -122,6 +122,8 @@ class ShopFloor:
             await asyncio.sleep(a.duration_seconds / self.speedup)
             await self._report(stub, a, pb.OPERATION_REPORT_KIND_FINISHED)
             log.info("%s finished %s on %s", self.factory.factory_id, a.operation_id, a.machine_id)
+            if not a.order_id:  # a cutting batch: its orders' next steps may go on now
+                self.blocked.clear()
         except grpc.aio.AioRpcError as exc:
             if exc.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
                 self.held.pop(a.operation_id, None)  # taken away meanwhile

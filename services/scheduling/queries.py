@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 
 from services.scheduling.domain.calendar import shift_windows
-from services.scheduling.domain.cutting import batch_status
+from services.scheduling.domain.cutting import batch_label, batch_status
 from services.scheduling.domain.errors import OrderNotInPool, OrderNotPlanned
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import risk_of
@@ -210,7 +210,7 @@ def _add_batch_bars(state: NetworkState, factory_id: str, per_machine: dict[str,
         per_machine[b.machine_id].append(PlanRow(
             b.operation_id, "", 0, factory_id, b.machine_id, b.machine_type, b.start_ms,
             b.end_ms, (b.end_ms - b.start_ms) // 1000, 0, "", 0,
-            f"{b.batch} ({', '.join(b.order_ids)})", True, batch_status(b, state.status_of),
+            batch_label(b.batch, b.order_ids), True, batch_status(b, state.status_of),
             "", ""))
 
 

@@ -159,6 +159,11 @@ def live_batches(
     return load, cover
 
 
+def batch_label(batch: str, order_ids: Iterable[str]) -> str:
+    """What a batch operation is called on the Gantt and in a factory's assignments."""
+    return f"{batch} ({', '.join(order_ids)})"
+
+
 def batch_status(batch: PlacedBatch, status: Callable[[str, str], str]) -> str:
     """The batch operation's status from its orders' saw steps: FINISHED when all are,
     STARTED when any has started (or finished), else PLANNED."""
@@ -205,6 +210,7 @@ class CuttingBatches(Aggregate):
         ):
             return False
         self._batch_placed(
+            factory_id=self.factory_id,
             batch=batch,
             revision=revision,
             from_ms=from_ms,
@@ -219,6 +225,7 @@ class CuttingBatches(Aggregate):
     @event("BatchPlaced")
     def _batch_placed(
         self,
+        factory_id: str,  # the factory's, on the event for the assignment feed
         batch: str,
         revision: int,
         from_ms: int,

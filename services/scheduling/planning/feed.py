@@ -25,6 +25,7 @@ from services.kit.log_follower import LogWakeup, follow
 from services.kit.persistence import apply_ddl
 from services.kit.positions import read_position, write_position
 from services.scheduling.application import SchedulingApplication
+from services.scheduling.domain.cutting import CuttingBatches, batch_label, batch_operation_id
 from services.scheduling.domain.plans import PLACEMENT, FactoryPlan, PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.progress import OrderProgress
@@ -213,6 +214,10 @@ class _Tables:
         self.position = position
         self.current = current
         self.heads: dict[str, int] = {}  # filled as factories are written to
+        # an order's saw step -> the cutting batch operation that covers it (issue 20)
+        self.batch_of: dict[str, str] = {
+            member: op_id for op_id, row in current.items()
+            for member in row["assignment"].get("members", ())}
 
     @classmethod
     async def load(cls, conn, position: int) -> _Tables:
@@ -261,12 +266,46 @@ class _Writer:
             for row in [r for r in self._all().values() if r["order_id"] == event.order_id]:
                 self._emit(row["factory_id"], WITHDRAWN, row["assignment"], event.timestamp)
                 self.changes[row["operation_id"]] = None
+        elif isinstance(event, CuttingBatches.Event) and name == "BatchPlaced":
+            self._batch(event)
         elif isinstance(event, OrderProgress.Event) and name in _PROGRESS:
             row = self._row(event.operation_id)
             if row is None:
+                self._batch_progress(event, _PROGRESS[name])
                 return  # not (or no longer) assigned: nothing to tell a factory
             assignment = dict(row["assignment"], status=_PROGRESS[name], machine_id=event.machine_id)
             self._keep(assignment, PROGRESSED, event.timestamp)
+
+    def _batch(self, event) -> None:
+        """A cutting batch placed on a saw (issue 20): one assignment, ``batch:<batch>``,
+        for the saw work of its orders (``members``: their saw steps)."""
+        op_id = batch_operation_id(event.batch)
+        members = [op for _, op in event.members]
+        for member in members:
+            self.tables.batch_of[member] = op_id
+        assignment = {
+            "operation_id": op_id, "order_id": "", "seq": 0, "factory_id": event.factory_id,
+            "machine_id": event.machine_id, "machine_type": event.machine_type,
+            "start_ms": event.start_ms, "end_ms": event.end_ms,
+            "duration_s": (event.end_ms - event.start_ms) // 1000, "setup_s": 0,
+            "setup_key": "", "min_wait_after_s": 0,
+            "description": batch_label(event.batch, [o for o, _ in event.members]),
+            "frozen": True, "status": "PLANNED", "promised_date": "", "risk": "",
+            "members": members}
+        self._place(assignment, self._row(op_id), "", event.timestamp)
+
+    def _batch_progress(self, event, status: str) -> None:
+        """An order's saw step reported through its batch: the batch operation has started
+        with its first order's, and finished with its last order's."""
+        op_id = self.tables.batch_of.get(event.operation_id)
+        row = self._row(op_id) if op_id else None
+        if row is None:
+            return
+        members = row["assignment"].get("members") or [""]
+        if event.operation_id != (members[-1] if status == "FINISHED" else members[0]):
+            return
+        assignment = dict(row["assignment"], status=status, machine_id=event.machine_id)
+        self._keep(assignment, PROGRESSED, event.timestamp)
 
     def _revision(self, event) -> None:
         """A factory plan's revision: its operations added, changed and removed."""

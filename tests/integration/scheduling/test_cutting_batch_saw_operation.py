@@ -17,7 +17,9 @@ from tests.integration.scheduling.conftest import (
     KEY_A,
     KEY_B,
     auth,
+    collect,
     configure,
+    current,
     lanes,
     publish,
     scheduled,
@@ -110,3 +112,16 @@ async def test_the_batch_is_one_saw_operation_and_its_orders_follow_it(
         progress = app.progress_of(order_id)
         assert progress.status[op_id] == "FINISHED"
         assert progress.machines[op_id] == placed.machine_id
+
+    # the factory's assignment feed: one assignment for the batch, finished with its orders
+    def batch_done(items) -> bool:
+        held = current(items).get(f"batch:{batch}")
+        return held is not None and held.status == pb.OPERATION_STATUS_FINISHED
+
+    items = await collect(scheduling.stub, KEY_A, factory, batch_done, timeout=30)
+    held = current(items)
+    assignment = held[f"batch:{batch}"]
+    assert (assignment.machine_id, assignment.order_id) == (placed.machine_id, "")
+    assert assignment.description == f"{batch} ({', '.join(members)})"
+    assert assignment.status == pb.OPERATION_STATUS_FINISHED
+    assert not [op for _, op in placed.members if op in held]  # the orders' saw steps are its
