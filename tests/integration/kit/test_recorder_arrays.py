@@ -94,3 +94,15 @@ def test_tracking_records_are_saved_with_the_events(kennel):
     app.save(dog, trackings=[Tracking("upstream", 7), Tracking("upstream", 8)])
     assert app.recorder.has_tracking_id("upstream", 8)
     assert app.repository.get(dog.id).name == "Tracked"
+
+
+def test_a_transaction_above_the_pipelined_size_is_stored_the_same_way(kennel):
+    app, _, inserts = kennel
+    big = [Dog("x" * 700_000), Dog("y" * 700_000)]
+    recordings = app.save(*big)
+    assert inserts == [2]
+    assert [r.notification.id for r in recordings] == [
+        recordings[0].notification.id,
+        recordings[0].notification.id + 1,
+    ]
+    assert app.repository.get(big[1].id).name == "y" * 700_000
