@@ -101,7 +101,8 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     entries = _entries(state, exclude)
     # cutting batches (issue 20): frozen load on their saws, covering their orders' saw steps
     batch_load, covers = live_batches(state.cutting.values(), state.status_of, now_ms)
-    entries = [e for e in entries if _uncover(e, covers.get(e.order_id), state)]
+    if covers:  # (no batch: nothing to look up per order)
+        entries = [e for e in entries if _uncover(e, covers.get(e.order_id), state)]
     machine_of = state.machines
     pin_load: dict[str, int] = {}
     for e in entries:
