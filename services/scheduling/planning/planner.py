@@ -398,8 +398,10 @@ class Planner:
         seen = self.state.progress_seen
         candidate = reframe(solution.plan.operations, solution.index, fresh, fresh_index)
         if solution.aside:
-            candidate += [q for q in plan_in_frame(self.state, fresh, fresh_index,
-                                                   self.scope.rows()) if q.order not in solved]
+            slotted_rows = {op: r for op, r in self.scope.rows().items()
+                            if r.order_id not in solved}  # not the whole plan's rows again
+            candidate += [q for q in plan_in_frame(self.state, fresh, fresh_index, slotted_rows)
+                          if q.order not in solved]
             solution = replace(solution, aside=False)
         settled = await self.fence.run(settle, fresh, candidate)
         if settled is None:
