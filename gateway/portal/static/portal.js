@@ -99,8 +99,9 @@
 
   function barLabel(b, width) {
     // the order on the bar when it fits (at least a short id), its operation too when room allows
-    const order = b.order_id.slice(0, 8);
-    const full = `${order} · ${b.label || b.operation_id}`;
+    // (a cutting batch's bar has no order: its label names the batch and its orders)
+    const order = b.order_id ? b.order_id.slice(0, 8) : (b.label || b.operation_id);
+    const full = b.order_id ? `${order} · ${b.label || b.operation_id}` : order;
     const fits = Math.floor((width - 6) / CHAR_W);
     if (fits >= full.length) return full;
     return fits >= 4 ? order.slice(0, fits) : "";
@@ -183,7 +184,7 @@
         const bx = x(b.start_ms), bw = Math.max(x(b.end_ms) - x(b.start_ms), 2);
         const rect = el("rect", { x: bx, y: y + 4, width: bw, height: rowH - 8,
           rx: 2, class: cls, "data-order": b.order_id, "data-operation": b.operation_id, tabindex: 0 }, row);
-        const tip = `${t("order")} ${b.order_id}\n${b.label || b.operation_id}\n${when(b.start_ms)} → ${when(b.end_ms)}\n${statusText(b.status)} · ${riskText(b.risk)}`;
+        const tip = `${b.order_id ? `${t("order")} ${b.order_id}\n` : ""}${b.label || b.operation_id}\n${when(b.start_ms)} → ${when(b.end_ms)}\n${statusText(b.status)} · ${riskText(b.risk)}`;
         el("title", {}, rect, tip);
         const text = barLabel(b, bw);
         // drawn over the bar and click-through (pointer-events: none): the bar keeps its
@@ -215,7 +216,8 @@
     const a = document.createElement("a");
     a.href = "/portal/orders/" + encodeURIComponent(bar.order_id);
     a.textContent = t("Open the order →");
-    detail.append(h, p, a);
+    detail.append(h, p);
+    if (bar.order_id) detail.append(a);
   }
 
   // ---- forms that talk JSON to the REST API ----
