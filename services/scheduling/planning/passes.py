@@ -67,6 +67,3 @@ class Solution:
     solve_ms: int
     # New orders only, slotted around the published plan, which stays as it is.
     inserted: bool = False
-    # The whole pool optimised aside while new orders went on being slotted into the
-    # published plan: those stay where they were put, the rest as solved (see Planner).
-    aside: bool = False

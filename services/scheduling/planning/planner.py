@@ -45,7 +45,6 @@ from services.scheduling.solver.validator import validate_plan
 
 log = logging.getLogger("dovetail.scheduling.planner")
 OPTIMISE = "optimise"
-OPTIMISED = "optimised"  # a whole-pool optimisation solved aside is ready to be published
 FULL_PLAN_TRIGGERS = (ORDERS_ADDED, CAPACITY, OPTIMISE)
 _ORDER_IN_ERROR = re.compile(r"order (\S+)")
 CATCH_UP_S = 5.0  # for the state to hold every report recorded before publishing
@@ -75,10 +74,6 @@ class Planner:
         # after the first order slotted in since the last one (see _optimise_later).
         self.optimise_at: float | None = None
         self.slotted_since: float | None = None
-        # The loop optimises the whole pool aside (a task solving while arrivals go on being
-        # slotted in), then publishes it merged with them (see _optimise_aside).
-        self.optimising: asyncio.Task | None = None
-        self.optimised: tuple[PlanningPass, Solution] | None = None
 
     @property
     def partition(self) -> str:
@@ -98,15 +93,6 @@ class Planner:
         self.kick.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.optimised = None  # leading again: what was solved before is another's to plan
-        try:
-            await self._run(stop)
-        finally:
-            if self.optimising is not None:
-                self.optimising.cancel()
-            self.optimising = None
-
-    async def _run(self, stop: asyncio.Event) -> None:
         await _first(stop, self.follower.ready)
         # planning starts (or takes over from another replica) with a look at everything
         self.pending.add(CAPACITY)
@@ -128,15 +114,8 @@ class Planner:
             await self._debounce()
             triggers, self.pending, self.pending_since = self.pending, set(), None
             self.progressed = False
-            if OPTIMISE in triggers:
-                triggers.discard(OPTIMISE)
-                self._optimise_aside()
             try:
-                if OPTIMISED in triggers:
-                    triggers.discard(OPTIMISED)
-                    await self._publish_optimised()
-                if triggers:
-                    await self.plan_once(triggers)
+                await self.plan_once(triggers)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -281,37 +260,6 @@ class Planner:
         self.optimise_at = min(now + self.settings.optimise_after_s,
                                self.slotted_since + self.settings.optimise_max_wait_s)
 
-    def _optimise_aside(self) -> None:
-        """Start optimising the whole pool in a task of its own. Solving it takes seconds at
-        a chain's 20,000 orders (gathering the problem in the event loop, the solver in a
-        thread): new orders go on being slotted in meanwhile, and when it is solved the loop
-        publishes it with them (OPTIMISED, see _settle). One at a time: while one runs, the
-        next is due optimise_after_s later."""
-        if self.optimising is not None and not self.optimising.done():
-            self.optimise_at = self.clock() + self.settings.optimise_after_s
-            return
-        self.optimising = asyncio.create_task(self._solve_aside(self._begin({OPTIMISE})))
-
-    async def _solve_aside(self, planning: PlanningPass) -> None:
-        try:
-            solution = await self._solve_what_fits(planning)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("optimising the pool failed; the published plan stands")
-            return
-        if solution is None:
-            return
-        self.optimised = (planning, replace(solution, aside=True))
-        self.notify(OPTIMISED)
-
-    async def _publish_optimised(self) -> PlanningRun | None:
-        """The optimisation solved aside, published with the orders slotted in meanwhile."""
-        if self.optimised is None:
-            return None
-        (planning, solution), self.optimised = self.optimised, None
-        return await self._settle_and_publish(planning, solution)
-
     async def _leave_out_unfit(self, planning: PlanningPass, attempt: Attempt,
                                exc: SchedulingError) -> bool:
         """Over capacity (``exc`` names an order of the problem): every order that does not
@@ -378,7 +326,7 @@ class Planner:
             raise SchedulingError("the network state is behind the event log; not publishing")
         # Synchronous from here on: the state is the one at this log position.
         basis = self.follower.position
-        if self.state.progress_seen == solution.seen and not solution.aside:
+        if self.state.progress_seen == solution.seen:
             return solution, basis
         if solution.inserted:  # the new orders' operations must still clear the work as it is
             if clashes_now(self.state, self.scope, solution.problem, solution.index,
@@ -386,23 +334,14 @@ class Planner:
                 return None
             return replace(solution, seen=self.state.progress_seen), basis
         solved = set(solution.index.op_ids)
-        # the orders the plan was made for (new arrivals wait for the next plan); solved
-        # aside, also those slotted in meanwhile, where they were put
-        slotted = self.state.planned_in if solution.aside else {}
+        # the orders the plan was made for (new arrivals wait for the next plan)
         skip = planning.exclude | {
-            o.order_id for o in self.state.plannable()
-            if o.order_id not in solved and o.order_id not in slotted}
+            o.order_id for o in self.state.plannable() if o.order_id not in solved}
         fresh, fresh_index = build_problem(self.state, planning.now_ms, planning.horizon,
                                            self.settings.setup_minutes, skip,
                                            self.scope.factories())
         seen = self.state.progress_seen
         candidate = reframe(solution.plan.operations, solution.index, fresh, fresh_index)
-        if solution.aside:
-            slotted_rows = {op: r for op, r in self.scope.rows().items()
-                            if r.order_id not in solved}  # not the whole plan's rows again
-            candidate += [q for q in plan_in_frame(self.state, fresh, fresh_index, slotted_rows)
-                          if q.order not in solved]
-            solution = replace(solution, aside=False)
         settled = await self.fence.run(settle, fresh, candidate)
         if settled is None:
             return None
@@ -502,10 +441,9 @@ class Planner:
 
 
 def _insert(problem, previous) -> Plan | None:
-    """The published plan kept as it is, new orders dispatched into its gaps within the
-    factories' demand limits; None when the result does not validate (then the caller
-    solves)."""
-    start = warm_start(problem, previous, demand=True)
+    """The published plan kept as it is, new orders dispatched into its gaps; None when the
+    result does not validate (then the caller solves)."""
+    start = warm_start(problem, previous)
     if start is None or validate_plan(problem, start):
         return None
     return Plan(tuple(start), evaluate(problem, start), "FEASIBLE")

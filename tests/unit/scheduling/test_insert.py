@@ -4,7 +4,6 @@ problem: nothing published moves, and the whole plan still validates."""
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 
@@ -16,7 +15,6 @@ from services.scheduling.domain.values import RoutingStep
 from services.scheduling.planning.planner import Planner
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.validator import validate_plan
-from tests.helpers import eventually
 from tests.unit.scheduling.recording import RecordingApp
 
 pytestmark = pytest.mark.unit
@@ -174,62 +172,3 @@ async def test_arrivals_that_waited_through_a_pass_are_planned_without_another_w
     planner.notify("orders_added")  # the first arrival after a quiet spell
     await planner._debounce()
     assert waits == [settings.debounce_s]  # waits for the burst to settle
-
-
-async def test_arrivals_are_slotted_in_while_the_whole_pool_is_optimised(monkeypatch):
-    from services.scheduling.planning import planner as planning
-
-    state = network()
-    add(state, *(f"O-{i:02d}" for i in range(12)))
-    settings = SchedulerSettings(time_limit_s=1.0, repair_time_limit_s=1.0, workers=1,
-                                 debounce_s=0.01, max_batch_wait_s=0.05)
-    app = RecordingApp(state)
-    planner = Planner(app, state, Follower(), settings, clock=lambda: NOW_MS / 1000)
-    solving, release = threading.Event(), threading.Event()
-    solve = planning._solve
-
-    def held(*args):  # the optimisation's solver, held until the arrivals are in
-        if release.is_set():
-            return solve(*args)
-        solving.set()
-        release.wait()
-        return solve(*args)
-
-    stop = asyncio.Event()
-    loop = asyncio.create_task(planner.run(stop))
-    try:
-        await eventually(holds(lambda: len(planner.runs) == 1), interval=0.01)  # the first plan, solved at once
-        monkeypatch.setattr(planning, "_solve", held)
-        planner.optimise_at = NOW_MS / 1000  # due now
-        planner.kick.set()
-        await eventually(holds(solving.is_set), interval=0.01)
-        add(state, "N-1", "N-2")
-        planner.notify("orders_added")
-        await eventually(holds(lambda: {"N-1", "N-2"} <= set(state.planned_in)),
-                         interval=0.01)  # slotted in
-        assert not planner.optimising.done()
-        slotted = {op: (r.machine_id, r.start_ms) for op, r in state.plan_rows.items()
-                   if r.order_id.startswith("N-")}
-        release.set()
-        await eventually(holds(lambda: planner.runs[-1].trigger == "optimise"),
-                         interval=0.01)
-    finally:
-        release.set()
-        stop.set()
-        planner.kick.set()
-        await loop
-    # the optimised plan kept the arrivals where they were slotted in, and holds everything
-    assert {op: (r.machine_id, r.start_ms) for op, r in state.plan_rows.items()
-            if r.order_id.startswith("N-")} == slotted
-    assert set(state.planned_in) == set(state.orders)
-    problem, index = build_problem(state, NOW_MS, 14, SETTINGS.setup_minutes)
-    assert validate_plan(problem, plan_in_frame(state, problem, index)) == []
-
-
-
-def holds(condition):
-    """``condition`` as the check tests.helpers.eventually awaits."""
-    async def check():
-        return condition()
-
-    return check
