@@ -134,7 +134,8 @@ def test_the_matrix_knows_the_path_parameters(gw):
 
 PORTAL_FOR = {"/portal/orders": ORDER_DESK, "/portal/deliveries": ORDER_DESK,
               "/portal/factories": PLANNING, "/portal/schedule": PLANNING,
-              "/portal/kpis": PLANNING, "/portal/energy": PLANNING, "/portal/mapping": PLANNING}
+              "/portal/kpis": PLANNING, "/portal/energy": PLANNING, "/portal/mapping": PLANNING,
+              "/portal/purchases": PLANNING}
 OPEN_PAGES = ("/portal/static", "/portal/sign-", "/portal/forgot", "/portal/set-password",
               "/portal/oidc/")  # the provider's sign-in: tests/integration/gateway/test_oidc_sign_in.py
 
