@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from litestar import Controller, Request, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from dovetail.common.v1 import types_pb2
@@ -27,7 +28,7 @@ from gateway.schemas.maintenance import (
     ToolLimitsBody,
     ToolUseRead,
 )
-from gateway.schemas.orders import FieldError
+from gateway.schemas.orders import ErrorBody, FieldError
 from gateway.workspace import maintenance
 
 FactoryId = FromPath[str]
@@ -119,7 +120,8 @@ class ToolLimitsController(Controller):
         return tools_read(reply.tools)  # type: ignore[attr-defined]
 
     @put("/", guards=[factory_or_admin],
-         summary="Set a factory's tool life limits, whole (the factory or an admin)")
+         summary="Set a factory's tool life limits, whole (the factory or an admin)",
+         responses={404: ResponseSpec(ErrorBody, description="the factory is not registered")})
     async def set_limits(self, factory_id: FactoryId, data: JSONBody[ToolLimitsBody],
                          services: ServicesDep, request: Request) -> FactoryToolsRead:
         limits = [pb.ToolLimit(tool_type=lim.tool_type, machine_type=_machine_type(

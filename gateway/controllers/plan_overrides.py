@@ -41,6 +41,7 @@ class PlanOverrideController(Controller):
     path = "/api/v1/orders/{order_id:str}/plan"
     tags = ["orders"]
     guards = [planning]
+    security = [{"bearer": []}]
 
     @get("/", summary="The order's plan overrides: pinned factory, held, weight")
     async def overrides(self, order_id: FromPath[str], services: ServicesDep) -> PlanOverridesRead:
