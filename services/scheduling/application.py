@@ -150,6 +150,11 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
             return factory
         raise PlanKeptChanging(f"factory {factory_id} kept changing while its tariff was set")
 
+    def factory_capacity(self, factory_id: str) -> FactoryCapacity | None:
+        """The factory's capacity as stored: a read after a write sees the write (the state
+        follower's copy may still be behind)."""
+        return self._find(factory_key(factory_id), FactoryCapacity)
+
     def set_carbon_profile(self, factory_id: str, profile: CarbonProfile | None, at_ms: int,
                            by: str) -> FactoryCapacity:
         """Set (or with None clear) the factory's hourly CO2e profile; every bad field is

@@ -248,7 +248,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
 
     async def GetFactoryTariff(self, request: pb.GetFactoryTariffRequest, context):
         factory_id = own_factory(request.factory_id.strip())
-        factory = self.state.factories.get(factory_id)
+        factory = await asyncio.to_thread(self.app.factory_capacity, factory_id)
         if factory is None:
             raise errors.FactoryNotRegistered(f"factory {factory_id} is not registered")
         return pb.GetFactoryTariffResponse(factory_tariff=tariffs.factory_tariff_pb(factory))
@@ -287,7 +287,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
 
     async def GetCarbonProfile(self, request: pb.GetCarbonProfileRequest, context):
         factory_id = own_factory(request.factory_id.strip())
-        factory = self.state.factories.get(factory_id)
+        factory = await asyncio.to_thread(self.app.factory_capacity, factory_id)
         if factory is None:
             raise errors.FactoryNotRegistered(f"factory {factory_id} is not registered")
         return pb.GetCarbonProfileResponse(
