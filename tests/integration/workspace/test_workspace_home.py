@@ -61,7 +61,8 @@ def section_of(html: str, machine_id: str) -> str:
 ROLES = {"admin": Principal("admin"), "planner": Principal("planner"),
          "customer_service": Principal("customer_service"),
          "channel": Principal("channel", "dovetail"), "designer": Principal("designer", "d1")}
-SAMPLES = {"order_id": "o1", "barcode": "b1", "machine_id": "m1", "batch": "batch-1"}
+SAMPLES = {"order_id": "o1", "barcode": "b1", "machine_id": "m1", "batch": "batch-1",
+           "number": "1", "task_id": "t1"}
 
 
 async def test_every_workspace_route_is_for_factory_people_only(platform):
@@ -73,6 +74,10 @@ async def test_every_workspace_route_is_for_factory_people_only(platform):
         key = f"dvt_{role}_ws_{uuid.uuid4().hex}"
         await keys.add(key, principal)
         headers[role] = {"Authorization": f"Bearer {key}"}
+    unknown = {p for path in platform.app.route_handler_method_map
+               for p in re.findall(r"\{(\w+):\w+\}", path)
+               if path.startswith("/factory") and not path.startswith("/factory/static")}
+    assert unknown <= SAMPLES.keys(), f"give SAMPLES a value for {unknown - SAMPLES.keys()}"
     routes = [(m, re.sub(r"\{(\w+):\w+\}", lambda g: SAMPLES[g.group(1)], path))
               for path, methods in platform.app.route_handler_method_map.items()
               if path.startswith("/factory") and not path.startswith("/factory/static")
