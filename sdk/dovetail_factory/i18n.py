@@ -6,10 +6,12 @@ without the server, so it keeps a catalogue of its own)."""
 
 from __future__ import annotations
 
+import argparse
 import gettext as _gettext
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,28 @@ DOMAIN = "dovetail_factory"
 CATALOGUES = Path(__file__).parent / "locale"
 DEFAULT_ZONE = "Asia/Shanghai"
 _chosen = {"language": "en", "zone": DEFAULT_ZONE}
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; translated where it is shown."""
+    return message
+
+
+# argparse's own words a person meets (usage, section titles, its errors), as Python 3.11's
+# argparse spells them (its gettext message ids): marked here so the catalogue keeps them.
+ARGPARSE_WORDS = (
+    N_("usage: "), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"), N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"), N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"), N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"), N_("ignored explicit argument %r"),
+    N_("expected one argument"), N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("unexpected option string: %s"), N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
 
 
 def language_of(tag: str | None) -> str | None:
@@ -73,6 +97,20 @@ def catalogue(language: str) -> _gettext.NullTranslations:
 def _(message: str, /, **values: object) -> str:
     text = catalogue(_chosen["language"]).gettext(message)
     return text % values if values else text
+
+
+@contextmanager
+def argparse_speaking() -> Iterator[None]:
+    """Within the block argparse writes its own words (usage:, options, its error lines) in
+    the chosen language: it looks up its module's `_` and `ngettext` each time it writes
+    one, so they are pointed at the catalogue, and back when the block ends."""
+    words, plurals = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    translations = catalogue(_chosen["language"])
+    argparse._, argparse.ngettext = translations.gettext, translations.ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = words, plurals  # type: ignore[attr-defined]
 
 
 def local(at: datetime) -> datetime:

@@ -30,14 +30,8 @@ from dovetail_factory.errors import (
     ServerUnavailable,
     WrongKey,
 )
-from dovetail_factory.i18n import _
+from dovetail_factory.i18n import N_, _
 from dovetail_factory.telemetry import CsvError
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated where it is shown."""
-    return message
-
 
 HINTS = {
     WrongKey: N_("check the key (dovetail-factory login) or DOVETAIL_FACTORY_KEY"),
@@ -150,9 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return InvalidRequest.exit_code
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with i18n.argparse_speaking():  # its usage, section titles and errors too
+            args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse has printed
         return int(exc.code or 0)
     io = commands.Io()

@@ -8,16 +8,11 @@ from rich import box
 from rich.table import Table
 
 from dovetail_factory.book import AssignmentBook
-from dovetail_factory.i18n import _, local, zone
+from dovetail_factory.i18n import N_, _, local, zone
 from dovetail_factory.models import AssignmentChange, Machine, MachineStatus, ScheduledOperation
 
 STATE_STYLE = {"RUNNING": "green", "IDLE": "cyan", "OFF": "dim", "OVERLOAD": "yellow",
                "DOWN": "bold red", "OFFLINE": "red"}
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated where it is shown."""
-    return message
 
 
 STATE_WORDS = {"RUNNING": N_("RUNNING"), "IDLE": N_("IDLE"), "OFF": N_("OFF"),

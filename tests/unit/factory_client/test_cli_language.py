@@ -79,3 +79,26 @@ def test_option_help_speaks_the_chosen_language(capsys):
     assert "scrap: pieces lost" not in help_text
     assert main(["--lang", "en", "stock", "receive", "--help"]) == 0
     assert "sheets received" in capsys.readouterr().out
+
+
+def test_argparse_own_words_speak_the_chosen_language(capsys):
+    """usage:, the section titles, -h's help and argparse's error lines (issue 19, item 3)."""
+    assert main(["--lang", "zh-CN", "report", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("用法：dovetail-factory report")
+    assert "位置参数" in help_text and "选项" in help_text and "显示此帮助信息并退出" in help_text
+    assert "usage:" not in help_text and "positional arguments" not in help_text
+    assert main(["--lang", "zh-CN", "report", "pause", "o/op-1"]) == 2
+    error = capsys.readouterr().err
+    assert "dovetail-factory report：错误：参数 kind：无效的选择：'pause'（可选：" in error
+    assert main(["--lang", "zh-CN", "report"]) == 2
+    assert "缺少以下必需参数：kind, operation_id" in capsys.readouterr().err
+    assert main(["--lang", "zh-CN", "machines", "--seconds", "soon"]) == 2
+    assert "无效的 float 值：'soon'" in capsys.readouterr().err
+
+
+def test_argparse_speaks_english_again_after_a_chinese_run(capsys):
+    assert main(["--lang", "zh-CN", "machines", "--bogus"]) == 2
+    assert "无法识别的参数：--bogus" in capsys.readouterr().err
+    assert main(["--lang", "en", "machines", "--bogus"]) == 2
+    assert "error: unrecognized arguments: --bogus" in capsys.readouterr().err
