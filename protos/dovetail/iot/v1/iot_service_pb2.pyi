@@ -69,6 +69,7 @@ class MachineHealthState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MACHINE_HEALTH_STATE_UNSPECIFIED: _ClassVar[MachineHealthState]
     MACHINE_HEALTH_STATE_NOT_ENOUGH_DATA: _ClassVar[MachineHealthState]
     MACHINE_HEALTH_STATE_ASSESSED: _ClassVar[MachineHealthState]
+    MACHINE_HEALTH_STATE_MAINTAINED: _ClassVar[MachineHealthState]
 MACHINE_STATE_UNSPECIFIED: MachineState
 MACHINE_STATE_OFF: MachineState
 MACHINE_STATE_IDLE: MachineState
@@ -109,6 +110,7 @@ DOWNTIME_CATEGORY_OTHER: DowntimeCategory
 MACHINE_HEALTH_STATE_UNSPECIFIED: MachineHealthState
 MACHINE_HEALTH_STATE_NOT_ENOUGH_DATA: MachineHealthState
 MACHINE_HEALTH_STATE_ASSESSED: MachineHealthState
+MACHINE_HEALTH_STATE_MAINTAINED: MachineHealthState
 
 class Location(_message.Message):
     __slots__ = ("latitude", "longitude", "address")
@@ -759,7 +761,7 @@ class GetFactoryKpisResponse(_message.Message):
     def __init__(self, factories: _Optional[_Iterable[_Union[FactoryKpis, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class MachineHealth(_message.Message):
-    __slots__ = ("machine_id", "factory_id", "state", "assessed_at", "score", "horizon_hours", "confidence", "alarm", "failure_expected_by", "explanation", "windows_seen", "windows_needed", "window_seconds")
+    __slots__ = ("machine_id", "factory_id", "state", "assessed_at", "score", "horizon_hours", "confidence", "alarm", "failure_expected_by", "explanation", "windows_seen", "windows_needed", "window_seconds", "maintained_at", "maintained_by", "maintenance_task_id")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -773,6 +775,9 @@ class MachineHealth(_message.Message):
     WINDOWS_SEEN_FIELD_NUMBER: _ClassVar[int]
     WINDOWS_NEEDED_FIELD_NUMBER: _ClassVar[int]
     WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAINTAINED_AT_FIELD_NUMBER: _ClassVar[int]
+    MAINTAINED_BY_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_TASK_ID_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     factory_id: str
     state: MachineHealthState
@@ -786,7 +791,10 @@ class MachineHealth(_message.Message):
     windows_seen: int
     windows_needed: int
     window_seconds: float
-    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., state: _Optional[_Union[MachineHealthState, str]] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score: _Optional[float] = ..., horizon_hours: _Optional[float] = ..., confidence: _Optional[float] = ..., alarm: _Optional[bool] = ..., failure_expected_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Iterable[str]] = ..., windows_seen: _Optional[int] = ..., windows_needed: _Optional[int] = ..., window_seconds: _Optional[float] = ...) -> None: ...
+    maintained_at: _timestamp_pb2.Timestamp
+    maintained_by: str
+    maintenance_task_id: str
+    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., state: _Optional[_Union[MachineHealthState, str]] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score: _Optional[float] = ..., horizon_hours: _Optional[float] = ..., confidence: _Optional[float] = ..., alarm: _Optional[bool] = ..., failure_expected_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Iterable[str]] = ..., windows_seen: _Optional[int] = ..., windows_needed: _Optional[int] = ..., window_seconds: _Optional[float] = ..., maintained_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., maintained_by: _Optional[str] = ..., maintenance_task_id: _Optional[str] = ...) -> None: ...
 
 class GetMachineHealthRequest(_message.Message):
     __slots__ = ("machine_id",)

@@ -193,6 +193,12 @@ class MaintenanceAccepted(_message.Message):
     task: _scheduling_service_pb2.MaintenanceTask
     def __init__(self, task: _Optional[_Union[_scheduling_service_pb2.MaintenanceTask, _Mapping]] = ...) -> None: ...
 
+class MaintenanceDone(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _scheduling_service_pb2.MaintenanceTask
+    def __init__(self, task: _Optional[_Union[_scheduling_service_pb2.MaintenanceTask, _Mapping]] = ...) -> None: ...
+
 class OrderPlanOverridden(_message.Message):
     __slots__ = ("order_id", "kind", "factory_id", "weight", "reason", "by", "by_role", "at")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -62,6 +62,7 @@ class MaintenanceStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MAINTENANCE_STATUS_UNSPECIFIED: _ClassVar[MaintenanceStatus]
     MAINTENANCE_STATUS_PROPOSED: _ClassVar[MaintenanceStatus]
     MAINTENANCE_STATUS_ACCEPTED: _ClassVar[MaintenanceStatus]
+    MAINTENANCE_STATUS_DONE: _ClassVar[MaintenanceStatus]
 
 class LatenessCause(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -123,6 +124,7 @@ UNAVAILABILITY_REASON_OFFLINE: UnavailabilityReason
 MAINTENANCE_STATUS_UNSPECIFIED: MaintenanceStatus
 MAINTENANCE_STATUS_PROPOSED: MaintenanceStatus
 MAINTENANCE_STATUS_ACCEPTED: MaintenanceStatus
+MAINTENANCE_STATUS_DONE: MaintenanceStatus
 LATENESS_CAUSE_UNSPECIFIED: LatenessCause
 LATENESS_CAUSE_BOTTLENECK: LatenessCause
 LATENESS_CAUSE_WAITING_FOR_PREDECESSOR: LatenessCause
@@ -352,7 +354,7 @@ class GetScheduleResponse(_message.Message):
     def __init__(self, plan_id: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., objective: _Optional[_Union[ObjectiveValues, _Mapping]] = ..., lanes: _Optional[_Iterable[_Union[MachineLane, _Mapping]]] = ...) -> None: ...
 
 class MaintenanceTask(_message.Message):
-    __slots__ = ("task_id", "factory_id", "machine_id", "reason", "detail", "explanation", "start", "end", "due_by", "displaces", "status", "proposed_at", "decided_by", "decided_at", "stop_id", "stop_reason")
+    __slots__ = ("task_id", "factory_id", "machine_id", "reason", "detail", "explanation", "start", "end", "due_by", "displaces", "status", "proposed_at", "decided_by", "decided_at", "stop_id", "stop_reason", "done_by", "done_at")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -369,6 +371,8 @@ class MaintenanceTask(_message.Message):
     DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
     STOP_ID_FIELD_NUMBER: _ClassVar[int]
     STOP_REASON_FIELD_NUMBER: _ClassVar[int]
+    DONE_BY_FIELD_NUMBER: _ClassVar[int]
+    DONE_AT_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     factory_id: str
     machine_id: str
@@ -385,7 +389,9 @@ class MaintenanceTask(_message.Message):
     decided_at: _timestamp_pb2.Timestamp
     stop_id: str
     stop_reason: str
-    def __init__(self, task_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., explanation: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., displaces: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[MaintenanceStatus, str]] = ..., proposed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_id: _Optional[str] = ..., stop_reason: _Optional[str] = ...) -> None: ...
+    done_by: str
+    done_at: _timestamp_pb2.Timestamp
+    def __init__(self, task_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., explanation: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., displaces: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[MaintenanceStatus, str]] = ..., proposed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_id: _Optional[str] = ..., stop_reason: _Optional[str] = ..., done_by: _Optional[str] = ..., done_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListMaintenanceRequest(_message.Message):
     __slots__ = ("factory_id",)
@@ -424,6 +430,20 @@ class MoveMaintenanceRequest(_message.Message):
     def __init__(self, factory_id: _Optional[str] = ..., task_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MoveMaintenanceResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: MaintenanceTask
+    def __init__(self, task: _Optional[_Union[MaintenanceTask, _Mapping]] = ...) -> None: ...
+
+class ReportMaintenanceDoneRequest(_message.Message):
+    __slots__ = ("factory_id", "task_id")
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    factory_id: str
+    task_id: str
+    def __init__(self, factory_id: _Optional[str] = ..., task_id: _Optional[str] = ...) -> None: ...
+
+class ReportMaintenanceDoneResponse(_message.Message):
     __slots__ = ("task",)
     TASK_FIELD_NUMBER: _ClassVar[int]
     task: MaintenanceTask

@@ -112,6 +112,11 @@ class SchedulingServiceStub:
                 request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.SerializeToString,
                 response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.FromString,
                 _registered_method=True)
+        self.ReportMaintenanceDone = channel.unary_unary(
+                '/dovetail.scheduling.v1.SchedulingService/ReportMaintenanceDone',
+                request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ReportMaintenanceDoneRequest.SerializeToString,
+                response_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ReportMaintenanceDoneResponse.FromString,
+                _registered_method=True)
         self.GetToolLimits = channel.unary_unary(
                 '/dovetail.scheduling.v1.SchedulingService/GetToolLimits',
                 request_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.GetToolLimitsRequest.SerializeToString,
@@ -247,6 +252,16 @@ class SchedulingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportMaintenanceDone(self, request, context):
+        """Report an accepted task's work done (the blade changed, the machine serviced): the tools it
+        was about start their count again, and iot's wear watch learns a new baseline (published
+        as MaintenanceDone). FAILED_PRECONDITION while the task is only proposed or its stop has
+        not begun; a repeat answers the task as it was done.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetToolLimits(self, request, context):
         """A factory's tool life limits per tool type, and the use its finished work has taken from
         each machine's tools (issue 22). A factory key reads its own.
@@ -340,6 +355,11 @@ def add_SchedulingServiceServicer_to_server(servicer, server):
                     servicer.MoveMaintenance,
                     request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.FromString,
                     response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.SerializeToString,
+            ),
+            'ReportMaintenanceDone': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportMaintenanceDone,
+                    request_deserializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ReportMaintenanceDoneRequest.FromString,
+                    response_serializer=dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ReportMaintenanceDoneResponse.SerializeToString,
             ),
             'GetToolLimits': grpc.unary_unary_rpc_method_handler(
                     servicer.GetToolLimits,
@@ -760,6 +780,33 @@ class SchedulingService:
             '/dovetail.scheduling.v1.SchedulingService/MoveMaintenance',
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceRequest.SerializeToString,
             dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.MoveMaintenanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportMaintenanceDone(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dovetail.scheduling.v1.SchedulingService/ReportMaintenanceDone',
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ReportMaintenanceDoneRequest.SerializeToString,
+            dovetail_dot_scheduling_dot_v1_dot_scheduling__service__pb2.ReportMaintenanceDoneResponse.FromString,
             options,
             channel_credentials,
             insecure,
