@@ -14,6 +14,7 @@ from services.kit import runtime
 from services.kit.runtime import Runtime, ServiceParts
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.network import NetworkState
+from services.scheduling.maintenance import MaintenanceTimes
 from services.scheduling.planning.feed import AssignmentFeed
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
@@ -30,9 +31,11 @@ from services.scheduling.solver.decompose import ensure_compiled as warm_solver
 NAME = "scheduling"
 
 
-def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServiceParts:
+def build(rt: Runtime, scheduler: SchedulerSettings | None = None,
+          maintenance: MaintenanceTimes | None = None) -> ServiceParts:
     assert isinstance(rt.app, SchedulingApplication)
     scheduler = scheduler or SchedulerSettings()
+    rt.app.maintenance_times = maintenance or MaintenanceTimes()
     state = NetworkState()
     state.lateness_minutes_per_cny = scheduler.lateness_minutes_per_cny
     listeners: list = []
@@ -76,7 +79,8 @@ def build(rt: Runtime, scheduler: SchedulerSettings | None = None) -> ServicePar
 
 def serve() -> None:
     scheduler = SchedulerSettings.from_env()
-    runtime.main(NAME, SchedulingApplication, lambda rt: build(rt, scheduler))
+    maintenance = MaintenanceTimes.from_env()
+    runtime.main(NAME, SchedulingApplication, lambda rt: build(rt, scheduler, maintenance))
 
 
 if __name__ == "__main__":

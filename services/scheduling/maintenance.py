@@ -2,22 +2,31 @@
 
 - iot's wear watch alarms (`MachineHealthAssessed`): a task is proposed for the machine, placed
   by `maintenance.place` between its planned operations, where the factory's tariff is cheapest,
-  due `margin` before the failure iot expects (`due_by`); none while another task is open.
+  due `margin` before the failure iot expects (`due_by`); none while another task is open, and
+  none from an alarm judged on a baseline older than maintenance reported done since.
 - The factory accepts it, or moves it (refused with the field named): the task and its planned
   stop (`FactoryCapacity.declare_stop`) are saved in one transaction, so the planner plans
   around the stop at once; the gateway also tells iot, as it does for every planned stop.
+- The factory reports its work done: the tools it was about start their count again in the
+  same save, and `MaintenanceDone` tells iot, whose wear watch learns a new baseline.
+
+How long a stop is planned for, and the margins, are hours of `MaintenanceTimes` (an hour is
+`hour_s`: 3,600 s, or the demo's compressed hour, demo/wear.py).
 
 A mixin of `SchedulingApplication` (it uses the application's `_find` and `save`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eventsourcing.persistence import IntegrityError
 
 from services.kit.errors import FailedPrecondition
+from services.kit.settings import SettingsError
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.errors import FactoryNotRegistered, PlanKeptChanging
@@ -49,23 +58,57 @@ from services.scheduling.domain.tool_counters import (
 from services.scheduling.domain.tool_life import PlannedWork, ToolLimit, ToolLimits
 
 HOUR_MS = 3_600_000
-TASK_MS = 2 * HOUR_MS  # how long a maintenance stop is planned for
-NO_HORIZON_MS = 72 * HOUR_MS  # due by, when iot alarms without a failure time
 MARGIN_SHARE = 0.2  # due this share of the lead before the expected failure ...
-MAX_MARGIN_MS = 24 * HOUR_MS  # ... but never more than a day before it
-SETTLE_MS = 12 * HOUR_MS  # wear warnings this soon after a maintenance stop are not new ones
 RETRIES = 10
 FORECAST_MS = 14 * 24 * HOUR_MS  # how far ahead planned work counts on a tool
 
 
-def due_by(assessed_ms: int, failure_ms: int, horizon_hours: float) -> int:
-    """When the task must be over: a margin before the failure iot expects."""
+@dataclass(frozen=True)
+class MaintenanceTimes:
+    """How long maintenance takes and the margins it is planned with, in hours of `hour_s`
+    seconds (3,600; the demo compresses its hour with the wear it shows:
+    DOVETAIL_SCHEDULER_MAINTENANCE_HOUR_S, set by the launcher from demo/wear.py)."""
+
+    hour_s: float = 3600.0
+    stop_hours: float = 2.0  # how long a maintenance stop is planned for
+    max_margin_hours: float = 24.0  # due at most this long before the expected failure
+    no_horizon_hours: float = 72.0  # due by, when iot alarms without a failure time
+
+    def ms(self, hours: float) -> int:
+        return int(hours * self.hour_s * 1000)
+
+    @property
+    def stop_ms(self) -> int:
+        return self.ms(self.stop_hours)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> MaintenanceTimes:
+        env = os.environ if env is None else env
+        name = "DOVETAIL_SCHEDULER_MAINTENANCE_HOUR_S"
+        raw = env.get(name, "").strip()
+        if not raw:
+            return cls()
+        try:
+            hour_s = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+        if not 0 < hour_s <= 3600:
+            raise SettingsError(f"{name} must be above 0 and at most 3600 seconds")
+        return cls(hour_s=hour_s)
+
+
+def due_by(
+    assessed_ms: int, failure_ms: int, horizon_hours: float, times: MaintenanceTimes | None = None
+) -> int:
+    """When the task must be over: a margin before the failure iot expects (`horizon_hours` are
+    real hours, as iot sends them)."""
+    times = times or MaintenanceTimes()
     if not failure_ms and horizon_hours > 0:
         failure_ms = assessed_ms + int(horizon_hours * HOUR_MS)
     if not failure_ms:
-        return assessed_ms + NO_HORIZON_MS
+        return assessed_ms + times.ms(times.no_horizon_hours)
     lead = max(0, failure_ms - assessed_ms)
-    return failure_ms - min(MAX_MARGIN_MS, int(lead * MARGIN_SHARE))
+    return failure_ms - min(times.ms(times.max_margin_hours), int(lead * MARGIN_SHARE))
 
 
 def stop_reason(task: MaintenanceTask) -> str:
@@ -78,6 +121,7 @@ class MaintenanceDesk:
 
     _find: Callable
     save: Callable
+    maintenance_times = MaintenanceTimes()  # the composition root sets the service's own
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -129,9 +173,12 @@ class MaintenanceDesk:
         failure_ms: int,
         horizon_hours: float,
         explanation: Sequence[str],
+        baseline_since_ms: int = 0,
     ) -> list[MachineMaintenance]:
         """iot's assessment of a machine's wear: on an alarm, a task proposed (see module);
-        nothing for a machine we do not know or one with a task open."""
+        nothing for a machine we do not know, one with a task open, or an alarm judged on a
+        baseline (since `baseline_since_ms`; unknown: the assessment's time) older than
+        maintenance reported done since: it is about the part that was changed."""
         if not alarm:
             return []
         machine = self._find(machine_key(machine_id), MachineCapacity)
@@ -140,16 +187,18 @@ class MaintenanceDesk:
         factory_id = machine.factory_id or factory_id
         held = self._find(maintenance_key(machine_id), MachineMaintenance)
         if held is not None and (
-            held.open_task(assessed_ms) is not None or held.serviced_within(assessed_ms, SETTLE_MS)
+            held.open_task() is not None
+            or held.serviced_after(baseline_since_ms or assessed_ms)
         ):
             return []
+        times = self.maintenance_times
         proposal = place(
             machine_id,
             "risk",
             "; ".join(explanation)[:400],
             assessed_ms,
-            due_by(assessed_ms, failure_ms, horizon_hours),
-            TASK_MS,
+            due_by(assessed_ms, failure_ms, horizon_hours, times),
+            times.stop_ms,
             self.machine_busy(factory_id, machine_id, assessed_ms),
             self.price_at(factory_id),
         )
@@ -226,7 +275,7 @@ class MaintenanceDesk:
         self, tools: FactoryTools, machine_id: str, machine_type: str, now_ms: int
     ) -> list[MachineMaintenance]:
         held = self._find(maintenance_key(machine_id), MachineMaintenance)
-        if held is not None and held.open_task(now_ms) is not None:
+        if held is not None and held.open_task() is not None:
             return []
         factory = self._find(factory_key(tools.factory_id), FactoryCapacity)
         if factory is None:
@@ -248,14 +297,15 @@ class MaintenanceDesk:
         if not due:
             return []
         first = due[0]
-        due_by_ms = max(now_ms + TASK_MS, int((first.due_at or now_ms / 1000) * 1000))
+        stop_ms = self.maintenance_times.stop_ms
+        due_by_ms = max(now_ms + stop_ms, int((first.due_at or now_ms / 1000) * 1000))
         proposal = place(
             machine_id,
             "tool",
             first.tool_type,
             now_ms,
             due_by_ms,
-            TASK_MS,
+            stop_ms,
             self.machine_busy(tools.factory_id, machine_id, now_ms),
             self.price_at(tools.factory_id),
         )
@@ -322,13 +372,46 @@ class MaintenanceDesk:
                 task.end_ms,
                 stop_reason(task),
             )
-            changed: list = [maintenance, factory]
-            tools = self.tools_of(factory_id) if task.reason == "tool" else None
-            if tools is not None and tools.replace(task.machine_id, task.detail, task.end_ms):
-                changed.append(tools)  # the tool is changed in this stop
             try:
-                self.save(*changed)
+                self.save(maintenance, factory)
             except IntegrityError:  # iot described the factory, or someone decided meanwhile
                 continue
             return task
         raise PlanKeptChanging(f"maintenance task {task_id} kept changing; try again")
+
+    def report_maintenance_done(
+        self, factory_id: str, machine_ids: Sequence[str], task_id: str, by: str, now_ms: int
+    ) -> MaintenanceTask:
+        """The factory reports an accepted task's work done (its stop begun): recorded with
+        who and when, and the tools it changed start their count again, in one save; a repeat
+        answers the task as it was done. MaintenanceNotUnderway while it is only proposed or
+        before its stop."""
+        for _ in range(RETRIES):
+            maintenance = self._holding(machine_ids, task_id)
+            if maintenance.factory_id != factory_id:
+                raise MaintenanceTaskNotFound(f"no maintenance task {task_id} here")
+            if not maintenance.report_done(task_id, by, now_ms):
+                return maintenance.tasks[task_id]
+            task = maintenance.tasks[task_id]
+            changed: list = [maintenance]
+            tools = self.tools_of(factory_id)
+            if tools is not None and self._tools_changed(tools, task, now_ms):
+                changed.append(tools)
+            try:
+                self.save(*changed)
+            except IntegrityError:  # work was counted on its tools meanwhile
+                continue
+            return task
+        raise PlanKeptChanging(f"maintenance task {task_id} kept changing; try again")
+
+    @staticmethod
+    def _tools_changed(tools: FactoryTools, task: MaintenanceTask, at_ms: int) -> bool:
+        """The tools a done task changed start again: a tool task's own tool; after wear
+        (a risk task) the machine was serviced, every tool counted on it."""
+        if task.reason == "tool":
+            kinds = [task.detail]
+        else:
+            prefix = f"{task.machine_id}|"
+            kinds = [key.removeprefix(prefix) for key in tools.used if key.startswith(prefix)]
+        changed = [tools.replace(task.machine_id, kind, at_ms) for kind in sorted(kinds)]
+        return any(changed)

@@ -155,8 +155,9 @@ def consumers(app: SchedulingApplication, network: NetworkState | None = None,
         """iot's wear watch (issue 22): an alarm proposes a maintenance task."""
         at = _ms(b.assessed_at) if b.HasField("assessed_at") else _ms(env.occurred_at)
         failure = _ms(b.failure_expected_by) if b.HasField("failure_expected_by") else 0
+        since = _ms(b.baseline_since) if b.HasField("baseline_since") else 0
         return app.record_health_assessed(b.machine_id, b.factory_id, b.alarm, at, failure,
-                                          b.horizon_hours, list(b.explanation))
+                                          b.horizon_hours, list(b.explanation), since)
 
     def finished(b, env) -> list:
         """Scheduling's own finished operations count on the machine's tools (issue 22)."""

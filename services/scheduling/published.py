@@ -65,6 +65,11 @@ def _maintenance(e, name: str) -> tuple[str, Message] | None:
             task_id=e.task_id, factory_id=e.factory_id, machine_id=e.machine_id,
             start=ts(e.start_ms), end=ts(e.end_ms), status=pb.MAINTENANCE_STATUS_ACCEPTED,
             decided_by=e.by, decided_at=ts(e.at_ms), stop_id=stop_id_of(e.task_id)))
+    if name == "Done":  # iot's wear watch learns the machine's new baseline from it
+        return "maintenance_done", events.MaintenanceDone(task=pb.MaintenanceTask(
+            task_id=e.task_id, factory_id=e.factory_id, machine_id=e.machine_id,
+            status=pb.MAINTENANCE_STATUS_DONE, done_by=e.by, done_at=ts(e.at_ms),
+            stop_id=stop_id_of(e.task_id)))
     return None
 
 

@@ -46,6 +46,11 @@ class MaintenanceTaskNotFound(DomainError):
     """No maintenance task by that id among the machine's (or the factory's) tasks."""
 
 
+class MaintenanceNotUnderway(DomainError):
+    """A maintenance task reported done (or moved) when that does not follow: it is only
+    proposed, its stop has not begun, or it is done already."""
+
+
 class PlanKeptChanging(DomainError):
     """The pool or the factory plans kept changing while a plan was being saved."""
 

@@ -1,12 +1,13 @@
 """One machine's maintenance tasks (issue 22): proposed by scheduling, accepted or moved by the
-factory's people.
+factory's people, then reported done by them.
 
 `MachineMaintenance` is one aggregate per machine (a `uuid5` of the machine id), so "no second
 open task for the machine" is one aggregate's rule, checked where the task is proposed. A task
-is open while it is proposed, or accepted and not yet over; a new warning about the machine
-while one is open is only tracked. The task's placement comes from `maintenance.place` and
-its move from `MaintenanceProposal.moved` (refused with the field named); who accepted or moved
-it, and when, is recorded with it.
+is open until its work is reported done (proposed, or accepted and its stop planned, under way
+or over without a word yet); a new warning about the machine while one is open is only tracked.
+The task's placement comes from `maintenance.place` and its move from
+`MaintenanceProposal.moved` (refused with the field named); who accepted or moved it, who
+reported it done, and when, are recorded with it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from dataclasses import dataclass, replace
 
 from eventsourcing.domain import Aggregate, event
 
-from services.scheduling.domain.errors import MaintenanceTaskNotFound
+from services.scheduling.domain.errors import MaintenanceNotUnderway, MaintenanceTaskNotFound
 from services.scheduling.domain.ids import NAMESPACE
 from services.scheduling.domain.maintenance import MaintenanceProposal
 
 PROPOSED = "PROPOSED"
 ACCEPTED = "ACCEPTED"
+DONE = "DONE"
 
 
 def maintenance_key(machine_id: str) -> uuid.UUID:
@@ -52,9 +54,13 @@ class MaintenanceTask:
     status: str = PROPOSED
     decided_by: str = ""
     decided_at_ms: int = 0
+    done_by: str = ""
+    done_at_ms: int = 0
 
-    def open_at(self, now_ms: int) -> bool:
-        return self.status == PROPOSED or self.end_ms > now_ms
+    @property
+    def open(self) -> bool:
+        """Not yet reported done: the machine's maintenance is still to come (or to confirm)."""
+        return self.status != DONE
 
     @property
     def proposal(self) -> MaintenanceProposal:
@@ -66,7 +72,7 @@ class MaintenanceTask:
             self.end_ms,
             self.due_by_ms,
             self.displaces,
-            self.status == ACCEPTED,
+            self.status != PROPOSED,
         )
 
 
@@ -83,16 +89,13 @@ class MachineMaintenance(Aggregate):
         self.factory_id = factory_id
         self.tasks: dict[str, MaintenanceTask] = {}
 
-    def open_task(self, now_ms: int) -> MaintenanceTask | None:
-        return next((t for t in self.tasks.values() if t.open_at(now_ms)), None)
+    def open_task(self) -> MaintenanceTask | None:
+        return next((t for t in self.tasks.values() if t.open), None)
 
-    def serviced_within(self, now_ms: int, settle_ms: int) -> bool:
-        """A maintenance stop ended less than `settle_ms` ago: the machine's signals have not
-        settled on its new baseline yet, so a warning now is not a new one."""
-        return any(
-            t.status == ACCEPTED and t.end_ms <= now_ms < t.end_ms + settle_ms
-            for t in self.tasks.values()
-        )
+    def serviced_after(self, since_ms: int) -> bool:
+        """Maintenance was reported done after `since_ms`: a warning judged on a baseline
+        learnt before then is about the part that was changed, not news."""
+        return any(t.status == DONE and t.done_at_ms > since_ms for t in self.tasks.values())
 
     def task(self, task_id: str) -> MaintenanceTask:
         found = self.tasks.get(task_id)
@@ -104,7 +107,7 @@ class MachineMaintenance(Aggregate):
         self, proposal: MaintenanceProposal, explanation: Sequence[str], at_ms: int
     ) -> MaintenanceTask | None:
         """Propose `proposal`; None (nothing recorded) while another task is open."""
-        if self.open_task(at_ms) is not None:
+        if self.open_task() is not None:
             return None
         task_id = str(uuid.uuid5(self.id, str(len(self.tasks) + 1)))
         self._proposed(
@@ -155,8 +158,9 @@ class MachineMaintenance(Aggregate):
         }
 
     def accept(self, task_id: str, by: str, at_ms: int) -> bool:
-        """The factory takes the task where it was proposed; False when already accepted."""
-        if self.task(task_id).status == ACCEPTED:
+        """The factory takes the task where it was proposed; False when already accepted (or
+        done)."""
+        if self.task(task_id).status != PROPOSED:
             return False
         self._decide(self.tasks[task_id], self.tasks[task_id].start_ms, by, at_ms)
         return True
@@ -173,6 +177,8 @@ class MachineMaintenance(Aggregate):
         `start_ms` when it would be in the past, after the due time or clash with planned
         operations; False when it is accepted there already."""
         task = self.task(task_id)
+        if task.status == DONE:
+            raise MaintenanceNotUnderway(f"maintenance task {task_id} is done already")
         moved = task.proposal.moved(start_ms, busy, now_ms)
         if task.status == ACCEPTED and moved.start_ms == task.start_ms:
             return False
@@ -214,4 +220,36 @@ class MachineMaintenance(Aggregate):
                 decided_at_ms=at_ms,
                 displaces=() if moved else task.displaces,
             ),
+        }
+
+    def report_done(self, task_id: str, by: str, at_ms: int) -> bool:
+        """The factory reports the task's work done (the part changed, the machine serviced);
+        False when it was reported already. MaintenanceNotUnderway while the task is only
+        proposed, or before its stop begins."""
+        task = self.task(task_id)
+        if task.status == DONE:
+            return False
+        if task.status != ACCEPTED:
+            raise MaintenanceNotUnderway(
+                f"maintenance task {task_id} is not accepted yet: accept it (or move it) first"
+            )
+        if at_ms < task.start_ms:
+            raise MaintenanceNotUnderway(
+                f"the stop of maintenance task {task_id} has not begun: report it done once "
+                "its work is done"
+            )
+        self._done(
+            task_id=task_id,
+            machine_id=self.machine_id,
+            factory_id=self.factory_id,
+            by=by,
+            at_ms=at_ms,
+        )
+        return True
+
+    @event("Done")
+    def _done(self, task_id: str, machine_id: str, factory_id: str, by: str, at_ms: int) -> None:
+        self.tasks = {
+            **self.tasks,
+            task_id: replace(self.tasks[task_id], status=DONE, done_by=by, done_at_ms=at_ms),
         }

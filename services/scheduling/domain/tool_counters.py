@@ -5,7 +5,7 @@ finished work has taken from each machine's fitted tools.
 (`ToolLimits`, every bad field named); each finished operation counts on the tools its
 machine type wears (`tool_life.use_of`), from the work the operation carries (`work_of_step`:
 saw metres and edge-band metres from the routing's words, hours from its duration); a tool
-changed in an accepted maintenance stop starts again from zero. `due` forecasts, from the
+changed in maintenance reported done starts again from zero. `due` forecasts, from the
 machine's planned work and the factory's shifts, which tools run out within their warning.
 """
 
@@ -133,7 +133,7 @@ class FactoryTools(Aggregate):
         self.used = used
 
     def replace(self, machine_id: str, tool_type: str, at_ms: int) -> bool:
-        """The tool was changed (in an accepted maintenance stop): its count starts again."""
+        """The tool was changed (maintenance reported done): its count starts again."""
         if not self.used.get(f"{machine_id}|{tool_type}"):
             return False
         self._replaced(machine_id=machine_id, tool_type=tool_type, at_ms=at_ms)

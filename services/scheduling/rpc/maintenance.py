@@ -10,14 +10,18 @@ from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import InvalidArgument, Violations
 from services.scheduling.application import SchedulingApplication
-from services.scheduling.domain.maintenance_tasks import ACCEPTED, MaintenanceTask, stop_id_of
+from services.scheduling.domain.maintenance_tasks import PROPOSED, MaintenanceTask, stop_id_of
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.tool_counters import FactoryTools
 from services.scheduling.domain.tool_life import ToolLimit
 from services.scheduling.maintenance import stop_reason
 from services.scheduling.wire import machine_type_pb, ms_of, ts
 
-STATUS_PB = {"PROPOSED": pb.MAINTENANCE_STATUS_PROPOSED, "ACCEPTED": pb.MAINTENANCE_STATUS_ACCEPTED}
+STATUS_PB = {
+    "PROPOSED": pb.MAINTENANCE_STATUS_PROPOSED,
+    "ACCEPTED": pb.MAINTENANCE_STATUS_ACCEPTED,
+    "DONE": pb.MAINTENANCE_STATUS_DONE,
+}
 
 
 def task_pb(t: MaintenanceTask) -> pb.MaintenanceTask:
@@ -35,10 +39,13 @@ def task_pb(t: MaintenanceTask) -> pb.MaintenanceTask:
         status=STATUS_PB[t.status],
         proposed_at=ts(t.proposed_at_ms),
         decided_by=t.decided_by,
+        done_by=t.done_by,
     )
-    if t.status == ACCEPTED:
+    if t.status != PROPOSED:
         out.decided_at.CopyFrom(ts(t.decided_at_ms))
         out.stop_id, out.stop_reason = stop_id_of(t.task_id), stop_reason(t)
+    if t.done_at_ms:
+        out.done_at.CopyFrom(ts(t.done_at_ms))
     return out
 
 
@@ -77,6 +84,25 @@ async def accepted(
         now_ms,
     )
     return pb.AcceptMaintenanceResponse(task=task_pb(task))
+
+
+async def done(
+    app: SchedulingApplication,
+    state: NetworkState,
+    factory_id: str,
+    request: pb.ReportMaintenanceDoneRequest,
+    by: str,
+    now_ms: int,
+) -> pb.ReportMaintenanceDoneResponse:
+    task = await asyncio.to_thread(
+        app.report_maintenance_done,
+        factory_id,
+        _machines(state, factory_id),
+        _task_id(request.task_id),
+        by,
+        now_ms,
+    )
+    return pb.ReportMaintenanceDoneResponse(task=task_pb(task))
 
 
 async def moved(

@@ -52,6 +52,7 @@ ROLES = {
     "ListMaintenance": ("admin", "factory"),
     "AcceptMaintenance": ("admin", "factory"),  # admin: the gateway, naming the person
     "MoveMaintenance": ("admin", "factory"),
+    "ReportMaintenanceDone": ("admin", "factory"),  # admin: the gateway, naming the person
     "GetToolLimits": ("admin", "factory"),
     "SetToolLimits": ("admin", "factory"),  # the factory sets its own tools' life
 }
@@ -76,7 +77,8 @@ ERRORS = {errors.OperationNotFound: NotFound, errors.FactoryNotRegistered: NotFo
           errors.OrderNotInPool: NotFound, errors.OrderNotPlanned: FailedPrecondition,
           errors.ReportOutOfOrder: FailedPrecondition, errors.NotAssignedToFactory: PermissionDenied,
           errors.ProgressBusy: Conflict, errors.PlanKeptChanging: Conflict,
-          errors.StalePlan: Conflict, errors.MaintenanceTaskNotFound: NotFound}
+          errors.StalePlan: Conflict, errors.MaintenanceTaskNotFound: NotFound,
+          errors.MaintenanceNotUnderway: FailedPrecondition}
 
 
 @raising_categories(ERRORS)
@@ -318,6 +320,11 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
 
     async def MoveMaintenance(self, request: pb.MoveMaintenanceRequest, context):
         return await maintenance.moved(
+            self.app, self.state, own_factory(request.factory_id.strip()), request,
+            actor_of(current_principal(), context.invocation_metadata()), self._now_ms())
+
+    async def ReportMaintenanceDone(self, request: pb.ReportMaintenanceDoneRequest, context):
+        return await maintenance.done(
             self.app, self.state, own_factory(request.factory_id.strip()), request,
             actor_of(current_principal(), context.invocation_metadata()), self._now_ms())
 

@@ -61,12 +61,15 @@ async def _true(value):
     return value
 
 
-async def alarm(settings, fid: str, machine_id: str, at_ms: int, on: bool = True) -> None:
-    await publish(settings, "iot", "machine_health_assessed", machine_id,
-                  iot.MachineHealthAssessed(
-                      machine_id=machine_id, factory_id=fid, assessed_at=stamp(at_ms), score=41,
-                      horizon_hours=30, confidence=0.8, alarm=on,
-                      failure_expected_by=stamp(at_ms + 30 * H), explanation=WORDS))
+async def alarm(settings, fid: str, machine_id: str, at_ms: int, on: bool = True,
+                since_ms: int = 0) -> None:
+    body = iot.MachineHealthAssessed(
+        machine_id=machine_id, factory_id=fid, assessed_at=stamp(at_ms), score=41,
+        horizon_hours=30, confidence=0.8, alarm=on, failure_expected_by=stamp(at_ms + 30 * H),
+        explanation=WORDS)
+    if since_ms:
+        body.baseline_since.CopyFrom(stamp(since_ms))
+    await publish(settings, "iot", "machine_health_assessed", machine_id, body)
 
 
 async def listed(stub, fid: str, key: str) -> list[pb.MaintenanceTask]:
@@ -160,9 +163,47 @@ async def test_another_factory_neither_sees_nor_decides_the_tasks(scheduling, wo
     assert violations(caught.value) == {"start": "is required"}
 
 
+async def test_the_factory_reports_the_work_done_and_only_a_new_baseline_warns_again(
+        scheduling, workshop, settings):
+    fid, router, key = workshop
+    stub = scheduling.stub
+    (task,) = [t for t in await listed(stub, fid, key)
+               if t.status == pb.MAINTENANCE_STATUS_ACCEPTED]
+    request = pb.ReportMaintenanceDoneRequest(factory_id=fid, task_id=task.task_id)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ReportMaintenanceDone(request, metadata=auth(KEY_A))
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    done = (await stub.ReportMaintenanceDone(request, metadata=auth(key))).task
+    assert done.status == pb.MAINTENANCE_STATUS_DONE and done.done_by == f"factory:{fid}"
+    assert done.decided_by == task.decided_by and done.HasField("done_at")
+    again = (await stub.ReportMaintenanceDone(request, metadata=auth(key))).task
+    assert again.done_at == done.done_at  # a repeat is the same report
+    (told,) = await eventually(lambda: _published(settings, "maintenance_done", router))
+    assert (told.task_id, told.done_by, told.done_at) == (task.task_id, done.done_by,
+                                                           done.done_at)
+    done_ms = done.done_at.ToMilliseconds()
+
+    # iot had not heard yet: its alarm is judged on the baseline of the part changed
+    await alarm(settings, fid, router, done_ms + 1000, since_ms=done_ms - 40 * H)
+    await alarm(settings, fid, router, done_ms + 2000, since_ms=done_ms)  # learnt since
+
+    async def next_task():
+        return [t for t in await listed(stub, fid, key)
+                if t.status == pb.MAINTENANCE_STATUS_PROPOSED] or None
+
+    (proposed,) = await eventually(next_task)
+    assert proposed.proposed_at.ToMilliseconds() == done_ms + 2000
+    with pytest.raises(grpc.aio.AioRpcError) as caught:  # proposed: nothing done yet
+        await stub.ReportMaintenanceDone(pb.ReportMaintenanceDoneRequest(
+            factory_id=fid, task_id=proposed.task_id), metadata=auth(key))
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "accept it" in caught.value.details()
+
+
 async def _published(settings, name: str, machine_id: str) -> list[pb.MaintenanceTask]:
     kind = {"maintenance_proposed": events.MaintenanceProposed,
-            "maintenance_accepted": events.MaintenanceAccepted}[name]
+            "maintenance_accepted": events.MaintenanceAccepted,
+            "maintenance_done": events.MaintenanceDone}[name]
     found = []
     for _, envelope in await stream_envelopes(settings.nats_url, "scheduling",
                                               f"dovetail.scheduling.{name}"):

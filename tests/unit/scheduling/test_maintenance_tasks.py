@@ -1,6 +1,7 @@
 """Maintenance in the plan (issue 22): iot's wear alarm proposes one task per machine, placed
 between its planned operations in valley hours before the failure; the factory accepts or moves
-it, attributed to the person, and an accepted task is a planned stop of the machine."""
+it, attributed to the person, and an accepted task is a planned stop of the machine; the factory
+reports its work done, and only an alarm judged on a baseline learnt since proposes again."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import UTC, datetime
 import pytest
 
 from services.kit.errors import FailedPrecondition, InvalidArgument
+from services.kit.settings import SettingsError
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.errors import MaintenanceNotUnderway
 from services.scheduling.domain.maintenance_tasks import (
     ACCEPTED,
+    DONE,
     PROPOSED,
     MachineMaintenance,
     MaintenanceTaskNotFound,
@@ -20,8 +24,10 @@ from services.scheduling.domain.maintenance_tasks import (
 )
 from services.scheduling.domain.plans import FactoryPlan
 from services.scheduling.domain.tariffs import guangdong_industrial
+from services.scheduling.domain.tool_counters import FactoryTools
+from services.scheduling.domain.tool_life import ToolLimit, ToolLimits, Work
 from services.scheduling.domain.values import PlanRow
-from services.scheduling.maintenance import MaintenanceDesk, due_by
+from services.scheduling.maintenance import MaintenanceDesk, MaintenanceTimes, due_by
 
 pytestmark = pytest.mark.unit
 
@@ -100,9 +106,14 @@ def factory_with(*rows: PlanRow) -> Desk:
 
 
 def alarm(
-    desk: Desk, at: int = NOW, failure: int = NOW + 48 * H, on: bool = True, machine: str = "GZ-SAW"
+    desk: Desk,
+    at: int = NOW,
+    failure: int = NOW + 48 * H,
+    on: bool = True,
+    machine: str = "GZ-SAW",
+    since: int = 0,
 ) -> list:
-    changed = desk.record_health_assessed(machine, "GZ", on, at, failure, 48.0, WORDS)
+    changed = desk.record_health_assessed(machine, "GZ", on, at, failure, 48.0, WORDS, since)
     desk.save(*changed)
     return changed
 
@@ -135,8 +146,12 @@ def test_no_second_task_while_one_is_open_and_none_without_an_alarm():
     task = the_task(desk)
     desk.accept_maintenance("GZ", ["GZ-SAW"], task.task_id, "ops@gz", NOW + H)
     assert not alarm(desk, at=NOW + 2 * H)  # accepted, not over yet
-    assert not alarm(desk, at=task.end_ms + H)  # just serviced: its signals still settle
-    assert alarm(desk, at=task.end_ms + 13 * H)  # then it may warn again
+    assert not alarm(desk, at=task.end_ms + H)  # its stop is over, but not reported done
+    desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "ops@gz", task.end_ms)
+    # iot's watch judged this one on the baseline of the blade that was changed
+    assert not alarm(desk, at=task.end_ms + H, since=NOW - 100 * H)
+    assert not alarm(desk, at=task.end_ms - H)  # older than the report, no baseline said
+    assert alarm(desk, at=task.end_ms + 60 * H, since=task.end_ms)  # on the new baseline
     assert len(desk.held[maintenance_key("GZ-SAW")].tasks) == 2
     assert alarm(desk, machine="GZ-SAW-2")  # another machine has its own
 
@@ -198,6 +213,59 @@ def test_moved_by_the_person_it_is_accepted_there_and_then_stays_put():
         desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, NOW + 7 * H, "li@gz", NOW)
 
 
+def test_done_is_reported_once_by_the_person_after_the_stop_began():
+    desk = factory_with()
+    alarm(desk)
+    task = the_task(desk)
+    with pytest.raises(MaintenanceNotUnderway):  # only proposed: accept it first
+        desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "li@gz", task.end_ms)
+    desk.accept_maintenance("GZ", ["GZ-SAW"], task.task_id, "li@gz", NOW)
+    with pytest.raises(MaintenanceNotUnderway):  # its stop has not begun
+        desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "li@gz", task.start_ms - 1)
+    done = desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "wang@gz", task.end_ms)
+    assert (done.status, done.done_by, done.done_at_ms) == (DONE, "wang@gz", task.end_ms)
+    assert done.decided_by == "li@gz" and not done.open
+    events = len(desk.saved)
+    again = desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "x@gz", task.end_ms + H)
+    assert again == done and len(desk.saved) == events  # a repeat changes nothing
+    assert [type(e).__name__ for e in desk.saved[-1:]] == ["Done"]
+    with pytest.raises(MaintenanceNotUnderway):  # done: nothing left to move
+        desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, task.end_ms + H, "li@gz", NOW)
+    with pytest.raises(MaintenanceTaskNotFound):
+        desk.report_maintenance_done("SZ", ["GZ-SAW"], task.task_id, "x@sz", task.end_ms)
+
+
+def test_a_serviced_machine_counts_its_tools_afresh():
+    desk = factory_with()
+    tools = FactoryTools(factory_id="GZ")
+    tools.set_limits(ToolLimits([ToolLimit("saw_blade", "panel_saw", "m", 100.0)]), "m", NOW)
+    tools.count("GZ-SAW", "panel_saw", Work(saw_m=70.0), "o1/op-01")
+    tools.count("GZ-SAW-2", "panel_saw", Work(saw_m=30.0), "o2/op-01")
+    desk.held[tools.id] = tools
+    alarm(desk)  # wear, not a tool's count: the machine is serviced
+    task = desk.accept_maintenance("GZ", ["GZ-SAW"], the_task(desk).task_id, "li@gz", NOW)
+    assert tools.used["GZ-SAW|saw_blade"] == 70.0
+    desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "li@gz", task.start_ms)
+    assert desk.held[tools.id].used == {"GZ-SAW|saw_blade": 0.0, "GZ-SAW-2|saw_blade": 30.0}
+
+
+def test_the_demo_compresses_the_hours_of_maintenance_with_its_wear():
+    demo = MaintenanceTimes.from_env({"DOVETAIL_SCHEDULER_MAINTENANCE_HOUR_S": "3"})
+    assert demo.stop_ms == 6_000 and MaintenanceTimes.from_env({}).stop_ms == 2 * H
+    # a lead of ten minutes (200 demo hours): due a demo day (72 s) before the failure
+    assert due_by(NOW, NOW + 600_000, 0, demo) == NOW + 528_000
+    # a lead of two minutes (40 demo hours): due a fifth of it before
+    assert due_by(NOW, NOW + 120_000, 0, demo) == NOW + 96_000
+    desk = factory_with()
+    desk.maintenance_times = demo
+    alarm(desk, failure=NOW + 600_000)
+    task = the_task(desk)
+    assert task.end_ms - task.start_ms == 6_000 and task.end_ms <= task.due_by_ms
+    for bad in ("0", "-3", "soon", "7200"):
+        with pytest.raises(SettingsError):
+            MaintenanceTimes.from_env({"DOVETAIL_SCHEDULER_MAINTENANCE_HOUR_S": bad})
+
+
 def test_another_factory_finds_no_such_task():
     desk = factory_with()
     alarm(desk)
@@ -218,7 +286,10 @@ def test_the_due_time_keeps_a_margin_before_the_failure():
 def test_the_machine_replays_to_the_same_tasks_from_its_events():
     desk = factory_with()
     alarm(desk)
-    desk.move_maintenance("GZ", ["GZ-SAW"], the_task(desk).task_id, NOW + 3 * H, "li@gz", NOW)
+    moved = desk.move_maintenance(
+        "GZ", ["GZ-SAW"], the_task(desk).task_id, NOW + 3 * H, "li@gz", NOW
+    )
+    desk.report_maintenance_done("GZ", ["GZ-SAW"], moved.task_id, "li@gz", NOW + 4 * H)
     key = maintenance_key("GZ-SAW")
     replayed = None
     for e in (e for e in desk.saved if e.originator_id == key):

@@ -1,7 +1,7 @@
 """Tool life in the plan (issue 22, item 2): the factory's limits, the metres and hours its
 finished work takes from each machine's tools (from the routing's own words), and a task to
-change a tool proposed when the planned work uses it up within its warning; accepting it
-starts the tool's count again."""
+change a tool proposed when the planned work uses it up within its warning; reporting it done
+(not accepting it) starts the tool's count again."""
 
 from __future__ import annotations
 
@@ -62,6 +62,8 @@ def test_finished_work_counts_and_a_blade_due_within_two_shifts_gets_a_task():
     assert task.explanation == ("saw_blade at 80 % of its life, change within ~1 shift",)
     assert task.end_ms <= task.due_by_ms and not task.displaces  # before the planned cutting
     desk.accept_maintenance("GZ", ["GZ-SAW"], task.task_id, "li@gz", NOW + H)
+    assert desk.held[tools_key("GZ")].used == {"GZ-SAW|saw_blade": 80.0}  # not changed yet
+    desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "li@gz", task.end_ms)
     assert desk.held[tools_key("GZ")].used == {"GZ-SAW|saw_blade": 0.0}  # changed in the stop
 
 
