@@ -27,6 +27,7 @@ from litestar.exceptions import (
 )
 from litestar.handlers.base import BaseRouteHandler
 
+from gateway import i18n
 from gateway.deps import GatewayState
 from gateway.sessions import COOKIE
 from services.kit.auth import KEY_ID_CHARS, Principal, bearer_token, hash_key
@@ -47,7 +48,9 @@ async def find_principal(connection: ASGIConnection) -> Principal | None:
     cookie = connection.cookies.get(COOKIE)
     if not cookie or state.sessions is None:
         return None
-    principal = await state.sessions.principal_for(cookie)
+    principal, language = await state.sessions.reader_of(cookie)
+    if language:  # the person's profile language beats this browser's cookie and header
+        i18n.use(language)
     if principal and connection.scope.get("method", "GET") not in SAFE_METHODS:
         refuse_cross_site_write(connection)
     if principal:

@@ -233,7 +233,9 @@ def cookie_value(cookie_header: str | None, name: str = COOKIE) -> str | None:
 
 class ReaderMiddleware:
     """Sets each request's locale (the `dovetail_lang` cookie, which a person's profile
-    language sets at sign-in, else Accept-Language, else English) and the tenant's zone."""
+    language sets at sign-in, else Accept-Language, else English) and the tenant's zone. A
+    signed-in person's profile language, kept with their session, is set over it when the
+    session is read (gateway/auth.py `find_principal`)."""
 
     def __init__(self, app, time_zone: str = DEFAULT_ZONE) -> None:
         self.app = app

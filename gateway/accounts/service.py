@@ -88,7 +88,7 @@ class People:
         account = await asyncio.to_thread(self.app.sign_in, email, password[:1024])
         if account is None:
             return None
-        return await self.sessions.open_for(principal_for(account), account.id)
+        return await self.sessions.open_for(principal_for(account), account.id, account.language)
 
     async def list(self) -> list[Account]:
         return await asyncio.to_thread(self.app.all)
@@ -114,11 +114,12 @@ class People:
         return await self.change(account_id, lambda a: a.unlock(by.actor), False)
 
     async def choose_language(self, email: str, language: str) -> None:
-        """Keep the language a person chose in their profile (their next sign-in anywhere
-        speaks it)."""
+        """Keep the language a person chose in their profile: their sessions on every device
+        speak it from their next request, and their next sign-in anywhere."""
         account = await asyncio.to_thread(self.app.find, email)
         if account is not None and account.language != language:
             await self.change(str(account.id), lambda a: a.choose_language(language), False)
+            await self.sessions.speak(account.id, language)
 
     async def language_of(self, email: str) -> str:
         account = await asyncio.to_thread(self.app.find, email)

@@ -212,7 +212,8 @@ class SignInController(Controller):
                                                  request.cookies.get(oidc.COOKIE, ""))
         except oidc.Refused as exc:
             return oidc_refused(provider, exc)
-        cookie = await gateway.sessions.open_for(principal_for(account), account.id)
+        cookie = await gateway.sessions.open_for(principal_for(account), account.id,
+                                                 account.language)
         response = Redirect(await landing(gateway, cookie, target), status_code=303)
         response.set_cookie(COOKIE, cookie, max_age=TTL_S, path="/", httponly=True,
                             samesite="lax", secure=request.url.scheme == "https")

@@ -98,6 +98,27 @@ async def test_a_persons_choice_is_their_profile_language(people_gw, mailbox):  
     assert reset["Subject"] == "重置您的 Dovetail 密码" and "1 小时内有效" in reset.get_content()
 
 
+async def test_a_choice_on_another_device_speaks_at_the_next_request(people_gw, mailbox):  # noqa: F811
+    """Issue 19: the profile language a person changes on their phone is what their laptop's
+    session speaks on its next request, without signing in again (its language cookie and
+    its browser both say English)."""
+    box, _ = mailbox
+    address, _ = await invite(people_gw, box, "planner")
+    assert (await set_password(people_gw, box, address)).status_code == 303
+    english = {"Accept-Language": "en"}
+    async with signed_in(people_gw, address) as laptop, signed_in(people_gw, address) as phone:
+        await laptop.post("/portal/language", data={"lang": "en", "next": "/portal/orders"})
+        assert html_lang(await laptop.get("/portal/orders", headers=english)) == "en"
+        chosen = await phone.post("/portal/language", data={"lang": "zh-CN",
+                                                            "next": "/portal/orders"})
+        assert chosen.status_code == 303
+        orders = await laptop.get("/portal/orders", headers=english)
+        assert html_lang(orders) == "zh-CN" and "订单流程" in orders.text
+        assert "dovetail_lang=en" in str(laptop.cookies.jar)  # the cookie still says English
+        await phone.post("/portal/language", data={"lang": "en", "next": "/portal/orders"})
+        assert html_lang(await laptop.get("/portal/orders", headers=ZH)) == "en"
+
+
 async def test_an_invitation_is_mailed_in_the_inviters_language(people_gw, mailbox):  # noqa: F811
     box, _ = mailbox
     address = "zh-invitee-" + str(len(box.messages)) + "@example.com"
