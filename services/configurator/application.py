@@ -20,6 +20,7 @@ from services.configurator.catalogue import Catalogue, Configuration, Rejection,
 from services.configurator.domain.batch_layout import STORED_VALUES as LAYOUT_VALUES
 from services.configurator.domain.board_stock import STORED_VALUES as STOCK_VALUES
 from services.configurator.domain.catalogue_versions import (
+    STORED_CATALOGUE,
     CatalogueIndex,
     CatalogueVersion,
     catalogue_index_id,
@@ -44,7 +45,7 @@ from services.configurator.domain.plan_records import (
     rejection_reasons,
 )
 from services.kit.persistence import ServiceApplication
-from services.kit.stored_values import register_values
+from services.kit.stored_values import ValueAsDocument, register_values
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class ConfiguratorApplication(ServiceApplication):
         register_values(transcoder, STORED_VALUES)
         register_values(transcoder, STOCK_VALUES)  # board stock (board_stock.py, issue 20)
         register_values(transcoder, LAYOUT_VALUES)  # batch layouts (batch_layout.py, issue 20)
+        transcoder.register(ValueAsDocument(Catalogue, STORED_CATALOGUE))
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -107,7 +109,7 @@ class ConfiguratorApplication(ServiceApplication):
             published: CatalogueVersion = self.repository.get(catalogue_version_id(version))
         except AggregateNotFoundError:
             raise CatalogueVersionUnknown(f"catalogue version {version} has not been published") from None
-        catalogue = published.catalogue()
+        catalogue = published.catalogue
         with self._lock:
             self._catalogues[version] = catalogue
         return catalogue

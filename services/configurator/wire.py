@@ -165,7 +165,7 @@ def package_to_pb(p: ShippedPackage) -> pb.Package:
 def line_summary_to_pb(line: ConfiguredLine, currency: str) -> events.ConfiguredLineSummary:
     return events.ConfiguredLineSummary(
         line_id=line.request.line_id, product=line.request.product,
-        quantity=line.request.quantity, options=struct(line.resolved_options),
+        quantity=line.request.quantity, options=struct(line.resolved_options.as_plain()),
         summary=line.summary, panel_count=line.panel_count,
         hardware_count=line.hardware_count, price=money(line.price, currency))
 

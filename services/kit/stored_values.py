@@ -34,6 +34,23 @@ class ValueAsFields(Transcoding):
         return self.type(**{k: tuple(v) if k in self._tuples else v for k, v in data.items()})
 
 
+class ValueAsDocument(Transcoding):
+    """A value with a plain-data codec of its own (`to_dict()`, and `from_dict(data)` that
+    refuses what does not fit), stored as that document: for values deeper than fields of
+    plain values, such as a whole catalogue."""
+
+    def __init__(self, value_type: type, name: str):
+        self.type = value_type
+        self.name = name
+        self._from_dict: Any = value_type.from_dict  # type: ignore[attr-defined]
+
+    def encode(self, obj: Any) -> Any:
+        return obj.to_dict()
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self._from_dict(data)
+
+
 def register_values(transcoder: JSONTranscoder, values: Mapping[type, str]) -> None:
     """Register a `ValueAsFields` for each value type, under its stored name."""
     for value_type, name in values.items():

@@ -31,25 +31,43 @@ def catalogue_index_id() -> uuid.UUID:
     return uuid.uuid5(CATALOGUE_NAMESPACE, "catalogue-index")
 
 
+# A catalogue inside an event is stored as its plain document (Catalogue.to_dict), under this
+# name: a stored contract, like an event's topic.
+STORED_CATALOGUE = "configurator.catalogue"
+
+
 class CatalogueVersion(Aggregate):
     """One published catalogue version; never changes once published."""
+
+    class Published(Aggregate.Created):
+        """v2: the catalogue is a `Catalogue`, stored through the application's transcodings
+        (v1 kept its plain document, under `document`)."""
+
+        class_version = 2
+        version: int
+        catalogue: Catalogue
+        previous_version: int
+        published_by: str
+        note: str
+        product_codes: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["catalogue"] = Catalogue.from_dict(state.pop("document"))
 
     @staticmethod
     def create_id(version: int) -> uuid.UUID:
         return catalogue_version_id(version)
 
-    @event("Published")
-    def __init__(self, version: int, document: dict[str, Any], previous_version: int,
+    @event(Published)
+    def __init__(self, version: int, catalogue: Catalogue, previous_version: int,
                  published_by: str, note: str, product_codes: list[str]):
         self.catalog_version = version
-        self.document = document
+        self.catalogue = catalogue
         self.previous_version = previous_version
         self.published_by = published_by
         self.note = note
         self.product_codes = product_codes
-
-    def catalogue(self) -> Catalogue:
-        return Catalogue.from_dict(self.document)
 
 
 class CatalogueIndex(Aggregate):
@@ -81,8 +99,7 @@ def publish(index: CatalogueIndex, catalogue: Catalogue, published_by: str,
             note: str) -> CatalogueVersion:
     """Record `catalogue` as the version after the index's latest."""
     version = index.latest + 1
-    document = catalogue.with_version(version).to_dict()
-    published = CatalogueVersion(version=version, document=document,
+    published = CatalogueVersion(version=version, catalogue=catalogue.with_version(version),
                                previous_version=index.latest, published_by=published_by,
                                note=note[:MAX_VERSION_NOTE], product_codes=list(catalogue.products))
     index.add_version(version)

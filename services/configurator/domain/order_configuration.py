@@ -23,6 +23,7 @@ from services.configurator.domain.plan_records import (
     ConfiguredLine,
     RejectionReason,
     configured_line_from_v1,
+    configured_line_from_v2,
     reason_from_v1,
     request_from_v1,
     result_from_v1,
@@ -44,9 +45,10 @@ class ConfigurationStatus(StrEnum):
 
 class OrderConfiguration(Aggregate):
     # v2: lines, result and reasons are values, stored through the application's
-    # transcodings (v1 stored plain JSON objects, Decimals as text).
+    # transcodings (v1 stored plain JSON objects, Decimals as text); v3: a line's resolved
+    # options are a value too (v2 kept them as a plain object).
     class Configured(Aggregate.Event):
-        class_version = 2
+        class_version = 3
         order_id: str
         revision: int
         catalog_version: int
@@ -60,6 +62,10 @@ class OrderConfiguration(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["lines"] = [configured_line_from_v1(line) for line in state["lines"]]
             state["result"] = result_from_v1(state["result"])
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["lines"] = [configured_line_from_v2(line) for line in state["lines"]]
 
     class ConfigurationRejected(Aggregate.Event):
         class_version = 2

@@ -7,9 +7,9 @@ is why the service stores only the summary and recomputes panels, diagrams and l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from services.configurator.catalogue import (
     Catalogue,
@@ -35,10 +35,16 @@ BEST_NESTING_MAX_PARTS = 400
 
 @dataclass(frozen=True)
 class LineRequest:
+    """One line as it was ordered. `options` stays the mapping the order (or a designer's
+    what-if) sent, name → JSON value: it is free-form on purpose, since a person's mistakes in
+    it (an unknown name, a count written as text, not an object at all) are what the
+    configuration rejects with reasons (`catalogue.options.read_options`); what it resolves to
+    is typed (`plan_records.ResolvedOptions`)."""
+
     line_id: str
     product: str
     quantity: int
-    options: dict[str, Any]
+    options: Mapping[str, object]
 
 
 @dataclass(frozen=True)

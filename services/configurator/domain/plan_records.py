@@ -2,13 +2,15 @@
 routing, price, packages), small enough for every event; panels, diagrams and labels are
 recomputed from the line requests. Stored through the application's transcodings.
 
-`*_from_v1` read what events stored before these values (plain JSON objects, Decimals as text):
-the upcasts of OrderConfiguration's events.
+`*_from_v1` read what events stored before these values (plain JSON objects, Decimals as text),
+`*_from_v2` what v2 events kept as a plain object (a line's resolved options): the upcasts of
+OrderConfiguration's events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +27,50 @@ from services.configurator.domain.order_routing import RoutingStep
 
 
 @dataclass(frozen=True)
+class ResolvedOptions:
+    """A line's options as configured: the product's defaults filled in and every "auto"
+    resolved (`catalogue.options`), so each of the catalogue's option names has its value."""
+
+    width_mm: int
+    height_mm: int
+    depth_mm: int
+    doors: int
+    shelves: int
+    drawers: int
+    dividers: int
+    board: str
+    finish: str
+    door_style: str
+    handle: str
+
+    @staticmethod
+    def of(options: Mapping[str, Any]) -> ResolvedOptions:
+        """From a configuration's options (`Spec.options`), or a plain object an event stored;
+        an option missing there reads as 0 or "" rather than refusing a stored fact."""
+
+        def whole(name: str) -> int:
+            return int(options.get(name) or 0)
+
+        def named(name: str) -> str:
+            return str(options.get(name) or "")
+
+        return ResolvedOptions(
+            width_mm=whole("width_mm"), height_mm=whole("height_mm"), depth_mm=whole("depth_mm"),
+            doors=whole("doors"), shelves=whole("shelves"), drawers=whole("drawers"),
+            dividers=whole("dividers"), board=named("board"), finish=named("finish"),
+            door_style=named("door_style"), handle=named("handle"))
+
+    def as_plain(self) -> dict[str, int | str]:
+        """Option name → value, as the integration event's options object carries them."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class ConfiguredLine:
     """What one line of an order became."""
 
     request: LineRequest
-    resolved_options: dict[str, Any]
+    resolved_options: ResolvedOptions
     summary: str
     panel_count: int
     hardware_count: int
@@ -91,6 +132,7 @@ class RejectionReason:
 # contract, like event topics.
 STORED_VALUES: dict[type, str] = {
     LineRequest: "configurator.line_request",
+    ResolvedOptions: "configurator.resolved_options",
     ConfiguredLine: "configurator.configured_line",
     MaterialSummary: "configurator.material_summary",
     MaterialUse: "configurator.material_use",
@@ -109,7 +151,8 @@ def plan_lines(plan: OrderPlan) -> list[ConfiguredLine]:
     for line in plan.lines:
         c = line.configuration
         out.append(ConfiguredLine(
-            request=line.request, resolved_options=dict(c.spec.options), summary=describe(c),
+            request=line.request, resolved_options=ResolvedOptions.of(c.spec.options),
+            summary=describe(c),
             panel_count=sum(p.quantity for p in c.panels),
             hardware_count=sum(h.quantity for h in c.hardware),
             unit_price=c.price.total, price=c.price.total * line.quantity))
@@ -149,7 +192,7 @@ def request_from_v1(line: dict[str, Any]) -> LineRequest:
 
 def configured_line_from_v1(line: dict[str, Any]) -> ConfiguredLine:
     return ConfiguredLine(
-        request=request_from_v1(line), resolved_options=line["resolved_options"],
+        request=request_from_v1(line), resolved_options=ResolvedOptions.of(line["resolved_options"]),
         summary=line["summary"], panel_count=line["panel_count"],
         hardware_count=line["hardware_count"], unit_price=Decimal(line["unit_price"]),
         price=Decimal(line["price"]))
@@ -171,6 +214,13 @@ def result_from_v1(result: dict[str, Any]) -> ConfigurationResult:
         packages=tuple(ShippedPackage(**p) for p in result["packages"]),
         weight_kg=result["weight_kg"],
         volume_m3=result["volume_m3"])
+
+
+def configured_line_from_v2(line: ConfiguredLine) -> ConfiguredLine:
+    """A v2 line kept its resolved options as a plain object."""
+    options: Any = line.resolved_options
+    return line if isinstance(options, ResolvedOptions) else replace(
+        line, resolved_options=ResolvedOptions.of(options))
 
 
 def reason_from_v1(reason: dict[str, str]) -> RejectionReason:

@@ -1,6 +1,7 @@
 """OrderConfiguration events stored before value objects (v1: plain JSON objects, Decimals as
-text; data/order_configured_v1.json is one, as that code wrote it) load as the same values
-today's code makes, publish the same, and live on beside v2 events."""
+text; data/order_configured_v1.json is one, as that code wrote it) and before typed resolved
+options (v2: data/order_configured_v2.json) load as the same values today's code makes,
+publish the same, and live on beside v3 events."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from services.configurator.application import ConfiguratorApplication, OrderRevision
+from services.configurator.catalogue.options import OPTION_NAMES
 from services.configurator.domain.order_configuration import OrderConfiguration, configuration_id
 from services.configurator.domain.order_plan import LineRequest, OrderPlan, plan_order
 from services.configurator.domain.plan_records import (
     ConfigurationResult,
     RejectionReason,
+    ResolvedOptions,
     plan_lines,
     plan_result,
 )
@@ -100,8 +103,44 @@ def test_a_v1_rejection_loads_as_values_and_a_new_configuration_follows_as_v2():
     app.save(amended)
     [new] = app.recorder.select_events(amended.id, gt=2)
     state = json.loads(new.state)
-    assert state["class_version"] == 2 and state["result"]["_type_"] == (
+    assert state["class_version"] == 3 and state["result"]["_type_"] == (
         "configurator.configuration_result")
+    assert state["lines"][0]["_data_"]["resolved_options"]["_type_"] == (
+        "configurator.resolved_options")
     again = app.order_configuration(ORDER_ID)
     assert again.result == amended.result and again.lines == amended.lines
     assert again.reasons == ()
+
+
+V2_STORED = json.loads((Path(__file__).parent / "data" / "order_configured_v2.json").read_text())
+
+
+def test_a_v2_configuration_loads_its_resolved_options_as_a_value():
+    [_, configured] = V2_STORED
+    assert configured["state"]["class_version"] == 2
+    app = ConfiguratorApplication()
+    app.ensure_seed_catalogue()
+    app.recorder.insert_events([
+        StoredEvent(uuid.UUID(e["originator_id"]), e["originator_version"], e["topic"],
+                    json.dumps(e["state"]).encode()) for e in V2_STORED])
+    configuration = app.order_configuration(configured["state"]["order_id"])
+
+    [line] = configuration.lines
+    assert line.resolved_options == ResolvedOptions(
+        width_mm=1800, height_mm=2200, depth_mm=580, doors=2, shelves=2, drawers=2, dividers=2,
+        board="particleboard-18", finish="melamine-white", door_style="sliding",
+        handle="flush-pull")
+    plan = plan_order(app.catalogue(configuration.catalog_version),
+                      configuration.order_id, list(configuration.requests))
+    assert isinstance(plan, OrderPlan) and configuration.lines == tuple(plan_lines(plan))
+    [event] = [e for e in app.events.get(configuration.id)
+               if isinstance(e, OrderConfiguration.Configured)]
+    _, body = to_integration(event)
+    assert dict(body.lines[0].options) == configured["state"]["lines"][0]["_data_"][
+        "resolved_options"]
+
+
+def test_resolved_options_name_every_option_the_catalogue_reads():
+    assert set(ResolvedOptions.__dataclass_fields__) == set(OPTION_NAMES)
+    assert ResolvedOptions.of({"width_mm": 900.0, "board": "mdf-18", "extra": 1}) == (
+        ResolvedOptions(900, 0, 0, 0, 0, 0, 0, "mdf-18", "", "", ""))
