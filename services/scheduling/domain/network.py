@@ -119,16 +119,25 @@ class NetworkState:
             self.plan_rows, self.planned_in = {}, {}
         self.factory_plans[plan.factory_id] = plan
         rows = plan.operations
+        gone: set[str] = set()  # orders with an operation that left this plan
         for op_id, row in before.items():
             held = self.plan_rows.get(op_id)
             if op_id not in rows and held is not None and held.factory_id == plan.factory_id:
                 del self.plan_rows[op_id]
-                if self.planned_in.get(row.order_id) == plan.factory_id:
-                    del self.planned_in[row.order_id]
+                gone.add(row.order_id)
         for op_id, row in rows.items():
             if before.get(op_id) is not row:
                 self.plan_rows[op_id] = row
                 self.planned_in[row.order_id] = plan.factory_id
+        if gone:
+            # An order leaves the factory's plan with its last operation there, not with the
+            # first that goes (a finished one, or a saw step its cutting batch took over): its
+            # other rows, unchanged, were not revised, and an order missing here counts as
+            # new to a slot-in pass, which planned it a second time around its own rows.
+            gone -= {row.order_id for row in rows.values()}
+            for order_id in gone:
+                if self.planned_in.get(order_id) == plan.factory_id:
+                    del self.planned_in[order_id]
 
     def aggregate(self, originator_id: uuid.UUID) -> Any:
         """The aggregate an event of ours was about (as the state holds it)."""

@@ -67,6 +67,8 @@ def new_orders(state: NetworkState, scope: PartitionScope, exclude: set[str], no
         return None
     rows = {op: r for f in factories if (plan := state.factory_plans.get(f)) is not None
             for op, r in plan.operations.items()}
+    if any(r.order_id in chosen for r in rows.values()):
+        return None  # the plan holds one already: not new (the whole problem is solved)
     keep, others = _published(state, rows, index)
     return Insertion(problem, index, keep, others)
 
