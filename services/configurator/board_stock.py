@@ -34,6 +34,7 @@ from services.configurator.domain.board_stock import (
     FactoryStock,
     StockOffcut,
     batch_effects,
+    check_batch_name,
     check_kind,
     check_note,
     check_quantity,
@@ -138,7 +139,7 @@ class BoardStock:
         its new sheets reserved per kind, the offcuts it cuts used, the remnants it keeps."""
         v = Violations()
         _check_factory(v, factory_id)
-        check_ref(v, batch, "batch")
+        check_batch_name(v, batch)
         v.check(0 < len(order_ids) <= MAX_BATCH_ORDERS, "order_ids",
                 f"must name 1 to {MAX_BATCH_ORDERS} orders")
         v.check(len(set(order_ids)) == len(order_ids), "order_ids", "names an order twice")

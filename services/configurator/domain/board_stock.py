@@ -25,6 +25,8 @@ MAX_QUANTITY = 100_000  # sheets in one receipt, count or purchase
 MAX_SHEET_MM = 6_000
 MAX_NOTE = 300
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,79}$")
+# A batch's name is a segment of its papers' URLs (.../batches/<batch>/cut-list.pdf): no "/".
+BATCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 
 
 def factory_stock_id(factory_id: str) -> uuid.UUID:
@@ -83,6 +85,12 @@ def check_quantity(v: Violations, quantity: int, field: str = "quantity",
 def check_ref(v: Violations, ref: str, field: str) -> None:
     v.check(bool(REF.match(ref)), field,
             "must be 1-80 letters, digits or . _ : / - (starting with a letter or digit)")
+
+
+def check_batch_name(v: Violations, batch: str) -> None:
+    """A new batch's name: like a reference, without "/" (it is a segment of URLs)."""
+    v.check(bool(BATCH.match(batch)), "batch",
+            "must be 1-80 letters, digits or . _ : - (starting with a letter or digit)")
 
 
 def check_note(v: Violations, note: str) -> None:

@@ -20,6 +20,7 @@ from services.configurator.domain.board_stock import (
     PurchaseUnknown,
     Reserved,
     StockOffcut,
+    check_batch_name,
     check_kind,
 )
 from services.kit.errors import InvalidArgument, Violations
@@ -186,3 +187,13 @@ def test_a_shortage_says_when_it_is_needed_what_covers_it_and_what_to_buy():
     assert (mdf.short, mdf.needed_by, mdf.covered_on, mdf.to_order) == (2, "2026-12-07", "", 2)
     stock.receive(PB18, 4, "PO-1", "clerk", "")  # not all of PO-1, but enough with what is left
     assert PB18 not in {s.kind for s in shortages(stock)}
+
+
+def test_a_batch_name_is_a_url_segment_so_it_has_no_slash():
+    """A batch's papers are at .../batches/<batch>/...: a "/" in its name would make them
+    unreachable, so a new batch may not have one (other references may)."""
+    v = Violations()
+    check_batch_name(v, "F-1/day")
+    check_batch_name(v, "F-1:2026-12-06.day_1")
+    assert [f.field for f in v.items] == ["batch"]
+    assert "/" not in v.items[0].description
