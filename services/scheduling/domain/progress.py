@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from eventsourcing.domain import Aggregate, event
 
@@ -41,6 +41,19 @@ class Report:
     scrap_quantity: int = 0
     reason: str = ""
     promised_date: str = ""
+
+
+class OperationFacts(TypedDict):
+    """What each operation event records about its report (the events' stored fields)."""
+
+    order_id: str
+    operation_id: str
+    key: str
+    factory_id: str
+    machine_id: str
+    machine_type: str
+    at_ms: int
+    planned_duration_s: int
 
 
 class OrderProgress(Aggregate):
@@ -74,9 +87,10 @@ class OrderProgress(Aggregate):
         if r.operation_id not in self.status:
             raise OperationNotFound(f"operation {r.operation_id} does not exist")
         self._check_order(r)
-        fields: dict[str, Any] = dict(order_id=self.order_id, operation_id=r.operation_id, key=r.key, factory_id=r.factory_id,
-                      machine_id=r.machine_id, machine_type=r.machine_type, at_ms=r.at_ms,
-                      planned_duration_s=r.planned_duration_s)
+        fields = OperationFacts(order_id=self.order_id, operation_id=r.operation_id, key=r.key,
+                                factory_id=r.factory_id, machine_id=r.machine_id,
+                                machine_type=r.machine_type, at_ms=r.at_ms,
+                                planned_duration_s=r.planned_duration_s)
         if r.kind == STARTED:
             self._operation_started(**fields)
             if not self.production_started:
