@@ -66,9 +66,7 @@ def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
         if detail.Unpack(bad):
             errors += [FieldError(v.field, v.description) for v in bad.field_violations]
         elif detail.Unpack(words):
-            args = dict(words.words.args)
-            english = words.words.template % args if args else words.words.template
-            said[words.field, english] = i18n.say(words.words.template, args)
+            said[words.field, i18n.english_words(words.words)] = i18n.said_words(words.words)
     errors = [FieldError(e.field, said.get((e.field, e.message), e.message)) for e in errors]
     return service_error(error.code(), error.details() or "", errors)
 

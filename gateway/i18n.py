@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
@@ -113,13 +113,29 @@ def gettext(message: str, /, **variables: object) -> str:
     return text % variables if variables else text
 
 
-def say(template: str, args: dict[str, str] | None = None) -> str:
+def say(template: str, args: Mapping[str, str] | None = None,
+        said: Mapping[str, object] | None = None) -> str:
     """Words a service wrote (services/kit/words.py: an English template, the catalogue's
     message id, and its arguments) in the reader's language. An argument that is itself a text
-    of the catalogue (a reason a service wrote) is said too; names, numbers and what people
-    typed stay as written; a template the catalogue lacks reads in English."""
-    said = {k: gettext(v) if v else v for k, v in (args or {}).items()}
-    return gettext(template, **said) if said else gettext(template)
+    of the catalogue (a reason a service wrote) is said too, and so are arguments that are
+    words (`said`: a reason inside a sentence, the parts of a list); names, numbers and what
+    people typed stay as written; a template the catalogue lacks reads in English."""
+    values = {k: gettext(v) if v else v for k, v in (args or {}).items()}
+    values |= {k: said_words(v) for k, v in (said or {}).items()}
+    return gettext(template, **values) if values else gettext(template)
+
+
+def said_words(words) -> str:
+    """Words as the wire (`dovetail.common.v1.Words`) or REST (`WordsRead`) carries them, in
+    the reader's language (`say`)."""
+    return say(words.template, words.args, getattr(words, "said", None))
+
+
+def english_words(words) -> str:
+    """The English of words on the wire or in REST (what `Words.english()` wrote)."""
+    values = dict(words.args) | {k: english_words(v)
+                                 for k, v in (getattr(words, "said", None) or {}).items()}
+    return words.template % values if values else words.template
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:

@@ -87,8 +87,17 @@ def history(order_id: str, reply: orders_pb.GetOrderHistoryResponse) -> OrderHis
         version=e.version, type=e.type, occurred_at=ts(e, "occurred_at"),
         status_after=enum(orders_pb.OrderStatus, e.status_after, "ORDER_STATUS_"),
         summary=e.summary, by=e.by, by_role=e.by_role,
-        summary_words=WordsRead(e.summary_words.template, dict(e.summary_words.args))
-        if e.HasField("summary_words") else None) for e in reply.entries])
+        summary_words=words(e, "summary_words")) for e in reply.entries])
+
+
+def words(message, name: str) -> WordsRead | None:
+    """The words a service wrote in `message`'s field `name` (dovetail.common.v1.Words), for a
+    REST client to render; None when the service wrote none."""
+    return words_read(getattr(message, name)) if message.HasField(name) else None
+
+
+def words_read(w: types_pb2.Words) -> WordsRead:
+    return WordsRead(w.template, dict(w.args), {k: words_read(v) for k, v in w.said.items()})
 
 
 def configuration(c: cfg.OrderConfiguration) -> ConfigurationRead:

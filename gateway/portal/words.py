@@ -128,4 +128,4 @@ def with_local_times(text: str | None, zone_name: str | None = None, words=None)
 
 def say(words) -> str:
     """Words a service wrote (``template``, ``args``) in the reader's language (i18n.say)."""
-    return i18n.say(words.template, words.args)
+    return i18n.said_words(words)

@@ -40,6 +40,7 @@ from services.kit.errors import (
     Unauthenticated,
 )
 from services.kit.reflection import enable_reflection
+from services.kit.words_pb import words_pb
 
 log = logging.getLogger("dovetail.rpc")
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
@@ -93,8 +94,7 @@ def _field_words(violations) -> list[any_pb2.Any]:
     for v in violations:
         if v.words is not None:
             detail = any_pb2.Any()
-            detail.Pack(types_pb2.FieldWords(field=v.field, words=types_pb2.Words(
-                template=v.words.template, args=dict(v.words.args))))
+            detail.Pack(types_pb2.FieldWords(field=v.field, words=words_pb(v.words)))
             out.append(detail)
     return out
 

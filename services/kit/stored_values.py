@@ -13,6 +13,8 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from services.kit.words import Words
+
 
 class ValueAsFields(Transcoding):
     """A frozen dataclass stored as `{field: value}`; its fields are plain JSON values or
@@ -51,7 +53,23 @@ class ValueAsDocument(Transcoding):
         return self._from_dict(data)
 
 
+class WordsAsFields(Transcoding):
+    """Words a person reads (services/kit/words.py) inside a stored event: the template and
+    its arguments as a JSON object, in order (an argument that is words is stored as words)."""
+
+    type = Words
+    name = "kit.words"
+
+    def encode(self, obj: Words) -> dict[str, Any]:
+        return {"template": obj.template, "args": dict(obj.args)}
+
+    def decode(self, data: dict[str, Any]) -> Words:
+        return Words(data["template"], tuple(data["args"].items()))
+
+
 def register_values(transcoder: JSONTranscoder, values: Mapping[type, str]) -> None:
-    """Register a `ValueAsFields` for each value type, under its stored name."""
+    """Register a `ValueAsFields` for each value type, under its stored name (and words,
+    which any service's events may hold)."""
+    transcoder.register(WordsAsFields())
     for value_type, name in values.items():
         transcoder.register(ValueAsFields(value_type, name))

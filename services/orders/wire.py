@@ -10,7 +10,6 @@ from google.protobuf.message import Message
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as pb
-from services.kit.words import Words
 from services.orders.domain.order import Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
@@ -134,7 +133,3 @@ class WireSource:
 
 WIRE = WireSource()
 
-
-def words_pb(words: Words) -> types_pb2.Words:
-    """Words a person reads (services/kit/words.py), for the gateway to render."""
-    return types_pb2.Words(template=words.template, args=dict(words.args))

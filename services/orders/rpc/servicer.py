@@ -20,6 +20,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal, status_for, text_violations
+from services.kit.words_pb import words_pb
 from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, Placement, PlacementRequest
 from services.orders.domain.order import AwaitingMapping, NotRejected, OrderDiffers
@@ -197,7 +198,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
                 version=e.version, type=e.type, occurred_at=mapping.timestamp(e.occurred_at),
                 status_after=mapping.status_to_pb(e.status_after) if e.status_after else 0,
                 summary=e.summary, by=e.by, by_role=e.by_role,
-                summary_words=mapping.words_pb(e.words) if e.words else None)
+                summary_words=words_pb(e.words) if e.words else None)
             for e in entries])
 
     async def ResolveOrderMapping(self, request: pb.ResolveOrderMappingRequest,

@@ -5,11 +5,15 @@ reasons a service wrote included, and leaves what people typed as written."""
 from __future__ import annotations
 
 import pytest
+from eventsourcing.persistence import JSONTranscoder
 
 from gateway import i18n
 from gateway.portal.words import say, with_local_times
+from gateway.reads import words_read
 from gateway.schemas.order_detail import WordsRead
-from services.kit.words import Words
+from services.kit.stored_values import register_values
+from services.kit.words import N_, SEMICOLONS, Words
+from services.kit.words_pb import words_pb
 from services.orders.timeline import summary
 from services.scheduling.domain.problem import HELD
 
@@ -24,7 +28,8 @@ def chinese():
 
 
 def read(words: Words) -> WordsRead:
-    return WordsRead(words.template, dict(words.args))
+    """As a REST client reads them (through the wire)."""
+    return words_read(words_pb(words))
 
 
 def test_the_history_is_words_whose_english_is_the_summary():
@@ -57,3 +62,24 @@ def test_times_in_the_words_are_local_with_the_zone_named(chinese):
 def test_words_the_catalogue_lacks_read_in_english(chinese):
     assert say(WordsRead("Something new happened to %(what)s", {"what": "it"})) == (
         "Something new happened to it")
+
+
+def test_words_inside_words_and_lists_are_said_too(chinese):
+    """A reason inside a sentence and the parts of a list are words themselves: each is said
+    in the reader's language, joined the language's way; the English is unchanged."""
+    cancelled = Words.of(N_("Cancelled: %(reason)s"), reason=Words(HELD))
+    assert cancelled.english() == "Cancelled: held out of planning by a planner"
+    assert say(read(cancelled)) == "已取消：计划员已暂停其排产"
+    both = Words.listing([Words.of(N_("at most %(n)s characters"), n=500),
+                          Words(HELD), "as typed"], SEMICOLONS)
+    assert both.english() == "at most 500 characters; held out of planning by a planner; as typed"
+    assert say(read(both)) == "最多 500 个字符；计划员已暂停其排产；as typed"
+    assert i18n.english_words(words_pb(both)) == both.english()
+
+
+def test_words_are_stored_inside_events_as_they_are():
+    transcoder = JSONTranscoder()
+    register_values(transcoder, {})
+    words = Words.listing([Words.of(N_("at most %(n)s characters"), n=5), Words(HELD)])
+    stored = transcoder.decode(transcoder.encode({"reason": words}))
+    assert stored["reason"] == words and stored["reason"].english() == words.english()

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64ovetail/common/v1/types.proto\x12\x12\x64ovetail.common.v1\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"k\n\x07\x41\x64\x64ress\x12\r\n\x05line1\x18\x01 \x01(\t\x12\r\n\x05line2\x18\x02 \x01(\t\x12\x0c\n\x04\x63ity\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x13\n\x0bpostal_code\x18\x05 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x06 \x01(\t\"d\n\x08\x43ustomer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12,\n\x07\x61\x64\x64ress\x18\x04 \x01(\x0b\x32\x1b.dovetail.common.v1.Address\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"y\n\x05Words\x12\x10\n\x08template\x18\x01 \x01(\t\x12\x31\n\x04\x61rgs\x18\x02 \x03(\x0b\x32#.dovetail.common.v1.Words.ArgsEntry\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"E\n\nFieldWords\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12(\n\x05words\x18\x02 \x01(\x0b\x32\x19.dovetail.common.v1.Words\"8\n\nTimeWindow\x12\x15\n\rstart_unix_ms\x18\x01 \x01(\x03\x12\x13\n\x0b\x65nd_unix_ms\x18\x02 \x01(\x03\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t*\x89\x02\n\x0bMachineType\x12\x1c\n\x18MACHINE_TYPE_UNSPECIFIED\x10\x00\x12\x1a\n\x16MACHINE_TYPE_PANEL_SAW\x10\x01\x12\x1c\n\x18MACHINE_TYPE_EDGE_BANDER\x10\x02\x12\x1a\n\x16MACHINE_TYPE_CNC_DRILL\x10\x03\x12\x1b\n\x17MACHINE_TYPE_CNC_ROUTER\x10\x04\x12\x17\n\x13MACHINE_TYPE_SANDER\x10\x05\x12\x1b\n\x17MACHINE_TYPE_PAINT_LINE\x10\x06\x12\x19\n\x15MACHINE_TYPE_ASSEMBLY\x10\x07\x12\x18\n\x14MACHINE_TYPE_PACKING\x10\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64ovetail/common/v1/types.proto\x12\x12\x64ovetail.common.v1\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"k\n\x07\x41\x64\x64ress\x12\r\n\x05line1\x18\x01 \x01(\t\x12\r\n\x05line2\x18\x02 \x01(\t\x12\x0c\n\x04\x63ity\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x13\n\x0bpostal_code\x18\x05 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x06 \x01(\t\"d\n\x08\x43ustomer\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\r\n\x05phone\x18\x03 \x01(\t\x12,\n\x07\x61\x64\x64ress\x18\x04 \x01(\x0b\x32\x1b.dovetail.common.v1.Address\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05\"\xf4\x01\n\x05Words\x12\x10\n\x08template\x18\x01 \x01(\t\x12\x31\n\x04\x61rgs\x18\x02 \x03(\x0b\x32#.dovetail.common.v1.Words.ArgsEntry\x12\x31\n\x04said\x18\x03 \x03(\x0b\x32#.dovetail.common.v1.Words.SaidEntry\x1a+\n\tArgsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x46\n\tSaidEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12(\n\x05value\x18\x02 \x01(\x0b\x32\x19.dovetail.common.v1.Words:\x02\x38\x01\"E\n\nFieldWords\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12(\n\x05words\x18\x02 \x01(\x0b\x32\x19.dovetail.common.v1.Words\"8\n\nTimeWindow\x12\x15\n\rstart_unix_ms\x18\x01 \x01(\x03\x12\x13\n\x0b\x65nd_unix_ms\x18\x02 \x01(\x03\"4\n\x0bPageRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t*\x89\x02\n\x0bMachineType\x12\x1c\n\x18MACHINE_TYPE_UNSPECIFIED\x10\x00\x12\x1a\n\x16MACHINE_TYPE_PANEL_SAW\x10\x01\x12\x1c\n\x18MACHINE_TYPE_EDGE_BANDER\x10\x02\x12\x1a\n\x16MACHINE_TYPE_CNC_DRILL\x10\x03\x12\x1b\n\x17MACHINE_TYPE_CNC_ROUTER\x10\x04\x12\x17\n\x13MACHINE_TYPE_SANDER\x10\x05\x12\x1b\n\x17MACHINE_TYPE_PAINT_LINE\x10\x06\x12\x19\n\x15MACHINE_TYPE_ASSEMBLY\x10\x07\x12\x18\n\x14MACHINE_TYPE_PACKING\x10\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +33,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_WORDS_ARGSENTRY']._loaded_options = None
   _globals['_WORDS_ARGSENTRY']._serialized_options = b'8\001'
-  _globals['_MACHINETYPE']._serialized_start=665
-  _globals['_MACHINETYPE']._serialized_end=930
+  _globals['_WORDS_SAIDENTRY']._loaded_options = None
+  _globals['_WORDS_SAIDENTRY']._serialized_options = b'8\001'
+  _globals['_MACHINETYPE']._serialized_start=789
+  _globals['_MACHINETYPE']._serialized_end=1054
   _globals['_MONEY']._serialized_start=54
   _globals['_MONEY']._serialized_end=95
   _globals['_ADDRESS']._serialized_start=97
@@ -43,14 +45,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CUSTOMER']._serialized_end=306
   _globals['_DATE']._serialized_start=308
   _globals['_DATE']._serialized_end=356
-  _globals['_WORDS']._serialized_start=358
-  _globals['_WORDS']._serialized_end=479
-  _globals['_WORDS_ARGSENTRY']._serialized_start=436
-  _globals['_WORDS_ARGSENTRY']._serialized_end=479
-  _globals['_FIELDWORDS']._serialized_start=481
-  _globals['_FIELDWORDS']._serialized_end=550
-  _globals['_TIMEWINDOW']._serialized_start=552
-  _globals['_TIMEWINDOW']._serialized_end=608
-  _globals['_PAGEREQUEST']._serialized_start=610
-  _globals['_PAGEREQUEST']._serialized_end=662
+  _globals['_WORDS']._serialized_start=359
+  _globals['_WORDS']._serialized_end=603
+  _globals['_WORDS_ARGSENTRY']._serialized_start=488
+  _globals['_WORDS_ARGSENTRY']._serialized_end=531
+  _globals['_WORDS_SAIDENTRY']._serialized_start=533
+  _globals['_WORDS_SAIDENTRY']._serialized_end=603
+  _globals['_FIELDWORDS']._serialized_start=605
+  _globals['_FIELDWORDS']._serialized_end=674
+  _globals['_TIMEWINDOW']._serialized_start=676
+  _globals['_TIMEWINDOW']._serialized_end=732
+  _globals['_PAGEREQUEST']._serialized_start=734
+  _globals['_PAGEREQUEST']._serialized_end=786
 # @@protoc_insertion_point(module_scope)

@@ -75,7 +75,7 @@ class Date(_message.Message):
     def __init__(self, year: _Optional[int] = ..., month: _Optional[int] = ..., day: _Optional[int] = ...) -> None: ...
 
 class Words(_message.Message):
-    __slots__ = ("template", "args")
+    __slots__ = ("template", "args", "said")
     class ArgsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -83,11 +83,20 @@ class Words(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class SaidEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: Words
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[Words, _Mapping]] = ...) -> None: ...
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     ARGS_FIELD_NUMBER: _ClassVar[int]
+    SAID_FIELD_NUMBER: _ClassVar[int]
     template: str
     args: _containers.ScalarMap[str, str]
-    def __init__(self, template: _Optional[str] = ..., args: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    said: _containers.MessageMap[str, Words]
+    def __init__(self, template: _Optional[str] = ..., args: _Optional[_Mapping[str, str]] = ..., said: _Optional[_Mapping[str, Words]] = ...) -> None: ...
 
 class FieldWords(_message.Message):
     __slots__ = ("field", "words")
