@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -33,7 +33,7 @@ from services.iot.domain.errors import (
     RegisteredOtherwise,
     VersionMoved,
 )
-from services.iot.domain.health import HealthAssessment
+from services.iot.domain.health import HealthAssessment, Maintenance
 from services.iot.domain.machine_state import Downtime, MachineStateLog, state_log_key
 from services.iot.domain.operations import (
     OperationRun,
@@ -66,6 +66,14 @@ from services.kit.stored_values import register_values
 
 MAX_RETRIES = 10
 A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class HealthKept:
+    """What a machine made of an assessment: kept or not, and its last maintenance."""
+
+    kept: bool
+    maintenance: Maintenance | None
 
 
 # The values inside iot's stored events and snapshots, by their stored names (persistent).
@@ -178,13 +186,23 @@ class IotApplication(ServiceApplication):
                      lambda m: changed.append(m.learn_power(running_kw, hours, at_ms)))
         return bool(changed and changed[-1])
 
-    def keep_health(self, machine_id: str, health: HealthAssessment) -> bool:
-        """A machine's health from its wear watch; True when the machine recorded it (it says
-        something new: an alarm raised, the score or horizon moved)."""
+    def keep_health(self, machine_id: str, health: HealthAssessment) -> HealthKept:
+        """A machine's health from its wear watch: whether the machine recorded it (it says
+        something new: an alarm raised, the score or horizon moved), and its last maintenance
+        (the watch learns afresh from it when its baseline is older)."""
         changed: list[bool] = []
-        self._change(lambda: self.get_machine(machine_id),
-                     lambda m: changed.append(m.assess_health(health)))
-        return bool(changed and changed[-1])
+        machine = self._change(lambda: self.get_machine(machine_id),
+                               lambda m: changed.append(m.assess_health(health)))
+        return HealthKept(bool(changed and changed[-1]), machine.maintenance)
+
+    def record_maintained(self, machine_id: str, task_id: str, at_ms: int,
+                          by: str) -> Machine | None:
+        """Maintenance reported done on a machine (scheduling's MaintenanceDone): the machine
+        to save when it records it; None for one known already or a machine not registered."""
+        machine = self._find(Machine, machine_key(machine_id)) if valid_id(machine_id) else None
+        if machine is None or not machine.maintained(task_id, at_ms, by):
+            return None
+        return machine
 
     # ---- planned stops, downtime ------------------------------------------------------
 

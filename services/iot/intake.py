@@ -421,10 +421,24 @@ class TelemetryIntake:
         assessed, self._health = self._health, {}
         for machine_id, health in assessed.items():
             try:
-                await asyncio.to_thread(self.app.keep_health, machine_id, health)
+                kept = await asyncio.to_thread(self.app.keep_health, machine_id, health)
             except Exception as exc:  # noqa: BLE001 - the next window assesses it again
                 log.warning("keeping a machine's health failed", extra={
                     "machine": machine_id, "error": repr(exc)})
+                continue
+            if health.before(kept.maintenance):
+                self._maintained(machine_id, kept.maintenance.at_ms)  # type: ignore[union-attr]
+
+    def _maintained(self, machine_id: str, at_ms: int) -> None:
+        """The machine was serviced at `at_ms` (its record says so; this watch had not heard):
+        its wear watch learns the new baseline from then. Whichever replica holds the watch
+        learns it at its next assessment, after a restart too."""
+        tracker = self.trackers.get(machine_id)
+        if tracker is not None and tracker.wear is not None and \
+                tracker.wear.since_s * 1000 < at_ms:
+            tracker.wear.maintained(at_ms / 1000)
+            log.info("wear watch restarted after maintenance", extra={
+                "machine": machine_id, "at_ms": at_ms})
 
     async def _energy(self, stop: asyncio.Event) -> None:
         while True:

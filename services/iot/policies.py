@@ -1,6 +1,8 @@
-"""How iot follows scheduling: which operation ran on which machine when (energy per order, OEE).
+"""How iot follows scheduling: which operation ran on which machine when (energy per order, OEE),
+and maintenance reported done on a machine (its wear watch learns a new baseline, issue 22).
 
-Each fact is kept once on the operation's run; a repeat or a late duplicate changes nothing.
+Each fact is kept once on the operation's run or the machine; a repeat or a late duplicate
+changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
 
 SUBJECTS = ["dovetail.scheduling.operation_started", "dovetail.scheduling.operation_finished",
-            "dovetail.scheduling.operation_scrapped"]
+            "dovetail.scheduling.operation_scrapped", "dovetail.scheduling.maintenance_done"]
 
 
 def _ms(ts) -> int:
@@ -47,9 +49,21 @@ def consumers(app: IotApplication) -> list[ConsumerSpec]:
         run.record_scrapped(body.scrap_quantity)
         processing.collect_events(run)
 
+    def maintained(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        """The machine was serviced: its alarm and health go; the intake's watch learns its
+        new baseline from `done_at` when it next assesses (`IotApplication.keep_health`)."""
+        task = body_as(envelope, scheduling.MaintenanceDone).task
+        if not task.machine_id or not task.task_id or not task.HasField("done_at"):
+            raise InvalidArgument(Violations.one("task", "machine, task and done_at needed"))
+        machine = app.record_maintained(task.machine_id, task.task_id, _ms(task.done_at),
+                                        task.done_by)
+        if machine is not None:
+            processing.collect_events(machine)
+
     table = {scheduling.OperationStarted.DESCRIPTOR.full_name: started,
              scheduling.OperationFinished.DESCRIPTOR.full_name: finished,
-             scheduling.OperationScrapped.DESCRIPTOR.full_name: scrapped}
+             scheduling.OperationScrapped.DESCRIPTOR.full_name: scrapped,
+             scheduling.MaintenanceDone.DESCRIPTOR.full_name: maintained}
 
     def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
         handler = table.get(envelope.type)

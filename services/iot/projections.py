@@ -60,6 +60,10 @@ CREATE TABLE IF NOT EXISTS iot.machine_health (
   score double precision NOT NULL, horizon_s double precision, confidence double precision NOT NULL,
   alarm boolean NOT NULL, explanation text[] NOT NULL, version bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS machine_health_by_factory ON iot.machine_health (factory_id, machine_id);
+ALTER TABLE iot.machine_health ADD COLUMN IF NOT EXISTS maintained_at_ms bigint,
+  ADD COLUMN IF NOT EXISTS maintained_by text, ADD COLUMN IF NOT EXISTS maintenance_task_id text,
+  ALTER COLUMN at_ms DROP NOT NULL, ALTER COLUMN score DROP NOT NULL,
+  ALTER COLUMN confidence DROP NOT NULL;
 """
 
 
@@ -111,6 +115,18 @@ async def apply(conn, event: Any) -> None:
             "WHERE iot.machine_health.version < EXCLUDED.version",
             (event.machine_id, event.factory_id, event.at_ms, event.score, event.horizon_s,
              event.confidence, event.alarm, list(event.explanation), event.originator_version))
+    elif isinstance(event, Machine.Event) and name == "Maintained":
+        # serviced: no assessment until the wear watch has its new baseline (at_ms NULL)
+        await conn.execute(
+            "INSERT INTO iot.machine_health VALUES (%s, %s, NULL, NULL, NULL, NULL, false, '{}', "
+            "%s, %s, %s, %s) ON CONFLICT (machine_id) DO UPDATE SET at_ms = NULL, score = NULL, "
+            "horizon_s = NULL, confidence = NULL, alarm = false, explanation = '{}', "
+            "version = EXCLUDED.version, maintained_at_ms = EXCLUDED.maintained_at_ms, "
+            "maintained_by = EXCLUDED.maintained_by, "
+            "maintenance_task_id = EXCLUDED.maintenance_task_id "
+            "WHERE iot.machine_health.version < EXCLUDED.version",
+            (event.machine_id, event.factory_id, event.originator_version, event.at_ms,
+             event.by, event.task_id))
     elif isinstance(event, MachineStateLog.Event):
         await _apply_state(conn, name, event)
     elif isinstance(event, PlannedStop.Event) and name == "Declared":

@@ -62,6 +62,9 @@ def health_assessed(event: Any) -> events.MachineHealthAssessed:
         alarm=event.alarm, explanation=event.explanation)
     if event.horizon_s is not None:
         body.failure_expected_by.CopyFrom(wire.timestamp(event.at_ms / 1000 + event.horizon_s))
+    since = getattr(event, "baseline_from_ms", 0)  # unknown in events kept before it was said
+    if since:
+        body.baseline_since.CopyFrom(wire.timestamp(since / 1000))
     return body
 
 

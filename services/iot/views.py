@@ -11,7 +11,7 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from services.iot.domain.health import HealthAssessment
+from services.iot.domain.health import HealthAssessment, Maintenance
 from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.values import from_plain
 from services.kit.errors import Violations
@@ -101,15 +101,15 @@ class IotViews:
                                 "ORDER BY machine_id", (factory_id,))
         return [r["machine_id"] for r in rows]
 
-    async def machine_healths(self, factory_ids: list[str]) -> list[tuple[str, str, HealthAssessment]]:
-        """(machine, factory, health) of every machine of these factories with a recorded
-        health (issue 22), in one query."""
+    async def machine_healths(self, factory_ids: list[str]
+                              ) -> list[tuple[str, str, HealthAssessment | None, Maintenance | None]]:
+        """(machine, factory, health, last maintenance) of every machine of these factories
+        with either recorded (issue 22), in one query. No health after maintenance, until
+        the wear watch has its new baseline."""
         rows = await self._rows(
             "SELECT * FROM iot.machine_health WHERE factory_id = ANY(%s) "
             "ORDER BY factory_id, machine_id", (factory_ids,))
-        return [(r["machine_id"], r["factory_id"], HealthAssessment(
-            r["at_ms"], r["score"], math.inf if r["horizon_s"] is None else r["horizon_s"],
-            r["confidence"], r["alarm"], tuple(r["explanation"]))) for r in rows]
+        return [(r["machine_id"], r["factory_id"], _health(r), _maintenance(r)) for r in rows]
 
     async def all_machines(self) -> list[MachineProfile]:
         return [from_plain(MachineProfile, r["profile"]) for r in await self._rows(
@@ -190,3 +190,18 @@ class IotViews:
             "SELECT machine_id, finished_ms, planned_duration_s, scrap_quantity"
             " FROM iot.operation_runs WHERE machine_id = ANY(%s) AND finished_ms >= %s"
             " AND finished_ms < %s", (machine_ids, start_ms, end_ms))
+
+
+def _health(row: dict[str, Any]) -> HealthAssessment | None:
+    if row["at_ms"] is None:
+        return None
+    return HealthAssessment(row["at_ms"], row["score"],
+                            math.inf if row["horizon_s"] is None else row["horizon_s"],
+                            row["confidence"], row["alarm"], tuple(row["explanation"]))
+
+
+def _maintenance(row: dict[str, Any]) -> Maintenance | None:
+    if row.get("maintained_at_ms") is None:
+        return None
+    return Maintenance(row["maintenance_task_id"] or "", row["maintained_at_ms"],
+                       row["maintained_by"] or "")

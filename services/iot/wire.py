@@ -15,7 +15,7 @@ from services.iot.domain.calendar import (
     ShiftWindow,
     WeeklyShift,
 )
-from services.iot.domain.health import HealthAssessment
+from services.iot.domain.health import HealthAssessment, Maintenance
 from services.iot.domain.machine_state import Downtime
 from services.iot.domain.profiles import (
     Address,
@@ -217,13 +217,21 @@ def downtime_row_to_pb(row: dict[str, Any]) -> pb.Downtime:
 
 
 def health_to_pb(machine_id: str, factory_id: str, health: HealthAssessment | None,
-                 windows_seen: int, clock: WearClock) -> pb.MachineHealth:
-    """A machine's recorded health (issue 22); NOT_ENOUGH_DATA while none was recorded."""
+                 windows_seen: int, clock: WearClock,
+                 maintenance: Maintenance | None = None) -> pb.MachineHealth:
+    """A machine's recorded health (issue 22): NOT_ENOUGH_DATA while none was recorded,
+    MAINTAINED after maintenance until the wear watch has its new baseline; its last
+    maintenance with it."""
     out = pb.MachineHealth(
         machine_id=machine_id, factory_id=factory_id,
         state=pb.MACHINE_HEALTH_STATE_NOT_ENOUGH_DATA, windows_seen=windows_seen,
         windows_needed=clock.config.baseline_points, window_seconds=clock.window_s)
+    if maintenance is not None:
+        out.maintained_at.CopyFrom(timestamp(maintenance.at_ms / 1000))
+        out.maintained_by, out.maintenance_task_id = maintenance.by, maintenance.task_id
     if health is None:
+        if maintenance is not None:
+            out.state = pb.MACHINE_HEALTH_STATE_MAINTAINED
         return out
     out.state = pb.MACHINE_HEALTH_STATE_ASSESSED
     out.assessed_at.CopyFrom(timestamp(health.at_ms / 1000))

@@ -4,6 +4,11 @@ Kept on the machine (`Machine.HealthAssessed`) and published to scheduling, whic
 maintenance from it: a new assessment is worth it when the alarm is raised or cleared, the score
 moves by `SCORE_STEP` points or more, or the failure horizon moves by a shift (`HORIZON_STEP_S`)
 or more (appearing or going away counts). Smaller moves are the noise of an hourly estimate.
+
+Each assessment says since when its watch learnt the baseline it judges against
+(`baseline_from_ms`: the watch's first sample, or the maintenance it restarted from). Once
+maintenance is reported done (`Maintenance`, `Machine.Maintained`), an assessment on an older
+baseline is about the part that was changed: it is not kept, and the watch starts afresh.
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ class HealthAssessment:
     confidence: float
     alarm: bool
     explanation: tuple[str, ...] = ()
+    baseline_from_ms: int = 0  # the watch judged against a baseline learnt from here on
+
+    def before(self, maintenance: Maintenance | None) -> bool:
+        """Judged on a baseline learnt before `maintenance` (the part since changed)."""
+        return maintenance is not None and self.baseline_from_ms < maintenance.at_ms
 
     @property
     def failure_expected_by_ms(self) -> int | None:
@@ -36,6 +46,16 @@ class HealthAssessment:
         if not math.isfinite(self.horizon_s):
             return None
         return self.at_ms + int(self.horizon_s * 1000)
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """The machine's last maintenance reported done (scheduling's MaintenanceDone): when, by
+    whom, which task."""
+
+    task_id: str
+    at_ms: int
+    by: str
 
 
 def worth_recording(previous: HealthAssessment | None, new: HealthAssessment) -> bool:
@@ -61,4 +81,5 @@ def assessment_of(wear: MachineWear, health: MachineHealth) -> HealthAssessment 
         confidence=health.confidence,
         alarm=health.alarm,
         explanation=health.explanation,
+        baseline_from_ms=int(wear.since_s * 1000) if math.isfinite(wear.since_s) else 0,
     )

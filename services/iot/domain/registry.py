@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from eventsourcing.domain import Aggregate, event
 
 from services.iot.domain.calendar import valid_zone, validate_calendar
-from services.iot.domain.health import HealthAssessment, worth_recording
+from services.iot.domain.health import HealthAssessment, Maintenance, worth_recording
 from services.iot.domain.profiles import FactoryProfile, MachineProfile, SensorCalibration
 from services.iot.domain.values import (
     CNC_TYPES,
@@ -164,13 +164,19 @@ class Machine(_Registered):
                       running_kw: float, running_hours: float, at_ms: int) -> None:
         self.running_kw = running_kw
 
-    # The last health its wear watch assessed worth keeping (issue 22); None until one was.
+    # The last health its wear watch assessed worth keeping (issue 22); None until one was, and
+    # again after maintenance until the watch has a new baseline to judge against.
     health: HealthAssessment | None = None
+    # Its last maintenance reported done (issue 22); None: none known.
+    maintenance: Maintenance | None = None
 
     def assess_health(self, health: HealthAssessment) -> bool:
         """Keep a new health assessment when it says something new (`worth_recording`). A
         recorded alarm holds until maintenance: an assessment without it (a wear watch that
-        restarted and learnt a worn machine as its baseline) is not kept."""
+        restarted and learnt a worn machine as its baseline) is not kept; nor is one judged on
+        a baseline from before the last maintenance (`HealthAssessment.before`)."""
+        if health.before(self.maintenance):
+            return False
         known = self.health
         if known is not None and known.alarm and not health.alarm:
             return False
@@ -181,15 +187,32 @@ class Machine(_Registered):
             score=health.score,
             horizon_s=health.horizon_s if math.isfinite(health.horizon_s) else None,
             confidence=health.confidence, alarm=health.alarm,
-            explanation=list(health.explanation))
+            explanation=list(health.explanation), baseline_from_ms=health.baseline_from_ms)
         return True
 
     @event("HealthAssessed")
     def _health_assessed(self, machine_id: str, factory_id: str, at_ms: int, score: float,
                          horizon_s: float | None, confidence: float, alarm: bool,
-                         explanation: list[str]) -> None:
+                         explanation: list[str], baseline_from_ms: int = 0) -> None:
         self.health = HealthAssessment(at_ms, score, math.inf if horizon_s is None else horizon_s,
-                                       confidence, alarm, tuple(explanation))
+                                       confidence, alarm, tuple(explanation), baseline_from_ms)
+
+    def maintained(self, task_id: str, at_ms: int, by: str) -> bool:
+        """Maintenance reported done at `at_ms` (scheduling's MaintenanceDone): the alarm and
+        health go, and only a wear watch that learnt its baseline since may say again. False
+        for a report known already, or older than the last one."""
+        known = self.maintenance
+        if known is not None and (known.task_id == task_id or known.at_ms >= at_ms):
+            return False
+        self._maintained(machine_id=self.machine_id, factory_id=self.profile.factory_id,
+                         task_id=task_id, at_ms=at_ms, by=by)
+        return True
+
+    @event("Maintained")
+    def _maintained(self, machine_id: str, factory_id: str, task_id: str, at_ms: int,
+                    by: str) -> None:
+        self.maintenance = Maintenance(task_id, at_ms, by)
+        self.health = None
 
     def learn_levels(self, off: float, idle: float, running: float, learnt_at: str) -> bool:
         """Keep levels the classifier learnt from the signal, so a restart need not warm up."""

@@ -230,7 +230,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
         seen = self._windows(machine.machine_id)
         return pb.GetMachineHealthResponse(health=wire.health_to_pb(
             machine.machine_id, machine.factory_id, machine.health, seen,
-            self.intake.wear_clock))
+            self.intake.wear_clock, machine.maintenance))
 
     async def ListMachineHealth(self, request, context) -> pb.ListMachineHealthResponse:
         factory_ids = list(dict.fromkeys(request.factory_ids))
@@ -242,8 +242,10 @@ class IotServicer(pb_grpc.IotServiceServicer):
             own(factory_id)
         clock = self.intake.wear_clock
         return pb.ListMachineHealthResponse(healths=[
-            wire.health_to_pb(machine_id, factory_id, health, self._windows(machine_id), clock)
-            for machine_id, factory_id, health in await self.views.machine_healths(factory_ids)])
+            wire.health_to_pb(machine_id, factory_id, health, self._windows(machine_id), clock,
+                              maintenance)
+            for machine_id, factory_id, health, maintenance
+            in await self.views.machine_healths(factory_ids)])
 
     def _windows(self, machine_id: str) -> int:
         tracker = self.intake.trackers.get(machine_id)

@@ -63,13 +63,15 @@ class MachineWear:
         "_x",
         "_s",
         "_done",
+        "since_s",
     )
 
     def __init__(self, machine_id: str, clock: WearClock) -> None:
         self.machine_id = machine_id
         self.clock = clock
         self.monitor = WearMonitor(machine_id, clock.config)
-        self.windows = 0  # windows assessed since the watch started
+        self.windows = 0  # windows assessed since the watch started (or was maintained)
+        self.since_s = math.inf  # its baseline's data begins: first sample, or maintenance
         self.phase = (zlib.crc32(machine_id.encode()) % 997) / 997 * clock.window_s
         self._slot = -math.inf
         self._done = False
@@ -81,6 +83,8 @@ class MachineWear:
         """One sample (unix s, A) and the state it was classified in (-1: not yet known)."""
         slot = (t - self.phase) // self.clock.window_s
         health = None
+        if self.since_s == math.inf:
+            self.since_s = t
         if slot != self._slot:
             health = self._close()
             self._slot, self._done = slot, False
@@ -107,6 +111,8 @@ class MachineWear:
             return None
         window_s, phase = self.clock.window_s, self.phase
         first, last = float(t[0]), float(t[-1])
+        if self.since_s == math.inf:
+            self.since_s = first
         if (first - phase) // window_s != self._slot or (last - phase) // window_s != self._slot:
             health = None  # a window edge inside: sample by sample
             for ti, xi, si in zip(t.tolist(), amps.tolist(), states.tolist(), strict=True):
@@ -147,5 +153,7 @@ class MachineWear:
         return health.at / self.clock.scale
 
     def maintained(self, at: float) -> None:
-        """Maintenance done: the baseline is learnt afresh from `at` (unix s)."""
+        """Maintenance done: the baseline is learnt afresh from `at` (unix s); windows count
+        again from it."""
         self.monitor.maintained(at * self.clock.scale)
+        self.since_s, self.windows = at, 0
