@@ -48,6 +48,11 @@ class SchedulerSettings:
     optimise_after_s: float = 20.0  # new orders are slotted in at once; all re-optimised after
     # ... this long without arrivals, and at least this often while they keep coming
     optimise_max_wait_s: float = 300.0
+    # The optimisation sweeps the plan a window of factories a round, arrivals slotted in
+    # between rounds (planning/sweep.py): the solver's time in one round, and the operations
+    # a window holds (a round holds arrivals about a second at these).
+    optimise_round_s: float = 0.5
+    optimise_window_operations: int = 4000
     slip_tolerance_s: float = 900.0  # unstarted work this late triggers the rolling re-plan
     at_risk_hours: float = 4.0  # planned to end within this of the promise: at risk
     simulate_time_limit_max_s: float = 10.0
@@ -81,6 +86,9 @@ class SchedulerSettings:
             optimise_after_s=_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_AFTER_S", d.optimise_after_s),
             optimise_max_wait_s=_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_MAX_WAIT_S",
                                        d.optimise_max_wait_s),
+            optimise_round_s=_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_ROUND_S", d.optimise_round_s),
+            optimise_window_operations=int(_float(env, "DOVETAIL_SCHEDULER_OPTIMISE_WINDOW_OPERATIONS",
+                                                  d.optimise_window_operations)),
             slip_tolerance_s=_float(env, "DOVETAIL_SCHEDULER_SLIP_TOLERANCE_S", d.slip_tolerance_s),
             at_risk_hours=_float(env, "DOVETAIL_SCHEDULER_AT_RISK_HOURS", d.at_risk_hours),
             time_zone=_zone(env, "DOVETAIL_TIME_ZONE"),

@@ -4,7 +4,7 @@ orders it leaves out (and why)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services.scheduling.domain.plans import PlanPublication
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
@@ -227,6 +227,20 @@ def with_published(outcome: PlanOutcome, rows: Mapping[str, PlanRow],
                        sorted({r.factory_id for r in outcome.operations}),
                        factories=factories, operations_elsewhere=others,
                        orders_elsewhere=OrdersKept(count, risks))
+
+
+def within_factories(outcome: PlanOutcome, factories: list[str],
+                     pool: Mapping[str, PoolOrder], now_ms: int, planned: Collection[str],
+                     elsewhere: int) -> PlanOutcome:
+    """``outcome`` of a plan of ``factories`` alone (a round of the optimisation sweep, every
+    order of their plans planned again): their plans whole; the other factories' plans stay
+    as they are, holding ``elsewhere`` operations, their orders (of ``planned``) counted as
+    a slotting-in pass counts them. What moved is ``outcome``'s."""
+    whole = with_published(outcome, {}, pool, now_ms, planned, (factories, elsewhere))
+    return replace(whole, moved_operation_ids=outcome.moved_operation_ids,
+                   affected_factory_ids=outcome.affected_factory_ids,
+                   objective=replace(whole.objective,
+                                     operations_moved=outcome.objective.operations_moved))
 
 
 def _placement_of(o: PoolOrder) -> OrderPlacement:

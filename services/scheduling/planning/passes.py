@@ -38,6 +38,9 @@ class PlanningPass:
     exclude: set[str]  # orders this pass does not plan
     excluded: dict[str, int] = field(default_factory=dict)  # left out as unfit → revision
     considered: set[str] | None = None  # the orders of the first attempt
+    # A round of the optimisation sweep: only these factories' plans and orders are planned
+    # (None: the partition's; see planning/sweep.py).
+    window: frozenset[str] | None = None
 
     @property
     def trigger(self) -> str:

@@ -29,22 +29,25 @@ from services.scheduling.domain.outcome import (
     left_out_rows,
     outcome_of,
     with_published,
+    within_factories,
 )
 from services.scheduling.domain.pool import PLANNABLE
 from services.scheduling.domain.problem import build_problem, plan_in_frame, reframe
 from services.scheduling.domain.replanning import kept_placements, settle, solve, warm_start
+from services.scheduling.domain.values import PlanRow
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
 from services.scheduling.planning.insert import clashes_now, dispatch, new_orders
 from services.scheduling.planning.passes import Attempt, PlanningPass, PlanningRun, Solution
 from services.scheduling.planning.scope import PartitionScope
+from services.scheduling.planning.sweep import factory_loads, held_with, windows
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.greedy import unfit_orders
 from services.scheduling.solver.model import Objective, Plan, SchedulingError, evaluate
 from services.scheduling.solver.validator import validate_plan
 
 log = logging.getLogger("dovetail.scheduling.planner")
-OPTIMISE = "optimise"
+OPTIMISE = "optimise"  # a round of the optimisation sweep (see planning/sweep.py)
 FULL_PLAN_TRIGGERS = (ORDERS_ADDED, CAPACITY, OPTIMISE)
 _ORDER_IN_ERROR = re.compile(r"order (\S+)")
 CATCH_UP_S = 5.0  # for the state to hold every report recorded before publishing
@@ -74,6 +77,9 @@ class Planner:
         # after the first order slotted in since the last one (see _optimise_later).
         self.optimise_at: float | None = None
         self.slotted_since: float | None = None
+        # The windows of factories the optimisation sweep has still to optimise, one a
+        # round; None between sweeps.
+        self.sweep: deque[frozenset[str]] | None = None
 
     @property
     def partition(self) -> str:
@@ -93,6 +99,7 @@ class Planner:
         self.kick.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        self.sweep = None  # leading again: a sweep starts over when it is due
         await _first(stop, self.follower.ready)
         # planning starts (or takes over from another replica) with a look at everything
         self.pending.add(CAPACITY)
@@ -115,6 +122,10 @@ class Planner:
             triggers, self.pending, self.pending_since = self.pending, set(), None
             self.progressed = False
             try:
+                if OPTIMISE in triggers and triggers != {OPTIMISE}:
+                    # what waits (arrivals first) before the sweep's next round
+                    await self.plan_once(triggers - {OPTIMISE})
+                    triggers = {OPTIMISE}
                 await self.plan_once(triggers)
             except asyncio.CancelledError:
                 raise
@@ -122,6 +133,10 @@ class Planner:
                 log.exception("planning failed; the published plan stands")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
+            finally:
+                if self.sweep:  # the next round, once what arrived meanwhile is slotted in
+                    self.pending.add(OPTIMISE)
+                    self.kick.set()
 
     async def _debounce(self) -> None:
         """Wait for the burst to settle so it is planned at once: at most max_batch_wait_s
@@ -160,8 +175,7 @@ class Planner:
         started = time.perf_counter()
         now_ms = int(self.clock() * 1000)
         arrivals_only = triggers <= {ORDERS_ADDED}
-        if OPTIMISE in triggers:
-            self.optimise_at = self.slotted_since = None
+        window = self._next_window() if triggers == {OPTIMISE} else None
         exclude = self.scope.outside()
         if arrivals_only:
             # Arrivals add no capacity: an order a plan left out (unchanged since) still does
@@ -175,7 +189,20 @@ class Planner:
             # optimise the whole pool a little later, so a burst of arrivals is scheduled in
             # well under a second and the solver's time is spent once per burst, not per order.
             insert=arrivals_only and bool(self.scope.rows()),
-            horizon=self.settings.horizon_days, exclude=exclude)
+            horizon=self.settings.horizon_days, exclude=exclude, window=window)
+
+    def _next_window(self) -> frozenset[str] | None:
+        """The factories this round of the optimisation sweep optimises, starting a sweep
+        when none is under way; None when nothing is published yet (then the round plans
+        the whole pool)."""
+        if self.sweep is None:
+            self.optimise_at = self.slotted_since = None
+            loads = factory_loads(self.state, self.scope.factories())
+            self.sweep = deque(windows(loads, self.settings.optimise_window_operations))
+        window = self.sweep.popleft() if self.sweep else None
+        if not self.sweep:
+            self.sweep = None
+        return window
 
     async def _solve_what_fits(self, planning: PlanningPass) -> Solution | None:
         """Gather the problem and solve it until a plan is found: when an order of it fits
@@ -219,19 +246,36 @@ class Planner:
         # asks for one): at 20 orders/s over capacity, each attempt otherwise met new
         # orders that did not fit either, and the round never ended.
         considered = planning.considered
+        if considered is None and planning.window is not None:
+            # a round of the sweep: the orders the window's plans hold (see planning/sweep.py)
+            planning.window = held_with(self.state, planning.window, self.scope.factories())
+            considered = {o for o, f in self.state.planned_in.items() if f in planning.window}
         skip = planning.exclude if considered is None else planning.exclude | {
             o.order_id for o in self.state.plannable() if o.order_id not in considered}
         problem, index = build_problem(self.state, planning.now_ms, planning.horizon,
-                                       self.settings.setup_minutes, skip, self.scope.factories())
-        if considered is None:
+                                       self.settings.setup_minutes, skip,
+                                       self._factories(planning))
+        if planning.considered is None:
             planning.considered = set(index.op_ids) | set(index.unplannable)
         seen = self.state.progress_seen  # the reports this problem knows of
         left_out = left_out_rows(index, planning.excluded)
-        if (not problem.orders and not self.scope.rows()
-                and not left_out_news(left_out, self.state.orders)):
+        rows = self._rows(planning)
+        if not problem.orders and not rows and not left_out_news(left_out, self.state.orders):
             return None
         return Attempt(problem, index, seen, left_out,
-                       plan_in_frame(self.state, problem, index, self.scope.rows()))
+                       plan_in_frame(self.state, problem, index, rows))
+
+    def _factories(self, planning: PlanningPass) -> set[str]:
+        """The factories ``planning`` plans: a round's window, else the partition's."""
+        return set(planning.window) if planning.window is not None else self.scope.factories()
+
+    def _rows(self, planning: PlanningPass) -> dict[str, PlanRow]:
+        """The published rows of the factories ``planning`` plans."""
+        if planning.window is None:
+            return self.scope.rows()
+        plans = self.scope.plans()
+        return {op: r for f in planning.window if (p := plans.get(f)) is not None
+                for op, r in p.operations.items()}
 
     async def _find_plan(self, planning: PlanningPass, attempt: Attempt) -> Solution:
         """A plan for ``attempt``: new orders slotted into the published plan when the pass
@@ -240,7 +284,10 @@ class Planner:
         t0 = time.perf_counter()
         plan = (await asyncio.to_thread(_insert, attempt.problem, attempt.previous)
                 if planning.insert else None)
-        if plan is None:
+        if planning.window is not None:
+            plan = await asyncio.to_thread(_optimise_window, attempt.problem, attempt.previous,
+                                           s.optimise_round_s, s.workers)
+        elif plan is None:
             plan = await asyncio.to_thread(
                 _solve, attempt.problem, attempt.previous, planning.repair,
                 s.repair_time_limit_s if planning.repair else s.time_limit_s, s.workers)
@@ -302,7 +349,7 @@ class Planner:
                 outcome = self._outcome(planning, solution)
                 # new orders slotted in are news (and the rows held are a few factories')
                 if not solution.inserted and not outcome.worth_publishing(
-                        self.scope.rows(), self.state.orders):
+                        self._rows(planning), self.state.orders):
                     return self._record(planning, solution, outcome)
                 plan_id = await self._save(planning, solution, outcome, basis)
                 if plan_id is not None:
@@ -339,7 +386,7 @@ class Planner:
             o.order_id for o in self.state.plannable() if o.order_id not in solved}
         fresh, fresh_index = build_problem(self.state, planning.now_ms, planning.horizon,
                                            self.settings.setup_minutes, skip,
-                                           self.scope.factories())
+                                           self._factories(planning))
         seen = self.state.progress_seen
         candidate = reframe(solution.plan.operations, solution.index, fresh, fresh_index)
         settled = await self.fence.run(settle, fresh, candidate)
@@ -359,6 +406,10 @@ class Planner:
             outcome = self._slotted_in(outcome_of(solution.plan, solution.problem,
                                                   solution.index, {}, planning.now_ms,
                                                   self.settings.at_risk_ms), planning.now_ms)
+        elif planning.window is not None:
+            outcome = self._in_window(planning.window, outcome_of(
+                solution.plan, solution.problem, solution.index, self._rows(planning),
+                planning.now_ms, self.settings.at_risk_ms), planning.now_ms)
         else:
             outcome = outcome_of(solution.plan, solution.problem, solution.index,
                                  self.scope.rows(), planning.now_ms, self.settings.at_risk_ms)
@@ -382,6 +433,15 @@ class Planner:
         planned = {o for o, f in self.state.planned_in.items() if f in plans}
         return with_published(new, rows, self.state.orders, now_ms, planned,
                               (sorted(went_to), elsewhere))
+
+    def _in_window(self, window: frozenset[str], new: PlanOutcome, now_ms: int) -> PlanOutcome:
+        """The publication of a round of the sweep: the plans of its window's factories
+        (whole); the others' are left as they are, their orders counted (as _slotted_in)."""
+        plans = self.scope.plans()
+        elsewhere = sum(len(p.operations) for f, p in plans.items() if f not in window)
+        planned = {o for o, f in self.state.planned_in.items() if f in plans}
+        return within_factories(new, sorted(window), self.state.orders, now_ms, planned,
+                                elsewhere)
 
     async def _save(self, planning: PlanningPass, solution: Solution, outcome: PlanOutcome,
                     basis: int) -> uuid.UUID | None:
@@ -447,6 +507,18 @@ def _insert(problem, previous) -> Plan | None:
     if start is None or validate_plan(problem, start):
         return None
     return Plan(tuple(start), evaluate(problem, start), "FEASIBLE")
+
+
+def _optimise_window(problem, previous, time_limit, workers) -> Plan:
+    """A round of the sweep: the window's orders planned again among its factories, from
+    their published plan; that plan as it is when the solver finds nothing it can use (the
+    round then publishes nothing: it is the next change's to plan)."""
+    try:
+        return _solve(problem, previous, False, time_limit, workers)
+    except SchedulingError as exc:
+        log.warning("an optimisation round found no plan; the published plan stands",
+                    extra={"error": str(exc)})
+        return Plan(tuple(previous), evaluate(problem, previous), "FEASIBLE")
 
 
 def _solve(problem, previous, repair, time_limit, workers) -> Plan:
