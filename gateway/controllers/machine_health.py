@@ -19,8 +19,11 @@ from gateway.workspace.maintenance import reason_words
 
 
 class MachineHealthRead(msgspec.Struct):
-    """`state` is `assessed`, or `not_enough_data` while the machine's own healthy baseline is
-    still being learnt (`windows_seen` of `windows_needed` windows of `window_seconds`)."""
+    """`state` is `assessed`, `not_enough_data` while the machine's own healthy baseline is
+    still being learnt (`windows_seen` of `windows_needed` windows of `window_seconds`), or
+    `maintained` after maintenance was reported done, until its new baseline is learnt. The
+    last maintenance (`maintained_at`, `maintained_by`, `maintenance_task_id`) is said in any
+    state once there was one."""
 
     machine_id: str
     factory_id: str
@@ -35,6 +38,9 @@ class MachineHealthRead(msgspec.Struct):
     windows_seen: int
     windows_needed: int
     window_seconds: float
+    maintained_at: str | None = None
+    maintained_by: str | None = None
+    maintenance_task_id: str | None = None
 
 
 def health_read(h: iot.MachineHealth) -> MachineHealthRead:
@@ -53,6 +59,9 @@ def health_read(h: iot.MachineHealth) -> MachineHealthRead:
         windows_seen=h.windows_seen,
         windows_needed=h.windows_needed,
         window_seconds=h.window_seconds,
+        maintained_at=reads.ts(h, "maintained_at"),
+        maintained_by=h.maintained_by if h.HasField("maintained_at") else None,
+        maintenance_task_id=h.maintenance_task_id if h.HasField("maintained_at") else None,
     )
 
 
@@ -100,14 +109,22 @@ async def factory_healths(
 def health_words(h: iot.MachineHealth | None) -> dict | None:
     """What a page shows of a machine's health, in the reader's language: the score, each reason
     (iot's English words translated), and by when maintenance is due when it
-    alarms (ms, and as RFC 3339 text)."""
-    if h is None or h.state != iot.MACHINE_HEALTH_STATE_ASSESSED:
+    alarms (ms, and as RFC 3339 text); after maintenance, when and by whom it was maintained
+    (`maintained_ms`, `maintained`, `maintained_by`; `score` None until the new baseline is
+    learnt)."""
+    if h is None or h.state not in (iot.MACHINE_HEALTH_STATE_ASSESSED,
+                                    iot.MACHINE_HEALTH_STATE_MAINTAINED):
         return None
+    assessed = h.state == iot.MACHINE_HEALTH_STATE_ASSESSED
     due = h.failure_expected_by.ToMilliseconds() if h.HasField("failure_expected_by") else None
+    serviced = h.HasField("maintained_at")
     return {
-        "score": round(h.score),
+        "score": round(h.score) if assessed else None,
         "alarm": h.alarm,
         "due_ms": due,
         "due": reads.ts(h, "failure_expected_by"),
         "reasons": [reason_words(r) for r in h.explanation],
+        "maintained_ms": h.maintained_at.ToMilliseconds() if serviced else None,
+        "maintained": reads.ts(h, "maintained_at"),
+        "maintained_by": h.maintained_by,
     }

@@ -1,6 +1,6 @@
 """REST for maintenance in the plan (issue 22): a factory's maintenance tasks, read by admins,
 planners and the factory itself; accepted or moved by the factory (or an admin for it), the
-person recorded; the factory's tool life limits (set by the factory or an admin) and the use
+person recorded, and reported done by it (409 while only proposed or before its stop); the factory's tool life limits (set by the factory or an admin) and the use
 counted on each machine's tools. Another factory's tasks and tools are 403 by the path, a task
 not the factory's 404."""
 
@@ -34,7 +34,8 @@ from gateway.workspace import maintenance
 FactoryId = FromPath[str]
 TaskId = FromPath[str]
 factory_or_admin = require("admin", own_factory=True)
-STATUS = {pb.MAINTENANCE_STATUS_PROPOSED: "proposed", pb.MAINTENANCE_STATUS_ACCEPTED: "accepted"}
+STATUS = {pb.MAINTENANCE_STATUS_PROPOSED: "proposed", pb.MAINTENANCE_STATUS_ACCEPTED: "accepted",
+          pb.MAINTENANCE_STATUS_DONE: "done"}
 
 
 def _iso(stamp: Timestamp) -> str:
@@ -48,7 +49,8 @@ def task_read(t: pb.MaintenanceTask) -> MaintenanceTaskRead:
         explanation=list(t.explanation), start=_iso(t.start), end=_iso(t.end),
         due_by=_iso(t.due_by), displaces=list(t.displaces), proposed_at=_iso(t.proposed_at),
         decided_by=t.decided_by, decided_at=_iso(t.decided_at) if t.HasField("decided_at")
-        else None, stop_id=t.stop_id)
+        else None, stop_id=t.stop_id, done_by=t.done_by,
+        done_at=_iso(t.done_at) if t.HasField("done_at") else None)
 
 
 def start_of(text: str) -> int:
@@ -80,6 +82,15 @@ class MaintenanceController(Controller):
                      request: Request) -> MaintenanceTaskRead:
         return task_read(await maintenance.accept(services, factory_id, task_id[:64],
                                                   current(request).actor))
+
+    @post("/{task_id:str}/done", guards=[factory_or_admin], status_code=200,
+          summary="Report an accepted maintenance task's work done (the machine serviced)",
+          responses={409: ResponseSpec(ErrorBody, description="the task is only proposed, or "
+                                       "its stop has not begun")})
+    async def done(self, factory_id: FactoryId, task_id: TaskId, services: ServicesDep,
+                   request: Request) -> MaintenanceTaskRead:
+        return task_read(await maintenance.done(services, factory_id, task_id[:64],
+                                                current(request).actor))
 
     @post("/{task_id:str}/move", guards=[factory_or_admin], status_code=200,
           summary="Move a proposed maintenance task to a new start (accepted there)")

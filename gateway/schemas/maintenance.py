@@ -1,5 +1,5 @@
 """Shapes of the maintenance API (issue 22): a machine's maintenance task, proposed before it is
-expected to fail and accepted or moved by the factory."""
+expected to fail, accepted or moved by the factory, and reported done by it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ class MaintenanceTaskRead(msgspec.Struct):
     task_id: str
     factory_id: str
     machine_id: str
-    status: str  # proposed | accepted
+    status: str  # proposed | accepted | done
     reason: str  # risk: wear foreseen by iot; tool: a tool's life
     explanation: list[str]  # in English, e.g. "cutting current up 18 % over 9 days"
     start: str  # RFC 3339, UTC
@@ -21,6 +21,8 @@ class MaintenanceTaskRead(msgspec.Struct):
     decided_by: str
     decided_at: str | None
     stop_id: str
+    done_by: str = ""  # who reported its work done
+    done_at: str | None = None
 
 
 class MaintenanceListRead(msgspec.Struct):

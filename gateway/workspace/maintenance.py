@@ -101,6 +101,15 @@ async def accept(services: Services, factory_id: str, task_id: str, actor: str
     return reply.task  # type: ignore[attr-defined]
 
 
+async def done(services: Services, factory_id: str, task_id: str, actor: str
+               ) -> pb.MaintenanceTask:
+    """Report the task's work done, for the person `actor`: scheduling tells iot, whose wear
+    watch learns the machine's new baseline (MaintenanceDone)."""
+    reply = await call(services, "ReportMaintenanceDone", pb.ReportMaintenanceDoneRequest(
+        factory_id=factory_id, task_id=task_id), actor=actor)
+    return reply.task  # type: ignore[attr-defined]
+
+
 async def move(services: Services, factory_id: str, task_id: str, start_ms: int, actor: str
                ) -> pb.MaintenanceTask:
     """Move the task to `start_ms` (accepted there), for the person `actor`."""

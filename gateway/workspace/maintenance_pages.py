@@ -1,6 +1,8 @@
 """The factory workspace's maintenance page (`/factory/maintenance`, issue 22): the maintenance
-tasks proposed for the factory's machines before they are expected to fail, and those accepted,
-with their reasons in the reader's words and times on the factory's clock; Accept and Move.
+tasks proposed for the factory's machines before they are expected to fail, those accepted, and
+those done, with their reasons in the reader's words and times on the factory's clock; Accept
+and Move, and Done once an accepted task's stop has begun (the machine serviced: iot learns its
+new baseline).
 Factory people only (operators too: the floor decides when a machine stops), their own
 factory's tasks only (the factory id is the person's, never the request's)."""
 
@@ -37,7 +39,8 @@ class MaintenancePages(Controller):
 
     @get("/")
     async def tasks(self, request: Request, services: ServicesDep) -> Template:
-        """The machines' maintenance tasks: open ones first, then those done."""
+        """The machines' maintenance tasks: open ones (not reported done) first, then those
+        done."""
         who = person(request)
         factory = await reading.factory_record(services, who.factory_id)
         zone = zone_of(factory.timezone)
@@ -48,16 +51,15 @@ class MaintenancePages(Controller):
                      for m in await reading.machines(services, who.factory_id)}
         except ServiceError:
             pass  # ids instead of names
-        now_ms = int(time.time() * 1000)
-        open_tasks = [t for t in found if t.status == pb.MAINTENANCE_STATUS_PROPOSED
-                      or t.end.ToMilliseconds() > now_ms]
-        done = [t for t in found if t not in open_tasks]
+        open_tasks = [t for t in found if t.status != pb.MAINTENANCE_STATUS_DONE]
+        done = [t for t in found if t.status == pb.MAINTENANCE_STATUS_DONE]
         return page("factory_maintenance.html", request, zone=str(zone), open_tasks=open_tasks,
                     done_tasks=done, names=names, words=maintenance.reason_words,
                     day=lambda ms: local_time(ms, zone, True),
                     local_input=lambda ms: datetime.fromtimestamp(ms / 1000, zone).strftime(
                         "%Y-%m-%dT%H:%M"),
                     proposed=pb.MAINTENANCE_STATUS_PROPOSED,
+                    finished=pb.MAINTENANCE_STATUS_DONE, now_ms=int(time.time() * 1000),
                     done=request.query_params.get("done", ""))
 
     @post("/{task_id:str}/accept", status_code=303)
@@ -67,6 +69,13 @@ class MaintenancePages(Controller):
         await maintenance.accept(services, who.factory_id, task_id[:64], who.principal.actor)
         return Redirect(f"/factory/maintenance/?done=accepted#t-{task_id[:64]}",
                         status_code=303)
+
+    @post("/{task_id:str}/done", status_code=303)
+    async def report_done(self, request: Request, services: ServicesDep, task_id: FromPath[str]
+                          ) -> Redirect:
+        who = person(request)
+        await maintenance.done(services, who.factory_id, task_id[:64], who.principal.actor)
+        return Redirect(f"/factory/maintenance/?done=done#t-{task_id[:64]}", status_code=303)
 
     @post("/{task_id:str}/move", status_code=303)
     async def move(self, request: Request, services: ServicesDep, task_id: FromPath[str],

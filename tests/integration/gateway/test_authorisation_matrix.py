@@ -49,6 +49,8 @@ ALLOWED = {("POST", "/api/v1/designs/quote"): {"admin", "designer"},
                {"admin", "factory"},
            ("POST", "/api/v1/factories/{factory_id}/maintenance/{task_id}/move"):
                {"admin", "factory"},
+           ("POST", "/api/v1/factories/{factory_id}/maintenance/{task_id}/done"):
+               {"admin", "factory"},
            ("PUT", "/api/v1/factories/{factory_id}/tool-limits"): {"admin", "factory"}}
 ALLOWED_UNDER = {"/api/v1/orders": ORDER_DESK, "/api/v1/shipments": ORDER_DESK,
                  "/api/v1/events": ORDER_DESK, "/api/v1/schedule": PLANNING,

@@ -1,7 +1,9 @@
 """Maintenance in the factory workspace and over REST (issue 22): iot's wear alarm becomes a task
 MINE's people see with its reasons in their language and times on the factory's clock; an
 operator accepts it (attributed to them) and it is a planned stop at scheduling and at iot;
-OTHER's people and keys neither see nor decide MINE's tasks (403 by the path, 404 by the id)."""
+then reports it done (a proposed task cannot be: 409), and iot's health of the machine says
+maintained, when (the factory's zone named) and by whom; OTHER's people and keys neither see nor
+decide MINE's tasks (403 by the path, 404 by the id)."""
 
 from __future__ import annotations
 
@@ -132,3 +134,64 @@ async def test_an_operator_accepts_it_and_it_is_a_planned_stop_everywhere(platfo
     assert "Accepted by" in page.text and done["decided_by"] in page.text
     machines = await platform.client.get("/factory/machines", headers=platform.mine.bearer)
     assert "maintenance: cutting current up 18 % over 9 days" in machines.text
+
+
+async def test_done_is_reported_by_the_floor_and_the_machine_reads_maintained(platform, task,
+                                                                              settings):
+    mine, other = platform.mine, platform.other
+    base = f"/api/v1/factories/{mine.factory_id}/maintenance"
+    # a proposed task (the sander wears too) cannot be done before it is accepted
+    sander = f"{mine.factory_id}-sander"
+    now = int(time.time() * 1000)
+    await publish(settings, "iot", "machine_health_assessed", sander, iot.MachineHealthAssessed(
+        machine_id=sander, factory_id=mine.factory_id, assessed_at=stamp(now), score=40,
+        horizon_hours=30, confidence=0.7, alarm=True, failure_expected_by=stamp(now + 30 * H),
+        explanation=WORDS))
+
+    async def proposed():
+        answer = await platform.client.get(base + "/", headers=mine.bearer)
+        return [t for t in answer.json()["tasks"] if t["machine_id"] == sander] or None
+
+    (early,) = await eventually(proposed, timeout=60)
+    refused = await platform.client.post(f"{base}/{early['task_id']}/done", headers=mine.bearer)
+    assert refused.status_code == 409 and "accept it" in refused.text, refused.text
+
+    listed = await platform.client.get(base + "/", headers=mine.bearer)
+    (accepted,) = [t for t in listed.json()["tasks"] if t["task_id"] == task["task_id"]]
+    assert accepted["status"] == "accepted"
+    for url in (f"{base}/{task['task_id']}/done",
+                f"/api/v1/factories/{other.factory_id}/maintenance/{task['task_id']}/done"):
+        assert (await platform.client.post(url, headers=other.bearer)).status_code in (403, 404)
+    if datetime.fromisoformat(accepted["start"]) > datetime.now(UTC):
+        pytest.skip("the stop was placed after planned work: it has not begun")
+    page = await platform.client.get("/factory/maintenance/", headers=mine.bearer)
+    assert f'action="/factory/maintenance/{task["task_id"]}/done"' in page.text
+    cookie = await platform.session("factory_operator")
+    done = await platform.client.post(
+        f"/factory/maintenance/{task['task_id']}/done", cookies={"dovetail_session": cookie},
+        headers={"Origin": platform.base_url}, follow_redirects=False)
+    assert done.status_code == 303 and "done=done" in done.headers["location"], done.text
+    listed = await platform.client.get(base + "/", headers=mine.bearer)
+    (reported,) = [t for t in listed.json()["tasks"] if t["task_id"] == task["task_id"]]
+    assert reported["status"] == "done" and reported["done_by"].endswith("@factory.example")
+    assert reported["done_at"] and reported["decided_by"] == accepted["decided_by"]
+
+    machine = task["machine_id"]
+
+    async def maintained():
+        answer = await platform.client.get(f"/api/v1/machines/{machine}/health",
+                                           headers=mine.bearer)
+        body = answer.json()
+        return body if body.get("state") == "maintained" else None
+
+    health = await eventually(maintained, timeout=60)
+    assert health["maintained_by"] == reported["done_by"] and not health["alarm"]
+    assert health["maintenance_task_id"] == task["task_id"] and health["score"] is None
+    for language, words in (("en", "Maintained"), ("zh-CN", "完成维护")):
+        floor = await platform.client.get("/factory/machines", headers={
+            **mine.bearer, "Accept-Language": language})
+        card = floor.text.split(f'id="m-{machine}"')[1].split("</section>")[0]
+        assert words in card and "Asia/Shanghai" in card and reported["done_by"] in card
+    page = await platform.client.get("/factory/maintenance/?done=done", headers=mine.bearer)
+    section = page.text.split(f'data-task="{task["task_id"]}"')[1].split("</section>")[0]
+    assert 'data-status="done"' in page.text and "Done by" in section
