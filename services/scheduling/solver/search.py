@@ -58,7 +58,9 @@ def plan_network(
     is a valid plan; then CP-SAT on the whole model when it is small, otherwise the
     decomposed search (each factory sequenced on its own, in parallel; late orders moved
     across factories), polished by CP-SAT neighbourhoods while the network is of a size
-    where each of them is cheap."""
+    where each of them is cheap. Where a factory has a tariff or a demand limit, the energy
+    step follows on its share of the time, counted from where the search ended when that
+    search overran."""
     t0 = time.monotonic()
     energy = needs_energy(problem)
     end = t0 + time_limit
@@ -109,6 +111,11 @@ def plan_network(
             status = "FEASIBLE" if improved else status
     if energy:
         _check(planned, best, demand=False)
+        # The energy step keeps its share when the search overran its own (the solver's
+        # kernels compiling beside the first plan, a loaded machine): otherwise it got no
+        # time at all, and the plan stayed as dear as an energy-blind one until the next
+        # full plan, which may be hours away.
+        end = max(end, time.monotonic() + (end - deadline))
         best = improve_energy(planned, best, end, workers, seed)
     _check(planned, best, demand=False)
     return Plan(tuple(sorted(best, key=lambda p: p.key)), evaluate(planned, best), status,

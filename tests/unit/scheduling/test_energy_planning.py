@@ -6,12 +6,15 @@ plan on its own."""
 import time
 from dataclasses import replace
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.scheduling.domain.power import running_kw
 from services.scheduling.domain.tariffs import guangdong_industrial, price_steps
+from services.scheduling.solver import energy as energy_step
+from services.scheduling.solver import energy_moves, search
 from services.scheduling.solver.energy import improve_energy, needs_energy
 from services.scheduling.solver.energy_audit import energy_report, load_curve
 from services.scheduling.solver.model import (
@@ -75,6 +78,30 @@ def test_work_released_into_the_peak_waits_for_the_valley_when_due_allows():
     start = aware.operations[0].start % DAY
     assert 6 * H <= start <= 7 * H  # a later morning's valley (06:00-08:00)
     assert cost(p, aware.operations) < 0.4 * cost(p, blind.operations)
+
+
+def test_the_energy_step_keeps_its_share_when_the_search_overran(monkeypatch):
+    """The search's CP-SAT call ends far past the search's share (as under a loaded machine,
+    or while the kernels compile beside the first plan): the energy step still has its own
+    share after it (it used to get none, and the plan stayed as dear as an energy-blind one)."""
+    real = energy_step.time.monotonic
+    late = [0.0]
+    clock = SimpleNamespace(monotonic=lambda: real() + late[0])
+    for module in (search, energy_step, energy_moves):
+        monkeypatch.setattr(module, "time", clock)
+    solve = search.solve_subproblem
+
+    def overrunning(*args, **kw):
+        found = solve(*args, **kw)
+        late[0] += 60.0  # a minute later by the clock
+        return found
+
+    monkeypatch.setattr(search, "solve_subproblem", overrunning)
+    p = problem([saw_order(due=3 * DAY)])
+    aware = plan_network(p, 2, 1, 0)
+    assert late[0] > 0  # the search overran
+    assert validate_plan(p, aware.operations) == []
+    assert 6 * H <= aware.operations[0].start % DAY <= 7 * H  # a later morning's valley
 
 
 def test_never_late_for_energy():
