@@ -44,7 +44,6 @@ from services.kit.envelope import stream_name, wrap
 from services.kit.jetstream import EVENT_SERVICES, TELEMETRY_STREAM
 from services.kit.persistence import open_application
 from services.orders.application import OrdersApplication, PlacementRequest
-from services.orders.domain.values import OrderContent
 from tests.helpers import order_payload
 from webhook_signature import sign
 
@@ -259,7 +258,7 @@ def replay_log(settings, order_id: str, n_orders: int) -> dict:
     """Place `n_orders` through the real OrdersApplication, then read its log back."""
     schema = f"replay_{uuid.uuid4().hex[:8]}"
     source = open_application(OrdersApplication, settings, "orders")
-    content = OrderContent.from_dict(source.repository.get(uuid.UUID(order_id)).content)
+    content = source.repository.get(uuid.UUID(order_id)).content
     source.close()
     app = open_application(OrdersApplication, settings, schema)
     t0 = time.perf_counter()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+import msgspec
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from services.kit.words import Words
@@ -65,6 +66,23 @@ class WordsAsFields(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Words:
         return Words(data["template"], tuple(data["args"].items()))
+
+
+class ValueTree(Transcoding):
+    """A tree of values (frozen dataclasses of plain values, Decimals and dates, tuples of
+    them) stored as one plain JSON object under one name, msgspec making it and reading it
+    back: for a value on a hot path, where `ValueAsFields` would wrap each nested value (and
+    each Decimal) in a transcoding of its own."""
+
+    def __init__(self, value_type: type, name: str):
+        self.type = value_type
+        self.name = name
+
+    def encode(self, obj: Any) -> Any:
+        return msgspec.to_builtins(obj)
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return msgspec.convert(data, self.type)
 
 
 def register_values(transcoder: JSONTranscoder, values: Mapping[type, str]) -> None:

@@ -13,7 +13,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from services.kit.errors import Conflict, DomainError, NotFound
 from services.kit.persistence import ServiceApplication
-from services.kit.stored_values import register_values
+from services.kit.stored_values import ValueTree, register_values
 from services.kit.words import Words
 from services.orders.domain.order import STATUS_AFTER, Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus
@@ -30,6 +30,7 @@ MAX_RETRIES = 10
 
 # Value objects inside stored events, under their persistent names.
 STORED_VALUES = {MappingNeed: "orders.mapping_need"}
+STORED_CONTENT = "orders.content"  # an OrderContent, one plain object (kit ValueTree)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class OrdersApplication(ServiceApplication):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_values(transcoder, STORED_VALUES)
+        transcoder.register(ValueTree(OrderContent, STORED_CONTENT))
 
     def place_orders(self, requests: Sequence[PlacementRequest]) -> list[Placement | DomainError]:
         """Place orders in one transaction, each answered on its own (one order is a list of one).
@@ -115,7 +117,7 @@ class OrdersApplication(ServiceApplication):
             else:
                 order = new[key] = Order(channel=r.channel, external_id=r.external_id,
                                          tenant=r.tenant, placed_at=r.placed_at.isoformat(),
-                                         content=r.content.to_dict(), needs=r.needs,
+                                         content=r.content, needs=r.needs,
                                          notes=r.notes, source=r.source, fingerprint=r.digest())
                 pending += [order, OrderIntake.record(key, r.channel, r.external_id, order.id)]
                 answers.append(Placement(order.id, order.status, duplicate=False))
@@ -161,8 +163,8 @@ class OrdersApplication(ServiceApplication):
             released = False
             if order.status is not OrderStatus.AWAITING_MAPPING:
                 return
-            content = replace(OrderContent.from_dict(order.content), lines=lines)
-            changed = order.resolve_mapping(content.to_dict(), notes, needs, cause)
+            content = replace(order.content, lines=lines)
+            changed = order.resolve_mapping(content, notes, needs, cause)
             released = changed and not needs
 
         return self._change(order_id, resolve), released
@@ -179,10 +181,9 @@ class OrdersApplication(ServiceApplication):
             if expected_version and order.version != expected_version:
                 raise Conflict(f"order {order_id} is at version {order.version}, not "
                                f"{expected_version}: read it again and retry")
-            content = OrderContent.from_dict(order.content)
-            content = replace(content, lines=lines,
-                              promised_date=promised_date or content.promised_date)
-            order.amend(content.to_dict(), reason, by)
+            content = replace(order.content, lines=lines,
+                              promised_date=promised_date or order.content.promised_date)
+            order.amend(content, reason, by)
 
         return self._change(order_id, amend)
 
@@ -192,8 +193,7 @@ class OrdersApplication(ServiceApplication):
         shop's payload (or its own lines, after a catalogue fix); customer and dates stay."""
 
         def reprocess(order: Order) -> None:
-            content = replace(OrderContent.from_dict(order.content), lines=lines)
-            order.reprocess(content.to_dict(), notes, by)
+            order.reprocess(replace(order.content, lines=lines), notes, by)
 
         return self._change(order_id, reprocess)
 

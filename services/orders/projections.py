@@ -26,7 +26,7 @@ from services.kit.projection import Projector
 from services.orders import wire
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
-from services.orders.domain.values import OrderContent
+from services.orders.domain.values import stored_content
 from services.orders.published import TOPICS
 
 log = logging.getLogger("dovetail.orders.projection")
@@ -93,7 +93,7 @@ class OrderRow:
         if d.get("content_pb") is not None:
             order = pb.Order.FromString(d["content_pb"])
         else:  # projected before content_pb existed
-            parts = wire.content_to_pb(OrderContent.from_dict(d["content"]))
+            parts = wire.content_to_pb(stored_content(d["content"]))
             order = pb.Order(**{k: v for k, v in parts.items() if v is not None})
         order.order_id, order.channel, order.external_id = (
             str(d["order_id"]), d["channel"], d["external_id"])
@@ -271,7 +271,7 @@ def _placed_row(event: Any) -> dict:
             "external_id": event.external_id, "tenant": event.tenant,
             "version": event.originator_version, "placed_at": event.placed_at,
             "updated_at": event.timestamp.isoformat(),
-            "promised_date": event.content.get("promised_date"), "content": event.content,
+            "promised_date": event.content.promised_date, "content": event.content,
             "content_pb": base64.b64encode(content_blob(event)).decode()}
 
 
@@ -281,7 +281,7 @@ async def apply(conn, event: Any) -> None:
     name = type(event).__name__
     oid, version, at = event.originator_id, event.originator_version, event.timestamp
     if name == "Placed":
-        await conn.execute(INSERT_PLACED, (Jsonb([_placed_row(event)]),))
+        await conn.execute(INSERT_PLACED, (Jsonb([_placed_row(event)], dumps=msgspec.json.encode),))
         return
     sets: dict[str, Any] = {"version": version, "updated_at": at}
     status = STATUS_AFTER.get(name)
@@ -292,9 +292,8 @@ async def apply(conn, event: Any) -> None:
     elif name in ("MappingResolved", "Cancelled"):
         sets["mapping_needs"] = Jsonb([])
     if name in ("Amended", "MappingResolved", "Reprocessed"):
-        content = OrderContent.from_dict(event.content)
-        sets.update(content=Jsonb(event.content), content_pb=content_blob(event),
-                    promised_date=content.promised_date,
+        sets.update(content=Jsonb(event.content, dumps=msgspec.json.encode),
+                    content_pb=content_blob(event), promised_date=event.content.promised_date,
                     factory_id="", planned_start=None, planned_end=None, catalog_version=0,
                     rejection_reasons=Jsonb([]), planning_issue="")
     elif name == "Configured":

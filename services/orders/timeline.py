@@ -39,17 +39,17 @@ def summary(name: str, attrs: dict[str, Any]) -> Words:
                             reference=attrs["external_id"], needs=_needs(needs))
         return Words.of(N_("Placed through %(channel)s as %(reference)s (%(n)s line(s))"),
                         channel=attrs["channel"], reference=attrs["external_id"],
-                        n=len(attrs["content"]["lines"]))
+                        n=len(attrs["content"].lines))
     if name == "MappingResolved":
         return Words.of(N_("Mapped: placed with %(n)s line(s)"),
-                        n=len(attrs["content"]["lines"]))
+                        n=len(attrs["content"].lines))
     if name == "MappingStillNeeded":
         return Words.of(N_("Still waiting for mapping: %(needs)s"), needs=_needs(attrs["needs"]))
     if name == "Amended":
         return Words.of(N_("Amended: %(reason)s"), reason=_reason(attrs))
     if name == "Reprocessed":
         return Words.of(N_("Re-processed from the shop's order as received (%(n)s line(s))"),
-                        n=len(attrs["content"]["lines"]))
+                        n=len(attrs["content"].lines))
     if name == "Cancelled":
         return Words.of(N_("Cancelled: %(reason)s"), reason=_reason(attrs))
     if name == "Configured":

@@ -75,7 +75,7 @@ def event_content_pb(event: Any) -> dict[str, Any]:
     key = (event.originator_id, event.originator_version)
     parts = _event_content.get(key)
     if parts is None:
-        parts = _event_content[key] = content_to_pb(OrderContent.from_dict(event.content))
+        parts = _event_content[key] = content_to_pb(event.content)
         if len(_event_content) > KEEP_CONTENT:  # forget the oldest made
             del _event_content[next(iter(_event_content))]
     return parts
@@ -88,7 +88,7 @@ def needs_to_pb(needs) -> list[pb.MappingNeed]:
 
 def order_to_pb(order: Order, *, source: bool = False) -> pb.Order:
     """The order; `source`: with the shop's payload as received (single reads only)."""
-    content = content_to_pb(OrderContent.from_dict(order.content))
+    content = content_to_pb(order.content)
     return pb.Order(
         order_id=str(order.id), channel=order.channel, external_id=order.external_id,
         status=status_to_pb(order.status), placed_at=timestamp(order.placed_at),

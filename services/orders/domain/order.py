@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.kit.errors import DomainError, FailedPrecondition
 from services.orders.domain.status import OrderStatus
-from services.orders.domain.values import MappingNeed
+from services.orders.domain.values import MappingNeed, OrderContent, stored_content
 
 INTAKE_NAMESPACE = uuid.UUID("6f1c7a52-8f0e-4c47-9d0b-5a3e2f9d7c10")
 
@@ -70,7 +70,8 @@ class NotRejected(DomainError):
 
 
 class Order(Aggregate):
-    """`needs`: what the channel's mapping must say before the order can be made (the order
+    """`content`: what the channel says the order is (customer, lines, total, promised date);
+    `needs`: what the channel's mapping must say before the order can be made (the order
     then waits, AWAITING_MAPPING); `notes`: what the shop said that changes nothing made;
     `source`: the shop's payload as received; `fingerprint`: a digest of what the channel
     said, to tell a repeat from a different order under the same id. Events stored before
@@ -78,7 +79,7 @@ class Order(Aggregate):
 
     @event("Placed")
     def __init__(self, channel: str, external_id: str, tenant: str, placed_at: str,
-                 content: dict[str, Any], needs: tuple[MappingNeed, ...] = (),
+                 content: OrderContent, needs: tuple[MappingNeed, ...] = (),
                  notes: tuple[str, ...] = (), source: str = "", fingerprint: str = ""):
         self.channel = channel
         self.external_id = external_id
@@ -111,7 +112,7 @@ class Order(Aggregate):
 
     # --- mapping ---------------------------------------------------------------------
 
-    def resolve_mapping(self, content: dict[str, Any], notes: tuple[str, ...],
+    def resolve_mapping(self, content: OrderContent, notes: tuple[str, ...],
                         needs: tuple[MappingNeed, ...], cause: str) -> bool:
         """The channel's mapping, applied again: with nothing left to map the order is
         placed for configuration; otherwise it keeps waiting with what is still needed.
@@ -134,7 +135,7 @@ class Order(Aggregate):
 
     # Carries what the placed order's integration event needs (published as placed).
     @event("MappingResolved")
-    def _mapping_resolved(self, content: dict[str, Any], notes: tuple[str, ...], channel: str,
+    def _mapping_resolved(self, content: OrderContent, notes: tuple[str, ...], channel: str,
                           external_id: str, tenant: str, placed_at: str, cause: str) -> None:
         self.content = content
         self.notes = tuple(notes)
@@ -143,7 +144,7 @@ class Order(Aggregate):
 
     # --- commands from people -------------------------------------------------------
 
-    def reprocess(self, content: dict[str, Any], notes: tuple[str, ...], by: str = "") -> None:
+    def reprocess(self, content: OrderContent, notes: tuple[str, ...], by: str = "") -> None:
         """A rejected order made again from what the shop sent, after a mapping or catalogue
         fix: a new revision goes through configuration (published as an amendment)."""
         if self.status is not OrderStatus.REJECTED:
@@ -154,7 +155,7 @@ class Order(Aggregate):
                           reason="re-processed from the shop's order as received", by=by)
 
     @event("Reprocessed")
-    def _reprocessed(self, content: dict[str, Any], notes: tuple[str, ...], revision: int,
+    def _reprocessed(self, content: OrderContent, notes: tuple[str, ...], revision: int,
                      reason: str, by: str) -> None:
         self.content = content
         self.notes = tuple(notes)
@@ -165,7 +166,7 @@ class Order(Aggregate):
         self.factory_id = self.planned_start = self.planned_end = self.planning_issue = ""
 
 
-    def amend(self, content: dict[str, Any], reason: str, by: str = "") -> None:
+    def amend(self, content: OrderContent, reason: str, by: str = "") -> None:
         """`by`: who asks (a person's e-mail or a principal), kept on the event."""
         if self.status is OrderStatus.CANCELLED:
             raise FailedPrecondition("a cancelled order cannot be amended")
@@ -180,7 +181,7 @@ class Order(Aggregate):
 
     # `by` defaults to "" for the events stored before it was recorded.
     @event("Amended")
-    def _amended(self, content: dict[str, Any], reason: str, revision: int,
+    def _amended(self, content: OrderContent, reason: str, revision: int,
                  by: str = "") -> None:
         self.content = content
         self.revision = revision
@@ -334,6 +335,19 @@ class Order(Aggregate):
     @event("Delivered")
     def _delivered(self, cause: str) -> None:
         self.status = OrderStatus.DELIVERED
+
+
+def _content_v2(state: dict[str, Any]) -> None:
+    state["content"] = stored_content(state["content"])
+
+
+# The events that carry the content are at class_version 2: the content is an OrderContent,
+# stored through the application's transcodings; v1 kept its plain object. @event makes these
+# classes from the methods' signatures, so their version and upcast are set on them here.
+for _name in ("Placed", "MappingResolved", "Reprocessed", "Amended"):
+    _carrier = getattr(Order, _name)
+    _carrier.class_version = 2
+    _carrier.upcast_v1_v2 = staticmethod(_content_v2)
 
 
 # Past-tense event name → the status an order is in after it (for history and projections).

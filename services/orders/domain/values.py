@@ -51,6 +51,10 @@ class Customer:
 
 @dataclass(frozen=True)
 class OrderLine:
+    """`options`: the piece's options as the channel named them, name → number, text or
+    true/false (checked for their form by `parse_lines`). Free-form on purpose: which names
+    a product takes and what they must be is the catalogue's to say, when it is configured."""
+
     line_id: str
     product: str
     quantity: int
@@ -72,32 +76,13 @@ class OrderContent:
     total: Money | None
     promised_date: date | None
 
-    def to_dict(self) -> dict[str, Any]:
-        c, a = self.customer, self.customer.address
-        return {
-            "customer": {"name": c.name, "email": c.email, "phone": c.phone, "address": {
-                "line1": a.line1, "line2": a.line2, "city": a.city, "region": a.region,
-                "postal_code": a.postal_code, "country": a.country}},
-            "lines": [{"line_id": line.line_id, "product": line.product,
-                       "quantity": line.quantity, "options": dict(line.options)}
-                      for line in self.lines],
-            "total": None if self.total is None else
-            {"amount": str(self.total.amount), "currency": self.total.currency},
-            "promised_date": None if self.promised_date is None else self.promised_date.isoformat(),
-        }
 
-    @staticmethod
-    def from_dict(data: dict[str, Any]) -> OrderContent:
-        c = data["customer"]
-        return OrderContent(
-            customer=Customer(name=c["name"], email=c.get("email", ""), phone=c.get("phone", ""),
-                              address=Address(**c["address"])),
-            lines=tuple(OrderLine(**line) for line in data["lines"]),
-            total=None if data.get("total") is None else
-            Money(Decimal(data["total"]["amount"]), data["total"]["currency"]),
-            promised_date=None if not data.get("promised_date") else
-            date.fromisoformat(data["promised_date"]),
-        )
+def stored_content(data: Mapping[str, Any]) -> OrderContent:
+    """An order's content from the plain object events kept before it was a value (v1: its
+    fields as JSON, the total's amount and the promised date as text); a promised date kept
+    empty is none."""
+    return msgspec.convert({**data, "total": data.get("total"),
+                            "promised_date": data.get("promised_date") or None}, OrderContent)
 
 
 def content_fingerprint(content: OrderContent) -> str:

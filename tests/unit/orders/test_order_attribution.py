@@ -14,6 +14,8 @@ from tests.unit.orders.test_order_placement import request
 
 pytestmark = pytest.mark.unit
 
+CONTENT = parse_order_content(order_payload())
+
 
 def test_cancel_and_amend_are_kept_with_who_asked():
     app = OrdersApplication()
@@ -28,7 +30,7 @@ def test_cancel_and_amend_are_kept_with_who_asked():
 
 def test_an_event_stored_before_by_existed_still_loads():
     order = Order(channel="dovetail", external_id="S-2", tenant="t",
-                  placed_at="2026-11-25T08:00:00+00:00", content={"lines": []})
+                  placed_at="2026-11-25T08:00:00+00:00", content=CONTENT)
     order.cancel("old reason", by="someone")
     events = order.collect_events()
     del events[-1].__dict__["by"]  # as an event stored before the field was recorded

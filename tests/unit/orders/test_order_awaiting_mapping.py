@@ -55,7 +55,7 @@ def test_a_mapping_that_completes_it_places_it_for_configuration(app):
     assert not released and order.needs == fewer and order.status is OrderStatus.AWAITING_MAPPING
     order, released = app.resolve_mapping(placed.order_id, lines, ("engraving",), (), "m")
     assert released and order.status is OrderStatus.PLACED and order.needs == ()
-    assert order.content["lines"][0]["product"] == "wardrobe"
+    assert order.content.lines[0].product == "wardrobe"
     events = list(app.events.get(order.id))
     subject, body = to_integration(events[-1])
     assert subject == "placed" and body.items[0].product == "wardrobe"

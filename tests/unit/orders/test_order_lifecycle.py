@@ -7,13 +7,17 @@ import pytest
 from services.kit.errors import FailedPrecondition
 from services.orders.domain.order import Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus
+from services.orders.domain.values import parse_order_content
+from tests.helpers import order_payload
 
 pytestmark = pytest.mark.unit
+
+CONTENT = parse_order_content(order_payload())
 
 
 def new_order() -> Order:
     return Order(channel="dovetail", external_id="SHOP-1", tenant="t",
-                 placed_at="2026-11-25T08:00:00+00:00", content={"lines": []})
+                 placed_at="2026-11-25T08:00:00+00:00", content=CONTENT)
 
 
 def test_an_order_moves_from_placed_to_delivered():

@@ -37,7 +37,7 @@ def test_one_order_is_a_batch_of_one(app):
     assert not placed.duplicate
     order = app.get_order(placed.order_id)
     assert (order.channel, order.external_id) == ("dovetail", "S-1")
-    assert order.content["lines"][0]["product"] == "wardrobe"
+    assert order.content.lines[0].product == "wardrobe"
     assert stored(app).count(Order) == 1 and stored(app).count(OrderIntake) == 1
 
 

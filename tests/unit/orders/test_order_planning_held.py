@@ -8,8 +8,12 @@ import pytest
 from services.orders.application import summarise
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
+from services.orders.domain.values import parse_order_content
+from tests.helpers import order_payload
 
 pytestmark = pytest.mark.unit
+
+CONTENT = parse_order_content(order_payload())
 
 NO_PAINT_LINE = "no factory has every machine type it needs: assembly, paint_line, panel_saw"
 FULL = "does not fit in the planning horizon: the factories that could make it are full"
@@ -17,7 +21,7 @@ FULL = "does not fit in the planning horizon: the factories that could make it a
 
 def placed_order() -> Order:
     return Order(channel="dovetail", external_id="SHOP-1", tenant="t",
-                 placed_at="2026-11-25T08:00:00+00:00", content={"lines": []})
+                 placed_at="2026-11-25T08:00:00+00:00", content=CONTENT)
 
 
 def configured_order() -> Order:
