@@ -69,7 +69,7 @@ def new_orders(state: NetworkState, scope: PartitionScope, exclude: set[str], no
             for op, r in plan.operations.items()}
     if any(r.order_id in chosen for r in rows.values()):
         return None  # the plan holds one already: not new (the whole problem is solved)
-    keep, others = _published(state, rows, index)
+    keep, others = _published(state, rows, problem, index)
     return Insertion(problem, index, keep, others)
 
 
@@ -141,15 +141,18 @@ def clashes_now(state: NetworkState, scope: PartitionScope, problem: NetworkProb
     plans = scope.plans()
     rows = {op: r for f in {p.factory for p in ops} if (plan := plans.get(f)) is not None
             for op, r in plan.operations.items()}
-    keep, others = _published(state, rows, index)
+    keep, others = _published(state, rows, problem, index)
     return _clashes(problem, ops, keep, others) or bool(demand_excesses(problem, ops, keep))
 
 
-def _published(state: NetworkState, rows: Mapping[str, PlanRow], index: ProblemIndex
+def _published(state: NetworkState, rows: Mapping[str, PlanRow], problem: NetworkProblem,
+               index: ProblemIndex
                ) -> tuple[list[PlannedOperation], dict[tuple[str, int], tuple[str, bool]]]:
     """The published operations still to run, in the problem's minutes, where they run when
     they have started (as reported), and what each is: its changeover family and whether
-    it claims the chain's share (not once started)."""
+    it claims the chain's share (not once started). Those on a machine the problem does not
+    have (retired, say, with work started on it) hold nothing the new orders could use."""
+    machines = {(f.id, m.id) for f in problem.factories for m in f.machines}
     keep, others = [], {}
     for r in rows.values():
         machine, start_ms, end_ms, started = r.machine_id, r.start_ms, r.end_ms, r.frozen
@@ -163,8 +166,8 @@ def _published(state: NetworkState, rows: Mapping[str, PlanRow], index: ProblemI
             end_ms = max(start_ms + (r.end_ms - r.start_ms), index.ms(index.now_min + 1))
             started = True
         end = math.ceil((end_ms - index.origin_ms) / MINUTE_MS)
-        if end <= index.now_min:
-            continue  # in the past: it holds no machine any more
+        if end <= index.now_min or (r.factory_id, machine) not in machines:
+            continue  # in the past, or not on a machine of the problem
         start = max(0, (start_ms - index.origin_ms) // MINUTE_MS)
         key = (r.order_id, r.seq)
         keep.append(PlannedOperation(r.order_id, r.seq, r.factory_id, machine, start, end))

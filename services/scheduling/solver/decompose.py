@@ -284,6 +284,9 @@ class ChainSearch:
         # a planner's pin: placed at another factory, it is placed again
         pin = self.pinned_factory[owner]
         bad[has & ~fixed & (pin >= 0) & (a.m_factory[m] != pin)] = True
+        # started work where the plan had other work (started early, or on another machine
+        # than planned): what it runs into makes room, as settling does
+        bad[j[self._into_started(mj, ost[j], oen[j], a.op_fam[j])]] = True
         broken = np.zeros(len(a.order_ids), bool)
         broken[owner[bad]] = True
         # shares: the orders ending last leave a machine until what stays fits its share
@@ -302,6 +305,29 @@ class ChainSearch:
         gone = broken[owner]
         keep = (np.where(gone, -1, om), np.where(gone, -1, ost), np.where(gone, -1, oen))
         return keep, (om, ost, oen), {a.order_ids[o] for o in np.flatnonzero(broken)}
+
+    def _into_started(self, machine: np.ndarray, start: np.ndarray, end: np.ndarray,
+                      family: np.ndarray) -> np.ndarray:
+        """Which operations (on ``machine`` over [start, end), of ``family``) run into
+        started work on their machine, the changeover between families included."""
+        a = self.a
+        ptr, st, en, fam = self._base()
+        hit = np.zeros(len(machine), bool)
+        if not len(st) or not len(machine):
+            return hit
+        on = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))  # each started op's machine
+        gap = a.m_change[machine]
+        lo = min(int(st.min()), int(start.min()))
+        span = max(int(en.max()), int((end + gap).max())) - lo + 1
+        # the started work on the machine that starts last before the operation ends (its
+        # work there is one after the other), and the one before it (a changeover it owes)
+        last = np.searchsorted(on * span + (st - lo), machine * span + (end + gap - lo))
+        for k in (last - 1, last - 2):
+            there = k >= ptr[machine]
+            k = np.maximum(k, 0)
+            g = np.where(fam[k] != family, gap, 0)
+            hit |= there & (st[k] < end + g) & (en[k] + g > start)
+        return hit
 
     def push_in(self, orders, budget: int, deadline: float) -> int:
         """Bring late orders (new, or placed again after a change) forward by a right shift:

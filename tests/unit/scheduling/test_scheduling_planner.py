@@ -87,6 +87,23 @@ def test_a_machine_going_down_moves_only_the_work_it_breaks():
     assert after.objective.moved == len(moved) <= 0.25 * len(before)
 
 
+def test_work_started_early_where_other_work_was_planned_moves_that_work(workshop,
+                                                                          workshop_plan):
+    # O2's saw step, planned after O1's, starts at once on the same saw: the repair keeps
+    # O2 where it runs, and O1's saw step, which it runs into, makes room (the repair kept
+    # it there, and failed validation on every attempt: the rolling re-plan never came)
+    started = PlannedOperation("O2", 0, "A", "A-saw", 0, 30)
+    problem = replace(workshop, frozen=(started,), last_plan=tuple(workshop_plan))
+    previous = [started if p.key == started.key else p for p in workshop_plan]
+
+    after = replan_machine_down(problem, previous, time_limit=1.0, workers=1)
+
+    assert validate_plan(problem, list(after.operations)) == []
+    placed = {p.key: p for p in after.operations}
+    o1 = placed["O1", 0]
+    assert placed[started.key] == started and (o1.machine != "A-saw" or o1.start >= 30)
+
+
 def test_a_late_order_is_explained_with_its_bottleneck_and_what_would_help(workshop):
     # one factory, both promises tight: whichever order goes second waits for the saw or the
     # edge bander (and its changeover)
