@@ -99,12 +99,14 @@ def _left_out_before(order: PoolOrder | None) -> bool:
     return order is not None and bool(order.unplannable_reason)
 
 
-def left_out_rows(index: ProblemIndex, excluded: Mapping[str, int]) -> list[LeftOut]:
+def left_out_rows(index: ProblemIndex, excluded: Mapping[str, int],
+                  reasons: Mapping[str, str] | None = None) -> list[LeftOut]:
     """Every order a plan leaves out: those no factory could ever make (from the problem) and
-    those the solver could not fit in (``excluded``: order id → revision)."""
+    those the pass left out (``excluded``: order id → revision), because the solver could
+    not fit them in or for the reason ``reasons`` gives."""
     rows = {o: LeftOut(o, index.revisions[o], why) for o, why in index.unplannable.items()}
     for o, revision in excluded.items():
-        rows.setdefault(o, LeftOut(o, revision, DOES_NOT_FIT))
+        rows.setdefault(o, LeftOut(o, revision, (reasons or {}).get(o, DOES_NOT_FIT)))
     return [rows[o] for o in sorted(rows)]
 
 

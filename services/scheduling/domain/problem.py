@@ -41,6 +41,10 @@ MINUTE_MS = 60_000
 DAY_MINUTES = 1440
 # Why an order a planner holds out of planning is not in the plan (issue 19).
 HELD = N_("held out of planning by a planner")
+# Why an order is not in the plan when planning it raised (planning/isolation.py); the
+# traceback is in the scheduling service's log.
+ISOLATED = N_("planning this order failed: it is left out of the plan until it changes "
+              "(the error is in the scheduling log)")
 
 
 @functools.lru_cache(maxsize=4096)

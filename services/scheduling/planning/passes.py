@@ -37,10 +37,12 @@ class PlanningPass:
     horizon: int  # days; doubled when solving fails other than by an order that fits nowhere
     exclude: set[str]  # orders this pass does not plan
     excluded: dict[str, int] = field(default_factory=dict)  # left out as unfit → revision
+    reasons: dict[str, str] = field(default_factory=dict)  # left out for another reason
     considered: set[str] | None = None  # the orders of the first attempt
     # A round of the optimisation sweep: only these factories' plans and orders are planned
     # (None: the partition's; see planning/sweep.py).
     window: frozenset[str] | None = None
+    time_limit_s: float | None = None  # the solver's, when not the settings' (probes)
 
     @property
     def trigger(self) -> str:

@@ -32,12 +32,13 @@ from services.scheduling.domain.outcome import (
     within_factories,
 )
 from services.scheduling.domain.pool import PLANNABLE
-from services.scheduling.domain.problem import build_problem, plan_in_frame, reframe
+from services.scheduling.domain.problem import ISOLATED, build_problem, plan_in_frame, reframe
 from services.scheduling.domain.replanning import kept_placements, settle, solve, warm_start
 from services.scheduling.domain.values import PlanRow
 from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
 from services.scheduling.planning.insert import clashes_now, dispatch, new_orders
+from services.scheduling.planning.isolation import ISOLATED_ORDERS, FailureLog, culprits
 from services.scheduling.planning.passes import Attempt, PlanningPass, PlanningRun, Solution
 from services.scheduling.planning.scope import PartitionScope
 from services.scheduling.planning.sweep import factory_loads, held_with, windows
@@ -80,6 +81,9 @@ class Planner:
         # The windows of factories the optimisation sweep has still to optimise, one a
         # round; None between sweeps.
         self.sweep: deque[frozenset[str]] | None = None
+        # Orders left out because planning them raised → their revision then (isolation.py).
+        self.isolated: dict[str, int] = {}
+        self.failures = FailureLog(self.partition)
 
     @property
     def partition(self) -> str:
@@ -129,8 +133,9 @@ class Planner:
                 await self.plan_once(triggers)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("planning failed; the published plan stands")
+            except Exception as exc:
+                self.failures.failed("pass", "failed", exc,
+                                     "planning failed; the published plan stands")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
             finally:
@@ -164,7 +169,7 @@ class Planner:
         """One planning pass: solve what fits, settle it against the progress recorded
         meanwhile and publish it. None when there is nothing to plan or report."""
         planning = self._begin(triggers)
-        solution = await self._solve_what_fits(planning)
+        solution = await self._solve_isolating(planning)
         if solution is None:
             return None
         return await self._settle_and_publish(planning, solution)
@@ -176,7 +181,7 @@ class Planner:
         now_ms = int(self.clock() * 1000)
         arrivals_only = triggers <= {ORDERS_ADDED}
         window = self._next_window() if triggers == {OPTIMISE} else None
-        exclude = self.scope.outside()
+        exclude = self.scope.outside() | self._still_isolated()
         if arrivals_only:
             # Arrivals add no capacity: an order a plan left out (unchanged since) still does
             # not fit. It is looked at again when capacity, progress or the plan changes, not
@@ -204,9 +209,58 @@ class Planner:
             self.sweep = None
         return window
 
+    def _still_isolated(self) -> set[str]:
+        """The orders isolated because planning them raised that have not changed since (a
+        new revision is planned again)."""
+        for order_id, revision in list(self.isolated.items()):
+            order = self.state.orders.get(order_id)
+            if order is None or order.revision != revision or order.status != PLANNABLE:
+                del self.isolated[order_id]
+        return set(self.isolated)
+
+    async def _solve_isolating(self, planning: PlanningPass) -> Solution | None:
+        """What fits solved; when solving raises, solved again without the orders that make
+        it raise, which are left out with the reason ISOLATED (see isolation.py). Raises
+        when the failure is not a few orders' (the published plan stands)."""
+        try:
+            return await self._solve_what_fits(planning)
+        except Exception as exc:
+            failure = exc
+        suspects = sorted(planning.considered if planning.considered is not None else
+                          {o.order_id for o in self.state.plannable()} - planning.exclude)
+        found = await culprits(suspects, lambda out: self._fails_without(planning, out))
+        if not found:
+            raise failure
+        for order_id in found:
+            revision = self.state.orders[order_id].revision
+            planning.exclude.add(order_id)
+            planning.excluded[order_id] = self.isolated[order_id] = revision
+            planning.reasons[order_id] = ISOLATED
+        ISOLATED_ORDERS.labels(self.partition).inc(len(found))
+        self.failures.failed("solve", "isolated", failure,
+                             "planning failed on some orders: the rest is planned without "
+                             "them, and they are left out until they change",
+                             orders=sorted(found))
+        planning.horizon = self.settings.horizon_days
+        return await self._solve_what_fits(planning)
+
+    async def _fails_without(self, planning: PlanningPass, out: set[str]) -> bool:
+        """Does solving ``planning`` still raise with the orders ``out`` left out? (A probe:
+        the repair's shorter time limit, nothing published.)"""
+        probe = replace(planning, exclude=planning.exclude | out,
+                        excluded=dict(planning.excluded), reasons=dict(planning.reasons),
+                        horizon=self.settings.horizon_days,
+                        time_limit_s=self.settings.repair_time_limit_s)
+        try:
+            await self._solve_what_fits(probe)
+        except Exception:
+            return True
+        return False
+
     async def _solve_what_fits(self, planning: PlanningPass) -> Solution | None:
         """Gather the problem and solve it until a plan is found: when an order of it fits
-        nowhere, what does not fit is left out; any other failure widens the horizon."""
+        nowhere, what does not fit is left out; any other failure of a repair plans the
+        whole pool, and of a whole plan widens the horizon."""
         if planning.insert:
             inserted = await self._insert(planning)
             if inserted is not None:
@@ -218,7 +272,11 @@ class Planner:
             try:
                 return await self._find_plan(planning, attempt)
             except SchedulingError as exc:
-                if not await self._leave_out_unfit(planning, attempt, exc):
+                if await self._leave_out_unfit(planning, attempt, exc):
+                    continue
+                if planning.repair:  # what the repair keeps does not hold: plan the pool
+                    planning.repair = False
+                else:
                     planning.horizon *= 2
         raise SchedulingError("no plan after repeated attempts")
 
@@ -227,12 +285,17 @@ class Planner:
         without the whole pool's problem (see planning.insert); None when that cannot be
         done (then the pass solves as usual)."""
         t0 = time.perf_counter()
-        insertion = new_orders(self.state, self.scope, planning.exclude, planning.now_ms,
-                               planning.horizon, self.settings.setup_minutes)
-        if insertion is None:
+        try:
+            insertion = new_orders(self.state, self.scope, planning.exclude, planning.now_ms,
+                                   planning.horizon, self.settings.setup_minutes)
+            if insertion is None:
+                return None
+            seen = self.state.progress_seen
+            plan = await asyncio.to_thread(dispatch, insertion)
+        except Exception as exc:  # the whole problem is solved instead (and says why)
+            self.failures.failed("insert", "fallback", exc,
+                                 "slotting new orders in failed; solving the whole problem")
             return None
-        seen = self.state.progress_seen
-        plan = await asyncio.to_thread(dispatch, insertion)
         if plan is None:
             return None
         self._optimise_later()
@@ -258,7 +321,7 @@ class Planner:
         if planning.considered is None:
             planning.considered = set(index.op_ids) | set(index.unplannable)
         seen = self.state.progress_seen  # the reports this problem knows of
-        left_out = left_out_rows(index, planning.excluded)
+        left_out = left_out_rows(index, planning.excluded, planning.reasons)
         rows = self._rows(planning)
         if not problem.orders and not rows and not left_out_news(left_out, self.state.orders):
             return None
@@ -286,11 +349,13 @@ class Planner:
                 if planning.insert else None)
         if planning.window is not None:
             plan = await asyncio.to_thread(_optimise_window, attempt.problem, attempt.previous,
-                                           s.optimise_round_s, s.workers)
+                                           planning.time_limit_s or s.optimise_round_s,
+                                           s.workers)
         elif plan is None:
+            limit = planning.time_limit_s or (
+                s.repair_time_limit_s if planning.repair else s.time_limit_s)
             plan = await asyncio.to_thread(
-                _solve, attempt.problem, attempt.previous, planning.repair,
-                s.repair_time_limit_s if planning.repair else s.time_limit_s, s.workers)
+                _solve, attempt.problem, attempt.previous, planning.repair, limit, s.workers)
         else:
             self._optimise_later()
         return Solution(plan, attempt.problem, attempt.index, attempt.seen, attempt.left_out,
