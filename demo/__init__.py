@@ -9,6 +9,7 @@ and telemetry subjects.
     shop.py               demo orders through the signed webhook (seed), then a shop that
                           keeps ordering (process)
     shop_floor.py         each factory works through its assignment stream (process)
+    maintenance_crew.py   ... and accepts its maintenance, reporting it done after the stop
     simulated_machine.py  what a demo machine is doing, second by second (pure)
     machines.py           telemetry that follows that work; break / repair / silence (process)
     carriers.py           carrier events for every open shipment (process)

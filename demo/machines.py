@@ -11,7 +11,9 @@ motor inrush when they power up, short overloads while working. CNC machines rep
 controller state and a part counter that advances with each part.
 
 The work comes from the scheduling stream (DOVETAIL_SCHEDULING: operation_started, _finished,
-_scrapped) through an ephemeral pull consumer (WorkFollower) that starts one work cap back, so a
+_scrapped; and maintenance_accepted: the machine stops in the accepted window and is serviced
+there, the wearing saw getting its new blade) through an ephemeral pull consumer (WorkFollower)
+that starts one work cap back, so a
 restarted simulator picks up work still running, and resumes after the last sequence it applied
 when NATS comes back; reported work lapses after the cap (twice the longest plausible operation
 at DOVETAIL_DEMO_SPEEDUP, at least ten minutes), so a lost event cannot keep a machine running for
@@ -45,6 +47,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from demo.simulated_machine import (
+    MaintenanceStop,
     SimulatedFloor,
     SimulatedMachine,
     WorkReport,
@@ -66,6 +69,7 @@ WORK_SUBJECTS = [
     "dovetail.scheduling.operation_finished",
     "dovetail.scheduling.operation_scrapped",
 ]
+MAINTENANCE_SUBJECT = "dovetail.scheduling.maintenance_accepted"
 # Event type → (body, its time field, whether it starts the work).
 WORK_EVENTS = {
     scheduling.OperationStarted.DESCRIPTOR.full_name: (
@@ -101,6 +105,21 @@ def work_report(data: bytes) -> WorkReport | None:
         return None
     at = getattr(body, time_field)
     return WorkReport(body.machine_id, body.operation_id, started, at.seconds + at.nanos / 1e9)
+
+
+def maintenance_stop(data: bytes) -> MaintenanceStop | None:
+    """The stop an envelope-wrapped MaintenanceAccepted plans; None for any other (or poison)."""
+    try:
+        envelope = unwrap(data)
+        if envelope.type != scheduling.MaintenanceAccepted.DESCRIPTOR.full_name:
+            return None
+        task = body_as(envelope, scheduling.MaintenanceAccepted).task
+    except UndecodableEvent:
+        return None
+    if not task.machine_id or not task.task_id or not task.HasField("end"):
+        return None
+    return MaintenanceStop(task.machine_id, task.task_id, task.start.ToMilliseconds() / 1000,
+                           task.end.ToMilliseconds() / 1000)
 
 
 def telemetry(sim: SimulatedMachine, now: float) -> pb.TelemetryBatch:
@@ -182,7 +201,7 @@ class WorkFollower:
     def _config(self) -> ConsumerConfig:
         config = ConsumerConfig(
             ack_policy=AckPolicy.NONE,
-            filter_subjects=WORK_SUBJECTS,
+            filter_subjects=[*WORK_SUBJECTS, MAINTENANCE_SUBJECT],
             inactive_threshold=60.0,
             mem_storage=True,
             num_replicas=1,
@@ -212,6 +231,11 @@ class WorkFollower:
                     report = work_report(msg.data)
                     if report is not None:
                         self.floor.record(report, time.time())
+                    stop = maintenance_stop(msg.data)
+                    if stop is not None and self.floor.plan_stop(stop, time.time()):
+                        log.info("maintenance stop planned", extra={
+                            "machine": stop.machine_id, "task": stop.task_id,
+                            "start": stop.start, "end": stop.end})
                     self.after = msg.metadata.sequence.stream
         finally:
             with contextlib.suppress(Exception):

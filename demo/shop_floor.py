@@ -4,7 +4,9 @@ Each demo factory follows its assignment stream with its own key and works throu
 an accelerated pace (DOVETAIL_DEMO_SPEEDUP, default 60: an hour of work takes a minute):
 on every idle machine it starts the earliest planned operation whose predecessor has
 finished, reports it started, and reports it finished when its time is up. It resumes
-the stream after the last sequence it processed, so a reconnect misses nothing.
+the stream after the last sequence it processed, so a reconnect misses nothing. Its
+maintenance crew (demo/maintenance_crew.py) accepts the maintenance proposed for its machines
+and reports it done once the stop is over, in the demo's hours (demo/wear.py DemoWear).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import time
 
 import grpc
 
+from demo.maintenance_crew import CrewPace, MaintenanceCrew
 from demo.network import DEMO_FACTORIES, DemoFactory
+from demo.wear import DemoWear
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from dovetail.scheduling.v1 import scheduling_service_pb2_grpc as pb_grpc
 from services.kit.settings import Settings
@@ -35,9 +39,13 @@ class ShopFloor:
     """One factory: what it was assigned, which machines are busy, and its reports."""
 
     def __init__(self, factory: DemoFactory, address: str, speedup: float,
-                 credentials: grpc.ChannelCredentials | None = None):
+                 credentials: grpc.ChannelCredentials | None = None,
+                 iot_address: str = "", crew: CrewPace | None = None):
         self.factory = factory
         self.address = address
+        self.iot_address = iot_address  # where the crew tells iot its accepted stops
+        self.crew = MaintenanceCrew(factory.factory_id, (
+            ("authorization", f"Bearer {factory.dev_key}"),), crew or CrewPace())
         self.credentials = credentials  # TLS when the platform serves it
         self.speedup = max(1.0, speedup)
         self.metadata = (("authorization", f"Bearer {factory.dev_key}"),)
@@ -52,10 +60,15 @@ class ShopFloor:
         backoff = 1.0
         while not stop.is_set():
             try:
-                async with open_channel(self.address, self.credentials, CHANNEL_OPTIONS) as channel:
+                async with contextlib.AsyncExitStack() as stack:
+                    channel = await stack.enter_async_context(
+                        open_channel(self.address, self.credentials, CHANNEL_OPTIONS))
+                    iot_channel = await stack.enter_async_context(open_channel(
+                        self.iot_address, self.credentials)) if self.iot_address else None
                     stub = pb_grpc.SchedulingServiceStub(channel)
                     tasks = [asyncio.create_task(self._work(stub, stop)),
                              asyncio.create_task(self._follow(stub)),
+                             asyncio.create_task(self.crew.run(stub, iot_channel)),
                              asyncio.create_task(stop.wait())]
                     try:
                         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -145,12 +158,14 @@ class ShopFloor:
 
 
 async def simulate(settings: Settings, speedup: float, stop: asyncio.Event,
-                   manual: frozenset[str] = frozenset()) -> None:
-    """Work every demo factory's assignments, except those a person drives (`manual`)."""
+                   manual: frozenset[str] = frozenset(), crew: CrewPace | None = None) -> None:
+    """Work every demo factory's assignments and maintenance, except those a person drives
+    (`manual`)."""
     address = settings.service_address("scheduling")
+    iot_address = settings.service_address("iot") if "iot" in settings.services else ""
     credentials = channel_credentials(settings)
-    floors = [ShopFloor(f, address, speedup, credentials) for f in DEMO_FACTORIES
-              if f.factory_id not in manual]
+    floors = [ShopFloor(f, address, speedup, credentials, iot_address, crew)
+              for f in DEMO_FACTORIES if f.factory_id not in manual]
     await asyncio.gather(*(floor.run(stop) for floor in floors))
 
 
@@ -168,7 +183,9 @@ def main() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         started = time.monotonic()
-        await simulate(settings, speedup, stop, manual)
+        wear = DemoWear.from_env()  # the demo's hour, when a machine wears in it
+        crew = CrewPace.of_demo_hour(wear.window_s) if wear else CrewPace.of_demo_hour(60.0)
+        await simulate(settings, speedup, stop, manual, crew)
         log.info("simulator stopped after %.0f s", time.monotonic() - started)
 
     asyncio.run(run())

@@ -2,6 +2,8 @@
 
 A machine follows the work the shop floor reports on it. Strongest first:
 
+    in a maintenance stop the factory accepted                  → OFF (a wearing saw gets its
+                                                                  new blade in it)
     broken (a random breakdown or the `break` command)          → BROKEN (DOWN on the board)
     an operation reported started, not yet finished or scrapped → RUNNING, shift or not (one part
                                                                   per running spell, now and then
@@ -90,6 +92,17 @@ class ReportedWork:
         return bool(self.running)
 
 
+@dataclass(frozen=True)
+class MaintenanceStop:
+    """A maintenance task the factory accepted (scheduling's MaintenanceAccepted): the machine
+    stops from `start` to `end` (unix s) and is serviced in it."""
+
+    machine_id: str
+    task_id: str
+    start: float
+    end: float
+
+
 @dataclass
 class SimulatedMachine:
     factory: DemoFactory
@@ -108,6 +121,7 @@ class SimulatedMachine:
     noise: float = 0.0
     # the machine whose blade dulls in compressed time (demo/wear.py DemoWear), else None
     wear: CompressedWear | None = None
+    stops: dict[str, MaintenanceStop] = field(default_factory=dict)  # accepted, by task id
 
     @property
     def profile(self) -> MachineProfile | None:
@@ -120,6 +134,23 @@ class SimulatedMachine:
         self.broken_until = now
         if self.wear is not None:  # a new blade: it starts dulling afresh
             self.wear = self.wear.demo.started(now)
+
+    def plan_stop(self, stop: MaintenanceStop) -> None:
+        """A maintenance stop the factory accepted (a repeat, or one over, changes nothing)."""
+        self.stops.setdefault(stop.task_id, stop)
+
+    def _serviced(self, now: float) -> bool:
+        """Whether it stands in a maintenance stop at `now`: stopped, and serviced (broken or
+        not, it is repaired; a wearing saw's new blade is fitted, dulling from the stop's end).
+        Stops over are forgotten."""
+        stop = next((s for s in self.stops.values() if s.start <= now < s.end), None)
+        self.stops = {k: s for k, s in self.stops.items() if s.end > now}
+        if stop is None:
+            return False
+        self.broken_until = min(self.broken_until, now)
+        if self.wear is not None and self.wear.fitted < stop.end:
+            self.wear = self.wear.demo.started(stop.end)
+        return True
 
     @property
     def samples_per_s(self) -> int:
@@ -138,6 +169,9 @@ class SimulatedMachine:
 
     def step(self, now: float) -> None:
         """Advance to `now`: chance breakdowns and dropouts, then the state of the precedence above."""
+        if self._serviced(now):
+            self._enter("OFF", math.inf, now)
+            return
         working, busy = in_shift(self.factory, now), self.work.busy(now)
         if self.wear is not None:
             busy = busy or working  # a long run: it cuts throughout its shift
@@ -224,6 +258,15 @@ class SimulatedFloor:
         if sim is None:
             return False
         sim.work.apply(report, now, self.cap_s)
+        return True
+
+    def plan_stop(self, stop: MaintenanceStop, now: float) -> bool:
+        """Note an accepted maintenance stop; False for a machine not simulated here or a stop
+        over already."""
+        sim = self.machines.get(stop.machine_id)
+        if sim is None or stop.end <= now:
+            return False
+        sim.plan_stop(stop)
         return True
 
     def step(self, now: float) -> None:

@@ -270,6 +270,13 @@ class DemoWear:
     holds enough cutting current to judge; the other machines keep to one sample a second, too
     few for such short windows, and are never judged (so they never alarm).
 
+    The window is the demo's hour for everything about maintenance, so the wear and its stop
+    fit together: scheduling plans a maintenance stop of 2 such hours, due a margin of at most
+    24 of them before the failure (`scheduling_env`); the demo factories' crew accepts a task
+    within one and reports it done when its stop is over (demo/maintenance_crew.py); the
+    simulated saw stops in the accepted window and gets its new blade there (demo/machines.py).
+    docs/scheduling.md has the timeline.
+
     Settings of the demo, from the environment: DOVETAIL_DEMO_WEAR_MACHINE (the machine; empty:
     none wears) and DOVETAIL_DEMO_WEAR_WINDOW_S; `iot_env` gives the iot service the same window.
     """
@@ -302,6 +309,10 @@ class DemoWear:
             "DOVETAIL_IOT_WEAR_WINDOW_S": f"{self.window_s:g}",
             "DOVETAIL_IOT_WEAR_CAPTURE_SAMPLES": str(int(self.window_s * self.samples_per_s)),
         }
+
+    def scheduling_env(self) -> dict[str, str]:
+        """The scheduling service's maintenance hour for this demo: the same compressed hour."""
+        return {"DOVETAIL_SCHEDULER_MAINTENANCE_HOUR_S": f"{self.window_s:g}"}
 
     def started(self, now: float) -> CompressedWear:
         """The saw's wear from a new blade fitted at `now` (unix s)."""

@@ -143,11 +143,12 @@ class Platform:
         s = self.settings
         logs = s.home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        # the demo's wearing saw is judged in iot windows as short as the demo makes them
-        # (demo/wear.py DemoWear); DOVETAIL_IOT_WEAR_* set by hand win
+        # the demo's wearing saw is judged in iot windows as short as the demo makes them, and
+        # its maintenance planned in the same hours (demo/wear.py DemoWear); DOVETAIL_IOT_WEAR_*
+        # and DOVETAIL_SCHEDULER_MAINTENANCE_HOUR_S set by hand win
         wear = DemoWear.from_env(dict(os.environ))
-        env = {**(wear.iot_env() if wear else {}), **os.environ, **s.to_env(),
-               "PYTHONUNBUFFERED": "1"}
+        scaled = {**wear.iot_env(), **wear.scheduling_env()} if wear else {}
+        env = {**scaled, **os.environ, **s.to_env(), "PYTHONUNBUFFERED": "1"}
         for name in services:
             require_free_port(s.service_ports[name], f"the {name} service (gRPC)")
             require_free_port(s.metrics_ports[name], f"the {name} service (metrics)")
