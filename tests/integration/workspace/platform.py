@@ -34,6 +34,7 @@ from services.orders.application import OrdersApplication
 from services.orders.main import build as build_orders
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.main import build as build_scheduling
+from services.scheduling.maintenance import MaintenanceTimes
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually, ref
 from tests.integration.scheduling.conftest import TEST_SCHEDULER
@@ -125,17 +126,22 @@ async def onboard(client: httpx.AsyncClient, factory: Factory, csv: bytes) -> ht
                              files={"file": ("machines.csv", csv, "text/csv")})
 
 
+WORKSPACE_IOT = IotSettings(offline_after_s=3600.0, status_interval_s=0.2, energy_flush_s=0.2)
+
+
 @asynccontextmanager
-async def workspace_platform(settings):
+async def workspace_platform(settings, iot: IotSettings = WORKSPACE_IOT,
+                             maintenance: MaintenanceTimes | None = None):
+    """The platform; `iot` and `maintenance` set the services' wear windows and maintenance
+    hours (a test that wears a machine in seconds compresses both alike)."""
     started = {}
     try:
         for name, app, build in (
                 ("orders", OrdersApplication, build_orders),
                 ("configurator", ConfiguratorApplication, build_configurator),
-                ("iot", IotApplication, functools.partial(build_iot, iot=IotSettings(
-                    offline_after_s=3600.0, status_interval_s=0.2, energy_flush_s=0.2))),
+                ("iot", IotApplication, functools.partial(build_iot, iot=iot)),
                 ("scheduling", SchedulingApplication,
-                 lambda rt: build_scheduling(rt, TEST_SCHEDULER))):
+                 lambda rt: build_scheduling(rt, TEST_SCHEDULER, maintenance))):
             started[name] = await runtime.start(name, settings, app, build, port=0)
         keys = started["orders"].runtime.keys  # one table, read by every service and the gateway
         await keys.add(TEST_ADMIN_KEY, Principal("admin"))
