@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,23 @@ async def accessible(page, name: str) -> None:
 async def platform(settings):
     async with workspace_platform(settings) as running:
         yield running
+
+
+@asynccontextmanager
+async def signed_in(browser, platform, **options):
+    """A tablet page (unless `options` say otherwise) signed in as a new operator of MINE:
+    (page, their e-mail, the page errors seen), the browser context closed on leaving."""
+    email, password = await platform.person("factory_operator")
+    context = await browser.new_context(**{"viewport": TABLET, "timezone_id": "Europe/London",
+                                           **options})
+    try:
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await sign_in(page, platform, email, password)
+        yield page, email, errors
+    finally:
+        await context.close()
 
 
 async def sign_in(page, platform, email: str, password: str) -> None:

@@ -30,7 +30,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.iot.v1 import iot_service_pb2_grpc as iot_grpc
 from services.iot.settings import IotSettings
 from services.scheduling.maintenance import MaintenanceTimes
-from tests.e2e.workspace.test_factory_workspace import TABLET, accessible, sign_in
+from tests.e2e.workspace.test_factory_workspace import accessible, signed_in
 from tests.helpers import eventually
 from tests.integration.workspace.platform import workspace_platform
 
@@ -144,14 +144,7 @@ async def test_a_wearing_saw_is_maintained_before_it_fails_and_is_healthy_again(
     # planned before the failure iot predicts, with the margin scheduling keeps
     assert task["start"] < task["end"] <= task["due_by"] < alarm["failure_expected_by"]
 
-    email, password = await platform.person("factory_operator")
-    context = await browser.new_context(viewport=TABLET, locale="en",
-                                        timezone_id="Europe/London")
-    try:
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await sign_in(page, platform, email, password)
+    async with signed_in(browser, platform, locale="en") as (page, email, errors):
         await page.goto(f"{platform.base_url}/factory/maintenance/")
         card = page.locator(f'section[data-task="{task["task_id"]}"]')
         assert "cutting current up" in await card.inner_text()
@@ -200,7 +193,5 @@ async def test_a_wearing_saw_is_maintained_before_it_fails_and_is_healthy_again(
         await page.screenshot(path=str(artifacts / "factory_machines_healthy_again.png"),
                               full_page=True)
         assert errors == []
-    finally:
-        await context.close()
     # the old blade's wear proposed nothing more: one task, done
     assert [t["status"] for t in await tasks_of(platform, saw.machine_id)] == ["done"]

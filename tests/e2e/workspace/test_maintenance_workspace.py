@@ -14,7 +14,13 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.iot.v1 import iot_events_pb2 as iot
-from tests.e2e.workspace.test_factory_workspace import PHONE, TABLET, accessible, fits, sign_in
+from tests.e2e.workspace.test_factory_workspace import (
+    PHONE,
+    accessible,
+    fits,
+    sign_in,
+    signed_in,
+)
 from tests.helpers import eventually
 from tests.integration.scheduling.conftest import publish
 from tests.integration.workspace.platform import workspace_platform
@@ -63,14 +69,7 @@ async def test_an_operator_accepts_maintenance_on_a_tablet(browser, platform, se
                                                           artifacts: Path, language: str):
     words = WORDS[language]
     task_id = await wearing(platform, settings, MACHINE[language])
-    email, password = await platform.person("factory_operator")
-    context = await browser.new_context(viewport=TABLET, locale=language,
-                                        timezone_id="Europe/London")
-    try:
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await sign_in(page, platform, email, password)
+    async with signed_in(browser, platform, locale=language) as (page, email, errors):
         await page.goto(f"{platform.base_url}/factory/maintenance/")
         assert await page.get_attribute("html", "lang") == language
         card = page.locator(f'section[data-task="{task_id}"]')
@@ -88,8 +87,6 @@ async def test_an_operator_accepts_maintenance_on_a_tablet(browser, platform, se
         await page.screenshot(
             path=str(artifacts / f"factory_maintenance_accepted_{language}.png"), full_page=True)
         assert errors == []
-    finally:
-        await context.close()
 
 
 async def test_the_maintenance_page_fits_a_phone(browser, platform, settings, artifacts: Path):
