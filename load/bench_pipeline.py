@@ -97,6 +97,9 @@ class Stages:
         self.scheduled: dict[str, float] = {}
         self.left_out: dict[str, float] = {}
         self.reasons: dict[str, int] = {}
+        # each plan publication: (seen at, its pass began at, trigger, operations moved,
+        # late orders, weighted tardiness)
+        self.plans: list[tuple[float, float, str, int, int, float]] = []
 
     async def subscribe(self, nc) -> None:
         async def on_configured(msg):
@@ -124,6 +127,14 @@ class Stages:
                 self.left_out[body.order_id] = time.time()
                 self._count(f"planner left out: {body.reason}")
 
+        async def on_plan(msg):
+            body = scheduling_events_pb2.SchedulePublished()
+            unwrap(msg.data).body.Unpack(body)
+            self.plans.append((time.time(), body.published_at.ToMilliseconds() / 1000,
+                               body.trigger, len(body.moved_operation_ids), body.late_count,
+                               body.objective.weighted_tardiness))
+
+        await nc.subscribe("dovetail.scheduling.schedule_published", cb=on_plan)
         await nc.subscribe("dovetail.configurator.order_configured", cb=on_configured)
         await nc.subscribe("dovetail.configurator.configuration_rejected", cb=on_rejected)
         await nc.subscribe("dovetail.scheduling.order_scheduled", cb=on_scheduled)
@@ -267,6 +278,7 @@ def summarise(s: Stages, rate, seconds, offered, errors, offered_for, drained_af
             (t, s.configured.get(o, float("nan")) - t, s.scheduled.get(o, float("nan")) - t)
             for o, t in acc.items()),
         "backlog_series": backlog_series,
+        "plans_series": s.plans,
     }
 
 
@@ -410,6 +422,23 @@ def print_profile(p: dict) -> None:
         print(f"    {v:5.1f} %  {f}")
 
 
+def plan_passes(plans: list[tuple[float, float, str, int, int, float]]) -> dict:
+    """The plan publications seen: each with when it was seen, how long after its pass
+    began (the pass's time, with the relay's), what triggered it, the operations it moved
+    and the plan's late orders and weighted tardiness after it; and per trigger, how many
+    and how long their passes took."""
+    rows = [{"at": round(seen, 1), "pass_s": round(seen - began, 2), "trigger": trigger,
+             "moved": moved, "late": late, "weighted_tardiness": tardiness}
+            for seen, began, trigger, moved, late, tardiness in sorted(plans)]
+    per: dict[str, list[float]] = {}
+    for r in rows:
+        per.setdefault(r["trigger"], []).append(r["pass_s"])
+    return {"publications": rows, "passes_by_trigger": {
+        t: {"n": len(v), "p50_s": round(percentile(v, 0.5), 2),
+            "p95_s": round(percentile(v, 0.95), 2), "max_s": round(max(v), 2)}
+        for t, v in sorted(per.items())}}
+
+
 def write_results(result: dict, args, stamp: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     latency = result.pop("latency_series")
@@ -430,7 +459,19 @@ def write_results(result: dict, args, stamp: str) -> None:
         "placed→scheduled p95 s": [(k, pct([s for _, s in v], 0.95)) for k, v in sorted(buckets.items())],
         "placed→configured p95 s": [(k, pct([c for c, _ in v], 0.95)) for k, v in sorted(buckets.items())],
     }
+    # the planner's own stage, by the time the order was configured (a backlog before the
+    # planner does not show in it): what a pass holding arrivals delays
+    by_conf: dict[int, list[float]] = {}
+    for t, conf, sched in latency:
+        if conf == conf and sched == sched:
+            by_conf.setdefault(int((t + conf) // 10) * 10, []).append(sched - conf)
+    curves["configured→scheduled p95 s (by configuration time)"] = [
+        (k, pct(v, 0.95)) for k, v in sorted(by_conf.items())]
     result["latency_over_time"] = curves
+    result["plans_over_time"] = plan_passes(result.pop("plans_series"))
+    for trigger, t in result["plans_over_time"]["passes_by_trigger"].items():
+        print(f"planner passes {trigger}: {t['n']}, p50 {t['p50_s']} s, p95 {t['p95_s']} s, "
+              f"max {t['max_s']} s (begun → published seen)")
     Path(f"{base}_latency.svg").write_text(line_chart(
         f"Placed → configured / scheduled, {args.rate:g} orders/s ({args.network} network)",
         curves, x_label="seconds into the run (by acceptance, 10 s buckets)", y_label="seconds"))
