@@ -172,8 +172,10 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
     moved = sorted(r.operation_id for r in rows if (b := before.get(r.operation_id)) is not None
                    and (b.machine_id, b.start_ms) != (r.machine_id, r.start_ms))
     now_ids = {r.operation_id: r for r in rows}
+    moved_ids = set(moved)  # (looked up per row: in the list, an optimisation moving 40,000
+    # of 100,000 operations spent most of its 45 s here)
     affected = {r.factory_id for r in rows if r.operation_id not in before
-                or r.operation_id in moved}
+                or r.operation_id in moved_ids}
     affected |= {r.factory_id for op, r in before.items()
                  if op not in now_ids or now_ids[op].factory_id != r.factory_id}
     objective = ObjectiveValues(

@@ -19,7 +19,7 @@ from services.kit.words import N_
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.cutting import Cover, live_batches
 from services.scheduling.domain.network import NetworkState
-from services.scheduling.domain.pool import PoolOrder
+from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.power import running_kw
 from services.scheduling.domain.progress import FINISHED, STARTED
 from services.scheduling.domain.tariffs import price_steps
@@ -98,11 +98,12 @@ class _Entry:
 
 def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
                   setup_minutes: dict[str, int], exclude: Collection[str] = frozenset(),
-                  factory_ids: Collection[str] | None = None
-                  ) -> tuple[NetworkProblem, ProblemIndex]:
+                  factory_ids: Collection[str] | None = None,
+                  only: Collection[str] | None = None) -> tuple[NetworkProblem, ProblemIndex]:
     """The problem of planning every plannable order of ``state`` (but those in
-    ``exclude``) from ``now_ms`` on, on the factories ``factory_ids`` (default: all)."""
-    entries = _entries(state, exclude)
+    ``exclude``) from ``now_ms`` on, on the factories ``factory_ids`` (default: all);
+    ``only``: of these orders alone (a few of a large pool: not every order looked at)."""
+    entries = _entries(state, exclude, only)
     # cutting batches (issue 20): frozen load on their saws, covering their orders' saw steps
     batch_load, covers = live_batches(state.cutting.values(), state.status_of, now_ms)
     if covers:  # (no batch: nothing to look up per order)
@@ -195,9 +196,12 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     return problem, index
 
 
-def _entries(state: NetworkState, exclude) -> list[_Entry]:
+def _entries(state: NetworkState, exclude, only=None) -> list[_Entry]:
     out = []
-    for order in sorted(state.plannable(), key=lambda o: o.order_id):
+    pool = state.plannable() if only is None else [
+        o for oid in only if (o := state.orders.get(oid)) is not None
+        and o.status == PLANNABLE and o.routing]
+    for order in sorted(pool, key=lambda o: o.order_id):
         if order.order_id in exclude:
             continue
         progress = state.progress.get(order.order_id)

@@ -309,15 +309,18 @@ class Planner:
         # asks for one): at 20 orders/s over capacity, each attempt otherwise met new
         # orders that did not fit either, and the round never ended.
         considered = planning.considered
-        if considered is None and planning.window is not None:
-            # a round of the sweep: the orders the window's plans hold (see planning/sweep.py)
-            planning.window = held_with(self.state, planning.window, self.scope.factories())
-            considered = {o for o, f in self.state.planned_in.items() if f in planning.window}
-        skip = planning.exclude if considered is None else planning.exclude | {
-            o.order_id for o in self.state.plannable() if o.order_id not in considered}
+        if planning.window is not None:  # a round of the sweep (see planning/sweep.py)
+            if considered is None:  # the orders the window's plans hold
+                planning.window = held_with(self.state, planning.window, self.scope.factories())
+                considered = {o for o, f in self.state.planned_in.items() if f in planning.window}
+            skip = planning.exclude  # only those considered are looked at
+        else:
+            skip = planning.exclude if considered is None else planning.exclude | {
+                o.order_id for o in self.state.plannable() if o.order_id not in considered}
         problem, index = build_problem(self.state, planning.now_ms, planning.horizon,
                                        self.settings.setup_minutes, skip,
-                                       self._factories(planning))
+                                       self._factories(planning),
+                                       considered if planning.window is not None else None)
         if planning.considered is None:
             planning.considered = set(index.op_ids) | set(index.unplannable)
         seen = self.state.progress_seen  # the reports this problem knows of
@@ -451,7 +454,8 @@ class Planner:
             o.order_id for o in self.state.plannable() if o.order_id not in solved}
         fresh, fresh_index = build_problem(self.state, planning.now_ms, planning.horizon,
                                            self.settings.setup_minutes, skip,
-                                           self._factories(planning))
+                                           self._factories(planning),
+                                           solved if planning.window is not None else None)
         seen = self.state.progress_seen
         candidate = reframe(solution.plan.operations, solution.index, fresh, fresh_index)
         settled = await self.fence.run(settle, fresh, candidate)
