@@ -58,17 +58,18 @@ from gateway.headers import security_headers
 from gateway.i18n import ReaderMiddleware
 from gateway.limits import KeyGuessing
 from gateway.metrics import metrics_middleware
-from gateway.openapi import document_raw_bodies, document_shared_errors
+from gateway.openapi import document_plain_route, document_raw_bodies, document_shared_errors
 from gateway.portal.energy import EnergyPortalController
 from gateway.portal.mapping import SHOP_DESK_PAGES
 from gateway.portal.pages import PORTAL_HANDLERS, sign_in_redirect, template_config
 from gateway.portal.plan_overrides import PlanOverridePortalController
 from gateway.portal.purchases import PurchasesPortalController
 from gateway.read_model import OrderFacts
+from gateway.schemas.orders import CanonicalOrder
 from gateway.sessions import SessionStore
 from gateway.settings import EdgeSettings
 from gateway.sse.slots import StreamSlots
-from gateway.webhooks.canonical import CanonicalWebhookController
+from gateway.webhooks import canonical, plain
 from gateway.webhooks.carriers import CarrierWebhookController
 from gateway.webhooks.release import MappingRelease
 from gateway.webhooks.shopify import SHOPIFY, ShopifyWebhookController
@@ -154,7 +155,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
             await pool.close()
 
     app = Litestar(
-        route_handlers=[CanonicalWebhookController, ShopifyWebhookController,
+        route_handlers=[canonical.receive_canonical_order, ShopifyWebhookController,
                         WooCommerceWebhookController, OrderController, PlanOverrideController,
                         DesignController,
                         FactoryController, StockController, TariffController, OrderPriceController,
@@ -212,6 +213,9 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
                     description="portal session (sign in at /portal/sign-in)"),
             })),
     )
+    plain.route_path_parameters(app)
+    document_plain_route(app, canonical.PATH, canonical.OPERATION, CanonicalOrder,
+                         canonical.RESPONSES)
     document_shared_errors(app)
     document_raw_bodies(app, {"/webhooks/shopify/orders": SHOPIFY.payload,
                               "/webhooks/woocommerce/orders": WOOCOMMERCE.payload})

@@ -19,9 +19,20 @@ change) stay on their handlers.
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, RequestBody
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    PathItem,
+    Reference,
+    RequestBody,
+)
+
+from gateway.schemas.orders import ErrorBody
 
 ERROR_BODY = Reference(ref="#/components/schemas/ErrorBody")
 SHARED = {
@@ -35,6 +46,8 @@ SHARED = {
     "503": "PostgreSQL or a service cannot answer now; retry later (a retry never doubles an order)",
 }
 METHODS = ("get", "put", "post", "delete", "patch")
+# `{channel:str}` in a route's path is `{channel}` in the document.
+_TYPED_PARAMETER = re.compile(r"\{(\w+):\w+\}")
 
 
 def error(code: str) -> OpenAPIResponse:
@@ -74,17 +87,52 @@ def document_raw_bodies(app: Litestar, bodies: dict[str, type]) -> None:
     The schemas come from msgspec, which decodes those bodies too, so the two cannot drift.
     They go in as JSON Schema dicts, which Litestar writes out as they are.
     """
-    openapi = app.openapi_schema
-    schemas = openapi.components.schemas = dict(openapi.components.schemas or {})
-    refs, components = msgspec.json.schema_components(
-        list(bodies.values()), ref_template="#/components/schemas/{name}")
-    for name, schema in components.items():
-        assert name not in schemas, f"{name} would replace a schema Litestar made"
-        schemas[name] = schema
+    refs = _components(app, list(bodies.values()))
     for path, ref in zip(bodies, refs, strict=True):
-        operation = openapi.paths[path].post
+        operation = app.openapi_schema.paths[path].post
         operation.request_body = RequestBody(required=True, content={
-            "application/json": OpenAPIMediaType(schema=Reference(ref=ref["$ref"]))})
+            "application/json": OpenAPIMediaType(schema=ref)})
         responses = operation.responses = dict(operation.responses or {})
         for code in ("413", "422"):
             responses.setdefault(code, error(code))
+
+
+def document_plain_route(app: Litestar, path: str, operation: Operation, body: type,
+                         answers: dict[int, tuple[type | None, str]]) -> None:
+    """Document a POST route served as a plain ASGI handler (Litestar documents only its
+    HTTP routes): `operation` with its JSON body (a msgspec type) and its answers, status →
+    (msgspec type of the body, or None for ErrorBody; description). Call it before
+    `document_shared_errors`, which adds the answers every route shares."""
+    types = [body, ErrorBody, *{t for t, _ in answers.values() if t is not None} - {ErrorBody}]
+    refs = dict(zip(types, _components(app, types), strict=True))
+    operation.request_body = RequestBody(required=True, content={
+        "application/json": OpenAPIMediaType(schema=refs[body])})
+    operation.responses = {
+        str(status): OpenAPIResponse(description=description, content={
+            "application/json": OpenAPIMediaType(
+                schema=refs[kind or ErrorBody])})
+        for status, (kind, description) in answers.items()}
+    paths = app.openapi_schema.paths = dict(app.openapi_schema.paths or {})
+    template = _TYPED_PARAMETER.sub(r"{\1}", path)
+    assert template not in paths, f"{template} is documented already"
+    paths[template] = PathItem(post=operation)
+
+
+def _components(app: Litestar, types: list[type]) -> list[Reference]:
+    """References to the schemas msgspec writes for `types`, added to the document's
+    components. A component of the same name is kept when it has the same fields (Litestar
+    made it from the same Struct for another route); any other would be replaced: refused."""
+    openapi = app.openapi_schema
+    schemas = openapi.components.schemas = dict(openapi.components.schemas or {})
+    refs, components = msgspec.json.schema_components(
+        types, ref_template="#/components/schemas/{name}")
+    for name, schema in components.items():
+        existing = schemas.get(name)
+        if existing is None:
+            schemas[name] = schema
+            continue
+        fields = existing.to_schema() if hasattr(existing, "to_schema") else existing
+        assert (set(fields.get("properties", {})), set(fields.get("required", []))) == (
+            set(schema.get("properties", {})), set(schema.get("required", []))), \
+            f"{name} would replace a schema Litestar made"
+    return [Reference(ref=ref["$ref"]) for ref in refs]

@@ -102,6 +102,17 @@ def decode(body: bytes, payload: type) -> Any:
     raise ValidationException("body does not fit", extra=found)
 
 
+def fit(document: Any, payload: type) -> Any:
+    """`document` (decoded JSON) as `payload`, converted as Litestar converts a handler's
+    body (not strictly: "2" for a number is taken as 2); a document that does not fit raises
+    ValidationException naming every problem by JSON Pointer."""
+    try:
+        return msgspec.convert(document, payload, strict=False, str_keys=True)
+    except msgspec.ValidationError as exc:
+        found = problems(document, payload) or _first_only(str(exc))
+    raise ValidationException("body does not fit", extra=found)
+
+
 def with_pointers(error: ServiceError) -> ServiceError:
     """A service's field errors (dotted paths) named by JSON Pointer, as webhook answers are."""
     error.errors = [FieldError(pointer_of_dotted(e.field), e.message) for e in error.errors]
