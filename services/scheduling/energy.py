@@ -9,14 +9,26 @@ factory's planned orders alone (an order is made in one factory), planned again 
 factory's plan revision and tariff, so a page shown again costs nothing. Figures are the
 validator's audit (``solver/energy_audit.py``) of both plans over the planning horizon;
 finished work (pins) is left out of both.
+
+Both plans start from the moment the factory's plan was made (its revision's time), not
+from when the page is looked at: planned from later, the energy-blind plan could not use
+the hours the plan had already put work in, and a comparison of two plans of nearly the
+same cost came out either way by the minutes between. The comparison says whether the plan
+is cheaper, the same or dearer, and what explains a plan that is not cheaper: it is less
+late (lateness comes before energy), or it holds work the energy step has not been over
+yet — new orders are slotted in as soon as they fit and weighed for energy when the planner
+next optimises (``optimise_after_s`` after arrivals pause) — which the step's quick moves
+would still find savings in.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -27,12 +39,15 @@ from services.scheduling.domain.power import running_kw
 from services.scheduling.domain.problem import ProblemIndex, build_problem, plan_in_frame
 from services.scheduling.domain.tariffs import Tariff, average_price, price_steps
 from services.scheduling.settings import SchedulerSettings
+from services.scheduling.solver.energy import unsettled_savings
 from services.scheduling.solver.energy_audit import energy_report, load_curve
 from services.scheduling.solver.model import NetworkProblem, PlannedOperation, evaluate
 from services.scheduling.solver.search import plan_network
 
 BLIND_TIME_S = 2.0
+UNSETTLED_TIME_S = 1.0  # for the energy step's quick moves over the plan as it stands
 MINUTE_MS = 60_000
+CENT = 0.005  # costs that round to the same cent are the same
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,49 @@ class Figures:
     peak_kw: float
     kg_co2e: float
     weighted_tardiness: int  # minutes
+
+
+class Verdict(StrEnum):
+    CHEAPER = "cheaper"
+    SAME = "same"
+    DEARER = "dearer"
+
+
+class Reason(StrEnum):
+    """What explains a plan that is not cheaper than energy-blind (or not yet as cheap as
+    the planner will make it)."""
+
+    LESS_LATE = "less_late"  # less weighted lateness: lateness comes before energy
+    ENERGY_STEP_PENDING = "energy_step_pending"  # work the energy step has not been over yet
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The plan against the same work planned energy-blind from the same moment."""
+
+    verdict: Verdict
+    cny_saved: float  # energy-blind minus as planned: negative when the plan is dearer
+    percent_saved: float
+    less_late_minutes: int  # the energy-blind plan's weighted lateness minus the plan's
+    unsettled_cny: float  # what the energy step's quick moves would still save on the plan
+    reasons: tuple[Reason, ...]
+
+
+def compare(plan: Figures, blind: Figures, unsettled_cny: float) -> Comparison:
+    """Cheaper, the same (to the cent) or dearer, and why when it is not cheaper; work the
+    energy step has not been over is named whatever the verdict (the plan will change)."""
+    saved = round(blind.cny - plan.cny, 2)
+    verdict = (Verdict.SAME if abs(saved) < CENT else
+               Verdict.CHEAPER if saved > 0 else Verdict.DEARER)
+    less_late = blind.weighted_tardiness - plan.weighted_tardiness
+    reasons = []
+    if verdict is not Verdict.CHEAPER and less_late > 0:
+        reasons.append(Reason.LESS_LATE)
+    unsettled = round(unsettled_cny, 2)
+    if unsettled > 0:
+        reasons.append(Reason.ENERGY_STEP_PENDING)
+    percent = round(100 * saved / blind.cny, 1) if blind.cny else 0.0
+    return Comparison(verdict, saved, percent, less_late, unsettled, tuple(reasons))
 
 
 @dataclass(frozen=True)
@@ -70,6 +128,8 @@ class EnergyView:
     grid: GridFactor
     orders: int
     carbon_profile: CarbonProfile | None = None  # CO2e hour by hour when set, else the annual
+    comparison: Comparison | None = None  # with the energy-blind plan, when there is one
+    made_ms: int = 0  # when the plan was made: both plans start from then
 
 
 @dataclass(frozen=True)
@@ -91,7 +151,14 @@ class _Frame:
     plan: list[PlannedOperation]
 
 
-_cache: dict[tuple, tuple[Figures, tuple[tuple[int, float], ...]]] = {}
+@dataclass(frozen=True)
+class _Blind:
+    figures: Figures
+    curve: tuple[tuple[int, float], ...]
+    unsettled_cny: float  # what the energy step would still save on the plan itself
+
+
+_cache: dict[tuple, _Blind] = {}
 _cache_lock = threading.Lock()
 
 
@@ -151,13 +218,17 @@ def _day_only(curve, start_ms: int, end_ms: int) -> tuple[tuple[int, float], ...
 
 
 def _blind(frame: _Frame, factory_id: str, grid: GridFactor, key: tuple,
-           profile: CarbonProfile | None = None) -> tuple[Figures, tuple[tuple[int, float], ...]]:
+           profile: CarbonProfile | None = None) -> _Blind:
+    """The same work planned energy-blind, and what the energy step would still save on the
+    plan (both depend only on the plan's revision, the tariff and the machines' draw)."""
     with _cache_lock:
         if key in _cache:
             return _cache[key]
     problem = replace(frame.problem, energy_aware=False)
     blind = plan_network(problem, BLIND_TIME_S, 1, 0).operations
-    out = (_figures(frame, blind, grid, profile), _curve(frame, blind, factory_id))
+    unsettled = unsettled_savings(frame.problem, frame.plan, time.monotonic() + UNSETTLED_TIME_S)
+    out = _Blind(_figures(frame, blind, grid, profile), _curve(frame, blind, factory_id),
+                 unsettled.get(factory_id, 0.0))
     with _cache_lock:
         if len(_cache) > 256:
             _cache.clear()
@@ -167,8 +238,11 @@ def _blind(frame: _Frame, factory_id: str, grid: GridFactor, key: tuple,
 
 def energy_view(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory_id: str,
                 day: date | None = None) -> EnergyView:
-    """The factory's plan over its tariff on ``day`` (its local date; default today)."""
-    frame = factory_frame(state, settings, now_ms, factory_id)
+    """The factory's plan over its tariff on ``day`` (its local date; default today), and
+    against the same work planned energy-blind from the moment the plan was made."""
+    revision = state.factory_plans.get(factory_id)
+    made_ms = min(getattr(revision, "published_at_ms", 0) or now_ms, now_ms)
+    frame = factory_frame(state, settings, made_ms, factory_id)
     factory = state.factories[factory_id]
     tariff = factory.tariff
     zone = tariff.time_zone if tariff is not None else (factory.timezone or "Asia/Shanghai")
@@ -189,18 +263,20 @@ def energy_view(state: NetworkState, settings: SchedulerSettings, now_ms: int, f
     planned = _day_only(_curve(frame, frame.plan, factory_id), start_ms, end_ms)
     blind_figures: Figures | None = None
     blind_curve: tuple[tuple[int, float], ...] = ()
-    if tariff is not None and frame.plan:
-        revision = state.factory_plans.get(factory_id)
+    comparison = None
+    if tariff is not None and plan_figures is not None:
+        # work started or finished since the revision changes the frame, not the revision
         key = (factory_id, getattr(revision, "version", 0), frame.index.origin_ms // 3_600_000,
                tariff, tuple(sorted(m.learnt_kw or 0.0 for m in state.machines_of(factory_id))),
-               profile)
-        blind_figures, whole = _blind(frame, factory_id, grid, key, profile)
-        blind_curve = _day_only(whole, start_ms, end_ms)
+               profile, frame.problem.frozen, frozenset(frame.index.pins))
+        blind = _blind(frame, factory_id, grid, key, profile)
+        blind_figures, blind_curve = blind.figures, _day_only(blind.curve, start_ms, end_ms)
+        comparison = compare(plan_figures, blind_figures, blind.unsettled_cny)
     limit = tariff.demand_limit_kw if tariff is not None else None
     return EnergyView(factory_id, day.isoformat(), zone, tariff is not None,
                       None if limit is None else float(limit), bands, planned, blind_curve,
                       plan_figures, blind_figures, grid, len({q.order for q in frame.plan}),
-                      profile)
+                      profile, comparison, made_ms)
 
 
 def order_energy(state: NetworkState, settings: SchedulerSettings, now_ms: int,

@@ -28,7 +28,7 @@ from services.scheduling.domain.tariffs import (
 
 if TYPE_CHECKING:  # the demo seed uses tariff_pb without the planner's imports
     from services.scheduling.domain.capacity import FactoryCapacity
-    from services.scheduling.energy import EnergyView, Figures, OrderEnergy
+    from services.scheduling.energy import Comparison, EnergyView, Figures, OrderEnergy
 
 BAND_PB = {Band.CRITICAL: pb.TARIFF_BAND_CRITICAL, Band.PEAK: pb.TARIFF_BAND_PEAK,
            Band.FLAT: pb.TARIFF_BAND_FLAT, Band.VALLEY: pb.TARIFF_BAND_VALLEY}
@@ -145,6 +145,15 @@ def _figures_pb(f: Figures) -> pb.EnergyFigures:
                             kg_co2e=f.kg_co2e, weighted_tardiness_minutes=f.weighted_tardiness)
 
 
+def _comparison_pb(c: Comparison) -> pb.EnergyComparison:
+    # by name: the enums' values are the wire's names in lower case
+    return pb.EnergyComparison(
+        verdict=pb.EnergyVerdict.Value(f"ENERGY_VERDICT_{c.verdict.upper()}"),
+        cny_saved=c.cny_saved, percent_saved=c.percent_saved,
+        less_late_minutes=c.less_late_minutes, unsettled_cny=c.unsettled_cny,
+        reasons=[pb.EnergyReason.Value(f"ENERGY_REASON_{r.upper()}") for r in c.reasons])
+
+
 def energy_plan_pb(view: EnergyView, plan_id: str) -> pb.GetEnergyPlanResponse:
     out = pb.GetEnergyPlanResponse(
         factory_id=view.factory_id, day=view.day, time_zone=view.time_zone,
@@ -156,7 +165,10 @@ def energy_plan_pb(view: EnergyView, plan_id: str) -> pb.GetEnergyPlanResponse:
         blind=[pb.LoadStep(start_unix_ms=at, kw=kw) for at, kw in view.blind],
         grid_kg_co2e_per_kwh=view.grid.kg_per_kwh, grid_factor_source=view.grid.source,
         plan_id=plan_id, orders=view.orders, hourly_carbon=view.carbon_profile is not None,
-        carbon_profile_source=view.carbon_profile.source if view.carbon_profile else "")
+        carbon_profile_source=view.carbon_profile.source if view.carbon_profile else "",
+        plan_made_unix_ms=view.made_ms)
+    if view.comparison is not None:
+        out.comparison.CopyFrom(_comparison_pb(view.comparison))
     if view.demand_limit_kw is not None:
         out.demand_limit_kw = view.demand_limit_kw
     if view.plan is not None:

@@ -91,6 +91,12 @@ async def test_a_tariff_set_is_read_back_planned_with_and_priced(scheduling, net
     assert view.grid_kg_co2e_per_kwh == 0.5366 and "national" in view.grid_factor_source
     assert view.plan_figures.kg_co2e == pytest.approx(view.plan_figures.kwh * 0.5366, abs=0.01)
     assert view.plan_figures.cny <= view.blind_figures.cny + 0.01
+    # both plans start from when the factory's plan was made, and the verdict says which
+    # is cheaper to the cent
+    assert view.plan_made_unix_ms == state.factory_plans[factory_id].published_at_ms
+    assert view.comparison.cny_saved == pytest.approx(
+        round(view.blind_figures.cny - view.plan_figures.cny, 2))
+    assert view.comparison.verdict in (pb.ENERGY_VERDICT_CHEAPER, pb.ENERGY_VERDICT_SAME)
     assert view.orders >= 1 and view.planned
 
     order = await scheduling.stub.GetOrderEnergy(pb.GetOrderEnergyRequest(order_id=order_id),

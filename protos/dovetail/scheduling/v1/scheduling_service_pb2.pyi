@@ -93,6 +93,19 @@ class TariffBand(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TARIFF_BAND_PEAK: _ClassVar[TariffBand]
     TARIFF_BAND_FLAT: _ClassVar[TariffBand]
     TARIFF_BAND_VALLEY: _ClassVar[TariffBand]
+
+class EnergyVerdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ENERGY_VERDICT_UNSPECIFIED: _ClassVar[EnergyVerdict]
+    ENERGY_VERDICT_CHEAPER: _ClassVar[EnergyVerdict]
+    ENERGY_VERDICT_SAME: _ClassVar[EnergyVerdict]
+    ENERGY_VERDICT_DEARER: _ClassVar[EnergyVerdict]
+
+class EnergyReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ENERGY_REASON_UNSPECIFIED: _ClassVar[EnergyReason]
+    ENERGY_REASON_LESS_LATE: _ClassVar[EnergyReason]
+    ENERGY_REASON_ENERGY_STEP_PENDING: _ClassVar[EnergyReason]
 SCHEDULE_RISK_UNSPECIFIED: ScheduleRisk
 SCHEDULE_RISK_ON_TIME: ScheduleRisk
 SCHEDULE_RISK_AT_RISK: ScheduleRisk
@@ -146,6 +159,13 @@ TARIFF_BAND_CRITICAL: TariffBand
 TARIFF_BAND_PEAK: TariffBand
 TARIFF_BAND_FLAT: TariffBand
 TARIFF_BAND_VALLEY: TariffBand
+ENERGY_VERDICT_UNSPECIFIED: EnergyVerdict
+ENERGY_VERDICT_CHEAPER: EnergyVerdict
+ENERGY_VERDICT_SAME: EnergyVerdict
+ENERGY_VERDICT_DEARER: EnergyVerdict
+ENERGY_REASON_UNSPECIFIED: EnergyReason
+ENERGY_REASON_LESS_LATE: EnergyReason
+ENERGY_REASON_ENERGY_STEP_PENDING: EnergyReason
 
 class OperationSpec(_message.Message):
     __slots__ = ("operation_id", "seq", "machine_type", "duration_seconds", "setup_family", "setup_key", "min_wait_after_seconds", "batch_key", "description")
@@ -905,8 +925,24 @@ class EnergyFigures(_message.Message):
     weighted_tardiness_minutes: int
     def __init__(self, kwh: _Optional[float] = ..., cny: _Optional[float] = ..., valley_kwh: _Optional[float] = ..., peak_kw: _Optional[float] = ..., kg_co2e: _Optional[float] = ..., weighted_tardiness_minutes: _Optional[int] = ...) -> None: ...
 
+class EnergyComparison(_message.Message):
+    __slots__ = ("verdict", "cny_saved", "percent_saved", "less_late_minutes", "unsettled_cny", "reasons")
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    CNY_SAVED_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_SAVED_FIELD_NUMBER: _ClassVar[int]
+    LESS_LATE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    UNSETTLED_CNY_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    verdict: EnergyVerdict
+    cny_saved: float
+    percent_saved: float
+    less_late_minutes: int
+    unsettled_cny: float
+    reasons: _containers.RepeatedScalarFieldContainer[EnergyReason]
+    def __init__(self, verdict: _Optional[_Union[EnergyVerdict, str]] = ..., cny_saved: _Optional[float] = ..., percent_saved: _Optional[float] = ..., less_late_minutes: _Optional[int] = ..., unsettled_cny: _Optional[float] = ..., reasons: _Optional[_Iterable[_Union[EnergyReason, str]]] = ...) -> None: ...
+
 class GetEnergyPlanResponse(_message.Message):
-    __slots__ = ("factory_id", "day", "time_zone", "has_tariff", "demand_limit_kw", "bands", "planned", "blind", "plan_figures", "blind_figures", "grid_kg_co2e_per_kwh", "grid_factor_source", "plan_id", "orders", "hourly_carbon", "carbon_profile_source")
+    __slots__ = ("factory_id", "day", "time_zone", "has_tariff", "demand_limit_kw", "bands", "planned", "blind", "plan_figures", "blind_figures", "grid_kg_co2e_per_kwh", "grid_factor_source", "plan_id", "orders", "hourly_carbon", "carbon_profile_source", "comparison", "plan_made_unix_ms")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     DAY_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
@@ -923,6 +959,8 @@ class GetEnergyPlanResponse(_message.Message):
     ORDERS_FIELD_NUMBER: _ClassVar[int]
     HOURLY_CARBON_FIELD_NUMBER: _ClassVar[int]
     CARBON_PROFILE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    COMPARISON_FIELD_NUMBER: _ClassVar[int]
+    PLAN_MADE_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     day: str
     time_zone: str
@@ -939,7 +977,9 @@ class GetEnergyPlanResponse(_message.Message):
     orders: int
     hourly_carbon: bool
     carbon_profile_source: str
-    def __init__(self, factory_id: _Optional[str] = ..., day: _Optional[str] = ..., time_zone: _Optional[str] = ..., has_tariff: _Optional[bool] = ..., demand_limit_kw: _Optional[float] = ..., bands: _Optional[_Iterable[_Union[BandSpan, _Mapping]]] = ..., planned: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., blind: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., plan_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., blind_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., grid_kg_co2e_per_kwh: _Optional[float] = ..., grid_factor_source: _Optional[str] = ..., plan_id: _Optional[str] = ..., orders: _Optional[int] = ..., hourly_carbon: _Optional[bool] = ..., carbon_profile_source: _Optional[str] = ...) -> None: ...
+    comparison: EnergyComparison
+    plan_made_unix_ms: int
+    def __init__(self, factory_id: _Optional[str] = ..., day: _Optional[str] = ..., time_zone: _Optional[str] = ..., has_tariff: _Optional[bool] = ..., demand_limit_kw: _Optional[float] = ..., bands: _Optional[_Iterable[_Union[BandSpan, _Mapping]]] = ..., planned: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., blind: _Optional[_Iterable[_Union[LoadStep, _Mapping]]] = ..., plan_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., blind_figures: _Optional[_Union[EnergyFigures, _Mapping]] = ..., grid_kg_co2e_per_kwh: _Optional[float] = ..., grid_factor_source: _Optional[str] = ..., plan_id: _Optional[str] = ..., orders: _Optional[int] = ..., hourly_carbon: _Optional[bool] = ..., carbon_profile_source: _Optional[str] = ..., comparison: _Optional[_Union[EnergyComparison, _Mapping]] = ..., plan_made_unix_ms: _Optional[int] = ...) -> None: ...
 
 class GetOrderEnergyRequest(_message.Message):
     __slots__ = ("order_id",)
