@@ -24,6 +24,7 @@ from gateway.schemas.energy import (
     BandSpanRead,
     CarbonProfileBody,
     CarbonSeasonBody,
+    EnergyComparisonRead,
     EnergyFiguresRead,
     EnergyPlanRead,
     FactoryCarbonProfileRead,
@@ -104,6 +105,19 @@ def _figures(f: pb.EnergyFigures) -> EnergyFiguresRead:
                              round(f.peak_kw, 2), round(f.kg_co2e, 2), f.weighted_tardiness_minutes)
 
 
+VERDICT_NAME = {pb.ENERGY_VERDICT_CHEAPER: "cheaper", pb.ENERGY_VERDICT_SAME: "same",
+                pb.ENERGY_VERDICT_DEARER: "dearer"}
+REASON_NAME = {pb.ENERGY_REASON_LESS_LATE: "less_late",
+               pb.ENERGY_REASON_ENERGY_STEP_PENDING: "energy_step_pending"}
+
+
+def comparison_read(c: pb.EnergyComparison) -> EnergyComparisonRead:
+    return EnergyComparisonRead(VERDICT_NAME[c.verdict], round(c.cny_saved, 2),
+                                round(c.percent_saved, 1), c.less_late_minutes,
+                                round(c.unsettled_cny, 2),
+                                [REASON_NAME[r] for r in c.reasons if r in REASON_NAME])
+
+
 def energy_plan_read(r: pb.GetEnergyPlanResponse) -> EnergyPlanRead:
     return EnergyPlanRead(
         factory_id=r.factory_id, day=r.day, time_zone=r.time_zone, has_tariff=r.has_tariff,
@@ -116,7 +130,9 @@ def energy_plan_read(r: pb.GetEnergyPlanResponse) -> EnergyPlanRead:
         energy_blind=_figures(r.blind_figures) if r.HasField("blind_figures") else None,
         grid_kg_co2e_per_kwh=r.grid_kg_co2e_per_kwh, grid_factor_source=r.grid_factor_source,
         orders=r.orders, hourly_carbon=r.hourly_carbon,
-        carbon_profile_source=r.carbon_profile_source)
+        carbon_profile_source=r.carbon_profile_source,
+        comparison=comparison_read(r.comparison) if r.HasField("comparison") else None,
+        plan_made_at=_iso(r.plan_made_unix_ms) if r.plan_made_unix_ms else None)
 
 
 async def energy_plan(services: Services, factory_id: str, day: date | None

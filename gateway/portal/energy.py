@@ -5,7 +5,7 @@ energy-blind: CNY, kWh moved into valley hours, peak kW, CO2e. For admins and pl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
@@ -13,8 +13,9 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from gateway import i18n
 from gateway.auth import PLANNING, portal_for
-from gateway.controllers.tariffs import BAND_NAME, energy_plan
+from gateway.controllers.tariffs import BAND_NAME, REASON_NAME, VERDICT_NAME, energy_plan
 from gateway.deps import StateDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
@@ -112,6 +113,29 @@ def comparison(view: pb.GetEnergyPlanResponse) -> list[dict] | None:
              "difference": round(x - y, places)} for name, x, y, places in rows]
 
 
+def verdict(view: pb.GetEnergyPlanResponse) -> dict | None:
+    """What the page says of the plan against the energy-blind one: cheaper, the same or
+    dearer (amounts unsigned: the sentence says which way), kWh moved into or out of valley
+    hours and CO2e saved or added, and what explains a plan that is not cheaper (None until
+    both plans are known)."""
+    if not view.HasField("comparison"):
+        return None
+    c, a, b = view.comparison, view.plan_figures, view.blind_figures
+    valley = round(a.valley_kwh - b.valley_kwh, 1)
+    co2 = round(b.kg_co2e - a.kg_co2e, 1)
+    reasons = {REASON_NAME[r] for r in c.reasons if r in REASON_NAME}
+    made = (datetime.fromtimestamp(view.plan_made_unix_ms / 1000, UTC)
+            if view.plan_made_unix_ms else None)
+    return {"kind": VERDICT_NAME[c.verdict], "cny": f"{abs(c.cny_saved):.2f}",
+            "percent": f"{abs(c.percent_saved):.1f}", "plan_cny": f"{a.cny:.2f}",
+            "valley_kwh": abs(valley), "valley_way": (valley > 0) - (valley < 0),
+            "co2": abs(co2), "co2_way": (co2 > 0) - (co2 < 0),
+            "less_late": c.less_late_minutes if "less_late" in reasons else 0,
+            "unsettled_cny": f"{c.unsettled_cny:.2f}" if "energy_step_pending" in reasons else "",
+            "unexplained": c.verdict == pb.ENERGY_VERDICT_DEARER and not reasons,
+            "made_at": i18n.local_time(made, view.time_zone or "Asia/Shanghai")}
+
+
 def _today(zone: str) -> date:
     return datetime.now(ZoneInfo(zone)).date()
 
@@ -134,13 +158,6 @@ class EnergyPortalController(Controller):
             chosen = None
         view, view_note = (await attempt(energy_plan(gateway.services, factory_id, chosen))
                            if factory_id else (None, ""))
-        saved = None
-        if view is not None and view.HasField("blind_figures"):
-            saved = {"cny": round(view.blind_figures.cny - view.plan_figures.cny, 2),
-                     "valley_kwh": round(view.plan_figures.valley_kwh - view.blind_figures.valley_kwh, 1),
-                     "kg_co2e": round(view.blind_figures.kg_co2e - view.plan_figures.kg_co2e, 1),
-                     "percent": round(100 * (view.blind_figures.cny - view.plan_figures.cny)
-                                      / view.blind_figures.cny, 1) if view.blind_figures.cny else 0.0}
         zone = ZoneInfo(view.time_zone or "Asia/Shanghai") if view else ZoneInfo("Asia/Shanghai")
 
         def local_time(ms: int) -> str:
@@ -151,7 +168,8 @@ class EnergyPortalController(Controller):
                     picker_note=note, note=view_note,
                     previous_day=(shown - timedelta(days=1)).isoformat(),
                     next_day=(shown + timedelta(days=1)).isoformat(), view=view, chart=chart(view) if view else None,
-                    rows=comparison(view) if view else None, saved=saved,
+                    rows=comparison(view) if view else None,
+                    verdict=verdict(view) if view else None,
                     local_time=local_time, band_of=lambda b: BAND_NAME.get(b, "flat"),
                     band_names={"critical": _("critical peak"), "peak": _("peak"),
                                 "flat": _("flat"), "valley": _("valley")},

@@ -66,6 +66,25 @@ class EnergyFiguresRead(msgspec.Struct):
     weighted_tardiness_minutes: int
 
 
+class EnergyComparisonRead(msgspec.Struct):
+    """The plan against the same work planned energy-blind from the moment the plan was
+    made, and what explains a plan that is not cheaper."""
+
+    verdict: Annotated[str, msgspec.Meta(
+        description="cheaper, same or dearer than energy-blind (to the cent)")]
+    cny_saved: Annotated[float, msgspec.Meta(
+        description="energy-blind minus as planned: negative when the plan is dearer")]
+    percent_saved: float
+    less_late_minutes: Annotated[int, msgspec.Meta(
+        description="the energy-blind plan's weighted lateness minus the plan's")]
+    unsettled_cny: Annotated[float, msgspec.Meta(
+        description="what moving work the energy step has not been over yet (orders slotted "
+                    "in since the planner last optimised) would still save")]
+    reasons: Annotated[list[str], msgspec.Meta(
+        description="less_late: lateness comes before energy; energy_step_pending: work the "
+                    "energy step has not been over yet")]
+
+
 class EnergyPlanRead(msgspec.Struct):
     factory_id: str
     day: str
@@ -82,6 +101,8 @@ class EnergyPlanRead(msgspec.Struct):
     orders: int
     hourly_carbon: bool = False  # CO2e hour by hour from the factory's profile, else annual
     carbon_profile_source: str = ""
+    comparison: EnergyComparisonRead | None = None  # with energy_blind
+    plan_made_at: str | None = None  # both plans start from when the factory's plan was made
 
 
 class OrderEnergyCostRead(msgspec.Struct):

@@ -88,6 +88,13 @@ async def test_the_chain_sets_a_tariff_the_factory_reads_it_and_the_plan_is_show
     assert [b["band"] for b in body["bands"]][:2] == ["valley", "flat"]
     assert body["plan"]["kwh"] > 0 and body["energy_blind"]["kwh"] > 0
     assert body["plan"]["cny"] <= body["energy_blind"]["cny"] + 0.01
+    # said as it is: cheaper, the same or dearer, from when the factory's plan was made
+    saved = round(body["energy_blind"]["cny"] - body["plan"]["cny"], 2)
+    assert body["comparison"]["cny_saved"] == saved
+    assert body["comparison"]["verdict"] == ("cheaper" if saved > 0 else "same" if saved == 0
+                                             else "dearer")
+    assert set(body["comparison"]["reasons"]) <= {"less_late", "energy_step_pending"}
+    assert body["plan_made_at"] is not None and body["plan_made_at"].endswith("+00:00")
 
     page = await site.get("/portal/energy", params={"factory_id": factory_id}, headers=ADMIN)
     assert page.status_code == 200, page.text
