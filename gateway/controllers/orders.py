@@ -64,7 +64,8 @@ def order_read(o: pb.Order, full: bool = True) -> OrderRead:
         planned_start=ts(o, "planned_start"), planned_end=ts(o, "planned_end"),
         catalog_version=o.catalog_version, rejection_reasons=list(o.rejection_reasons),
         cancellation_reason=o.cancellation_reason, planning_issue=o.planning_issue,
-        tracking_token=o.tracking_token if full else FULL_ONLY)
+        tracking_token=o.tracking_token if full else FULL_ONLY,
+        planning_issue_words=reads.words(o, "planning_issue_words"))
 
 
 def _customer(c, full: bool) -> CustomerRead:

@@ -6,20 +6,9 @@ from typing import Annotated, Any
 
 import msgspec
 
-from gateway.schemas.orders import INT64_MAX, Item, Money
+from gateway.schemas.orders import INT64_MAX, Item, Money, WordsRead
 
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
-
-
-class WordsRead(msgspec.Struct, omit_defaults=True):
-    """Text a service wrote for people: an English template (`%(name)s` placeholders) and its
-    arguments, for a client to render in its reader's language; `summary` is the English.
-    Arguments that are words themselves (a reason inside a sentence, the parts of a list) are
-    in `said`, to be rendered the same way."""
-
-    template: str
-    args: dict[str, str]
-    said: dict[str, WordsRead] = {}
 
 
 class HistoryEntryRead(msgspec.Struct):

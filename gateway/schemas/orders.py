@@ -32,6 +32,17 @@ class Customer(msgspec.Struct, forbid_unknown_fields=True):
     phone: Text = ""
 
 
+class WordsRead(msgspec.Struct, omit_defaults=True):
+    """Text a service wrote for people: an English template (`%(name)s` placeholders) and its
+    arguments, for a client to render in its reader's language; `summary` is the English.
+    Arguments that are words themselves (a reason inside a sentence, the parts of a list) are
+    in `said`, to be rendered the same way."""
+
+    template: str
+    args: dict[str, str]
+    said: dict[str, WordsRead] = {}
+
+
 class Item(msgspec.Struct, forbid_unknown_fields=True):
     line_id: Text
     product: Annotated[str, msgspec.Meta(description="catalogue product code, e.g. wardrobe")]
@@ -124,6 +135,8 @@ class OrderRead(msgspec.Struct):
     # Why scheduling cannot plan the order ("" when nothing holds it); in both views.
     planning_issue: str
     tracking_token: str | Full = FULL_ONLY
+    planning_issue_words: Annotated[WordsRead | None, msgspec.Meta(description=(
+        "planning_issue as words, for a client to say in its reader's language"))] = None
 
 
 class OrderPage(msgspec.Struct):

@@ -1,8 +1,8 @@
 """A channel's mapping, checked against the configurator's catalogue before it is saved.
 
 The latest catalogue comes over gRPC (ListProducts: each product's parameters with kind, range,
-step, choices, default and whether it is required). A mapping is refused (422, every problem by
-JSON Pointer) when it names a product the catalogue does not have, a fixed option the product
+step, choices, default and whether it is required). A mapping is refused (422, every problem
+by JSON Pointer, in the reader's language) when it names a product the catalogue does not have, a fixed option the product
 has not or a value outside its range or choices, a shop option mapped to no parameter of any
 product, a value translation to a value no product takes — or a product that cannot be made
 from what the mapping can give it: a required parameter without a default, neither fixed in
@@ -20,6 +20,7 @@ from typing import Any
 
 from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
+from gateway.i18n import gettext as _
 from gateway.webhooks.mapping import length_mm
 from gateway.webhooks.shape import pointer
 
@@ -53,20 +54,26 @@ def value_problem(parameter: cfg.Parameter, value: Any) -> str | None:
         return None  # the least the build rules allow
     if parameter.kind == KIND.PARAMETER_KIND_CHOICE:
         choices = [c.value for c in parameter.choices]
-        return None if str(value) in choices else (
-            f"{value!r} is not one of {parameter.name}'s choices: {', '.join(choices)}")
+        return None if str(value) in choices else _(
+            "%(value)s is not one of %(parameter)s's choices: %(choices)s", value=repr(value),
+            parameter=parameter.name, choices=", ".join(choices))
     if parameter.kind == KIND.PARAMETER_KIND_BOOLEAN:
-        return None if isinstance(value, bool) else f"{parameter.name} is true or false"
+        return None if isinstance(value, bool) else _("%(parameter)s is true or false",
+                                                      parameter=parameter.name)
     number = length_mm(value) if parameter.name.endswith("_mm") else (
         value if isinstance(value, int | float) and not isinstance(value, bool) else None)
     if number is None:
-        return f"{value!r} is not a number for {parameter.name}"
+        return _("%(value)s is not a number for %(parameter)s", value=repr(value),
+                 parameter=parameter.name)
     low, high = parameter.min, parameter.max
     if (low or high) and not low <= number <= high:
-        return f"{number:g} is outside {parameter.name}'s range {low:g}-{high:g}"
+        return _("%(number)s is outside %(parameter)s's range %(low)s-%(high)s",
+                 number=f"{number:g}", parameter=parameter.name, low=f"{low:g}", high=f"{high:g}")
     if parameter.step and abs((number - low) / parameter.step
                               - round((number - low) / parameter.step)) > 1e-9:
-        return f"{number:g} is not a step of {parameter.step:g} from {low:g} for {parameter.name}"
+        return _("%(number)s is not a step of %(step)s from %(low)s for %(parameter)s",
+                 number=f"{number:g}", step=f"{parameter.step:g}", low=f"{low:g}",
+                 parameter=parameter.name)
     return None
 
 
@@ -88,31 +95,35 @@ def check(mapping: dict[str, Any], catalogue: dict[str, cfg.Product],
             at = pointer([table, key])
             product = catalogue.get(entry["product"])
             if product is None:
-                problems.append(Problem(f"{at}/product", f"the catalogue has no product "
-                                        f"{entry['product']!r} (it has {', '.join(catalogue)})"))
+                problems.append(Problem(f"{at}/product", _(
+                    "the catalogue has no product %(product)s (it has %(products)s)",
+                    product=repr(entry["product"]), products=", ".join(catalogue))))
                 continue
             own = {p.name: p for p in product.parameters}
             fixed = entry.get("options", {})
             for name, value in fixed.items():
                 if name not in own:
-                    problems.append(Problem(pointer([table, key, "options", name]),
-                                            f"{product.code} has no parameter {name!r}"))
+                    problems.append(Problem(pointer([table, key, "options", name]), _(
+                        "%(product)s has no parameter %(name)s", product=product.code,
+                        name=repr(name))))
                 elif (why := value_problem(own[name], value)) is not None:
                     problems.append(Problem(pointer([table, key, "options", name]), why))
             needed = required(product)
             requires[product.code] = needed
-            problems += [Problem(pointer([table, key, "options", name]),
-                                 f"{product.code} cannot be made without {name}: fix it here "
-                                 "or map a shop option to it")
+            problems += [Problem(pointer([table, key, "options", name]), _(
+                                 "%(product)s cannot be made without %(name)s: fix it here or "
+                                 "map a shop option to it", product=product.code, name=name))
                          for name in needed if name not in fixed and name not in from_shop]
     for name, parameter in mapping.get("options", {}).items():
         if parameter not in params:
             problems.append(Problem(pointer(["options", name]),
-                                    f"no catalogue product has a parameter {parameter!r}"))
+                                    _("no catalogue product has a parameter %(parameter)s",
+                                      parameter=repr(parameter))))
     for parameter, table in mapping.get("values", {}).items():
         if parameter not in params:
             problems.append(Problem(pointer(["values", parameter]),
-                                    f"no catalogue product has a parameter {parameter!r}"))
+                                    _("no catalogue product has a parameter %(parameter)s",
+                                      parameter=repr(parameter))))
             continue
         having = [p for product in catalogue.values() for p in product.parameters
                   if p.name == parameter]

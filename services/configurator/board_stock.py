@@ -47,6 +47,7 @@ from services.configurator.domain.board_stock import (
 from services.configurator.domain.order_configuration import ConfigurationStatus
 from services.configurator.domain.order_plan import OrderPlan, order_ref, plan_order
 from services.kit.errors import Conflict, FailedPrecondition, Violations
+from services.kit.words import N_
 
 MAX_RETRIES = 5
 MAX_BATCH_ORDERS = 200
@@ -55,7 +56,7 @@ MAX_FACTORY_ID = 64
 
 def _check_factory(v: Violations, factory_id: str) -> None:
     v.check(0 < len(factory_id) <= MAX_FACTORY_ID, "factory_id",
-            f"must be 1 to {MAX_FACTORY_ID} characters")
+            N_("must be 1 to %(n)s characters"), n=MAX_FACTORY_ID)
 
 
 class BoardStock:
@@ -87,7 +88,7 @@ class BoardStock:
         if purchase_ref:
             check_ref(v, purchase_ref, "purchase_ref")
         check_note(v, note)
-        v.check(len(key) <= 100, "key", "must be at most 100 characters")
+        v.check(len(key) <= 100, "key", N_("must be at most 100 characters"))
         v.raise_if_any()
         return self._change(factory_id, lambda s: s.receive(kind, quantity, purchase_ref, by, note,
                                                             key))
@@ -113,7 +114,8 @@ class BoardStock:
         try:
             expected = date.fromisoformat(expected_date)
         except ValueError:
-            v.add("expected_date", f"{expected_date!r} is not a date (YYYY-MM-DD)")
+            v.add("expected_date", N_("'%(expected_date)s' is not a date (YYYY-MM-DD)"),
+                  expected_date=expected_date)
         v.raise_if_any()
         assert expected is not None
         return self._change(factory_id, lambda s: s.order(ref, kind, quantity, expected, by))
@@ -128,7 +130,7 @@ class BoardStock:
                                 int(max(offcut.length_mm, 1)), int(max(offcut.width_mm, 1))),
                    boards, "offcut.", whole_sheet=False)
         for name, size in (("length_mm", offcut.length_mm), ("width_mm", offcut.width_mm)):
-            v.check(size > 0, f"offcut.{name}", "must be more than 0 mm")
+            v.check(size > 0, f"offcut.{name}", N_("must be more than 0 mm"))
         v.raise_if_any()
         return self._change(factory_id, lambda s: s.record_offcut(offcut, by))
 
@@ -141,8 +143,8 @@ class BoardStock:
         _check_factory(v, factory_id)
         check_batch_name(v, batch)
         v.check(0 < len(order_ids) <= MAX_BATCH_ORDERS, "order_ids",
-                f"must name 1 to {MAX_BATCH_ORDERS} orders")
-        v.check(len(set(order_ids)) == len(order_ids), "order_ids", "names an order twice")
+                N_("must name 1 to %(n)s orders"), n=MAX_BATCH_ORDERS)
+        v.check(len(set(order_ids)) == len(order_ids), "order_ids", N_("names an order twice"))
         v.raise_if_any()
         parts = [part for order_id in order_ids for part in self._parts(order_id)]
         ids = {order_ref(order_id): order_id for order_id in order_ids}  # labels carry refs

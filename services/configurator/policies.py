@@ -22,6 +22,7 @@ from services.configurator.wire import date_from_pb
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
+from services.kit.words import N_
 
 Policy = Callable[[EventEnvelope, ProcessingEvent], None]
 
@@ -30,7 +31,8 @@ def _order_id(text: str) -> str:
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise InvalidArgument(Violations.one("order_id", f"{text!r} is not an order id")) from None
+        raise InvalidArgument(Violations.one("order_id", N_("'%(text)s' is not an order id"),
+                                             text=text)) from None
 
 
 def _revision(body, items) -> OrderRevision:

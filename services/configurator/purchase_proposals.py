@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from services.configurator.board_stock import BoardStock
 from services.configurator.domain.board_stock import FactoryStock, Shortage, shortages
 from services.kit.errors import Violations
+from services.kit.words import N_
 
 MAX_FACTORIES = 500
 
@@ -46,9 +47,9 @@ def proposals(stock: BoardStock, factory_ids: list[str]) -> list[Proposal]:
     factory and board."""
     v = Violations()
     v.check(len(factory_ids) <= MAX_FACTORIES, "factory_ids",
-            f"must name at most {MAX_FACTORIES} factories")
+            N_("must name at most %(n)s factories"), n=MAX_FACTORIES)
     v.check(all(0 < len(f) <= 64 for f in factory_ids), "factory_ids",
-            "each must be 1 to 64 characters")
+            N_("each must be 1 to 64 characters"))
     v.raise_if_any()
     out = []
     for factory_id in dict.fromkeys(factory_ids):

@@ -25,6 +25,7 @@ from services.delivery.wire import destination_from_pb, package_from_pb
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
+from services.kit.words import N_
 
 Act = Callable[[OrderFacts, object], bool]
 
@@ -41,7 +42,8 @@ def _order_id(text: str) -> str:
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise InvalidArgument(Violations.one("order_id", f"{text!r} is not an order id")) from None
+        raise InvalidArgument(Violations.one("order_id", N_("'%(text)s' is not an order id"),
+                                             text=text)) from None
 
 
 def item_label(product: str, quantity: int) -> str:

@@ -26,6 +26,7 @@ from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import apply_ddl
 from services.kit.projection import Projector
+from services.kit.words import N_
 
 log = logging.getLogger("dovetail.delivery.projection")
 PROJECTION = "projection:shipment_list"
@@ -81,16 +82,17 @@ class ShipmentListQuery:
                      at_risk: bool | None, exception: bool | None, carrier: str,
                      factory_id: str, statuses) -> ShipmentListQuery:
         v = Violations()
-        v.check(0 <= page_size <= MAX_PAGE, "page.page_size", f"must be from 1 to {MAX_PAGE}")
+        v.check(0 <= page_size <= MAX_PAGE, "page.page_size", N_("must be from 1 to %(n)s"),
+                n=MAX_PAGE)
         after = None
         if page_token:
             try:
                 opened, sid = json.loads(base64.urlsafe_b64decode(page_token.encode()))
                 after = (datetime.fromisoformat(opened), str(uuid.UUID(sid)))
             except (ValueError, TypeError):
-                v.add("page.page_token", "is not a token this service gave out")
-        v.check(len(carrier) <= 40, "carrier", "must be at most 40 characters")
-        v.check(len(factory_id) <= 64, "factory_id", "must be at most 64 characters")
+                v.add("page.page_token", N_("is not a token this service gave out"))
+        v.check(len(carrier) <= 40, "carrier", N_("must be at most 40 characters"))
+        v.check(len(factory_id) <= 64, "factory_id", N_("must be at most 64 characters"))
         v.raise_if_any()
         return cls(page_size or DEFAULT_PAGE, after, late, at_risk, exception, carrier.strip(),
                    factory_id.strip(), tuple(statuses))

@@ -63,6 +63,7 @@ from services.iot.signals import Calibration
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
+from services.kit.words import N_
 
 MAX_RETRIES = 10
 A = TypeVar("A", bound=Aggregate)
@@ -210,15 +211,16 @@ class IotApplication(ServiceApplication):
                              end_ms: int, reason: str, idempotency_key: str
                              ) -> tuple[PlannedStop, bool]:
         v = Violations()
-        v.check(end_ms > start_ms > 0, "window", "must have a start and an end after it")
-        v.check(len(reason) <= 500, "reason", "must be at most 500 characters")
-        v.check(len(machine_ids) <= 1000, "machine_ids", "at most 1000 machines")
+        v.check(end_ms > start_ms > 0, "window", N_("must have a start and an end after it"))
+        v.check(len(reason) <= 500, "reason", N_("must be at most 500 characters"))
+        v.check(len(machine_ids) <= 1000, "machine_ids", N_("at most 1000 machines"))
         v.raise_if_any()
         self.get_factory(factory_id)
         for machine_id in machine_ids:
             if self.get_machine(machine_id).factory_id != factory_id:
                 raise InvalidArgument(Violations.one(
-                    "machine_ids", f"machine {machine_id} is not a machine of {factory_id}"))
+                    "machine_ids", N_("machine %(machine_id)s is not a machine of %(factory_id)s"),
+                    machine_id=machine_id, factory_id=factory_id))
         key = idempotency_key or uuid.uuid4().hex
         existing = self._find(PlannedStop, planned_stop_key(factory_id, key))
         if existing is not None:
@@ -235,8 +237,8 @@ class IotApplication(ServiceApplication):
     def set_downtime_reason(self, machine_id: str, downtime_id: str, category: str,
                             note: str) -> Downtime:
         v = Violations()
-        v.check(category in DOWNTIME_CATEGORIES[1:], "category", "must name a category")
-        v.check(len(note) <= 500, "note", "must be at most 500 characters")
+        v.check(category in DOWNTIME_CATEGORIES[1:], "category", N_("must name a category"))
+        v.check(len(note) <= 500, "note", N_("must be at most 500 characters"))
         v.raise_if_any()
         for _ in range(MAX_RETRIES):
             log = self.state_log(machine_id)

@@ -15,6 +15,7 @@ from services.iot.application import IotApplication
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
+from services.kit.words import N_
 
 SUBJECTS = ["dovetail.scheduling.operation_started", "dovetail.scheduling.operation_finished",
             "dovetail.scheduling.operation_scrapped", "dovetail.scheduling.maintenance_done"]
@@ -27,7 +28,7 @@ def _ms(ts) -> int:
 def consumers(app: IotApplication) -> list[ConsumerSpec]:
     def run_of(body):
         if not body.operation_id or not body.machine_id:
-            raise InvalidArgument(Violations.one("operation_id", "operation and machine needed"))
+            raise InvalidArgument(Violations.one("operation_id", N_("operation and machine needed")))
         return app.operation_run(body.operation_id, body.order_id, body.factory_id,
                                  body.machine_id)
 

@@ -15,6 +15,7 @@ from services.iot.domain.health import HealthAssessment, Maintenance
 from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.values import from_plain
 from services.kit.errors import Violations
+from services.kit.words import N_
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
@@ -28,13 +29,14 @@ class Page:
 
 def page_args(page_size: int, token: str) -> tuple[int, Any]:
     v = Violations()
-    v.check(0 <= page_size <= MAX_PAGE, "page.page_size", f"must be from 1 to {MAX_PAGE}")
+    v.check(0 <= page_size <= MAX_PAGE, "page.page_size", N_("must be from 1 to %(n)s"),
+            n=MAX_PAGE)
     after = None
     if token:
         try:
             after = json.loads(base64.urlsafe_b64decode(token.encode()))
         except ValueError:
-            v.add("page.page_token", "is not a token this service gave out")
+            v.add("page.page_token", N_("is not a token this service gave out"))
     v.raise_if_any()
     return page_size or DEFAULT_PAGE, after
 

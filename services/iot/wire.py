@@ -28,6 +28,7 @@ from services.iot.domain.registry import CALIBRATION_OPTIONAL, Factory, Machine
 from services.iot.domain.values import LiveState, as_plain, from_plain
 from services.iot.signals.wear_capture import WearClock
 from services.kit.errors import InvalidArgument, Violations
+from services.kit.words import N_
 
 
 def timestamp(value: datetime | str | float | None) -> timestamp_pb2.Timestamp | None:
@@ -196,11 +197,12 @@ def mask_fields(paths, allowed: tuple[str, ...]) -> list[str]:
         top = path.split(".", 1)[0]
         if top not in allowed:
             raise InvalidArgument(Violations.one(
-                "update_mask", f"{path!r} cannot be changed; use {', '.join(allowed)}"))
+                "update_mask", N_("'%(path)s' cannot be changed; use %(allowed)s"),
+                path=path, allowed=', '.join(allowed)))
         if top not in fields:
             fields.append(top)
     if not fields:
-        raise InvalidArgument(Violations.one("update_mask", "must name the fields to change"))
+        raise InvalidArgument(Violations.one("update_mask", N_("must name the fields to change")))
     return fields
 
 

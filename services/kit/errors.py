@@ -21,6 +21,14 @@ class FieldViolation:
     # the description as words for people (kit/words.py), when the service wrote them
     words: Words | None = dataclasses.field(default=None, compare=False)
 
+    @classmethod
+    def of(cls, field: str, template: str, **args: object) -> FieldViolation:
+        """A violation whose description is words: an English template marked N_() and its
+        arguments; `description` is the English, the gateway says the words in the reader's
+        language."""
+        words = Words.of(template, **args)
+        return cls(field, words.english(), words)
+
 
 class DomainError(Exception):
     """Base of the errors a domain raises on purpose."""
@@ -68,27 +76,31 @@ class Unauthenticated(DomainError):
 
 
 class Violations:
-    """Collects field violations while validating, then raises them all at once."""
+    """Collects field violations while validating, then raises them all at once.
+
+    Every description is words (services/kit/words.py): an English template marked N_() and
+    its arguments (`v.add("quantity", N_("must be 1 to %(n)s"), n=MAX)`), so the gateway says
+    it in the reader's language (docs/architecture.md, "Words people read")."""
 
     def __init__(self) -> None:
         self.items: list[FieldViolation] = []
 
     @staticmethod
-    def one(field: str, description: str) -> list[FieldViolation]:
-        return [FieldViolation(field, description)]
+    def one(field: str, template: str, **args: object) -> list[FieldViolation]:
+        return [FieldViolation.of(field, template, **args)]
 
-    def add(self, field: str, description: str) -> None:
-        self.items.append(FieldViolation(field, description))
+    def add(self, field: str, template: str, **args: object) -> None:
+        self.items.append(FieldViolation.of(field, template, **args))
 
-    def say(self, field: str, template: str, **args: object) -> None:
-        """A violation whose description is words (an English template marked N_() and its
-        arguments): the gateway says it in the reader's language."""
-        words = Words.of(template, **args)
-        self.items.append(FieldViolation(field, words.english(), words))
+    say = add  # the name the first services to write words used
 
-    def check(self, condition: bool, field: str, description: str) -> bool:
+    def under(self, field: str, violation: FieldViolation) -> None:
+        """A violation another check found, named by this request's `field` (its words kept)."""
+        self.items.append(dataclasses.replace(violation, field=field))
+
+    def check(self, condition: bool, field: str, template: str, **args: object) -> bool:
         if not condition:
-            self.add(field, description)
+            self.add(field, template, **args)
         return condition
 
     def raise_if_any(self) -> None:

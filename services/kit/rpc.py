@@ -40,6 +40,7 @@ from services.kit.errors import (
     Unauthenticated,
 )
 from services.kit.reflection import enable_reflection
+from services.kit.words import N_
 from services.kit.words_pb import words_pb
 
 log = logging.getLogger("dovetail.rpc")
@@ -197,8 +198,8 @@ def text_violations(message, prefix: str = "") -> list[FieldViolation]:
             kind = _FIELD_KINDS[field] = _field_kind(field)
         if kind == _TEXT:
             if any("\x00" in v for v in value) if field.is_repeated else "\x00" in value:
-                found.append(FieldViolation(f"{prefix}{field.name}",
-                                            "must not contain NUL characters"))
+                found.append(FieldViolation.of(f"{prefix}{field.name}",
+                                            N_("must not contain NUL characters")))
         elif kind == _MESSAGE:
             if field.is_repeated:
                 for i, item in enumerate(value):

@@ -17,3 +17,8 @@ def words_pb(words: Words) -> types_pb2.Words:
 def words_or_none(words: Words | None) -> types_pb2.Words | None:
     """For a message field that is left unset when a service wrote no words."""
     return words_pb(words) if words else None
+
+
+def words_of(pb: types_pb2.Words) -> Words:
+    """Words another service sent (to keep them, say in an event of this one)."""
+    return Words(pb.template, (*pb.args.items(), *((k, words_of(v)) for k, v in pb.said.items())))

@@ -18,6 +18,8 @@ from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
+from services.kit.words import N_
+from services.kit.words_pb import words_of
 from services.orders.application import OrdersApplication
 from services.orders.domain.order import Order
 
@@ -34,7 +36,8 @@ def _order_id(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise InvalidArgument(Violations.one("order_id", f"{text!r} is not an order id")) from None
+        raise InvalidArgument(Violations.one("order_id", N_("'%(text)s' is not an order id"),
+                                             text=text)) from None
 
 
 def _follow(app: OrdersApplication, message_type, act: Callable[[Order, object, str], bool]):
@@ -67,7 +70,8 @@ def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
     scheduled = _follow(app, scheduling.OrderScheduled, lambda o, b, c: o.record_scheduled(
         None, b.factory_id, _iso(b.planned_start), _iso(b.planned_end), c))
     held = _follow(app, scheduling.OrderUnplannable, lambda o, b, c: o.record_planning_held(
-        _revision(b.revision), b.reason, c))
+        _revision(b.revision), b.reason, c,
+        words_of(b.reason_words) if b.HasField("reason_words") else None))
     overridden = _follow(app, scheduling.OrderPlanOverridden, lambda o, b, c: (
         o.record_plan_overridden(
             scheduling.PlanOverrideKind.Name(b.kind).removeprefix("PLAN_OVERRIDE_KIND_")

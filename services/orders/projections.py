@@ -23,6 +23,8 @@ from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import ServiceApplication, apply_ddl
 from services.kit.projection import Projector
+from services.kit.words import N_
+from services.kit.words_pb import words_pb
 from services.orders import wire
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
@@ -64,6 +66,8 @@ CREATE TABLE IF NOT EXISTS orders.order_list (
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS content_pb bytea;
 -- Why scheduling cannot plan the order ('' when nothing holds it).
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS planning_issue text NOT NULL DEFAULT '';
+-- ... as words (serialized dovetail.common.v1.Words), when scheduling wrote them (issue 19).
+ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS planning_issue_words bytea;
 -- What a shop order waiting for mapping needs ([{kind, key, line_id, detail}]; [] otherwise).
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS mapping_needs jsonb NOT NULL DEFAULT '[]';
 CREATE INDEX IF NOT EXISTS order_list_placed ON orders.order_list (placed_at DESC, order_id DESC);
@@ -101,6 +105,8 @@ class OrderRow:
         order.version, order.factory_id, order.tenant = d["version"], d["factory_id"], d["tenant"]
         order.catalog_version, order.tracking_token = d["catalog_version"], d["tracking_token"]
         order.planning_issue = d["planning_issue"]
+        if d.get("planning_issue_words"):
+            order.planning_issue_words.ParseFromString(d["planning_issue_words"])
         order.rejection_reasons.extend(d["rejection_reasons"])
         _set_time(order.placed_at, d["placed_at"])
         _set_time(order.updated_at, d["updated_at"])
@@ -113,7 +119,7 @@ STATUS_PB = {s.value: wire.status_to_pb(s) for s in OrderStatus}
 # Every column but the JSON content, which is read only for rows without content_pb.
 LIST_COLUMNS = ("order_id, channel, external_id, tenant, status, version, placed_at, updated_at, "
                 "factory_id, planned_start, planned_end, catalog_version, rejection_reasons, "
-                "tracking_token, planning_issue, content_pb, CASE WHEN content_pb IS NULL THEN content END AS content")
+                "tracking_token, planning_issue, planning_issue_words, content_pb, CASE WHEN content_pb IS NULL THEN content END AS content")
 
 
 @dataclass(frozen=True)
@@ -130,15 +136,16 @@ class OrderListQuery:
     def from_request(cls, *, page_size: int, page_token: str, statuses, channel: str, text: str,
                      placed_after: datetime | None, placed_before: datetime | None) -> OrderListQuery:
         v = Violations()
-        v.check(0 <= page_size <= MAX_PAGE, "page.page_size", f"must be from 1 to {MAX_PAGE}")
+        v.check(0 <= page_size <= MAX_PAGE, "page.page_size", N_("must be from 1 to %(n)s"),
+                n=MAX_PAGE)
         after = None
         if page_token:
             try:
                 placed, oid = json.loads(base64.urlsafe_b64decode(page_token.encode()))
                 after = (datetime.fromisoformat(placed), str(oid))
             except (ValueError, TypeError):
-                v.add("page.page_token", "is not a token this service gave out")
-        v.check(len(text) <= 200, "query", "must be at most 200 characters")
+                v.add("page.page_token", N_("is not a token this service gave out"))
+        v.check(len(text) <= 200, "query", N_("must be at most 200 characters"))
         v.raise_if_any()
         return cls(page_size or DEFAULT_PAGE, after, tuple(statuses), channel, text.strip(),
                    placed_after, placed_before)
@@ -295,18 +302,21 @@ async def apply(conn, event: Any) -> None:
         sets.update(content=Jsonb(event.content, dumps=msgspec.json.encode),
                     content_pb=content_blob(event), promised_date=event.content.promised_date,
                     factory_id="", planned_start=None, planned_end=None, catalog_version=0,
-                    rejection_reasons=Jsonb([]), planning_issue="")
+                    rejection_reasons=Jsonb([]), planning_issue="", planning_issue_words=None)
     elif name == "Configured":
         sets["catalog_version"] = event.catalog_version
     elif name == "ConfigurationRejected":
         sets["rejection_reasons"] = Jsonb(list(event.reasons))
     elif name == "Scheduled":
         sets.update(factory_id=event.factory_id, planned_start=event.planned_start or None,
-                    planned_end=event.planned_end or None, planning_issue="")
+                    planned_end=event.planned_end or None, planning_issue="",
+                    planning_issue_words=None)
     elif name == "PlanningHeld":
-        sets["planning_issue"] = event.reason
+        said = getattr(event, "said", None)
+        sets.update(planning_issue=event.reason,
+                    planning_issue_words=words_pb(said).SerializeToString() if said else None)
     elif name in ("Cancelled", "ProductionStarted"):
-        sets["planning_issue"] = ""
+        sets.update(planning_issue="", planning_issue_words=None)
     elif name == "Shipped":
         sets["tracking_token"] = event.tracking_token
     assignments = ", ".join(f"{k} = %s" for k in sets)

@@ -9,6 +9,7 @@ from eventsourcing.utils import get_topic
 from google.protobuf.message import Message
 
 from dovetail.orders.v1 import orders_events_pb2 as events
+from services.kit.words_pb import words_or_none
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
 from services.orders.wire import event_content_pb, status_to_pb
@@ -47,7 +48,8 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             previous_status=status_to_pb(OrderStatus(event.previous_status)))
     if name == "PlanningHeld":
         return "planning_held", events.OrderPlanningHeld(
-            order_id=order_id, reason=event.reason, cause=event.cause)
+            order_id=order_id, reason=event.reason, cause=event.cause,
+            reason_words=words_or_none(getattr(event, "said", None)))
     status = STATUS_AFTER.get(name)
     if status is None or name == "MappingStillNeeded":
         return None

@@ -62,7 +62,8 @@ def summary(name: str, attrs: dict[str, Any]) -> Words:
                         factory=attrs["factory_id"], weight=attrs["weight"],
                         reason=_reason(attrs))
     if name == "PlanningHeld":
-        return Words.of(N_("Cannot be planned yet: %(reason)s"), reason=attrs["reason"])
+        return Words.of(N_("Cannot be planned yet: %(reason)s"),
+                        reason=attrs.get("said") or attrs["reason"])
     if name == "Scheduled":
         return Words.of(N_("Scheduled at factory %(factory)s, %(start)s → %(end)s"),
                         factory=attrs["factory_id"], start=attrs["planned_start"],

@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as pb
+from services.kit.words_pb import words_or_none
 from services.orders.domain.order import Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
@@ -99,7 +100,9 @@ def order_to_pb(order: Order, *, source: bool = False) -> pb.Order:
         rejection_reasons=order.rejection_reasons,
         cancellation_reason=order.cancellation_reason, tenant=order.tenant,
         catalog_version=order.catalog_version, tracking_token=order.tracking_token,
-        planning_issue=order.planning_issue, mapping_needs=needs_to_pb(order.needs),
+        planning_issue=order.planning_issue,
+        planning_issue_words=words_or_none(order.planning_issue_words),
+        mapping_needs=needs_to_pb(order.needs),
         notes=list(order.notes),
         source_payload=order.source.encode() if source else b"")
 

@@ -21,6 +21,7 @@ from services.kit.errors import Violations
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import apply_ddl
 from services.kit.projection import Projector
+from services.kit.words import N_
 from services.outbound.application import OutboundApplication
 from services.outbound.domain.delivery import Delivery
 from services.outbound.domain.values import DeliveryStatus
@@ -67,15 +68,16 @@ class DeliveryQuery:
     def from_request(cls, *, page_size: int, page_token: str, target: str,
                      status: DeliveryStatus | None) -> DeliveryQuery:
         v = Violations()
-        v.check(0 <= page_size <= MAX_PAGE, "page.page_size", f"must be from 1 to {MAX_PAGE}")
+        v.check(0 <= page_size <= MAX_PAGE, "page.page_size", N_("must be from 1 to %(n)s"),
+                n=MAX_PAGE)
         after = None
         if page_token:
             try:
                 queued, did = json.loads(base64.urlsafe_b64decode(page_token.encode()))
                 after = (datetime.fromisoformat(queued), str(uuid.UUID(did)))
             except (ValueError, TypeError):
-                v.add("page.page_token", "is not a token this service gave out")
-        v.check(len(target) <= 200, "target", "must be at most 200 characters")
+                v.add("page.page_token", N_("is not a token this service gave out"))
+        v.check(len(target) <= 200, "target", N_("must be at most 200 characters"))
         v.raise_if_any()
         return cls(page_size or DEFAULT_PAGE, after, target.strip(), status)
 

@@ -21,6 +21,7 @@ from eventsourcing.utils import get_topic
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
+from services.kit.words import N_
 from services.scheduling.cutting import CuttingDesk
 from services.scheduling.domain.boards import BoardsDue, order_waits
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
@@ -299,7 +300,7 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
                 str(plan.id), o.revision, (r := rows[o.order_id]).factory_id, r.start_ms,
                 r.end_ms, r.risk, r.tardiness_s)]
             held = [o for o, row in self._pool_orders_of(outcome.left_out)
-                    if o.record_left_out(str(plan.id), row.revision, row.reason)]
+                    if o.record_left_out(str(plan.id), row.revision, row.reason, row.words)]
             try:
                 self.save(*revised, plan, *changed, *held)
                 return plan.id
@@ -396,10 +397,13 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
         machine = self._find(machine_key(machine_id), MachineCapacity)
         v = Violations()
         if machine is None or machine.factory_id != factory_id:
-            v.add("machine_id", f"{machine_id!r} is not a machine of factory {factory_id}")
+            v.add("machine_id", N_("'%(machine_id)s' is not a machine of factory %(factory_id)s"),
+                  machine_id=machine_id, factory_id=factory_id)
         elif machine.machine_type != step.machine_type:
-            v.add("machine_id", f"{machine_id} is a {machine.machine_type}; the operation needs a "
-                                f"{step.machine_type}")
+            v.add("machine_id",
+                  N_("%(machine_id)s is a %(machine_type)s; the operation needs a %(needed)s"),
+                  machine_id=machine_id, machine_type=machine.machine_type,
+                  needed=step.machine_type)
         v.raise_if_any()
         report = Report(operation_id, kind, key, factory_id, machine_id, step.machine_type,
                         at_ms, step.duration_s, scrap_quantity, reason, order.promised_date)
@@ -429,4 +433,4 @@ def must_be_uuid(text: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise InvalidArgument(Violations.one(field, "must be a UUID")) from None
+        raise InvalidArgument(Violations.one(field, N_("must be a UUID"))) from None

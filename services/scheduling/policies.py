@@ -22,6 +22,7 @@ from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
+from services.kit.words import N_
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.boards import BoardsDue
 from services.scheduling.domain.network import NetworkState
@@ -40,7 +41,7 @@ def _date(d, present: bool) -> str:
 
 def machine_type(value: int, field: str) -> str:
     if not value:
-        raise InvalidArgument(Violations.one(field, "machine type is unspecified"))
+        raise InvalidArgument(Violations.one(field, N_("machine type is unspecified")))
     return types_pb2.MachineType.Name(value).removeprefix("MACHINE_TYPE_").lower()
 
 
@@ -54,7 +55,7 @@ def routing_of(body: configurator.OrderConfigured) -> list[RoutingStep]:
             setup_key=op.setup_key, min_wait_after_s=max(0, op.min_wait_after_seconds),
             batch_key=op.batch_key, description=op.description))
     if len({s.seq for s in steps}) != len(steps):
-        raise InvalidArgument(Violations.one("routing", "operations repeat a seq"))
+        raise InvalidArgument(Violations.one("routing", N_("operations repeat a seq")))
     return steps
 
 

@@ -8,6 +8,7 @@ from google.protobuf.message import Message
 
 from dovetail.scheduling.v1 import scheduling_events_pb2 as events
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from services.kit.words_pb import words_or_none
 from services.scheduling.domain.maintenance_tasks import MachineMaintenance, stop_id_of
 from services.scheduling.domain.plans import PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
@@ -103,7 +104,8 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
         if name == "LeftOut":
             return "order_unplannable", events.OrderUnplannable(
                 order_id=event.order_id, reason=event.reason, plan_id=event.plan_id,
-                revision=event.revision)
+                revision=event.revision,
+                reason_words=words_or_none(getattr(event, "said", None)))  # none before words
         if name in OVERRIDE_KINDS:
             return "order_plan_overridden", _overridden(event, name)
         if name in ("Withdrawn", "Rejected", "Amended"):

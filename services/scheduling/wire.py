@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
+from services.kit.words import N_
 from services.scheduling.domain.outcome import risk_of
 from services.scheduling.domain.values import ObjectiveValues, PlanRow, RoutingStep
 from services.scheduling.queries import MachineLane
@@ -105,9 +106,9 @@ def steps_from_specs(specs, field: str, v: Violations) -> list[RoutingStep]:
     steps = []
     for i, op in enumerate(specs):
         if not op.machine_type:
-            v.add(f"{field}[{i}].machine_type", "is required")
+            v.add(f"{field}[{i}].machine_type", N_("is required"))
         if op.duration_seconds <= 0:
-            v.add(f"{field}[{i}].duration_seconds", "must be positive")
+            v.add(f"{field}[{i}].duration_seconds", N_("must be positive"))
         steps.append(RoutingStep(
             seq=op.seq or i + 1, machine_type=machine_type_name(op.machine_type),
             duration_s=op.duration_seconds, setup_family=op.setup_family,
@@ -115,7 +116,7 @@ def steps_from_specs(specs, field: str, v: Violations) -> list[RoutingStep]:
             batch_key=op.batch_key, description=op.description,
             routing_operation_id=op.operation_id or f"op-{i + 1:02d}"))
     if not specs:
-        v.add(field, "at least one operation is required")
+        v.add(field, N_("at least one operation is required"))
     return steps
 
 
@@ -176,9 +177,10 @@ def problem_from_pb(p: pb.SchedulingProblem, origin_ms: int, horizon_minutes: in
     for i, o in enumerate(p.orders):
         field = f"problem.orders[{i}]"
         if not o.order_id:
-            v.add(f"{field}.order_id", "is required")
+            v.add(f"{field}.order_id", N_("is required"))
         if o.eligible_factory_ids:
-            v.add(f"{field}.eligible_factory_ids", "is not supported in a simulation; leave it empty")
+            v.add(f"{field}.eligible_factory_ids",
+                  N_("is not supported in a simulation; leave it empty"))
         steps = steps_from_specs(o.operations, f"{field}.operations", v)
         ops = tuple(s.operation() for s in steps)
         release = max(0, frame.minute(o.release_unix_ms)) if o.release_unix_ms else 0
@@ -190,14 +192,14 @@ def problem_from_pb(p: pb.SchedulingProblem, origin_ms: int, horizon_minutes: in
     factories = []
     for i, f in enumerate(p.factories):
         if not f.factory_id:
-            v.add(f"problem.factories[{i}].factory_id", "is required")
+            v.add(f"problem.factories[{i}].factory_id", N_("is required"))
         if not f.machines:
-            v.add(f"problem.factories[{i}].machines", "at least one machine is required")
+            v.add(f"problem.factories[{i}].machines", N_("at least one machine is required"))
         factories.append(_factory_from_pb(f, frame, horizon, f"problem.factories[{i}]", v))
     if not p.factories:
-        v.add("problem.factories", "at least one factory is required")
+        v.add("problem.factories", N_("at least one factory is required"))
     if not p.orders:
-        v.add("problem.orders", "at least one order is required")
+        v.add("problem.orders", N_("at least one order is required"))
     setups: dict[str, int] = {}
     for r in p.setup_rules:
         name = machine_type_name(r.machine_type)
@@ -226,9 +228,9 @@ def _factory_from_pb(f, frame: SimulationFrame, horizon: int, field: str, v: Vio
     machines = []
     for j, m in enumerate(f.machines):
         if not m.machine_id:
-            v.add(f"{field}.machines[{j}].machine_id", "is required")
+            v.add(f"{field}.machines[{j}].machine_id", N_("is required"))
         if not m.machine_type:
-            v.add(f"{field}.machines[{j}].machine_type", "is required")
+            v.add(f"{field}.machines[{j}].machine_type", N_("is required"))
         down = _gaps(_merge(own[m.machine_id]), union) + windows(m.unavailable)
         machines.append(Machine(m.machine_id, machine_type_name(m.machine_type),
                                 m.speed_factor if m.speed_factor > 0 else 1.0,
@@ -269,7 +271,9 @@ def _planned(items, frame: SimulationFrame, field: str, v: Violations) -> list[P
     for k, q in enumerate(items):
         key = where.get(q.operation_id)
         if key is None:
-            v.add(f"{field}[{k}].operation_id", f"{q.operation_id!r} is not an operation of the problem")
+            v.add(f"{field}[{k}].operation_id",
+                  N_("'%(operation_id)s' is not an operation of the problem"),
+                  operation_id=q.operation_id)
             continue
         out.append(PlannedOperation(key[0], key[1], q.factory_id, q.machine_id,
                                     frame.minute(q.start_unix_ms), frame.minute(q.end_unix_ms)))

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.configurator.domain.board_waits import sheet_days, waits_of
 from services.kit.errors import DomainError, FieldViolation, InvalidArgument, Violations
+from services.kit.words import N_
 
 STOCK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4d52-8e0a-91c4f7b25d13")
 MAX_QUANTITY = 100_000  # sheets in one receipt, count or purchase
@@ -65,36 +66,43 @@ def check_kind(v: Violations, kind: BoardKind, boards: CatalogueBoards,
     length is its longer side (the grain runs along it); an offcut's need not be."""
     thickness = boards.thickness_of.get(kind.material)
     if v.check(thickness is not None, f"{prefix}material",
-               f"{kind.material!r} is not a board of the catalogue"):
+               N_("'%(material)s' is not a board of the catalogue"), material=kind.material):
         v.check(kind.thickness_mm == thickness, f"{prefix}thickness_mm",
-                f"{kind.material} is {thickness:g} mm thick, not {kind.thickness_mm:g}")
+                N_("%(material)s is %(thickness)s mm thick, not %(thickness_mm)s"),
+                material=kind.material, thickness=format(thickness, "g"),
+                thickness_mm=format(kind.thickness_mm, "g"))
     v.check(not kind.decor or kind.decor in boards.finishes, f"{prefix}decor",
-            f"{kind.decor!r} is not a finish of the catalogue ('' for a raw board)")
+            N_("'%(decor)s' is not a finish of the catalogue ('' for a raw board)"),
+            decor=kind.decor)
     for name, size in (("length_mm", kind.length_mm), ("width_mm", kind.width_mm)):
-        v.check(0 < size <= MAX_SHEET_MM, f"{prefix}{name}", f"must be 1 to {MAX_SHEET_MM} mm")
+        v.check(0 < size <= MAX_SHEET_MM, f"{prefix}{name}", N_("must be 1 to %(n)s mm"),
+                n=MAX_SHEET_MM)
     v.check(not whole_sheet or kind.width_mm <= kind.length_mm, f"{prefix}width_mm",
-            "must not be more than length_mm (the length runs along the grain)")
+            N_("must not be more than length_mm (the length runs along the grain)"))
 
 
 def check_quantity(v: Violations, quantity: int, field: str = "quantity",
                    allow_zero: bool = False) -> None:
     low = 0 if allow_zero else 1
-    v.check(low <= quantity <= MAX_QUANTITY, field, f"must be {low} to {MAX_QUANTITY} sheets")
+    v.check(low <= quantity <= MAX_QUANTITY, field,
+            N_("must be %(low)s to %(n)s sheets"),
+            low=low, n=MAX_QUANTITY)
 
 
 def check_ref(v: Violations, ref: str, field: str) -> None:
     v.check(bool(REF.match(ref)), field,
-            "must be 1-80 letters, digits or . _ : / - (starting with a letter or digit)")
+            N_("must be 1-80 letters, digits or . _ : / - (starting with a letter or digit)"))
 
 
 def check_batch_name(v: Violations, batch: str) -> None:
     """A new batch's name: like a reference, without "/" (it is a segment of URLs)."""
     v.check(bool(BATCH.match(batch)), "batch",
-            "must be 1-80 letters, digits or . _ : - (starting with a letter or digit)")
+            N_("must be 1-80 letters, digits or . _ : - (starting with a letter or digit)"))
 
 
 def check_note(v: Violations, note: str) -> None:
-    v.check(len(note) <= MAX_NOTE, "note", f"must be at most {MAX_NOTE} characters")
+    v.check(len(note) <= MAX_NOTE, "note", N_("must be at most %(n)s characters"),
+            n=MAX_NOTE)
 
 
 @dataclass(frozen=True)
@@ -213,9 +221,10 @@ class FactoryStock(Aggregate):
         if purchase_ref and purchase_ref not in self.purchases:
             raise PurchaseUnknown(f"no purchase {purchase_ref!r} at factory {self.factory_id}")
         if purchase_ref and self.purchases[purchase_ref].kind != kind:
-            raise InvalidArgument(FieldViolation(
-                "purchase_ref", f"{purchase_ref} is for {self.purchases[purchase_ref].kind.key}, "
-                                f"not {kind.key}"))
+            raise InvalidArgument(FieldViolation.of(
+                "purchase_ref", N_("%(purchase_ref)s is for %(ordered)s, not %(kind)s"),
+                purchase_ref=purchase_ref, ordered=self.purchases[purchase_ref].kind.key,
+                kind=kind.key))
         self._received(kind, quantity, purchase_ref, by, note, key)
 
     @event("BoardsReceived")
@@ -251,8 +260,9 @@ class FactoryStock(Aggregate):
         it is received)."""
         known = self.purchases.get(ref)
         if known is not None and known.received:
-            raise InvalidArgument(FieldViolation(
-                "ref", f"{ref} is already partly received; order the rest under a new ref"))
+            raise InvalidArgument(FieldViolation.of(
+                "ref", N_("%(ref)s is already partly received; order the rest under a new ref"),
+                ref=ref))
         self._ordered(Purchase(ref, kind, quantity, expected_date.isoformat()), by)
 
     @event("BoardsOrdered")

@@ -18,6 +18,7 @@ from services.configurator.catalogue import (
     unknown_rule_kinds,
 )
 from services.kit.errors import FieldViolation, InvalidArgument
+from services.kit.words import N_
 
 CATALOGUE_NAMESPACE = uuid.UUID("2d7b8f0e-5c1a-4e3b-9f6d-8a4c2e1b7d30")
 MAX_VERSION_NOTE = 500
@@ -112,15 +113,17 @@ def validate_document(document: Any, version: int) -> Catalogue:
     The `version` inside the document is ignored: the service numbers versions.
     """
     if not isinstance(document, dict) or not document:
-        raise InvalidArgument(FieldViolation("catalog", "is required: the whole catalogue as data"))
+        raise InvalidArgument(FieldViolation.of("catalog",
+                                                N_("is required: the whole catalogue as data")))
     try:
         catalogue = Catalogue.from_dict(whole_numbers(document | {"version": version}))
     except PlainDataError as exc:
         raise InvalidArgument(_codec_violations(str(exc))) from None
     violations = _reference_violations(catalogue)
     violations += [
-        FieldViolation(f"catalog.products.{kind.split(':')[0]}.rules",
-                       f"rule kind '{kind.split(':', 1)[1]}' is not one this configurator knows")
+        FieldViolation.of(f"catalog.products.{kind.split(':')[0]}.rules",
+                       N_("rule kind '%(kind)s' is not one this configurator knows"),
+                       kind=kind.split(':', 1)[1])
         for kind in unknown_rule_kinds(catalogue)
     ]
     if not violations:
@@ -156,26 +159,28 @@ def _reference_violations(catalogue: Catalogue) -> list[FieldViolation]:
     """Names a product or the joinery use must exist in the same document."""
     out: list[FieldViolation] = []
     if len(catalogue.currency) != 3 or not catalogue.currency.isupper():
-        out.append(FieldViolation("catalog.currency", "must be an ISO 4217 code, e.g. CNY"))
+        out.append(FieldViolation.of("catalog.currency", N_("must be an ISO 4217 code, e.g. CNY")))
     if not catalogue.products:
-        out.append(FieldViolation("catalog.products", "must hold at least one product"))
+        out.append(FieldViolation.of("catalog.products", N_("must hold at least one product")))
     for code, board in catalogue.boards.items():
         if not board.sheets:
-            out.append(FieldViolation(f"catalog.boards.{code}.sheets", "must list a sheet size"))
+            out.append(FieldViolation.of(f"catalog.boards.{code}.sheets",
+                                         N_("must list a sheet size")))
     for code, product in catalogue.products.items():
         where = f"catalog.products.{code}"
         if product.code != code:
-            out.append(FieldViolation(f"{where}.code", f"must be '{code}', the key it is under"))
+            out.append(FieldViolation.of(f"{where}.code",
+                                         N_("must be '%(code)s', the key it is under"),
+                                         code=code))
         for field, names, table in (("boards", product.boards, catalogue.boards),
                                     ("finishes", product.finishes, catalogue.finishes),
                                     ("door_styles", product.door_styles, catalogue.door_styles),
                                     ("handles", product.handles, catalogue.hardware)):
             missing = [n for n in names if n not in table]
             if missing:
-                out.append(FieldViolation(f"{where}.{field}",
-                                          f"names {', '.join(missing)}, not in catalog.{field}"
-                                          if field != "handles" else
-                                          f"names {', '.join(missing)}, not in catalog.hardware"))
+                out.append(FieldViolation.of(
+                    f"{where}.{field}", N_("names %(names)s, not in catalog.%(table)s"),
+                    names=", ".join(missing), table=field if field != "handles" else "hardware"))
     j = catalogue.joinery
     for field, name, offered in (("back_board", j.back_board, catalogue.boards),
                                  ("drawer_board", j.drawer_board, catalogue.boards),
@@ -188,7 +193,9 @@ def _reference_violations(catalogue: Catalogue) -> list[FieldViolation]:
                                  ("shelf_pin", j.shelf_pin, catalogue.hardware),
                                  ("drawer_slide", j.drawer_slide, catalogue.hardware)):
         if name not in offered:
-            out.append(FieldViolation(f"catalog.joinery.{field}", f"'{name}' is not in the catalogue"))
+            out.append(FieldViolation.of(f"catalog.joinery.{field}",
+                                         N_("'%(name)s' is not in the catalogue"),
+                                         name=name))
     return out
 
 
@@ -197,17 +204,20 @@ def _smoke_violations(catalogue: Catalogue) -> list[FieldViolation]:
     cannot evaluate would stop every order on it, so it is refused before it is published."""
     out = []
     for code, product in catalogue.products.items():
-        for end in ("minimum", "maximum"):
+        for end in (N_("minimum"), N_("maximum")):  # said in the reader's language too
             options = {name: getattr(p, end) for name, p in product.parameters.items()
                        if name.endswith("_mm")}
             try:
                 result = configure(catalogue, code, options)
             except Exception as exc:  # noqa: BLE001 - any failure is a reason to refuse
-                out.append(FieldViolation(f"catalog.products.{code}",
-                                          f"configuring it at its {end} sizes fails: {exc!r}"))
+                out.append(FieldViolation.of(
+                    f"catalog.products.{code}",
+                    N_("configuring it at its %(end)s sizes fails: %(error)s"), end=end,
+                    error=repr(exc)))
                 break
             if not isinstance(result, Rejection) and result.price.total <= 0:
-                out.append(FieldViolation(f"catalog.products.{code}",
-                                          f"prices to {result.price.total} at its {end} sizes"))
+                out.append(FieldViolation.of(f"catalog.products.{code}",
+                                          N_("prices to %(total)s at its %(end)s sizes"),
+                                          total=result.price.total, end=end))
                 break
     return out

@@ -25,6 +25,7 @@ from services.configurator.rpc import workshop
 from services.configurator.rpc.products import category_of, product_to_pb
 from services.kit.errors import Conflict, InvalidArgument, NotFound, Violations, raising_categories
 from services.kit.rpc import current_principal
+from services.kit.words import N_
 
 ANY_ROLE = ("admin", "factory", "channel", "designer")
 # Who may call what.
@@ -45,7 +46,7 @@ STATUS = {
 
 
 def _version(v: Violations, version: int, field: str = "catalog_version") -> int:
-    v.check(version >= 0, field, "must be 0 (latest) or a published version")
+    v.check(version >= 0, field, N_("must be 0 (latest) or a published version"))
     return max(version, 0)
 
 
@@ -53,7 +54,8 @@ def _offset(token: str) -> int:
     try:
         return int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
     except ValueError:
-        raise InvalidArgument(Violations.one("page.page_token", "is not a token this service gave")) from None
+        raise InvalidArgument(Violations.one("page.page_token",
+                                             N_("is not a token this service gave"))) from None
 
 
 # The configurator's domain errors as the statuses callers get.
@@ -68,7 +70,7 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
     async def ListProducts(self, request: pb.ListProductsRequest, context) -> pb.ListProductsResponse:
         v = Violations()
         version = _version(v, request.catalog_version)
-        v.check(request.page.page_size >= 0, "page.page_size", "must not be negative")
+        v.check(request.page.page_size >= 0, "page.page_size", N_("must not be negative"))
         v.raise_if_any()
         catalogue = await asyncio.to_thread(self.app.catalogue, version)
         products = [p for code, p in catalogue.products.items()
@@ -83,7 +85,7 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
     async def GetProduct(self, request: pb.GetProductRequest, context) -> pb.GetProductResponse:
         v = Violations()
         version = _version(v, request.catalog_version)
-        v.check(bool(request.code.strip()), "code", "is required, e.g. wardrobe")
+        v.check(bool(request.code.strip()), "code", N_("is required, e.g. wardrobe"))
         v.raise_if_any()
         catalogue = await asyncio.to_thread(self.app.catalogue, version)
         product = catalogue.products.get(request.code.strip())
@@ -95,8 +97,10 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
     async def Configure(self, request: pb.ConfigureRequest, context) -> pb.ConfigureResponse:
         v = Violations()
         version = _version(v, request.catalog_version)
-        v.check(bool(request.product.strip()), "product", "is required, e.g. wardrobe")
-        v.check(0 <= request.quantity <= MAX_QUANTITY, "quantity", f"must be 1 to {MAX_QUANTITY}")
+        v.check(bool(request.product.strip()), "product", N_("is required, e.g. wardrobe"))
+        v.check(0 <= request.quantity <= MAX_QUANTITY, "quantity",
+                N_("must be 1 to %(n)s"),
+                n=MAX_QUANTITY)
         v.raise_if_any()
         options = whole_numbers(json_format.MessageToDict(request.options))
         answer = await asyncio.to_thread(self.app.what_if, request.product.strip(), options,
@@ -123,7 +127,7 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         try:
             order_id = str(uuid.UUID(request.order_id))
         except ValueError:
-            raise InvalidArgument(Violations.one("order_id", "must be an order id (a UUID)")) from None
+            raise InvalidArgument(Violations.one("order_id", N_("must be an order id (a UUID)"))) from None
         return pb.GetOrderConfigurationResponse(configuration=await asyncio.to_thread(
             self._order_configuration, order_id, request))
 
@@ -163,9 +167,10 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
     async def PublishCatalogVersion(self, request: pb.PublishCatalogVersionRequest,
                                     context) -> pb.PublishCatalogVersionResponse:
         v = Violations()
-        v.check(request.HasField("catalog"), "catalog", "is required: the whole catalogue as data")
+        v.check(request.HasField("catalog"), "catalog",
+                N_("is required: the whole catalogue as data"))
         v.check(request.expected_latest_version >= 0, "expected_latest_version",
-                "must be 0 (no check) or the latest version you edited from")
+                N_("must be 0 (no check) or the latest version you edited from"))
         v.raise_if_any()
         document = json_format.MessageToDict(request.catalog)
         published = await asyncio.to_thread(

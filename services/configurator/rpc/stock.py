@@ -40,6 +40,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
+from services.kit.words import N_
 
 ROLES = {name: ("admin", "factory") for name in (
     "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut", "NestBatch",
@@ -153,7 +154,7 @@ def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
 def _factory(factory_id: str) -> str:
     """The factory asked for, when the caller may act for it."""
     if not factory_id:
-        raise InvalidArgument(Violations.one("factory_id", "is required"))
+        raise InvalidArgument(Violations.one("factory_id", N_("is required")))
     principal = current_principal()
     if not principal.is_admin and not principal.is_factory(factory_id):
         raise PermissionDenied(f"{principal} may not see or act for factory {factory_id}")
@@ -162,7 +163,7 @@ def _factory(factory_id: str) -> str:
 
 def _kind(request) -> BoardKind:
     if not request.HasField("kind"):
-        raise InvalidArgument(Violations.one("kind", "is required"))
+        raise InvalidArgument(Violations.one("kind", N_("is required")))
     return kind_from_pb(request.kind)
 
 
@@ -197,7 +198,7 @@ class StockServicer(pb_grpc.StockServiceServicer):
     async def RecordOffcut(self, request: pb.RecordOffcutRequest,
                            context) -> pb.RecordOffcutResponse:
         if not request.HasField("offcut"):
-            raise InvalidArgument(Violations.one("offcut", "is required"))
+            raise InvalidArgument(Violations.one("offcut", N_("is required")))
         found = await asyncio.to_thread(
             self.stock.record_offcut, _factory(request.factory_id),
             offcut_from_pb(request.offcut), _by(context))

@@ -38,6 +38,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
+from services.kit.words import N_
 
 ROLES = {
     "GetShipment": ("admin", "factory"),
@@ -52,7 +53,7 @@ def _uuid(text: str, field: str) -> str:
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise InvalidArgument(Violations.one(field, "must be a UUID")) from None
+        raise InvalidArgument(Violations.one(field, N_("must be a UUID"))) from None
 
 
 def _redacted(shipment: pb.Shipment, principal: Principal) -> pb.Shipment:
@@ -89,7 +90,7 @@ class DeliveryServicer(pb_grpc.DeliveryServiceServicer):
             shipment = await asyncio.to_thread(
                 self.app.shipment_for_order, _uuid(request.order_id, "order_id"))
         else:
-            raise InvalidArgument(Violations.one("key", "give shipment_id or order_id"))
+            raise InvalidArgument(Violations.one("key", N_("give shipment_id or order_id")))
         return pb.GetShipmentResponse(
             shipment=_redacted(wire.shipment_to_pb(shipment), current_principal()))
 

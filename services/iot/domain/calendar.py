@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from services.iot.signals import Span
 from services.iot.signals.intervals import union
 from services.kit.errors import Violations
+from services.kit.words import N_
 
 MAX_SHIFTS = 64
 MAX_EXCEPTIONS = 366
@@ -68,28 +69,30 @@ def validate_calendar(v: Violations, calendar: ShiftCalendar,
                       field: str = "shift_calendar") -> None:
     """Names every problem of ``calendar`` under ``field`` (``shift_calendar.weekly_shifts[2]...``)."""
     shifts, exceptions = calendar.weekly_shifts, calendar.exceptions
-    v.check(len(shifts) <= MAX_SHIFTS, f"{field}.weekly_shifts", f"at most {MAX_SHIFTS} shifts")
+    v.check(len(shifts) <= MAX_SHIFTS, f"{field}.weekly_shifts",
+            N_("at most %(n)s shifts"),
+            n=MAX_SHIFTS)
     v.check(len(exceptions) <= MAX_EXCEPTIONS, f"{field}.exceptions",
-            f"at most {MAX_EXCEPTIONS} exceptions")
+            N_("at most %(n)s exceptions"), n=MAX_EXCEPTIONS)
     for i, shift in enumerate(shifts):
         f = f"{field}.weekly_shifts[{i}]"
-        v.check(1 <= shift.weekday <= 7, f"{f}.weekday", "must be MONDAY to SUNDAY")
+        v.check(1 <= shift.weekday <= 7, f"{f}.weekday", N_("must be MONDAY to SUNDAY"))
         _check_window(v, shift, f)
     for i, exc in enumerate(exceptions):
         f = f"{field}.exceptions[{i}]"
         try:
             date.fromisoformat(exc.date)
         except ValueError:
-            v.add(f"{f}.date", "must be a valid date")
+            v.add(f"{f}.date", N_("must be a valid date"))
         for j, window in enumerate(exc.shifts):
             _check_window(v, window, f"{f}.shifts[{j}]")
 
 
 def _check_window(v: Violations, window: ShiftWindow, field: str) -> None:
     start, end = window.start_minute, window.end_minute
-    v.check(0 <= start < 1440, f"{field}.start_minute", "must be from 0 to 1439")
+    v.check(0 <= start < 1440, f"{field}.start_minute", N_("must be from 0 to 1439"))
     v.check(start < end <= start + 1440, f"{field}.end_minute",
-            "must be after start_minute, at most 24 hours later")
+            N_("must be after start_minute, at most 24 hours later"))
 
 
 def shift_spans(calendar: ShiftCalendar, tz: str, start: float, end: float) -> list[Span]:

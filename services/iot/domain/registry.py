@@ -27,6 +27,7 @@ from services.iot.domain.values import (
     valid_id,
 )
 from services.kit.errors import Violations
+from services.kit.words import N_
 
 FACTORY_FIELDS = ("name", "location", "capacity_share_percent", "shift_calendar",
                   "grid_emission_factor_kg_per_kwh", "timezone", "active")
@@ -234,20 +235,21 @@ def validate_factory(p: FactoryProfile) -> FactoryProfile:
     """A factory profile checked and completed with defaults; InvalidArgument names every
     problem by its field path."""
     v = Violations()
-    v.check(valid_id(p.factory_id), "factory_id", "must be 1-64 letters, digits, '-' or '_'")
+    v.check(valid_id(p.factory_id), "factory_id", N_("must be 1-64 letters, digits, '-' or '_'"))
     name = (p.name or "").strip()
-    v.check(0 < len(name) <= 200, "name", "must be 1-200 characters")
+    v.check(0 < len(name) <= 200, "name", N_("must be 1-200 characters"))
     lat, lon = p.location.latitude, p.location.longitude
-    v.check(_finite(lat) and -90 <= lat <= 90, "location.latitude", "must be from -90 to 90")
-    v.check(_finite(lon) and -180 <= lon <= 180, "location.longitude", "must be from -180 to 180")
+    v.check(_finite(lat) and -90 <= lat <= 90, "location.latitude", N_("must be from -90 to 90"))
+    v.check(_finite(lon) and -180 <= lon <= 180, "location.longitude",
+            N_("must be from -180 to 180"))
     share = p.capacity_share_percent
     v.check(_finite(share) and 0 <= share <= 100, "capacity_share_percent",
-            "must be from 0 to 100")
+            N_("must be from 0 to 100"))
     grid = p.grid_emission_factor_kg_per_kwh
     v.check(_finite(grid) and 0 <= grid <= 5, "grid_emission_factor_kg_per_kwh",
-            "must be from 0 to 5 kg CO2e per kWh")
+            N_("must be from 0 to 5 kg CO2e per kWh"))
     tz = p.timezone or DEFAULT_TIMEZONE
-    v.check(valid_zone(tz), "timezone", "must be an IANA zone such as Asia/Shanghai")
+    v.check(valid_zone(tz), "timezone", N_("must be an IANA zone such as Asia/Shanghai"))
     validate_calendar(v, p.shift_calendar)
     v.raise_if_any()
     return replace(p, name=name, capacity_share_percent=float(share),
@@ -259,25 +261,25 @@ def validate_machine(p: MachineProfile) -> MachineProfile:
     """A machine profile checked and completed with defaults (a sensor kind from its type,
     calibration defaults); InvalidArgument names every problem by its field path."""
     v = Violations()
-    v.check(valid_id(p.machine_id), "machine_id", "must be 1-64 letters, digits, '-' or '_'")
-    v.check(valid_id(p.factory_id), "factory_id", "must name a factory")
+    v.check(valid_id(p.machine_id), "machine_id", N_("must be 1-64 letters, digits, '-' or '_'"))
+    v.check(valid_id(p.factory_id), "factory_id", N_("must name a factory"))
     machine_type = p.machine_type
     v.check(machine_type in MACHINE_TYPES, "machine_type",
-            f"must be one of {', '.join(MACHINE_TYPES)}")
+            N_("must be one of %(choices)s"), choices=', '.join(MACHINE_TYPES))
     speed = p.speed_factor or 1.0
-    v.check(_finite(speed) and 0.1 <= speed <= 10, "speed_factor", "must be from 0.1 to 10")
+    v.check(_finite(speed) and 0.1 <= speed <= 10, "speed_factor", N_("must be from 0.1 to 10"))
     power = p.rated_power_kw
     v.check(_finite(power) and 0 < power <= 5000, "rated_power_kw",
-            "must be above 0 and at most 5000 kW")
+            N_("must be above 0 and at most 5000 kW"))
     kind = p.sensor_kind or ("cnc_controller" if machine_type in CNC_TYPES
                              else "current_sensor")
-    v.check(kind in SENSOR_KINDS, "sensor_kind", "must be CNC_CONTROLLER or CURRENT_SENSOR")
+    v.check(kind in SENSOR_KINDS, "sensor_kind", N_("must be CNC_CONTROLLER or CURRENT_SENSOR"))
     batch = p.batch_capacity or 0
     v.check(isinstance(batch, int) and 0 <= batch <= 1000, "batch_capacity",
-            "must be from 0 to 1000")
+            N_("must be from 0 to 1000"))
     calibration = _calibration(v, p.calibration)
     name = (p.name or p.machine_id or "").strip()
-    v.check(len(name) <= 200, "name", "must be at most 200 characters")
+    v.check(len(name) <= 200, "name", N_("must be at most 200 characters"))
     v.raise_if_any()
     return replace(p, name=name, speed_factor=float(speed), rated_power_kw=float(power),
                    sensor_kind=kind, calibration=calibration, batch_capacity=batch,
@@ -296,27 +298,27 @@ def _calibration(v: Violations, raw: SensorCalibration) -> SensorCalibration:
                 default_power_factor=raw.default_power_factor or unset.default_power_factor)
     f = "calibration"
     v.check(_finite(c.current_scale) and 0 < c.current_scale <= 10_000,
-            f"{f}.current_scale", "must be above 0")
+            f"{f}.current_scale", N_("must be above 0"))
     v.check(_finite(c.nominal_voltage_v) and 0 < c.nominal_voltage_v <= 50_000,
-            f"{f}.nominal_voltage_v", "must be above 0")
-    v.check(c.phases in (1, 3), f"{f}.phases", "must be 1 or 3")
+            f"{f}.nominal_voltage_v", N_("must be above 0"))
+    v.check(c.phases in (1, 3), f"{f}.phases", N_("must be 1 or 3"))
     v.check(_finite(c.default_power_factor) and 0 < c.default_power_factor <= 1,
-            f"{f}.default_power_factor", "must be above 0 and at most 1")
+            f"{f}.default_power_factor", N_("must be above 0 and at most 1"))
     for key in CALIBRATION_OPTIONAL:
         value = getattr(c, key)
         if value is not None:
-            v.check(_finite(value) and value >= 0, f"{f}.{key}", "must be a current in A, ≥ 0")
+            v.check(_finite(value) and value >= 0, f"{f}.{key}", N_("must be a current in A, ≥ 0"))
     off, idle, running = c.off_level_amperes, c.idle_level_amperes, c.running_level_amperes
     if off is not None or idle is not None or running is not None:
         v.check(off is not None and idle is not None and running is not None
                 and off < idle < running, f"{f}.running_level_amperes",
-                "levels go together and must rise: off < idle < running")
+                N_("levels go together and must rise: off < idle < running"))
     off_max, idle_max = c.off_max_amperes, c.idle_max_amperes
     if off_max is not None or idle_max is not None:
         v.check(off_max is not None and idle_max is not None and 2 * off_max < idle_max,
                 f"{f}.idle_max_amperes",
-                "off_max and idle_max go together; idle_max must exceed twice off_max")
+                N_("off_max and idle_max go together; idle_max must exceed twice off_max"))
     if c.overload_min_amperes is not None and running is not None:
         v.check(c.overload_min_amperes > running, f"{f}.overload_min_amperes",
-                "must lie above the running level")
+                N_("must lie above the running level"))
     return replace(c, learnt_at=c.learnt_at or "")

@@ -43,6 +43,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
+from services.kit.words import N_
 
 BOTH = ("admin", "factory")
 ROLES = {
@@ -83,8 +84,9 @@ def window_of(w: types_pb2.TimeWindow, field: str = "window", required: bool = T
         return None
     v = Violations()
     v.check(0 < w.start_unix_ms < w.end_unix_ms, field,
-            "must have start_unix_ms and a later end_unix_ms")
-    v.check(w.end_unix_ms - w.start_unix_ms <= MAX_WINDOW_MS, field, "must span at most 400 days")
+            N_("must have start_unix_ms and a later end_unix_ms"))
+    v.check(w.end_unix_ms - w.start_unix_ms <= MAX_WINDOW_MS, field,
+            N_("must span at most 400 days"))
     v.raise_if_any()
     return w.start_unix_ms, w.end_unix_ms
 
@@ -93,7 +95,7 @@ def _day(d: types_pb2.Date, field: str, v: Violations) -> date | None:
     try:
         return date(d.year, d.month, d.day)
     except ValueError:
-        v.add(field, "must be a valid date")
+        v.add(field, N_("must be a valid date"))
         return None
 
 
@@ -104,7 +106,8 @@ def days_of(request, v: Violations) -> list[date]:
     if first is None or last is None:
         return []
     if not v.check(0 <= (last - first).days < MAX_OEE_DAYS, "end_day",
-                   f"must be on or after day, at most {MAX_OEE_DAYS} days on"):
+                   N_("must be on or after day, at most %(n)s days on"),
+                   n=MAX_OEE_DAYS):
         return []
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -236,7 +239,8 @@ class IotServicer(pb_grpc.IotServiceServicer):
         factory_ids = list(dict.fromkeys(request.factory_ids))
         v = Violations()
         v.check(0 < len(factory_ids) <= MAX_HEALTH_FACTORIES, "factory_ids",
-                f"must name 1-{MAX_HEALTH_FACTORIES} factories")
+                N_("must name 1-%(n)s factories"),
+                n=MAX_HEALTH_FACTORIES)
         v.raise_if_any()
         for factory_id in factory_ids:
             own(factory_id)
@@ -308,7 +312,8 @@ class IotServicer(pb_grpc.IotServiceServicer):
         if bucket_s < 0 or (window and bucket_s and (window[1] - window[0]) / (
                 bucket_s * 1000) > MAX_BUCKETS):
             raise InvalidArgument(Violations.one(
-                "bucket_seconds", f"must be ≥ 0 and give at most {MAX_BUCKETS} buckets"))
+                "bucket_seconds", N_("must be ≥ 0 and give at most %(n)s buckets"),
+                n=MAX_BUCKETS))
         if which == "machine_id":
             machine = await self._call(self.app.get_machine, request.machine_id)
             own(machine.factory_id)
@@ -329,7 +334,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
                 request.order_id, grids, None if principal.is_admin else principal.subject,
                 window, bucket_s)
         else:
-            raise InvalidArgument(Violations.one("scope", "name a machine, factory or order"))
+            raise InvalidArgument(Violations.one("scope", N_("name a machine, factory or order")))
         return energy_to_pb(report)
 
     async def _scope_machines(self, request
@@ -345,7 +350,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
             machines = [m for m in await self.views.all_machines()
                         if m.factory_id == request.factory_id]
         else:
-            raise InvalidArgument(Violations.one("scope", "name a machine or a factory"))
+            raise InvalidArgument(Violations.one("scope", N_("name a machine or a factory")))
         factory_ids = {m.factory_id for m in machines} | (
             {request.factory_id} if which == "factory_id" else set())
         factories = {f: (await self._call(self.app.get_factory, f)).profile for f in factory_ids}
@@ -398,7 +403,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
             own(request.factory_id)
             ids = await self.views.machine_ids(request.factory_id)
         else:
-            raise InvalidArgument(Violations.one("scope", "name a machine or a factory"))
+            raise InvalidArgument(Violations.one("scope", N_("name a machine or a factory")))
         rows, stats = await self.analytics.downtime(ids, *window)
         offset = int(after or 0)
         page = rows[offset:offset + size]

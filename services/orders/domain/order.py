@@ -19,6 +19,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from services.kit.errors import DomainError, FailedPrecondition
+from services.kit.words import Words
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import MappingNeed, OrderContent, stored_content
 
@@ -262,22 +263,33 @@ class Order(Aggregate):
         self.planned_end = planned_end
         self.planning_issue = ""
 
-    def record_planning_held(self, revision: int | None, reason: str, cause: str) -> bool:
-        """Scheduling cannot plan the order, for ``reason``: the order keeps its status and
-        shows why. Nothing is recorded for a repeat of the same reason, a stale revision, or
-        an order that is cancelled, rejected or already in production."""
+    def record_planning_held(self, revision: int | None, reason: str, cause: str,
+                             said: Words | None = None) -> bool:
+        """Scheduling cannot plan the order, for ``reason`` (``said``: the same as words, for
+        the reader's language): the order keeps its status and shows why. Nothing is recorded
+        for a repeat of the same reason, a stale revision, or an order that is cancelled,
+        rejected or already in production."""
         if self.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
             return False
         if self.status.production_started or not reason or reason == self.planning_issue:
             return False
         if revision is not None and revision != self.revision:
             return False
-        self._planning_held(reason=reason, cause=cause)
+        self._planning_held(reason=reason, cause=cause, said=said)
         return True
 
     @event("PlanningHeld")
-    def _planning_held(self, reason: str, cause: str) -> None:
+    def _planning_held(self, reason: str, cause: str, said: Words | None = None) -> None:
         self.planning_issue = reason
+        self.__dict__["_planning_issue_words"] = said
+
+    @property
+    def planning_issue_words(self) -> Words | None:
+        """``planning_issue`` as words, while it is the issue they say (None for a reason
+        recorded before words, or once nothing holds the order)."""
+        said = self.__dict__.get("_planning_issue_words")
+        return said if said and self.planning_issue and said.english() == self.planning_issue \
+            else None
 
     def record_plan_overridden(self, kind: str, factory_id: str, weight: int, reason: str,
                                by: str, role: str, cause: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import msgspec
 
 from services.kit.errors import Violations
+from services.kit.words import N_
 
 CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 PRODUCT_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -120,22 +121,22 @@ def _text(v: Violations, value: Any, field_name: str, *, required: bool, max_len
     if value is None:
         value = ""
     if not isinstance(value, str):
-        v.add(field_name, "must be text")
+        v.add(field_name, N_("must be text"))
         return ""
     value = value.strip()
     if required and not value:
-        v.add(field_name, "is required")
+        v.add(field_name, N_("is required"))
     elif len(value) > max_len:
-        v.add(field_name, f"must be at most {max_len} characters")
+        v.add(field_name, N_("must be at most %(n)s characters"), n=max_len)
     return value
 
 
 def validate_channel(v: Violations, channel: Any, external_id: Any) -> None:
     if not isinstance(channel, str) or not CHANNEL_RE.match(channel):
-        v.add("channel", "must be 1-40 lower-case letters, digits, '-' or '_'")
+        v.add("channel", N_("must be 1-40 lower-case letters, digits, '-' or '_'"))
     ext = _text(v, external_id, "external_id", required=True, max_len=128)
     if ext and not ext.isprintable():
-        v.add("external_id", "must be printable text")
+        v.add("external_id", N_("must be printable text"))
 
 
 def parse_customer(v: Violations, raw: Any, source: Source = JSON, *,
@@ -146,25 +147,25 @@ def parse_customer(v: Violations, raw: Any, source: Source = JSON, *,
     empty = Customer(name="", address=Address(line1="", city="", country=""))
     if not source.is_object(raw):
         if complete:
-            v.add("customer", "is required")
+            v.add("customer", N_("is required"))
             return None
         return empty
     get = source.get
     name = _text(v, get(raw, "name"), "customer.name", required=complete, max_len=200)
     email = _text(v, get(raw, "email"), "customer.email", required=False, max_len=254)
     if email and not EMAIL_RE.match(email):
-        v.add("customer.email", "is not an email address")
+        v.add("customer.email", N_("is not an email address"))
     phone = _text(v, get(raw, "phone"), "customer.phone", required=False, max_len=40)
     a = get(raw, "address")
     if not source.is_object(a):
         if complete:
-            v.add("customer.address", "is required: furniture is delivered to it")
+            v.add("customer.address", N_("is required: furniture is delivered to it"))
             return None
         return replace(empty, name=name, email=email, phone=phone)
     country = _text(v, get(a, "country"), "customer.address.country", required=complete,
                     max_len=2)
     if country and not COUNTRY_RE.match(country):
-        v.add("customer.address.country", "must be an ISO 3166 two-letter code, e.g. CN")
+        v.add("customer.address.country", N_("must be an ISO 3166 two-letter code, e.g. CN"))
     address = Address(
         line1=_text(v, get(a, "line1"), "customer.address.line1", required=complete,
                     max_len=200),
@@ -182,15 +183,15 @@ def parse_customer(v: Violations, raw: Any, source: Source = JSON, *,
 def _option_value(v: Violations, field_name: str, value: Any) -> OptionValue | None:
     if isinstance(value, bool) or isinstance(value, str):
         if isinstance(value, str) and len(value) > 200:
-            v.add(field_name, "must be at most 200 characters")
+            v.add(field_name, N_("must be at most 200 characters"))
         return value
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
-            v.add(field_name, "must be a finite number")
+            v.add(field_name, N_("must be a finite number"))
             return None
         # JSON and protobuf Struct carry whole numbers as floats: keep them whole.
         return int(value) if float(value).is_integer() else float(value)
-    v.add(field_name, "must be a number, text or true/false")
+    v.add(field_name, N_("must be a number, text or true/false"))
     return None
 
 
@@ -201,40 +202,42 @@ def parse_lines(v: Violations, raw: Any, field_name: str = "items",
     if not required and (raw is None or (isinstance(raw, Sequence) and not raw)):
         return ()
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        v.add(field_name, "must list at least one item")
+        v.add(field_name, N_("must list at least one item"))
         return ()
     if len(raw) > MAX_LINES:
-        v.add(field_name, f"must list at most {MAX_LINES} items")
+        v.add(field_name, N_("must list at most %(n)s items"), n=MAX_LINES)
         return ()
     lines: list[OrderLine] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         f = f"{field_name}[{i}]"
         if not source.is_object(item):
-            v.add(f, "must be an object")
+            v.add(f, N_("must be an object"))
             continue
         line_id = _text(v, source.get(item, "line_id"), f"{f}.line_id", required=True, max_len=64)
         if line_id in seen:
-            v.add(f"{f}.line_id", f"repeats line id {line_id!r}")
+            v.add(f"{f}.line_id", N_("repeats line id '%(line_id)s'"), line_id=line_id)
         seen.add(line_id)
         product = source.get(item, "product")
         if not isinstance(product, str) or not PRODUCT_RE.match(product):
-            v.add(f"{f}.product", "must be a catalogue product code such as 'wardrobe'")
+            v.add(f"{f}.product", N_("must be a catalogue product code such as 'wardrobe'"))
         quantity = source.get(item, "quantity")
         if isinstance(quantity, float) and quantity.is_integer():
             quantity = int(quantity)
         if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
-            v.add(f"{f}.quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
+            v.add(f"{f}.quantity", N_("must be a whole number from 1 to %(n)s"),
+                  n=MAX_QUANTITY)
         options_raw = source.get(item, "options") or {}
         options: dict[str, OptionValue] = {}
         if not isinstance(options_raw, Mapping):
-            v.add(f"{f}.options", "must be an object of option names to values")
+            v.add(f"{f}.options", N_("must be an object of option names to values"))
         elif len(options_raw) > MAX_OPTIONS:
-            v.add(f"{f}.options", f"must have at most {MAX_OPTIONS} options")
+            v.add(f"{f}.options", N_("must have at most %(n)s options"),
+                  n=MAX_OPTIONS)
         else:
             for name, value in options_raw.items():
                 if not isinstance(name, str) or not OPTION_RE.match(name):
-                    v.add(f"{f}.options", f"option name {name!r} is not valid")
+                    v.add(f"{f}.options", N_("option name '%(name)s' is not valid"), name=name)
                     continue
                 parsed = _option_value(v, f"{f}.options.{name}", value)
                 if parsed is not None:
@@ -250,7 +253,7 @@ def parse_money(v: Violations, raw: Any, field_name: str = "total",
     if raw is None:
         return None
     if not source.is_object(raw):
-        v.add(field_name, "must be an object with amount and currency")
+        v.add(field_name, N_("must be an object with amount and currency"))
         return None
     amount_raw = source.get(raw, "amount")
     try:
@@ -258,16 +261,17 @@ def parse_money(v: Violations, raw: Any, field_name: str = "total",
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
-        v.add(f"{field_name}.amount", "must be a decimal number written as text, e.g. \"5999.00\"")
+        v.add(f"{field_name}.amount",
+              N_("must be a decimal number written as text, e.g. \"5999.00\""))
     elif amount < 0:
-        v.add(f"{field_name}.amount", "must not be negative")
+        v.add(f"{field_name}.amount", N_("must not be negative"))
     elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        v.add(f"{field_name}.amount", "must have at most two decimal places")
+        v.add(f"{field_name}.amount", N_("must have at most two decimal places"))
     elif amount >= Decimal("1e12"):
-        v.add(f"{field_name}.amount", "is too large")
+        v.add(f"{field_name}.amount", N_("is too large"))
     currency = source.get(raw, "currency")
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
-        v.add(f"{field_name}.currency", "must be an ISO 4217 code such as CNY")
+        v.add(f"{field_name}.currency", N_("must be an ISO 4217 code such as CNY"))
     if amount is None or not isinstance(currency, str):
         return None
     return Money(amount=amount.quantize(Decimal("0.01")) if amount.is_finite() else amount,
@@ -283,7 +287,7 @@ def parse_date(v: Violations, raw: Any, field_name: str) -> date | None:
         return date.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:
         pass
-    v.add(field_name, "must be a date written as YYYY-MM-DD")
+    v.add(field_name, N_("must be a date written as YYYY-MM-DD"))
     return None
 
 
@@ -326,7 +330,7 @@ def parse_needs(v: Violations, raw: Any, source: Source = JSON,
         f = f"{field_name}[{i}]"
         kind = source.get(item, "kind")
         if kind not in NEED_KINDS:
-            v.add(f"{f}.kind", f"must be one of {', '.join(NEED_KINDS)}")
+            v.add(f"{f}.kind", N_("must be one of %(choices)s"), choices=', '.join(NEED_KINDS))
         key = _text(v, source.get(item, "key"), f"{f}.key", required=True, max_len=300)
         line_id = _text(v, source.get(item, "line_id"), f"{f}.line_id", required=False,
                         max_len=64)
@@ -340,5 +344,5 @@ def parse_notes(v: Violations, raw: Any, field_name: str = "notes") -> tuple[str
     notes = tuple(_text(v, n, f"{field_name}[{i}]", required=False, max_len=1000)
                   for i, n in enumerate(raw or ()))
     if len(notes) > MAX_LINES:
-        v.add(field_name, f"must hold at most {MAX_LINES} notes")
+        v.add(field_name, N_("must hold at most %(n)s notes"), n=MAX_LINES)
     return tuple(n for n in notes if n)

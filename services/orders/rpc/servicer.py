@@ -20,6 +20,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal, status_for, text_violations
+from services.kit.words import N_
 from services.kit.words_pb import words_pb
 from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, Placement, PlacementRequest
@@ -58,7 +59,7 @@ def order_id_from(text: str, field: str = "order_id") -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise InvalidArgument(Violations.one(field, "must be an order id (a UUID)")) from None
+        raise InvalidArgument(Violations.one(field, N_("must be an order id (a UUID)"))) from None
 
 
 def placed_pb(placement) -> pb.PlaceOrderResponse:
@@ -100,7 +101,8 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
                           context) -> pb.PlaceOrdersResponse:
         if len(request.orders) > MAX_PLACE_BATCH:
             raise InvalidArgument(Violations.one(
-                "orders", f"at most {MAX_PLACE_BATCH} orders per call, got {len(request.orders)}"))
+                "orders", N_("at most %(most)s orders per call, got %(n)s"),
+                most=MAX_PLACE_BATCH, n=len(request.orders)))
         outcomes = await asyncio.to_thread(self._place, current_principal(), request.orders,
                                            itemwise=True)
         return pb.PlaceOrdersResponse(outcomes=[
@@ -136,7 +138,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         needs = parse_needs(v, request.mapping_needs, mapping.WIRE)
         notes = parse_notes(v, request.notes)
         v.check(len(request.source_fingerprint) <= 128, "source_fingerprint",
-                "must be at most 128 characters")
+                N_("must be at most 128 characters"))
         v.raise_if_any()
         # A shop order taken as sent (its payload kept) may come without a full address.
         content = parse_order_content(request, mapping.WIRE, lines_required=not needs,
@@ -183,7 +185,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         lines = parse_lines(v, request.items, source=mapping.WIRE)
         promised = parse_date(v, mapping.date_from_pb(
             request.promised_date, request.HasField("promised_date")), "promised_date")
-        v.check(request.expected_version >= 0, "expected_version", "must not be negative")
+        v.check(request.expected_version >= 0, "expected_version", N_("must not be negative"))
         v.raise_if_any()
         order = await asyncio.to_thread(self.app.amend_order, order_id, request.expected_version,
                                         lines, promised, request.reason.strip()[:500],

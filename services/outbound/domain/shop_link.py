@@ -8,6 +8,7 @@ import uuid
 from eventsourcing.domain import Aggregate, event
 
 from services.kit.errors import Violations
+from services.kit.words import N_
 from services.outbound.domain.directory import NAMESPACE
 from services.outbound.domain.values import Platform, ShopCredentials, check_url
 
@@ -22,23 +23,23 @@ def validate_shop_link(channel: str, platform: Platform | None, base_url: str,
     """The Shopify API version to use ("" for WooCommerce); every problem named at once."""
     v = Violations()
     v.check(bool(CHANNEL.match(channel)), "channel",
-            "must be 1-64 lower-case letters, digits, '_', '.' or '-'")
+            N_("must be 1-64 lower-case letters, digits, '_', '.' or '-'"))
     check_url(v, "base_url", base_url)
     for name in ("access_token", "consumer_key", "consumer_secret"):
         v.check(len(getattr(credentials, name)) <= MAX_SECRET, name,
-                f"must be at most {MAX_SECRET} characters")
+                N_("must be at most %(n)s characters"), n=MAX_SECRET)
     if platform is Platform.SHOPIFY:
-        v.check(bool(credentials.access_token), "access_token", "is required for Shopify")
+        v.check(bool(credentials.access_token), "access_token", N_("is required for Shopify"))
         v.check(not api_version or bool(API_VERSION.match(api_version)), "api_version",
-                "must look like 2026-10")
+                N_("must look like 2026-10"))
         api_version = api_version or DEFAULT_SHOPIFY_VERSION
     elif platform is Platform.WOOCOMMERCE:
-        v.check(bool(credentials.consumer_key), "consumer_key", "is required for WooCommerce")
+        v.check(bool(credentials.consumer_key), "consumer_key", N_("is required for WooCommerce"))
         v.check(bool(credentials.consumer_secret), "consumer_secret",
-                "is required for WooCommerce")
-        v.check(not api_version, "api_version", "is for Shopify only")
+                N_("is required for WooCommerce"))
+        v.check(not api_version, "api_version", N_("is for Shopify only"))
     else:
-        v.add("platform", "must be SHOPIFY or WOOCOMMERCE")
+        v.add("platform", N_("must be SHOPIFY or WOOCOMMERCE"))
     v.raise_if_any()
     return api_version
 

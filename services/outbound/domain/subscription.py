@@ -7,6 +7,7 @@ import uuid
 from eventsourcing.domain import Aggregate, event
 
 from services.kit.errors import Violations
+from services.kit.words import N_
 from services.outbound.domain.values import EVENT_TYPES, check_url
 
 MAX_DESCRIPTION = 200
@@ -17,12 +18,14 @@ def validate_subscription(url: str, event_types: list[str], description: str) ->
     v = Violations()
     check_url(v, "url", url)
     wanted = list(dict.fromkeys(t.strip() for t in event_types))
-    if v.check(bool(wanted), "event_types", f"name at least one of {', '.join(EVENT_TYPES)}"):
+    if v.check(bool(wanted), "event_types", N_("name at least one of %(choices)s"),
+               choices=', '.join(EVENT_TYPES)):
         for i, name in enumerate(wanted):
             v.check(name in EVENT_TYPES, f"event_types[{i}]",
-                    f"{name!r} is not one of {', '.join(EVENT_TYPES)}")
+                    N_("'%(name)s' is not one of %(choices)s"),
+                    name=name, choices=', '.join(EVENT_TYPES))
     v.check(len(description) <= MAX_DESCRIPTION, "description",
-            f"must be at most {MAX_DESCRIPTION} characters")
+            N_("must be at most %(n)s characters"), n=MAX_DESCRIPTION)
     v.raise_if_any()
     return wanted
 

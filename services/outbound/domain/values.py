@@ -8,6 +8,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from services.kit.errors import Violations
+from services.kit.words import N_
 
 # What a subscription can ask for (Standard Webhooks `type`).
 EVENT_TYPES = ("order.placed", "order.configured", "order.rejected", "order.scheduled",
@@ -69,15 +70,16 @@ def is_loopback(host: str) -> bool:
 def check_url(v: Violations, field: str, url: str) -> None:
     """https, or http to this machine only (credentials and signed bodies never cross a
     network in the clear); no user or password in it."""
-    if not v.check(bool(url), field, "is required"):
+    if not v.check(bool(url), field, N_("is required")):
         return
-    if not v.check(len(url) <= MAX_URL, field, f"must be at most {MAX_URL} characters"):
+    if not v.check(len(url) <= MAX_URL, field, N_("must be at most %(n)s characters"),
+                   n=MAX_URL):
         return
     parts = urlsplit(url)
     if not v.check(parts.scheme in ("https", "http") and bool(parts.hostname), field,
-                   "must be an absolute https:// URL"):
+                   N_("must be an absolute https:// URL")):
         return
     v.check(parts.scheme == "https" or is_loopback(parts.hostname or ""), field,
-            "must use https (http only to localhost)")
+            N_("must use https (http only to localhost)"))
     v.check(parts.username is None and parts.password is None, field,
-            "must not carry a user or password")
+            N_("must not carry a user or password"))

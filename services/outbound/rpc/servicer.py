@@ -16,6 +16,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
+from services.kit.words import N_
 from services.outbound.application import OutboundApplication
 from services.outbound.domain.errors import (
     ChangedByOthers,
@@ -44,7 +45,8 @@ def _uuid(text: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise InvalidArgument(Violations.one(field, f"{text!r} is not an id")) from None
+        raise InvalidArgument(Violations.one(field, N_("'%(text)s' is not an id"),
+                                             text=text)) from None
 
 
 def _by() -> str:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.kit.errors import FieldViolation, InvalidArgument
+from services.kit.words import N_
 
 NOTICE = "生态环境部、国家统计局《关于发布2022年电力二氧化碳排放因子的公告》(2024-12-20)"
 NATIONAL_2022 = 0.5366
@@ -113,23 +114,26 @@ def carbon_profile_violations(profile: CarbonProfile) -> list[FieldViolation]:
     """Every field of ``profile`` that does not hold, named by its path (empty when valid)."""
     out: list[FieldViolation] = []
     if not profile.seasons:
-        out.append(FieldViolation("seasons", "must give at least one day of 24 hourly factors"))
+        out.append(FieldViolation.of("seasons",
+                                     N_("must give at least one day of 24 hourly factors")))
     for i, season in enumerate(profile.seasons):
         where = f"seasons[{i}]"
         if len(season.kg_per_kwh) != HOURS:
-            out.append(FieldViolation(f"{where}.kg_per_kwh",
-                                      f"must be 24 hourly factors (00:00 to 23:00), not "
-                                      f"{len(season.kg_per_kwh)}"))
+            out.append(FieldViolation.of(f"{where}.kg_per_kwh",
+                                      N_("must be 24 hourly factors (00:00 to 23:00), not %(n)s"),
+                                      n=len(season.kg_per_kwh)))
         for h, kg in enumerate(season.kg_per_kwh):
             if not math.isfinite(kg) or not 0 <= kg <= MAX_KG_PER_KWH:
-                out.append(FieldViolation(f"{where}.kg_per_kwh[{h}]",
-                                          f"must be 0 to {MAX_KG_PER_KWH} kg CO2e per kWh"))
+                out.append(FieldViolation.of(f"{where}.kg_per_kwh[{h}]",
+                                          N_("must be 0 to %(n)s kg CO2e per kWh"),
+                                          n=MAX_KG_PER_KWH))
         if not season.months or not season.months <= ALL_MONTHS:
-            out.append(FieldViolation(f"{where}.months", "must name months 1 to 12"))
+            out.append(FieldViolation.of(f"{where}.months", N_("must name months 1 to 12")))
     try:
         ZoneInfo(profile.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        out.append(FieldViolation("time_zone", f"unknown time zone {profile.time_zone!r}"))
+        out.append(FieldViolation.of("time_zone", N_("unknown time zone '%(time_zone)s'"),
+                                     time_zone=profile.time_zone))
     return out
 
 

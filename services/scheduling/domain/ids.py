@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from services.kit.errors import InvalidArgument, Violations
+from services.kit.words import N_
 
 NAMESPACE = uuid.UUID("3c5e8a41-6d2b-4f0e-9a7c-2e1b5d8f4a93")
 _OP_SEPARATOR = "/op-"
@@ -40,5 +41,6 @@ def parse_operation_id(text: str) -> tuple[str, int]:
     order_id, sep, seq = text.rpartition(_OP_SEPARATOR)
     if not sep or not order_id or not seq.isdigit():
         raise InvalidArgument(Violations.one(
-            "operation_id", f"{text!r} is not an operation id (<order id>/op-<seq>)"))
+            "operation_id", N_("'%(text)s' is not an operation id (<order id>/op-<seq>)"),
+            text=text))
     return order_id, int(seq)

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from services.kit.errors import FieldViolation, InvalidArgument
+from services.kit.errors import FieldViolation, InvalidArgument, Violations
+from services.kit.words import N_
 
 STEP_MS = 15 * 60_000
 RISK_WEIGHT = 1.0  # the price of a stretch just before due_by counts double
@@ -49,16 +50,14 @@ class MaintenanceProposal:
         """The factory's move to `start_ms`: still before the due time, in the future, clear of
         the planned operations `busy` (id, start, end). Accepted once moved."""
         end_ms = start_ms + (self.end_ms - self.start_ms)
-        problems = []
-        if start_ms < now_ms:
-            problems.append("must not be in the past")
-        if end_ms > self.due_by_ms:
-            problems.append("must end before the machine is expected to fail")
+        v = Violations()
+        v.check(start_ms >= now_ms, "start_ms", N_("must not be in the past"))
+        v.check(end_ms <= self.due_by_ms, "start_ms",
+                N_("must end before the machine is expected to fail"))
         clashes = [op for op, a, b in busy if a < end_ms and start_ms < b]
-        if clashes:
-            problems.append("clashes with planned operations " + ", ".join(clashes))
-        if problems:
-            raise InvalidArgument([FieldViolation("start_ms", p) for p in problems])
+        v.check(not clashes, "start_ms", N_("clashes with planned operations %(operations)s"),
+                operations=", ".join(clashes))
+        v.raise_if_any()
         return replace(self, start_ms=start_ms, end_ms=end_ms, displaces=(), accepted=True)
 
 
@@ -74,7 +73,7 @@ def place(
 ) -> MaintenanceProposal:
     """The cheapest stretch of `duration_ms` clear of `busy` before `due_by_ms` (see module)."""
     if duration_ms <= 0:
-        raise InvalidArgument(FieldViolation("duration_ms", "must be above zero"))
+        raise InvalidArgument(FieldViolation.of("duration_ms", N_("must be above zero")))
     planned = sorted((a, b, op) for op, a, b in busy if b > now_ms)
     best: tuple[float, int] | None = None
     start = now_ms

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
+from services.kit.words import N_, Words
 from services.scheduling.domain.plans import PlanPublication
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
 from services.scheduling.domain.problem import ProblemIndex, due_ms
@@ -14,7 +15,8 @@ from services.scheduling.solver.model import NetworkProblem, Plan
 
 ON_TIME, AT_RISK, LATE = "ON_TIME", "AT_RISK", "LATE"
 # Why an order the solver could not fit in was left out (the solver's own words name the order).
-DOES_NOT_FIT = "does not fit in the planning horizon: the factories that could make it are full"
+DOES_NOT_FIT = N_("does not fit in the planning horizon: the factories that could make it are "
+                  "full")
 
 
 def risk_of(end_ms: int, due: int | None, at_risk_ms: int) -> str:
@@ -103,10 +105,13 @@ def left_out_rows(index: ProblemIndex, excluded: Mapping[str, int],
                   reasons: Mapping[str, str] | None = None) -> list[LeftOut]:
     """Every order a plan leaves out: those no factory could ever make (from the problem) and
     those the pass left out (``excluded``: order id → revision), because the solver could
-    not fit them in or for the reason ``reasons`` gives."""
-    rows = {o: LeftOut(o, index.revisions[o], why) for o, why in index.unplannable.items()}
+    not fit them in or for the reason ``reasons`` gives (a text of the catalogue, such as
+    problem.ISOLATED)."""
+    rows = {o: LeftOut(o, index.revisions[o], why.english(), why)
+            for o, why in index.unplannable.items()}
     for o, revision in excluded.items():
-        rows.setdefault(o, LeftOut(o, revision, (reasons or {}).get(o, DOES_NOT_FIT)))
+        why = (reasons or {}).get(o, DOES_NOT_FIT)
+        rows.setdefault(o, LeftOut(o, revision, why, Words(why)))
     return [rows[o] for o in sorted(rows)]
 
 

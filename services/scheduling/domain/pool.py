@@ -15,6 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.kit.words import Words
 from services.scheduling.domain.errors import OperationNotFound
 from services.scheduling.domain.ids import operation_id, pool_key
 from services.scheduling.domain.values import RoutingStep
@@ -222,12 +223,15 @@ class PoolOrder(Aggregate):
         self.risk = risk
         self.unplannable_reason = ""
 
-    def record_left_out(self, plan_id: str, revision: int, reason: str) -> bool:
-        """The plan ``plan_id`` could not take the order (``reason``); recorded (and announced)
-        only when it is news: the first time, or for another reason than last time."""
+    def record_left_out(self, plan_id: str, revision: int, reason: str,
+                        said: Words | None = None) -> bool:
+        """The plan ``plan_id`` could not take the order (``reason``, and ``said``: the same
+        as words for people); recorded (and announced) only when it is news: the first time,
+        or for another reason than last time."""
         if not self.left_out_is_news(revision, reason):
             return False
-        self._left_out(order_id=self.order_id, plan_id=plan_id, revision=revision, reason=reason)
+        self._left_out(order_id=self.order_id, plan_id=plan_id, revision=revision, reason=reason,
+                       said=said)
         return True
 
     def left_out_is_news(self, revision: int, reason: str) -> bool:
@@ -237,7 +241,8 @@ class PoolOrder(Aggregate):
                 and reason != self.unplannable_reason)
 
     @event("LeftOut")
-    def _left_out(self, order_id: str, plan_id: str, revision: int, reason: str) -> None:
+    def _left_out(self, order_id: str, plan_id: str, revision: int, reason: str,
+                  said: Words | None = None) -> None:
         self.unplannable_reason = reason
 
     def choose_partition(self, partition: str, reason: str) -> bool:

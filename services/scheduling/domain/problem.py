@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.cutting import Cover, live_batches
 from services.scheduling.domain.network import NetworkState
@@ -45,6 +45,7 @@ HELD = N_("held out of planning by a planner")
 # traceback is in the scheduling service's log.
 ISOLATED = N_("planning this order failed: it is left out of the plan until it changes "
               "(the error is in the scheduling log)")
+NOTHING = Words("")  # nothing keeps an order out
 
 
 @functools.lru_cache(maxsize=4096)
@@ -72,7 +73,7 @@ class ProblemIndex:
     due_ms: dict[str, int | None] = field(default_factory=dict)
     revisions: dict[str, int] = field(default_factory=dict)
     promised: dict[str, str] = field(default_factory=dict)
-    unplannable: dict[str, str] = field(default_factory=dict)
+    unplannable: dict[str, Words] = field(default_factory=dict)  # why, as words
 
     def ms(self, minute: int) -> int:
         return self.origin_ms + minute * MINUTE_MS
@@ -127,7 +128,7 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
     capabilities = [_Capability.of(f, now_min) for f in factories]
     orders, frozen = [], []
     pin_cursor: dict[str, int] = {}
-    reasons: dict[tuple, str] = {}
+    reasons: dict[tuple, Words] = {}
     for e in entries:
         host = machine_of.get(e.machine_id) if e.frozen else None
         if e.frozen and (host is None or (host.factory_id, host.machine_id) not in known):
@@ -164,11 +165,11 @@ def build_problem(state: NetworkState, now_ms: int, horizon_days: int,
                       # started work holds the order where it runs, whatever the pin says
                       factory="" if e.frozen else
                       cover.factory_id if cover is not None else pool.pinned_factory)
-        reason = ""
+        reason = NOTHING
         if e.frozen:
             pass
         elif pool.held:
-            reason = HELD
+            reason = Words(HELD)
         elif order.factory:
             reason = _pinned_unplannable(order, factories, now_min)
         else:  # orders with the same routing get the same answer: ask once
@@ -333,30 +334,33 @@ class _Capability:
                    for op in order.operations)
 
 
-def _unplannable(order: Order, capabilities: list[_Capability]) -> str:
+def _unplannable(order: Order, capabilities: list[_Capability]) -> Words:
     """Why no factory could ever make ``order`` (empty when one could)."""
     need = {op.machine_type for op in order.operations}
     capable = [c for c in capabilities if need <= c.types]
     if not capable:
-        return "no factory has every machine type it needs: " + ", ".join(sorted(need))
+        return Words.of(N_("no factory has every machine type it needs: %(types)s"),
+                        types=", ".join(sorted(need)))
     if any(c.fits(order) for c in capable):
-        return ""
-    return "an operation is longer than any shift of the factories that could make it"
+        return NOTHING
+    return Words(N_("an operation is longer than any shift of the factories that could make it"))
 
 
-def _pinned_unplannable(order: Order, factories: list[Factory], now_min: int) -> str:
+def _pinned_unplannable(order: Order, factories: list[Factory], now_min: int) -> Words:
     """Why the factory a planner pinned ``order`` to cannot make it (empty when it can)."""
     factory = next((f for f in factories if f.id == order.factory), None)
     if factory is None:
-        return f"pinned to factory {order.factory}, which is not open for planning"
+        return Words.of(N_("pinned to factory %(factory)s, which is not open for planning"),
+                        factory=order.factory)
     capability = _Capability.of(factory, now_min)
     missing = sorted({op.machine_type for op in order.operations} - capability.types)
     if missing:
-        return f"pinned to factory {order.factory}, which has no " + ", ".join(missing)
+        return Words.of(N_("pinned to factory %(factory)s, which has no %(types)s"),
+                        factory=order.factory, types=", ".join(missing))
     if not capability.fits(order):
-        return (f"pinned to factory {order.factory}, where an operation is longer than any "
-                "shift")
-    return ""
+        return Words.of(N_("pinned to factory %(factory)s, where an operation is longer than "
+                           "any shift"), factory=order.factory)
+    return NOTHING
 
 
 def _untangle(frozen: list[PlannedOperation], pins: set[tuple[str, int]], now_min: int

@@ -16,6 +16,7 @@ from typing import TypedDict
 from eventsourcing.domain import Aggregate, event
 
 from services.kit.errors import InvalidArgument, Violations
+from services.kit.words import N_
 from services.scheduling.domain.errors import OperationNotFound, ReportOutOfOrder
 from services.scheduling.domain.ids import progress_key
 
@@ -81,8 +82,9 @@ class OrderProgress(Aggregate):
         if seen is not None:
             if seen != [r.operation_id, r.kind]:
                 raise InvalidArgument(Violations.one(
-                    "idempotency_key", f"was already used to report {seen[0]} {seen[1].lower()}; "
-                                       "use a new key for a new report"))
+                    "idempotency_key", N_("was already used to report %(operation)s %(kind)s; use "
+                                          "a new key for a new report"),
+                    operation=seen[0], kind=seen[1].lower()))
             return False
         if r.operation_id not in self.status:
             raise OperationNotFound(f"operation {r.operation_id} does not exist")
@@ -126,7 +128,7 @@ class OrderProgress(Aggregate):
                 "report it started first")
         if r.at_ms < self.started_ms.get(name, 0):
             raise InvalidArgument(Violations.one(
-                "occurred_at", f"is before operation {name} started"))
+                "occurred_at", N_("is before operation %(name)s started"), name=name))
 
     @event("OperationStarted")
     def _operation_started(self, order_id: str, operation_id: str, key: str, factory_id: str, machine_id: str,

@@ -19,6 +19,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.kit.errors import FieldViolation, InvalidArgument
+from services.kit.words import N_
 
 DAY_MINUTES = 24 * 60
 ALL_WEEKDAYS = frozenset(range(1, 8))  # ISO: 1 = Monday .. 7 = Sunday
@@ -89,34 +90,40 @@ def tariff_violations(tariff: Tariff) -> list[FieldViolation]:
     for band, price in tariff.prices:
         where = f"prices.{band}"
         if band in priced:
-            out.append(FieldViolation(where, "priced twice"))
+            out.append(FieldViolation.of(where, N_("priced twice")))
         priced.add(band)
         if not price.is_finite() or price < 0:
-            out.append(FieldViolation(where, "must be a price of 0 CNY/kWh or more"))
+            out.append(FieldViolation.of(where, N_("must be a price of 0 CNY/kWh or more")))
         elif price > 100:
-            out.append(FieldViolation(where, "above 100 CNY/kWh: is it in fen instead of yuan?"))
+            out.append(FieldViolation.of(where,
+                                         N_("above 100 CNY/kWh: is it in fen instead of yuan?")))
     if tariff.default_band not in priced:
-        out.append(FieldViolation("default_band", f"the {tariff.default_band} band has no price"))
+        out.append(FieldViolation.of("default_band", N_("the %(default_band)s band has no price"),
+                                     default_band=tariff.default_band))
     for i, p in enumerate(tariff.periods):
         where = f"periods[{i}]"
         if p.band not in priced:
-            out.append(FieldViolation(f"{where}.band", f"the {p.band} band has no price"))
+            out.append(FieldViolation.of(f"{where}.band", N_("the %(band)s band has no price"),
+                                         band=p.band))
         if not 0 <= p.start_minute < DAY_MINUTES:
-            out.append(FieldViolation(f"{where}.start_minute", "must be 0-1439 (minutes from midnight)"))
+            out.append(FieldViolation.of(f"{where}.start_minute",
+                                         N_("must be 0-1439 (minutes from midnight)")))
         if not p.start_minute < p.end_minute <= DAY_MINUTES:
-            out.append(FieldViolation(f"{where}.end_minute",
-                                      "must be after start_minute and at most 1440 (midnight)"))
+            out.append(FieldViolation.of(f"{where}.end_minute",
+                                      N_("must be after start_minute and at most 1440 (midnight)")))
         if not p.weekdays or not p.weekdays <= ALL_WEEKDAYS:
-            out.append(FieldViolation(f"{where}.weekdays", "must name weekdays 1 (Monday) to 7 (Sunday)"))
+            out.append(FieldViolation.of(f"{where}.weekdays",
+                                         N_("must name weekdays 1 (Monday) to 7 (Sunday)")))
         if not p.months or not p.months <= ALL_MONTHS:
-            out.append(FieldViolation(f"{where}.months", "must name months 1 to 12"))
+            out.append(FieldViolation.of(f"{where}.months", N_("must name months 1 to 12")))
     limit = tariff.demand_limit_kw
     if limit is not None and (not limit.is_finite() or limit <= 0):
-        out.append(FieldViolation("demand_limit_kw", "must be more than 0 kW, or left out"))
+        out.append(FieldViolation.of("demand_limit_kw", N_("must be more than 0 kW, or left out")))
     try:
         ZoneInfo(tariff.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        out.append(FieldViolation("time_zone", f"unknown time zone {tariff.time_zone!r}"))
+        out.append(FieldViolation.of("time_zone", N_("unknown time zone '%(time_zone)s'"),
+                                     time_zone=tariff.time_zone))
     return out
 
 

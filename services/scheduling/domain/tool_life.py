@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from services.kit.errors import Violations
+from services.kit.words import N_
 
 UNITS = ("m", "h")
 
@@ -50,17 +51,18 @@ class ToolLimits:
         seen: set[str] = set()
         for i, limit in enumerate(limits):
             at = f"limits[{i}]"
-            v.check(bool(limit.tool_type.strip()), f"{at}.tool_type", "must not be empty")
-            v.check(limit.tool_type not in seen, f"{at}.tool_type", "is set twice")
-            v.check(bool(limit.machine_type.strip()), f"{at}.machine_type", "must not be empty")
-            v.check(limit.unit in UNITS, f"{at}.unit", f"must be one of {', '.join(UNITS)}")
+            v.check(bool(limit.tool_type.strip()), f"{at}.tool_type", N_("must not be empty"))
+            v.check(limit.tool_type not in seen, f"{at}.tool_type", N_("is set twice"))
+            v.check(bool(limit.machine_type.strip()), f"{at}.machine_type", N_("must not be empty"))
+            v.check(limit.unit in UNITS, f"{at}.unit", N_("must be one of %(choices)s"),
+                    choices=', '.join(UNITS))
             v.check(
-                math.isfinite(limit.life) and limit.life > 0, f"{at}.life", "must be above zero"
+                math.isfinite(limit.life) and limit.life > 0, f"{at}.life", N_("must be above zero")
             )
             v.check(
                 math.isfinite(limit.warn_shifts) and 0 <= limit.warn_shifts <= 30,
                 f"{at}.warn_shifts",
-                "must be between 0 and 30",
+                N_("must be between 0 and 30"),
             )
             seen.add(limit.tool_type)
         v.raise_if_any()

@@ -11,9 +11,10 @@ A row changes by ``dataclasses.replace``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from services.kit.words import Words
 from services.scheduling.solver.model import Operation
 
 
@@ -123,6 +124,8 @@ class LeftOut:
     order_id: str
     revision: int
     reason: str
+    # the reason as words, for the reader's language
+    words: Words | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

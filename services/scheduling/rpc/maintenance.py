@@ -9,6 +9,7 @@ import asyncio
 from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import InvalidArgument, Violations
+from services.kit.words import N_
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.maintenance_tasks import PROPOSED, MaintenanceTask, stop_id_of
 from services.scheduling.domain.network import NetworkState
@@ -56,7 +57,7 @@ def _machines(state: NetworkState, factory_id: str) -> list[str]:
 def _task_id(text: str) -> str:
     task_id = text.strip()
     if not task_id or len(task_id) > 64:
-        raise InvalidArgument(Violations.one("task_id", "is required (at most 64 characters)"))
+        raise InvalidArgument(Violations.one("task_id", N_("is required (at most 64 characters)")))
     return task_id
 
 
@@ -115,8 +116,8 @@ async def moved(
 ) -> pb.MoveMaintenanceResponse:
     v = Violations()
     task_id = request.task_id.strip()
-    v.check(0 < len(task_id) <= 64, "task_id", "is required (at most 64 characters)")
-    v.check(request.HasField("start"), "start", "is required")
+    v.check(0 < len(task_id) <= 64, "task_id", N_("is required (at most 64 characters)"))
+    v.check(request.HasField("start"), "start", N_("is required"))
     v.raise_if_any()
     task = await asyncio.to_thread(
         app.move_maintenance,
@@ -195,9 +196,9 @@ async def tool_limits_set(
             limit.machine_type != types_pb2.MACHINE_TYPE_UNSPECIFIED
             and limit.machine_type in types_pb2.MachineType.values(),
             f"limits[{i}].machine_type",
-            "must name a machine type",
+            N_("must name a machine type"),
         )
-    v.check(len(request.limits) <= 100, "limits", "at most 100 tool types")
+    v.check(len(request.limits) <= 100, "limits", N_("at most 100 tool types"))
     v.raise_if_any()
     limits = [limit_from_pb(m) for m in request.limits]
     tools = await asyncio.to_thread(app.set_tool_limits, factory_id, limits, by, now_ms)

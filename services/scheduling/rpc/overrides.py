@@ -22,6 +22,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
+from services.kit.words import N_
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain import errors, overrides
 from services.scheduling.domain.network import NetworkState
@@ -43,7 +44,7 @@ def overrides_pb(order: PoolOrder) -> pb.PlanOverrides:
 def _order_id(text: str) -> str:
     order_id = text.strip()
     if not order_id:
-        raise InvalidArgument(Violations.one("order_id", "is required"))
+        raise InvalidArgument(Violations.one("order_id", N_("is required")))
     return order_id
 
 

@@ -23,6 +23,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
+from services.kit.words import N_
 from services.scheduling import energy, queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain import errors
@@ -67,7 +68,7 @@ def own_factory(factory_id: str) -> str:
             raise PermissionDenied(f"factory {principal.subject} may not act for factory {factory_id}")
         return principal.subject
     if not factory_id:
-        raise InvalidArgument(Violations.one("factory_id", "is required"))
+        raise InvalidArgument(Violations.one("factory_id", N_("is required")))
     return factory_id
 
 
@@ -99,7 +100,8 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def SubscribeAssignments(self, request: pb.SubscribeAssignmentsRequest, context):
         factory_id = own_factory(request.factory_id)
         if request.resume_after_sequence < 0:
-            raise InvalidArgument(Violations.one("resume_after_sequence", "must not be negative"))
+            raise InvalidArgument(Violations.one("resume_after_sequence",
+                                                 N_("must not be negative")))
         async for item in self.feed.subscribe(factory_id, request.resume_after_sequence,
                                               set(request.machine_ids)):
             yield wire.feed_item_pb(item)
@@ -107,18 +109,20 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def ReportOperation(self, request: pb.ReportOperationRequest, context):
         factory_id = factory_of(current_principal(), context.invocation_metadata())
         v = Violations()
-        v.check(bool(factory_id), FACTORY_METADATA, "an admin caller names the factory it "
-                                                    "reports for")
+        v.check(bool(factory_id), FACTORY_METADATA, N_("an admin caller names the factory it "
+                                                    "reports for"))
         kind = wire.REPORT_KIND.get(request.kind)
-        v.check(kind is not None, "kind", "must be STARTED, FINISHED or SCRAPPED")
+        v.check(kind is not None, "kind", N_("must be STARTED, FINISHED or SCRAPPED"))
         key = request.idempotency_key.strip()
         v.check(0 < len(key) <= MAX_KEY_LENGTH, "idempotency_key",
-                f"is required (1-{MAX_KEY_LENGTH} characters, reused on retries)")
-        v.check(request.scrap_quantity >= 0, "scrap_quantity", "must not be negative")
+                N_("is required (1-%(n)s characters, reused on retries)"),
+                n=MAX_KEY_LENGTH)
+        v.check(request.scrap_quantity >= 0, "scrap_quantity", N_("must not be negative"))
         planned = self.state.plan_rows.get(request.operation_id)
         machine_id = request.machine_id or (planned.machine_id if planned else "") or (
             self.app.batch_machine(factory_id, request.operation_id))
-        v.check(bool(machine_id), "machine_id", "is required: the operation has no planned machine")
+        v.check(bool(machine_id), "machine_id",
+                N_("is required: the operation has no planned machine"))
         v.raise_if_any()
         at_ms = wire.ms_of(request.occurred_at) if request.HasField("occurred_at") else self._now_ms()
         # STARTED (and SCRAPPED) are recorded under the fence: never between the planner's
@@ -144,7 +148,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         if request.HasField("window"):
             w = request.window
             if w.end_unix_ms <= w.start_unix_ms:
-                raise InvalidArgument(Violations.one("window", "must end after it starts"))
+                raise InvalidArgument(Violations.one("window", N_("must end after it starts")))
             window = (w.start_unix_ms, w.end_unix_ms)
         state = self.state
         if request.plan_id and request.plan_id not in {str(p.id) for p in
@@ -178,8 +182,9 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         s = self.settings
         options = request.options
         v = Violations()
-        v.check(options.time_limit_seconds >= 0, "options.time_limit_seconds", "must not be negative")
-        v.check(options.workers >= 0, "options.workers", "must not be negative")
+        v.check(options.time_limit_seconds >= 0, "options.time_limit_seconds",
+                N_("must not be negative"))
+        v.check(options.workers >= 0, "options.workers", N_("must not be negative"))
         v.raise_if_any()
         time_limit = min(options.time_limit_seconds or s.time_limit_s, s.simulate_time_limit_max_s)
         origin = request.problem.horizon_start_unix_ms or self._now_ms()
@@ -226,7 +231,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def Quote(self, request: pb.QuoteRequest, context):
         v = Violations()
         steps = wire.steps_from_specs(request.operations, "operations", v)
-        v.check(request.quantity >= 0, "quantity", "must not be negative")
+        v.check(request.quantity >= 0, "quantity", N_("must not be negative"))
         v.raise_if_any()
         answer = quoting.quote_routing(
             self.state, self.settings, self._now_ms(), steps,
@@ -237,7 +242,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
 
     async def ExplainOrder(self, request: pb.ExplainOrderRequest, context):
         if not request.order_id.strip():
-            raise InvalidArgument(Violations.one("order_id", "is required"))
+            raise InvalidArgument(Violations.one("order_id", N_("is required")))
         e = queries.explain_order(self.state, self.settings, self._now_ms(), request.order_id.strip())
         return pb.ExplainOrderResponse(
             order_id=e.order_id, factory_id=e.factory_id, risk=risk_pb(e.risk),
@@ -258,7 +263,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def SetFactoryTariff(self, request: pb.SetFactoryTariffRequest, context):
         factory_id = request.factory_id.strip()
         if not factory_id:
-            raise InvalidArgument(Violations.one("factory_id", "is required"))
+            raise InvalidArgument(Violations.one("factory_id", N_("is required")))
         tariff = tariffs.tariff_from_pb(request.tariff) if request.HasField("tariff") else None
         by = actor_of(current_principal(), context.invocation_metadata())
         factory = await asyncio.to_thread(self.app.set_tariff, factory_id, tariff,
@@ -272,7 +277,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             try:
                 day = date.fromisoformat(request.day)
             except ValueError:
-                raise InvalidArgument(Violations.one("day", "must be a date, YYYY-MM-DD")) from None
+                raise InvalidArgument(Violations.one("day", N_("must be a date, YYYY-MM-DD"))) from None
         async with self.solving:  # the energy-blind plan is a solve (cached afterwards)
             view = await asyncio.to_thread(energy.energy_view, self.state, self.settings,
                                            self._now_ms(), factory_id, day)
@@ -282,7 +287,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def GetOrderEnergy(self, request: pb.GetOrderEnergyRequest, context):
         order_id = request.order_id.strip()
         if not order_id:
-            raise InvalidArgument(Violations.one("order_id", "is required"))
+            raise InvalidArgument(Violations.one("order_id", N_("is required")))
         found = await asyncio.to_thread(energy.order_energy, self.state, self.settings,
                                         self._now_ms(), order_id)
         return tariffs.order_energy_pb(found)
@@ -298,7 +303,7 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
     async def SetCarbonProfile(self, request: pb.SetCarbonProfileRequest, context):
         factory_id = request.factory_id.strip()
         if not factory_id:
-            raise InvalidArgument(Violations.one("factory_id", "is required"))
+            raise InvalidArgument(Violations.one("factory_id", N_("is required")))
         profile = (tariffs.carbon_profile_from_pb(request.profile)
                    if request.HasField("profile") else None)
         by = actor_of(current_principal(), context.invocation_metadata())

@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
+from services.kit.words import N_
 from services.scheduling.domain.carbon import (
     CarbonProfile,
     CarbonSeason,
@@ -38,7 +39,7 @@ BANDS_TEXT = "CRITICAL, PEAK, FLAT or VALLEY"
 
 def _decimal(value: float, where: str, v: Violations) -> Decimal:
     if not math.isfinite(value):
-        v.add(where, "must be a number")
+        v.add(where, N_("must be a number"))
         return Decimal(0)
     return Decimal(repr(value)).quantize(PRICE_PLACES)
 
@@ -46,7 +47,7 @@ def _decimal(value: float, where: str, v: Violations) -> Decimal:
 def _band(value: int, where: str, v: Violations) -> Band | None:
     band = BAND_OF.get(value)
     if band is None:
-        v.add(where, f"must be {BANDS_TEXT}")
+        v.add(where, N_("must be %(bands)s"), bands=BANDS_TEXT)
     return band
 
 
@@ -57,7 +58,7 @@ def tariff_from_pb(message: pb.Tariff, where: str = "tariff") -> Tariff:
     prices = [(band, _decimal(p.cny_per_kwh, f"{where}.prices[{i}].cny_per_kwh", v))
               for i, p in enumerate(message.prices)
               if (band := _band(p.band, f"{where}.prices[{i}].band", v)) is not None]
-    v.check(bool(message.prices), f"{where}.prices", "must price at least the default band")
+    v.check(bool(message.prices), f"{where}.prices", N_("must price at least the default band"))
     periods = [TariffPeriod(band, p.start_minute, p.end_minute,
                             frozenset(p.weekdays) or ALL_WEEKDAYS, frozenset(p.months) or ALL_MONTHS)
                for i, p in enumerate(message.periods)
@@ -65,11 +66,13 @@ def tariff_from_pb(message: pb.Tariff, where: str = "tariff") -> Tariff:
     default = Band.FLAT
     if message.default_band != pb.TARIFF_BAND_UNSPECIFIED:
         default = BAND_OF.get(message.default_band, Band.FLAT)
-        v.check(message.default_band in BAND_OF, f"{where}.default_band", f"must be {BANDS_TEXT}")
+        v.check(message.default_band in BAND_OF, f"{where}.default_band",
+                N_("must be %(bands)s"),
+                bands=BANDS_TEXT)
     limit = None
     if message.HasField("demand_limit_kw"):
         limit = _decimal(message.demand_limit_kw, f"{where}.demand_limit_kw", v)
-    v.check(len(message.source) <= 500, f"{where}.source", "at most 500 characters")
+    v.check(len(message.source) <= 500, f"{where}.source", N_("at most 500 characters"))
     v.raise_if_any()
     tariff = Tariff(tuple(prices), tuple(periods), default, limit,
                     message.time_zone.strip() or "Asia/Shanghai", message.source.strip())
@@ -79,7 +82,7 @@ def tariff_from_pb(message: pb.Tariff, where: str = "tariff") -> Tariff:
             named = path.removeprefix("prices.")
             index = next((i for i, (b, _) in enumerate(tariff.prices) if b == named), None)
             path = f"prices[{index}].cny_per_kwh" if index is not None else path
-        v.add(f"{where}.{path}", violation.description)
+        v.under(f"{where}.{path}", violation)
     v.raise_if_any()
     return tariff
 
@@ -111,13 +114,13 @@ def carbon_profile_from_pb(message: pb.CarbonProfile, where: str = "profile") ->
     """The domain profile of a request; InvalidArgument naming every bad field
     (``profile.seasons[0].kg_per_kwh[23]``, ``profile.time_zone``, ...)."""
     v = Violations()
-    v.check(len(message.source) <= 500, f"{where}.source", "at most 500 characters")
+    v.check(len(message.source) <= 500, f"{where}.source", N_("at most 500 characters"))
     profile = CarbonProfile(
         tuple(CarbonSeason(tuple(s.kg_per_kwh), frozenset(s.months) or ALL_MONTHS)
               for s in message.seasons),
         message.time_zone.strip() or "Asia/Shanghai", message.source.strip())
     for violation in carbon_profile_violations(profile):
-        v.add(f"{where}.{violation.field}", violation.description)
+        v.under(f"{where}.{violation.field}", violation)
     v.raise_if_any()
     return profile
 

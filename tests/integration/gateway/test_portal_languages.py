@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_ADMIN_KEY
+from tests.helpers import order_payload
 from tests.integration.gateway.test_accounts import (  # noqa: F401 (fixtures)
     PASSWORD,
     browser,
@@ -19,6 +20,7 @@ from tests.integration.gateway.test_accounts import (  # noqa: F401 (fixtures)
     set_password,
     signed_in,
 )
+from tests.integration.test_gateway_webhooks import signed
 
 pytestmark = pytest.mark.integration
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -128,3 +130,22 @@ async def test_an_invitation_is_mailed_in_the_inviters_language(people_gw, mailb
     assert invited.status_code == 201, invited.text
     mail = next(m for m in reversed(box.messages) if m["To"] == address)
     assert mail["Subject"] == "您受邀加入 Dovetail" and "7 天内有效" in mail.get_content()
+
+
+async def test_a_services_field_violations_read_in_the_readers_language(gw, settings):
+    """Issue 19: the orders service refuses an amendment; its field violation reaches REST in
+    Chinese for a zh-CN reader (the line id kept), in English for a machine."""
+    placed = await gw.client.post("/webhooks/dovetail/orders",
+                                  **signed(settings, order_payload()))
+    order_id = placed.json()["order_id"]
+    item = order_payload()["items"][0]
+    body = {"expected_version": 1, "items": [item, item], "reason": "twice"}
+    chinese = await gw.client.post(f"/api/v1/orders/{order_id}/amend", json=body,
+                                   headers={**gw.as_("admin"), **ZH})
+    assert chinese.status_code == 422, chinese.text
+    errors = {e["field"]: e["message"] for e in chinese.json()["errors"]}
+    assert errors["items[1].line_id"] == f"行号“{item['line_id']}”重复"
+    english = await gw.client.post(f"/api/v1/orders/{order_id}/amend", json=body,
+                                   headers=gw.as_("admin"))
+    assert {e["field"]: e["message"] for e in english.json()["errors"]}[
+        "items[1].line_id"] == f"repeats line id '{item['line_id']}'"

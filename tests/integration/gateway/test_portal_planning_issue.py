@@ -11,6 +11,8 @@ import pytest
 
 from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import subject, wrap
+from services.kit.words import N_, Words
+from services.kit.words_pb import words_pb
 from tests.helpers import eventually, order_payload, ref
 from tests.integration.test_gateway_webhooks import signed
 
@@ -72,3 +74,41 @@ async def test_the_portal_shows_why_an_order_cannot_be_planned_until_it_is(gw, s
     assert (await eventually(planned, timeout=60))["planning_issue"] == ""
     page = await gw.client.get(f"/portal/orders/{order_id}", headers=admin)
     assert 'id="planning-issue"' not in page.text
+
+
+async def test_a_chinese_reader_reads_why_in_chinese(gw, settings):
+    """Issue 19: scheduling sends its reason as words; the orders service keeps them with the
+    issue, REST carries them, and the portal's note, list chip and timeline say them in
+    Chinese (the machine types inside as written)."""
+    admin, zh = gw.as_("admin"), {"Accept-Language": "zh-CN"}
+    external_id = ref("HELD-ZH")
+    placed = await gw.client.post("/webhooks/dovetail/orders",
+                                  **signed(settings, order_payload(external_id)))
+    order_id = placed.json()["order_id"]
+    words = Words.of(N_("no factory has every machine type it needs: %(types)s"),
+                     types="assembly, paint_line, panel_saw")
+    assert words.english() == REASON  # what scheduling writes (domain/problem.py)
+    await from_scheduling(settings, "order_unplannable", order_id, scheduling.OrderUnplannable(
+        order_id=order_id, reason=REASON, plan_id="plan-1", reason_words=words_pb(words)))
+
+    async def held():
+        order = (await gw.client.get(f"/api/v1/orders/{order_id}", headers=admin)).json()
+        return order if order["planning_issue"] else None
+
+    order = await eventually(held, timeout=60)
+    assert order["planning_issue"] == REASON
+    assert order["planning_issue_words"] == {
+        "template": "no factory has every machine type it needs: %(types)s",
+        "args": {"types": "assembly, paint_line, panel_saw"}}
+    said = "没有工厂具备它所需的全部机器类型：assembly, paint_line, panel_saw"
+
+    async def listed():
+        page = await gw.client.get("/portal/orders", params={"q": external_id},
+                                   headers={**admin, **zh})
+        return page.text if 'class="chip held"' in page.text else None
+
+    assert f'<span class="chip held" title="{said}">' in await eventually(listed, timeout=60)
+    page = await gw.client.get(f"/portal/orders/{order_id}", headers={**admin, **zh})
+    note = page.text[page.text.index('id="planning-issue"'):]
+    assert said in note[:600] and REASON not in page.text
+    assert f"暂时无法排产：{said}" in page.text  # the timeline

@@ -20,13 +20,6 @@ from services.scheduling.domain.problem import HELD
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture
-def chinese():
-    i18n.use("zh-CN")
-    yield
-    i18n.use("en")
-
-
 def read(words: Words) -> WordsRead:
     """As a REST client reads them (through the wire)."""
     return words_read(words_pb(words))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
+from gateway import i18n
 from gateway.channels import ChannelMapping
 from gateway.schemas.shops import ShopifyOrder
 from gateway.webhooks.mapping import ShopLine, ShopProperty, length_mm, map_lines
@@ -112,6 +113,25 @@ def test_a_mapping_the_catalogue_cannot_build_is_refused_naming_every_problem():
                        "/options/Colour", "/values/finish/Gold"}
     assert "cannot be made without height_mm" in at["/products/DK-1/options/height_mm"]
     assert requires == {"desk": ["width_mm", "height_mm", "depth_mm"]}
+
+
+def test_a_mapping_s_problems_read_in_the_readers_language():
+    """Issue 19: a zh-CN reader reads each problem in Chinese, the names in it as written."""
+    i18n.use("zh-CN")
+    try:
+        found, _ = check({"products": {"DK-1": {"product": "desk", "options": {
+            "width_mm": 1205, "finish": "gold"}}, "SOFA": {"product": "sofa"}},
+            "options": {"Colour": "colour"}}, CATALOGUE)
+    finally:
+        i18n.use("en")
+    at = {p.at: p.message for p in found}
+    assert at["/products/DK-1/options/height_mm"] == (
+        "没有 height_mm 就无法生产 desk：请在此处固定它，或把一个店铺选项映射到它")
+    assert at["/products/DK-1/options/finish"] == "'gold' 不是 finish 的可选值：melamine-white"
+    assert at["/products/SOFA/product"].startswith("产品目录中没有产品 'sofa'（现有：")
+    assert at["/options/Colour"] == "产品目录中没有任何产品有参数 'colour'"
+    assert at["/products/DK-1/options/width_mm"] == (
+        "1205 不符合 width_mm 从 600 起、步长 10 的取值")
 
 
 def test_a_mapping_that_fits_passes_and_names_what_products_require():

@@ -27,7 +27,7 @@ class RecordingApp:
                 orders.append(order)
         for row in outcome.left_out:
             order = self.state.orders[row.order_id]
-            if order.record_left_out(str(plan.id), row.revision, row.reason):
+            if order.record_left_out(str(plan.id), row.revision, row.reason, row.words):
                 orders.append(order)
         for aggregate in (*revised, plan, *orders):
             for event in aggregate.collect_events():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.kit.words import Words
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import (
@@ -146,6 +147,11 @@ def test_the_problem_names_the_orders_no_factory_can_make_and_why():
     assert [o.id for o in problem.orders] == ["O-plain"]
     rows = left_out_rows(index, {"O-full": 3})
     assert rows == [LeftOut("O-full", 3, DOES_NOT_FIT), LeftOut("O-lacquer", 1, NO_MACHINE)]
+    # each reason as words for people (issue 19): its English is the reason
+    assert rows[1].words == Words(
+        "no factory has every machine type it needs: %(types)s",
+        (("types", "assembly, paint_line, panel_saw"),))
+    assert rows[0].words == Words(DOES_NOT_FIT)
 
 
 def test_only_news_is_kept_and_it_makes_an_unchanged_plan_worth_publishing():
@@ -195,6 +201,9 @@ async def test_the_planner_reports_an_unplannable_order_once_and_schedules_it_wh
     unplannable = next(b for s, b in filter(None, map(to_integration, app.events))
                        if s == "order_unplannable")
     assert unplannable.reason == NO_MACHINE and unplannable.plan_id == first.plan_id
+    assert unplannable.reason_words.template == (
+        "no factory has every machine type it needs: %(types)s")
+    assert dict(unplannable.reason_words.args) == {"types": "assembly, paint_line, panel_saw"}
 
     add_order(state, configured("O-plain", PLAIN))
     await planner.plan_once({"orders_added"})

@@ -76,11 +76,13 @@ class OrderStatusChanged(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., from_status: _Optional[_Union[_orders_service_pb2.OrderStatus, str]] = ..., to_status: _Optional[_Union[_orders_service_pb2.OrderStatus, str]] = ..., cause: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class OrderPlanningHeld(_message.Message):
-    __slots__ = ("order_id", "reason", "cause")
+    __slots__ = ("order_id", "reason", "cause", "reason_words")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CAUSE_FIELD_NUMBER: _ClassVar[int]
+    REASON_WORDS_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     reason: str
     cause: str
-    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ..., cause: _Optional[str] = ...) -> None: ...
+    reason_words: _types_pb2.Words
+    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ..., cause: _Optional[str] = ..., reason_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...

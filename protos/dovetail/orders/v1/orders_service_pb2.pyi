@@ -62,7 +62,7 @@ class OrderItem(_message.Message):
     def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "channel", "external_id", "status", "placed_at", "promised_date", "customer", "items", "total", "version", "updated_at", "factory_id", "planned_start", "planned_end", "rejection_reasons", "cancellation_reason", "tenant", "catalog_version", "tracking_token", "planning_issue", "mapping_needs", "notes", "source_payload")
+    __slots__ = ("order_id", "channel", "external_id", "status", "placed_at", "promised_date", "customer", "items", "total", "version", "updated_at", "factory_id", "planned_start", "planned_end", "rejection_reasons", "cancellation_reason", "tenant", "catalog_version", "tracking_token", "planning_issue", "mapping_needs", "notes", "source_payload", "planning_issue_words")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +86,7 @@ class Order(_message.Message):
     MAPPING_NEEDS_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     SOURCE_PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    PLANNING_ISSUE_WORDS_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     channel: str
     external_id: str
@@ -109,7 +110,8 @@ class Order(_message.Message):
     mapping_needs: _containers.RepeatedCompositeFieldContainer[MappingNeed]
     notes: _containers.RepeatedScalarFieldContainer[str]
     source_payload: bytes
-    def __init__(self, order_id: _Optional[str] = ..., channel: _Optional[str] = ..., external_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., factory_id: _Optional[str] = ..., planned_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejection_reasons: _Optional[_Iterable[str]] = ..., cancellation_reason: _Optional[str] = ..., tenant: _Optional[str] = ..., catalog_version: _Optional[int] = ..., tracking_token: _Optional[str] = ..., planning_issue: _Optional[str] = ..., mapping_needs: _Optional[_Iterable[_Union[MappingNeed, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., source_payload: _Optional[bytes] = ...) -> None: ...
+    planning_issue_words: _types_pb2.Words
+    def __init__(self, order_id: _Optional[str] = ..., channel: _Optional[str] = ..., external_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., factory_id: _Optional[str] = ..., planned_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejection_reasons: _Optional[_Iterable[str]] = ..., cancellation_reason: _Optional[str] = ..., tenant: _Optional[str] = ..., catalog_version: _Optional[int] = ..., tracking_token: _Optional[str] = ..., planning_issue: _Optional[str] = ..., mapping_needs: _Optional[_Iterable[_Union[MappingNeed, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., source_payload: _Optional[bytes] = ..., planning_issue_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class PlaceOrderRequest(_message.Message):
     __slots__ = ("channel", "external_id", "placed_at", "promised_date", "customer", "items", "total", "mapping_needs", "notes", "source_payload", "source_fingerprint")

@@ -27,39 +27,39 @@ from dovetail.scheduling.v1 import scheduling_service_pb2 as dovetail_dot_schedu
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.dovetail/scheduling/v1/scheduling_events.proto\x12\x16\x64ovetail.scheduling.v1\x1a\x1e\x64ovetail/common/v1/types.proto\x1a/dovetail/scheduling/v1/scheduling_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x03\n\x11SchedulePublished\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x18\n\x10previous_plan_id\x18\x02 \x01(\t\x12\x30\n\x0cpublished_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x06status\x18\x04 \x01(\x0e\x32\".dovetail.scheduling.v1.PlanStatus\x12:\n\tobjective\x18\x05 \x01(\x0b\x32\'.dovetail.scheduling.v1.ObjectiveValues\x12\x13\n\x0border_count\x18\x06 \x01(\x05\x12\x17\n\x0foperation_count\x18\x07 \x01(\x05\x12\x15\n\ron_time_count\x18\x08 \x01(\x05\x12\x15\n\rat_risk_count\x18\t \x01(\x05\x12\x12\n\nlate_count\x18\n \x01(\x05\x12\x0f\n\x07trigger\x18\x0b \x01(\t\x12\x10\n\x08solve_ms\x18\x0c \x01(\x03\x12\x1b\n\x13moved_operation_ids\x18\r \x03(\t\x12\x1c\n\x14\x61\x66\x66\x65\x63ted_factory_ids\x18\x0e \x03(\t\"\xab\x02\n\x0eOrderScheduled\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07plan_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x31\n\rplanned_start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bplanned_end\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x06 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12\x32\n\x04risk\x18\x07 \x01(\x0e\x32$.dovetail.scheduling.v1.ScheduleRisk\x12\x19\n\x11tardiness_seconds\x18\x08 \x01(\x03\"4\n\x10OrderUnscheduled\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"W\n\x10OrderUnplannable\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07plan_id\x18\x03 \x01(\t\x12\x10\n\x08revision\x18\x04 \x01(\x03\"\xe2\x01\n\x10OperationStarted\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x12\n\nmachine_id\x18\x04 \x01(\t\x12\x35\n\x0cmachine_type\x18\x05 \x01(\x0e\x32\x1f.dovetail.common.v1.MachineType\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\"\x86\x02\n\x11OperationFinished\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x12\n\nmachine_id\x18\x04 \x01(\t\x12\x35\n\x0cmachine_type\x18\x05 \x01(\x0e\x32\x1f.dovetail.common.v1.MachineType\x12/\n\x0b\x66inished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x12 \n\x18planned_duration_seconds\x18\x08 \x01(\x03\"\x8c\x02\n\x11OperationScrapped\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x12\n\nmachine_id\x18\x04 \x01(\t\x12\x35\n\x0cmachine_type\x18\x05 \x01(\x0e\x32\x1f.dovetail.common.v1.MachineType\x12/\n\x0bscrapped_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x12\x16\n\x0escrap_quantity\x18\x08 \x01(\x05\x12\x0e\n\x06reason\x18\t \x01(\t\"n\n\x16OrderProductionStarted\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x12\n\nfactory_id\x18\x02 \x01(\t\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\rOrderProduced\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x12\n\nfactory_id\x18\x02 \x01(\t\x12/\n\x0bproduced_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x04 \x01(\x0b\x32\x18.dovetail.common.v1.Date\"L\n\x13MaintenanceProposed\x12\x35\n\x04task\x18\x01 \x01(\x0b\x32\'.dovetail.scheduling.v1.MaintenanceTask\"L\n\x13MaintenanceAccepted\x12\x35\n\x04task\x18\x01 \x01(\x0b\x32\'.dovetail.scheduling.v1.MaintenanceTask\"H\n\x0fMaintenanceDone\x12\x35\n\x04task\x18\x01 \x01(\x0b\x32\'.dovetail.scheduling.v1.MaintenanceTask\"\xd8\x01\n\x13OrderPlanOverridden\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x36\n\x04kind\x18\x02 \x01(\x0e\x32(.dovetail.scheduling.v1.PlanOverrideKind\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x0e\n\x06weight\x18\x04 \x01(\x05\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\n\n\x02\x62y\x18\x06 \x01(\t\x12\x0f\n\x07\x62y_role\x18\x07 \x01(\t\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xd8\x01\n\x10PlanOverrideKind\x12\"\n\x1ePLAN_OVERRIDE_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19PLAN_OVERRIDE_KIND_PINNED\x10\x01\x12\x1f\n\x1bPLAN_OVERRIDE_KIND_UNPINNED\x10\x02\x12\x1b\n\x17PLAN_OVERRIDE_KIND_HELD\x10\x03\x12\x1f\n\x1bPLAN_OVERRIDE_KIND_RELEASED\x10\x04\x12\"\n\x1ePLAN_OVERRIDE_KIND_PRIORITISED\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.dovetail/scheduling/v1/scheduling_events.proto\x12\x16\x64ovetail.scheduling.v1\x1a\x1e\x64ovetail/common/v1/types.proto\x1a/dovetail/scheduling/v1/scheduling_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x03\n\x11SchedulePublished\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\x12\x18\n\x10previous_plan_id\x18\x02 \x01(\t\x12\x30\n\x0cpublished_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x06status\x18\x04 \x01(\x0e\x32\".dovetail.scheduling.v1.PlanStatus\x12:\n\tobjective\x18\x05 \x01(\x0b\x32\'.dovetail.scheduling.v1.ObjectiveValues\x12\x13\n\x0border_count\x18\x06 \x01(\x05\x12\x17\n\x0foperation_count\x18\x07 \x01(\x05\x12\x15\n\ron_time_count\x18\x08 \x01(\x05\x12\x15\n\rat_risk_count\x18\t \x01(\x05\x12\x12\n\nlate_count\x18\n \x01(\x05\x12\x0f\n\x07trigger\x18\x0b \x01(\t\x12\x10\n\x08solve_ms\x18\x0c \x01(\x03\x12\x1b\n\x13moved_operation_ids\x18\r \x03(\t\x12\x1c\n\x14\x61\x66\x66\x65\x63ted_factory_ids\x18\x0e \x03(\t\"\xab\x02\n\x0eOrderScheduled\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07plan_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x31\n\rplanned_start\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bplanned_end\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x06 \x01(\x0b\x32\x18.dovetail.common.v1.Date\x12\x32\n\x04risk\x18\x07 \x01(\x0e\x32$.dovetail.scheduling.v1.ScheduleRisk\x12\x19\n\x11tardiness_seconds\x18\x08 \x01(\x03\"4\n\x10OrderUnscheduled\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x88\x01\n\x10OrderUnplannable\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07plan_id\x18\x03 \x01(\t\x12\x10\n\x08revision\x18\x04 \x01(\x03\x12/\n\x0creason_words\x18\x05 \x01(\x0b\x32\x19.dovetail.common.v1.Words\"\xe2\x01\n\x10OperationStarted\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x12\n\nmachine_id\x18\x04 \x01(\t\x12\x35\n\x0cmachine_type\x18\x05 \x01(\x0e\x32\x1f.dovetail.common.v1.MachineType\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\"\x86\x02\n\x11OperationFinished\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x12\n\nmachine_id\x18\x04 \x01(\t\x12\x35\n\x0cmachine_type\x18\x05 \x01(\x0e\x32\x1f.dovetail.common.v1.MachineType\x12/\n\x0b\x66inished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x12 \n\x18planned_duration_seconds\x18\x08 \x01(\x03\"\x8c\x02\n\x11OperationScrapped\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x12\n\nmachine_id\x18\x04 \x01(\t\x12\x35\n\x0cmachine_type\x18\x05 \x01(\x0e\x32\x1f.dovetail.common.v1.MachineType\x12/\n\x0bscrapped_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x12\x16\n\x0escrap_quantity\x18\x08 \x01(\x05\x12\x0e\n\x06reason\x18\t \x01(\t\"n\n\x16OrderProductionStarted\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x12\n\nfactory_id\x18\x02 \x01(\t\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\rOrderProduced\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x12\n\nfactory_id\x18\x02 \x01(\t\x12/\n\x0bproduced_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\rpromised_date\x18\x04 \x01(\x0b\x32\x18.dovetail.common.v1.Date\"L\n\x13MaintenanceProposed\x12\x35\n\x04task\x18\x01 \x01(\x0b\x32\'.dovetail.scheduling.v1.MaintenanceTask\"L\n\x13MaintenanceAccepted\x12\x35\n\x04task\x18\x01 \x01(\x0b\x32\'.dovetail.scheduling.v1.MaintenanceTask\"H\n\x0fMaintenanceDone\x12\x35\n\x04task\x18\x01 \x01(\x0b\x32\'.dovetail.scheduling.v1.MaintenanceTask\"\xd8\x01\n\x13OrderPlanOverridden\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x36\n\x04kind\x18\x02 \x01(\x0e\x32(.dovetail.scheduling.v1.PlanOverrideKind\x12\x12\n\nfactory_id\x18\x03 \x01(\t\x12\x0e\n\x06weight\x18\x04 \x01(\x05\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\n\n\x02\x62y\x18\x06 \x01(\t\x12\x0f\n\x07\x62y_role\x18\x07 \x01(\t\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xd8\x01\n\x10PlanOverrideKind\x12\"\n\x1ePLAN_OVERRIDE_KIND_UNSPECIFIED\x10\x00\x12\x1d\n\x19PLAN_OVERRIDE_KIND_PINNED\x10\x01\x12\x1f\n\x1bPLAN_OVERRIDE_KIND_UNPINNED\x10\x02\x12\x1b\n\x17PLAN_OVERRIDE_KIND_HELD\x10\x03\x12\x1f\n\x1bPLAN_OVERRIDE_KIND_RELEASED\x10\x04\x12\"\n\x1ePLAN_OVERRIDE_KIND_PRIORITISED\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'dovetail.scheduling.v1.scheduling_events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PLANOVERRIDEKIND']._serialized_start=2547
-  _globals['_PLANOVERRIDEKIND']._serialized_end=2763
+  _globals['_PLANOVERRIDEKIND']._serialized_start=2597
+  _globals['_PLANOVERRIDEKIND']._serialized_end=2813
   _globals['_SCHEDULEPUBLISHED']._serialized_start=189
   _globals['_SCHEDULEPUBLISHED']._serialized_end=619
   _globals['_ORDERSCHEDULED']._serialized_start=622
   _globals['_ORDERSCHEDULED']._serialized_end=921
   _globals['_ORDERUNSCHEDULED']._serialized_start=923
   _globals['_ORDERUNSCHEDULED']._serialized_end=975
-  _globals['_ORDERUNPLANNABLE']._serialized_start=977
-  _globals['_ORDERUNPLANNABLE']._serialized_end=1064
-  _globals['_OPERATIONSTARTED']._serialized_start=1067
-  _globals['_OPERATIONSTARTED']._serialized_end=1293
-  _globals['_OPERATIONFINISHED']._serialized_start=1296
-  _globals['_OPERATIONFINISHED']._serialized_end=1558
-  _globals['_OPERATIONSCRAPPED']._serialized_start=1561
-  _globals['_OPERATIONSCRAPPED']._serialized_end=1829
-  _globals['_ORDERPRODUCTIONSTARTED']._serialized_start=1831
-  _globals['_ORDERPRODUCTIONSTARTED']._serialized_end=1941
-  _globals['_ORDERPRODUCED']._serialized_start=1944
-  _globals['_ORDERPRODUCED']._serialized_end=2095
-  _globals['_MAINTENANCEPROPOSED']._serialized_start=2097
-  _globals['_MAINTENANCEPROPOSED']._serialized_end=2173
-  _globals['_MAINTENANCEACCEPTED']._serialized_start=2175
-  _globals['_MAINTENANCEACCEPTED']._serialized_end=2251
-  _globals['_MAINTENANCEDONE']._serialized_start=2253
-  _globals['_MAINTENANCEDONE']._serialized_end=2325
-  _globals['_ORDERPLANOVERRIDDEN']._serialized_start=2328
-  _globals['_ORDERPLANOVERRIDDEN']._serialized_end=2544
+  _globals['_ORDERUNPLANNABLE']._serialized_start=978
+  _globals['_ORDERUNPLANNABLE']._serialized_end=1114
+  _globals['_OPERATIONSTARTED']._serialized_start=1117
+  _globals['_OPERATIONSTARTED']._serialized_end=1343
+  _globals['_OPERATIONFINISHED']._serialized_start=1346
+  _globals['_OPERATIONFINISHED']._serialized_end=1608
+  _globals['_OPERATIONSCRAPPED']._serialized_start=1611
+  _globals['_OPERATIONSCRAPPED']._serialized_end=1879
+  _globals['_ORDERPRODUCTIONSTARTED']._serialized_start=1881
+  _globals['_ORDERPRODUCTIONSTARTED']._serialized_end=1991
+  _globals['_ORDERPRODUCED']._serialized_start=1994
+  _globals['_ORDERPRODUCED']._serialized_end=2145
+  _globals['_MAINTENANCEPROPOSED']._serialized_start=2147
+  _globals['_MAINTENANCEPROPOSED']._serialized_end=2223
+  _globals['_MAINTENANCEACCEPTED']._serialized_start=2225
+  _globals['_MAINTENANCEACCEPTED']._serialized_end=2301
+  _globals['_MAINTENANCEDONE']._serialized_start=2303
+  _globals['_MAINTENANCEDONE']._serialized_end=2375
+  _globals['_ORDERPLANOVERRIDDEN']._serialized_start=2378
+  _globals['_ORDERPLANOVERRIDDEN']._serialized_end=2594
 # @@protoc_insertion_point(module_scope)

@@ -88,16 +88,18 @@ class OrderUnscheduled(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class OrderUnplannable(_message.Message):
-    __slots__ = ("order_id", "reason", "plan_id", "revision")
+    __slots__ = ("order_id", "reason", "plan_id", "revision", "reason_words")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    REASON_WORDS_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     reason: str
     plan_id: str
     revision: int
-    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ..., plan_id: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+    reason_words: _types_pb2.Words
+    def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ..., plan_id: _Optional[str] = ..., revision: _Optional[int] = ..., reason_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class OperationStarted(_message.Message):
     __slots__ = ("operation_id", "order_id", "factory_id", "machine_id", "machine_type", "started_at", "idempotency_key")
