@@ -55,7 +55,7 @@ def consumers(app: IotApplication) -> list[ConsumerSpec]:
         new baseline from `done_at` when it next assesses (`IotApplication.keep_health`)."""
         task = body_as(envelope, scheduling.MaintenanceDone).task
         if not task.machine_id or not task.task_id or not task.HasField("done_at"):
-            raise InvalidArgument(Violations.one("task", "machine, task and done_at needed"))
+            raise InvalidArgument(Violations.one("task", N_("machine, task and done_at needed")))
         machine = app.record_maintained(task.machine_id, task.task_id, _ms(task.done_at),
                                         task.done_by)
         if machine is not None:
