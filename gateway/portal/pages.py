@@ -61,7 +61,7 @@ from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.keys import key_reads
 from gateway.limits import sign_in_limit
-from gateway.portal.board_waits import order_board_waits
+from gateway.portal.explanation import Explained, order_explanation
 from gateway.portal.words import script_texts, with_local_times, word
 from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import Principal, bearer_token
@@ -370,16 +370,16 @@ async def order_page_data(services: Services, order_id: str) -> dict:
     history = await services.call("orders", "GetOrderHistory",
                                   orders_pb.GetOrderHistoryRequest(order_id=order_id))
     ((configuration, cfg_note), (shipment, ship_note), (energy, _),
-     (planned, planned_note), (waits, _w)) = await asyncio.gather(
+     (planned, planned_note), (explained, _w)) = await asyncio.gather(
         attempt(order_configuration(services, order_id)),
         attempt(order_shipment(services, order_id)),
         attempt(order_energy(services, order_id)),
         attempt(planned_energy(services, order_id)),
-        attempt(order_board_waits(services, order_id), []))
+        attempt(order_explanation(services, order_id), Explained()))
     return {"order": order_read(reply.order), "history": reads.history(order_id, history),
             "configuration": reads.configuration(configuration) if configuration else None,
             "configuration_note": cfg_note, "shipment": shipment, "shipment_note": ship_note,
-            "energy": energy, "planned_energy": planned, "board_waits": waits,
+            "energy": energy, "planned_energy": planned, "explained": explained,
             "price_breakdown": price_breakdown_read(
                 order_id, configuration.price if configuration and configuration.HasField("price")
                 else None, planned, planned_note)}

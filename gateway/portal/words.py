@@ -9,7 +9,7 @@ import re
 
 from gateway import i18n
 from gateway.i18n import gettext as _
-from gateway.i18n import local_time
+from gateway.i18n import local_date, local_time
 
 
 def N_(message: str) -> str:
@@ -59,6 +59,7 @@ SCRIPT_TEXTS = (
     N_("at risk"), N_("late"), N_("no promised date"), N_("started"), N_("planned"),
     N_("finished"),
 )
+_ISO_DAY = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\dT:-])")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 
 
@@ -119,10 +120,12 @@ def sentence(text: str | None) -> str:
 def with_local_times(text: str | None, zone_name: str | None = None, words=None) -> str:
     """A service's sentence in the reader's language with each ISO moment in it shown in the
     reader's zone (the orders service writes "Scheduled at factory f1,
-    2026-12-05T06:00:00+00:00 → …"). With the service's ``words`` (a template and its
-    arguments, services/kit/words.py) they are said; the English ``text`` is only re-read
-    for the shapes SENTENCES knows when a service sent none (from before words)."""
+    2026-12-05T06:00:00+00:00 → …") and each ISO day as the reader writes days (2026年12月9日).
+    With the service's ``words`` (a template and its arguments, services/kit/words.py) they
+    are said; the English ``text`` is only re-read for the shapes SENTENCES knows when a
+    service sent none (from before words)."""
     said = say(words) if words is not None and words.template else sentence(text)
+    said = _ISO_DAY.sub(lambda m: local_date(m.group(0)), said)
     return _ISO_MOMENT.sub(lambda m: local_time(m.group(0), zone_name), said)
 
 

@@ -227,7 +227,7 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
             order = self._find(pool_key(order_id), PoolOrder)
             if order is not None and order.await_boards(
                     factory_id, batch, each[order_id].from_ms, each[order_id].words, revision,
-                    len(order_ids), nested_ms):
+                    len(order_ids), nested_ms, each[order_id].said):
                 changed.append(order)
         return changed
 

@@ -7,9 +7,10 @@ placed in it, so they never wait for the planner.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
+from services.kit.words import Words
+from services.scheduling import explanation_words as said
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.cutting import batch_label, batch_status
 from services.scheduling.domain.errors import OrderNotInPool, OrderNotPlanned
@@ -56,6 +57,7 @@ class LatenessReason:
     window: tuple[int, int]  # unix ms
     delay_seconds: int
     message: str
+    words: Words | None = None  # the message as words, for the reader's language
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Suggestion:
     machine_id: str = ""
     window: tuple[int, int] | None = None  # unix ms
     promised_ms: int | None = None
+    words: Words | None = None  # the message as words, for the reader's language
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class OrderExplanation:
     suggestions: list[Suggestion]
     summary: str
     plan_id: str
+    summary_words: Words | None = None  # the summary as words, for the reader's language
+    board_waits: tuple[Words, ...] = ()  # each board its saw work waits for, as words
 
 
 def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
@@ -101,47 +106,60 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                 tardiness_s=max(0, row["end_ms"] - due) // 1000 if due else 0,
                 plan_id=pooled.plan_id)
     order = next((o for o in f.problem.orders if o.id == order_id), None)
-    boards = f"{pooled.boards_wait}; " if pooled.boards_wait else ""  # issue 20
+    # issue 20: the boards its saw work waits for (as written before words were kept)
+    waits = pooled.boards_said or ((Words(pooled.boards_wait),) if pooled.boards_wait else ())
+    base["board_waits"] = pooled.boards_said
+    parts = list(waits)
     batch, _, batch_orders = pooled.boards_batch
     if batch:
-        others = batch_orders - 1
-        boards += (f"cut in batch {batch} with {others} other order{'s' * (others != 1)}; "
-                   if others > 0 else f"cut in batch {batch} on its own; ")
+        parts.append(said.batch(batch, batch_orders - 1))
     found = []
     if order is not None:
         found = explain(replace(f.problem, orders=(order,)), f.plan,
                         at_risk_minutes=int(settings.at_risk_hours * 60))
     if not found:
-        slack = "" if due is None else f", {hours((due - row['end_ms']) // MINUTE_MS)} before the promise"
-        return OrderExplanation(**base, reasons=[], suggestions=[],
-                                summary=f"{boards}{order_id} is planned at {row['factory_id']} to "
-                                        f"finish {_when(row['end_ms'])}{slack}"
-                                        f"{'' if pooled.boards_wait else ': nothing holds it up'}")
+        whole = said.summary([*parts, said.planned(
+            order_id, row["factory_id"], row["end_ms"],
+            None if due is None else (due - row["end_ms"]) // MINUTE_MS,
+            bool(pooled.boards_wait))])
+        return OrderExplanation(**base, reasons=[], suggestions=[], summary=whole.english(),
+                                summary_words=whole)
     e = found[0]
     machine_down = any(m.machine_id == e.bottleneck_machine and not m.available
                        for m in state.machines.values())
     cause = ("PROMISE_TOO_SHORT" if e.waited_minutes <= 0 else
              "MACHINE_DOWN" if machine_down else "BOTTLENECK")
+    why = said.reason(e, f.index.ms)
     reasons = [LatenessReason(cause, e.factory, e.bottleneck_machine_type, e.bottleneck_machine,
                               (f.index.ms(e.window[0]), f.index.ms(e.window[1])),
-                              e.waited_minutes * 60, e.text)]
-    suggestions = [_suggestion(text, e, f.index) for text in e.suggestions]
-    return OrderExplanation(**base, reasons=reasons, suggestions=suggestions,
-                            summary=f"{boards}{e.text}")
+                              e.waited_minutes * 60, why.english(), why)]
+    whole = said.summary([*parts, why])
+    return OrderExplanation(**base, reasons=reasons, suggestions=_suggestions(e, f.index),
+                            summary=whole.english(), summary_words=whole)
 
 
-def _suggestion(text: str, e, index: ProblemIndex) -> Suggestion:
-    if text.startswith("move the order to "):
-        return Suggestion("MOVE_TO_FACTORY", text, factory_id=text.split()[4])
-    if text.startswith("overtime on"):
-        return Suggestion("OVERTIME", text, factory_id=e.factory, machine_id=e.bottleneck_machine,
-                          window=(index.ms(e.window[0]), index.ms(e.window[1])))
-    if text.startswith("promise minute"):
+def _suggestions(e, index: ProblemIndex) -> list[Suggestion]:
+    """What would help, as explain() weighs it: another factory, overtime (or another shift
+    or machine), a later promise."""
+    out = []
+    if e.waited_minutes > 0:
+        if e.quieter is not None:
+            out.append(_suggested("MOVE_TO_FACTORY", said.move(e), factory_id=e.quieter[1]))
+        if e.overtime_minutes > 0:
+            out.append(_suggested("OVERTIME", said.overtime(e, index.ms), factory_id=e.factory,
+                                  machine_id=e.bottleneck_machine,
+                                  window=(index.ms(e.window[0]), index.ms(e.window[1]))))
+        else:
+            out.append(_suggested("OVERTIME", said.another_shift(e), factory_id=e.factory))
+    if e.status == "late":
         later = index.ms(e.planned_end)
-        return Suggestion("LATER_PROMISE", f"promise {_when(later)} instead "
-                                           f"({hours(e.planned_end - e.due)} later)",
-                          promised_ms=later)
-    return Suggestion("OVERTIME", text, factory_id=e.factory)
+        out.append(_suggested("LATER_PROMISE", said.later_promise(later, e.planned_end - e.due),
+                              promised_ms=later))
+    return out
+
+
+def _suggested(kind: str, words: Words, **where) -> Suggestion:
+    return Suggestion(kind, words.english(), words=words, **where)
 
 
 # --- Gantt ----------------------------------------------------------------------------------------
@@ -245,12 +263,4 @@ def _gaps(windows, lo, hi) -> list[tuple[int, int]]:
     return out
 
 
-def _when(ms: int) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def hours(value_minutes: int) -> str:
-    value_minutes = math.ceil(value_minutes)
-    return f"{value_minutes // 60}h{value_minutes % 60:02d}"
+hours = said.duration  # "3h20" (what quoting says too)

@@ -9,9 +9,11 @@ some are not on order - and the words that say so. Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
+
+from services.kit.words import N_, Words
 
 DAY_MS = 86_400_000
 
@@ -30,6 +32,8 @@ class BoardsDue:
 class OrderWait:
     from_ms: int  # its saw work starts no earlier (0: nothing to wait for)
     words: str  # "waits for board … at factory … until …" ("" when it waits for nothing)
+    # each board's wait as words, for the reader's language
+    said: tuple[Words, ...] = field(default=(), compare=False)
 
 
 def order_waits(order_ids: list[str], waits: list[BoardsDue], factory_id: str, zone: str,
@@ -51,16 +55,20 @@ def order_waits(order_ids: list[str], waits: list[BoardsDue], factory_id: str, z
             out[order_id] = OrderWait(0, "")
             continue
         from_ms = max(_from_ms(w.until_day, tz, nested_ms, lead_days) for w in latest.values())
-        out[order_id] = OrderWait(from_ms, "; ".join(
-            words(w, factory_id, zone) for w in latest.values()))
+        said = tuple(words(w, factory_id, zone) for w in latest.values())
+        out[order_id] = OrderWait(from_ms, "; ".join(s.english() for s in said), said)
     return out
 
 
-def words(w: BoardsDue, factory_id: str, zone: str) -> str:
+def words(w: BoardsDue, factory_id: str, zone: str) -> Words:
     """"waits for board particleboard-18 melamine-white 2800×2070 at factory F-GZ-01 until
     2026-12-09 (Asia/Shanghai)" (or "… (none on order)")."""
-    when = f"until {w.until_day} ({zone})" if w.until_day else "(none on order)"
-    return f"waits for board {w.board} at factory {factory_id} {when}"
+    if w.until_day:
+        return Words.of(N_("waits for board %(board)s at factory %(factory)s until %(day)s "
+                           "(%(zone)s)"), board=w.board, factory=factory_id, day=w.until_day,
+                        zone=zone)
+    return Words.of(N_("waits for board %(board)s at factory %(factory)s (none on order)"),
+                    board=w.board, factory=factory_id)
 
 
 def _later(day: str, than: str) -> bool:

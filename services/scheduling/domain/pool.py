@@ -118,10 +118,12 @@ class PoolOrder(Aggregate):
         self._forget_plan()
 
     def await_boards(self, factory_id: str, batch: str, from_ms: int, words: str,
-                     revision: int = 0, batch_orders: int = 0, nested_ms: int = 0) -> bool:
+                     revision: int = 0, batch_orders: int = 0, nested_ms: int = 0,
+                     said: tuple[Words, ...] = ()) -> bool:
         """Its saw work was nested in cutting batch `batch` (of `batch_orders` orders, at
         `nested_ms`) at `factory_id` (issue 20): it starts no earlier than `from_ms` (0: its
-        boards are in stock), and `words` say what it waits for. Stock re-checks a batch as
+        boards are in stock), and `words` say what it waits for (`said`: each board's wait as
+        words, for the reader's language). Stock re-checks a batch as
         boards come (`revision` 1, 2, ...): an older revision of the batch than the last heard,
         news of a batch nested before the one it is in now (one released, say), or a repeat of
         what is known, changes nothing."""
@@ -134,15 +136,16 @@ class PoolOrder(Aggregate):
             return False
         self._boards_awaited(order_id=self.order_id, factory=factory_id, batch=batch,
                              from_ms=from_ms, words=words, revision=revision,
-                             batch_orders=batch_orders, nested_ms=nested_ms)
+                             batch_orders=batch_orders, nested_ms=nested_ms, said=list(said))
         return True
 
     @event("BoardsAwaited")
     def _boards_awaited(self, order_id: str, factory: str, batch: str, from_ms: int,
                         words: str, revision: int = 0, batch_orders: int = 0,
-                        nested_ms: int = 0) -> None:
+                        nested_ms: int = 0, said: list[Words] | None = None) -> None:
         self.boards_from_ms = from_ms
         self.boards_wait = words
+        self.__dict__["_boards_said"] = tuple(said or ())
         self.__dict__["_boards_batch"] = (batch, revision, batch_orders)
         self.__dict__["_boards_nested_ms"] = nested_ms
 
@@ -169,6 +172,12 @@ class PoolOrder(Aggregate):
     @property
     def boards_wait(self) -> str:
         return self.__dict__.get("_boards_wait", "")
+
+    @property
+    def boards_said(self) -> tuple[Words, ...]:
+        """Each board it waits for as words (() before words were kept, or waiting for none)."""
+        said = self.__dict__.get("_boards_said", ())
+        return tuple(said) if "; ".join(w.english() for w in said) == self.boards_wait else ()
 
     @boards_wait.setter
     def boards_wait(self, value: str) -> None:

@@ -24,6 +24,7 @@ from services.kit.errors import (
 )
 from services.kit.rpc import current_principal
 from services.kit.words import N_
+from services.kit.words_pb import words_or_none, words_pb
 from services.scheduling import energy, queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
 from services.scheduling.domain import errors
@@ -248,6 +249,8 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
             order_id=e.order_id, factory_id=e.factory_id, risk=risk_pb(e.risk),
             planned_end=ts(e.planned_end_ms), promised_date=date_pb(e.promised_date),
             tardiness_seconds=e.tardiness_s, summary=e.summary, plan_id=e.plan_id,
+            summary_words=words_or_none(e.summary_words),
+            board_waits=[words_pb(w) for w in e.board_waits],
             reasons=[_reason_pb(r) for r in e.reasons],
             suggestions=[_suggestion_pb(s) for s in e.suggestions])
 
@@ -364,7 +367,8 @@ def _reason_pb(r: queries.LatenessReason) -> pb.LatenessReason:
     return pb.LatenessReason(
         cause=pb.LatenessCause.Value(f"LATENESS_CAUSE_{r.cause}"), factory_id=r.factory_id,
         machine_type=wire.machine_type_pb(r.machine_type), machine_id=r.machine_id,
-        window=_window(r.window), delay_seconds=r.delay_seconds, message=r.message)
+        window=_window(r.window), delay_seconds=r.delay_seconds, message=r.message,
+        message_words=words_or_none(r.words))
 
 
 def _suggestion_pb(s: queries.Suggestion) -> pb.Suggestion:
@@ -373,4 +377,5 @@ def _suggestion_pb(s: queries.Suggestion) -> pb.Suggestion:
         promised = date_pb(ts(s.promised_ms).ToDatetime().date().isoformat())
     return pb.Suggestion(kind=pb.SuggestionKind.Value(f"SUGGESTION_KIND_{s.kind}"),
                          factory_id=s.factory_id, machine_id=s.machine_id,
-                         window=_window(s.window), promised_date=promised, message=s.message)
+                         window=_window(s.window), promised_date=promised, message=s.message,
+                         message_words=words_or_none(s.words))

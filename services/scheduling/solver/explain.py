@@ -24,6 +24,12 @@ class Explanation:
     waited_minutes: int
     suggestions: tuple[str, ...]
     text: str
+    # what ``text`` says, as values (for words in the reader's language, queries.py)
+    busy_orders: int = 0  # other orders on the bottleneck machine in the window
+    off_minutes: int = 0  # of the window off shift
+    down_minutes: int = 0  # of the window down
+    quieter: tuple[float, str] | None = None  # (share busy, factory) to move the order to
+    overtime_minutes: int = 0  # overtime that would help (0: add a shift or machine instead)
 
 
 def _hm(minutes: int) -> str:
@@ -165,6 +171,7 @@ def _explain_order(problem, index, order, ops, end) -> Explanation:
     busy = [q for q in index.overlapping(p.factory, p.machine, ready, p.start) if q.order != order.id]
     late_by = end - order.due
     suggestions = []
+    alt = []
     if waited > 0:
         alt = _quieter_factories(index, order, mtype, window, p.factory)
         if alt:
@@ -190,7 +197,10 @@ def _explain_order(problem, index, order, ops, end) -> Explanation:
                 f"{mtype} {p.machine} in {p.factory} between minutes {ready} and {p.start}"
                 f" ({', '.join(why) or 'sequencing'}); the bottleneck is {p.factory}'s {mtype}.")
     return Explanation(order.id, status, p.factory, end, order.due, mtype, p.machine, window,
-                       max(0, waited), tuple(suggestions), text)
+                       max(0, waited), tuple(suggestions), text,
+                       busy_orders=len({q.order for q in busy}), off_minutes=off,
+                       down_minutes=down, quieter=alt[0] if alt else None,
+                       overtime_minutes=min(off, max(late_by, waited)) if off > 0 else 0)
 
 
 def _quieter_factories(index, order, mtype, window, home):

@@ -44,6 +44,12 @@ async def test_an_order_waits_for_its_batchs_boards(settings, scheduling, networ
                                                    metadata=auth(TEST_ADMIN_KEY))
     assert explained.summary.startswith(
         f"waits for board mdf-18 2440×1220 at factory {factory} until {day.isoformat()}")
+    [wait] = explained.board_waits  # as words too (issue 19), the summary's first part
+    assert wait.template == ("waits for board %(board)s at factory %(factory)s until %(day)s "
+                             "(%(zone)s)")
+    assert dict(wait.args) | {"zone": ""} == {"board": "mdf-18 2440×1220", "factory": factory,
+                                              "day": day.isoformat(), "zone": ""}
+    assert explained.summary_words.said["first"] == wait
 
 
 async def test_only_the_order_on_short_sheets_waits_and_a_receipt_moves_it(

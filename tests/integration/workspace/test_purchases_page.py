@@ -48,7 +48,7 @@ async def test_an_order_short_of_boards_says_why_it_waits_on_its_page(platform):
     text = await eventually(says_why, timeout=60)
     box = text.split('id="board-waits"')[1].split("</div>")[0]
     assert "waits for board particleboard-18" in box
-    assert f"at factory {platform.mine.factory_id}: none on order" in box
+    assert f"at factory {platform.mine.factory_id} (none on order)" in box
     chinese = await platform.client.get(f"/portal/orders/{order_id}",
                                         headers={**ADMIN, "Accept-Language": "zh-CN"})
     assert f"等待工厂 {platform.mine.factory_id} 的板材" in chinese.text

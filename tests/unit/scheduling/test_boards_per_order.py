@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gateway.reads import words_read
+from services.kit.words_pb import words_pb
 from services.scheduling.domain.boards import BoardsDue, OrderWait, order_waits
 from services.scheduling.domain.network import CAPACITY, NetworkState
 from services.scheduling.domain.pool import PoolOrder
@@ -115,3 +117,19 @@ def test_news_of_a_batch_nested_before_the_one_it_is_in_changes_nothing():
     assert not order.await_boards("F1", "B-1", 0, "", 1, 2, nested_ms=1_000)
     assert (order.boards_wait, order.boards_batch[0]) == ("waits for B-2", "B-2")
     assert order.await_boards("F1", "B-3", 0, "", 0, 1, nested_ms=3_000)  # a later batch
+
+
+def test_each_wait_is_words_a_chinese_reader_reads_with_the_day_as_they_write_it():
+    """Issue 19: what an order waits for is kept as words too, said in the reader's language
+    (the board and factory as named, the day 2026年12月9日)."""
+    from gateway import i18n
+    from gateway.portal.words import with_local_times
+
+    waits = [BoardsDue(MDF, "2026-12-09", ("A",)), BoardsDue(WHITE, "", ("A",))]
+    said = order_waits(["A"], waits, "F1", SHANGHAI, NOW_MS, 3)["A"].said
+    assert "; ".join(w.english() for w in said) == order_waits(
+        ["A"], waits, "F1", SHANGHAI, NOW_MS, 3)["A"].words
+    with i18n.speaking("zh-CN"):
+        shown = [with_local_times("", words=words_read(words_pb(w))) for w in said]
+    assert shown == [f"等待工厂 F1 的板材 {MDF}，直到 2026年12月9日（Asia/Shanghai）",
+                     f"等待工厂 F1 的板材 {WHITE}：没有在途采购"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from gateway import i18n
+from gateway.portal.explanation import explained
+from services.kit.words_pb import words_pb
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.planning.planner import Planner
@@ -23,7 +26,7 @@ from tests.unit.scheduling.test_scheduling_left_out import (
 pytestmark = pytest.mark.unit
 
 
-async def test_a_late_order_is_explained_by_its_bottleneck_with_suggestions():
+async def late_order() -> tuple[NetworkState, str]:
     state = NetworkState()
     add_factory(state, "A")
     for i in range(24):  # 24 h of sawing on one saw, all promised for today
@@ -35,8 +38,12 @@ async def test_a_late_order_is_explained_by_its_bottleneck_with_suggestions():
     assert await planner.plan_once({"orders_added"}) is not None
     late = [o for o in state.orders.values() if o.risk == "LATE"]
     assert late
+    return state, late[0].order_id
 
-    e = explain_order(state, SETTINGS, NOW_MS, late[0].order_id)
+
+async def test_a_late_order_is_explained_by_its_bottleneck_with_suggestions():
+    state, order_id = await late_order()
+    e = explain_order(state, SETTINGS, NOW_MS, order_id)
 
     assert e.risk == "LATE" and e.tardiness_s > 0 and e.factory_id == "A"
     [reason] = e.reasons
@@ -46,3 +53,25 @@ async def test_a_late_order_is_explained_by_its_bottleneck_with_suggestions():
     assert wired.cause == pb.LATENESS_CAUSE_BOTTLENECK and wired.machine_id == "A-panel_saw"
     assert wired.window.start_unix_ms == reason.window[0]
     assert e.suggestions and all(_suggestion_pb(s).message == s.message for s in e.suggestions)
+
+
+async def test_a_chinese_reader_reads_what_holds_it_up_and_what_would_help():
+    """Issue 19: the explanation's parts are words; the portal says them in Chinese, the
+    order, machine and factory as named and every moment on the reader's clock."""
+    state, order_id = await late_order()
+    e = explain_order(state, SETTINGS, NOW_MS, order_id)
+    assert e.summary == e.summary_words.english() and e.reasons[0].message == (
+        e.reasons[0].words.english())
+    reply = pb.ExplainOrderResponse(
+        order_id=order_id, summary=e.summary, summary_words=words_pb(e.summary_words),
+        reasons=[_reason_pb(r) for r in e.reasons],
+        suggestions=[_suggestion_pb(s) for s in e.suggestions])
+    with i18n.speaking("zh-CN"):
+        shown = explained(reply)
+    [why] = shown.late_because
+    assert why.startswith(f"{order_id}（延误，") and "瓶颈是 A 的 panel_saw。" in why
+    assert "A-panel_saw" in why and "(Asia/Shanghai)" in why and "T0" not in why
+    assert any(s.startswith("改为承诺 ") and "（晚 " in s for s in shown.would_help)
+    with i18n.speaking("en"):
+        english = explained(reply)
+    assert english.late_because[0].startswith(f"{order_id} (late, ends ")

@@ -22,5 +22,6 @@ def test_explanations_of_the_example_network_are_unchanged():
                                             for i, o in enumerate(problem.orders)))
     golden = json.loads((Path(__file__).parent / "golden/explanations_network_small.json").read_text())
     got = json.loads(json.dumps([dataclasses.asdict(e) for e in explain(problem, greedy_plan(problem))]))
-    assert got == golden
+    kept = set(golden[0])  # the values added since for words (issue 19) are not in the golden
+    assert [{k: v for k, v in e.items() if k in kept} for e in got] == golden
     assert golden, "the example has late or at-risk orders to explain"

@@ -736,7 +736,7 @@ class QuotePart(_message.Message):
     def __init__(self, units: _Optional[int] = ..., factory_id: _Optional[str] = ..., completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completion_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ...) -> None: ...
 
 class LatenessReason(_message.Message):
-    __slots__ = ("cause", "factory_id", "machine_type", "machine_id", "window", "waits_for_operation_id", "waits_for_order_id", "delay_seconds", "message")
+    __slots__ = ("cause", "factory_id", "machine_type", "machine_id", "window", "waits_for_operation_id", "waits_for_order_id", "delay_seconds", "message", "message_words")
     CAUSE_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -746,6 +746,7 @@ class LatenessReason(_message.Message):
     WAITS_FOR_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     DELAY_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_WORDS_FIELD_NUMBER: _ClassVar[int]
     cause: LatenessCause
     factory_id: str
     machine_type: _types_pb2.MachineType
@@ -755,10 +756,11 @@ class LatenessReason(_message.Message):
     waits_for_order_id: str
     delay_seconds: int
     message: str
-    def __init__(self, cause: _Optional[_Union[LatenessCause, str]] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., machine_id: _Optional[str] = ..., window: _Optional[_Union[_types_pb2.TimeWindow, _Mapping]] = ..., waits_for_operation_id: _Optional[str] = ..., waits_for_order_id: _Optional[str] = ..., delay_seconds: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+    message_words: _types_pb2.Words
+    def __init__(self, cause: _Optional[_Union[LatenessCause, str]] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., machine_id: _Optional[str] = ..., window: _Optional[_Union[_types_pb2.TimeWindow, _Mapping]] = ..., waits_for_operation_id: _Optional[str] = ..., waits_for_order_id: _Optional[str] = ..., delay_seconds: _Optional[int] = ..., message: _Optional[str] = ..., message_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class Suggestion(_message.Message):
-    __slots__ = ("kind", "factory_id", "machine_id", "window", "promised_date", "saves_seconds", "message")
+    __slots__ = ("kind", "factory_id", "machine_id", "window", "promised_date", "saves_seconds", "message", "message_words")
     KIND_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -766,6 +768,7 @@ class Suggestion(_message.Message):
     PROMISED_DATE_FIELD_NUMBER: _ClassVar[int]
     SAVES_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_WORDS_FIELD_NUMBER: _ClassVar[int]
     kind: SuggestionKind
     factory_id: str
     machine_id: str
@@ -773,7 +776,8 @@ class Suggestion(_message.Message):
     promised_date: _types_pb2.Date
     saves_seconds: int
     message: str
-    def __init__(self, kind: _Optional[_Union[SuggestionKind, str]] = ..., factory_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., window: _Optional[_Union[_types_pb2.TimeWindow, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., saves_seconds: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+    message_words: _types_pb2.Words
+    def __init__(self, kind: _Optional[_Union[SuggestionKind, str]] = ..., factory_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., window: _Optional[_Union[_types_pb2.TimeWindow, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., saves_seconds: _Optional[int] = ..., message: _Optional[str] = ..., message_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class ExplainOrderRequest(_message.Message):
     __slots__ = ("order_id",)
@@ -782,7 +786,7 @@ class ExplainOrderRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
 class ExplainOrderResponse(_message.Message):
-    __slots__ = ("order_id", "factory_id", "risk", "planned_end", "promised_date", "tardiness_seconds", "reasons", "suggestions", "summary", "plan_id")
+    __slots__ = ("order_id", "factory_id", "risk", "planned_end", "promised_date", "tardiness_seconds", "reasons", "suggestions", "summary", "plan_id", "summary_words", "board_waits")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     RISK_FIELD_NUMBER: _ClassVar[int]
@@ -793,6 +797,8 @@ class ExplainOrderResponse(_message.Message):
     SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_WORDS_FIELD_NUMBER: _ClassVar[int]
+    BOARD_WAITS_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     factory_id: str
     risk: ScheduleRisk
@@ -803,7 +809,9 @@ class ExplainOrderResponse(_message.Message):
     suggestions: _containers.RepeatedCompositeFieldContainer[Suggestion]
     summary: str
     plan_id: str
-    def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., risk: _Optional[_Union[ScheduleRisk, str]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., tardiness_seconds: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[LatenessReason, _Mapping]]] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., summary: _Optional[str] = ..., plan_id: _Optional[str] = ...) -> None: ...
+    summary_words: _types_pb2.Words
+    board_waits: _containers.RepeatedCompositeFieldContainer[_types_pb2.Words]
+    def __init__(self, order_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., risk: _Optional[_Union[ScheduleRisk, str]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., tardiness_seconds: _Optional[int] = ..., reasons: _Optional[_Iterable[_Union[LatenessReason, _Mapping]]] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., summary: _Optional[str] = ..., plan_id: _Optional[str] = ..., summary_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ..., board_waits: _Optional[_Iterable[_Union[_types_pb2.Words, _Mapping]]] = ...) -> None: ...
 
 class BandPrice(_message.Message):
     __slots__ = ("band", "cny_per_kwh")
