@@ -13,6 +13,7 @@ from dovetail.delivery.v1 import delivery_service_pb2 as dlv
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sch
+from gateway import i18n
 from gateway.schemas.network import (
     BarRead,
     EnergyBucketRead,
@@ -96,6 +97,12 @@ def words(message, name: str) -> WordsRead | None:
     return words_read(getattr(message, name)) if message.HasField(name) else None
 
 
+def said(text: str, message, name: str) -> str:
+    """`text` in the reader's language: the words in `message`'s field `name` said, or `text`
+    as the service wrote it when it sent none."""
+    return i18n.said_words(getattr(message, name)) if message.HasField(name) else text
+
+
 def words_read(w: types_pb2.Words) -> WordsRead:
     return WordsRead(w.template, dict(w.args), {k: words_read(v) for k, v in w.said.items()})
 
@@ -114,12 +121,14 @@ def configuration(c: cfg.OrderConfiguration) -> ConfigurationRead:
         lines=[LineSpecRead(line_id=li.line_id, product=li.product, quantity=li.quantity,
                             summary=li.summary,
                             options=json_format.MessageToDict(li.options),
-                            panels=sum(p.quantity for p in li.panels)) for li in c.lines],
+                            panels=sum(p.quantity for p in li.panels),
+                            summary_words=words(li, "summary_words")) for li in c.lines],
         boards_used=c.nesting.boards_used, yield_percent=round(c.nesting.yield_percent, 2),
         boards=boards,
         routing=[RoutingStepRead(operation_id=r.operation_id, seq=r.seq,
                                  machine_type=machine_type(r.machine_type),
-                                 duration_seconds=r.duration_seconds, description=r.description)
+                                 duration_seconds=r.duration_seconds, description=r.description,
+                                 description_words=words(r, "description_words"))
                  for r in c.routing],
         price=money(c.price.total) if c.HasField("price") else None,
         rejection_reasons=[RejectionRead(line_id=r.line_id, parameter=r.parameter,
@@ -174,7 +183,8 @@ def lane(lane: sch.MachineLane) -> LaneRead:
                       start_ms=b.start_unix_ms, end_ms=b.end_unix_ms,
                       status=enum(sch.OperationStatus, b.status, "OPERATION_STATUS_"),
                       risk=schedule_risk(b.risk),
-                      frozen=b.frozen, label=b.label) for b in lane.bars],
+                      frozen=b.frozen, label=said(b.label, b, "label_words"),
+                      label_words=words(b, "label_words")) for b in lane.bars],
         unavailable=[WindowRead(start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
                                 reason=enum(sch.UnavailabilityReason, w.reason,
                                             "UNAVAILABILITY_REASON_"), note=w.note)

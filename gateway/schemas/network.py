@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+from gateway.schemas.orders import WordsRead
 
 
 class FactoryRead(msgspec.Struct):
@@ -73,7 +77,11 @@ class BarRead(msgspec.Struct):
     status: str
     risk: str
     frozen: bool
-    label: str
+    label: Annotated[str, msgspec.Meta(description=(
+        "what the operation does, in the reader's language (Accept-Language; English "
+        "without it)"))]
+    label_words: Annotated[WordsRead | None, msgspec.Meta(description=(
+        "the label as words, for a client to say in its reader's language"))] = None
 
 
 class WindowRead(msgspec.Struct):

@@ -50,6 +50,7 @@ class RoutingStepRead(msgspec.Struct):
     machine_type: str
     duration_seconds: int
     description: str
+    description_words: WordsRead | None = None  # for a client to say in its reader's language
 
 
 class BoardRead(msgspec.Struct):
@@ -71,6 +72,7 @@ class LineSpecRead(msgspec.Struct):
     summary: str
     options: dict[str, Any]
     panels: int
+    summary_words: WordsRead | None = None  # for a client to say in its reader's language
 
 
 class RejectionRead(msgspec.Struct):

@@ -103,7 +103,7 @@ def queued(bar: sch.GanttBar) -> QueuedOperation:
     return QueuedOperation(
         bar.operation_id, bar.order_id, bar.seq, bar.start_unix_ms, bar.end_unix_ms,
         reads.enum(sch.OperationStatus, bar.status, "OPERATION_STATUS_"),
-        reads.schedule_risk(bar.risk), bar.label)
+        reads.schedule_risk(bar.risk), reads.said(bar.label, bar, "label_words"))
 
 
 def queues(found: list[sch.MachineLane], shift: Shift) -> list[MachineQueue]:
@@ -195,13 +195,14 @@ async def order_parts(services: Services, factory_id: str, order_id: str, base_u
                  for line in c.lines for p in line.panels}
     open_ops = [b for _lane, b in bars if b.status in (sch.OPERATION_STATUS_PLANNED,
                                                        sch.OPERATION_STATUS_STARTED)]
-    descriptions = {op.seq: op.description for op in c.routing}
+    descriptions = {op.seq: reads.said(op.description, op, "description_words")
+                    for op in c.routing}
     next_op = (f"{_('Next')}: {descriptions.get(open_ops[0].seq, open_ops[0].operation_id)}"
                if open_ops else "")
     parts = [Part(label.barcode, order_id, label.name, label.size,
                   materials.get((label.line_id, label.name), ""), label.edges, next_op,
                   part_url(base_url, order_id, label.barcode)) for label in c.labels]
-    summary = "; ".join(line.summary for line in c.lines)
+    summary = "; ".join(reads.said(line.summary, line, "summary_words") for line in c.lines)
     return OrderParts(order_id, summary, parts)
 
 

@@ -21,6 +21,8 @@ from services.configurator.domain.plan_records import (
     RejectionReason,
     ShippedPackage,
 )
+from services.kit.words import Words
+from services.kit.words_pb import words_or_none
 
 COMPONENTS = {
     "boards": pb.PRICE_COMPONENT_BOARD,
@@ -100,14 +102,17 @@ def reason_to_pb(reason: RejectionReason) -> pb.RejectionReason:
                               message=reason.message, suggestion=reason.suggestion)
 
 
-def routing_to_pb(step: RoutingStep) -> pb.RoutingOperation:
+def routing_to_pb(step: RoutingStep, words: Words | None = None) -> pb.RoutingOperation:
+    """One operation of the routing; its description as words too (`words` when the step was
+    stored before it kept them)."""
     return pb.RoutingOperation(
         operation_id=step.operation_id, seq=step.seq,
         machine_type=types_pb2.MachineType.Value(f"MACHINE_TYPE_{step.machine_type.upper()}"),
         duration_seconds=step.duration_s, setup_family=step.setup_family,
         setup_key=step.setup_key, min_wait_after_seconds=step.min_wait_after_s,
         batch_key=step.batch_key, description=step.description,
-        line_ids=list(step.line_ids), setup_seconds=step.setup_s)
+        line_ids=list(step.line_ids), setup_seconds=step.setup_s,
+        description_words=words_or_none(step.description_words or words))
 
 
 def order_price_to_pb(price: OrderPrice) -> pb.Price:
@@ -166,7 +171,8 @@ def line_summary_to_pb(line: ConfiguredLine, currency: str) -> events.Configured
     return events.ConfiguredLineSummary(
         line_id=line.request.line_id, product=line.request.product,
         quantity=line.request.quantity, options=struct(line.resolved_options.as_plain()),
-        summary=line.summary, panel_count=line.panel_count,
+        summary=line.summary, summary_words=words_or_none(line.summary_words),
+        panel_count=line.panel_count,
         hardware_count=line.hardware_count, price=money(line.price, currency))
 
 
@@ -188,12 +194,13 @@ def hardware_to_pb(h: HardwareLine, currency: str) -> pb.HardwareLine:
 
 
 def line_spec_to_pb(line_id: str, quantity: int, configuration: Configuration,
-                    summary: str, packages: tuple[ShippedPackage, ...]) -> pb.LineSpec:
+                    summary: str, packages: tuple[ShippedPackage, ...],
+                    summary_words: Words | None = None) -> pb.LineSpec:
     """One line's spec: panels and hardware of one unit; price and packages of all units."""
     c = configuration
     return pb.LineSpec(
         line_id=line_id, product=c.product, quantity=quantity, options=struct(c.spec.options),
-        summary=summary, panels=[panel_to_pb(line_id, i, p) for i, p in enumerate(c.panels, 1)],
+        summary=summary, summary_words=words_or_none(summary_words), panels=[panel_to_pb(line_id, i, p) for i, p in enumerate(c.panels, 1)],
         hardware=[hardware_to_pb(h, c.price.currency) for h in c.hardware],
         price=line_price_to_pb(c.price, quantity),
         packages=[package_to_pb(p) for p in packages if p.line_id == line_id])

@@ -23,6 +23,7 @@ from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
 from services.kit.words import N_
+from services.kit.words_pb import words_of
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.boards import BoardsDue
 from services.scheduling.domain.network import NetworkState
@@ -53,7 +54,9 @@ def routing_of(body: configurator.OrderConfigured) -> list[RoutingStep]:
             machine_type=machine_type(op.machine_type, f"routing[{i}].machine_type"),
             duration_s=max(1, op.duration_seconds), setup_family=op.setup_family,
             setup_key=op.setup_key, min_wait_after_s=max(0, op.min_wait_after_seconds),
-            batch_key=op.batch_key, description=op.description))
+            batch_key=op.batch_key, description=op.description,
+            description_words=words_of(op.description_words)
+            if op.HasField("description_words") else None))
     if len({s.seq for s in steps}) != len(steps):
         raise InvalidArgument(Violations.one("routing", N_("operations repeat a seq")))
     return steps

@@ -7,7 +7,7 @@ placed in it, so they never wait for the planner.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from services.kit.words import Words
 from services.scheduling import explanation_words as said
@@ -176,6 +176,8 @@ class MachineLane:
     available: bool
     bars: list[PlanRow]
     unavailable: list[tuple[int, int, str, str]]
+    # a bar's description as words (by operation id), for the reader's language
+    said: dict[str, Words] = field(default_factory=dict)
 
 
 def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory_ids: list[str],
@@ -208,8 +210,21 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
                 unavailable.append((max(lo, m.state_at_ms), hi,
                                     "OFFLINE" if m.state.endswith("OFFLINE") else "DOWN", ""))
             lanes.append(MachineLane(m.machine_id, fid, m.machine_type, m.available and m.active,
-                                     sorted(bars, key=lambda b: b.start_ms), unavailable))
+                                     sorted(bars, key=lambda b: b.start_ms), unavailable,
+                                     _step_words(state, bars)))
     return lanes
+
+
+def _step_words(state: NetworkState, bars: list[PlanRow]) -> dict[str, Words]:
+    """What each bar's operation does, as the configurator wrote it in words (its routing step
+    in the pool; none for a step routed before words were kept, or a batch's bar)."""
+    out = {}
+    for b in bars:
+        order = state.orders.get(b.order_id)
+        step = next((s for s in order.routing if s.seq == b.seq), None) if order else None
+        if step is not None and step.description_words:
+            out[b.operation_id] = step.description_words
+    return out
 
 
 def _add_batch_bars(state: NetworkState, factory_id: str, per_machine: dict[str, list[PlanRow]],

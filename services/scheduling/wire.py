@@ -11,7 +11,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import Violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
+from services.kit.words_pb import words_or_none
 from services.scheduling.domain.outcome import risk_of
 from services.scheduling.domain.values import ObjectiveValues, PlanRow, RoutingStep
 from services.scheduling.queries import MachineLane
@@ -136,19 +137,19 @@ def lane_pb(lane: MachineLane) -> pb.MachineLane:
     return pb.MachineLane(
         machine_id=lane.machine_id, factory_id=lane.factory_id,
         machine_type=machine_type_pb(lane.machine_type), available=lane.available,
-        bars=[_bar_pb(b) for b in lane.bars],
+        bars=[_bar_pb(b, lane.said.get(b.operation_id)) for b in lane.bars],
         unavailable=[pb.UnavailableWindow(start_unix_ms=s, end_unix_ms=e,
                                           reason=pb.UnavailabilityReason.Value(
                                               f"UNAVAILABILITY_REASON_{r}"), note=note)
                      for s, e, r, note in lane.unavailable])
 
 
-def _bar_pb(b: PlanRow) -> pb.GanttBar:
+def _bar_pb(b: PlanRow, said: Words | None = None) -> pb.GanttBar:
     return pb.GanttBar(operation_id=b.operation_id, order_id=b.order_id, seq=b.seq,
                        start_unix_ms=b.start_ms, end_unix_ms=b.end_ms, setup_seconds=b.setup_s,
                        setup_key=b.setup_key, status=OPERATION_STATUS.get(b.status, 0),
                        risk=risk_pb(b.risk), frozen=b.frozen or b.status in ("STARTED", "FINISHED"),
-                       label=b.description or b.operation_id)
+                       label=b.description or b.operation_id, label_words=words_or_none(said))
 
 
 # --- what-if problems ---------------------------------------------------------------------------

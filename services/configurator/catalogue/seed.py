@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.kit.words import N_
+
 from .model import Catalogue
 from .seed_materials import BOARDS, DOOR_STYLES, EDGE_BANDS, FINISHES, HARDWARE
 
@@ -118,6 +120,12 @@ def _product(code, name, size, counts, door_styles, defaults, construction, hand
         "rules": _rules(parameters),
     }
 
+
+# The seed's product names as a text of the gateway's catalogue, so a line's summary (words,
+# order_plan.describe) says them in the reader's language; a name of another catalogue
+# version reads as written.
+PRODUCT_NAMES = (N_("wardrobe"), N_("base cabinet"), N_("wall cabinet"), N_("tall cabinet"),
+                 N_("bookcase"), N_("TV unit"), N_("desk"))
 
 PRODUCTS = [
     _product(

@@ -26,6 +26,7 @@ from services.configurator.catalogue import (
     summarise,
 )
 from services.configurator.domain.order_routing import RoutingStep, order_routing
+from services.kit.words import N_, Words
 
 # "best" tries every guillotine variant (often a board less per wardrobe; the variants are
 # scored compiled, ~3 ms at 80 parts, ~28 ms at 400); above this many parts the order is
@@ -209,16 +210,27 @@ def order_packages(lines: tuple[PlannedLine, ...]) -> tuple[Package, ...]:
     return tuple(out)
 
 
-def describe(configuration: Configuration) -> str:
+# (one, more) of a kind of door, drawer, bay, as a line's summary says them
+DOORS = {"hinged": (N_("%(n)s hinged door"), N_("%(n)s hinged doors")),
+         "sliding": (N_("%(n)s sliding door"), N_("%(n)s sliding doors")),
+         "": (N_("%(n)s door"), N_("%(n)s doors"))}
+DRAWERS = (N_("%(n)s drawer"), N_("%(n)s drawers"))
+
+
+def describe(configuration: Configuration) -> Words:
     """One line a person reads: 'wardrobe 2000×2400×600 mm, 2 sliding doors, ...'."""
     o, lay = configuration.spec.options, configuration.spec.layout
-    parts = [f"{configuration.spec.product_name} {o['width_mm']}×{o['height_mm']}×{o['depth_mm']} mm"]
+    parts: list[Words | str] = [Words.of(
+        N_("%(product)s %(width)s×%(height)s×%(depth)s mm"),
+        product=configuration.spec.product_name, width=o["width_mm"], height=o["height_mm"],
+        depth=o["depth_mm"])]
     if lay.doors:
-        parts.append(f"{lay.doors} {lay.door_kind or ''} door{'s' if lay.doors > 1 else ''}")
+        one, more = DOORS.get(lay.door_kind or "", DOORS[""])
+        parts.append(Words.of(one if lay.doors == 1 else more, n=lay.doors))
     if lay.drawers:
-        parts.append(f"{lay.drawers} drawer{'s' if lay.drawers > 1 else ''}")
+        parts.append(Words.of(DRAWERS[lay.drawers > 1], n=lay.drawers))
     if lay.bays > 1:
-        parts.append(f"{lay.bays} bays")
+        parts.append(Words.of(N_("%(n)s bays"), n=lay.bays))
     parts.append(f"{o['board']} {o['finish']}")
-    return ", ".join(parts)
+    return Words.listing(parts)
 

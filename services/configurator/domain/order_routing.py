@@ -9,7 +9,7 @@ summed quantities, so an order of one piece gets exactly that piece's routing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from services.configurator.catalogue import (
     Catalogue,
@@ -19,6 +19,7 @@ from services.configurator.catalogue import (
     Panel,
 )
 from services.configurator.catalogue.routing import ADDED_STEPS, route
+from services.kit.words import N_, Words
 
 SHARED_STEPS = ("cutting", "edge_banding", "routing", "drilling")
 # A setup family tells the scheduler which operations change over between each other.
@@ -39,6 +40,8 @@ class RoutingStep:
     batch_key: str
     description: str
     line_ids: tuple[str, ...]
+    # the description as words, for the reader's language (None in events from before them)
+    description_words: Words | None = field(default=None, compare=False)
 
 
 Units = list[tuple[str, int, Configuration]]  # (line id, quantity, one unit's configuration)
@@ -118,22 +121,35 @@ def _step(order_key: str, seq: int, op: Operation, lines: tuple[str, ...],
         operation_id=f"{order_key}-op-{seq:02d}", seq=seq, step=op.step,
         machine_type=op.machine_type, duration_s=op.duration_s + op.setup_s, setup_s=op.setup_s,
         setup_family=family, setup_key=key, min_wait_after_s=op.min_wait_after_s,
-        batch_key=batch, description=_describe(op), line_ids=lines)
+        batch_key=batch, description=(said := describe_step(op)).english(), line_ids=lines,
+        description_words=said)
 
 
-def _describe(op: Operation) -> str:
+# What a lacquering coat is called (the catalogue's routing names them)
+COATS = {"primer": N_("primer"), "top": N_("top")}
+
+
+def describe_step(op: Operation) -> Words:
+    """What the operation does, in workshop words: "cut 3 boards with 41 cuts (52.4 m)"."""
     b = op.basis
-    text = {
-        "cutting": lambda: f"cut {b.get('boards', 0)} boards with {b.get('cuts', 0)} cuts "
-                           f"({b.get('cut_m', 0)} m)",
-        "edge_banding": lambda: f"band {b.get('edge_m', 0)} m of {op.setup_family} edge "
-                                f"({b.get('edges', 0)} edges)",
-        "routing": lambda: f"route {b.get('features', 0)} features",
-        "drilling": lambda: f"drill {b.get('panels', 0)} panels, {b.get('holes', 0)} holes",
-        "sanding": lambda: f"sand {b.get('area_m2', 0)} m² on {b.get('panels', 0)} panels",
-        "lacquering": lambda: f"lacquer {b.get('coat', '')} coat, {b.get('area_m2', 0)} m² "
-                              f"({op.setup_family})",
-        "assembly": lambda: f"assemble {b.get('units', 0)} unit(s)",
-        "packing": lambda: f"pack {b.get('units', 0)} unit(s)",
+    said = {
+        "cutting": lambda: Words.of(N_("cut %(boards)s boards with %(cuts)s cuts (%(metres)s m)"),
+                                    boards=b.get("boards", 0), cuts=b.get("cuts", 0),
+                                    metres=b.get("cut_m", 0)),
+        "edge_banding": lambda: Words.of(
+            N_("band %(metres)s m of %(edge)s edge (%(edges)s edges)"),
+            metres=b.get("edge_m", 0), edge=op.setup_family, edges=b.get("edges", 0)),
+        "routing": lambda: Words.of(N_("route %(features)s features"),
+                                    features=b.get("features", 0)),
+        "drilling": lambda: Words.of(N_("drill %(panels)s panels, %(holes)s holes"),
+                                     panels=b.get("panels", 0), holes=b.get("holes", 0)),
+        "sanding": lambda: Words.of(N_("sand %(area)s m² on %(panels)s panels"),
+                                    area=b.get("area_m2", 0), panels=b.get("panels", 0)),
+        "lacquering": lambda: Words.of(
+            N_("lacquer %(coat)s coat, %(area)s m² (%(finish)s)"),
+            coat=COATS.get(b.get("coat", ""), b.get("coat", "")), area=b.get("area_m2", 0),
+            finish=op.setup_family),
+        "assembly": lambda: Words.of(N_("assemble %(units)s unit(s)"), units=b.get("units", 0)),
+        "packing": lambda: Words.of(N_("pack %(units)s unit(s)"), units=b.get("units", 0)),
     }.get(op.step)
-    return text() if text else op.step
+    return said() if said else Words(op.step)

@@ -10,7 +10,7 @@ OrderConfiguration's events.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from services.configurator.domain.order_plan import (
     describe,
 )
 from services.configurator.domain.order_routing import RoutingStep
+from services.kit.words import Words
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class ConfiguredLine:
     hardware_count: int
     unit_price: Decimal
     price: Decimal  # unit price × quantity
+    # the summary as words, for the reader's language (None in events from before them)
+    summary_words: Words | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ def plan_lines(plan: OrderPlan) -> list[ConfiguredLine]:
         c = line.configuration
         out.append(ConfiguredLine(
             request=line.request, resolved_options=ResolvedOptions.of(c.spec.options),
-            summary=describe(c),
+            summary=(said := describe(c)).english(), summary_words=said,
             panel_count=sum(p.quantity for p in c.panels),
             hardware_count=sum(h.quantity for h in c.hardware),
             unit_price=c.price.total, price=c.price.total * line.quantity))

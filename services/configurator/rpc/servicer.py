@@ -114,8 +114,9 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         catalogue = await asyncio.to_thread(self.app.catalogue, answer.catalog_version)
         result = plan_result(catalogue, plan)
         line = plan.lines[0]
-        spec = wire.line_spec_to_pb("1", line.quantity, answer.configuration,
-                                    describe(answer.configuration), result.packages)
+        said = describe(answer.configuration)
+        spec = wire.line_spec_to_pb("1", line.quantity, answer.configuration, said.english(),
+                                    result.packages, said)
         spec.nesting.CopyFrom(wire.nesting_summary_to_pb(result.nesting))
         if request.include_board_svg:
             spec.nesting.boards.extend(workshop.boards_to_pb(catalogue, plan.cut_plan, True))
@@ -148,13 +149,16 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         catalogue = self.app.catalogue(c.catalog_version)
         result = c.result
         for stored, line in zip(c.lines, plan.lines, strict=True):
-            out.lines.append(wire.line_spec_to_pb(line.line_id, line.quantity,
-                                                  line.configuration, stored.summary,
-                                                  result.packages))
+            out.lines.append(wire.line_spec_to_pb(
+                line.line_id, line.quantity, line.configuration, stored.summary,
+                result.packages, stored.summary_words or describe(line.configuration)))
         out.nesting.CopyFrom(wire.nesting_summary_to_pb(result.nesting))
         out.nesting.boards.extend(workshop.boards_to_pb(catalogue, plan.cut_plan,
                                                         request.include_board_svg))
-        out.routing.extend(wire.routing_to_pb(step) for step in result.routing)
+        # words for steps stored before they were kept: the plan made again says them
+        said = {step.operation_id: step.description_words for step in plan.routing}
+        out.routing.extend(wire.routing_to_pb(step, said.get(step.operation_id))
+                           for step in result.routing)
         out.price.CopyFrom(wire.order_price_to_pb(result.price))
         out.packages.extend(wire.package_to_pb(p) for p in result.packages)
         if request.include_cut_lists:

@@ -36,6 +36,8 @@ class RoutingStep:
     batch_key: str = ""
     description: str = ""
     routing_operation_id: str = ""  # the configurator's id (unique within the order only)
+    # the description as words, for the reader's language (None when routed before them)
+    description_words: Words | None = field(default=None, compare=False)
 
     @property
     def setup_group(self) -> str:

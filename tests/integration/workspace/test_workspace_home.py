@@ -10,6 +10,7 @@ import pytest
 
 from gateway.workspace import reading
 from services.kit.auth import Principal
+from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually
 from tests.integration.workspace.platform import planned_here
 
@@ -104,3 +105,32 @@ async def test_a_factory_person_signing_in_lands_in_the_workspace(platform):
         follow_redirects=False)
     platform.client.cookies.clear()
     assert signed.status_code == 303 and signed.headers["location"] == "/factory"
+
+
+async def test_the_work_reads_in_chinese_on_the_queue_the_order_page_and_the_gantt(platform):
+    """Issue 19: what each operation does (the configurator's routing, as words through
+    scheduling's plan) reads in Chinese on the factory's queue and in the schedule REST for a
+    zh-CN reader, and the order page's line summary and routing too; machines read English."""
+    order_id = await platform.place_order()
+    ops = await planned_here(platform, order_id)
+    zh = {"Accept-Language": "zh-CN"}
+    admin = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
+    schedule = await platform.client.get(
+        "/api/v1/schedule", params={"factory_id": platform.mine.factory_id},
+        headers={**admin, **zh})
+    assert schedule.status_code == 200, schedule.text[:300]
+    bars = [b for lane in schedule.json()["lanes"] for b in lane["bars"] if b["order_id"] == order_id]
+    saw = next(b for b in bars if b["label_words"]["template"].startswith("cut "))
+    assert saw["label"].startswith("开料 ") and "刀（" in saw["label"]
+    english = await platform.client.get(
+        "/api/v1/schedule", params={"factory_id": platform.mine.factory_id}, headers=admin)
+    assert any(b["label"].startswith("cut ") for lane in english.json()["lanes"]
+               for b in lane["bars"] if b["order_id"] == order_id)
+    queue = await platform.client.get("/factory/", headers={**platform.mine.bearer, **zh})
+    first = next(iter(ops))
+    item = queue.text.split(f'id="op-{first}"', 1)[1].split("</li>", 1)[0]
+    assert re.search(r"<strong>(开料|封边|钻孔|铣削|砂光|喷涂|组装|包装) ", item), item[:400]
+    page = await platform.client.get(f"/portal/orders/{order_id}", headers={**admin, **zh})
+    card = page.text.split('id="configuration"', 1)[1].split("</section>", 1)[0]
+    assert "衣柜 " in card and " 毫米，" in card and "<td>开料 " in card
+    assert "wardrobe " not in card.split("<h3>")[0]

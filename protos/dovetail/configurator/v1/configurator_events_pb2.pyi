@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConfiguredLineSummary(_message.Message):
-    __slots__ = ("line_id", "product", "quantity", "options", "summary", "panel_count", "hardware_count", "price")
+    __slots__ = ("line_id", "product", "quantity", "options", "summary", "panel_count", "hardware_count", "price", "summary_words")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class ConfiguredLineSummary(_message.Message):
     PANEL_COUNT_FIELD_NUMBER: _ClassVar[int]
     HARDWARE_COUNT_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_WORDS_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     product: str
     quantity: int
@@ -30,7 +31,8 @@ class ConfiguredLineSummary(_message.Message):
     panel_count: int
     hardware_count: int
     price: _types_pb2.Money
-    def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., summary: _Optional[str] = ..., panel_count: _Optional[int] = ..., hardware_count: _Optional[int] = ..., price: _Optional[_Union[_types_pb2.Money, _Mapping]] = ...) -> None: ...
+    summary_words: _types_pb2.Words
+    def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., summary: _Optional[str] = ..., panel_count: _Optional[int] = ..., hardware_count: _Optional[int] = ..., price: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., summary_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class OrderConfigured(_message.Message):
     __slots__ = ("order_id", "catalog_version", "order_version", "configured_at", "promised_date", "lines", "routing", "price", "nesting", "packages", "total_weight_kg", "total_volume_m3")

@@ -342,7 +342,7 @@ class NestingSummary(_message.Message):
     def __init__(self, boards_used: _Optional[int] = ..., yield_percent: _Optional[float] = ..., kerf_mm: _Optional[float] = ..., trim_mm: _Optional[float] = ..., panel_area_m2: _Optional[float] = ..., board_area_m2: _Optional[float] = ..., materials: _Optional[_Iterable[_Union[MaterialNesting, _Mapping]]] = ..., boards: _Optional[_Iterable[_Union[BoardLayout, _Mapping]]] = ...) -> None: ...
 
 class RoutingOperation(_message.Message):
-    __slots__ = ("operation_id", "seq", "machine_type", "duration_seconds", "setup_family", "setup_key", "min_wait_after_seconds", "batch_key", "description", "line_ids", "setup_seconds")
+    __slots__ = ("operation_id", "seq", "machine_type", "duration_seconds", "setup_family", "setup_key", "min_wait_after_seconds", "batch_key", "description", "line_ids", "setup_seconds", "description_words")
     OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     MACHINE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -354,6 +354,7 @@ class RoutingOperation(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     LINE_IDS_FIELD_NUMBER: _ClassVar[int]
     SETUP_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_WORDS_FIELD_NUMBER: _ClassVar[int]
     operation_id: str
     seq: int
     machine_type: _types_pb2.MachineType
@@ -365,7 +366,8 @@ class RoutingOperation(_message.Message):
     description: str
     line_ids: _containers.RepeatedScalarFieldContainer[str]
     setup_seconds: int
-    def __init__(self, operation_id: _Optional[str] = ..., seq: _Optional[int] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., duration_seconds: _Optional[int] = ..., setup_family: _Optional[str] = ..., setup_key: _Optional[str] = ..., min_wait_after_seconds: _Optional[int] = ..., batch_key: _Optional[str] = ..., description: _Optional[str] = ..., line_ids: _Optional[_Iterable[str]] = ..., setup_seconds: _Optional[int] = ...) -> None: ...
+    description_words: _types_pb2.Words
+    def __init__(self, operation_id: _Optional[str] = ..., seq: _Optional[int] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., duration_seconds: _Optional[int] = ..., setup_family: _Optional[str] = ..., setup_key: _Optional[str] = ..., min_wait_after_seconds: _Optional[int] = ..., batch_key: _Optional[str] = ..., description: _Optional[str] = ..., line_ids: _Optional[_Iterable[str]] = ..., setup_seconds: _Optional[int] = ..., description_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class PriceLine(_message.Message):
     __slots__ = ("component", "description", "quantity", "unit", "unit_price", "amount")
@@ -410,7 +412,7 @@ class Package(_message.Message):
     def __init__(self, package_id: _Optional[str] = ..., description: _Optional[str] = ..., weight_kg: _Optional[float] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., height_mm: _Optional[float] = ..., volume_m3: _Optional[float] = ...) -> None: ...
 
 class LineSpec(_message.Message):
-    __slots__ = ("line_id", "product", "quantity", "options", "summary", "panels", "hardware", "nesting", "routing", "price", "packages")
+    __slots__ = ("line_id", "product", "quantity", "options", "summary", "panels", "hardware", "nesting", "routing", "price", "packages", "summary_words")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -422,6 +424,7 @@ class LineSpec(_message.Message):
     ROUTING_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
     PACKAGES_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_WORDS_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     product: str
     quantity: int
@@ -433,7 +436,8 @@ class LineSpec(_message.Message):
     routing: _containers.RepeatedCompositeFieldContainer[RoutingOperation]
     price: Price
     packages: _containers.RepeatedCompositeFieldContainer[Package]
-    def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., summary: _Optional[str] = ..., panels: _Optional[_Iterable[_Union[Panel, _Mapping]]] = ..., hardware: _Optional[_Iterable[_Union[HardwareLine, _Mapping]]] = ..., nesting: _Optional[_Union[NestingSummary, _Mapping]] = ..., routing: _Optional[_Iterable[_Union[RoutingOperation, _Mapping]]] = ..., price: _Optional[_Union[Price, _Mapping]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ...) -> None: ...
+    summary_words: _types_pb2.Words
+    def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., summary: _Optional[str] = ..., panels: _Optional[_Iterable[_Union[Panel, _Mapping]]] = ..., hardware: _Optional[_Iterable[_Union[HardwareLine, _Mapping]]] = ..., nesting: _Optional[_Union[NestingSummary, _Mapping]] = ..., routing: _Optional[_Iterable[_Union[RoutingOperation, _Mapping]]] = ..., price: _Optional[_Union[Price, _Mapping]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., summary_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class RejectionReason(_message.Message):
     __slots__ = ("line_id", "parameter", "rule_id", "message", "suggestion")

@@ -308,7 +308,7 @@ class UnavailableWindow(_message.Message):
     def __init__(self, start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., reason: _Optional[_Union[UnavailabilityReason, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class GanttBar(_message.Message):
-    __slots__ = ("operation_id", "order_id", "seq", "start_unix_ms", "end_unix_ms", "setup_seconds", "setup_key", "status", "risk", "frozen", "label")
+    __slots__ = ("operation_id", "order_id", "seq", "start_unix_ms", "end_unix_ms", "setup_seconds", "setup_key", "status", "risk", "frozen", "label", "label_words")
     OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
@@ -320,6 +320,7 @@ class GanttBar(_message.Message):
     RISK_FIELD_NUMBER: _ClassVar[int]
     FROZEN_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
+    LABEL_WORDS_FIELD_NUMBER: _ClassVar[int]
     operation_id: str
     order_id: str
     seq: int
@@ -331,7 +332,8 @@ class GanttBar(_message.Message):
     risk: ScheduleRisk
     frozen: bool
     label: str
-    def __init__(self, operation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., seq: _Optional[int] = ..., start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., setup_seconds: _Optional[int] = ..., setup_key: _Optional[str] = ..., status: _Optional[_Union[OperationStatus, str]] = ..., risk: _Optional[_Union[ScheduleRisk, str]] = ..., frozen: _Optional[bool] = ..., label: _Optional[str] = ...) -> None: ...
+    label_words: _types_pb2.Words
+    def __init__(self, operation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., seq: _Optional[int] = ..., start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., setup_seconds: _Optional[int] = ..., setup_key: _Optional[str] = ..., status: _Optional[_Union[OperationStatus, str]] = ..., risk: _Optional[_Union[ScheduleRisk, str]] = ..., frozen: _Optional[bool] = ..., label: _Optional[str] = ..., label_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class MachineLane(_message.Message):
     __slots__ = ("machine_id", "factory_id", "machine_type", "available", "bars", "unavailable")
