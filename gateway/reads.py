@@ -37,6 +37,7 @@ from gateway.schemas.order_detail import (
     WordsRead,
 )
 from gateway.schemas.orders import Money
+from gateway.workspace.maintenance import stop_note
 
 
 def ts(message, field: str) -> str | None:
@@ -187,7 +188,8 @@ def lane(lane: sch.MachineLane) -> LaneRead:
                       label_words=words(b, "label_words")) for b in lane.bars],
         unavailable=[WindowRead(start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
                                 reason=enum(sch.UnavailabilityReason, w.reason,
-                                            "UNAVAILABILITY_REASON_"), note=w.note)
+                                            "UNAVAILABILITY_REASON_"), note=w.note,
+                                note_said=stop_note(w.note))
                      for w in lane.unavailable])
 
 

@@ -31,6 +31,8 @@ WORDS = {
     # machines
     "OFF": N_("off"), "IDLE": N_("idle"), "RUNNING": N_("running"), "OVERLOAD": N_("overload"),
     "DOWN": N_("down"), "OFFLINE": N_("offline"),
+    # a machine's time off in the Gantt chart
+    "OFF_SHIFT": N_("off shift"), "PLANNED_STOP": N_("planned stop"),
     "PANEL_SAW": N_("panel saw"), "EDGE_BANDER": N_("edge bander"), "CNC_DRILL": N_("CNC drill"),
     "CNC_ROUTER": N_("CNC router"), "SANDER": N_("sander"), "PAINT_LINE": N_("paint line"),
     "ASSEMBLY": N_("assembly"), "PACKING": N_("packing"),

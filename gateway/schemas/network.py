@@ -89,6 +89,8 @@ class WindowRead(msgspec.Struct):
     end_ms: int
     reason: str
     note: str = ""  # what a planned stop is for ("maintenance: ...")
+    note_said: Annotated[str, msgspec.Meta(description=(
+        "the note in the reader's language (Accept-Language; as written without it)"))] = ""
 
 
 class LaneRead(msgspec.Struct):

@@ -40,6 +40,7 @@ from gateway.portal.pages import PAGE_HEADERS
 from gateway.schemas.orders import FieldError
 from gateway.sessions import COOKIE
 from gateway.workspace import reading
+from gateway.workspace.maintenance import stop_note
 from gateway.workspace.onboarding import COLUMNS, MACHINE_TYPES, RowProblem, read_machines
 from gateway.workspace.printing import cut_list_pdf, labels_pdf
 from gateway.workspace.shift import local_time, zone_of
@@ -256,7 +257,7 @@ class WorkspaceController(Controller):
                     state_name=state_name, new_key=reading.tap_key,
                     day=lambda ms: local_time(ms, zone, True),
                     done=request.query_params.get("done", ""),
-                    machine_type=reads.machine_type)
+                    machine_type=reads.machine_type, stop_note=stop_note)
 
     @post("/machines/{machine_id:str}/breakdown", status_code=303)
     async def breakdown(self, request: Request, services: ServicesDep, machine_id: FromPath[str],

@@ -68,6 +68,23 @@ def reason_words(explanation: str) -> str:
     return text
 
 
+def stop_note(note: str) -> str:
+    """What a planned stop is for in the reader's language: scheduling's maintenance stops
+    ("maintenance: " and the wear or tool reasons, services/scheduling/maintenance.py
+    `stop_reason`) said; a stop a person declared reads as they wrote it."""
+    if note == "maintenance":
+        return _("maintenance")
+    if not note.startswith("maintenance: "):
+        return note
+    parts: list[str] = []
+    for part in note.removeprefix("maintenance: ").split("; "):
+        if part.startswith("+") and parts:  # the wear words' own "; +25 % in ~4.0 days"
+            parts[-1] += f"; {part}"
+        else:
+            parts.append(part)
+    return _("maintenance: %(why)s", why=_("; ").join(reason_words(p) for p in parts))
+
+
 async def call(services: Services, method: str, request: object, actor: str = "") -> object:
     """One scheduling call; the domain's `start_ms` is this API's `start`."""
     try:

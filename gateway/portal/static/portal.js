@@ -176,7 +176,7 @@
         el("rect", { x: x(w.start_ms), y: y + 2, width: Math.max(x(w.end_ms) - x(w.start_ms), 1), height: rowH - 4,
           class: w.reason === "DOWN" || w.reason === "OFFLINE" ? "down" : maintenance ? "off maintenance" : "off",
           "data-note": w.note || "" }, row).appendChild(
-          el("title", {}, null, w.note || w.reason.toLowerCase().replace(/_/g, " ")));
+          el("title", {}, null, w.note_said || w.note || t(w.reason.toLowerCase().replace(/_/g, " "))));
       }
       for (const b of lane.bars) {
         if (b.end_ms < start || b.start_ms > end) continue;
