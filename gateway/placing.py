@@ -27,12 +27,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import grpc
-from google.protobuf import struct_pb2
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway.errors import ServiceError, from_grpc, service_error
 from gateway.schemas.orders import FieldError
+from services.kit.wellknown import struct_of, timestamp_of
 
 CODES = {status.value[0]: status for status in grpc.StatusCode}
 # The deadline of a call that places webhooks' orders (storing a batch takes milliseconds).
@@ -63,14 +63,12 @@ def place_order_request(channel: str, external_id: str, customer: types_pb2.Cust
     request = orders_pb.PlaceOrderRequest(channel=channel, external_id=external_id,
                                           customer=customer, promised_date=promised_date)
     for line in lines:
-        options = struct_pb2.Struct()
-        options.update(line.options)
         request.items.add(line_id=line.line_id, product=line.product, quantity=line.quantity,
-                          options=options)
+                          options=struct_of(line.options))
     if total is not None:
         request.total.CopyFrom(types_pb2.Money(amount=total[0], currency=total[1]))
     if placed_at is not None:
-        request.placed_at.FromDatetime(placed_at)
+        request.placed_at.CopyFrom(timestamp_of(placed_at))
     return request
 
 

@@ -6,10 +6,11 @@ import re
 import uuid
 from datetime import datetime
 
-from google.protobuf import any_pb2, timestamp_pb2
+from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
 from dovetail.common.v1 import envelope_pb2
+from services.kit.wellknown import timestamp_of
 
 EVENT_NAMESPACE = uuid.UUID("0b8f5d1e-2c3a-4f6b-9e7d-1a2b3c4d5e6f")
 SUBJECT_PREFIX = "dovetail"
@@ -44,8 +45,6 @@ def event_id(service: str, aggregate_id: str, version: int) -> str:
 
 def wrap(*, service: str, body: Message, aggregate_id: str, version: int,
          occurred_at: datetime, tenant: str, notification_id: int) -> envelope_pb2.EventEnvelope:
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(occurred_at)
     packed = any_pb2.Any()
     packed.Pack(body)
     return envelope_pb2.EventEnvelope(
@@ -53,7 +52,7 @@ def wrap(*, service: str, body: Message, aggregate_id: str, version: int,
         type=body.DESCRIPTOR.full_name,
         aggregate_id=aggregate_id,
         version=version,
-        occurred_at=ts,
+        occurred_at=timestamp_of(occurred_at),
         tenant=tenant,
         notification_id=notification_id,
         source=service,

@@ -9,6 +9,7 @@ from eventsourcing.utils import get_topic
 from google.protobuf.message import Message
 
 from dovetail.orders.v1 import orders_events_pb2 as events
+from services.kit.wellknown import timestamp_of
 from services.kit.words_pb import words_or_none
 from services.orders.domain.order import STATUS_AFTER, Order
 from services.orders.domain.status import OrderStatus
@@ -35,7 +36,7 @@ def to_integration(event: Any) -> tuple[str, Message] | None:
             order_id=order_id, channel=event.channel, external_id=event.external_id,
             promised_date=content["promised_date"], customer=content["customer"],
             items=content["items"], total=content["total"], revision=1, tenant=event.tenant)
-        body.placed_at.FromDatetime(placed_at)
+        body.placed_at.CopyFrom(timestamp_of(placed_at))
         return "placed", body
     if name in ("Amended", "Reprocessed"):  # a new revision to configure, either way
         content = event_content_pb(event)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as pb
+from services.kit.wellknown import struct_of, timestamp_of
 from services.kit.words_pb import words_or_none
 from services.orders.domain.order import Order
 from services.orders.domain.status import OrderStatus
@@ -40,9 +41,7 @@ def timestamp(value: datetime | str | None) -> timestamp_pb2.Timestamp | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return ts
+    return timestamp_of(value)
 
 
 def content_to_pb(content: OrderContent) -> dict[str, Any]:
@@ -54,10 +53,8 @@ def content_to_pb(content: OrderContent) -> dict[str, Any]:
                                   postal_code=c.address.postal_code, country=c.address.country))
     items = []
     for line in content.lines:
-        options = struct_pb2.Struct()
-        options.update(line.options)
         items.append(pb.OrderItem(line_id=line.line_id, product=line.product,
-                                  quantity=line.quantity, options=options))
+                                  quantity=line.quantity, options=struct_of(line.options)))
     total = None if content.total is None else types_pb2.Money(
         amount=str(content.total.amount), currency=content.total.currency)
     return {"customer": customer, "items": items, "total": total,
