@@ -171,6 +171,29 @@ async def consumer_lag(js) -> dict[str, int]:
     return out
 
 
+async def planning_passes(client: httpx.AsyncClient, url: str) -> dict[str, tuple[int, float]]:
+    """The scheduling process's planning passes so far, by kind: (how many, seconds in all),
+    published or not (dovetail_scheduling_planning_pass_seconds); empty while it does not
+    answer."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        text = (await client.get(url, timeout=2)).text
+    except httpx.HTTPError:
+        return {}
+    out: dict[str, list[float]] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "dovetail_scheduling_planning_pass_seconds":
+            continue
+        for sample in family.samples:
+            kind = sample.labels.get("kind", "")
+            if sample.name.endswith("_count"):
+                out.setdefault(kind, [0, 0.0])[0] += int(sample.value)
+            elif sample.name.endswith("_sum"):
+                out.setdefault(kind, [0, 0.0])[1] += sample.value
+    return {k: (int(n), round(t, 2)) for k, (n, t) in out.items()}
+
+
 async def offer(settings, payloads, rate: float, seconds: float, drain_s: float) -> dict:
     """Post ``rate`` orders/s for ``seconds`` and follow them until decided (or ``drain_s``)."""
     stages = Stages()
@@ -182,6 +205,8 @@ async def offer(settings, payloads, rate: float, seconds: float, drain_s: float)
     started = time.time()
     errors: dict[str, int] = {}
     backlog_series: list[tuple[float, dict[str, int]]] = []
+    passes_series: list[tuple[float, dict[str, tuple[int, float]]]] = []
+    metrics_url = f"http://127.0.0.1:{settings.metrics_ports['scheduling']}/metrics"
     offered = {"n": 0}
 
     async def post(client, payload):
@@ -201,20 +226,22 @@ async def offer(settings, payloads, rate: float, seconds: float, drain_s: float)
 
     async def watch_backlog(stop: asyncio.Event) -> None:
         last_report = 0.0
-        while not stop.is_set():
-            now = time.time()
-            point = {"accepted": len(stages.accepted), **stages.backlog(),
-                     **await consumer_lag(js)}
-            backlog_series.append((now - started, point))
-            if now - last_report >= 10:
-                last_report = now
-                print(f"  {now - started:6.0f} s  offered {offered['n']:6d}  accepted "
-                      f"{len(stages.accepted):6d}  configured {len(stages.configured):6d}  "
-                      f"scheduled {len(stages.scheduled):6d}  left out {len(stages.left_out):5d}"
-                      f"  refused {len(stages.rejected):5d}  undecided {stages.undecided():6d}",
-                      file=sys.stderr, flush=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 2)
+        async with httpx.AsyncClient() as scraper:
+            while not stop.is_set():
+                now = time.time()
+                point = {"accepted": len(stages.accepted), **stages.backlog(),
+                         **await consumer_lag(js)}
+                backlog_series.append((now - started, point))
+                passes_series.append((now - started, await planning_passes(scraper, metrics_url)))
+                if now - last_report >= 10:
+                    last_report = now
+                    print(f"  {now - started:6.0f} s  offered {offered['n']:6d}  accepted "
+                          f"{len(stages.accepted):6d}  configured {len(stages.configured):6d}  "
+                          f"scheduled {len(stages.scheduled):6d}  left out {len(stages.left_out):5d}"
+                          f"  refused {len(stages.rejected):5d}  undecided {stages.undecided():6d}",
+                          file=sys.stderr, flush=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2)
 
     stop = asyncio.Event()
     watcher_task = asyncio.create_task(watch_backlog(stop))
@@ -238,8 +265,10 @@ async def offer(settings, payloads, rate: float, seconds: float, drain_s: float)
     stop.set()
     await watcher_task
     await watcher.close()
-    return summarise(stages, rate, seconds, offered["n"], errors, offered_for, drained_after,
-                     backlog_series)
+    result = summarise(stages, rate, seconds, offered["n"], errors, offered_for, drained_after,
+                       backlog_series)
+    result["passes_series"] = passes_series
+    return result
 
 
 def summarise(s: Stages, rate, seconds, offered, errors, offered_for, drained_after,
@@ -439,6 +468,22 @@ def plan_passes(plans: list[tuple[float, float, str, int, int, float]]) -> dict:
         for t, v in sorted(per.items())}}
 
 
+def pass_kinds(series: list[tuple[float, dict[str, tuple[int, float]]]]) -> dict:
+    """The planning passes by kind at the end of the run (from the process's histogram),
+    and when optimisation rounds ran: (seconds into the run, rounds since the last sample)
+    for every sample after which there were more."""
+    last = series[-1][1] if series else {}
+    rounds, before = [], 0
+    for t, kinds in series:
+        n = kinds.get("optimise", (0, 0.0))[0]
+        if n > before:
+            rounds.append((round(t), n - before))
+        before = max(before, n)
+    return {"by_kind": {k: {"n": n, "seconds": t, "mean_s": round(t / n, 2) if n else 0.0}
+                        for k, (n, t) in sorted(last.items())},
+            "optimise_at_s": rounds}
+
+
 def write_results(result: dict, args, stamp: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     latency = result.pop("latency_series")
@@ -469,6 +514,12 @@ def write_results(result: dict, args, stamp: str) -> None:
         (k, pct(v, 0.95)) for k, v in sorted(by_conf.items())]
     result["latency_over_time"] = curves
     result["plans_over_time"] = plan_passes(result.pop("plans_series"))
+    result["planning_passes"] = pass_kinds(result.pop("passes_series"))
+    for kind, k in result["planning_passes"]["by_kind"].items():
+        print(f"planner passes, {kind}: {k['n']}, mean {k['mean_s']} s (published or not)")
+    if result["planning_passes"]["optimise_at_s"]:
+        print("optimisation rounds (seconds into the run, count): "
+              f"{result['planning_passes']['optimise_at_s']}")
     for trigger, t in result["plans_over_time"]["passes_by_trigger"].items():
         print(f"planner passes {trigger}: {t['n']}, p50 {t['p50_s']} s, p95 {t['p95_s']} s, "
               f"max {t['max_s']} s (begun → published seen)")

@@ -25,6 +25,13 @@ CONSUMER_LATENCY = Histogram(
     ["consumer"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
 PROJECTION_POSITION = Gauge(
     "dovetail_projection_position", "Last notification id applied to a read model", ["projection"])
+PLANNING_PASS = Histogram(
+    "dovetail_scheduling_planning_pass_seconds",
+    "A planning pass from its start to its plan published (or found not worth publishing), "
+    "by kind: slot_in (new orders into the published plan), optimise (a round of the "
+    "optimisation sweep), full, repair; arrivals wait while one runs",
+    ["partition", "kind", "published"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60))
 PARTITIONS_LED = Gauge(
     "dovetail_scheduling_partition_leader",
     "1 while this scheduling replica plans the partition", ["partition"])

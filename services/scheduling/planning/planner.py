@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from services.kit.metrics import PLANNING_PASS
 from services.scheduling.application import SchedulingApplication, StalePlan
 from services.scheduling.domain.network import CAPACITY, ORDERS_ADDED, PROGRESS, NetworkState
 from services.scheduling.domain.outcome import (
@@ -566,6 +567,10 @@ class Planner:
                           solution.solve_ms, int((time.perf_counter() - planning.started) * 1000),
                           published, str(plan_id) if published else "")
         self.runs.append(run)
+        kind = ("optimise" if planning.window is not None else "slot_in" if solution.inserted
+                else "repair" if planning.repair else "full")
+        PLANNING_PASS.labels(self.partition, kind, str(published).lower()).observe(
+            run.total_ms / 1000)
         return run
 
 

@@ -8,6 +8,7 @@ import asyncio
 import threading
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.scheduling.domain.pool import PoolOrder
 from services.scheduling.domain.problem import build_problem, due_ms, plan_in_frame
@@ -85,6 +86,9 @@ async def test_a_round_moves_late_work_to_an_idle_factory_and_publishes_only_the
     closed.describe("C", 1.0, "UTC", SHIFTS, [], True, 3)
     closed.collect_events()
     before = len(app.events)
+    labels = {"partition": planner.partition, "kind": "optimise", "published": "true"}
+    rounds = REGISTRY.get_sample_value("dovetail_scheduling_planning_pass_seconds_count",
+                                       labels) or 0
 
     run = await planner.plan_once({OPTIMISE})
 
@@ -96,6 +100,8 @@ async def test_a_round_moves_late_work_to_an_idle_factory_and_publishes_only_the
     assert set(state.planned_in) == set(state.orders)
     problem, index = build_problem(state, NOW_MS, 14, SETTINGS.setup_minutes)
     assert validate_plan(problem, plan_in_frame(state, problem, index)) == []
+    assert REGISTRY.get_sample_value("dovetail_scheduling_planning_pass_seconds_count",
+                                     labels) == rounds + 1  # an operator sees the rounds
     assert planner.sweep is not None  # the other factory's window is next
     await planner.plan_once({OPTIMISE})
     assert planner.sweep is None
