@@ -16,10 +16,11 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking
+from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking, Transcoder
 from eventsourcing.postgres import PostgresProcessRecorder
 
 from services.kit.settings import Settings
+from services.kit.transcoder import StoredJSON
 
 # Above this many bytes of event state, a transaction is written without psycopg's pipeline
 # mode: psycopg 3.3.9 never returns from a pipelined insert of more than about 4-8 MB (both
@@ -182,6 +183,15 @@ class ServiceApplication(Application):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    def construct_transcoder(self) -> Transcoder:
+        """eventsourcing's JSON format, written and read by msgspec (StoredJSON), unless
+        TRANSCODER_TOPIC names another."""
+        if self.factory.env.get(self.factory.TRANSCODER_TOPIC):
+            return super().construct_transcoder()
+        transcoder = StoredJSON()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     # Called after every commit made through this application object (see LogWakeup).
     on_recorded: Callable[[], None] | None = None

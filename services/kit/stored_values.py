@@ -74,6 +74,9 @@ class ValueTree(Transcoding):
     back: for a value on a hot path, where `ValueAsFields` would wrap each nested value (and
     each Decimal) in a transcoding of its own."""
 
+    # What encode returns is plain JSON values only (services/kit/transcoder.py).
+    plain = True
+
     def __init__(self, value_type: type, name: str):
         self.type = value_type
         self.name = name
