@@ -1,7 +1,8 @@
 """Signed webhooks → durably placed orders, at 32 concurrent senders.
 
 `python -m load.bench_webhooks [--seconds 20] [--concurrency 32]
- [--generator raw|locust|httpx|both] [--locust-processes 1] [--profile orders|gateway|both]`
+ [--generator raw|locust|httpx|both] [--locust-processes 1] [--profile orders|gateway|both]
+ [--orders-replicas 1] [--gateways 1]`
 
 Starts its own PostgreSQL, NATS, the orders service and the gateway (as processes), then
 measures in the same run:
@@ -20,6 +21,11 @@ measures in the same run:
 per sender, headless in a child process, see load/locust_headless.py), `httpx` with the
 hand-written asyncio + httpx loop; `both` runs httpx then Locust on the same platform.
 
+`--orders-replicas N` runs N orders processes (the design's scale-out: the gateway balances
+its calls over them, one of them is the leader that relays and projects) and `--gateways N`
+N gateways on ports of their own, the lean generator's senders spread over them; the
+baseline is the same either way.
+
 Every 202 counted must be in the store: after the run the orders stored since the senders
 started are counted (Order.Placed events, and one intake per order); fewer orders than 202
 answers, or orders without their intake, fail the run (exit 1). CPU of each process is
@@ -32,12 +38,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httptools
@@ -46,12 +55,14 @@ import psutil
 import psycopg
 import uvloop
 
+from infra.servers import free_port
 from load.charts import line_chart
 from load.locust_results import buckets, run_locust, summarise
 from load.platform_harness import prepare, processes, server_processes, wait_healthy
 from load.proc_stats import ProcessSampler
 from load.proc_stats import table as cpu_table
 from load.py_spy_profile import Profile
+from services.kit.settings import Settings
 from tests.helpers import order_payload
 from webhook_signature import sign
 
@@ -222,20 +233,21 @@ class _Connection(asyncio.Protocol):
         return await self.answer
 
 
-async def raw_senders(host: str, port: int, secret: str, concurrency: int,
+async def raw_senders(host: str, ports: list[int], secret: str, concurrency: int,
                       seconds: float) -> dict:
-    """The lean generator: `concurrency` senders, each on its own connection, back to back."""
+    """The lean generator: `concurrency` senders, each on its own connection, back to back
+    (sender i to the gateway on ports[i % len(ports)])."""
     marker = "BENCH-" + "0" * 32
     prefix, suffix = json.dumps(order_payload(marker)).encode().split(marker.encode())
-    head = (f"POST /webhooks/dovetail/orders HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            "Content-Type: application/json\r\n").encode()
+    heads = [(f"POST /webhooks/dovetail/orders HTTP/1.1\r\nHost: {host}:{port}\r\n"
+              "Content-Type: application/json\r\n").encode() for port in ports]
     samples: list[tuple[float, float]] = []
     errors: dict[str, int] = {}
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     deadline = started + seconds
 
-    async def sender() -> None:
+    async def sender(port: int, head: bytes) -> None:
         connection: _Connection | None = None
         while time.perf_counter() < deadline:
             body = prefix + b"BENCH-" + uuid.uuid4().hex.encode() + suffix
@@ -265,14 +277,16 @@ async def raw_senders(host: str, port: int, secret: str, concurrency: int,
             print(f"  {time.perf_counter() - started:5.1f} s  {len(samples):7d} orders placed",
                   file=sys.stderr, flush=True)
 
-    await asyncio.gather(report(), *[sender() for _ in range(concurrency)])
+    await asyncio.gather(report(), *[sender(ports[i % len(ports)], heads[i % len(ports)])
+                                     for i in range(concurrency)])
     return figures(samples, errors, time.perf_counter() - started)
 
 
-def raw_webhooks(host: str, port: int, secret: str, concurrency: int, seconds: float) -> dict:
-    uvloop.run(raw_senders(host, port, secret, 4, 3))  # warm up, not counted
+def raw_webhooks(host: str, ports: list[int], secret: str, concurrency: int,
+                 seconds: float) -> dict:
+    uvloop.run(raw_senders(host, ports, secret, 4 * len(ports), 3))  # warm up, not counted
     cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-    ours = uvloop.run(raw_senders(host, port, secret, concurrency, seconds))
+    ours = uvloop.run(raw_senders(host, ports, secret, concurrency, seconds))
     cpu1, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - wall0
     # The whole process: the CPU sampler's thread is counted as the generator's.
     cpu_s = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
@@ -301,7 +315,13 @@ def main() -> None:
     parser.add_argument("--locust-processes", type=int, default=1)
     parser.add_argument("--profile", choices=("orders", "gateway", "both"),
                         help="record this process (or both) with py-spy over the middle of the run")
+    parser.add_argument("--orders-replicas", type=int, default=1,
+                        help="orders processes; the gateway balances its calls over them")
+    parser.add_argument("--gateways", type=int, default=1,
+                        help="gateway processes, each on its own port; senders spread over them")
     args = parser.parse_args()
+    if args.generator != "raw" and args.gateways > 1:
+        parser.error("--gateways > 1 needs the lean generator (--generator raw)")
     runs: dict[str, dict] = {}
     profiles: list[dict] = []
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -312,19 +332,18 @@ def main() -> None:
         raw = asyncio.run(raw_commits(settings.database_url, args.concurrency, args.seconds))
         print(f"  {raw['per_s']:.0f} commits/s, p50 {raw['p50_ms']:.1f} ms, "
               f"p99 {raw['p99_ms']:.1f} ms", file=sys.stderr)
-        with processes(settings.with_(services=("orders",)),
-                       ["services.orders.main", "gateway.main"]) as (orders, gateway):
-            wait_healthy(settings.with_(services=("orders",)))
+        with replicas(settings.with_(services=("orders",)), args.orders_replicas,
+                      args.gateways) as (platform, gateway_ports):
             base_url = f"http://127.0.0.1:{settings.gateway_port}"
             secret = settings.webhook_secrets["dovetail"]
             before = asyncio.run(stored_orders(settings.database_url))
             sampler = ProcessSampler()
-            pids = {"orders": orders.pid, "gateway": gateway.pid}
+            pids = {name: process.pid for name, process in platform.items()}
             for name, pid in {**pids, "postgres": server_pids["postgres"],
                               "nats-server": server_pids["nats-server"]}.items():
                 sampler.watch(name, pid)
-            watching = [] if not args.profile else list(pids) if args.profile == "both" \
-                else [args.profile]
+            watching = [] if not args.profile else [
+                name for name in pids if args.profile == "both" or name.startswith(args.profile)]
             RESULTS.mkdir(exist_ok=True)
             spies = [Profile(name, pids[name], 3 + args.seconds / 4, args.seconds / 2,
                              RESULTS / f"webhooks_{stamp}_{name}.stacks").start()
@@ -335,7 +354,7 @@ def main() -> None:
             if args.generator == "raw":
                 print(f"ours: signed webhooks → placed orders, lean generator, "
                       f"{args.concurrency} senders, {args.seconds:.0f} s", file=sys.stderr)
-                runs["raw"] = raw_webhooks("127.0.0.1", settings.gateway_port, secret,
+                runs["raw"] = raw_webhooks("127.0.0.1", gateway_ports, secret,
                                            args.concurrency, args.seconds)
             if args.generator in ("httpx", "both"):
                 print(f"ours: signed webhooks → placed orders, httpx loop, {args.concurrency} "
@@ -377,6 +396,7 @@ def main() -> None:
     curves = {name: run.pop("curves") for name, run in runs.items()}
     main_curves = curves.get("raw") or curves.get("locust") or curves["httpx"]
     summary = {"concurrency": args.concurrency, "seconds": args.seconds,
+               "orders_replicas": args.orders_replicas, "gateways": args.gateways,
                "generator": ours["generator"], "baseline_raw_pg": raw, "ours": ours,
                "ratio": ratio, "p50_over_time": main_curves["p50"],
                "p99_over_time": main_curves["p99"], "rate_over_time": main_curves["rate"],
@@ -399,6 +419,37 @@ def main() -> None:
         print(f"NOT DURABLE: {problem}", file=sys.stderr)
     if checked["problems"]:
         raise SystemExit(1)
+
+
+@contextlib.contextmanager
+def replicas(settings: Settings, orders_n: int, gateways_n: int,
+             ) -> Iterator[tuple[dict[str, subprocess.Popen], list[int]]]:
+    """The orders service (`orders_n` processes, each on its own ports; the gateways' calls
+    balanced over them) and `gateways_n` gateways; yields the processes by name ("orders",
+    "gateway" for one of each, else "orders-0", ...) and the gateways' ports, once each
+    gateway says every service answers. One orders process and one gateway run with
+    `settings`' ports."""
+    orders_ports = [settings.service_ports["orders"],
+                    *(free_port() for _ in range(orders_n - 1))]
+    metrics_ports = [settings.metrics_ports["orders"],
+                     *(free_port() for _ in range(orders_n - 1))]
+    gateway_ports = [settings.gateway_port, *(free_port() for _ in range(gateways_n - 1))]
+    target = ("ipv4:" + ",".join(f"127.0.0.1:{port}" for port in orders_ports)
+              if orders_n > 1 else "")
+    shared = settings.with_(service_targets={"orders": target}) if target else settings
+    started: dict[str, subprocess.Popen] = {}
+    with contextlib.ExitStack() as stack:
+        for i, (port, metrics) in enumerate(zip(orders_ports, metrics_ports, strict=True)):
+            own = shared.with_(service_ports={**settings.service_ports, "orders": port},
+                               metrics_ports={**settings.metrics_ports, "orders": metrics})
+            [started["orders" if orders_n == 1 else f"orders-{i}"]] = stack.enter_context(
+                processes(own, ["services.orders.main"]))
+        for i, port in enumerate(gateway_ports):
+            [started["gateway" if gateways_n == 1 else f"gateway-{i}"]] = stack.enter_context(
+                processes(shared.with_(gateway_port=port), ["gateway.main"]))
+        for port in gateway_ports:
+            wait_healthy(shared.with_(gateway_port=port))
+        yield started, gateway_ports
 
 
 def busy_seconds(before, after) -> float:
