@@ -173,15 +173,15 @@ class PoolOrder(Aggregate):
     def boards_wait(self) -> str:
         return self.__dict__.get("_boards_wait", "")
 
+    @boards_wait.setter
+    def boards_wait(self, value: str) -> None:
+        self.__dict__["_boards_wait"] = value
+
     @property
     def boards_said(self) -> tuple[Words, ...]:
         """Each board it waits for as words (() before words were kept, or waiting for none)."""
         said = self.__dict__.get("_boards_said", ())
         return tuple(said) if "; ".join(w.english() for w in said) == self.boards_wait else ()
-
-    @boards_wait.setter
-    def boards_wait(self, value: str) -> None:
-        self.__dict__["_boards_wait"] = value
 
     def withdraw(self, reason: str) -> bool:
         """Cancelled: leaves the pool for good (a late configuration is ignored)."""
