@@ -61,6 +61,11 @@ async def test_only_the_chain_sets_a_tariff_and_a_factory_reads_its_own(scheduli
 async def test_a_tariff_set_is_read_back_planned_with_and_priced(scheduling, network, settings):
     tariff = guangdong_industrial()
     for fid in network:
+        # The factories' ids are the session's (tests/integration/scheduling/conftest.py) and
+        # stored in its database: test_carbon_profile_rpc, run before, gave them an hourly
+        # profile. This test is about the annual factor: no profile.
+        await scheduling.stub.SetCarbonProfile(pb.SetCarbonProfileRequest(factory_id=fid),
+                                               metadata=ADMIN)
         reply = await scheduling.stub.SetFactoryTariff(
             pb.SetFactoryTariffRequest(factory_id=fid, tariff=tariff_pb(tariff)), metadata=ADMIN)
         assert reply.factory_tariff.tariff == tariff_pb(tariff)
@@ -68,7 +73,8 @@ async def test_a_tariff_set_is_read_back_planned_with_and_priced(scheduling, net
     state = scheduling.runtime.state
 
     async def stored():
-        return all(state.factories[f].tariff == tariff for f in network)
+        return all(state.factories[f].tariff == tariff and state.factories[f].carbon_profile is None
+                   for f in network)
 
     await eventually(stored)
     own = await scheduling.stub.GetFactoryTariff(
