@@ -7,8 +7,12 @@
 - The factory accepts it, or moves it (refused with the field named): the task and its planned
   stop (`FactoryCapacity.declare_stop`) are saved in one transaction, so the planner plans
   around the stop at once; the gateway also tells iot, as it does for every planned stop.
+- The factory may move an accepted task again until its stop begins (the same checks; its
+  planned stop moves with it).
 - The factory reports its work done: the tools it was about start their count again in the
-  same save, and `MaintenanceDone` tells iot, whose wear watch learns a new baseline.
+  same save, a stop reported done before its planned end ends then (the machine is free for
+  the rest of the window), and `MaintenanceDone` tells iot, whose wear watch learns a new
+  baseline.
 
 How long a stop is planned for, and the margins, are hours of `MaintenanceTimes` (an hour is
 `hour_s`: 3,600 s, or the demo's compressed hour, demo/wear.py).
@@ -25,7 +29,6 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import IntegrityError
 
-from services.kit.errors import FailedPrecondition
 from services.kit.settings import SettingsError
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
@@ -39,7 +42,6 @@ from services.scheduling.domain.ids import (
 )
 from services.scheduling.domain.maintenance import place
 from services.scheduling.domain.maintenance_tasks import (
-    ACCEPTED,
     MachineMaintenance,
     MaintenanceTask,
     MaintenanceTaskNotFound,
@@ -332,16 +334,11 @@ class MaintenanceDesk:
         by: str,
         now_ms: int,
     ) -> MaintenanceTask:
-        """Move a proposed task to `start_ms` (accepted there); refused with `start_ms` named
-        when it is in the past, ends after the due time or clashes with planned operations."""
+        """Move a task, proposed or accepted until its stop begins, to `start_ms` (accepted
+        there, its planned stop with it); refused with `start_ms` named when it is in the
+        past, ends after the due time or clashes with planned operations."""
 
         def act(m: MachineMaintenance) -> bool:
-            task = m.task(task_id)
-            if task.status == ACCEPTED and task.start_ms != start_ms:
-                raise FailedPrecondition(
-                    f"maintenance task {task_id} is accepted from its start already; its "
-                    "planned stop stands"
-                )
             return m.move(
                 task_id, start_ms, self.machine_busy(factory_id, m.machine_id, now_ms), by, now_ms
             )
@@ -365,13 +362,14 @@ class MaintenanceDesk:
             factory = self._find(factory_key(factory_id), FactoryCapacity)
             if factory is None:
                 raise FactoryNotRegistered(f"factory {factory_id} is not registered")
-            factory.declare_stop(
-                stop_id_of(task_id),
-                [task.machine_id],
-                task.start_ms,
-                task.end_ms,
-                stop_reason(task),
-            )
+            if not factory.move_stop(stop_id_of(task_id), task.start_ms, task.end_ms):
+                factory.declare_stop(
+                    stop_id_of(task_id),
+                    [task.machine_id],
+                    task.start_ms,
+                    task.end_ms,
+                    stop_reason(task),
+                )
             try:
                 self.save(maintenance, factory)
             except IntegrityError:  # iot described the factory, or someone decided meanwhile
@@ -383,9 +381,10 @@ class MaintenanceDesk:
         self, factory_id: str, machine_ids: Sequence[str], task_id: str, by: str, now_ms: int
     ) -> MaintenanceTask:
         """The factory reports an accepted task's work done (its stop begun): recorded with
-        who and when, and the tools it changed start their count again, in one save; a repeat
-        answers the task as it was done. MaintenanceNotUnderway while it is only proposed or
-        before its stop."""
+        who and when, the tools it changed start their count again, and a stop planned to
+        last longer ends now (the planner may use the rest of its window), in one save; a
+        repeat answers the task as it was done. MaintenanceNotUnderway while it is only
+        proposed or before its stop."""
         for _ in range(RETRIES):
             maintenance = self._holding(machine_ids, task_id)
             if maintenance.factory_id != factory_id:
@@ -397,6 +396,9 @@ class MaintenanceDesk:
             tools = self.tools_of(factory_id)
             if tools is not None and self._tools_changed(tools, task, now_ms):
                 changed.append(tools)
+            factory = self._find(factory_key(factory_id), FactoryCapacity)
+            if factory is not None and factory.end_stop(stop_id_of(task_id), now_ms):
+                changed.append(factory)
             try:
                 self.save(*changed)
             except IntegrityError:  # work was counted on its tools meanwhile

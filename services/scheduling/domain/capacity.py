@@ -113,9 +113,7 @@ class FactoryCapacity(Aggregate):
         already under another id (an accepted maintenance task, told back by iot) is no news."""
         if stop_id in self.stops or end_ms <= start_ms:
             return False
-        same = (tuple(sorted(machine_ids)), start_ms, end_ms)
-        if any((tuple(sorted(s.machine_ids)), s.start_ms, s.end_ms) == same
-               for s in self.stops.values()):
+        if any(s.held_as(machine_ids, start_ms, end_ms) for s in self.stops.values()):
             return False
         self._stop_declared(stop_id=stop_id, machine_ids=list(machine_ids), start_ms=start_ms,
                             end_ms=end_ms, reason=reason)
@@ -125,6 +123,34 @@ class FactoryCapacity(Aggregate):
     def _stop_declared(self, stop_id: str, machine_ids: list[str], start_ms: int, end_ms: int,
                        reason: str) -> None:
         self.stops[stop_id] = PlannedStop(tuple(machine_ids), start_ms, end_ms, reason)
+
+    def move_stop(self, stop_id: str, start_ms: int, end_ms: int) -> bool:
+        """A stop of ours planned for another window (an accepted maintenance task moved);
+        False when it is there already, or not ours."""
+        stop = self.stops.get(stop_id)
+        if stop is None or end_ms <= start_ms or (stop.start_ms, stop.end_ms) == (start_ms,
+                                                                                   end_ms):
+            return False
+        self._stop_moved(stop_id=stop_id, start_ms=start_ms, end_ms=end_ms)
+        return True
+
+    @event("StopMoved")
+    def _stop_moved(self, stop_id: str, start_ms: int, end_ms: int) -> None:
+        self.stops[stop_id] = self.stops[stop_id].now_in(start_ms, end_ms)
+
+    def end_stop(self, stop_id: str, at_ms: int) -> bool:
+        """A stop over before its planned end (maintenance reported done early): the machines
+        are free from `at_ms`. False when it is over by then anyway, or not ours."""
+        stop = self.stops.get(stop_id)
+        if stop is None or at_ms >= stop.end_ms:
+            return False
+        self._stop_ended(stop_id=stop_id, at_ms=at_ms)
+        return True
+
+    @event("StopEnded")
+    def _stop_ended(self, stop_id: str, at_ms: int) -> None:
+        stop = self.stops[stop_id]
+        self.stops[stop_id] = stop.now_in(stop.start_ms, max(stop.start_ms, at_ms))
 
 
     def set_tariff(self, tariff: Tariff | None, at_ms: int, by: str) -> bool:

@@ -51,6 +51,10 @@ class MaintenanceNotUnderway(DomainError):
     proposed, its stop has not begun, or it is done already."""
 
 
+class MaintenanceStarted(DomainError):
+    """A maintenance task moved once its stop has begun: the machine is stopped already."""
+
+
 class PlanKeptChanging(DomainError):
     """The pool or the factory plans kept changing while a plan was being saved."""
 

@@ -18,7 +18,11 @@ from dataclasses import dataclass, replace
 
 from eventsourcing.domain import Aggregate, event
 
-from services.scheduling.domain.errors import MaintenanceNotUnderway, MaintenanceTaskNotFound
+from services.scheduling.domain.errors import (
+    MaintenanceNotUnderway,
+    MaintenanceStarted,
+    MaintenanceTaskNotFound,
+)
 from services.scheduling.domain.ids import NAMESPACE
 from services.scheduling.domain.maintenance import MaintenanceProposal
 
@@ -173,12 +177,18 @@ class MachineMaintenance(Aggregate):
         by: str,
         now_ms: int,
     ) -> bool:
-        """The factory moves the task to `start_ms` (accepted there); InvalidArgument naming
+        """The factory moves the task to `start_ms` (accepted there), proposed or accepted
+        alike until its stop begins (MaintenanceStarted after); InvalidArgument naming
         `start_ms` when it would be in the past, after the due time or clash with planned
         operations; False when it is accepted there already."""
         task = self.task(task_id)
         if task.status == DONE:
             raise MaintenanceNotUnderway(f"maintenance task {task_id} is done already")
+        if task.status == ACCEPTED and now_ms >= task.start_ms:
+            raise MaintenanceStarted(
+                f"the stop of maintenance task {task_id} has begun: report it done when the "
+                "work is done"
+            )
         moved = task.proposal.moved(start_ms, busy, now_ms)
         if task.status == ACCEPTED and moved.start_ms == task.start_ms:
             return False
@@ -225,7 +235,8 @@ class MachineMaintenance(Aggregate):
     def report_done(self, task_id: str, by: str, at_ms: int) -> bool:
         """The factory reports the task's work done (the part changed, the machine serviced);
         False when it was reported already. MaintenanceNotUnderway while the task is only
-        proposed, or before its stop begins."""
+        proposed, or before its stop begins. Done before its planned end, the stop ends then:
+        the task's `end_ms` becomes the moment it was reported (the machine is free after)."""
         task = self.task(task_id)
         if task.status == DONE:
             return False
@@ -249,7 +260,14 @@ class MachineMaintenance(Aggregate):
 
     @event("Done")
     def _done(self, task_id: str, machine_id: str, factory_id: str, by: str, at_ms: int) -> None:
+        task = self.tasks[task_id]
         self.tasks = {
             **self.tasks,
-            task_id: replace(self.tasks[task_id], status=DONE, done_by=by, done_at_ms=at_ms),
+            task_id: replace(
+                task,
+                status=DONE,
+                done_by=by,
+                done_at_ms=at_ms,
+                end_ms=min(task.end_ms, max(task.start_ms, at_ms)),
+            ),
         }

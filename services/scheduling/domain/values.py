@@ -11,7 +11,8 @@ A row changes by ``dataclasses.replace``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.kit.words import Words
@@ -76,9 +77,22 @@ class PlannedStop:
     start_ms: int
     end_ms: int
     reason: str = ""
+    # the windows it had before it was moved or ended early (a maintenance stop): iot's copy
+    # of one of them, told back late, is no news
+    earlier: tuple[tuple[int, int], ...] = ()
 
     def stops(self, machine_id: str) -> bool:
         return not self.machine_ids or machine_id in self.machine_ids
+
+    def held_as(self, machine_ids: Sequence[str], start_ms: int, end_ms: int) -> bool:
+        """This stop, now or in a window it had before."""
+        return tuple(sorted(self.machine_ids)) == tuple(sorted(machine_ids)) and (
+            (start_ms, end_ms) == (self.start_ms, self.end_ms)
+            or any(tuple(w) == (start_ms, end_ms) for w in self.earlier))
+
+    def now_in(self, start_ms: int, end_ms: int) -> PlannedStop:
+        return replace(self, start_ms=start_ms, end_ms=end_ms,
+                       earlier=(*self.earlier, (self.start_ms, self.end_ms)))
 
 
 @dataclass(frozen=True, slots=True)

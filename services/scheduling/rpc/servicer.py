@@ -80,7 +80,8 @@ ERRORS = {errors.OperationNotFound: NotFound, errors.FactoryNotRegistered: NotFo
           errors.ReportOutOfOrder: FailedPrecondition, errors.NotAssignedToFactory: PermissionDenied,
           errors.ProgressBusy: Conflict, errors.PlanKeptChanging: Conflict,
           errors.StalePlan: Conflict, errors.MaintenanceTaskNotFound: NotFound,
-          errors.MaintenanceNotUnderway: FailedPrecondition}
+          errors.MaintenanceNotUnderway: FailedPrecondition,
+          errors.MaintenanceStarted: FailedPrecondition}
 
 
 @raising_categories(ERRORS)

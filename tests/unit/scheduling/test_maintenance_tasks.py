@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.kit.errors import FailedPrecondition, InvalidArgument
+from services.kit.errors import InvalidArgument
 from services.kit.settings import SettingsError
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
-from services.scheduling.domain.errors import MaintenanceNotUnderway
+from services.scheduling.domain.errors import MaintenanceNotUnderway, MaintenanceStarted
 from services.scheduling.domain.maintenance_tasks import (
     ACCEPTED,
     DONE,
@@ -23,6 +23,7 @@ from services.scheduling.domain.maintenance_tasks import (
     stop_id_of,
 )
 from services.scheduling.domain.plans import FactoryPlan
+from services.scheduling.domain.problem import ProblemIndex, _machine
 from services.scheduling.domain.tariffs import guangdong_industrial
 from services.scheduling.domain.tool_counters import FactoryTools
 from services.scheduling.domain.tool_life import ToolLimit, ToolLimits, Work
@@ -209,8 +210,78 @@ def test_moved_by_the_person_it_is_accepted_there_and_then_stays_put():
     assert moved.end_ms - moved.start_ms == task.end_ms - task.start_ms
     stop = desk.held[FactoryCapacity.create_id("GZ")].stops[stop_id_of(task.task_id)]
     assert stop.start_ms == NOW + 5 * H
-    with pytest.raises(FailedPrecondition):
-        desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, NOW + 7 * H, "li@gz", NOW)
+    events = len(desk.saved)
+    again = desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, NOW + 5 * H, "wang@gz", NOW)
+    assert again == moved and len(desk.saved) == events  # moved there already: no news
+
+
+def accepted(*rows: PlanRow):
+    """A factory whose saw's task is accepted by li@gz: the desk, the task, the factory and
+    the task's planned stop."""
+    desk = factory_with(*rows)
+    alarm(desk)
+    task = desk.accept_maintenance("GZ", ["GZ-SAW"], the_task(desk).task_id, "li@gz", NOW)
+    factory = desk.held[FactoryCapacity.create_id("GZ")]
+    return desk, task, factory, factory.stops[stop_id_of(task.task_id)]
+
+
+def test_an_accepted_task_moves_again_until_its_stop_begins_with_the_same_checks():
+    desk, task, factory, first = accepted(row("o1/op-01", NOW + 2 * H, NOW + 5 * H))
+    assert (first.start_ms, first.end_ms) == (task.start_ms, task.end_ms)
+    for start in (NOW + 3 * H, NOW - H, task.due_by_ms):  # onto work, past, too late
+        with pytest.raises(InvalidArgument) as refused:
+            desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, start, "wang@gz", NOW + H)
+        assert {v.field for v in refused.value.violations} == {"start_ms"}
+    assert the_task(desk) == task  # refused: nothing changed
+    moved = desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, NOW + 5 * H, "wang@gz",
+                                  NOW + H)
+    assert (moved.status, moved.start_ms, moved.end_ms - moved.start_ms) == (
+        ACCEPTED, NOW + 5 * H, task.end_ms - task.start_ms)
+    assert (moved.decided_by, moved.decided_at_ms) == ("wang@gz", NOW + H)
+    stop = factory.stops[stop_id_of(task.task_id)]
+    assert (stop.start_ms, stop.end_ms, stop.reason) == (moved.start_ms, moved.end_ms,
+                                                          first.reason)
+    assert len(factory.stops) == 1  # the stop moved, not a second one
+    # iot's copy of the first window, told back late, does not bring it back
+    assert not factory.declare_stop("iot-stop", ["GZ-SAW"], first.start_ms, first.end_ms, "x")
+    with pytest.raises(MaintenanceStarted):  # its stop has begun: the machine is stopped
+        desk.move_maintenance("GZ", ["GZ-SAW"], task.task_id, NOW + 7 * H, "li@gz",
+                              moved.start_ms)
+    assert factory.stops[stop_id_of(task.task_id)] == stop
+
+
+def test_done_before_its_planned_end_frees_the_machine_from_then():
+    desk, task, factory, planned = accepted(row("o1/op-01", NOW + 5 * H, NOW + 8 * H))
+    early = task.start_ms + 30 * 60_000  # a 2-hour stop, done in half an hour
+    done = desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "wang@gz", early)
+    assert (done.status, done.start_ms, done.end_ms, done.done_at_ms) == (
+        DONE, task.start_ms, early, early)  # the stop as it really was
+    stop = factory.stops[stop_id_of(task.task_id)]
+    assert (stop.start_ms, stop.end_ms) == (task.start_ms, early)
+    assert "StopEnded" in [type(e).__name__ for e in desk.saved]
+    # iot's copy of the planned window, told back late, does not block the rest again
+    assert not factory.declare_stop("iot-stop", ["GZ-SAW"], planned.start_ms, planned.end_ms,
+                                    "x")
+    # the planner sees the machine down only until the report
+    index = ProblemIndex(origin_ms=task.start_ms, now_min=0, horizon=24 * 60)
+    machine = desk.held[MachineCapacity.create_id("GZ-SAW")]
+    assert [(w.start, w.end) for w in _machine(machine, factory, index).downtime] == [(0, 30)]
+    # replayed from its events, the factory holds the same stops
+    replayed = None
+    for e in (e for e in desk.saved if e.originator_id == factory.id):
+        replayed = e.mutate(replayed)
+    assert replayed is not None and replayed.stops[stop_id_of(task.task_id)] == stop
+
+
+def test_done_after_its_planned_end_leaves_the_stop_as_planned():
+    desk = factory_with()
+    alarm(desk)
+    task = desk.accept_maintenance("GZ", ["GZ-SAW"], the_task(desk).task_id, "li@gz", NOW)
+    done = desk.report_maintenance_done("GZ", ["GZ-SAW"], task.task_id, "li@gz",
+                                        task.end_ms + H)
+    assert (done.start_ms, done.end_ms) == (task.start_ms, task.end_ms)
+    stop = desk.held[FactoryCapacity.create_id("GZ")].stops[stop_id_of(task.task_id)]
+    assert (stop.start_ms, stop.end_ms, stop.earlier) == (task.start_ms, task.end_ms, ())
 
 
 def test_done_is_reported_once_by_the_person_after_the_stop_began():
