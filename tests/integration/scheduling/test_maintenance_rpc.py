@@ -200,6 +200,67 @@ async def test_the_factory_reports_the_work_done_and_only_a_new_baseline_warns_a
     assert "accept it" in caught.value.details()
 
 
+async def test_an_accepted_task_moves_until_it_starts_and_ends_when_reported_done(
+        scheduling, workshop, settings):
+    """Issue 22's rough edges: the factory moves an accepted task again (its stop with it), and
+    work reported done before the stop's planned end frees the machine from then on."""
+    fid, router, key = workshop
+    stub = scheduling.stub
+    (task,) = [t for t in await listed(stub, fid, key)
+               if t.status == pb.MAINTENANCE_STATUS_PROPOSED]
+    li = auth(TEST_ADMIN_KEY) + ((ACTOR_METADATA, "li.wei@fm.example"),)
+    wang = auth(TEST_ADMIN_KEY) + ((ACTOR_METADATA, "wang.fang@fm.example"),)
+    await stub.AcceptMaintenance(pb.AcceptMaintenanceRequest(
+        factory_id=fid, task_id=task.task_id), metadata=li)
+    length = task.end.ToMilliseconds() - task.start.ToMilliseconds()
+
+    def move(start_ms: int, who=wang):
+        return stub.MoveMaintenance(pb.MoveMaintenanceRequest(
+            factory_id=fid, task_id=task.task_id, start=stamp(start_ms)), metadata=who)
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:  # the first move's checks
+        await move(int(time.time() * 1000) - H)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(violations(caught.value)) == {"start_ms"}  # the gateway says "start"
+    start = int(time.time() * 1000) + 4000
+    moved = (await move(start)).task
+    assert moved.status == pb.MAINTENANCE_STATUS_ACCEPTED
+    assert (moved.start.ToMilliseconds(), moved.end.ToMilliseconds()) == (start, start + length)
+    assert moved.decided_by == "wang.fang@fm.example"
+    state = scheduling.runtime.state
+
+    async def stop_in(window: tuple[int, int]):
+        stop = state.factories[fid].stops.get(moved.stop_id)
+        return stop if stop is not None and (stop.start_ms, stop.end_ms) == window else None
+
+    await eventually(lambda: stop_in((start, start + length)))
+    told = await eventually(lambda: _published(settings, "maintenance_accepted", router))
+    assert any(t.task_id == task.task_id and t.start == moved.start for t in told)
+
+    # its stop begins: no more moves
+    await eventually(lambda: _true(time.time() * 1000 >= start), timeout=10)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await move(start + H)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+    done = (await stub.ReportMaintenanceDone(pb.ReportMaintenanceDoneRequest(
+        factory_id=fid, task_id=task.task_id), metadata=auth(key))).task
+    done_ms = done.done_at.ToMilliseconds()
+    assert start <= done_ms < start + length and done.end.ToMilliseconds() == done_ms
+    await eventually(lambda: stop_in((start, done_ms)))
+
+    async def lane_stop():
+        reply = await stub.GetSchedule(pb.GetScheduleRequest(factory_id=fid), metadata=auth(key))
+        return [(w.start_unix_ms, w.end_unix_ms) for lane in reply.lanes for w in lane.unavailable
+                if lane.machine_id == router
+                and w.reason == pb.UNAVAILABILITY_REASON_PLANNED_STOP
+                and w.end_unix_ms > start - 1000] or None
+
+    assert await eventually(lane_stop) == [(start, done_ms)]  # the Gantt: as it really was
+    listed_done = {t.task_id: t for t in await listed(stub, fid, key)}[task.task_id]
+    assert listed_done.end.ToMilliseconds() == done_ms
+
+
 async def _published(settings, name: str, machine_id: str) -> list[pb.MaintenanceTask]:
     kind = {"maintenance_proposed": events.MaintenanceProposed,
             "maintenance_accepted": events.MaintenanceAccepted,
