@@ -235,6 +235,16 @@ def local_date(value: date | str | None, locale: str | None = None) -> str:
     return value.isoformat() if locale == DEFAULT else f"{value.year}年{value.month}月{value.day}日"
 
 
+def zone_date(value: datetime | str | None, zone_name: str | None = None) -> date | None:
+    """The calendar day a moment falls on in a zone (the reader's unless named): the day to
+    show for a moment, not the day it has in UTC. None for no value or an unreadable text."""
+    moment = as_datetime(value)
+    if moment is None:
+        return None
+    name = zone_name if zone_name and valid_zone(zone_name) else zone()
+    return moment.astimezone(ZoneInfo(name)).date()
+
+
 def cookie_value(cookie_header: str | None, name: str = COOKIE) -> str | None:
     if not cookie_header:
         return None

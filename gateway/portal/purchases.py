@@ -12,6 +12,7 @@ from litestar import Controller, get
 from litestar.response import Template
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
+from gateway import i18n
 from gateway.auth import PLANNING, portal_for
 from gateway.controllers.stock import board_words
 from gateway.deps import Services, StateDep
@@ -45,12 +46,19 @@ async def proposals(services: Services, factories: list[FactoryEntry]) -> list[P
         services.call("stock", "ListPurchaseProposals", pb.ListPurchaseProposalsRequest(
             factory_ids=ids[i:i + ASKED_AT_ONCE]), timeout=30)
         for i in range(0, len(ids), ASKED_AT_ONCE)))
-    rows = [ProposalRow(p.factory_id, known[p.factory_id].name,
-                        known[p.factory_id].timezone or DEFAULT_ZONE, board_words(p.shortage.kind),
-                        p.shortage.short, p.shortage.to_order, p.shortage.needed_by,
-                        p.shortage.covered_on, p.shortage.waits, list(p.waiting_order_ids))
-            for reply in replies for p in reply.proposals]
+    rows = [proposal_row(p, known[p.factory_id]) for reply in replies for p in reply.proposals]
     return sorted(rows, key=lambda r: (not r.needed_by, r.needed_by, r.factory_id, r.board))
+
+
+def proposal_row(p: pb.PurchaseProposal, factory: FactoryEntry) -> ProposalRow:
+    """One proposal as the page shows it: the day its batch needs the boards on the factory's
+    clock (the service's needed_by is that moment's day in UTC)."""
+    zone = factory.timezone or DEFAULT_ZONE
+    day = i18n.zone_date(p.shortage.needed_at, zone)
+    return ProposalRow(p.factory_id, factory.name, zone, board_words(p.shortage.kind),
+                       p.shortage.short, p.shortage.to_order,
+                       day.isoformat() if day else p.shortage.needed_by, p.shortage.covered_on,
+                       p.shortage.waits, list(p.waiting_order_ids))
 
 
 class PurchasesPortalController(Controller):

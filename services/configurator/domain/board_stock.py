@@ -566,6 +566,9 @@ class Shortage:
     needed_by: str  # the day (ISO) of the first batch that goes short, or ""
     covered_on: str  # the expected day of the purchase that covers the shortage, or ""
     to_order: int  # sheets to buy beyond what is on order
+    # when that batch was nested (ISO time): the day it is needed, on the factory's clock, for
+    # people (needed_by is that moment's day in UTC)
+    needed_at: str = ""
 
     @property
     def waits(self) -> bool:
@@ -584,14 +587,14 @@ def shortages(stock: FactoryStock) -> list[Shortage]:
         if not line.short:
             continue
         key = line.kind.key
-        needed_by, held = "", 0
+        needed_at, held = "", 0
         for batch, lines in sorted(stock.reservations.items(),
                                    key=lambda kv: (stock.batches[kv[0]].nested_at
                                                    if kv[0] in stock.batches else "", kv[0])):
             held += sum(r.quantity for r in lines if r.kind.key == key)
             if held > line.on_hand:
                 summary = stock.batches.get(batch)
-                needed_by = summary.nested_at[:10] if summary else ""
+                needed_at = summary.nested_at if summary else ""
                 break
         covered_on, coming = "", 0
         for purchase in on_order[key]:
@@ -599,6 +602,6 @@ def shortages(stock: FactoryStock) -> list[Shortage]:
             if coming >= line.short:
                 covered_on = purchase.expected_date
                 break
-        out.append(Shortage(line.kind, line.short, needed_by, covered_on,
-                            max(line.short - line.on_order, 0)))
+        out.append(Shortage(line.kind, line.short, needed_at[:10], covered_on,
+                            max(line.short - line.on_order, 0), needed_at))
     return out

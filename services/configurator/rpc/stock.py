@@ -127,7 +127,8 @@ def layout_to_pb(layout: BatchLayout, summary: BatchSummary | None, holding: boo
 
 def shortage_to_pb(s: Shortage) -> pb.Shortage:
     return pb.Shortage(kind=kind_to_pb(s.kind), short=s.short, needed_by=s.needed_by,
-                       covered_on=s.covered_on, to_order=s.to_order, waits=s.waits)
+                       covered_on=s.covered_on, to_order=s.to_order, waits=s.waits,
+                       needed_at=s.needed_at)
 
 
 def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:

@@ -185,6 +185,7 @@ def test_a_shortage_says_when_it_is_needed_what_covers_it_and_what_to_buy():
         4, "2026-12-07", "2026-12-12", 0, True)
     mdf = by_kind[MDF18]  # nothing on hand or on order
     assert (mdf.short, mdf.needed_by, mdf.covered_on, mdf.to_order) == (2, "2026-12-07", "", 2)
+    assert pb.needed_at == "2026-12-07T00:30:00+00:00"  # the moment: its day is the reader's
     stock.receive(PB18, 4, "PO-1", "clerk", "")  # not all of PO-1, but enough with what is left
     assert PB18 not in {s.kind for s in shortages(stock)}
 

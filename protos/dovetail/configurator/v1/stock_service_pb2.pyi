@@ -93,20 +93,22 @@ class FactoryStock(_message.Message):
     def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[BatchSummary, _Mapping]]] = ..., shortages: _Optional[_Iterable[_Union[Shortage, _Mapping]]] = ...) -> None: ...
 
 class Shortage(_message.Message):
-    __slots__ = ("kind", "short", "needed_by", "covered_on", "to_order", "waits")
+    __slots__ = ("kind", "short", "needed_by", "covered_on", "to_order", "waits", "needed_at")
     KIND_FIELD_NUMBER: _ClassVar[int]
     SHORT_FIELD_NUMBER: _ClassVar[int]
     NEEDED_BY_FIELD_NUMBER: _ClassVar[int]
     COVERED_ON_FIELD_NUMBER: _ClassVar[int]
     TO_ORDER_FIELD_NUMBER: _ClassVar[int]
     WAITS_FIELD_NUMBER: _ClassVar[int]
+    NEEDED_AT_FIELD_NUMBER: _ClassVar[int]
     kind: BoardKind
     short: int
     needed_by: str
     covered_on: str
     to_order: int
     waits: bool
-    def __init__(self, kind: _Optional[_Union[BoardKind, _Mapping]] = ..., short: _Optional[int] = ..., needed_by: _Optional[str] = ..., covered_on: _Optional[str] = ..., to_order: _Optional[int] = ..., waits: _Optional[bool] = ...) -> None: ...
+    needed_at: str
+    def __init__(self, kind: _Optional[_Union[BoardKind, _Mapping]] = ..., short: _Optional[int] = ..., needed_by: _Optional[str] = ..., covered_on: _Optional[str] = ..., to_order: _Optional[int] = ..., waits: _Optional[bool] = ..., needed_at: _Optional[str] = ...) -> None: ...
 
 class BatchSummary(_message.Message):
     __slots__ = ("batch", "order_ids", "new_boards", "offcuts_used", "offcuts_kept", "yield_percent", "nested_at", "holding")

@@ -1,0 +1,31 @@
+"""The purchases page says the day boards are needed on the factory's clock, its zone named
+(issue 19, item 3): a batch nested at 17:30 UTC on 6 December is needed on the 7th in Foshan."""
+
+from __future__ import annotations
+
+from dovetail.configurator.v1 import stock_service_pb2 as pb
+from gateway.factory_directory import FactoryEntry
+from gateway.portal.purchases import proposal_row
+
+FOSHAN = FactoryEntry("f-foshan", "Foshan Panels", "Asia/Shanghai")
+
+
+def proposal(needed_at: str, needed_by: str) -> pb.PurchaseProposal:
+    return pb.PurchaseProposal(factory_id="f-foshan", shortage=pb.Shortage(
+        kind=pb.BoardKind(material="particleboard-18", length_mm=2800, width_mm=2070),
+        short=3, to_order=3, needed_by=needed_by, needed_at=needed_at, waits=True))
+
+
+def test_a_batch_nested_before_midnight_utc_is_needed_the_next_day_in_shanghai():
+    row = proposal_row(proposal("2026-12-06T17:30:00+00:00", "2026-12-06"), FOSHAN)
+    assert (row.needed_by, row.zone) == ("2026-12-07", "Asia/Shanghai")
+
+
+def test_the_day_follows_the_factorys_zone():
+    kent = FactoryEntry("f-foshan", "Kent Joinery", "Europe/London")
+    row = proposal_row(proposal("2026-12-06T17:30:00+00:00", "2026-12-06"), kent)
+    assert (row.needed_by, row.zone) == ("2026-12-06", "Europe/London")
+
+
+def test_no_batch_short_yet_has_no_day():
+    assert proposal_row(proposal("", ""), FOSHAN).needed_by == ""
