@@ -30,6 +30,7 @@ import grpc
 
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway import i18n
 from gateway.errors import ServiceError, from_grpc, service_error
 from gateway.schemas.orders import FieldError
 from services.kit.wellknown import struct_of, timestamp_of
@@ -78,8 +79,11 @@ def status_name(status: int) -> str:
 
 
 def refusal_error(refused: orders_pb.PlaceOrderRefusal) -> ServiceError:
+    """The HTTP answer to one refused order of a batch, as from_grpc answers a whole call:
+    violations the service wrote as words are said in the reader's language."""
     return service_error(CODES.get(refused.code, grpc.StatusCode.UNKNOWN), refused.message,
-                         [FieldError(v.field, v.description) for v in refused.field_violations])
+                         [FieldError(v.field, i18n.said_words(v.words) if v.HasField("words")
+                                     else v.description) for v in refused.field_violations])
 
 
 class OrderPlacer:

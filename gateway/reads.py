@@ -133,7 +133,9 @@ def configuration(c: cfg.OrderConfiguration) -> ConfigurationRead:
                  for r in c.routing],
         price=money(c.price.total) if c.HasField("price") else None,
         rejection_reasons=[RejectionRead(line_id=r.line_id, parameter=r.parameter,
-                                         message=r.message, suggestion=r.suggestion)
+                                         message=r.message, suggestion=r.suggestion,
+                                         message_words=words(r, "message_words"),
+                                         suggestion_words=words(r, "suggestion_words"))
                            for r in c.rejection_reasons])
 
 

@@ -65,7 +65,8 @@ def order_read(o: pb.Order, full: bool = True) -> OrderRead:
         catalog_version=o.catalog_version, rejection_reasons=list(o.rejection_reasons),
         cancellation_reason=o.cancellation_reason, planning_issue=o.planning_issue,
         tracking_token=o.tracking_token if full else FULL_ONLY,
-        planning_issue_words=reads.words(o, "planning_issue_words"))
+        planning_issue_words=reads.words(o, "planning_issue_words"),
+        rejection_reason_words=[reads.words_read(w) for w in o.rejection_reason_words])
 
 
 def _customer(c, full: bool) -> CustomerRead:

@@ -80,6 +80,10 @@ class RejectionRead(msgspec.Struct):
     parameter: str
     message: str
     suggestion: str
+    # message and suggestion as words, for a client to say in its reader's language (None for
+    # a rejection recorded before words)
+    message_words: WordsRead | None = None
+    suggestion_words: WordsRead | None = None
 
 
 class ConfigurationRead(msgspec.Struct):

@@ -137,6 +137,9 @@ class OrderRead(msgspec.Struct):
     tracking_token: str | Full = FULL_ONLY
     planning_issue_words: Annotated[WordsRead | None, msgspec.Meta(description=(
         "planning_issue as words, for a client to say in its reader's language"))] = None
+    rejection_reason_words: Annotated[list[WordsRead], msgspec.Meta(description=(
+        "rejection_reasons as words, one per reason, for a client to say in its reader's "
+        "language (empty for reasons recorded before words)"))] = []
 
 
 class OrderPage(msgspec.Struct):

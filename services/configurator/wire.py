@@ -11,7 +11,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_events_pb2 as events
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
-from services.configurator.catalogue import Configuration, HardwareLine, Panel, Price
+from services.configurator.catalogue import Configuration, HardwareLine, Panel, Price, Reason
 from services.configurator.domain.order_plan import OrderPrice
 from services.configurator.domain.order_routing import RoutingStep
 from services.configurator.domain.plan_records import (
@@ -97,9 +97,14 @@ def value(v: Any) -> struct_pb2.Value | None:
     return out
 
 
-def reason_to_pb(reason: RejectionReason) -> pb.RejectionReason:
-    return pb.RejectionReason(line_id=reason.line_id, parameter=reason.parameter,
-                              message=reason.message, suggestion=reason.suggestion)
+def reason_to_pb(reason: RejectionReason | Reason, line_id: str = "") -> pb.RejectionReason:
+    """Why a line cannot be built, in English and as words (a reason stored before words has
+    only the English)."""
+    return pb.RejectionReason(line_id=getattr(reason, "line_id", line_id),
+                              parameter=reason.parameter, message=reason.message,
+                              suggestion=reason.suggestion,
+                              message_words=words_or_none(reason.message_words),
+                              suggestion_words=words_or_none(reason.suggestion_words))
 
 
 def routing_to_pb(step: RoutingStep, words: Words | None = None) -> pb.RoutingOperation:

@@ -18,7 +18,7 @@ from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.kit.words_pb import words_of
 from services.orders.application import OrdersApplication
 from services.orders.domain.order import Order
@@ -51,6 +51,28 @@ def _follow(app: OrdersApplication, message_type, act: Callable[[Order, object, 
     return policy
 
 
+def _record_rejected(order: Order, body: configurator.ConfigurationRejected, cause: str) -> bool:
+    said = _rejection(body)
+    worded = all(r.HasField("message_words") for r in body.reasons)
+    return order.record_rejected(_revision(body.order_version), [w.english() for w in said],
+                                 cause, said if worded else None)
+
+
+def _rejection(body: configurator.ConfigurationRejected) -> list[Words]:
+    """Each reason as the order keeps it: "width_mm: <what is wrong> (<what would fix it>)",
+    words the reader's language says (the English of a reason sent before words)."""
+    def part(reason, name: str) -> Words | str:
+        words = f"{name}_words"
+        return words_of(getattr(reason, words)) if reason.HasField(words) else getattr(reason, name)
+
+    return [Words.of(N_("%(parameter)s: %(message)s (%(suggestion)s)"), parameter=r.parameter,
+                     message=part(r, "message"), suggestion=part(r, "suggestion"))
+            if r.suggestion else
+            Words.of(N_("%(parameter)s: %(message)s"), parameter=r.parameter,
+                     message=part(r, "message"))
+            for r in body.reasons]
+
+
 def _dispatch(table: dict[str, Callable[[EventEnvelope, ProcessingEvent], None]]):
     def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
         handler = table.get(envelope.type)
@@ -63,10 +85,7 @@ def _dispatch(table: dict[str, Callable[[EventEnvelope, ProcessingEvent], None]]
 def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
     configured = _follow(app, configurator.OrderConfigured, lambda o, b, c: o.record_configured(
         _revision(b.order_version), b.catalog_version, c))
-    rejected = _follow(app, configurator.ConfigurationRejected, lambda o, b, c: o.record_rejected(
-        _revision(b.order_version),
-        [f"{r.parameter}: {r.message}" + (f" ({r.suggestion})" if r.suggestion else "")
-         for r in b.reasons], c))
+    rejected = _follow(app, configurator.ConfigurationRejected, _record_rejected)
     scheduled = _follow(app, scheduling.OrderScheduled, lambda o, b, c: o.record_scheduled(
         None, b.factory_id, _iso(b.planned_start), _iso(b.planned_end), c))
     held = _follow(app, scheduling.OrderUnplannable, lambda o, b, c: o.record_planning_held(

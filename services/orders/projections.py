@@ -68,6 +68,9 @@ ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS content_pb bytea;
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS planning_issue text NOT NULL DEFAULT '';
 -- ... as words (serialized dovetail.common.v1.Words), when scheduling wrote them (issue 19).
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS planning_issue_words bytea;
+-- rejection_reasons as words (serialized dovetail.common.v1.Words, one per reason), when the
+-- configurator wrote them (issue 19).
+ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS rejection_reason_words bytea[];
 -- What a shop order waiting for mapping needs ([{kind, key, line_id, detail}]; [] otherwise).
 ALTER TABLE orders.order_list ADD COLUMN IF NOT EXISTS mapping_needs jsonb NOT NULL DEFAULT '[]';
 CREATE INDEX IF NOT EXISTS order_list_placed ON orders.order_list (placed_at DESC, order_id DESC);
@@ -108,6 +111,8 @@ class OrderRow:
         if d.get("planning_issue_words"):
             order.planning_issue_words.ParseFromString(d["planning_issue_words"])
         order.rejection_reasons.extend(d["rejection_reasons"])
+        for said in d.get("rejection_reason_words") or []:
+            order.rejection_reason_words.add().ParseFromString(said)
         _set_time(order.placed_at, d["placed_at"])
         _set_time(order.updated_at, d["updated_at"])
         _set_time(order.planned_start, d["planned_start"])
@@ -119,7 +124,7 @@ STATUS_PB = {s.value: wire.status_to_pb(s) for s in OrderStatus}
 # Every column but the JSON content, which is read only for rows without content_pb.
 LIST_COLUMNS = ("order_id, channel, external_id, tenant, status, version, placed_at, updated_at, "
                 "factory_id, planned_start, planned_end, catalog_version, rejection_reasons, "
-                "tracking_token, planning_issue, planning_issue_words, content_pb, CASE WHEN content_pb IS NULL THEN content END AS content")
+                "tracking_token, planning_issue, planning_issue_words, rejection_reason_words, content_pb, CASE WHEN content_pb IS NULL THEN content END AS content")
 
 
 @dataclass(frozen=True)
@@ -302,11 +307,14 @@ async def apply(conn, event: Any) -> None:
         sets.update(content=Jsonb(event.content, dumps=msgspec.json.encode),
                     content_pb=content_blob(event), promised_date=event.content.promised_date,
                     factory_id="", planned_start=None, planned_end=None, catalog_version=0,
-                    rejection_reasons=Jsonb([]), planning_issue="", planning_issue_words=None)
+                    rejection_reasons=Jsonb([]), rejection_reason_words=None, planning_issue="",
+                    planning_issue_words=None)
     elif name == "Configured":
         sets["catalog_version"] = event.catalog_version
     elif name == "ConfigurationRejected":
-        sets["rejection_reasons"] = Jsonb(list(event.reasons))
+        said = getattr(event, "said", None) or []
+        sets.update(rejection_reasons=Jsonb(list(event.reasons)), rejection_reason_words=[
+            words_pb(w).SerializeToString() for w in said] if said else None)
     elif name == "Scheduled":
         sets.update(factory_id=event.factory_id, planned_start=event.planned_start or None,
                     planned_end=event.planned_end or None, planning_issue="",

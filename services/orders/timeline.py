@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.kit.words import N_, Words
+from services.kit.words import N_, SEMICOLONS, Words
 
 NO_REASON = N_("no reason given")
 # A person's override of the order's planning (issue 19), by kind.
@@ -56,7 +56,10 @@ def summary(name: str, attrs: dict[str, Any]) -> Words:
         return Words.of(N_("Configured with catalogue v%(version)s"),
                         version=attrs["catalog_version"])
     if name == "ConfigurationRejected":
-        return Words.of(N_("Rejected: %(reasons)s"), reasons="; ".join(attrs["reasons"]))
+        said = attrs.get("said")  # absent from rejections recorded before words
+        return Words.of(N_("Rejected: %(reasons)s"),
+                        reasons=Words.listing(said, SEMICOLONS) if said
+                        else "; ".join(attrs["reasons"]))
     if name == "PlanOverridden":
         return Words.of(OVERRIDES.get(attrs["kind"], OVERRIDES["PRIORITISED"]),
                         factory=attrs["factory_id"], weight=attrs["weight"],

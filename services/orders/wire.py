@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from dovetail.common.v1 import types_pb2
 from dovetail.orders.v1 import orders_service_pb2 as pb
 from services.kit.wellknown import struct_of, timestamp_of
-from services.kit.words_pb import words_or_none
+from services.kit.words_pb import words_or_none, words_pb
 from services.orders.domain.order import Order
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import OrderContent
@@ -95,6 +95,7 @@ def order_to_pb(order: Order, *, source: bool = False) -> pb.Order:
         updated_at=timestamp(order.modified_on), factory_id=order.factory_id,
         planned_start=timestamp(order.planned_start), planned_end=timestamp(order.planned_end),
         rejection_reasons=order.rejection_reasons,
+        rejection_reason_words=[words_pb(w) for w in order.rejection_reason_words],
         cancellation_reason=order.cancellation_reason, tenant=order.tenant,
         catalog_version=order.catalog_version, tracking_token=order.tracking_token,
         planning_issue=order.planning_issue,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.kit.words import N_, Words
+
 from .codec import to_plain
 from .cut_plan import CutPlan
 from .hardware import HardwareLine, count_hardware
@@ -18,7 +20,7 @@ from .nesting import NestingSettings, nest_parts, parts_of
 from .options import read_options, resolve_autos
 from .panels import Panel, derive_panels
 from .pricing import Price, price
-from .rejection import Reason, Rejection
+from .rejection import Reason, Rejection, one_of
 from .routing import MaterialSummary, NestingSummary, Routing, route
 from .rules import CHOICES, GEOMETRY, PANELS, VALUES, RuleContext, added_operations, evaluate
 from .shipping import PackageEstimate, estimate_packages
@@ -68,8 +70,9 @@ def configure(catalogue: Catalogue, product: str, options: Any) -> Configuration
             (
                 Reason(
                     "product",
-                    f"'{product}' is not a product in catalogue version {catalogue.version}",
-                    f"choose one of: {', '.join(catalogue.products)}",
+                    Words.of(N_("'%(product)s' is not a product in catalogue version %(version)s"),
+                             product=product, version=catalogue.version),
+                    one_of(catalogue.products),
                 ),
             ),
         )

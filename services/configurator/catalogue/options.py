@@ -6,6 +6,8 @@ import difflib
 import math
 from typing import Any
 
+from services.kit.words import N_, Words
+
 from .model import Board, Catalogue, DoorStyle, ProductTemplate
 from .rejection import Reason
 
@@ -26,8 +28,9 @@ def read_options(product: ProductTemplate, raw: Any) -> tuple[dict[str, Any], li
         return {}, [
             Reason(
                 "options",
-                f"options must be an object of name → value, got {got}",
-                'send e.g. {"width_mm": 2000, "height_mm": 2400, "depth_mm": 600}',
+                Words.of(N_("options must be an object of name → value, got %(got)s"), got=got),
+                Words.of(N_("send e.g. %(example)s"),
+                         example='{"width_mm": 2000, "height_mm": 2400, "depth_mm": 600}'),
             )
         ]
     reasons: list[Reason] = []
@@ -47,8 +50,10 @@ def read_options(product: ProductTemplate, raw: Any) -> tuple[dict[str, Any], li
             reasons.append(
                 Reason(
                     name,
-                    f"{name} is required for a {product.name}",
-                    f"send {name} from {p.minimum:,} to {p.maximum:,}",
+                    Words.of(N_("%(name)s is required for a %(product)s"),
+                             name=name, product=product.name),
+                    Words.of(N_("send %(name)s from %(low)s to %(high)s"),
+                             name=name, low=f"{p.minimum:,}", high=f"{p.maximum:,}"),
                 )
             )
     return chosen, reasons
@@ -56,11 +61,13 @@ def read_options(product: ProductTemplate, raw: Any) -> tuple[dict[str, Any], li
 
 def _unknown(name: Any) -> Reason:
     close = difflib.get_close_matches(str(name), OPTION_NAMES, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    options = ", ".join(OPTION_NAMES)  # names a request writes, never said in another language
     return Reason(
         str(name),
-        f"'{name}' is not an option this catalogue knows",
-        f"{hint}remove it; options are {', '.join(OPTION_NAMES)}",
+        Words.of(N_("'%(name)s' is not an option this catalogue knows"), name=name),
+        Words.of(N_("did you mean '%(close)s'? remove it; options are %(options)s"),
+                 close=close[0], options=options) if close else
+        Words.of(N_("remove it; options are %(options)s"), options=options),
     )
 
 
@@ -70,18 +77,23 @@ def _type_reason(name: str, value: Any) -> Reason | None:
     if name in WHOLE:
         whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
         if isinstance(value, bool) or not whole:
-            unit = "millimetres" if name.endswith("_mm") else "a count"
             return Reason(
                 name,
-                f"{name} must be a whole number ({unit}), got {value!r}",
-                f'send a number without quotes, e.g. "{name}": {_example(name)}',
+                Words.of(N_("%(name)s must be a whole number (millimetres), got %(value)s")
+                         if name.endswith("_mm") else
+                         N_("%(name)s must be a whole number (a count), got %(value)s"),
+                         name=name, value=repr(value)),
+                Words.of(N_('send a number without quotes, e.g. "%(name)s": %(example)s'),
+                         name=name, example=_example(name)),
             )
         return None
     if not isinstance(value, str) or not value:
         return Reason(
             name,
-            f"{name} must be a name from the catalogue, got {value!r}",
-            f'send a string, e.g. "{name}": "{_example(name)}"',
+            Words.of(N_("%(name)s must be a name from the catalogue, got %(value)s"),
+                     name=name, value=repr(value)),
+            Words.of(N_('send a string, e.g. "%(name)s": "%(example)s"'),
+                     name=name, example=_example(name)),
         )
     return None
 

@@ -1,11 +1,19 @@
-"""Why a configuration cannot be built, in words a shop or designer can act on."""
+"""Why a configuration cannot be built, in words a shop or designer can act on: each reason's
+message and suggestion are words (services/kit/words.py), which the gateway says in the
+reader's language; `message` and `suggestion` are their English."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from services.kit.words import N_, Words
+
 from .codec import to_plain
+
+# Fixes that each would do, said one after the other ("add a divider or choose 25 mm board").
+EITHER = N_("%(first)s or %(rest)s")
 
 
 @dataclass(frozen=True)
@@ -13,8 +21,26 @@ class Reason:
     """One failed rule: the option at fault, what is wrong, and what would fix it."""
 
     parameter: str
-    message: str
-    suggestion: str
+    message_words: Words
+    suggestion_words: Words
+
+    @property
+    def message(self) -> str:
+        return self.message_words.english()
+
+    @property
+    def suggestion(self) -> str:
+        return self.suggestion_words.english()
+
+
+def either(fixes: list[Words]) -> Words:
+    """Fixes a person may choose between: "a or b or c"."""
+    return Words.listing(fixes, EITHER)
+
+
+def one_of(choices: Iterable[str]) -> Words:
+    """The fix of a name not offered: the names that are (codes, as written)."""
+    return Words.of(N_("choose one of: %(choices)s"), choices=", ".join(choices))
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from services.kit.words import N_, Words
+
 from .model import Rule
 from .options import AUTO
-from .rejection import Reason, mm
+from .rejection import Reason, either, mm, one_of
 from .rules import CHOICES, VALUES, RuleContext, check
 
 
@@ -19,8 +21,9 @@ def offered(rule: Rule, ctx: RuleContext) -> list[Reason]:
     return [
         Reason(
             option,
-            f"{option} '{value}' is not offered for a {ctx.product.name}",
-            f"choose one of: {', '.join(choices)}",
+            Words.of(N_("%(option)s '%(value)s' is not offered for a %(product)s"),
+                     option=option, value=value, product=ctx.product.name),
+            one_of(choices),
         )
     ]
 
@@ -46,14 +49,17 @@ def finish_suits_board(rule: Rule, ctx: RuleContext) -> list[Reason]:
     ]
     fixes = []
     if boards:
-        fixes.append(f"choose board {boards[0]} for {finish.name}")
+        fixes.append(Words.of(N_("choose board %(board)s for %(finish)s"),
+                              board=boards[0], finish=finish.name))
     if finishes:
-        fixes.append(f"choose a finish made on {board.kind}: {', '.join(finishes)}")
+        fixes.append(Words.of(N_("choose a finish made on %(kind)s: %(finishes)s"),
+                              kind=board.kind, finishes=", ".join(finishes)))
     return [
         Reason(
             "finish",
-            f"{finish.name} is not made on {board.name}",
-            " or ".join(fixes) or "choose another board and finish",
+            Words.of(N_("%(finish)s is not made on %(board)s"),
+                     finish=finish.name, board=board.name),
+            either(fixes) or Words(N_("choose another board and finish")),
         )
     ]
 
@@ -67,8 +73,9 @@ def handle_suits_doors(rule: Rule, ctx: RuleContext) -> list[Reason]:
     return [
         Reason(
             "handle",
-            f"a {handle} handle does not fit {style.name}",
-            f"choose one of: {', '.join(style.handles)}",
+            Words.of(N_("a %(handle)s handle does not fit %(style)s"),
+                     handle=handle, style=style.name),
+            one_of(style.handles),
         )
     ]
 
@@ -85,16 +92,22 @@ def in_range(rule: Rule, ctx: RuleContext) -> list[Reason]:
     what = name.removesuffix("_mm")
     if p.maximum == 0 and value > 0:
         return [
-            Reason(name, f"a {ctx.product.name} has no {what}", f"remove '{name}' or set it to 0")
+            Reason(name, Words.of(N_("a %(product)s has no %(what)s"),
+                                  product=ctx.product.name, what=what),
+                   Words.of(N_("remove '%(name)s' or set it to 0"), name=name))
         ]
     if value < p.minimum or value > p.maximum:
-        side = "under the minimum" if value < p.minimum else "over the maximum"
-        bound = p.minimum if value < p.minimum else p.maximum
+        under = value < p.minimum
         return [
             Reason(
                 name,
-                f"{what} {show(value)} is {side} of {show(bound)} for a {ctx.product.name}",
-                f"choose {what} from {show(p.minimum)} to {show(p.maximum)}",
+                Words.of(N_("%(what)s %(value)s is under the minimum of %(bound)s for a %(product)s")
+                         if under else
+                         N_("%(what)s %(value)s is over the maximum of %(bound)s for a %(product)s"),
+                         what=what, value=show(value),
+                         bound=show(p.minimum if under else p.maximum), product=ctx.product.name),
+                Words.of(N_("choose %(what)s from %(low)s to %(high)s"),
+                         what=what, low=show(p.minimum), high=show(p.maximum)),
             )
         ]
     off = (value - p.minimum) % p.step
@@ -103,8 +116,9 @@ def in_range(rule: Rule, ctx: RuleContext) -> list[Reason]:
         return [
             Reason(
                 name,
-                f"{what} {show(value)} is not on the {show(p.step)} step",
-                f"choose {show(below)} or {show(above)}",
+                Words.of(N_("%(what)s %(value)s is not on the %(step)s step"),
+                         what=what, value=show(value), step=show(p.step)),
+                Words.of(N_("choose %(below)s or %(above)s"), below=show(below), above=show(above)),
             )
         ]
     return []
@@ -126,21 +140,24 @@ def limit(rule: Rule, ctx: RuleContext) -> list[Reason]:
         return [
             Reason(
                 name,
-                f"{what} {show(value)} is under the {show(low)} needed: {why}",
-                _limit_fix(rule, f"set {name} to at least {low}"),
+                Words.of(N_("%(what)s %(value)s is under the %(low)s needed: %(why)s"),
+                         what=what, value=show(value), low=show(low), why=why),
+                _limit_fix(rule, Words.of(N_("set %(name)s to at least %(n)s"), name=name, n=low)),
             )
         ]
     if high is not None and value > high:
         return [
             Reason(
                 name,
-                f"{what} {show(value)} is over the {show(high)} allowed: {why}",
-                _limit_fix(rule, f"set {name} to at most {high}"),
+                Words.of(N_("%(what)s %(value)s is over the %(high)s allowed: %(why)s"),
+                         what=what, value=show(value), high=show(high), why=why),
+                _limit_fix(rule, Words.of(N_("set %(name)s to at most %(n)s"), name=name, n=high)),
             )
         ]
     return []
 
 
-def _limit_fix(rule: Rule, fix: str) -> str:
+def _limit_fix(rule: Rule, fix: Words) -> Words:
+    """The fix, or what the catalogue's rule says to do otherwise (a text of the catalogue)."""
     otherwise = rule.params.get("otherwise")
-    return f"{fix} or {otherwise}" if otherwise else fix
+    return either([fix, Words(otherwise)]) if otherwise else fix

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+from services.kit.words import N_, Words
+
 from .layout import lay_out
 from .model import Rule
-from .rejection import Reason, mm
+from .rejection import Reason, either, mm
 from .rules import GEOMETRY, PANELS, RuleContext, check
 
 
@@ -29,7 +31,8 @@ def shelf_span(rule: Rule, ctx: RuleContext) -> list[Reason]:
     if needed <= limit:
         extra = needed - (lay.bays - 1)
         fixes.append(
-            f"add {'a divider' if extra == 1 else f'{extra} dividers'} (dividers: {needed})"
+            Words.of(N_("add a divider (dividers: %(n)s)"), n=needed) if extra == 1 else
+            Words.of(N_("add %(extra)s dividers (dividers: %(n)s)"), extra=extra, n=needed)
         )
     stiffer = [
         b
@@ -38,25 +41,30 @@ def shelf_span(rule: Rule, ctx: RuleContext) -> list[Reason]:
         and ctx.catalogue.boards[b].kind in ctx.finish.board_kinds
     ]
     if stiffer:
-        fixes.append(f"choose {_board_words(ctx, stiffer[0])}")
+        fixes.append(Words.of(CHOOSE, name=_board_words(ctx, stiffer[0])))
     if not fixes:
-        fixes.append("set shelves to 0 or reduce width_mm")
+        fixes.append(Words(N_("set shelves to 0 or reduce width_mm")))
     return [
         Reason(
             "dividers",
-            f"shelf span {mm(lay.bay_width_mm)} is over the {mm(board.max_shelf_span_mm)} "
-            f"allowed for {board.name}",
-            " or ".join(fixes),
+            Words.of(N_("shelf span %(span)s is over the %(limit)s allowed for %(board)s"),
+                     span=mm(lay.bay_width_mm), limit=mm(board.max_shelf_span_mm),
+                     board=board.name),
+            either(fixes),
         )
     ]
 
 
-def _board_words(ctx: RuleContext, code: str) -> str:
+CHOOSE = N_("choose %(name)s")
+
+
+def _board_words(ctx: RuleContext, code: str) -> Words:
     """'25 mm board' when only the thickness changes, else the board's name."""
     other = ctx.catalogue.boards[code]
     if other.kind == ctx.board.kind:
-        return f"{other.thickness_mm:g} mm board ({code})"
-    return f"{other.name} ({code})"
+        return Words.of(N_("%(thickness)s mm board (%(code)s)"),
+                        thickness=f"{other.thickness_mm:g}", code=code)
+    return Words.of(N_("%(name)s (%(code)s)"), name=other.name, code=code)
 
 
 @check("door_width", GEOMETRY)
@@ -70,18 +78,21 @@ def door_width(rule: Rule, ctx: RuleContext) -> list[Reason]:
     if lay.leaf_width_mm > style.max_leaf_width_mm:
         gap = joinery.door_gap_mm
         needed = math.ceil((lay.width_mm + gap) / (style.max_leaf_width_mm + gap))
-        fixes = [f"use {needed} doors"] if needed <= doors.maximum else []
+        fixes = [Words.of(N_("use %(n)s doors"), n=needed)] if needed <= doors.maximum else []
         for code in ctx.product.door_styles:
             other = ctx.catalogue.door_styles[code]
             if other.max_leaf_width_mm >= lay.leaf_width_mm and code != style.code:
-                fixes.append(f"choose {other.name} (up to {mm(other.max_leaf_width_mm)} a leaf)")
-        fixes = fixes or [f"reduce width_mm to {mm(doors.maximum * style.max_leaf_width_mm)}"]
+                fixes.append(Words.of(N_("choose %(style)s (up to %(width)s a leaf)"),
+                                      style=other.name, width=mm(other.max_leaf_width_mm)))
+        fixes = fixes or [Words.of(N_("reduce width_mm to %(width)s"),
+                                   width=mm(doors.maximum * style.max_leaf_width_mm))]
         return [
             Reason(
                 "doors",
-                f"door width {mm(lay.leaf_width_mm)} is over the "
-                f"{mm(style.max_leaf_width_mm)} allowed for {style.name}",
-                " or ".join(fixes),
+                Words.of(N_("door width %(width)s is over the %(limit)s allowed for %(style)s"),
+                         width=mm(lay.leaf_width_mm), limit=mm(style.max_leaf_width_mm),
+                         style=style.name),
+                either(fixes),
             )
         ]
     if lay.leaf_width_mm < style.min_leaf_width_mm:
@@ -89,9 +100,10 @@ def door_width(rule: Rule, ctx: RuleContext) -> list[Reason]:
         return [
             Reason(
                 "doors",
-                f"door width {mm(lay.leaf_width_mm)} is under the "
-                f"{mm(style.min_leaf_width_mm)} minimum for {style.name}",
-                f"use at most {most} doors",
+                Words.of(N_("door width %(width)s is under the %(limit)s minimum for %(style)s"),
+                         width=mm(lay.leaf_width_mm), limit=mm(style.min_leaf_width_mm),
+                         style=style.name),
+                Words.of(N_("use at most %(n)s doors"), n=most),
             )
         ]
     return []
@@ -104,21 +116,22 @@ def door_height(rule: Rule, ctx: RuleContext) -> list[Reason]:
         return []
     style = ctx.door_style
     over = lay.leaf_height_mm - style.max_leaf_height_mm
-    fix = f"reduce height_mm to {mm(lay.height_mm - over)}"
+    fixes = [Words.of(N_("reduce height_mm to %(height)s"), height=mm(lay.height_mm - over))]
     for code in ctx.product.door_styles:
         other = ctx.catalogue.door_styles[code]
         leaf = lay_out(
             ctx.catalogue, ctx.product, ctx.options | {"door_style": code}
         ).leaf_height_mm
         if code != style.code and leaf <= other.max_leaf_height_mm:
-            fix += f" or choose {other.name}"
+            fixes.append(Words.of(CHOOSE, name=other.name))
             break
     return [
         Reason(
             "height_mm",
-            f"door height {mm(lay.leaf_height_mm)} is over the "
-            f"{mm(style.max_leaf_height_mm)} {style.name} can hang",
-            fix,
+            Words.of(N_("door height %(height)s is over the %(limit)s %(style)s can hang"),
+                     height=mm(lay.leaf_height_mm), limit=mm(style.max_leaf_height_mm),
+                     style=style.name),
+            either(fixes),
         )
     ]
 
@@ -136,18 +149,18 @@ def drawer_fit(rule: Rule, ctx: RuleContext) -> list[Reason]:
         reasons.append(
             Reason(
                 "drawers",
-                f"drawer width {mm(lay.bay_width_mm)} is over the "
-                f"{mm(widest)} a slide pair carries",
-                f"add dividers (dividers: {needed}) or set drawers to 0",
+                Words.of(N_("drawer width %(width)s is over the %(limit)s a slide pair carries"),
+                         width=mm(lay.bay_width_mm), limit=mm(widest)),
+                Words.of(N_("add dividers (dividers: %(n)s) or set drawers to 0"), n=needed),
             )
         )
     elif lay.bay_width_mm < narrowest:
         reasons.append(
             Reason(
                 "drawers",
-                f"drawer width {mm(lay.bay_width_mm)} is under the "
-                f"{mm(narrowest)} a drawer box needs",
-                "use fewer dividers or set drawers to 0",
+                Words.of(N_("drawer width %(width)s is under the %(limit)s a drawer box needs"),
+                         width=mm(lay.bay_width_mm), limit=mm(narrowest)),
+                Words(N_("use fewer dividers or set drawers to 0")),
             )
         )
     room = rule.params.get("max_share_of_height", 0.6) * lay.inner_height_mm
@@ -156,9 +169,10 @@ def drawer_fit(rule: Rule, ctx: RuleContext) -> list[Reason]:
         reasons.append(
             Reason(
                 "drawers",
-                f"{lay.drawers} drawers stack {mm(lay.drawer_stack_mm)}, "
-                f"over the {mm(room)} this height leaves for drawers",
-                f"use at most {most} drawers or increase height_mm",
+                Words.of(N_("%(n)s drawers stack %(stack)s, over the %(room)s this height leaves "
+                            "for drawers"),
+                         n=lay.drawers, stack=mm(lay.drawer_stack_mm), room=mm(room)),
+                Words.of(N_("use at most %(n)s drawers or increase height_mm"), n=most),
             )
         )
     if lay.drawer_slide_mm is None:
@@ -167,10 +181,11 @@ def drawer_fit(rule: Rule, ctx: RuleContext) -> list[Reason]:
         reasons.append(
             Reason(
                 "depth_mm",
-                f"depth {mm(lay.depth_mm)} leaves no room for the "
-                f"shortest {mm(shortest)} drawer slide",
-                f"increase depth_mm to at least {mm(lay.depth_mm + math.ceil(short_by / 10) * 10)}"
-                " or set drawers to 0",
+                Words.of(N_("depth %(depth)s leaves no room for the shortest %(slide)s drawer "
+                            "slide"),
+                         depth=mm(lay.depth_mm), slide=mm(shortest)),
+                Words.of(N_("increase depth_mm to at least %(depth)s or set drawers to 0"),
+                         depth=mm(lay.depth_mm + math.ceil(short_by / 10) * 10)),
             )
         )
     return reasons
@@ -195,7 +210,6 @@ def panel_fits_sheet(rule: Rule, ctx: RuleContext) -> list[Reason]:
         if any(_fits(panel, s.length_mm - trim, s.width_mm - trim) for s in board.sheets):
             continue
         longest = max(board.sheets, key=lambda s: s.length_mm)
-        grain = " with the grain along its length" if panel.grain == "length" else ""
         bigger = [
             b
             for b in ctx.product.boards
@@ -205,17 +219,28 @@ def panel_fits_sheet(rule: Rule, ctx: RuleContext) -> list[Reason]:
                 for s in ctx.catalogue.boards[b].sheets
             )
         ]
-        fix = f"keep it within {mm(longest.length_mm - trim)} × {mm(longest.width_mm - trim)}"
         parameter = _PANEL_PARAMETER.get(panel.name, "width_mm")
         if parameter in reasons:
             continue
-        fix += f": reduce {parameter}"
+        within = {"length": mm(longest.length_mm - trim), "width": mm(longest.width_mm - trim),
+                  "parameter": parameter}
         if bigger and panel.board == ctx.options["board"]:
-            fix += f" or choose a board sold in larger sheets ({', '.join(bigger[:3])})"
+            fix = Words.of(N_("keep it within %(length)s × %(width)s: reduce %(parameter)s or "
+                              "choose a board sold in larger sheets (%(boards)s)"),
+                           **within, boards=", ".join(bigger[:3]))
+        else:
+            fix = Words.of(N_("keep it within %(length)s × %(width)s: reduce %(parameter)s"),
+                           **within)
         reasons[parameter] = Reason(
             parameter,
-            f"{panel.name} {mm(panel.length_mm)} × {mm(panel.width_mm)} does not "
-            f"fit a {longest.length_mm} × {longest.width_mm} sheet of {board.name}{grain}",
+            Words.of(N_("%(panel)s %(length)s × %(width)s does not fit a %(sheet_length)s × "
+                        "%(sheet_width)s sheet of %(board)s with the grain along its length")
+                     if panel.grain == "length" else
+                     N_("%(panel)s %(length)s × %(width)s does not fit a %(sheet_length)s × "
+                        "%(sheet_width)s sheet of %(board)s"),
+                     panel=panel.name, length=mm(panel.length_mm), width=mm(panel.width_mm),
+                     sheet_length=longest.length_mm, sheet_width=longest.width_mm,
+                     board=board.name),
             fix,
         )
     return list(reasons.values())

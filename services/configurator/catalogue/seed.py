@@ -54,8 +54,8 @@ def _rules(parameters: dict[str, Any], drawer_max_width: int = 1000) -> list[dic
             "params": {
                 "parameter": "doors",
                 "min": 2,
-                "why": "sliding doors run in pairs on a double track",
-                "otherwise": "choose hinged doors",
+                "why": N_("sliding doors run in pairs on a double track"),
+                "otherwise": N_("choose hinged doors"),
             },
         },
         {
@@ -64,8 +64,8 @@ def _rules(parameters: dict[str, Any], drawer_max_width: int = 1000) -> list[dic
             "params": {
                 "parameter": "depth_mm",
                 "min": 550,
-                "why": "sliding doors need a 450 mm hanging depth plus 100 mm for the double track",
-                "otherwise": "choose hinged doors",
+                "why": N_("sliding doors need a 450 mm hanging depth plus 100 mm for the double track"),
+                "otherwise": N_("choose hinged doors"),
             },
         },
         {"kind": "shelf_span"},

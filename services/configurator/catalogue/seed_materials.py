@@ -5,6 +5,12 @@ Prices are in CNY and are planning figures for a Pearl River Delta cluster, not 
 
 from __future__ import annotations
 
+from services.kit.words import N_
+
+# Names below are texts of the gateway's catalogue (N_): where a service's words name a board,
+# finish or door style (a rejection's reasons), the reader reads it in their language; a name
+# of another catalogue version reads as written.
+
 BIG, SMALL = {"length_mm": 2800, "width_mm": 2070}, {"length_mm": 2440, "width_mm": 1220}
 
 
@@ -27,27 +33,29 @@ def _board(
 
 BOARDS = [
     _board(
-        "particleboard-18", "18 mm particleboard", "particleboard", 18, "42.00", 800, False, 650
+        "particleboard-18", N_("18 mm particleboard"), "particleboard", 18, "42.00", 800, False, 650
     ),
     _board(
-        "particleboard-25", "25 mm particleboard", "particleboard", 25, "56.00", 1000, False, 630
+        "particleboard-25", N_("25 mm particleboard"), "particleboard", 25, "56.00", 1000, False, 630
     ),
-    _board("mdf-18", "18 mm MDF", "mdf", 18, "58.00", 850, False, 740),
-    _board("mdf-25", "25 mm MDF", "mdf", 25, "76.00", 1100, False, 720),
-    _board("plywood-18", "18 mm plywood", "plywood", 18, "98.00", 1000, True, 600, (SMALL,)),
-    _board("plywood-25", "25 mm plywood", "plywood", 25, "128.00", 1300, True, 600, (SMALL,)),
-    _board("veneered-18", "18 mm veneered MDF", "veneered", 18, "96.00", 850, True, 740, (SMALL,)),
+    _board("mdf-18", N_("18 mm MDF"), "mdf", 18, "58.00", 850, False, 740),
+    _board("mdf-25", N_("25 mm MDF"), "mdf", 25, "76.00", 1100, False, 720),
+    _board("plywood-18", N_("18 mm plywood"), "plywood", 18, "98.00", 1000, True, 600, (SMALL,)),
+    _board("plywood-25", N_("25 mm plywood"), "plywood", 25, "128.00", 1300, True, 600, (SMALL,)),
+    _board("veneered-18", N_("18 mm veneered MDF"), "veneered", 18, "96.00", 850, True, 740, (SMALL,)),
     _board(
-        "veneered-25", "25 mm veneered MDF", "veneered", 25, "122.00", 1100, True, 720, (SMALL,)
+        "veneered-25", N_("25 mm veneered MDF"), "veneered", 25, "122.00", 1100, True, 720, (SMALL,)
     ),
-    _board("hdf-8", "8 mm HDF", "hdf", 8, "24.00", 0, False, 850, offered=False),
+    _board("hdf-8", N_("8 mm HDF"), "hdf", 8, "24.00", 0, False, 850, offered=False),
 ]
 
 _LACQUER_COLOURS = ("white", "black", "grey", "sage", "navy", "terracotta")
+LACQUER_NAMES = (N_("white lacquer"), N_("black lacquer"), N_("grey lacquer"), N_("sage lacquer"),
+                 N_("navy lacquer"), N_("terracotta lacquer"))
 FINISHES = [
     {
         "code": "melamine-white",
-        "name": "white melamine",
+        "name": N_("white melamine"),
         "kind": "melamine",
         "colour": "white",
         "grain": False,
@@ -56,7 +64,7 @@ FINISHES = [
     },
     {
         "code": "melamine-grey",
-        "name": "grey melamine",
+        "name": N_("grey melamine"),
         "kind": "melamine",
         "colour": "grey",
         "grain": False,
@@ -65,7 +73,7 @@ FINISHES = [
     },
     {
         "code": "melamine-oak",
-        "name": "oak-grain melamine",
+        "name": N_("oak-grain melamine"),
         "kind": "melamine",
         "colour": "oak",
         "grain": True,
@@ -74,7 +82,7 @@ FINISHES = [
     },
     {
         "code": "veneer-oak",
-        "name": "oak veneer",
+        "name": N_("oak veneer"),
         "kind": "veneer",
         "colour": "oak",
         "grain": True,
@@ -83,7 +91,7 @@ FINISHES = [
     },
     {
         "code": "veneer-walnut",
-        "name": "walnut veneer",
+        "name": N_("walnut veneer"),
         "kind": "veneer",
         "colour": "walnut",
         "grain": True,
@@ -149,7 +157,7 @@ HARDWARE = [
 DOOR_STYLES = [
     {
         "code": "hinged",
-        "name": "hinged doors",
+        "name": N_("hinged doors"),
         "kind": "hinged",
         "min_leaf_width_mm": 250,
         "max_leaf_width_mm": 600,
@@ -165,7 +173,7 @@ DOOR_STYLES = [
     },
     {
         "code": "sliding",
-        "name": "sliding doors",
+        "name": N_("sliding doors"),
         "kind": "sliding",
         "min_leaf_width_mm": 450,
         "max_leaf_width_mm": 1200,

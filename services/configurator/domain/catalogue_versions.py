@@ -118,7 +118,7 @@ def validate_document(document: Any, version: int) -> Catalogue:
     try:
         catalogue = Catalogue.from_dict(whole_numbers(document | {"version": version}))
     except PlainDataError as exc:
-        raise InvalidArgument(_codec_violations(str(exc))) from None
+        raise InvalidArgument(_codec_violations(exc)) from None
     violations = _reference_violations(catalogue)
     violations += [
         FieldViolation.of(f"catalog.products.{kind.split(':')[0]}.rules",
@@ -144,15 +144,10 @@ def whole_numbers(value: Any) -> Any:
     return value
 
 
-def _codec_violations(message: str) -> list[FieldViolation]:
-    out = []
-    for part in message.split("; "):
-        path, sep, description = part.partition(": ")
-        if sep and path.startswith("$"):
-            out.append(FieldViolation("catalog" + path[1:], description))
-        else:
-            out.append(FieldViolation("catalog", part))
-    return out
+def _codec_violations(error: PlainDataError) -> list[FieldViolation]:
+    """Each misfit of the document as a violation of the field it names, in words."""
+    return [FieldViolation("catalog" + m.where.removeprefix("$"), m.words.english(), m.words)
+            for m in error.misfits]
 
 
 def _reference_violations(catalogue: Catalogue) -> list[FieldViolation]:

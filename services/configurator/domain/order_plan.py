@@ -129,8 +129,8 @@ def plan_order(catalogue: Catalogue, order_id: str, lines: list[LineRequest],
     if rejected:
         return tuple(rejected)
     if not planned:
-        return (LineRejection("", Reason("items", "the order has no lines to configure",
-                                         "add at least one item")),)
+        return (LineRejection("", Reason("items", Words(N_("the order has no lines to configure")),
+                                         Words(N_("add at least one item")))),)
     return _plan(catalogue, order_id, tuple(planned), nesting_method)
 
 
@@ -139,9 +139,11 @@ def _configure_line(catalogue: Catalogue, line: LineRequest) -> Configuration | 
         return configure(catalogue, line.product, line.options)
     except Exception as exc:  # noqa: BLE001 - a catalogue gap must reach a person, not loop
         return Rejection(line.product, catalogue.version, (Reason(
-            "options", f"this line could not be configured on catalogue version "
-                       f"{catalogue.version} ({type(exc).__name__}: {exc})",
-            "check the options against GetProduct, or ask the chain leader to fix the catalogue"),))
+            "options", Words.of(N_("this line could not be configured on catalogue version "
+                                   "%(version)s (%(error)s)"),
+                                version=catalogue.version, error=f"{type(exc).__name__}: {exc}"),
+            Words(N_("check the options against GetProduct, or ask the chain leader to fix the "
+                     "catalogue"))),))
 
 
 def order_ref(order_id: str) -> str:

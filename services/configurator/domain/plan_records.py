@@ -129,6 +129,9 @@ class RejectionReason:
     parameter: str
     message: str
     suggestion: str
+    # message and suggestion as words for people (None in events stored before words)
+    message_words: Words | None = field(default=None, compare=False)
+    suggestion_words: Words | None = field(default=None, compare=False)
 
 
 # The values above (and those they hold) as stored inside events, by name: names are a stored
@@ -178,7 +181,8 @@ def plan_result(catalogue: Catalogue, plan: OrderPlan) -> ConfigurationResult:
 
 
 def rejection_reasons(rejections: tuple[LineRejection, ...]) -> list[RejectionReason]:
-    return [RejectionReason(r.line_id, r.reason.parameter, r.reason.message, r.reason.suggestion)
+    return [RejectionReason(r.line_id, r.reason.parameter, r.reason.message, r.reason.suggestion,
+                            r.reason.message_words, r.reason.suggestion_words)
             for r in rejections]
 
 

@@ -107,9 +107,7 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
                                          request.quantity or 1, version)
         if answer.configuration is None:
             return pb.ConfigureResponse(catalog_version=answer.catalog_version, rejection=pb.Rejection(
-                reasons=[pb.RejectionReason(line_id="", parameter=r.parameter, message=r.message,
-                                            suggestion=r.suggestion)
-                         for r in answer.plan.reasons]))
+                reasons=[wire.reason_to_pb(r) for r in answer.plan.reasons]))
         plan = answer.plan
         catalogue = await asyncio.to_thread(self.app.catalogue, answer.catalog_version)
         result = plan_result(catalogue, plan)

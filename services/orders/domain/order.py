@@ -229,16 +229,31 @@ class Order(Aggregate):
         self.status = OrderStatus.CONFIGURED
         self.catalog_version = catalog_version
 
-    def record_rejected(self, revision: int | None, reasons: list[str], cause: str) -> bool:
+    def record_rejected(self, revision: int | None, reasons: list[str], cause: str,
+                        said: list[Words] | None = None) -> bool:
+        """Configuration rejected the order for ``reasons`` (``said``: the same as words, one
+        per reason, for the reader's language; none from a configurator before words)."""
         if not self._moves_forward(OrderStatus.REJECTED, revision):
             return False
-        self._rejected(reasons=list(reasons), cause=cause)
+        if said and len(said) == len(reasons):
+            self._rejected(reasons=list(reasons), cause=cause, said=list(said))
+        else:
+            self._rejected(reasons=list(reasons), cause=cause)
         return True
 
+    # `said` is absent from the events stored before rejection reasons were words.
     @event("ConfigurationRejected")
-    def _rejected(self, reasons: list[str], cause: str) -> None:
+    def _rejected(self, reasons: list[str], cause: str, said: list[Words] | None = None) -> None:
         self.status = OrderStatus.REJECTED
         self.rejection_reasons = reasons
+        self.__dict__["_rejection_said"] = list(said or [])
+
+    @property
+    def rejection_reason_words(self) -> list[Words]:
+        """``rejection_reasons`` as words, one per reason (empty for reasons recorded before
+        words, or once the order is no longer rejected)."""
+        said = self.__dict__.get("_rejection_said") or []
+        return said if self.rejection_reasons and len(said) == len(self.rejection_reasons) else []
 
     def record_scheduled(self, revision: int | None, factory_id: str, planned_start: str,
                          planned_end: str, cause: str) -> bool:

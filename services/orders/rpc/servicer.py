@@ -21,7 +21,7 @@ from services.kit.errors import (
 )
 from services.kit.rpc import current_principal, status_for, text_violations
 from services.kit.words import N_
-from services.kit.words_pb import words_pb
+from services.kit.words_pb import words_or_none, words_pb
 from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, Placement, PlacementRequest
 from services.orders.domain.order import AwaitingMapping, NotRejected, OrderDiffers
@@ -79,7 +79,8 @@ def refusal_pb(exc: DomainError) -> pb.PlaceOrderRefusal:
     refused = pb.PlaceOrderRefusal(code=status.code, message=status.message)
     if isinstance(exc, InvalidArgument):
         refused.field_violations.extend(
-            pb.FieldViolation(field=v.field, description=v.description) for v in exc.violations)
+            pb.FieldViolation(field=v.field, description=v.description,
+                              words=words_or_none(v.words)) for v in exc.violations)
     return refused
 
 

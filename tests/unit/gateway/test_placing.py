@@ -153,3 +153,22 @@ def test_every_adapter_builds_its_request_the_same_way():
 def test_an_order_without_total_dates_or_time_leaves_them_unset():
     request = place_order_request("dovetail", "SHOP-2", types_pb2.Customer(name="Li"), [])
     assert not any(request.HasField(f) for f in ("total", "placed_at", "promised_date"))
+
+
+def test_a_refused_order_of_a_batch_reads_its_violations_in_the_readers_language(chinese):
+    """One order refused inside PlaceOrders keeps its violations' words on the wire, so the
+    4xx a shop or a person gets is said like any other violation (issue 19, item 3)."""
+    from gateway import i18n
+    from gateway.placing import refusal_error
+    from services.kit.errors import FieldViolation, InvalidArgument
+    from services.orders.rpc.servicer import refusal_pb
+
+    refused = refusal_pb(InvalidArgument(FieldViolation.of(
+        "external_id", "must be at most %(n)s characters", n=64)))
+    wire = pb.PlaceOrderRefusal.FromString(refused.SerializeToString())
+    error = refusal_error(wire)
+    assert (error.status_code, error.errors[0].field) == (422, "external_id")
+    assert error.errors[0].message == "最多 64 个字符"
+    i18n.use("en")
+    assert refusal_error(wire).errors[0].message == "must be at most 64 characters"
+    assert wire.field_violations[0].description == "must be at most 64 characters"

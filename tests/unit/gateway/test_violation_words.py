@@ -89,3 +89,25 @@ def test_iot_calendars(chinese):
     assert found == {"shift_calendar.weekly_shifts[0].weekday": "须为 MONDAY 到 SUNDAY",
                      "shift_calendar.weekly_shifts[0].end_minute":
                          "须晚于 start_minute，且最多晚 24 小时"}
+
+
+def test_configurator_catalogue_document(chinese):
+    """A catalogue uploaded with fields that do not fit: each misfit names its field, in words
+    (the catalogue codec's; issue 19, item 3)."""
+    from services.configurator.catalogue import seed_catalogue
+    from services.configurator.domain.catalogue_versions import validate_document
+
+    document = seed_catalogue().to_dict()
+    document["boards"]["mdf-18"]["thickness_mm"] = "thick"
+    document["boards"]["mdf-18"]["colour"] = "red"
+    found = refused(lambda: validate_document(document, 2))
+    [misfit] = found
+    assert (misfit.field, misfit.description) == ("catalog.boards.mdf-18", "unknown field(s) colour")
+    assert said(misfit) == "未知字段 colour"
+    del document["boards"]["mdf-18"]["colour"]
+    [misfit] = refused(lambda: validate_document(document, 2))
+    assert misfit.field == "catalog.boards.mdf-18.thickness_mm"
+    assert misfit.description == "expected a number, got 'thick'"
+    assert said(misfit) == "应为数字，收到的是 'thick'"
+    i18n.use("en")
+    assert said(misfit) == "expected a number, got 'thick'"

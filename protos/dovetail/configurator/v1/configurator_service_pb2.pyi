@@ -440,18 +440,22 @@ class LineSpec(_message.Message):
     def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., summary: _Optional[str] = ..., panels: _Optional[_Iterable[_Union[Panel, _Mapping]]] = ..., hardware: _Optional[_Iterable[_Union[HardwareLine, _Mapping]]] = ..., nesting: _Optional[_Union[NestingSummary, _Mapping]] = ..., routing: _Optional[_Iterable[_Union[RoutingOperation, _Mapping]]] = ..., price: _Optional[_Union[Price, _Mapping]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., summary_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class RejectionReason(_message.Message):
-    __slots__ = ("line_id", "parameter", "rule_id", "message", "suggestion")
+    __slots__ = ("line_id", "parameter", "rule_id", "message", "suggestion", "message_words", "suggestion_words")
     LINE_ID_FIELD_NUMBER: _ClassVar[int]
     PARAMETER_FIELD_NUMBER: _ClassVar[int]
     RULE_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     SUGGESTION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_WORDS_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTION_WORDS_FIELD_NUMBER: _ClassVar[int]
     line_id: str
     parameter: str
     rule_id: str
     message: str
     suggestion: str
-    def __init__(self, line_id: _Optional[str] = ..., parameter: _Optional[str] = ..., rule_id: _Optional[str] = ..., message: _Optional[str] = ..., suggestion: _Optional[str] = ...) -> None: ...
+    message_words: _types_pb2.Words
+    suggestion_words: _types_pb2.Words
+    def __init__(self, line_id: _Optional[str] = ..., parameter: _Optional[str] = ..., rule_id: _Optional[str] = ..., message: _Optional[str] = ..., suggestion: _Optional[str] = ..., message_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ..., suggestion_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class Rejection(_message.Message):
     __slots__ = ("reasons",)

@@ -62,7 +62,7 @@ class OrderItem(_message.Message):
     def __init__(self, line_id: _Optional[str] = ..., product: _Optional[str] = ..., quantity: _Optional[int] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "channel", "external_id", "status", "placed_at", "promised_date", "customer", "items", "total", "version", "updated_at", "factory_id", "planned_start", "planned_end", "rejection_reasons", "cancellation_reason", "tenant", "catalog_version", "tracking_token", "planning_issue", "mapping_needs", "notes", "source_payload", "planning_issue_words")
+    __slots__ = ("order_id", "channel", "external_id", "status", "placed_at", "promised_date", "customer", "items", "total", "version", "updated_at", "factory_id", "planned_start", "planned_end", "rejection_reasons", "cancellation_reason", "tenant", "catalog_version", "tracking_token", "planning_issue", "mapping_needs", "notes", "source_payload", "planning_issue_words", "rejection_reason_words")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +87,7 @@ class Order(_message.Message):
     NOTES_FIELD_NUMBER: _ClassVar[int]
     SOURCE_PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     PLANNING_ISSUE_WORDS_FIELD_NUMBER: _ClassVar[int]
+    REJECTION_REASON_WORDS_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     channel: str
     external_id: str
@@ -111,7 +112,8 @@ class Order(_message.Message):
     notes: _containers.RepeatedScalarFieldContainer[str]
     source_payload: bytes
     planning_issue_words: _types_pb2.Words
-    def __init__(self, order_id: _Optional[str] = ..., channel: _Optional[str] = ..., external_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., factory_id: _Optional[str] = ..., planned_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejection_reasons: _Optional[_Iterable[str]] = ..., cancellation_reason: _Optional[str] = ..., tenant: _Optional[str] = ..., catalog_version: _Optional[int] = ..., tracking_token: _Optional[str] = ..., planning_issue: _Optional[str] = ..., mapping_needs: _Optional[_Iterable[_Union[MappingNeed, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., source_payload: _Optional[bytes] = ..., planning_issue_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
+    rejection_reason_words: _containers.RepeatedCompositeFieldContainer[_types_pb2.Words]
+    def __init__(self, order_id: _Optional[str] = ..., channel: _Optional[str] = ..., external_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., customer: _Optional[_Union[_types_pb2.Customer, _Mapping]] = ..., items: _Optional[_Iterable[_Union[OrderItem, _Mapping]]] = ..., total: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., version: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., factory_id: _Optional[str] = ..., planned_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., planned_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejection_reasons: _Optional[_Iterable[str]] = ..., cancellation_reason: _Optional[str] = ..., tenant: _Optional[str] = ..., catalog_version: _Optional[int] = ..., tracking_token: _Optional[str] = ..., planning_issue: _Optional[str] = ..., mapping_needs: _Optional[_Iterable[_Union[MappingNeed, _Mapping]]] = ..., notes: _Optional[_Iterable[str]] = ..., source_payload: _Optional[bytes] = ..., planning_issue_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ..., rejection_reason_words: _Optional[_Iterable[_Union[_types_pb2.Words, _Mapping]]] = ...) -> None: ...
 
 class PlaceOrderRequest(_message.Message):
     __slots__ = ("channel", "external_id", "placed_at", "promised_date", "customer", "items", "total", "mapping_needs", "notes", "source_payload", "source_fingerprint")
@@ -156,12 +158,14 @@ class PlaceOrdersRequest(_message.Message):
     def __init__(self, orders: _Optional[_Iterable[_Union[PlaceOrderRequest, _Mapping]]] = ...) -> None: ...
 
 class FieldViolation(_message.Message):
-    __slots__ = ("field", "description")
+    __slots__ = ("field", "description", "words")
     FIELD_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
     field: str
     description: str
-    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    words: _types_pb2.Words
+    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ..., words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class PlaceOrderRefusal(_message.Message):
     __slots__ = ("code", "message", "field_violations")
