@@ -234,6 +234,22 @@ class IotApplication(ServiceApplication):
             return self.repository.get(planned_stop_key(factory_id, key)), True
         return stop, False
 
+    def replan_stop(self, factory_id: str, idempotency_key: str, start_ms: int, end_ms: int
+                    ) -> PlannedStop | None:
+        """A stop declared under `idempotency_key` now planned for another window (scheduling's
+        maintenance task moved): the stop to save, or None when it is not declared here (yet)
+        or has that window already."""
+        stop = self._find(PlannedStop, planned_stop_key(factory_id, idempotency_key))
+        return stop if stop is not None and stop.replan(start_ms, end_ms) else None
+
+    def end_stop(self, factory_id: str, idempotency_key: str, at_ms: int) -> PlannedStop | None:
+        """A stop declared under `idempotency_key` over at `at_ms` (its maintenance reported
+        done): the stop to save when that is before its planned end, else None."""
+        stop = self._find(PlannedStop, planned_stop_key(factory_id, idempotency_key))
+        if stop is None or at_ms >= stop.end_ms:
+            return None
+        return stop if stop.replan(stop.start_ms, max(stop.start_ms, at_ms)) else None
+
     def set_downtime_reason(self, machine_id: str, downtime_id: str, category: str,
                             note: str) -> Downtime:
         v = Violations()

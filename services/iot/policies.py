@@ -1,5 +1,6 @@
 """How iot follows scheduling: which operation ran on which machine when (energy per order, OEE),
-and maintenance reported done on a machine (its wear watch learns a new baseline, issue 22).
+maintenance reported done on a machine (its wear watch learns a new baseline, issue 22), and
+the window of a maintenance task's planned stop (moved, or ended when done early).
 
 Each fact is kept once on the operation's run or the machine; a repeat or a late duplicate
 changes nothing.
@@ -18,7 +19,8 @@ from services.kit.runtime import ConsumerSpec
 from services.kit.words import N_
 
 SUBJECTS = ["dovetail.scheduling.operation_started", "dovetail.scheduling.operation_finished",
-            "dovetail.scheduling.operation_scrapped", "dovetail.scheduling.maintenance_done"]
+            "dovetail.scheduling.operation_scrapped", "dovetail.scheduling.maintenance_done",
+            "dovetail.scheduling.maintenance_accepted"]
 
 
 def _ms(ts) -> int:
@@ -60,11 +62,26 @@ def consumers(app: IotApplication) -> list[ConsumerSpec]:
                                         task.done_by)
         if machine is not None:
             processing.collect_events(machine)
+        # its planned stop (declared here under the stop's id) is over if it was not yet
+        stop = app.end_stop(task.factory_id, task.stop_id, _ms(task.done_at)) if (
+            task.stop_id) else None
+        if stop is not None:
+            processing.collect_events(stop)
+
+    def accepted(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        """A maintenance task accepted or moved: its planned stop, declared here by the
+        gateway or the demo's crew under the stop's id, moves with it (nothing before then)."""
+        task = body_as(envelope, scheduling.MaintenanceAccepted).task
+        if task.stop_id and task.HasField("start") and task.HasField("end"):
+            stop = app.replan_stop(task.factory_id, task.stop_id, _ms(task.start), _ms(task.end))
+            if stop is not None:
+                processing.collect_events(stop)
 
     table = {scheduling.OperationStarted.DESCRIPTOR.full_name: started,
              scheduling.OperationFinished.DESCRIPTOR.full_name: finished,
              scheduling.OperationScrapped.DESCRIPTOR.full_name: scrapped,
-             scheduling.MaintenanceDone.DESCRIPTOR.full_name: maintained}
+             scheduling.MaintenanceDone.DESCRIPTOR.full_name: maintained,
+             scheduling.MaintenanceAccepted.DESCRIPTOR.full_name: accepted}
 
     def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
         handler = table.get(envelope.type)

@@ -135,6 +135,10 @@ async def apply(conn, event: Any) -> None:
             "ON CONFLICT DO NOTHING",
             (str(event.originator_id), event.factory_id, list(event.machine_ids),
              event.start_ms, event.end_ms, event.reason))
+    elif isinstance(event, PlannedStop.Event) and name == "Replanned":
+        await conn.execute(
+            "UPDATE iot.planned_stops SET start_ms = %s, end_ms = %s WHERE stop_id = %s",
+            (event.start_ms, event.end_ms, str(event.originator_id)))
     elif isinstance(event, OperationRun.Event):
         await _apply_operation(conn, name, event)
 

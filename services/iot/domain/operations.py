@@ -1,7 +1,8 @@
 """Facts iot keeps from elsewhere and from factories: operations that ran, planned stops.
 
 ``OperationRun`` follows scheduling's operation events (they may arrive in any order across
-redeliveries; each fact is kept once). ``PlannedStop`` is a stop a factory declares ahead.
+redeliveries; each fact is kept once). ``PlannedStop`` is a stop a factory declares ahead (a
+maintenance stop follows its task in scheduling: moved, or ended when reported done early).
 """
 
 from __future__ import annotations
@@ -89,6 +90,20 @@ class PlannedStop(Aggregate):
         self.start_ms = start_ms
         self.end_ms = end_ms
         self.reason = reason
+
+    def replan(self, start_ms: int, end_ms: int) -> bool:
+        """The stop planned for another window by whoever planned it (scheduling's maintenance
+        task moved, or reported done before its planned end); False when it is there already
+        or the window is empty."""
+        if end_ms < start_ms or (start_ms, end_ms) == (self.start_ms, self.end_ms):
+            return False
+        self._replanned(start_ms=start_ms, end_ms=end_ms)
+        return True
+
+    @event("Replanned")
+    def _replanned(self, start_ms: int, end_ms: int) -> None:
+        self.start_ms = start_ms
+        self.end_ms = end_ms
 
     def covers(self, machine_id: str, at_ms: int) -> bool:
         return (self.start_ms <= at_ms < self.end_ms
