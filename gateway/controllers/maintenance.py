@@ -93,7 +93,8 @@ class MaintenanceController(Controller):
                                                 current(request).actor))
 
     @post("/{task_id:str}/move", guards=[factory_or_admin], status_code=200,
-          summary="Move a proposed maintenance task to a new start (accepted there)")
+          summary="Move a maintenance task, proposed or accepted until its stop begins, to a "
+                  "new start (accepted there)")
     async def move(self, factory_id: FactoryId, task_id: TaskId, data: JSONBody[MoveBody],
                    services: ServicesDep, request: Request) -> MaintenanceTaskRead:
         return task_read(await maintenance.move(services, factory_id, task_id[:64],

@@ -8,12 +8,13 @@ decide MINE's tasks (403 by the path, 404 by the id)."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.iot.v1 import iot_events_pb2 as iot
+from services.iot.domain.operations import planned_stop_key
 from tests.helpers import eventually, stream_envelopes
 from tests.integration.scheduling.conftest import publish
 
@@ -136,23 +137,31 @@ async def test_an_operator_accepts_it_and_it_is_a_planned_stop_everywhere(platfo
     assert "maintenance: cutting current up 18 % over 9 days" in machines.text
 
 
+async def wears(platform, settings, kind: str) -> dict:
+    """MINE's machine of `kind` wears too (failure expected in 30 hours): its proposed task."""
+    mine = platform.mine
+    machine = f"{mine.factory_id}-{kind}"
+    now = int(time.time() * 1000)
+    await publish(settings, "iot", "machine_health_assessed", machine, iot.MachineHealthAssessed(
+        machine_id=machine, factory_id=mine.factory_id, assessed_at=stamp(now), score=40,
+        horizon_hours=30, confidence=0.7, alarm=True, failure_expected_by=stamp(now + 30 * H),
+        explanation=WORDS))
+
+    async def proposed():
+        answer = await platform.client.get(f"/api/v1/factories/{mine.factory_id}/maintenance/",
+                                           headers=mine.bearer)
+        return [t for t in answer.json()["tasks"] if t["machine_id"] == machine] or None
+
+    (task,) = await eventually(proposed, timeout=60)
+    return task
+
+
 async def test_done_is_reported_by_the_floor_and_the_machine_reads_maintained(platform, task,
                                                                               settings):
     mine, other = platform.mine, platform.other
     base = f"/api/v1/factories/{mine.factory_id}/maintenance"
     # a proposed task (the sander wears too) cannot be done before it is accepted
-    sander = f"{mine.factory_id}-sander"
-    now = int(time.time() * 1000)
-    await publish(settings, "iot", "machine_health_assessed", sander, iot.MachineHealthAssessed(
-        machine_id=sander, factory_id=mine.factory_id, assessed_at=stamp(now), score=40,
-        horizon_hours=30, confidence=0.7, alarm=True, failure_expected_by=stamp(now + 30 * H),
-        explanation=WORDS))
-
-    async def proposed():
-        answer = await platform.client.get(base + "/", headers=mine.bearer)
-        return [t for t in answer.json()["tasks"] if t["machine_id"] == sander] or None
-
-    (early,) = await eventually(proposed, timeout=60)
+    early = await wears(platform, settings, "sander")
     refused = await platform.client.post(f"{base}/{early['task_id']}/done", headers=mine.bearer)
     assert refused.status_code == 409 and "accept it" in refused.text, refused.text
 
@@ -195,3 +204,67 @@ async def test_done_is_reported_by_the_floor_and_the_machine_reads_maintained(pl
     page = await platform.client.get("/factory/maintenance/?done=done", headers=mine.bearer)
     section = page.text.split(f'data-task="{task["task_id"]}"')[1].split("</section>")[0]
     assert 'data-status="done"' in page.text and "Done by" in section
+
+
+def free_start(busy: list[tuple[str, int, int]], after_ms: int, length_ms: int,
+               due_ms: int) -> int:
+    """The first whole minute from `after_ms` where a stop of `length_ms` clears planned work
+    and ends by `due_ms`."""
+    start = -(-after_ms // 60_000) * 60_000
+    while start + length_ms <= due_ms:
+        clash = [b for _, a, b in busy if a < start + length_ms and start < b]
+        if not clash:
+            return start
+        start = -(-max(clash) // 60_000) * 60_000
+    raise AssertionError("no gap for the stop before it is due")
+
+
+async def test_an_accepted_task_is_moved_again_by_the_floor_until_it_starts(platform,
+                                                                              settings):
+    """Issue 22: an accepted task can be moved again (the workspace shows the form until its
+    stop begins), attributed to the person; scheduling's stop and iot's copy move with it."""
+    mine = platform.mine
+    base = f"/api/v1/factories/{mine.factory_id}/maintenance"
+    drill = f"{mine.factory_id}-cnc_drill"
+    now = int(time.time() * 1000)
+    task = await wears(platform, settings, "cnc_drill")
+    length = (datetime.fromisoformat(task["end"]) - datetime.fromisoformat(task["start"]))
+    length_ms = int(length.total_seconds() * 1000)
+    due_ms = int(datetime.fromisoformat(task["due_by"]).timestamp() * 1000)
+    app = platform.services["scheduling"].runtime.app
+    busy = app.machine_busy(mine.factory_id, drill, now)
+    first = free_start(busy, now + H, length_ms, due_ms)
+    zone = timezone(timedelta(hours=8))  # the factory's, Asia/Shanghai
+    moved = await platform.client.post(f"{base}/{task['task_id']}/move", headers=mine.bearer,
+                                       json={"start": datetime.fromtimestamp(
+                                           first / 1000, zone).isoformat()})
+    assert moved.status_code == 200 and moved.json()["status"] == "accepted", moved.text
+
+    page = await platform.client.get("/factory/maintenance/", headers=mine.bearer)
+    section = page.text.split(f'data-task="{task["task_id"]}"')[1].split("</section>")[0]
+    assert 'data-status="accepted"' in page.text.split(f'data-task="{task["task_id"]}"')[1][:40]
+    assert f'action="/factory/maintenance/{task["task_id"]}/move"' in section
+
+    second = free_start(busy, first + length_ms + H, length_ms, due_ms)
+    cookie = await platform.session("factory_operator")
+    again = await platform.client.post(
+        f"/factory/maintenance/{task['task_id']}/move", cookies={"dovetail_session": cookie},
+        headers={"Origin": platform.base_url}, follow_redirects=False,
+        data={"start": datetime.fromtimestamp(second / 1000, zone).strftime("%Y-%m-%dT%H:%M")})
+    assert again.status_code == 303 and "done=moved" in again.headers["location"], again.text
+    listed = await platform.client.get(base + "/", headers=mine.bearer)
+    (now_at,) = [t for t in listed.json()["tasks"] if t["task_id"] == task["task_id"]]
+    assert now_at["status"] == "accepted" and now_at["decided_by"].endswith("@factory.example")
+    assert int(datetime.fromisoformat(now_at["start"]).timestamp() * 1000) == second
+    state = platform.services["scheduling"].runtime.state
+    iot_app = platform.services["iot"].runtime.app
+    iot_key = planned_stop_key(mine.factory_id, f"maintenance-{task['task_id']}")
+
+    async def moved_everywhere():
+        stops = [(s.start_ms, s.end_ms) for s in state.factories[mine.factory_id].stops.values()
+                 if s.machine_ids == (drill,)]
+        at_iot = iot_app.repository.get(iot_key)
+        return stops == [(second, second + length_ms)] and (
+            at_iot.start_ms, at_iot.end_ms) == (second, second + length_ms)
+
+    await eventually(moved_everywhere, timeout=60)
