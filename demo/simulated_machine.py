@@ -136,8 +136,9 @@ class SimulatedMachine:
             self.wear = self.wear.demo.started(now)
 
     def plan_stop(self, stop: MaintenanceStop) -> None:
-        """A maintenance stop the factory accepted (a repeat, or one over, changes nothing)."""
-        self.stops.setdefault(stop.task_id, stop)
+        """A maintenance stop the factory accepted (a repeat changes nothing; the task moved
+        again, its latest window stands)."""
+        self.stops[stop.task_id] = stop
 
     def _serviced(self, now: float) -> bool:
         """Whether it stands in a maintenance stop at `now`: stopped, and serviced (broken or

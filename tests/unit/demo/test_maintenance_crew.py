@@ -60,3 +60,16 @@ def test_the_simulator_reads_the_accepted_stop_and_forgets_it_when_over():
     floor.step(stop.end + 1)
     assert saw.state != "OFF" and not saw.stops
     assert saw.wear.effect(stop.end + 1).running == 1.0
+
+
+def test_the_simulator_stops_the_machine_where_the_task_was_moved_to():
+    demo = DemoWear()
+    floor = network(wear=demo, now=NOW_MS / 1000 - 600)
+    saw = floor.machines[demo.machine_id]
+    first = MaintenanceStop(demo.machine_id, "t1", NOW_MS / 1000, NOW_MS / 1000 + 6)
+    moved = MaintenanceStop(demo.machine_id, "t1", NOW_MS / 1000 + 60, NOW_MS / 1000 + 66)
+    assert floor.plan_stop(first, first.start - 1) and floor.plan_stop(moved, first.start - 1)
+    floor.step(first.start + 1)
+    assert saw.state != "OFF"  # not stopped in the window it had
+    floor.step(moved.start + 1)
+    assert saw.state == "OFF" and saw.wear.fitted == moved.end
