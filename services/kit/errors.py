@@ -31,7 +31,20 @@ class FieldViolation:
 
 
 class DomainError(Exception):
-    """Base of the errors a domain raises on purpose."""
+    """Base of the errors a domain raises on purpose, named for what happened.
+
+    ``reason`` (UPPER_SNAKE_CASE, stable within ``domain``), ``subject`` and ``facts`` name
+    what was refused for programs; the edge keeps them when it answers with a category (the
+    gRPC edge sends them beside the message as FAILED_PRECONDITION's ErrorInfo details).
+    """
+
+    def __init__(self, *args: object, reason: str = "", domain: str = "", subject: str = "",
+                 facts: Mapping[str, str] | None = None):
+        super().__init__(*args)
+        self.reason = reason
+        self.domain = domain
+        self.subject = subject
+        self.facts = dict(facts or {})
 
 
 class InvalidArgument(DomainError):
@@ -55,12 +68,8 @@ class FailedPrecondition(DomainError):
     """
 
     def __init__(self, message: str, reason: str = "", domain: str = "", subject: str = "",
-                 facts: dict[str, str] | None = None):
-        super().__init__(message)
-        self.reason = reason
-        self.domain = domain
-        self.subject = subject
-        self.facts = dict(facts or {})
+                 facts: Mapping[str, str] | None = None):
+        super().__init__(message, reason=reason, domain=domain, subject=subject, facts=facts)
 
 
 class Conflict(DomainError):
@@ -115,12 +124,15 @@ Categories = Mapping[type[DomainError], type[DomainError]]
 
 
 def categorised(exc: DomainError, categories: Categories) -> DomainError:
-    """`exc` as its edge category (the same message), or `exc` itself when no class in its
-    lineage has one."""
+    """`exc` as its edge category (the same message, reason, domain, subject and facts), or
+    `exc` itself when no class in its lineage has one."""
     for cls in type(exc).__mro__:
         category = categories.get(cls)
         if category is not None:
-            return category(str(exc))
+            translated = category(str(exc))
+            translated.reason, translated.domain = exc.reason, exc.domain
+            translated.subject, translated.facts = exc.subject, dict(exc.facts)
+            return translated
     return exc
 
 

@@ -16,6 +16,7 @@ from services.delivery.rpc.servicer import ERRORS as DELIVERY_ERRORS
 from services.kit.errors import (
     Conflict,
     DomainError,
+    FailedPrecondition,
     InvalidArgument,
     NotFound,
     Violations,
@@ -23,6 +24,8 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import status_for
+from services.orders.domain import errors as orders_errors
+from services.orders.rpc.servicer import ERRORS as ORDERS_ERRORS
 
 pytestmark = pytest.mark.unit
 
@@ -79,10 +82,28 @@ def test_other_errors_pass_unchanged_with_their_field_violations():
 
 
 @pytest.mark.parametrize(("module", "categories"), [
-    (configurator_errors, CONFIGURATOR_ERRORS), (delivery_errors, DELIVERY_ERRORS)])
+    (configurator_errors, CONFIGURATOR_ERRORS), (delivery_errors, DELIVERY_ERRORS),
+    (orders_errors, ORDERS_ERRORS)])
 def test_every_domain_error_of_a_service_has_a_status(module, categories):
     named = {cls for _, cls in inspect.getmembers(module, inspect.isclass)
              if issubclass(cls, DomainError) and cls.__module__ == module.__name__}
     assert named and named == set(categories)
     for cls in named:
         assert status_for(categorised(cls("x"), categories)).code != code_pb2.INTERNAL
+
+
+class ParcelHeld(DomainError):
+    pass
+
+
+def test_a_named_error_keeps_what_it_tells_programs_as_its_category():
+    held = ParcelHeld("parcel 7 is held at customs", reason="HELD_AT_CUSTOMS",
+                      domain="parcels.example", subject="parcel/7", facts={"port": "Nansha"})
+
+    translated = categorised(held, {ParcelHeld: FailedPrecondition})
+    direct = FailedPrecondition("parcel 7 is held at customs", reason="HELD_AT_CUSTOMS",
+                                domain="parcels.example", subject="parcel/7",
+                                facts={"port": "Nansha"})
+
+    assert type(translated) is FailedPrecondition
+    assert status_for(translated).SerializeToString() == status_for(direct).SerializeToString()
