@@ -11,10 +11,11 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from services.kit.errors import Conflict, DomainError, NotFound
+from services.kit.errors import DomainError
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import ValueTree, register_values
 from services.kit.words import Words
+from services.orders.domain.errors import IntakeBusy, OrderBusy, OrderNotFound, OrderVersionMoved
 from services.orders.domain.order import STATUS_AFTER, Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import (
@@ -101,7 +102,7 @@ class OrdersApplication(ServiceApplication):
             except IntegrityError:
                 # Someone placed one of these shop orders before us (or at the same moment).
                 placed = self._placed(requests)
-        raise Conflict("the same shop orders are being placed by others; try again")
+        raise IntakeBusy("the same shop orders are being placed by others; try again")
 
     @staticmethod
     def _new_orders(requests: Sequence[PlacementRequest], placed: dict[uuid.UUID, Order],
@@ -139,16 +140,16 @@ class OrdersApplication(ServiceApplication):
         try:
             intake: OrderIntake = self.repository.get(intake_id(channel, external_id))
         except AggregateNotFoundError:
-            raise NotFound(f"no order from channel {channel} with id {external_id}") from None
+            raise OrderNotFound(f"no order from channel {channel} with id {external_id}") from None
         return self.get_order(intake.order_id)
 
     def get_order(self, order_id: uuid.UUID) -> Order:
         try:
             order = self.repository.get(order_id)
         except AggregateNotFoundError:
-            raise NotFound(f"order {order_id} does not exist") from None
+            raise OrderNotFound(f"order {order_id} does not exist") from None
         if not isinstance(order, Order):
-            raise NotFound(f"order {order_id} does not exist")
+            raise OrderNotFound(f"order {order_id} does not exist")
         return order
 
     def resolve_mapping(self, order_id: uuid.UUID, lines: tuple[OrderLine, ...],
@@ -179,7 +180,7 @@ class OrdersApplication(ServiceApplication):
 
         def amend(order: Order) -> None:
             if expected_version and order.version != expected_version:
-                raise Conflict(f"order {order_id} is at version {order.version}, not "
+                raise OrderVersionMoved(f"order {order_id} is at version {order.version}, not "
                                f"{expected_version}: read it again and retry")
             content = replace(order.content, lines=lines,
                               promised_date=promised_date or order.content.promised_date)
@@ -209,7 +210,7 @@ class OrdersApplication(ServiceApplication):
                 return order
             except IntegrityError:
                 continue
-        raise Conflict(f"order {order_id} is being changed by others; try again")
+        raise OrderBusy(f"order {order_id} is being changed by others; try again")
 
     def history(self, order_id: uuid.UUID) -> list[HistoryEntry]:
         self.get_order(order_id)

@@ -18,8 +18,14 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.errors import DomainError, FailedPrecondition
 from services.kit.words import Words
+from services.orders.domain.errors import (
+    AwaitingMapping,
+    NotRejected,
+    OrderAlreadyCancelled,
+    OrderDiffers,
+    ProductionStarted,
+)
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import MappingNeed, OrderContent, stored_content
 
@@ -56,18 +62,6 @@ class OrderIntake(Aggregate):
 def intake_id(channel: str, external_id: str) -> uuid.UUID:
     # JSON keeps the two parts apart whatever characters they hold.
     return uuid.uuid5(INTAKE_NAMESPACE, json.dumps([channel, external_id]))
-
-
-class OrderDiffers(DomainError):
-    """The same shop order id arrived again with a different body: not a repeat."""
-
-
-class AwaitingMapping(DomainError):
-    """The order's lines are not all mapped to the catalogue yet."""
-
-
-class NotRejected(DomainError):
-    """Re-processing is for an order configuration rejected, not for one in another state."""
 
 
 class Order(Aggregate):
@@ -170,13 +164,13 @@ class Order(Aggregate):
     def amend(self, content: OrderContent, reason: str, by: str = "") -> None:
         """`by`: who asks (a person's e-mail or a principal), kept on the event."""
         if self.status is OrderStatus.CANCELLED:
-            raise FailedPrecondition("a cancelled order cannot be amended")
+            raise OrderAlreadyCancelled("a cancelled order cannot be amended")
         if self.status is OrderStatus.AWAITING_MAPPING:
             raise AwaitingMapping(
                 "the order waits for its channel's mapping; map what it names and it is "
                 "placed by itself")
         if self.status.production_started:
-            raise FailedPrecondition(
+            raise ProductionStarted(
                 f"production has started (order is {self.status.value}); it can no longer be amended")
         self._amended(content=content, reason=reason, revision=self.revision + 1, by=by)
 
@@ -197,7 +191,7 @@ class Order(Aggregate):
         if self.status is OrderStatus.CANCELLED:
             return False
         if self.status.production_started:
-            raise FailedPrecondition(
+            raise ProductionStarted(
                 f"production has started (order is {self.status.value}); it can no longer be cancelled")
         self._cancelled(reason=reason, previous_status=self.status.value, by=by)
         return True

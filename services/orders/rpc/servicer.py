@@ -14,6 +14,7 @@ from services.kit.errors import (
     DomainError,
     FailedPrecondition,
     InvalidArgument,
+    NotFound,
     PermissionDenied,
     Violations,
     categorised,
@@ -24,7 +25,17 @@ from services.kit.words import N_
 from services.kit.words_pb import words_or_none, words_pb
 from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, Placement, PlacementRequest
-from services.orders.domain.order import AwaitingMapping, NotRejected, OrderDiffers
+from services.orders.domain.errors import (
+    AwaitingMapping,
+    IntakeBusy,
+    NotRejected,
+    OrderAlreadyCancelled,
+    OrderBusy,
+    OrderDiffers,
+    OrderNotFound,
+    OrderVersionMoved,
+    ProductionStarted,
+)
 from services.orders.domain.values import (
     parse_date,
     parse_lines,
@@ -69,8 +80,10 @@ def placed_pb(placement) -> pb.PlaceOrderResponse:
 
 
 # The orders domain's errors, by the status category each is answered with.
-ERRORS = {OrderDiffers: Conflict, AwaitingMapping: FailedPrecondition,
-          NotRejected: FailedPrecondition}
+ERRORS = {OrderNotFound: NotFound, OrderDiffers: Conflict, AwaitingMapping: FailedPrecondition,
+          NotRejected: FailedPrecondition, OrderAlreadyCancelled: FailedPrecondition,
+          ProductionStarted: FailedPrecondition, OrderVersionMoved: Conflict,
+          OrderBusy: Conflict, IntakeBusy: Conflict}
 
 
 def refusal_pb(exc: DomainError) -> pb.PlaceOrderRefusal:

@@ -11,7 +11,7 @@ import pytest
 
 from services.kit.errors import DomainError
 from services.orders.application import OrdersApplication, PlacementRequest
-from services.orders.domain.order import AwaitingMapping, OrderDiffers
+from services.orders.domain.errors import AwaitingMapping, OrderDiffers
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import MappingNeed, parse_order_content
 from services.orders.published import to_integration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.kit.errors import FailedPrecondition
+from services.orders.domain.errors import OrderAlreadyCancelled, ProductionStarted
 from services.orders.domain.order import Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import parse_order_content
@@ -71,7 +71,7 @@ def test_rejected_orders_can_be_amended_and_go_through_configuration_again():
 def test_once_production_started_an_order_cannot_be_cancelled_or_amended(act):
     order = new_order()
     order.record_production_started(None, "s")
-    with pytest.raises(FailedPrecondition, match="production has started"):
+    with pytest.raises(ProductionStarted, match="production has started"):
         order.cancel("x") if act == "cancel" else order.amend({}, "x")
 
 
@@ -81,7 +81,7 @@ def test_cancelling_twice_is_harmless_and_cancelled_orders_ignore_later_facts():
     assert not order.cancel("again")
     assert not order.record_configured(1, 3, "c")
     assert order.status is OrderStatus.CANCELLED
-    with pytest.raises(FailedPrecondition):
+    with pytest.raises(OrderAlreadyCancelled):
         order.amend({}, "x")
 
 

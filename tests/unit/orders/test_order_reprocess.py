@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.orders.application import OrdersApplication, PlacementRequest
-from services.orders.domain.order import NotRejected
+from services.orders.domain.errors import NotRejected
 from services.orders.domain.status import OrderStatus
 from services.orders.domain.values import parse_order_content
 from services.orders.published import to_integration
