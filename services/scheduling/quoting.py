@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from services.kit.errors import FailedPrecondition
 from services.scheduling.domain.calendar import zone
+from services.scheduling.domain.errors import NoFactoryToQuote, OrderCannotBePromised
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.values import RoutingStep
 from services.scheduling.queries import frame, hours
@@ -49,14 +49,15 @@ def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                   steps: list[RoutingStep], release_ms: int, promised_date: str,
                   factory_ids: list[str], quantity: int = 1) -> QuoteAnswer:
     """The earliest completion of ``steps`` (making ``quantity`` units) against the published
-    plan. Raises FailedPrecondition naming the reason when no date can be promised."""
+    plan. Raises NoFactoryToQuote, or OrderCannotBePromised naming the reason, when no date
+    can be promised."""
     f = frame(state, settings, now_ms)
     problem = f.problem
     if factory_ids:
         problem = replace(problem, factories=tuple(x for x in problem.factories if x.id in factory_ids))
     if not problem.factories:
-        raise FailedPrecondition("no factory is available to quote against", reason=NO_FACTORY,
-                                 domain=DOMAIN, subject=",".join(factory_ids))
+        raise NoFactoryToQuote("no factory is available to quote against", reason=NO_FACTORY,
+                               domain=DOMAIN, subject=",".join(factory_ids))
     routing = tuple(s.operation() for s in steps)
     release = max(f.index.now_min, f.index.minute(release_ms) if release_ms else 0)
     plan = [q for q in f.plan if q.factory in {x.id for x in problem.factories}]
@@ -64,10 +65,10 @@ def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
         answer = quote(problem, plan, routing, release=release, quantity=quantity)
     except CannotPromise as exc:
         subject = "/".join(exc.facts[k] for k in ("factory_id", "machine_type") if exc.facts.get(k))
-        raise FailedPrecondition(f"cannot promise this order: {exc}", reason=exc.reason,
-                                 domain=DOMAIN, subject=subject, facts=exc.facts) from None
+        raise OrderCannotBePromised(f"cannot promise this order: {exc}", reason=exc.reason,
+                                    domain=DOMAIN, subject=subject, facts=exc.facts) from None
     except SchedulingError as exc:
-        raise FailedPrecondition(f"cannot promise this order: {exc}") from None
+        raise OrderCannotBePromised(f"cannot promise this order: {exc}") from None
     factory = state.factories.get(answer.factory)
     tz = zone(settings.time_zone or (factory.timezone if factory else ""))
     return _answer(answer, f.index, tz, release, promised_date,

@@ -55,6 +55,16 @@ class MaintenanceStarted(DomainError):
     """A maintenance task moved once its stop has begun: the machine is stopped already."""
 
 
+class NoFactoryToQuote(DomainError):
+    """None of the factories a quote may use is in the network (or none is asked for and
+    the network has none)."""
+
+
+class OrderCannotBePromised(DomainError):
+    """The network cannot promise the order a completion date (the reason and facts, when
+    the solver names them, say why: no eligible machine, no room before the horizon, ...)."""
+
+
 class PlanKeptChanging(DomainError):
     """The pool or the factory plans kept changing while a plan was being saved."""
 

@@ -81,7 +81,9 @@ ERRORS = {errors.OperationNotFound: NotFound, errors.FactoryNotRegistered: NotFo
           errors.ProgressBusy: Conflict, errors.PlanKeptChanging: Conflict,
           errors.StalePlan: Conflict, errors.MaintenanceTaskNotFound: NotFound,
           errors.MaintenanceNotUnderway: FailedPrecondition,
-          errors.MaintenanceStarted: FailedPrecondition}
+          errors.MaintenanceStarted: FailedPrecondition,
+          errors.NoFactoryToQuote: FailedPrecondition,
+          errors.OrderCannotBePromised: FailedPrecondition}
 
 
 @raising_categories(ERRORS)
