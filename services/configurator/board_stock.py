@@ -32,6 +32,9 @@ from services.configurator.domain.board_stock import (
     BoardKind,
     CatalogueBoards,
     FactoryStock,
+    NoSheetFits,
+    OrderNotReadyToCut,
+    StockBusy,
     StockOffcut,
     batch_effects,
     check_batch_name,
@@ -46,7 +49,7 @@ from services.configurator.domain.board_stock import (
 )
 from services.configurator.domain.order_configuration import ConfigurationStatus
 from services.configurator.domain.order_plan import OrderPlan, order_ref, plan_order
-from services.kit.errors import Conflict, FailedPrecondition, Violations
+from services.kit.errors import Violations
 from services.kit.words import N_
 
 MAX_RETRIES = 5
@@ -164,8 +167,8 @@ class BoardStock:
                                                 for m, found in sizes.items()},
                                  settings, offcuts)
             except (NoSheetsForMaterial, PartFitsNoSheet) as exc:
-                raise FailedPrecondition(str(exc), reason="NO_SHEET_FITS",
-                                         domain="stock.dovetail", subject=batch) from None
+                raise NoSheetFits(str(exc), reason="NO_SHEET_FITS",
+                                  domain="stock.dovetail", subject=batch) from None
             effects = batch_effects(batch, [
                 (m.material, m.thickness_mm,
                  None if b.from_offcut else (b.layout.sheet.length_mm, b.layout.sheet.width_mm),
@@ -185,7 +188,7 @@ class BoardStock:
                 return stock, cut
             except IntegrityError:
                 continue
-        raise Conflict(f"the board stock of {factory_id} is being changed by others; try again")
+        raise StockBusy(f"the board stock of {factory_id} is being changed by others; try again")
 
     def batch_layout(self, factory_id: str, batch: str) -> BatchLayout:
         """The boards of a batch nested at the factory, as they were nested."""
@@ -211,7 +214,7 @@ class BoardStock:
         """The parts of a configured order, labelled as its cut list and labels are."""
         configuration = self.app.order_configuration(order_id)
         if configuration.status is not ConfigurationStatus.CONFIGURED:
-            raise FailedPrecondition(
+            raise OrderNotReadyToCut(
                 f"order {order_id} is {configuration.status.value}, not configured",
                 reason="ORDER_NOT_CONFIGURED", domain="stock.dovetail", subject=order_id)
         plan = plan_order(self.app.catalogue(configuration.catalog_version), order_id,
@@ -241,4 +244,4 @@ class BoardStock:
                 return stock
             except IntegrityError:
                 continue
-        raise Conflict(f"the board stock of {factory_id} is being changed by others; try again")
+        raise StockBusy(f"the board stock of {factory_id} is being changed by others; try again")

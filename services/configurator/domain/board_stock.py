@@ -191,6 +191,19 @@ class BatchNotReserved(StockError):
     pass
 
 
+class NoSheetFits(StockError):
+    """A batch's parts fit no sheet the factory has or the catalogue sells (or none is of
+    their material)."""
+
+
+class OrderNotReadyToCut(StockError):
+    """The order is not configured (not yet, or rejected): it has no parts to nest."""
+
+
+class StockBusy(StockError):
+    """Others kept changing the factory's board stock while we tried; try again."""
+
+
 class FactoryStock(Aggregate):
     """The boards of one factory."""
 

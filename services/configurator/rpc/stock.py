@@ -21,10 +21,13 @@ from services.configurator.domain.board_stock import (
     BatchSummary,
     BoardKind,
     FactoryStock,
+    NoSheetFits,
     OffcutAlreadyUsed,
     OffcutUnknown,
+    OrderNotReadyToCut,
     PurchaseUnknown,
     Shortage,
+    StockBusy,
     StockOffcut,
     shortages,
 )
@@ -32,6 +35,7 @@ from services.configurator.domain.errors import NotConfigured
 from services.kit.auth import actor_of
 from services.kit.errors import (
     Categories,
+    Conflict,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -46,9 +50,11 @@ ROLES = {name: ("admin", "factory") for name in (
     "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut", "NestBatch",
     "ConsumeBatch", "ReleaseBatch", "GetBatch")}
 ROLES["ListPurchaseProposals"] = ("admin",)  # the whole chain's: the portal, for planners
-ERRORS: Categories = {PurchaseUnknown: NotFound, BatchUnknown: NotFound, OffcutUnknown: NotFound, NotConfigured: NotFound,
-          OffcutAlreadyUsed: FailedPrecondition, BatchAlreadyReserved: FailedPrecondition,
-          BatchNotReserved: FailedPrecondition}
+ERRORS: Categories = {
+    PurchaseUnknown: NotFound, BatchUnknown: NotFound, OffcutUnknown: NotFound,
+    NotConfigured: NotFound, OffcutAlreadyUsed: FailedPrecondition,
+    BatchAlreadyReserved: FailedPrecondition, BatchNotReserved: FailedPrecondition,
+    NoSheetFits: FailedPrecondition, OrderNotReadyToCut: FailedPrecondition, StockBusy: Conflict}
 
 
 # ---- wire ----------------------------------------------------------------------------------
