@@ -107,8 +107,9 @@ async def apply(conn, event: Any) -> None:
              event.originator_version, event.timestamp))
     elif isinstance(event, Machine.Event) and name == "HealthAssessed":
         await conn.execute(
-            "INSERT INTO iot.machine_health VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (machine_id) DO UPDATE SET at_ms = EXCLUDED.at_ms, "
+            "INSERT INTO iot.machine_health (machine_id, factory_id, at_ms, score, horizon_s, "
+            "confidence, alarm, explanation, version) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (machine_id) DO UPDATE SET at_ms = EXCLUDED.at_ms, "
             "score = EXCLUDED.score, horizon_s = EXCLUDED.horizon_s, "
             "confidence = EXCLUDED.confidence, alarm = EXCLUDED.alarm, "
             "explanation = EXCLUDED.explanation, version = EXCLUDED.version "
@@ -118,8 +119,9 @@ async def apply(conn, event: Any) -> None:
     elif isinstance(event, Machine.Event) and name == "Maintained":
         # serviced: no assessment until the wear watch has its new baseline (at_ms NULL)
         await conn.execute(
-            "INSERT INTO iot.machine_health VALUES (%s, %s, NULL, NULL, NULL, NULL, false, '{}', "
-            "%s, %s, %s, %s) ON CONFLICT (machine_id) DO UPDATE SET at_ms = NULL, score = NULL, "
+            "INSERT INTO iot.machine_health (machine_id, factory_id, alarm, explanation, version, "
+            "maintained_at_ms, maintained_by, maintenance_task_id) "
+            "VALUES (%s, %s, false, '{}', %s, %s, %s, %s) ON CONFLICT (machine_id) DO UPDATE SET at_ms = NULL, score = NULL, "
             "horizon_s = NULL, confidence = NULL, alarm = false, explanation = '{}', "
             "version = EXCLUDED.version, maintained_at_ms = EXCLUDED.maintained_at_ms, "
             "maintained_by = EXCLUDED.maintained_by, "
@@ -131,8 +133,8 @@ async def apply(conn, event: Any) -> None:
         await _apply_state(conn, name, event)
     elif isinstance(event, PlannedStop.Event) and name == "Declared":
         await conn.execute(
-            "INSERT INTO iot.planned_stops VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO iot.planned_stops (stop_id, factory_id, machine_ids, start_ms, end_ms, "
+            "reason) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (str(event.originator_id), event.factory_id, list(event.machine_ids),
              event.start_ms, event.end_ms, event.reason))
     elif isinstance(event, PlannedStop.Event) and name == "Replanned":
@@ -146,14 +148,16 @@ async def apply(conn, event: Any) -> None:
 async def _apply_state(conn, name: str, e: Any) -> None:
     if name == "StateChanged":
         await conn.execute(
-            "INSERT INTO iot.state_changes VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "INSERT INTO iot.state_changes (machine_id, version, factory_id, at_ms, from_state, "
+            "to_state, reason, available) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT DO NOTHING",
             (e.machine_id, e.originator_version, e.factory_id, e.at_ms, e.from_state,
              e.to_state, e.reason, e.available))
         if e.opened_downtime:
             await conn.execute(
-                "INSERT INTO iot.downtimes VALUES (%s, %s, %s, %s, %s, NULL, 'unspecified', '', "
-                "%s) ON CONFLICT DO NOTHING",
+                "INSERT INTO iot.downtimes (downtime_id, machine_id, factory_id, state, start_ms, "
+                "category, note, planned) VALUES (%s, %s, %s, %s, %s, 'unspecified', '', %s) "
+                "ON CONFLICT DO NOTHING",
                 (e.opened_downtime, e.machine_id, e.factory_id, e.to_state, e.at_ms, e.planned))
     elif name == "DowntimeRecorded":
         await conn.execute("UPDATE iot.downtimes SET end_ms = %s WHERE downtime_id = %s",
