@@ -9,8 +9,10 @@ import inspect
 import pytest
 from google.rpc import code_pb2
 
+from services.configurator.domain import board_stock
 from services.configurator.domain import errors as configurator_errors
 from services.configurator.rpc.servicer import ERRORS as CONFIGURATOR_ERRORS
+from services.configurator.rpc.stock import ERRORS as STOCK_ERRORS
 from services.delivery.domain import errors as delivery_errors
 from services.delivery.rpc.servicer import ERRORS as DELIVERY_ERRORS
 from services.kit.errors import (
@@ -107,3 +109,11 @@ def test_a_named_error_keeps_what_it_tells_programs_as_its_category():
 
     assert type(translated) is FailedPrecondition
     assert status_for(translated).SerializeToString() == status_for(direct).SerializeToString()
+
+
+def test_every_board_stock_error_has_a_status():
+    named = {cls for _, cls in inspect.getmembers(board_stock, inspect.isclass)
+             if issubclass(cls, board_stock.StockError) and cls is not board_stock.StockError}
+    assert named and named <= set(STOCK_ERRORS)
+    for cls in named:
+        assert status_for(categorised(cls("x"), STOCK_ERRORS)).code != code_pb2.INTERNAL
