@@ -103,18 +103,33 @@ async def test_a_failed_call_fails_every_webhook_in_it(code, status):
 async def test_webhooks_waiting_behind_a_call_that_found_orders_down_hear_so_at_once():
     orders = FakeOrders(fail=grpc.StatusCode.UNAVAILABLE)
     calls = []
+    answer = asyncio.Event()  # the first call's answer comes once the nine are queued
 
     async def call(method, request):
         calls.append(method)
+        await answer.wait()
         return await orders(method, request)
 
     placer = OrderPlacer(call, max_in_flight=1)
     first = asyncio.create_task(placer.place(pb.PlaceOrderRequest(external_id="o0")))
-    await asyncio.sleep(0.001)  # its call is on the way; nine more arrive meanwhile
-    answers = [*await place_all(placer, [f"o{i}" for i in range(1, 10)]),
-               *await asyncio.gather(first, return_exceptions=True)]
+    await until(lambda: calls)  # its call is on the way; nine more arrive meanwhile
+    nine = asyncio.ensure_future(place_all(placer, [f"o{i}" for i in range(1, 10)]))
+    await until(lambda: len(placer._waiting) == 9)
+    answer.set()
+    answers = [*await nine, *await asyncio.gather(first, return_exceptions=True)]
     assert all(isinstance(a, ServiceError) and a.status_code == 503 for a in answers)
     assert calls == ["PlaceOrder"]  # the nine queued behind the first were not sent
+
+
+async def until(condition, steps: int = 100) -> None:
+    """Let the other tasks run until ``condition()`` holds, counting loop turns, not time:
+    under load a fixed sleep let the first call fail before the nine were queued (they were
+    then rightly sent as a batch of their own)."""
+    for _ in range(steps):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"not so after {steps} turns of the event loop")
 
 
 async def test_a_refused_call_does_not_fail_the_webhooks_waiting_behind_it():
