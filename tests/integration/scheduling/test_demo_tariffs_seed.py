@@ -17,7 +17,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from services.scheduling.domain.carbon import factor_for
 from services.scheduling.domain.tariffs import guangdong_industrial
 from tests.helpers import eventually
-from tests.integration.scheduling.conftest import publish
+from tests.integration.scheduling.conftest import publish, retire
 
 pytestmark = pytest.mark.integration
 
@@ -59,5 +59,4 @@ async def test_the_seed_gives_every_demo_factory_its_tariff(scheduling, settings
                 for f in DEMO_FACTORIES} == versions
     finally:  # later tests replay the iot stream: the demo factories take no work there
         for f in DEMO_FACTORIES:
-            await publish(settings, "iot", "factory_updated", f.factory_id,
-                          iot.FactoryUpdated(factory=announced(f, False, 2)))
+            await retire(scheduling, settings, announced(f, False, 2))

@@ -23,7 +23,7 @@ from services.kit.auth import ACTOR_METADATA, Principal
 from services.scheduling.domain.maintenance_tasks import stop_id_of
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually, ref, stream_envelopes
-from tests.integration.scheduling.conftest import KEY_A, auth, publish, type_pb
+from tests.integration.scheduling.conftest import KEY_A, auth, publish, retire, type_pb
 from tests.integration.test_orders_service import violations
 
 pytestmark = pytest.mark.integration
@@ -54,7 +54,7 @@ async def workshop(scheduling, network, settings):
     await eventually(lambda: _true(router in state.machines))
     yield fid, router, key
     factory.active, factory.version = False, 2
-    await publish(settings, "iot", "factory_updated", fid, iot.FactoryUpdated(factory=factory))
+    await retire(scheduling, settings, factory)
 
 
 async def _true(value):

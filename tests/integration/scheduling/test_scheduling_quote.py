@@ -30,6 +30,7 @@ from tests.integration.scheduling.conftest import (
     SUFFIX,
     auth,
     publish,
+    retire,
     type_pb,
 )
 
@@ -69,8 +70,7 @@ async def works(scheduling, settings):
     await eventually(registered)
     yield WORKS
     # Later tests' scheduling services replay the iot stream: they must not plan onto it.
-    await publish(settings, "iot", "factory_updated", WORKS,
-                  iot.FactoryUpdated(factory=calendar(2, False)))
+    await retire(scheduling, settings, calendar(2, False))
 
 
 def ask(units: int, *extra: tuple[str, int]) -> pb.QuoteRequest:
