@@ -42,6 +42,15 @@ class NetworkState:
         self.plan: PlanPublication | PublishedPlan | None = None  # the latest of them
         self.plan_rows: dict[str, PlanRow] = {}  # operation id -> row of the plan
         self.planned_in: dict[str, str] = {}  # order id -> the factory whose plan holds it
+        self._orders_in: dict[str, set[str]] = {}  # factory id -> the orders its plan holds
+        # Counts the changes to each factory's plan and to the orders it holds (and, in
+        # _epoch, to every plan at once): what is summed from them is summed again only
+        # when its count moved (see planning/kept.py).
+        self._changes_in: dict[str, int] = {}
+        self._epoch = 0
+        # The plannable orders no plan holds (those a slotting-in pass looks at), kept as
+        # orders and plans change: finding them in the pool cost a pass the whole pool.
+        self._unplanned: set[str] = set()
         # Each factory's cutting batches as placed on its saws (issue 20).
         self.cutting: dict[str, CuttingBatches] = {}
         # Counts the progress events applied: a plan solved from this state when the count
@@ -59,7 +68,7 @@ class NetworkState:
             assert isinstance(whole, PublishedPlan)  # its one event creates it
             self.plan = self.publications[DEFAULT] = whole
             self.plan_rows = {row.operation_id: row for row in whole.operations}
-            self.planned_in = {row.order_id: row.factory_id for row in whole.operations}
+            self._plan_whole({row.order_id: row.factory_id for row in whole.operations})
             self._whole_plan_rows = True
             return None
         if isinstance(event, PlanPublication.Event):
@@ -93,6 +102,8 @@ class NetworkState:
             return CAPACITY
         if isinstance(aggregate, PoolOrder):
             self.orders[aggregate.order_id] = aggregate
+            self._touch(self.planned_in.get(aggregate.order_id))
+            self._follow_unplanned(aggregate.order_id)
             if name in ("Configured", "PartitionChosen"):
                 return ORDERS_ADDED
             if name in ("Amended", "Rejected", "Withdrawn"):
@@ -116,8 +127,10 @@ class NetworkState:
             # the first revision after a plan stored whole: its rows give way to the
             # factory plans (the first publication since revises every planned factory)
             self._whole_plan_rows = False
-            self.plan_rows, self.planned_in = {}, {}
+            self.plan_rows = {}
+            self._plan_whole({})
         self.factory_plans[plan.factory_id] = plan
+        self._touch(plan.factory_id)
         rows = plan.operations
         gone: set[str] = set()  # orders with an operation that left this plan
         for op_id, row in before.items():
@@ -128,7 +141,7 @@ class NetworkState:
         for op_id, row in rows.items():
             if before.get(op_id) is not row:
                 self.plan_rows[op_id] = row
-                self.planned_in[row.order_id] = plan.factory_id
+                self._plan_in(row.order_id, plan.factory_id)
         if gone:
             # An order leaves the factory's plan with its last operation there, not with the
             # first that goes (a finished one, or a saw step its cutting batch took over): its
@@ -138,6 +151,47 @@ class NetworkState:
             for order_id in gone:
                 if self.planned_in.get(order_id) == plan.factory_id:
                     del self.planned_in[order_id]
+                    self._orders_in[plan.factory_id].discard(order_id)
+                    self._follow_unplanned(order_id)
+
+    def _plan_in(self, order_id: str, factory_id: str) -> None:
+        was = self.planned_in.get(order_id)
+        if was == factory_id:
+            return
+        if was is not None:
+            self._orders_in[was].discard(order_id)
+            self._touch(was)
+        self.planned_in[order_id] = factory_id
+        self._orders_in.setdefault(factory_id, set()).add(order_id)
+        self._unplanned.discard(order_id)
+
+    def _plan_whole(self, planned_in: dict[str, str]) -> None:
+        self.planned_in = planned_in
+        self._orders_in = {}
+        for order_id, factory_id in planned_in.items():
+            self._orders_in.setdefault(factory_id, set()).add(order_id)
+        self._epoch += 1
+        self._unplanned = {o.order_id for o in self.plannable() if o.order_id not in planned_in}
+
+    def _follow_unplanned(self, order_id: str) -> None:
+        order = self.orders.get(order_id)
+        if (order is not None and order.status == PLANNABLE and order.routing
+                and order_id not in self.planned_in):
+            self._unplanned.add(order_id)
+        else:
+            self._unplanned.discard(order_id)
+
+    def _touch(self, factory_id: str | None) -> None:
+        if factory_id is not None:
+            self._changes_in[factory_id] = self._changes_in.get(factory_id, 0) + 1
+
+    def orders_in(self, factory_id: str) -> set[str]:
+        """The orders the factory's plan holds (those ``planned_in`` it; do not change)."""
+        return self._orders_in.get(factory_id, set())
+
+    def changes_in(self, factory_id: str) -> tuple[int, int]:
+        """A count that moves whenever the factory's plan, or an order it holds, changes."""
+        return self._epoch, self._changes_in.get(factory_id, 0)
 
     def aggregate(self, originator_id: uuid.UUID) -> Any:
         """The aggregate an event of ours was about (as the state holds it)."""
@@ -165,6 +219,10 @@ class NetworkState:
 
     def plannable(self) -> list[PoolOrder]:
         return [o for o in self.orders.values() if o.status == PLANNABLE and o.routing]
+
+    def unplanned(self) -> list[PoolOrder]:
+        """The plannable orders no plan holds (new ones, and those left out)."""
+        return [self.orders[o] for o in sorted(self._unplanned)]
 
     def machines_of(self, factory_id: str) -> list[MachineCapacity]:
         machines = self._machines_by_factory.get(factory_id, {})

@@ -3,7 +3,7 @@ orders it leaves out (and why)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from services.kit.words import N_, Words
@@ -31,10 +31,48 @@ def risk_of(end_ms: int, due: int | None, at_risk_ms: int) -> str:
 class OrdersKept:
     """Orders of the published plan a slotting-in pass leaves where they are (in plans it
     does not revise), counted for the publication instead of listed: listing each of a
-    chain's 30,000 orders in every pass took 12 % of the scheduling process."""
+    chain's 30,000 orders in every pass took 12 % of the scheduling process. ``count`` and
+    ``risk_counts`` are those still in the pool (as publish_plan keeps orders); the
+    tardiness (weight 1) and the last planned end are of them all."""
 
     count: int = 0
     risk_counts: Mapping[str, int] = field(default_factory=dict)
+    tardiness_s: int = 0
+    last_end_ms: int = 0
+
+    @classmethod
+    def of(cls, orders: Iterable[PoolOrder]) -> OrdersKept:
+        """These orders, as a publication counts them."""
+        count = tardiness = last_end = 0
+        risks = {ON_TIME: 0, AT_RISK: 0, LATE: 0}
+        for o in orders:
+            due = due_ms(o.promised_date)
+            if due:
+                tardiness += max(0, o.planned_end_ms - due) // 1000
+            last_end = max(last_end, o.planned_end_ms)
+            if o.status == PLANNABLE:
+                count += 1
+                if o.risk in risks:
+                    risks[o.risk] += 1
+        return cls(count, risks, tardiness, last_end)
+
+    @classmethod
+    def total(cls, parts: Iterable[OrdersKept]) -> OrdersKept:
+        """The orders of all ``parts`` (each counts different orders)."""
+        count = tardiness = last_end = 0
+        risks = {ON_TIME: 0, AT_RISK: 0, LATE: 0}
+        for part in parts:
+            count += part.count
+            tardiness += part.tardiness_s
+            last_end = max(last_end, part.last_end_ms)
+            for risk, n in part.risk_counts.items():
+                risks[risk] += n
+        return cls(count, risks, tardiness, last_end)
+
+
+# The orders of the published plan's other factories, but those named (listed or new in
+# the outcome), as counted: see planning/kept.py, which sums them per factory.
+KeptCounter = Callable[[set[str]], OrdersKept]
 
 
 @dataclass
@@ -193,17 +231,17 @@ def outcome_of(plan: Plan, problem: NetworkProblem, index: ProblemIndex,
 
 def with_published(outcome: PlanOutcome, rows: Mapping[str, PlanRow],
                    pool: Mapping[str, PoolOrder], now_ms: int,
-                   planned: Collection[str] | None = None,
+                   kept: KeptCounter | None = None,
                    elsewhere: tuple[list[str], int] | None = None) -> PlanOutcome:
     """``outcome`` of new orders slotted into the published plan ``rows`` (which stays as
     it is): the plan's rows, the place of each order they hold (the published orders' as
     the pool holds it) and the objective over all of them.
 
     ``elsewhere``: ``rows`` are only those of these factories (those the new orders went
-    to), and this many operations of the other factories stay as they are; ``planned`` then
-    names every order of the published plan, and those of the other factories are counted
-    (OrdersKept), not listed. A slotting-in pass at a chain's 30,000 orders then carries a
-    few factories' rows and orders, not the 280,000 rows of the whole plan."""
+    to), and this many operations of the other factories stay as they are; ``kept`` then
+    counts every other order of the published plan (OrdersKept), which is not listed. A
+    slotting-in pass at a chain's 30,000 orders then carries a few factories' rows and
+    orders, not the 280,000 rows of the whole plan, and costs what those factories hold."""
     new_ops = {r.operation_id for r in outcome.operations}
     new_orders = {r.order_id for r in outcome.operations} | {r.order_id for r in outcome.orders}
     operations = outcome.operations + [r for op, r in rows.items() if op not in new_ops]
@@ -213,39 +251,28 @@ def with_published(outcome: PlanOutcome, rows: Mapping[str, PlanRow],
         o = pool.get(order_id)
         if o is not None:
             orders.append(_placement_of(o))
-    tardiness = sum(r.tardiness_s for r in orders)
-    last_end = max((r.end_ms for r in orders), default=now_ms)
-    count, risks = 0, {ON_TIME: 0, AT_RISK: 0, LATE: 0}
-    for order_id in planned if planned is not None else ():
-        if order_id in listed or order_id in new_orders or (o := pool.get(order_id)) is None:
-            continue
-        due = due_ms(o.promised_date)
-        if due:
-            tardiness += max(0, o.planned_end_ms - due) // 1000
-        last_end = max(last_end, o.planned_end_ms)
-        if o.status == PLANNABLE:  # as publish_plan keeps orders: still in the pool
-            count += 1
-            if o.risk in risks:
-                risks[o.risk] += 1
+    others = kept(listed | new_orders) if kept is not None else OrdersKept()
+    tardiness = sum(r.tardiness_s for r in orders) + others.tardiness_s
+    last_end = max(max((r.end_ms for r in orders), default=now_ms), others.last_end_ms)
     objective = ObjectiveValues(
         weighted_tardiness=float(tardiness),  # weight 1: the pool has no weights
         makespan_seconds=max(0, (last_end - now_ms) // 1000),
         operations_moved=0, total_tardiness_seconds=tardiness)
-    factories, others = elsewhere if elsewhere is not None else (None, 0)
+    factories, operations_elsewhere = elsewhere if elsewhere is not None else (None, 0)
     return PlanOutcome(outcome.status, objective, operations, orders, [],
                        sorted({r.factory_id for r in outcome.operations}),
-                       factories=factories, operations_elsewhere=others,
-                       orders_elsewhere=OrdersKept(count, risks))
+                       factories=factories, operations_elsewhere=operations_elsewhere,
+                       orders_elsewhere=OrdersKept(others.count, others.risk_counts))
 
 
 def within_factories(outcome: PlanOutcome, factories: list[str],
-                     pool: Mapping[str, PoolOrder], now_ms: int, planned: Collection[str],
+                     pool: Mapping[str, PoolOrder], now_ms: int, kept: KeptCounter,
                      elsewhere: int) -> PlanOutcome:
     """``outcome`` of a plan of ``factories`` alone (a round of the optimisation sweep, every
     order of their plans planned again): their plans whole; the other factories' plans stay
-    as they are, holding ``elsewhere`` operations, their orders (of ``planned``) counted as
-    a slotting-in pass counts them. What moved is ``outcome``'s."""
-    whole = with_published(outcome, {}, pool, now_ms, planned, (factories, elsewhere))
+    as they are, holding ``elsewhere`` operations, their orders counted by ``kept`` as a
+    slotting-in pass counts them. What moved is ``outcome``'s."""
+    whole = with_published(outcome, {}, pool, now_ms, kept, (factories, elsewhere))
     return replace(whole, moved_operation_ids=outcome.moved_operation_ids,
                    affected_factory_ids=outcome.affected_factory_ids,
                    objective=replace(whole.objective,

@@ -40,6 +40,7 @@ from services.scheduling.planning.fence import ProgressFence
 from services.scheduling.planning.follower import StateFollower
 from services.scheduling.planning.insert import clashes_now, dispatch, new_orders
 from services.scheduling.planning.isolation import ISOLATED_ORDERS, FailureLog, culprits
+from services.scheduling.planning.kept import KeptOrders
 from services.scheduling.planning.passes import Attempt, PlanningPass, PlanningRun, Solution
 from services.scheduling.planning.scope import PartitionScope
 from services.scheduling.planning.sweep import factory_loads, held_with, windows
@@ -85,6 +86,7 @@ class Planner:
         # Orders left out because planning them raised → their revision then (isolation.py).
         self.isolated: dict[str, int] = {}
         self.failures = FailureLog(self.partition)
+        self.kept = KeptOrders(state)  # what passes count of the plans they leave as they are
 
     @property
     def partition(self) -> str:
@@ -500,18 +502,16 @@ class Planner:
         rows = {op: r for f in went_to if (p := plans.get(f)) is not None
                 for op, r in p.operations.items()}
         elsewhere = sum(len(p.operations) for f, p in plans.items() if f not in went_to)
-        planned = {o for o, f in self.state.planned_in.items() if f in plans}
-        return with_published(new, rows, self.state.orders, now_ms, planned,
-                              (sorted(went_to), elsewhere))
+        return with_published(new, rows, self.state.orders, now_ms,
+                              lambda skip: self.kept.of(plans, skip), (sorted(went_to), elsewhere))
 
     def _in_window(self, window: frozenset[str], new: PlanOutcome, now_ms: int) -> PlanOutcome:
         """The publication of a round of the sweep: the plans of its window's factories
         (whole); the others' are left as they are, their orders counted (as _slotted_in)."""
         plans = self.scope.plans()
         elsewhere = sum(len(p.operations) for f, p in plans.items() if f not in window)
-        planned = {o for o, f in self.state.planned_in.items() if f in plans}
-        return within_factories(new, sorted(window), self.state.orders, now_ms, planned,
-                                elsewhere)
+        return within_factories(new, sorted(window), self.state.orders, now_ms,
+                                lambda skip: self.kept.of(plans, skip), elsewhere)
 
     async def _save(self, planning: PlanningPass, solution: Solution, outcome: PlanOutcome,
                     basis: int) -> uuid.UUID | None:
