@@ -53,16 +53,16 @@ def new_orders(state: NetworkState, scope: PartitionScope, exclude: set[str], no
     ``exclude``), read from ``state`` (in the event loop: the state changes between its
     turns); None when there are none, or one can be made nowhere (then the whole problem
     is solved, which leaves it out with the reason)."""
-    pool = state.plannable()
-    new = [o for o in pool if o.order_id not in state.planned_in and o.order_id not in exclude]
+    new = [o for o in state.unplanned() if o.order_id not in exclude]
     if not new:
         return None
     factories = _candidates(state, scope, new)
     if factories is None:
         return None  # one can be made nowhere: the whole problem says why
     chosen = {o.order_id for o in new}
-    skip = {o.order_id for o in pool if o.order_id not in chosen}
-    problem, index = build_problem(state, now_ms, horizon_days, setup_minutes, skip, factories)
+    # of the new orders alone: excluding the rest of the pool still sorted it all
+    problem, index = build_problem(state, now_ms, horizon_days, setup_minutes,
+                                   factory_ids=factories, only=chosen)
     if index.unplannable or not problem.orders:
         return None
     rows = {op: r for f in factories if (plan := state.factory_plans.get(f)) is not None
@@ -175,10 +175,22 @@ def _published(state: NetworkState, rows: Mapping[str, PlanRow], problem: Networ
     return keep, others
 
 
+_GROUPS: dict[str, tuple[Any, dict[int, str]]] = {}  # order id -> (its routing, seq -> group)
+
+
 def _family(state: NetworkState, row: PlanRow) -> str:
+    """The changeover family of the row's step (kept per order while its routing is the
+    same: the published operations of the candidate factories are looked up every pass)."""
     order = state.orders.get(row.order_id)
-    step = next((s for s in order.routing if s.seq == row.seq), None) if order else None
-    return step.setup_group if step else ""
+    if order is None:
+        return ""
+    routing = order.routing
+    kept = _GROUPS.get(row.order_id)
+    if kept is None or kept[0] is not routing:
+        if len(_GROUPS) > 200_000:
+            _GROUPS.clear()
+        kept = _GROUPS[row.order_id] = (routing, {s.seq: s.setup_group for s in reversed(routing)})
+    return kept[1].get(row.seq, "")
 
 
 def _clashes(problem: NetworkProblem, ops: list[PlannedOperation],
