@@ -7,6 +7,7 @@ event's tracking record in one transaction (exactly once in effect).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 
@@ -19,7 +20,7 @@ from services.configurator.application import ConfiguratorApplication, OrderRevi
 from services.configurator.domain.catalogue_versions import whole_numbers
 from services.configurator.domain.order_plan import LineRequest
 from services.configurator.wire import date_from_pb
-from services.kit.envelope import body_as
+from services.kit.envelope import UndecodableEvent, body_as
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.runtime import ConsumerSpec
 from services.kit.words import N_
@@ -74,9 +75,23 @@ def consumers(app: ConfiguratorApplication) -> list[ConsumerSpec]:
         if handler is not None:  # other order events are only tracked
             handler(envelope, processing)
 
+    configured = {kind.DESCRIPTOR.full_name: kind
+                  for kind in (orders.OrderPlaced, orders.OrderAmended)}
+
+    def read_together(envelopes: list[EventEnvelope]):
+        """A batch's orders looked up at once (see the application)."""
+        ids = []
+        for envelope in envelopes:
+            kind = configured.get(envelope.type)
+            if kind is not None:
+                with contextlib.suppress(InvalidArgument, UndecodableEvent):  # its policy says why
+                    ids.append(_order_id(body_as(envelope, kind).order_id))
+        return app.configurations_read_together(ids)
+
     # A policy reads and changes only its order's configuration (the catalogue is read-only):
     # a fetched batch is configured and saved in one transaction. One commit and one
     # round of acks per batch instead of per order (at 50 orders/s the consumer, not the
     # nesting, was the limit: 1,100 orders waited while the configurator used a third of a core).
     return [ConsumerSpec("orders", ["dovetail.orders.placed", "dovetail.orders.amended",
-                                    "dovetail.orders.cancelled"], dispatch, batched=True)]
+                                    "dovetail.orders.cancelled"], dispatch, batched=True,
+                         prepare=read_together)]

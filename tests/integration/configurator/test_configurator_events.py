@@ -117,6 +117,40 @@ async def test_a_placed_order_is_configured_once_and_a_redelivery_has_no_effect(
     assert got.price.total.amount == configured.price.total.amount
 
 
+async def test_a_burst_of_orders_read_together_is_configured_once_each(
+        configurator_service, settings):
+    """Orders arriving together are configured in batches that look their configurations
+    up at once: new ones, and an amendment of one configured before, each configured once."""
+    earlier = str(uuid.uuid4())
+    await publish(settings, orders.OrderPlaced(order_id=earlier, revision=1, items=[item()]),
+                  notification_id())
+    await outcome_count(settings, earlier, 1)
+    burst = [str(uuid.uuid4()) for _ in range(24)]
+    bodies = [orders.OrderPlaced(order_id=o, revision=1, items=[item()]) for o in burst]
+    bodies.insert(12, orders.OrderAmended(order_id=earlier, revision=2,
+                                          items=[item(width_mm=1800)]))
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        for body in bodies:
+            envelope = wrap(service="orders", body=body, aggregate_id=body.order_id, version=1,
+                            occurred_at=datetime.now(UTC), tenant="default",
+                            notification_id=notification_id())
+            await js.publish(f"dovetail.orders.{SUBJECTS[type(body).__name__]}",
+                             envelope.SerializeToString(),
+                             headers={"Nats-Msg-Id": uuid.uuid4().hex})
+    finally:
+        await nc.close()
+    for order_id in burst:
+        [configured] = await outcome_count(settings, order_id, 1)
+        assert isinstance(configured, events.OrderConfigured) and configured.order_version == 1
+    found = await outcome_count(settings, earlier, 2)
+    assert [body.order_version for body in found] == [1, 2]
+    await settle(settings)
+    for order_id in burst:
+        assert len(await outcomes(settings, order_id)) == 1
+
+
 async def test_an_impossible_order_is_rejected_and_its_amendment_configured(
         configurator_service, settings):
     order_id = str(uuid.uuid4())
