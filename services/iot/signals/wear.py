@@ -87,6 +87,8 @@ class FeatureTrend:
     wearing: bool
     step_pending: bool
     elevated: bool = False  # the level stands out from noise (min_change and z_min standard errors)
+    # the level is steady enough to tell the feature's least change (min_change) from noise
+    precise: bool = True
 
     def describe(self) -> str:
         """In words: 'cutting current up 18 % over 9 days; failure level in ~4 days'."""
@@ -250,6 +252,7 @@ class FeatureTrack:
             # where the rising line left the baseline, within what was looked at
             since = max(since, now + (median - (level - slope * cfg.level_h * HOUR_S / 2)) / slope)
         elevated = change >= rule.min_change and level - median >= cfg.z_min * standard_error
+        precise = cfg.z_min * standard_error <= rule.min_change * median
         wearing = (
             elevated
             and rise >= cfg.min_rise_per_day
@@ -271,6 +274,7 @@ class FeatureTrack:
             wearing,
             step_pending,
             elevated,
+            precise,
         )
 
 
@@ -301,12 +305,16 @@ class WearMonitor:
         urgent = bool(wearing) and horizon <= self.config.alarm_horizon_days
         self._streak = self._streak + 1 if urgent else 0
         self.alarm = self.alarm or self._streak >= self.config.confirm_assessments
-        # the score counts changes that stand out from the feature's noise (a noisy cycle time
-        # wandering a few per cent is not lost health), and no young step that may be new work
+        # The score counts changes that stand out from the feature's noise, and no young step
+        # that may be new work. A level too noisy to tell the feature's least change (cycle time:
+        # a 12-window mean of a few near-exponential spells a window wanders by about its
+        # failure change) counts only once its rise is a trend (wearing): on its level alone,
+        # three healthy saws in four read 0, at the failure level, at some hour of 200 (900 s
+        # captures, 40 seeds; 8 % now, their cycle time rising as wear would).
         progress = [
             min(1.0, max(0.0, tr.change / RULES[tr.feature].failure_change))
             for tr in trends
-            if tr.wearing or (tr.elevated and not tr.step_pending)
+            if tr.wearing or (tr.elevated and tr.precise and not tr.step_pending)
         ]
         return MachineHealth(
             self.machine_id,

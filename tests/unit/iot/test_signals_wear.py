@@ -56,6 +56,17 @@ def test_thicker_boards_that_hold_are_a_load_change_not_wear():
     assert any("cutting current stepped" in c for c in healths[-1].load_changes)
 
 
+def test_a_healthy_saws_wandering_cycle_time_costs_it_no_health():
+    """A 12-window mean of cycle times (a few near-exponential spells a window) wanders by about
+    the feature's failure change: on the level alone these saws read 0, at the failure level,
+    for hours. Only a cycle time rising as a trend (wearing) takes health away."""
+    for seed in (2, 10):
+        _, healths = run(WearScenario(f"saw-{seed}", "panel_saw", START, seed=seed), 14)
+        wandered = [tr for h in healths for tr in h.trends if tr.feature == "cycle_s" and tr.elevated]
+        assert wandered and not any(tr.precise for tr in wandered)
+        assert min(h.score for h in healths) == 100 and not any(h.alarm for h in healths)
+
+
 def test_the_simulated_windows_are_reproducible_and_break_at_failure():
     saw = WearScenario(
         "saw-3",
