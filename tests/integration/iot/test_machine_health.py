@@ -247,19 +247,24 @@ async def test_thicker_boards_are_no_wear(health_iot, works, settings):
         async with grpc_stub(running) as stub:
             await send(stub, tenant, calm, *trace(thicker, calm.machine_id, WINDOWS))
 
-            async def assessed_after_the_change():
+            async def kept_after_the_last_windows():
                 h = (
                     await stub.GetMachineHealth(
                         pb.GetMachineHealthRequest(machine_id=calm.machine_id), metadata=tenant.auth
                     )
                 ).health
-                # every window taken, and a health kept (the intake keeps them a moment later)
-                done = h.windows_seen >= WINDOWS - 1 and h.state == pb.MACHINE_HEALTH_STATE_ASSESSED
-                return h if done else None
+                # Every window taken (counted live) and the health kept of the last ones. The
+                # intake keeps a machine's latest assessment a moment later, and only when it
+                # says something new (an alarm, the score 5 points off): read as soon as the
+                # windows were counted, it was still one of the middle of the trace (72 three
+                # windows after the boards changed, the new level not yet a step; before the
+                # detector's fix, 0 from cycle-time noise).
+                assert h.windows_seen >= WINDOWS - 1, h
+                assert h.state == pb.MACHINE_HEALTH_STATE_ASSESSED, h
+                assert not h.alarm and h.score > 80, h
+                return h
 
-            health = await eventually(assessed_after_the_change, timeout=60)
-        assert health.state == pb.MACHINE_HEALTH_STATE_ASSESSED
-        assert not health.alarm and health.score > 80
+            await eventually(kept_after_the_last_windows, timeout=60)
         assert not [e for e in await assessed(settings.nats_url, calm.machine_id) if e.alarm]
     finally:
         await stop(running)
