@@ -191,7 +191,7 @@ def lane(lane: sch.MachineLane) -> LaneRead:
         unavailable=[WindowRead(start_ms=w.start_unix_ms, end_ms=w.end_unix_ms,
                                 reason=enum(sch.UnavailabilityReason, w.reason,
                                             "UNAVAILABILITY_REASON_"), note=w.note,
-                                note_said=stop_note(w.note))
+                                note_said=stop_note(w))
                      for w in lane.unavailable])
 
 

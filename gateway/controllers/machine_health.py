@@ -15,7 +15,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway import reads
 from gateway.auth import PLANNING, current, require
 from gateway.deps import Services, ServicesDep
-from gateway.workspace.maintenance import reason_words
+from gateway.workspace.maintenance import lines_said
 
 
 class MachineHealthRead(msgspec.Struct):
@@ -108,7 +108,7 @@ async def factory_healths(
 
 def health_words(h: iot.MachineHealth | None) -> dict | None:
     """What a page shows of a machine's health, in the reader's language: the score, each reason
-    (iot's English words translated), and by when maintenance is due when it
+    (iot's words said), and by when maintenance is due when it
     alarms (ms, and as RFC 3339 text); after maintenance, when and by whom it was maintained
     (`maintained_ms`, `maintained`, `maintained_by`; `score` None until the new baseline is
     learnt)."""
@@ -123,7 +123,7 @@ def health_words(h: iot.MachineHealth | None) -> dict | None:
         "alarm": h.alarm,
         "due_ms": due,
         "due": reads.ts(h, "failure_expected_by"),
-        "reasons": [reason_words(r) for r in h.explanation],
+        "reasons": lines_said(h.explanation, h.explanation_words),
         "maintained_ms": h.maintained_at.ToMilliseconds() if serviced else None,
         "maintained": reads.ts(h, "maintained_at"),
         "maintained_by": h.maintained_by,

@@ -9,80 +9,37 @@ OEE and liveness know the machine is meant to be down.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from gateway import i18n
 from gateway.deps import Services
 from gateway.errors import ServiceError
-from gateway.i18n import gettext as _
 from gateway.schemas.orders import FieldError
 
-# iot's wear words (services/iot/signals/wear.py): "cutting current up 18 % over 9 days",
-# optionally "; +25 % in ~4.0 days"
-_WEAR = re.compile(r"^(?P<what>[a-z ]+?) up (?P<change>-?\d+) % over (?P<days>\d+) days"
-                   r"(?:; \+(?P<limit>\d+) % in ~(?P<left>[\d.]+) days)?$")
+
+def lines_said(english: Sequence[str], said: Sequence[types_pb2.Words]) -> list[str]:
+    """A service's lines (iot's wear, the tool counter's) in the reader's language, from the
+    words sent beside them; as written when sent without (kept before words)."""
+    if said and len(said) == len(english):
+        return [i18n.said_words(w) for w in said]
+    return list(english)
 
 
-def _feature(words: str) -> str:
-    return {"cutting current": _("cutting current"), "idle current": _("idle current"),
-            "idle current noise": _("idle current noise"),
-            "cycle time": _("cycle time")}.get(words, words)
+def explanation_said(task: pb.MaintenanceTask) -> list[str]:
+    """Why a maintenance task is proposed, line for line, in the reader's language."""
+    return lines_said(task.explanation, task.explanation_words)
 
 
-# scheduling's tool words (services/scheduling/domain/tool_counters.py):
-# "saw_blade at 92 % of its life, change within ~2 shifts" (or "change now")
-_TOOL = re.compile(r"^(?P<tool>\S+) at (?P<share>\d+) % of its life, change "
-                   r"(?:within ~(?P<shifts>\d+) shifts?|now)$")
-
-
-def _tool(name: str) -> str:
-    return {"saw_blade": _("saw blade"), "router_bit": _("router bit"),
-            "drill_bit": _("drill bit"), "edge_trimmer": _("edge trimmer")}.get(
-        name, name.replace("_", " "))
-
-
-def _tool_words(found: re.Match) -> str:
-    if found["shifts"] is None:
-        return _("%(tool)s at %(share)s %% of its life: change it now", tool=_tool(
-            found["tool"]), share=found["share"])
-    return _("%(tool)s at %(share)s %% of its life: change it within ~%(shifts)s shifts",
-             tool=_tool(found["tool"]), share=found["share"], shifts=found["shifts"])
-
-
-def reason_words(explanation: str) -> str:
-    """One of iot's (or the tool counter's) English reasons in the reader's language (as it
-    came when not known)."""
-    tool = _TOOL.match(explanation.strip())
-    if tool is not None:
-        return _tool_words(tool)
-    found = _WEAR.match(explanation.strip())
-    if found is None:
-        return explanation
-    text = _("%(what)s up %(change)s %% over %(days)s days", what=_feature(found["what"]),
-             change=found["change"], days=found["days"])
-    if found["left"]:
-        text += _("; %(limit)s %% more in about %(left)s days", limit=found["limit"],
-                  left=found["left"])
-    return text
-
-
-def stop_note(note: str) -> str:
-    """What a planned stop is for in the reader's language: scheduling's maintenance stops
-    ("maintenance: " and the wear or tool reasons, services/scheduling/maintenance.py
-    `stop_reason`) said; a stop a person declared reads as they wrote it."""
-    if note == "maintenance":
-        return _("maintenance")
-    if not note.startswith("maintenance: "):
-        return note
-    parts: list[str] = []
-    for part in note.removeprefix("maintenance: ").split("; "):
-        if part.startswith("+") and parts:  # the wear words' own "; +25 % in ~4.0 days"
-            parts[-1] += f"; {part}"
-        else:
-            parts.append(part)
-    return _("maintenance: %(why)s", why=_("; ").join(reason_words(p) for p in parts))
+def stop_note(window: pb.UnavailableWindow) -> str:
+    """What a planned stop is for in the reader's language: scheduling's words for a
+    maintenance stop; a stop a person declared, or one kept before words, reads as written
+    (said whole when it is a text of the catalogue, as "maintenance" is)."""
+    if window.HasField("note_words"):
+        return i18n.said_words(window.note_words)
+    return i18n.gettext(window.note) if window.note else ""
 
 
 async def call(services: Services, method: str, request: object, actor: str = "") -> object:

@@ -54,7 +54,7 @@ class MaintenancePages(Controller):
         open_tasks = [t for t in found if t.status != pb.MAINTENANCE_STATUS_DONE]
         done = [t for t in found if t.status == pb.MAINTENANCE_STATUS_DONE]
         return page("factory_maintenance.html", request, zone=str(zone), open_tasks=open_tasks,
-                    done_tasks=done, names=names, words=maintenance.reason_words,
+                    done_tasks=done, names=names, explanation=maintenance.explanation_said,
                     day=lambda ms: local_time(ms, zone, True),
                     local_input=lambda ms: datetime.fromtimestamp(ms / 1000, zone).strftime(
                         "%Y-%m-%dT%H:%M"),

@@ -20,6 +20,7 @@ from services.iot.domain.values import as_plain
 from services.kit.log_follower import LogWakeup
 from services.kit.persistence import ServiceApplication, apply_ddl
 from services.kit.projection import Projector
+from services.kit.words_pb import words_pb
 
 log = logging.getLogger("dovetail.iot.projection")
 PROJECTION = "projection:iot"
@@ -64,6 +65,8 @@ ALTER TABLE iot.machine_health ADD COLUMN IF NOT EXISTS maintained_at_ms bigint,
   ADD COLUMN IF NOT EXISTS maintained_by text, ADD COLUMN IF NOT EXISTS maintenance_task_id text,
   ALTER COLUMN at_ms DROP NOT NULL, ALTER COLUMN score DROP NOT NULL,
   ALTER COLUMN confidence DROP NOT NULL;
+-- The explanation as words (serialized dovetail.common.v1.Words, line for line; issue 19).
+ALTER TABLE iot.machine_health ADD COLUMN IF NOT EXISTS explanation_words bytea[];
 """
 
 
@@ -108,14 +111,17 @@ async def apply(conn, event: Any) -> None:
     elif isinstance(event, Machine.Event) and name == "HealthAssessed":
         await conn.execute(
             "INSERT INTO iot.machine_health (machine_id, factory_id, at_ms, score, horizon_s, "
-            "confidence, alarm, explanation, version) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (machine_id) DO UPDATE SET at_ms = EXCLUDED.at_ms, "
+            "confidence, alarm, explanation, version, explanation_words) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (machine_id) DO UPDATE SET at_ms = EXCLUDED.at_ms, "
             "score = EXCLUDED.score, horizon_s = EXCLUDED.horizon_s, "
             "confidence = EXCLUDED.confidence, alarm = EXCLUDED.alarm, "
-            "explanation = EXCLUDED.explanation, version = EXCLUDED.version "
+            "explanation = EXCLUDED.explanation, version = EXCLUDED.version, "
+            "explanation_words = EXCLUDED.explanation_words "
             "WHERE iot.machine_health.version < EXCLUDED.version",
             (event.machine_id, event.factory_id, event.at_ms, event.score, event.horizon_s,
-             event.confidence, event.alarm, list(event.explanation), event.originator_version))
+             event.confidence, event.alarm, list(event.explanation), event.originator_version,
+             [words_pb(w).SerializeToString() for w in getattr(event, "said", None) or ()]))
     elif isinstance(event, Machine.Event) and name == "Maintained":
         # serviced: no assessment until the wear watch has its new baseline (at_ms NULL)
         await conn.execute(
@@ -123,6 +129,7 @@ async def apply(conn, event: Any) -> None:
             "maintained_at_ms, maintained_by, maintenance_task_id) "
             "VALUES (%s, %s, false, '{}', %s, %s, %s, %s) ON CONFLICT (machine_id) DO UPDATE SET at_ms = NULL, score = NULL, "
             "horizon_s = NULL, confidence = NULL, alarm = false, explanation = '{}', "
+            "explanation_words = '{}', "
             "version = EXCLUDED.version, maintained_at_ms = EXCLUDED.maintained_at_ms, "
             "maintained_by = EXCLUDED.maintained_by, "
             "maintenance_task_id = EXCLUDED.maintenance_task_id "

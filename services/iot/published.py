@@ -17,6 +17,7 @@ from services.iot import wire
 from services.iot.domain.machine_state import Downtime, MachineStateLog
 from services.iot.domain.operations import PlannedStop
 from services.iot.domain.registry import Factory, Machine
+from services.kit.words_pb import words_pb
 
 
 def to_integration(event: Any) -> tuple[str, Message] | None:
@@ -59,7 +60,8 @@ def health_assessed(event: Any) -> events.MachineHealthAssessed:
         machine_id=event.machine_id, factory_id=event.factory_id,
         assessed_at=wire.timestamp(event.at_ms / 1000), score=event.score,
         horizon_hours=(event.horizon_s or 0.0) / 3600, confidence=event.confidence,
-        alarm=event.alarm, explanation=event.explanation)
+        alarm=event.alarm, explanation=event.explanation,
+        explanation_words=[words_pb(w) for w in getattr(event, "said", None) or ()])
     if event.horizon_s is not None:
         body.failure_expected_by.CopyFrom(wire.timestamp(event.at_ms / 1000 + event.horizon_s))
     since = getattr(event, "baseline_from_ms", 0)  # unknown in events kept before it was said

@@ -11,11 +11,13 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from dovetail.common.v1 import types_pb2
 from services.iot.domain.health import HealthAssessment, Maintenance
 from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.values import from_plain
 from services.kit.errors import Violations
 from services.kit.words import N_
+from services.kit.words_pb import words_of
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
@@ -199,7 +201,10 @@ def _health(row: dict[str, Any]) -> HealthAssessment | None:
         return None
     return HealthAssessment(row["at_ms"], row["score"],
                             math.inf if row["horizon_s"] is None else row["horizon_s"],
-                            row["confidence"], row["alarm"], tuple(row["explanation"]))
+                            row["confidence"], row["alarm"], tuple(row["explanation"]),
+                            explanation_words=tuple(
+                                words_of(types_pb2.Words.FromString(said))
+                                for said in row.get("explanation_words") or ()))
 
 
 def _maintenance(row: dict[str, Any]) -> Maintenance | None:

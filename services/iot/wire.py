@@ -29,6 +29,7 @@ from services.iot.domain.values import LiveState, as_plain, from_plain
 from services.iot.signals.wear_capture import WearClock
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.words import N_
+from services.kit.words_pb import words_pb
 
 
 def timestamp(value: datetime | str | float | None) -> timestamp_pb2.Timestamp | None:
@@ -239,6 +240,7 @@ def health_to_pb(machine_id: str, factory_id: str, health: HealthAssessment | No
     out.assessed_at.CopyFrom(timestamp(health.at_ms / 1000))
     out.score, out.confidence, out.alarm = health.score, health.confidence, health.alarm
     out.explanation.extend(health.explanation)
+    out.explanation_words.extend(words_pb(w) for w in health.explanation_words)
     expected = health.failure_expected_by_ms
     if expected is not None:
         out.horizon_hours = health.horizon_s / 3600

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import IntegrityError
 
 from services.kit.settings import SettingsError
+from services.kit.words import N_, SEMICOLONS, Words
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
 from services.scheduling.domain.errors import FactoryNotRegistered, PlanKeptChanging
@@ -118,6 +119,17 @@ def stop_reason(task: MaintenanceTask) -> str:
     return f"maintenance: {words}"[:400] if words else "maintenance"
 
 
+def stop_reason_words(task: MaintenanceTask) -> Words | None:
+    """`stop_reason` as words people read; None for a task proposed before its explanation
+    was words (its stop reads as written)."""
+    said = task.explanation_words
+    if len(said) != len(task.explanation) or not said and task.detail:
+        return None
+    if not said:
+        return Words(N_("maintenance"))
+    return Words.of(N_("maintenance: %(why)s"), why=Words.listing(list(said), SEMICOLONS))
+
+
 class MaintenanceDesk:
     """The application's maintenance commands and reads."""
 
@@ -176,6 +188,7 @@ class MaintenanceDesk:
         horizon_hours: float,
         explanation: Sequence[str],
         baseline_since_ms: int = 0,
+        explanation_words: Sequence[Words] = (),
     ) -> list[MachineMaintenance]:
         """iot's assessment of a machine's wear: on an alarm, a task proposed (see module);
         nothing for a machine we do not know, one with a task open, or an alarm judged on a
@@ -205,7 +218,9 @@ class MaintenanceDesk:
             self.price_at(factory_id),
         )
         maintenance = held or MachineMaintenance(machine_id=machine_id, factory_id=factory_id)
-        maintenance.propose(proposal, explanation, assessed_ms)
+        maintenance.propose(proposal, explanation, assessed_ms,
+                            explanation_words if len(explanation_words) == len(explanation)
+                            else ())
         return [maintenance]
 
     # --- tool life, from finished work -----------------------------------------------------
@@ -312,7 +327,8 @@ class MaintenanceDesk:
             self.price_at(tools.factory_id),
         )
         maintenance = held or MachineMaintenance(machine_id=machine_id, factory_id=tools.factory_id)
-        maintenance.propose(proposal, [tool_words(first)], now_ms)
+        said = tool_words(first)
+        maintenance.propose(proposal, [said.english()], now_ms, [said])
         return [maintenance]
 
     # --- by the factory ---------------------------------------------------------------------
@@ -369,6 +385,7 @@ class MaintenanceDesk:
                     task.start_ms,
                     task.end_ms,
                     stop_reason(task),
+                    stop_reason_words(task),
                 )
             try:
                 self.save(maintenance, factory)

@@ -161,7 +161,8 @@ def consumers(app: SchedulingApplication, network: NetworkState | None = None,
         failure = _ms(b.failure_expected_by) if b.HasField("failure_expected_by") else 0
         since = _ms(b.baseline_since) if b.HasField("baseline_since") else 0
         return app.record_health_assessed(b.machine_id, b.factory_id, b.alarm, at, failure,
-                                          b.horizon_hours, list(b.explanation), since)
+                                          b.horizon_hours, list(b.explanation), since,
+                                          [words_of(w) for w in b.explanation_words])
 
     def finished(b, env) -> list:
         """Scheduling's own finished operations count on the machine's tools (issue 22)."""

@@ -8,7 +8,7 @@ from google.protobuf.message import Message
 
 from dovetail.scheduling.v1 import scheduling_events_pb2 as events
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
-from services.kit.words_pb import words_or_none
+from services.kit.words_pb import words_or_none, words_pb
 from services.scheduling.domain.maintenance_tasks import MachineMaintenance, stop_id_of
 from services.scheduling.domain.plans import PlanPublication, PublishedPlan
 from services.scheduling.domain.pool import PoolOrder
@@ -58,7 +58,9 @@ def _maintenance(e, name: str) -> tuple[str, Message] | None:
     if name == "Proposed":
         return "maintenance_proposed", events.MaintenanceProposed(task=pb.MaintenanceTask(
             task_id=e.task_id, factory_id=e.factory_id, machine_id=e.machine_id,
-            reason=e.reason, detail=e.detail, explanation=e.explanation, start=ts(e.start_ms),
+            reason=e.reason, detail=e.detail, explanation=e.explanation,
+            explanation_words=[words_pb(w) for w in getattr(e, "said", None) or ()],
+            start=ts(e.start_ms),
             end=ts(e.end_ms), due_by=ts(e.due_by_ms), displaces=e.displaces,
             status=pb.MAINTENANCE_STATUS_PROPOSED, proposed_at=ts(e.at_ms)))
     if name == "Decided":

@@ -175,7 +175,7 @@ class MachineLane:
     machine_type: str
     available: bool
     bars: list[PlanRow]
-    unavailable: list[tuple[int, int, str, str]]
+    unavailable: list[tuple[int, int, str, str, Words | None]]  # (start, end, reason, note, said)
     # a bar's description as words (by operation id), for the reader's language
     said: dict[str, Words] = field(default_factory=dict)
 
@@ -202,13 +202,14 @@ def gantt(state: NetworkState, settings: SchedulerSettings, now_ms: int, factory
         _add_batch_bars(state, fid, per_machine, lo, hi)
         for m in machines:
             bars = per_machine.get(m.machine_id, [])
-            unavailable = [(s, e, "OFF_SHIFT", "") for s, e in off]
-            unavailable += [(max(lo, st.start_ms), min(hi, st.end_ms), "PLANNED_STOP", st.reason)
-                            for st in factory.stops.values()
+            unavailable = [(s, e, "OFF_SHIFT", "", None) for s, e in off]
+            unavailable += [(max(lo, st.start_ms), min(hi, st.end_ms), "PLANNED_STOP", st.reason,
+                             st.said) for st in factory.stops.values()
                             if st.stops(m.machine_id) and st.end_ms > lo and st.start_ms < hi]
             if not m.available:
                 unavailable.append((max(lo, m.state_at_ms), hi,
-                                    "OFFLINE" if m.state.endswith("OFFLINE") else "DOWN", ""))
+                                    "OFFLINE" if m.state.endswith("OFFLINE") else "DOWN", "",
+                                    None))
             lanes.append(MachineLane(m.machine_id, fid, m.machine_type, m.available and m.active,
                                      sorted(bars, key=lambda b: b.start_ms), unavailable,
                                      _step_words(state, bars)))

@@ -140,8 +140,9 @@ def lane_pb(lane: MachineLane) -> pb.MachineLane:
         bars=[_bar_pb(b, lane.said.get(b.operation_id)) for b in lane.bars],
         unavailable=[pb.UnavailableWindow(start_unix_ms=s, end_unix_ms=e,
                                           reason=pb.UnavailabilityReason.Value(
-                                              f"UNAVAILABILITY_REASON_{r}"), note=note)
-                     for s, e, r, note in lane.unavailable])
+                                              f"UNAVAILABILITY_REASON_{r}"), note=note,
+                                          note_words=words_or_none(said))
+                     for s, e, r, note, said in lane.unavailable])
 
 
 def _bar_pb(b: PlanRow, said: Words | None = None) -> pb.GanttBar:

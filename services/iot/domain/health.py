@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from services.iot.signals.wear import MachineHealth
 from services.iot.signals.wear_capture import MachineWear
+from services.kit.words import Words
 
 SCORE_STEP = 5.0
 HORIZON_STEP_S = 8 * 3600.0
@@ -35,6 +36,8 @@ class HealthAssessment:
     alarm: bool
     explanation: tuple[str, ...] = ()
     baseline_from_ms: int = 0  # the watch judged against a baseline learnt from here on
+    # the explanation as words people read, line for line (empty when kept before words)
+    explanation_words: tuple[Words, ...] = ()
 
     def before(self, maintenance: Maintenance | None) -> bool:
         """Judged on a baseline learnt before `maintenance` (the part since changed)."""
@@ -81,5 +84,6 @@ def assessment_of(wear: MachineWear, health: MachineHealth) -> HealthAssessment 
         confidence=health.confidence,
         alarm=health.alarm,
         explanation=health.explanation,
+        explanation_words=health.explanation_words,
         baseline_from_ms=int(wear.since_s * 1000) if math.isfinite(wear.since_s) else 0,
     )

@@ -27,7 +27,7 @@ from services.iot.domain.values import (
     valid_id,
 )
 from services.kit.errors import Violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 FACTORY_FIELDS = ("name", "location", "capacity_share_percent", "shift_calendar",
                   "grid_emission_factor_kg_per_kwh", "timezone", "active")
@@ -188,15 +188,19 @@ class Machine(_Registered):
             score=health.score,
             horizon_s=health.horizon_s if math.isfinite(health.horizon_s) else None,
             confidence=health.confidence, alarm=health.alarm,
-            explanation=list(health.explanation), baseline_from_ms=health.baseline_from_ms)
+            explanation=list(health.explanation), baseline_from_ms=health.baseline_from_ms,
+            said=list(health.explanation_words))
         return True
 
+    # `said` (the explanation as words) is absent from assessments kept before words.
     @event("HealthAssessed")
     def _health_assessed(self, machine_id: str, factory_id: str, at_ms: int, score: float,
                          horizon_s: float | None, confidence: float, alarm: bool,
-                         explanation: list[str], baseline_from_ms: int = 0) -> None:
+                         explanation: list[str], baseline_from_ms: int = 0,
+                         said: list[Words] | None = None) -> None:
         self.health = HealthAssessment(at_ms, score, math.inf if horizon_s is None else horizon_s,
-                                       confidence, alarm, tuple(explanation), baseline_from_ms)
+                                       confidence, alarm, tuple(explanation), baseline_from_ms,
+                                       tuple(said or ()))
 
     def maintained(self, task_id: str, at_ms: int, by: str) -> bool:
         """Maintenance reported done at `at_ms` (scheduling's MaintenanceDone): the alarm and

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from services.iot.signals.wear_features import FEATURES, MAD_SIGMA, WearFeatures
+from services.kit.words import N_, Words
 
 HOUR_S, DAY_S = 3600.0, 86400.0
 
@@ -45,11 +46,12 @@ class FeatureRule:
     min_change: float
 
 
+# The features' names are texts of the gateway's catalogue: said in the reader's language.
 RULES: dict[str, FeatureRule] = {
-    "running_amps": FeatureRule("cutting current", 0.25, 0.06),
-    "idle_amps": FeatureRule("idle current", 0.18, 0.05),
-    "idle_noise": FeatureRule("idle current noise", 1.2, 0.3),
-    "cycle_s": FeatureRule("cycle time", 0.25, 0.08),
+    "running_amps": FeatureRule(N_("cutting current"), 0.25, 0.06),
+    "idle_amps": FeatureRule(N_("idle current"), 0.18, 0.05),
+    "idle_noise": FeatureRule(N_("idle current noise"), 1.2, 0.3),
+    "cycle_s": FeatureRule(N_("cycle time"), 0.25, 0.08),
 }
 
 
@@ -91,12 +93,20 @@ class FeatureTrend:
     precise: bool = True
 
     def describe(self) -> str:
-        """In words: 'cutting current up 18 % over 9 days; failure level in ~4 days'."""
+        """In English: 'cutting current up 18 % over 9 days; +25 % in ~4.0 days'."""
+        return self.describe_words().english()
+
+    def describe_words(self) -> Words:
+        """The same as words people read (services/kit/words.py)."""
         rule = RULES[self.feature]
-        text = f"{rule.words} up {100 * self.change:.0f} % over {self.since_days:.0f} days"
+        rise = {"what": rule.words, "change": f"{100 * self.change:.0f}",
+                "days": f"{self.since_days:.0f}"}
         if math.isfinite(self.horizon_days):
-            text += f"; +{100 * rule.failure_change:.0f} % in ~{self.horizon_days:.1f} days"
-        return text
+            return Words.of(N_("%(what)s up %(change)s %% over %(days)s days; +%(limit)s %% in "
+                               "~%(left)s days"), **rise,
+                            limit=f"{100 * rule.failure_change:.0f}",
+                            left=f"{self.horizon_days:.1f}")
+        return Words.of(N_("%(what)s up %(change)s %% over %(days)s days"), **rise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +125,11 @@ class MachineHealth:
     @property
     def explanation(self) -> tuple[str, ...]:
         return tuple(t.describe() for t in self.trends if t.wearing)
+
+    @property
+    def explanation_words(self) -> tuple[Words, ...]:
+        """`explanation` as words, line for line."""
+        return tuple(t.describe_words() for t in self.trends if t.wearing)
 
 
 def theil_sen(t: np.ndarray, x: np.ndarray) -> tuple[float, float, float]:

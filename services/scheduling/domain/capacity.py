@@ -12,6 +12,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from services.kit.words import Words
 from services.scheduling.domain.carbon import CarbonProfile, profile_from_record, profile_record
 from services.scheduling.domain.ids import factory_key, machine_key
 from services.scheduling.domain.tariffs import Tariff, tariff_from_record, tariff_record
@@ -108,21 +109,28 @@ class FactoryCapacity(Aggregate):
         self.source_version = max(self.source_version, source_version)
 
     def declare_stop(self, stop_id: str, machine_ids: list[str], start_ms: int, end_ms: int,
-                     reason: str) -> bool:
+                     reason: str, said: Words | None = None) -> bool:
         """A planned stop of the whole factory (no machine ids) or of some machines. One held
         already under another id (an accepted maintenance task, told back by iot) is no news."""
         if stop_id in self.stops or end_ms <= start_ms:
             return False
         if any(s.held_as(machine_ids, start_ms, end_ms) for s in self.stops.values()):
             return False
-        self._stop_declared(stop_id=stop_id, machine_ids=list(machine_ids), start_ms=start_ms,
-                            end_ms=end_ms, reason=reason)
+        if said is None:
+            self._stop_declared(stop_id=stop_id, machine_ids=list(machine_ids),
+                                start_ms=start_ms, end_ms=end_ms, reason=reason)
+        else:
+            self._stop_declared(stop_id=stop_id, machine_ids=list(machine_ids),
+                                start_ms=start_ms, end_ms=end_ms, reason=reason, said=said)
         return True
 
+    # `said` (the reason as words) only for a stop scheduling wrote (maintenance), and absent
+    # from stops declared before words.
     @event("StopDeclared")
     def _stop_declared(self, stop_id: str, machine_ids: list[str], start_ms: int, end_ms: int,
-                       reason: str) -> None:
-        self.stops[stop_id] = PlannedStop(tuple(machine_ids), start_ms, end_ms, reason)
+                       reason: str, said: Words | None = None) -> None:
+        self.stops[stop_id] = PlannedStop(tuple(machine_ids), start_ms, end_ms, reason,
+                                          said=said)
 
     def move_stop(self, stop_id: str, start_ms: int, end_ms: int) -> bool:
         """A stop of ours planned for another window (an accepted maintenance task moved);

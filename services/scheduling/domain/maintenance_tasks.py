@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from eventsourcing.domain import Aggregate, event
 
+from services.kit.words import Words
 from services.scheduling.domain.errors import (
     MaintenanceNotUnderway,
     MaintenanceStarted,
@@ -60,6 +61,8 @@ class MaintenanceTask:
     decided_at_ms: int = 0
     done_by: str = ""
     done_at_ms: int = 0
+    # the explanation as words people read, line for line (empty for a task proposed before)
+    explanation_words: tuple[Words, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -108,7 +111,11 @@ class MachineMaintenance(Aggregate):
         return found
 
     def propose(
-        self, proposal: MaintenanceProposal, explanation: Sequence[str], at_ms: int
+        self,
+        proposal: MaintenanceProposal,
+        explanation: Sequence[str],
+        at_ms: int,
+        said: Sequence[Words] = (),
     ) -> MaintenanceTask | None:
         """Propose `proposal`; None (nothing recorded) while another task is open."""
         if self.open_task() is not None:
@@ -126,6 +133,7 @@ class MachineMaintenance(Aggregate):
             due_by_ms=proposal.due_by_ms,
             displaces=list(proposal.displaces),
             at_ms=at_ms,
+            **({"said": list(said)} if said else {}),
         )
         return self.tasks[task_id]
 
@@ -143,6 +151,7 @@ class MachineMaintenance(Aggregate):
         due_by_ms: int,
         displaces: list[str],
         at_ms: int,
+        said: list[Words] | None = None,  # the explanation as words; absent before words
     ) -> None:
         self.tasks = {
             **self.tasks,
@@ -158,6 +167,7 @@ class MachineMaintenance(Aggregate):
                 due_by_ms,
                 tuple(displaces),
                 at_ms,
+                explanation_words=tuple(said or ()),
             ),
         }
 

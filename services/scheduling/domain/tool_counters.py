@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from eventsourcing.domain import Aggregate, event
 
+from services.kit.words import N_, Words
 from services.scheduling.domain.ids import NAMESPACE
 from services.scheduling.domain.tool_life import (
     PlannedWork,
@@ -64,14 +65,23 @@ def shifts_of(windows: Sequence[tuple[int, int]]) -> list[tuple[float, float]]:
     return out
 
 
-def tool_words(due: ToolDue) -> str:
-    """In English, e.g. "saw_blade at 92 % of its life, change within ~2 shifts"."""
+# The usual tool types as texts of the gateway's catalogue (said in the reader's language; a
+# factory's own type reads as written).
+TOOL_NAMES = (N_("saw_blade"), N_("router_bit"), N_("drill_bit"), N_("edge_trimmer"))
+
+
+def tool_words(due: ToolDue) -> Words:
+    """Words people read; in English e.g. "saw_blade at 92 % of its life, change within ~2
+    shifts"."""
     share = round(100 * min(1.0, due.used / due.life)) if due.life else 100
     if share >= 100 or due.shifts_left <= 0:
-        return f"{due.tool_type} at {share} % of its life, change now"
+        return Words.of(N_("%(tool)s at %(share)s %% of its life, change now"),
+                        tool=due.tool_type, share=share)
     n = f"{due.shifts_left:.0f}"
-    return f"{due.tool_type} at {share} % of its life, change within ~{n} shift" + (
-        "" if n == "1" else "s")
+    return Words.of(N_("%(tool)s at %(share)s %% of its life, change within ~%(n)s shift")
+                    if n == "1" else
+                    N_("%(tool)s at %(share)s %% of its life, change within ~%(n)s shifts"),
+                    tool=due.tool_type, share=share, n=n)
 
 
 class FactoryTools(Aggregate):

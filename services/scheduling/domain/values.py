@@ -80,6 +80,8 @@ class PlannedStop:
     # the windows it had before it was moved or ended early (a maintenance stop): iot's copy
     # of one of them, told back late, is no news
     earlier: tuple[tuple[int, int], ...] = ()
+    # `reason` as words people read (a maintenance stop's; None for a stop a person typed)
+    said: Words | None = None
 
     def stops(self, machine_id: str) -> bool:
         return not self.machine_ids or machine_id in self.machine_ids

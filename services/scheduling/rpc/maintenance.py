@@ -10,12 +10,13 @@ from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.words import N_
+from services.kit.words_pb import words_pb
 from services.scheduling.application import SchedulingApplication
 from services.scheduling.domain.maintenance_tasks import PROPOSED, MaintenanceTask, stop_id_of
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.tool_counters import FactoryTools
 from services.scheduling.domain.tool_life import ToolLimit
-from services.scheduling.maintenance import stop_reason
+from services.scheduling.maintenance import stop_reason, stop_reason_words
 from services.scheduling.wire import machine_type_pb, ms_of, ts
 
 STATUS_PB = {
@@ -33,6 +34,7 @@ def task_pb(t: MaintenanceTask) -> pb.MaintenanceTask:
         reason=t.reason,
         detail=t.detail,
         explanation=list(t.explanation),
+        explanation_words=[words_pb(w) for w in t.explanation_words],
         start=ts(t.start_ms),
         end=ts(t.end_ms),
         due_by=ts(t.due_by_ms),
@@ -45,6 +47,9 @@ def task_pb(t: MaintenanceTask) -> pb.MaintenanceTask:
     if t.status != PROPOSED:
         out.decided_at.CopyFrom(ts(t.decided_at_ms))
         out.stop_id, out.stop_reason = stop_id_of(t.task_id), stop_reason(t)
+        said = stop_reason_words(t)
+        if said is not None:
+            out.stop_reason_words.CopyFrom(words_pb(said))
     if t.done_at_ms:
         out.done_at.CopyFrom(ts(t.done_at_ms))
     return out

@@ -14,6 +14,8 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.iot.v1 import iot_events_pb2 as iot
+from services.kit.words import Words
+from services.kit.words_pb import words_pb
 from tests.e2e.workspace.test_factory_workspace import (
     PHONE,
     accessible,
@@ -44,6 +46,11 @@ async def platform(settings):
         yield running
 
 
+# iot's words for the wear (services/iot/signals/wear.py)
+SAID = Words.of("%(what)s up %(change)s %% over %(days)s days", what="cutting current",
+                change=18, days=9)
+
+
 async def wearing(platform, settings, kind: str) -> str:
     """iot alarms on MINE's machine of `kind`; the id of the task scheduling proposes."""
     machine = f"{platform.mine.factory_id}-{kind}"
@@ -52,7 +59,7 @@ async def wearing(platform, settings, kind: str) -> str:
         machine_id=machine, factory_id=platform.mine.factory_id, assessed_at=stamp(now),
         score=35, horizon_hours=40, confidence=0.75, alarm=True,
         failure_expected_by=stamp(now + 40 * H),
-        explanation=["cutting current up 18 % over 9 days"]))
+        explanation=[SAID.english()], explanation_words=[words_pb(SAID)]))
 
     async def proposed():
         answer = await platform.client.get(

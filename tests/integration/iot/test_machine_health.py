@@ -31,6 +31,7 @@ from dovetail.iot.v1 import iot_service_pb2 as pb
 from dovetail.iot.v1 import iot_service_pb2_grpc as pb_grpc
 from dovetail_factory.signals.profiles import PROFILES
 from dovetail_factory.signals.traces import generate_trace
+from gateway import i18n
 from gateway.app import create_app
 from services.iot.application import IotApplication
 from services.iot.main import build
@@ -205,6 +206,9 @@ async def test_a_dulling_blade_alarms_on_jetstream_and_in_its_health_even_after_
         raised = (await eventually(alarmed, timeout=60))[0]
         assert raised.factory_id == tenant.factory_id and raised.score < 100
         assert any("cutting current up" in words for words in raised.explanation)
+        # beside the English, the same lines as words for the reader's language (issue 19)
+        assert [i18n.english_words(w) for w in raised.explanation_words] == list(
+            raised.explanation)
         assert 0 < raised.horizon_hours and raised.HasField("failure_expected_by")
         health = (
             await stub.GetMachineHealth(
@@ -226,6 +230,8 @@ async def test_a_dulling_blade_alarms_on_jetstream_and_in_its_health_even_after_
         assert kept.alarm and kept.score == health.score
         assert list(kept.explanation) == list(health.explanation)
         assert kept.windows_seen == 0  # a new wear watch; the recorded health stands
+        assert [i18n.english_words(w) for w in kept.explanation_words] == list(kept.explanation)
+        assert kept.explanation_words[0].template.startswith("%(what)s up")
     finally:
         await stop(again)
 

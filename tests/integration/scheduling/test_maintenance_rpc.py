@@ -19,7 +19,10 @@ from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from dovetail.orders.v1 import orders_events_pb2 as orders
 from dovetail.scheduling.v1 import scheduling_events_pb2 as events
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from gateway import i18n
 from services.kit.auth import ACTOR_METADATA, Principal
+from services.kit.words import N_, Words
+from services.kit.words_pb import words_pb
 from services.scheduling.domain.maintenance_tasks import stop_id_of
 from tests.conftest import TEST_ADMIN_KEY
 from tests.helpers import eventually, ref, stream_envelopes
@@ -29,6 +32,8 @@ from tests.integration.test_orders_service import violations
 pytestmark = pytest.mark.integration
 H = 3_600_000
 WORDS = ["cutting current up 18 % over 9 days", "cycles 7 % longer"]
+SAID = [Words.of(N_("%(what)s up %(change)s %% over %(days)s days"), what="cutting current",
+                 change=18, days=9), Words("cycles 7 % longer")]
 
 
 def stamp(ms: int) -> Timestamp:
@@ -66,7 +71,7 @@ async def alarm(settings, fid: str, machine_id: str, at_ms: int, on: bool = True
     body = iot.MachineHealthAssessed(
         machine_id=machine_id, factory_id=fid, assessed_at=stamp(at_ms), score=41,
         horizon_hours=30, confidence=0.8, alarm=on, failure_expected_by=stamp(at_ms + 30 * H),
-        explanation=WORDS)
+        explanation=WORDS, explanation_words=[words_pb(w) for w in SAID])
     if since_ms:
         body.baseline_since.CopyFrom(stamp(since_ms))
     await publish(settings, "iot", "machine_health_assessed", machine_id, body)
@@ -135,7 +140,8 @@ async def test_an_alarm_is_proposed_accepted_by_the_person_and_planned_around(
         assert any(w.start_unix_ms <= stop.start_ms and w.end_unix_ms >= stop.end_ms
                    and w.reason == pb.UNAVAILABILITY_REASON_PLANNED_STOP
                    and w.note.startswith("maintenance: cutting current up 18 %")
-                   for w in lane.unavailable)  # the Gantt says what the stop is for
+                   and i18n.english_words(w.note_words) == w.note
+                   for w in lane.unavailable)  # the Gantt says what the stop is for, in words
     finally:
         await publish(settings, "orders", "cancelled", order_id,
                       orders.OrderCancelled(order_id=order_id, reason="test over"))

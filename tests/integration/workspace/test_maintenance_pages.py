@@ -15,12 +15,19 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.iot.v1 import iot_events_pb2 as iot
 from services.iot.domain.operations import planned_stop_key
+from services.iot.signals.wear import FeatureTrend
+from services.kit.words_pb import words_pb
 from tests.helpers import eventually, stream_envelopes
 from tests.integration.scheduling.conftest import publish
 
 pytestmark = pytest.mark.integration
 H = 3_600_000
-WORDS = ["cutting current up 18 % over 9 days; +25 % in ~1.2 days"]
+# what iot's wear watch writes, in English and as words (services/iot/signals/wear.py)
+SAID = FeatureTrend(feature="running_amps", baseline=10.0, level=11.8, change=0.18,
+                    rise_per_day=0.02, since_days=9.0, horizon_days=1.2, confidence=0.7,
+                    wearing=True, step_pending=False).describe_words()
+WORDS = [SAID.english()]
+assert WORDS == ["cutting current up 18 % over 9 days; +25 % in ~1.2 days"]
 
 
 def stamp(ms: int) -> Timestamp:
@@ -35,7 +42,8 @@ async def task(platform, settings) -> dict:
     await publish(settings, "iot", "machine_health_assessed", machine, iot.MachineHealthAssessed(
         machine_id=machine, factory_id=platform.mine.factory_id, assessed_at=stamp(now),
         score=38, horizon_hours=30, confidence=0.7, alarm=True,
-        failure_expected_by=stamp(now + 30 * H), explanation=WORDS))
+        failure_expected_by=stamp(now + 30 * H), explanation=WORDS,
+        explanation_words=[words_pb(SAID)]))
     path = f"/api/v1/factories/{platform.mine.factory_id}/maintenance/"
 
     async def listed():
@@ -145,7 +153,7 @@ async def wears(platform, settings, kind: str) -> dict:
     await publish(settings, "iot", "machine_health_assessed", machine, iot.MachineHealthAssessed(
         machine_id=machine, factory_id=mine.factory_id, assessed_at=stamp(now), score=40,
         horizon_hours=30, confidence=0.7, alarm=True, failure_expected_by=stamp(now + 30 * H),
-        explanation=WORDS))
+        explanation=WORDS, explanation_words=[words_pb(SAID)]))
 
     async def proposed():
         answer = await platform.client.get(f"/api/v1/factories/{mine.factory_id}/maintenance/",

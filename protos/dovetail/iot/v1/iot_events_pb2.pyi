@@ -112,7 +112,7 @@ class MachinePowerLearnt(_message.Message):
     def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., running_kw: _Optional[float] = ..., running_hours: _Optional[float] = ..., learnt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MachineHealthAssessed(_message.Message):
-    __slots__ = ("machine_id", "factory_id", "assessed_at", "score", "horizon_hours", "confidence", "alarm", "failure_expected_by", "explanation", "baseline_since")
+    __slots__ = ("machine_id", "factory_id", "assessed_at", "score", "horizon_hours", "confidence", "alarm", "failure_expected_by", "explanation", "baseline_since", "explanation_words")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     ASSESSED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +123,7 @@ class MachineHealthAssessed(_message.Message):
     FAILURE_EXPECTED_BY_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
     BASELINE_SINCE_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_WORDS_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     factory_id: str
     assessed_at: _timestamp_pb2.Timestamp
@@ -133,4 +134,5 @@ class MachineHealthAssessed(_message.Message):
     failure_expected_by: _timestamp_pb2.Timestamp
     explanation: _containers.RepeatedScalarFieldContainer[str]
     baseline_since: _timestamp_pb2.Timestamp
-    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score: _Optional[float] = ..., horizon_hours: _Optional[float] = ..., confidence: _Optional[float] = ..., alarm: _Optional[bool] = ..., failure_expected_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Iterable[str]] = ..., baseline_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    explanation_words: _containers.RepeatedCompositeFieldContainer[_types_pb2.Words]
+    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score: _Optional[float] = ..., horizon_hours: _Optional[float] = ..., confidence: _Optional[float] = ..., alarm: _Optional[bool] = ..., failure_expected_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Iterable[str]] = ..., baseline_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation_words: _Optional[_Iterable[_Union[_types_pb2.Words, _Mapping]]] = ...) -> None: ...

@@ -761,7 +761,7 @@ class GetFactoryKpisResponse(_message.Message):
     def __init__(self, factories: _Optional[_Iterable[_Union[FactoryKpis, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class MachineHealth(_message.Message):
-    __slots__ = ("machine_id", "factory_id", "state", "assessed_at", "score", "horizon_hours", "confidence", "alarm", "failure_expected_by", "explanation", "windows_seen", "windows_needed", "window_seconds", "maintained_at", "maintained_by", "maintenance_task_id")
+    __slots__ = ("machine_id", "factory_id", "state", "assessed_at", "score", "horizon_hours", "confidence", "alarm", "failure_expected_by", "explanation", "windows_seen", "windows_needed", "window_seconds", "maintained_at", "maintained_by", "maintenance_task_id", "explanation_words")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -778,6 +778,7 @@ class MachineHealth(_message.Message):
     MAINTAINED_AT_FIELD_NUMBER: _ClassVar[int]
     MAINTAINED_BY_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_WORDS_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     factory_id: str
     state: MachineHealthState
@@ -794,7 +795,8 @@ class MachineHealth(_message.Message):
     maintained_at: _timestamp_pb2.Timestamp
     maintained_by: str
     maintenance_task_id: str
-    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., state: _Optional[_Union[MachineHealthState, str]] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score: _Optional[float] = ..., horizon_hours: _Optional[float] = ..., confidence: _Optional[float] = ..., alarm: _Optional[bool] = ..., failure_expected_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Iterable[str]] = ..., windows_seen: _Optional[int] = ..., windows_needed: _Optional[int] = ..., window_seconds: _Optional[float] = ..., maintained_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., maintained_by: _Optional[str] = ..., maintenance_task_id: _Optional[str] = ...) -> None: ...
+    explanation_words: _containers.RepeatedCompositeFieldContainer[_types_pb2.Words]
+    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., state: _Optional[_Union[MachineHealthState, str]] = ..., assessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., score: _Optional[float] = ..., horizon_hours: _Optional[float] = ..., confidence: _Optional[float] = ..., alarm: _Optional[bool] = ..., failure_expected_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[_Iterable[str]] = ..., windows_seen: _Optional[int] = ..., windows_needed: _Optional[int] = ..., window_seconds: _Optional[float] = ..., maintained_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., maintained_by: _Optional[str] = ..., maintenance_task_id: _Optional[str] = ..., explanation_words: _Optional[_Iterable[_Union[_types_pb2.Words, _Mapping]]] = ...) -> None: ...
 
 class GetMachineHealthRequest(_message.Message):
     __slots__ = ("machine_id",)

@@ -296,16 +296,18 @@ class ReportOperationResponse(_message.Message):
     def __init__(self, operation_id: _Optional[str] = ..., order_id: _Optional[str] = ..., status: _Optional[_Union[OperationStatus, str]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class UnavailableWindow(_message.Message):
-    __slots__ = ("start_unix_ms", "end_unix_ms", "reason", "note")
+    __slots__ = ("start_unix_ms", "end_unix_ms", "reason", "note", "note_words")
     START_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     END_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_WORDS_FIELD_NUMBER: _ClassVar[int]
     start_unix_ms: int
     end_unix_ms: int
     reason: UnavailabilityReason
     note: str
-    def __init__(self, start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., reason: _Optional[_Union[UnavailabilityReason, str]] = ..., note: _Optional[str] = ...) -> None: ...
+    note_words: _types_pb2.Words
+    def __init__(self, start_unix_ms: _Optional[int] = ..., end_unix_ms: _Optional[int] = ..., reason: _Optional[_Union[UnavailabilityReason, str]] = ..., note: _Optional[str] = ..., note_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class GanttBar(_message.Message):
     __slots__ = ("operation_id", "order_id", "seq", "start_unix_ms", "end_unix_ms", "setup_seconds", "setup_key", "status", "risk", "frozen", "label", "label_words")
@@ -376,7 +378,7 @@ class GetScheduleResponse(_message.Message):
     def __init__(self, plan_id: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., objective: _Optional[_Union[ObjectiveValues, _Mapping]] = ..., lanes: _Optional[_Iterable[_Union[MachineLane, _Mapping]]] = ...) -> None: ...
 
 class MaintenanceTask(_message.Message):
-    __slots__ = ("task_id", "factory_id", "machine_id", "reason", "detail", "explanation", "start", "end", "due_by", "displaces", "status", "proposed_at", "decided_by", "decided_at", "stop_id", "stop_reason", "done_by", "done_at")
+    __slots__ = ("task_id", "factory_id", "machine_id", "reason", "detail", "explanation", "start", "end", "due_by", "displaces", "status", "proposed_at", "decided_by", "decided_at", "stop_id", "stop_reason", "done_by", "done_at", "explanation_words", "stop_reason_words")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -395,6 +397,8 @@ class MaintenanceTask(_message.Message):
     STOP_REASON_FIELD_NUMBER: _ClassVar[int]
     DONE_BY_FIELD_NUMBER: _ClassVar[int]
     DONE_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_WORDS_FIELD_NUMBER: _ClassVar[int]
+    STOP_REASON_WORDS_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     factory_id: str
     machine_id: str
@@ -413,7 +417,9 @@ class MaintenanceTask(_message.Message):
     stop_reason: str
     done_by: str
     done_at: _timestamp_pb2.Timestamp
-    def __init__(self, task_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., explanation: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., displaces: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[MaintenanceStatus, str]] = ..., proposed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_id: _Optional[str] = ..., stop_reason: _Optional[str] = ..., done_by: _Optional[str] = ..., done_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    explanation_words: _containers.RepeatedCompositeFieldContainer[_types_pb2.Words]
+    stop_reason_words: _types_pb2.Words
+    def __init__(self, task_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_id: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ..., explanation: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., displaces: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[MaintenanceStatus, str]] = ..., proposed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stop_id: _Optional[str] = ..., stop_reason: _Optional[str] = ..., done_by: _Optional[str] = ..., done_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation_words: _Optional[_Iterable[_Union[_types_pb2.Words, _Mapping]]] = ..., stop_reason_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class ListMaintenanceRequest(_message.Message):
     __slots__ = ("factory_id",)
