@@ -10,6 +10,8 @@ import uuid
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
 from dovetail.configurator.v1 import stock_service_pb2_grpc as pb_grpc
@@ -27,12 +29,13 @@ WHITE = pb.BoardKind(material="particleboard-18", thickness_mm=18, decor="melami
                      length_mm=2800, width_mm=2070)
 
 
-async def configured(app) -> str:
+async def configured(app, **options) -> str:
+    """A configured order (or, with options it cannot be made with, a rejected one)."""
     order_id = str(uuid.uuid4())
 
     def configure() -> None:
         found = app.configure_revision(OrderRevision(order_id, 1, [
-            LineRequest("1", "wardrobe", 1, dict(WARDROBE))], ""), "test")
+            LineRequest("1", "wardrobe", 1, {**WARDROBE, **options})], ""), "test")
         app.save(found)
 
     await asyncio.to_thread(configure)
@@ -121,3 +124,21 @@ async def test_a_batch_short_of_boards_is_published_with_what_it_waits_for(
     assert body.new_boards == nested.summary.new_boards
     assert {(w.material, w.decor, w.length_mm): w.short for w in body.waits} == short
     assert all(w.until_date == "" for w in body.waits)  # nothing on order: still to be bought
+
+
+async def test_an_order_rejected_by_configuration_is_refused_with_its_reason(
+        configurator_service, configurator_channel):
+    stub = pb_grpc.StockServiceStub(configurator_channel)
+    rejected = await configured(configurator_service.runtime.app, width_mm=90_000)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.NestBatch(pb.NestBatchRequest(factory_id=ref("nest-f"), batch=ref("shift"),
+                                                 order_ids=[rejected]),
+                             metadata=auth(TEST_ADMIN_KEY))
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert refused.value.details() == f"order {rejected} is REJECTED, not configured"
+    info, failure = error_details_pb2.ErrorInfo(), error_details_pb2.PreconditionFailure()
+    found = rpc_status.from_call(refused.value).details
+    assert any(d.Unpack(info) for d in found) and any(d.Unpack(failure) for d in found)
+    assert (info.reason, info.domain) == ("ORDER_NOT_CONFIGURED", "stock.dovetail")
+    assert (failure.violations[0].type, failure.violations[0].subject) == (
+        "ORDER_NOT_CONFIGURED", rejected)
