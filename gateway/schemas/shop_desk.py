@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from gateway.schemas.orders import FieldError, OrderRead
+from gateway.schemas.orders import FieldError, OrderRead, WordsRead
 
 ShopKey = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Option = str | int | float | bool
@@ -42,7 +42,9 @@ class DryRunLine(msgspec.Struct):
     line_id: str
     product: str
     buildable: bool | None
-    summary: str
+    summary: str  # in English: the configured line, or why it cannot be built
+    summary_words: Annotated[WordsRead | None, msgspec.Meta(description=(
+        "summary as words, for a client to say in its reader's language"))] = None
 
 
 class DryRunAnswer(msgspec.Struct):

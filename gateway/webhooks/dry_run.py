@@ -15,15 +15,18 @@ from typing import Any
 from litestar.exceptions import ValidationException
 
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
+from gateway import reads
 from gateway.channels import ChannelMapping
 from gateway.controllers.designs import configure_request
 from gateway.controllers.orders import order_read
 from gateway.deps import GatewayState
 from gateway.errors import ServiceError
-from gateway.schemas.orders import FieldError
+from gateway.schemas.orders import FieldError, WordsRead
 from gateway.schemas.shop_desk import DryRunAnswer, DryRunLine, NeedRead
 from gateway.webhooks.mapping import Mapped, Need, ShopLine, map_lines
 from gateway.webhooks.shops import ShopOrder, ShopPlatform, decode, placing_request
+from services.kit.words import SEMICOLONS, Words
+from services.kit.words_pb import words_of, words_pb
 
 OUTCOME_STATUS = {"PLACED": 202, "AWAITING_MAPPING": 202, "REJECTED": 202, "IGNORED": 200,
                   "REFUSED": 422}
@@ -58,15 +61,24 @@ async def configured_lines(state: GatewayState, placing: orders_pb.PlaceOrderReq
     found, problems = [], []
     for item, answer in zip(placing.items, answers, strict=True):
         if answer.WhichOneof("outcome") == "spec":
-            found.append(DryRunLine(item.line_id, item.product, True, answer.spec.summary))
+            found.append(DryRunLine(item.line_id, item.product, True, answer.spec.summary,
+                                    reads.words(answer.spec, "summary_words")))
             continue
         reasons = list(answer.rejection.reasons)
         found.append(DryRunLine(item.line_id, item.product, False,
-                                "; ".join(r.message for r in reasons)))
+                                "; ".join(r.message for r in reasons), _why_not(reasons)))
         problems += [FieldError(at.get(item.line_id, "/line_items"),
                                 f"{item.product}: {r.parameter + ': ' if r.parameter else ''}"
-                                f"{r.message}") for r in reasons]
+                                f"{reads.said(r.message, r, 'message_words')}") for r in reasons]
     return found, problems
+
+
+def _why_not(reasons) -> WordsRead | None:
+    """Why a line cannot be built, as words ('a; b'), when the configurator wrote them."""
+    if not reasons or not all(r.HasField("message_words") for r in reasons):
+        return None
+    return reads.words_read(words_pb(Words.listing(
+        [words_of(r.message_words) for r in reasons], SEMICOLONS)))
 
 
 def canonical(platform: ShopPlatform, placing: orders_pb.PlaceOrderRequest, status: str) -> Any:

@@ -93,6 +93,13 @@ async def test_a_dry_run_shows_the_order_or_every_problem_and_stores_nothing(des
     assert mapped["outcome"] == "PLACED" and mapped["problems"] == [], mapped
     assert [i["product"] for i in mapped["order"]["items"]] == ["bookcase"]
     assert mapped["lines"][0]["buildable"] is True and f"{engraving}: Li" in mapped["notes"][0]
+    # the configured line as words beside its English (issue 19); the portal says them
+    assert mapped["lines"][0]["summary_words"]["template"]
+    said = await gw.client.post("/portal/mapping/dry-run", data={
+        "channel": "shopify", "payload": body.decode()},
+        headers={**PLANNER, "Accept-Language": "zh-CN"})
+    lines = said.text.split('id="lines"')[1].split("</table>")[0]
+    assert "书柜" in lines and mapped["lines"][0]["summary"] not in lines
 
     # Nothing was stored: the shop's first post of this order is taken as new.
     taken = await post_shopify(gw, settings, body)
