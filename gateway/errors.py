@@ -50,7 +50,9 @@ def service_error(code: grpc.StatusCode, message: str,
         # The service is down, failed or timed out: the sender should retry. A timed-out write may
         # still land; intake is idempotent, so the retry finds it and nothing is doubled.
         log.warning("service call failed: %s %s", code.name, message)
-        return ServiceError(503, "service unavailable; retry later (a retry never places an order twice)",
+        # said in the reader's language: pages show it as why part of them could not be read
+        return ServiceError(503, i18n.gettext("service unavailable; retry later (a retry never "
+                                              "places an order twice)"),
                             headers={"Retry-After": RETRY_AFTER_S})
     return ServiceError(status, message or code.name, errors)
 

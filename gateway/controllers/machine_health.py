@@ -15,6 +15,7 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway import reads
 from gateway.auth import PLANNING, current, require
 from gateway.deps import Services, ServicesDep
+from gateway.schemas.orders import WordsRead
 from gateway.workspace.maintenance import lines_said
 
 
@@ -41,6 +42,8 @@ class MachineHealthRead(msgspec.Struct):
     maintained_at: str | None = None
     maintained_by: str | None = None
     maintenance_task_id: str | None = None
+    # explanation as words, line for line, for a client to say in its reader's language
+    explanation_words: list[WordsRead] = []
 
 
 def health_read(h: iot.MachineHealth) -> MachineHealthRead:
@@ -62,6 +65,7 @@ def health_read(h: iot.MachineHealth) -> MachineHealthRead:
         maintained_at=reads.ts(h, "maintained_at"),
         maintained_by=h.maintained_by if h.HasField("maintained_at") else None,
         maintenance_task_id=h.maintenance_task_id if h.HasField("maintained_at") else None,
+        explanation_words=[reads.words_read(w) for w in h.explanation_words],
     )
 
 

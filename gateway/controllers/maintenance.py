@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody
 
 from dovetail.common.v1 import types_pb2
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
+from gateway import reads
 from gateway.auth import current, factory_reader, require
 from gateway.deps import ServicesDep
 from gateway.errors import ServiceError
@@ -50,7 +51,8 @@ def task_read(t: pb.MaintenanceTask) -> MaintenanceTaskRead:
         due_by=_iso(t.due_by), displaces=list(t.displaces), proposed_at=_iso(t.proposed_at),
         decided_by=t.decided_by, decided_at=_iso(t.decided_at) if t.HasField("decided_at")
         else None, stop_id=t.stop_id, done_by=t.done_by,
-        done_at=_iso(t.done_at) if t.HasField("done_at") else None)
+        done_at=_iso(t.done_at) if t.HasField("done_at") else None,
+        explanation_words=[reads.words_read(w) for w in t.explanation_words])
 
 
 def start_of(text: str) -> int:

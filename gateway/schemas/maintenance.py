@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import msgspec
 
+from gateway.schemas.orders import WordsRead
+
 
 class MaintenanceTaskRead(msgspec.Struct):
     task_id: str
@@ -23,6 +25,9 @@ class MaintenanceTaskRead(msgspec.Struct):
     stop_id: str
     done_by: str = ""  # who reported its work done
     done_at: str | None = None
+    # explanation as words, line for line, for a client to say in its reader's language
+    # (empty for a task proposed before words)
+    explanation_words: list[WordsRead] = []
 
 
 class MaintenanceListRead(msgspec.Struct):

@@ -30,6 +30,10 @@ from services.iot.signals import (
 from services.iot.signals.energy import JOULES_PER_KWH
 from services.iot.signals.wear import MachineHealth
 from services.iot.signals.wear_capture import MachineWear, WearClock
+from services.kit.words import N_
+
+# A state's reason is English on the wire; the constant ones are texts of the gateway's
+# catalogue (N_), so a page says them whole in the reader's language.
 
 MINUTE_MS = 60_000
 MAX_GAP_S = 10.0  # no energy is integrated across a longer silence
@@ -139,7 +143,8 @@ class MachineTracker:
         self.power_kw = 0.0
         self.last_sample_ms = 0
         self.planned_stop = False
-        self.reason = "no telemetry yet" if restored == LiveState.UNSPECIFIED else "recorded"
+        self.reason = (N_("no telemetry yet") if restored == LiveState.UNSPECIFIED
+                       else N_("recorded"))
         self._restore(restored, restored_since_ms / 1000.0, now)
 
     def _restore(self, state: LiveState, since: float, now: float) -> None:
@@ -233,7 +238,7 @@ class MachineTracker:
         self.amps, self.power_kw = float(x[-1]), float(watts[-1]) / 1000.0
         for change in changes:
             self.signal = LiveState(change.state.name)
-            self._emit(out, int(change.at * 1000), "current classified")
+            self._emit(out, int(change.at * 1000), N_("current classified"))
         self._heard(now)
         self._after_batch(out, now, ctx)
         return out
@@ -276,7 +281,7 @@ class MachineTracker:
         self.amps, self.power_kw = x, watts / 1000.0
         for change in changes:
             self.signal = LiveState(change.state.name)
-            self._emit(out, int(change.at * 1000), "current classified")
+            self._emit(out, int(change.at * 1000), N_("current classified"))
         self._heard(now)
         self._after_batch(out, now, ctx)
         return out
@@ -308,12 +313,12 @@ class MachineTracker:
         self.power_kw = float(kw[-1])
         for i in idx.tolist():
             state = LiveState(states[i])
-            alarm = (alarms[i] or "controller reports DOWN") if state == LiveState.DOWN else ""
+            alarm = (alarms[i] or N_("controller reports DOWN")) if state == LiveState.DOWN else ""
             signal = LiveState.OFF if state == LiveState.DOWN else state
             if signal != self.signal or alarm != self.alarm:
                 self.signal, self.alarm = signal, alarm
                 self._emit(out, int(ts_ms[i]), f"controller alarm {alarm}" if alarm
-                           else "controller state")
+                           else N_("controller state"))
         out.parts = int(parts[idx].max(initial=0))
         self._heard(now)
         self._after_batch(out, now, ctx)
@@ -341,7 +346,7 @@ class MachineTracker:
             return
         self.liveness.heard(now)
         if self.liveness.evaluate(now, ctx) is not None:
-            self._emit(out, first_ms, "telemetry resumed")
+            self._emit(out, first_ms, N_("telemetry resumed"))
 
     def _heard(self, now: float) -> None:
         state = None if self.signal is None else SIGNAL_STATES[self.signal.value]
@@ -406,8 +411,8 @@ class MachineTracker:
         reason = {Availability.OFFLINE: f"silent for more than {self.policy.offline_after_s:g} s",
                   Availability.DOWN: f"no current for {self.policy.down_grace_s:g} s in shift "
                                      "with work",
-                  }.get(change.availability, "telemetry resumed" if change.previous ==
-                        Availability.OFFLINE else "working again")
+                  }.get(change.availability, N_("telemetry resumed") if change.previous ==
+                        Availability.OFFLINE else N_("working again"))
         self._emit(out, int(change.at * 1000), reason)
         return out.transitions
 

@@ -59,6 +59,7 @@ async def test_the_task_is_listed_for_the_factory_and_hidden_from_others(platfor
     mine, other = platform.mine, platform.other
     assert task["status"] == "proposed" and task["reason"] == "risk"
     assert task["explanation"] == WORDS and task["machine_id"].endswith("-edge_bander")
+    assert [w["template"] for w in task["explanation_words"]] == [SAID.template]  # issue 19
     assert task["start"] < task["end"] <= task["due_by"]
     base = f"/api/v1/factories/{mine.factory_id}/maintenance"
     assert (await platform.client.get(base + "/", headers=other.bearer)).status_code == 403
