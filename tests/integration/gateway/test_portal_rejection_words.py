@@ -37,9 +37,11 @@ async def from_configurator(settings, order_id: str, body) -> None:
         await nc.close()
 
 
-async def rejected(gw, settings, name: str, reasons) -> str:
+async def rejected(gw, settings, name: str, reasons) -> tuple[str, str]:
+    """The order id and its shop reference, once the order reads REJECTED."""
+    external_id = ref(name)
     placed = await gw.client.post("/webhooks/dovetail/orders",
-                                  **signed(settings, order_payload(ref(name))))
+                                  **signed(settings, order_payload(external_id)))
     order_id = placed.json()["order_id"]
     await from_configurator(settings, order_id, configurator.ConfigurationRejected(
         order_id=order_id, catalog_version=1, order_version=1, reasons=reasons))
@@ -50,7 +52,7 @@ async def rejected(gw, settings, name: str, reasons) -> str:
         return order if order["status"] == "REJECTED" else None
 
     await eventually(read, timeout=60)
-    return order_id
+    return order_id, external_id
 
 
 async def test_a_chinese_reader_reads_why_an_order_was_rejected_in_chinese(gw, settings):
@@ -58,7 +60,7 @@ async def test_a_chinese_reader_reads_why_an_order_was_rejected_in_chinese(gw, s
     english = f"dividers: {reason.message} ({reason.suggestion})"
     assert english == ("dividers: shelf span 1,964 mm is over the 800 mm allowed for 18 mm "
                        "particleboard (add 2 dividers (dividers: 2))")
-    order_id = await rejected(gw, settings, "REJ-ZH", [reason_to_pb(reason, "1")])
+    order_id, external_id = await rejected(gw, settings, "REJ-ZH", [reason_to_pb(reason, "1")])
 
     order = (await gw.client.get(f"/api/v1/orders/{order_id}", headers=gw.as_("admin"))).json()
     assert order["rejection_reasons"] == [english]  # the English stays for machines
@@ -66,6 +68,15 @@ async def test_a_chinese_reader_reads_why_an_order_was_rejected_in_chinese(gw, s
     assert words["template"] == "%(parameter)s: %(message)s (%(suggestion)s)"
     assert words["said"]["message"]["template"] == (
         "shelf span %(span)s is over the %(limit)s allowed for %(board)s")
+
+    async def listed():  # the order list's read model keeps the words too
+        page = (await gw.client.get("/api/v1/orders", params={"q": external_id},
+                                    headers=gw.as_("admin"))).json()
+        row = page["items"][0] if page["items"] else None
+        return row if row and row["status"] == "REJECTED" else None
+
+    row = await eventually(listed, timeout=60)
+    assert row["rejection_reasons"] == [english] and row["rejection_reason_words"] == [words]
 
     zh = await gw.client.get(f"/portal/orders/{order_id}",
                              headers={**gw.as_("admin"), "Accept-Language": "zh-CN"})
@@ -81,7 +92,7 @@ async def test_a_reason_recorded_before_words_reads_as_written(gw, settings):
     old = cfg.RejectionReason(line_id="1", parameter="width_mm",
                              message="width 3,100 mm is too wide",
                              suggestion="choose up to 3,000 mm")
-    order_id = await rejected(gw, settings, "REJ-OLD", [old])
+    order_id, _ = await rejected(gw, settings, "REJ-OLD", [old])
     order = (await gw.client.get(f"/api/v1/orders/{order_id}", headers=gw.as_("admin"))).json()
     assert order["rejection_reason_words"] == []
     zh = await gw.client.get(f"/portal/orders/{order_id}",
