@@ -16,8 +16,6 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from gateway import i18n
 from gateway.deps import Services
-from gateway.errors import ServiceError
-from gateway.schemas.orders import FieldError
 
 
 def lines_said(english: Sequence[str], said: Sequence[types_pb2.Words]) -> list[str]:
@@ -43,13 +41,8 @@ def stop_note(window: pb.UnavailableWindow) -> str:
 
 
 async def call(services: Services, method: str, request: object, actor: str = "") -> object:
-    """One scheduling call; the domain's `start_ms` is this API's `start`."""
-    try:
-        return await services.call("scheduling", method, request, actor=actor)
-    except ServiceError as exc:
-        exc.errors = [FieldError("start" if e.field == "start_ms" else e.field, e.message)
-                      for e in exc.errors]
-        raise
+    """One scheduling call (its field violations name the request's fields, as REST does)."""
+    return await services.call("scheduling", method, request, actor=actor)
 
 
 async def tasks(services: Services, factory_id: str) -> list[pb.MaintenanceTask]:

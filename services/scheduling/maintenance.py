@@ -351,7 +351,7 @@ class MaintenanceDesk:
         now_ms: int,
     ) -> MaintenanceTask:
         """Move a task, proposed or accepted until its stop begins, to `start_ms` (accepted
-        there, its planned stop with it); refused with `start_ms` named when it is in the
+        there, its planned stop with it); refused with `start` named when it is in the
         past, ends after the due time or clashes with planned operations."""
 
         def act(m: MachineMaintenance) -> bool:

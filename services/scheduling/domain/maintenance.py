@@ -48,14 +48,15 @@ class MaintenanceProposal:
         self, start_ms: int, busy: Sequence[tuple[str, int, int]], now_ms: int
     ) -> MaintenanceProposal:
         """The factory's move to `start_ms`: still before the due time, in the future, clear of
-        the planned operations `busy` (id, start, end). Accepted once moved."""
+        the planned operations `busy` (id, start, end). Accepted once moved. A refusal names
+        `start`, the field of the move (MoveMaintenanceRequest.start, the REST body's too)."""
         end_ms = start_ms + (self.end_ms - self.start_ms)
         v = Violations()
-        v.check(start_ms >= now_ms, "start_ms", N_("must not be in the past"))
-        v.check(end_ms <= self.due_by_ms, "start_ms",
+        v.check(start_ms >= now_ms, "start", N_("must not be in the past"))
+        v.check(end_ms <= self.due_by_ms, "start",
                 N_("must end before the machine is expected to fail"))
         clashes = [op for op, a, b in busy if a < end_ms and start_ms < b]
-        v.check(not clashes, "start_ms", N_("clashes with planned operations %(operations)s"),
+        v.check(not clashes, "start", N_("clashes with planned operations %(operations)s"),
                 operations=", ".join(clashes))
         v.raise_if_any()
         return replace(self, start_ms=start_ms, end_ms=end_ms, displaces=(), accepted=True)
