@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
+import psycopg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from dovetail.orders.v1 import orders_events_pb2
 from services.kit.envelope import stream_name, unwrap
+from services.kit.positions import read_position
 
 
 def ref(prefix: str = "T") -> str:
@@ -79,6 +81,25 @@ async def stream_envelopes(nats_url: str, service: str, subject: str | None = No
         return out
     finally:
         await nc.close()
+
+
+async def relayed(running, timeout: float = 60.0) -> int:
+    """Wait until the service's relay has published (and JetStream acknowledged) everything its
+    log held when called; returns that notification id. Its stream is then complete up to it:
+    what a test looks for there is on it, and what is not there was not published.
+
+    The relay catches up in batches, in a process of its own for iot: a burst of a thousand
+    events takes it a second or two on a busy box, after the service's read models have them."""
+    app = running.runtime.app
+    made = await asyncio.to_thread(app.recorder.max_notification_id) or 0
+    settings, schema = running.runtime.settings, running.runtime.schema
+
+    async def caught_up() -> bool:
+        async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
+            return await read_position(conn, schema, f"relay:{running.runtime.name}") >= made
+
+    await eventually(caught_up, timeout=timeout)
+    return made
 
 
 async def placed_events_for(nats_url: str, order_id: str) -> list:

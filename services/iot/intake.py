@@ -131,6 +131,8 @@ class TelemetryIntake:
         self._learnt: dict[str, Any] = {}
         self.wear_clock = settings.wear
         self._health: dict[str, HealthAssessment] = {}  # assessed, not yet kept
+        # Per machine with assessments not yet kept: the windows its watch had seen before them.
+        self._unkept: dict[str, int] = {}
         # New samples: status refreshed with a coming interval, longest waiting first.
         self._dirty: dict[str, None] = {}
         self._marked: set[str] = set()  # state changed: status put at once
@@ -298,6 +300,7 @@ class TelemetryIntake:
             assessed = assessment_of(tracker.wear, out.health)
             if assessed is not None:
                 self._health[info.machine_id] = assessed
+                self._unkept.setdefault(info.machine_id, tracker.wear.windows - 1)
         if out.accepted:
             self._dirty.setdefault(info.machine_id)
 
@@ -426,8 +429,20 @@ class TelemetryIntake:
                 log.warning("keeping a machine's health failed", extra={
                     "machine": machine_id, "error": repr(exc)})
                 continue
+            finally:
+                if machine_id not in self._health:  # none assessed meanwhile
+                    self._unkept.pop(machine_id, None)
             if health.before(kept.maintenance):
                 self._maintained(machine_id, kept.maintenance.at_ms)  # type: ignore[union-attr]
+
+    def windows_seen(self, machine_id: str) -> int:
+        """Windows the machine's wear watch has assessed since it started and whose assessment
+        the machine has been given (kept or found nothing new): the health read beside it takes
+        them all in. 0 for a machine this replica has no watch of."""
+        tracker = self.trackers.get(machine_id)
+        if tracker is None or tracker.wear is None:
+            return 0
+        return min(tracker.wear.windows, self._unkept.get(machine_id, tracker.wear.windows))
 
     def _maintained(self, machine_id: str, at_ms: int) -> None:
         """The machine was serviced at `at_ms` (its record says so; this watch had not heard):

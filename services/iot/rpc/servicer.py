@@ -230,7 +230,7 @@ class IotServicer(pb_grpc.IotServiceServicer):
     async def GetMachineHealth(self, request, context) -> pb.GetMachineHealthResponse:
         machine = await self._call(self.app.get_machine, request.machine_id)
         own(machine.factory_id)
-        seen = self._windows(machine.machine_id)
+        seen = self.intake.windows_seen(machine.machine_id)
         return pb.GetMachineHealthResponse(health=wire.health_to_pb(
             machine.machine_id, machine.factory_id, machine.health, seen,
             self.intake.wear_clock, machine.maintenance))
@@ -246,14 +246,10 @@ class IotServicer(pb_grpc.IotServiceServicer):
             own(factory_id)
         clock = self.intake.wear_clock
         return pb.ListMachineHealthResponse(healths=[
-            wire.health_to_pb(machine_id, factory_id, health, self._windows(machine_id), clock,
-                              maintenance)
+            wire.health_to_pb(machine_id, factory_id, health, self.intake.windows_seen(machine_id),
+                              clock, maintenance)
             for machine_id, factory_id, health, maintenance
             in await self.views.machine_healths(factory_ids)])
-
-    def _windows(self, machine_id: str) -> int:
-        tracker = self.intake.trackers.get(machine_id)
-        return tracker.wear.windows if tracker is not None and tracker.wear is not None else 0
 
     async def WatchMachineStatus(self, request, context):
         factory_id = scope(request.factory_id)
