@@ -248,12 +248,13 @@ class WorkspaceController(Controller):
         stops = {lane.machine_id: [w for w in lane.unavailable if w.reason in (
             2, 3)] for lane in found}
         try:
-            healths = await factory_healths(services, [who.factory_id])
-        except ServiceError:  # the page shows machines without their health
-            healths = {}
+            healths, health_note = await factory_healths(services, [who.factory_id]), ""
+        except ServiceError as exc:  # said on the page: no health shown is not a healthy machine
+            healths, health_note = {}, exc.detail
         return page("factory_machines.html", request, factory=factory, zone=str(zone),
                     machines=listed, stops=stops, note=plan_note or machine_note,
                     health={m: health_words(h) for m, h in healths.items()},
+                    health_note=health_note,
                     state_name=state_name, new_key=reading.tap_key,
                     day=lambda ms: local_time(ms, zone, True),
                     done=request.query_params.get("done", ""),

@@ -7,13 +7,17 @@ decide MINE's tasks (403 by the path, 404 by the id)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
+import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from dovetail.iot.v1 import iot_events_pb2 as iot
+from gateway.deps import Services
+from gateway.errors import service_error
 from services.iot.domain.operations import planned_stop_key
 from services.iot.signals.wear import FeatureTrend
 from services.kit.words_pb import words_pb
@@ -206,13 +210,50 @@ async def test_done_is_reported_by_the_floor_and_the_machine_reads_maintained(pl
     assert health["maintained_by"] == reported["done_by"] and not health["alarm"]
     assert health["maintenance_task_id"] == task["task_id"] and health["score"] is None
     for language, words in (("en", "Maintained"), ("zh-CN", "完成维护")):
-        floor = await platform.client.get("/factory/machines", headers={
-            **mine.bearer, "Accept-Language": language})
-        card = floor.text.split(f'id="m-{machine}"')[1].split("</section>")[0]
-        assert words in card and "Asia/Shanghai" in card and reported["done_by"] in card
+        # the page reads iot's health read model, which follows the machine a moment later
+        card = await eventually(functools.partial(machine_card, platform, machine, language,
+                                                  words), timeout=60)
+        assert "Asia/Shanghai" in card and reported["done_by"] in card
     page = await platform.client.get("/factory/maintenance/?done=done", headers=mine.bearer)
     section = page.text.split(f'data-task="{task["task_id"]}"')[1].split("</section>")[0]
     assert 'data-status="done"' in page.text and "Done by" in section
+
+
+async def machine_card(platform, machine: str, language: str, words: str) -> str | None:
+    """The machine's card on MINE's machines page once it says `words` (None before)."""
+    floor = await platform.client.get("/factory/machines", headers={
+        **platform.mine.bearer, "Accept-Language": language})
+    assert floor.status_code == 200, floor.text[:300]
+    assert 'id="health-unread"' not in floor.text, "the machines' health could not be read"
+    card = floor.text.split(f'id="m-{machine}"')[1].split("</section>")[0]
+    return card if words in card else None
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", "The machines' health could not be read"), ("zh-CN", "无法读取设备健康状况")])
+async def test_the_machines_page_says_when_it_cannot_read_their_health(platform, task,
+                                                                       monkeypatch, language,
+                                                                       words):
+    """A health read that fails (iot too slow to answer, here) is said on the page and on
+    each machine, not shown as a machine with nothing to report."""
+    real_call = Services.call
+
+    async def call(self, service, method, request, *args, **kwargs):
+        if (service, method) == ("iot", "ListMachineHealth"):
+            raise service_error(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+        return await real_call(self, service, method, request, *args, **kwargs)
+
+    monkeypatch.setattr(Services, "call", call)
+    floor = await platform.client.get("/factory/machines", headers={
+        **platform.mine.bearer, "Accept-Language": language})
+    assert floor.status_code == 200, floor.text[:300]
+    warning = floor.text.split('id="health-unread"')[1].split("</p>")[0]
+    assert words in warning
+    card = floor.text.split(f'id="m-{task["machine_id"]}"')[1].split("</section>")[0]
+    assert 'class="health unread"' in card and "data-health=" not in card
+    monkeypatch.undo()
+    floor = await platform.client.get("/factory/machines", headers=platform.mine.bearer)
+    assert 'id="health-unread"' not in floor.text and 'class="health unread"' not in floor.text
 
 
 def free_start(busy: list[tuple[str, int, int]], after_ms: int, length_ms: int,
