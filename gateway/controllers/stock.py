@@ -12,6 +12,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
+from gateway import i18n
 from gateway.auth import current, factory_reader
 from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError
@@ -104,18 +105,22 @@ def board_words(kind: pb.BoardKind) -> str:
     return f"{kind.material}{decor} {kind.length_mm}×{kind.width_mm}"
 
 
-def explain(shortage: pb.Shortage, factory_id: str) -> str:
-    """What a shortage means for the batches that need the boards, in the reader's language."""
+def explain(shortage: pb.Shortage, factory_id: str, zone: str | None = None) -> str:
+    """What a shortage means for the batches that need the boards, in the reader's language:
+    days as the reader writes them, the day needed on `zone`'s clock (the reader's unless
+    named; the service's needed_by is that moment's day in UTC)."""
     board = board_words(shortage.kind)
     if shortage.to_order:
+        needed = i18n.zone_date(shortage.needed_at, zone) or shortage.needed_by
         return _("waits for board %(board)s at factory %(factory)s until %(n)s more sheets are "
                  "ordered and arrive (needed %(day)s)", board=board, factory=factory_id,
-                 n=shortage.to_order, day=shortage.needed_by or _("now"))
+                 n=shortage.to_order, day=i18n.local_date(needed) if needed else _("now"))
     if shortage.waits:
         return _("waits for board %(board)s at factory %(factory)s until %(day)s",
-                 board=board, factory=factory_id, day=shortage.covered_on)
+                 board=board, factory=factory_id, day=i18n.local_date(shortage.covered_on))
     return _("%(n)s sheets of %(board)s at factory %(factory)s arrive by %(day)s, in time",
-             n=shortage.short, board=board, factory=factory_id, day=shortage.covered_on)
+             n=shortage.short, board=board, factory=factory_id,
+             day=i18n.local_date(shortage.covered_on))
 
 
 def shortage_read(s: pb.Shortage, factory_id: str) -> ShortageRead:

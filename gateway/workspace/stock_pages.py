@@ -144,7 +144,7 @@ class StockPages(Controller):
                     this_shift=this_shift,
                     note=note, sizes=sizes, local=lambda iso: _local(iso, zone),
                     materials=sorted({line.kind.material for line in reply.stock.lines}),
-                    explain=lambda shortage: explain(shortage, who.factory_id),
+                    explain=lambda shortage: explain(shortage, who.factory_id, str(zone)),
                     new_key=reading.tap_key, done=request.query_params.get("done", ""),
                     difference=request.query_params.get("difference", ""))
 

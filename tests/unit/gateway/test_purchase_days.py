@@ -29,3 +29,12 @@ def test_the_day_follows_the_factorys_zone():
 
 def test_no_batch_short_yet_has_no_day():
     assert proposal_row(proposal("", ""), FOSHAN).needed_by == ""
+
+
+def test_the_stock_explanation_says_the_day_needed_on_the_factorys_clock(chinese):
+    """The workspace's stock page and REST explain a shortage with the same day."""
+    from gateway.controllers.stock import explain
+
+    shortage = proposal("2026-12-06T17:30:00+00:00", "2026-12-06").shortage
+    said = explain(shortage, "f-foshan", "Asia/Shanghai")
+    assert "2026年12月7日" in said and "2026-12-06" not in said
