@@ -18,8 +18,12 @@ from pathlib import Path
 class Profile:
     """``py-spy record`` of ``pid`` for ``seconds``, starting ``delay`` seconds from now."""
 
-    def __init__(self, name: str, pid: int, delay: float, seconds: float, out: Path):
+    def __init__(self, name: str, pid: int, delay: float, seconds: float, out: Path,
+                 gil: bool = False, rate: int = 50):
+        """``gil``: sample only the thread holding the GIL (where Python spends CPU, without
+        the waits of idle threads)."""
         self.name, self.pid, self.out, self.seconds = name, pid, out, seconds
+        self.gil, self.rate = gil, rate
         self.spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         self.error = ""
         self._timer = threading.Timer(delay, self._record)
@@ -33,8 +37,8 @@ class Profile:
         try:
             self._proc = subprocess.Popen(
                 [self.spy, "record", "--pid", str(self.pid), "--duration", str(int(self.seconds)),
-                 "--rate", "50", "--nonblocking", "--threads", "--format", "raw",
-                 "--output", str(self.out)],
+                 "--rate", str(self.rate), "--nonblocking", "--threads", "--format", "raw",
+                 "--output", str(self.out), *(["--gil"] if self.gil else [])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except OSError as exc:
             self.error = repr(exc)
