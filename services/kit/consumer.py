@@ -35,7 +35,7 @@ from dovetail.common.v1.envelope_pb2 import EventEnvelope
 from services.kit import metrics
 from services.kit.envelope import UndecodableEvent, stream_name, unwrap
 from services.kit.errors import DomainError
-from services.kit.persistence import ServiceApplication
+from services.kit.persistence import Collecting, ServiceApplication
 
 log = logging.getLogger("dovetail.consumer")
 
@@ -47,6 +47,9 @@ Policy = Callable[[EventEnvelope, ProcessingEvent], None]
 Prepare = Callable[[list[EventEnvelope]], AbstractContextManager[object]]
 
 MAX_CONFLICT_RETRIES = 20
+# The consumer's lag gauge is read from JetStream (a request) at most this often: after every
+# fetched batch, at a few events a batch, it was a request per few events.
+LAG_EVERY_S = 1.0
 
 
 class Consumer:
@@ -93,6 +96,7 @@ class Consumer:
         except Exception as exc:  # noqa: BLE001 - exists with this config already
             log.debug("add_consumer", extra={"error": repr(exc)})
         sub = await self.js.pull_subscribe_bind(self.durable, stream=stream_name(self.upstream))
+        lag_read = 0.0
         try:
             while not stop.is_set():
                 try:
@@ -100,9 +104,11 @@ class Consumer:
                 except (NatsTimeoutError, TimeoutError):
                     continue
                 await self._handle_batch(messages)
-                with contextlib.suppress(Exception):
-                    info = await sub.consumer_info()
-                    metrics.CONSUMER_LAG.labels(self.durable).set(info.num_pending or 0)
+                if time.monotonic() - lag_read >= LAG_EVERY_S:
+                    lag_read = time.monotonic()
+                    with contextlib.suppress(Exception):
+                        info = await sub.consumer_info()
+                        metrics.CONSUMER_LAG.labels(self.durable).set(info.num_pending or 0)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -209,6 +215,7 @@ class Consumer:
         events: list = []
         trackings: list[Tracking] = []
         outcomes: list[str] = []
+        aggregates: dict = {}
         fresh = [e for e in envelopes if (e.source, e.notification_id) not in tracked]
         with self.prepare(fresh) if self.prepare and fresh else contextlib.nullcontext():
             for envelope in envelopes:
@@ -219,17 +226,18 @@ class Consumer:
                                     notification_id=envelope.notification_id)
                 processing, outcome = self._processed(envelope, tracking)
                 events.extend(processing.events)
+                aggregates.update(processing.aggregates)
                 trackings.append(tracking)
                 outcomes.append(outcome)
         if trackings:
-            self.app.record_many(events, trackings)
+            self.app.record_many(events, trackings, aggregates.values())
         return outcomes
 
     def _processed(self, envelope: EventEnvelope,
                    tracking: Tracking) -> tuple[ProcessingEvent, str]:
         """What the policy makes of ``envelope``: the events it causes, and "applied"; or
         nothing and "refused" when the event can never apply."""
-        processing: ProcessingEvent[uuid.UUID] = ProcessingEvent(tracking=tracking)
+        processing: ProcessingEvent[uuid.UUID] = Collecting(tracking=tracking)
         try:
             self.policy(envelope, processing)
         except DomainError as exc:
@@ -237,7 +245,7 @@ class Consumer:
             # saw it, so it is not retried for ever, and say why.
             log.warning("upstream event refused", extra={
                 "consumer": self.durable, "event": envelope.type, "error": str(exc)})
-            return ProcessingEvent(tracking=tracking), "refused"
+            return Collecting(tracking=tracking), "refused"
         return processing, "applied"
 
     def apply(self, envelope: EventEnvelope) -> str:
@@ -249,7 +257,7 @@ class Consumer:
                 return "duplicate"
             processing, outcome = self._processed(envelope, tracking)
             try:
-                self.app.record(processing.events, tracking)
+                self.app.record(processing.events, tracking, processing.aggregates.values())
                 return outcome
             except IntegrityError:
                 continue  # a concurrent write, or another replica processed it: look again

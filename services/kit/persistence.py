@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Collection, Sequence
+import copy
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 from uuid import UUID
@@ -19,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ProcessRecorder, StoredEvent, Tracking, Transcoder
 from eventsourcing.postgres import PostgresProcessRecorder
 
+from services.kit.recent import RecentAggregates
 from services.kit.settings import Settings
 from services.kit.transcoder import StoredJSON
 
@@ -64,6 +66,11 @@ class Recorder(PostgresProcessRecorder):
             schema=psycopg.sql.Identifier(datastore.schema),
             table=psycopg.sql.Identifier(self.events_table_name),
             id_type=psycopg.sql.Identifier(datastore.originator_id_type))
+        self.insert_trackings_from_arrays = psycopg.sql.SQL(
+            "INSERT INTO {schema}.{table} (application_name, notification_id)"
+            " SELECT * FROM unnest(%b::text[], %b::bigint[])").format(
+            schema=psycopg.sql.Identifier(datastore.schema),
+            table=psycopg.sql.Identifier(self.tracking_table_name))
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
@@ -88,8 +95,16 @@ class Recorder(PostgresProcessRecorder):
             [e.state for e in stored_events]))
 
     def _insert_events(self, curs, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        for tracking in kwargs.get("trackings", ()):
-            self._insert_tracking(curs, tracking=tracking)
+        """The tracking records of a batch in one statement (multi-row tracking: a record
+        already there fails the transaction, as one at a time does)."""
+        trackings: Sequence[Tracking] = kwargs.get("trackings", ())
+        if len(trackings) > 1 and not self.datastore.single_row_tracking:
+            self._check_has_multi_row_tracking_table(curs)
+            curs.execute(self.insert_trackings_from_arrays, (
+                [t.application_name for t in trackings], [t.notification_id for t in trackings]))
+        else:
+            for tracking in trackings:
+                self._insert_tracking(curs, tracking=tracking)
         super()._insert_events(curs, stored_events, **kwargs)
 
 
@@ -169,13 +184,25 @@ class ServiceApplication(Application):
 
     Tracking records let a consumer save the events an upstream event caused together
     with that upstream event's position, in one transaction (exactly-once in effect).
+
+    ``recent_size`` > 0 keeps that many aggregates as last saved or read (kit/recent.py), copied
+    for each reader by ``copy_recent``: ``get_many`` then reads only the events stored since.
     """
+
+    recent_size = 0
+    copy_recent: Callable[[Any], Any] = staticmethod(copy.deepcopy)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.recent = (RecentAggregates(self.recent_size, self.copy_recent)
+                       if self.recent_size > 0 else None)
+        super().__init__(*args, **kwargs)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
         """eventsourcing's save (9.5.6), collecting through Collecting."""
         processing_event: ProcessingEvent = Collecting()
         processing_event.collect_events(*objs, **kwargs)
         recordings = self._record(processing_event)
+        self._keep(processing_event.aggregates.values())
         self._take_snapshots(processing_event)
         self._notify(recordings)
         self.notify(processing_event.events)  # eventsourcing's deprecated hook, kept
@@ -200,19 +227,28 @@ class ServiceApplication(Application):
         if self.on_recorded is not None and recordings:
             self.on_recorded()
 
-    def record(self, events, tracking) -> None:
-        """Save events with a tracking record in one transaction, then wake followers."""
+    def _keep(self, aggregates: Iterable[Any]) -> None:
+        """After a commit: the aggregates saved, as they now are (kit/recent.py)."""
+        if self.recent is not None:
+            self.recent.keep(aggregates)
+
+    def record(self, events, tracking, aggregates: Iterable[Any] = ()) -> None:
+        """Save events with a tracking record in one transaction, then wake followers;
+        ``aggregates``: those whose events these are, kept as saved."""
         self.events.put(events, tracking=tracking)
+        self._keep(aggregates)
         if self.on_recorded is not None and events:
             self.on_recorded()
 
-    def record_many(self, events, trackings: Sequence[Tracking]) -> None:
+    def record_many(self, events, trackings: Sequence[Tracking],
+                    aggregates: Iterable[Any] = ()) -> None:
         """Save the events several upstream events caused with all their tracking records, in
         one transaction (all or nothing). BatchUnsupported off PostgreSQL (the in-memory
         recorders of unit tests keep one tracking record per transaction)."""
         if not isinstance(self.recorder, Recorder):
             raise BatchUnsupported(type(self.recorder).__name__)
         self.events.put(events, trackings=list(trackings))
+        self._keep(aggregates)
         if self.on_recorded is not None and events:
             self.on_recorded()
 
@@ -246,8 +282,10 @@ class ServiceApplication(Application):
 
     def get_many(self, aggregate_ids: Collection[UUID]) -> dict[UUID, Any]:
         """These aggregates, those that exist, read with one query (the repository reads
-        each with a snapshot and an events query). Every event is replayed, snapshots are
-        not read: for aggregates with few events, such as an order in a pool."""
+        each with a snapshot and an events query). Snapshots are not read: every event is
+        replayed, for aggregates with few events such as an order in a pool; with aggregates
+        kept (``recent_size``), a kept one is a copy of it brought forward by the events
+        stored after its version (usually none)."""
         recorder = self.recorder
         if not isinstance(recorder, PostgresProcessRecorder):  # in memory: one at a time
             found: dict[UUID, Any] = {}
@@ -255,20 +293,30 @@ class ServiceApplication(Application):
                 with contextlib.suppress(AggregateNotFoundError):
                     found[aggregate_id] = self.repository.get(aggregate_id)
             return found
+        ids = list(dict.fromkeys(aggregate_ids))
+        kept = self.recent.copies(ids) if self.recent is not None else {}
         statement = psycopg.sql.SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {}.{}"
-            " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-        ).format(psycopg.sql.Identifier(recorder.datastore.schema),
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state"
+            " FROM unnest(%s::{}[], %s::bigint[]) AS k(id, after) JOIN {}.{} e"
+            " ON e.originator_id = k.id AND e.originator_version > k.after"
+            " ORDER BY e.originator_id, e.originator_version"
+        ).format(psycopg.sql.Identifier(recorder.datastore.originator_id_type),
+                 psycopg.sql.Identifier(recorder.datastore.schema),
                  psycopg.sql.Identifier(recorder.events_table_name))
         with recorder.datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(statement, (list(aggregate_ids),))
+            cur.execute(statement, (ids, [kept[i].version if i in kept else 0 for i in ids]))
             rows = cur.fetchall()
         events: dict[UUID, list] = {}
         for row in rows:
             events.setdefault(row["originator_id"], []).append(self.mapper.to_domain_event(
                 StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
                             bytes(row["state"]))))
-        return {i: project_aggregate(None, e) for i, e in events.items()}
+        found = dict(kept)
+        for aggregate_id, newer in events.items():
+            found[aggregate_id] = project_aggregate(kept.get(aggregate_id), newer)
+        if self.recent is not None and events:
+            self.recent.keep([self.recent.copy(found[i]) for i in events])
+        return found
 
     @property
     def process_recorder(self) -> ProcessRecorder:

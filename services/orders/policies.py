@@ -6,8 +6,11 @@ the resulting events; the consumer saves them with the upstream event's tracking
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
 
 from eventsourcing.application import ProcessingEvent
 
@@ -40,7 +43,7 @@ def _order_id(text: str) -> uuid.UUID:
                                              text=text)) from None
 
 
-def _follow(app: OrdersApplication, message_type, act: Callable[[Order, object, str], bool]):
+def _follow(app: OrdersApplication, message_type, act: Callable[[Order, Any, str], bool]):
     def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
         body = body_as(envelope, message_type)
         order = app.get_order(_order_id(body.order_id))
@@ -82,49 +85,56 @@ def _dispatch(table: dict[str, Callable[[EventEnvelope, ProcessingEvent], None]]
     return policy
 
 
+def _orders_at_hand(app: OrdersApplication, message_types: dict[str, type]):
+    """A batch's policies run with its orders read at once (one query for the batch)."""
+    def prepare(envelopes: list[EventEnvelope]) -> AbstractContextManager[None]:
+        ids = []
+        for envelope in envelopes:
+            message_type = message_types.get(envelope.type)
+            if message_type is not None:
+                with contextlib.suppress(ValueError):  # the policy says what is wrong with it
+                    ids.append(uuid.UUID(body_as(envelope, message_type).order_id))
+        return app.orders_at_hand(ids)
+
+    return prepare
+
+
+Act = Callable[[Order, Any, str], bool]
+
+
+def _following(app: OrdersApplication, upstream: str, subjects: list[str],
+               acts: dict[type, Act]) -> ConsumerSpec:
+    """A batched consumer of ``upstream``'s ``subjects``: each message type's act on its order."""
+    table = {t.DESCRIPTOR.full_name: _follow(app, t, act) for t, act in acts.items()}
+    return ConsumerSpec(upstream, subjects, _dispatch(table), batched=True,
+                        prepare=_orders_at_hand(app, {t.DESCRIPTOR.full_name: t for t in acts}))
+
+
 def consumers(app: OrdersApplication) -> list[ConsumerSpec]:
-    configured = _follow(app, configurator.OrderConfigured, lambda o, b, c: o.record_configured(
-        _revision(b.order_version), b.catalog_version, c))
-    rejected = _follow(app, configurator.ConfigurationRejected, _record_rejected)
-    scheduled = _follow(app, scheduling.OrderScheduled, lambda o, b, c: o.record_scheduled(
-        None, b.factory_id, _iso(b.planned_start), _iso(b.planned_end), c))
-    held = _follow(app, scheduling.OrderUnplannable, lambda o, b, c: o.record_planning_held(
-        _revision(b.revision), b.reason, c,
-        words_of(b.reason_words) if b.HasField("reason_words") else None))
-    overridden = _follow(app, scheduling.OrderPlanOverridden, lambda o, b, c: (
-        o.record_plan_overridden(
-            scheduling.PlanOverrideKind.Name(b.kind).removeprefix("PLAN_OVERRIDE_KIND_")
-            if b.kind else "", b.factory_id, b.weight, b.reason, b.by, b.by_role, c)))
-    started = _follow(app, scheduling.OrderProductionStarted,
-                      lambda o, b, c: o.record_production_started(None, c))
-    produced = _follow(app, scheduling.OrderProduced, lambda o, b, c: o.record_produced(None, c))
-    shipped = _follow(app, delivery.ShipmentOpened,
-                      lambda o, b, c: o.record_shipped(b.tracking_token, c))
-    delivered = _follow(app, delivery.ShipmentDelivered, lambda o, b, c: o.record_delivered(c))
-
-    def name(message_type) -> str:
-        return message_type.DESCRIPTOR.full_name
-
     return [
-        ConsumerSpec("configurator", ["dovetail.configurator.order_configured",
-                                      "dovetail.configurator.configuration_rejected"],
-                     _dispatch({name(configurator.OrderConfigured): configured,
-                                name(configurator.ConfigurationRejected): rejected}),
-                     batched=True),
-        ConsumerSpec("scheduling", ["dovetail.scheduling.order_scheduled",
-                                    "dovetail.scheduling.order_unplannable",
-                                    "dovetail.scheduling.order_production_started",
-                                    "dovetail.scheduling.order_produced",
-                                    "dovetail.scheduling.order_plan_overridden"],
-                     _dispatch({name(scheduling.OrderScheduled): scheduled,
-                                name(scheduling.OrderUnplannable): held,
-                                name(scheduling.OrderProductionStarted): started,
-                                name(scheduling.OrderProduced): produced,
-                                name(scheduling.OrderPlanOverridden): overridden}),
-                     batched=True),
-        ConsumerSpec("delivery", ["dovetail.delivery.shipment_opened",
-                                  "dovetail.delivery.shipment_delivered"],
-                     _dispatch({name(delivery.ShipmentOpened): shipped,
-                                name(delivery.ShipmentDelivered): delivered}),
-                     batched=True),
+        _following(app, "configurator", ["dovetail.configurator.order_configured",
+                                         "dovetail.configurator.configuration_rejected"], {
+            configurator.OrderConfigured: lambda o, b, c: o.record_configured(
+                _revision(b.order_version), b.catalog_version, c),
+            configurator.ConfigurationRejected: _record_rejected}),
+        _following(app, "scheduling", ["dovetail.scheduling.order_scheduled",
+                                       "dovetail.scheduling.order_unplannable",
+                                       "dovetail.scheduling.order_production_started",
+                                       "dovetail.scheduling.order_produced",
+                                       "dovetail.scheduling.order_plan_overridden"], {
+            scheduling.OrderScheduled: lambda o, b, c: o.record_scheduled(
+                None, b.factory_id, _iso(b.planned_start), _iso(b.planned_end), c),
+            scheduling.OrderUnplannable: lambda o, b, c: o.record_planning_held(
+                _revision(b.revision), b.reason, c,
+                words_of(b.reason_words) if b.HasField("reason_words") else None),
+            scheduling.OrderProductionStarted: lambda o, b, c: o.record_production_started(
+                None, c),
+            scheduling.OrderProduced: lambda o, b, c: o.record_produced(None, c),
+            scheduling.OrderPlanOverridden: lambda o, b, c: o.record_plan_overridden(
+                scheduling.PlanOverrideKind.Name(b.kind).removeprefix("PLAN_OVERRIDE_KIND_")
+                if b.kind else "", b.factory_id, b.weight, b.reason, b.by, b.by_role, c)}),
+        _following(app, "delivery", ["dovetail.delivery.shipment_opened",
+                                     "dovetail.delivery.shipment_delivered"], {
+            delivery.ShipmentOpened: lambda o, b, c: o.record_shipped(b.tracking_token, c),
+            delivery.ShipmentDelivered: lambda o, b, c: o.record_delivered(c)}),
     ]

@@ -256,18 +256,38 @@ ON CONFLICT (order_id) DO NOTHING
 
 
 async def apply_all(conn, events: list[Any]) -> None:
-    """Apply a batch in log order."""
+    """Apply a batch in log order: runs of placed orders inserted at once, runs of changes of
+    one kind (configured, scheduled, ...) sent as one executemany (pipelined), not a round
+    trip each."""
     placed: list[dict] = []
+    changes: list[tuple[str, list]] = []  # (statement, parameters) of a run of one kind
     for event in events:
-        if isinstance(event, Order.Event) and type(event).__name__ == "Placed":
+        if not isinstance(event, Order.Event):
+            continue
+        if type(event).__name__ == "Placed":
+            await _update(conn, changes)
             placed.append(_placed_row(event))
             continue
         if placed:
             await conn.execute(INSERT_PLACED, (Jsonb(placed, dumps=msgspec.json.encode),))
             placed = []
-        await apply(conn, event)
+        statement, params = _change(event)
+        if changes and changes[0][0] != statement:
+            await _update(conn, changes)
+        changes.append((statement, params))
+    await _update(conn, changes)
     if placed:
         await conn.execute(INSERT_PLACED, (Jsonb(placed, dumps=msgspec.json.encode),))
+
+
+async def _update(conn, changes: list[tuple[str, list]]) -> None:
+    """A run of changes with the same statement, sent at once; the run is emptied."""
+    if len(changes) == 1:
+        await conn.execute(*changes[0])
+    elif changes:
+        async with conn.cursor() as cur:
+            await cur.executemany(changes[0][0], [params for _, params in changes])
+    changes.clear()
 
 
 def _needs_json(needs: Any) -> list[dict[str, str]]:
@@ -288,13 +308,20 @@ def _placed_row(event: Any) -> dict:
 
 
 async def apply(conn, event: Any) -> None:
+    """Apply one event."""
     if not isinstance(event, Order.Event):
         return
-    name = type(event).__name__
-    oid, version, at = event.originator_id, event.originator_version, event.timestamp
-    if name == "Placed":
+    if type(event).__name__ == "Placed":
         await conn.execute(INSERT_PLACED, (Jsonb([_placed_row(event)], dumps=msgspec.json.encode),))
         return
+    await conn.execute(*_change(event))
+
+
+def _change(event: Any) -> tuple[str, list]:
+    """The UPDATE of an order's row an event other than Placed makes, and its parameters
+    (events of one kind make the same statement)."""
+    name = type(event).__name__
+    oid, version, at = event.originator_id, event.originator_version, event.timestamp
     sets: dict[str, Any] = {"version": version, "updated_at": at}
     status = STATUS_AFTER.get(name)
     if status is not None:
@@ -328,6 +355,5 @@ async def apply(conn, event: Any) -> None:
     elif name == "Shipped":
         sets["tracking_token"] = event.tracking_token
     assignments = ", ".join(f"{k} = %s" for k in sets)
-    await conn.execute(
-        f"UPDATE orders.order_list SET {assignments} WHERE order_id = %s AND version < %s",
-        [*sets.values(), oid, version])
+    return (f"UPDATE orders.order_list SET {assignments} WHERE order_id = %s AND version < %s",
+            [*sets.values(), oid, version])
