@@ -207,11 +207,31 @@ class Consumer:
     def apply_many(self, envelopes: list[EventEnvelope]) -> list[str]:
         """Apply upstream events about distinct aggregates and save what they cause with all
         their tracking records in one transaction; say what happened to each. Raises on a
-        conflict (IntegrityError), or BatchUnsupported off PostgreSQL: nothing is saved."""
+        conflict (IntegrityError), or BatchUnsupported off PostgreSQL: nothing is saved.
+
+        Redelivered events are rare: the batch is first saved as if none were, and only when
+        that save is refused are the tracking records looked up, the events already processed
+        left out and the rest applied again (a query per batch saved, at a few events a batch
+        at 50 orders/s). A tracking record already there refuses the save, so nothing is
+        applied twice."""
+        try:
+            return self._apply_untracked(envelopes, set())
+        except IntegrityError:
+            tracked = self._tracked(envelopes)
+            if not tracked:
+                raise  # a conflicting write, not a redelivery
+        return self._apply_untracked(envelopes, tracked)
+
+    def _tracked(self, envelopes: list[EventEnvelope]) -> set[tuple[str, int]]:
         tracked: set[tuple[str, int]] = set()
         for source in {e.source for e in envelopes}:
             ids = [e.notification_id for e in envelopes if e.source == source]
             tracked |= {(source, n) for n in self.app.tracked_among(source, ids)}
+        return tracked
+
+    def _apply_untracked(self, envelopes: list[EventEnvelope],
+                         tracked: set[tuple[str, int]]) -> list[str]:
+        """apply_many, ``tracked`` (source, notification id) left out as duplicates."""
         events: list = []
         trackings: list[Tracking] = []
         outcomes: list[str] = []
