@@ -268,6 +268,7 @@ class Planner:
             inserted = await self._insert(planning)
             if inserted is not None:
                 return inserted
+        last: SchedulingError | None = None
         for _ in range(ATTEMPTS):
             attempt = self._gather(planning)
             if attempt is None:
@@ -275,13 +276,15 @@ class Planner:
             try:
                 return await self._find_plan(planning, attempt)
             except SchedulingError as exc:
+                last = exc
                 if await self._leave_out_unfit(planning, attempt, exc):
                     continue
                 if planning.repair:  # what the repair keeps does not hold: plan the pool
                     planning.repair = False
                 else:
                     planning.horizon *= 2
-        raise SchedulingError("no plan after repeated attempts")
+        # the last attempt's reason goes with it: the log says why, not only that it failed
+        raise SchedulingError(f"no plan after repeated attempts (the last: {last})") from last
 
     async def _insert(self, planning: PlanningPass) -> Solution | None:
         """New orders slotted into the gaps of the published plan, which stays as it is,

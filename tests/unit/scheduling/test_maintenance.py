@@ -47,7 +47,7 @@ def test_the_factory_moves_it_only_where_it_still_fits():
     assert (moved.start_ms, moved.end_ms, moved.accepted) == (NOW + 5 * H, NOW + 6 * H, True)
     with pytest.raises(InvalidArgument) as e:
         p.moved(NOW + 2 * H, busy, NOW)
-    assert [v.field for v in e.value.violations] == ["start_ms"]
+    assert [v.field for v in e.value.violations] == ["start"]  # the request's field (MoveMaintenanceRequest.start)
     assert "op-1" in e.value.violations[0].description
     with pytest.raises(InvalidArgument):
         p.moved(NOW + 9 * H + 1, busy, NOW)  # ends after the due time
