@@ -57,12 +57,24 @@ def service_error(code: grpc.StatusCode, message: str,
     return ServiceError(status, message or code.name, errors)
 
 
+def _rich_status(error: grpc.aio.AioRpcError):
+    """The google.rpc.Status the service sent, or None: none sent, or one that does not match
+    the call's code (the call failed on the way, e.g. trailers over the channel's limit: the
+    answer is the call's code, not a 500)."""
+    if not HTTP_FOR.get(error.code()):
+        return None
+    try:
+        return rpc_status.from_call(error)
+    except ValueError:
+        return None
+
+
 def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
     """The HTTP answer to a service's status; field violations the service wrote as words
     (services/kit/words.py) are said in the reader's language, the rest as the service wrote."""
     errors = []
     said: dict[tuple[str, str], str] = {}  # (field, the English) -> in the reader's language
-    rich = rpc_status.from_call(error) if HTTP_FOR.get(error.code()) else None
+    rich = _rich_status(error)
     for detail in rich.details if rich else []:
         bad, words = error_details_pb2.BadRequest(), types_pb2.FieldWords()
         if detail.Unpack(bad):

@@ -40,6 +40,11 @@ CHANNEL_OPTIONS: list[tuple[str, int | str]] = [
     # Reconnect quickly once a link is back; the SDK does its own backoff on top.
     ("grpc.initial_reconnect_backoff_ms", 500),
     ("grpc.max_reconnect_backoff_ms", 5_000),
+    # A refusal names every bad field, with its words, in the trailers: more than gRPC core's
+    # default 8 KiB of received metadata for a few dozen fields (else RESOURCE_EXHAUSTED
+    # instead of INVALID_ARGUMENT).
+    ("grpc.max_metadata_size", 256 * 1024),
+    ("grpc.absolute_max_metadata_size", 512 * 1024),
 ]
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                        grpc.StatusCode.ABORTED, grpc.StatusCode.RESOURCE_EXHAUSTED})
