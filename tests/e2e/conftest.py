@@ -65,15 +65,23 @@ class Platform:
             p.stop()
 
 
-async def _wait_healthy(url: str, timeout: float = 60) -> None:
+async def _wait_healthy(url: str, timeout: float = 60, logs: Sequence[Path] = ()) -> None:
     deadline = time.monotonic() + timeout
+    last = "no answer"
     async with httpx.AsyncClient(timeout=2) as client:
         while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"{url}/healthz")).status_code == 200:
+            try:
+                answer = await client.get(f"{url}/healthz")
+                if answer.status_code == 200:
                     return
+                last = f"{answer.status_code} {answer.text[:2000]}"
+            except httpx.HTTPError as exc:
+                last = repr(exc)
             await asyncio.sleep(0.2)
-    raise TimeoutError("platform not healthy")
+    # what the next person needs to tell why: the last answer and the processes' last words
+    tails = "".join(f"\n--- {log.name} (last lines)\n" + "\n".join(
+        log.read_text(errors="replace").splitlines()[-15:]) for log in logs if log.exists())
+    raise TimeoutError(f"platform not healthy after {timeout:.0f} s; /healthz: {last}{tails}")
 
 
 @pytest.fixture(scope="session")
@@ -100,14 +108,14 @@ async def platform(settings, work_dir):
     for p in processes.values():
         p.start()
     running = Platform(s, processes)
-    await _wait_healthy(running.base_url)
+    await wait_until_healthy(running)
     yield running
     for p in processes.values():
         p.stop()
 
 
 async def wait_until_healthy(platform: Platform) -> None:
-    await _wait_healthy(platform.base_url)
+    await _wait_healthy(platform.base_url, logs=[p.log for p in platform.processes.values()])
 
 
 async def launch(settings: Settings, services: Sequence[str], logs: Path) -> Platform:
@@ -121,7 +129,8 @@ async def launch(settings: Settings, services: Sequence[str], logs: Path) -> Pla
         p.start()
     running = Platform(settings, processes)
     try:
-        await _wait_healthy(running.base_url, timeout=120)
+        await _wait_healthy(running.base_url, timeout=120,
+                            logs=[p.log for p in processes.values()])
     except BaseException:
         running.stop()
         raise
@@ -131,7 +140,8 @@ async def launch(settings: Settings, services: Sequence[str], logs: Path) -> Pla
 async def wait_serving(platform: Platform, name: str, timeout: float = 90) -> None:
     """Until `name` (a service, or "gateway") answers its health check again."""
     if name == "gateway":
-        await _wait_healthy(platform.base_url, timeout)
+        await _wait_healthy(platform.base_url, timeout,
+                            logs=[p.log for p in platform.processes.values()])
         return
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
