@@ -14,6 +14,7 @@ from dovetail_factory.errors import (
     NotFound,
     OutOfOrder,
     ServerUnavailable,
+    Violation,
     WrongKey,
 )
 from dovetail_factory.models import (
@@ -39,5 +40,5 @@ __all__ = [
     "EnergyReport", "Factory", "FactoryClient", "FactoryClientError", "InvalidRequest",
     "Machine", "MachineStatus", "MemorySpool", "NotAllowed", "NotFound", "OeeDay",
     "OutOfOrder", "ReportKind", "ReportReceipt", "RetryPolicy", "ServerUnavailable", "Shift",
-    "Stock", "TelemetryResult", "TlsConfig", "WrongKey",
+    "Stock", "TelemetryResult", "TlsConfig", "Violation", "WrongKey",
 ]

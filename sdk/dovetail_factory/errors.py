@@ -1,13 +1,22 @@
 """Errors a factory program can act on, translated from gRPC status codes.
 
 Every error carries the server's own message (it is written for the shop floor) and an exit
-code the command line uses, so a script can tell a wrong key from a server that is down.
+code the command line uses, so a script can tell a wrong key from a server that is down. A
+refused request names each field with the service's words, said in the chosen language
+(dovetail_factory.words).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import grpc
 from google.rpc import error_details_pb2, status_pb2
+
+from dovetail.common.v1 import types_pb2
+from dovetail_factory.i18n import _
+from dovetail_factory.words import english, say
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
@@ -57,17 +66,50 @@ class ServerUnavailable(FactoryClientError):
     exit_code = 7
 
 
+@dataclass(frozen=True)
+class Violation:
+    """A field a request was refused for: the description in English, and the same as words
+    (`dovetail.common.v1.Words`) when the service wrote them."""
+
+    field: str
+    description: str
+    words: types_pb2.Words | None = None
+
+    @classmethod
+    def of(cls, field: str, template: str, **args: object) -> Violation:
+        """A violation found before asking the server, written as words (a template marked
+        N_() and its arguments)."""
+        words = types_pb2.Words(template=template, args={k: str(v) for k, v in args.items()})
+        return cls(field, english(words), words)
+
+    def said(self) -> str:
+        """The description in the chosen language (`i18n.use`); without words, as sent."""
+        return say(self.words) if self.words is not None else self.description
+
+
 class InvalidRequest(FactoryClientError):
-    """The request was refused as invalid (INVALID_ARGUMENT); `violations` names the fields."""
+    """The request was refused as invalid (INVALID_ARGUMENT); `violations` names the fields
+    (`Violation`: the English description and its words), `message` says them all in the
+    language chosen when it was raised."""
 
     exit_code = 2
 
-    def __init__(self, message: str, violations: list[tuple[str, str]] | None = None, *,
+    def __init__(self, message: str, violations: Sequence[Violation] = (), *,
                  code: grpc.StatusCode | None = None):
-        self.violations = violations or []
+        self.violations = list(violations)
         if self.violations:
-            message = "; ".join(f"{f}: {d}" for f, d in self.violations)
+            message = _said_together(self.violations)
         super().__init__(message, code=code)
+
+
+def _said_together(violations: Sequence[Violation]) -> str:
+    """"field: description; field: description", joined as the language joins them."""
+    said = [_("%(field)s: %(description)s", field=v.field, description=v.said())
+            for v in violations]
+    text = said[-1]
+    for first in reversed(said[:-1]):
+        text = _("%(first)s; %(rest)s", first=first, rest=text)
+    return text
 
 
 class Conflict(FactoryClientError):
@@ -104,17 +146,22 @@ def from_rpc_error(exc: grpc.RpcError, where: str = "") -> FactoryClientError:
     return kind(details or code.name, code=code)
 
 
-def _violations(exc: grpc.RpcError) -> list[tuple[str, str]]:
-    """Field violations of a packed google.rpc.BadRequest, if the server sent one."""
+def _violations(exc: grpc.RpcError) -> list[Violation]:
+    """Field violations of a packed google.rpc.BadRequest, if the server sent one, each with
+    the words packed beside it (`dovetail.common.v1.FieldWords`) for the same field and
+    English."""
     trailing = exc.trailing_metadata() if hasattr(exc, "trailing_metadata") else None
     for key, value in trailing or ():
         if key != STATUS_DETAILS_KEY:
             continue
-        status = status_pb2.Status.FromString(value)
-        out = []
-        for detail in status.details:
-            bad = error_details_pb2.BadRequest()
+        found: list[tuple[str, str]] = []
+        words: dict[tuple[str, str], types_pb2.Words] = {}
+        for detail in status_pb2.Status.FromString(value).details:
+            bad, field_words = error_details_pb2.BadRequest(), types_pb2.FieldWords()
             if detail.Unpack(bad):
-                out += [(v.field, v.description) for v in bad.field_violations]
-        return out
+                found += [(v.field, v.description) for v in bad.field_violations]
+            elif detail.Unpack(field_words):
+                words[field_words.field, english(field_words.words)] = field_words.words
+        return [Violation(field, description, words.get((field, description)))
+                for field, description in found]
     return []

@@ -94,8 +94,13 @@ def catalogue(language: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(compiled)
 
 
+def gettext(message: str) -> str:
+    """A text of the catalogue in the chosen language; any other text as it is."""
+    return catalogue(_chosen["language"]).gettext(message) if message else message
+
+
 def _(message: str, /, **values: object) -> str:
-    text = catalogue(_chosen["language"]).gettext(message)
+    text = gettext(message)
     return text % values if values else text
 
 

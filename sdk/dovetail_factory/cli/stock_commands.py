@@ -12,8 +12,8 @@ from rich.table import Table
 
 from dovetail_factory.cli import config
 from dovetail_factory.cli.views import in_zone, when
-from dovetail_factory.errors import InvalidRequest
-from dovetail_factory.i18n import _
+from dovetail_factory.errors import InvalidRequest, Violation
+from dovetail_factory.i18n import N_, _
 from dovetail_factory.stock import Batch, BatchDetail, BoardKind, Stock
 
 
@@ -25,9 +25,8 @@ def _kind(args: argparse.Namespace) -> BoardKind:
     try:
         return BoardKind.parse_size(args.material, args.thickness, args.decor or "", args.size)
     except ValueError:
-        raise InvalidRequest(
-            "",
-            [("size", _("must be a sheet size such as 2800x2070, not %(size)s", size=args.size))],
+        raise InvalidRequest("", [Violation.of(
+            "size", N_("must be a sheet size such as 2800x2070, not %(size)s"), size=args.size)],
         ) from None
 
 

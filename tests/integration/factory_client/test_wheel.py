@@ -116,3 +116,17 @@ def test_the_sdk_declares_the_stubs_package_built_from_protos():
     protos = tomllib.loads((ROOT / "protos" / "pyproject.toml").read_text())["project"]
 
     assert f"{protos['name']}=={protos['version']}" in sdk["dependencies"]
+
+
+def test_the_installed_sdk_says_a_services_words_in_chinese_without_the_server(sdk_venv):
+    """The services' templates travel in the SDK's own catalogue (issue 19, item 3)."""
+    script = (
+        "from dovetail.common.v1 import types_pb2\n"
+        "from dovetail_factory import i18n\n"
+        "from dovetail_factory.words import say\n"
+        "i18n.use('zh-CN')\n"
+        "print(say(types_pb2.Words(template='must be %(low)s to %(n)s sheets',\n"
+        "                          args={'low': '1', 'n': '100000'})))\n")
+    done = run([str(sdk_venv / "bin" / "python"), "-c", script], cwd=sdk_venv, env=clean_env())
+
+    assert done.stdout.strip() == "须为 1 到 100000 张"

@@ -68,5 +68,6 @@ def test_field_violations_are_named():
     error = from_rpc_error(rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "bad", [
         ("grpc-status-details-bin", status.SerializeToString())]))
     assert isinstance(error, InvalidRequest)
-    assert error.violations == [("machine_id", "is unknown")]
+    assert [(v.field, v.description, v.words) for v in error.violations] == [
+        ("machine_id", "is unknown", None)]  # no words sent: the description as it came
     assert error.message == "machine_id: is unknown"
