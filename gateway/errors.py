@@ -34,18 +34,22 @@ HTTP_FOR = {
 
 
 class ServiceError(HTTPException):
-    """A service refused or could not answer; carries field errors when it gave them."""
+    """A service refused or could not answer; carries field errors when it gave them, and
+    `cause`: the service's status and message for the log (the detail a 503 shows people is a
+    sentence of the catalogue, saying none of it)."""
 
     def __init__(self, status_code: int, detail: str, errors: list[FieldError] | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, cause: str = ""):
         super().__init__(status_code=status_code, detail=detail, headers=headers)
         self.errors = errors or []
+        self.cause = cause or detail
 
 
 def service_error(code: grpc.StatusCode, message: str,
                   errors: list[FieldError] | None = None) -> ServiceError:
     """The HTTP answer to a service's status (a whole call's, or one item's of a batch)."""
     status = HTTP_FOR.get(code)
+    cause = f"{code.name}: {message}" if message else code.name
     if status is None:
         # The service is down, failed or timed out: the sender should retry. A timed-out write may
         # still land; intake is idempotent, so the retry finds it and nothing is doubled.
@@ -53,8 +57,8 @@ def service_error(code: grpc.StatusCode, message: str,
         # said in the reader's language: pages show it as why part of them could not be read
         return ServiceError(503, i18n.gettext("service unavailable; retry later (a retry never "
                                               "places an order twice)"),
-                            headers={"Retry-After": RETRY_AFTER_S})
-    return ServiceError(status, message or code.name, errors)
+                            headers={"Retry-After": RETRY_AFTER_S}, cause=cause)
+    return ServiceError(status, message or code.name, errors, cause=cause)
 
 
 def _rich_status(error: grpc.aio.AioRpcError):
