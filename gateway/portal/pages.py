@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import msgspec
@@ -26,7 +24,6 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import i18n, reads
 from gateway.accounts import oidc
@@ -43,8 +40,6 @@ from gateway.auth import (
     refuse_cross_site_write,
 )
 from gateway.controllers.kpis import kept_figures, kpis
-from gateway.controllers.machine_health import factory_healths, health_words
-from gateway.controllers.network import energy, machines, oee
 from gateway.controllers.orders import (
     STATUSES,
     list_request,
@@ -61,6 +56,7 @@ from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.keys import key_reads
 from gateway.limits import sign_in_limit
+from gateway.portal.board import factory_board
 from gateway.portal.explanation import Explained, order_explanation
 from gateway.portal.words import script_texts, with_local_times, word
 from gateway.sessions import COOKIE, TTL_S
@@ -385,54 +381,6 @@ async def order_page_data(services: Services, order_id: str) -> dict:
                 else None, planned, planned_note)}
 
 
-def local_today(timezone: str, now: datetime | None = None) -> tuple[date, str]:
-    """The factory's own day now, and its zone's name (UTC when it has none or an unknown one):
-    iot's OEE days are the factory's local days, not UTC's."""
-    try:
-        zone = ZoneInfo(timezone) if timezone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return (now or datetime.now(UTC)).astimezone(zone).date(), str(zone)
-
-
-def board_figures(factory_id: str, days: list | None, energy_24h: Any, day: date,
-                  zone: str) -> dict:
-    """Today's figures of a factory as iot recorded them: utilisation = run ÷ planned time of
-    its shifts so far today, OEE of the day, with the hours they come from; None where iot
-    could not answer or no shift has started."""
-    mine = next((r for r in days or [] if r.scope == factory_id), None)
-    planned = mine.planned_production_seconds if mine else 0
-    return {"day": day.isoformat(), "zone": zone,
-            "utilisation": mine.run_seconds / planned if planned else None,
-            "oee": mine.oee if planned else None,
-            "run_h": mine.run_seconds / 3600 if mine else None,
-            "planned_h": planned / 3600 if mine else None,
-            "kwh": energy_24h.kwh if energy_24h else None,
-            "kg_co2e": energy_24h.kg_co2e if energy_24h else None}
-
-
-async def factory_card(services: Services, f: iot.Factory) -> dict:
-    day, zone = local_today(f.timezone)
-    scope = {"factory_id": f.factory_id}
-    (page_, _), (days, _), (energy_24h, _) = await asyncio.gather(
-        attempt(machines(services, f.factory_id, [], 200, None)),
-        attempt(oee(services, scope, day, None)), attempt(energy(services, scope, 24, 0)))
-    return {"factory": reads.factory(f), "machines": page_.items if page_ else [],
-            "figures": board_figures(f.factory_id, days, energy_24h, day, zone)}
-
-
-async def factory_board(services: Services) -> list[dict]:
-    reply = await services.call("iot", "ListFactories", iot.ListFactoriesRequest(
-        page=dict(page_size=100)))
-    cards = list(await asyncio.gather(*(factory_card(services, f) for f in reply.factories)))
-    healths, _note = await attempt(factory_healths(
-        services, [f.factory_id for f in reply.factories]), {})
-    for card in cards:  # each machine's health from its wear watch (issue 22)
-        card["health"] = {m.machine_id: words for m in card["machines"]
-                          if (words := health_words(healths.get(m.machine_id)))}
-    return cards
-
-
 SECTIONS = {"orders": "Orders", "factories": "Factories", "schedule": "Schedule",
             "deliveries": "Deliveries", "kpis": "KPIs", "people": "People", "keys": "Keys"}
 
@@ -499,9 +447,8 @@ class PortalController(Controller):
 
     @get("/factories", guards=[portal_for(*PLANNING)])
     async def factories(self, services: ServicesDep) -> Template:
-        board, note = await attempt(factory_board(services), [])
-        return page("factories.html", nav="factories", topics="iot", board=board, note=note,
-                    when=when)
+        return page("factories.html", nav="factories", topics="iot",
+                    board=await factory_board(services), when=when)
 
     @get("/schedule", guards=[portal_for(*PLANNING)])
     async def schedule(self, gateway: StateDep, factory_id: FromQuery[str] = "",

@@ -3,11 +3,12 @@ utilisation as iot's run time over the planned time so far, nothing shown as 0 %
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 import msgspec
 
-from gateway.portal.pages import board_figures, local_today
+from gateway.portal.board import Failure, board_figures, local_today, log_unread
 from gateway.schemas.network import EnergyReportRead, OeeRead
 
 
@@ -35,3 +36,16 @@ def test_no_planned_time_or_no_answer_shows_no_figure_rather_than_zero():
         figures = board_figures("F1", days, None, date(2026, 12, 5), "UTC")
         assert figures["utilisation"] is None and figures["oee"] is None
         assert figures["kwh"] is None
+
+
+def test_the_reads_that_failed_are_logged_in_one_line_naming_a_few_factories(caplog):
+    """600 factories whose machines iot could not list make one line, not 600."""
+    failures = [Failure("machines", f"F{i}", "UNAVAILABLE: iot is restarting") for i in range(7)]
+    failures += [Failure("oee", "F3", "DEADLINE_EXCEEDED"), Failure("health", "", "UNAVAILABLE")]
+    with caplog.at_level(logging.WARNING, logger="dovetail.gateway.portal"):
+        log_unread(failures)
+        log_unread([])  # every read made: nothing to log
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert ("machines of 7 factories (F0, F1, F2, F3, F4 and 2 more): UNAVAILABLE: iot is "
+            "restarting") in line
+    assert "oee of F3: DEADLINE_EXCEEDED" in line and "health of every factory: UNAVAILABLE" in line
