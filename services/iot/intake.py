@@ -51,6 +51,7 @@ from services.iot.settings import IotSettings
 from services.iot.signals import LivenessPolicy, ShiftContext
 from services.iot.views import IotViews
 from services.kit.jetstream import TELEMETRY_SUBJECTS, publish_acked
+from services.kit.words import Words
 
 log = logging.getLogger("dovetail.iot.intake")
 
@@ -86,6 +87,13 @@ DROPPED = Counter("dovetail_iot_telemetry_messages_dropped_total",
 _CONTEXTS = {(working, planned): ShiftContext(in_shift=working, has_work=working,
                                               planned_stop=planned)
              for working in (False, True) for planned in (False, True)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _reason_bytes(reason: Words) -> bytes:
+    """A live status's reason and its words, serialized (TelemetryIntake.status_bytes)."""
+    english, words = mapping.reason_to_pb(reason)
+    return pb.MachineStatus(reason=english, reason_words=words).SerializeToString()
 
 
 @functools.cache
@@ -510,7 +518,7 @@ class TelemetryIntake:
         try:
             results = await publish_acked(self.js, (
                 (prefix + status_key(t.info.factory_id, t.info.machine_id),
-                 self.status_of(t).SerializeToString(), None) for t in trackers), PUT_TIMEOUT_S)
+                 self.status_bytes(t), None) for t in trackers), PUT_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - NATS away or stalled: put again
             return False
         return not any(isinstance(r, BaseException) for r in results)
@@ -524,7 +532,7 @@ class TelemetryIntake:
             if t is not None:
                 with contextlib.suppress(Exception):
                     await self.nc.publish(prefix + status_key(t.info.factory_id, machine_id),
-                                          self.status_of(t).SerializeToString())
+                                          self.status_bytes(t))
             if i % 1000 == 999:
                 await asyncio.sleep(0)  # let telemetry in between
 
@@ -657,16 +665,24 @@ class TelemetryIntake:
     # ---- status -----------------------------------------------------------------------------
 
     def status_of(self, t: MachineTracker) -> pb.MachineStatus:
-        """The machine's live status (built for every machine every status interval: enum
-        values from small tables, the time from whole milliseconds, no datetime)."""
+        """The machine's live status."""
+        return pb.MachineStatus.FromString(self.status_bytes(t))
+
+    def status_bytes(self, t: MachineTracker) -> bytes:
+        """The machine's live status, serialized (built for every machine every status interval:
+        enum values from small tables, the time from whole milliseconds, no datetime). Why it is
+        in its state is words many machines share: serialized once per reason and appended (a
+        protobuf message read from concatenated ones is their merge); copying the words into
+        each status doubled its cost."""
         since = t.since_ms
         return pb.MachineStatus(
             machine_id=t.info.machine_id, factory_id=t.info.factory_id,
             machine_type=_machine_type_pb(t.info.machine_type), state=_state_pb(t.live),
             since=timestamp_pb2.Timestamp(seconds=since // 1000,
                                           nanos=since % 1000 * 1_000_000) if since else None,
-            available=t.live.available, reason=t.reason, last_sample_unix_ms=t.last_sample_ms,
-            current_amperes=t.amps, power_kw=t.power_kw, in_planned_stop=t.planned_stop)
+            available=t.live.available, last_sample_unix_ms=t.last_sample_ms,
+            current_amperes=t.amps, power_kw=t.power_kw, in_planned_stop=t.planned_stop,
+        ).SerializeToString() + _reason_bytes(t.reason)
 
     async def status(self, factory_id: str, machine_id: str) -> pb.MachineStatus | None:
         tracker = self.trackers.get(machine_id)

@@ -17,7 +17,7 @@ from services.iot import wire
 from services.iot.domain.machine_state import Downtime, MachineStateLog
 from services.iot.domain.operations import PlannedStop
 from services.iot.domain.registry import Factory, Machine
-from services.kit.words_pb import words_pb
+from services.kit.words_pb import words_or_none, words_pb
 
 
 def to_integration(event: Any) -> tuple[str, Message] | None:
@@ -78,7 +78,9 @@ def _state_event(name: str, event: Any) -> tuple[str, Message] | None:
             from_state=wire.state_to_pb(event.from_state),
             to_state=wire.state_to_pb(event.to_state), at=wire.timestamp(event.at_ms / 1000),
             reason=event.reason, available=event.available,
-            previous_state_ms=event.previous_state_ms)
+            previous_state_ms=event.previous_state_ms,
+            # a change kept before words has none: its reason reads as written
+            reason_words=words_or_none(getattr(event, "said", None)))
         return "MachineStateChanged", body
     if name == "DowntimeRecorded":
         return "DowntimeRecorded", events.DowntimeRecorded(downtime=wire.downtime_to_pb(Downtime(

@@ -28,7 +28,7 @@ from services.iot.domain.registry import CALIBRATION_OPTIONAL, Factory, Machine
 from services.iot.domain.values import LiveState, as_plain, from_plain
 from services.iot.signals.wear_capture import WearClock
 from services.kit.errors import InvalidArgument, Violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.kit.words_pb import words_pb
 
 
@@ -51,6 +51,11 @@ def state_to_pb(state: LiveState | str) -> int:
 
 def state_from_pb(value: int) -> LiveState:
     return LiveState(pb.MachineState.Name(value).removeprefix("MACHINE_STATE_"))
+
+
+def reason_to_pb(reason: Words) -> tuple[str, types_pb2.Words]:
+    """Why a machine is in its live state, on the wire: the English and the words."""
+    return reason.english(), words_pb(reason)
 
 
 def machine_type_to_pb(name: str) -> int:

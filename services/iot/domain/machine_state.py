@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.iot.domain.errors import DowntimeUnknown
 from services.iot.domain.values import UNAVAILABLE, LiveState, from_plain, stable_id
+from services.kit.words import Words
 
 KEEP_DOWNTIMES = 500  # the most recent downtimes whose reason can still be set
 
@@ -68,17 +69,19 @@ class MachineStateLog(Aggregate):
         self.open_downtime = ""
         self.downtimes: dict[str, Downtime] = {}
 
-    def change(self, to: LiveState, at_ms: int, reason: str, planned: bool = False) -> bool:
-        """Record a change to ``to`` at ``at_ms`` (never before the last one); False if no change."""
+    def change(self, to: LiveState, at_ms: int, reason: Words, planned: bool = False) -> bool:
+        """Record a change to ``to`` at ``at_ms`` (never before the last one) and why, as words
+        and their English; False if no change."""
         if to.value == self.state:
             return False
         at_ms = max(at_ms, self.since_ms)
         previous_ms = at_ms - self.since_ms if self.since_ms else 0
         closing = self.open_downtime
         opening = downtime_id(self.machine_id, at_ms) if to in UNAVAILABLE else ""
-        self._changed(**self._who, from_state=self.state, to_state=to.value, at_ms=at_ms, reason=reason,
-                      available=to.available, previous_state_ms=previous_ms,
-                      opened_downtime=opening, planned=planned)
+        self._changed(**self._who, from_state=self.state, to_state=to.value, at_ms=at_ms,
+                      reason=reason.english(), available=to.available,
+                      previous_state_ms=previous_ms, opened_downtime=opening, planned=planned,
+                      said=reason)
         if closing:
             d = self.downtimes[closing]
             self._downtime_recorded(**self._who, downtime_id=closing, state=d.state,
@@ -86,9 +89,12 @@ class MachineStateLog(Aggregate):
                                     note=d.note, planned=d.planned)
         return True
 
+    # `reason` is the English; `said` the same as words (absent from changes kept before words,
+    # whose reason reads as written).
     @event("StateChanged")
     def _changed(self, machine_id: str, factory_id: str, machine_type: str, from_state: str, to_state: str, at_ms: int, reason: str, available: bool,
-                 previous_state_ms: int, opened_downtime: str, planned: bool) -> None:
+                 previous_state_ms: int, opened_downtime: str, planned: bool,
+                 said: Words | None = None) -> None:
         self.state, self.since_ms = to_state, at_ms
         if opened_downtime:
             self.downtimes[opened_downtime] = Downtime(

@@ -17,6 +17,7 @@ from services.iot.domain.telemetry import IntakeLimits, Refusals, Rejection, scr
 from services.iot.domain.values import UNAVAILABLE, LiveState
 from services.iot.signals import (
     Availability,
+    AvailabilityChange,
     Calibration,
     CalibrationError,
     LivenessPolicy,
@@ -30,10 +31,19 @@ from services.iot.signals import (
 from services.iot.signals.energy import JOULES_PER_KWH
 from services.iot.signals.wear import MachineHealth
 from services.iot.signals.wear_capture import MachineWear, WearClock
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
-# A state's reason is English on the wire; the constant ones are texts of the gateway's
-# catalogue (N_), so a page says them whole in the reader's language.
+# Why a machine's live state changed, as words people read (services/kit/words.py): the
+# gateway says them in the reader's language; `english()` is what machines read.
+NO_TELEMETRY = Words(N_("no telemetry yet"))
+RECORDED = Words(N_("recorded"))
+CLASSIFIED = Words(N_("current classified"))
+CONTROLLER_STATE = Words(N_("controller state"))
+RESUMED = Words(N_("telemetry resumed"))
+WORKING_AGAIN = Words(N_("working again"))
+SILENT = N_("silent for more than %(seconds)s s")
+NO_CURRENT = N_("no current for %(seconds)s s in shift with work")
+CONTROLLER_ALARM = N_("controller alarm %(alarm)s")
 
 MINUTE_MS = 60_000
 MAX_GAP_S = 10.0  # no energy is integrated across a longer silence
@@ -103,7 +113,7 @@ class Transition:
     from_state: LiveState
     to_state: LiveState
     at_ms: int
-    reason: str
+    reason: Words
     planned: bool = False
 
 
@@ -143,8 +153,7 @@ class MachineTracker:
         self.power_kw = 0.0
         self.last_sample_ms = 0
         self.planned_stop = False
-        self.reason = (N_("no telemetry yet") if restored == LiveState.UNSPECIFIED
-                       else N_("recorded"))
+        self.reason = NO_TELEMETRY if restored == LiveState.UNSPECIFIED else RECORDED
         self._restore(restored, restored_since_ms / 1000.0, now)
 
     def _restore(self, state: LiveState, since: float, now: float) -> None:
@@ -238,7 +247,7 @@ class MachineTracker:
         self.amps, self.power_kw = float(x[-1]), float(watts[-1]) / 1000.0
         for change in changes:
             self.signal = LiveState(change.state.name)
-            self._emit(out, int(change.at * 1000), N_("current classified"))
+            self._emit(out, int(change.at * 1000), CLASSIFIED)
         self._heard(now)
         self._after_batch(out, now, ctx)
         return out
@@ -281,7 +290,7 @@ class MachineTracker:
         self.amps, self.power_kw = x, watts / 1000.0
         for change in changes:
             self.signal = LiveState(change.state.name)
-            self._emit(out, int(change.at * 1000), N_("current classified"))
+            self._emit(out, int(change.at * 1000), CLASSIFIED)
         self._heard(now)
         self._after_batch(out, now, ctx)
         return out
@@ -317,8 +326,8 @@ class MachineTracker:
             signal = LiveState.OFF if state == LiveState.DOWN else state
             if signal != self.signal or alarm != self.alarm:
                 self.signal, self.alarm = signal, alarm
-                self._emit(out, int(ts_ms[i]), f"controller alarm {alarm}" if alarm
-                           else N_("controller state"))
+                self._emit(out, int(ts_ms[i]), Words.of(CONTROLLER_ALARM, alarm=alarm) if alarm
+                           else CONTROLLER_STATE)
         out.parts = int(parts[idx].max(initial=0))
         self._heard(now)
         self._after_batch(out, now, ctx)
@@ -346,7 +355,7 @@ class MachineTracker:
             return
         self.liveness.heard(now)
         if self.liveness.evaluate(now, ctx) is not None:
-            self._emit(out, first_ms, N_("telemetry resumed"))
+            self._emit(out, first_ms, RESUMED)
 
     def _heard(self, now: float) -> None:
         state = None if self.signal is None else SIGNAL_STATES[self.signal.value]
@@ -408,13 +417,16 @@ class MachineTracker:
         if change is None:
             return []
         out = Outcome()
-        reason = {Availability.OFFLINE: f"silent for more than {self.policy.offline_after_s:g} s",
-                  Availability.DOWN: f"no current for {self.policy.down_grace_s:g} s in shift "
-                                     "with work",
-                  }.get(change.availability, N_("telemetry resumed") if change.previous ==
-                        Availability.OFFLINE else N_("working again"))
-        self._emit(out, int(change.at * 1000), reason)
+        self._emit(out, int(change.at * 1000), self._availability_reason(change))
         return out.transitions
+
+    def _availability_reason(self, change: AvailabilityChange) -> Words:
+        """Why availability changed, with the policy's seconds as an argument (a number)."""
+        if change.availability == Availability.OFFLINE:
+            return Words.of(SILENT, seconds=f"{self.policy.offline_after_s:g}")
+        if change.availability == Availability.DOWN:
+            return Words.of(NO_CURRENT, seconds=f"{self.policy.down_grace_s:g}")
+        return RESUMED if change.previous == Availability.OFFLINE else WORKING_AGAIN
 
     def public_state(self) -> LiveState:
         if self.liveness.last_heard is None:
@@ -426,7 +438,7 @@ class MachineTracker:
             return LiveState.DOWN
         return self.signal or LiveState.UNSPECIFIED
 
-    def _emit(self, out: Outcome, at_ms: int, reason: str) -> None:
+    def _emit(self, out: Outcome, at_ms: int, reason: Words) -> None:
         new = self.public_state()
         if new == self.live:
             return

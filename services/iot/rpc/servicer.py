@@ -30,6 +30,7 @@ from services.iot.domain.errors import (
 from services.iot.domain.profiles import FactoryProfile, MachineProfile
 from services.iot.domain.registry import FACTORY_FIELDS, FACTORY_SELF_FIELDS, MACHINE_FIELDS
 from services.iot.domain.telemetry import Refusals, Rejection
+from services.iot.domain.tracker import NO_TELEMETRY
 from services.iot.domain.values import LiveState, from_plain
 from services.iot.intake import TelemetryIntake, summary
 from services.iot.views import IotViews, page_args
@@ -214,11 +215,14 @@ class IotServicer(pb_grpc.IotServiceServicer):
     async def _status(self, factory_id: str, machine_id: str,
                       machine_type: str) -> pb.MachineStatus:
         found = await self.intake.status(factory_id, machine_id)
-        return found or pb.MachineStatus(
+        if found is not None:
+            return found
+        reason, reason_words = wire.reason_to_pb(NO_TELEMETRY)
+        return pb.MachineStatus(
             machine_id=machine_id, factory_id=factory_id,
             machine_type=wire.machine_type_to_pb(machine_type),
-            state=wire.state_to_pb(LiveState.UNSPECIFIED), available=True,
-            reason="no telemetry yet")
+            state=wire.state_to_pb(LiveState.UNSPECIFIED), available=True, reason=reason,
+            reason_words=reason_words)
 
     async def GetMachineStatus(self, request, context) -> pb.GetMachineStatusResponse:
         machine = await self._call(self.app.get_machine, request.machine_id)

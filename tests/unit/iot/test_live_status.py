@@ -59,6 +59,24 @@ def test_a_machine_never_heard_shows_no_since():
     assert status.state == pb.MACHINE_STATE_UNSPECIFIED
 
 
+def test_a_machine_gone_silent_shows_why_in_words_beside_the_english():
+    intake = intake_with({"EB-1": "edge_bander"}, settings=IotSettings(offline_after_s=120.0))
+    tracker = intake.trackers["EB-1"]
+    assert intake.status_of(tracker).reason_words.template == "no telemetry yet"
+    now = time.time()
+    batch = pb.TelemetryBatch(factory_id="F1", machine_id="EB-1", batch_id="b1")
+    batch.current_samples.add(timestamp_unix_ms=int(now * 1000) - 1000, amperes=0.0)
+    intake.take(tracker, batch, "F1")
+
+    tracker.evaluate(now + 121, intake.context(tracker, now + 121))
+    status = intake.status_of(tracker)
+
+    assert status.state == pb.MACHINE_STATE_OFFLINE
+    assert status.reason == "silent for more than 120 s"
+    assert status.reason_words.template == "silent for more than %(seconds)s s"
+    assert dict(status.reason_words.args) == {"seconds": "120"}
+
+
 def test_figures_go_to_the_bucket_within_the_put_budget_longest_waiting_first():
     intake = TelemetryIntake(None, None, EnergyLedger(None), None, None,
                              IotSettings(status_interval_s=1.0, status_puts_per_s=2.0))

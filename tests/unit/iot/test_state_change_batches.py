@@ -11,6 +11,7 @@ from services.iot.domain.machine_state import MachineStateLog, state_log_key
 from services.iot.domain.profiles import FactoryProfile, MachineProfile, SensorCalibration
 from services.iot.domain.tracker import Transition
 from services.iot.domain.values import LiveState
+from services.kit.words import Words
 
 pytestmark = pytest.mark.unit
 
@@ -24,7 +25,7 @@ def _app() -> IotApplication:
 def _round(machines: int, changes: int, start_ms: int = 1_000) -> list[Transition]:
     """`changes` changes of each machine, interleaved across machines as the intake sees them."""
     return [Transition(f"M{m:03d}", "F1", "panel_saw", CYCLE[(k - 1) % 3], CYCLE[k % 3],
-                       start_ms + 1000 * k + m, f"change {k}")
+                       start_ms + 1000 * k + m, Words(f"change {k}"))
             for k in range(changes) for m in range(machines)]
 
 

@@ -24,8 +24,9 @@ from services.iot.domain.profiles import (
     SensorCalibration,
 )
 from services.iot.domain.registry import Factory, Machine
-from services.iot.domain.tracker import Transition
+from services.iot.domain.tracker import RESUMED, Transition
 from services.iot.domain.values import LiveState
+from services.iot.published import to_integration
 
 pytestmark = pytest.mark.unit
 
@@ -100,7 +101,7 @@ def test_what_version_1_stored_can_be_changed_and_read_back_in_version_2(app):
         old.profile, calibration=SensorCalibration(), registered_at=""))
     app.update_machine("SAW-OLD", replace(old.profile, speed_factor=2.0), ["speed_factor"], 2)
     app.record_transitions([Transition("SAW-OLD", "F-OLD", "panel_saw", LiveState.OFFLINE,
-                                       LiveState.IDLE, 12_000, "telemetry resumed")])
+                                       LiveState.IDLE, 12_000, RESUMED)])
     app.take_snapshot(state_log_key("SAW-OLD"))
 
     assert duplicate and again.version == 2  # learnt levels are not a different registration
@@ -114,3 +115,14 @@ def test_what_version_1_stored_can_be_changed_and_read_back_in_version_2(app):
     stored = app.recorder.select_events(old.id)[-1]
     assert json.loads(stored.state)["profile"]["_type_"] == "iot.machine_profile"
     assert MachineStateLog.class_version == 2
+
+
+def test_a_state_change_stored_before_words_reads_its_reason_as_written(app):
+    """Version 1 stored reasons as English only (here "r"): published as written, no words."""
+    changes = [app.mapper.to_domain_event(_stored(r)) for r in STORED_V1["events"]
+               if r["topic"].endswith("MachineStateLog.StateChanged")]
+
+    published = [to_integration(e) for e in changes]
+
+    assert [name for name, _ in published] == ["MachineStateChanged"] * 4
+    assert all(b.reason == "r" and not b.HasField("reason_words") for _, b in published)

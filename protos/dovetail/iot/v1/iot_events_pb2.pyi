@@ -40,7 +40,7 @@ class MachineUpdated(_message.Message):
     def __init__(self, machine: _Optional[_Union[_iot_service_pb2.Machine, _Mapping]] = ..., changed_fields: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MachineStateChanged(_message.Message):
-    __slots__ = ("machine_id", "factory_id", "machine_type", "from_state", "to_state", "at", "reason", "available", "previous_state_ms")
+    __slots__ = ("machine_id", "factory_id", "machine_type", "from_state", "to_state", "at", "reason", "available", "previous_state_ms", "reason_words")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -50,6 +50,7 @@ class MachineStateChanged(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_STATE_MS_FIELD_NUMBER: _ClassVar[int]
+    REASON_WORDS_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     factory_id: str
     machine_type: _types_pb2.MachineType
@@ -59,7 +60,8 @@ class MachineStateChanged(_message.Message):
     reason: str
     available: bool
     previous_state_ms: int
-    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., from_state: _Optional[_Union[_iot_service_pb2.MachineState, str]] = ..., to_state: _Optional[_Union[_iot_service_pb2.MachineState, str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., available: _Optional[bool] = ..., previous_state_ms: _Optional[int] = ...) -> None: ...
+    reason_words: _types_pb2.Words
+    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., from_state: _Optional[_Union[_iot_service_pb2.MachineState, str]] = ..., to_state: _Optional[_Union[_iot_service_pb2.MachineState, str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., available: _Optional[bool] = ..., previous_state_ms: _Optional[int] = ..., reason_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class PlannedStopDeclared(_message.Message):
     __slots__ = ("stop_id", "factory_id", "machine_ids", "window", "reason")

@@ -373,7 +373,7 @@ class ListMachinesResponse(_message.Message):
     def __init__(self, machines: _Optional[_Iterable[_Union[Machine, _Mapping]]] = ..., statuses: _Optional[_Iterable[_Union[MachineStatus, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class MachineStatus(_message.Message):
-    __slots__ = ("machine_id", "factory_id", "machine_type", "state", "since", "available", "reason", "last_sample_unix_ms", "current_amperes", "power_kw", "in_planned_stop")
+    __slots__ = ("machine_id", "factory_id", "machine_type", "state", "since", "available", "reason", "last_sample_unix_ms", "current_amperes", "power_kw", "in_planned_stop", "reason_words")
     MACHINE_ID_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     MACHINE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -385,6 +385,7 @@ class MachineStatus(_message.Message):
     CURRENT_AMPERES_FIELD_NUMBER: _ClassVar[int]
     POWER_KW_FIELD_NUMBER: _ClassVar[int]
     IN_PLANNED_STOP_FIELD_NUMBER: _ClassVar[int]
+    REASON_WORDS_FIELD_NUMBER: _ClassVar[int]
     machine_id: str
     factory_id: str
     machine_type: _types_pb2.MachineType
@@ -396,7 +397,8 @@ class MachineStatus(_message.Message):
     current_amperes: float
     power_kw: float
     in_planned_stop: bool
-    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., state: _Optional[_Union[MachineState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., available: _Optional[bool] = ..., reason: _Optional[str] = ..., last_sample_unix_ms: _Optional[int] = ..., current_amperes: _Optional[float] = ..., power_kw: _Optional[float] = ..., in_planned_stop: _Optional[bool] = ...) -> None: ...
+    reason_words: _types_pb2.Words
+    def __init__(self, machine_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., state: _Optional[_Union[MachineState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., available: _Optional[bool] = ..., reason: _Optional[str] = ..., last_sample_unix_ms: _Optional[int] = ..., current_amperes: _Optional[float] = ..., power_kw: _Optional[float] = ..., in_planned_stop: _Optional[bool] = ..., reason_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class GetMachineStatusRequest(_message.Message):
     __slots__ = ("machine_id",)
