@@ -131,6 +131,15 @@ def said_words(words) -> str:
     return say(words.template, words.args, getattr(words, "said", None))
 
 
+def said_or_written(text: str, words=None) -> str:
+    """What a service wrote for people, in the reader's language: its `words` said; `text` it
+    sent without words (kept before words) said whole when it is a text of the catalogue, else
+    as written."""
+    if words is not None and words.template:
+        return said_words(words)
+    return gettext(text) if text else ""
+
+
 def english_words(words) -> str:
     """The English of words on the wire or in REST (what `Words.english()` wrote)."""
     values = dict(words.args) | {k: english_words(v)

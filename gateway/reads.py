@@ -21,6 +21,7 @@ from gateway.schemas.network import (
     FactoryRead,
     LaneRead,
     MachineRead,
+    MachineStatusRead,
     OeeRead,
     ScheduleRead,
     ShipmentRead,
@@ -153,7 +154,18 @@ def machine(m: iot.Machine, s: iot.MachineStatus | None) -> MachineRead:
         machine_type=machine_type(m.machine_type), rated_power_kw=m.rated_power_kw,
         speed_factor=m.speed_factor, state=enum(iot.MachineState, s.state, "MACHINE_STATE_"),
         since=ts(s, "since"), available=s.available, reason=s.reason,
-        power_kw=round(s.power_kw, 3))
+        power_kw=round(s.power_kw, 3), reason_said=i18n.said_or_written(s.reason, s.reason_words),
+        reason_words=words(s, "reason_words"))
+
+
+def machine_status(s: iot.MachineStatus) -> MachineStatusRead:
+    return MachineStatusRead(
+        machine_id=s.machine_id, factory_id=s.factory_id, machine_type=machine_type(s.machine_type),
+        state=enum(iot.MachineState, s.state, "MACHINE_STATE_"), since=ts(s, "since"),
+        available=s.available, reason=s.reason, power_kw=round(s.power_kw, 3),
+        current_amperes=round(s.current_amperes, 3), in_planned_stop=s.in_planned_stop,
+        reason_said=i18n.said_or_written(s.reason, s.reason_words),
+        reason_words=words(s, "reason_words"))
 
 
 def oee(scope: str, r: iot.OeeReport) -> OeeRead:

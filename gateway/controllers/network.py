@@ -126,13 +126,7 @@ class MachineController(Controller):
     async def status(self, machine_id: FromPath[str], services: ServicesDep) -> MachineStatusRead:
         s = (await services.call("iot", "GetMachineStatus",
                                  iot.GetMachineStatusRequest(machine_id=machine_id))).status
-        return MachineStatusRead(
-            machine_id=s.machine_id, factory_id=s.factory_id,
-            machine_type=reads.machine_type(s.machine_type),
-            state=reads.enum(iot.MachineState, s.state, "MACHINE_STATE_"),
-            since=reads.ts(s, "since"), available=s.available, reason=s.reason,
-            power_kw=round(s.power_kw, 3), current_amperes=round(s.current_amperes, 3),
-            in_planned_stop=s.in_planned_stop)
+        return reads.machine_status(s)
 
     @get("/{machine_id:str}/oee", summary="OEE per day of one machine")
     async def machine_oee(self, machine_id: FromPath[str], services: ServicesDep,

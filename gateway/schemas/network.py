@@ -30,8 +30,13 @@ class MachineRead(msgspec.Struct):
     state: str
     since: str | None
     available: bool
-    reason: str
+    reason: str  # why it is in its state, in English
     power_kw: float
+    reason_said: Annotated[str, msgspec.Meta(description=(
+        "reason in the reader's language (Accept-Language; English without it)"))] = ""
+    reason_words: Annotated[WordsRead | None, msgspec.Meta(description=(
+        "reason as words, for a client to say in its reader's language (none for a state "
+        "recorded before words)"))] = None
 
 
 class FactoryPage(msgspec.Struct):
@@ -170,7 +175,12 @@ class MachineStatusRead(msgspec.Struct):
     state: str
     since: str | None
     available: bool
-    reason: str
+    reason: str  # why it is in its state, in English
     power_kw: float
     current_amperes: float
     in_planned_stop: bool
+    reason_said: Annotated[str, msgspec.Meta(description=(
+        "reason in the reader's language (Accept-Language; English without it)"))] = ""
+    reason_words: Annotated[WordsRead | None, msgspec.Meta(description=(
+        "reason as words, for a client to say in its reader's language (none for a state "
+        "recorded before words)"))] = None

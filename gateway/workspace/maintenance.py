@@ -35,9 +35,7 @@ def stop_note(window: pb.UnavailableWindow) -> str:
     """What a planned stop is for in the reader's language: scheduling's words for a
     maintenance stop; a stop a person declared, or one kept before words, reads as written
     (said whole when it is a text of the catalogue, as "maintenance" is)."""
-    if window.HasField("note_words"):
-        return i18n.said_words(window.note_words)
-    return i18n.gettext(window.note) if window.note else ""
+    return i18n.said_or_written(window.note, window.note_words)
 
 
 async def call(services: Services, method: str, request: object, actor: str = "") -> object:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import grpc
 import pytest
 
+from infra.servers import NatsProcess, PostgresProcess, free_port
 from services.kit import runtime
 from services.kit.auth import KeyStore, Principal
+from services.kit.settings import Settings
 from services.orders.application import OrdersApplication
 from services.orders.main import build as build_orders
 from tests.conftest import TEST_ADMIN_KEY
@@ -14,6 +20,20 @@ from tests.conftest import TEST_ADMIN_KEY
 CHANNEL_KEY = "dvt_channel_test_dovetail"
 OTHER_CHANNEL_KEY = "dvt_channel_test_other"
 FACTORY_KEY = "dvt_factory_test_f1"
+
+
+@contextmanager
+def servers_of_its_own(home: Path) -> Iterator[Settings]:
+    """A PostgreSQL and a NATS under `home` for tests that must not see what the session's
+    servers hold, and the settings that point at them."""
+    postgres = PostgresProcess(home / "pg" / "data", free_port()).start()
+    nats = NatsProcess(home / "nats", free_port(), free_port()).start()
+    try:
+        yield Settings(home=home / "home", database_url=postgres.url, nats_url=nats.url,
+                       admin_key=TEST_ADMIN_KEY, log_format="text")
+    finally:
+        nats.stop()
+        postgres.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,7 @@ import uuid
 
 import pytest
 
-from infra.servers import NatsProcess, PostgresProcess, free_port
-from services.kit.settings import Settings
-from tests.conftest import TEST_ADMIN_KEY
+from tests.integration.conftest import servers_of_its_own
 from tests.integration.workspace.platform import planned_here, workspace_platform
 
 
@@ -17,15 +15,8 @@ def settings(work_dir):
     """Servers of the package's own: the services here plan onto two factories, and on the
     session's servers every order earlier packages left in the pool (their factories retired)
     would be planned onto them, pushing this package's work out of the shift it looks at."""
-    home = work_dir / f"workspace-{uuid.uuid4().hex[:8]}"
-    postgres = PostgresProcess(home / "pg" / "data", free_port()).start()
-    nats = NatsProcess(home / "nats", free_port(), free_port()).start()
-    try:
-        yield Settings(home=home / "home", database_url=postgres.url, nats_url=nats.url,
-                       admin_key=TEST_ADMIN_KEY, log_format="text")
-    finally:
-        nats.stop()
-        postgres.stop()
+    with servers_of_its_own(work_dir / f"workspace-{uuid.uuid4().hex[:8]}") as own:
+        yield own
 
 
 @pytest.fixture(scope="package")
