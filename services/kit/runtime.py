@@ -40,6 +40,7 @@ from services.kit.relay_process import RelayProcess
 from services.kit.rpc import create_server, mark_serving
 from services.kit.settings import Settings, SettingsError
 from services.kit.tls import bind
+from services.kit.warming import WARM_UP, WarmUp
 
 log = logging.getLogger("dovetail.runtime")
 GRACE_S = 5.0
@@ -84,6 +85,9 @@ class ServiceParts:
     # Tasks only one replica runs at a time (projections): name → job. The relay is one too.
     leader_jobs: dict[str, Job] = field(default_factory=dict)
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Blocking work done once at start, in a thread (compiling kernels): readiness (gRPC
+    # health "") stays NOT_SERVING until it is done, and `start` returns after it.
+    warm_up: list[Callable[[], None]] = field(default_factory=list)
 
 
 @dataclass
@@ -150,6 +154,8 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
         app.on_recorded = wakeup.notify
         runtime = Runtime(name, settings, app, pool, keys, nc, js, wakeup)
         parts = build(runtime)
+        warming = WarmUp(name, parts.warm_up)
+        warmed = asyncio.create_task(warming.run(), name=f"{name}:warm-up")
         for close in parts.on_close:
             stack.push_async_callback(close)
 
@@ -168,16 +174,13 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
             tasks.append(asyncio.create_task(
                 run_as_leader(settings.database_url, f"dovetail:{name}:{job_name}", job, stop),
                 name=f"{name}:{job_name}"))
-        for spec in parts.consumers:
-            consumer = Consumer(name=name, app=app, js=js, upstream=spec.upstream,
-                                subjects=spec.subjects, policy=spec.policy, lanes=spec.lanes,
-                                batched=spec.batched, prepare=spec.prepare)
-            tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
         for job in parts.background:
             tasks.append(asyncio.create_task(job(stop)))
 
-        readiness = Readiness(name, {"postgres": probe.check,
-                                     "nats": nats_check(nc, js)})
+        checks = {"postgres": probe.check, "nats": nats_check(nc, js)}
+        if parts.warm_up:
+            checks[WARM_UP] = warming.check
+        readiness = Readiness(name, checks)
         await readiness.check_once()
         server, health, service_names = create_server(
             service=name, keys=keys, roles=parts.roles, add_servicers=parts.add_servicers,
@@ -191,6 +194,16 @@ async def start(name: str, settings: Settings, application: type[ServiceApplicat
             from prometheus_client import start_http_server
 
             start_http_server(metrics_port, addr=settings.grpc_host)
+        # Answering (liveness) while warming, ready once warm: told at once, not a round later.
+        # Consumers start warm too: their first event does not compile beside the warm-up.
+        await warmed
+        if parts.warm_up:
+            await readiness.check_once()
+        for spec in parts.consumers:
+            consumer = Consumer(name=name, app=app, js=js, upstream=spec.upstream,
+                                subjects=spec.subjects, policy=spec.policy, lanes=spec.lanes,
+                                batched=spec.batched, prepare=spec.prepare)
+            tasks.append(asyncio.create_task(consumer.run(stop), name=consumer.durable))
         log.info("serving", extra={"service": name, "port": bound})
         checking = asyncio.create_task(readiness.run(stop), name=f"{name}:readiness")
     except BaseException:
