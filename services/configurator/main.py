@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from dovetail.configurator.v1 import (
     configurator_service_pb2,
     configurator_service_pb2_grpc,
@@ -28,9 +26,6 @@ def build(rt: Runtime) -> ServiceParts:
     assert isinstance(rt.app, ConfiguratorApplication)
     # Version 1 exists before the first order or request needs it (idempotent).
     rt.app.ensure_seed_catalogue()
-    # The nesting kernel compiles on first use after an install (seconds; cached after):
-    # start it now, beside serving, instead of inside the first order.
-    threading.Thread(target=warm_nesting, name="nesting-compile", daemon=True).start()
 
     def add_servicers(server) -> list[str]:
         configurator_service_pb2_grpc.add_ConfiguratorServiceServicer_to_server(
@@ -43,7 +38,11 @@ def build(rt: Runtime) -> ServiceParts:
 
     return ServiceParts(add_servicers=add_servicers, roles={**ROLES, **STOCK_ROLES},
                         to_integration=to_integration,
-                        consumers=consumers(rt.app))
+                        consumers=consumers(rt.app),
+                        # The nesting kernel compiles on its first call after an install (15 s
+                        # on a loaded box, past the gateway's 10 s deadline; loaded from numba's
+                        # cache in about a second after): at start, before the service is ready.
+                        warm_up=[warm_nesting])
 
 
 def serve() -> None:
