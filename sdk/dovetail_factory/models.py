@@ -13,6 +13,8 @@ from typing import Any
 from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sched_pb
+from dovetail_factory.i18n import gettext
+from dovetail_factory.words import say
 
 
 def _name(enum, value: int, prefix: str) -> str:
@@ -164,11 +166,21 @@ class MachineStatus:
     state: str  # OFF, IDLE, RUNNING, OVERLOAD, DOWN, OFFLINE, UNSPECIFIED (never heard)
     since: datetime | None
     available: bool
-    reason: str = ""
+    reason: str = ""  # in English, for programs and logs
     current_amperes: float = 0.0
     power_kw: float = 0.0
     last_sample: datetime | None = None
     in_planned_stop: bool = False
+    # the reason as iot wrote it for people (words.say says it in the chosen language);
+    # None from a service older than words
+    reason_words: types_pb2.Words | None = None
+
+    def reason_said(self) -> str:
+        """The reason in the language chosen with `i18n.use`: iot's words, else the English
+        reason (said whole when it is a text of the catalogue)."""
+        if self.reason_words is not None and self.reason_words.template:
+            return say(self.reason_words)
+        return gettext(self.reason) if self.reason else ""
 
     @classmethod
     def from_pb(cls, s: iot_pb.MachineStatus) -> MachineStatus:
@@ -177,7 +189,8 @@ class MachineStatus:
                    since=_time(s.since), available=s.available, reason=s.reason,
                    current_amperes=s.current_amperes, power_kw=s.power_kw,
                    last_sample=_ms_time(s.last_sample_unix_ms),
-                   in_planned_stop=s.in_planned_stop)
+                   in_planned_stop=s.in_planned_stop,
+                   reason_words=s.reason_words if s.HasField("reason_words") else None)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from rich import box
 from rich.table import Table
 
 from dovetail_factory.book import AssignmentBook
-from dovetail_factory.i18n import N_, _, gettext, local, zone
+from dovetail_factory.i18n import N_, _, local, zone
 from dovetail_factory.models import AssignmentChange, Machine, MachineStatus, ScheduledOperation
 
 STATE_STYLE = {"RUNNING": "green", "IDLE": "cyan", "OFF": "dim", "OVERLOAD": "yellow",
@@ -91,8 +91,7 @@ def machines_table(machines: list[Machine], live: dict[str, MachineStatus] | Non
                       else state,
                       ago(s.since), *power_cells(s, m.rated_power_kw),
                       _("yes") if s.available else _("no"),
-                      # a reason iot writes as a text of the catalogue is said whole
-                      gettext(s.reason) + (" " + _("(planned stop)") if s.in_planned_stop
+                      s.reason_said() + (" " + _("(planned stop)") if s.in_planned_stop
                                            else ""))
     return table
 

@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from dovetail.common.v1 import types_pb2
+from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from dovetail_factory import i18n
 from dovetail_factory.cli.views import machines_table
 from dovetail_factory.errors import InvalidRequest, from_rpc_error
@@ -139,3 +140,26 @@ def test_a_machine_state_reason_iot_writes_as_a_text_of_the_catalogue_is_said_wh
     assert "silent for more than 120 s" in shown("silent for more than 120 s")  # as written
     i18n.use("en")
     assert "telemetry resumed" in shown("telemetry resumed")
+
+
+def test_a_machine_state_reason_with_a_number_is_said_from_iots_words():
+    """iot sends a reason that carries a number as words beside the English (reason_words):
+    the machines table says them in the chosen language, the number as iot wrote it."""
+    silent = Words.of(N_("silent for more than %(seconds)s s"), seconds="120")
+    wire = iot_pb.MachineStatus(machine_id="SAW1", machine_type=types_pb2.MACHINE_TYPE_PANEL_SAW,
+                                state=iot_pb.MACHINE_STATE_OFFLINE, reason=silent.english(),
+                                reason_words=words_pb(silent))
+    status = MachineStatus.from_pb(wire)
+    saw = Machine("SAW1", "F1", "SAW1", "panel_saw", 1.0, 18.0, "current_sensor", True, 1,
+                  status)
+
+    def shown() -> str:
+        console = Console(record=True, width=200)
+        console.print(machines_table([saw]))
+        return console.export_text()
+
+    i18n.use("zh-CN")
+    assert "静默超过 120 秒" in shown()
+    assert status.reason == "silent for more than 120 s"  # the English stays for programs
+    i18n.use("en")
+    assert "silent for more than 120 s" in shown()
