@@ -56,6 +56,7 @@ class Board:
     proxy: RefusingProxy
     factory_id: str
     machine_id: str
+    tenant: Tenant
 
     async def shown(self, language: str = "en") -> str:
         page = await self.client.get("/portal/factories",
@@ -95,7 +96,7 @@ async def board(settings, orders_service, iot_service):  # noqa: F811
         server, task, base_url = await serve(app)
         try:
             async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-                site = Board(client, proxy, tenant.factory_id, machine.machine_id)
+                site = Board(client, proxy, tenant.factory_id, machine.machine_id, tenant)
 
                 async def every_panel_read() -> str | None:
                     card = await site.card()
@@ -158,3 +159,23 @@ async def test_a_read_that_fails_is_said_and_the_rest_of_the_board_still_shows(b
     again = await board.card()  # read again once iot answers: nothing of the failure is kept
     assert "data-unread=" not in again and 'class="unread"' not in again
     assert f'data-machine="{board.machine_id}"' in again
+
+
+async def test_a_machine_never_heard_reads_no_signal_yet_not_unspecified(board, iot_service):  # noqa: F811
+    """A machine registered but not yet heard has no state and no moment it began: its tile
+    says so in the reader's language, not the wire's UNSPECIFIED with an empty 'since'."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{iot_service.port}") as channel:
+        stub = iot_service_pb2_grpc.IotServiceStub(channel)
+        quiet = await scenario.register_machine(stub, board.tenant, suffix="QUIET")
+    said = {"en": ("no signal yet", "kW"), "zh-CN": ("尚无信号", "kW")}
+    for language, (state, unit) in said.items():
+        async def listed(language: str = language) -> str | None:
+            card = await board.card(language)
+            return card if f'data-machine="{quiet.machine_id}"' in card else None
+
+        card = await eventually(listed)
+        tile = card.split(f'data-machine="{quiet.machine_id}"')[1].split("</div>")[0]
+        assert f'<span class="state" data-unheard>{state}</span>' in tile, tile
+        assert "unspecified" not in tile.lower() and unit in tile
+        assert language == "en" or "no telemetry yet" not in tile, tile  # its reason said too
+        assert "since" not in tile and "自" not in tile, tile
