@@ -108,7 +108,7 @@ def board_words(kind: pb.BoardKind) -> str:
 def explain(shortage: pb.Shortage, factory_id: str, zone: str | None = None) -> str:
     """What a shortage means for the batches that need the boards, in the reader's language:
     days as the reader writes them, the day needed on `zone`'s clock (the reader's unless
-    named; the service's needed_by is that moment's day in UTC)."""
+    named; the service's needed_by is that moment's day in the zone it knows for the factory)."""
     board = board_words(shortage.kind)
     if shortage.to_order:
         needed = i18n.zone_date(shortage.needed_at, zone) or shortage.needed_by

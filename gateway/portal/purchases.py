@@ -52,7 +52,7 @@ async def proposals(services: Services, factories: list[FactoryEntry]) -> list[P
 
 def proposal_row(p: pb.PurchaseProposal, factory: FactoryEntry) -> ProposalRow:
     """One proposal as the page shows it: the day its batch needs the boards on the factory's
-    clock (the service's needed_by is that moment's day in UTC)."""
+    clock (the service's needed_by is that moment's day in the zone it knows for the factory)."""
     zone = factory.timezone or DEFAULT_ZONE
     day = i18n.zone_date(p.shortage.needed_at, zone)
     return ProposalRow(p.factory_id, factory.name, zone, board_words(p.shortage.kind),

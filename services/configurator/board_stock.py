@@ -84,6 +84,12 @@ class BoardStock:
             return FactoryStock(factory_id)
         return found
 
+    def learn_zone(self, factory_id: str, zone: str) -> FactoryStock | None:
+        """iot's word of a factory's time zone, for a policy: the stock that learnt it, to be
+        saved with the tracking record; None when it changes nothing."""
+        stock = self.stock(factory_id)
+        return stock if stock.learn_zone(zone) else None
+
     def receive(self, factory_id: str, kind: BoardKind, quantity: int, purchase_ref: str,
                 by: str, note: str = "", key: str = "") -> FactoryStock:
         v = self._checked(factory_id, kind)

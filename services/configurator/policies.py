@@ -1,5 +1,6 @@
 """How the configurator follows orders: every placed or amended revision is configured,
-a cancelled order is recorded so that a late or redelivered revision is not configured.
+a cancelled order is recorded so that a late or redelivered revision is not configured. And
+iot's factories: each factory's time zone, the clock its board stock's days are on.
 
 Each policy collects the events it causes; the consumer saves them with the upstream
 event's tracking record in one transaction (exactly once in effect).
@@ -15,8 +16,10 @@ from eventsourcing.application import ProcessingEvent
 from google.protobuf import json_format
 
 from dovetail.common.v1.envelope_pb2 import EventEnvelope
+from dovetail.iot.v1 import iot_events_pb2 as iot
 from dovetail.orders.v1 import orders_events_pb2 as orders
 from services.configurator.application import ConfiguratorApplication, OrderRevision
+from services.configurator.board_stock import BoardStock
 from services.configurator.domain.catalogue_versions import whole_numbers
 from services.configurator.domain.order_plan import LineRequest
 from services.configurator.wire import date_from_pb
@@ -94,4 +97,25 @@ def consumers(app: ConfiguratorApplication) -> list[ConsumerSpec]:
     # nesting, was the limit: 1,100 orders waited while the configurator used a third of a core).
     return [ConsumerSpec("orders", ["dovetail.orders.placed", "dovetail.orders.amended",
                                     "dovetail.orders.cancelled"], dispatch, batched=True,
-                         prepare=read_together)]
+                         prepare=read_together),
+            factory_zones(BoardStock(app))]
+
+
+def factory_zones(stock: BoardStock) -> ConsumerSpec:
+    """A factory registered or updated at iot: its stock learns the factory's time zone, so
+    that the day a batch needs boards is a day of the same clock as a purchase's expected
+    day (the UTC day of the nesting was a day off from midnight to 08:00 in Shanghai)."""
+    kinds = {kind.DESCRIPTOR.full_name: kind for kind in (iot.FactoryRegistered,
+                                                          iot.FactoryUpdated)}
+
+    def policy(envelope: EventEnvelope, processing: ProcessingEvent) -> None:
+        kind = kinds.get(envelope.type)
+        if kind is None:
+            return
+        factory = body_as(envelope, kind).factory
+        learnt = stock.learn_zone(factory.factory_id, factory.timezone)
+        if learnt is not None:
+            processing.collect_events(learnt)
+
+    return ConsumerSpec("iot", ["dovetail.iot.factory_registered",
+                                "dovetail.iot.factory_updated"], policy)

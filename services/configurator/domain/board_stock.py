@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventsourcing.domain import Aggregate, event
 
@@ -28,6 +29,9 @@ MAX_NOTE = 300
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,79}$")
 # A batch's name is a segment of its papers' URLs (.../batches/<batch>/cut-list.pdf): no "/".
 BATCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
+# The zone of a factory iot has not told us of: the chain's home. A factory's days - a
+# purchase's expected day, the day a batch needs its boards - are days on its clock.
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def factory_stock_id(factory_id: str) -> uuid.UUID:
@@ -207,6 +211,8 @@ class StockBusy(StockError):
 class FactoryStock(Aggregate):
     """The boards of one factory."""
 
+    zone = DEFAULT_ZONE  # its time zone (a class default: stocks opened before zones were learnt)
+
     @staticmethod
     def create_id(factory_id: str) -> uuid.UUID:
         return factory_stock_id(factory_id)
@@ -282,6 +288,28 @@ class FactoryStock(Aggregate):
     def _ordered(self, purchase: Purchase, by: str) -> None:
         self._know(purchase.kind)
         self.purchases[purchase.ref] = purchase
+
+    def learn_zone(self, zone: str) -> bool:
+        """The factory's time zone, as iot's registry says it; True when it changed. A zone
+        this process does not know leaves the one it had."""
+        if not zone or zone == self.zone:
+            return False
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return False
+        self._zone_learnt(zone)
+        return True
+
+    @event("ZoneLearnt")
+    def _zone_learnt(self, zone: str) -> None:
+        self.zone = zone
+
+    def day_of(self, moment: str) -> str:
+        """The factory's day (ISO) of an ISO moment ("" for "")."""
+        if not moment:
+            return ""
+        return datetime.fromisoformat(moment).astimezone(ZoneInfo(self.zone)).date().isoformat()
 
     # --- what planned batches do ----------------------------------------------------------
 
@@ -576,16 +604,17 @@ class Shortage:
 
     kind: BoardKind
     short: int
-    needed_by: str  # the day (ISO) of the first batch that goes short, or ""
+    # the factory's day (ISO) of the first batch that goes short, or "": a day of the same
+    # clock as covered_on, so that the two compare
+    needed_by: str
     covered_on: str  # the expected day of the purchase that covers the shortage, or ""
     to_order: int  # sheets to buy beyond what is on order
-    # when that batch was nested (ISO time): the day it is needed, on the factory's clock, for
-    # people (needed_by is that moment's day in UTC)
-    needed_at: str = ""
+    needed_at: str = ""  # when that batch was nested (ISO time)
 
     @property
     def waits(self) -> bool:
-        """The first batch short of this kind waits for boards (none on order in time)."""
+        """The first batch short of this kind waits for boards (none on order in time): the
+        purchase covering it comes after the factory's day the batch needs them."""
         return bool(self.to_order) or (bool(self.needed_by) and self.covered_on > self.needed_by)
 
 
@@ -615,6 +644,6 @@ def shortages(stock: FactoryStock) -> list[Shortage]:
             if coming >= line.short:
                 covered_on = purchase.expected_date
                 break
-        out.append(Shortage(line.kind, line.short, needed_at[:10], covered_on,
+        out.append(Shortage(line.kind, line.short, stock.day_of(needed_at), covered_on,
                             max(line.short - line.on_order, 0), needed_at))
     return out

@@ -153,7 +153,7 @@ def stock_to_pb(stock: FactoryStock) -> pb.FactoryStock:
                                received=p.received, expected_date=p.expected_date)
                    for p in stock.open_purchases()],
         offcuts=[offcut_to_pb(o) for o in stock.offcuts_in_stock()],
-        shortages=[shortage_to_pb(s) for s in shortages(stock)])
+        shortages=[shortage_to_pb(s) for s in shortages(stock)], time_zone=stock.zone)
 
 
 # ---- servicer ------------------------------------------------------------------------------

@@ -105,8 +105,10 @@ def test_stock_is_stored_and_read_back():
     stock.count(MDF18, 4, "clerk", "", "2026-12-06T02:00:00+00:00")
     stock.reserve("batch-1", [Reserved(PB18, 5)])
     stock.record_offcut(StockOffcut("o1", "mdf-18", 18.0, "", 900.0, 400.0, "b0", "b0/1"), "p")
+    stock.learn_zone("Europe/Berlin")
     app.save(stock)
     again: FactoryStock = app.repository.get(stock.id)
+    assert again.zone == "Europe/Berlin"
     assert again.lines() == stock.lines()
     assert again.open_purchases() == stock.open_purchases()
     assert again.offcuts_in_stock() == stock.offcuts_in_stock()
@@ -198,3 +200,37 @@ def test_a_batch_name_is_a_url_segment_so_it_has_no_slash():
     check_batch_name(v, "F-1:2026-12-06.day_1")
     assert [f.field for f in v.items] == ["batch"]
     assert "/" not in v.items[0].description
+
+
+def _short_batch_nested_at(stock: FactoryStock, moment: str) -> None:
+    """A batch nested at `moment` (ISO, UTC) that needs 3 sheets the factory has on order for
+    7 Dec, its own day."""
+    from services.configurator.domain.board_stock import BatchSummary
+
+    stock.order("PO-1", PB18, 3, date(2026, 12, 7), "buyer")
+    stock.record_batch(BatchSummary("b1", ("A",), 3, 0, 0, 80.0, moment), "p")
+    stock.reserve("b1", [Reserved(PB18, 3)])
+
+
+def test_boards_due_on_the_factorys_day_of_the_batch_are_in_time_after_utc_midnight():
+    """17:30 UTC on 6 Dec is 01:30 on 7 Dec in Shanghai (the default zone): the batch needs its
+    boards on the 7th, the day the purchase brings them, so it does not wait (compared with
+    the batch's UTC day, the 6th, it did)."""
+    from services.configurator.domain.board_stock import shortages
+
+    stock = FactoryStock("f1")
+    _short_batch_nested_at(stock, "2026-12-06T17:30:00+00:00")
+    [short] = shortages(stock)
+    assert (short.needed_by, short.covered_on, short.waits) == ("2026-12-07", "2026-12-07", False)
+
+
+def test_the_batchs_day_is_on_the_clock_iot_says_the_factory_keeps():
+    """The same moment is still 6 Dec in Berlin: boards due on the 7th come a day late."""
+    from services.configurator.domain.board_stock import shortages
+
+    stock = FactoryStock("f1")
+    assert stock.learn_zone("Europe/Berlin") and not stock.learn_zone("Europe/Berlin")
+    assert not stock.learn_zone("Mars/Olympus_Mons")  # unknown here: the zone it had stays
+    _short_batch_nested_at(stock, "2026-12-06T17:30:00+00:00")
+    [short] = shortages(stock)
+    assert (short.needed_by, short.covered_on, short.waits) == ("2026-12-06", "2026-12-07", True)

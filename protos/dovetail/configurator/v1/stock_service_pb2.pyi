@@ -75,7 +75,7 @@ class Offcut(_message.Message):
     def __init__(self, offcut_id: _Optional[str] = ..., material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., decor: _Optional[str] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., batch: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
 
 class FactoryStock(_message.Message):
-    __slots__ = ("factory_id", "lines", "purchases", "offcuts", "version", "batches", "shortages")
+    __slots__ = ("factory_id", "lines", "purchases", "offcuts", "version", "batches", "shortages", "time_zone")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     PURCHASES_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +83,7 @@ class FactoryStock(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     BATCHES_FIELD_NUMBER: _ClassVar[int]
     SHORTAGES_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     lines: _containers.RepeatedCompositeFieldContainer[StockLine]
     purchases: _containers.RepeatedCompositeFieldContainer[Purchase]
@@ -90,7 +91,8 @@ class FactoryStock(_message.Message):
     version: int
     batches: _containers.RepeatedCompositeFieldContainer[BatchSummary]
     shortages: _containers.RepeatedCompositeFieldContainer[Shortage]
-    def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[BatchSummary, _Mapping]]] = ..., shortages: _Optional[_Iterable[_Union[Shortage, _Mapping]]] = ...) -> None: ...
+    time_zone: str
+    def __init__(self, factory_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., purchases: _Optional[_Iterable[_Union[Purchase, _Mapping]]] = ..., offcuts: _Optional[_Iterable[_Union[Offcut, _Mapping]]] = ..., version: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[BatchSummary, _Mapping]]] = ..., shortages: _Optional[_Iterable[_Union[Shortage, _Mapping]]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class Shortage(_message.Message):
     __slots__ = ("kind", "short", "needed_by", "covered_on", "to_order", "waits", "needed_at")
