@@ -148,6 +148,29 @@ async def scheduled(settings, order_id: str) -> events.OrderScheduled | None:
     return found
 
 
+def factory_now(scheduling, order_id: str) -> str:
+    """The factory holding the order in the planner's state now. Where the order was first
+    scheduled is only where it was slotted in: an optimisation round (or another module's
+    leftover work) may move it until its work starts, after which it stays (755319a)."""
+    return scheduling.runtime.state.orders[order_id].factory_id
+
+
+async def in_its_factory(scheduling, order_id: str, act):
+    """(factory, what ``act(factory)`` returned), done as the factory holding the order now;
+    done again as the one holding it then when a re-plan had moved it in between (``act``
+    refused PERMISSION_DENIED: not that factory's order any more)."""
+    async def attempt():
+        factory_id = factory_now(scheduling, order_id)
+        try:
+            return factory_id, await act(factory_id)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.PERMISSION_DENIED:
+                raise
+            return None
+
+    return await eventually(attempt)
+
+
 async def plans(settings) -> list[events.SchedulePublished]:
     out = []
     for _, envelope in await stream_envelopes(settings.nats_url, "scheduling",

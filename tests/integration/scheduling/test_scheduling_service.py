@@ -25,6 +25,8 @@ from tests.integration.scheduling.conftest import (
     collect,
     configure,
     current,
+    factory_now,
+    in_its_factory,
     lanes,
     plans,
     publish,
@@ -69,7 +71,10 @@ async def test_configured_orders_are_scheduled_and_streamed_to_their_factory_onl
             held = current(items)
             assert set(held) == planned
             assert all(a.factory_id == f for a in held.values())
-            assert all(placed.get(a.order_id, f) == f for a in held.values())
+            # where the plan holds the orders now (a re-plan may have moved them since they
+            # were first scheduled)
+            assert all(factory_now(scheduling, a.order_id) == f for a in held.values()
+                       if a.order_id in placed)
             return items or not planned
 
         await eventually(streamed_matches_plan, timeout=90)
@@ -78,7 +83,7 @@ async def test_configured_orders_are_scheduled_and_streamed_to_their_factory_onl
 async def test_a_stream_resumes_after_the_last_sequence_without_gaps_or_repeats(
         scheduling, network, settings):
     placed = await plan_orders(settings, 2)
-    factory_id = next(iter(placed.values()))
+    factory_id = factory_now(scheduling, next(iter(placed)))
     key = key_of(factory_id, network)
     first = await collect(scheduling.stub, key, factory_id, until=lambda xs: len(xs) >= 3)
     assert len(first) >= 3
@@ -92,16 +97,28 @@ async def test_a_stream_resumes_after_the_last_sequence_without_gaps_or_repeats(
 
 async def test_a_factory_cannot_subscribe_to_or_report_for_another(scheduling, network, settings):
     placed = await plan_orders(settings, 1)
-    order_id, owner = next(iter(placed.items()))
-    other = network[1] if owner == network[0] else network[0]
+    order_id = next(iter(placed))
+
+    async def reported_by_the_other():
+        """The factory not holding the order reports its start: refused. None when a re-plan
+        had moved the order to that factory in between, which then started it there (started
+        work stays): reported again by the one not holding it now."""
+        owner = factory_now(scheduling, order_id)
+        other = network[1] if owner == network[0] else network[0]
+        try:
+            await scheduling.stub.ReportOperation(pb.ReportOperationRequest(
+                operation_id=f"{order_id}/op-01", kind=pb.OPERATION_REPORT_KIND_STARTED,
+                idempotency_key=f"k-{uuid.uuid4()}", machine_id=f"{other}-panel_saw-0"),
+                metadata=auth(key_of(other, network)))
+        except grpc.aio.AioRpcError as exc:
+            return owner, other, exc
+        return None
+
+    owner, other, refused = await eventually(reported_by_the_other)
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await collect(scheduling.stub, key_of(other, network), owner, until=lambda xs: True)
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    with pytest.raises(grpc.aio.AioRpcError) as refused:
-        await scheduling.stub.ReportOperation(pb.ReportOperationRequest(
-            operation_id=f"{order_id}/op-01", kind=pb.OPERATION_REPORT_KIND_STARTED,
-            idempotency_key="k1", machine_id=f"{other}-panel_saw-0"), metadata=auth(key_of(other, network)))
-    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
     with pytest.raises(grpc.aio.AioRpcError) as wrong_role:
         await scheduling.stub.Simulate(pb.SimulateRequest(), metadata=auth(CHANNEL_KEY))
     assert wrong_role.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -116,17 +133,26 @@ async def report(stub, key, operation_id, kind, idempotency_key, machine_id=""):
 async def test_reports_are_idempotent_and_out_of_order_ones_are_refused(
         scheduling, network, settings):
     placed = await plan_orders(settings, 1)
-    order_id, factory_id = next(iter(placed.items()))
-    key, stub = key_of(factory_id, network), scheduling.stub
+    order_id = next(iter(placed))
+    stub = scheduling.stub
     first, second = f"{order_id}/op-01", f"{order_id}/op-02"
-    for op, kind, expected in ((second, pb.OPERATION_REPORT_KIND_STARTED, "has finished"),
-                               (first, pb.OPERATION_REPORT_KIND_FINISHED, "report it started")):
-        with pytest.raises(grpc.aio.AioRpcError) as refused:
-            await report(stub, key, op, kind, f"bad-{uuid.uuid4()}")
-        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-        assert expected in refused.value.details()
 
-    started = await report(stub, key, first, pb.OPERATION_REPORT_KIND_STARTED, "start-1")
+    async def refused_then_started(factory_id: str):
+        key = key_of(factory_id, network)
+        for op, kind, expected in ((second, pb.OPERATION_REPORT_KIND_STARTED, "has finished"),
+                                   (first, pb.OPERATION_REPORT_KIND_FINISHED,
+                                    "report it started")):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await report(stub, key, op, kind, f"bad-{uuid.uuid4()}")
+            if refused.value.code() == grpc.StatusCode.PERMISSION_DENIED:
+                raise refused.value  # moved by a re-plan: all again where it is now
+            assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert expected in refused.value.details()
+        return await report(stub, key, first, pb.OPERATION_REPORT_KIND_STARTED, "start-1")
+
+    # once started, the order stays in the factory that started it
+    factory_id, started = await in_its_factory(scheduling, order_id, refused_then_started)
+    key = key_of(factory_id, network)
     repeat = await report(stub, key, first, pb.OPERATION_REPORT_KIND_STARTED, "start-1")
     assert (started.duplicate, repeat.duplicate) == (False, True)
     assert repeat.status == pb.OPERATION_STATUS_STARTED and repeat.order_id == order_id
@@ -195,12 +221,35 @@ async def test_a_machine_going_down_moves_its_work_off_it_and_keeps_started_work
 
 async def test_a_cancelled_order_is_withdrawn_from_its_factory(scheduling, network, settings):
     placed = await plan_orders(settings, 1)
-    order_id, factory_id = next(iter(placed.items()))
+    order_id = next(iter(placed))
+    stub = scheduling.stub
+
+    def holds(items) -> bool:
+        return any(a.order_id == order_id for a in current(items).values())
+
+    async def held():
+        """The factory holding the order now, and where its stream stood then (the order's
+        withdrawal is read after it, however soon it comes). None when a re-plan had moved
+        the order away before the stream was read."""
+        factory_id = factory_now(scheduling, order_id)
+        items = await collect(stub, key_of(factory_id, network), factory_id, until=holds)
+        return (factory_id, items[-1].sequence) if holds(items) else None
+
+    factory_id, stood_at = await eventually(held)
     await publish(settings, "orders", "cancelled", order_id,
                   orders_events.OrderCancelled(order_id=order_id, reason="changed my mind"))
-    items = await collect(scheduling.stub, key_of(factory_id, network), factory_id,
+    items = await collect(stub, key_of(factory_id, network), factory_id, resume=stood_at,
                           until=lambda xs: withdrawn(xs, order_id), timeout=20)
     assert withdrawn(items, order_id)
+
+    async def in_no_factory():  # not moved away instead: gone from the plan
+        for f in network:
+            if any(b.order_id == order_id for lane in (await lanes(stub, f)).values()
+                   for b in lane.bars):
+                return None
+        return True
+
+    assert await eventually(in_no_factory)
 
 
 def withdrawn(items, order_id: str) -> bool:
@@ -222,9 +271,14 @@ async def test_quote_explain_and_simulate(scheduling, network, settings):
     assert time.perf_counter() - t0 < 1.0
     assert quote.factory_id in network and quote.earliest_completion.seconds > time.time()
 
-    explained = await stub.ExplainOrder(pb.ExplainOrderRequest(order_id=order_id),
-                                        metadata=auth(TEST_ADMIN_KEY))
-    assert explained.factory_id == placed[order_id] and explained.summary
+    async def explained_where_held():
+        factory_id = factory_now(scheduling, order_id)
+        explained = await stub.ExplainOrder(pb.ExplainOrderRequest(order_id=order_id),
+                                            metadata=auth(TEST_ADMIN_KEY))
+        return explained if explained.factory_id == factory_id else None  # or moved between
+
+    explained = await eventually(explained_where_held)
+    assert explained.summary
 
     start = int(time.time() * 1000)
     problem = pb.SchedulingProblem(

@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import grpc
 import pytest
 
 from dovetail.scheduling.v1 import scheduling_service_pb2 as pb
 from services.scheduling.application import StalePlan
 from services.scheduling.domain.outcome import PlanOutcome
 from services.scheduling.domain.values import OrderPlacement
-from tests.helpers import eventually
+from tests.integration.scheduling.conftest import in_its_factory
 from tests.integration.scheduling.test_scheduling_service import key_of, plan_orders, report
 
 pytestmark = pytest.mark.integration
@@ -24,25 +23,18 @@ async def test_a_plan_made_before_work_started_is_refused(scheduling, network, s
     order_id = next(iter(placed))
     app, state, stub = scheduling.runtime.app, scheduling.runtime.state, scheduling.stub
 
-    async def made_then_started():
+    async def made_then_started(factory_id: str):
         """A plan moving the order to the other factory, made from the planner's view now;
-        while it is worked out, the factory holding the order starts it. None when a re-plan
-        had moved the order before the start (an optimisation round may: where the order
-        was first scheduled is only where it was slotted in), then it is all done again."""
+        while it is worked out, the factory holding the order starts it (all done again
+        when a re-plan had moved the order before the start: in_its_factory)."""
         made_at = await asyncio.to_thread(app.recorder.max_notification_id)
-        factory_id = state.orders[order_id].factory_id
         other = network[1] if factory_id == network[0] else network[0]
         moved = plan_moving(state, order_id, factory_id, other)
-        try:
-            await report(stub, key_of(factory_id, network), f"{order_id}/op-01",
-                         pb.OPERATION_REPORT_KIND_STARTED, "race-start-1")
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.PERMISSION_DENIED:  # not its factory's any more
-                raise
-            return None
-        return made_at, factory_id, moved
+        await report(stub, key_of(factory_id, network), f"{order_id}/op-01",
+                     pb.OPERATION_REPORT_KIND_STARTED, "race-start-1")
+        return made_at, moved
 
-    made_at, factory_id, moved = await eventually(made_then_started)
+    factory_id, (made_at, moved) = await in_its_factory(scheduling, order_id, made_then_started)
     with pytest.raises(StalePlan) as stale:
         await asyncio.to_thread(app.publish_plan, moved, made_at)
     assert stale.value.order_ids == {order_id}
