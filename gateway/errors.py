@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import grpc
-from google.rpc import error_details_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
@@ -61,7 +61,7 @@ def service_error(code: grpc.StatusCode, message: str,
     return ServiceError(status, message or code.name, errors, cause=cause)
 
 
-def _rich_status(error: grpc.aio.AioRpcError):
+def _rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
     """The google.rpc.Status the service sent, or None: none sent, or one that does not match
     the call's code (the call failed on the way, e.g. trailers over the channel's limit: the
     answer is the call's code, not a 500)."""
