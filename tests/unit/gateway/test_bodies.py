@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from contextlib import nullcontext
 
 import msgspec
@@ -35,10 +34,10 @@ def test_bytes_that_are_not_utf8_inside_a_string_are_named():
 
 
 def test_a_body_nested_100000_deep_is_refused_at_once():
-    started = time.perf_counter()
+    # refused by the bracket count before any decoder recurses; what it costs is measured by
+    # load/bench_bodies.py beside json.loads on the same bytes
     assert "nested deeper than 32" in reason(b"[" * 100_000 + b"]" * 100_000)
     assert "nested deeper" in reason(b'{"items":[{"options":' + nested(5000) + b"}]}")
-    assert time.perf_counter() - started < 0.5
 
 
 def test_the_depth_limit_is_exact_and_brackets_inside_strings_do_not_count():
@@ -50,11 +49,11 @@ def test_the_depth_limit_is_exact_and_brackets_inside_strings_do_not_count():
 
 @pytest.mark.parametrize("body", [b'"' + b'\\"' * 300_000, b'"\\' * 300_000,
                                   b'["\\' * 300_000, b'"' * 600_000])
-def test_quotes_and_backslashes_cannot_make_the_scan_quadratic(body):
-    started = time.perf_counter()
+def test_quotes_and_backslashes_are_read_to_the_end(body):
+    # that the scan stays linear on them is measured by load/bench_bodies.py (the same bodies,
+    # doubled, beside json.loads), not timed here
     with pytest.raises(UndecodableBody) if body.startswith(b"[") else nullcontext():
         check_json(body)
-    assert time.perf_counter() - started < 1.0
 
 
 def test_a_key_twice_in_one_object_is_refused_at_any_depth():

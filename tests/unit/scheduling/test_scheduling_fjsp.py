@@ -209,10 +209,13 @@ def test_solver_falls_back_without_the_compiled_search(monkeypatch):
     monkeypatch.setattr(fast, "available", lambda: False)
     result = solve_fjsp(instance, 2.0, 2, 0)
     assert validate_fjsp(instance, result.assignments) == []
-    # numba there but still compiling at the deadline: CP-SAT's answer, on time
+    # numba there but still compiling at the deadline: CP-SAT's answer, and no wait for the
+    # kernel reaches past the solve's time limit (how long a solve takes is load/'s to measure)
+    waits: list[float | None] = []
     monkeypatch.setattr(fast, "available", lambda: True)
-    monkeypatch.setattr(fast, "ready", lambda deadline=None: time.sleep(0.01) or False)
+    monkeypatch.setattr(fast, "ready",
+                        lambda deadline=None: waits.append(deadline) or time.sleep(0.01) or False)
     t = time.monotonic()
     result = solve_fjsp(instance, 2.0, 2, 0)
-    assert time.monotonic() - t < 2.5
     assert validate_fjsp(instance, result.assignments) == []
+    assert waits and all(w is not None and w <= t + 2.0 for w in waits), waits
