@@ -123,16 +123,18 @@ def explain(shortage: pb.Shortage, factory_id: str, zone: str | None = None) -> 
              day=i18n.local_date(shortage.covered_on))
 
 
-def shortage_read(s: pb.Shortage, factory_id: str) -> ShortageRead:
+def shortage_read(s: pb.Shortage, factory_id: str, zone: str = "") -> ShortageRead:
+    """A shortage as REST says it; its explanation's day on the factory's clock (`zone`, as
+    GetStock names it), the day `needed_by` is, whatever the reader's zone."""
     return ShortageRead(kind_read(s.kind), s.short, s.needed_by or None, s.covered_on or None,
-                        s.to_order, s.waits, explain(s, factory_id))
+                        s.to_order, s.waits, explain(s, factory_id, zone or None))
 
 
 def stock_read(stock: pb.FactoryStock) -> StockRead:
     return StockRead(
         factory_id=stock.factory_id, version=stock.version,
         batches=[summary_read(b) for b in stock.batches],
-        shortages=[shortage_read(s, stock.factory_id) for s in stock.shortages],
+        shortages=[shortage_read(s, stock.factory_id, stock.time_zone) for s in stock.shortages],
         lines=[StockLineRead(kind_read(line.kind), line.on_hand, line.reserved, line.available,
                              line.short, line.on_order, line.next_expected_date or None,
                              line.last_counted_at or None) for line in stock.lines],
@@ -157,7 +159,7 @@ class StockController(Controller):
     async def purchase_proposal(self, factory_id: FactoryId,
                                 services: ServicesDep) -> list[ShortageRead]:
         reply = await call(services, "GetStock", pb.GetStockRequest(factory_id=factory_id))
-        return [shortage_read(s, factory_id) for s in reply.stock.shortages
+        return [shortage_read(s, factory_id, reply.stock.time_zone) for s in reply.stock.shortages
                 if s.to_order or s.waits]
 
     @post("/receipts", summary="Sheets received (against a purchase when purchase_ref names one)")

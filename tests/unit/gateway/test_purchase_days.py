@@ -38,3 +38,21 @@ def test_the_stock_explanation_says_the_day_needed_on_the_factorys_clock(chinese
     shortage = proposal("2026-12-06T17:30:00+00:00", "2026-12-06").shortage
     said = explain(shortage, "f-foshan", "Asia/Shanghai")
     assert "2026年12月7日" in said and "2026-12-06" not in said
+
+
+def test_the_rest_explanation_says_the_factorys_day_whatever_the_readers_zone(chinese):
+    """REST's shortage names the day on the factory's clock GetStock names, like needed_by,
+    not on the reader's (a reader in Berlin would read 6 December)."""
+    from gateway import i18n
+    from gateway.controllers.stock import stock_read
+
+    shortage = proposal("2026-12-06T17:30:00+00:00", "2026-12-07").shortage
+    stock = pb.FactoryStock(factory_id="f-foshan", time_zone="Asia/Shanghai",
+                            shortages=[shortage])
+    i18n.use_zone("Europe/Berlin")  # the reader's zone
+    try:
+        read = stock_read(stock).shortages[0]
+    finally:
+        i18n.use_zone(i18n.DEFAULT_ZONE)
+    assert read.needed_by == "2026-12-07"
+    assert "2026年12月7日" in read.explanation and "12月6日" not in read.explanation
