@@ -36,17 +36,24 @@ HTTP_FOR = {
 class ServiceError(HTTPException):
     """A service refused or could not answer; carries field errors when it gave them, and
     `cause`: the service's status and message for the log (the detail a 503 shows people is a
-    sentence of the catalogue, saying none of it)."""
+    sentence of the catalogue, saying none of it).
+
+    `detail` is the English machines read (REST `detail`); `said` the same message in the
+    reader's language, for pages people read (the service's words said, or `detail` when it
+    wrote none)."""
 
     def __init__(self, status_code: int, detail: str, errors: list[FieldError] | None = None,
-                 headers: dict[str, str] | None = None, cause: str = ""):
+                 headers: dict[str, str] | None = None, cause: str = "",
+                 said: str | None = None):
         super().__init__(status_code=status_code, detail=detail, headers=headers)
         self.errors = errors or []
         self.cause = cause or detail
+        self.said = said or self.detail
 
 
 def service_error(code: grpc.StatusCode, message: str,
-                  errors: list[FieldError] | None = None) -> ServiceError:
+                  errors: list[FieldError] | None = None, said: str | None = None
+                  ) -> ServiceError:
     """The HTTP answer to a service's status (a whole call's, or one item's of a batch)."""
     status = HTTP_FOR.get(code)
     cause = f"{code.name}: {message}" if message else code.name
@@ -58,7 +65,7 @@ def service_error(code: grpc.StatusCode, message: str,
         return ServiceError(503, i18n.gettext("service unavailable; retry later (a retry never "
                                               "places an order twice)"),
                             headers={"Retry-After": RETRY_AFTER_S}, cause=cause)
-    return ServiceError(status, message or code.name, errors, cause=cause)
+    return ServiceError(status, message or code.name, errors, cause=cause, said=said)
 
 
 def _rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
@@ -74,19 +81,26 @@ def _rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
 
 
 def from_grpc(error: grpc.aio.AioRpcError) -> ServiceError:
-    """The HTTP answer to a service's status; field violations the service wrote as words
-    (services/kit/words.py) are said in the reader's language, the rest as the service wrote."""
+    """The HTTP answer to a service's status; field violations and the refusal's message the
+    service wrote as words (services/kit/words.py) are said in the reader's language (the
+    message as `ServiceError.said`; `detail` stays the English), the rest as the service
+    wrote."""
     errors = []
     said: dict[tuple[str, str], str] = {}  # (field, the English) -> in the reader's language
+    message = None
     rich = _rich_status(error)
     for detail in rich.details if rich else []:
-        bad, words = error_details_pb2.BadRequest(), types_pb2.FieldWords()
+        bad, field_words = error_details_pb2.BadRequest(), types_pb2.FieldWords()
+        words = types_pb2.Words()
         if detail.Unpack(bad):
             errors += [FieldError(v.field, v.description) for v in bad.field_violations]
+        elif detail.Unpack(field_words):
+            said[field_words.field, i18n.english_words(field_words.words)] = i18n.said_words(
+                field_words.words)
         elif detail.Unpack(words):
-            said[words.field, i18n.english_words(words.words)] = i18n.said_words(words.words)
+            message = i18n.said_words(words)
     errors = [FieldError(e.field, said.get((e.field, e.message), e.message)) for e in errors]
-    return service_error(error.code(), error.details() or "", errors)
+    return service_error(error.code(), error.details() or "", errors, said=message)
 
 
 @contextmanager

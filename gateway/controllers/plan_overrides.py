@@ -79,7 +79,7 @@ async def plan_card(gateway: GatewayState, order_id: str, role: str) -> dict[str
                                             pb.GetPlanOverridesRequest(order_id=order_id))
     except ServiceError as exc:
         note = (_("Planning overrides apply once the order is configured.")
-                if exc.status_code == 404 else exc.detail)
+                if exc.status_code == 404 else exc.said)
         return {"overrides": None, "factories": [], "note": note}
     try:
         factories = await gateway.factories.entries(gateway.services)

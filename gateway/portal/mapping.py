@@ -256,7 +256,7 @@ class OrderActionsController(Controller):
             except ServiceError as exc:
                 if exc.status_code >= 500 or exc.status_code == 404:
                     raise
-                errors = {e.field: e.message for e in exc.errors} or {"form": exc.detail}
+                errors = {e.field: e.message for e in exc.errors} or {"form": exc.said}
         return await order_page_again(gateway, order_id, amend_errors=errors, amend_form=form)
 
     @post("/{order_id:str}/reprocess", status_code=303, guards=[portal_for(*PLANNING)])
@@ -272,7 +272,7 @@ class OrderActionsController(Controller):
         except ServiceError as exc:
             if exc.status_code >= 500 or exc.status_code == 404:
                 raise
-            problems = [("", exc.detail)]
+            problems = [("", exc.said)]
         return await order_page_again(gateway, order_id, reprocess_problems=problems)
 
 

@@ -97,7 +97,7 @@ async def attempt(call, fallback=None) -> tuple[Any, str]:
     try:
         return await call, ""
     except ServiceError as exc:
-        return fallback, exc.detail
+        return fallback, exc.said
 
 
 def when(text: str | None) -> str:
@@ -261,7 +261,7 @@ class SignInController(Controller):
                                                    data.password)
                 return Redirect("/portal/sign-in?next=/portal/orders", status_code=303)
             except ServiceError as exc:
-                errors = {e.field: e.message for e in exc.errors} or {"token": exc.detail}
+                errors = {e.field: e.message for e in exc.errors} or {"token": exc.said}
         return Template(template_name="set_password.html", status_code=422,
                         headers=PAGE_HEADERS, context={"email": data.email[:254],
                                                        "token": data.token[:100],
@@ -388,12 +388,12 @@ SECTIONS = {"orders": "Orders", "factories": "Factories", "schedule": "Schedule"
 def portal_error(request: Request, exc: ServiceError) -> Response:
     """A page a person can act on, not a JSON error body, when a portal page cannot be shown."""
     if exc.status_code in (404, 422):  # an order id that is not one is not found either
-        title, message, status = _("Not found"), exc.detail, 404
+        title, message, status = _("Not found"), exc.said, 404
     elif exc.status_code == 503:
         title, status = _("Try again in a moment"), 503
         message = _("A service this page needs is not answering right now. Nothing was changed.")
     else:
-        title, message, status = _("This page cannot be shown"), exc.detail, exc.status_code
+        title, message, status = _("This page cannot be shown"), exc.said, exc.status_code
     section = request.url.path.removeprefix("/portal/").split("/", 1)[0] or "orders"
     return Template(template_name="error.html", status_code=status, headers=PAGE_HEADERS,
                     context={"title": title, "message": message, "nav": section,

@@ -55,7 +55,7 @@ class PlanOverridePortalController(Controller):
             except ServiceError as exc:
                 if exc.status_code >= 500:
                     raise
-                errors = {e.field: e.message for e in exc.errors} or {"form": exc.detail}
+                errors = {e.field: e.message for e in exc.errors} or {"form": exc.said}
         return await order_page_again(request, gateway, order_id, plan_errors=errors,
                                       plan_form=form)
 

@@ -105,7 +105,7 @@ def workspace_error(request: Request, exc: ServiceError) -> Response:
     title = {404: _("Not found"), 503: _("Try again in a moment")}.get(
         exc.status_code, _("That was not done"))
     message = (_("A service this page needs is not answering right now. Nothing was changed.")
-               if exc.status_code == 503 else exc.detail)
+               if exc.status_code == 503 else exc.said)
     errors = [f"{e.field}: {e.message}" for e in exc.errors]
     state = request.scope.get("state", {})
     return Template(template_name="factory_error.html", status_code=exc.status_code,
@@ -250,7 +250,7 @@ class WorkspaceController(Controller):
         try:
             healths, health_note = await factory_healths(services, [who.factory_id]), ""
         except ServiceError as exc:  # said on the page: no health shown is not a healthy machine
-            healths, health_note = {}, exc.detail
+            healths, health_note = {}, exc.said
         return page("factory_machines.html", request, factory=factory, zone=str(zone),
                     machines=listed, stops=stops, note=plan_note or machine_note,
                     health={m: health_words(h) for m, h in healths.items()},

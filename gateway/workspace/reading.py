@@ -234,4 +234,4 @@ async def _attempt(call):
     try:
         return await call, ""
     except ServiceError as exc:
-        return None, exc.detail
+        return None, exc.said

@@ -137,7 +137,7 @@ class StockPages(Controller):
             shift = reading.shift_of(factory)
             this_shift = [b for b in reply.stock.batches if in_shift(b, shift)]
         except ServiceError as exc:
-            note, zone = exc.detail, zone_of("")
+            note, zone = exc.said, zone_of("")
         sizes = sorted({(line.kind.length_mm, line.kind.width_mm) for line in reply.stock.lines}
                        | set(SHEET_SIZES), reverse=True)
         return page("factory_stock.html", request, stock=reply.stock, zone=str(zone),

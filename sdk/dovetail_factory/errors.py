@@ -2,8 +2,8 @@
 
 Every error carries the server's own message (it is written for the shop floor) and an exit
 code the command line uses, so a script can tell a wrong key from a server that is down. A
-refused request names each field with the service's words, said in the chosen language
-(dovetail_factory.words).
+refusal's message and each field a refused request names are the service's words, said in the
+chosen language (dovetail_factory.words).
 """
 
 from __future__ import annotations
@@ -143,25 +143,40 @@ def from_rpc_error(exc: grpc.RpcError, where: str = "") -> FactoryClientError:
         return ServerUnavailable(f"the Dovetail server{place} {reason} ({details or code.name})",
                                  code=code)
     kind = _BY_CODE.get(code, FactoryClientError)
-    return kind(details or code.name, code=code)
+    words = _message_words(exc)
+    return kind(say(words) if words is not None else details or code.name, code=code)
+
+
+def _details(exc: grpc.RpcError) -> list:
+    """The details of the google.rpc.Status the server sent (packed `Any`s), or none."""
+    trailing = exc.trailing_metadata() if hasattr(exc, "trailing_metadata") else None
+    for key, value in trailing or ():
+        if key == STATUS_DETAILS_KEY:
+            return list(status_pb2.Status.FromString(value).details)
+    return []
+
+
+def _message_words(exc: grpc.RpcError) -> types_pb2.Words | None:
+    """The refusal's message as the service wrote it in words (`dovetail.common.v1.Words`
+    packed beside the status), to say in the chosen language; None when it wrote none."""
+    for detail in _details(exc):
+        words = types_pb2.Words()
+        if detail.Unpack(words):
+            return words
+    return None
 
 
 def _violations(exc: grpc.RpcError) -> list[Violation]:
     """Field violations of a packed google.rpc.BadRequest, if the server sent one, each with
     the words packed beside it (`dovetail.common.v1.FieldWords`) for the same field and
     English."""
-    trailing = exc.trailing_metadata() if hasattr(exc, "trailing_metadata") else None
-    for key, value in trailing or ():
-        if key != STATUS_DETAILS_KEY:
-            continue
-        found: list[tuple[str, str]] = []
-        words: dict[tuple[str, str], types_pb2.Words] = {}
-        for detail in status_pb2.Status.FromString(value).details:
-            bad, field_words = error_details_pb2.BadRequest(), types_pb2.FieldWords()
-            if detail.Unpack(bad):
-                found += [(v.field, v.description) for v in bad.field_violations]
-            elif detail.Unpack(field_words):
-                words[field_words.field, english(field_words.words)] = field_words.words
-        return [Violation(field, description, words.get((field, description)))
-                for field, description in found]
-    return []
+    found: list[tuple[str, str]] = []
+    words: dict[tuple[str, str], types_pb2.Words] = {}
+    for detail in _details(exc):
+        bad, field_words = error_details_pb2.BadRequest(), types_pb2.FieldWords()
+        if detail.Unpack(bad):
+            found += [(v.field, v.description) for v in bad.field_violations]
+        elif detail.Unpack(field_words):
+            words[field_words.field, english(field_words.words)] = field_words.words
+    return [Violation(field, description, words.get((field, description)))
+            for field, description in found]

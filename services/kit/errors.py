@@ -33,6 +33,13 @@ class FieldViolation:
 class DomainError(Exception):
     """Base of the errors a domain raises on purpose, named for what happened.
 
+    The message people read is words (kit/words.py): `OrderNotInPool(Words.of(N_("order
+    %(order)s is not in the planning pool"), order=order_id))`. ``str(exc)`` is its English
+    (logs, the gRPC status message, REST `detail`); ``words`` the words themselves, which the
+    gRPC edge packs beside the status for the gateway and the SDK to say in the reader's
+    language (docs/architecture.md, "Words people read"). A plain string is kept as it is and
+    has no words (errors no person reads).
+
     ``reason`` (UPPER_SNAKE_CASE, stable within ``domain``), ``subject`` and ``facts`` name
     what was refused for programs; the edge keeps them when it answers with a category (the
     gRPC edge sends them beside the message as FAILED_PRECONDITION's ErrorInfo details).
@@ -40,6 +47,10 @@ class DomainError(Exception):
 
     def __init__(self, *args: object, reason: str = "", domain: str = "", subject: str = "",
                  facts: Mapping[str, str] | None = None):
+        self.words: Words | None = None
+        if args and isinstance(args[0], Words):
+            self.words = args[0]
+            args = (self.words.english(), *args[1:])
         super().__init__(*args)
         self.reason = reason
         self.domain = domain
@@ -67,8 +78,8 @@ class FailedPrecondition(DomainError):
     PreconditionFailure details beside the message people read.
     """
 
-    def __init__(self, message: str, reason: str = "", domain: str = "", subject: str = "",
-                 facts: Mapping[str, str] | None = None):
+    def __init__(self, message: str | Words, reason: str = "", domain: str = "",
+                 subject: str = "", facts: Mapping[str, str] | None = None):
         super().__init__(message, reason=reason, domain=domain, subject=subject, facts=facts)
 
 
@@ -124,12 +135,12 @@ Categories = Mapping[type[DomainError], type[DomainError]]
 
 
 def categorised(exc: DomainError, categories: Categories) -> DomainError:
-    """`exc` as its edge category (the same message, reason, domain, subject and facts), or
-    `exc` itself when no class in its lineage has one."""
+    """`exc` as its edge category (the same message and its words, reason, domain, subject
+    and facts), or `exc` itself when no class in its lineage has one."""
     for cls in type(exc).__mro__:
         category = categories.get(cls)
         if category is not None:
-            translated = category(str(exc))
+            translated = category(exc.words or str(exc))
             translated.reason, translated.domain = exc.reason, exc.domain
             translated.subject, translated.facts = exc.subject, dict(exc.facts)
             return translated

@@ -3,7 +3,8 @@
 Servicer methods stay thin: they raise the named errors of services.kit.errors and the
 interceptor turns them into status codes (INVALID_ARGUMENT with a packed BadRequest listing
 field violations, NOT_FOUND, FAILED_PRECONDITION (with ErrorInfo and PreconditionFailure when
-it names a reason), ABORTED, PERMISSION_DENIED). The caller's principal is available to a
+it names a reason), ABORTED, PERMISSION_DENIED), each refusal's message written as words
+packed beside it as `dovetail.common.v1.Words`. The caller's principal is available to a
 handler through `current_principal()`.
 """
 
@@ -40,7 +41,7 @@ from services.kit.errors import (
     Unauthenticated,
 )
 from services.kit.reflection import enable_reflection
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.kit.words_pb import words_pb
 
 log = logging.getLogger("dovetail.rpc")
@@ -93,7 +94,7 @@ DATABASE_AWAY: tuple[type[Exception], ...] = (
 def current_principal() -> Principal:
     principal = _principal.get()
     if principal is None:
-        raise Unauthenticated("no principal")
+        raise Unauthenticated(Words.of(N_("no principal")))
     return principal
 
 
@@ -130,8 +131,20 @@ def status_for(exc: Exception) -> status_pb2.Status:
         PermissionDenied: code_pb2.PERMISSION_DENIED,
         Unauthenticated: code_pb2.UNAUTHENTICATED,
     }.get(type(exc), code_pb2.INTERNAL)
-    message = str(exc) if code != code_pb2.INTERNAL else "internal error"
-    return status_pb2.Status(code=code, message=message)
+    if code == code_pb2.INTERNAL:
+        return status_pb2.Status(code=code, message="internal error")
+    return status_pb2.Status(code=code, message=str(exc), details=_message_words(exc))
+
+
+def _message_words(exc: Exception) -> list[any_pb2.Any]:
+    """A domain refusal's message as words (`dovetail.common.v1.Words`), for the gateway and
+    the SDK to say in the reader's language; none when the service wrote a plain string."""
+    words = exc.words if isinstance(exc, DomainError) else None
+    if not words:
+        return []
+    detail = any_pb2.Any()
+    detail.Pack(words_pb(words))
+    return [detail]
 
 
 def _precondition_status(exc: FailedPrecondition) -> status_pb2.Status:
@@ -144,7 +157,7 @@ def _precondition_status(exc: FailedPrecondition) -> status_pb2.Status:
         error_details_pb2.PreconditionFailure.Violation(type=exc.reason, subject=exc.subject,
                                                         description=str(exc))]))
     return status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=str(exc),
-                             details=[info, failure])
+                             details=[info, failure, *_message_words(exc)])
 
 
 class Gate(grpc.aio.ServerInterceptor):
@@ -176,9 +189,11 @@ class Gate(grpc.aio.ServerInterceptor):
             bearer_token(authorization if isinstance(authorization, str) else None))
         error: DomainError | None = None
         if principal is None:
-            error = Unauthenticated("missing or unknown API key: send 'authorization: Bearer <key>'")
+            error = Unauthenticated(Words.of(
+                N_("missing or unknown API key: send 'authorization: Bearer <key>'")))
         elif principal.role not in self.roles.get(method, ()):
-            error = PermissionDenied(f"{principal.role} may not call {method}")
+            error = PermissionDenied(Words.of(N_("%(role)s may not call %(method)s"),
+                                              role=principal.role, method=method))
         return _wrap(handler, self.service, method, principal, error,
                      check_text=method not in self.itemwise)
 
