@@ -48,6 +48,7 @@ from services.configurator.domain.plan_records import (
 )
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import ValueAsDocument, register_values
+from services.kit.words import N_, Words
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ class ConfiguratorApplication(ServiceApplication):
         try:
             published: CatalogueVersion = self.repository.get(catalogue_version_id(version))
         except AggregateNotFoundError:
-            raise CatalogueVersionUnknown(f"catalogue version {version} has not been published") from None
+            raise CatalogueVersionUnknown(Words.of(N_("catalogue version %(version)s has not been "
+                                                      "published"),
+                version=version)) from None
         catalogue = published.catalogue
         with self._lock:
             self._catalogues[version] = catalogue
@@ -126,15 +129,17 @@ class ConfiguratorApplication(ServiceApplication):
             index = self._index()
         assert index is not None
         if expected_latest and expected_latest != index.latest:
-            raise CatalogueMoved(f"the latest catalogue version is {index.latest}, not "
-                           f"{expected_latest}: read it again and re-apply your changes")
+            raise CatalogueMoved(Words.of(N_("the latest catalogue version is %(latest)s, not "
+                                             "%(expected_latest)s: read it again and re-apply "
+                                             "your changes"),
+                latest=index.latest, expected_latest=expected_latest))
         catalogue = validate_document(document, index.latest + 1)
         published = publish(index, catalogue, published_by=published_by, note=note)
         try:
             self.save(index, published)
         except IntegrityError:
-            raise CatalogueMoved("another catalogue version was published at the same moment; "
-                           "read the latest and retry") from None
+            raise CatalogueMoved(Words.of(N_("another catalogue version was published at the same "
+                                             "moment; read the latest and retry"))) from None
         with self._lock:
             self._catalogues[published.catalog_version] = catalogue
         return published
@@ -168,7 +173,8 @@ class ConfiguratorApplication(ServiceApplication):
         try:
             return self.repository.get(configuration_id(str(order_id)))
         except AggregateNotFoundError:
-            raise NotConfigured(f"order {order_id} has no configuration (yet)") from None
+            raise NotConfigured(Words.of(N_("order %(order_id)s has no configuration (yet)"),
+                order_id=order_id)) from None
 
     def order_plan(self, configuration: OrderConfiguration) -> OrderPlan | None:
         """The configured order's plan, recomputed from its pinned catalogue version."""

@@ -50,7 +50,7 @@ from services.configurator.domain.board_stock import (
 from services.configurator.domain.order_configuration import ConfigurationStatus
 from services.configurator.domain.order_plan import OrderPlan, order_ref, plan_order
 from services.kit.errors import Violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 MAX_RETRIES = 5
 MAX_BATCH_ORDERS = 200
@@ -173,7 +173,7 @@ class BoardStock:
                                                 for m, found in sizes.items()},
                                  settings, offcuts)
             except (NoSheetsForMaterial, PartFitsNoSheet) as exc:
-                raise NoSheetFits(str(exc), reason="NO_SHEET_FITS",
+                raise NoSheetFits(exc.words, reason="NO_SHEET_FITS",
                                   domain="stock.dovetail", subject=batch) from None
             effects = batch_effects(batch, [
                 (m.material, m.thickness_mm,
@@ -194,7 +194,9 @@ class BoardStock:
                 return stock, cut
             except IntegrityError:
                 continue
-        raise StockBusy(f"the board stock of {factory_id} is being changed by others; try again")
+        raise StockBusy(Words.of(N_("the board stock of %(factory_id)s is being changed by "
+                                    "others; try again"),
+            factory_id=factory_id))
 
     def batch_layout(self, factory_id: str, batch: str) -> BatchLayout:
         """The boards of a batch nested at the factory, as they were nested."""
@@ -205,7 +207,9 @@ class BoardStock:
         try:
             found: BatchLayout = self.app.repository.get(batch_layout_id(factory_id, batch))
         except AggregateNotFoundError:
-            raise BatchUnknown(f"no batch {batch} was nested at factory {factory_id}") from None
+            raise BatchUnknown(Words.of(N_("no batch %(batch)s was nested at factory "
+                                           "%(factory_id)s"),
+                batch=batch, factory_id=factory_id)) from None
         return found
 
     def consume(self, factory_id: str, batch: str) -> FactoryStock:
@@ -221,7 +225,8 @@ class BoardStock:
         configuration = self.app.order_configuration(order_id)
         if configuration.status is not ConfigurationStatus.CONFIGURED:
             raise OrderNotReadyToCut(
-                f"order {order_id} is {configuration.status.value}, not configured",
+                Words.of(N_("order %(order_id)s is %(status)s, not configured"),
+                    order_id=order_id, status=configuration.status.value),
                 reason="ORDER_NOT_CONFIGURED", domain="stock.dovetail", subject=order_id)
         plan = plan_order(self.app.catalogue(configuration.catalog_version), order_id,
                           list(configuration.requests), nesting_method="quick")
@@ -250,4 +255,6 @@ class BoardStock:
                 return stock
             except IntegrityError:
                 continue
-        raise StockBusy(f"the board stock of {factory_id} is being changed by others; try again")
+        raise StockBusy(Words.of(N_("the board stock of %(factory_id)s is being changed by "
+                                    "others; try again"),
+            factory_id=factory_id))

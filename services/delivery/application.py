@@ -28,13 +28,14 @@ from services.delivery.domain.values import (
 )
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
+from services.kit.words import N_, Words
 
 MAX_RETRIES = 10
 # The value objects stored inside delivery's events, by name (names are a stored contract).
 STORED_VALUES = {Package: "delivery.package", Destination: "delivery.destination",
                  Place: "delivery.place"}
 # The same answer for a malformed, unknown or revoked token: nothing to learn from probing.
-UNKNOWN_LINK = "no shipment behind this tracking link"
+UNKNOWN_LINK = Words.of(N_("no shipment behind this tracking link"))
 
 
 @dataclass(frozen=True)
@@ -65,21 +66,25 @@ class DeliveryApplication(ServiceApplication):
     def get_shipment(self, shipment_id: uuid.UUID) -> Shipment:
         shipment = self._get(shipment_id, Shipment)
         if shipment is None:
-            raise ShipmentNotFound(f"shipment {shipment_id} does not exist")
+            raise ShipmentNotFound(Words.of(N_("shipment %(shipment_id)s does not exist"),
+                shipment_id=shipment_id))
         assert isinstance(shipment, Shipment)
         return shipment
 
     def shipment_for_order(self, order_id: str) -> Shipment:
         shipment = self._get(identity.shipment_id(order_id), Shipment)
         if shipment is None:
-            raise ShipmentNotFound(f"order {order_id} has no shipment (yet)")
+            raise ShipmentNotFound(Words.of(N_("order %(order_id)s has no shipment (yet)"),
+                order_id=order_id))
         assert isinstance(shipment, Shipment)
         return shipment
 
     def shipment_by_number(self, carrier: str, number: str) -> Shipment:
         index = self._get(identity.tracking_number_id(carrier, number), TrackingNumber)
         if index is None:
-            raise ShipmentNotFound(f"{carrier} tracking number {number} is not one of our shipments")
+            raise ShipmentNotFound(Words.of(N_("%(carrier)s tracking number %(number)s is not one "
+                                               "of our shipments"),
+                carrier=carrier, number=number))
         assert isinstance(index, TrackingNumber)
         return self.get_shipment(index.shipment_id)
 
@@ -135,7 +140,9 @@ class DeliveryApplication(ServiceApplication):
             except IntegrityError:
                 continue  # a concurrent carrier event (or its repeat): look again
             return CarrierOutcome(shipment, duplicate=False, applied=result.applied)
-        raise ShipmentBusy(f"shipment {tracking_number} is being changed by others; try again")
+        raise ShipmentBusy(Words.of(N_("shipment %(tracking_number)s is being changed by others; "
+                                       "try again"),
+            tracking_number=tracking_number))
 
     def _lane_observed(self, shipment: Shipment, transit_seconds: int) -> TransitLane:
         d = shipment.destination

@@ -63,7 +63,7 @@ from services.iot.signals import Calibration
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 MAX_RETRIES = 10
 A = TypeVar("A", bound=Aggregate)
@@ -116,13 +116,15 @@ class IotApplication(ServiceApplication):
                 existing = self.get_factory(profile.factory_id)
         if _same(existing.profile, profile):
             return existing, True
-        raise RegisteredOtherwise(f"factory {profile.factory_id} is registered with other "
-                                  "details; change it with UpdateFactory")
+        raise RegisteredOtherwise(Words.of(N_("factory %(factory_id)s is registered with other "
+                                              "details; change it with UpdateFactory"),
+            factory_id=profile.factory_id))
 
     def get_factory(self, factory_id: str) -> Factory:
         found = self._find(Factory, factory_key(factory_id))
         if found is None:
-            raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+            raise FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not registered"),
+                factory_id=factory_id))
         return found
 
     def update_factory(self, factory_id: str, incoming: FactoryProfile, fields: list[str],
@@ -138,7 +140,8 @@ class IotApplication(ServiceApplication):
         profile = validate_machine(draft)
         factory = self.get_factory(profile.factory_id)
         if not factory.active:
-            raise FactoryInactive(f"factory {factory.factory_id} is not active")
+            raise FactoryInactive(Words.of(N_("factory %(factory_id)s is not active"),
+                factory_id=factory.factory_id))
         existing = self._find(Machine, machine_key(profile.machine_id))
         if existing is None:
             profile = replace(profile, registered_at=_now_iso())
@@ -151,17 +154,20 @@ class IotApplication(ServiceApplication):
                 self._no_log_yet(profile.machine_id)
                 return machine, False
         if existing.factory_id != profile.factory_id:
-            raise MachineOfAnotherFactory(f"machine {profile.machine_id} belongs to another "
-                                          "factory")
+            raise MachineOfAnotherFactory(Words.of(N_("machine %(machine_id)s belongs to another "
+                                                      "factory"),
+                machine_id=profile.machine_id))
         if _same(existing.profile, profile):
             return existing, True
-        raise RegisteredOtherwise(f"machine {profile.machine_id} is registered with other "
-                                  "details; change it with UpdateMachine")
+        raise RegisteredOtherwise(Words.of(N_("machine %(machine_id)s is registered with other "
+                                              "details; change it with UpdateMachine"),
+            machine_id=profile.machine_id))
 
     def get_machine(self, machine_id: str) -> Machine:
         found = self._find(Machine, machine_key(machine_id)) if valid_id(machine_id) else None
         if found is None:
-            raise MachineNotRegistered(f"machine {machine_id} is not registered")
+            raise MachineNotRegistered(Words.of(N_("machine %(machine_id)s is not registered"),
+                machine_id=machine_id))
         return found
 
     def update_machine(self, machine_id: str, incoming: MachineProfile, fields: list[str],
@@ -259,12 +265,16 @@ class IotApplication(ServiceApplication):
         for _ in range(MAX_RETRIES):
             log = self.state_log(machine_id)
             if log is None:
-                raise DowntimeUnknown(f"machine {machine_id} has no recorded downtime")
+                raise DowntimeUnknown(Words.of(N_("machine %(machine_id)s has no recorded "
+                                                  "downtime"),
+                    machine_id=machine_id))
             kept = _kept(log)
             found = log.set_downtime_reason(downtime_id, category, note)
             if self._saved({machine_id: log}, {machine_id: (log, kept)}):
                 return found
-        raise ChangedByOthers(f"machine {machine_id} is being changed by others; try again")
+        raise ChangedByOthers(Words.of(N_("machine %(machine_id)s is being changed by others; try "
+                                          "again"),
+            machine_id=machine_id))
 
     # ---- state changes from the intake -------------------------------------------------
 
@@ -310,7 +320,7 @@ class IotApplication(ServiceApplication):
                 with self._logs_lock:
                     self._logs.update(logs)
                 return len(transitions)
-        raise ChangedByOthers("machine state logs are being changed by another writer")
+        raise ChangedByOthers(Words.of(N_("machine state logs are being changed by another writer")))
 
     def _saved(self, logs: dict[str, MachineStateLog],
                before: dict[str, tuple[MachineStateLog, dict[str, Any]]]) -> bool:
@@ -373,13 +383,14 @@ class IotApplication(ServiceApplication):
                 return aggregate
             except IntegrityError:
                 continue
-        raise ChangedByOthers("being changed by others; try again")
+        raise ChangedByOthers(Words.of(N_("being changed by others; try again")))
 
 
 def _check_version(aggregate: Aggregate, expected: int, what: str) -> None:
     if expected and aggregate.version != expected:
-        raise VersionMoved(f"{what} is at version {aggregate.version}, not {expected}: "
-                       "read it again and retry")
+        raise VersionMoved(Words.of(N_("%(what)s is at version %(version)s, not %(expected)s: "
+                                       "read it again and retry"),
+            what=what, version=aggregate.version, expected=expected))
 
 
 def _same(stored: FactoryProfile | MachineProfile,

@@ -17,7 +17,7 @@ from services.kit.errors import DomainError
 from services.kit.persistence import ServiceApplication
 from services.kit.recent import shallow_copy
 from services.kit.stored_values import ValueTree, register_values
-from services.kit.words import Words
+from services.kit.words import N_, Words
 from services.orders.domain.errors import IntakeBusy, OrderBusy, OrderNotFound, OrderVersionMoved
 from services.orders.domain.order import STATUS_AFTER, Order, OrderIntake, intake_id
 from services.orders.domain.status import OrderStatus
@@ -114,7 +114,7 @@ class OrdersApplication(ServiceApplication):
             except IntegrityError:
                 # Someone placed one of these shop orders before us (or at the same moment).
                 placed = self._placed(requests)
-        raise IntakeBusy("the same shop orders are being placed by others; try again")
+        raise IntakeBusy(Words.of(N_("the same shop orders are being placed by others; try again")))
 
     @staticmethod
     def _new_orders(requests: Sequence[PlacementRequest], placed: dict[uuid.UUID, Order],
@@ -152,7 +152,9 @@ class OrdersApplication(ServiceApplication):
         try:
             intake: OrderIntake = self.repository.get(intake_id(channel, external_id))
         except AggregateNotFoundError:
-            raise OrderNotFound(f"no order from channel {channel} with id {external_id}") from None
+            raise OrderNotFound(Words.of(N_("no order from channel %(channel)s with id "
+                                            "%(external_id)s"),
+                channel=channel, external_id=external_id)) from None
         return self.get_order(intake.order_id)
 
     def get_order(self, order_id: uuid.UUID) -> Order:
@@ -163,7 +165,8 @@ class OrdersApplication(ServiceApplication):
         if order is None:
             order = self.get_many([order_id]).get(order_id)
         if not isinstance(order, Order):
-            raise OrderNotFound(f"order {order_id} does not exist")
+            raise OrderNotFound(Words.of(N_("order %(order_id)s does not exist"),
+                order_id=order_id))
         return order
 
     @contextlib.contextmanager
@@ -205,8 +208,10 @@ class OrdersApplication(ServiceApplication):
 
         def amend(order: Order) -> None:
             if expected_version and order.version != expected_version:
-                raise OrderVersionMoved(f"order {order_id} is at version {order.version}, not "
-                               f"{expected_version}: read it again and retry")
+                raise OrderVersionMoved(Words.of(N_("order %(order_id)s is at version "
+                                                    "%(version)s, not %(expected_version)s: read "
+                                                    "it again and retry"),
+                    order_id=order_id, version=order.version, expected_version=expected_version))
             content = replace(order.content, lines=lines,
                               promised_date=promised_date or order.content.promised_date)
             order.amend(content, reason, by)
@@ -235,7 +240,8 @@ class OrdersApplication(ServiceApplication):
                 return order
             except IntegrityError:
                 continue
-        raise OrderBusy(f"order {order_id} is being changed by others; try again")
+        raise OrderBusy(Words.of(N_("order %(order_id)s is being changed by others; try again"),
+            order_id=order_id))
 
     def history(self, order_id: uuid.UUID) -> list[HistoryEntry]:
         self.get_order(order_id)

@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
+from services.kit.words import N_, Words
 from services.outbound.domain.delivery import Delivery
 from services.outbound.domain.directory import Directory, OrderOrigin
 from services.outbound.domain.errors import ChangedByOthers, DeliveryNotFound, SubscriptionNotFound
@@ -67,7 +68,9 @@ class OutboundApplication(ServiceApplication):
     def subscription(self, subscription_id: uuid.UUID) -> Subscription:
         found = self._get(subscription_id, Subscription)
         if not isinstance(found, Subscription):
-            raise SubscriptionNotFound(f"subscription {subscription_id} does not exist")
+            raise SubscriptionNotFound(Words.of(N_("subscription %(subscription_id)s does not "
+                                                   "exist"),
+                subscription_id=subscription_id))
         return found
 
     def subscriptions(self) -> list[Subscription]:
@@ -84,7 +87,8 @@ class OutboundApplication(ServiceApplication):
     def delivery(self, delivery_id: uuid.UUID) -> Delivery:
         found = self._get(delivery_id, Delivery)
         if not isinstance(found, Delivery):
-            raise DeliveryNotFound(f"delivery {delivery_id} does not exist")
+            raise DeliveryNotFound(Words.of(N_("delivery %(delivery_id)s does not exist"),
+                delivery_id=delivery_id))
         return found
 
     def order_origin(self, order_id: str) -> OrderOrigin | None:
@@ -101,7 +105,7 @@ class OutboundApplication(ServiceApplication):
                 return
             except IntegrityError:
                 continue
-        raise ChangedByOthers("subscriptions or shop links kept changing; try again")
+        raise ChangedByOthers(Words.of(N_("subscriptions or shop links kept changing; try again")))
 
     def create_subscription(self, url: str, event_types: list[str], description: str,
                             by: str) -> tuple[Subscription, str]:
@@ -166,7 +170,9 @@ class OutboundApplication(ServiceApplication):
         try:
             self.save(delivery)
         except IntegrityError:
-            raise ChangedByOthers(f"delivery {delivery_id} changed meanwhile; try again") from None
+            raise ChangedByOthers(Words.of(N_("delivery %(delivery_id)s changed meanwhile; try "
+                                              "again"),
+                delivery_id=delivery_id)) from None
         return delivery
 
     # --- the dispatcher --------------------------------------------------------------

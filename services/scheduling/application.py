@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic
 from services.kit.errors import InvalidArgument, Violations
 from services.kit.persistence import ServiceApplication
 from services.kit.stored_values import register_values
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.scheduling.cutting import CuttingDesk
 from services.scheduling.domain.boards import BoardsDue, order_waits
 from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
@@ -53,7 +53,7 @@ from services.scheduling.domain.plans import (
     PublishedPlan,
     revise_factories,
 )
-from services.scheduling.domain.pool import PLANNABLE, PoolOrder
+from services.scheduling.domain.pool import PLANNABLE, SAID_STATUSES, PoolOrder
 from services.scheduling.domain.progress import OrderProgress, Report
 from services.scheduling.domain.tariffs import Tariff, checked
 from services.scheduling.domain.values import (
@@ -120,14 +120,16 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
                              reason: str) -> list[MachineCapacity]:
         machine = self._find(machine_key(machine_id), MachineCapacity)
         if machine is None:
-            raise MachineNotRegistered(f"machine {machine_id} is not registered")
+            raise MachineNotRegistered(Words.of(N_("machine %(machine_id)s is not registered"),
+                machine_id=machine_id))
         return [machine] if machine.change_state(state, available, at_ms, reason) else []
 
     def record_planned_stop(self, factory_id: str, stop_id: str, machine_ids: list[str],
                             start_ms: int, end_ms: int, reason: str) -> list[FactoryCapacity]:
         factory = self._find(factory_key(factory_id), FactoryCapacity)
         if factory is None:
-            raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+            raise FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not registered"),
+                factory_id=factory_id))
         changed = factory.declare_stop(stop_id, machine_ids, start_ms, end_ms, reason)
         return [factory] if changed else []
 
@@ -142,14 +144,17 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
         for _ in range(MAX_RETRIES):
             factory = self._find(factory_key(factory_id), FactoryCapacity)
             if factory is None:
-                raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+                raise FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not registered"),
+                    factory_id=factory_id))
             if factory.set_tariff(tariff, at_ms, by):
                 try:
                     self.save(factory)
                 except IntegrityError:  # iot described the factory meanwhile
                     continue
             return factory
-        raise PlanKeptChanging(f"factory {factory_id} kept changing while its tariff was set")
+        raise PlanKeptChanging(Words.of(N_("factory %(factory_id)s kept changing while its tariff "
+                                           "was set"),
+            factory_id=factory_id))
 
     def factory_capacity(self, factory_id: str) -> FactoryCapacity | None:
         """The factory's capacity as stored: a read after a write sees the write (the state
@@ -165,14 +170,17 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
         for _ in range(MAX_RETRIES):
             factory = self._find(factory_key(factory_id), FactoryCapacity)
             if factory is None:
-                raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+                raise FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not registered"),
+                    factory_id=factory_id))
             if factory.set_carbon_profile(profile, at_ms, by):
                 try:
                     self.save(factory)
                 except IntegrityError:  # iot described the factory meanwhile
                     continue
             return factory
-        raise PlanKeptChanging(f"factory {factory_id} kept changing while its CO2e profile was set")
+        raise PlanKeptChanging(Words.of(N_("factory %(factory_id)s kept changing while its CO2e "
+                                           "profile was set"),
+            factory_id=factory_id))
 
     def record_machine_power(self, machine_id: str, running_kw: float, hours: float
                              ) -> list[MachineCapacity]:
@@ -306,8 +314,8 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
                 return plan.id
             except IntegrityError:
                 continue
-        raise PlanKeptChanging("the pool or the factory plans kept changing while the plan was "
-                               "being saved")
+        raise PlanKeptChanging(Words.of(N_("the pool or the factory plans kept changing while the "
+                                           "plan was being saved")))
 
     def record_partitions(self, choices: list[tuple[str, str, str]]) -> int:
         """Put orders in partitions: (order id, partition, why). Orders changed meanwhile by
@@ -359,7 +367,7 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
     def get_plan(self, plan_id: uuid.UUID) -> PlanPublication | PublishedPlan:
         plan = self._find(plan_id, PlanPublication) or self._find(plan_id, PublishedPlan)
         if plan is None:
-            raise PlanNotFound(f"plan {plan_id} does not exist")
+            raise PlanNotFound(Words.of(N_("plan %(plan_id)s does not exist"), plan_id=plan_id))
         return plan
 
     def factory_rows_at(self, factory_id: str, published_at_ms: int) -> list[PlanRow]:
@@ -383,17 +391,21 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
         order_id, seq = parse_operation_id(operation_id)
         order = self._find(pool_key(order_id), PoolOrder)
         if order is None or not order.routing:
-            raise OperationNotFound(f"operation {operation_id} does not exist")
+            raise OperationNotFound(Words.of(N_("operation %(operation_id)s does not exist"),
+                operation_id=operation_id))
         step = order.step(seq)
         if order.status != PLANNABLE:
             raise OrderNotPlanned(
-                f"order {order_id} is {order.status.lower().replace('_', ' ')}: "
-                "its operations are no longer planned")
+                Words.of(N_("order %(order_id)s is %(status)s: its operations are no longer "
+                            "planned"),
+                    order_id=order_id, status=SAID_STATUSES[order.status]))
         if not order.factory_id:
-            raise OrderNotPlanned(f"operation {operation_id} is not scheduled yet")
+            raise OrderNotPlanned(Words.of(N_("operation %(operation_id)s is not scheduled yet"),
+                operation_id=operation_id))
         if order.factory_id != factory_id:
             raise NotAssignedToFactory(
-                f"operation {operation_id} is not assigned to factory {factory_id}")
+                Words.of(N_("operation %(operation_id)s is not assigned to factory %(factory_id)s"),
+                    operation_id=operation_id, factory_id=factory_id))
         machine = self._find(machine_key(machine_id), MachineCapacity)
         v = Violations()
         if machine is None or machine.factory_id != factory_id:
@@ -423,7 +435,8 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
                 continue
             return ReportOutcome(report.operation_id, order.order_id,
                                  progress.status[report.operation_id], duplicate=not recorded)
-        raise ProgressBusy(f"order {order.order_id} is being reported by others; try again")
+        raise ProgressBusy(Words.of(N_("order %(order_id)s is being reported by others; try again"),
+            order_id=order.order_id))
 
     def progress_of(self, order_id: str) -> OrderProgress | None:
         return self._find(progress_key(order_id), OrderProgress)

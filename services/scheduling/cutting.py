@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
+from services.kit.words import N_, Words
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.capacity import FactoryCapacity
 from services.scheduling.domain.cutting import (
@@ -125,7 +126,8 @@ class CuttingDesk:
         batches = self.cutting_batches(factory_id)
         batch = batches.batches.get(batch_of_operation(operation_id)) if batches else None
         if batch is None:
-            raise OperationNotFound(f"operation {operation_id} does not exist")
+            raise OperationNotFound(Words.of(N_("operation %(operation_id)s does not exist"),
+                operation_id=operation_id))
         outcomes = []
         for order_id, op_id in batch.members:
             order = self._find(pool_key(order_id), PoolOrder)
@@ -144,7 +146,9 @@ class CuttingDesk:
                 )
             )
         if not outcomes:
-            raise OrderNotPlanned(f"the orders of batch {batch.batch} are no longer planned")
+            raise OrderNotPlanned(Words.of(N_("the orders of batch %(batch)s are no longer "
+                                              "planned"),
+                batch=batch.batch))
         return replace(
             outcomes[0],
             operation_id=operation_id,

@@ -32,6 +32,7 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from services.kit.words import N_, Words
 from services.scheduling.domain.carbon import CarbonProfile, GridFactor, factor_for, kg_co2e
 from services.scheduling.domain.errors import FactoryNotRegistered, OrderNotInPool
 from services.scheduling.domain.network import NetworkState
@@ -167,7 +168,8 @@ def factory_frame(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     """The factory's part of the current plan as a problem of its own: its machines, the
     orders planned there, and where the plan puts them (pins left out)."""
     if factory_id not in state.factories:
-        raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+        raise FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not registered"),
+            factory_id=factory_id))
     elsewhere = {o.order_id for o in state.plannable() if state.planned_in.get(o.order_id) != factory_id}
     problem, index = build_problem(state, now_ms, settings.horizon_days, settings.setup_minutes,
                                    elsewhere, [factory_id])
@@ -311,7 +313,9 @@ def estimated_energy(state: NetworkState, settings: SchedulerSettings, now_ms: i
     nothing to weigh."""
     order = state.orders.get(order_id)
     if order is None or not order.routing:
-        raise OrderNotInPool(f"order {order_id} is not in the planning pool (not configured yet?)")
+        raise OrderNotInPool(Words.of(N_("order %(order_id)s is not in the planning pool (not "
+                                         "configured yet?)"),
+            order_id=order_id))
     factory = state.factories.get(order.factory_id)
     hour_ms = now_ms - now_ms % 3_600_000  # the average moves little within an hour
     minutes = max(1, settings.horizon_days) * 24 * 60

@@ -174,7 +174,8 @@ class MaintenanceDesk:
             found = self._find(maintenance_key(machine_id), MachineMaintenance)
             if found is not None and task_id in found.tasks:
                 return found
-        raise MaintenanceTaskNotFound(f"no maintenance task {task_id} here")
+        raise MaintenanceTaskNotFound(Words.of(N_("no maintenance task %(task_id)s here"),
+            task_id=task_id))
 
     # --- from iot ---------------------------------------------------------------------------
 
@@ -236,7 +237,8 @@ class MaintenanceDesk:
         checked = ToolLimits(limits)
         for _ in range(RETRIES):
             if self._find(factory_key(factory_id), FactoryCapacity) is None:
-                raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+                raise FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not registered"),
+                    factory_id=factory_id))
             tools = self.tools_of(factory_id) or FactoryTools(factory_id=factory_id)
             if not tools.set_limits(checked, by, at_ms):
                 return tools
@@ -250,7 +252,9 @@ class MaintenanceDesk:
             except IntegrityError:  # work was counted meanwhile
                 continue
             return tools
-        raise PlanKeptChanging(f"the tools of factory {factory_id} kept changing; try again")
+        raise PlanKeptChanging(Words.of(N_("the tools of factory %(factory_id)s kept changing; "
+                                           "try again"),
+            factory_id=factory_id))
 
     def planned_work(self, factory_id: str, machine_id: str, now_ms: int) -> list[PlannedWork]:
         plan = self._find(factory_plan_key(factory_id), FactoryPlan)
@@ -371,13 +375,15 @@ class MaintenanceDesk:
         for _ in range(RETRIES):
             maintenance = self._holding(machine_ids, task_id)
             if maintenance.factory_id != factory_id:
-                raise MaintenanceTaskNotFound(f"no maintenance task {task_id} here")
+                raise MaintenanceTaskNotFound(Words.of(N_("no maintenance task %(task_id)s here"),
+                    task_id=task_id))
             if not act(maintenance):
                 return maintenance.tasks[task_id]
             task = maintenance.tasks[task_id]
             factory = self._find(factory_key(factory_id), FactoryCapacity)
             if factory is None:
-                raise FactoryNotRegistered(f"factory {factory_id} is not registered")
+                raise FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not registered"),
+                    factory_id=factory_id))
             if not factory.move_stop(stop_id_of(task_id), task.start_ms, task.end_ms):
                 factory.declare_stop(
                     stop_id_of(task_id),
@@ -392,7 +398,8 @@ class MaintenanceDesk:
             except IntegrityError:  # iot described the factory, or someone decided meanwhile
                 continue
             return task
-        raise PlanKeptChanging(f"maintenance task {task_id} kept changing; try again")
+        raise PlanKeptChanging(Words.of(N_("maintenance task %(task_id)s kept changing; try again"),
+            task_id=task_id))
 
     def report_maintenance_done(
         self, factory_id: str, machine_ids: Sequence[str], task_id: str, by: str, now_ms: int
@@ -405,7 +412,8 @@ class MaintenanceDesk:
         for _ in range(RETRIES):
             maintenance = self._holding(machine_ids, task_id)
             if maintenance.factory_id != factory_id:
-                raise MaintenanceTaskNotFound(f"no maintenance task {task_id} here")
+                raise MaintenanceTaskNotFound(Words.of(N_("no maintenance task %(task_id)s here"),
+                    task_id=task_id))
             if not maintenance.report_done(task_id, by, now_ms):
                 return maintenance.tasks[task_id]
             task = maintenance.tasks[task_id]
@@ -421,7 +429,8 @@ class MaintenanceDesk:
             except IntegrityError:  # work was counted on its tools meanwhile
                 continue
             return task
-        raise PlanKeptChanging(f"maintenance task {task_id} kept changing; try again")
+        raise PlanKeptChanging(Words.of(N_("maintenance task %(task_id)s kept changing; try again"),
+            task_id=task_id))
 
     @staticmethod
     def _tools_changed(tools: FactoryTools, task: MaintenanceTask, at_ms: int) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from services.kit.words import N_, Words
 from services.scheduling.application import MAX_RETRIES, SchedulingApplication
 from services.scheduling.domain.errors import OrderNotInPool, PlanKeptChanging
 from services.scheduling.domain.ids import pool_key
@@ -28,8 +29,9 @@ class PlanOverrides:
         except AggregateNotFoundError:
             order = None
         if not isinstance(order, PoolOrder) or order.status == NEW:
-            raise OrderNotInPool(f"order {order_id} is not in the planning pool (not configured "
-                                 "yet, or unknown)")
+            raise OrderNotInPool(Words.of(N_("order %(order_id)s is not in the planning pool (not "
+                                             "configured yet, or unknown)"),
+                order_id=order_id))
         return order
 
     def override(self, order_id: str, act: Callable[[PoolOrder], bool]) -> PoolOrder:
@@ -38,11 +40,13 @@ class PlanOverrides:
         for _ in range(MAX_RETRIES):
             order = self.pool_order(order_id)
             if order.status == WITHDRAWN:
-                raise OrderWithdrawn(f"order {order_id} was cancelled")
+                raise OrderWithdrawn(Words.of(N_("order %(order_id)s was cancelled"),
+                    order_id=order_id))
             progress = self.app.progress_of(order_id)
             if progress is not None and any(s != PLANNED for s in progress.status.values()):
-                raise OrderInProduction(f"work on order {order_id} has started: it stays where "
-                                        "it runs")
+                raise OrderInProduction(Words.of(N_("work on order %(order_id)s has started: it "
+                                                    "stays where it runs"),
+                    order_id=order_id))
             if not act(order):
                 return order
             try:
@@ -50,4 +54,5 @@ class PlanOverrides:
                 return order
             except IntegrityError:
                 continue
-        raise PlanKeptChanging(f"order {order_id} kept changing; try again")
+        raise PlanKeptChanging(Words.of(N_("order %(order_id)s kept changing; try again"),
+            order_id=order_id))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from services.kit.words import Words
+from services.kit.words import N_, Words
 from services.scheduling import explanation_words as said
 from services.scheduling.domain.calendar import shift_windows
 from services.scheduling.domain.cutting import batch_label, batch_status
 from services.scheduling.domain.errors import OrderNotInPool, OrderNotPlanned
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import risk_of
-from services.scheduling.domain.pool import PLANNABLE
+from services.scheduling.domain.pool import PLANNABLE, SAID_STATUSES
 from services.scheduling.domain.problem import (
     MINUTE_MS,
     ProblemIndex,
@@ -93,9 +93,11 @@ def explain_order(state: NetworkState, settings: SchedulerSettings, now_ms: int,
                   order_id: str) -> OrderExplanation:
     pooled = state.orders.get(order_id)
     if pooled is None:
-        raise OrderNotInPool(f"order {order_id} is not in the planning pool")
+        raise OrderNotInPool(Words.of(N_("order %(order_id)s is not in the planning pool"),
+            order_id=order_id))
     if not pooled.factory_id or pooled.status != PLANNABLE:
-        raise OrderNotPlanned(f"order {order_id} is not planned ({pooled.status.lower()})")
+        raise OrderNotPlanned(Words.of(N_("order %(order_id)s is not planned (%(status)s)"),
+            order_id=order_id, status=SAID_STATUSES[pooled.status]))
     row = {"factory_id": pooled.factory_id, "end_ms": pooled.planned_end_ms,
            "promised_date": pooled.promised_date}
     f = frame(state, settings, now_ms)

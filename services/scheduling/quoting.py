@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from services.kit.words import N_, Words
 from services.scheduling.domain.calendar import zone
 from services.scheduling.domain.errors import NoFactoryToQuote, OrderCannotBePromised
 from services.scheduling.domain.network import NetworkState
@@ -56,7 +57,7 @@ def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
     if factory_ids:
         problem = replace(problem, factories=tuple(x for x in problem.factories if x.id in factory_ids))
     if not problem.factories:
-        raise NoFactoryToQuote("no factory is available to quote against", reason=NO_FACTORY,
+        raise NoFactoryToQuote(Words.of(N_("no factory is available to quote against")), reason=NO_FACTORY,
                                domain=DOMAIN, subject=",".join(factory_ids))
     routing = tuple(s.operation() for s in steps)
     release = max(f.index.now_min, f.index.minute(release_ms) if release_ms else 0)
@@ -65,10 +66,12 @@ def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
         answer = quote(problem, plan, routing, release=release, quantity=quantity)
     except CannotPromise as exc:
         subject = "/".join(exc.facts[k] for k in ("factory_id", "machine_type") if exc.facts.get(k))
-        raise OrderCannotBePromised(f"cannot promise this order: {exc}", reason=exc.reason,
+        raise OrderCannotBePromised(Words.of(N_("cannot promise this order: %(reason)s"),
+            reason=exc), reason=exc.reason,
                                     domain=DOMAIN, subject=subject, facts=exc.facts) from None
     except SchedulingError as exc:
-        raise OrderCannotBePromised(f"cannot promise this order: {exc}") from None
+        raise OrderCannotBePromised(Words.of(N_("cannot promise this order: %(reason)s"),
+            reason=exc)) from None
     factory = state.factories.get(answer.factory)
     tz = zone(settings.time_zone or (factory.timezone if factory else ""))
     return _answer(answer, f.index, tz, release, promised_date,

@@ -83,3 +83,110 @@ def test_the_walk_sees_each_way_of_naming_a_category(tmp_path):
     assert status_categories_used(module, tmp_path) == ["services/order.py:1 imports FailedPrecondition",
                      "services/order.py:7 raises FailedPrecondition",
                      "services/order.py:9 raises NotFound"]
+
+
+# Refusals people read are words (issue 19, item 3): a domain error's message is
+# `Words.of(N_("template"), name=value)`, which the gRPC edge packs beside the status for the
+# gateway and the SDK to say in the reader's language. A message built as text (an f-string, a
+# literal, `str(...)`, `"..." % ...`, `"...".format(...)`) reaches a reader of 简体中文 in
+# English. `InvalidArgument` carries field violations, each words already (`Violations`).
+KIT_ERRORS = ROOT / "services" / "kit" / "errors.py"
+WORDS_EXEMPT = frozenset({"InvalidArgument"})
+
+
+def service_modules(root: Path = ROOT) -> list[Path]:
+    return sorted(p for p in (root / "services").rglob("*.py") if "tests" not in p.parts)
+
+
+def domain_error_classes(modules: list[Path]) -> set[str]:
+    """Names of DomainError and every class that derives from it, across `modules`."""
+    bases: dict[str, set[str]] = {}
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases.setdefault(node.name, set()).update(_named(b) for b in node.bases)
+    found = {"DomainError"}
+    while grown := {name for name, of in bases.items() if of & found} - found:
+        found |= grown
+    return found
+
+
+def _is_text(node: ast.expr) -> bool:
+    """An expression that makes a message as text rather than words."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.Call):
+        func = node.func
+        return (isinstance(func, ast.Name) and func.id in ("str", "repr")) or (
+            isinstance(func, ast.Attribute) and func.attr in ("format", "join")
+            and _is_text(func.value))
+    return False
+
+
+def refusals_written_as_text(path: Path, classes: set[str], root: Path = ROOT) -> list[str]:
+    """`file:line Name` for each domain error made with a message of text: a call of the
+    class (raised or kept to raise), or its own __init__ passing text to super().__init__."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.ClassDef) and node.name in classes - WORDS_EXEMPT:
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "__init__" and call.args
+                        and _is_text(call.args[0])):
+                    found.append((call.lineno, f"{node.name}.__init__"))
+        elif isinstance(node, ast.Call) and node.args:
+            name = _named(node.func)
+            if name in classes - WORDS_EXEMPT and _is_text(node.args[0]):
+                found.append((node.lineno, name))
+    return [f"{path.relative_to(root)}:{line} {what}" for line, what in sorted(found)]
+
+
+def test_domain_refusals_in_services_are_words():
+    modules = service_modules()
+    classes = domain_error_classes(modules)
+    # the kit's categories and the services' own named errors
+    assert {"NotFound", "FailedPrecondition", "ReportOutOfOrder", "OrderAlreadyCancelled",
+            "OrderNotInPool", "NoSheetFits"} <= classes
+    assert [hit for m in modules for hit in refusals_written_as_text(m, classes)] == []
+
+
+def test_the_walk_sees_each_way_of_writing_a_refusal_as_text(tmp_path):
+    (tmp_path / "services" / "kit").mkdir(parents=True)
+    (tmp_path / "services" / "kit" / "errors.py").write_text(
+        "class DomainError(Exception):\n    pass\n"
+        "class FailedPrecondition(DomainError):\n    pass\n")
+    module = tmp_path / "services" / "progress.py"
+    module.write_text(
+        "from services.kit import errors\n"
+        "from services.kit.words import N_, Words\n"
+        "class OutOfOrder(errors.FailedPrecondition):\n"
+        "    pass\n"
+        "class Stale(OutOfOrder):\n"
+        "    def __init__(self, ids):\n"
+        "        super().__init__('stale: ' + ', '.join(ids))\n"
+        "class NotAnError(ValueError):\n"
+        "    pass\n"
+        "def report(op, state):\n"
+        "    if state == 'planned':\n"
+        "        raise OutOfOrder(f'operation {op} is {state}')\n"
+        "    if state == 'done':\n"
+        "        raise errors.FailedPrecondition('done already')\n"
+        "    if state == 'gone':\n"
+        "        error = Stale(str(op))\n"
+        "    if state == 'odd':\n"
+        "        raise OutOfOrder('operation %s is odd' % op)\n"
+        "    if state == 'new':\n"
+        "        raise OutOfOrder(Words.of(N_('operation %(op)s is new'), op=op))\n"
+        "    raise NotAnError(f'{op}?')\n")
+    modules = service_modules(tmp_path)
+    classes = domain_error_classes(modules)
+
+    assert classes == {"DomainError", "FailedPrecondition", "OutOfOrder", "Stale"}
+    assert refusals_written_as_text(module, classes, tmp_path) == [
+        "services/progress.py:7 Stale.__init__", "services/progress.py:12 OutOfOrder",
+        "services/progress.py:14 FailedPrecondition", "services/progress.py:16 Stale",
+        "services/progress.py:18 OutOfOrder"]

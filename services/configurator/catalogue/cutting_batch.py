@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import combinations
 
+from services.kit.words import N_, Words
+
 from .cut_plan import BoardLayout, Cut, MaterialNesting, Part
 from .model import Catalogue, SheetSize
 from .nesting import NestingSettings, nest_parts
@@ -25,11 +27,19 @@ from .pricing import PriceLine, money
 EPS = 1e-6
 
 
-class NoSheetsForMaterial(ValueError):
+class BatchCannotBeNested(ValueError):
+    """Why a batch cannot be nested, as words people read (kit/words.py); str() the English."""
+
+    def __init__(self, words: Words):
+        super().__init__(words.english())
+        self.words = words
+
+
+class NoSheetsForMaterial(BatchCannotBeNested):
     """The factory offers no sheet size for a material the batch needs."""
 
 
-class PartFitsNoSheet(ValueError):
+class PartFitsNoSheet(BatchCannotBeNested):
     """A part is larger than every sheet size of its material (within the trim)."""
 
 
@@ -164,7 +174,8 @@ def nest_batch(
     materials = []
     for (material, thickness), group in sorted(groups.items()):
         if not sheets_for.get(material):
-            raise NoSheetsForMaterial(f"no sheet size is offered for {material}")
+            raise NoSheetsForMaterial(Words.of(N_("no sheet size is offered for %(material)s"),
+                                               material=material))
         _check_sizes(group, sheets_for[material], settings.trim_mm)
         stock = [o for o in offcuts if o.material == material and o.thickness_mm == thickness]
         layouts, remaining = _fill_offcuts(group, stock, settings)
@@ -209,10 +220,11 @@ def _check_sizes(parts: Sequence[Part], sizes: Sequence[SheetSize], trim: float)
             _fits(part, Offcut(part.material, 0, s.length_mm - 2 * trim, s.width_mm - 2 * trim, ""))
             for s in sizes
         ):
-            raise PartFitsNoSheet(
-                f"{part.label} ({part.panel}, {part.length_mm:g}×{part.width_mm:g} mm, grain "
-                f"{part.grain}) fits no {part.material} sheet"
-            )
+            raise PartFitsNoSheet(Words.of(
+                N_("%(label)s (%(panel)s, %(length)s×%(width)s mm, grain %(grain)s) fits no "
+                   "%(material)s sheet"),
+                label=part.label, panel=part.panel, length=f"{part.length_mm:g}",
+                width=f"{part.width_mm:g}", grain=part.grain, material=part.material))
 
 
 def _fits(part: Part, offcut: Offcut) -> bool:

@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.configurator.domain.board_waits import sheet_days, waits_of
 from services.kit.errors import DomainError, FieldViolation, InvalidArgument, Violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 STOCK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4d52-8e0a-91c4f7b25d13")
 MAX_QUANTITY = 100_000  # sheets in one receipt, count or purchase
@@ -238,7 +238,9 @@ class FactoryStock(Aggregate):
         if key and key in self.receipt_keys:
             return
         if purchase_ref and purchase_ref not in self.purchases:
-            raise PurchaseUnknown(f"no purchase {purchase_ref!r} at factory {self.factory_id}")
+            raise PurchaseUnknown(Words.of(N_("no purchase %(purchase_ref)s at factory "
+                                              "%(factory_id)s"),
+                purchase_ref=repr(purchase_ref), factory_id=self.factory_id))
         if purchase_ref and self.purchases[purchase_ref].kind != kind:
             raise InvalidArgument(FieldViolation.of(
                 "purchase_ref", N_("%(purchase_ref)s is for %(ordered)s, not %(kind)s"),
@@ -315,7 +317,9 @@ class FactoryStock(Aggregate):
 
     def reserve(self, batch: str, lines: list[Reserved]) -> None:
         if batch in self.reservations:
-            raise BatchAlreadyReserved(f"batch {batch} already holds boards at {self.factory_id}")
+            raise BatchAlreadyReserved(Words.of(N_("batch %(batch)s already holds boards at "
+                                                   "%(factory_id)s"),
+                batch=batch, factory_id=self.factory_id))
         self._reserved(batch, tuple(lines))
 
     @event("BoardsReserved")
@@ -334,7 +338,8 @@ class FactoryStock(Aggregate):
 
     def release(self, batch: str) -> None:
         if batch not in self.reservations:
-            raise BatchNotReserved(f"batch {batch} holds no boards at {self.factory_id}")
+            raise BatchNotReserved(Words.of(N_("batch %(batch)s holds no boards at %(factory_id)s"),
+                batch=batch, factory_id=self.factory_id))
         self._released(batch)
 
     @event("ReservationReleased")
@@ -364,7 +369,8 @@ class FactoryStock(Aggregate):
     def consume(self, batch: str) -> None:
         """The batch was cut: its reserved sheets leave stock."""
         if batch not in self.reservations:
-            raise BatchNotReserved(f"batch {batch} holds no boards at {self.factory_id}")
+            raise BatchNotReserved(Words.of(N_("batch %(batch)s holds no boards at %(factory_id)s"),
+                batch=batch, factory_id=self.factory_id))
         self._consumed(batch)
 
     @event("BatchConsumed")
@@ -384,9 +390,12 @@ class FactoryStock(Aggregate):
     def use_offcut(self, offcut_id: str, batch: str) -> None:
         found = self.offcuts.get(offcut_id)
         if found is None:
-            raise OffcutUnknown(f"no offcut {offcut_id} at factory {self.factory_id}")
+            raise OffcutUnknown(Words.of(N_("no offcut %(offcut_id)s at factory %(factory_id)s"),
+                offcut_id=offcut_id, factory_id=self.factory_id))
         if found.used_by and found.used_by != batch:
-            raise OffcutAlreadyUsed(f"offcut {offcut_id} was used by batch {found.used_by}")
+            raise OffcutAlreadyUsed(Words.of(N_("offcut %(offcut_id)s was used by batch "
+                                                "%(used_by)s"),
+                offcut_id=offcut_id, used_by=found.used_by))
         if not found.used_by:
             self._offcut_used(offcut_id, batch)
 
@@ -541,14 +550,17 @@ def plan_batch(stock: FactoryStock, summary: BatchSummary, effects: BatchEffects
     """Record a nested batch on the factory's stock: its boards reserved, the offcuts it cuts
     used, the remnants it keeps in stock."""
     if summary.batch in stock.reservations or summary.batch in stock.batches:
-        raise BatchAlreadyReserved(f"batch {summary.batch} is already planned at "
-                                   f"{stock.factory_id}")
+        raise BatchAlreadyReserved(Words.of(N_("batch %(batch)s is already planned at "
+                                               "%(factory_id)s"),
+            batch=summary.batch, factory_id=stock.factory_id))
     for offcut_id in effects.offcuts_used:
         if offcut_id not in stock.offcuts:
-            raise OffcutUnknown(f"no offcut {offcut_id} at factory {stock.factory_id}")
+            raise OffcutUnknown(Words.of(N_("no offcut %(offcut_id)s at factory %(factory_id)s"),
+                offcut_id=offcut_id, factory_id=stock.factory_id))
         if stock.offcuts[offcut_id].used_by:
-            raise OffcutAlreadyUsed(f"offcut {offcut_id} was used by batch "
-                                    f"{stock.offcuts[offcut_id].used_by}")
+            raise OffcutAlreadyUsed(Words.of(N_("offcut %(offcut_id)s was used by batch "
+                                                "%(used_by)s"),
+                offcut_id=offcut_id, used_by=stock.offcuts[offcut_id].used_by))
     stock.reserve(summary.batch, list(effects.reserved))
     for offcut_id in effects.offcuts_used:
         stock.use_offcut(offcut_id, summary.batch)

@@ -25,7 +25,7 @@ from services.configurator.rpc import workshop
 from services.configurator.rpc.products import category_of, product_to_pb
 from services.kit.errors import Conflict, InvalidArgument, NotFound, Violations, raising_categories
 from services.kit.rpc import current_principal
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 ANY_ROLE = ("admin", "factory", "channel", "designer")
 # Who may call what.
@@ -90,8 +90,10 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         catalogue = await asyncio.to_thread(self.app.catalogue, version)
         product = catalogue.products.get(request.code.strip())
         if product is None:
-            raise NotFound(f"catalogue version {catalogue.version} has no product "
-                           f"'{request.code}'; it has {', '.join(catalogue.products)}")
+            raise NotFound(Words.of(N_("catalogue version %(version)s has no product '%(code)s'; "
+                                       "it has %(products)s"),
+                version=catalogue.version, code=request.code,
+                products=', '.join(catalogue.products)))
         return pb.GetProductResponse(product=product_to_pb(catalogue, product))
 
     async def Configure(self, request: pb.ConfigureRequest, context) -> pb.ConfigureResponse:
@@ -134,7 +136,8 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
                              request: pb.GetOrderConfigurationRequest) -> pb.OrderConfiguration:
         c = self.app.order_configuration(order_id)
         if c.status is ConfigurationStatus.PENDING:
-            raise NotFound(f"order {order_id} has not been configured yet")
+            raise NotFound(Words.of(N_("order %(order_id)s has not been configured yet"),
+                order_id=order_id))
         out = pb.OrderConfiguration(
             order_id=order_id, status=STATUS[c.status], catalog_version=c.catalog_version,
             order_version=c.revision, configured_at=wire.timestamp(c.configured_at),

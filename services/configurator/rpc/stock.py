@@ -44,7 +44,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 ROLES = {name: ("admin", "factory") for name in (
     "GetStock", "ReceiveBoards", "CountBoards", "OrderBoards", "RecordOffcut", "NestBatch",
@@ -164,7 +164,9 @@ def _factory(factory_id: str) -> str:
         raise InvalidArgument(Violations.one("factory_id", N_("is required")))
     principal = current_principal()
     if not principal.is_admin and not principal.is_factory(factory_id):
-        raise PermissionDenied(f"{principal} may not see or act for factory {factory_id}")
+        raise PermissionDenied(Words.of(N_("%(principal)s may not see or act for factory "
+                                           "%(factory_id)s"),
+            principal=principal, factory_id=factory_id))
     return factory_id
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.delivery.domain.errors import NoCarrier
 from services.delivery.domain.values import Destination, Package
+from services.kit.words import N_, Words
 
 ANY = "*"
 
@@ -94,8 +95,10 @@ class CarrierBook:
         for rule in self.rules:
             if rule.serves(destination) and rule.takes(packages):
                 return rule
-        raise NoCarrier(f"no carrier takes {len(packages)} package(s) to "
-                        f"{destination.region or '?'}, {destination.country or '?'}")
+        raise NoCarrier(Words.of(N_("no carrier takes %(count)s package(s) to %(region)s, "
+                                    "%(country)s"),
+            count=len(packages), region=destination.region or '?',
+            country=destination.country or '?'))
 
     def rule_for(self, carrier: str) -> CarrierRule | None:
         return next((r for r in self.rules if r.carrier == carrier), None)

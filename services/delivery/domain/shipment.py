@@ -35,6 +35,7 @@ from services.delivery.domain.values import (
 )
 from services.delivery.domain.zones import DEFAULT as DEFAULT_ZONE
 from services.delivery.domain.zones import destination_zone
+from services.kit.words import N_, Words
 
 MAX_CARRIER_EVENTS = 500
 
@@ -221,8 +222,9 @@ class Shipment(Aggregate):
         if previous is not None:
             return Recorded(duplicate=True, applied=previous.applied)
         if len(self.carrier_events) >= MAX_CARRIER_EVENTS:
-            raise CarrierEventsFull(f"shipment {self.id} has {MAX_CARRIER_EVENTS} carrier "
-                                     "events already; no more are kept")
+            raise CarrierEventsFull(Words.of(N_("shipment %(id)s has %(limit)s carrier events "
+                                                "already; no more are kept"),
+                id=self.id, limit=MAX_CARRIER_EVENTS))
         applied = self._applies(report)
         self._carrier_event_recorded(
             order_id=self.order_id, carrier=self.carrier, tracking_number=self.tracking_number,

@@ -38,7 +38,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 ROLES = {
     "GetShipment": ("admin", "factory"),
@@ -61,7 +61,7 @@ def _redacted(shipment: pb.Shipment, principal: Principal) -> pb.Shipment:
     if principal.is_admin:
         return shipment
     if not principal.is_factory(shipment.factory_id):
-        raise NotFound("no such shipment")  # another factory's shipment: do not confirm it
+        raise NotFound(Words.of(N_("no such shipment")))  # another factory's shipment: do not confirm it
     out = pb.Shipment()
     out.CopyFrom(shipment)
     out.tracking_token = ""
@@ -106,7 +106,9 @@ class DeliveryServicer(pb_grpc.DeliveryServiceServicer):
         factory_id = request.factory_id
         if principal.role == "factory":
             if factory_id and factory_id != principal.subject:
-                raise PermissionDenied(f"factory {principal.subject} may list its own shipments only")
+                raise PermissionDenied(Words.of(N_("factory %(subject)s may list its own "
+                                                   "shipments only"),
+                    subject=principal.subject))
             factory_id = principal.subject
         query = ShipmentListQuery.from_request(
             page_size=request.page.page_size, page_token=request.page.page_token,
@@ -124,8 +126,10 @@ class DeliveryServicer(pb_grpc.DeliveryServiceServicer):
                                  context) -> pb.RecordCarrierEventResponse:
         principal = current_principal()
         if not principal.is_admin and principal.subject != CARRIER_CHANNEL_PREFIX + request.carrier:
-            raise PermissionDenied(f"{principal} may record events for carrier "
-                                   f"{principal.subject.removeprefix(CARRIER_CHANNEL_PREFIX)!r} only")
+            raise PermissionDenied(Words.of(N_("%(principal)s may record events for carrier "
+                                               "%(carrier)s only"),
+                principal=principal,
+                carrier=repr(principal.subject.removeprefix(CARRIER_CHANNEL_PREFIX))))
         now = datetime.now(UTC)
         report = wire.report_from_pb(request, now)
         outcome = await asyncio.to_thread(self.app.record_carrier_event, request.carrier,

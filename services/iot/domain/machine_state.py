@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.iot.domain.errors import DowntimeUnknown
 from services.iot.domain.values import UNAVAILABLE, LiveState, from_plain, stable_id
-from services.kit.words import Words
+from services.kit.words import N_, Words
 
 KEEP_DOWNTIMES = 500  # the most recent downtimes whose reason can still be set
 
@@ -114,8 +114,9 @@ class MachineStateLog(Aggregate):
     def set_downtime_reason(self, downtime_id: str, category: str, note: str) -> Downtime:
         found = self.downtimes.get(downtime_id)
         if found is None:
-            raise DowntimeUnknown(f"machine {self.machine_id} has no downtime {downtime_id} "
-                                  "(or it is too old to change)")
+            raise DowntimeUnknown(Words.of(N_("machine %(machine_id)s has no downtime "
+                                              "%(downtime_id)s (or it is too old to change)"),
+                machine_id=self.machine_id, downtime_id=downtime_id))
         if (found.category, found.note) != (category, note):
             self._reason_set(**self._who, downtime_id=downtime_id, category=category, note=note)
         return self.downtimes[downtime_id]

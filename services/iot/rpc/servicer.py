@@ -44,7 +44,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 BOTH = ("admin", "factory")
 ROLES = {
@@ -66,7 +66,9 @@ def own(factory_id: str) -> None:
     """The caller may act for this factory (admins for any)."""
     principal = current_principal()
     if not principal.is_admin and not principal.is_factory(factory_id):
-        raise PermissionDenied(f"{principal} may not see or act for factory {factory_id}")
+        raise PermissionDenied(Words.of(N_("%(principal)s may not see or act for factory "
+                                           "%(factory_id)s"),
+            principal=principal, factory_id=factory_id))
 
 
 def scope(requested: str) -> str | None:
@@ -75,7 +77,8 @@ def scope(requested: str) -> str | None:
     if principal.is_admin:
         return requested or None
     if requested and requested != principal.subject:
-        raise PermissionDenied(f"{principal} may not see factory {requested}")
+        raise PermissionDenied(Words.of(N_("%(principal)s may not see factory %(requested)s"),
+            principal=principal, requested=requested))
     return principal.subject
 
 
@@ -164,8 +167,9 @@ class IotServicer(pb_grpc.IotServiceServicer):
         own(factory_id)
         fields = wire.mask_fields(request.update_mask.paths, FACTORY_FIELDS)
         if not current_principal().is_admin and set(fields) - set(FACTORY_SELF_FIELDS):
-            raise PermissionDenied("a factory changes its name, location, shifts and time zone; "
-                                   "its capacity share, grid factor and status are the chain's")
+            raise PermissionDenied(Words.of(N_("a factory changes its name, location, shifts and "
+                                               "time zone; its capacity share, grid factor and "
+                                               "status are the chain's")))
         factory = await self._call(self.app.update_factory, factory_id,
                                    wire.factory_from_pb(request.factory), fields,
                                    request.expected_version)

@@ -18,7 +18,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.words import Words
+from services.kit.words import N_, Words
 from services.orders.domain.errors import (
     AwaitingMapping,
     NotRejected,
@@ -101,9 +101,10 @@ class Order(Aggregate):
         order stored before fingerprints were kept cannot tell, and takes the repeat."""
         if self.fingerprint and fingerprint and fingerprint != self.fingerprint:
             raise OrderDiffers(
-                f"order {self.external_id} from {self.channel} was already taken with a "
-                f"different body (order {self.id}); a changed order is an update, not a "
-                "new create")
+                Words.of(N_("order %(external_id)s from %(channel)s was already taken with a "
+                            "different body (order %(id)s); a changed order is an update, not a "
+                            "new create"),
+                    external_id=self.external_id, channel=self.channel, id=self.id))
 
     # --- mapping ---------------------------------------------------------------------
 
@@ -144,8 +145,9 @@ class Order(Aggregate):
         fix: a new revision goes through configuration (published as an amendment)."""
         if self.status is not OrderStatus.REJECTED:
             raise NotRejected(
-                f"only an order rejected by configuration is re-processed; this one is "
-                f"{self.status.value} (amend it instead)")
+                Words.of(N_("only an order rejected by configuration is re-processed; this one is "
+                            "%(status)s (amend it instead)"),
+                    status=self.status.value))
         self._reprocessed(content=content, notes=tuple(notes), revision=self.revision + 1,
                           reason="re-processed from the shop's order as received", by=by)
 
@@ -164,14 +166,16 @@ class Order(Aggregate):
     def amend(self, content: OrderContent, reason: str, by: str = "") -> None:
         """`by`: who asks (a person's e-mail or a principal), kept on the event."""
         if self.status is OrderStatus.CANCELLED:
-            raise OrderAlreadyCancelled("a cancelled order cannot be amended")
+            raise OrderAlreadyCancelled(Words.of(N_("a cancelled order cannot be amended")))
         if self.status is OrderStatus.AWAITING_MAPPING:
             raise AwaitingMapping(
-                "the order waits for its channel's mapping; map what it names and it is "
-                "placed by itself")
+                Words.of(N_("the order waits for its channel's mapping; map what it names and it "
+                            "is placed by itself")))
         if self.status.production_started:
             raise ProductionStarted(
-                f"production has started (order is {self.status.value}); it can no longer be amended")
+                Words.of(N_("production has started (order is %(status)s); it can no longer be "
+                            "amended"),
+                    status=self.status.value))
         self._amended(content=content, reason=reason, revision=self.revision + 1, by=by)
 
     # `by` defaults to "" for the events stored before it was recorded.
@@ -192,7 +196,9 @@ class Order(Aggregate):
             return False
         if self.status.production_started:
             raise ProductionStarted(
-                f"production has started (order is {self.status.value}); it can no longer be cancelled")
+                Words.of(N_("production has started (order is %(status)s); it can no longer be "
+                            "cancelled"),
+                    status=self.status.value))
         self._cancelled(reason=reason, previous_status=self.status.value, by=by)
         return True
 

@@ -21,7 +21,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal, status_for, text_violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.kit.words_pb import words_or_none, words_pb
 from services.orders import wire as mapping
 from services.orders.application import OrdersApplication, Placement, PlacementRequest
@@ -143,10 +143,13 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
     def _placement(self, principal: Principal, request: pb.PlaceOrderRequest) -> PlacementRequest:
         """Check who may place this order and what it says; raises the domain's errors."""
         if principal.role == "channel" and principal.subject != request.channel:
-            raise PermissionDenied(f"channel {principal.subject} may not place orders for "
-                                   f"channel {request.channel}")
+            raise PermissionDenied(Words.of(N_("channel %(subject)s may not place orders for "
+                                               "channel %(channel)s"),
+                subject=principal.subject, channel=request.channel))
         if principal.role == "designer" and request.channel != f"designer-{principal.subject}":
-            raise PermissionDenied(f"a designer places orders on channel designer-{principal.subject}")
+            raise PermissionDenied(Words.of(N_("a designer places orders on channel "
+                                               "designer-%(subject)s"),
+                subject=principal.subject))
         v = Violations()
         validate_channel(v, request.channel, request.external_id)
         needs = parse_needs(v, request.mapping_needs, mapping.WIRE)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
+from services.kit.words import N_, Words
 from services.outbound.domain.directory import NAMESPACE
 from services.outbound.domain.errors import StillTrying
 from services.outbound.domain.retries import next_delay
@@ -77,8 +78,9 @@ class Delivery(Aggregate):
     def retry(self, at: str, by: str) -> None:
         """Put a dead-lettered delivery back in line, due now, with a fresh schedule."""
         if self.status is not DeliveryStatus.DEAD:
-            raise StillTrying(f"delivery {self.id} is {self.status.value}; only a dead-lettered "
-                              "delivery can be retried")
+            raise StillTrying(Words.of(N_("delivery %(id)s is %(status)s; only a dead-lettered "
+                                          "delivery can be retried"),
+                id=self.id, status=self.status.value))
         self._requeued(at, by)
 
     @event("Requeued")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.kit.errors import DomainError
+from services.kit.words import N_, Words
 
 
 class OperationNotFound(DomainError):
@@ -73,6 +74,7 @@ class StalePlan(DomainError):
     """Work on some of the plan's orders started after the state the plan was made from."""
 
     def __init__(self, order_ids: set[str]):
-        super().__init__(f"work started on {len(order_ids)} order(s) since the plan was made: "
-                         + ", ".join(sorted(order_ids)[:5]))
+        super().__init__(Words.of(N_("work started on %(count)s order(s) since the plan was "
+                                     "made: %(orders)s"),
+                                  count=len(order_ids), orders=", ".join(sorted(order_ids)[:5])))
         self.order_ids = order_ids

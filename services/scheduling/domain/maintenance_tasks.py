@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.words import Words
+from services.kit.words import N_, Words
 from services.scheduling.domain.errors import (
     MaintenanceNotUnderway,
     MaintenanceStarted,
@@ -107,7 +107,9 @@ class MachineMaintenance(Aggregate):
     def task(self, task_id: str) -> MaintenanceTask:
         found = self.tasks.get(task_id)
         if found is None:
-            raise MaintenanceTaskNotFound(f"no maintenance task {task_id} on {self.machine_id}")
+            raise MaintenanceTaskNotFound(Words.of(N_("no maintenance task %(task_id)s on "
+                                                      "%(machine_id)s"),
+                task_id=task_id, machine_id=self.machine_id))
         return found
 
     def propose(
@@ -193,11 +195,14 @@ class MachineMaintenance(Aggregate):
         operations; False when it is accepted there already."""
         task = self.task(task_id)
         if task.status == DONE:
-            raise MaintenanceNotUnderway(f"maintenance task {task_id} is done already")
+            raise MaintenanceNotUnderway(Words.of(N_("maintenance task %(task_id)s is done "
+                                                     "already"),
+                task_id=task_id))
         if task.status == ACCEPTED and now_ms >= task.start_ms:
             raise MaintenanceStarted(
-                f"the stop of maintenance task {task_id} has begun: report it done when the "
-                "work is done"
+                Words.of(N_("the stop of maintenance task %(task_id)s has begun: report it done "
+                            "when the work is done"),
+                    task_id=task_id)
             )
         moved = task.proposal.moved(start_ms, busy, now_ms)
         if task.status == ACCEPTED and moved.start_ms == task.start_ms:
@@ -252,12 +257,15 @@ class MachineMaintenance(Aggregate):
             return False
         if task.status != ACCEPTED:
             raise MaintenanceNotUnderway(
-                f"maintenance task {task_id} is not accepted yet: accept it (or move it) first"
+                Words.of(N_("maintenance task %(task_id)s is not accepted yet: accept it (or move "
+                            "it) first"),
+                    task_id=task_id)
             )
         if at_ms < task.start_ms:
             raise MaintenanceNotUnderway(
-                f"the stop of maintenance task {task_id} has not begun: report it done once "
-                "its work is done"
+                Words.of(N_("the stop of maintenance task %(task_id)s has not begun: report it "
+                            "done once its work is done"),
+                    task_id=task_id)
             )
         self._done(
             task_id=task_id,

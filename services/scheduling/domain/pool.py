@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.words import Words
+from services.kit.words import N_, Words
 from services.scheduling.domain.errors import OperationNotFound
 from services.scheduling.domain.ids import operation_id, pool_key
 from services.scheduling.domain.values import RoutingStep
@@ -26,6 +26,11 @@ AWAITING_CONFIGURATION = "AWAITING_CONFIGURATION"
 WITHDRAWN = "WITHDRAWN"
 REJECTED = "REJECTED"
 NEW = "NEW"
+# An order's state in the pool as a refusal names it, said in the reader's language
+SAID_STATUSES = {PLANNABLE: Words.of(N_("plannable")),
+                 AWAITING_CONFIGURATION: Words.of(N_("awaiting configuration")),
+                 WITHDRAWN: Words.of(N_("withdrawn")), REJECTED: Words.of(N_("rejected")),
+                 NEW: Words.of(N_("new"))}
 
 # Re-announcing an order's dates for less than this would only be noise downstream.
 NOTICE_SHIFT_MS = 15 * 60 * 1000
@@ -356,4 +361,5 @@ class PoolOrder(Aggregate):
         for step in self.routing:
             if step.seq == seq:
                 return step
-        raise OperationNotFound(f"operation {operation_id(self.order_id, seq)} does not exist")
+        raise OperationNotFound(Words.of(N_("operation %(operation_id)s does not exist"),
+            operation_id=operation_id(self.order_id, seq)))

@@ -16,7 +16,7 @@ from typing import TypedDict
 from eventsourcing.domain import Aggregate, event
 
 from services.kit.errors import InvalidArgument, Violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.scheduling.domain.errors import OperationNotFound, ReportOutOfOrder
 from services.scheduling.domain.ids import progress_key
 
@@ -25,6 +25,26 @@ STARTED = "STARTED"
 FINISHED = "FINISHED"
 SCRAPPED = "SCRAPPED"
 KINDS = (STARTED, FINISHED, SCRAPPED)
+# A report that does not follow from the operation's state, one whole sentence for each (the
+# report, the state it found), so that a language says each its own way
+NOT_STARTED_YET = {
+    (FINISHED, PLANNED): N_("operation %(name)s cannot be finished: it is planned, report it "
+                            "started first"),
+    (FINISHED, FINISHED): N_("operation %(name)s cannot be finished: it is finished, report it "
+                             "started first"),
+    (FINISHED, SCRAPPED): N_("operation %(name)s cannot be finished: it is scrapped, report it "
+                             "started first"),
+    (SCRAPPED, PLANNED): N_("operation %(name)s cannot be scrapped: it is planned, report it "
+                            "started first"),
+    (SCRAPPED, FINISHED): N_("operation %(name)s cannot be scrapped: it is finished, report it "
+                             "started first"),
+    (SCRAPPED, SCRAPPED): N_("operation %(name)s cannot be scrapped: it is scrapped, report it "
+                             "started first")}
+PREDECESSOR_NOT_FINISHED = {
+    PLANNED: N_("operation %(name)s cannot start before %(before)s has finished (it is planned)"),
+    STARTED: N_("operation %(name)s cannot start before %(before)s has finished (it is started)"),
+    SCRAPPED: N_("operation %(name)s cannot start before %(before)s has finished (it is "
+                 "scrapped)")}
 
 
 @dataclass(frozen=True)
@@ -87,7 +107,8 @@ class OrderProgress(Aggregate):
                     operation=seen[0], kind=seen[1].lower()))
             return False
         if r.operation_id not in self.status:
-            raise OperationNotFound(f"operation {r.operation_id} does not exist")
+            raise OperationNotFound(Words.of(N_("operation %(operation_id)s does not exist"),
+                operation_id=r.operation_id))
         self._check_order(r)
         fields = OperationFacts(order_id=self.order_id, operation_id=r.operation_id, key=r.key,
                                 factory_id=r.factory_id, machine_id=r.machine_id,
@@ -111,21 +132,22 @@ class OrderProgress(Aggregate):
         name = r.operation_id
         if r.kind == STARTED:
             if current == STARTED:
-                raise ReportOutOfOrder(f"operation {name} has already started")
+                raise ReportOutOfOrder(Words.of(N_("operation %(name)s has already started"),
+                    name=name))
             if current == FINISHED:
-                raise ReportOutOfOrder(f"operation {name} has already finished")
+                raise ReportOutOfOrder(Words.of(N_("operation %(name)s has already finished"),
+                    name=name))
             index = self.operation_ids.index(name)
             if index:
                 before = self.operation_ids[index - 1]
                 if self.status[before] != FINISHED:
                     raise ReportOutOfOrder(
-                        f"operation {name} cannot start before {before} has finished "
-                        f"(it is {self.status[before].lower()})")
+                        Words.of(PREDECESSOR_NOT_FINISHED[self.status[before]], name=name,
+                                 before=before))
             return
         if current != STARTED:
             raise ReportOutOfOrder(
-                f"operation {name} cannot be {r.kind.lower()}: it is {current.lower()}, "
-                "report it started first")
+                Words.of(NOT_STARTED_YET[r.kind, current], name=name))
         if r.at_ms < self.started_ms.get(name, 0):
             raise InvalidArgument(Violations.one(
                 "occurred_at", N_("is before operation %(name)s started"), name=name))

@@ -23,7 +23,7 @@ from services.kit.errors import (
     raising_categories,
 )
 from services.kit.rpc import current_principal
-from services.kit.words import N_
+from services.kit.words import N_, Words
 from services.kit.words_pb import words_or_none, words_pb
 from services.scheduling import energy, queries, quoting, wire
 from services.scheduling.application import SchedulingApplication, must_be_uuid
@@ -66,7 +66,9 @@ def own_factory(factory_id: str) -> str:
     principal = current_principal()
     if principal.role == "factory":
         if factory_id and factory_id != principal.subject:
-            raise PermissionDenied(f"factory {principal.subject} may not act for factory {factory_id}")
+            raise PermissionDenied(Words.of(N_("factory %(subject)s may not act for factory "
+                                               "%(factory_id)s"),
+                subject=principal.subject, factory_id=factory_id))
         return principal.subject
     if not factory_id:
         raise InvalidArgument(Violations.one("factory_id", N_("is required")))
@@ -263,7 +265,9 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         factory_id = own_factory(request.factory_id.strip())
         factory = await asyncio.to_thread(self.app.factory_capacity, factory_id)
         if factory is None:
-            raise errors.FactoryNotRegistered(f"factory {factory_id} is not registered")
+            raise errors.FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not "
+                                                          "registered"),
+                factory_id=factory_id))
         return pb.GetFactoryTariffResponse(factory_tariff=tariffs.factory_tariff_pb(factory))
 
     async def SetFactoryTariff(self, request: pb.SetFactoryTariffRequest, context):
@@ -302,7 +306,9 @@ class SchedulingServicer(pb_grpc.SchedulingServiceServicer):
         factory_id = own_factory(request.factory_id.strip())
         factory = await asyncio.to_thread(self.app.factory_capacity, factory_id)
         if factory is None:
-            raise errors.FactoryNotRegistered(f"factory {factory_id} is not registered")
+            raise errors.FactoryNotRegistered(Words.of(N_("factory %(factory_id)s is not "
+                                                          "registered"),
+                factory_id=factory_id))
         return pb.GetCarbonProfileResponse(
             factory_profile=tariffs.factory_carbon_profile_pb(factory))
 

@@ -79,3 +79,21 @@ def test_a_service_template_missing_or_not_as_the_gateway_says_it_fails_until_up
     update(sdk_catalogue)  # python -m infra.catalogue
     assert problems(sdk_catalogue) == []
     assert sdk_catalogue.po("zh_CN").read_text() == FACTORY_CLI.po("zh_CN").read_text()
+
+
+def test_the_refusals_of_the_services_the_sdk_calls_are_in_its_catalogue_in_chinese():
+    """Domain refusals are words too (issue 19, item 3): the SDK's catalogue holds those of
+    the services it calls (a report out of order, a machine not registered, a batch nested
+    twice), translated, and none of the services it does not call (orders)."""
+    with FACTORY_CLI.po("zh_CN").open("rb") as handle:
+        catalog = read_po(handle, locale="zh_CN")
+    met = {
+        "operation %(name)s cannot be finished: it is planned, report it started first":
+            "工序 %(name)s 还没开工，不能报完工：请先报开工",
+        "operation %(name)s has already started": "工序 %(name)s 已经开工",
+        "machine %(machine_id)s is not registered": "设备 %(machine_id)s 未登记",
+        "batch %(batch)s already holds boards at %(factory_id)s":
+            "批次 %(batch)s 已在 %(factory_id)s 预留了板材",
+        "%(role)s may not call %(method)s": "%(role)s 无权调用 %(method)s"}
+    assert {msgid: catalog[msgid].string for msgid in met if msgid in catalog} == met
+    assert "a cancelled order cannot be amended" not in catalog
