@@ -161,6 +161,16 @@ async def new_order(orders_channel, settings) -> str:
     return placed.order_id
 
 
+async def first_planned(tenant: Tenant, scheduling, iot, tmp_path, order_id: str):
+    """The order's first operation once the factory's schedule has it (an `Assignment`)."""
+    async with client_for(tenant, scheduling, iot, tmp_path) as client:
+        async def planned():
+            return sorted((r for r in await client.schedule() if r.order_id == order_id),
+                          key=lambda r: r.seq)
+
+        return (await eventually(planned, timeout=90))[0]
+
+
 async def configure_for_maker(settings, order_id: str) -> None:
     ops = routing(tuple(minutes for _, minutes in ROUTING))
     for op, (kind, _) in zip(ops, ROUTING, strict=False):

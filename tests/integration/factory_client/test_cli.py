@@ -12,8 +12,7 @@ import pytest
 
 from dovetail_factory.cli import main
 from infra.servers import free_port
-from tests.helpers import eventually
-from tests.integration.factory_client.conftest import client_for, new_order
+from tests.integration.factory_client.conftest import first_planned, new_order
 
 pytestmark = pytest.mark.integration
 
@@ -69,12 +68,7 @@ async def test_an_operator_sees_what_to_make_and_reports_it(
         tmp_path):
     monkeypatch.setenv("DOVETAIL_FACTORY_KEY", maker.key)
     order_id = await new_order(orders_channel, settings)
-    async with client_for(maker, scheduling, iot, tmp_path) as client:
-        async def planned():
-            return sorted((r for r in await client.schedule() if r.order_id == order_id),
-                          key=lambda r: r.seq)
-
-        first = (await eventually(planned, timeout=90))[0]
+    first = await first_planned(maker, scheduling, iot, tmp_path, order_id)
 
     code, out, _ = await run(capsys, "assignments", "--all")
     assert code == 0 and first.operation_id in out and first.machine_id in out

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from dovetail_factory import InvalidRequest, i18n
-from tests.integration.factory_client.conftest import client_for
+from tests.integration.factory_client.conftest import client_for, first_planned, new_order
 from tests.integration.factory_client.test_cli import cli_env, run  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.integration
@@ -88,3 +88,25 @@ async def test_the_command_names_each_refused_field_in_the_language(
     error, colon, said = expected
     assert code == 2 and err.startswith(error)
     assert all(f"{field}{colon}{text}" in err for field, text in said.items()), err
+
+
+async def test_the_command_says_a_report_out_of_order_in_the_language(
+        maker, scheduling, iot, orders_channel, settings, cli_env, capsys,  # noqa: F811
+        monkeypatch, tmp_path):
+    """A finish reported for an operation nobody started: scheduling refuses it
+    (FAILED_PRECONDITION, its message as words beside the status), and the command says why
+    in 简体中文 with --lang zh-CN, in English with no language set; exit code 6 either way."""
+    monkeypatch.setenv("DOVETAIL_FACTORY_KEY", maker.key)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    order_id = await new_order(orders_channel, settings)
+    first = await first_planned(maker, scheduling, iot, tmp_path, order_id)
+    finish = ["report", "finish", first.operation_id, "--machine", first.machine_id]
+
+    code, _, err = await run(capsys, "--lang", "zh-CN", *finish)
+    assert code == 6
+    assert f"错误：工序 {first.operation_id} 还没开工，不能报完工：请先报开工" in err, err
+    code, _, err = await run(capsys, *finish)
+    assert code == 6
+    assert (f"error: operation {first.operation_id} cannot be finished: it is planned, "
+            "report it started first") in err, err

@@ -83,3 +83,27 @@ async def test_an_admin_issues_and_revokes_a_key(gw):
     revoked = await gw.client.delete(f"/api/v1/admin/keys/{key_id}", headers=admin)
     assert revoked.status_code == 204
     assert (await gw.client.get("/api/v1/orders", headers=as_designer)).status_code == 401
+
+
+async def test_a_refusal_keeps_its_english_detail_for_rest_clients(gw, settings):
+    """Amending a cancelled order is refused (FAILED_PRECONDITION → 409): orders sends the
+    refusal as words too (issue 19, item 3), but REST's `detail` stays the English a program
+    reads, whatever language the request prefers; the body keeps its shape."""
+    admin = gw.as_("admin")
+    order_id = await place(gw, settings)
+    cancelled = await gw.client.post(f"/api/v1/orders/{order_id}/cancel", headers=admin,
+                                     json={"reason": "customer changed their mind"})
+    assert cancelled.status_code == 200, cancelled.text
+    again = await gw.client.post(f"/api/v1/orders/{order_id}/cancel", headers=admin,
+                                 json={"reason": "twice"})
+    assert again.status_code == 200 and again.json()["status"] == "CANCELLED"  # idempotent
+    version = (await gw.client.get(f"/api/v1/orders/{order_id}", headers=admin)).json()["version"]
+    for language in ("zh-CN", "en", None):
+        headers = {**admin, **({"Accept-Language": language} if language else {})}
+        refused = await gw.client.post(f"/api/v1/orders/{order_id}/amend", headers=headers,
+                                       json={"expected_version": version, "reason": "wider",
+                                             "items": order_payload()["items"]})
+        assert refused.status_code == 409, refused.text
+        assert refused.json() == {"status_code": 409,
+                                  "detail": "a cancelled order cannot be amended",
+                                  "errors": []}, language

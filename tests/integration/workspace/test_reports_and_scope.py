@@ -143,3 +143,19 @@ async def test_a_breakdown_and_a_planned_stop_take_the_machine_out(platform):
         return "Stopped" in card
 
     await eventually(stopped, timeout=60, interval=0.5)
+
+
+async def test_a_refused_report_reads_in_the_operators_language(platform):
+    """Finishing an operation nobody started is refused (scheduling's ReportOutOfOrder, 409):
+    the page says why in 简体中文 to a reader of Chinese and in English without a language
+    (issue 19, item 3: the refusal travels as words)."""
+    order_id = await platform.place_order()
+    op_id, _machine, _bar = first_operation(await planned_here(platform, order_id))
+    english = f"operation {op_id} cannot be finished: it is planned, report it started first"
+    chinese = f"工序 {op_id} 还没开工，不能报完工：请先报开工"
+    for headers, said, not_said in (
+            ({**platform.mine.bearer, "Accept-Language": "zh-CN"}, chinese, english),
+            (platform.mine.bearer, english, chinese)):
+        refused = await tap(platform, op_id, "finish", ref("tap"), headers=headers)
+        assert refused.status_code == 409, refused.text
+        assert said in refused.text and not_said not in refused.text

@@ -17,15 +17,16 @@ from dovetail.common.v1 import types_pb2
 from dovetail.iot.v1 import iot_service_pb2 as iot_pb
 from dovetail_factory import i18n
 from dovetail_factory.cli.views import machines_table
-from dovetail_factory.errors import InvalidRequest, from_rpc_error
+from dovetail_factory.errors import InvalidRequest, OutOfOrder, from_rpc_error
 from dovetail_factory.models import Machine, MachineStatus
 from dovetail_factory.words import english, say
 from gateway import i18n as gateway_i18n
 from infra.catalogue import FACTORY_CLI, borrowed
-from services.kit.errors import InvalidArgument, Violations
+from services.kit.errors import FailedPrecondition, InvalidArgument, Violations
 from services.kit.rpc import status_for
 from services.kit.words import N_, SEMICOLONS, Words
 from services.kit.words_pb import words_pb
+from services.scheduling.domain.progress import FINISHED, NOT_STARTED_YET, PLANNED
 
 pytestmark = pytest.mark.unit
 
@@ -163,3 +164,25 @@ def test_a_machine_state_reason_with_a_number_is_said_from_iots_words():
     assert status.reason == "silent for more than 120 s"  # the English stays for programs
     i18n.use("en")
     assert "silent for more than 120 s" in shown()
+
+
+def out_of_order() -> grpc.aio.AioRpcError:
+    """scheduling's FAILED_PRECONDITION for a finish reported before the start (the message
+    as words packed beside the status, as services/kit/rpc.py packs it)."""
+    status = status_for(FailedPrecondition(Words.of(NOT_STARTED_YET[FINISHED, PLANNED],
+                                                    name="o-1/op-1")))
+    return grpc.aio.AioRpcError(
+        grpc.StatusCode.FAILED_PRECONDITION, grpc.aio.Metadata(),
+        grpc.aio.Metadata(("grpc-status-details-bin", status.SerializeToString())),
+        status.message)
+
+
+def test_a_refusal_of_the_state_things_are_in_is_said_in_the_chosen_language():
+    i18n.use("zh-CN")
+    error = from_rpc_error(out_of_order())
+    assert isinstance(error, OutOfOrder) and error.exit_code == 6
+    assert error.message == "工序 o-1/op-1 还没开工，不能报完工：请先报开工"
+
+    i18n.use("en")
+    assert from_rpc_error(out_of_order()).message == (
+        "operation o-1/op-1 cannot be finished: it is planned, report it started first")
