@@ -14,7 +14,7 @@ from itertools import product
 
 import numpy as np
 
-from .guillotine_jit import best_variant
+from .guillotine_jit import best_variant, same_spots
 from .sheet_packing import PackedSheet, Piece, Slit, Spot, check_fits
 
 # The kernel (`guillotine_jit._sort_keys`) numbers these in this order.
@@ -169,6 +169,22 @@ def score(pieces: PieceArrays, w: int, h: int,
     if row < 0:
         return None
     return Scored(variants[row], int(sheets), int(last), sheet_of)
+
+
+def same_layout(pieces: PieceArrays, w: int, h: int, a: tuple[str, str, str],
+                b: tuple[str, str, str]) -> bool:
+    """Whether variants `a` and `b` pack the pieces (each fitting w×h) into one layout, sheet
+    for sheet, spot for spot and slit for slit. With one piece order and one split rule, the
+    fit score only picks among the free rectangles: when every piece lands on the same sheet,
+    corner and turn, each pick was the same rectangle (free rectangles do not overlap), so
+    every leftover and slit is the same too."""
+    if a == b:
+        return True
+    if a[0] != b[0] or a[2] != b[2]:
+        return False  # another piece order or split rule: not judged, built
+    return bool(same_spots(pieces.w, pieces.h, pieces.rotatable, pieces.key,
+                           list(ORDERS).index(a[0]), FITS.index(a[1]), FITS.index(b[1]),
+                           SPLITS.index(a[2]), w, h))
 
 
 def best_packing(

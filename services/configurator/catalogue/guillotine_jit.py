@@ -26,9 +26,10 @@ _AREA, _LONG_SIDE, _SHORT_SIDE, _PERIMETER, _LENGTH = range(5)
 
 
 @njit(cache=True, nogil=True)
-def _score(pw, ph, rot, w, h, fit, split, free, used, placed):  # pragma: no cover - compiled
+def _score(pw, ph, rot, w, h, fit, split, free, used, placed, at):  # pragma: no cover - compiled
     """Sheets used and the area used on the last one, for one variant (pieces in order);
-    ``placed[i]`` becomes the sheet of the i-th piece."""
+    ``placed[i]`` becomes the sheet of the i-th piece, ``at[i]`` its corner and placed
+    extent along the sheet (x, y, width)."""
     n = pw.shape[0]
     smallest = np.empty(n + 1, np.int64)
     smallest[n] = 1 << 62
@@ -66,6 +67,7 @@ def _score(pw, ph, rot, w, h, fit, split, free, used, placed):  # pragma: no cov
         nfree -= 1
         used[sheet] += bw * bh
         placed[i] = sheet
+        at[i, 0], at[i, 1], at[i, 2] = x, y, bw
         dw, dh = fw - bw, fh - bh
         if split == 0:
             across = dw <= dh
@@ -169,6 +171,7 @@ def best_variant(pw, ph, rot, keys, variants, w, h, sheet_of):  # pragma: no cov
     free = np.empty((2 * n + 2, 6), np.int64)
     used = np.empty(n + 1, np.int64)
     placed = np.empty(n, np.int64)
+    at = np.empty((n, 3), np.int64)
     vw = np.empty(n, np.int64)
     vh = np.empty(n, np.int64)
     vr = np.empty(n, np.bool_)
@@ -183,10 +186,30 @@ def best_variant(pw, ph, rot, keys, variants, w, h, sheet_of):  # pragma: no cov
                 vh[i] = ph[perm[i]]
                 vr[i] = rot[perm[i]]
             sheets, last = _score(vw, vh, vr, w, h, variants[v, 1], variants[v, 2], free, used,
-                                  placed)
+                                  placed, at)
             if repeat:
                 for i in range(n):
                     sheet_of[perm[i]] = placed[i]
             elif best < 0 or sheets < best_sheets or (sheets == best_sheets and last < best_last):
                 best, best_sheets, best_last = v, sheets, last
     return best, best_sheets, best_last
+
+
+@njit(cache=True, nogil=True)
+def same_spots(pw, ph, rot, keys, order, fit_a, fit_b, split, w, h):  # pragma: no cover - compiled
+    """Whether every piece lands on the same sheet, corner and turn under fit scores `fit_a`
+    and `fit_b` (one piece order, one split rule; every piece fits the sheet)."""
+    n = pw.shape[0]
+    perm = _ordered(pw, ph, keys, order)
+    vw, vh, vr = pw[perm], ph[perm], rot[perm]
+    free = np.empty((2 * n + 2, 6), np.int64)
+    used = np.empty(n + 1, np.int64)
+    placed_a, placed_b = np.empty(n, np.int64), np.empty(n, np.int64)
+    at_a, at_b = np.empty((n, 3), np.int64), np.empty((n, 3), np.int64)
+    _score(vw, vh, vr, w, h, fit_a, split, free, used, placed_a, at_a)
+    _score(vw, vh, vr, w, h, fit_b, split, free, used, placed_b, at_b)
+    for i in range(n):
+        if placed_a[i] != placed_b[i] or at_a[i, 0] != at_b[i, 0] or at_a[i, 1] != at_b[i, 1] \
+                or at_a[i, 2] != at_b[i, 2]:
+            return False
+    return True

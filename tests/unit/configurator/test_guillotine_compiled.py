@@ -45,3 +45,21 @@ def test_a_piece_too_large_is_refused_as_before():
 
     with pytest.raises(PieceTooLarge):
         guillotine.best_packing([Piece(0, 10, 10, False), Piece(1, 600, 10, False)], 500, 400)
+
+
+FIT_PAIRS = [(a, b) for a in guillotine.FITS for b in guillotine.FITS if a < b]
+
+
+@settings(max_examples=300, deadline=None)
+@given(piece_sets(), st.sampled_from(list(guillotine.ORDERS)), st.sampled_from(FIT_PAIRS),
+       st.sampled_from(guillotine.SPLITS))
+def test_two_fits_judged_one_layout_are_one_layout_cut_for_cut(case, order, fits, split):
+    """What lets an order of one piece take the piece's own layout instead of building it."""
+    pieces, w, h = case
+    if not pieces:
+        return
+    a, b = (order, fits[0], split), (order, fits[1], split)
+    built_a = [(s.spots, s.slits) for s in guillotine.pack(pieces, w, h, *a)]
+    built_b = [(s.spots, s.slits) for s in guillotine.pack(pieces, w, h, *b)]
+    judged = guillotine.same_layout(guillotine.PieceArrays.of(pieces), w, h, a, b)
+    assert judged == (built_a == built_b)
