@@ -2,11 +2,14 @@
 
 The nesting inside is the quick single-variant one, enough for a board count, yield and
 cut count in a millisecond; cut lists for the workshop come from `nest_orders` over a batch.
+The configuration keeps that cut plan (`unit_cut_plan`): an order of just this one piece
+takes it where its own nesting chooses the same layout (`order_plan`), rather than building
+it again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from services.kit.words import N_, Words
@@ -46,6 +49,8 @@ class Configuration:
     routing: Routing
     price: Price
     package: PackageEstimate
+    # one unit nested the quick way, parts labelled "quote-NNN": what `nesting` summarises
+    unit_cut_plan: CutPlan = field(compare=False, repr=False)
 
     @property
     def product(self) -> str:
@@ -56,8 +61,10 @@ class Configuration:
         return self.spec.catalogue_version
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-compatible plain data (Decimals as strings), as `OrderConfigured` stores it."""
-        return to_plain(self)
+        """JSON-compatible plain data (Decimals as strings), as `OrderConfigured` stores it;
+        the unit's cut plan stays out (its summary is `nesting`)."""
+        return {f.name: to_plain(getattr(self, f.name)) for f in fields(self)
+                if f.name != "unit_cut_plan"}
 
 
 def configure(catalogue: Catalogue, product: str, options: Any) -> Configuration | Rejection:
@@ -97,13 +104,12 @@ def _build(context: RuleContext) -> Configuration:
     catalogue, template, chosen = context.catalogue, context.product, context.options
     panels, layout = context.panels, context.layout
     hardware = count_hardware(catalogue, template, chosen, layout)
-    nesting = summarise(
-        nest_parts(
-            parts_of("quote", panels),
-            {p.material: catalogue.boards[p.board].sheets for p in panels},
-            NestingSettings(catalogue.kerf_mm, catalogue.trim_mm, method="quick"),
-        )
+    cut_plan = nest_parts(
+        parts_of("quote", panels),
+        {p.material: catalogue.boards[p.board].sheets for p in panels},
+        NestingSettings(catalogue.kerf_mm, catalogue.trim_mm, method="quick"),
     )
+    nesting = summarise(cut_plan)
     routing = route(catalogue, panels, hardware, nesting, context.finish, added_operations(context))
     spec = Spec(template.code, template.name, catalogue.version, dict(chosen), layout)
     return Configuration(
@@ -114,6 +120,7 @@ def _build(context: RuleContext) -> Configuration:
         routing,
         price(catalogue, panels, hardware, nesting, routing),
         estimate_packages(catalogue, panels, hardware),
+        cut_plan,
     )
 
 

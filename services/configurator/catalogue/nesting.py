@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cut_plan import BoardLayout, Cut, CutPlan, MaterialNesting, Part, Placement
-from .guillotine import ALL_VARIANTS, QUICK_VARIANT, PieceArrays, Scored, score
+from .guillotine import ALL_VARIANTS, QUICK_VARIANT, PieceArrays, Scored, same_layout, score
 from .model import Catalogue, SheetSize
 from .panels import Panel
 from .sheet_packing import PackedSheet, Piece
@@ -56,21 +56,34 @@ def nest_orders(
 
 
 def nest_parts(
-    parts: Sequence[Part], sheets_for: Mapping[str, Sequence[SheetSize]], settings: NestingSettings
+    parts: Sequence[Part],
+    sheets_for: Mapping[str, Sequence[SheetSize]],
+    settings: NestingSettings,
+    quick: CutPlan | None = None,
 ) -> CutPlan:
-    """Nest parts by material onto the sheet sizes offered for each material."""
+    """Nest parts by material onto the sheet sizes offered for each material.
+
+    `quick`: the same parts (same sizes, in the same order; labels aside) already nested
+    with the quick variant, as a configuration nests its one piece. A material whose chosen
+    layout is provably that one takes its boards, labelled with these parts, rather than
+    building the layout again."""
     by_material: dict[str, list[Part]] = {}
     for part in parts:
         by_material.setdefault(part.material, []).append(part)
+    known = {m.material: m for m in quick.materials} if quick is not None else {}
     materials = tuple(
-        _nest_material(material, group, sheets_for[material], settings)
+        _nest_material(material, group, sheets_for[material], settings, known.get(material))
         for material, group in sorted(by_material.items())
     )
     return CutPlan(materials, settings.kerf_mm, settings.trim_mm)
 
 
 def _nest_material(
-    material: str, parts: list[Part], sizes: Sequence[SheetSize], settings: NestingSettings
+    material: str,
+    parts: list[Part],
+    sizes: Sequence[SheetSize],
+    settings: NestingSettings,
+    quick: MaterialNesting | None = None,
 ) -> MaterialNesting:
     kerf, trim = _tenths(settings.kerf_mm), _tenths(settings.trim_mm)
     pieces = [
@@ -81,11 +94,18 @@ def _nest_material(
         s: (_tenths(s.length_mm) - 2 * trim + kerf, _tenths(s.width_mm) - 2 * trim + kerf)
         for s in sizes
     }
+    chosen: Layout | None
     if settings.method == "shelf":
         chosen = _shelf_layout(pieces, usable)
     else:
         variants = ALL_VARIANTS if settings.method == "best" else (QUICK_VARIANT,)
-        chosen = _guillotine_layout(pieces, usable, variants, tails=settings.method == "best")
+        arrays = PieceArrays.of(pieces)
+        choice = _guillotine_choice(arrays, usable, variants, tails=settings.method == "best")
+        if choice is not None and quick is not None and _is_quick(choice, quick, arrays, usable):
+            known = _known(quick, parts, settings)
+            if known is not None:
+                return known
+        chosen = choice.build(pieces, usable) if choice is not None else None
     if chosen is None:
         raise ValueError(f"a part of {material} fits none of its sheet sizes")
     boards = tuple(
@@ -139,9 +159,19 @@ def _guillotine_layout(
     variants: Sequence[tuple[str, str, str]],
     tails: bool,
 ) -> Layout | None:
-    """Score every size compiled, re-cut the tails (`best` with several sizes), build only
-    the winner: the least board area, then the emptiest last board, then the first size."""
-    arrays = PieceArrays.of(pieces)
+    """The chosen layout (`_guillotine_choice`), built."""
+    choice = _guillotine_choice(PieceArrays.of(pieces), usable, variants, tails)
+    return choice.build(pieces, usable) if choice is not None else None
+
+
+def _guillotine_choice(
+    arrays: PieceArrays,
+    usable: Mapping[SheetSize, tuple[int, int]],
+    variants: Sequence[tuple[str, str, str]],
+    tails: bool,
+) -> _Choice | None:
+    """Score every size compiled, re-cut the tails (`best` with several sizes), choose the
+    winner to build: the least board area, then the emptiest last board, then the first size."""
     candidates = []
     for size, (w, h) in usable.items():
         scored = score(arrays, w, h, variants)
@@ -154,7 +184,52 @@ def _guillotine_layout(
         candidates.append(choice)
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (c.area, c.last_used)).build(pieces, usable)
+    return min(candidates, key=lambda c: (c.area, c.last_used))
+
+
+def _known(quick: MaterialNesting, parts: list[Part],
+           settings: NestingSettings) -> MaterialNesting | None:
+    """`quick`'s boards with its parts replaced by `parts` (in label order they are the same
+    pieces), or None when it is not a nesting of these pieces with these settings."""
+    if any(b.kerf_mm != settings.kerf_mm or b.trim_mm != settings.trim_mm
+                            for b in quick.boards):
+        return None
+    theirs = sorted((p.part for b in quick.boards for p in b.placements), key=lambda p: p.label)
+    if [_shape(p) for p in theirs] != [_shape(p) for p in parts]:
+        return None
+    ours = {t.label: p for t, p in zip(theirs, parts, strict=True)}
+    return MaterialNesting(quick.material, tuple(
+        BoardLayout(b.material, b.number, b.sheet, b.trim_mm, b.kerf_mm, tuple(
+            Placement(ours[s.part.label], s.x_mm, s.y_mm, s.along_mm, s.across_mm, s.rotated)
+            for s in b.placements), b.cuts)
+        for b in quick.boards))
+
+
+def _shape(part: Part) -> tuple:
+    """What nesting reads of a part: all but its order and label."""
+    return (part.panel, part.length_mm, part.width_mm, part.thickness_mm, part.material,
+            part.grain, part.edges)
+
+
+def _is_quick(choice: _Choice, quick: MaterialNesting, arrays: PieceArrays,
+              usable: Mapping[SheetSize, tuple[int, int]]) -> bool:
+    """Whether the choice lays out what the quick variant laid out: one sheet size for all
+    the pieces, the quick layout's, and the same spots as the quick variant on that size."""
+    whole = _one_size(choice)
+    if whole is None:
+        return False
+    size, scored = whole
+    return (len(quick.boards) == scored.sheets and all(b.sheet == size for b in quick.boards)
+            and same_layout(arrays, *usable[size], scored.variant, QUICK_VARIANT))
+
+
+def _one_size(choice: _Choice) -> tuple[SheetSize, Scored] | None:
+    """The choice as one sheet size and one packing of all the pieces, if it is that: no
+    tail, or a tail that re-cuts every board (its pieces are then all of them, in order)."""
+    if choice.tail is None:
+        return choice.size, choice.head
+    other, scored, _ = choice.tail
+    return (other, scored) if choice.keep == 0 else None
 
 
 def _smaller_tail(

@@ -7,7 +7,7 @@ is why the service stores only the summary and recomputes panels, diagrams and l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,8 +18,10 @@ from services.configurator.catalogue import (
     NestingSettings,
     NestingSummary,
     Parcel,
+    Part,
     Reason,
     Rejection,
+    SheetSize,
     configure,
     nest_parts,
     parts_of,
@@ -162,8 +164,7 @@ def _plan(catalogue: Catalogue, order_id: str, lines: tuple[PlannedLine, ...],
     parts = parts_of(order_ref(order_id), panels)
     method = nesting_method or ("best" if len(parts) <= BEST_NESTING_MAX_PARTS else "quick")
     sheets = {p.material: catalogue.boards[p.board].sheets for p in panels}
-    cut_plan = nest_parts(parts, sheets, NestingSettings(catalogue.kerf_mm, catalogue.trim_mm,
-                                                         method=method))
+    cut_plan = _order_cut_plan(catalogue, order_id, lines, parts, sheets, method)
     nesting = summarise(cut_plan)
     units = [(line.line_id, line.quantity, line.configuration) for line in lines]
     return OrderPlan(
@@ -177,6 +178,23 @@ def _plan(catalogue: Catalogue, order_id: str, lines: tuple[PlannedLine, ...],
         packages=order_packages(lines),
         part_lines={part.label: owner for part, owner in zip(parts, owners, strict=True)},
     )
+
+
+def _order_cut_plan(catalogue: Catalogue, order_id: str, lines: tuple[PlannedLine, ...],
+                    parts: list[Part], sheets: Mapping[str, Sequence[SheetSize]],
+                    method: str) -> CutPlan:
+    """The order's parts nested by `method`.
+
+    Configuring a line nested its piece the quick way, for the piece's price; the order is
+    nested again as a whole (often "best"), for its cut plan, routing and boards. Two
+    questions, both needed: a piece costs the same alone or in an order, and an order of
+    several pieces shares boards. But an order of one piece (as shops send most) is the
+    same parts: its nesting takes the piece's layout for each material where it is provably
+    the one chosen (always when nested quick), and builds only the others."""
+    one_piece = len(lines) == 1 and lines[0].quantity == 1
+    quick = lines[0].configuration.unit_cut_plan if one_piece else None
+    return nest_parts(parts, sheets, NestingSettings(catalogue.kerf_mm, catalogue.trim_mm,
+                                                     method=method), quick=quick)
 
 
 def order_price(currency: str, units: list[tuple[str, int, Configuration]]) -> OrderPrice:
