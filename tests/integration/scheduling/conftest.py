@@ -81,7 +81,9 @@ async def network(scheduling, settings):
     async def registered():
         return len([m for m in state.machines.values() if m.factory_id in (FACTORY_A, FACTORY_B)]) == 8
 
-    await eventually(registered)
+    # a new module's service first reads what earlier modules' published (a long backlog
+    # late in a whole-suite run on a busy box): give it time, it returns once they are in
+    await eventually(registered, timeout=180)
     return (FACTORY_A, FACTORY_B)
 
 
