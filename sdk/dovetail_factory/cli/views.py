@@ -22,6 +22,18 @@ STATE_WORDS = {"RUNNING": N_("RUNNING"), "IDLE": N_("IDLE"), "OFF": N_("OFF"),
                "AT_RISK": N_("AT_RISK"), "LATE": N_("LATE")}
 
 
+# machine types as the wire spells them (lower case) -> as people call them
+TYPE_WORDS = {"panel_saw": N_("panel saw"), "edge_bander": N_("edge bander"),
+              "cnc_drill": N_("CNC drill"), "cnc_router": N_("CNC router"),
+              "sander": N_("sander"), "paint_line": N_("paint line"),
+              "assembly": N_("assembly"), "packing": N_("packing")}
+
+
+def kind(machine_type: str) -> str:
+    """A machine type in the reader's language; one this CLI does not know reads as sent."""
+    return _(TYPE_WORDS[machine_type]) if machine_type in TYPE_WORDS else machine_type
+
+
 def word(value: str) -> str:
     """A state, status or risk in the reader's language (as the wire spells it in English)."""
     return _(STATE_WORDS[value]) if value in STATE_WORDS else value
@@ -83,10 +95,10 @@ def machines_table(machines: list[Machine], live: dict[str, MachineStatus] | Non
     for m in sorted(machines, key=lambda m: m.machine_id):
         s = (live or {}).get(m.machine_id) or m.status
         if s is None:
-            table.add_row(m.machine_id, m.machine_type, "?", "-", "-", "-", "-", "")
+            table.add_row(m.machine_id, kind(m.machine_type), "?", "-", "-", "-", "-", "")
             continue
         state = word(s.state)
-        table.add_row(m.machine_id, m.machine_type,
+        table.add_row(m.machine_id, kind(m.machine_type),
                       f"[{STATE_STYLE.get(s.state, '')}]{state}[/]" if s.state in STATE_STYLE
                       else state,
                       ago(s.since), *power_cells(s, m.rated_power_kw),

@@ -186,3 +186,21 @@ def test_a_refusal_of_the_state_things_are_in_is_said_in_the_chosen_language():
     i18n.use("en")
     assert from_rpc_error(out_of_order()).message == (
         "operation o-1/op-1 cannot be finished: it is planned, report it started first")
+
+
+def test_the_machines_table_names_machine_types_in_the_chosen_language():
+    status = MachineStatus("SAW1", "panel_saw", "IDLE", datetime(2026, 12, 5, tzinfo=UTC), True)
+    machines = [Machine("SAW1", "F1", "SAW1", "panel_saw", 1.0, 18.0, "current_sensor", True, 1,
+                        status),
+                Machine("EB1", "F1", "EB1", "edge_bander", 1.0, 7.0, "current_sensor", True, 1,
+                        None)]
+
+    def shown() -> str:
+        console = Console(record=True, width=200)
+        console.print(machines_table(machines))
+        return console.export_text()
+
+    i18n.use("zh-CN")
+    assert "开料锯" in shown() and "封边机" in shown() and "panel_saw" not in shown()
+    i18n.use("en")
+    assert "panel saw" in shown() and "edge bander" in shown()
