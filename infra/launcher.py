@@ -204,10 +204,15 @@ async def prepare(settings: Settings, demo: bool) -> list[str]:
     return [f"Revoked the admin key {kid}: the admin key now in use replaces it" for kid in replaced]
 
 
-async def wait_healthy(settings: Settings, timeout: float = 90.0) -> dict:
+async def wait_healthy(settings: Settings, timeout: float = 300.0,
+                       progress_every: float = 10.0) -> dict:
+    """/healthz's answer once the platform is ready. The first start after an install waits
+    for numba to compile the configurator's nesting kernel (its warm-up: 15-30 s, longer on a
+    slow machine), so what is still not ready is said every `progress_every` seconds."""
     import httpx
 
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline, told = started + timeout, started
     last: dict = {}
     async with httpx.AsyncClient(timeout=3) as client:
         while time.monotonic() < deadline:
@@ -216,8 +221,20 @@ async def wait_healthy(settings: Settings, timeout: float = 90.0) -> dict:
                 last = r.json()
                 if r.status_code == 200:
                     return last
+            if time.monotonic() - told >= progress_every:
+                told = time.monotonic()
+                say(f"Waiting for {not_ready(last)} ({told - started:.0f} s; the first start "
+                    "after an install compiles the configurator's kernels)")
             await asyncio.sleep(0.5)
     raise TimeoutError(f"the platform did not become healthy: {last}")
+
+
+def not_ready(health: dict) -> str:
+    """What /healthz says is not ready yet, as a person reads it."""
+    services = health.get("services") or {}
+    waiting = [name for name, state in services.items() if state != "SERVING"]
+    waiting += list(health.get("missing") or {})
+    return ", ".join(dict.fromkeys(waiting)) or "the gateway"
 
 
 async def seed_demo(settings: Settings, services: list[str]) -> list[str]:
