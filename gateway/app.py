@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import psycopg
 from litestar import Litestar
@@ -121,7 +122,7 @@ def create_app(settings: Settings, service_addresses: dict[str, str] | None = No
             streams=StreamSlots(edge.streams_per_holder, edge.streams_total))
         accounts = await asyncio.to_thread(open_application, Accounts, replace(
             settings, pool_size=ACCOUNTS_POOL), GATEWAY_SCHEMA)
-        state.people = People(accounts, sessions, Mailer(edge.smtp_url))
+        state.people = People(accounts, sessions, Mailer(edge.smtp_url, outbox=Path(edge.mail_dir) if edge.mail_dir else None))
         app.state.oidc = await open_oidc(edge, pool)  # None without DOVETAIL_OIDC_ISSUER
         stop, tasks = asyncio.Event(), []
         if settings.nats_url:

@@ -28,7 +28,7 @@ def parse_networks(name: str, text: str) -> tuple[str, ...]:
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 TEXTS = ("smtp_url", "time_zone", "oidc_issuer", "oidc_client_id", "oidc_client_secret",
-         "oidc_name")
+         "oidc_name", "mail_dir")
 
 
 def issuer_problem(issuer: str) -> str:
@@ -65,8 +65,11 @@ class EdgeSettings:
     body_timeout_s: float = 30.0
     keep_alive_s: int = 5
     max_header_bytes: int = 64 * 1024
-    # Where invitation and reset links are mailed (smtp:// or smtps://); empty: logged.
+    # Where invitation and reset links are mailed (smtp:// or smtps://); empty: written to
+    # mail_dir (DOVETAIL_MAIL_DIR, one .eml per mail; `make up` sets DOVETAIL_HOME/mail), or,
+    # with neither, only said in the log (the link masked).
     smtp_url: str = ""
+    mail_dir: str = ""
     # The tenant's time zone: the portal's times are shown in it (a factory's pages in the
     # factory's own), named on every time (DOVETAIL_TIME_ZONE, an IANA name).
     time_zone: str = "Asia/Shanghai"

@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,6 +150,9 @@ class Platform:
         wear = DemoWear.from_env(dict(os.environ))
         scaled = {**wear.iot_env(), **wear.scheduling_env()} if wear else {}
         env = {**scaled, **os.environ, **s.to_env(), "PYTHONUNBUFFERED": "1"}
+        outbox = mail_dir(s.home, os.environ)
+        if outbox is not None:
+            env["DOVETAIL_MAIL_DIR"] = str(outbox)
         for name in services:
             require_free_port(s.service_ports[name], f"the {name} service (gRPC)")
             require_free_port(s.metrics_ports[name], f"the {name} service (metrics)")
@@ -247,6 +251,15 @@ async def seed_demo(settings: Settings, services: list[str]) -> list[str]:
     return lines
 
 
+def mail_dir(home: Path, environ: Mapping[str, str]) -> Path | None:
+    """Where the gateway writes invitations and password resets when no mail server is set:
+    DOVETAIL_HOME/mail, unless DOVETAIL_SMTP_URL or DOVETAIL_MAIL_DIR says otherwise (the log
+    masks their links, so without either nobody could be invited on a development platform)."""
+    if environ.get("DOVETAIL_SMTP_URL", "").strip() or environ.get("DOVETAIL_MAIL_DIR", "").strip():
+        return None
+    return home / "mail"
+
+
 def banner(local: LocalSecrets, services: list[str]) -> str:
     settings = local.settings
     base = f"http://{settings.grpc_host}:{settings.gateway_port}"
@@ -257,6 +270,9 @@ def banner(local: LocalSecrets, services: list[str]) -> str:
              if local.admin_key_file else "the one in DOVETAIL_ADMIN_KEY")
     secrets = (f"channel=secret lines in {local.webhook_secrets_file}"
                if local.webhook_secrets_file else "the ones in DOVETAIL_WEBHOOK_SECRETS")
+    outbox = mail_dir(settings.home, os.environ)
+    mail = (f"\n  Mail            {outbox}  (no DOVETAIL_SMTP_URL: invitations and password "
+            "resets are written here, one .eml file each)" if outbox is not None else "")
     return f"""
 Dovetail is up.
   Portal          {base}/portal/sign-in
@@ -265,7 +281,7 @@ Dovetail is up.
   REST            {base}    (OpenAPI: {base}/schema)
   Health          {base}/healthz      Metrics: {base}/metrics
   gRPC services   {ports}  ({grpc})
-  Logs            {settings.home / 'logs'}
+  Logs            {settings.home / 'logs'}{mail}
 Post an order: see README.md, "Post an order". Press Ctrl-C to stop.
 """
 

@@ -251,3 +251,28 @@ async def test_the_people_page_lists_accounts_for_admins(people_gw, mailbox):
     address, _ = await invite(gw, box, "designer:d9")
     page = await gw.client.get("/portal/people", headers=gw.as_("admin"))
     assert page.status_code == 200 and address in page.text and "designer:d9" in page.text
+
+
+async def test_without_a_mail_server_the_invitation_is_a_file_the_person_running_it_opens(
+        settings, orders_service, tmp_path):
+    """`make up` has no mail server: the link must reach whoever runs it (the log masks it)."""
+    outbox = tmp_path / "mail"
+    async with gateway_with(settings, orders_service,
+                            EdgeSettings(mail_dir=str(outbox),
+                                         trusted_proxies=("127.0.0.1/32",))) as gw:
+        address = f"{ref()}@example.com".lower()
+        invited = await gw.client.post("/api/v1/accounts", headers=gw.as_("admin"),
+                                       json={"email": address, "role": "planner"})
+        assert invited.status_code == 201, invited.text
+        [written] = outbox.glob("*.eml")
+        assert written.stat().st_mode & 0o777 == 0o600
+        message = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+        assert message["To"] == address
+        url = re.search(r"https?://\S+", message.get_content()).group(0)
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        async with browser(gw) as b:
+            done = await b.post("/portal/set-password", data={
+                **query, "password": PASSWORD, "confirm": PASSWORD})
+            assert done.status_code == 303, done.text[:300]
+        async with signed_in(gw, address) as planner:
+            assert (await planner.get("/portal/orders")).status_code == 200
