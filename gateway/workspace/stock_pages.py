@@ -16,6 +16,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
+from gateway import i18n
 from gateway.controllers.stock import call, explain
 from gateway.deps import ServicesDep
 from gateway.errors import ServiceError
@@ -112,9 +113,10 @@ def _kind(form: KindForm, problems: dict[str, str]) -> pb.BoardKind:
 
 
 def _local(iso: str, zone) -> str:
-    """An RFC 3339 time as the factory reads it ("6 Dec 10:05")."""
+    """An RFC 3339 time on the factory's clock in the reader's language ("6 Dec 10:05",
+    "12月6日 10:05"; the page names the zone once)."""
     try:
-        return datetime.fromisoformat(iso).astimezone(zone).strftime("%-d %b %H:%M")
+        return i18n.day_time(datetime.fromisoformat(iso).astimezone(zone))
     except ValueError:
         return iso
 

@@ -86,3 +86,30 @@ async def test_a_manager_nests_this_shifts_saw_work_and_marks_it_cut(platform, o
     operator = {"dovetail_session": await platform.session("factory_operator")}
     refused = await platform.client.get("/factory/stock/batches/new", cookies=operator)
     assert refused.status_code == 403  # managers nest batches
+
+
+async def test_the_stock_page_says_its_times_and_days_in_the_readers_language(platform):
+    """A count's time and a purchase's expected day, in Chinese: 12月7日 11:07 and 2026年…日,
+    not "7 Dec 11:07" and an ISO day inside a Chinese sentence."""
+    import re
+
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{platform.services['configurator'].port}")
+    kind = pb.BoardKind(material="mdf-18", thickness_mm=18, length_mm=2800, width_mm=2070)
+    try:
+        await pb_grpc.StockServiceStub(channel).OrderBoards(pb.OrderBoardsRequest(
+            factory_id=platform.mine.factory_id, ref=ref("PO"), kind=kind, quantity=40,
+            expected_date="2031-03-09"), metadata=(("authorization", f"Bearer {TEST_ADMIN_KEY}"),))
+    finally:
+        await channel.close()
+    counted = await platform.client.post(
+        "/factory/stock/counts", headers=platform.mine.bearer,
+        data={"material": "mdf-18", "thickness_mm": "18", "decor": "", "size": "2800x2070",
+              "counted": "12"}, follow_redirects=False)
+    assert counted.status_code == 303, counted.text
+    page = await platform.client.get("/factory/stock/",
+                                     headers={**platform.mine.bearer, "Accept-Language": "zh-CN"})
+    assert page.status_code == 200
+    assert re.search(r"\d{1,2}月\d{1,2}日 \d\d:\d\d", page.text)
+    assert not re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d\d:\d\d",
+                         page.text)
+    assert "2031年3月9日" in page.text and "2031-03-09" not in page.text
