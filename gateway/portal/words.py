@@ -28,6 +28,10 @@ WORDS = {
     "IN_TRANSIT": N_("in transit"), "OUT_FOR_DELIVERY": N_("out for delivery"),
     "FAILED_ATTEMPT": N_("failed attempt"), "EXCEPTION": N_("exception"),
     "RETURNED": N_("returned"),
+    # carriers (services/delivery/domain/carriers.py DEFAULT_RULES; a carrier not listed reads
+    # as its code)
+    "sf-express": N_("SF Express"), "deppon": N_("Deppon Express"),
+    "global-freight": N_("Global Freight"),
     # machines
     "OFF": N_("off"), "IDLE": N_("idle"), "RUNNING": N_("running"), "OVERLOAD": N_("overload"),
     "DOWN": N_("down"), "OFFLINE": N_("offline"),
