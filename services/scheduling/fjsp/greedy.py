@@ -24,8 +24,10 @@ def dispatch(instance: FjspInstance, rng: random.Random, noise: float = 0.0) -> 
             for m, d in instance.jobs[j][next_op[j]].options:
                 start = max(job_ready[j], machine_free[m])
                 options.append((start + d, start, j, m))
-        c_star, _, _, m_star = min(options)
-        conflict = [o for o in options if o[3] == m_star and o[1] < c_star]
+        first = min(options)
+        c_star, _, _, m_star = first
+        # the first itself belongs (it is the only one when it lasts no time)
+        conflict = [o for o in options if o[3] == m_star and o[1] < c_star or o == first]
         # each job in conflict contributes its best machine for that op
         best_key, choice = None, None
         for end, start, j, _m in conflict:

@@ -31,7 +31,8 @@ def validate_fjsp(instance: FjspInstance, assignments) -> list[str]:
                 out.append(f"job {j} op {o} starts before op {o - 1} ends")
     by_machine: dict[int, list] = {}
     for a in assignments:
-        by_machine.setdefault(a.machine, []).append(a)
+        if a.end > a.start:  # an operation of no duration takes no time on its machine
+            by_machine.setdefault(a.machine, []).append(a)
     for m, ops in by_machine.items():
         ops.sort(key=lambda a: a.start)
         for x, y in zip(ops, ops[1:], strict=False):

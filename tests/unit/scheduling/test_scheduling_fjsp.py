@@ -42,7 +42,7 @@ def test_parse_is_zero_based_and_ignores_the_third_header_number():
     assert parse_fjsp("1 2\n1 1 2 3\n").jobs[0][0].options == ((1, 3),)
 
 
-@pytest.mark.parametrize("text", ["", "2 2 1\n1 1 1 5\n", "1 1\n1 1 3 5\n", "1 1\n1 1 1 0\n", "x y"])
+@pytest.mark.parametrize("text", ["", "2 2 1\n1 1 1 5\n", "1 1\n1 1 3 5\n", "1 1\n1 1 1 -5\n", "x y"])
 def test_malformed_instances_are_refused(text):
     with pytest.raises(FjspFormatError):
         parse_fjsp(text)
