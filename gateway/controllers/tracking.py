@@ -23,6 +23,7 @@ from gateway import i18n
 from gateway.deps import GatewayState
 from gateway.errors import ServiceError, from_grpc
 from gateway.i18n import gettext as _
+from gateway.portal.words import word
 from gateway.reads import ts
 from gateway.schemas.delivery import MilestoneRead, TrackingRead
 from gateway.schemas.orders import ErrorBody
@@ -96,7 +97,7 @@ def tracking_read(t: pb.TrackingView) -> TrackingRead:
         order_reference=t.order_reference, status=status,
         status_text=STATUS_TEXT.get(status, status), milestones=milestones,
         eta=ts(t, "eta"), eta_date=_date(t, "eta_date"), late=t.late, at_risk=t.at_risk,
-        carrier=t.carrier, tracking_number=t.tracking_number,
+        carrier=t.carrier, carrier_name=word(t.carrier), tracking_number=t.tracking_number,
         destination_city=t.destination_city, items=list(t.items),
         promised_date=_date(t, "promised_date"), updated_at=ts(t, "updated_at"),
         destination_time_zone=t.destination_time_zone or i18n.DEFAULT_ZONE)
@@ -191,7 +192,7 @@ def render_page(view: TrackingRead) -> str:
 <div class="status">{t["status"]}</div>{eta}{badge}</section>
 <section class="card"><ol>{steps}</ol></section>
 <section class="card"><dl>
-<dt>{t["carrier"]}</dt><dd>{e(view.carrier)}</dd>
+<dt>{t["carrier"]}</dt><dd>{e(view.carrier_name or view.carrier)}</dd>
 <dt>{t["number"]}</dt><dd>{e(view.tracking_number)}</dd>
 <dt>{t["to"]}</dt><dd>{e(view.destination_city)}</dd>
 <dt>{t["items"]}</dt><dd>{"<br>".join(e(i) for i in view.items)}</dd>{promised}

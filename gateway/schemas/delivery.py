@@ -72,3 +72,6 @@ class TrackingRead(msgspec.Struct):
     updated_at: str | None
     # The customer's clock: every time above is shown in it on the page (IANA name).
     destination_time_zone: str = "Asia/Shanghai"
+    # The carrier's name in the reader's language ("德邦快递" for `deppon`); its code when it
+    # has none.
+    carrier_name: str = ""

@@ -26,9 +26,13 @@ async def test_a_customer_in_china_reads_shanghai_time_in_chinese(
     assert '<html lang="zh-CN">' in page and "已由承运商揽收" in page and "承运商" in page
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d \(Asia/Shanghai\)", page)
     assert "UTC" not in page and "Picked up by the carrier" not in page
+    names = {"sf-express": ("顺丰速运", "SF Express"), "deppon": ("德邦快递", "Deppon Express")}
+    chinese, english_name = names[view["carrier"]]  # said by name, not by the rule's code
+    assert f"<dd>{chinese}</dd>" in page and f"<dd>{view['carrier']}</dd>" not in page
 
     english = (await site.get(f"/track/{shipment.tracking_token}?lang=en", headers=ZH)).text
     assert '<html lang="en">' in english and "Picked up by the carrier" in english
+    assert f"<dd>{english_name}</dd>" in english
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CST \(Asia/Shanghai\)", english)
 
 
