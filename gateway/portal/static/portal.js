@@ -107,10 +107,16 @@
     return fits >= 4 ? order.slice(0, fits) : "";
   }
 
-  function tick(ms, zoom) {
+  // a tick's day in the reader's way ("Dec 7", "12月7日"): "7/12" reads as July in China
+  const TICK_DAY = new Intl.DateTimeFormat(LANG, { timeZone: ZONE, month: "short", day: "numeric" });
+
+  function tick(ms, zoom, first) {
+    // the day on the first tick and at each midnight, the hour on every tick of a day's view
     const w = wall(ms);
-    const date = `${w.day}/${w.month}`;
-    return zoom === "week" ? date : `${date} ${String(w.hour % 24).padStart(2, "0")}h`;
+    const date = TICK_DAY.format(new Date(ms));
+    if (zoom === "week") return date;
+    const hour = `${String(w.hour % 24).padStart(2, "0")}:00`;
+    return first || w.hour % 24 === 0 ? `${date} ${hour}` : hour;
   }
 
   async function drawGantt() {
@@ -157,9 +163,10 @@
       "aria-label": `${t("Gantt chart")} · ${ZONE}` }, box);
     // grid lines on the zone's own hours and midnights, not UTC's
     const shift = offset(start);
-    for (let h = Math.ceil((start + shift) / span.step) * span.step - shift; h <= end; h += span.step) {
+    const first = Math.ceil((start + shift) / span.step) * span.step - shift;
+    for (let h = first; h <= end; h += span.step) {
       el("line", { x1: x(h), x2: x(h), y1: 18, y2: height, class: "grid" }, svg);
-      el("text", { x: x(h) + 2, y: 12, class: "hour" }, svg, tick(h, zoom));
+      el("text", { x: x(h) + 2, y: 12, class: "hour" }, svg, tick(h, zoom, h === first));
     }
     let y = 24, current = null;
     for (const lane of lanes) {

@@ -81,3 +81,34 @@ async def test_bars_are_labelled_with_their_order_and_zoom_by_shift_day_week(bro
                                          "aria-current") == "page"
     finally:
         await context.close()
+
+
+@pytest.mark.parametrize("language, first_tick, day_pattern", [
+    ("zh-CN", r"^\d{1,2}月\d{1,2}日 \d\d:00$", r"\d{1,2}月\d{1,2}日"),
+    ("en", r"^[A-Z][a-z]{2} \d{1,2} \d\d:00$", r"^[A-Z][a-z]{2} \d{1,2}$")])
+async def test_the_time_axis_names_its_days_the_readers_way(browser, portal, language,
+                                                            first_tick, day_pattern):
+    """"7/12" is the 7th of December to a European and July to a Chinese reader: the axis says
+    "12月7日" / "Dec 7" on its first tick and at midnights, the hour on the others."""
+    import re
+
+    context = await browser.new_context(locale=language, viewport={"width": 1366, "height": 700})
+    try:
+        page = await context.new_page()
+        await sign_in(page, portal)
+        body = json.dumps(plan(int(time.time() * 1000)))
+        await page.route("**/api/v1/schedule*", lambda route: route.fulfill(
+            status=200, content_type="application/json", body=body))
+        await page.goto(f"{portal}/portal/schedule?factory_id=F-01")
+        await page.wait_for_selector("#gantt svg .bar")
+        ticks = [await t.text_content() for t in await page.locator("#gantt text.hour").all()]
+        assert len(ticks) > 2 and re.match(first_tick, ticks[0]), ticks
+        for tick in ticks[1:]:
+            assert re.match(r"^\d\d:00$", tick) or re.match(first_tick, tick), ticks
+        assert not any(re.search(r"\b\d{1,2}/\d{1,2}\b", tick) for tick in ticks), ticks
+        await page.click("#gantt-zoom a[data-zoom=week]")
+        await page.wait_for_selector("#gantt[data-zoom=week] svg .bar")
+        days = [await t.text_content() for t in await page.locator("#gantt text.hour").all()]
+        assert days and all(re.search(day_pattern, d) for d in days), days
+    finally:
+        await context.close()
