@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 import msgspec
+from babel.numbers import get_currency_precision
 
 from services.kit.errors import Violations
 from services.kit.words import N_
@@ -117,7 +118,10 @@ class JsonSource:
 JSON = JsonSource()
 
 
-def _text(v: Violations, value: Any, field_name: str, *, required: bool, max_len: int) -> str:
+def _text(v: Violations, value: Any, field_name: str, *, required: bool, max_len: int,
+          cut: bool = False) -> str:
+    """Text of at most `max_len` characters; longer is refused, or with `cut` shortened
+    (ending "…")."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -126,6 +130,8 @@ def _text(v: Violations, value: Any, field_name: str, *, required: bool, max_len
     value = value.strip()
     if required and not value:
         v.add(field_name, N_("is required"))
+    elif len(value) > max_len and cut:
+        return value[:max_len - 1].rstrip() + "…"
     elif len(value) > max_len:
         v.add(field_name, N_("must be at most %(n)s characters"), n=max_len)
     return value
@@ -143,7 +149,8 @@ def parse_customer(v: Violations, raw: Any, source: Source = JSON, *,
                    complete: bool = True) -> Customer | None:
     """The customer; `complete=False` (a shop order taken as the shop sent it) lets name and
     address be missing or partial — shops send orders without them (draft orders, pickup) —
-    while what is there is still checked."""
+    while what is there is still checked; its text longer than we keep is shortened, not
+    refused (a shop's phone field is free text; the shop's own payload is kept whole)."""
     empty = Customer(name="", address=Address(line1="", city="", country=""))
     if not source.is_object(raw):
         if complete:
@@ -151,11 +158,12 @@ def parse_customer(v: Violations, raw: Any, source: Source = JSON, *,
             return None
         return empty
     get = source.get
-    name = _text(v, get(raw, "name"), "customer.name", required=complete, max_len=200)
+    cut = not complete
+    name = _text(v, get(raw, "name"), "customer.name", required=complete, max_len=200, cut=cut)
     email = _text(v, get(raw, "email"), "customer.email", required=False, max_len=254)
     if email and not EMAIL_RE.match(email):
         v.add("customer.email", N_("is not an email address"))
-    phone = _text(v, get(raw, "phone"), "customer.phone", required=False, max_len=40)
+    phone = _text(v, get(raw, "phone"), "customer.phone", required=False, max_len=40, cut=cut)
     a = get(raw, "address")
     if not source.is_object(a):
         if complete:
@@ -168,13 +176,15 @@ def parse_customer(v: Violations, raw: Any, source: Source = JSON, *,
         v.add("customer.address.country", N_("must be an ISO 3166 two-letter code, e.g. CN"))
     address = Address(
         line1=_text(v, get(a, "line1"), "customer.address.line1", required=complete,
-                    max_len=200),
-        line2=_text(v, get(a, "line2"), "customer.address.line2", required=False, max_len=200),
-        city=_text(v, get(a, "city"), "customer.address.city", required=complete, max_len=100),
+                    max_len=200, cut=cut),
+        line2=_text(v, get(a, "line2"), "customer.address.line2", required=False, max_len=200,
+                    cut=cut),
+        city=_text(v, get(a, "city"), "customer.address.city", required=complete, max_len=100,
+                   cut=cut),
         region=_text(v, get(a, "region"), "customer.address.region", required=False,
-                     max_len=100),
+                     max_len=100, cut=cut),
         postal_code=_text(v, get(a, "postal_code"), "customer.address.postal_code",
-                          required=False, max_len=20),
+                          required=False, max_len=20, cut=cut),
         country=country,
     )
     return Customer(name=name, email=email, phone=phone, address=address)
@@ -265,17 +275,32 @@ def parse_money(v: Violations, raw: Any, field_name: str = "total",
               N_("must be a decimal number written as text, e.g. \"5999.00\""))
     elif amount < 0:
         v.add(f"{field_name}.amount", N_("must not be negative"))
-    elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        v.add(f"{field_name}.amount", N_("must have at most two decimal places"))
     elif amount >= Decimal("1e12"):
         v.add(f"{field_name}.amount", N_("is too large"))
     currency = source.get(raw, "currency")
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
         v.add(f"{field_name}.currency", N_("must be an ISO 4217 code such as CNY"))
-    if amount is None or not isinstance(currency, str):
+    known = isinstance(currency, str) and CURRENCY_RE.match(currency) is not None
+    if amount is None or not amount.is_finite() or not 0 <= amount < Decimal("1e12"):
         return None
-    return Money(amount=amount.quantize(Decimal("0.01")) if amount.is_finite() else amount,
-                 currency=currency)
+    # Written places do not matter ("28.440" from a shop set to show 3 decimals is 28.44);
+    # a value finer than the currency's smallest unit does.
+    places = decimal_places(currency) if known else 2
+    step = Decimal(1).scaleb(-places)
+    if amount != amount.quantize(step) and not known:
+        v.add(f"{field_name}.amount", N_("must have at most two decimal places"))
+    elif amount != amount.quantize(step):
+        v.add(f"{field_name}.amount", N_("must have at most %(n)s decimal places in %(currency)s"),
+              n=places, currency=currency)
+        return None
+    return Money(amount=amount.quantize(step), currency=currency) if known else None
+
+
+def decimal_places(currency: str) -> int:
+    """How many decimal places an amount in `currency` is kept with: the currency's ISO 4217
+    minor unit (3 for KWD, BHD, OMR, JOD, TND), never fewer than two (JPY 23600 is kept as
+    23600.00, as it always was, so a shop's resend says the same)."""
+    return max(2, get_currency_precision(currency))
 
 
 def parse_date(v: Violations, raw: Any, field_name: str) -> date | None:

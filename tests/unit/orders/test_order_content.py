@@ -65,3 +65,47 @@ def test_any_garbage_is_either_valid_or_a_clean_invalid_argument(garbage):
         parse_order_content(raw)
     except InvalidArgument as exc:
         assert exc.violations
+
+
+@pytest.mark.parametrize("amount, currency, kept", [
+    ("12.345", "KWD", "12.345"),   # ISO 4217: three decimal places (fils)
+    ("7.250", "BHD", "7.250"),
+    ("28.440", "USD", "28.44"),    # a WooCommerce store set to show 3 decimals
+    ("1999.5000", "CNY", "1999.50"),
+    ("23600", "JPY", "23600.00"),  # kept with two places, as before
+])
+def test_a_total_is_taken_in_its_currency_s_own_decimal_places(amount, currency, kept):
+    raw = order_payload()
+    raw["total"] = {"amount": amount, "currency": currency}
+    content = parse_order_content(raw)
+    assert str(content.total.amount) == kept and content.total.currency == currency
+
+
+@pytest.mark.parametrize("amount, currency", [("59.999", "CNY"), ("12.3456", "KWD"),
+                                              ("0.001", "USD")])
+def test_a_total_finer_than_its_currency_s_smallest_unit_is_refused(amount, currency):
+    raw = order_payload()
+    raw["total"] = {"amount": amount, "currency": currency}
+    with pytest.raises(InvalidArgument) as caught:
+        parse_order_content(raw)
+    [violation] = caught.value.violations
+    assert violation.field == "total.amount"
+
+
+def test_a_shop_order_s_overlong_customer_text_is_shortened_not_refused():
+    """A shop's phone and address fields are free text (WooCommerce keeps whatever the buyer
+    typed); the order is taken as sent, its text shortened to what we keep."""
+    raw = order_payload()
+    raw["customer"]["phone"] = "555-555-1234 (mobile) or 555-555-9876 (office, ask for Steve)"
+    raw["customer"]["address"]["line2"] = "上海环球金融中心 " * 30
+    raw["customer"]["address"]["postal_code"] = "200120 (deliver to the loading bay)"
+    content = parse_order_content(raw, customer_complete=False)
+    c = content.customer
+    assert c.phone == raw["customer"]["phone"][:39].rstrip() + "…" and len(c.phone) <= 40
+    assert len(c.address.line2) <= 200 and c.address.line2.endswith("…")
+    assert c.address.postal_code.startswith("200120") and len(c.address.postal_code) <= 20
+    # The channel's own format still hears what is too long.
+    with pytest.raises(InvalidArgument) as caught:
+        parse_order_content(raw)
+    assert {v.field for v in caught.value.violations} == {
+        "customer.phone", "customer.address.line2", "customer.address.postal_code"}
