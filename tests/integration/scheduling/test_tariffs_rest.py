@@ -5,6 +5,7 @@ over the tariff bands, the plan against the energy-blind plan)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -108,6 +109,10 @@ async def test_the_chain_sets_a_tariff_the_factory_reads_it_and_the_plan_is_show
     assert 'id="load-curve"' in html and 'id="planned-curve"' in html and 'id="blind-curve"' in html
     assert html.count('class="band"') >= 4 and 'id="demand-limit"' in html
     assert 'id="energy-comparison"' in html and "0.2470" in html
+    chinese = await site.get("/portal/energy", params={"factory_id": factory_id},
+                             headers={**ADMIN, "Accept-Language": "zh-CN"})
+    heading = re.search(r"<h2>([^<]*的计划负荷[^<]*)</h2>", chinese.text).group(1)
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日的计划负荷", heading), heading  # not 2026-12-07
 
     # the order's price breakdown: its electricity at the prices of its planned hours (no
     # configurator here: the configured lines are missing, and the answer says why)
