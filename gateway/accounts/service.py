@@ -22,6 +22,7 @@ from gateway.accounts.mail import Mailer
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.i18n import speaking
+from gateway.portal.words import role_said
 from gateway.schemas.orders import FieldError
 from gateway.sessions import SessionStore
 from services.kit.auth import Principal
@@ -55,7 +56,7 @@ class People:
         await self.mailer.send(account.email, _("You are invited to Dovetail"),
                                _("%(who)s invited you to Dovetail as %(role)s.\n"
                                  "Choose your password here (valid 7 days):\n%(link)s\n",
-                                 who=by.actor, role=role,
+                                 who=by.actor, role=role_said(role),
                                  link=link(base_url, account.email, token)))
         return account
 

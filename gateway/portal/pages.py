@@ -58,7 +58,7 @@ from gateway.keys import key_reads
 from gateway.limits import sign_in_limit
 from gateway.portal.board import factory_board
 from gateway.portal.explanation import Explained, order_explanation
-from gateway.portal.words import script_texts, with_local_times, word
+from gateway.portal.words import role_said, script_texts, with_local_times, word
 from gateway.sessions import COOKIE, TTL_S
 from services.kit.auth import Principal, bearer_token
 
@@ -80,7 +80,8 @@ def template_config() -> TemplateConfig:
 def install(engine) -> None:
     """The i18n callables, and the portal's words for states and kinds."""
     i18n.install(engine)
-    getattr(engine, "engine", engine).globals.update(word=word, with_local_times=with_local_times,
+    getattr(engine, "engine", engine).globals.update(word=word, role_said=role_said,
+                                                     with_local_times=with_local_times,
                                                      script_texts=script_texts)
 
 

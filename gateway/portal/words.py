@@ -77,6 +77,24 @@ def word(value: str | None) -> str:
     return _(known) if known else value.replace("_", " ").lower()
 
 
+_SCOPED_ROLES = {
+    "factory_manager": N_("factory manager of %(scope)s"),
+    "factory_operator": N_("factory operator of %(scope)s"),
+    "designer": N_("designer %(scope)s"),
+}
+
+
+def role_said(role: str | None) -> str:
+    """A person's role as people say it: "planner" → 计划员, "factory_manager:F-GZ-01" →
+    F-GZ-01 厂长; a role not known reads as it is."""
+    if not role:
+        return ""
+    name, _colon, scope = role.partition(":")
+    if scope and name in _SCOPED_ROLES:
+        return _(_SCOPED_ROLES[name]) % {"scope": scope}
+    return word(role) if role in WORDS else role
+
+
 def script_texts() -> dict[str, str]:
     """English → the reader's language, for everything portal.js may write."""
     words = [*SCRIPT_TEXTS, *WORDS.values()]

@@ -276,3 +276,12 @@ async def test_without_a_mail_server_the_invitation_is_a_file_the_person_running
             assert done.status_code == 303, done.text[:300]
         async with signed_in(gw, address) as planner:
             assert (await planner.get("/portal/orders")).status_code == 200
+        # in the inviter's language, the role as people say it
+        manager = f"{ref()}@example.com".lower()
+        invited = await gw.client.post("/api/v1/accounts",
+                                       headers={**gw.as_("admin"), "Accept-Language": "zh-CN"},
+                                       json={"email": manager, "role": "factory_manager:F-09"})
+        assert invited.status_code == 201, invited.text
+        [mail] = [m for m in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                              for p in outbox.glob("*.eml")) if m["To"] == manager]
+        assert "F-09 厂长" in mail.get_content() and "factory_manager" not in mail.get_content()
