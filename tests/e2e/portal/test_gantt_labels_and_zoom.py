@@ -5,6 +5,7 @@ one factory at a time, an order without a promised date drawn as such (not UNSPE
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -32,6 +33,18 @@ def plan(now_ms: int) -> dict:
          "available": True, "unavailable": [], "bars": [bar("op-3", 2, 6, OTHER, risk="")]}]}
 
 
+async def schedule_page(context, portal: str):
+    """A signed-in page on F-01's schedule, the plan above answered for GET /api/v1/schedule."""
+    page = await context.new_page()
+    await sign_in(page, portal)
+    body = json.dumps(plan(int(time.time() * 1000)))
+    await page.route("**/api/v1/schedule*", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=body))
+    await page.goto(f"{portal}/portal/schedule?factory_id=F-01")
+    await page.wait_for_selector("#gantt svg .bar")
+    return page
+
+
 async def labels(page) -> dict[str, str]:
     found = {}
     for label in await page.locator("#gantt text.bar-label").all():
@@ -43,13 +56,7 @@ async def test_bars_are_labelled_with_their_order_and_zoom_by_shift_day_week(bro
                                                                            artifacts):
     context = await browser.new_context(viewport={"width": 1366, "height": 700})
     try:
-        page = await context.new_page()
-        await sign_in(page, portal)
-        body = json.dumps(plan(int(time.time() * 1000)))
-        await page.route("**/api/v1/schedule*", lambda route: route.fulfill(
-            status=200, content_type="application/json", body=body))
-        await page.goto(f"{portal}/portal/schedule?factory_id=F-01")
-        await page.wait_for_selector("#gantt svg .bar")
+        page = await schedule_page(context, portal)
         assert await page.get_attribute("#gantt", "data-zoom") == "day"
         for rect in await page.locator("#gantt rect.bar").all():  # every bar: a tooltip
             order = await rect.get_attribute("data-order")
@@ -90,17 +97,9 @@ async def test_the_time_axis_names_its_days_the_readers_way(browser, portal, lan
                                                             first_tick, day_pattern):
     """"7/12" is the 7th of December to a European and July to a Chinese reader: the axis says
     "12月7日" / "Dec 7" on its first tick and at midnights, the hour on the others."""
-    import re
-
     context = await browser.new_context(locale=language, viewport={"width": 1366, "height": 700})
     try:
-        page = await context.new_page()
-        await sign_in(page, portal)
-        body = json.dumps(plan(int(time.time() * 1000)))
-        await page.route("**/api/v1/schedule*", lambda route: route.fulfill(
-            status=200, content_type="application/json", body=body))
-        await page.goto(f"{portal}/portal/schedule?factory_id=F-01")
-        await page.wait_for_selector("#gantt svg .bar")
+        page = await schedule_page(context, portal)
         ticks = [await t.text_content() for t in await page.locator("#gantt text.hour").all()]
         assert len(ticks) > 2 and re.match(first_tick, ticks[0]), ticks
         for tick in ticks[1:]:
