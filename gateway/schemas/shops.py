@@ -92,17 +92,20 @@ class WooLineItem(msgspec.Struct):
 
 
 class WooAddress(msgspec.Struct):
-    first_name: str = ""
-    last_name: str = ""
-    company: str = ""
-    address_1: str = ""
-    address_2: str = ""
-    city: str = ""
-    state: str = ""
-    postcode: str = ""
-    country: str = ""
+    """Strings in WooCommerce's schema; null where a store's plugin or an order made over its
+    REST API left a field unset."""
+
+    first_name: str | None = ""
+    last_name: str | None = ""
+    company: str | None = ""
+    address_1: str | None = ""
+    address_2: str | None = ""
+    city: str | None = ""
+    state: str | None = ""
+    postcode: str | None = ""
+    country: str | None = ""
     email: str | None = None
-    phone: str = ""
+    phone: str | None = ""
 
 
 class WooOrder(msgspec.Struct):

@@ -20,10 +20,7 @@ from gateway.schemas.shops import ShopifyAddress, ShopifyOrder, ShopWebhookAnswe
 from gateway.webhooks.mapping import ShopLine, ShopProperty
 from gateway.webhooks.shape import every_problem_handler
 from gateway.webhooks.shops import ShopOrder, ShopPlatform, parse_time, receive
-
-
-def _s(value) -> str:
-    return "" if value is None else str(value).strip()
+from gateway.webhooks.shops import as_text as _s
 
 
 def to_order(o: ShopifyOrder) -> ShopOrder:

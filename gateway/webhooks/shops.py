@@ -78,6 +78,11 @@ class ShopPlatform:
     to_order: Callable[[Any], ShopOrder]
 
 
+def as_text(value: Any) -> str:
+    """A payload's value as text: null is empty, spaces around are dropped."""
+    return "" if value is None else str(value).strip()
+
+
 def parse_time(text: str | None, at: str) -> datetime | None:
     """An ISO 8601 time as shops write it; `at` is its JSON Pointer, for the error."""
     if not text:

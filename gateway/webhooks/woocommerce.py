@@ -20,21 +20,23 @@ from gateway.schemas.shops import ShopWebhookAnswer, WooAddress, WooOrder
 from gateway.webhooks.mapping import ShopLine, ShopProperty
 from gateway.webhooks.shape import every_problem_handler
 from gateway.webhooks.shops import ShopOrder, ShopPlatform, parse_time, receive
+from gateway.webhooks.shops import as_text as _s
 
 
 def to_order(o: WooOrder) -> ShopOrder:
-    a = o.shipping if o.shipping and o.shipping.address_1 else (o.billing or WooAddress())
+    a = o.shipping if o.shipping and _s(o.shipping.address_1) else (o.billing or WooAddress())
     b = o.billing or WooAddress()
     customer = types_pb2.Customer(
-        name=" ".join(filter(None, [a.first_name.strip(), a.last_name.strip()])),
-        email=(b.email or "").strip(), phone=(a.phone or b.phone).strip(),
-        address=types_pb2.Address(line1=a.address_1, line2=a.address_2, city=a.city,
-                                  region=a.state, postal_code=a.postcode, country=a.country))
-    lines = [ShopLine(f"/line_items/{i}", str(li.id), (li.sku or "").strip(), li.quantity,
+        name=" ".join(filter(None, [_s(a.first_name), _s(a.last_name)])),
+        email=_s(b.email), phone=_s(a.phone) or _s(b.phone),
+        address=types_pb2.Address(line1=a.address_1 or "", line2=a.address_2 or "",
+                                  city=a.city or "", region=a.state or "",
+                                  postal_code=a.postcode or "", country=a.country or ""))
+    lines = [ShopLine(f"/line_items/{i}", str(li.id), _s(li.sku), li.quantity,
                       [ShopProperty(f"/line_items/{i}/meta_data/{j}", m.key, m.value)
                        for j, m in enumerate(li.meta_data)],
-                      title=(li.name or "").strip(),
-                      names=tuple(n.strip() for n in [li.parent_name or ""] if n.strip()),
+                      title=_s(li.name),
+                      names=tuple(n for n in [_s(li.parent_name)] if n),
                       product_id=str(li.product_id or ""), variant_id=str(li.variation_id or ""))
              for i, li in enumerate(o.line_items)]
     total = (o.total, o.currency) if o.total and o.currency else None
