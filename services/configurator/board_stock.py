@@ -226,7 +226,7 @@ class BoardStock:
         if configuration.status is not ConfigurationStatus.CONFIGURED:
             raise OrderNotReadyToCut(
                 Words.of(N_("order %(order_id)s is %(status)s, not configured"),
-                    order_id=order_id, status=configuration.status.value),
+                    order_id=order_id, status=configuration.status.said),
                 reason="ORDER_NOT_CONFIGURED", domain="stock.dovetail", subject=order_id)
         plan = plan_order(self.app.catalogue(configuration.catalog_version), order_id,
                           list(configuration.requests), nesting_method="quick")

@@ -24,7 +24,11 @@ from services.kit.stored_values import register_values
 from services.kit.words import N_, Words
 from services.scheduling.cutting import CuttingDesk
 from services.scheduling.domain.boards import BoardsDue, order_waits
-from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.scheduling.domain.capacity import (
+    FactoryCapacity,
+    MachineCapacity,
+    machine_type_said,
+)
 from services.scheduling.domain.carbon import CarbonProfile, checked_profile
 from services.scheduling.domain.cutting import batch_of_operation
 from services.scheduling.domain.errors import (
@@ -414,8 +418,8 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
         elif machine.machine_type != step.machine_type:
             v.add("machine_id",
                   N_("%(machine_id)s is a %(machine_type)s; the operation needs a %(needed)s"),
-                  machine_id=machine_id, machine_type=machine.machine_type,
-                  needed=step.machine_type)
+                  machine_id=machine_id, machine_type=machine_type_said(machine.machine_type),
+                  needed=machine_type_said(step.machine_type))
         v.raise_if_any()
         report = Report(operation_id, kind, key, factory_id, machine_id, step.machine_type,
                         at_ms, step.duration_s, scrap_quantity, reason, order.promised_date)

@@ -1,7 +1,8 @@
 """Why an order is planned where and when it is, in words people read (issue 19, item 3):
 each part of ExplainOrder's answer as words (services/kit/words.py) the gateway says in the
 reader's language. Moments are ISO texts (the gateway shows them on the reader's clock, the
-zone named); durations read "3h20"; machine types and ids as the network names them.
+zone named); durations read "3h20"; machine types as people call them (开料锯 / panel saw),
+machine ids as the network names them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.kit.words import N_, SEMICOLONS, Words
+from services.scheduling.domain.capacity import machine_type_said
 from services.scheduling.solver.explain import Explanation
 
 STATUS = {"late": N_("late"), "at_risk": N_("at risk")}
@@ -49,7 +51,7 @@ def planned(order_id: str, factory_id: str, end_ms: int, slack_minutes: int | No
 
 def reason(e: Explanation, ms: Callable[[int], int]) -> Words:
     """What holds the order up (``ms``: the problem's minute as unix ms)."""
-    status = STATUS.get(e.status, e.status)
+    status: Words | str = Words(STATUS[e.status]) if e.status in STATUS else e.status
     if e.waited_minutes <= 0:
         return Words.of(N_("%(order)s (%(status)s) runs without waiting in %(factory)s; its "
                            "routing is longer than the time to its promise."),
@@ -66,7 +68,7 @@ def reason(e: Explanation, ms: Callable[[int], int]) -> Words:
            "%(machine_type)s %(machine)s in %(factory)s between %(start)s and %(until)s "
            "(%(why)s); the bottleneck is %(factory)s's %(machine_type)s."),
         order=e.order, status=status, end=moment(ms(e.planned_end)), due=moment(ms(e.due)),
-        waited=duration(e.waited_minutes), machine_type=e.bottleneck_machine_type,
+        waited=duration(e.waited_minutes), machine_type=machine_type_said(e.bottleneck_machine_type),
         machine=e.bottleneck_machine, factory=e.factory, start=moment(ms(e.window[0])),
         until=moment(ms(e.window[1])),
         why=Words.listing(why) if why else Words(N_("sequencing")))
@@ -76,19 +78,19 @@ def move(e: Explanation) -> Words:
     share, factory = e.quieter or (0.0, "")
     return Words.of(N_("move the order to %(factory)s (its %(machine_type)s is %(share)s "
                        "loaded in that window)"), factory=factory,
-                    machine_type=e.bottleneck_machine_type, share=f"{share:.0%}")
+                    machine_type=machine_type_said(e.bottleneck_machine_type), share=f"{share:.0%}")
 
 
 def overtime(e: Explanation, ms: Callable[[int], int]) -> Words:
     return Words.of(N_("overtime on %(machine)s (%(machine_type)s) in %(factory)s: up to "
                        "%(duration)s before %(start)s"), machine=e.bottleneck_machine,
-                    machine_type=e.bottleneck_machine_type, factory=e.factory,
+                    machine_type=machine_type_said(e.bottleneck_machine_type), factory=e.factory,
                     duration=duration(e.overtime_minutes), start=moment(ms(e.window[1])))
 
 
 def another_shift(e: Explanation) -> Words:
     return Words.of(N_("add a shift or a second %(machine_type)s in %(factory)s"),
-                    machine_type=e.bottleneck_machine_type, factory=e.factory)
+                    machine_type=machine_type_said(e.bottleneck_machine_type), factory=e.factory)
 
 
 def later_promise(end_ms: int, late_minutes: int) -> Words:

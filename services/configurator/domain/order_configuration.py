@@ -28,6 +28,7 @@ from services.configurator.domain.plan_records import (
     request_from_v1,
     result_from_v1,
 )
+from services.kit.words import N_, Words
 
 CONFIGURATION_NAMESPACE = uuid.UUID("9a41c6e2-7b3d-4f85-a0c9-3e5d7f1b2c84")
 
@@ -41,6 +42,17 @@ class ConfigurationStatus(StrEnum):
     CONFIGURED = "CONFIGURED"
     REJECTED = "REJECTED"
     CANCELLED = "CANCELLED"
+
+    @property
+    def said(self) -> Words:
+        """The state as people read it (等待配置, 已拒绝), for a refusal that names it."""
+        return Words(_SAID[self])
+
+
+_SAID = {ConfigurationStatus.PENDING: N_("awaiting configuration"),
+         ConfigurationStatus.CONFIGURED: N_("configured"),
+         ConfigurationStatus.REJECTED: N_("rejected"),
+         ConfigurationStatus.CANCELLED: N_("cancelled")}
 
 
 class OrderConfiguration(Aggregate):

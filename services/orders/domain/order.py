@@ -147,7 +147,7 @@ class Order(Aggregate):
             raise NotRejected(
                 Words.of(N_("only an order rejected by configuration is re-processed; this one is "
                             "%(status)s (amend it instead)"),
-                    status=self.status.value))
+                    status=self.status.said))
         self._reprocessed(content=content, notes=tuple(notes), revision=self.revision + 1,
                           reason="re-processed from the shop's order as received", by=by)
 
@@ -175,7 +175,7 @@ class Order(Aggregate):
             raise ProductionStarted(
                 Words.of(N_("production has started (order is %(status)s); it can no longer be "
                             "amended"),
-                    status=self.status.value))
+                    status=self.status.said))
         self._amended(content=content, reason=reason, revision=self.revision + 1, by=by)
 
     # `by` defaults to "" for the events stored before it was recorded.
@@ -198,7 +198,7 @@ class Order(Aggregate):
             raise ProductionStarted(
                 Words.of(N_("production has started (order is %(status)s); it can no longer be "
                             "cancelled"),
-                    status=self.status.value))
+                    status=self.status.said))
         self._cancelled(reason=reason, previous_status=self.status.value, by=by)
         return True
 

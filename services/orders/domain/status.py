@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from services.kit.words import N_, Words
+
 
 class OrderStatus(StrEnum):
     PLACED = "PLACED"
@@ -24,6 +26,12 @@ class OrderStatus(StrEnum):
         return _STAGE[self]
 
     @property
+    def said(self) -> Words:
+        """The state as people read it ("in production", 生产中), for a refusal that names it:
+        the wire's code is for programs."""
+        return Words(_SAID[self])
+
+    @property
     def production_started(self) -> bool:
         return self is not OrderStatus.CANCELLED and self.stage >= _STAGE[OrderStatus.IN_PRODUCTION]
 
@@ -39,4 +47,17 @@ _STAGE = {
     OrderStatus.SHIPPED: 5,
     OrderStatus.DELIVERED: 6,
     OrderStatus.CANCELLED: 99,
+}
+
+_SAID = {
+    OrderStatus.AWAITING_MAPPING: N_("awaiting mapping"),
+    OrderStatus.PLACED: N_("placed"),
+    OrderStatus.CONFIGURED: N_("configured"),
+    OrderStatus.REJECTED: N_("rejected"),
+    OrderStatus.SCHEDULED: N_("scheduled"),
+    OrderStatus.IN_PRODUCTION: N_("in production"),
+    OrderStatus.PRODUCED: N_("produced"),
+    OrderStatus.SHIPPED: N_("shipped"),
+    OrderStatus.DELIVERED: N_("delivered"),
+    OrderStatus.CANCELLED: N_("cancelled"),
 }

@@ -80,7 +80,7 @@ class Delivery(Aggregate):
         if self.status is not DeliveryStatus.DEAD:
             raise StillTrying(Words.of(N_("delivery %(id)s is %(status)s; only a dead-lettered "
                                           "delivery can be retried"),
-                id=self.id, status=self.status.value))
+                id=self.id, status=self.status.said))
         self._requeued(at, by)
 
     @event("Requeued")

@@ -8,7 +8,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from services.kit.errors import Violations
-from services.kit.words import N_
+from services.kit.words import N_, Words
 
 # What a subscription can ask for (Standard Webhooks `type`).
 EVENT_TYPES = ("order.placed", "order.configured", "order.rejected", "order.scheduled",
@@ -32,6 +32,16 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"
+
+    @property
+    def said(self) -> Words:
+        """The state as people read it (仍在尝试投递, 已送达), for a refusal that names it."""
+        return Words(_SAID_STATUSES[self])
+
+
+_SAID_STATUSES = {DeliveryStatus.PENDING: N_("still being tried"),
+                  DeliveryStatus.DELIVERED: N_("delivered"),
+                  DeliveryStatus.DEAD: N_("dead-lettered")}
 
 
 @dataclass(frozen=True)

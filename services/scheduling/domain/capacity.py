@@ -8,11 +8,12 @@ than what we hold (its version), and a machine state only when it is newer (its 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kit.words import Words
+from services.kit.words import N_, Words
 from services.scheduling.domain.carbon import CarbonProfile, profile_from_record, profile_record
 from services.scheduling.domain.ids import factory_key, machine_key
 from services.scheduling.domain.tariffs import Tariff, tariff_from_record, tariff_record
@@ -20,6 +21,22 @@ from services.scheduling.domain.values import PlannedStop, ShiftException, excep
 
 MACHINE_TYPES = ("panel_saw", "edge_bander", "cnc_drill", "cnc_router", "sander", "paint_line",
                  "assembly", "packing")
+# Each type as people call it (开料锯 / panel saw), where a refusal or an explanation names one
+MACHINE_TYPE_WORDS = {"panel_saw": N_("panel saw"), "edge_bander": N_("edge bander"),
+                      "cnc_drill": N_("CNC drill"), "cnc_router": N_("CNC router"),
+                      "sander": N_("sander"), "paint_line": N_("paint line"),
+                      "assembly": N_("assembly"), "packing": N_("packing")}
+
+
+def machine_type_said(machine_type: str) -> Words | str:
+    """A machine type in words people read; a type the network does not know as written."""
+    known = MACHINE_TYPE_WORDS.get(machine_type)
+    return Words(known) if known else machine_type
+
+
+def machine_types_said(machine_types: Iterable[str]) -> Words:
+    """Machine types one after the other ("CNC router, panel saw"), in the order of their codes."""
+    return Words.listing([machine_type_said(t) for t in sorted(machine_types)])
 
 
 class _FactoryRecord(Aggregate.Event):

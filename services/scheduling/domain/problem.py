@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from services.kit.words import N_, Words
 from services.scheduling.domain.calendar import shift_windows
+from services.scheduling.domain.capacity import machine_types_said
 from services.scheduling.domain.cutting import Cover, live_batches
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.pool import PLANNABLE, PoolOrder
@@ -340,7 +341,7 @@ def _unplannable(order: Order, capabilities: list[_Capability]) -> Words:
     capable = [c for c in capabilities if need <= c.types]
     if not capable:
         return Words.of(N_("no factory has every machine type it needs: %(types)s"),
-                        types=", ".join(sorted(need)))
+                        types=machine_types_said(need))
     if any(c.fits(order) for c in capable):
         return NOTHING
     return Words(N_("an operation is longer than any shift of the factories that could make it"))
@@ -356,7 +357,7 @@ def _pinned_unplannable(order: Order, factories: list[Factory], now_min: int) ->
     missing = sorted({op.machine_type for op in order.operations} - capability.types)
     if missing:
         return Words.of(N_("pinned to factory %(factory)s, which has no %(types)s"),
-                        factory=order.factory, types=", ".join(missing))
+                        factory=order.factory, types=machine_types_said(missing))
     if not capability.fits(order):
         return Words.of(N_("pinned to factory %(factory)s, where an operation is longer than "
                            "any shift"), factory=order.factory)

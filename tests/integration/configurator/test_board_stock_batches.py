@@ -135,7 +135,7 @@ async def test_an_order_rejected_by_configuration_is_refused_with_its_reason(
                                                  order_ids=[rejected]),
                              metadata=auth(TEST_ADMIN_KEY))
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert refused.value.details() == f"order {rejected} is REJECTED, not configured"
+    assert refused.value.details() == f"order {rejected} is rejected, not configured"
     info, failure = error_details_pb2.ErrorInfo(), error_details_pb2.PreconditionFailure()
     found = rpc_status.from_call(refused.value).details
     assert any(d.Unpack(info) for d in found) and any(d.Unpack(failure) for d in found)

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from dovetail_factory import InvalidRequest, i18n
+from tests.helpers import eventually
 from tests.integration.factory_client.conftest import client_for, first_planned, new_order
 from tests.integration.factory_client.test_cli import cli_env, run  # noqa: F401 - a fixture
 
@@ -110,3 +111,32 @@ async def test_the_command_says_a_report_out_of_order_in_the_language(
     assert code == 6
     assert (f"error: operation {first.operation_id} cannot be finished: it is planned, "
             "report it started first") in err, err
+
+
+async def test_the_command_names_machine_types_as_people_call_them(
+        maker, scheduling, iot, orders_channel, settings, cli_env, capsys,  # noqa: F811
+        monkeypatch, tmp_path):
+    """A start reported on a machine of another type (an edge bander the factory adds):
+    scheduling names both types in words of their own, so the command says 封边机 and 砂光机
+    in 简体中文, never the wire's `edge_bander`, and "edge bander" in English."""
+    monkeypatch.setenv("DOVETAIL_FACTORY_KEY", maker.key)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    bander = f"{maker.factory_id}-EB1"
+    async with client_for(maker, scheduling, iot, tmp_path, factory_id=maker.factory_id) as c:
+        await c.register_machine(bander, "edge_bander", rated_power_kw=5.0)
+
+    async def known() -> bool:
+        return bander in scheduling.runtime.state.machines
+
+    await eventually(known, timeout=90)
+    order_id = await new_order(orders_channel, settings)
+    first = await first_planned(maker, scheduling, iot, tmp_path, order_id)
+    start = ["report", "start", first.operation_id, "--machine", bander]
+
+    code, _, err = await run(capsys, "--lang", "zh-CN", *start)
+    assert code == 2
+    assert f"{bander} 是 封边机；该工序需要 砂光机" in err, err
+    assert "edge_bander" not in err and "sander" not in err, err
+    code, _, err = await run(capsys, *start)
+    assert code == 2 and f"{bander} is a edge bander; the operation needs a sander" in err, err

@@ -13,11 +13,12 @@ from dovetail.scheduling.v1 import scheduling_events_pb2 as scheduling
 from services.kit.envelope import subject, wrap
 from services.kit.words import N_, Words
 from services.kit.words_pb import words_pb
+from services.scheduling.domain.capacity import machine_types_said
 from tests.helpers import eventually, order_payload, ref
 from tests.integration.test_gateway_webhooks import signed
 
 pytestmark = pytest.mark.integration
-REASON = "no factory has every machine type it needs: assembly, paint_line, panel_saw"
+REASON = "no factory has every machine type it needs: assembly, paint line, panel saw"
 
 
 async def from_scheduling(settings, event: str, order_id: str, body) -> None:
@@ -79,14 +80,14 @@ async def test_the_portal_shows_why_an_order_cannot_be_planned_until_it_is(gw, s
 async def test_a_chinese_reader_reads_why_in_chinese(gw, settings):
     """Issue 19: scheduling sends its reason as words; the orders service keeps them with the
     issue, REST carries them, and the portal's note, list chip and timeline say them in
-    Chinese (the machine types inside as written)."""
+    Chinese, the machine types inside too (组装, not assembly: words of their own)."""
     admin, zh = gw.as_("admin"), {"Accept-Language": "zh-CN"}
     external_id = ref("HELD-ZH")
     placed = await gw.client.post("/webhooks/dovetail/orders",
                                   **signed(settings, order_payload(external_id)))
     order_id = placed.json()["order_id"]
     words = Words.of(N_("no factory has every machine type it needs: %(types)s"),
-                     types="assembly, paint_line, panel_saw")
+                     types=machine_types_said(["assembly", "paint_line", "panel_saw"]))
     assert words.english() == REASON  # what scheduling writes (domain/problem.py)
     await from_scheduling(settings, "order_unplannable", order_id, scheduling.OrderUnplannable(
         order_id=order_id, reason=REASON, plan_id="plan-1", reason_words=words_pb(words)))
@@ -97,10 +98,10 @@ async def test_a_chinese_reader_reads_why_in_chinese(gw, settings):
 
     order = await eventually(held, timeout=60)
     assert order["planning_issue"] == REASON
-    assert order["planning_issue_words"] == {
-        "template": "no factory has every machine type it needs: %(types)s",
-        "args": {"types": "assembly, paint_line, panel_saw"}}
-    said = "没有工厂具备它所需的全部机器类型：assembly, paint_line, panel_saw"
+    issue = order["planning_issue_words"]
+    assert issue["template"] == "no factory has every machine type it needs: %(types)s"
+    assert issue["args"] == {} and set(issue["said"]) == {"types"}  # words of their own
+    said = "没有工厂具备它所需的全部机器类型：组装，喷涂线，开料锯"
 
     async def listed():
         page = await gw.client.get("/portal/orders", params={"q": external_id},

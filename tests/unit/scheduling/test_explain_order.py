@@ -69,8 +69,11 @@ async def test_a_chinese_reader_reads_what_holds_it_up_and_what_would_help():
     with i18n.speaking("zh-CN"):
         shown = explained(reply)
     [why] = shown.late_because
-    assert why.startswith(f"{order_id}（延误，") and "瓶颈是 A 的 panel_saw。" in why
+    assert why.startswith(f"{order_id}（延误，") and "瓶颈是 A 的 开料锯。" in why
     assert "A-panel_saw" in why and "(Asia/Shanghai)" in why and "T0" not in why
+    # the machine type as people call it, never the wire's code (the machine's id keeps its own)
+    assert "panel_saw" not in why.replace("A-panel_saw", "") and all(
+        "panel_saw" not in s.replace("A-panel_saw", "") for s in shown.would_help), shown
     assert any(s.startswith("改为承诺 ") and "（晚 " in s for s in shown.would_help)
     with i18n.speaking("en"):
         english = explained(reply)

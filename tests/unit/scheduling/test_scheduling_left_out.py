@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from services.kit.words import Words
-from services.scheduling.domain.capacity import FactoryCapacity, MachineCapacity
+from services.kit.words_pb import words_of
+from services.scheduling.domain.capacity import (
+    FactoryCapacity,
+    MachineCapacity,
+    machine_types_said,
+)
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.outcome import (
     DOES_NOT_FIT,
@@ -31,7 +36,9 @@ pytestmark = pytest.mark.unit
 
 NOW_MS = 1_795_600_800_000  # a whole minute (2026-11-26 08:00 UTC)
 SETTINGS = SchedulerSettings(time_limit_s=1.0, repair_time_limit_s=1.0, workers=1)
-NO_MACHINE = "no factory has every machine type it needs: assembly, paint_line, panel_saw"
+# the machine types as people call them (the wire's codes are for programs)
+NO_MACHINE = "no factory has every machine type it needs: assembly, paint line, panel saw"
+NEEDED = ("assembly", "paint_line", "panel_saw")
 NOTHING = ObjectiveValues(0.0, 0, 0, 0)
 
 
@@ -148,9 +155,8 @@ def test_the_problem_names_the_orders_no_factory_can_make_and_why():
     rows = left_out_rows(index, {"O-full": 3})
     assert rows == [LeftOut("O-full", 3, DOES_NOT_FIT), LeftOut("O-lacquer", 1, NO_MACHINE)]
     # each reason as words for people (issue 19): its English is the reason
-    assert rows[1].words == Words(
-        "no factory has every machine type it needs: %(types)s",
-        (("types", "assembly, paint_line, panel_saw"),))
+    assert rows[1].words == Words.of(
+        "no factory has every machine type it needs: %(types)s", types=machine_types_said(NEEDED))
     assert rows[0].words == Words(DOES_NOT_FIT)
 
 
@@ -203,7 +209,8 @@ async def test_the_planner_reports_an_unplannable_order_once_and_schedules_it_wh
     assert unplannable.reason == NO_MACHINE and unplannable.plan_id == first.plan_id
     assert unplannable.reason_words.template == (
         "no factory has every machine type it needs: %(types)s")
-    assert dict(unplannable.reason_words.args) == {"types": "assembly, paint_line, panel_saw"}
+    assert "types" in unplannable.reason_words.said  # words of their own, said for the reader
+    assert words_of(unplannable.reason_words).english() == NO_MACHINE
 
     add_order(state, configured("O-plain", PLAIN))
     await planner.plan_once({"orders_added"})
