@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import grpc
 from google.protobuf import struct_pb2
+from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from litestar import Controller, Request, Response, post
@@ -25,7 +27,7 @@ from dovetail.common.v1 import types_pb2
 from dovetail.configurator.v1 import configurator_service_pb2 as cfg
 from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sch
-from gateway import reads
+from gateway import i18n, reads
 from gateway.auth import current, designer_or_admin, require
 from gateway.controllers.orders import date_of
 from gateway.deps import Services, ServicesDep
@@ -39,6 +41,8 @@ from gateway.schemas.designs import (
     ReasonRead,
 )
 from gateway.schemas.orders import ErrorBody, WebhookAccepted
+
+T = TypeVar("T", bound=Message)
 
 
 def configure_request(product: str, options: dict, quantity: int) -> cfg.ConfigureRequest:
@@ -80,7 +84,8 @@ async def quote(services: Services, data: DesignQuote) -> QuoteRead | QuoteRefus
                          None, "no delivery date now: the scheduler cannot be asked", [])
     if isinstance(q, Refusal):
         return QuoteRefused(409, q.detail, q.reason, q.facts, configured.catalog_version,
-                            spec.summary, price)
+                            spec.summary, price, said=i18n.said_or_written(q.detail, q.words),
+                            words=reads.words_read(q.words) if q.words else None)
     return QuoteRead(
         buildable=True, catalog_version=configured.catalog_version, summary=spec.summary,
         price=price,
@@ -101,7 +106,8 @@ class Refusal:
 
     reason: str
     facts: dict[str, str]
-    detail: str
+    detail: str  # the English
+    words: types_pb2.Words | None = None  # the same, as words for the reader's language
 
 
 async def promise(services: Services, request: sch.QuoteRequest) -> sch.QuoteResponse | Refusal:
@@ -113,15 +119,20 @@ async def promise(services: Services, request: sch.QuoteRequest) -> sch.QuoteRes
         info = error_info(error) if error.code() == grpc.StatusCode.FAILED_PRECONDITION else None
         if info is None:
             raise from_grpc(error) from None
-        return Refusal(info.reason, dict(info.metadata), error.details() or info.reason)
+        return Refusal(info.reason, dict(info.metadata), error.details() or info.reason,
+                       detail_of(error, types_pb2.Words()))
 
 
 def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | None:
+    return detail_of(error, error_details_pb2.ErrorInfo())
+
+
+def detail_of(error: grpc.aio.AioRpcError, kind: T) -> T | None:
+    """The first detail of the status the service sent that is a ``kind`` message, or None."""
     status = rpc_status.from_call(error)
     for detail in status.details if status else []:
-        info = error_details_pb2.ErrorInfo()
-        if detail.Unpack(info):
-            return info
+        if detail.Unpack(kind):
+            return kind
     return None
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from gateway.schemas.orders import Customer, Money, OptionValue
+from gateway.schemas.orders import Customer, Money, OptionValue, WordsRead
 
 
 class DesignQuote(msgspec.Struct, forbid_unknown_fields=True):
@@ -67,6 +67,11 @@ class QuoteRefused(msgspec.Struct):
     catalog_version: int
     summary: str
     price: Money | None
+    said: Annotated[str, msgspec.Meta(description=(
+        "`detail` in the request's language (Accept-Language; English without it), machine "
+        "types as people call them"))] = ""
+    words: Annotated[WordsRead | None, msgspec.Meta(description=(
+        "`detail` as words, for a client to say in its reader's language"))] = None
 
 
 class DesignOrder(msgspec.Struct, forbid_unknown_fields=True):

@@ -15,6 +15,7 @@ from services.scheduling.domain.calendar import zone
 from services.scheduling.domain.errors import NoFactoryToQuote, OrderCannotBePromised
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.values import RoutingStep
+from services.scheduling.promise_words import REFUSED, refused
 from services.scheduling.queries import frame, hours
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import SchedulingError
@@ -66,12 +67,10 @@ def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
         answer = quote(problem, plan, routing, release=release, quantity=quantity)
     except CannotPromise as exc:
         subject = "/".join(exc.facts[k] for k in ("factory_id", "machine_type") if exc.facts.get(k))
-        raise OrderCannotBePromised(Words.of(N_("cannot promise this order: %(reason)s"),
-            reason=exc), reason=exc.reason,
-                                    domain=DOMAIN, subject=subject, facts=exc.facts) from None
+        raise OrderCannotBePromised(refused(exc), reason=exc.reason, domain=DOMAIN,
+                                    subject=subject, facts=exc.facts) from None
     except SchedulingError as exc:
-        raise OrderCannotBePromised(Words.of(N_("cannot promise this order: %(reason)s"),
-            reason=exc)) from None
+        raise OrderCannotBePromised(Words.of(REFUSED, reason=exc)) from None
     factory = state.factories.get(answer.factory)
     tz = zone(settings.time_zone or (factory.timezone if factory else ""))
     return _answer(answer, f.index, tz, release, promised_date,

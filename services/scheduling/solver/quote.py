@@ -159,14 +159,16 @@ def _missing_type(factories, routing) -> CannotPromise:
     if absent or not factories:
         return CannotPromise(MISSING_MACHINE_TYPE,
                              f"no factory has a {' or a '.join(absent or sorted(need))}, "
-                             f"which this order needs", machine_type=",".join(absent))
+                             f"which this order needs", machine_type=",".join(absent),
+                             needed=",".join(sorted(need)))
     closest = min(factories, key=lambda f: (len(need - {m.type for m in f.machines}), f.id))
     lacks = sorted(need - {m.type for m in closest.machines})
     return CannotPromise(MISSING_MACHINE_TYPE,
                          f"no factory has every machine type this order needs "
                          f"({', '.join(sorted(need))}); the closest, {closest.id}, has no "
                          f"{' and no '.join(lacks)}",
-                         machine_type=",".join(lacks), factory_id=closest.id)
+                         machine_type=",".join(lacks), factory_id=closest.id,
+                         needed=",".join(sorted(need)))
 
 
 def _why_not(ask: _Ask, largest: int) -> CannotPromise:
@@ -188,7 +190,7 @@ def _why_not(ask: _Ask, largest: int) -> CannotPromise:
         return CannotPromise(MACHINE_UNAVAILABLE,
                              f"the {op.machine_type} of {f.id} ({down}) is down with no end "
                              f"planned{others}", machine_type=op.machine_type, machine_id=down,
-                             factory_id=f.id)
+                             factory_id=f.id, capable_factories=str(len(ask.capable)))
     need = min(m.duration(op.duration) for m in machines)
     each = "one unit's " if ask.units > 1 else ""
     return CannotPromise(OPERATION_TOO_LONG,
@@ -196,7 +198,8 @@ def _why_not(ask: _Ask, largest: int) -> CannotPromise:
                          f"stretch of working time is {_hours(longest)}; an operation cannot stop "
                          f"at a break, so a longer shift or a faster {op.machine_type} would make "
                          f"it{others}", machine_type=op.machine_type, factory_id=f.id,
-                         operation_minutes=str(need), longest_stretch_minutes=str(longest))
+                         operation_minutes=str(need), longest_stretch_minutes=str(longest),
+                         units=str(ask.units), capable_factories=str(len(ask.capable)))
 
 
 def _hours(minutes: int) -> str:

@@ -5,6 +5,7 @@ shift holds five hours of assembly), and what no factory can make is refused wit
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -112,7 +113,7 @@ async def test_what_no_factory_can_make_is_refused_with_its_reason(scheduling, w
     assert (info.reason, info.domain) == ("MISSING_MACHINE_TYPE", "scheduling.dovetail")
     assert info.metadata["machine_type"] == "paint_line"
     assert failure.violations[0].type == "MISSING_MACHINE_TYPE"
-    assert "paint_line" in failure.violations[0].description
+    assert "paint line" in failure.violations[0].description  # as people call it
 
 
 async def test_a_piece_longer_than_any_shift_is_refused_with_the_figures(scheduling, works):
@@ -183,4 +184,20 @@ async def test_a_design_no_factory_can_make_is_a_409_naming_the_reason(designer_
     assert refused.status_code == 409, refused.text
     body = refused.json()
     assert body["reason"] == "MISSING_MACHINE_TYPE" and "paint_line" in body["facts"]["machine_type"]
-    assert "paint_line" in body["detail"] and body["price"] and body["summary"]
+    assert "paint line" in body["detail"] and body["price"] and body["summary"]
+    assert body["said"] == body["detail"]  # no Accept-Language: English
+    assert body["words"]["template"] == "cannot promise this order: %(reason)s"
+
+
+async def test_a_chinese_designer_reads_why_no_date_can_be_promised(designer_site, works):
+    """The 409's `said` is in the request's language, the machine type as people call it
+    (喷涂线), with no English and no code; `detail` stays the English for programs."""
+    lacquered = {**DESIGN, "options": {**DESIGN["options"], "width_mm": 1800,
+                                       "finish": "lacquer-white", "board": "mdf-18"}}
+    refused = await designer_site.post("/api/v1/designs/quote", json=lacquered,
+                                       headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["said"].startswith("无法为此订单承诺交期：") and "喷涂线" in body["said"], body
+    assert not re.search(r"[A-Za-z_]{3,}", body["said"].split("（")[0]), body["said"]
+    assert body["detail"].startswith("cannot promise this order: ")

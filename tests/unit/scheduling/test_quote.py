@@ -167,7 +167,9 @@ def test_a_factory_short_of_one_type_is_named_with_what_it_lacks():
     with pytest.raises(CannotPromise) as refused:
         quote(network(no_router, no_saw), [], wardrobes(1))
     assert refused.value.reason == MISSING_MACHINE_TYPE
-    assert refused.value.facts == {"machine_type": "cnc_router", "factory_id": "F-FS-02"}
+    assert refused.value.facts == {"machine_type": "cnc_router", "factory_id": "F-FS-02",
+                                   "needed": "assembly,cnc_drill,cnc_router,edge_bander,packing,"
+                                             "panel_saw"}
 
 
 def test_a_piece_longer_than_any_shift_gets_the_reason_with_its_figures():
@@ -177,7 +179,8 @@ def test_a_piece_longer_than_any_shift_gets_the_reason_with_its_figures():
     e = refused.value
     assert e.reason == OPERATION_TOO_LONG
     assert e.facts == {"machine_type": "assembly", "factory_id": "F-GZ-01",
-                       "operation_minutes": "360", "longest_stretch_minutes": "270"}
+                       "operation_minutes": "360", "longest_stretch_minutes": "270",
+                       "units": "1", "capable_factories": "1"}
     assert "6h00" in str(e) and "4h30" in str(e)
 
 
