@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
 import msgspec
@@ -259,7 +259,10 @@ def parse_lines(v: Violations, raw: Any, field_name: str = "items",
 
 
 def parse_money(v: Violations, raw: Any, field_name: str = "total",
-                source: Source = JSON) -> Money | None:
+                source: Source = JSON, *, as_sent: bool = False) -> Money | None:
+    """An amount and its currency. The amount is refused finer than the currency's smallest
+    unit, unless `as_sent` (a shop's total, its payload kept): then rounded to it, half up, as
+    the shop's payment was (a WooCommerce store showing 3 decimals in USD sends 29.985)."""
     if raw is None:
         return None
     if not source.is_object(raw):
@@ -289,11 +292,12 @@ def parse_money(v: Violations, raw: Any, field_name: str = "total",
     step = Decimal(1).scaleb(-places)
     if amount != amount.quantize(step) and not known:
         v.add(f"{field_name}.amount", N_("must have at most two decimal places"))
-    elif amount != amount.quantize(step):
+    elif amount != amount.quantize(step) and not as_sent:
         v.add(f"{field_name}.amount", N_("must have at most %(n)s decimal places in %(currency)s"),
               n=places, currency=currency)
         return None
-    return Money(amount=amount.quantize(step), currency=currency) if known else None
+    rounded = amount.quantize(step, rounding=ROUND_HALF_UP)
+    return Money(amount=rounded, currency=currency) if known else None
 
 
 def decimal_places(currency: str) -> int:
@@ -317,15 +321,17 @@ def parse_date(v: Violations, raw: Any, field_name: str) -> date | None:
 
 
 def parse_order_content(raw: Any, source: Source = JSON, *, lines_required: bool = True,
-                        customer_complete: bool = True) -> OrderContent:
+                        as_sent: bool = False) -> OrderContent:
     """Validate everything a channel sent (its customer, items, total and promised date, read
     through `source`); raise InvalidArgument listing every problem. A shop order taken as
-    sent may lack lines mapped yet (`lines_required`) and a complete customer."""
+    sent (`as_sent`, the shop's payload kept with it) may lack lines mapped yet
+    (`lines_required`) and a complete customer, and its total is kept in its currency's
+    smallest unit."""
     v = Violations()
     get = source.get
-    customer = parse_customer(v, get(raw, "customer"), source, complete=customer_complete)
+    customer = parse_customer(v, get(raw, "customer"), source, complete=not as_sent)
     lines = parse_lines(v, get(raw, "items"), source=source, required=lines_required)
-    total = parse_money(v, get(raw, "total"), source=source)
+    total = parse_money(v, get(raw, "total"), source=source, as_sent=as_sent)
     promised = parse_date(v, get(raw, "promised_date"), "promised_date")
     v.raise_if_any()
     assert customer is not None

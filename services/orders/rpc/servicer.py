@@ -159,7 +159,7 @@ class OrdersServicer(pb_grpc.OrdersServiceServicer):
         v.raise_if_any()
         # A shop order taken as sent (its payload kept) may come without a full address.
         content = parse_order_content(request, mapping.WIRE, lines_required=not needs,
-                                      customer_complete=not request.source_payload)
+                                      as_sent=bool(request.source_payload))
         placed_at = (request.placed_at.ToDatetime(tzinfo=UTC) if request.HasField("placed_at")
                      else datetime.now(UTC))
         return PlacementRequest(request.channel, request.external_id.strip(), content, placed_at,

@@ -104,6 +104,11 @@ def woo_three_decimals(p: Payload) -> None:
     p["total"] = "29.350"
 
 
+def woo_prices_in_thousandths(p: Payload) -> None:
+    """The same store pricing in thousandths of a dollar: its total is finer than a cent."""
+    p["total"] = "29.345"
+
+
 def woo_chinese_buyer(p: Payload) -> None:
     for part in ("billing", "shipping"):
         p[part].update(first_name="三", last_name="张", address_1="浦东新区世纪大道100号",
@@ -130,6 +135,7 @@ SHAPES = [
     ("woocommerce_rest_docs_order_727.json", woo_guest),
     ("woocommerce_rest_docs_order_727.json", woo_unset_fields),
     ("woocommerce_rest_docs_order_727.json", woo_three_decimals),
+    ("woocommerce_rest_docs_order_727.json", woo_prices_in_thousandths),
     ("woocommerce_rest_docs_order_727.json", woo_chinese_buyer),
     ("woocommerce_rest_docs_order_727.json", woo_plugin_meta),
 ]
@@ -154,6 +160,8 @@ LANDS = {
                        ("29.35", "USD")),
     woo_three_decimals: ("John Doe", ("969 Market", "San Francisco", "US"), "(555) 555-5555",
                          ("29.35", "USD")),
+    woo_prices_in_thousandths: ("John Doe", ("969 Market", "San Francisco", "US"),
+                                "(555) 555-5555", ("29.35", "USD")),  # to the cent, half up
     woo_chinese_buyer: ("三 张", ("浦东新区世纪大道100号", "上海", "CN"), "(555) 555-5555",
                         ("29.35", "USD")),
     woo_plugin_meta: ("John Doe", ("969 Market", "San Francisco", "US"), "(555) 555-5555",

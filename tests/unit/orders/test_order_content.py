@@ -99,7 +99,7 @@ def test_a_shop_order_s_overlong_customer_text_is_shortened_not_refused():
     raw["customer"]["phone"] = "555-555-1234 (mobile) or 555-555-9876 (office, ask for Steve)"
     raw["customer"]["address"]["line2"] = "上海环球金融中心 " * 30
     raw["customer"]["address"]["postal_code"] = "200120 (deliver to the loading bay)"
-    content = parse_order_content(raw, customer_complete=False)
+    content = parse_order_content(raw, as_sent=True)
     c = content.customer
     assert c.phone == raw["customer"]["phone"][:39].rstrip() + "…" and len(c.phone) <= 40
     assert len(c.address.line2) <= 200 and c.address.line2.endswith("…")
@@ -109,3 +109,15 @@ def test_a_shop_order_s_overlong_customer_text_is_shortened_not_refused():
         parse_order_content(raw)
     assert {v.field for v in caught.value.violations} == {
         "customer.phone", "customer.address.line2", "customer.address.postal_code"}
+
+
+def test_a_shop_s_total_finer_than_its_currency_s_unit_is_rounded_to_it_not_refused():
+    """A WooCommerce store set to show 3 decimals in USD sends 29.985: the shop's order is
+    taken as sent, its total kept to the cent as the payment was; our own format refuses it."""
+    raw = order_payload()
+    raw["total"] = {"amount": "29.985", "currency": "USD"}
+    assert str(parse_order_content(raw, as_sent=True).total.amount) == "29.99"
+    raw["total"] = {"amount": "12.3455", "currency": "KWD"}
+    assert str(parse_order_content(raw, as_sent=True).total.amount) == "12.346"
+    with pytest.raises(InvalidArgument):
+        parse_order_content(raw)
