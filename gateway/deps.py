@@ -21,6 +21,7 @@ from dovetail.orders.v1 import orders_service_pb2_grpc
 from dovetail.outbound.v1 import outbound_service_pb2_grpc
 from dovetail.scheduling.v1 import plan_overrides_service_pb2_grpc, scheduling_service_pb2_grpc
 from gateway.accounts.service import People
+from gateway.catalogue_names import CatalogueNameBook
 from gateway.channels import ChannelStore
 from gateway.errors import ServiceError, from_grpc
 from gateway.factory_directory import FactoryDirectory
@@ -130,6 +131,8 @@ class GatewayState:
     streams: StreamSlots = field(default_factory=lambda: StreamSlots(
         EdgeSettings.streams_per_holder, EdgeSettings.streams_total))
     factories: FactoryDirectory = field(default_factory=FactoryDirectory)  # the schedule's picker
+    # the catalogue's names for the codes orders carry (products, options, materials)
+    catalogue_names: CatalogueNameBook = field(default_factory=CatalogueNameBook)
     people: People | None = None  # people's accounts (gateway/accounts)
     # Places shop orders waiting for mapping once a saved mapping covers them (a
     # gateway.webhooks.release.MappingRelease; typed loosely: that module imports this one).

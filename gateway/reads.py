@@ -114,7 +114,8 @@ def configuration(c: cfg.OrderConfiguration) -> ConfigurationRead:
         board_index=b.board_index, material=b.material, thickness_mm=b.thickness_mm,
         stock_length_mm=b.stock_length_mm, stock_width_mm=b.stock_width_mm,
         yield_percent=round(b.yield_percent, 2), panels=len(b.placements), cut_count=b.cut_count,
-        svg_url=f"/api/v1/orders/{c.order_id}/boards/{b.board_index}")
+        svg_url=f"/api/v1/orders/{c.order_id}/boards/{b.board_index}",
+        material_words=words(b, "material_words"))
         for b in c.nesting.boards]
     return ConfigurationRead(
         order_id=c.order_id,

@@ -225,7 +225,8 @@ def price_breakdown_read(order_id: str, price: cfg.Price | None,
         PriceLineRead(reads.enum(cfg.PriceComponent, li.component, "PRICE_COMPONENT_").lower(),
                       li.description, li.quantity, li.unit,
                       reads.money(li.unit_price) if li.HasField("unit_price") else None,
-                      reads.money(li.amount) or Money(amount="0.00", currency=""))
+                      reads.money(li.amount) or Money(amount="0.00", currency=""),
+                      reads.words(li, "description_words"))
         for li in price.lines]
     return PriceBreakdownRead(order_id, reads.money(price.total) if price is not None else None,
                               lines, energy_cost_read(energy) if energy is not None else None,

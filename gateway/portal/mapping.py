@@ -280,7 +280,7 @@ async def order_page_again(gateway: GatewayState, order_id: str, **context: Any)
     """The order page with what a refused action has to say (422)."""
     return Template(template_name="order.html", status_code=422, headers=PAGE_HEADERS,
                     context={"nav": "orders", "topics": "", "when": when, **context,
-                             **await order_page_data(gateway.services, order_id)})
+                             **await order_page_data(gateway, order_id)})
 
 
 SHOP_DESK_PAGES = [MappingPortalController, OrderActionsController]

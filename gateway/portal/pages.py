@@ -362,18 +362,22 @@ async def password_session(request: Request, gateway, email: str, password: str)
     return cookie
 
 
-async def order_page_data(services: Services, order_id: str) -> dict:
+async def order_page_data(gateway, order_id: str) -> dict:
+    """What the order page shows; the codes it carries are named by the catalogue version it
+    was configured with (`names`)."""
+    services: Services = gateway.services
     reply = await services.call("orders", "GetOrder", orders_pb.GetOrderRequest(order_id=order_id))
     history = await services.call("orders", "GetOrderHistory",
                                   orders_pb.GetOrderHistoryRequest(order_id=order_id))
     ((configuration, cfg_note), (shipment, ship_note), (energy, _),
-     (planned, planned_note), (explained, _w)) = await asyncio.gather(
+     (planned, planned_note), (explained, _w), names) = await asyncio.gather(
         attempt(order_configuration(services, order_id)),
         attempt(order_shipment(services, order_id)),
         attempt(order_energy(services, order_id)),
         attempt(planned_energy(services, order_id)),
-        attempt(order_explanation(services, order_id), Explained()))
-    return {"order": order_read(reply.order), "history": reads.history(order_id, history),
+        attempt(order_explanation(services, order_id), Explained()),
+        gateway.catalogue_names.names(services, reply.order.catalog_version))
+    return {"order": order_read(reply.order), "names": names, "history": reads.history(order_id, history),
             "configuration": reads.configuration(configuration) if configuration else None,
             "configuration_note": cfg_note, "shipment": shipment, "shipment_note": ship_note,
             "energy": energy, "planned_energy": planned, "explained": explained,
@@ -434,8 +438,10 @@ class PortalController(Controller):
         listed, note = await attempt(gateway.services.call("orders", "ListOrders", list_request(
             statuses, channel[:64], q[:200], None, None, 50, cursor[:500] or None)))
         counts = await gateway.facts.counts() if gateway.facts else {}
+        names = await gateway.catalogue_names.of_versions(
+            gateway.services, (o.catalog_version for o in listed.orders) if listed else ())
         return page("orders.html", nav="orders", topics="orders", statuses=STATUSES,
-                    counts=counts, status=status.upper(), q=q, channel=channel, note=note,
+                    counts=counts, names=names, status=status.upper(), q=q, channel=channel, note=note,
                     orders=[order_read(o, full=False) for o in listed.orders] if listed else [],
                     next_cursor=listed.next_page_token if listed else "", when=when)
 
@@ -443,7 +449,7 @@ class PortalController(Controller):
     async def order(self, order_id: FromPath[str], request: Request,
                     gateway: StateDep) -> Template:
         return page("order.html", nav="orders", topics="orders,scheduling,delivery",
-                    when=when, **await order_page_data(gateway.services, order_id),
+                    when=when, **await order_page_data(gateway, order_id),
                     planning=await plan_card(gateway, order_id, current(request).role))
 
     @get("/factories", guards=[portal_for(*PLANNING)])

@@ -85,4 +85,4 @@ async def order_page_again(request: Request, gateway: GatewayState, order_id: st
     return Template(template_name="order.html", status_code=422, headers=PAGE_HEADERS, context={
         "nav": "orders", "topics": "", "when": when, **context,
         "planning": await plan_card(gateway, order_id, current(request).role),
-        **await order_page_data(gateway.services, order_id)})
+        **await order_page_data(gateway, order_id)})

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from gateway.schemas.orders import Money
+from gateway.schemas.orders import Money, WordsRead
 
 Band = Annotated[str, msgspec.Meta(description="critical, peak, flat or valley")]
 
@@ -126,6 +126,7 @@ class PriceLineRead(msgspec.Struct):
     unit: str
     unit_price: Money | None
     amount: Money
+    description_words: WordsRead | None = None  # for a client to say in its reader's language
 
 
 class PriceBreakdownRead(msgspec.Struct):

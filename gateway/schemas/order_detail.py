@@ -63,6 +63,7 @@ class BoardRead(msgspec.Struct):
     panels: int
     cut_count: int
     svg_url: str
+    material_words: WordsRead | None = None  # the board and finish by the catalogue's names
 
 
 class LineSpecRead(msgspec.Struct):

@@ -37,15 +37,22 @@ class Problem:
 async def latest_catalogue(call: Callable[[str, str, Any], Awaitable[Any]],
                            ) -> dict[str, cfg.Product]:
     """Every product of the latest catalogue version, by code."""
-    products: dict[str, cfg.Product] = {}
+    _version, products = await catalogue_products(call)
+    return {p.code: p for p in products}
+
+
+async def catalogue_products(call: Callable[[str, str, Any], Awaitable[Any]], version: int = 0,
+                             ) -> tuple[int, list[cfg.Product]]:
+    """Every product of catalogue version `version` (0: the latest), and which version that is."""
+    products: list[cfg.Product] = []
     token = ""
     while True:
         page = await call("configurator", "ListProducts", cfg.ListProductsRequest(
-            page=types_pb2.PageRequest(page_size=200, page_token=token)))
-        products.update((p.code, p) for p in page.products)
+            catalog_version=version, page=types_pb2.PageRequest(page_size=200, page_token=token)))
+        products.extend(page.products)
         token = page.next_page_token
         if not token:
-            return products
+            return page.catalog_version, products
 
 
 def value_problem(parameter: cfg.Parameter, value: Any) -> str | None:

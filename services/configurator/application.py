@@ -201,7 +201,7 @@ class ConfiguratorApplication(ServiceApplication):
         if isinstance(plan, OrderPlan):
             configuration.record_configured(
                 revision=request.revision, catalog_version=catalogue.version,
-                promised_date=request.promised_date, lines=plan_lines(plan),
+                promised_date=request.promised_date, lines=plan_lines(plan, catalogue),
                 result=plan_result(catalogue, plan), configured_at=now, cause=cause)
         else:
             configuration.record_rejected(

@@ -21,7 +21,7 @@ from services.configurator.domain.plan_records import (
     RejectionReason,
     ShippedPackage,
 )
-from services.kit.words import Words
+from services.kit.words import N_, Words
 from services.kit.words_pb import words_or_none
 
 COMPONENTS = {
@@ -32,6 +32,11 @@ COMPONENTS = {
     "machine time": pb.PRICE_COMPONENT_MACHINE_TIME,
     "margin": pb.PRICE_COMPONENT_MARGIN,
 }
+# What a line of the order's price is, said (its `description` is the English)
+PRICE_WORDS = {"boards": N_("boards"), "edge banding": N_("edge banding"),
+               "hardware": N_("hardware"), "coating": N_("finish"),
+               "machine time": N_("machine time")}
+MARGIN = N_("margin %(percent)s%%")
 HARDWARE_KINDS = {
     "hinge": pb.HARDWARE_KIND_HINGE,
     "slide": pb.HARDWARE_KIND_SLIDE,
@@ -108,8 +113,8 @@ def reason_to_pb(reason: RejectionReason | Reason, line_id: str = "") -> pb.Reje
 
 
 def routing_to_pb(step: RoutingStep, words: Words | None = None) -> pb.RoutingOperation:
-    """One operation of the routing; its description as words too (`words` when the step was
-    stored before it kept them)."""
+    """One operation of the routing; its description as words too: `words` (the plan made
+    again says it) before those the step was stored with (none before words were kept)."""
     return pb.RoutingOperation(
         operation_id=step.operation_id, seq=step.seq,
         machine_type=types_pb2.MachineType.Value(f"MACHINE_TYPE_{step.machine_type.upper()}"),
@@ -117,18 +122,24 @@ def routing_to_pb(step: RoutingStep, words: Words | None = None) -> pb.RoutingOp
         setup_key=step.setup_key, min_wait_after_seconds=step.min_wait_after_s,
         batch_key=step.batch_key, description=step.description,
         line_ids=list(step.line_ids), setup_seconds=step.setup_s,
-        description_words=words_or_none(step.description_words or words))
+        description_words=words_or_none(words or step.description_words))
 
 
 def order_price_to_pb(price: OrderPrice) -> pb.Price:
     currency = price.currency
     return pb.Price(total=money(price.total, currency), lines=[
         pb.PriceLine(component=COMPONENTS.get(line.category, 0),
-                     description=line.category if line.category != "margin"
-                     else f"margin {line.quantity}%",
+                     description=(said := price_words(line.category, line.quantity)).english(),
                      quantity=str(line.quantity), unit=line.unit,
-                     amount=money(line.amount, currency))
+                     amount=money(line.amount, currency), description_words=words_or_none(said))
         for line in price.lines])
+
+
+def price_words(category: str, quantity: Decimal) -> Words:
+    """What one line of an order's price is: its category, the margin with its percent."""
+    if category == "margin":
+        return Words.of(MARGIN, percent=quantity)
+    return Words(PRICE_WORDS.get(category, category))
 
 
 def line_price_to_pb(price: Price, quantity: int) -> pb.Price:

@@ -50,6 +50,10 @@ BOARDS = [
 ]
 
 _LACQUER_COLOURS = ("white", "black", "grey", "sage", "navy", "terracotta")
+# The colours finishes and edge bands have, as words name them (an edge band "oak/1mm", a
+# lacquer coat's colour in the routing)
+COLOUR_NAMES = (N_("white"), N_("black"), N_("grey"), N_("sage"), N_("navy"), N_("terracotta"),
+                N_("oak"), N_("walnut"))
 LACQUER_NAMES = (N_("white lacquer"), N_("black lacquer"), N_("grey lacquer"), N_("sage lacquer"),
                  N_("navy lacquer"), N_("terracotta lacquer"))
 FINISHES = [
@@ -131,6 +135,16 @@ def _hw(code, name, kind, cost, holes=0, fitting=0.0, router=0.0, weight=0.0):
         "weight_kg": weight,
     }
 
+
+# The hardware's names as texts of the gateway's catalogue (a handle is an order's option, said
+# where its options are shown); a name of another catalogue version reads as written.
+HARDWARE_NAMES = (N_("soft-close cup hinge 110°"), N_("full-extension soft-close slide pair"),
+                  N_("bar handle 128 mm"), N_("bar handle 192 mm"), N_("round knob"),
+                  N_("push-to-open latch"), N_("recessed flush pull"), N_("routed finger grip"),
+                  N_("cam lock and bolt"), N_("beech dowel 8×35"), N_("shelf support pin"),
+                  N_("double top and bottom track set"), N_("sliding door roller and guide set"),
+                  N_("hanging rail with end brackets"), N_("adjustable cabinet hanger"),
+                  N_("adjustable furniture leg"), N_("cable outlet grommet"))
 
 HARDWARE = [
     _hw("hinge-soft-close", "soft-close cup hinge 110°", "hinge", "9.50", 3, 40, 0, 0.12),

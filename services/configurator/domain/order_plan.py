@@ -237,8 +237,11 @@ DOORS = {"hinged": (N_("%(n)s hinged door"), N_("%(n)s hinged doors")),
 DRAWERS = (N_("%(n)s drawer"), N_("%(n)s drawers"))
 
 
-def describe(configuration: Configuration) -> Words:
-    """One line a person reads: 'wardrobe 2000×2400×600 mm, 2 sliding doors, ...'."""
+def describe(configuration: Configuration, catalogue: Catalogue | None = None) -> Words:
+    """One line a person reads: 'wardrobe 2000×2400×600 mm, 2 sliding doors, ..., 18 mm
+    particleboard, white melamine': the board and finish by the names of `catalogue` (the
+    version it was configured with; texts of the gateway's catalogue, said in the reader's
+    language), by code without it."""
     o, lay = configuration.spec.options, configuration.spec.layout
     parts: list[Words | str] = [Words.of(
         N_("%(product)s %(width)s×%(height)s×%(depth)s mm"),
@@ -251,6 +254,13 @@ def describe(configuration: Configuration) -> Words:
         parts.append(Words.of(DRAWERS[lay.drawers > 1], n=lay.drawers))
     if lay.bays > 1:
         parts.append(Words.of(N_("%(n)s bays"), n=lay.bays))
-    parts.append(f"{o['board']} {o['finish']}")
+    parts += material_names(catalogue, o["board"], o["finish"]) if catalogue is not None \
+        else [f"{o['board']} {o['finish']}"]
     return Words.listing(parts)
+
+
+def material_names(catalogue: Catalogue, board: str, finish: str) -> list[str]:
+    """A board and its finish by their names in `catalogue` (a code it lacks as it is)."""
+    b, f = catalogue.boards.get(board), catalogue.finishes.get(finish)
+    return [b.name if b else board, f.name if f else finish]
 

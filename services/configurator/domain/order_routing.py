@@ -129,6 +129,16 @@ def _step(order_key: str, seq: int, op: Operation, lines: tuple[str, ...],
 COATS = {"primer": N_("primer"), "top": N_("top")}
 
 
+def edge_words(family: str) -> Words | str:
+    """An edge band's setup family ("oak/1mm": its colour and thickness) as words, the colour
+    a text of the catalogue (seed_materials.COLOUR_NAMES); another shape as it is."""
+    colour, slash, thickness = family.partition("/")
+    if not slash or not thickness.endswith("mm"):
+        return family
+    return Words.of(N_("%(colour)s %(thickness)s mm"), colour=colour,
+                    thickness=thickness.removesuffix("mm"))
+
+
 def describe_step(op: Operation) -> Words:
     """What the operation does, in workshop words: "cut 3 boards with 41 cuts (52.4 m)"."""
     b = op.basis
@@ -138,7 +148,8 @@ def describe_step(op: Operation) -> Words:
                                     metres=b.get("cut_m", 0)),
         "edge_banding": lambda: Words.of(
             N_("band %(metres)s m of %(edge)s edge (%(edges)s edges)"),
-            metres=b.get("edge_m", 0), edge=op.setup_family, edges=b.get("edges", 0)),
+            metres=b.get("edge_m", 0), edge=edge_words(op.setup_family or ""),
+            edges=b.get("edges", 0)),
         "routing": lambda: Words.of(N_("route %(features)s features"),
                                     features=b.get("features", 0)),
         "drilling": lambda: Words.of(N_("drill %(panels)s panels, %(holes)s holes"),

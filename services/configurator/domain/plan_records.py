@@ -152,13 +152,15 @@ STORED_VALUES: dict[type, str] = {
 }
 
 
-def plan_lines(plan: OrderPlan) -> list[ConfiguredLine]:
+def plan_lines(plan: OrderPlan, catalogue: Catalogue | None = None) -> list[ConfiguredLine]:
+    """The plan's lines as the configuration keeps them; their summaries name materials by
+    `catalogue`'s names (the version the plan was made with)."""
     out = []
     for line in plan.lines:
         c = line.configuration
         out.append(ConfiguredLine(
             request=line.request, resolved_options=ResolvedOptions.of(c.spec.options),
-            summary=(said := describe(c)).english(), summary_words=said,
+            summary=(said := describe(c, catalogue)).english(), summary_words=said,
             panel_count=sum(p.quantity for p in c.panels),
             hardware_count=sum(h.quantity for h in c.hardware),
             unit_price=c.price.total, price=c.price.total * line.quantity))

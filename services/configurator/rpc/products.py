@@ -7,13 +7,17 @@ from typing import Any
 from dovetail.configurator.v1 import configurator_service_pb2 as pb
 from services.configurator.catalogue import Catalogue, ProductTemplate, Rule
 from services.configurator.wire import value
+from services.kit.words import N_
 
 CATEGORIES = {"wardrobe": "bedroom", "tall_cabinet": "storage", "bookcase": "living",
               "tv_unit": "living", "base_cabinet": "kitchen", "wall_cabinet": "kitchen",
               "desk": "office"}
-LABELS = {"width_mm": "Width", "height_mm": "Height", "depth_mm": "Depth", "doors": "Doors",
-          "shelves": "Shelves per bay", "drawers": "Drawers", "dividers": "Dividers",
-          "board": "Board", "finish": "Finish", "door_style": "Door style", "handle": "Handle"}
+# A parameter's label: a text of the gateway's catalogue, said where an order's options are
+# shown (gateway/catalogue_names.py)
+LABELS = {"width_mm": N_("Width"), "height_mm": N_("Height"), "depth_mm": N_("Depth"),
+          "doors": N_("Doors"), "shelves": N_("Shelves per bay"), "drawers": N_("Drawers"),
+          "dividers": N_("Dividers"), "board": N_("Board"), "finish": N_("Surface finish"),
+          "door_style": N_("Door style"), "handle": N_("Handle")}
 RULES = {
     "offered": "{option} must be one the product offers",
     "finish_suits_board": "the finish must be made on the chosen board kind",

@@ -114,7 +114,7 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
         catalogue = await asyncio.to_thread(self.app.catalogue, answer.catalog_version)
         result = plan_result(catalogue, plan)
         line = plan.lines[0]
-        said = describe(answer.configuration)
+        said = describe(answer.configuration, catalogue)
         spec = wire.line_spec_to_pb("1", line.quantity, answer.configuration, said.english(),
                                     result.packages, said)
         spec.nesting.CopyFrom(wire.nesting_summary_to_pb(result.nesting))
@@ -149,16 +149,18 @@ class ConfiguratorServicer(pb_grpc.ConfiguratorServiceServicer):
             return out
         catalogue = self.app.catalogue(c.catalog_version)
         result = c.result
-        for stored, line in zip(c.lines, plan.lines, strict=True):
+        # the plan made again says its lines and steps by the catalogue's names (an order
+        # configured before they did keeps codes in what it stored)
+        for line in plan.lines:
+            said = describe(line.configuration, catalogue)
             out.lines.append(wire.line_spec_to_pb(
-                line.line_id, line.quantity, line.configuration, stored.summary,
-                result.packages, stored.summary_words or describe(line.configuration)))
+                line.line_id, line.quantity, line.configuration, said.english(),
+                result.packages, said))
         out.nesting.CopyFrom(wire.nesting_summary_to_pb(result.nesting))
         out.nesting.boards.extend(workshop.boards_to_pb(catalogue, plan.cut_plan,
                                                         request.include_board_svg))
-        # words for steps stored before they were kept: the plan made again says them
-        said = {step.operation_id: step.description_words for step in plan.routing}
-        out.routing.extend(wire.routing_to_pb(step, said.get(step.operation_id))
+        steps = {step.operation_id: step.description_words for step in plan.routing}
+        out.routing.extend(wire.routing_to_pb(step, steps.get(step.operation_id))
                            for step in result.routing)
         out.price.CopyFrom(wire.order_price_to_pb(result.price))
         out.packages.extend(wire.package_to_pb(p) for p in result.packages)

@@ -12,6 +12,9 @@ from services.configurator.catalogue import (
     cut_list_csv,
     panel_labels,
 )
+from services.configurator.domain.order_plan import material_names
+from services.kit.words import Words
+from services.kit.words_pb import words_or_none
 
 
 def boards_to_pb(catalogue: Catalogue, plan: CutPlan, with_svg: bool) -> list[pb.BoardLayout]:
@@ -27,7 +30,14 @@ def _board(catalogue: Catalogue, index: int, board: BoardLayout, with_svg: bool)
         placements=[pb.PanelPlacement(panel_id=p.part.label, x_mm=p.x_mm, y_mm=p.y_mm,
                                       length_mm=p.along_mm, width_mm=p.across_mm, rotated=p.rotated)
                     for p in board.placements],
-        svg=board_svg(board) if with_svg else "")
+        svg=board_svg(board) if with_svg else "",
+        material_words=words_or_none(material_words(catalogue, board.material)))
+
+
+def material_words(catalogue: Catalogue, material: str) -> Words:
+    """A material ("hdf-8/melamine-white": board and finish) by the catalogue's names."""
+    board, _slash, finish = material.partition("/")
+    return Words.listing(material_names(catalogue, board, finish)[:2 if finish else 1])
 
 
 def cut_lists_to_pb(catalogue: Catalogue, plan: CutPlan, ref: str) -> list[pb.CutListFile]:

@@ -3,7 +3,9 @@ the values its events keep) is what it was when each line's piece and the whole 
 both nested, on catalogue orders of one piece (as shops send them) and of several lines.
 
 `data/order_plans_before.json` was written by this module's `write` with the code from
-before (`python -m tests.unit.configurator.test_order_nested_once` at fe9f7da).
+before (`python -m tests.unit.configurator.test_order_nested_once` at fe9f7da), and written
+again when the routing's edge-banding words came to name the band's colour (the `result`
+digests of 57 orders; every other value, and with the former words every digest, as before).
 """
 
 from __future__ import annotations

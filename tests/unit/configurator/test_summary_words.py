@@ -18,7 +18,11 @@ ORDER_ID = "6f1c3c1e-0000-4000-8000-000000000001"
 
 
 def said(words) -> str:
-    return with_local_times("", words=words_read(words_pb(words)))
+    return said_pb(words_pb(words))
+
+
+def said_pb(words) -> str:
+    return with_local_times("", words=words_read(words))
 
 
 def test_a_wardrobe_line_and_its_routing_read_in_chinese(catalogue):
@@ -42,3 +46,28 @@ def test_a_wardrobe_line_and_its_routing_read_in_chinese(catalogue):
         assert said(packing.description_words) == "包装 1 件"
     with i18n.speaking("en"):
         assert said(line.summary_words) == line.summary
+
+
+def test_a_line_names_its_board_and_finish_and_its_edge_by_the_catalogue(catalogue):
+    """The catalogue's names where codes were ("particleboard-25 melamine-oak", an edge band
+    "oak/1mm", a board "particleboard-25/melamine-oak"), in the reader's language."""
+    from services.configurator.rpc.workshop import boards_to_pb
+
+    plan = plan_order(catalogue, ORDER_ID, [LineRequest("1", "desk", 1, {
+        "width_mm": 1120, "height_mm": 750, "depth_mm": 700, "board": "particleboard-25",
+        "finish": "melamine-oak"})])
+    assert isinstance(plan, OrderPlan)
+    [line] = plan_lines(plan, catalogue)
+    assert line.summary == "desk 1120×750×700 mm, 25 mm particleboard, oak-grain melamine"
+    edge = next(step for step in plan.routing if step.step == "edge_banding")
+    boards = boards_to_pb(catalogue, plan.cut_plan, False)
+    with i18n.speaking("zh-CN"):
+        assert said(line.summary_words) == "书桌 1120×750×700 毫米，25 mm 刨花板，橡木纹三聚氰胺饰面"
+        band = said(edge.description_words)
+        assert "橡木 " in band and "oak" not in band and "/" not in band, band
+        captions = {said_pb(b.material_words) for b in boards}
+        assert "25 mm 刨花板，橡木纹三聚氰胺饰面" in captions, captions
+        assert not any("-" in c or "/" in c for c in captions), captions
+    with i18n.speaking("en"):
+        assert "25 mm particleboard, oak-grain melamine" in {said_pb(b.material_words)
+                                                              for b in boards}

@@ -72,3 +72,22 @@ def test_without_energy_the_breakdown_still_shows_and_says_nothing_of_it():
 def test_in_chinese():
     html = render(price_breakdown_read("o-1", PRICE, ESTIMATE), "zh-CN")
     assert "价格明细" in html and "估算" in html and "电费" in html
+
+
+def test_the_configurators_lines_say_what_they_are_once():
+    """A line of the order's price says its category once, in the reader's language (it read
+    "boards · boards", "板材 · boards", "margin · margin 35%")."""
+    from services.configurator.catalogue import seed_catalogue
+    from services.configurator.domain.order_plan import LineRequest, OrderPlan, plan_order
+    from services.configurator.wire import order_price_to_pb
+
+    plan = plan_order(seed_catalogue(), "6f1c3c1e-0000-4000-8000-000000000002", [LineRequest(
+        "1", "bookcase", 1, {"width_mm": 800, "height_mm": 1800, "depth_mm": 300})])
+    assert isinstance(plan, OrderPlan)
+    price = order_price_to_pb(plan.price)
+    english = render(price_breakdown_read("o-2", price, None))
+    assert "boards · boards" not in english and "margin · margin" not in english
+    assert ">boards<" in english and ">margin 35%<" in english
+    chinese = render(price_breakdown_read("o-2", price, None), "zh-CN")
+    assert "· boards" not in chinese and "· margin" not in chinese
+    assert ">板材<" in chinese and ">利润 35%<" in chinese and ">机时<" in chinese

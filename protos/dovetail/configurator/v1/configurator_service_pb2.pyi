@@ -284,7 +284,7 @@ class PanelPlacement(_message.Message):
     def __init__(self, panel_id: _Optional[str] = ..., x_mm: _Optional[float] = ..., y_mm: _Optional[float] = ..., length_mm: _Optional[float] = ..., width_mm: _Optional[float] = ..., rotated: _Optional[bool] = ...) -> None: ...
 
 class BoardLayout(_message.Message):
-    __slots__ = ("board_index", "material", "thickness_mm", "stock_length_mm", "stock_width_mm", "yield_percent", "placements", "cut_count", "svg")
+    __slots__ = ("board_index", "material", "thickness_mm", "stock_length_mm", "stock_width_mm", "yield_percent", "placements", "cut_count", "svg", "material_words")
     BOARD_INDEX_FIELD_NUMBER: _ClassVar[int]
     MATERIAL_FIELD_NUMBER: _ClassVar[int]
     THICKNESS_MM_FIELD_NUMBER: _ClassVar[int]
@@ -294,6 +294,7 @@ class BoardLayout(_message.Message):
     PLACEMENTS_FIELD_NUMBER: _ClassVar[int]
     CUT_COUNT_FIELD_NUMBER: _ClassVar[int]
     SVG_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_WORDS_FIELD_NUMBER: _ClassVar[int]
     board_index: int
     material: str
     thickness_mm: float
@@ -303,7 +304,8 @@ class BoardLayout(_message.Message):
     placements: _containers.RepeatedCompositeFieldContainer[PanelPlacement]
     cut_count: int
     svg: str
-    def __init__(self, board_index: _Optional[int] = ..., material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., stock_length_mm: _Optional[float] = ..., stock_width_mm: _Optional[float] = ..., yield_percent: _Optional[float] = ..., placements: _Optional[_Iterable[_Union[PanelPlacement, _Mapping]]] = ..., cut_count: _Optional[int] = ..., svg: _Optional[str] = ...) -> None: ...
+    material_words: _types_pb2.Words
+    def __init__(self, board_index: _Optional[int] = ..., material: _Optional[str] = ..., thickness_mm: _Optional[float] = ..., stock_length_mm: _Optional[float] = ..., stock_width_mm: _Optional[float] = ..., yield_percent: _Optional[float] = ..., placements: _Optional[_Iterable[_Union[PanelPlacement, _Mapping]]] = ..., cut_count: _Optional[int] = ..., svg: _Optional[str] = ..., material_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class MaterialNesting(_message.Message):
     __slots__ = ("material", "thickness_mm", "stock_length_mm", "stock_width_mm", "boards_used", "yield_percent")
@@ -370,20 +372,22 @@ class RoutingOperation(_message.Message):
     def __init__(self, operation_id: _Optional[str] = ..., seq: _Optional[int] = ..., machine_type: _Optional[_Union[_types_pb2.MachineType, str]] = ..., duration_seconds: _Optional[int] = ..., setup_family: _Optional[str] = ..., setup_key: _Optional[str] = ..., min_wait_after_seconds: _Optional[int] = ..., batch_key: _Optional[str] = ..., description: _Optional[str] = ..., line_ids: _Optional[_Iterable[str]] = ..., setup_seconds: _Optional[int] = ..., description_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class PriceLine(_message.Message):
-    __slots__ = ("component", "description", "quantity", "unit", "unit_price", "amount")
+    __slots__ = ("component", "description", "quantity", "unit", "unit_price", "amount", "description_words")
     COMPONENT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
     UNIT_PRICE_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_WORDS_FIELD_NUMBER: _ClassVar[int]
     component: PriceComponent
     description: str
     quantity: str
     unit: str
     unit_price: _types_pb2.Money
     amount: _types_pb2.Money
-    def __init__(self, component: _Optional[_Union[PriceComponent, str]] = ..., description: _Optional[str] = ..., quantity: _Optional[str] = ..., unit: _Optional[str] = ..., unit_price: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., amount: _Optional[_Union[_types_pb2.Money, _Mapping]] = ...) -> None: ...
+    description_words: _types_pb2.Words
+    def __init__(self, component: _Optional[_Union[PriceComponent, str]] = ..., description: _Optional[str] = ..., quantity: _Optional[str] = ..., unit: _Optional[str] = ..., unit_price: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., amount: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., description_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class Price(_message.Message):
     __slots__ = ("total", "lines")
