@@ -135,7 +135,7 @@ def edge_words(family: str) -> Words | str:
     colour, slash, thickness = family.partition("/")
     if not slash or not thickness.endswith("mm"):
         return family
-    return Words.of(N_("%(colour)s %(thickness)s mm"), colour=colour,
+    return Words.of(N_("%(colour)s/%(thickness)smm"), colour=colour,  # the English as it was
                     thickness=thickness.removesuffix("mm"))
 
 
