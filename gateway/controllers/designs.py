@@ -32,6 +32,8 @@ from gateway.auth import current, designer_or_admin, require
 from gateway.controllers.orders import date_of
 from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError, from_grpc
+from gateway.i18n import gettext as _
+from gateway.portal.words import with_local_times
 from gateway.schemas.designs import (
     DesignOrder,
     DesignQuote,
@@ -72,7 +74,8 @@ async def quote(services: Services, data: DesignQuote) -> QuoteRead | QuoteRefus
                          confidence=None, meets_promise=None,
                          explanation="the design cannot be built as it is",
                          reasons=[ReasonRead(r.parameter, r.message, r.suggestion)
-                                  for r in configured.rejection.reasons])
+                                  for r in configured.rejection.reasons],
+                         explanation_said=_("the design cannot be built as it is"))
     spec = configured.spec
     price = reads.money(spec.price.total)
     try:
@@ -81,7 +84,9 @@ async def quote(services: Services, data: DesignQuote) -> QuoteRead | QuoteRefus
         if exc.status_code != 503:
             raise
         return QuoteRead(True, configured.catalog_version, spec.summary, price, None, "", None,
-                         None, "no delivery date now: the scheduler cannot be asked", [])
+                         None, "no delivery date now: the scheduler cannot be asked", [],
+                         explanation_said=_("no delivery date now: the scheduler cannot be "
+                                            "asked"))
     if isinstance(q, Refusal):
         return QuoteRefused(409, q.detail, q.reason, q.facts, configured.catalog_version,
                             spec.summary, price, said=i18n.said_or_written(q.detail, q.words),
@@ -97,7 +102,11 @@ async def quote(services: Services, data: DesignQuote) -> QuoteRead | QuoteRefus
         if q.HasField("earliest_completion") else None,
         time_zone=q.time_zone, beyond_horizon=q.beyond_horizon,
         parts=[QuotePartRead(p.units, p.factory_id, local_time(p.completion, q.time_zone),
-                             reads.day(p.completion_date)) for p in q.parts])
+                             reads.day(p.completion_date)) for p in q.parts],
+        explanation_said=with_local_times(q.explanation, q.time_zone, q.explanation_words
+                                          if q.HasField("explanation_words") else None),
+        explanation_words=reads.words_read(q.explanation_words)
+        if q.HasField("explanation_words") else None)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,12 @@ class QuoteRead(msgspec.Struct):
     parts: Annotated[list[QuotePartRead], msgspec.Meta(
         description="what is made where: one part, or several when the units cannot be made "
                     "whole; the date is the last part's")] = []
+    explanation_said: Annotated[str, msgspec.Meta(description=(
+        "`explanation` in the request's language (Accept-Language; English without it), its "
+        "times on the clock of time_zone with the zone named"))] = ""
+    explanation_words: Annotated[WordsRead | None, msgspec.Meta(description=(
+        "`explanation` as words, for a client to say in its reader's language; the times in "
+        "them are ISO with the offset of time_zone"))] = None
 
 
 class QuoteRefused(msgspec.Struct):

@@ -1,14 +1,16 @@
-"""Why no date can be promised, in words people read (issue 19, item 3): the solver's
-:class:`CannotPromise` names its reason and the figures behind it (``facts``), and this says
-them as words the gateway says in the reader's language, machine types as people call them
-and durations as "3h20". The solver stays free of words; its English ``str(exc)`` is for logs.
+"""A promise, or why no date can be promised, in words people read (issue 19, item 3): the
+solver's :class:`CannotPromise` names its reason and the figures behind it (``facts``), and
+this says them as words the gateway says in the reader's language, machine types as people
+call them and durations as "3h20"; a quote's answer says where and when, its moments ISO
+times with the offset of the quote's zone (shown on that clock, the zone named). The solver
+stays free of words; its English ``str(exc)`` is for logs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from services.kit.words import N_, Words
+from services.kit.words import N_, SEMICOLONS, Words
 from services.scheduling.domain.capacity import machine_type_said, machine_types_said
 from services.scheduling.explanation_words import duration
 from services.scheduling.solver.quote import (
@@ -87,3 +89,32 @@ def why_not(exc: CannotPromise) -> Words:
 def refused(exc: CannotPromise) -> Words:
     """The whole refusal: "cannot promise this order: …"."""
     return Words.of(REFUSED, reason=why_not(exc))
+
+
+def made(parts: Sequence[tuple[int, str, str]], finished: str) -> Words:
+    """Where the order is made (``parts``: units, factory, finished as an ISO time), all of it
+    ``finished``."""
+    if len(parts) == 1:
+        return Words.of(N_("can be made at %(factory)s and finished %(end)s"),
+                        factory=parts[0][1], end=finished)
+    each = [Words.of(N_("1 unit at %(factory)s, finished %(end)s") if units == 1 else
+                     N_("%(n)s units at %(factory)s, finished %(end)s"),
+                     n=units, factory=factory, end=end) for units, factory, end in parts]
+    return Words.of(N_("cannot be made in one go, so in %(n)s parts (%(parts)s), all finished "
+                       "%(end)s"), n=len(parts), parts=Words.listing(each, SEMICOLONS),
+                    end=finished)
+
+
+def promised(where: Words, work_minutes: int, span_minutes: int, horizon_days: int | None,
+             meets: bool | None) -> Words:
+    """The quote's whole explanation: where and when, the machine time, past the horizon or
+    not (``horizon_days`` when it is), whether it meets the promised date."""
+    said = Words.of(N_("%(made)s (%(work)s of machine time, %(span)s from start to finish)"),
+                    made=where, work=duration(work_minutes), span=duration(span_minutes))
+    if horizon_days is not None:
+        said = Words.of(N_("%(said)s; past the %(days)s-day planning horizon, so it assumes the "
+                           "factories keep their weekly shifts"), said=said, days=horizon_days)
+    if meets is not None:
+        said = Words.of(N_("%(said)s; meets the promised date") if meets else
+                        N_("%(said)s; misses the promised date"), said=said)
+    return said

@@ -15,7 +15,7 @@ from services.scheduling.domain.calendar import zone
 from services.scheduling.domain.errors import NoFactoryToQuote, OrderCannotBePromised
 from services.scheduling.domain.network import NetworkState
 from services.scheduling.domain.values import RoutingStep
-from services.scheduling.promise_words import REFUSED, refused
+from services.scheduling.promise_words import REFUSED, made, promised, refused
 from services.scheduling.queries import frame, hours
 from services.scheduling.settings import SchedulerSettings
 from services.scheduling.solver.model import SchedulingError
@@ -45,6 +45,7 @@ class QuoteAnswer:
     time_zone: str
     beyond_horizon: bool
     parts: list[QuotedPart]
+    explanation_words: Words | None = None  # the explanation as words, for the reader
 
 
 def quote_routing(state: NetworkState, settings: SchedulerSettings, now_ms: int,
@@ -102,9 +103,12 @@ def _answer(answer: Quote, index, tz, release: int, promised_date: str, horizon_
                  f"keep their weekly shifts")
     if meets is not None:
         text += "; meets the promised date" if meets else "; misses the promised date"
+    words = promised(made([(p.units, p.factory_id, moment(p.completion_ms, tz)) for p in parts],
+                          moment(completion, tz)), work, span,
+                     horizon_days if answer.beyond_horizon else None, meets)
     return QuoteAnswer(completion, local_date(completion, tz), answer.factory,
                        round(max(0.05, min(0.99, confidence)), 2), meets, text, plan_id,
-                       zone_name(tz), answer.beyond_horizon, parts)
+                       zone_name(tz), answer.beyond_horizon, parts, words)
 
 
 def _where(factory_id: str, parts: list[QuotedPart], completion: int, tz) -> str:
@@ -123,6 +127,12 @@ def local_date(ms: int, tz) -> str:
 def local_time(ms: int, tz) -> str:
     """A time as a person in ``tz`` reads it, naming the zone."""
     return f"{datetime.fromtimestamp(ms / 1000, tz):%Y-%m-%d %H:%M} {zone_name(tz)}"
+
+
+def moment(ms: int, tz) -> str:
+    """A time as words carry it: ISO with the offset of ``tz`` (the gateway shows it on that
+    clock, the zone named)."""
+    return datetime.fromtimestamp(ms / 1000, tz).isoformat(timespec="minutes")
 
 
 def zone_name(tz) -> str:

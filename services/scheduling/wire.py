@@ -129,6 +129,7 @@ def quote_pb(answer) -> pb.QuoteResponse:
         confidence=answer.confidence, meets_promise=bool(answer.meets_promise),
         explanation=answer.explanation, plan_id=answer.plan_id, time_zone=answer.time_zone,
         beyond_horizon=answer.beyond_horizon,
+        explanation_words=words_or_none(answer.explanation_words),
         parts=[pb.QuotePart(units=p.units, factory_id=p.factory_id, completion=ts(p.completion_ms),
                             completion_date=date_pb(p.completion_date)) for p in answer.parts])
 

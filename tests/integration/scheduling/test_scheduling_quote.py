@@ -169,6 +169,25 @@ async def test_a_designer_reads_dates_with_their_zone(designer_site, works):
     assert [p["units"] for p in body["parts"]] == [4] and body["price"]
 
 
+async def test_a_chinese_designer_reads_the_promise_on_the_quotes_clock(designer_site, works):
+    """The explanation in the request's language (zh-CN): where and when, the time on the
+    quote's clock with its zone named, no English; `explanation` stays the English, and
+    without Accept-Language `explanation_said` reads English too."""
+    zh = await designer_site.post("/api/v1/designs/quote", json={**DESIGN, "quantity": 4},
+                                  headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 200, zh.text
+    body = zh.json()
+    said = body["explanation_said"]
+    assert said.startswith(f"可在 {body['factory_id']} 生产，") and "(Asia/Shanghai)" in said, said
+    left = said.replace(body["factory_id"], "").replace("(Asia/Shanghai)", "")
+    assert "设备加工时间" in said and not re.search(r"[a-z]{3,}", left), said
+    assert body["explanation"].startswith("can be made at ")
+    assert body["explanation_words"]["template"].startswith("%(made)s (")
+    en = (await designer_site.post("/api/v1/designs/quote", json={**DESIGN, "quantity": 4})).json()
+    assert en["explanation_said"].startswith("can be made at ") and "CST (Asia/Shanghai)" in \
+        en["explanation_said"], en["explanation_said"]
+
+
 async def test_a_designer_gets_a_date_for_five_wardrobes(designer_site, works):
     five = await designer_site.post("/api/v1/designs/quote", json={**DESIGN, "quantity": 5})
     assert five.status_code == 200, five.text

@@ -9,8 +9,9 @@ import re
 import pytest
 
 from gateway import i18n
+from gateway.portal.words import with_local_times
 from services.kit.words_pb import words_pb
-from services.scheduling.promise_words import refused
+from services.scheduling.promise_words import made, promised, refused
 from services.scheduling.solver.model import Factory, Operation, Window
 from services.scheduling.solver.quote import CannotPromise, quote
 from tests.unit.scheduling.test_quote import HORIZON, network, panel_works, two_shifts, wardrobes
@@ -57,3 +58,22 @@ def test_each_reason_reads_in_chinese_without_english_or_codes(case):
     english = words.english()
     assert english.startswith("cannot promise this order: ") and "_" not in re.sub(
         NAMES, "", english), english
+
+
+def test_a_promise_in_parts_reads_in_chinese_on_the_quotes_clock():
+    """A quote's explanation as words: where each part is made and when, every moment an ISO
+    time with the quote's offset, shown on that clock with the zone named; no English left."""
+    parts = [(3, "F-GZ-01", "2026-12-09T14:00+08:00"), (1, "F-FS-02", "2026-12-10T09:30+08:00")]
+    words = promised(made(parts, "2026-12-10T09:30+08:00"), 600, 2880, 14, False)
+    with i18n.speaking("zh-CN"):
+        chinese = with_local_times("", "Asia/Shanghai", words_pb(words))
+    assert chinese == (
+        "无法一次做完，分 2 批生产（3 件在 F-GZ-01，2026年12月9日 14:00 (Asia/Shanghai) 完成；"
+        "1 件在 F-FS-02，2026年12月10日 09:30 (Asia/Shanghai) 完成），全部于 2026年12月10日 09:30 "
+        "(Asia/Shanghai) 完成（设备加工时间 10h00，从开始到完成共 48h00）；已超出 14 天的排产范围，"
+        "因此假定各工厂维持每周班次不变；赶不上承诺日期")
+    one = promised(made(parts[:1], parts[0][2]), 60, 120, None, True)
+    with i18n.speaking("en"):
+        english = with_local_times("", "Asia/Shanghai", words_pb(one))
+    assert english == ("can be made at F-GZ-01 and finished 2026-12-09 14:00 CST (Asia/Shanghai) "
+                       "(1h00 of machine time, 2h00 from start to finish); meets the promised date")

@@ -708,7 +708,7 @@ class QuoteRequest(_message.Message):
     def __init__(self, operations: _Optional[_Iterable[_Union[OperationSpec, _Mapping]]] = ..., release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., eligible_factory_ids: _Optional[_Iterable[str]] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class QuoteResponse(_message.Message):
-    __slots__ = ("earliest_completion", "earliest_completion_date", "factory_id", "confidence", "meets_promise", "explanation", "plan_id", "time_zone", "beyond_horizon", "parts")
+    __slots__ = ("earliest_completion", "earliest_completion_date", "factory_id", "confidence", "meets_promise", "explanation", "plan_id", "time_zone", "beyond_horizon", "parts", "explanation_words")
     EARLIEST_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     EARLIEST_COMPLETION_DATE_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -719,6 +719,7 @@ class QuoteResponse(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     BEYOND_HORIZON_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_WORDS_FIELD_NUMBER: _ClassVar[int]
     earliest_completion: _timestamp_pb2.Timestamp
     earliest_completion_date: _types_pb2.Date
     factory_id: str
@@ -729,7 +730,8 @@ class QuoteResponse(_message.Message):
     time_zone: str
     beyond_horizon: bool
     parts: _containers.RepeatedCompositeFieldContainer[QuotePart]
-    def __init__(self, earliest_completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., earliest_completion_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., factory_id: _Optional[str] = ..., confidence: _Optional[float] = ..., meets_promise: _Optional[bool] = ..., explanation: _Optional[str] = ..., plan_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., beyond_horizon: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[QuotePart, _Mapping]]] = ...) -> None: ...
+    explanation_words: _types_pb2.Words
+    def __init__(self, earliest_completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., earliest_completion_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., factory_id: _Optional[str] = ..., confidence: _Optional[float] = ..., meets_promise: _Optional[bool] = ..., explanation: _Optional[str] = ..., plan_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., beyond_horizon: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[QuotePart, _Mapping]]] = ..., explanation_words: _Optional[_Union[_types_pb2.Words, _Mapping]] = ...) -> None: ...
 
 class QuotePart(_message.Message):
     __slots__ = ("units", "factory_id", "completion", "completion_date")
