@@ -3,6 +3,7 @@ with --preset, chain-scale networks (issue 14) beside the plain EDD list schedul
 
     python load/bench_network.py [--time-limit 10] [--replan-limit 2] [--workers 2] [--seed 0]
     python -m load.bench_network --preset chain-m chain-l chain-xl [--time-limit 20] ...
+    python -m load.bench_network --shape giants@m overload@l ... (load/network_shapes.py)
 
 Default scenario: against the greedy dispatch as baseline, time to the first feasible plan,
 the objective over time, and the re-plan after one machine goes down (time and operations
@@ -53,12 +54,15 @@ def main(argv=None) -> int:
     parser.add_argument("--machines", type=int, default=8)
     parser.add_argument("--preset", nargs="+", choices=sorted(PRESETS),
                         help="chain-scale networks instead of the default scenario")
+    parser.add_argument("--shape", nargs="+", default=[],
+                        help="networks of load/network_shapes.py as SHAPE@SIZE (m, l, xl), "
+                             "measured like the presets")
     parser.add_argument("--time-limit", type=float, help="seconds (10; 20 with --preset)")
     parser.add_argument("--replan-limit", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.preset:
+    if args.preset or args.shape:
         return chain_presets(args)
     return scenario(args)
 
@@ -67,7 +71,7 @@ def chain_presets(args) -> int:
     """Each preset measured in a fresh process (its own peak memory), then the report."""
     limit = 20.0 if args.time_limit is None else args.time_limit
     results = []
-    for name in args.preset:
+    for name in (args.preset or []) + args.shape:
         print(f"{name}:", file=sys.stderr, flush=True)
         cmd = [sys.executable, "-m", "load.chain_bench", name, "--time-limit", str(limit),
                "--replan-limit", str(args.replan_limit), "--workers", str(args.workers),

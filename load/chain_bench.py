@@ -3,8 +3,10 @@ memory is its own): ``load/bench_network.py --preset ...`` runs this once per pr
 the JSON it prints on stdout; progress goes to stderr.
 
     python -m load.chain_bench chain-m [--time-limit 20] [--replan-limit 2] [--workers 2] [--seed 0]
+    python -m load.chain_bench giants@m ...   (a shape of load/network_shapes.py at size m, l, xl)
 
-The preset's network, the EDD baseline (load/edd_baseline.py), our solver, and three re-plans
+The preset's network, the EDD baseline (load/edd_baseline.py) and the floor of weighted
+tardiness no plan goes below (each order alone), our solver, and three re-plans
 from ``now`` = day 2 08:00 (started operations frozen): the busiest machine goes down for 8 h,
 it comes back, an urgent order arrives (due within a day, weight 3); each beside the EDD
 baseline from scratch on the changed problem. Every plan goes through the validator, on the
@@ -21,7 +23,7 @@ import time
 from dataclasses import replace
 
 from load.chain_networks import DAY, describe, generate_preset
-from load.edd_baseline import edd_plan, without
+from load.edd_baseline import edd_plan, tardiness_floor, without
 from services.scheduling.solver import search
 from services.scheduling.solver.decompose import ensure_compiled
 from services.scheduling.solver.explain import explain
@@ -105,9 +107,11 @@ def with_downtime(problem: NetworkProblem, where: tuple[str, str], down: Window)
 
 
 def urgent_order(problem: NetworkProblem) -> Order:
-    """A wardrobe-like order (no specialist machines) released now, due within a day."""
-    plain = next(o for o in problem.orders if all(
-        op.machine_type not in ("paint_line", "sander", "cnc_router") for op in o.operations))
+    """A wardrobe-like order (no specialist machines; else the shortest routing) released now,
+    due within a day."""
+    plain = next((o for o in problem.orders if all(
+        op.machine_type not in ("paint_line", "sander", "cnc_router") for op in o.operations)),
+        None) or min(problem.orders, key=lambda o: (len(o.operations), o.id))
     return Order("URGENT-1", plain.operations, due=NOW + DAY - 60, weight=3, release=NOW)
 
 
@@ -170,9 +174,20 @@ def peak_rss_mb() -> float:
     return round(max(own, children) / 1024, 1)
 
 
+def network(name: str, seed: int) -> NetworkProblem:
+    """A chain preset (``chain-m``) or a shape of load/network_shapes.py at a size
+    (``giants@m``)."""
+    if "@" not in name:
+        return generate_preset(name, seed)
+    from load.network_shapes import SIZES, generate
+
+    shape, size = name.split("@", 1)
+    return generate(shape, *SIZES[size], seed)
+
+
 def measure(preset: str, time_limit: float, replan_limit: float, workers: int, seed: int) -> dict:
     t = time.monotonic()
-    problem = generate_preset(preset, seed)
+    problem = network(preset, seed)
     out: dict = {"preset": preset, "seed": seed, "time_limit": time_limit,
                  "generate_seconds": round(time.monotonic() - t, 3), "shape": describe(problem)}
     progress(f"{preset}: {out['shape']['orders']} orders, {out['shape']['operations']} operations, "
@@ -184,6 +199,10 @@ def measure(preset: str, time_limit: float, replan_limit: float, workers: int, s
     out["edd"] = baseline(problem, edd)
     progress(f"EDD: {out['edd']['seconds']:.2f} s, weighted tardiness "
              f"{out['edd']['weighted_tardiness']}, placed {out['edd']['placed']}")
+    t = time.monotonic()
+    out["floor"] = {"weighted_tardiness": tardiness_floor(problem),
+                    "seconds": round(time.monotonic() - t, 3)}
+    progress(f"floor (each order alone): weighted tardiness {out['floor']['weighted_tardiness']}")
     out["explain_1000"] = explain_late(problem, edd[0])
     progress(f"explanations of {out['explain_1000']['orders']} late EDD orders: "
              f"{out['explain_1000']['seconds']:.2f} s")

@@ -49,40 +49,45 @@ def _ratio(ours: int, edd: int) -> str:
 
 
 def print_tables(results: list[dict], limit: float) -> None:
-    print(f"\n{'preset':10} {'orders':>7} {'ops':>7} {'fact':>5} | {'EDD WT':>10} {'placed':>7} "
+    print(f"\n{'preset':18} {'orders':>7} {'ops':>7} {'fact':>5} | {'EDD WT':>10} {'placed':>7} "
           f"{'s':>6} | {'ours WT':>10} {'placed':>7} {'first s':>7} {'wall s':>7} | "
           f"{'ours/EDD':>8} {'RSS MB':>7} {'valid':>5}")
     for r in results:
         if "ours" not in r:
-            print(f"{r['preset']:10} failed: {r.get('error')}")
+            print(f"{r['preset']:18} failed: {r.get('error')}")
             continue
         s, e, o = r["shape"], r["edd"], r["ours"]
         first = "-" if o["first_plan_seconds"] is None else f"{o['first_plan_seconds']:.2f}"
-        print(f"{r['preset']:10} {s['orders']:7d} {s['operations']:7d} {s['factories']:5d} | "
+        print(f"{r['preset']:18} {s['orders']:7d} {s['operations']:7d} {s['factories']:5d} | "
               f"{e['weighted_tardiness']:10d} {e['placed']:7d} {e['seconds']:6.2f} | "
               f"{o['weighted_tardiness']:10d} {o['placed']:7d} {first:>7} {o['seconds']:7.2f} | "
               f"{_ratio(o['weighted_tardiness'], e['weighted_tardiness']):>8} "
               f"{r['peak_rss_mb']:7.0f} {'OK' if o['valid'] and e['valid'] else 'NO':>5}")
-        print(f"{'':10} targets: {_marks(plan_targets(r, limit))}"
+        print(f"{'':18} targets: {_marks(plan_targets(r, limit))}"
               f" (answer {o['answer_seconds']:.2f} s with {o['explained']} explanations)")
+        if "floor" in r:
+            floor = r["floor"]["weighted_tardiness"]
+            print(f"{'':18} floor (each order alone) {floor:,}: above it ours "
+                  f"{o['weighted_tardiness'] - floor:,}, EDD {e['weighted_tardiness'] - floor:,}, "
+                  f"ratio {_ratio(o['weighted_tardiness'] - floor, e['weighted_tardiness'] - floor)}")
         if "explain_1000" in r:
             x = r["explain_1000"]
             mark = "PASS" if x["seconds"] <= 1.0 or x["orders"] < 1000 else "FAIL"
-            print(f"{'':10} explanations of {x['orders']} late orders (the EDD plan's): "
+            print(f"{'':18} explanations of {x['orders']} late orders (the EDD plan's): "
                   f"{x['seconds']:.2f} s, target ≤ 1 s {mark}; kernels compiled or loaded in "
                   f"{r.get('compile_seconds', 0):.1f} s before timing")
-    print(f"\n{'preset':10} {'re-plan':24} {'s':>6} {'moved':>7} {'%':>6} {'WT':>10} "
+    print(f"\n{'preset':18} {'re-plan':24} {'s':>6} {'moved':>7} {'%':>6} {'WT':>10} "
           f"{'EDD scratch':>11} {'ours ≤ EDD':>10}")
     for r in results:
         for row in r.get("replans", ()):
             if "skipped" in row:
-                print(f"{r['preset']:10} {row['change']:24} skipped: {row['skipped']}")
+                print(f"{r['preset']:18} {row['change']:24} skipped: {row['skipped']}")
                 continue
             scratch = row["edd_from_scratch"]
-            print(f"{r['preset']:10} {row['change'][:24]:24} {row['seconds']:6.2f} {row['moved']:7d} "
+            print(f"{r['preset']:18} {row['change'][:24]:24} {row['seconds']:6.2f} {row['moved']:7d} "
                   f"{row['moved_pct']:6.2f} {row['weighted_tardiness']:10d} "
                   f"{scratch['weighted_tardiness']:11d} {'yes' if row['not_worse'] else 'NO':>10}")
-            print(f"{'':10} targets: {_marks(replan_targets(row))}")
+            print(f"{'':18} targets: {_marks(replan_targets(row))}")
     print("(ours ≤ EDD: more orders placed, or as many and no more weighted tardiness)")
 
 

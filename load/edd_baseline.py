@@ -241,6 +241,45 @@ def edd_plan(problem: NetworkProblem) -> EddPlan:
     return EddPlan(tuple(planned), tuple(left_out))
 
 
+def _lone_end(order: Order, segments: list[tuple[int, int]], speed: dict[str, float],
+              ready: int) -> int:
+    """The end of ``order`` alone on machines of ``speed`` (per type) working ``segments``
+    (-1: an operation fits in no segment)."""
+    for op in order.operations:
+        minutes = max(1, math.ceil(op.duration / speed[op.machine_type]))
+        j = bisect_right([e for _, e in segments], ready)
+        while j < len(segments) and segments[j][1] - max(ready, segments[j][0]) < minutes:
+            j += 1
+        if j == len(segments):
+            return -1
+        ready = max(ready, segments[j][0]) + minutes + op.min_wait_after
+    return ready - order.operations[-1].min_wait_after
+
+
+def tardiness_floor(problem: NetworkProblem) -> int:
+    """A lower bound of any plan's weighted tardiness over the orders it places: each order
+    alone in the network, on the fastest machine of each type among the factories of one
+    calendar and one set of machine types, downtime, shares and changeovers ignored (each
+    of them only delays it); orders that fit nowhere count nothing. Where it is close to the EDD plan's, no plan can be much better than EDD:
+    the lateness is the due dates', not the schedule's."""
+    fastest: dict[tuple, dict[str, float]] = {}  # (calendar, types) -> fastest per type
+    for f in problem.factories:
+        best = fastest.setdefault((f.shifts, frozenset(m.type for m in f.machines)), {})
+        for m in f.machines:
+            best[m.type] = max(best.get(m.type, 0.0), m.speed)
+    groups = [(stretches(shifts, problem.horizon), speeds)
+              for (shifts, _), speeds in fastest.items()]
+    total = 0
+    for o in problem.orders:
+        need = {op.machine_type for op in o.operations}
+        ready = max(problem.now, o.release)
+        ends = [e for segments, speeds in groups if need <= speeds.keys()
+                and (e := _lone_end(o, segments, speeds, ready)) >= 0]
+        if ends:
+            total += o.weight * max(0, min(ends) - o.due)
+    return total
+
+
 def without(problem: NetworkProblem, order_ids) -> NetworkProblem:
     """``problem`` without the orders ``order_ids`` (and their started or planned work): what a
     plan that left them out is checked against."""
