@@ -74,11 +74,7 @@ def plan_network(
         if on_improvement:
             on_improvement(history[-1][0], obj)
 
-    search = ChainSearch(problem, seed, workers)
-    if start is not None and not validate_plan(problem, start, demand=False):
-        search.take(start)
-    else:
-        search.dispatch()
+    search = _first_plan(problem, seed, workers, start)
     left_out = _reasons(problem, search.unplaced())
     planned = _without(problem, left_out)
     note(search.objective())
@@ -120,6 +116,28 @@ def plan_network(
     _check(planned, best, demand=False)
     return Plan(tuple(sorted(best, key=lambda p: p.key)), evaluate(planned, best), status,
                 tuple(history), tuple(sorted(left_out.items())), _over_limit(planned, best))
+
+
+def _first_plan(problem: NetworkProblem, seed: int, workers: int,
+                start: list[PlannedOperation] | None) -> ChainSearch:
+    """``start`` when it is a valid plan; otherwise the dispatch by due date and, when that
+    leaves work late, the dispatch by weighted modified due date
+    (:meth:`ChainSearch.weighted_due`): the one that places more orders, then has less
+    weighted tardiness."""
+    search = ChainSearch(problem, seed, workers)
+    if start is not None and not validate_plan(problem, start, demand=False):
+        search.take(start)
+        return search
+    search.dispatch()
+    if search.objective().weighted_tardiness == 0:
+        return search
+    other = ChainSearch(problem, seed, workers, arrays=search.a)
+    other.dispatch(priority=other.weighted_due())
+
+    def rank(s: ChainSearch) -> tuple:
+        return (len(s.unplaced()), s.objective().key())
+
+    return other if rank(other) < rank(search) else search
 
 
 def _reserve(n_ops: int, repair: bool = False) -> float:
