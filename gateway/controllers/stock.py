@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 from dovetail.configurator.v1 import stock_service_pb2 as pb
 from gateway import i18n
 from gateway.auth import current, factory_reader
+from gateway.catalogue_names import NO_NAMES, CatalogueNames
 from gateway.deps import Services, ServicesDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
@@ -99,10 +100,12 @@ def sheets_read(reply: pb.GetBatchResponse, base: str) -> BatchSheetsRead:
         labels_pdf=f"{base}/labels.pdf", diagrams_pdf=f"{base}/diagrams.pdf")
 
 
-def board_words(kind: pb.BoardKind) -> str:
-    """A board kind as people name it: "particleboard-18 melamine-white 2800×2070"."""
-    decor = f" {kind.decor}" if kind.decor else ""
-    return f"{kind.material}{decor} {kind.length_mm}×{kind.width_mm}"
+def board_words(kind: pb.BoardKind, names: CatalogueNames = NO_NAMES) -> str:
+    """A board kind as people name it: "particleboard-18 melamine-white 2800×2070", or with
+    the catalogue's `names` in the reader's language "18 mm 刨花板 白色三聚氰胺饰面 2800×2070"
+    (a code the catalogue does not name as it is)."""
+    decor = f" {names.value('finish', kind.decor)}" if kind.decor else ""
+    return f"{names.value('board', kind.material)}{decor} {kind.length_mm}×{kind.width_mm}"
 
 
 def explain(shortage: pb.Shortage, factory_id: str, zone: str | None = None) -> str:

@@ -1,6 +1,7 @@
 """The portal's purchases page (issue 20, item 4): boards to buy across the network, per
 factory and board by the day they are needed (the factory's zone named), with the sheets short
-and the orders that wait for them. For admins and planners; a factory's people are refused."""
+and the orders that wait for them, each board by the catalogue's name in the reader's language.
+For admins and planners; a factory's people are refused."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ async def test_boards_to_buy_per_factory_with_the_orders_waiting(platform):
     rows = [r for r in table.split("<tr")[1:] if f'data-factory="{platform.mine.factory_id}"' in r]
     assert rows and any(f'href="/portal/orders/{order_id}"' in r for r in rows)
     assert all("(Asia/Shanghai)" in r and "nothing on order" in r for r in rows)
-    assert "particleboard-18" in table
+    assert "18 mm particleboard" in table and "particleboard-18" not in table  # by its name
     assert f'data-factory="{platform.other.factory_id}"' not in table  # OTHER needs nothing
 
     chinese = await platform.client.get("/portal/purchases/",
                                         headers={**ADMIN, "Accept-Language": "zh-CN"})
     assert "需要采购的板材" in chinese.text and "年" in chinese.text
+    table = chinese.text.split('id="purchase-proposals"')[1].split("</table>")[0]
+    assert "18 mm 刨花板" in table and "particleboard-18" not in table
 
     operator = {"dovetail_session": await platform.session("factory_operator")}
     refused = await platform.client.get("/portal/purchases/", cookies=operator)
