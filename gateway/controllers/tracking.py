@@ -9,16 +9,19 @@ or indexed and send no referrer.
 from __future__ import annotations
 
 import html
+import logging
 from datetime import date
 from zoneinfo import ZoneInfo
 
 import grpc
+import msgspec
 from babel.dates import format_date
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from dovetail.delivery.v1 import delivery_service_pb2 as pb
+from dovetail.orders.v1 import orders_service_pb2 as orders_pb
 from gateway import i18n
 from gateway.deps import GatewayState
 from gateway.errors import ServiceError, from_grpc
@@ -28,6 +31,7 @@ from gateway.reads import ts
 from gateway.schemas.delivery import MilestoneRead, TrackingRead
 from gateway.schemas.orders import ErrorBody
 
+log = logging.getLogger("dovetail.gateway.tracking")
 MAX_TOKEN_CHARS = 100
 JSON_SUFFIX = ".json"
 NOT_FOUND = "not found"
@@ -75,7 +79,31 @@ async def track(state: GatewayState, token: str) -> TrackingRead:
         if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
             raise ServiceError(404, NOT_FOUND) from None
         raise from_grpc(error) from None
-    return tracking_read(reply.tracking)
+    view = tracking_read(reply.tracking)
+    named = await named_items(state, reply.tracking.order_id)
+    return view if named is None else msgspec.structs.replace(view, items=named)
+
+
+async def named_items(state: GatewayState, order_id: str) -> list[str] | None:
+    """The order's lines as the reader names them ("书柜 × 1", "TV unit × 2"), by the catalogue
+    version it was configured with; None (delivery's own "Tv unit x 2" stands) when the order
+    cannot be read."""
+    if not order_id or "orders" not in state.services.channels:
+        return None
+    try:
+        reply = await state.services.call("orders", "GetOrder",
+                                          orders_pb.GetOrderRequest(order_id=order_id))
+    except ServiceError as exc:
+        log.warning("tracking: the order's lines cannot be named: %s", exc.detail)
+        return None
+    names = await state.catalogue_names.names(state.services, reply.order.catalog_version)
+    if not names.version:  # the catalogue cannot be read: delivery's own words stand
+        return None
+    return [f"{_first_up(names.product(i.product))} × {i.quantity}" for i in reply.order.items]
+
+
+def _first_up(name: str) -> str:
+    return name[:1].upper() + name[1:]  # "wardrobe" heads its line; 衣柜 is as it is
 
 
 def _date(message, field: str) -> str | None:

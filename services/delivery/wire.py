@@ -131,7 +131,7 @@ def tracking_to_pb(view: TrackingView) -> pb.TrackingView:
         destination_city=view.destination_city, items=list(view.items),
         updated_at=timestamp(view.updated_at), at_risk=view.at_risk,
         promised_date=date_to_pb(view.promised_date),
-        destination_time_zone=view.destination_time_zone)
+        destination_time_zone=view.destination_time_zone, order_id=view.order_id)
 
 
 def report_from_pb(request: pb.RecordCarrierEventRequest, now: datetime) -> CarrierReport:

@@ -76,6 +76,7 @@ class TrackingView:
     promised_date: date | None
     updated_at: datetime
     destination_time_zone: str = DEFAULT_ZONE  # the customer's clock (zones.py)
+    order_id: str = ""  # for the edge, which names the products; never shown to the customer
 
 
 def _place_v2(state: dict[str, Any]) -> None:
@@ -213,7 +214,8 @@ class Shipment(Aggregate):
             destination_city=self.destination.city, items=tuple(self.items),
             promised_date=self.promised, updated_at=self.modified_on,
             destination_time_zone=destination_zone(self.destination.country,
-                                                   self.destination.city))
+                                                   self.destination.city),
+            order_id=self.order_id)
 
     # --- carrier events -------------------------------------------------------------
 

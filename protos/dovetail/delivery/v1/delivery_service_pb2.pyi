@@ -193,7 +193,7 @@ class GetShipmentResponse(_message.Message):
     def __init__(self, shipment: _Optional[_Union[Shipment, _Mapping]] = ...) -> None: ...
 
 class TrackingView(_message.Message):
-    __slots__ = ("order_reference", "status", "milestones", "eta", "eta_date", "late", "carrier", "tracking_number", "destination_city", "items", "updated_at", "at_risk", "promised_date", "destination_time_zone")
+    __slots__ = ("order_reference", "status", "milestones", "eta", "eta_date", "late", "carrier", "tracking_number", "destination_city", "items", "updated_at", "at_risk", "promised_date", "destination_time_zone", "order_id")
     ORDER_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     MILESTONES_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +208,7 @@ class TrackingView(_message.Message):
     AT_RISK_FIELD_NUMBER: _ClassVar[int]
     PROMISED_DATE_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     order_reference: str
     status: ShipmentStatus
     milestones: _containers.RepeatedCompositeFieldContainer[Milestone]
@@ -222,7 +223,8 @@ class TrackingView(_message.Message):
     at_risk: bool
     promised_date: _types_pb2.Date
     destination_time_zone: str
-    def __init__(self, order_reference: _Optional[str] = ..., status: _Optional[_Union[ShipmentStatus, str]] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., late: _Optional[bool] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., destination_city: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at_risk: _Optional[bool] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., destination_time_zone: _Optional[str] = ...) -> None: ...
+    order_id: str
+    def __init__(self, order_reference: _Optional[str] = ..., status: _Optional[_Union[ShipmentStatus, str]] = ..., milestones: _Optional[_Iterable[_Union[Milestone, _Mapping]]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., late: _Optional[bool] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., destination_city: _Optional[str] = ..., items: _Optional[_Iterable[str]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at_risk: _Optional[bool] = ..., promised_date: _Optional[_Union[_types_pb2.Date, _Mapping]] = ..., destination_time_zone: _Optional[str] = ..., order_id: _Optional[str] = ...) -> None: ...
 
 class TrackOrderRequest(_message.Message):
     __slots__ = ("token",)
