@@ -169,9 +169,14 @@ class OrderController(Controller):
     security = [{"bearer": []}]
 
     @get("/{order_id:str}", summary="One order")
-    async def get_order(self, order_id: FromPath[str], services: ServicesDep) -> OrderRead:
-        reply = await services.call("orders", "GetOrder", pb.GetOrderRequest(order_id=order_id))
-        return order_read(reply.order)
+    async def get_order(self, order_id: FromPath[str], gateway: StateDep) -> OrderRead:
+        reply = await gateway.services.call("orders", "GetOrder",
+                                            pb.GetOrderRequest(order_id=order_id))
+        read = order_read(reply.order)
+        names = await gateway.catalogue_names.names(gateway.services, reply.order.catalog_version)
+        for line in read.items:
+            line.product_said = names.product(line.product)
+        return read
 
     @get("/", summary="Orders, newest first, with filters and a cursor")
     async def list_orders(

@@ -112,6 +112,10 @@ class OrderLineRead(msgspec.Struct):
     product: str
     quantity: int
     options: dict[str, OptionValue] | Full = FULL_ONLY
+    product_said: Annotated[str | Full, msgspec.Meta(description=(
+        "The product's name in the catalogue version the order was configured with (the "
+        "latest before), in the reader's language (Accept-Language); the code when no version "
+        "names it. Only when one order is read."))] = FULL_ONLY
 
 
 class OrderRead(msgspec.Struct):

@@ -3,7 +3,8 @@ TV unit and a desk reads "电视柜" / "TV unit" in the orders list and on its p
 by their labels and their choices' names ("宽 1120 毫米", "板材 25 mm 刨花板"), its
 configuration's summary, cutting diagrams and routing without material codes, its price lines
 each said once ("boards", not "boards · boards"), and its timeline without a status chip that
-repeats the event's name ("已下单 已下单")."""
+repeats the event's name ("已下单 已下单"). REST keeps the codes, with the product's name
+beside them where one order is read."""
 
 from __future__ import annotations
 
@@ -51,6 +52,21 @@ async def configured_order(portal: str, settings) -> tuple[str, str]:
 
         await eventually(configured, timeout=60)
     return order_id, external_id
+
+
+async def test_rest_keeps_the_codes_and_says_the_products_name_beside_them(portal, settings):
+    order_id, external_id = await configured_order(portal, settings)
+    admin = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
+    async with httpx.AsyncClient(base_url=portal, headers=admin) as client:
+        for language, names in (("zh-CN", ["电视柜", "书桌"]), ("en", ["TV unit", "desk"])):
+            order = (await client.get(f"/api/v1/orders/{order_id}",
+                                      headers={"Accept-Language": language})).json()
+            assert [i["product"] for i in order["items"]] == ["tv_unit", "desk"]
+            assert [i["product_said"] for i in order["items"]] == names
+            assert order["items"][0]["options"]["board"] == "mdf-18"
+        listed = (await client.get("/api/v1/orders", params={"q": external_id})).json()
+        assert [i["product"] for i in listed["items"][0]["items"]] == ["tv_unit", "desk"]
+        assert "product_said" not in listed["items"][0]["items"][0]  # lists stay as they were
 
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
