@@ -16,7 +16,7 @@ import pytest
 
 from gateway import i18n
 from services.configurator.domain.order_configuration import ConfigurationStatus
-from services.kit.errors import DomainError
+from services.kit.errors import DomainError, Violations
 from services.kit.words import Words
 from services.kit.words_pb import words_pb
 from services.orders.domain.errors import NotRejected, ProductionStarted
@@ -28,6 +28,7 @@ from services.scheduling.domain.capacity import (
     machine_type_said,
     machine_types_said,
 )
+from services.scheduling.domain.overrides import check_pin
 from tests.unit.orders.test_order_lifecycle import CONTENT, new_order
 from tests.unit.outbound.test_deliveries import T0, delivery
 
@@ -119,3 +120,14 @@ def test_machine_types_are_listed_in_the_readers_way():
     with i18n.speaking("zh-CN"):
         assert i18n.said_words(listed) == "数控加工中心，开料锯"
     assert machine_types_said({"panel_saw", "cnc_router"}).english() == "CNC router, panel saw"
+
+
+def test_a_pin_to_a_factory_without_a_type_names_it_as_people_call_it():
+    v = Violations()
+    check_pin("F-1", True, True, {"panel_saw"}, {"panel_saw", "paint_line"}, v)
+    [violation] = v.items
+    assert violation.description == ("factory F-1 has no paint line, which the order's routing "
+                                      "needs")
+    with i18n.speaking("zh-CN"):
+        chinese = i18n.said_words(words_pb(violation.words))
+    assert "喷涂线" in chinese and "paint" not in chinese, chinese

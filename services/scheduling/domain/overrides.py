@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from services.kit.errors import DomainError, Violations
 from services.kit.words import N_
+from services.scheduling.domain.capacity import machine_types_said
 
 MAX_WEIGHT = 100  # an order weighed more than this would drown every other order's lateness
 MAX_REASON = 500
@@ -45,7 +46,7 @@ def check_pin(factory_id: str, registered: bool, active: bool, machine_types: Co
     if missing:
         violations.say("factory_id", N_("factory %(factory)s has no %(machines)s, which the "
                                         "order's routing needs"),
-                       factory=factory_id, machines=", ".join(missing))
+                       factory=factory_id, machines=machine_types_said(missing))
 
 
 def check_weight(weight: int, violations: Violations) -> None:

@@ -143,7 +143,7 @@ def test_a_pin_names_a_registered_active_factory_with_every_machine_type_the_rou
     assert violations(factory_id="C", registered=True, active=False,
                       machine_types={"panel_saw"}, needs=needs) == [
         ("factory_id", "factory C is not active"),
-        ("factory_id", "factory C has no paint_line, which the order's routing needs")]
+        ("factory_id", "factory C has no paint line, which the order's routing needs")]
 
 
 def test_an_override_needs_a_reason_and_a_weight_in_range():
