@@ -8,7 +8,9 @@
 * on the second worker CP-SAT solves the whole model (one start variable per operation
   shared by its fixed-size optional intervals, start windows from heads and tails, a
   redundant cumulative over all machines) for a share of the time, which proves bounds and
-  closes the small instances; then a second tabu search joins the first one's pool (or,
+  closes the small instances; if that phase shows the instance suits CP-SAT
+  (:func:`suits_cpsat`), CP-SAT gets both workers for the rest, hinted with and bounded by
+  the incumbent; else a second tabu search joins the first one's pool (or,
   with ``SIDE_TABU`` off or without numba, CP-SAT re-optimises windows of the shared
   incumbent, :mod:`lns`);
 * all sides share one incumbent and one bound: the searches stop at the bound and take
@@ -136,20 +138,30 @@ def _makespan(schedule) -> int:
 
 
 class _Shared:
-    """The incumbent and the proven bound, shared by the tabu search and CP-SAT."""
+    """The incumbent and the proven bound, shared by the tabu search and CP-SAT.
+
+    ``stop`` ends the tabu searches: when the incumbent meets the bound, or when the
+    side hands the rest of the time (and both workers) to CP-SAT."""
 
     def __init__(self, schedule, lb: int):
         self.lock = threading.Lock()
         self.best = list(schedule)
         self.makespan = _makespan(schedule)
         self.lb = lb
-        self.stop = self.makespan <= lb
+        self.closed = self.makespan <= lb
+        self.handed_over = False
+        self.found: dict[str, int] = {}  # the best makespan each side found itself
 
-    def offer(self, makespan: int, schedule) -> None:
+    @property
+    def stop(self) -> bool:
+        return self.closed or self.handed_over
+
+    def offer(self, makespan: int, schedule, source: str = "tabu") -> None:
         with self.lock:
+            self.found[source] = min(makespan, self.found.get(source, makespan))
             if makespan < self.makespan:
                 self.best, self.makespan = list(schedule), makespan
-            self.stop = self.stop or self.makespan <= self.lb
+            self.closed = self.closed or self.makespan <= self.lb
 
     def better(self, makespan: int):
         with self.lock:
@@ -158,7 +170,27 @@ class _Shared:
     def bound(self, lb: int) -> None:
         with self.lock:
             self.lb = max(self.lb, lb)
-            self.stop = self.stop or self.makespan <= self.lb
+            self.closed = self.closed or self.makespan <= self.lb
+
+
+CLOSE_GAP = 0.01  # CP-SAT's bound within this share of the incumbent: let it close the gap
+
+
+def suits_cpsat(cpsat: int | None, tabu: int | None, incumbent: int, bound: int) -> bool:
+    """After the first phase: does this instance suit CP-SAT better than the tabu search?
+
+    Yes when CP-SAT's own best makespan is at least as good as the tabu search's (near
+    job shops and small instances, where CP-SAT with both workers proves the optimum), or
+    when its proven bound is within ``CLOSE_GAP`` of the incumbent (what is left is to
+    close the gap, which CP-SAT does and the tabu search cannot). ``None``: that side has
+    nothing yet (no evidence either way: keep the tabu search)."""
+    if cpsat is None:
+        return False
+    if tabu is None:
+        return False
+    if cpsat <= tabu:
+        return True
+    return incumbent - bound <= CLOSE_GAP * incumbent
 
 
 class _Report(cp_model.CpSolverSolutionCallback):
@@ -169,21 +201,28 @@ class _Report(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         ms = int(self.objective_value)
         if ms < self.shared.makespan:
-            self.shared.offer(ms, _extract(None, self.m, self))
+            self.shared.offer(ms, _extract(None, self.m, self), "cpsat")
 
 
 def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, workers: int, seed: int,
-                starts=(), searches=None):
-    """The CP-SAT side: the whole model first (bounds; small instances close), then
-    relax-and-reoptimise rounds around the shared incumbent."""
+                starts=(), searches=None, all_workers: int = 0):
+    """The CP-SAT side: the whole model first (bounds; small instances close); then, if
+    the instance suits CP-SAT (:func:`suits_cpsat`), the whole model again on
+    ``all_workers`` for the rest of the time, the tabu searches stopped; else a second
+    tabu search or relax-and-reoptimise rounds around the shared incumbent."""
     t0 = time.monotonic()
     m = _build(instance, shared.makespan, shared.lb)
     _hint(m, shared.best)
     solver = _solver(min(exact_share, deadline - time.monotonic()), workers, seed)
     status = solver.solve(m.model, _Report(m, shared))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        shared.offer(int(solver.objective_value), _extract(instance, m, solver))
+        shared.offer(int(solver.objective_value), _extract(instance, m, solver), "cpsat")
         shared.bound(int(solver.best_objective_bound))
+    if all_workers and not shared.stop and deadline - time.monotonic() > 0.1 and suits_cpsat(
+        shared.found.get("cpsat"), _tabu_best(shared, searches), shared.makespan, shared.lb
+    ):
+        _cpsat_rest(instance, shared, deadline, all_workers, seed)
+        return time.monotonic() - t0
     if SIDE_TABU and starts and not shared.stop and fast.ready(deadline):
         # a second tabu search (another seed) rather than CP-SAT's neighbourhoods
         main = searches[0] if searches else None
@@ -204,6 +243,30 @@ def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, 
             shared.offer(_makespan(cand), cand)
         size = min(n, int(size * 1.15) + 1) if optimal else max(8, int(size * 0.9))
     return time.monotonic() - t0
+
+
+def _tabu_best(shared: _Shared, searches) -> int | None:
+    """The best makespan the main tabu search holds (its own or one it took over), or
+    None while it has not started."""
+    if not searches:
+        return None
+    own = shared.found.get("tabu")
+    return min(searches[0].best_cmax, own if own is not None else 1 << 60)
+
+
+def _cpsat_rest(instance, shared: _Shared, deadline: float, workers: int, seed: int) -> None:
+    """The rest of the time to CP-SAT on all workers: the tabu searches stop, the model
+    is bounded by the incumbent's makespan and the proven bound, hinted with the incumbent."""
+    shared.handed_over = True
+    with shared.lock:
+        best, ub, lb = list(shared.best), shared.makespan, shared.lb
+    m = _build(instance, ub, lb)
+    _hint(m, best)
+    solver = _solver(deadline - time.monotonic(), workers, seed + 1)
+    status = solver.solve(m.model, _Report(m, shared))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        shared.offer(int(solver.objective_value), _extract(instance, m, solver), "cpsat")
+        shared.bound(int(solver.best_objective_bound))
 
 
 def _wait_for_kernel(shared: _Shared, deadline: float) -> bool:
@@ -227,7 +290,8 @@ def solve_fjsp(
     runs restarted from crossovers) when numba is there, else the pure-Python
     :mod:`tabu`; it starts from a few randomised dispatches. Beside it (on the second
     worker) CP-SAT solves the whole model for a while, which proves bounds and closes the
-    small instances; then a second compiled tabu search joins the first one's pool (without
+    small instances; then, if that showed the instance suits CP-SAT, CP-SAT takes both
+    workers for the rest; else a second compiled tabu search joins the first one's pool (without
     numba: CP-SAT re-optimises windows of the shared incumbent). All sides exchange
     incumbents. With one worker the CP-SAT model runs first, briefly, then the tabu search.
     Deterministic for a given seed up to where the time limit cuts each side."""
@@ -246,7 +310,7 @@ def solve_fjsp(
         side = threading.Thread(
             target=_cpsat_side,
             args=(instance, shared, deadline, EXACT_SHARE * time_limit, workers - 1, seed,
-                  starts if compiled else (), searches),
+                  starts if compiled else (), searches, workers),
             daemon=True,
         )
         side.start()
