@@ -417,7 +417,7 @@ class SchedulingApplication(MaintenanceDesk, CuttingDesk, ServiceApplication):
                   machine_id=machine_id, factory_id=factory_id)
         elif machine.machine_type != step.machine_type:
             v.add("machine_id",
-                  N_("%(machine_id)s is a %(machine_type)s; the operation needs a %(needed)s"),
+                  N_("%(machine_id)s is of type %(machine_type)s; the operation needs one of type %(needed)s"),
                   machine_id=machine_id, machine_type=machine_type_said(machine.machine_type),
                   needed=machine_type_said(step.machine_type))
         v.raise_if_any()

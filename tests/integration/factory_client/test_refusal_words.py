@@ -139,4 +139,4 @@ async def test_the_command_names_machine_types_as_people_call_them(
     assert f"{bander} 是 封边机；该工序需要 砂光机" in err, err
     assert "edge_bander" not in err and "sander" not in err, err
     code, _, err = await run(capsys, *start)
-    assert code == 2 and f"{bander} is a edge bander; the operation needs a sander" in err, err
+    assert code == 2 and f"{bander} is of type edge bander; the operation needs one of type sander" in err, err
