@@ -117,8 +117,8 @@ def values_in_range(key: str = "body") -> Iterator[None]:
 
 
 def service_error_handler(_: Request, exc: ServiceError) -> Response:
-    return Response(ErrorBody(exc.status_code, exc.detail, exc.errors), status_code=exc.status_code,
-                    headers=exc.headers)
+    return Response(ErrorBody(exc.status_code, exc.detail, exc.errors, said=exc.said),
+                    status_code=exc.status_code, headers=exc.headers)
 
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)

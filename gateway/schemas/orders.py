@@ -80,8 +80,11 @@ class FieldError(msgspec.Struct):
 
 class ErrorBody(msgspec.Struct):
     status_code: int
-    detail: str
+    detail: str  # English, for programs
     errors: list[FieldError] = []
+    # `detail` in the reader's language (Accept-Language), for the people a program shows it
+    # to (the portal's forms); on the refusals a service explains
+    said: str | msgspec.UnsetType = msgspec.UNSET
 
 
 # Read schemas. One order, and lists with `view=full`, carry every field. Lists by default carry

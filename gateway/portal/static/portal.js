@@ -132,7 +132,7 @@
       box.innerHTML = "";
       const p = document.createElement("p");
       p.className = "warn";
-      p.textContent = t("The schedule cannot be shown right now:") + " " + (why.detail || response.status);
+      p.textContent = t("The schedule cannot be shown right now:") + " " + (why.said || why.detail || response.status);
       box.appendChild(p);
       return;
     }
@@ -237,7 +237,7 @@
           headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
         if (!response.ok) {
           const why = await response.json().catch(() => ({}));
-          alert(why.detail || t("Refused:") + " " + response.status);
+          alert(why.said || why.detail || t("Refused:") + " " + response.status);
         }
         refreshMain();
       });

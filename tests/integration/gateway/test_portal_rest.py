@@ -88,7 +88,8 @@ async def test_an_admin_issues_and_revokes_a_key(gw):
 async def test_a_refusal_keeps_its_english_detail_for_rest_clients(gw, settings):
     """Amending a cancelled order is refused (FAILED_PRECONDITION → 409): orders sends the
     refusal as words too (issue 19, item 3), but REST's `detail` stays the English a program
-    reads, whatever language the request prefers; the body keeps its shape."""
+    reads, whatever language the request prefers, and `said` beside it is the reader's (what
+    the portal's forms show a person)."""
     admin = gw.as_("admin")
     order_id = await place(gw, settings)
     cancelled = await gw.client.post(f"/api/v1/orders/{order_id}/cancel", headers=admin,
@@ -104,6 +105,7 @@ async def test_a_refusal_keeps_its_english_detail_for_rest_clients(gw, settings)
                                        json={"expected_version": version, "reason": "wider",
                                              "items": order_payload()["items"]})
         assert refused.status_code == 409, refused.text
+        said = "已取消的订单不能修改" if language == "zh-CN" else "a cancelled order cannot be amended"
         assert refused.json() == {"status_code": 409,
                                   "detail": "a cancelled order cannot be amended",
-                                  "errors": []}, language
+                                  "errors": [], "said": said}, language
