@@ -30,6 +30,7 @@ from . import fast
 from .greedy import dispatches
 from .instance import FjspAssignment, FjspInstance, FjspResult, lower_bound
 from .lns import choose_neighbourhood, solve_neighbourhood
+from .plain import plain_model
 from .tabu import TabuSearch
 
 
@@ -127,6 +128,7 @@ def _solver(time_limit, workers, seed) -> cp_model.CpSolver:
 
 
 EXACT_SHARE = 0.2  # of the time limit for the whole CP-SAT model on the side
+PLAIN_SHARE = 0.1  # then for the plain model, before the side decides what to do next
 SIDE_TABU = True  # after it, a second compiled tabu search instead of CP-SAT's LNS
 SHARE_POOL = True  # and the two tabu searches share one elite pool
 STARTS = 8  # dispatches the main tabu search starts from, before crossing pool members
@@ -218,6 +220,9 @@ def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, 
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         shared.offer(int(solver.objective_value), _extract(instance, m, solver), "cpsat")
         shared.bound(int(solver.best_objective_bound))
+    if PLAIN_SHARE and not shared.stop:
+        _plain_phase(instance, shared, min(deadline, time.monotonic() + PLAIN_SHARE * exact_share / EXACT_SHARE),
+                     workers, seed)
     if all_workers and not shared.stop and deadline - time.monotonic() > 0.1 and suits_cpsat(
         shared.found.get("cpsat"), _tabu_best(shared, searches), shared.makespan, shared.lb
     ):
@@ -245,6 +250,29 @@ def _cpsat_side(instance, shared: _Shared, deadline: float, exact_share: float, 
     return time.monotonic() - t0
 
 
+class _PlainReport(cp_model.CpSolverSolutionCallback):
+    def __init__(self, pm, shared: _Shared):
+        super().__init__()
+        self.pm, self.shared = pm, shared
+
+    def on_solution_callback(self) -> None:
+        self.shared.offer(int(self.objective_value), self.pm.schedule(self), "cpsat")
+
+
+def _plain_phase(instance, shared: _Shared, until: float, workers: int, seed: int) -> None:
+    """The plain model (its own start per machine option, no start windows), bounded by the
+    incumbent, unhinted: on near job shops CP-SAT finds good schedules with it far sooner
+    than with the whole model above (Barnes setb4xyz: 902 in 0.8 s against 955 in 2 s on
+    one worker), so the decision after the first phase sees what CP-SAT can do there."""
+    with shared.lock:
+        ub, lb = shared.makespan, shared.lb
+    pm = plain_model(instance, ub, lb)
+    solver = _solver(until - time.monotonic(), workers, seed)
+    status = solver.solve(pm.model, _PlainReport(pm, shared))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        shared.bound(int(solver.best_objective_bound))
+
+
 def _tabu_best(shared: _Shared, searches) -> int | None:
     """The best makespan the main tabu search holds (its own or one it took over), or
     None while it has not started."""
@@ -255,17 +283,21 @@ def _tabu_best(shared: _Shared, searches) -> int | None:
 
 
 def _cpsat_rest(instance, shared: _Shared, deadline: float, workers: int, seed: int) -> None:
-    """The rest of the time to CP-SAT on all workers: the tabu searches stop, the model
-    is bounded by the incumbent's makespan and the proven bound, hinted with the incumbent."""
+    """The rest of the time to CP-SAT on all workers: the tabu searches stop; the plain
+    model (which CP-SAT proves near job shops with far sooner than the whole model above:
+    Barnes mt10xyz in 0.7 s against not in 8 s), bounded by the incumbent's makespan and the
+    proven bound, hinted with the incumbent."""
     shared.handed_over = True
     with shared.lock:
         best, ub, lb = list(shared.best), shared.makespan, shared.lb
-    m = _build(instance, ub, lb)
-    _hint(m, best)
+    pm = plain_model(instance, ub, lb)
+    for a in best:
+        pm.model.add_hint(pm.starts[a.job, a.op], a.start)
+        for mach, lit in pm.choices[a.job, a.op]:
+            pm.model.add_hint(lit, mach == a.machine)
     solver = _solver(deadline - time.monotonic(), workers, seed + 1)
-    status = solver.solve(m.model, _Report(m, shared))
+    status = solver.solve(pm.model, _PlainReport(pm, shared))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        shared.offer(int(solver.objective_value), _extract(instance, m, solver), "cpsat")
         shared.bound(int(solver.best_objective_bound))
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from services.scheduling.fjsp import solver
 from services.scheduling.fjsp.greedy import dispatches
-from services.scheduling.fjsp.instance import lower_bound, parse_fjsp
+from services.scheduling.fjsp.instance import FjspAssignment, lower_bound, parse_fjsp
 from services.scheduling.fjsp.solver import suits_cpsat
 from services.scheduling.fjsp.validate import validate_fjsp
 
@@ -49,9 +49,9 @@ def test_each_side_keeps_its_own_best_beside_the_shared_incumbent():
     assert shared.makespan == ms
 
 
-def test_handing_over_stops_the_tabu_search_and_cpsat_closes_from_the_incumbent():
+def test_handing_over_stops_the_tabu_search_and_the_plain_model_closes_from_the_incumbent():
     instance = parse_fjsp(LATIN)
-    start = dispatches(instance, seed=0, runs=1)[0]
+    start = _one_after_another(instance)
     shared = solver._Shared(start, 0)  # nothing proven yet
     assert not shared.stop
     # the deadline is CP-SAT's budget, not a check of speed: it proves 3 at once
@@ -74,3 +74,26 @@ def test_the_tabu_side_counts_from_when_the_main_search_is_there():
     assert solver._tabu_best(shared, [Main()]) == ms - 1
     shared.offer(ms - 2, start)  # then it finds a better one itself
     assert solver._tabu_best(shared, [Main()]) == ms - 2
+
+
+def _one_after_another(instance):
+    """A valid but poor schedule: every operation on its first machine, one at a time."""
+    out, t = [], 0
+    for j, job in enumerate(instance.jobs):
+        for o, op in enumerate(job):
+            m, d = op.options[0]
+            out.append(FjspAssignment(j, o, m, t, t + d))
+            t += d
+    return out
+
+
+def test_the_plain_phase_counts_as_cpsat_s_own_find():
+    instance = parse_fjsp(LATIN)
+    start = _one_after_another(instance)
+    assert validate_fjsp(instance, start) == [] and max(a.end for a in start) > 3
+    shared = solver._Shared(start, 0)
+    # the deadline is CP-SAT's budget, not a check of speed: it proves 3 at once
+    solver._plain_phase(instance, shared, time.monotonic() + 5.0, 1, 0)
+    assert shared.found["cpsat"] == 3 and shared.makespan == 3 and shared.lb == 3
+    assert validate_fjsp(instance, shared.best) == []
+    assert not shared.handed_over
