@@ -152,3 +152,16 @@ class CatalogueNameBook:
             log.warning("catalogue version %s's names cannot be read: %s", version, exc.detail)
             return NO_NAMES
         return CatalogueNames.of(read_version, products)
+
+
+def material_words(material: str, names: CatalogueNames = NO_NAMES) -> str:
+    """A board material as a label or a page says it: by the catalogue's `names` in the
+    reader's language ("18 mm 刨花板 · 白色三聚氰胺饰面"); without names its codes
+    ("particleboard-18 melamine-white")."""
+    return names.material(material) if names.version else material.replace("/", " ")
+
+
+async def latest_names(state) -> CatalogueNames:
+    """The latest catalogue's names, as the gateway keeps them (for what is of today, not of
+    one order: board stock, batches, their papers)."""
+    return await state.catalogue_names.names(state.services, LATEST)

@@ -14,8 +14,8 @@ from litestar.params import FromPath, JSONBody
 from dovetail.configurator.v1 import stock_service_pb2 as pb
 from gateway import i18n
 from gateway.auth import current, factory_reader
-from gateway.catalogue_names import NO_NAMES, CatalogueNames
-from gateway.deps import Services, ServicesDep
+from gateway.catalogue_names import NO_NAMES, CatalogueNames, latest_names
+from gateway.deps import Services, ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.schemas.orders import ErrorBody, FieldError
@@ -248,21 +248,23 @@ class StockController(Controller):
     @get("/batches/{batch:str}/cut-list.pdf", summary="A batch's cut list to print",
          media_type="application/pdf", responses=NOT_NESTED)
     async def cut_list_pdf(self, factory_id: FactoryId, batch: FromPath[str],
-                           services: ServicesDep, request: Request) -> Response:
+                           services: ServicesDep, request: Request, gateway: StateDep
+                           ) -> Response:
         reply = await batch_sheets.kept_batch(services, factory_id, batch)
-        return batch_sheets.cut_list(reply, str(request.base_url))
+        return batch_sheets.cut_list(reply, str(request.base_url), await latest_names(gateway))
 
     @get("/batches/{batch:str}/diagrams.pdf", summary="A batch's cutting diagrams to print, a "
                                                       "page per board", media_type="application/pdf",
          responses=NOT_NESTED)
     async def diagrams_pdf(self, factory_id: FactoryId, batch: FromPath[str],
-                           services: ServicesDep) -> Response:
+                           services: ServicesDep, gateway: StateDep) -> Response:
         reply = await batch_sheets.kept_batch(services, factory_id, batch)
-        return batch_sheets.diagrams(reply)
+        return batch_sheets.diagrams(reply, await latest_names(gateway))
 
     @get("/batches/{batch:str}/labels.pdf", summary="A batch's part labels, a QR code each",
          media_type="application/pdf", responses=NOT_NESTED)
     async def labels_pdf(self, factory_id: FactoryId, batch: FromPath[str],
-                         services: ServicesDep, request: Request) -> Response:
+                         services: ServicesDep, request: Request, gateway: StateDep
+                         ) -> Response:
         reply = await batch_sheets.kept_batch(services, factory_id, batch)
-        return batch_sheets.labels(reply, str(request.base_url))
+        return batch_sheets.labels(reply, str(request.base_url), await latest_names(gateway))

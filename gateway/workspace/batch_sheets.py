@@ -6,6 +6,7 @@ REST API and the factory workspace; the caller has checked who may see the facto
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from litestar import Response
 from reportlab.lib import colors
@@ -14,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
+from gateway.catalogue_names import NO_NAMES, CatalogueNames, latest_names, material_words
 from gateway.deps import Services
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
@@ -32,6 +34,12 @@ async def kept_batch(services: Services, factory_id: str, batch: str,
         factory_id=factory_id, batch=batch[:80], include_svg=diagrams), timeout=10)
 
 
+async def batch_words(gateway) -> Callable[[str], str]:
+    """A batch's `board/finish` material as the reader names it (the latest catalogue's)."""
+    names = await latest_names(gateway)
+    return lambda material: material_words(material, names)
+
+
 def board_svg(reply: pb.GetBatchResponse, number: int) -> str:
     """The cutting diagram of the batch's board `number` (404 for a board it has not)."""
     for board in reply.boards:
@@ -41,17 +49,13 @@ def board_svg(reply: pb.GetBatchResponse, number: int) -> str:
                               batch=reply.summary.batch, n=number))
 
 
-def material_words(material: str) -> str:
-    """`particleboard-18/melamine-white` as a label says it."""
-    return material.replace("/", " ")
-
-
-def print_parts(reply: pb.GetBatchResponse, base_url: str) -> list[Part]:
+def print_parts(reply: pb.GetBatchResponse, base_url: str,
+                names: CatalogueNames = NO_NAMES) -> list[Part]:
     """Every part of the batch as its label and the cut list print it, in saw order: the
     order it belongs to, the board it comes off, a QR code opening the part's page."""
     batch = reply.summary.batch
     return [Part(p.label, p.order_id, p.panel, f"{p.length_mm:g} × {p.width_mm:g} mm",
-                 material_words(p.material), p.edges,
+                 material_words(p.material, names), p.edges,
                  _("Batch %(batch)s, board %(n)s", batch=batch, n=p.board),
                  part_url(base_url, p.order_id, p.label)) for p in reply.parts]
 
@@ -61,20 +65,22 @@ def _pdf(content: bytes, filename: str) -> Response:
         "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
 
 
-def cut_list(reply: pb.GetBatchResponse, base_url: str) -> Response:
+def cut_list(reply: pb.GetBatchResponse, base_url: str,
+             names: CatalogueNames = NO_NAMES) -> Response:
     """The batch's cut list as PDF: every part by material, in saw order."""
     s = reply.summary
     subtitle = _("%(boards)s boards (%(new)s new sheets, %(used)s offcuts), %(orders)s orders, "
                  "yield %(pct)s %%", boards=len(reply.boards), new=s.new_boards,
                  used=s.offcuts_used, orders=len(s.order_ids), pct=f"{s.yield_percent:.1f}")
-    return _pdf(cut_list_pdf(print_parts(reply, base_url),
+    return _pdf(cut_list_pdf(print_parts(reply, base_url, names),
                              _("Cut list, batch %(batch)s", batch=s.batch), subtitle),
                 f"cut-list-{s.batch}.pdf")
 
 
-def labels(reply: pb.GetBatchResponse, base_url: str) -> Response:
+def labels(reply: pb.GetBatchResponse, base_url: str,
+           names: CatalogueNames = NO_NAMES) -> Response:
     """The batch's part labels as PDF, each naming its order and board, with its QR code."""
-    return _pdf(labels_pdf(print_parts(reply, base_url),
+    return _pdf(labels_pdf(print_parts(reply, base_url, names),
                            _("Part labels, batch %(batch)s", batch=reply.summary.batch)),
                 f"labels-{reply.summary.batch}.pdf")
 
@@ -82,14 +88,14 @@ def labels(reply: pb.GetBatchResponse, base_url: str) -> Response:
 MARGIN = 12 * mm
 
 
-def diagrams_pdf(reply: pb.GetBatchResponse) -> bytes:
+def diagrams_pdf(reply: pb.GetBatchResponse, names: CatalogueNames = NO_NAMES) -> bytes:
     """The batch's cutting diagrams to print, a landscape A4 page per board: the sheet, each
     part with its label (its order's reference first), the offcuts kept hatched and named."""
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=landscape(A4), pageCompression=1)
     canvas.setTitle(_("Cutting diagrams, batch %(batch)s", batch=reply.summary.batch))
     for board in reply.boards:
-        _board_page(canvas, reply, board)
+        _board_page(canvas, reply, board, names)
         canvas.showPage()
     if not reply.boards:
         canvas.setFont(fonts()[0], 12)
@@ -98,14 +104,15 @@ def diagrams_pdf(reply: pb.GetBatchResponse) -> bytes:
     return out.getvalue()
 
 
-def _board_page(canvas: Canvas, reply: pb.GetBatchResponse, board: pb.BatchBoard) -> None:
+def _board_page(canvas: Canvas, reply: pb.GetBatchResponse, board: pb.BatchBoard,
+                names: CatalogueNames) -> None:
     regular, bold = fonts()
     width, height = landscape(A4)
     canvas.setFont(bold, 12)
     canvas.drawString(MARGIN, height - MARGIN, _(
         "Batch %(batch)s · board %(n)s · %(material)s · %(length)s × %(width)s mm · yield "
         "%(pct)s %%", batch=reply.summary.batch, n=board.number,
-        material=material_words(board.material), length=board.length_mm, width=board.width_mm,
+        material=material_words(board.material, names), length=board.length_mm, width=board.width_mm,
         pct=f"{board.yield_percent:.1f}"))
     scale = min((width - 2 * MARGIN) / board.length_mm,
                 (height - 2 * MARGIN - 10 * mm) / board.width_mm)
@@ -139,5 +146,5 @@ def _board_page(canvas: Canvas, reply: pb.GetBatchResponse, board: pb.BatchBoard
             length=f"{offcut.length_mm:g}", width=f"{offcut.width_mm:g}"))
 
 
-def diagrams(reply: pb.GetBatchResponse) -> Response:
-    return _pdf(diagrams_pdf(reply), f"diagrams-{reply.summary.batch}.pdf")
+def diagrams(reply: pb.GetBatchResponse, names: CatalogueNames = NO_NAMES) -> Response:
+    return _pdf(diagrams_pdf(reply, names), f"diagrams-{reply.summary.batch}.pdf")

@@ -32,8 +32,9 @@ from dovetail.iot.v1 import iot_service_pb2 as iot
 from gateway import reads
 from gateway.accounts.controller import people
 from gateway.auth import SignInRequired, find_principal
+from gateway.catalogue_names import CatalogueNames, latest_names
 from gateway.controllers.machine_health import factory_healths, health_words
-from gateway.deps import ServicesDep
+from gateway.deps import ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.portal.pages import PAGE_HEADERS
@@ -205,11 +206,12 @@ class WorkspaceController(Controller):
 
     @get("/parts/{order_id:str}/{barcode:str}")
     async def part(self, request: Request, services: ServicesDep, order_id: FromPath[str],
-                   barcode: FromPath[str]) -> Template:
+                   barcode: FromPath[str], gateway: StateDep) -> Template:
         """What a part's QR code opens: its order, panel, size, material and operations."""
         who = person(request)
         part, found = await reading.own_part(services, who.factory_id, order_id[:100],
-                                             barcode[:200], str(request.base_url))
+                                             barcode[:200], str(request.base_url),
+                                             await latest_names(gateway))
         factory = await reading.factory_record(services, who.factory_id)
         zone = zone_of(factory.timezone)
         operations = [(lane.machine_id, reading.queued(bar)) for lane, bar in
@@ -218,16 +220,16 @@ class WorkspaceController(Controller):
                     operations=operations, day=lambda ms: local_time(ms, zone, True))
 
     @get("/orders/{order_id:str}/labels.pdf")
-    async def labels(self, request: Request, services: ServicesDep, order_id: FromPath[str]
-                     ) -> Response:
-        found = await parts_of(request, services, order_id)
+    async def labels(self, request: Request, services: ServicesDep, order_id: FromPath[str],
+                     gateway: StateDep) -> Response:
+        found = await parts_of(request, services, order_id, await latest_names(gateway))
         return pdf(labels_pdf(found.parts, _("Part labels, order %(id)s", id=found.order_id)),
                    f"labels-{found.order_id}.pdf")
 
     @get("/orders/{order_id:str}/cut-list.pdf")
-    async def cut_list(self, request: Request, services: ServicesDep, order_id: FromPath[str]
-                       ) -> Response:
-        found = await parts_of(request, services, order_id)
+    async def cut_list(self, request: Request, services: ServicesDep, order_id: FromPath[str],
+                       gateway: StateDep) -> Response:
+        found = await parts_of(request, services, order_id, await latest_names(gateway))
         factory = await reading.factory_record(services, person(request).factory_id)
         zone = zone_of(factory.timezone)
         printed = local_time(int(time.time() * 1000), zone, True)
@@ -330,10 +332,12 @@ class WorkspaceController(Controller):
         return onboarding_page(request, registered=registered)
 
 
-async def parts_of(request: Request, services, order_id: str) -> reading.OrderParts:
-    """The order's parts, when the order is planned in the person's factory (else 404)."""
+async def parts_of(request: Request, services, order_id: str,
+                   names: CatalogueNames) -> reading.OrderParts:
+    """The order's parts, when the order is planned in the person's factory (else 404); their
+    boards by the catalogue's `names`."""
     return await reading.order_parts(services, person(request).factory_id, order_id[:100],
-                                     str(request.base_url))
+                                     str(request.base_url), names)
 
 
 def onboarding_page(request: Request, problems: list[RowProblem] | None = None,

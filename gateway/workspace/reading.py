@@ -19,6 +19,7 @@ from dovetail.configurator.v1 import configurator_service_pb2 as cfg
 from dovetail.iot.v1 import iot_service_pb2 as iot
 from dovetail.scheduling.v1 import scheduling_service_pb2 as sch
 from gateway import reads
+from gateway.catalogue_names import NO_NAMES, CatalogueNames, material_words
 from gateway.deps import Services
 from gateway.errors import ServiceError, from_grpc
 from gateway.i18n import gettext as _
@@ -182,8 +183,8 @@ class OrderParts:
     parts: list[Part]
 
 
-async def order_parts(services: Services, factory_id: str, order_id: str, base_url: str
-                      ) -> OrderParts:
+async def order_parts(services: Services, factory_id: str, order_id: str, base_url: str,
+                      names: CatalogueNames = NO_NAMES) -> OrderParts:
     """The parts of an order planned here, one per piece, each with its label's details and
     the operation it goes to next at this factory."""
     bars = await own_order_bars(services, factory_id, order_id)
@@ -191,7 +192,7 @@ async def order_parts(services: Services, factory_id: str, order_id: str, base_u
                                 cfg.GetOrderConfigurationRequest(order_id=order_id,
                                                                  include_labels=True))
     c = reply.configuration
-    materials = {(p.line_id, p.name): p.material  # its name says its thickness
+    materials = {(p.line_id, p.name): material_words(p.material, names)
                  for line in c.lines for p in line.panels}
     open_ops = [b for _lane, b in bars if b.status in (sch.OPERATION_STATUS_PLANNED,
                                                        sch.OPERATION_STATUS_STARTED)]
@@ -207,8 +208,8 @@ async def order_parts(services: Services, factory_id: str, order_id: str, base_u
 
 
 async def own_part(services: Services, factory_id: str, order_id: str, barcode: str,
-                   base_url: str) -> tuple[Part, OrderParts]:
-    found = await order_parts(services, factory_id, order_id, base_url)
+                   base_url: str, names: CatalogueNames = NO_NAMES) -> tuple[Part, OrderParts]:
+    found = await order_parts(services, factory_id, order_id, base_url, names)
     for part in found.parts:
         if part.barcode == barcode:
             return part, found

@@ -17,8 +17,9 @@ from litestar.response import Redirect, Template
 
 from dovetail.configurator.v1 import stock_service_pb2 as pb
 from gateway import i18n
-from gateway.controllers.stock import call, explain
-from gateway.deps import ServicesDep
+from gateway.catalogue_names import latest_names
+from gateway.controllers.stock import board_words, call, explain
+from gateway.deps import ServicesDep, StateDep
 from gateway.errors import ServiceError
 from gateway.i18n import gettext as _
 from gateway.workspace import batch_sheets, reading
@@ -128,8 +129,10 @@ class StockPages(Controller):
     exception_handlers = {ServiceError: workspace_error}
 
     @get("/")
-    async def stock(self, request: Request, services: ServicesDep) -> Template:
+    async def stock(self, request: Request, services: ServicesDep, gateway: StateDep
+                    ) -> Template:
         who = person(request)
+        names = await latest_names(gateway)
         reply = await call(services, "GetStock",
                            pb.GetStockRequest(factory_id=who.factory_id))
         note, this_shift = "", []
@@ -146,6 +149,9 @@ class StockPages(Controller):
                     this_shift=this_shift,
                     note=note, sizes=sizes, local=lambda iso: _local(iso, zone),
                     materials=sorted({line.kind.material for line in reply.stock.lines}),
+                    board=lambda code: names.value("board", code),
+                    finish=lambda code: names.value("finish", code),
+                    board_words=lambda kind: board_words(kind, names),
                     explain=lambda shortage: explain(shortage, who.factory_id, str(zone)),
                     new_key=reading.tap_key, done=request.query_params.get("done", ""),
                     difference=request.query_params.get("difference", ""))
@@ -188,7 +194,8 @@ class StockPages(Controller):
 
 
     @get("/batches/new")
-    async def batch_form(self, request: Request, services: ServicesDep) -> Template:
+    async def batch_form(self, request: Request, services: ServicesDep, gateway: StateDep
+                         ) -> Template:
         """This shift's saw work: the orders the panel saws cut, to nest as one batch."""
         managers_only(request)
         who = person(request)
@@ -197,10 +204,10 @@ class StockPages(Controller):
         orders = saw_orders(reading.queues(found, shift))
         return page("factory_batch.html", request, orders=orders, batch=batch_name(shift),
                     shift=shift, zone=str(zone_of(factory.timezone)), note=plan_note,
-                    nested=None)
+                    nested=None, words=await batch_sheets.batch_words(gateway))
 
     @post("/batches", status_code=200)
-    async def nest(self, request: Request, services: ServicesDep,
+    async def nest(self, request: Request, services: ServicesDep, gateway: StateDep,
                    data: Annotated[BatchForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
                    ) -> Template:
         """Nest this shift's saw work as one batch (its sheets reserved, offcuts first) and
@@ -216,7 +223,7 @@ class StockPages(Controller):
             include_svg=True), actor=who.principal.actor, timeout=60)
         return page("factory_batch.html", request, orders=orders, batch=reply.summary.batch,
                     shift=shift, zone=str(zone_of(factory.timezone)), note=plan_note,
-                    nested=reply)
+                    nested=reply, words=await batch_sheets.batch_words(gateway))
 
     @post("/batches/{batch:str}/consume", status_code=303)
     async def consume(self, request: Request, services: ServicesDep, batch: FromPath[str]
@@ -228,8 +235,8 @@ class StockPages(Controller):
         return Redirect("/factory/stock/?done=cut", status_code=303)
 
     @get("/batches/{batch:str}")
-    async def batch_sheets(self, request: Request, services: ServicesDep, batch: FromPath[str]
-                           ) -> Template:
+    async def batch_sheets(self, request: Request, services: ServicesDep, batch: FromPath[str],
+                           gateway: StateDep) -> Template:
         """A batch's boards with their cutting diagrams, its parts with their orders and
         labels, as it was nested."""
         who = person(request)
@@ -238,7 +245,7 @@ class StockPages(Controller):
         zone = zone_of(factory.timezone)
         return page("factory_batch_sheets.html", request, kept=reply, zone=str(zone),
                     nested_at=_local(reply.summary.nested_at, zone) if reply.summary.nested_at
-                    else "", words=batch_sheets.material_words)
+                    else "", words=await batch_sheets.batch_words(gateway))
 
     @get("/batches/{batch:str}/boards/{number:int}/diagram.svg")
     async def diagram(self, request: Request, services: ServicesDep, batch: FromPath[str],
@@ -249,22 +256,22 @@ class StockPages(Controller):
                         headers=batch_sheets.SVG_HEADERS)
 
     @get("/batches/{batch:str}/labels.pdf")
-    async def labels(self, request: Request, services: ServicesDep, batch: FromPath[str]
-                     ) -> Response:
+    async def labels(self, request: Request, services: ServicesDep, batch: FromPath[str],
+                     gateway: StateDep) -> Response:
         reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch)
-        return batch_sheets.labels(reply, str(request.base_url))
+        return batch_sheets.labels(reply, str(request.base_url), await latest_names(gateway))
 
     @get("/batches/{batch:str}/diagrams.pdf")
-    async def diagrams(self, request: Request, services: ServicesDep, batch: FromPath[str]
-                       ) -> Response:
+    async def diagrams(self, request: Request, services: ServicesDep, batch: FromPath[str],
+                       gateway: StateDep) -> Response:
         reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch)
-        return batch_sheets.diagrams(reply)
+        return batch_sheets.diagrams(reply, await latest_names(gateway))
 
     @get("/batches/{batch:str}/cut-list.pdf")
-    async def cut_list(self, request: Request, services: ServicesDep, batch: FromPath[str]
-                       ) -> Response:
+    async def cut_list(self, request: Request, services: ServicesDep, batch: FromPath[str],
+                       gateway: StateDep) -> Response:
         reply = await batch_sheets.kept_batch(services, person(request).factory_id, batch)
-        return batch_sheets.cut_list(reply, str(request.base_url))
+        return batch_sheets.cut_list(reply, str(request.base_url), await latest_names(gateway))
 
 
 STOCK_HANDLERS = [StockPages]

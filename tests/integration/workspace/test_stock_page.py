@@ -113,3 +113,5 @@ async def test_the_stock_page_says_its_times_and_days_in_the_readers_language(pl
     assert not re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d\d:\d\d",
                          page.text)
     assert "2031年3月9日" in page.text and "2031-03-09" not in page.text
+    # boards by the catalogue's names, the code beside them for the forms that take codes
+    assert "18 mm 中密度板" in page.text and ">mdf-18 · 18 mm<" not in page.text
