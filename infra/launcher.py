@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,10 +209,14 @@ async def prepare(settings: Settings, demo: bool) -> list[str]:
 
 
 async def wait_healthy(settings: Settings, timeout: float = 300.0,
-                       progress_every: float = 10.0) -> dict:
+                       progress_every: float = 10.0,
+                       tick: Callable[[], None] = lambda: None) -> dict:
     """/healthz's answer once the platform is ready. The first start after an install waits
     for numba to compile the configurator's nesting kernel (its warm-up: 15-30 s, longer on a
-    slow machine), so what is still not ready is said every `progress_every` seconds."""
+    slow machine), so what is still not ready is said every `progress_every` seconds. `tick`
+    runs between the reads: the supervisor's, so a process that dies while the platform comes
+    up is said and restarted then, not waited for (a service whose port was taken for a
+    moment, as a client's ephemeral port, exited at once and make up waited 5 min in vain)."""
     import httpx
 
     started = time.monotonic()
@@ -220,6 +224,7 @@ async def wait_healthy(settings: Settings, timeout: float = 300.0,
     last: dict = {}
     async with httpx.AsyncClient(timeout=3) as client:
         while time.monotonic() < deadline:
+            tick()
             with contextlib.suppress(httpx.HTTPError, ValueError):
                 r = await client.get(f"http://{settings.grpc_host}:{settings.gateway_port}/healthz")
                 last = r.json()
@@ -324,7 +329,7 @@ def main() -> None:
         settings = platform.settings = settings.with_(services=tuple(services))
         local = LocalSecrets(settings, local.admin_key_file, local.webhook_secrets_file)
         platform.start_processes(services)
-        asyncio.run(wait_healthy(settings))
+        asyncio.run(wait_healthy(settings, tick=platform.supervise_once))
         extra = ["Demo network not started: it runs only on a loopback DOVETAIL_GRPC_HOST "
                  "(its factory keys are published, and revoked here)."]
         if demo:
