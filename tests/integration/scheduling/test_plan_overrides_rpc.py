@@ -142,7 +142,7 @@ async def test_bad_overrides_are_refused_field_by_field(
         (pb.PinOrderRequest(order_id=order_id, factory_id="F-NOWHERE", reason="x"),
          {"factory_id": "no factory 'F-NOWHERE' is registered"}),
         (pb.PinOrderRequest(order_id=order_id, factory_id=saw_shop, reason="x"),
-         {"factory_id": f"factory {saw_shop} has no assembly, edge_bander, which the order's "
+         {"factory_id": f"factory {saw_shop} has no assembly, edge bander, which the order's "
                         "routing needs"}),
         (pb.PinOrderRequest(order_id=order_id, factory_id=network[0], reason=" "),
          {"reason": "say why: the order's history shows it"}),

@@ -57,7 +57,7 @@ async def test_an_order_needing_a_machine_no_factory_has_is_reported_once_and_sh
     reports = await eventually(lambda: unplannable(settings, placed.order_id), timeout=90)
     assert len(reports) == 1
     report = reports[0]
-    assert "paint_line" in report.reason and report.reason.startswith("no factory has")
+    assert "paint line" in report.reason and report.reason.startswith("no factory has")
     assert report.revision == 1 and uuid.UUID(report.plan_id)
 
     # Plans for other orders leave it out again: that is not news. The marker's
