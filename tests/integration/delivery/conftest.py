@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -63,9 +64,10 @@ async def delivery_stub(delivery_service):
     await channel.close()
 
 
-@pytest.fixture(scope="session")
-async def site(delivery_settings, orders_service, delivery_service):
-    """The gateway with orders and delivery behind it, served by uvicorn in this loop."""
+@contextlib.asynccontextmanager
+async def served_gateway(settings, targets: dict[str, str]):
+    """A gateway in front of `targets` (service → address), served by uvicorn in this loop:
+    an HTTP client on it."""
     import httpx
     import uvicorn
 
@@ -73,8 +75,7 @@ async def site(delivery_settings, orders_service, delivery_service):
     from infra.servers import free_port
 
     port = free_port()
-    app = create_app(delivery_settings, {"orders": f"127.0.0.1:{orders_service.port}",
-                                         "delivery": f"127.0.0.1:{delivery_service.port}"})
+    app = create_app(settings, targets)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
 
@@ -86,6 +87,15 @@ async def site(delivery_settings, orders_service, delivery_service):
         yield client
     server.should_exit = True
     await task
+
+
+@pytest.fixture(scope="session")
+async def site(delivery_settings, orders_service, delivery_service):
+    """The gateway with orders and delivery behind it."""
+    async with served_gateway(delivery_settings, {
+            "orders": f"127.0.0.1:{orders_service.port}",
+            "delivery": f"127.0.0.1:{delivery_service.port}"}) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -4,22 +4,17 @@ a real order through orders and the configurator, its shipment opened by deliver
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
-import httpx
 import pytest
-import uvicorn
 
-from gateway.app import create_app
-from infra.servers import free_port
 from services.configurator.application import ConfiguratorApplication
 from services.configurator.main import build as build_configurator
 from services.kit import runtime
 from services.kit.auth import Principal
 from tests.conftest import TEST_ADMIN_KEY
-from tests.helpers import eventually, order_payload
-from tests.integration.delivery.conftest import opened
+from tests.helpers import order_payload
+from tests.integration.delivery.conftest import opened, served_gateway
 from tests.integration.test_gateway_webhooks import signed
 
 pytestmark = pytest.mark.integration
@@ -37,22 +32,11 @@ async def configurator_service(delivery_settings):
 
 @pytest.fixture(scope="module")
 async def shop_site(delivery_settings, orders_service, delivery_service, configurator_service):
-    port = free_port()
-    app = create_app(delivery_settings, {
-        "orders": f"127.0.0.1:{orders_service.port}",
-        "delivery": f"127.0.0.1:{delivery_service.port}",
-        "configurator": f"127.0.0.1:{configurator_service.port}"})
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-
-    async def started():
-        return server.started
-
-    await eventually(started, timeout=90, interval=0.02)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    async with served_gateway(delivery_settings, {
+            "orders": f"127.0.0.1:{orders_service.port}",
+            "delivery": f"127.0.0.1:{delivery_service.port}",
+            "configurator": f"127.0.0.1:{configurator_service.port}"}) as client:
         yield client
-    server.should_exit = True
-    await task
 
 
 async def test_the_tracking_page_names_the_products_in_the_customers_language(
